@@ -1,0 +1,28 @@
+package io.flycast.api;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * A service exposed through the Flycast proxy, modelled on fly.toml's {@code [[services]]}: a
+ * Flycast address, ports with connection handlers, concurrency limits, autostop/autostart.
+ */
+@Group(ExposedService.GROUP)
+@Version(ExposedService.VERSION)
+@ShortNames("exsvc")
+@AdditionalPrinterColumn(name = "Address", jsonPath = ".status.address", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Ports", jsonPath = ".status.ports", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Machines", jsonPath = ".status.machines.summary", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Sync", jsonPath = ".status.syncVersion", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class ExposedService extends CustomResource<ExposedServiceSpec, ExposedServiceStatus>
+    implements Namespaced {
+  public static final String GROUP = "fly.io";
+  public static final String VERSION = "v1alpha1";
+  public static final String KIND = "ExposedService";
+}

@@ -1,0 +1,82 @@
+package io.flycast.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Desired state of an {@link ExposedService}; field names follow fly.toml in camelCase. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.maxMachinesRunning) || self.maxMachinesRunning == 0 || self.maxMachinesRunning >= self.minMachinesRunning",
+    message = "maxMachinesRunning must be 0 (unset) or at least minMachinesRunning")
+public class ExposedServiceSpec {
+  @Required
+  @Size(min = 1)
+  @JsonPropertyDescription("Labels of the backend pods, as in a Service's selector.")
+  public Map<String, String> selector = new LinkedHashMap<>();
+
+  @JsonPropertyDescription(
+      "The workload autostop/autostart scales (Deployment, StatefulSet or any resource with a /scale subresource). Inferred from the pods' owners when absent.")
+  public ScaleTargetRef scaleTargetRef;
+
+  @Required
+  @Min(1)
+  @Max(65535)
+  @JsonPropertyDescription("The port the backend pods listen on (fly.toml internal_port).")
+  public Integer internalPort;
+
+  @Required
+  @Size(min = 1)
+  @JsonPropertyDescription("Ports the Flycast address listens on, each with its connection handlers.")
+  public List<ServicePort> ports = new ArrayList<>();
+
+  @JsonPropertyDescription("Per-backend load limits used for load balancing and autostart.")
+  public ConcurrencySpec concurrency;
+
+  @Default("off")
+  @JsonPropertyDescription("Stop idle backends: off, stop, or suspend (Kubernetes has no suspend; it stops).")
+  public AutoStopMode autoStopMachines;
+
+  @Default("true")
+  @JsonPropertyDescription("Start a backend when a request arrives and none is running.")
+  public Boolean autoStartMachines;
+
+  @Default("0")
+  @Min(0)
+  @JsonPropertyDescription("Autostop never goes below this many running backends.")
+  public Integer minMachinesRunning;
+
+  @Min(0)
+  @JsonPropertyDescription(
+      "Autostart never goes above this many; 0 or absent = the workload's replica count when autostop was enabled.")
+  public Integer maxMachinesRunning;
+
+  @Default("true")
+  @JsonProperty("private")
+  @JsonPropertyDescription("Flycast-only: reachable only from the route's private network. false = public.")
+  public Boolean isPrivate;
+
+  @JsonPropertyDescription("Extra hostnames routed on the shared HTTP/TLS listeners (besides <name>.<namespace>.flycast).")
+  public List<@Pattern("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$") String> hostnames;
+
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+  @JsonPropertyDescription("Named private network to join; default: the namespace's own network.")
+  public String network;
+
+  @JsonPropertyDescription("Request a specific Flycast address; honoured when free and inside the prefix.")
+  public String address;
+
+  @JsonPropertyDescription("Health checks run against each backend.")
+  public List<Check> checks;
+}

@@ -1,0 +1,20 @@
+package io.flycast.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
+import java.util.Map;
+
+/** HTTP settings of a port. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class HttpOptionsSpec {
+  @JsonPropertyDescription("Speak h2c (HTTP/2 cleartext) to the backend.")
+  public Boolean h2Backend;
+
+  @Min(1)
+  @JsonPropertyDescription("Seconds before an idle client connection is closed (default 60).")
+  public Integer idleTimeout;
+
+  @JsonPropertyDescription("Headers added to every response.")
+  public Map<String, String> responseHeaders;
+}

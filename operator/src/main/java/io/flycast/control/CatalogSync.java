@@ -1,0 +1,209 @@
+package io.flycast.control;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.flycast.api.ExposedService;
+import io.flycast.catalog.CatalogStore;
+import io.flycast.catalog.RouteKey;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the local catalog in step with the API, in every replica (leader or not), so every
+ * replica can serve traffic and keeps serving the last snapshot if the API goes away.
+ *
+ * <p>Each event recomputes only the route it concerns: cost grows with change, not with the
+ * number of routes. A route appears once its object has an address (written by the leader).
+ */
+public final class CatalogSync implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CatalogSync.class);
+  private static final String BY_SERVICE = "by-service";
+  private static final String BY_NAMESPACE = "by-namespace";
+
+  private final CatalogStore store;
+  private final SharedIndexInformer<Namespace> namespaces;
+  private final SharedIndexInformer<Service> services;
+  private final SharedIndexInformer<ExposedService> exposed;
+  private final SharedIndexInformer<EndpointSlice> slices;
+  private final SharedIndexInformer<Secret> secrets;
+  private final ManagedServicePolicy policy;
+  private volatile boolean ready;
+  private final List<Consumer<RouteKey>> indirectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  public CatalogSync(KubernetesClient client, CatalogStore store, boolean allServices) {
+    this.store = store;
+    this.namespaces = client.namespaces().runnableInformer(0);
+    this.policy = new ManagedServicePolicy(allServices, name -> namespaces.getStore().getByKey(name));
+    this.services = client.services().inAnyNamespace().runnableInformer(0);
+    this.exposed = client.resources(ExposedService.class).inAnyNamespace().runnableInformer(0);
+    this.slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
+    // Only TLS Secrets, and only to know they exist: a missing one is a status condition.
+    this.secrets = client.secrets().inAnyNamespace().withField("type", "kubernetes.io/tls").runnableInformer(0);
+    slices.addIndexers(Map.of(BY_SERVICE, s -> List.of(serviceKeyOf(s))));
+    services.addIndexers(Map.of(BY_NAMESPACE, s -> List.of(s.getMetadata().getNamespace())));
+
+    services.addEventHandler(handler(s -> recompute(keyOf(s))));
+    exposed.addEventHandler(handler(e -> recompute(keyOf(e))));
+    slices.addEventHandler(handler(s -> recomputeBackends(new RouteKey(s.getMetadata().getNamespace(), serviceNameOf(s)))));
+    namespaces.addEventHandler(handler(ns -> services.getIndexer()
+        .byIndex(BY_NAMESPACE, ns.getMetadata().getName()).forEach(s -> recomputeIndirect(keyOf(s)))));
+    secrets.addEventHandler(handler(s -> exposed.getStore().list().stream()
+        .filter(e -> e.getMetadata().getNamespace().equals(s.getMetadata().getNamespace()))
+        .forEach(e -> recomputeIndirect(keyOf(e)))));
+  }
+
+  /** Starts the watches and blocks until each has listed once, then marks the catalog ready. */
+  public void start() {
+    namespaces.run();
+    secrets.run();
+    slices.run();
+    exposed.run();
+    services.run();
+    // Recompute everything once all caches are complete (events may have raced the listing).
+    services.getStore().list().forEach(s -> recompute(keyOf(s)));
+    exposed.getStore().list().forEach(e -> recompute(keyOf(e)));
+    ready = true;
+    log.info("catalog synced: {} routes, version {}", store.current().size(), store.current().version());
+  }
+
+  /** True once the watches have synced and the first catalog is built. */
+  public boolean isReady() {
+    return ready;
+  }
+
+  public ManagedServicePolicy policy() {
+    return policy;
+  }
+
+  public Service service(RouteKey key) {
+    return services.getStore().getByKey(Cache.namespaceKeyFunc(key.namespace(), key.name()));
+  }
+
+  public ExposedService exposedService(RouteKey key) {
+    return exposed.getStore().getByKey(Cache.namespaceKeyFunc(key.namespace(), key.name()));
+  }
+
+  public Namespace namespace(String name) {
+    return namespaces.getStore().getByKey(name);
+  }
+
+  public boolean tlsSecretExists(String namespace, String name) {
+    return secrets.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name)) != null;
+  }
+
+  public List<Service> services() {
+    return services.getStore().list();
+  }
+
+  public List<ExposedService> exposedServices() {
+    return exposed.getStore().list();
+  }
+
+  /**
+   * Registers a listener told of objects whose route may have changed for a reason their own
+   * watch does not show (a namespace label, a Secret).
+   */
+  public void addIndirectChangeListener(Consumer<RouteKey> listener) {
+    indirectListeners.add(listener);
+  }
+
+  private void recomputeIndirect(RouteKey key) {
+    recompute(key);
+    indirectListeners.forEach(l -> l.accept(key));
+  }
+
+  /** Recomputes one route from the caches. Safe to call at any time, idempotent. */
+  public void recompute(RouteKey key) {
+    try {
+      Translation t = translate(key);
+      if (t == null) {
+        store.remove(key);
+      } else {
+        store.putSpec(t.spec());
+      }
+      recomputeBackends(key);
+    } catch (RuntimeException e) {
+      // One bad object must never stop the others from routing.
+      log.warn("cannot route {}: {}", key, e.toString());
+    }
+  }
+
+  /** The route an object should have now, or null when it should have none. */
+  public Translation translate(RouteKey key) {
+    ExposedService es = exposedService(key);
+    if (es != null) {
+      InetAddress address = es.getStatus() == null ? null : literal(es.getStatus().address);
+      return address == null || es.getMetadata().getDeletionTimestamp() != null ? null
+          : ExposedServiceTranslator.translate(es, address, name -> tlsSecretExists(key.namespace(), name));
+    }
+    Service svc = service(key);
+    if (svc == null || !policy.isManaged(svc)) {
+      return null;
+    }
+    var ann = svc.getMetadata().getAnnotations();
+    InetAddress address = ann == null ? null : literal(ann.get(FlycastAnnotations.FLYCAST_IP));
+    return address == null ? null : ServiceTranslator.translate(svc, address);
+  }
+
+  private void recomputeBackends(RouteKey key) {
+    List<EndpointSlice> list = slices.getIndexer().byIndex(BY_SERVICE, key.namespace() + "/" + key.name());
+    store.putBackends(key, EndpointSliceTranslator.backends(list));
+  }
+
+  private static InetAddress literal(String text) {
+    return text == null ? null : EndpointSliceTranslator.literal(text);
+  }
+
+  private static RouteKey keyOf(HasMetadata o) {
+    return new RouteKey(o.getMetadata().getNamespace(), o.getMetadata().getName());
+  }
+
+  private static String serviceNameOf(EndpointSlice s) {
+    var labels = s.getMetadata().getLabels();
+    String name = labels == null ? null : labels.get(FlycastAnnotations.SERVICE_NAME_LABEL);
+    return name == null ? "" : name;
+  }
+
+  private static String serviceKeyOf(EndpointSlice s) {
+    return s.getMetadata().getNamespace() + "/" + serviceNameOf(s);
+  }
+
+  private static <T> ResourceEventHandler<T> handler(Consumer<T> onChange) {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T obj) {
+        onChange.accept(obj);
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        onChange.accept(newObj);
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        onChange.accept(obj);
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    services.close();
+    exposed.close();
+    slices.close();
+    namespaces.close();
+    secrets.close();
+  }
+}

@@ -1,0 +1,127 @@
+package io.flycast.control;
+
+import io.flycast.api.ExposedService;
+import io.flycast.api.ExposedServiceSpec;
+import io.flycast.api.HandlerName;
+import io.flycast.api.ServicePort;
+import io.flycast.api.TlsVersion;
+import io.flycast.catalog.Autoscale;
+import io.flycast.catalog.AutostopMode;
+import io.flycast.catalog.Concurrency;
+import io.flycast.catalog.ConcurrencyType;
+import io.flycast.catalog.Handler;
+import io.flycast.catalog.HttpOptions;
+import io.flycast.catalog.PortSpec;
+import io.flycast.catalog.ProxyProtoVersion;
+import io.flycast.catalog.RouteKey;
+import io.flycast.catalog.RouteSpec;
+import io.flycast.catalog.ScaleTarget;
+import io.flycast.catalog.TlsOptions;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Translates an {@link ExposedService} into a route. The CRD schema rejects most bad specs at
+ * {@code kubectl apply}; what it cannot express (a hard limit below the soft limit, a missing TLS
+ * Secret, two entries for one port) is reported here and worked around so routing goes on.
+ */
+public final class ExposedServiceTranslator {
+  private ExposedServiceTranslator() {}
+
+  /**
+   * @param secretExists tells whether a TLS Secret of the resource's namespace exists
+   */
+  public static Translation translate(ExposedService es, InetAddress address, Predicate<String> secretExists) {
+    ExposedServiceSpec s = es.getSpec();
+    List<String> problems = new ArrayList<>();
+    int internalPort = s.internalPort == null ? 0 : s.internalPort;
+    List<PortSpec> ports = new ArrayList<>();
+    Set<Integer> seen = new LinkedHashSet<>();
+    for (ServicePort p : s.ports == null ? List.<ServicePort>of() : s.ports) {
+      if (p.port == null || !seen.add(p.port)) {
+        problems.add("port " + p.port + " is listed more than once; only the first entry is used");
+        continue;
+      }
+      ports.add(port(p, internalPort, secretExists, problems));
+    }
+    var c = s.concurrency;
+    ConcurrencyType type =
+        c != null && c.type == io.flycast.api.ConcurrencySpec.Kind.REQUESTS ? ConcurrencyType.REQUESTS : ConcurrencyType.CONNECTIONS;
+    int soft = c != null && c.softLimit != null ? c.softLimit : Concurrency.DEFAULT_SOFT_LIMIT;
+    int hard = c != null && c.hardLimit != null ? c.hardLimit : Concurrency.NO_HARD_LIMIT;
+    if (hard < soft) {
+      problems.add("concurrency.hardLimit (" + hard + ") is below concurrency.softLimit (" + soft
+          + "); set hardLimit >= softLimit. Using " + soft + " as the hard limit meanwhile");
+      hard = soft;
+    }
+    AutostopMode stop = switch (s.autoStopMachines == null ? io.flycast.api.AutoStopMode.OFF : s.autoStopMachines) {
+      case OFF -> AutostopMode.OFF;
+      case STOP -> AutostopMode.STOP;
+      case SUSPEND -> AutostopMode.SUSPEND;
+    };
+    Autoscale autoscale = new Autoscale(
+        stop,
+        s.autoStartMachines == null || s.autoStartMachines,
+        s.minMachinesRunning == null ? 0 : s.minMachinesRunning,
+        s.maxMachinesRunning == null ? 0 : s.maxMachinesRunning);
+    ScaleTarget target = s.scaleTargetRef == null ? null
+        : new ScaleTarget(s.scaleTargetRef.apiVersion, s.scaleTargetRef.kind, s.scaleTargetRef.name);
+    var meta = es.getMetadata();
+    RouteSpec spec = new RouteSpec(
+        new RouteKey(meta.getNamespace(), meta.getName()),
+        address,
+        s.hostnames == null ? List.of() : s.hostnames,
+        ports,
+        new Concurrency(type, soft, hard),
+        autoscale,
+        s.isPrivate == null || s.isPrivate,
+        s.network == null || s.network.isBlank() ? meta.getNamespace() : s.network,
+        target);
+    return new Translation(spec, problems);
+  }
+
+  private static PortSpec port(ServicePort p, int internalPort, Predicate<String> secretExists, List<String> problems) {
+    Set<Handler> handlers = new LinkedHashSet<>();
+    for (HandlerName h : p.handlers == null ? List.<HandlerName>of() : p.handlers) {
+      handlers.add(Handler.valueOf(h.name()));
+    }
+    boolean forceHttps = Boolean.TRUE.equals(p.forceHttps);
+    if (forceHttps && !handlers.contains(Handler.HTTP)) {
+      problems.add("port " + p.port + ": forceHttps needs the http handler; ignored");
+      forceHttps = false;
+    }
+    TlsOptions tls = null;
+    if (handlers.contains(Handler.TLS) || handlers.contains(Handler.PG_TLS)) {
+      var t = p.tlsOptions;
+      String secret = t == null ? null : t.secretName;
+      if (secret == null) {
+        problems.add("port " + p.port + " terminates TLS but has no tlsOptions.secretName; its TLS handshakes will fail");
+      } else if (!secretExists.test(secret)) {
+        problems.add("port " + p.port + ": TLS Secret '" + secret + "' not found in this namespace; create it "
+            + "(kubectl create secret tls " + secret + " --cert=... --key=...). TLS handshakes fail until then");
+      }
+      tls = new TlsOptions(
+          secret,
+          t == null || t.alpn == null ? List.of() : t.alpn,
+          t == null || t.versions == null ? List.of() : t.versions.stream().map(TlsVersion::protocolName).toList());
+    }
+    ProxyProtoVersion pp = p.proxyProtoOptions != null && p.proxyProtoOptions.version == io.flycast.api.ProxyProtoOptions.ProtoVersion.V2
+        ? ProxyProtoVersion.V2 : ProxyProtoVersion.V1;
+    HttpOptions http = HttpOptions.DEFAULT;
+    if (p.httpOptions != null) {
+      var h = p.httpOptions;
+      http = new HttpOptions(
+          Boolean.TRUE.equals(h.h2Backend),
+          h.idleTimeout == null ? HttpOptions.DEFAULT_IDLE_TIMEOUT : Duration.ofSeconds(h.idleTimeout),
+          Objects.requireNonNullElse(h.responseHeaders, Map.of()));
+    }
+    return new PortSpec(p.port, internalPort, handlers, forceHttps, tls, pp, http);
+  }
+}

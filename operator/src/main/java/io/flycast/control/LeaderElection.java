@@ -1,0 +1,89 @@
+package io.flycast.control;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Leader election on a Kubernetes Lease (Fabric8's elector). While leading, {@code onLead} runs
+ * the writers; on losing the Lease {@code onLose} stops them, and the elector campaigns again.
+ */
+public final class LeaderElection implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
+  static final Duration LEASE_DURATION = Duration.ofSeconds(15);
+  static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
+  static final Duration RETRY_PERIOD = Duration.ofSeconds(2);
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String name;
+  private final String identity;
+  private final LeaderState state;
+  private final Runnable onLead;
+  private final Runnable onLose;
+  private volatile boolean closed;
+  private volatile CompletableFuture<?> running;
+
+  public LeaderElection(KubernetesClient client, String namespace, String name, String identity,
+      LeaderState state, Runnable onLead, Runnable onLose) {
+    this.client = client;
+    this.namespace = namespace;
+    this.name = name;
+    this.identity = identity;
+    this.state = state;
+    this.onLead = onLead;
+    this.onLose = onLose;
+  }
+
+  public void start() {
+    if (closed) {
+      return;
+    }
+    var config = new LeaderElectionConfigBuilder()
+        .withName(name)
+        .withLock(new LeaseLock(namespace, name, identity))
+        .withLeaseDuration(LEASE_DURATION)
+        .withRenewDeadline(RENEW_DEADLINE)
+        .withRetryPeriod(RETRY_PERIOD)
+        .withReleaseOnCancel(true)
+        .withLeaderCallbacks(new LeaderCallbacks(this::lead, this::lose, id -> log.info("leader is {}", id)))
+        .build();
+    running = client.leaderElector().withConfig(config).build().start();
+    running.whenComplete((v, e) -> {
+      if (!closed) {
+        start(); // lost the lease or the elector failed: campaign again
+      }
+    });
+  }
+
+  private void lead() {
+    log.info("{} leads", identity);
+    state.set(true);
+    try {
+      onLead.run();
+    } catch (RuntimeException e) {
+      log.error("cannot start the reconcilers; giving up the lease", e);
+      state.set(false);
+      running.cancel(true);
+    }
+  }
+
+  private void lose() {
+    log.info("{} stopped leading", identity);
+    state.set(false);
+    onLose.run();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    if (running != null) {
+      running.cancel(true);
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package io.flycast.control;
+
+import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.flycast.allocation.AddressOwner;
+import io.flycast.allocation.FlycastAddressPool;
+import io.flycast.catalog.CatalogStore;
+import io.flycast.catalog.Route;
+import io.flycast.catalog.RouteKey;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The {@code kubectl expose} path: gives every managed Service a Flycast address and marks it as
+ * FKS does ({@code fly.io/clusterip-allocator: configured}, {@code service.fly.io/sync-version}).
+ *
+ * <p>No finalizer on Services: a user's Service must stay deletable when the operator is down or
+ * uninstalled. The route goes with the Service's delete event in every replica; the address is
+ * released by {@link AddressRepair} on that event, and by its periodic pass if the operator
+ * missed it.
+ */
+@ControllerConfiguration(name = ServiceReconciler.NAME, generationAwareEventProcessing = false)
+public final class ServiceReconciler implements Reconciler<Service> {
+  public static final String NAME = "flycast-service";
+  static final String KIND = "Service";
+
+  private final CatalogSync sync;
+  private final CatalogStore store;
+  private final AddressAssigner assigner;
+  private final FlycastAddressPool pool;
+  private final EventRecorder events;
+
+  public ServiceReconciler(CatalogSync sync, CatalogStore store, FlycastAddressPool pool, EventRecorder events) {
+    this.sync = sync;
+    this.store = store;
+    this.pool = pool;
+    this.assigner = new AddressAssigner(pool);
+    this.events = events;
+  }
+
+  @Override
+  public List<EventSource<?, Service>> prepareEventSources(EventSourceContext<Service> context) {
+    return List.of(new CatalogTrigger<>("catalog", store, sync, false));
+  }
+
+  @Override
+  public UpdateControl<Service> reconcile(Service svc, Context<Service> context) {
+    if (ManagedServicePolicy.ownedByExposedService(svc)) {
+      return UpdateControl.noUpdate();
+    }
+    if (!sync.policy().isManaged(svc)) {
+      if (ManagedServicePolicy.carriesOurMarks(svc)) {
+        unmanage(svc, context);
+      }
+      return UpdateControl.noUpdate();
+    }
+    var meta = svc.getMetadata();
+    Map<String, String> ann = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    var owner = new AddressOwner(KIND, meta.getNamespace(), meta.getName(), meta.getUid());
+    InetAddress current = literal(ann.get(FlycastAnnotations.FLYCAST_IP));
+    var a = assigner.assign(owner, current, ann.get(FlycastAnnotations.FLYCAST_IP_REQUEST));
+    if (!a.ok()) {
+      events.warning(svc, a.failure().reason().conditionReason(), a.failure().getMessage());
+    }
+    if (a.changedFrom() != null) {
+      events.normal(svc, "AddressChanged", "Flycast address moved from "
+          + FlycastAddressPool.canonical(a.changedFrom()) + " to " + FlycastAddressPool.canonical(a.address()));
+    }
+    if (a.address() == null) {
+      return UpdateControl.<Service>noUpdate().rescheduleAfter(Duration.ofSeconds(10));
+    }
+    Translation t = ServiceTranslator.translate(svc, a.address());
+    t.problems().forEach(p -> events.warning(svc, "InvalidAnnotation", p));
+
+    Map<String, String> want = new LinkedHashMap<>();
+    want.put(FlycastAnnotations.CLUSTERIP_ALLOCATOR, FlycastAnnotations.CLUSTERIP_ALLOCATOR_CONFIGURED);
+    want.put(FlycastAnnotations.FLYCAST_IP, FlycastAddressPool.canonical(a.address()));
+    Route route = store.current().route(new RouteKey(meta.getNamespace(), meta.getName()));
+    if (route != null && route.spec().equals(t.spec())) {
+      want.put(FlycastAnnotations.SYNC_VERSION, Long.toString(route.specVersion()));
+    }
+    patchAnnotations(svc, context, want);
+    if (isFlycastLoadBalancer(svc)) {
+      patchLoadBalancerStatus(svc, context, FlycastAddressPool.canonical(a.address()));
+    }
+    if (current == null || !current.equals(a.address())) {
+      events.normal(svc, "AddressAllocated", "Flycast address " + FlycastAddressPool.canonical(a.address()));
+    }
+    return a.ok() ? UpdateControl.noUpdate() : UpdateControl.<Service>noUpdate().rescheduleAfter(Duration.ofSeconds(30));
+  }
+
+  /** Releases the address and removes our marks from a Service no longer managed. */
+  private void unmanage(Service svc, Context<Service> context) {
+    var meta = svc.getMetadata();
+    InetAddress addr = literal(meta.getAnnotations().get(FlycastAnnotations.FLYCAST_IP));
+    if (addr != null) {
+      pool.release(addr, new AddressOwner(KIND, meta.getNamespace(), meta.getName(), meta.getUid()));
+    }
+    Map<String, String> remove = new HashMap<>();
+    remove.put(FlycastAnnotations.CLUSTERIP_ALLOCATOR, null);
+    remove.put(FlycastAnnotations.FLYCAST_IP, null);
+    remove.put(FlycastAnnotations.SYNC_VERSION, null);
+    mergePatch(svc, context, Map.of("metadata", Map.of("annotations", remove)));
+    events.normal(svc, "Unmanaged", "no longer exposed through Flycast; address released");
+  }
+
+  private void patchAnnotations(Service svc, Context<Service> context, Map<String, String> want) {
+    Map<String, String> have = svc.getMetadata().getAnnotations() == null ? Map.of() : svc.getMetadata().getAnnotations();
+    Map<String, String> diff = new LinkedHashMap<>();
+    want.forEach((k, v) -> {
+      if (!Objects.equals(have.get(k), v)) {
+        diff.put(k, v);
+      }
+    });
+    if (!diff.isEmpty()) {
+      mergePatch(svc, context, Map.of("metadata", Map.of("annotations", diff)));
+    }
+  }
+
+  private static void mergePatch(Service svc, Context<Service> context, Map<String, ?> patch) {
+    context.getClient().services().inNamespace(svc.getMetadata().getNamespace()).withName(svc.getMetadata().getName())
+        .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
+  }
+
+  static boolean isFlycastLoadBalancer(Service svc) {
+    return "LoadBalancer".equals(svc.getSpec().getType())
+        && FlycastAnnotations.LOAD_BALANCER_CLASS.equals(svc.getSpec().getLoadBalancerClass());
+  }
+
+  private static void patchLoadBalancerStatus(Service svc, Context<Service> context, String ip) {
+    var st = svc.getStatus();
+    var ingress = st == null || st.getLoadBalancer() == null ? null : st.getLoadBalancer().getIngress();
+    if (ingress != null && ingress.size() == 1 && ip.equals(ingress.get(0).getIp())) {
+      return;
+    }
+    context.getClient().services().inNamespace(svc.getMetadata().getNamespace()).withName(svc.getMetadata().getName())
+        .editStatus(s -> {
+          s.setStatus(new io.fabric8.kubernetes.api.model.ServiceStatusBuilder()
+              .withNewLoadBalancer().withIngress(new LoadBalancerIngressBuilder().withIp(ip).withIpMode("VIP").build())
+              .endLoadBalancer().build());
+          return s;
+        });
+  }
+
+  static InetAddress literal(String s) {
+    return s == null ? null : EndpointSliceTranslator.literal(s);
+  }
+}

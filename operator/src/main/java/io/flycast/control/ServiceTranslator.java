@@ -1,0 +1,139 @@
+package io.flycast.control;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.flycast.catalog.Autoscale;
+import io.flycast.catalog.AutostopMode;
+import io.flycast.catalog.Concurrency;
+import io.flycast.catalog.ConcurrencyType;
+import io.flycast.catalog.Handler;
+import io.flycast.catalog.HttpOptions;
+import io.flycast.catalog.PortSpec;
+import io.flycast.catalog.ProxyProtoVersion;
+import io.flycast.catalog.RouteKey;
+import io.flycast.catalog.RouteSpec;
+import io.flycast.catalog.ScaleTarget;
+import io.flycast.catalog.TlsOptions;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Translates a plain Service (the {@code kubectl expose} path) and its annotations into a route.
+ * Bad annotation values fall back to defaults and are reported; they never stop routing.
+ */
+public final class ServiceTranslator {
+  private ServiceTranslator() {}
+
+  public static Translation translate(Service svc, InetAddress address) {
+    var meta = svc.getMetadata();
+    var a = new AnnotationReader(meta.getAnnotations());
+    List<PortSpec> ports = new ArrayList<>();
+    if (svc.getSpec().getPorts() != null) {
+      for (var p : svc.getSpec().getPorts()) {
+        if (p.getProtocol() != null && !"TCP".equalsIgnoreCase(p.getProtocol())) {
+          a.problem("port " + p.getPort() + "/" + p.getProtocol() + " is not routed: Flycast proxies TCP only");
+          continue;
+        }
+        ports.add(port(a, p.getPort(), targetPort(a, p)));
+      }
+    }
+    ConcurrencyType kind =
+        a.parsed(FlycastAnnotations.CONCURRENCY_KIND, ConcurrencyType.CONNECTIONS, "connections or requests",
+            s -> ConcurrencyType.valueOf(s.toUpperCase(Locale.ROOT)));
+    int soft = a.integer(FlycastAnnotations.CONCURRENCY_SOFT, Concurrency.DEFAULT_SOFT_LIMIT, 1);
+    int hard = a.integer(FlycastAnnotations.CONCURRENCY_HARD, Concurrency.NO_HARD_LIMIT, 1);
+    if (hard < soft) {
+      a.problem(FlycastAnnotations.CONCURRENCY_HARD + "=" + hard + " is below the soft limit " + soft
+          + "; using " + soft + " as the hard limit");
+      hard = soft;
+    }
+    AutostopMode stop = a.parsed(FlycastAnnotations.AUTO_STOP, AutostopMode.OFF, "off, stop or suspend",
+        s -> AutostopMode.valueOf(s.toUpperCase(Locale.ROOT)));
+    boolean start = a.bool(FlycastAnnotations.AUTO_START, true);
+    int min = a.integer(FlycastAnnotations.MIN_MACHINES_RUNNING, 0, 0);
+    int max = a.integer(FlycastAnnotations.MAX_MACHINES_RUNNING, 0, 0);
+    boolean isPrivate = a.bool(FlycastAnnotations.PRIVATE, true);
+    String network = a.string(FlycastAnnotations.NETWORK, meta.getNamespace());
+    List<String> hostnames = list(a.string(FlycastAnnotations.HOSTNAMES, ""));
+    ScaleTarget target = a.parsed(FlycastAnnotations.SCALE_TARGET, null, "Kind/name, e.g. Deployment/web",
+        ServiceTranslator::scaleTarget);
+    RouteSpec spec = new RouteSpec(
+        new RouteKey(meta.getNamespace(), meta.getName()),
+        address,
+        hostnames,
+        ports,
+        new Concurrency(kind, soft, hard),
+        new Autoscale(stop, start, min, max),
+        isPrivate,
+        network,
+        target);
+    return new Translation(spec, a.problems());
+  }
+
+  private static int targetPort(AnnotationReader a, io.fabric8.kubernetes.api.model.ServicePort p) {
+    var t = p.getTargetPort();
+    if (t == null) {
+      return p.getPort();
+    }
+    if (t.getIntVal() != null) {
+      return t.getIntVal();
+    }
+    a.problem("port " + p.getPort() + " has the named targetPort '" + t.getStrVal()
+        + "'; Flycast needs a number and uses " + p.getPort());
+    return p.getPort();
+  }
+
+  private static PortSpec port(AnnotationReader a, int port, int target) {
+    Set<Handler> handlers = a.parsed(FlycastAnnotations.handlers(port), Set.of(),
+        "a comma-separated list of tls, http, proxy_proto, pg_tls", ServiceTranslator::handlers);
+    boolean forceHttps = a.bool(FlycastAnnotations.forceHttps(port), false);
+    if (forceHttps && !handlers.contains(Handler.HTTP)) {
+      a.problem(FlycastAnnotations.forceHttps(port) + " needs the http handler on port " + port + "; ignored");
+      forceHttps = false;
+    }
+    TlsOptions tls = null;
+    if (handlers.contains(Handler.TLS) || handlers.contains(Handler.PG_TLS)) {
+      String secret = a.string(FlycastAnnotations.tlsSecret(port), null);
+      if (secret == null) {
+        a.problem("port " + port + " terminates TLS but has no " + FlycastAnnotations.tlsSecret(port)
+            + " annotation naming a kubernetes.io/tls Secret; its TLS handshakes will fail");
+      }
+      tls = new TlsOptions(secret, list(a.string(FlycastAnnotations.alpn(port), "")), List.of());
+    }
+    ProxyProtoVersion pp = a.parsed(FlycastAnnotations.proxyProtoVersion(port), ProxyProtoVersion.V1, "v1 or v2",
+        s -> ProxyProtoVersion.valueOf(s.toUpperCase(Locale.ROOT)));
+    boolean h2 = a.bool(FlycastAnnotations.h2Backend(port), false);
+    HttpOptions http = h2 ? new HttpOptions(true, HttpOptions.DEFAULT_IDLE_TIMEOUT, java.util.Map.of()) : HttpOptions.DEFAULT;
+    return new PortSpec(port, target, handlers, forceHttps, tls, pp, http);
+  }
+
+  static Set<Handler> handlers(String csv) {
+    Set<Handler> out = new LinkedHashSet<>();
+    for (String s : csv.split(",")) {
+      if (!s.isBlank()) {
+        out.add(Handler.parse(s));
+      }
+    }
+    return out;
+  }
+
+  static ScaleTarget scaleTarget(String s) {
+    String[] parts = s.split("/");
+    if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
+      throw new IllegalArgumentException(s);
+    }
+    String apiVersion = switch (parts[0]) {
+      case "Deployment", "StatefulSet", "ReplicaSet" -> "apps/v1";
+      default -> "";
+    };
+    return new ScaleTarget(apiVersion, parts[0], parts[1]);
+  }
+
+  static List<String> list(String csv) {
+    return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+}

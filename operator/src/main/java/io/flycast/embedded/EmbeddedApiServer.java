@@ -1,0 +1,111 @@
+package io.flycast.embedded;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An in-process Kubernetes API (Fabric8's mock server in CRUD mode) for development and tests,
+ * where no cluster can run. It keeps objects, enforces names and resourceVersions (409 on a
+ * duplicate create or a stale update) and serves watches; it has no controllers, scheduler or
+ * admission. Flycast's CRDs are installed at start and a kubeconfig is written for tools.
+ */
+public final class EmbeddedApiServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedApiServer.class);
+
+  /** The CRDs bundled in the jar by the CRD generator. */
+  static final List<String> CRD_RESOURCES = List.of(
+      "META-INF/fabric8/exposedservices.fly.io-v1.yml", "META-INF/fabric8/flycastips.fly.io-v1.yml");
+
+  private final KubernetesMockServer server;
+  private KubernetesClient client;
+
+  public EmbeddedApiServer() {
+    this.server = new KubernetesMockServer(
+        new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(List.of()), false);
+  }
+
+  /** Starts on a loopback port (0 = any free port) and installs the CRDs. */
+  public EmbeddedApiServer start(int port) {
+    server.init(InetAddress.getLoopbackAddress(), port);
+    client = server.createClient();
+    for (String r : CRD_RESOURCES) {
+      try (InputStream in = EmbeddedApiServer.class.getClassLoader().getResourceAsStream(r)) {
+        if (in == null) {
+          throw new IllegalStateException("CRD " + r + " missing from the classpath");
+        }
+        CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
+        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    log.info("embedded Kubernetes API on {}", url());
+    return this;
+  }
+
+  public String url() {
+    return "http://" + server.getHostName() + ":" + server.getPort();
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  /** A client of this API (closed with the server). */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** Writes a kubeconfig for this API, so kubectl and tests can reach it. */
+  public Path writeKubeconfig(Path file) {
+    String yaml = """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: flycast-embedded
+          cluster:
+            server: %s
+        contexts:
+        - name: flycast-embedded
+          context:
+            cluster: flycast-embedded
+            user: flycast
+            namespace: default
+        current-context: flycast-embedded
+        users:
+        - name: flycast
+          user:
+            token: embedded
+        """.formatted(url());
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Files.writeString(file, yaml);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return file;
+  }
+
+  @Override
+  public void close() {
+    if (client != null) {
+      client.close();
+    }
+    server.destroy();
+  }
+}
