@@ -1,10 +1,172 @@
 package io.flycast;
 
-/** Entry point of the Flycast operator and proxy. */
-public final class Main {
-  private Main() {}
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.flycast.embedded.EmbeddedApiServer;
+import io.flycast.embedded.ManifestApplier;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Entry point: parses flags (each also settable by an environment variable, for containers)
+ * and runs Flycast until interrupted. Ctrl-C (SIGINT/SIGTERM) shuts down cleanly.
+ */
+@Command(
+    name = "flycast",
+    mixinStandardHelpOptions = true,
+    version = "flycast 0.1.0",
+    description = "Fly.io's proxy model for Kubernetes: Flycast addresses, the proxy, autostop/autostart.",
+    defaultValueProvider = CommandLine.PropertiesDefaultProvider.class,
+    showDefaultValues = true)
+public final class Main implements Callable<Integer> {
+  @Option(names = "--embedded", description = "Start an in-process Kubernetes API (no cluster needed). Env FLYCAST_EMBEDDED.",
+      defaultValue = "${env:FLYCAST_EMBEDDED:-false}")
+  boolean embedded;
+
+  @Option(names = "--kubeconfig", description = "Kubeconfig of the cluster to use (default: KUBECONFIG, ~/.kube/config, or in-cluster).",
+      defaultValue = "${env:FLYCAST_KUBECONFIG}")
+  Path kubeconfig;
+
+  @Option(names = "--apply", description = "Apply the manifests in this directory at start (embedded mode). Env FLYCAST_APPLY.",
+      defaultValue = "${env:FLYCAST_APPLY}")
+  Path applyDir;
+
+  @Option(names = "--state-dir", description = "Where embedded mode keeps its kubeconfig. Env FLYCAST_STATE_DIR.",
+      defaultValue = "${env:FLYCAST_STATE_DIR:-.flycast}")
+  Path stateDir;
+
+  @Option(names = "--admin-listen", description = "Admin server: /healthz /readyz /metrics /debug/catalog. Env FLYCAST_ADMIN_LISTEN.",
+      defaultValue = "${env:FLYCAST_ADMIN_LISTEN:-127.0.0.1:9090}")
+  String adminListen;
+
+  @Option(names = "--http-listen", description = "Shared HTTP listener, routed by Host. Env FLYCAST_HTTP_LISTEN.",
+      defaultValue = "${env:FLYCAST_HTTP_LISTEN:-127.0.0.1:8080}")
+  String httpListen;
+
+  @Option(names = "--tls-listen", description = "Shared TLS listener, routed by SNI. Env FLYCAST_TLS_LISTEN.",
+      defaultValue = "${env:FLYCAST_TLS_LISTEN:-127.0.0.1:8443}")
+  String tlsListen;
+
+  @Option(names = "--dns-listen", description = "DNS responder for the flycast and internal zones (empty = off). Env FLYCAST_DNS_LISTEN.",
+      defaultValue = "${env:FLYCAST_DNS_LISTEN:-127.0.0.1:5353}")
+  String dnsListen;
+
+  @Option(names = "--prefix", description = "IPv6 ULA prefix Flycast addresses come from. Env FLYCAST_PREFIX.",
+      defaultValue = "${env:FLYCAST_PREFIX:-" + FlycastConfig.DEFAULT_PREFIX + "}")
+  String prefix;
+
+  @Option(names = "--autostop-interval", description = "How often idle backends are considered for stopping (e.g. 5m, 30s). Env FLYCAST_AUTOSTOP_INTERVAL.",
+      defaultValue = "${env:FLYCAST_AUTOSTOP_INTERVAL:-5m}")
+  String autostopInterval;
+
+  @Option(names = "--all-services", description = "FKS mode: manage every Service in the cluster. Env FLYCAST_ALL_SERVICES.",
+      defaultValue = "${env:FLYCAST_ALL_SERVICES:-false}")
+  boolean allServices;
+
+  @Option(names = "--zone", description = "This proxy's zone (Fly's region), preferred when balancing. Env FLYCAST_ZONE.",
+      defaultValue = "${env:FLYCAST_ZONE:-local}")
+  String zone;
+
+  @Option(names = "--lease-namespace", description = "Namespace of the leader-election Lease. Env POD_NAMESPACE.",
+      defaultValue = "${env:POD_NAMESPACE:-default}")
+  String leaseNamespace;
+
+  @Option(names = "--identity", description = "This replica's leader-election identity. Env POD_NAME.",
+      defaultValue = "${env:POD_NAME}")
+  String identity;
+
+  @Override
+  public Integer call() throws Exception {
+    FlycastConfig config = new FlycastConfig(
+        embedded, kubeconfig, applyDir, stateDir,
+        hostPort(adminListen), hostPort(httpListen), hostPort(tlsListen), hostPort(dnsListen),
+        prefix, duration(autostopInterval), allServices, zone,
+        identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30));
+    EmbeddedApiServer api = null;
+    KubernetesClient client;
+    if (embedded) {
+      api = new EmbeddedApiServer().start(0);
+      Path kc = api.writeKubeconfig(stateDir.resolve("kubeconfig"));
+      client = api.client();
+      System.out.println("embedded Kubernetes API at " + api.url() + "; kubeconfig: " + kc.toAbsolutePath());
+    } else {
+      Config c = kubeconfig != null
+          ? Config.fromKubeconfig(Files.readString(kubeconfig))
+          : Config.autoConfigure(null);
+      client = new KubernetesClientBuilder().withConfig(c).build();
+    }
+    Flycast flycast = new Flycast(config, client).start();
+    if (applyDir != null) {
+      new ManifestApplier(client).applyDirectory(applyDir);
+    }
+    CountDownLatch done = new CountDownLatch(1);
+    EmbeddedApiServer apiRef = api;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      flycast.close();
+      if (apiRef != null) {
+        apiRef.close();
+      } else {
+        client.close();
+      }
+      done.countDown();
+    }, "flycast-shutdown"));
+    System.out.println("flycast ready: admin http://" + config.adminListen().getHostString() + ":" + flycast.admin().address().getPort());
+    done.await();
+    return 0;
+  }
+
+  static InetSocketAddress hostPort(String s) {
+    if (s == null || s.isBlank()) {
+      return null;
+    }
+    int colon = s.lastIndexOf(':');
+    if (colon < 0) {
+      throw new CommandLine.TypeConversionException("expected host:port, got '" + s + "'");
+    }
+    String host = s.substring(0, colon).replace("[", "").replace("]", "");
+    try {
+      return new InetSocketAddress(host, Integer.parseInt(s.substring(colon + 1)));
+    } catch (NumberFormatException e) {
+      throw new CommandLine.TypeConversionException("bad port in '" + s + "'");
+    }
+  }
+
+  static Duration duration(String s) {
+    String v = s.trim();
+    try {
+      if (v.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      }
+      long n = Long.parseLong(v.substring(0, v.length() - 1));
+      return switch (v.charAt(v.length() - 1)) {
+        case 's' -> Duration.ofSeconds(n);
+        case 'm' -> Duration.ofMinutes(n);
+        case 'h' -> Duration.ofHours(n);
+        default -> throw new NumberFormatException();
+      };
+    } catch (RuntimeException e) {
+      throw new CommandLine.TypeConversionException("expected a duration such as 500ms, 30s, 5m; got '" + s + "'");
+    }
+  }
+
+  private static String hostname() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
+    } catch (IOException e) {
+      return "flycast-" + ProcessHandle.current().pid();
+    }
+  }
 
   public static void main(String[] args) {
-    System.out.println("flycast");
+    System.exit(new CommandLine(new Main()).execute(args));
   }
 }

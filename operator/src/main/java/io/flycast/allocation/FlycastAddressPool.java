@@ -91,7 +91,8 @@ public final class FlycastAddressPool {
   public void allocate(InetAddress address, AddressOwner owner) throws AllocationException {
     if (!(address instanceof Inet6Address) || !range.contains(address)) {
       throw new AllocationException(
-          Reason.NOT_IN_RANGE, "address " + address.getHostAddress() + " is outside the Flycast range " + range);
+          Reason.NOT_IN_RANGE, "address " + canonical(address) + " is outside the Flycast range " + range
+              + "; request an address inside it, or none to get one allocated");
     }
     if (!tryCreate(address, owner)) {
       Optional<AddressOwner> holder = ownerOf(address);
@@ -101,7 +102,7 @@ public final class FlycastAddressPool {
       throw new AllocationException(
           Reason.ALREADY_ALLOCATED,
           "address " + canonical(address) + " is already allocated to "
-              + holder.map(AddressOwner::key).orElse("another object"));
+              + holder.map(AddressOwner::key).orElse("another object") + "; request another address, or none");
     }
   }
 

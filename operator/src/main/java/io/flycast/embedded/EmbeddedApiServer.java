@@ -31,6 +31,13 @@ public final class EmbeddedApiServer implements AutoCloseable {
   static final List<String> CRD_RESOURCES = List.of(
       "META-INF/fabric8/exposedservices.fly.io-v1.yml", "META-INF/fabric8/flycastips.fly.io-v1.yml");
 
+  /** Held so the level sticks: JUL keeps loggers only weakly. The mock logs every request at INFO. */
+  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
   private final KubernetesMockServer server;
   private KubernetesClient client;
 
