@@ -156,14 +156,14 @@ public final class FlycastDnsResolver {
     return text.isEmpty() ? DnsAnswer.NODATA : DnsAnswer.of(List.of(new Text(text, INTERNAL_TTL_SECONDS)));
   }
 
-  /** Fly's {@code _apps.internal}: one TXT, comma-separated {@code <name>.<namespace>}, sorted. */
+  /** Fly's {@code _apps.internal}: one TXT, comma-separated {@code <name>.<namespace>}, sorted as text. */
   private DnsAnswer apps(Catalog cat, InetAddress client) {
     String text =
         cat.routes().stream()
             .filter(r -> visibility.isVisible(client, r))
             .map(Route::key)
-            .sorted()
             .map(k -> k.name() + "." + k.namespace())
+            .sorted()
             .collect(Collectors.joining(","));
     return text.isEmpty() ? DnsAnswer.NODATA : DnsAnswer.of(List.of(new Text(text, INTERNAL_TTL_SECONDS)));
   }
