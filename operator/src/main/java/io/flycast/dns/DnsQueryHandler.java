@@ -16,6 +16,7 @@ import io.netty.handler.codec.dns.DefaultDnsRawRecord;
 import io.netty.handler.codec.dns.DefaultDnsResponse;
 import io.netty.handler.codec.dns.DnsOpCode;
 import io.netty.handler.codec.dns.DnsQuestion;
+import io.netty.handler.codec.dns.DnsRawRecord;
 import io.netty.handler.codec.dns.DnsRecord;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponse;
@@ -93,7 +94,7 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     try {
       if (msg instanceof DatagramDnsQuery q) {
-        answer(ctx, q);
+        handleQuery(ctx, q);
       } else if (msg instanceof MalformedQuery m) {
         DnsResponse r =
             newResponse(m.id(), DnsOpCode.valueOf(m.opCode()), DnsResponseCode.FORMERR, m.recipient(), m.sender());
@@ -107,77 +108,83 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void answer(ChannelHandlerContext ctx, DatagramDnsQuery q) {
+  private void handleQuery(ChannelHandlerContext ctx, DatagramDnsQuery q) {
     DnsResponse response;
     try {
       response = respond(q);
     } catch (RuntimeException e) {
+      // RFC 1035 §4.1.1 SERVFAIL: our failure, not the client's; keep serving.
       log.warn("failed to answer DNS query {}", q, e);
-      response = newResponse(q.id(), q.opCode(), DnsResponseCode.SERVFAIL, q.recipient(), q.sender());
-      response.setRecursionDesired(q.isRecursionDesired());
+      response = header(q, DnsResponseCode.SERVFAIL);
     }
     send(ctx, response);
   }
 
-  /** Builds the response to a well-formed query. */
+  /** Builds the response to a query whose wire format decoded. */
   DnsResponse respond(DatagramDnsQuery q) {
     List<DnsRecord> opts = records(q, DnsSection.ADDITIONAL, DnsRecordType.OPT);
     DnsRecord opt = opts.isEmpty() ? null : opts.get(0);
-    DnsResponseCode rcode;
-    DnsQuestion question = null;
-    DnsAnswer answer = null;
-    int badvers = 0;
-    if (q.count(DnsSection.QUESTION) != 1 || opts.size() > 1) {
-      // RFC 9619: a query has exactly one question. RFC 6891 §6.1.1: at most one OPT.
-      rcode = DnsResponseCode.FORMERR;
-    } else if (opt != null && (opt.timeToLive() >> 16 & 0xff) != EDNS_VERSION) {
-      rcode = DnsResponseCode.NOERROR;
-      badvers = BADVERS_UPPER_BITS;
-    } else if (!q.opCode().equals(DnsOpCode.QUERY)) {
+    DnsResponse r;
+    int extendedRcode = 0;
+    if (!q.opCode().equals(DnsOpCode.QUERY)) {
       // RFC 1035 §4.1.1: NOTIMP for kinds of query we do not support (IQUERY, STATUS, NOTIFY...).
-      rcode = DnsResponseCode.NOTIMP;
+      r = header(q, DnsResponseCode.NOTIMP);
+    } else if (q.count(DnsSection.QUESTION) != 1 || opts.size() > 1) {
+      // RFC 9619: a query has exactly one question. RFC 6891 §6.1.1: at most one OPT.
+      r = header(q, DnsResponseCode.FORMERR);
+    } else if (opt != null && (opt.timeToLive() >> 16 & 0xff) != EDNS_VERSION) {
+      // RFC 6891 §6.1.3: the version sits in bits 16-23 of the OPT's TTL field.
+      r = header(q, DnsResponseCode.NOERROR);
+      extendedRcode = BADVERS_UPPER_BITS;
     } else {
-      question = q.recordAt(DnsSection.QUESTION, 0);
-      int qclass = question.dnsClass() & 0xffff;
-      if (qclass != CLASS_IN && qclass != DnsRecord.CLASS_ANY) {
-        // CHAOS (version.bind) and friends: we are not authoritative for them.
-        answer = DnsAnswer.REFUSED;
-      } else {
-        InetSocketAddress client = q.sender();
-        answer = resolver.resolve(question.name(), question.type(), client == null ? null : client.getAddress());
-      }
-      rcode = answer.rcode();
-    }
-
-    DnsResponse r = newResponse(q.id(), q.opCode(), rcode, q.recipient(), q.sender());
-    r.setRecursionDesired(q.isRecursionDesired()); // RFC 1035 §4.1.1: RD is copied
-    r.setRecursionAvailable(false); // authoritative only, never recursive
-    if (question != null) {
-      r.addRecord(DnsSection.QUESTION, new DefaultDnsQuestion(question.name(), question.type(), question.dnsClass()));
-      // RFC 1035 §4.1.1 AA: we own the names we answer; REFUSED means we do not.
-      r.setAuthoritativeAnswer(!rcode.equals(DnsResponseCode.REFUSED));
-    }
-    int limit = tcp ? MAX_TCP_SIZE : opt == null ? CLASSIC_UDP_SIZE : clamp(opt.dnsClass() & 0xffff);
-    int size = QueryDecoder.HEADER_LENGTH + (opt == null ? 0 : OPT_LENGTH);
-    if (question != null) {
-      size += nameLength(question.name()) + QUESTION_FIXED;
-      List<DnsRecord> out = new ArrayList<>();
-      for (AnswerRecord a : answer.records()) {
-        DnsRecord rec = toRecord(question.name(), a);
-        size += nameLength(question.name()) + RR_FIXED + ((DefaultDnsRawRecord) rec).content().readableBytes();
-        out.add(rec);
-      }
-      if (size > limit) {
-        // RFC 2181 §9: set TC rather than send a partial RRset; the client retries over TCP.
-        out.forEach(ReferenceCountUtil::release);
-        r.setTruncated(true);
-      } else {
-        out.forEach(rec -> r.addRecord(DnsSection.ANSWER, rec));
-      }
+      r = answer(q, q.recordAt(DnsSection.QUESTION, 0), opt);
     }
     if (opt != null) {
       // RFC 6891 §6.1.1: answer an EDNS query with an OPT record.
-      r.addRecord(DnsSection.ADDITIONAL, new OptRecord(MAX_UDP_SIZE, badvers));
+      r.addRecord(DnsSection.ADDITIONAL, new OptRecord(MAX_UDP_SIZE, extendedRcode));
+    }
+    return r;
+  }
+
+  /** A response with no records. RD is copied from the query (RFC 1035 §4.1.1). */
+  private DnsResponse header(DatagramDnsQuery q, DnsResponseCode rcode) {
+    DnsResponse r = newResponse(q.id(), q.opCode(), rcode, q.recipient(), q.sender());
+    r.setRecursionDesired(q.isRecursionDesired());
+    r.setRecursionAvailable(false); // authoritative only, never recursive
+    return r;
+  }
+
+  /** Resolves the question and fills the response, truncating it when it does not fit. */
+  private DnsResponse answer(DatagramDnsQuery q, DnsQuestion question, DnsRecord opt) {
+    int qclass = question.dnsClass() & 0xffff;
+    DnsAnswer answer;
+    if (qclass != CLASS_IN && qclass != DnsRecord.CLASS_ANY) {
+      // CHAOS (version.bind) and friends: we are not authoritative for them.
+      answer = DnsAnswer.REFUSED;
+    } else {
+      InetSocketAddress client = q.sender();
+      answer = resolver.resolve(question.name(), question.type(), client == null ? null : client.getAddress());
+    }
+    DnsResponse r = header(q, answer.rcode());
+    r.addRecord(DnsSection.QUESTION, new DefaultDnsQuestion(question.name(), question.type(), question.dnsClass()));
+    // RFC 1035 §4.1.1 AA: we own the names we answer; REFUSED means we do not.
+    r.setAuthoritativeAnswer(!answer.rcode().equals(DnsResponseCode.REFUSED));
+
+    int limit = tcp ? MAX_TCP_SIZE : opt == null ? CLASSIC_UDP_SIZE : clamp(opt.dnsClass() & 0xffff);
+    int nameLength = nameLength(question.name());
+    int size = QueryDecoder.HEADER_LENGTH + nameLength + QUESTION_FIXED + (opt == null ? 0 : OPT_LENGTH);
+    List<DnsRawRecord> records = new ArrayList<>(answer.records().size());
+    for (AnswerRecord a : answer.records()) {
+      DnsRawRecord rec = toRecord(question.name(), a);
+      size += nameLength + RR_FIXED + rec.content().readableBytes();
+      records.add(rec);
+    }
+    if (size > limit) {
+      // RFC 2181 §9: set TC rather than send a partial RRset; the client retries over TCP.
+      records.forEach(ReferenceCountUtil::release);
+      r.setTruncated(true);
+    } else {
+      records.forEach(rec -> r.addRecord(DnsSection.ANSWER, rec));
     }
     return r;
   }
@@ -232,7 +239,7 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
     return name.endsWith(".") ? bytes + 1 : bytes + 2;
   }
 
-  private static DnsRecord toRecord(String owner, AnswerRecord a) {
+  private static DnsRawRecord toRecord(String owner, AnswerRecord a) {
     return switch (a) {
       case Address addr -> {
         InetAddress ip = addr.address();

@@ -30,6 +30,7 @@ class DnsServerMalformedTest {
   private static final int NOERROR = 0;
   private static final int FORMERR = 1;
   private static final int SERVFAIL = 2;
+  private static final int NOTIMP = 4;
 
   private final CatalogStore store = DnsTestCatalog.store();
   private DnsServer server;
@@ -109,6 +110,16 @@ class DnsServerMalformedTest {
     Header h = receive();
     assertThat(h.id()).isEqualTo(0x7777);
     assertThat(h.rcode()).isEqualTo(FORMERR);
+  }
+
+  @Test
+  void unsupportedOpcodeIsNotImp() throws Exception {
+    byte[] status = RawDns.query(0x0404, "web.default.flycast", AAAA);
+    status[2] |= (byte) (2 << 3); // opcode STATUS (RFC 1035 §4.1.1)
+    send(status);
+    Header h = receive();
+    assertThat(h.id()).isEqualTo(0x0404);
+    assertThat(h.rcode()).isEqualTo(NOTIMP);
   }
 
   @Test
