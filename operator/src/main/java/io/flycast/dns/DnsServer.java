@@ -72,7 +72,8 @@ public final class DnsServer implements AutoCloseable {
    * @param catalog the routing table; each query reads {@link CatalogStore#current()}
    * @param localZone this node's zone, preferred by {@code top<N>.nearest.of}; may be null
    * @param visibility which routes a client may see
-   * @param registry where {@code flycast_dns_queries_total} is registered
+   * @param registry where {@code flycast_dns_queries_total} is registered (now, so one
+   *     {@code DnsServer} per registry: a second registration of the name throws)
    */
   public DnsServer(
       InetSocketAddress listen,
@@ -179,8 +180,13 @@ public final class DnsServer implements AutoCloseable {
                         .addLast(
                             new IdleStateHandler(0, 0, TCP_IDLE_SECONDS, TimeUnit.SECONDS),
                             new CloseOnIdle(),
+                            // The max counts the length field too.
                             new LengthFieldBasedFrameDecoder(
-                                DnsQueryHandler.MAX_TCP_SIZE, 0, TCP_LENGTH_FIELD, 0, TCP_LENGTH_FIELD),
+                                DnsQueryHandler.MAX_TCP_SIZE + TCP_LENGTH_FIELD,
+                                0,
+                                TCP_LENGTH_FIELD,
+                                0,
+                                TCP_LENGTH_FIELD),
                             toDatagram,
                             decoder,
                             tcpEncoder,
