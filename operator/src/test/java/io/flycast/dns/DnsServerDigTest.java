@@ -99,6 +99,23 @@ class DnsServerDigTest {
   }
 
   @Test
+  void longAppsListIsSplitIntoCharacterStrings() throws Exception {
+    List<String> names = new java.util.ArrayList<>(List.of("api.prod", "db.default", "web.default"));
+    for (int i = 0; i < 30; i++) {
+      String name = String.format("service-%02d", i);
+      store.putSpec(DnsTestCatalog.spec(new io.flycast.catalog.RouteKey("team", name), "fdaa::1:" + i, false));
+      names.add(name + ".team");
+    }
+    names.sort(null);
+    List<String> out = dig.shortAnswer("TXT", "_apps.internal");
+    assertThat(out).hasSize(1);
+    // One TXT record of several quoted 255-byte character-strings; clients concatenate them.
+    String[] parts = out.get(0).split("\" \"");
+    assertThat(parts).hasSizeGreaterThan(1);
+    assertThat(String.join("", parts).replace("\"", "")).isEqualTo(String.join(",", names));
+  }
+
+  @Test
   void catalogChangesAreSeenAtOnce() throws Exception {
     assertThat(dig.status("AAAA", "new.default.flycast")).isEqualTo("NXDOMAIN");
     store.putSpec(DnsTestCatalog.spec(new io.flycast.catalog.RouteKey("default", "new"), "fdaa::77", false));
