@@ -4,6 +4,7 @@ import io.flycast.catalog.CatalogStore;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -26,6 +27,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,12 +58,20 @@ public final class DnsServer implements AutoCloseable {
   /** RFC 1035 §4.2.2: TCP messages are prefixed with a 2-byte length. */
   private static final int TCP_LENGTH_FIELD = 2;
 
+  /**
+   * Open TCP connections beyond this are closed at once, so slow or idle clients cannot exhaust
+   * file descriptors (RFC 7766 §6.2.2 asks servers to bound their TCP resources). UDP, which
+   * carries nearly all queries, is unaffected.
+   */
+  static final int MAX_TCP_CONNECTIONS = 512;
+
   /** With an ephemeral port, UDP binds first and TCP tries its port; retry if it is taken. */
   private static final int EPHEMERAL_BIND_ATTEMPTS = 10;
 
   private final InetSocketAddress listen;
   private final FlycastDnsResolver resolver;
   private final Counter queries;
+  private final int maxTcpConnections;
   private EventLoopGroup group;
   private Channel udp;
   private Channel tcp;
@@ -81,6 +91,18 @@ public final class DnsServer implements AutoCloseable {
       String localZone,
       DnsVisibility visibility,
       PrometheusRegistry registry) {
+    this(listen, catalog, localZone, visibility, registry, MAX_TCP_CONNECTIONS);
+  }
+
+  /** As the public constructor, with a TCP connection limit (for tests). */
+  DnsServer(
+      InetSocketAddress listen,
+      CatalogStore catalog,
+      String localZone,
+      DnsVisibility visibility,
+      PrometheusRegistry registry,
+      int maxTcpConnections) {
+    this.maxTcpConnections = maxTcpConnections;
     this.listen = Objects.requireNonNull(listen, "listen");
     this.resolver = new FlycastDnsResolver(catalog::current, localZone, visibility);
     this.queries =
@@ -167,6 +189,7 @@ public final class DnsServer implements AutoCloseable {
     DnsQueryHandler tcpHandler = new DnsQueryHandler(resolver, queries, true);
     TcpFrameToDatagram toDatagram = new TcpFrameToDatagram();
     TcpDnsResponseEncoder tcpEncoder = new TcpDnsResponseEncoder();
+    TcpConnectionLimit limit = new TcpConnectionLimit(maxTcpConnections);
     ServerBootstrap tb =
         new ServerBootstrap()
             .group(group)
@@ -178,6 +201,7 @@ public final class DnsServer implements AutoCloseable {
                   protected void initChannel(SocketChannel ch) {
                     ch.pipeline()
                         .addLast(
+                            limit,
                             new IdleStateHandler(0, 0, TCP_IDLE_SECONDS, TimeUnit.SECONDS),
                             new CloseOnIdle(),
                             // The max counts the length field too.
@@ -238,6 +262,34 @@ public final class DnsServer implements AutoCloseable {
     group = null;
     udp = null;
     tcp = null;
+  }
+
+  /** Closes TCP connections beyond a limit; counts the open ones. */
+  @ChannelHandler.Sharable
+  private static final class TcpConnectionLimit extends ChannelInboundHandlerAdapter {
+    private final int max;
+    private final AtomicInteger open = new AtomicInteger();
+
+    TcpConnectionLimit(int max) {
+      this.max = max;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+      // Counted before the check: channelInactive follows every channelActive, also when closed here.
+      if (open.incrementAndGet() > max) {
+        log.debug("closing DNS TCP connection from {}: {} open", ctx.channel().remoteAddress(), max);
+        ctx.close();
+        return;
+      }
+      super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      open.decrementAndGet();
+      super.channelInactive(ctx);
+    }
   }
 
   /** Closes a TCP connection that has been idle for {@link #TCP_IDLE_SECONDS}. */

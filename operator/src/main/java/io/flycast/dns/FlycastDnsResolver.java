@@ -121,7 +121,7 @@ public final class FlycastDnsResolver {
 
   private static boolean matchesType(InetAddress a, DnsRecordType qtype) {
     if (qtype.equals(DnsRecordType.ANY)) {
-      return true;
+      return a != null; // a backend without an address yet has nothing to answer
     }
     return a instanceof Inet4Address ? qtype.equals(DnsRecordType.A) : a instanceof Inet6Address && qtype.equals(DnsRecordType.AAAA);
   }

@@ -2,12 +2,18 @@ package io.flycast.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.flycast.catalog.CatalogStore;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** {@link DnsServer} lifecycle and the {@code --dns-listen} syntax. */
@@ -61,6 +67,50 @@ class DnsServerTest {
     assertThat(second.tcpAddress()).isEqualTo(fixed);
     assertThat(new Dig(fixed.getPort()).shortAnswer("AAAA", "web.default.flycast")).containsExactly("fdaa::1");
     second.close();
+  }
+
+  @Test
+  void tcpConnectionsBeyondTheLimitAreClosed() throws Exception {
+    DnsServer server =
+        new DnsServer(
+            new InetSocketAddress("127.0.0.1", 0), DnsTestCatalog.store(), null, DnsVisibility.ALLOW_ALL,
+            new PrometheusRegistry(), 1);
+    server.start();
+    try {
+      InetSocketAddress tcp = server.tcpAddress();
+      Socket first = new Socket(tcp.getAddress(), tcp.getPort());
+      assertThat(tcpQuery(first, 1)).isEqualTo(1);
+      try (Socket second = new Socket(tcp.getAddress(), tcp.getPort())) {
+        second.setSoTimeout(5_000);
+        // Closed by the server without an answer.
+        assertThat(second.getInputStream().read()).isEqualTo(-1);
+      }
+      first.close();
+      // The server sees the close asynchronously; then a new connection is served again.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> {
+                try (Socket again = new Socket(tcp.getAddress(), tcp.getPort())) {
+                  assertThat(tcpQuery(again, 2)).isEqualTo(2);
+                }
+              });
+    } finally {
+      server.close();
+    }
+  }
+
+  /** Sends one AAAA query over TCP and returns the answer's id, or -1 when the server closed. */
+  private static int tcpQuery(Socket s, int id) throws IOException {
+    s.setSoTimeout(5_000);
+    s.getOutputStream().write(RawDns.tcpFrame(RawDns.query(id, "web.default.flycast", 28)));
+    DataInputStream in = new DataInputStream(s.getInputStream());
+    try {
+      byte[] msg = in.readNBytes(in.readUnsignedShort());
+      return RawDns.Header.parse(msg, msg.length).id();
+    } catch (EOFException e) {
+      return -1;
+    }
   }
 
   private static DnsServer newServer(InetSocketAddress listen, PrometheusRegistry registry) {
