@@ -6,9 +6,8 @@ import java.net.InetAddress;
 import java.util.List;
 
 /**
- * What the resolver answers to one question: a response code and the answer records, all owned
- * by the question's name. Plain values (no Netty buffers), so the logic is testable without
- * sockets.
+ * What the resolver answers to one question: a response code and the answer records, all owned by
+ * the question's name. Plain values (no Netty buffers), so the logic is testable without sockets.
  *
  * @param rcode the response code (RFC 1035 §4.1.1)
  * @param records the answer section, in order
@@ -29,7 +28,9 @@ public record DnsAnswer(DnsResponseCode rcode, List<AnswerRecord> records) {
 
   /** A NOERROR answer with these records (NODATA when empty). */
   static DnsAnswer of(List<? extends AnswerRecord> records) {
-    return records.isEmpty() ? NODATA : new DnsAnswer(DnsResponseCode.NOERROR, List.copyOf(records));
+    return records.isEmpty()
+        ? NODATA
+        : new DnsAnswer(DnsResponseCode.NOERROR, List.copyOf(records));
   }
 
   /** One answer record. The owner name is the question's, as the client spelled it. */

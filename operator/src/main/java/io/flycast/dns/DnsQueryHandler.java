@@ -8,9 +8,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.dns.AbstractDnsOptPseudoRrRecord;
 import io.netty.handler.codec.dns.DatagramDnsQuery;
 import io.netty.handler.codec.dns.DatagramDnsResponse;
-import io.netty.handler.codec.dns.AbstractDnsOptPseudoRrRecord;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;
 import io.netty.handler.codec.dns.DefaultDnsRawRecord;
 import io.netty.handler.codec.dns.DefaultDnsResponse;
@@ -45,9 +45,9 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
   static final int CLASSIC_UDP_SIZE = 512;
 
   /**
-   * The largest UDP response we send and the size we advertise in our OPT record: 1232 bytes is
-   * the DNS Flag Day 2020 value, which avoids IP fragmentation on any path with an MTU of 1280
-   * (the IPv6 minimum).
+   * The largest UDP response we send and the size we advertise in our OPT record: 1232 bytes is the
+   * DNS Flag Day 2020 value, which avoids IP fragmentation on any path with an MTU of 1280 (the
+   * IPv6 minimum).
    */
   static final int MAX_UDP_SIZE = 1232;
 
@@ -57,7 +57,9 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
   /** RFC 1035 §3.3.14: a TXT character-string is a length byte and at most 255 bytes. */
   static final int TXT_CHUNK = 255;
 
-  /** RFC 1035 §4.1.3: an answer record is name, type (2), class (2), TTL (4), RDLENGTH (2), RDATA. */
+  /**
+   * RFC 1035 §4.1.3: an answer record is name, type (2), class (2), TTL (4), RDLENGTH (2), RDATA.
+   */
   private static final int RR_FIXED = 10;
 
   /** RFC 1035 §4.1.2: a question is name, type (2), class (2). */
@@ -69,7 +71,9 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
   /** RFC 6891 §6.1.3: the only EDNS version is 0; others get BADVERS. */
   private static final int EDNS_VERSION = 0;
 
-  /** RFC 6891 §9: BADVERS is extended rcode 16, i.e. 1 in the OPT's upper 8 bits, 0 in the header. */
+  /**
+   * RFC 6891 §9: BADVERS is extended rcode 16, i.e. 1 in the OPT's upper 8 bits, 0 in the header.
+   */
   private static final int BADVERS_UPPER_BITS = 1;
 
   /** RFC 1035 §3.2.4: class IN; RFC 1035 §3.2.5: QCLASS * (ANY) matches it too. */
@@ -97,7 +101,12 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
         handleQuery(ctx, q);
       } else if (msg instanceof MalformedQuery m) {
         DnsResponse r =
-            newResponse(m.id(), DnsOpCode.valueOf(m.opCode()), DnsResponseCode.FORMERR, m.recipient(), m.sender());
+            newResponse(
+                m.id(),
+                DnsOpCode.valueOf(m.opCode()),
+                DnsResponseCode.FORMERR,
+                m.recipient(),
+                m.sender());
         r.setRecursionDesired(m.recursionDesired());
         send(ctx, r);
       } else {
@@ -163,16 +172,22 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
       answer = DnsAnswer.REFUSED;
     } else {
       InetSocketAddress client = q.sender();
-      answer = resolver.resolve(question.name(), question.type(), client == null ? null : client.getAddress());
+      answer =
+          resolver.resolve(
+              question.name(), question.type(), client == null ? null : client.getAddress());
     }
     DnsResponse r = header(q, answer.rcode());
-    r.addRecord(DnsSection.QUESTION, new DefaultDnsQuestion(question.name(), question.type(), question.dnsClass()));
+    r.addRecord(
+        DnsSection.QUESTION,
+        new DefaultDnsQuestion(question.name(), question.type(), question.dnsClass()));
     // RFC 1035 §4.1.1 AA: we own the names we answer; REFUSED means we do not.
     r.setAuthoritativeAnswer(!answer.rcode().equals(DnsResponseCode.REFUSED));
 
-    int limit = tcp ? MAX_TCP_SIZE : opt == null ? CLASSIC_UDP_SIZE : clamp(opt.dnsClass() & 0xffff);
+    int limit =
+        tcp ? MAX_TCP_SIZE : opt == null ? CLASSIC_UDP_SIZE : clamp(opt.dnsClass() & 0xffff);
     int nameLength = nameLength(question.name());
-    int size = QueryDecoder.HEADER_LENGTH + nameLength + QUESTION_FIXED + (opt == null ? 0 : OPT_LENGTH);
+    int size =
+        QueryDecoder.HEADER_LENGTH + nameLength + QUESTION_FIXED + (opt == null ? 0 : OPT_LENGTH);
     List<DnsRawRecord> records = new ArrayList<>(answer.records().size());
     for (AnswerRecord a : answer.records()) {
       DnsRawRecord rec = toRecord(question.name(), a);
@@ -190,8 +205,14 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
   }
 
   private DnsResponse newResponse(
-      int id, DnsOpCode opCode, DnsResponseCode rcode, InetSocketAddress local, InetSocketAddress client) {
-    return tcp ? new DefaultDnsResponse(id, opCode, rcode) : new DatagramDnsResponse(local, client, id, opCode, rcode);
+      int id,
+      DnsOpCode opCode,
+      DnsResponseCode rcode,
+      InetSocketAddress local,
+      InetSocketAddress client) {
+    return tcp
+        ? new DefaultDnsResponse(id, opCode, rcode)
+        : new DatagramDnsResponse(local, client, id, opCode, rcode);
   }
 
   private void send(ChannelHandlerContext ctx, DnsResponse r) {
@@ -214,7 +235,8 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static List<DnsRecord> records(DatagramDnsQuery q, DnsSection section, DnsRecordType type) {
+  private static List<DnsRecord> records(
+      DatagramDnsQuery q, DnsSection section, DnsRecordType type) {
     List<DnsRecord> out = new ArrayList<>(1);
     for (int i = 0; i < q.count(section); i++) {
       DnsRecord rec = q.recordAt(section, i);
@@ -244,15 +266,18 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
       case Address addr -> {
         InetAddress ip = addr.address();
         yield new DefaultDnsRawRecord(
-            owner, addr.isIpv4() ? DnsRecordType.A : DnsRecordType.AAAA, addr.ttl(), Unpooled.wrappedBuffer(ip.getAddress()));
+            owner,
+            addr.isIpv4() ? DnsRecordType.A : DnsRecordType.AAAA,
+            addr.ttl(),
+            Unpooled.wrappedBuffer(ip.getAddress()));
       }
       case Text t -> new DefaultDnsRawRecord(owner, DnsRecordType.TXT, t.ttl(), txtRdata(t.text()));
     };
   }
 
   /**
-   * TXT RDATA: the text cut into character-strings of at most 255 bytes (RFC 1035 §3.3.14),
-   * which clients concatenate (as for SPF, RFC 7208 §3.3).
+   * TXT RDATA: the text cut into character-strings of at most 255 bytes (RFC 1035 §3.3.14), which
+   * clients concatenate (as for SPF, RFC 7208 §3.3).
    */
   static ByteBuf txtRdata(String text) {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

@@ -32,8 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Flycast DNS server: UDP and TCP on one address, answering {@code .flycast} and
- * {@code .internal} names from the catalog (see {@link FlycastDnsResolver} for the rules).
+ * The Flycast DNS server: UDP and TCP on one address, answering {@code .flycast} and {@code
+ * .internal} names from the catalog (see {@link FlycastDnsResolver} for the rules).
  *
  * <p>One event loop thread serves both transports: answering is a read of an immutable catalog
  * snapshot and never blocks, so more threads would buy nothing but contention on a 2-core node.
@@ -77,13 +77,13 @@ public final class DnsServer implements AutoCloseable {
   private Channel tcp;
 
   /**
-   * @param listen where to listen, UDP and TCP (the {@code --dns-listen} flag); port 0 picks a
-   *     free port, the same for both transports
+   * @param listen where to listen, UDP and TCP (the {@code --dns-listen} flag); port 0 picks a free
+   *     port, the same for both transports
    * @param catalog the routing table; each query reads {@link CatalogStore#current()}
    * @param localZone this node's zone, preferred by {@code top<N>.nearest.of}; may be null
    * @param visibility which routes a client may see
-   * @param registry where {@code flycast_dns_queries_total} is registered (now, so one
-   *     {@code DnsServer} per registry: a second registration of the name throws)
+   * @param registry where {@code flycast_dns_queries_total} is registered (now, so one {@code
+   *     DnsServer} per registry: a second registration of the name throws)
    */
   public DnsServer(
       InetSocketAddress listen,
@@ -114,13 +114,17 @@ public final class DnsServer implements AutoCloseable {
   }
 
   /** As the full constructor, every route visible to every client. */
-  public DnsServer(InetSocketAddress listen, CatalogStore catalog, String localZone, PrometheusRegistry registry) {
+  public DnsServer(
+      InetSocketAddress listen,
+      CatalogStore catalog,
+      String localZone,
+      PrometheusRegistry registry) {
     this(listen, catalog, localZone, DnsVisibility.ALLOW_ALL, registry);
   }
 
   /**
-   * Parses a {@code --dns-listen} value: {@code host:port}, {@code [v6]:port} or {@code :port}
-   * (all addresses). The host must be a literal address, so parsing never does a DNS lookup.
+   * Parses a {@code --dns-listen} value: {@code host:port}, {@code [v6]:port} or {@code :port} (all
+   * addresses). The host must be a literal address, so parsing never does a DNS lookup.
    */
   public static InetSocketAddress parseListen(String value) {
     int colon = value.lastIndexOf(':');
@@ -276,9 +280,11 @@ public final class DnsServer implements AutoCloseable {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-      // Counted before the check: channelInactive follows every channelActive, also when closed here.
+      // Counted before the check: channelInactive follows every channelActive, also when closed
+      // here.
       if (open.incrementAndGet() > max) {
-        log.debug("closing DNS TCP connection from {}: {} open", ctx.channel().remoteAddress(), max);
+        log.debug(
+            "closing DNS TCP connection from {}: {} open", ctx.channel().remoteAddress(), max);
         ctx.close();
         return;
       }

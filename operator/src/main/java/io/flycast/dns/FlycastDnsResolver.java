@@ -24,16 +24,16 @@ import java.util.stream.Collectors;
  * snapshot is an immutable value read with a single volatile read.
  *
  * <p>Rules: a name that is not under {@code flycast.} or {@code internal.} is REFUSED (this is not
- * a recursive resolver); an unknown name inside them is NXDOMAIN; a known name asked for a type
- * it has no records of is NOERROR with no answers (NODATA, RFC 2308 §2.2). Negative answers
- * carry no SOA, so resolvers do not cache them (RFC 2308 §5): a service created a second later
- * resolves at once.
+ * a recursive resolver); an unknown name inside them is NXDOMAIN; a known name asked for a type it
+ * has no records of is NOERROR with no answers (NODATA, RFC 2308 §2.2). Negative answers carry no
+ * SOA, so resolvers do not cache them (RFC 2308 §5): a service created a second later resolves at
+ * once.
  */
 public final class FlycastDnsResolver {
   /**
-   * TTL of {@code .internal} answers. Backends come and go with pods (rollouts, autostop); a
-   * short TTL bounds how long a client keeps dialing a gone pod, while still absorbing bursts of
-   * lookups. Fly uses the same order of magnitude for {@code .internal}.
+   * TTL of {@code .internal} answers. Backends come and go with pods (rollouts, autostop); a short
+   * TTL bounds how long a client keeps dialing a gone pod, while still absorbing bursts of lookups.
+   * Fly uses the same order of magnitude for {@code .internal}.
    */
   static final long INTERNAL_TTL_SECONDS = 5;
 
@@ -79,13 +79,16 @@ public final class FlycastDnsResolver {
       }
       case DnsNames.InternalService s -> {
         Route r = visibleRoute(cat, s.key(), client);
-        yield r == null ? DnsAnswer.NXDOMAIN : addresses(readyAddresses(r, b -> true), qtype, INTERNAL_TTL_SECONDS);
+        yield r == null
+            ? DnsAnswer.NXDOMAIN
+            : addresses(readyAddresses(r, b -> true), qtype, INTERNAL_TTL_SECONDS);
       }
       case DnsNames.InternalZone z -> {
         Route r = visibleRoute(cat, z.key(), client);
         yield r == null
             ? DnsAnswer.NXDOMAIN
-            : addresses(readyAddresses(r, b -> z.zone().equals(zoneOf(b))), qtype, INTERNAL_TTL_SECONDS);
+            : addresses(
+                readyAddresses(r, b -> z.zone().equals(zoneOf(b))), qtype, INTERNAL_TTL_SECONDS);
       }
       case DnsNames.InternalNearest n -> {
         Route r = visibleRoute(cat, n.key(), client);
@@ -96,7 +99,8 @@ public final class FlycastDnsResolver {
         yield r == null ? DnsAnswer.NXDOMAIN : isTxt(qtype) ? vms(r) : DnsAnswer.NODATA;
       }
       case DnsNames.InternalApps a -> isTxt(qtype) ? apps(cat, client) : DnsAnswer.NODATA;
-      case DnsNames.Other o -> isEmptyNonTerminal(cat, o, client) ? DnsAnswer.NODATA : DnsAnswer.NXDOMAIN;
+      case DnsNames.Other o ->
+          isEmptyNonTerminal(cat, o, client) ? DnsAnswer.NODATA : DnsAnswer.NXDOMAIN;
     };
   }
 
@@ -116,14 +120,17 @@ public final class FlycastDnsResolver {
 
   /** The records of the asked type among {@code addrs}: A for IPv4, AAAA for IPv6, ANY both. */
   private static DnsAnswer addresses(List<InetAddress> addrs, DnsRecordType qtype, long ttl) {
-    return DnsAnswer.of(addrs.stream().filter(a -> matchesType(a, qtype)).map(a -> new Address(a, ttl)).toList());
+    return DnsAnswer.of(
+        addrs.stream().filter(a -> matchesType(a, qtype)).map(a -> new Address(a, ttl)).toList());
   }
 
   private static boolean matchesType(InetAddress a, DnsRecordType qtype) {
     if (qtype.equals(DnsRecordType.ANY)) {
       return a != null; // a backend without an address yet has nothing to answer
     }
-    return a instanceof Inet4Address ? qtype.equals(DnsRecordType.A) : a instanceof Inet6Address && qtype.equals(DnsRecordType.AAAA);
+    return a instanceof Inet4Address
+        ? qtype.equals(DnsRecordType.A)
+        : a instanceof Inet6Address && qtype.equals(DnsRecordType.AAAA);
   }
 
   /**
@@ -133,7 +140,8 @@ public final class FlycastDnsResolver {
    */
   private DnsAnswer nearest(Route r, int n, DnsRecordType qtype) {
     Comparator<Backend> byDistance =
-        Comparator.<Backend>comparingInt(b -> zoneOf(b).equals(localZone) && !localZone.isEmpty() ? 0 : 1)
+        Comparator.<Backend>comparingInt(
+                b -> zoneOf(b).equals(localZone) && !localZone.isEmpty() ? 0 : 1)
             .thenComparing(FlycastDnsResolver::zoneOf);
     List<Address> out =
         r.backends().stream()
@@ -151,12 +159,21 @@ public final class FlycastDnsResolver {
     String text =
         r.backends().stream()
             .filter(Backend::acceptsNewWork)
-            .map(b -> b.name() + " " + (b.zone() == null || b.zone().isEmpty() ? "unknown" : b.zone()))
+            .map(
+                b ->
+                    b.name()
+                        + " "
+                        + (b.zone() == null || b.zone().isEmpty() ? "unknown" : b.zone()))
             .collect(Collectors.joining(","));
-    return text.isEmpty() ? DnsAnswer.NODATA : DnsAnswer.of(List.of(new Text(text, INTERNAL_TTL_SECONDS)));
+    return text.isEmpty()
+        ? DnsAnswer.NODATA
+        : DnsAnswer.of(List.of(new Text(text, INTERNAL_TTL_SECONDS)));
   }
 
-  /** Fly's {@code _apps.internal}: one TXT, comma-separated {@code <name>.<namespace>}, sorted as text. */
+  /**
+   * Fly's {@code _apps.internal}: one TXT, comma-separated {@code <name>.<namespace>}, sorted as
+   * text.
+   */
   private DnsAnswer apps(Catalog cat, InetAddress client) {
     String text =
         cat.routes().stream()
@@ -165,14 +182,16 @@ public final class FlycastDnsResolver {
             .map(k -> k.name() + "." + k.namespace())
             .sorted()
             .collect(Collectors.joining(","));
-    return text.isEmpty() ? DnsAnswer.NODATA : DnsAnswer.of(List.of(new Text(text, INTERNAL_TTL_SECONDS)));
+    return text.isEmpty()
+        ? DnsAnswer.NODATA
+        : DnsAnswer.of(List.of(new Text(text, INTERNAL_TTL_SECONDS)));
   }
 
   /**
-   * Whether a name with no records of its own has names below it: the zone apex, a namespace
-   * with a visible route ({@code <ns>.flycast}, {@code <ns>.internal}) and
-   * {@code nearest.of.<name>.<ns>.internal}. ({@code of.<name>.<ns>.internal} parses as a zone
-   * name and is NODATA anyway.)
+   * Whether a name with no records of its own has names below it: the zone apex, a namespace with a
+   * visible route ({@code <ns>.flycast}, {@code <ns>.internal}) and {@code
+   * nearest.of.<name>.<ns>.internal}. ({@code of.<name>.<ns>.internal} parses as a zone name and is
+   * NODATA anyway.)
    */
   private boolean isEmptyNonTerminal(Catalog cat, DnsNames.Other o, InetAddress client) {
     List<String> l = o.labels();
@@ -181,9 +200,13 @@ public final class FlycastDnsResolver {
     }
     if (l.size() == 1) {
       String ns = l.get(0);
-      return cat.routes().stream().anyMatch(r -> r.key().namespace().equals(ns) && visibility.isVisible(client, r));
+      return cat.routes().stream()
+          .anyMatch(r -> r.key().namespace().equals(ns) && visibility.isVisible(client, r));
     }
-    if (o.zone().equals(DnsNames.INTERNAL_ZONE) && l.size() == 4 && l.get(0).equals("nearest") && l.get(1).equals("of")) {
+    if (o.zone().equals(DnsNames.INTERNAL_ZONE)
+        && l.size() == 4
+        && l.get(0).equals("nearest")
+        && l.get(1).equals("of")) {
       return visibleRoute(cat, new RouteKey(l.get(3), l.get(2)), client) != null;
     }
     return false;

@@ -43,7 +43,8 @@ final class QueryDecoder extends DatagramDnsQueryDecoder {
       super.decode(ctx, packet, out);
     } catch (Exception e) {
       // Debug only: anyone can send garbage, and a warning per packet would flood the log.
-      log.debug("malformed DNS message from {} ({} bytes): {}", packet.sender(), length, e.toString());
+      log.debug(
+          "malformed DNS message from {} ({} bytes): {}", packet.sender(), length, e.toString());
       if (length >= HEADER_LENGTH) {
         int flags = buf.getUnsignedShort(start + 2);
         out.add(

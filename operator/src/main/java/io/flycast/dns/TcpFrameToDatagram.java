@@ -9,8 +9,8 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
- * Wraps one TCP DNS message (already unframed) as a {@link DatagramPacket} addressed from the
- * peer, so TCP shares the {@link QueryDecoder} with UDP.
+ * Wraps one TCP DNS message (already unframed) as a {@link DatagramPacket} addressed from the peer,
+ * so TCP shares the {@link QueryDecoder} with UDP.
  *
  * <p>Why not Netty's {@code TcpDnsQueryDecoder}: it is final and throws on a bad message, losing
  * the header, so it cannot answer FORMERR. The framing it does (a 2-byte length prefix, RFC 1035

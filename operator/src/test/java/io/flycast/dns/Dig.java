@@ -23,7 +23,9 @@ final class Dig {
 
   /** Runs {@code dig @127.0.0.1 -p PORT <args>} and returns its standard output. */
   String run(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(binary, "@127.0.0.1", "-p", Integer.toString(port), "+time=3", "+tries=1"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(binary, "@127.0.0.1", "-p", Integer.toString(port), "+time=3", "+tries=1"));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     boolean done = p.waitFor(30, TimeUnit.SECONDS);
@@ -40,7 +42,11 @@ final class Dig {
   List<String> shortAnswer(String... args) throws IOException, InterruptedException {
     List<String> all = new ArrayList<>(List.of("+short"));
     all.addAll(List.of(args));
-    return run(all.toArray(String[]::new)).lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    return run(all.toArray(String[]::new))
+        .lines()
+        .map(String::strip)
+        .filter(l -> !l.isEmpty())
+        .toList();
   }
 
   /** The {@code status:} of the response header, e.g. {@code NXDOMAIN}. */
@@ -73,6 +79,7 @@ final class Dig {
         return dig.toString();
       }
     }
-    return fail("the dig binary is not installed (looked on PATH and in .tools/bin): run `make tools`");
+    return fail(
+        "the dig binary is not installed (looked on PATH and in .tools/bin): run `make tools`");
   }
 }

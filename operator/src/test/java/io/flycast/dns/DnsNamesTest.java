@@ -27,10 +27,13 @@ class DnsNamesTest {
   @Test
   void internalForms() {
     assertThat(DnsNames.parse("web.default.internal.")).isEqualTo(new InternalService(WEB));
-    assertThat(DnsNames.parse("Zone-A.web.default.internal")).isEqualTo(new InternalZone("zone-a", WEB));
+    assertThat(DnsNames.parse("Zone-A.web.default.internal"))
+        .isEqualTo(new InternalZone("zone-a", WEB));
     assertThat(DnsNames.parse("vms.web.default.internal")).isEqualTo(new InternalVms(WEB));
-    assertThat(DnsNames.parse("top3.nearest.of.web.default.internal.")).isEqualTo(new InternalNearest(3, WEB));
-    assertThat(DnsNames.parse("TOP12.Nearest.Of.web.default.internal")).isEqualTo(new InternalNearest(12, WEB));
+    assertThat(DnsNames.parse("top3.nearest.of.web.default.internal."))
+        .isEqualTo(new InternalNearest(3, WEB));
+    assertThat(DnsNames.parse("TOP12.Nearest.Of.web.default.internal"))
+        .isEqualTo(new InternalNearest(12, WEB));
     assertThat(DnsNames.parse("_apps.internal.")).isEqualTo(new InternalApps());
     assertThat(DnsNames.parse("_APPS.INTERNAL")).isEqualTo(new InternalApps());
   }
@@ -39,15 +42,18 @@ class DnsNamesTest {
   void badTopNIsJustAnUnknownName() {
     assertThat(DnsNames.parse("top0.nearest.of.web.default.internal")).isInstanceOf(Other.class);
     assertThat(DnsNames.parse("top.nearest.of.web.default.internal")).isInstanceOf(Other.class);
-    assertThat(DnsNames.parse("top99999.nearest.of.web.default.internal")).isInstanceOf(Other.class);
+    assertThat(DnsNames.parse("top99999.nearest.of.web.default.internal"))
+        .isInstanceOf(Other.class);
     assertThat(DnsNames.parse("top2.closest.of.web.default.internal")).isInstanceOf(Other.class);
   }
 
   @Test
   void otherNamesInsideOurZones() {
     assertThat(DnsNames.parse("flycast.")).isEqualTo(new Other("flycast", List.of()));
-    assertThat(DnsNames.parse("default.flycast")).isEqualTo(new Other("flycast", List.of("default")));
-    assertThat(DnsNames.parse("a.web.default.flycast")).isEqualTo(new Other("flycast", List.of("a", "web", "default")));
+    assertThat(DnsNames.parse("default.flycast"))
+        .isEqualTo(new Other("flycast", List.of("default")));
+    assertThat(DnsNames.parse("a.web.default.flycast"))
+        .isEqualTo(new Other("flycast", List.of("a", "web", "default")));
     assertThat(DnsNames.parse("web..flycast")).isInstanceOf(Other.class);
     assertThat(DnsNames.parse("nearest.of.web.default.internal"))
         .isEqualTo(new Other("internal", List.of("nearest", "of", "web", "default")));

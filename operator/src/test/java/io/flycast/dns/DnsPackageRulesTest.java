@@ -22,8 +22,11 @@ class DnsPackageRulesTest {
       for (Path f : java) {
         assertThat(Files.readAllLines(f))
             .as(f.toString())
-            .noneMatch(l -> l.startsWith("import io.fabric8") || l.startsWith("import io.javaoperatorsdk")
-                || l.startsWith("import io.kubernetes"));
+            .noneMatch(
+                l ->
+                    l.startsWith("import io.fabric8")
+                        || l.startsWith("import io.javaoperatorsdk")
+                        || l.startsWith("import io.kubernetes"));
       }
     }
   }

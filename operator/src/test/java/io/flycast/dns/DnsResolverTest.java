@@ -18,24 +18,29 @@ class DnsResolverTest {
   private static final InetAddress CLIENT = ip("127.0.0.1");
 
   private final CatalogStore store = DnsTestCatalog.store();
-  private final FlycastDnsResolver resolver = new FlycastDnsResolver(store::current, "zone-b", DnsVisibility.ALLOW_ALL);
+  private final FlycastDnsResolver resolver =
+      new FlycastDnsResolver(store::current, "zone-b", DnsVisibility.ALLOW_ALL);
 
   @Test
   void flycastNameAnswersTheRouteAddressByFamily() {
     DnsAnswer a = resolver.resolve("web.default.flycast.", DnsRecordType.AAAA, CLIENT);
     assertThat(a.rcode()).isEqualTo(DnsResponseCode.NOERROR);
-    assertThat(a.records()).containsExactly(new Address(ip("fdaa::1"), FlycastDnsResolver.FLYCAST_TTL_SECONDS));
+    assertThat(a.records())
+        .containsExactly(new Address(ip("fdaa::1"), FlycastDnsResolver.FLYCAST_TTL_SECONDS));
     // An IPv6 route has no A record: NODATA, not NXDOMAIN.
     assertNoData(resolver.resolve("web.default.flycast.", DnsRecordType.A, CLIENT));
 
-    assertThat(addresses(resolver.resolve("api.prod.flycast", DnsRecordType.A, CLIENT))).containsExactly("10.96.0.10");
+    assertThat(addresses(resolver.resolve("api.prod.flycast", DnsRecordType.A, CLIENT)))
+        .containsExactly("10.96.0.10");
     assertNoData(resolver.resolve("api.prod.flycast", DnsRecordType.AAAA, CLIENT));
   }
 
   @Test
   void namesAreCaseInsensitiveWithOrWithoutTrailingDot() {
     for (String n : List.of("WEB.DEFAULT.FLYCAST", "Web.Default.Flycast.", "web.default.flycast")) {
-      assertThat(addresses(resolver.resolve(n, DnsRecordType.AAAA, CLIENT))).as(n).containsExactly("fdaa:0:0:0:0:0:0:1");
+      assertThat(addresses(resolver.resolve(n, DnsRecordType.AAAA, CLIENT)))
+          .as(n)
+          .containsExactly("fdaa:0:0:0:0:0:0:1");
     }
   }
 
@@ -44,7 +49,8 @@ class DnsResolverTest {
     DnsAnswer a = resolver.resolve("web.default.internal.", DnsRecordType.A, CLIENT);
     // web-b2 is not ready and web-a3 is terminating: neither takes new work.
     assertThat(addresses(a)).containsExactly("10.0.0.1", "10.0.1.1", "10.0.2.1");
-    assertThat(a.records()).allSatisfy(r -> assertThat(r.ttl()).isEqualTo(FlycastDnsResolver.INTERNAL_TTL_SECONDS));
+    assertThat(a.records())
+        .allSatisfy(r -> assertThat(r.ttl()).isEqualTo(FlycastDnsResolver.INTERNAL_TTL_SECONDS));
     assertThat(addresses(resolver.resolve("web.default.internal.", DnsRecordType.AAAA, CLIENT)))
         .containsExactly("fd00:0:0:0:0:0:0:a2");
     assertThat(addresses(resolver.resolve("web.default.internal.", DnsRecordType.ANY, CLIENT)))
@@ -60,7 +66,8 @@ class DnsResolverTest {
   void zoneNameFiltersByZone() {
     assertThat(addresses(resolver.resolve("zone-a.web.default.internal", DnsRecordType.A, CLIENT)))
         .containsExactly("10.0.0.1");
-    assertThat(addresses(resolver.resolve("ZONE-A.web.default.internal", DnsRecordType.AAAA, CLIENT)))
+    assertThat(
+            addresses(resolver.resolve("ZONE-A.web.default.internal", DnsRecordType.AAAA, CLIENT)))
         .containsExactly("fd00:0:0:0:0:0:0:a2");
     assertThat(addresses(resolver.resolve("zone-b.web.default.internal", DnsRecordType.A, CLIENT)))
         .containsExactly("10.0.1.1");
@@ -70,24 +77,39 @@ class DnsResolverTest {
 
   @Test
   void topNPrefersTheLocalZoneThenOtherZonesByName() {
-    assertThat(addresses(resolver.resolve("top1.nearest.of.web.default.internal", DnsRecordType.A, CLIENT)))
+    assertThat(
+            addresses(
+                resolver.resolve("top1.nearest.of.web.default.internal", DnsRecordType.A, CLIENT)))
         .containsExactly("10.0.1.1");
-    assertThat(addresses(resolver.resolve("top2.nearest.of.web.default.internal", DnsRecordType.A, CLIENT)))
+    assertThat(
+            addresses(
+                resolver.resolve("top2.nearest.of.web.default.internal", DnsRecordType.A, CLIENT)))
         .containsExactly("10.0.1.1", "10.0.0.1");
-    assertThat(addresses(resolver.resolve("top10.nearest.of.web.default.internal", DnsRecordType.A, CLIENT)))
+    assertThat(
+            addresses(
+                resolver.resolve("top10.nearest.of.web.default.internal", DnsRecordType.A, CLIENT)))
         .containsExactly("10.0.1.1", "10.0.0.1", "10.0.2.1");
     // The family is filtered before counting: one IPv6 backend, in zone-a.
-    assertThat(addresses(resolver.resolve("top2.nearest.of.web.default.internal", DnsRecordType.AAAA, CLIENT)))
+    assertThat(
+            addresses(
+                resolver.resolve(
+                    "top2.nearest.of.web.default.internal", DnsRecordType.AAAA, CLIENT)))
         .containsExactly("fd00:0:0:0:0:0:0:a2");
   }
 
   @Test
   void topNWithoutLocalZoneIsByZoneName() {
-    FlycastDnsResolver noZone = new FlycastDnsResolver(store::current, null, DnsVisibility.ALLOW_ALL);
-    assertThat(addresses(noZone.resolve("top3.nearest.of.web.default.internal", DnsRecordType.A, CLIENT)))
+    FlycastDnsResolver noZone =
+        new FlycastDnsResolver(store::current, null, DnsVisibility.ALLOW_ALL);
+    assertThat(
+            addresses(
+                noZone.resolve("top3.nearest.of.web.default.internal", DnsRecordType.A, CLIENT)))
         .containsExactly("10.0.0.1", "10.0.1.1", "10.0.2.1");
-    FlycastDnsResolver zoneC = new FlycastDnsResolver(store::current, "Zone-C", DnsVisibility.ALLOW_ALL);
-    assertThat(addresses(zoneC.resolve("top2.nearest.of.web.default.internal", DnsRecordType.A, CLIENT)))
+    FlycastDnsResolver zoneC =
+        new FlycastDnsResolver(store::current, "Zone-C", DnsVisibility.ALLOW_ALL);
+    assertThat(
+            addresses(
+                zoneC.resolve("top2.nearest.of.web.default.internal", DnsRecordType.A, CLIENT)))
         .containsExactly("10.0.2.1", "10.0.0.1");
   }
 
@@ -110,7 +132,8 @@ class DnsResolverTest {
   void visibilityHidesRoutesEverywhere() {
     DnsVisibility publicOnly = (client, route) -> !route.spec().isPrivate();
     FlycastDnsResolver r = new FlycastDnsResolver(store::current, null, publicOnly);
-    assertThat(texts(r.resolve("_apps.internal", DnsRecordType.TXT, CLIENT))).containsExactly("api.prod,web.default");
+    assertThat(texts(r.resolve("_apps.internal", DnsRecordType.TXT, CLIENT)))
+        .containsExactly("api.prod,web.default");
     assertNxDomain(r.resolve("db.default.flycast", DnsRecordType.AAAA, CLIENT));
     assertNxDomain(r.resolve("db.default.internal", DnsRecordType.A, CLIENT));
     assertNxDomain(r.resolve("vms.db.default.internal", DnsRecordType.TXT, CLIENT));
@@ -118,7 +141,8 @@ class DnsResolverTest {
     DnsVisibility byClient = (client, route) -> client.equals(ip("10.1.1.1"));
     FlycastDnsResolver r2 = new FlycastDnsResolver(store::current, null, byClient);
     assertNxDomain(r2.resolve("web.default.flycast", DnsRecordType.AAAA, CLIENT));
-    assertThat(addresses(r2.resolve("web.default.flycast", DnsRecordType.AAAA, ip("10.1.1.1")))).hasSize(1);
+    assertThat(addresses(r2.resolve("web.default.flycast", DnsRecordType.AAAA, ip("10.1.1.1"))))
+        .hasSize(1);
     assertNoData(r2.resolve("_apps.internal", DnsRecordType.TXT, CLIENT));
     // Nor does a namespace of hidden routes exist for that client.
     assertNxDomain(r2.resolve("default.flycast", DnsRecordType.AAAA, CLIENT));
@@ -148,15 +172,24 @@ class DnsResolverTest {
   void emptyNonTerminalsAreNoDataNotNxDomain() {
     // RFC 8020: NXDOMAIN here would tell resolvers nothing exists below.
     for (String n :
-        List.of("flycast.", "internal.", "default.flycast", "prod.internal", "nearest.of.web.default.internal")) {
+        List.of(
+            "flycast.",
+            "internal.",
+            "default.flycast",
+            "prod.internal",
+            "nearest.of.web.default.internal")) {
       assertNoData(resolver.resolve(n, DnsRecordType.AAAA, CLIENT), n);
     }
   }
 
   @Test
   void namesOutsideOurZonesAreRefused() {
-    for (String n : List.of("example.com.", ".", "web.default.flycast.example.com", "internal.evil", "flycastx")) {
-      assertThat(resolver.resolve(n, DnsRecordType.A, CLIENT).rcode()).as(n).isEqualTo(DnsResponseCode.REFUSED);
+    for (String n :
+        List.of(
+            "example.com.", ".", "web.default.flycast.example.com", "internal.evil", "flycastx")) {
+      assertThat(resolver.resolve(n, DnsRecordType.A, CLIENT).rcode())
+          .as(n)
+          .isEqualTo(DnsResponseCode.REFUSED);
     }
   }
 

@@ -51,20 +51,26 @@ class DnsServerDigTest {
   @Test
   void ttlsAndAuthority() throws Exception {
     String out = dig.run("+noall", "+answer", "+comments", "AAAA", "web.default.flycast");
-    assertThat(out).contains("flags: qr aa rd;").containsPattern("web\\.default\\.flycast\\.\\s+30\\s+IN\\s+AAAA\\s+fdaa::1");
+    assertThat(out)
+        .contains("flags: qr aa rd;")
+        .containsPattern("web\\.default\\.flycast\\.\\s+30\\s+IN\\s+AAAA\\s+fdaa::1");
     out = dig.run("+noall", "+answer", "A", "web.default.internal");
-    assertThat(out).containsPattern("web\\.default\\.internal\\.\\s+5\\s+IN\\s+A\\s+10\\.0\\.0\\.1");
+    assertThat(out)
+        .containsPattern("web\\.default\\.internal\\.\\s+5\\s+IN\\s+A\\s+10\\.0\\.0\\.1");
   }
 
   @Test
   void internalForms() throws Exception {
-    assertThat(dig.shortAnswer("A", "web.default.internal")).containsExactly("10.0.0.1", "10.0.1.1", "10.0.2.1");
+    assertThat(dig.shortAnswer("A", "web.default.internal"))
+        .containsExactly("10.0.0.1", "10.0.1.1", "10.0.2.1");
     assertThat(dig.shortAnswer("AAAA", "web.default.internal")).containsExactly("fd00::a2");
     assertThat(dig.shortAnswer("A", "zone-a.web.default.internal")).containsExactly("10.0.0.1");
-    assertThat(dig.shortAnswer("+tcp", "A", "top2.nearest.of.web.default.internal")).containsExactly("10.0.1.1", "10.0.0.1");
+    assertThat(dig.shortAnswer("+tcp", "A", "top2.nearest.of.web.default.internal"))
+        .containsExactly("10.0.1.1", "10.0.0.1");
     assertThat(dig.shortAnswer("TXT", "vms.web.default.internal"))
         .containsExactly("\"web-a1 zone-a,web-b1 zone-b,web-a2 zone-a,web-c1 zone-c\"");
-    assertThat(dig.shortAnswer("TXT", "_apps.internal")).containsExactly("\"api.prod,db.default,web.default\"");
+    assertThat(dig.shortAnswer("TXT", "_apps.internal"))
+        .containsExactly("\"api.prod,db.default,web.default\"");
   }
 
   @Test
@@ -84,7 +90,8 @@ class DnsServerDigTest {
 
   @Test
   void noEdnsStillAnswers() throws Exception {
-    assertThat(dig.shortAnswer("+noedns", "AAAA", "web.default.flycast")).containsExactly("fdaa::1");
+    assertThat(dig.shortAnswer("+noedns", "AAAA", "web.default.flycast"))
+        .containsExactly("fdaa::1");
   }
 
   @Test
@@ -94,16 +101,21 @@ class DnsServerDigTest {
     String out = dig.run("AAAA", "big.default.internal");
     assertThat(out).contains("Truncated, retrying in TCP mode");
     assertThat(dig.shortAnswer("AAAA", "big.default.internal")).hasSize(100);
-    assertThat(dig.run("+ignore", "+noall", "+comments", "AAAA", "big.default.internal")).contains("flags: qr aa tc rd;");
-    assertThat(dig.run("+ignore", "+noedns", "+noall", "+comments", "AAAA", "big.default.internal")).contains(" tc ");
+    assertThat(dig.run("+ignore", "+noall", "+comments", "AAAA", "big.default.internal"))
+        .contains("flags: qr aa tc rd;");
+    assertThat(dig.run("+ignore", "+noedns", "+noall", "+comments", "AAAA", "big.default.internal"))
+        .contains(" tc ");
   }
 
   @Test
   void longAppsListIsSplitIntoCharacterStrings() throws Exception {
-    List<String> names = new java.util.ArrayList<>(List.of("api.prod", "db.default", "web.default"));
+    List<String> names =
+        new java.util.ArrayList<>(List.of("api.prod", "db.default", "web.default"));
     for (int i = 0; i < 30; i++) {
       String name = String.format("service-%02d", i);
-      store.putSpec(DnsTestCatalog.spec(new io.flycast.catalog.RouteKey("team", name), "fdaa::1:" + i, false));
+      store.putSpec(
+          DnsTestCatalog.spec(
+              new io.flycast.catalog.RouteKey("team", name), "fdaa::1:" + i, false));
       names.add(name + ".team");
     }
     names.sort(null);
@@ -118,7 +130,8 @@ class DnsServerDigTest {
   @Test
   void catalogChangesAreSeenAtOnce() throws Exception {
     assertThat(dig.status("AAAA", "new.default.flycast")).isEqualTo("NXDOMAIN");
-    store.putSpec(DnsTestCatalog.spec(new io.flycast.catalog.RouteKey("default", "new"), "fdaa::77", false));
+    store.putSpec(
+        DnsTestCatalog.spec(new io.flycast.catalog.RouteKey("default", "new"), "fdaa::77", false));
     assertThat(dig.shortAnswer("AAAA", "new.default.flycast")).containsExactly("fdaa::77");
   }
 
@@ -140,7 +153,8 @@ class DnsServerDigTest {
 
   private double count(String rcode) {
     for (MetricSnapshot s : registry.scrape()) {
-      if (s.getMetadata().getPrometheusName().equals("flycast_dns_queries") && s instanceof CounterSnapshot c) {
+      if (s.getMetadata().getPrometheusName().equals("flycast_dns_queries")
+          && s instanceof CounterSnapshot c) {
         List<CounterDataPointSnapshot> points = c.getDataPoints();
         return points.stream()
             .filter(p -> rcode.equals(p.getLabels().get("rcode")))

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hostile input: the server must neither crash nor stop answering, and must answer FORMERR when
- * the header is readable.
+ * Hostile input: the server must neither crash nor stop answering, and must answer FORMERR when the
+ * header is readable.
  */
 class DnsServerMalformedTest {
   /** RFC 1035 §3.2.2: type AAAA is 28 (RFC 3596). */
@@ -28,6 +28,7 @@ class DnsServerMalformedTest {
 
   /** RFC 1035 §4.1.1 rcodes. */
   private static final int NOERROR = 0;
+
   private static final int FORMERR = 1;
   private static final int SERVFAIL = 2;
   private static final int NOTIMP = 4;
@@ -47,7 +48,13 @@ class DnsServerMalformedTest {
           }
           return true;
         };
-    server = new DnsServer(new InetSocketAddress("127.0.0.1", 0), store, null, exploding, new PrometheusRegistry());
+    server =
+        new DnsServer(
+            new InetSocketAddress("127.0.0.1", 0),
+            store,
+            null,
+            exploding,
+            new PrometheusRegistry());
     server.start();
     address = server.udpAddress();
     udp = new DatagramSocket();

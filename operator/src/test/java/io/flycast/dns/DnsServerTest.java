@@ -22,10 +22,13 @@ class DnsServerTest {
   void parsesListenAddresses() throws Exception {
     assertThat(DnsServer.parseListen("127.0.0.1:5353"))
         .isEqualTo(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 5353));
-    assertThat(DnsServer.parseListen("[::1]:53")).isEqualTo(new InetSocketAddress(InetAddress.getByName("::1"), 53));
+    assertThat(DnsServer.parseListen("[::1]:53"))
+        .isEqualTo(new InetSocketAddress(InetAddress.getByName("::1"), 53));
     assertThat(DnsServer.parseListen(":5353")).isEqualTo(new InetSocketAddress(5353));
-    assertThatThrownBy(() -> DnsServer.parseListen("5353")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> DnsServer.parseListen("127.0.0.1:x")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> DnsServer.parseListen("5353"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> DnsServer.parseListen("127.0.0.1:x"))
+        .isInstanceOf(IllegalArgumentException.class);
     // Never a DNS lookup while parsing a flag.
     assertThatThrownBy(() -> DnsServer.parseListen("localhost:53"))
         .isInstanceOf(IllegalArgumentException.class)
@@ -47,7 +50,8 @@ class DnsServerTest {
   @Test
   void portInUseFailsStartAndReleasesEverything() throws Exception {
     try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-      DnsServer server = newServer((InetSocketAddress) taken.getLocalSocketAddress(), new PrometheusRegistry());
+      DnsServer server =
+          newServer((InetSocketAddress) taken.getLocalSocketAddress(), new PrometheusRegistry());
       assertThatThrownBy(server::start).isInstanceOf(Exception.class);
       assertThat(server.udpAddress()).isNull();
       assertThat(server.tcpAddress()).isNull();
@@ -65,7 +69,8 @@ class DnsServerTest {
     second.start();
     assertThat(second.udpAddress()).isEqualTo(fixed);
     assertThat(second.tcpAddress()).isEqualTo(fixed);
-    assertThat(new Dig(fixed.getPort()).shortAnswer("AAAA", "web.default.flycast")).containsExactly("fdaa::1");
+    assertThat(new Dig(fixed.getPort()).shortAnswer("AAAA", "web.default.flycast"))
+        .containsExactly("fdaa::1");
     second.close();
   }
 
@@ -73,8 +78,12 @@ class DnsServerTest {
   void tcpConnectionsBeyondTheLimitAreClosed() throws Exception {
     DnsServer server =
         new DnsServer(
-            new InetSocketAddress("127.0.0.1", 0), DnsTestCatalog.store(), null, DnsVisibility.ALLOW_ALL,
-            new PrometheusRegistry(), 1);
+            new InetSocketAddress("127.0.0.1", 0),
+            DnsTestCatalog.store(),
+            null,
+            DnsVisibility.ALLOW_ALL,
+            new PrometheusRegistry(),
+            1);
     server.start();
     try {
       InetSocketAddress tcp = server.tcpAddress();

@@ -23,8 +23,8 @@ final class DnsTestCatalog {
 
   /**
    * web.default (fdaa::1): ready backends web-a1 10.0.0.1 zone-a, web-b1 10.0.1.1 zone-b, web-a2
-   * fd00::a2 zone-a, web-c1 10.0.2.1 zone-c; not ready web-b2, terminating web-a3. api.prod
-   * (IPv4 10.96.0.10) without backends. db.default (fdaa::3) private, one backend.
+   * fd00::a2 zone-a, web-c1 10.0.2.1 zone-c; not ready web-b2, terminating web-a3. api.prod (IPv4
+   * 10.96.0.10) without backends. db.default (fdaa::3) private, one backend.
    */
   static CatalogStore store() {
     CatalogStore store = new CatalogStore();
@@ -67,7 +67,8 @@ final class DnsTestCatalog {
         null);
   }
 
-  static Backend backend(String name, String address, String zone, boolean ready, boolean terminating) {
+  static Backend backend(
+      String name, String address, String zone, boolean ready, boolean terminating) {
     return new Backend(name, ip(address), zone, ready, ready || terminating, terminating);
   }
 

@@ -42,7 +42,10 @@ final class RawDns {
 
   /** Prefixes a message with its 2-byte length, for TCP (RFC 1035 §4.2.2). */
   static byte[] tcpFrame(byte[] message) {
-    return ByteBuffer.allocate(2 + message.length).putShort((short) message.length).put(message).array();
+    return ByteBuffer.allocate(2 + message.length)
+        .putShort((short) message.length)
+        .put(message)
+        .array();
   }
 
   /** The parsed header of a response. */
@@ -51,7 +54,8 @@ final class RawDns {
       ByteBuffer b = ByteBuffer.wrap(msg, 0, length);
       int id = b.getShort() & 0xffff;
       int flags = b.getShort() & 0xffff;
-      return new Header(id, (flags & 0x8000) != 0, flags & 0xf, b.getShort() & 0xffff, b.getShort() & 0xffff);
+      return new Header(
+          id, (flags & 0x8000) != 0, flags & 0xf, b.getShort() & 0xffff, b.getShort() & 0xffff);
     }
   }
 }
