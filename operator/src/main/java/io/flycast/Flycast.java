@@ -13,9 +13,9 @@ import io.flycast.control.ExposedServiceReconciler;
 import io.flycast.control.LeaderElection;
 import io.flycast.control.LeaderState;
 import io.flycast.control.ServiceReconciler;
+import io.flycast.dns.DnsServer;
 import io.javaoperatorsdk.operator.Operator;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import org.slf4j.Logger;
@@ -40,13 +40,14 @@ public final class Flycast implements AutoCloseable {
   private AdminServer admin;
   private Operator operator;
   private LeaderElection election;
+  private DnsServer dns;
 
   public Flycast(FlycastConfig config, KubernetesClient client) {
     this.config = config;
     this.client = client;
   }
 
-  public Flycast start() throws IOException {
+  public Flycast start() throws Exception {
     AddressRange range = AddressRange.forPrefix(config.prefix());
     sync = new CatalogSync(client, store, config.allServices());
     closeables.push(sync);
@@ -55,6 +56,12 @@ public final class Flycast implements AutoCloseable {
       closeables.push(admin);
     }
     sync.start();
+    if (config.dnsListen() != null) {
+      DnsServer dns = new DnsServer(config.dnsListen(), store, config.zone(), registry);
+      dns.start();
+      closeables.push(dns);
+      this.dns = dns;
+    }
 
     FlycastAddressPool pool = new FlycastAddressPool(client, range);
     closeables.push(pool::close);
@@ -112,6 +119,11 @@ public final class Flycast implements AutoCloseable {
 
   public boolean isReady() {
     return sync != null && sync.isReady();
+  }
+
+  /** The DNS responder, or null when {@code --dns-listen} is empty. */
+  public DnsServer dns() {
+    return dns;
   }
 
   public AdminServer admin() {

@@ -88,7 +88,8 @@ public final class Main implements Callable<Integer> {
   public Integer call() throws Exception {
     FlycastConfig config = new FlycastConfig(
         embedded, kubeconfig, applyDir, stateDir,
-        hostPort(adminListen), hostPort(httpListen), hostPort(tlsListen), hostPort(dnsListen),
+        hostPort(adminListen), hostPort(httpListen), hostPort(tlsListen),
+        dnsListen == null || dnsListen.isBlank() ? null : io.flycast.dns.DnsServer.parseListen(dnsListen),
         prefix, duration(autostopInterval), allServices, zone,
         identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30));
     EmbeddedApiServer api = null;

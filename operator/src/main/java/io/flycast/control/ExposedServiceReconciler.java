@@ -126,6 +126,11 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
       es.setStatus(st);
       es.getMetadata().setManagedFields(null);
       control = UpdateControl.patchStatus(es);
+      if (!Objects.equals(old.address, st.address) || !Objects.equals(old.syncVersion, st.syncVersion)) {
+        // The owned Service mirrors address and sync version; the workflow ran before this
+        // status existed, so run once more to bring it in step.
+        control.rescheduleAfter(Duration.ofMillis(50));
+      }
     }
     return a.ok() ? control : control.rescheduleAfter(Duration.ofSeconds(30));
   }
