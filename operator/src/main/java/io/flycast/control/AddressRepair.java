@@ -45,7 +45,24 @@ public final class AddressRepair implements AutoCloseable {
   }
 
   public void start(Duration interval) {
+    // Fast path: a deleted Service frees its address now, not after the sightings. (Services
+    // carry no finalizer; an ExposedService's Cleaner releases its own.)
+    sync.addServiceDeleteListener(obj -> timer.execute(() -> releaseDeleted(obj)));
     timer.scheduleWithFixedDelay(this::runSafely, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void releaseDeleted(HasMetadata obj) {
+    var ann = obj.getMetadata().getAnnotations();
+    String addr = ann == null ? null : ann.get(FlycastAnnotations.FLYCAST_IP);
+    if (!leader.isLeader() || addr == null || ManagedServicePolicy.ownedByExposedService((Service) obj)) {
+      return;
+    }
+    try {
+      var m = obj.getMetadata();
+      pool.release(FlycastAddressPool.parseAddress(addr), new AddressOwner(ServiceReconciler.KIND, m.getNamespace(), m.getName(), m.getUid()));
+    } catch (RuntimeException e) {
+      log.debug("release of deleted {}'s address failed; the repair pass retries: {}", obj.getMetadata().getName(), e.toString());
+    }
   }
 
   private void runSafely() {

@@ -39,6 +39,7 @@ public final class CatalogSync implements AutoCloseable {
   private final SharedIndexInformer<Secret> secrets;
   private final ManagedServicePolicy policy;
   private volatile boolean ready;
+  private final List<Consumer<HasMetadata>> deleteListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Consumer<RouteKey>> indirectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public CatalogSync(KubernetesClient client, CatalogStore store, boolean allServices) {
@@ -55,6 +56,7 @@ public final class CatalogSync implements AutoCloseable {
 
     services.addEventHandler(handler(s -> recompute(keyOf(s))));
     exposed.addEventHandler(handler(e -> recompute(keyOf(e))));
+    services.addEventHandler(onDelete(s -> deleteListeners.forEach(l -> l.accept(s))));
     slices.addEventHandler(handler(s -> recomputeBackends(new RouteKey(s.getMetadata().getNamespace(), serviceNameOf(s)))));
     namespaces.addEventHandler(handler(ns -> services.getIndexer()
         .byIndex(BY_NAMESPACE, ns.getMetadata().getName()).forEach(s -> recomputeIndirect(keyOf(s)))));
@@ -116,6 +118,11 @@ public final class CatalogSync implements AutoCloseable {
    */
   public void addIndirectChangeListener(Consumer<RouteKey> listener) {
     indirectListeners.add(listener);
+  }
+
+  /** Registers a listener told when a Service is deleted (so its address can be freed at once). */
+  public void addServiceDeleteListener(Consumer<HasMetadata> listener) {
+    deleteListeners.add(listener);
   }
 
   private void recomputeIndirect(RouteKey key) {
@@ -194,6 +201,21 @@ public final class CatalogSync implements AutoCloseable {
       @Override
       public void onDelete(T obj, boolean deletedFinalStateUnknown) {
         onChange.accept(obj);
+      }
+    };
+  }
+
+  private static <T> ResourceEventHandler<T> onDelete(Consumer<T> onDeleted) {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T obj) {}
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {}
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        onDeleted.accept(obj);
       }
     };
   }
