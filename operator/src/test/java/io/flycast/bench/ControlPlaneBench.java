@@ -1,0 +1,109 @@
+package io.flycast.bench;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.flycast.Flycast;
+import io.flycast.FlycastConfig;
+import io.flycast.catalog.Autoscale;
+import io.flycast.catalog.CatalogStore;
+import io.flycast.catalog.Concurrency;
+import io.flycast.catalog.PortSpec;
+import io.flycast.catalog.RouteKey;
+import io.flycast.catalog.RouteSpec;
+import io.flycast.embedded.EmbeddedApiServer;
+import java.net.InetAddress;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Control-plane benchmark: create N annotated Services on the embedded API and measure the time
+ * from each create call to the moment its route is in the catalog (what /debug/catalog serves),
+ * then the catalog's heap per route. Run by {@code make bench}; prints one line per N.
+ */
+public final class ControlPlaneBench {
+  public static void main(String[] args) throws Exception {
+    int[] sizes = args.length == 0 ? new int[] {1_000, 10_000} : Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+    for (int n : sizes) {
+      run(n);
+    }
+    heapPerRoute(10_000);
+  }
+
+  static void run(int n) throws Exception {
+    try (EmbeddedApiServer api = new EmbeddedApiServer().start(0)) {
+      KubernetesClient client = api.client();
+      FlycastConfig cfg = FlycastConfig.forTests(false);
+      try (Flycast flycast = new Flycast(cfg, client).start()) {
+        while (!flycast.isLeader()) {
+          Thread.onSpinWait();
+        }
+        Map<String, Long> created = new ConcurrentHashMap<>();
+        Map<String, Long> routed = new ConcurrentHashMap<>();
+        CountDownLatch all = new CountDownLatch(n);
+        flycast.catalog().addListener(c -> c.specsChanged().forEach(k -> {
+          if (c.catalog().route(k) != null && routed.putIfAbsent(k.name(), System.nanoTime()) == null) {
+            all.countDown();
+          }
+        }));
+        long start = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        for (int i = 0; i < n; i++) {
+          String name = "svc-" + i;
+          pool.execute(() -> {
+            created.put(name, System.nanoTime());
+            client.services().inNamespace("default").resource(service(name)).create();
+          });
+        }
+        pool.shutdown();
+        boolean done = all.await(30, TimeUnit.MINUTES);
+        long total = System.nanoTime() - start;
+        long[] lat = created.entrySet().stream()
+            .filter(e -> routed.containsKey(e.getKey()))
+            .mapToLong(e -> routed.get(e.getKey()) - e.getValue()).sorted().toArray();
+        System.out.printf("control-plane n=%d routed=%d%s create->routable p50=%.1f ms p99=%.1f ms max=%.1f ms; all routed in %.1f s (%.0f services/s)%n",
+            n, lat.length, done ? "" : " (TIMED OUT)", ms(pct(lat, 0.50)), ms(pct(lat, 0.99)), ms(lat[lat.length - 1]),
+            total / 1e9, n / (total / 1e9));
+      }
+    }
+  }
+
+  static void heapPerRoute(int n) throws Exception {
+    Runtime rt = Runtime.getRuntime();
+    CatalogStore store = new CatalogStore();
+    System.gc();
+    long before = rt.totalMemory() - rt.freeMemory();
+    for (int i = 0; i < n; i++) {
+      byte[] a = InetAddress.getByName("fdaa:0:48c8:0:1::1").getAddress();
+      a[14] = (byte) (i >> 8);
+      a[15] = (byte) i;
+      store.putSpec(new RouteSpec(new RouteKey("default", "svc-" + i), InetAddress.getByAddress(a), List.of(),
+          List.of(PortSpec.tcp(80, 8080)), Concurrency.DEFAULT, Autoscale.DEFAULT, true, "default", null));
+    }
+    System.gc();
+    long after = rt.totalMemory() - rt.freeMemory();
+    System.out.printf("catalog heap: %d routes, %.0f bytes/route (snapshot + indexes, one port, no backends)%n",
+        store.current().size(), (after - before) / (double) n);
+  }
+
+  static Service service(String name) {
+    return new ServiceBuilder().withNewMetadata().withName(name).withNamespace("default")
+        .withAnnotations(Map.of("fly.io/flycast", "true")).endMetadata()
+        .withNewSpec().withSelector(Map.of("app", name))
+        .addNewPort().withPort(80).withNewTargetPort(8080).withProtocol("TCP").endPort().endSpec().build();
+  }
+
+  static long pct(long[] sorted, double p) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+  }
+
+  static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+}
