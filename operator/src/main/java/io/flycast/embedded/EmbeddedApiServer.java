@@ -2,7 +2,6 @@ package io.flycast.embedded;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
@@ -39,11 +38,12 @@ public final class EmbeddedApiServer implements AutoCloseable {
   }
 
   private final KubernetesMockServer server;
+  private final EmbeddedApiDispatcher dispatcher = new EmbeddedApiDispatcher();
   private KubernetesClient client;
 
   public EmbeddedApiServer() {
     this.server = new KubernetesMockServer(
-        new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(List.of()), false);
+        new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
   }
 
   /** Starts on a loopback port (0 = any free port) and installs the CRDs. */
@@ -63,6 +63,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
     }
     log.info("embedded Kubernetes API on {}", url());
     return this;
+  }
+
+  /** Calls {@code observer} with the method and path of every request the API receives. */
+  public void onRequest(java.util.function.BiConsumer<String, String> observer) {
+    dispatcher.addObserver(r -> observer.accept(r.getMethod(), r.getPath()));
   }
 
   public String url() {

@@ -1,0 +1,100 @@
+package io.flycast.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged jar in embedded mode with examples/ applied, driven as a user would: read status
+ * and annotations through the kubeconfig it writes, resolve names with the real dig, use kubectl.
+ */
+class EmbeddedModeE2E {
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static final ResourceDefinitionContext EXSVC = new ResourceDefinitionContext.Builder()
+      .withGroup("fly.io").withVersion("v1alpha1").withKind("ExposedService").withPlural("exposedservices").withNamespaced(true).build();
+  static FlycastProcess flycast;
+  static KubernetesClient client;
+
+  @BeforeAll
+  static void start() throws Exception {
+    flycast = FlycastProcess.startEmbedded("--apply", FlycastProcess.repo().resolve("examples").toString());
+    client = flycast.client();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (client != null) {
+      client.close();
+    }
+    if (flycast != null) {
+      flycast.close();
+    }
+  }
+
+  @Test
+  void exposedServiceExampleGetsAnAddressAndIsRouted() {
+    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+      GenericKubernetesResource web = client.genericKubernetesResources(EXSVC).inNamespace("default").withName("web").get();
+      @SuppressWarnings("unchecked")
+      Map<String, Object> status = (Map<String, Object>) web.getAdditionalProperties().get("status");
+      assertThat((String) status.get("address")).startsWith("fdaa:0:48c8:0:1:");
+      assertThat(status.get("ports")).isEqualTo("80/http");
+      assertThat(flycast.get("/debug/catalog").body()).contains("\"name\":\"web\"", (String) status.get("address"));
+    });
+  }
+
+  @Test
+  void namespaceLabelExampleIsExposedAndMarkedLikeFks() {
+    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+      Service api = client.services().inNamespace("team-a").withName("api").get();
+      Map<String, String> ann = api.getMetadata().getAnnotations();
+      assertThat(ann).containsEntry("fly.io/clusterip-allocator", "configured").containsKey("service.fly.io/sync-version");
+      assertThat(ann.get("fly.io/flycast-ip")).startsWith("fdaa:0:48c8:0:1:");
+    });
+  }
+
+  @Test
+  void digResolvesTheFlycastName() throws Exception {
+    String address = await().atMost(WAIT).ignoreExceptions().until(() ->
+        client.services().inNamespace("team-a").withName("api").get().getMetadata().getAnnotations().get("fly.io/flycast-ip"),
+        a -> a != null);
+    await().atMost(WAIT).untilAsserted(() ->
+        assertThat(run("dig", "@127.0.0.1", "-p", Integer.toString(flycast.dnsPort), "+short", "AAAA", "api.team-a.flycast"))
+            .isEqualTo(address));
+  }
+
+  @Test
+  void kubectlReadsTheEmbeddedApi() throws Exception {
+    Path kubectl = FlycastProcess.repo().resolve(".tools/bin/kubectl");
+    assertThat(kubectl).as("kubectl missing: run `make tools`").exists();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(run(kubectl.toString(),
+        "--kubeconfig", flycast.stateDir.resolve("kubeconfig").toString(),
+        "get", "services", "-n", "team-a", "api", "-o", "jsonpath={.metadata.annotations.fly\\.io/clusterip-allocator}"))
+        .isEqualTo("configured"));
+  }
+
+  @Test
+  void metricsAndHealthAreServed() {
+    assertThat(flycast.get("/healthz").statusCode()).isEqualTo(200);
+    assertThat(flycast.get("/metrics").body()).contains("flycast_dns_queries_total");
+  }
+
+  static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(List.of(cmd)).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    p.waitFor();
+    return out;
+  }
+}

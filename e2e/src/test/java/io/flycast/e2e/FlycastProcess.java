@@ -1,0 +1,97 @@
+package io.flycast.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The packaged jar, started as a separate process in embedded mode, as `make run` does. */
+final class FlycastProcess implements AutoCloseable {
+  final Path stateDir;
+  final int adminPort;
+  final int dnsPort;
+  final Process process;
+  final Path log;
+
+  private FlycastProcess(Path stateDir, int adminPort, int dnsPort, Process process, Path log) {
+    this.stateDir = stateDir;
+    this.adminPort = adminPort;
+    this.dnsPort = dnsPort;
+    this.process = process;
+    this.log = log;
+  }
+
+  static Path repo() {
+    return Path.of(System.getProperty("flycast.repo", "..")).toAbsolutePath().normalize();
+  }
+
+  static FlycastProcess startEmbedded(String... extraArgs) throws IOException {
+    Path jar = Path.of(System.getProperty("flycast.jar", repo().resolve("operator/target/flycast-operator.jar").toString()));
+    Path state = Files.createTempDirectory("flycast-e2e");
+    int admin = freePort();
+    int dns = freePort();
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+        "--embedded", "--state-dir", state.toString(),
+        "--admin-listen", "127.0.0.1:" + admin, "--dns-listen", "127.0.0.1:" + dns,
+        "--http-listen", "127.0.0.1:" + freePort(), "--tls-listen", "127.0.0.1:" + freePort()));
+    cmd.addAll(List.of(extraArgs));
+    Path log = state.resolve("flycast.log");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    FlycastProcess fp = new FlycastProcess(state, admin, dns, p, log);
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class).until(() -> {
+      if (!p.isAlive()) {
+        throw new IllegalStateException("flycast exited: " + Files.readString(log));
+      }
+      return fp.get("/readyz").statusCode() == 200;
+    });
+    return fp;
+  }
+
+  KubernetesClient client() throws IOException {
+    return new KubernetesClientBuilder()
+        .withConfig(Config.fromKubeconfig(Files.readString(stateDir.resolve("kubeconfig")))).build();
+  }
+
+  HttpResponse<String> get(String path) {
+    try {
+      return HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    process.destroy(); // SIGTERM: the shutdown hook closes everything
+    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("flycast did not stop within 20s of SIGTERM");
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.flycast.embedded;
+
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+
+/**
+ * The embedded API's request handling: Fabric8's CRUD dispatcher, plus the discovery documents
+ * ({@code /api}, {@code /apis}, {@code /api/v1}, {@code /apis/<group>/<version>}) that kubectl
+ * needs before it sends anything, plus a log of every request (method and path) so tests can
+ * compare what the operator does with what its RBAC grants.
+ */
+final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
+  /** A resource served here, for discovery: plural name, kind, namespaced, verbs and subresources. */
+  record ApiResource(String group, String version, String plural, String kind, boolean namespaced, List<String> subresources) {}
+
+  private static final List<String> VERBS = List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
+
+  static final List<ApiResource> RESOURCES = List.of(
+      new ApiResource("", "v1", "namespaces", "Namespace", false, List.of("status")),
+      new ApiResource("", "v1", "services", "Service", true, List.of("status")),
+      new ApiResource("", "v1", "pods", "Pod", true, List.of("status")),
+      new ApiResource("", "v1", "secrets", "Secret", true, List.of()),
+      new ApiResource("", "v1", "configmaps", "ConfigMap", true, List.of()),
+      new ApiResource("", "v1", "events", "Event", true, List.of()),
+      new ApiResource("", "v1", "endpoints", "Endpoints", true, List.of()),
+      new ApiResource("", "v1", "serviceaccounts", "ServiceAccount", true, List.of()),
+      new ApiResource("apps", "v1", "deployments", "Deployment", true, List.of("status", "scale")),
+      new ApiResource("apps", "v1", "statefulsets", "StatefulSet", true, List.of("status", "scale")),
+      new ApiResource("apps", "v1", "replicasets", "ReplicaSet", true, List.of("status", "scale")),
+      new ApiResource("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, List.of()),
+      new ApiResource("coordination.k8s.io", "v1", "leases", "Lease", true, List.of()),
+      new ApiResource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, List.of("status")),
+      new ApiResource("fly.io", "v1alpha1", "exposedservices", "ExposedService", true, List.of("status")),
+      new ApiResource("fly.io", "v1alpha1", "flycastips", "FlycastIP", false, List.of()));
+
+  private final Map<String, String> discovery = new LinkedHashMap<>();
+  private final ConcurrentLinkedQueue<Consumer<RecordedRequest>> observers = new ConcurrentLinkedQueue<>();
+
+  EmbeddedApiDispatcher() {
+    super(List.of());
+    discovery.put("/api", "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":[]}");
+    Map<String, List<ApiResource>> byGroupVersion = new LinkedHashMap<>();
+    for (ApiResource r : RESOURCES) {
+      byGroupVersion.computeIfAbsent(r.group().isEmpty() ? r.version() : r.group() + "/" + r.version(), k -> new ArrayList<>()).add(r);
+    }
+    List<String> groups = new ArrayList<>();
+    byGroupVersion.forEach((gv, list) -> {
+      String path = gv.contains("/") ? "/apis/" + gv : "/api/" + gv;
+      discovery.put(path, resourceList(gv, list));
+      if (gv.contains("/")) {
+        String group = gv.substring(0, gv.indexOf('/'));
+        String gvJson = "{\"groupVersion\":\"" + gv + "\",\"version\":\"" + gv.substring(gv.indexOf('/') + 1) + "\"}";
+        groups.add("{\"name\":\"" + group + "\",\"versions\":[" + gvJson + "],\"preferredVersion\":" + gvJson + "}");
+        discovery.put("/apis/" + group, "{\"kind\":\"APIGroup\",\"apiVersion\":\"v1\",\"name\":\"" + group + "\",\"versions\":["
+            + gvJson + "],\"preferredVersion\":" + gvJson + "}");
+      }
+    });
+    discovery.put("/apis", "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[" + String.join(",", groups) + "]}");
+    discovery.put("/version", "{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.0-flycast-embedded\",\"platform\":\"linux/amd64\"}");
+  }
+
+  private static String resourceList(String gv, List<ApiResource> list) {
+    List<String> items = new ArrayList<>();
+    String verbs = "[\"" + String.join("\",\"", VERBS) + "\"]";
+    for (ApiResource r : list) {
+      items.add("{\"name\":\"" + r.plural() + "\",\"singularName\":\"" + r.kind().toLowerCase() + "\",\"namespaced\":"
+          + r.namespaced() + ",\"kind\":\"" + r.kind() + "\",\"verbs\":" + verbs + "}");
+      for (String sub : r.subresources()) {
+        items.add("{\"name\":\"" + r.plural() + "/" + sub + "\",\"singularName\":\"\",\"namespaced\":" + r.namespaced()
+            + ",\"kind\":\"" + ("scale".equals(sub) ? "Scale" : r.kind()) + "\",\"verbs\":[\"get\",\"patch\",\"update\"]}");
+      }
+    }
+    return "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"" + gv + "\",\"resources\":[" + String.join(",", items) + "]}";
+  }
+
+  void addObserver(Consumer<RecordedRequest> observer) {
+    observers.add(observer);
+  }
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    observers.forEach(o -> o.accept(request));
+    String path = request.getPath();
+    int q = path.indexOf('?');
+    String bare = q < 0 ? path : path.substring(0, q);
+    String doc = "GET".equals(request.getMethod()) ? discovery.get(bare) : null;
+    if (doc != null) {
+      return new MockResponse().setResponseCode(200).addHeader("Content-Type", "application/json").setBody(doc);
+    }
+    return super.dispatch(request);
+  }
+}
