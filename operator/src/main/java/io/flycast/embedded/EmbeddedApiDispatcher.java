@@ -80,9 +80,58 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
     return "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"" + gv + "\",\"resources\":[" + String.join(",", items) + "]}";
   }
 
+  /**
+   * The /scale subresource, which the CRUD mock lacks: reads and writes the workload's
+   * {@code spec.replicas}, as the real API server does, so the code that scales real clusters
+   * runs unchanged here.
+   */
+  private MockResponse handleScale(RecordedRequest request, String workloadPath) {
+    try {
+      MockResponse current = super.dispatch(new RecordedRequest("GET " + workloadPath + " HTTP/1.1",
+          io.fabric8.mockwebserver.dsl.HttpMethod.GET, workloadPath, io.fabric8.mockwebserver.http.Headers.builder().build(),
+          new io.fabric8.mockwebserver.http.Buffer()));
+      if (current.code() != 200) {
+        return current;
+      }
+      var workload = JSON.readTree(current.getBody().readUtf8());
+      if (!"GET".equals(request.getMethod())) {
+        var body = JSON.readTree(request.getUtf8Body());
+        int replicas = body.path("spec").path("replicas").asInt(0);
+        String patch = "{\"spec\":{\"replicas\":" + replicas + "}}";
+        MockResponse patched = super.dispatch(new RecordedRequest("PATCH " + workloadPath + " HTTP/1.1",
+            io.fabric8.mockwebserver.dsl.HttpMethod.PATCH, workloadPath,
+            io.fabric8.mockwebserver.http.Headers.builder().add("Content-Type", "application/merge-patch+json").build(),
+            new io.fabric8.mockwebserver.http.Buffer().writeUtf8(patch)));
+        if (patched.code() != 200) {
+          return patched;
+        }
+        workload = JSON.readTree(patched.getBody().readUtf8());
+      }
+      var meta = workload.path("metadata");
+      var out = JSON.createObjectNode();
+      out.put("kind", "Scale");
+      out.put("apiVersion", "autoscaling/v1");
+      var m = out.putObject("metadata");
+      m.put("name", meta.path("name").asText());
+      m.put("namespace", meta.path("namespace").asText());
+      m.put("resourceVersion", meta.path("resourceVersion").asText());
+      out.putObject("spec").put("replicas", workload.path("spec").path("replicas").asInt(1));
+      out.putObject("status").put("replicas", workload.path("status").path("replicas").asInt(0));
+      return new MockResponse().setResponseCode(200).addHeader("Content-Type", "application/json").setBody(out.toString());
+    } catch (java.io.IOException e) {
+      return new MockResponse().setResponseCode(400).setBody("{\"kind\":\"Status\",\"message\":\"" + e.getMessage() + "\"}");
+    }
+  }
+
   void addObserver(Consumer<RecordedRequest> observer) {
     observers.add(observer);
   }
+
+  /** {@code /apis/apps/v1/namespaces/<ns>/<kind>/<name>/scale}: the /scale subresource. */
+  private static final java.util.regex.Pattern SCALE =
+      java.util.regex.Pattern.compile("^(/apis/apps/v1/namespaces/[^/]+/(?:deployments|statefulsets|replicasets)/[^/]+)/scale$");
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
@@ -90,6 +139,10 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
     String path = request.getPath();
     int q = path.indexOf('?');
     String bare = q < 0 ? path : path.substring(0, q);
+    var scale = SCALE.matcher(bare);
+    if (scale.matches()) {
+      return handleScale(request, scale.group(1));
+    }
     String doc = "GET".equals(request.getMethod()) ? discovery.get(bare) : null;
     if (doc != null) {
       return new MockResponse().setResponseCode(200).addHeader("Content-Type", "application/json").setBody(doc);
