@@ -245,6 +245,68 @@ class HelmChartE2E {
     }
   }
 
+  /** The chart and the operator agree: what the chart passes, the operator accepts. */
+  @Nested
+  class OperatorContract {
+    @ParameterizedTest(name = "[{index}] --set {0}")
+    @MethodSource("io.flycast.e2e.HelmChartE2E#valueVariants")
+    void operatorAcceptsTheRenderedArgs(String variant) {
+      Manifests m = render(variant.isEmpty() ? new String[0] : new String[] {"--set", variant});
+      HasMetadata workload = m.all().stream()
+          .filter(o -> o instanceof Deployment || o instanceof DaemonSet).findFirst().orElseThrow();
+      PodSpec pod = workload instanceof Deployment d
+          ? d.getSpec().getTemplate().getSpec()
+          : ((DaemonSet) workload).getSpec().getTemplate().getSpec();
+      List<String> args = operatorContainer(pod).getArgs();
+      // Parse only (no call()): an unknown or malformed flag throws ParameterException.
+      var parsed = new picocli.CommandLine(new io.flycast.Main()).parseArgs(args.toArray(String[]::new));
+      assertThat(parsed.unmatched()).isEmpty();
+      assertThat(parsed.matchedOptions()).hasSize(args.size());
+    }
+
+    @Test
+    void leaseNameInTheRoleIsTheOperators() {
+      assertThat(io.flycast.Flycast.LEASE_NAME).isEqualTo(LEASE_NAME);
+    }
+
+    @Test
+    void notesTellHowToExposeAService() {
+      String out = helm.run("install", RELEASE, chart.toString(), "--namespace", NAMESPACE, "--dry-run=client")
+          .assertSuccess().stdout();
+      String notes = out.substring(out.indexOf("NOTES:"));
+      assertThat(notes)
+          .contains("kubectl annotate svc MY-SERVICE fly.io/flycast=true")
+          .contains("kubectl label namespace MY-NAMESPACE fly.io/flycast=enabled")
+          .contains(FULLNAME + "-dns");
+    }
+
+    @Test
+    void defaultPodMeetsThePodSecurityRestrictedProfile() {
+      PodSpec pod = deployment(render()).getSpec().getTemplate().getSpec();
+      assertThat(pod.getHostNetwork()).isNotEqualTo(Boolean.TRUE);
+      assertThat(pod.getHostPID()).isNotEqualTo(Boolean.TRUE);
+      assertThat(pod.getHostIPC()).isNotEqualTo(Boolean.TRUE);
+      assertThat(pod.getVolumes()).allSatisfy(v -> assertThat(v.getHostPath()).isNull());
+      assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+      for (Container c : pod.getContainers()) {
+        var sc = c.getSecurityContext();
+        assertThat(sc.getRunAsNonRoot() != null ? sc.getRunAsNonRoot() : pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+        assertThat(sc.getCapabilities().getDrop()).contains("ALL");
+        assertThat(c.getPorts()).allSatisfy(p -> assertThat(p.getHostPort()).isNull());
+      }
+    }
+  }
+
+  static Stream<String> valueVariants() {
+    return Stream.of(
+        "",
+        "fksMode=true,zone=fra,autostopInterval=30s",
+        "listenAddress=::",
+        "dns.enabled=false",
+        "deploymentKind=DaemonSet,anyIP.enabled=true,hostNetwork=true");
+  }
+
   @Nested
   class Switches {
     @Test
