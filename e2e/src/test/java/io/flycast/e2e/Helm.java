@@ -13,8 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the real helm binary that {@code make tools} installs into {@code .tools/bin}. The repo
- * root comes from the {@code flycast.repo} system property, which failsafe sets.
+ * Runs the real helm binary that {@code make tools} installs into {@code .tools/bin}. The repo root
+ * comes from the {@code flycast.repo} system property, which failsafe sets.
  */
 final class Helm {
   private static final long TIMEOUT_SECONDS = 60;
@@ -39,7 +39,9 @@ final class Helm {
   /** The repository root, from the {@code flycast.repo} system property set by failsafe. */
   static Path repoRoot() {
     String repo = System.getProperty("flycast.repo");
-    assertThat(repo).withFailMessage("system property flycast.repo is not set (run through mvn verify)").isNotBlank();
+    assertThat(repo)
+        .withFailMessage("system property flycast.repo is not set (run through mvn verify)")
+        .isNotBlank();
     return Path.of(repo).toAbsolutePath().normalize();
   }
 
@@ -60,7 +62,8 @@ final class Helm {
       CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
       if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new AssertionError("helm " + String.join(" ", args) + " did not finish in " + TIMEOUT_SECONDS + "s");
+        throw new AssertionError(
+            "helm " + String.join(" ", args) + " did not finish in " + TIMEOUT_SECONDS + "s");
       }
       return new Result(p.exitValue(), out.join(), err.join(), String.join(" ", args));
     } catch (IOException e) {

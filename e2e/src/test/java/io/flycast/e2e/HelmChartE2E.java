@@ -1,9 +1,11 @@
 package io.flycast.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -20,8 +22,10 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.flycast.Flycast;
+import io.flycast.Main;
+import io.flycast.e2e.OperatorPermissions.Permission;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,18 +43,19 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
 
 /**
  * The Helm chart in {@code charts/flycast}, checked with the real helm binary: lint, the objects
- * {@code helm template} renders for the defaults and the main switches, schema rejection of
- * typos, least-privilege RBAC that still grants every call the operator makes, and CRDs that
- * cannot drift from the generated ones in {@code crds/}.
+ * {@code helm template} renders for the defaults and the main switches, schema rejection of typos,
+ * least-privilege RBAC that still grants every call the operator makes, and CRDs that cannot drift
+ * from the generated ones in {@code crds/}.
  */
 class HelmChartE2E {
   static final String RELEASE = "fc";
   static final String NAMESPACE = "flycast-system";
   static final String FULLNAME = "fc-flycast";
-  static final String LEASE_NAME = "flycast-operator";
+  static final String LEASE_NAME = OperatorPermissions.LEASE_NAME;
 
   static Path repo;
   static Path chart;
@@ -70,7 +74,8 @@ class HelmChartE2E {
   }
 
   static String templateOutput(String... args) {
-    List<String> all = new ArrayList<>(List.of("template", RELEASE, chart.toString(), "--namespace", NAMESPACE));
+    List<String> all =
+        new ArrayList<>(List.of("template", RELEASE, chart.toString(), "--namespace", NAMESPACE));
     all.addAll(List.of(args));
     return helm.run(all.toArray(String[]::new)).assertSuccess().stdout();
   }
@@ -98,9 +103,15 @@ class HelmChartE2E {
 
     @Test
     void strictLintPassesWithEveryOptionalPartOn() {
-      helm.run("lint", "--strict", chart.toString(),
-          "--set", "anyIP.enabled=true,fksMode=true,zone=fra,metrics.serviceMonitor.enabled=true",
-          "--set", "metrics.dashboard.enabled=true,deploymentKind=DaemonSet,hostNetwork=true").assertSuccess();
+      helm.run(
+              "lint",
+              "--strict",
+              chart.toString(),
+              "--set",
+              "anyIP.enabled=true,fksMode=true,zone=fra,metrics.serviceMonitor.enabled=true",
+              "--set",
+              "metrics.dashboard.enabled=true,deploymentKind=DaemonSet,hostNetwork=true")
+          .assertSuccess();
     }
   }
 
@@ -109,10 +120,14 @@ class HelmChartE2E {
     @Test
     void crdsAreRenderedWithTheKeepPolicy() {
       List<CustomResourceDefinition> crds = render().ofType(CustomResourceDefinition.class);
-      assertThat(crds).extracting(c -> c.getMetadata().getName())
+      assertThat(crds)
+          .extracting(c -> c.getMetadata().getName())
           .containsExactlyInAnyOrder("exposedservices.fly.io", "flycastips.fly.io");
-      assertThat(crds).allSatisfy(c -> assertThat(c.getMetadata().getAnnotations())
-          .containsEntry("helm.sh/resource-policy", "keep"));
+      assertThat(crds)
+          .allSatisfy(
+              c ->
+                  assertThat(c.getMetadata().getAnnotations())
+                      .containsEntry("helm.sh/resource-policy", "keep"));
     }
 
     @Test
@@ -125,10 +140,12 @@ class HelmChartE2E {
       assertThat(c.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("admin");
       assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
       assertThat(c.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("admin");
-      assertThat(c.getPorts()).anySatisfy(p -> {
-        assertThat(p.getName()).isEqualTo("admin");
-        assertThat(p.getContainerPort()).isEqualTo(9090);
-      });
+      assertThat(c.getPorts())
+          .anySatisfy(
+              p -> {
+                assertThat(p.getName()).isEqualTo("admin");
+                assertThat(p.getContainerPort()).isEqualTo(9090);
+              });
     }
 
     @Test
@@ -153,13 +170,14 @@ class HelmChartE2E {
     @Test
     void argsListenOnAllAddressesAndEnvCarriesTheLeaderElectionIdentity() {
       Container c = operatorContainer(deployment(render()).getSpec().getTemplate().getSpec());
-      assertThat(c.getArgs()).containsExactly(
-          "--prefix=fdaa:0:48c8::/48",
-          "--autostop-interval=5m",
-          "--admin-listen=0.0.0.0:9090",
-          "--http-listen=0.0.0.0:8080",
-          "--tls-listen=0.0.0.0:8443",
-          "--dns-listen=0.0.0.0:5353");
+      assertThat(c.getArgs())
+          .containsExactly(
+              "--prefix=fdaa:0:48c8::/48",
+              "--autostop-interval=5m",
+              "--admin-listen=0.0.0.0:9090",
+              "--http-listen=0.0.0.0:8080",
+              "--tls-listen=0.0.0.0:8443",
+              "--dns-listen=0.0.0.0:5353");
       Map<String, String> downward = new LinkedHashMap<>();
       for (EnvVar e : c.getEnv()) {
         if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
@@ -175,11 +193,14 @@ class HelmChartE2E {
     void podsSpreadAcrossZonesAndAPdbAllowsOneDown() {
       Manifests m = render();
       var spread = deployment(m).getSpec().getTemplate().getSpec().getTopologySpreadConstraints();
-      assertThat(spread).singleElement().satisfies(t -> {
-        assertThat(t.getTopologyKey()).isEqualTo("topology.kubernetes.io/zone");
-        assertThat(t.getLabelSelector().getMatchLabels())
-            .isEqualTo(deployment(m).getSpec().getSelector().getMatchLabels());
-      });
+      assertThat(spread)
+          .singleElement()
+          .satisfies(
+              t -> {
+                assertThat(t.getTopologyKey()).isEqualTo("topology.kubernetes.io/zone");
+                assertThat(t.getLabelSelector().getMatchLabels())
+                    .isEqualTo(deployment(m).getSpec().getSelector().getMatchLabels());
+              });
       PodDisruptionBudget pdb = m.single(PodDisruptionBudget.class);
       assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
       assertThat(pdb.getSpec().getSelector().getMatchLabels())
@@ -190,27 +211,34 @@ class HelmChartE2E {
     void servicesExposeProxyMetricsAndDns() {
       Manifests m = render();
       Service proxy = m.named(Service.class, FULLNAME + "-proxy").orElseThrow();
-      assertThat(proxy.getSpec().getPorts()).extracting(ServicePort::getName, p -> p.getTargetPort().getStrVal())
-          .containsExactly(
-              org.assertj.core.groups.Tuple.tuple("http", "http"),
-              org.assertj.core.groups.Tuple.tuple("https", "https"));
+      assertThat(proxy.getSpec().getPorts())
+          .extracting(ServicePort::getName, p -> p.getTargetPort().getStrVal())
+          .containsExactly(tuple("http", "http"), tuple("https", "https"));
       Service metrics = m.named(Service.class, FULLNAME + "-metrics").orElseThrow();
-      assertThat(metrics.getSpec().getPorts()).singleElement().satisfies(p -> {
-        assertThat(p.getPort()).isEqualTo(9090);
-        assertThat(p.getTargetPort().getStrVal()).isEqualTo("admin");
-      });
+      assertThat(metrics.getSpec().getPorts())
+          .singleElement()
+          .satisfies(
+              p -> {
+                assertThat(p.getPort()).isEqualTo(9090);
+                assertThat(p.getTargetPort().getStrVal()).isEqualTo("admin");
+              });
       Service dns = m.named(Service.class, FULLNAME + "-dns").orElseThrow();
-      assertThat(dns.getSpec().getPorts()).extracting(ServicePort::getProtocol).containsExactlyInAnyOrder("UDP", "TCP");
+      assertThat(dns.getSpec().getPorts())
+          .extracting(ServicePort::getProtocol)
+          .containsExactlyInAnyOrder("UDP", "TCP");
       // Every named targetPort must exist on the container with the same protocol.
       Container c = operatorContainer(deployment(m).getSpec().getTemplate().getSpec());
       for (Service s : m.ofType(Service.class)) {
-        assertThat(s.getSpec().getSelector()).isEqualTo(deployment(m).getSpec().getSelector().getMatchLabels());
+        assertThat(s.getSpec().getSelector())
+            .isEqualTo(deployment(m).getSpec().getSelector().getMatchLabels());
         for (ServicePort p : s.getSpec().getPorts()) {
-          assertThat(c.getPorts()).as("container port for %s/%s", s.getMetadata().getName(), p.getName())
-              .anySatisfy(cp -> {
-                assertThat(cp.getName()).isEqualTo(p.getTargetPort().getStrVal());
-                assertThat(cp.getProtocol()).isEqualTo(p.getProtocol());
-              });
+          assertThat(c.getPorts())
+              .as("container port for %s/%s", s.getMetadata().getName(), p.getName())
+              .anySatisfy(
+                  cp -> {
+                    assertThat(cp.getName()).isEqualTo(p.getTargetPort().getStrVal());
+                    assertThat(cp.getProtocol()).isEqualTo(p.getProtocol());
+                  });
         }
       }
     }
@@ -226,19 +254,27 @@ class HelmChartE2E {
     @Test
     void everyObjectCarriesTheStandardLabels() {
       for (HasMetadata o : render().all()) {
-        assertThat(o.getMetadata().getLabels()).as("labels of %s %s", o.getKind(), o.getMetadata().getName())
-            .containsKeys("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
-                "app.kubernetes.io/managed-by", "helm.sh/chart");
+        assertThat(o.getMetadata().getLabels())
+            .as("labels of %s %s", o.getKind(), o.getMetadata().getName())
+            .containsKeys(
+                "app.kubernetes.io/name",
+                "app.kubernetes.io/instance",
+                "app.kubernetes.io/version",
+                "app.kubernetes.io/managed-by",
+                "helm.sh/chart");
       }
     }
 
     @Test
     void namespacedObjectsGoToTheReleaseNamespace() {
       for (HasMetadata o : render().all()) {
-        boolean clusterScoped = o instanceof CustomResourceDefinition || o instanceof ClusterRole
-            || o instanceof ClusterRoleBinding;
+        boolean clusterScoped =
+            o instanceof CustomResourceDefinition
+                || o instanceof ClusterRole
+                || o instanceof ClusterRoleBinding;
         if (!clusterScoped) {
-          assertThat(o.getMetadata().getNamespace()).as("namespace of %s %s", o.getKind(), o.getMetadata().getName())
+          assertThat(o.getMetadata().getNamespace())
+              .as("namespace of %s %s", o.getKind(), o.getMetadata().getName())
               .isEqualTo(NAMESPACE);
         }
       }
@@ -252,27 +288,39 @@ class HelmChartE2E {
     @MethodSource("io.flycast.e2e.HelmChartE2E#valueVariants")
     void operatorAcceptsTheRenderedArgs(String variant) {
       Manifests m = render(variant.isEmpty() ? new String[0] : new String[] {"--set", variant});
-      HasMetadata workload = m.all().stream()
-          .filter(o -> o instanceof Deployment || o instanceof DaemonSet).findFirst().orElseThrow();
-      PodSpec pod = workload instanceof Deployment d
-          ? d.getSpec().getTemplate().getSpec()
-          : ((DaemonSet) workload).getSpec().getTemplate().getSpec();
+      HasMetadata workload =
+          m.all().stream()
+              .filter(o -> o instanceof Deployment || o instanceof DaemonSet)
+              .findFirst()
+              .orElseThrow();
+      PodSpec pod =
+          workload instanceof Deployment d
+              ? d.getSpec().getTemplate().getSpec()
+              : ((DaemonSet) workload).getSpec().getTemplate().getSpec();
       List<String> args = operatorContainer(pod).getArgs();
       // Parse only (no call()): an unknown or malformed flag throws ParameterException.
-      var parsed = new picocli.CommandLine(new io.flycast.Main()).parseArgs(args.toArray(String[]::new));
+      var parsed = new CommandLine(new Main()).parseArgs(args.toArray(String[]::new));
       assertThat(parsed.unmatched()).isEmpty();
       assertThat(parsed.matchedOptions()).hasSize(args.size());
     }
 
     @Test
     void leaseNameInTheRoleIsTheOperators() {
-      assertThat(io.flycast.Flycast.LEASE_NAME).isEqualTo(LEASE_NAME);
+      assertThat(Flycast.LEASE_NAME).isEqualTo(LEASE_NAME);
     }
 
     @Test
     void notesTellHowToExposeAService() {
-      String out = helm.run("install", RELEASE, chart.toString(), "--namespace", NAMESPACE, "--dry-run=client")
-          .assertSuccess().stdout();
+      String out =
+          helm.run(
+                  "install",
+                  RELEASE,
+                  chart.toString(),
+                  "--namespace",
+                  NAMESPACE,
+                  "--dry-run=client")
+              .assertSuccess()
+              .stdout();
       String notes = out.substring(out.indexOf("NOTES:"));
       assertThat(notes)
           .contains("kubectl annotate svc MY-SERVICE fly.io/flycast=true")
@@ -287,10 +335,15 @@ class HelmChartE2E {
       assertThat(pod.getHostPID()).isNotEqualTo(Boolean.TRUE);
       assertThat(pod.getHostIPC()).isNotEqualTo(Boolean.TRUE);
       assertThat(pod.getVolumes()).allSatisfy(v -> assertThat(v.getHostPath()).isNull());
-      assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+      assertThat(pod.getSecurityContext().getSeccompProfile().getType())
+          .isEqualTo("RuntimeDefault");
       for (Container c : pod.getContainers()) {
         var sc = c.getSecurityContext();
-        assertThat(sc.getRunAsNonRoot() != null ? sc.getRunAsNonRoot() : pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(
+                sc.getRunAsNonRoot() != null
+                    ? sc.getRunAsNonRoot()
+                    : pod.getSecurityContext().getRunAsNonRoot())
+            .isTrue();
         assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
         assertThat(sc.getCapabilities().getDrop()).contains("ALL");
         assertThat(c.getPorts()).allSatisfy(p -> assertThat(p.getHostPort()).isNull());
@@ -311,7 +364,9 @@ class HelmChartE2E {
   class Switches {
     @Test
     void anyIpAddsNetAdminAndNothingElse() {
-      Container c = operatorContainer(deployment(render("--set", "anyIP.enabled=true")).getSpec().getTemplate().getSpec());
+      Container c =
+          operatorContainer(
+              deployment(render("--set", "anyIP.enabled=true")).getSpec().getTemplate().getSpec());
       assertThat(c.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN");
       assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
       assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
@@ -331,7 +386,8 @@ class HelmChartE2E {
 
     @Test
     void unknownDeploymentKindIsRejected() {
-      var result = helm.run("template", RELEASE, chart.toString(), "--set", "deploymentKind=StatefulSet");
+      var result =
+          helm.run("template", RELEASE, chart.toString(), "--set", "deploymentKind=StatefulSet");
       assertThat(result.exitCode()).isNotZero();
       assertThat(result.stderr()).contains("deploymentKind");
     }
@@ -347,7 +403,10 @@ class HelmChartE2E {
     void crdsKeepFalseDropsThePolicy() {
       assertThat(render("--set", "crds.keep=false").ofType(CustomResourceDefinition.class))
           .hasSize(2)
-          .allSatisfy(c -> assertThat(c.getMetadata().getAnnotations()).doesNotContainKey("helm.sh/resource-policy"));
+          .allSatisfy(
+              c ->
+                  assertThat(c.getMetadata().getAnnotations())
+                      .doesNotContainKey("helm.sh/resource-policy"));
     }
 
     @Test
@@ -363,8 +422,10 @@ class HelmChartE2E {
     void serviceAccountCreateFalseUsesTheGivenName() {
       Manifests m = render("--set", "serviceAccount.create=false,serviceAccount.name=mine");
       assertThat(m.ofKind("ServiceAccount")).isEmpty();
-      assertThat(deployment(m).getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("mine");
-      assertThat(m.single(ClusterRoleBinding.class).getSubjects()).singleElement()
+      assertThat(deployment(m).getSpec().getTemplate().getSpec().getServiceAccountName())
+          .isEqualTo("mine");
+      assertThat(m.single(ClusterRoleBinding.class).getSubjects())
+          .singleElement()
           .satisfies(s -> assertThat(s.getName()).isEqualTo("mine"));
     }
 
@@ -372,16 +433,30 @@ class HelmChartE2E {
     void serviceMonitorOnlyWhenEnabled() {
       assertThat(render().ofKind("ServiceMonitor")).isEmpty();
       Manifests m = render("--set", "metrics.serviceMonitor.enabled=true");
-      assertThat(m.ofKind("ServiceMonitor")).singleElement().satisfies(sm -> {
-        var spec = (Map<?, ?>) ((GenericKubernetesResource) sm).getAdditionalProperties().get("spec");
-        @SuppressWarnings("unchecked")
-        var selector = (Map<String, String>) ((Map<?, ?>) spec.get("selector")).get("matchLabels");
-        // It must select the metrics Service and only that one.
-        List<Service> selected = m.ofType(Service.class).stream()
-            .filter(s -> s.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
-            .toList();
-        assertThat(selected).extracting(s -> s.getMetadata().getName()).containsExactly(FULLNAME + "-metrics");
-      });
+      assertThat(m.ofKind("ServiceMonitor"))
+          .singleElement()
+          .satisfies(
+              sm -> {
+                var spec =
+                    (Map<?, ?>)
+                        ((GenericKubernetesResource) sm).getAdditionalProperties().get("spec");
+                @SuppressWarnings("unchecked")
+                var selector =
+                    (Map<String, String>) ((Map<?, ?>) spec.get("selector")).get("matchLabels");
+                // It must select the metrics Service and only that one.
+                List<Service> selected =
+                    m.ofType(Service.class).stream()
+                        .filter(
+                            s ->
+                                s.getMetadata()
+                                    .getLabels()
+                                    .entrySet()
+                                    .containsAll(selector.entrySet()))
+                        .toList();
+                assertThat(selected)
+                    .extracting(s -> s.getMetadata().getName())
+                    .containsExactly(FULLNAME + "-metrics");
+              });
     }
 
     @Test
@@ -390,9 +465,15 @@ class HelmChartE2E {
       assertThat(cm.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
       JsonNode dashboard = new ObjectMapper().readTree(cm.getData().get("flycast.json"));
       List<String> exprs = new ArrayList<>();
-      dashboard.get("panels").forEach(p -> p.get("targets").forEach(t -> exprs.add(t.get("expr").asText())));
+      dashboard
+          .get("panels")
+          .forEach(p -> p.get("targets").forEach(t -> exprs.add(t.get("expr").asText())));
       assertThat(String.join("\n", exprs))
-          .contains("flycast_proxy_requests_total", "5..", "flycast_autostart_cold_starts_total", "flycast_catalog_version");
+          .contains(
+              "flycast_proxy_requests_total",
+              "5..",
+              "flycast_autostart_cold_starts_total",
+              "flycast_catalog_version");
     }
 
     @Test
@@ -405,38 +486,63 @@ class HelmChartE2E {
       Manifests m = render("--set", "dns.enabled=false");
       assertThat(m.named(Service.class, FULLNAME + "-dns")).isEmpty();
       Container c = operatorContainer(deployment(m).getSpec().getTemplate().getSpec());
-      assertThat(c.getArgs()).contains("--dns-listen=").noneMatch(a -> a.startsWith("--dns-listen=0"));
+      assertThat(c.getArgs())
+          .contains("--dns-listen=")
+          .noneMatch(a -> a.startsWith("--dns-listen=0"));
       assertThat(c.getPorts()).extracting(p -> p.getName()).doesNotContain("dns", "dns-tcp");
     }
 
     @Test
     void fksModeZoneAndIpv6ListenAddressBecomeFlags() {
-      Container c = operatorContainer(deployment(render(
-          "--set", "fksMode=true,zone=fra,listenAddress=::,autostopInterval=30s")).getSpec().getTemplate().getSpec());
-      assertThat(c.getArgs()).contains(
-          "--all-services", "--zone=fra", "--autostop-interval=30s",
-          "--admin-listen=[::]:9090", "--http-listen=[::]:8080", "--tls-listen=[::]:8443", "--dns-listen=[::]:5353");
+      Container c =
+          operatorContainer(
+              deployment(
+                      render(
+                          "--set", "fksMode=true,zone=fra,listenAddress=::,autostopInterval=30s"))
+                  .getSpec()
+                  .getTemplate()
+                  .getSpec());
+      assertThat(c.getArgs())
+          .contains(
+              "--all-services",
+              "--zone=fra",
+              "--autostop-interval=30s",
+              "--admin-listen=[::]:9090",
+              "--http-listen=[::]:8080",
+              "--tls-listen=[::]:8443",
+              "--dns-listen=[::]:5353");
     }
 
     @Test
     void extraPortsReachTheContainerAndTheProxyService() {
-      Manifests m = render("--set-json", "proxyService.extraPorts=[{\"name\":\"pg\",\"port\":5432,\"containerPort\":15432}]");
+      Manifests m =
+          render(
+              "--set-json",
+              "proxyService.extraPorts=[{\"name\":\"pg\",\"port\":5432,\"containerPort\":15432}]");
       Service proxy = m.named(Service.class, FULLNAME + "-proxy").orElseThrow();
-      assertThat(proxy.getSpec().getPorts()).anySatisfy(p -> {
-        assertThat(p.getPort()).isEqualTo(5432);
-        assertThat(p.getTargetPort().getStrVal()).isEqualTo("pg");
-      });
-      assertThat(operatorContainer(deployment(m).getSpec().getTemplate().getSpec()).getPorts()).anySatisfy(p -> {
-        assertThat(p.getName()).isEqualTo("pg");
-        assertThat(p.getContainerPort()).isEqualTo(15432);
-      });
+      assertThat(proxy.getSpec().getPorts())
+          .anySatisfy(
+              p -> {
+                assertThat(p.getPort()).isEqualTo(5432);
+                assertThat(p.getTargetPort().getStrVal()).isEqualTo("pg");
+              });
+      assertThat(operatorContainer(deployment(m).getSpec().getTemplate().getSpec()).getPorts())
+          .anySatisfy(
+              p -> {
+                assertThat(p.getName()).isEqualTo("pg");
+                assertThat(p.getContainerPort()).isEqualTo(15432);
+              });
     }
 
     @Test
     void imageDigestWinsOverTag() {
       String digest = "sha256:" + "a".repeat(64);
-      Container c = operatorContainer(deployment(render("--set", "image.tag=9.9.9,image.digest=" + digest))
-          .getSpec().getTemplate().getSpec());
+      Container c =
+          operatorContainer(
+              deployment(render("--set", "image.tag=9.9.9,image.digest=" + digest))
+                  .getSpec()
+                  .getTemplate()
+                  .getSpec());
       assertThat(c.getImage()).isEqualTo("ghcr.io/flycast/flycast@" + digest);
     }
   }
@@ -471,62 +577,14 @@ class HelmChartE2E {
    */
   @Nested
   class Rbac {
-    /** One permission the operator needs; {@code resourceName} null = any object. */
-    record Need(String apiGroup, String resource, String verb, String resourceName, String why) {
-      @Override
-      public String toString() {
-        return verb + " " + (apiGroup.isEmpty() ? "core" : apiGroup) + "/" + resource
-            + (resourceName == null ? "" : "/" + resourceName) + " (" + why + ")";
-      }
-    }
-
-    static List<Need> needs(String group, String resource, String why, String... verbs) {
-      return Stream.of(verbs).map(v -> new Need(group, resource, v, null, why)).toList();
-    }
-
-    static Stream<Need> clusterWideNeeds() {
-      return Stream.of(
-          needs("", "services", "catalog informer, ServiceReconciler", "get", "list", "watch"),
-          needs("", "services", "flycast-ip annotations, owned Services", "create", "update", "patch", "delete"),
-          needs("", "services/status", "LoadBalancer ingress IP", "patch"),
-          needs("", "namespaces", "namespace label opt-in", "list", "watch"),
-          needs("discovery.k8s.io", "endpointslices", "backends", "list", "watch"),
-          needs("", "secrets", "TLS certificates", "list", "watch"),
-          needs("fly.io", "exposedservices", "ExposedServiceReconciler", "get", "list", "watch", "patch", "update"),
-          needs("fly.io", "exposedservices/status", "status", "get", "patch", "update"),
-          needs("fly.io", "exposedservices/finalizers", "blockOwnerDeletion", "update"),
-          needs("fly.io", "flycastips", "allocator", "get", "list", "watch", "create", "delete"),
-          needs("", "events", "EventRecorder, any namespace", "create"))
-          .flatMap(List::stream);
-    }
-
-    static Stream<Need> autoscaleNeeds() {
-      return Stream.of(
-          needs("apps", "deployments/scale", "autostop/autostart", "get", "patch", "update"),
-          needs("apps", "statefulsets/scale", "autostop/autostart", "get", "patch", "update"),
-          needs("", "pods", "autostop: backend pods", "get", "list", "watch", "patch"),
-          needs("apps", "deployments", "scale target inference", "get", "list"),
-          needs("apps", "statefulsets", "scale target inference", "get", "list"),
-          needs("apps", "replicasets", "scale target inference", "get", "list"))
-          .flatMap(List::stream);
-    }
-
-    static Stream<Need> leaseNeeds() {
-      return Stream.of(
-          new Need("coordination.k8s.io", "leases", "create", null, "first election"),
-          new Need("coordination.k8s.io", "leases", "get", LEASE_NAME, "election"),
-          new Need("coordination.k8s.io", "leases", "update", LEASE_NAME, "renewal"));
-    }
-
-    static boolean grants(List<PolicyRule> rules, Need need) {
-      return rules.stream().anyMatch(r -> r.getApiGroups().contains(need.apiGroup())
-          && r.getResources().contains(need.resource())
-          && r.getVerbs().contains(need.verb())
-          && (r.getResourceNames() == null || r.getResourceNames().isEmpty()
-              || (need.resourceName() != null && r.getResourceNames().contains(need.resourceName()))));
-    }
-
     static Manifests defaults;
+
+    static synchronized Manifests defaults() {
+      if (defaults == null) {
+        defaults = render();
+      }
+      return defaults;
+    }
 
     static List<PolicyRule> clusterRules() {
       return defaults().single(ClusterRole.class).getRules();
@@ -536,23 +594,24 @@ class HelmChartE2E {
       return defaults().single(Role.class).getRules();
     }
 
-    static synchronized Manifests defaults() {
-      if (defaults == null) {
-        defaults = render();
-      }
-      return defaults;
+    static Stream<Permission> clusterWideAndAutoscale() {
+      return Stream.concat(OperatorPermissions.clusterWide(), OperatorPermissions.autoscale());
+    }
+
+    static Stream<Permission> leaderElection() {
+      return OperatorPermissions.leaderElection();
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource({"clusterWideNeeds", "autoscaleNeeds"})
-    void clusterRoleGrants(Need need) {
-      assertThat(grants(clusterRules(), need)).as("ClusterRole grants %s", need).isTrue();
+    @MethodSource("clusterWideAndAutoscale")
+    void clusterRoleGrants(Permission p) {
+      assertThat(p.grantedBy(clusterRules())).as("ClusterRole grants %s", p).isTrue();
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("leaseNeeds")
-    void releaseNamespaceRoleGrants(Need need) {
-      assertThat(grants(namespacedRules(), need)).as("Role grants %s", need).isTrue();
+    @MethodSource("leaderElection")
+    void releaseNamespaceRoleGrants(Permission p) {
+      assertThat(p.grantedBy(namespacedRules())).as("Role grants %s", p).isTrue();
       assertThat(defaults().single(Role.class).getMetadata().getNamespace()).isEqualTo(NAMESPACE);
     }
 
@@ -567,7 +626,10 @@ class HelmChartE2E {
       all.addAll(namespacedRules());
       for (PolicyRule r : all) {
         assertThat(r.getVerbs()).as("verbs of %s", r).doesNotContain("*");
-        assertThat(r.getResources()).as("resources of %s", r).doesNotContain("*").noneMatch(s -> s.endsWith("/*"));
+        assertThat(r.getResources())
+            .as("resources of %s", r)
+            .doesNotContain("*")
+            .noneMatch(s -> s.endsWith("/*"));
         assertThat(r.getApiGroups()).as("apiGroups of %s", r).doesNotContain("*");
         assertThat(r.getNonResourceURLs()).as("nonResourceURLs of %s", r).isNullOrEmpty();
       }
@@ -577,7 +639,9 @@ class HelmChartE2E {
     void secretsArePluralReadsOnly() {
       // The operator only watches TLS Secrets; it never gets, writes or deletes one.
       Set<String> verbs = new TreeSet<>();
-      clusterRules().stream().filter(r -> r.getResources().contains("secrets")).forEach(r -> verbs.addAll(r.getVerbs()));
+      clusterRules().stream()
+          .filter(r -> r.getResources().contains("secrets"))
+          .forEach(r -> verbs.addAll(r.getVerbs()));
       assertThat(verbs).containsExactly("list", "watch");
     }
 
@@ -585,23 +649,31 @@ class HelmChartE2E {
     void bindingsPointAtTheServiceAccount() {
       Manifests m = defaults();
       String sa = m.ofKind("ServiceAccount").get(0).getMetadata().getName();
-      assertThat(deployment(m).getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(sa);
+      assertThat(deployment(m).getSpec().getTemplate().getSpec().getServiceAccountName())
+          .isEqualTo(sa);
       ClusterRoleBinding crb = m.single(ClusterRoleBinding.class);
-      assertThat(crb.getRoleRef().getName()).isEqualTo(m.single(ClusterRole.class).getMetadata().getName());
-      assertThat(crb.getSubjects()).singleElement().satisfies(s -> {
-        assertThat(s.getName()).isEqualTo(sa);
-        assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
-      });
+      assertThat(crb.getRoleRef().getName())
+          .isEqualTo(m.single(ClusterRole.class).getMetadata().getName());
+      assertThat(crb.getSubjects())
+          .singleElement()
+          .satisfies(
+              s -> {
+                assertThat(s.getName()).isEqualTo(sa);
+                assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+              });
       RoleBinding rb = m.single(RoleBinding.class);
       assertThat(rb.getRoleRef().getName()).isEqualTo(m.single(Role.class).getMetadata().getName());
-      assertThat(rb.getSubjects()).singleElement().satisfies(s -> assertThat(s.getName()).isEqualTo(sa));
+      assertThat(rb.getSubjects())
+          .singleElement()
+          .satisfies(s -> assertThat(s.getName()).isEqualTo(sa));
     }
 
     @Test
     void autoscaleDisabledDropsTheScaleAndPodGrants() {
-      List<PolicyRule> rules = render("--set", "autoscale.enabled=false").single(ClusterRole.class).getRules();
-      assertThat(autoscaleNeeds()).noneMatch(n -> grants(rules, n));
-      assertThat(clusterWideNeeds()).allMatch(n -> grants(rules, n));
+      List<PolicyRule> rules =
+          render("--set", "autoscale.enabled=false").single(ClusterRole.class).getRules();
+      assertThat(OperatorPermissions.autoscale()).noneMatch(p -> p.grantedBy(rules));
+      assertThat(OperatorPermissions.clusterWide()).allMatch(p -> p.grantedBy(rules));
     }
 
     @Test
@@ -616,7 +688,9 @@ class HelmChartE2E {
           while (j >= 0 && lines.get(j).strip().startsWith("{{")) {
             j--; // a template guard may sit between the comment and the rule
           }
-          assertThat(lines.get(j).strip()).as("comment above rule at line %d", i + 1).startsWith("#");
+          assertThat(lines.get(j).strip())
+              .as("comment above rule at line %d", i + 1)
+              .startsWith("#");
         }
       }
       assertThat(rules).isGreaterThanOrEqualTo(clusterRules().size() + namespacedRules().size());
@@ -641,7 +715,8 @@ class HelmChartE2E {
 
     @Test
     void everyGeneratedCrdHasAChartCopyAndNoOthers() throws IOException {
-      List<String> expected = generated().stream().map(p -> chartCopy(p).getFileName().toString()).toList();
+      List<String> expected =
+          generated().stream().map(p -> chartCopy(p).getFileName().toString()).toList();
       try (Stream<Path> s = Files.list(chart.resolve("templates/crds"))) {
         assertThat(s.map(p -> p.getFileName().toString()).sorted().toList()).isEqualTo(expected);
       }
@@ -652,28 +727,37 @@ class HelmChartE2E {
     void chartCopiesAreTheGeneratedFilesPlusTemplateLines() throws IOException {
       for (Path g : generated()) {
         String copy = Files.readString(chartCopy(g), StandardCharsets.UTF_8);
-        String stripped = copy.lines().filter(l -> !TEMPLATE_LINE.matcher(l).matches())
-            .map(l -> l + "\n").reduce("", String::concat);
+        String stripped =
+            copy.lines()
+                .filter(l -> !TEMPLATE_LINE.matcher(l).matches())
+                .map(l -> l + "\n")
+                .reduce("", String::concat);
         assertThat(stripped)
-            .as("%s minus its template lines must equal %s; run charts/sync-crds.sh", chartCopy(g), g)
+            .as(
+                "%s minus its template lines must equal %s; run charts/sync-crds.sh",
+                chartCopy(g), g)
             .isEqualTo(Files.readString(g, StandardCharsets.UTF_8));
       }
     }
 
     @Test
     void renderedCrdsEqualTheGeneratedOnesExceptForChartMetadata() throws IOException {
-      List<Map<String, Object>> rendered = Manifests.parseMaps(templateOutput()).stream()
-          .filter(d -> "CustomResourceDefinition".equals(d.get("kind")))
-          .toList();
+      List<Map<String, Object>> rendered =
+          Manifests.parseMaps(templateOutput()).stream()
+              .filter(d -> "CustomResourceDefinition".equals(d.get("kind")))
+              .toList();
       for (Path g : generated()) {
         @SuppressWarnings("unchecked")
         Map<String, Object> expected = Serialization.unmarshal(Files.readString(g), Map.class);
         String name = (String) ((Map<?, ?>) expected.get("metadata")).get("name");
-        Map<String, Object> actual = rendered.stream()
-            .filter(d -> name.equals(((Map<?, ?>) d.get("metadata")).get("name")))
-            .findFirst().orElseThrow(() -> new AssertionError("CRD " + name + " not rendered"));
+        Map<String, Object> actual =
+            rendered.stream()
+                .filter(d -> name.equals(((Map<?, ?>) d.get("metadata")).get("name")))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("CRD " + name + " not rendered"));
         Map<String, Object> withoutChartMetadata = new LinkedHashMap<>(actual);
-        Map<String, Object> metadata = new LinkedHashMap<>((Map<String, Object>) actual.get("metadata"));
+        Map<String, Object> metadata =
+            new LinkedHashMap<>((Map<String, Object>) actual.get("metadata"));
         metadata.remove("labels");
         metadata.remove("annotations");
         withoutChartMetadata.put("metadata", metadata);
@@ -685,52 +769,21 @@ class HelmChartE2E {
   /** values.yaml, values.schema.json and the README's table describe the same keys. */
   @Nested
   class Documentation {
-    static final Pattern README_ROW_KEY = Pattern.compile("^\\|\\s*`([A-Za-z0-9_.]+)`\\s*\\|");
-
-    static Set<String> valuesKeys() throws IOException {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> values = Serialization.unmarshal(Files.readString(chart.resolve("values.yaml")), Map.class);
-      Set<String> keys = new TreeSet<>();
-      flatten("", values, keys);
-      return keys;
-    }
-
-    /** Leaf keys; a non-empty map of free-form entries (resources, podSecurityContext) is one key. */
-    static void flatten(String prefix, Map<?, ?> map, Set<String> out) {
-      for (var e : map.entrySet()) {
-        String key = prefix + e.getKey();
-        if (e.getValue() instanceof Map<?, ?> m && !m.isEmpty() && !FREE_FORM.contains(key)) {
-          flatten(key + ".", m, out);
-        } else {
-          out.add(key);
-        }
-      }
-    }
-
-    static final Set<String> FREE_FORM = Set.of(
-        "podSecurityContext", "securityContext", "resources", "livenessProbe", "readinessProbe", "startupProbe");
-
-    static Set<String> readmeKeys() throws IOException {
-      Set<String> keys = new TreeSet<>();
-      for (String line : Files.readAllLines(chart.resolve("README.md"))) {
-        Matcher m = README_ROW_KEY.matcher(line);
-        if (m.find()) {
-          keys.add(m.group(1));
-        }
-      }
-      return keys;
+    static ValuesFile values() throws IOException {
+      return ValuesFile.read(chart.resolve("values.yaml"));
     }
 
     @Test
     void readmeTableListsExactlyTheValuesKeys() throws IOException {
-      assertThat(readmeKeys()).isEqualTo(valuesKeys());
+      assertThat(ValuesFile.readmeTableKeys(chart.resolve("README.md"))).isEqualTo(values().keys());
     }
 
     @Test
     void everyValuesKeyHasAComment() throws IOException {
-      List<String> lines = Files.readAllLines(chart.resolve("values.yaml"));
-      Map<String, Integer> leafLines = leafKeyLines(lines);
-      assertThat(leafLines.keySet()).isEqualTo(valuesKeys());
+      ValuesFile values = values();
+      List<String> lines = values.lines();
+      Map<String, Integer> leafLines = values.leafKeyLines();
+      assertThat(leafLines.keySet()).isEqualTo(values.keys());
       for (var e : leafLines.entrySet()) {
         int i = e.getValue();
         assertThat(i > 0 && lines.get(i - 1).strip().startsWith("#"))
@@ -749,66 +802,16 @@ class HelmChartE2E {
       }
     }
 
-    private static final Pattern KEY_LINE = Pattern.compile("^( *)([A-Za-z0-9_]+):\\s*(.*)$");
-
-    /** Line index of every leaf key of values.yaml (same notion of leaf as {@link #valuesKeys}). */
-    static Map<String, Integer> leafKeyLines(List<String> lines) {
-      Map<String, Integer> leaves = new LinkedHashMap<>();
-      List<String> path = new ArrayList<>();
-      List<Integer> indents = new ArrayList<>();
-      int skipDeeperThan = -1;
-      for (int i = 0; i < lines.size(); i++) {
-        String line = lines.get(i);
-        String stripped = line.strip();
-        if (stripped.isEmpty() || stripped.startsWith("#")) {
-          continue;
-        }
-        int indent = line.length() - line.stripLeading().length();
-        if (skipDeeperThan >= 0 && indent > skipDeeperThan) {
-          continue; // inside a list or a free-form block
-        }
-        skipDeeperThan = -1;
-        Matcher m = KEY_LINE.matcher(line);
-        if (!m.matches()) {
-          continue;
-        }
-        while (!indents.isEmpty() && indents.get(indents.size() - 1) >= indent) {
-          indents.remove(indents.size() - 1);
-          path.remove(path.size() - 1);
-        }
-        String key = String.join(".", path).isEmpty() ? m.group(2) : String.join(".", path) + "." + m.group(2);
-        boolean group = m.group(3).isEmpty();
-        boolean listFollows = group && nextContentLine(lines, i).stripLeading().startsWith("- ");
-        if (group && !listFollows && !FREE_FORM.contains(key)) {
-          path.add(m.group(2));
-          indents.add(indent);
-        } else {
-          leaves.put(key, i);
-          skipDeeperThan = indent;
-        }
-      }
-      return leaves;
-    }
-
-    private static String nextContentLine(List<String> lines, int i) {
-      for (int j = i + 1; j < lines.size(); j++) {
-        String s = lines.get(j).strip();
-        if (!s.isEmpty() && !s.startsWith("#")) {
-          return lines.get(j);
-        }
-      }
-      return "";
-    }
-
     @Test
     void schemaRejectsUnknownKeysAtEveryLevel() throws IOException {
       JsonNode schema = new ObjectMapper().readTree(chart.resolve("values.schema.json").toFile());
       List<String> open = new ArrayList<>();
       checkClosed("", schema, open);
-      assertThat(open).as("schema objects with properties but without additionalProperties: false").isEmpty();
-      // And every values key is described by the schema (the defaults validate, which helm
-      // template already checks, but a key missing from "properties" would be a rejected default).
-      for (String key : valuesKeys()) {
+      assertThat(open)
+          .as("schema objects with properties but without additionalProperties: false")
+          .isEmpty();
+      // Every values key is described, so the schema cannot reject a documented default.
+      for (String key : values().keys()) {
         JsonNode node = schema;
         for (String part : key.split("\\.")) {
           node = node.path("properties").path(part);
@@ -819,10 +822,13 @@ class HelmChartE2E {
 
     static void checkClosed(String path, JsonNode node, List<String> open) {
       if (node.has("properties")) {
-        if (!node.path("additionalProperties").isBoolean() || node.path("additionalProperties").asBoolean()) {
+        if (!node.path("additionalProperties").isBoolean()
+            || node.path("additionalProperties").asBoolean()) {
           open.add(path.isEmpty() ? "(root)" : path);
         }
-        node.get("properties").fields().forEachRemaining(e -> checkClosed(path + "." + e.getKey(), e.getValue(), open));
+        node.get("properties")
+            .properties()
+            .forEach(e -> checkClosed(path + "." + e.getKey(), e.getValue(), open));
       }
       if (node.has("items")) {
         checkClosed(path + "[]", node.get("items"), open);

@@ -20,22 +20,26 @@ final class Manifests {
   }
 
   static Manifests parse(String yaml) {
-    List<HasMetadata> objects = DOCUMENT_SEPARATOR.splitAsStream(yaml)
-        .filter(Manifests::hasContent)
-        .map(doc -> (HasMetadata) Serialization.unmarshal(doc))
-        .toList();
+    List<HasMetadata> objects =
+        DOCUMENT_SEPARATOR
+            .splitAsStream(yaml)
+            .filter(Manifests::hasContent)
+            .map(doc -> (HasMetadata) Serialization.unmarshal(doc))
+            .toList();
     return new Manifests(objects);
   }
 
   /** Each rendered document as a plain map (for comparisons that must not go through a model). */
   static List<Map<String, Object>> parseMaps(String yaml) {
-    return DOCUMENT_SEPARATOR.splitAsStream(yaml)
+    return DOCUMENT_SEPARATOR
+        .splitAsStream(yaml)
         .filter(Manifests::hasContent)
-        .map(doc -> {
-          @SuppressWarnings("unchecked")
-          Map<String, Object> map = Serialization.unmarshal(doc, Map.class);
-          return map;
-        })
+        .map(
+            doc -> {
+              @SuppressWarnings("unchecked")
+              Map<String, Object> map = Serialization.unmarshal(doc, Map.class);
+              return map;
+            })
         .toList();
   }
 
