@@ -741,13 +741,13 @@ class HelmChartE2E {
     }
 
     @Test
+    @SuppressWarnings("unchecked") // YAML maps are Map<String, Object>
     void renderedCrdsEqualTheGeneratedOnesExceptForChartMetadata() throws IOException {
       List<Map<String, Object>> rendered =
           Manifests.parseMaps(templateOutput()).stream()
               .filter(d -> "CustomResourceDefinition".equals(d.get("kind")))
               .toList();
       for (Path g : generated()) {
-        @SuppressWarnings("unchecked")
         Map<String, Object> expected = Serialization.unmarshal(Files.readString(g), Map.class);
         String name = (String) ((Map<?, ?>) expected.get("metadata")).get("name");
         Map<String, Object> actual =

@@ -24,7 +24,7 @@ final class Manifests {
         DOCUMENT_SEPARATOR
             .splitAsStream(yaml)
             .filter(Manifests::hasContent)
-            .map(doc -> (HasMetadata) Serialization.unmarshal(doc))
+            .map(doc -> Serialization.unmarshal(doc, HasMetadata.class))
             .toList();
     return new Manifests(objects);
   }
