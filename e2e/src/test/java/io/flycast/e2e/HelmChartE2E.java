@@ -102,6 +102,24 @@ class HelmChartE2E {
     }
 
     @Test
+    void packagedChartRendersExactlyLikeTheSourceDirectory() throws IOException {
+      // .helmignore must not drop anything the templates read (dashboards/, CRDs).
+      Path out = Files.createDirectories(repo.resolve("e2e/target/helm-package"));
+      helm.run("package", chart.toString(), "--destination", out.toString()).assertSuccess();
+      Path tgz = out.resolve("flycast-0.1.0.tgz");
+      assertThat(tgz).exists();
+      String[] set = {
+        "--set", "metrics.dashboard.enabled=true,metrics.serviceMonitor.enabled=true"
+      };
+      String fromDir = templateOutput(set);
+      List<String> args =
+          new ArrayList<>(List.of("template", RELEASE, tgz.toString(), "--namespace", NAMESPACE));
+      args.addAll(List.of(set));
+      String fromTgz = helm.run(args.toArray(String[]::new)).assertSuccess().stdout();
+      assertThat(fromTgz).isEqualTo(fromDir);
+    }
+
+    @Test
     void strictLintPassesWithEveryOptionalPartOn() {
       helm.run(
               "lint",
