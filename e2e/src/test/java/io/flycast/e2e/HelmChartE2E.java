@@ -792,8 +792,16 @@ class HelmChartE2E {
     }
 
     @Test
-    void readmeTableListsExactlyTheValuesKeys() throws IOException {
-      assertThat(ValuesFile.readmeTableKeys(chart.resolve("README.md"))).isEqualTo(values().keys());
+    void readmeTableListsExactlyTheValuesKeysWithTheirDefaults() throws IOException {
+      ValuesFile values = values();
+      Map<String, String> table = ValuesFile.readmeTable(chart.resolve("README.md"));
+      assertThat(new TreeSet<>(table.keySet())).isEqualTo(values.keys());
+      ObjectMapper json = new ObjectMapper();
+      for (var row : table.entrySet()) {
+        assertThat(json.readTree(row.getValue()))
+            .as("README default of %s", row.getKey())
+            .isEqualTo(json.valueToTree(values.value(row.getKey())));
+      }
     }
 
     @Test

@@ -29,8 +29,8 @@ final class ValuesFile {
           "startupProbe");
 
   private static final Pattern KEY_LINE = Pattern.compile("^( *)([A-Za-z0-9_]+):\\s*(.*)$");
-  private static final Pattern README_ROW_KEY =
-      Pattern.compile("^\\|\\s*`([A-Za-z0-9_.]+)`\\s*\\|");
+  private static final Pattern README_ROW =
+      Pattern.compile("^\\|\\s*`([A-Za-z0-9_.]+)`\\s*\\|\\s*`([^`]*)`\\s*\\|");
 
   private final List<String> lines;
   private final Map<String, Object> parsed;
@@ -118,15 +118,27 @@ final class ValuesFile {
     return "";
   }
 
-  /** The keys in the first column of a README's values table (rows starting "| `key` |"). */
-  static Set<String> readmeTableKeys(Path readme) throws IOException {
-    Set<String> keys = new TreeSet<>();
+  /** The value at a dotted path (as in {@link #keys}). */
+  Object value(String dottedPath) {
+    Object node = parsed;
+    for (String part : dottedPath.split("\\.")) {
+      node = ((Map<?, ?>) node).get(part);
+    }
+    return node;
+  }
+
+  /**
+   * A README's values table: rows "| `key` | `default as JSON` | description |", key to the
+   * default's JSON text.
+   */
+  static Map<String, String> readmeTable(Path readme) throws IOException {
+    Map<String, String> rows = new LinkedHashMap<>();
     for (String line : Files.readAllLines(readme)) {
-      Matcher m = README_ROW_KEY.matcher(line);
+      Matcher m = README_ROW.matcher(line);
       if (m.find()) {
-        keys.add(m.group(1));
+        rows.put(m.group(1), m.group(2));
       }
     }
-    return keys;
+    return rows;
   }
 }
