@@ -40,10 +40,11 @@ run: $(JAR) ## Start embedded mode (in-process API, operator, proxy); KUBECONFIG
 	./hack/run.sh $(RUN_ARGS)
 
 .PHONY: manifests
-manifests: ## Regenerate crds/ from the Java model
+manifests: ## Regenerate crds/ (and the chart's copy) from the Java model
 	$(MVN) -q process-classes -pl operator -am
 	cp operator/target/classes/META-INF/fabric8/exposedservices.fly.io-v1.yml crds/
 	cp operator/target/classes/META-INF/fabric8/flycastips.fly.io-v1.yml crds/
+	./charts/sync-crds.sh
 
 .PHONY: bench
 bench: $(JAR) ## Run the benchmarks and print figures (see docs/benchmarks.md)
