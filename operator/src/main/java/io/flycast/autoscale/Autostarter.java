@@ -1,0 +1,187 @@
+package io.flycast.autoscale;
+
+import io.flycast.autoscale.AutostartException.Reason;
+import io.flycast.catalog.Backend;
+import io.flycast.catalog.CatalogChange;
+import io.flycast.catalog.CatalogStore;
+import io.flycast.catalog.Route;
+import io.flycast.catalog.RouteKey;
+import io.flycast.catalog.RouteSpec;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts a backend for a route that has none ready, and releases the requests held for it as
+ * soon as the catalog shows a ready backend: driven by the EndpointSlice watch event that puts it
+ * there, not by polling. One cold start per route however many requests arrive (no herd).
+ */
+public final class Autostarter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Autostarter.class);
+
+  private final CatalogStore catalog;
+  private final BackendScaler scaler;
+  private final Executor blocking;
+  private final ScheduledExecutorService timer;
+  private final Duration timeout;
+  private final int maxHeld;
+  private final AutoscaleMetrics metrics;
+  private final AutoscaleEvents events;
+  private final Map<RouteKey, ColdStart> pending = new ConcurrentHashMap<>();
+  private final Map<RouteKey, Integer> ceilings = new ConcurrentHashMap<>();
+  private final Map<RouteKey, Boolean> scalingOut = new ConcurrentHashMap<>();
+
+  /** One cold start in progress: the future every held request waits on. */
+  private static final class ColdStart {
+    final CompletableFuture<Route> ready = new CompletableFuture<>();
+    final AtomicInteger held = new AtomicInteger();
+  }
+
+  public Autostarter(CatalogStore catalog, BackendScaler scaler, Executor blocking, ScheduledExecutorService timer,
+      Duration timeout, int maxHeldPerRoute, AutoscaleMetrics metrics, AutoscaleEvents events) {
+    this.catalog = catalog;
+    this.scaler = scaler;
+    this.blocking = blocking;
+    this.timer = timer;
+    this.timeout = timeout;
+    this.maxHeld = maxHeldPerRoute;
+    this.metrics = metrics;
+    this.events = events;
+    catalog.addListener(this::onCatalogChange);
+  }
+
+  /** Whether a route can take new work now (some backend is ready). */
+  public static boolean hasReadyBackend(Route route) {
+    return route.backends().stream().anyMatch(Backend::acceptsNewWork);
+  }
+
+  /**
+   * Completes with the route once it has a ready backend. Completes at once when it already has
+   * one; fails with {@link AutostartException} when autostart is off, too many requests are held,
+   * the start fails, or the timeout passes. Never blocks the caller.
+   */
+  public CompletableFuture<Route> awaitReady(RouteKey key) {
+    Route route = catalog.current().route(key);
+    if (route == null) {
+      return CompletableFuture.failedFuture(new AutostartException(Reason.SCALE_FAILED, "no route " + key));
+    }
+    if (hasReadyBackend(route)) {
+      return CompletableFuture.completedFuture(route);
+    }
+    if (!route.spec().autoscale().autostart()) {
+      return CompletableFuture.failedFuture(new AutostartException(Reason.DISABLED,
+          "no backend of " + key + " is running and autostart is off (autoStartMachines: false)"));
+    }
+    ColdStart cs = pending.computeIfAbsent(key, k -> begin(route));
+    if (cs.held.incrementAndGet() > maxHeld) {
+      cs.held.decrementAndGet();
+      return CompletableFuture.failedFuture(new AutostartException(Reason.TOO_MANY_HELD,
+          "backend of " + key + " is starting and " + maxHeld + " requests are already waiting for it"));
+    }
+    metrics.held(1);
+    long arrived = System.nanoTime();
+    CompletableFuture<Route> mine = cs.ready.copy();
+    timer.schedule(() -> mine.completeExceptionally(new AutostartException(Reason.TIMEOUT,
+        "backend of " + key + " did not start within " + timeout.toSeconds() + "s")), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    mine.whenComplete((r, e) -> {
+      cs.held.decrementAndGet();
+      metrics.held(-1);
+      if (e == null) {
+        metrics.coldStart(System.nanoTime() - arrived);
+      }
+    });
+    return mine;
+  }
+
+  /** Starts one more backend when every running one is over its soft limit and the ceiling allows. */
+  public void scaleOut(RouteSpec spec, int running) {
+    if (!spec.autoscale().autostart() || scalingOut.putIfAbsent(spec.key(), Boolean.TRUE) != null) {
+      return;
+    }
+    blocking.execute(() -> {
+      try {
+        int replicas = scaler.replicas(spec);
+        int ceiling = ceiling(spec, replicas);
+        if (replicas < ceiling && replicas <= running) {
+          scaler.scaleTo(spec, replicas + 1);
+          metrics.autostart("over_soft_limit");
+          events.started(spec, replicas + 1, "every running backend is over the soft limit of " + spec.concurrency().softLimit());
+        }
+      } catch (BackendScaler.ScaleException e) {
+        events.failed(spec, e.getMessage());
+      } finally {
+        timer.schedule(() -> scalingOut.remove(spec.key()), 2, TimeUnit.SECONDS);
+      }
+    });
+  }
+
+  /** Records the replica count seen while autostop is on: it is the ceiling for scale-out. */
+  public void observeReplicas(RouteKey key, int replicas) {
+    ceilings.merge(key, replicas, Math::max);
+  }
+
+  private int ceiling(RouteSpec spec, int replicas) {
+    if (spec.autoscale().maxMachinesRunning() > 0) {
+      return spec.autoscale().maxMachinesRunning();
+    }
+    return ceilings.merge(spec.key(), replicas, Math::max);
+  }
+
+  private ColdStart begin(Route route) {
+    ColdStart cs = new ColdStart();
+    RouteSpec spec = route.spec();
+    blocking.execute(() -> {
+      try {
+        int replicas = scaler.replicas(spec);
+        if (replicas < 1) {
+          scaler.scaleTo(spec, 1);
+          metrics.autostart("request");
+          events.started(spec, 1, "a request arrived and no backend was running");
+          log.info("autostart {}: scaled to 1", spec.key());
+        }
+      } catch (BackendScaler.ScaleException e) {
+        events.failed(spec, e.getMessage());
+        fail(spec.key(), cs, new AutostartException(Reason.SCALE_FAILED, e.getMessage()));
+      }
+    });
+    // If nothing is ready by the timeout, forget this cold start so the next request tries again.
+    timer.schedule(() -> fail(spec.key(), cs, new AutostartException(Reason.TIMEOUT,
+        "backend of " + spec.key() + " did not start within " + timeout.toSeconds() + "s")), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return cs;
+  }
+
+  private void fail(RouteKey key, ColdStart cs, AutostartException e) {
+    pending.remove(key, cs);
+    cs.ready.completeExceptionally(e);
+  }
+
+  private void onCatalogChange(CatalogChange change) {
+    for (RouteKey key : change.backendsChanged()) {
+      ColdStart cs = pending.get(key);
+      Route route = change.catalog().route(key);
+      if (cs != null && route != null && hasReadyBackend(route)) {
+        pending.remove(key, cs);
+        cs.ready.complete(route);
+      }
+    }
+  }
+
+  /** Requests currently held for a route (for status and tests). */
+  public int held(RouteKey key) {
+    ColdStart cs = pending.get(key);
+    return cs == null ? 0 : cs.held.get();
+  }
+
+  @Override
+  public void close() {
+    pending.values().forEach(cs -> cs.ready.completeExceptionally(new AutostartException(Reason.TIMEOUT, "shutting down")));
+    pending.clear();
+  }
+}
