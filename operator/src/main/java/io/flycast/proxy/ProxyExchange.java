@@ -1,0 +1,340 @@
+package io.flycast.proxy;
+
+import io.flycast.catalog.PortSpec;
+import io.flycast.catalog.Route;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One proxied HTTP request: picks a backend, sends the request (streaming its body), streams the
+ * response back, and retries on another backend when that is safe.
+ *
+ * <p>Backpressure both ways: the next body chunk is read from the client only after the previous
+ * one was written to the backend, and the next response chunk is read from the backend only after
+ * the previous one was written to the client. Nothing is buffered beyond one chunk, so streamed
+ * responses (chunked, server-sent events) pass through as they come.
+ *
+ * <p>Retries: a failed connect always moves on to another backend. A request whose backend
+ * connection fails before any response byte arrived is retried only if its method is idempotent
+ * and no body bytes were sent (the body is not kept).
+ */
+final class ProxyExchange implements BackendHandler.Listener {
+  private static final Set<HttpMethod> IDEMPOTENT = Set.of(
+      HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
+
+  private final ProxyContext px;
+  private final HttpProxyHandler owner;
+  private final ChannelHandlerContext clientCtx;
+  private final Channel client;
+  private final HttpRequest request;
+  private final Route route;
+  private final PortSpec port;
+  private final String requestId;
+  private final boolean clientKeepAlive;
+  private final boolean upgrade;
+  private final Set<String> tried = new HashSet<>();
+  private final List<HttpContent> pendingBody = new ArrayList<>();
+  private Lease lease;
+  private Channel backend;
+  private int attempts;
+  private boolean requestComplete;
+  private boolean bodySent;
+  /** The request's last content was written to the current backend. */
+  private boolean lastSent;
+  private boolean responseStarted;
+  private boolean responseKeepAlive;
+  private boolean skipInterimLast;
+  private boolean upgrading;
+  private boolean done;
+
+  ProxyExchange(
+      ProxyContext px,
+      HttpProxyHandler owner,
+      ChannelHandlerContext clientCtx,
+      HttpRequest request,
+      RouteResolver.Target target,
+      FlyHeaders.ClientInfo clientInfo) {
+    this.px = px;
+    this.owner = owner;
+    this.clientCtx = clientCtx;
+    this.client = clientCtx.channel();
+    this.route = target.route();
+    this.port = target.port();
+    this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+    this.upgrade = FlyHeaders.isUpgrade(request);
+    this.requestId = FlyHeaders.newRequestId(px.config().zone());
+    if (!request.headers().contains(HttpHeaderNames.HOST)) {
+      request.headers().set(HttpHeaderNames.HOST, route.key().flycastHostname());
+    }
+    FlyHeaders.prepareRequest(request, clientInfo, px.config().zone(), requestId, px.config().viaName());
+    request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    this.request = request;
+  }
+
+  boolean requestComplete() {
+    return requestComplete;
+  }
+
+  void start() {
+    dial();
+  }
+
+  private void dial() {
+    BackendDialer.dial(px, route, tried, this::connect, new BackendDialer.Callback() {
+      @Override
+      public void connected(Lease l, Channel ch) {
+        onConnected(l, ch);
+      }
+
+      @Override
+      public void failed(ProxyMetrics.Unavailable reason) {
+        px.metrics().unavailable(route.key(), reason);
+        fail(reason);
+      }
+    });
+  }
+
+  private io.netty.util.concurrent.Future<Channel> connect(Lease l) {
+    attempts++;
+    InetSocketAddress address = new InetSocketAddress(l.backend().address(), port.targetPort());
+    return px.pool().acquire(client.eventLoop(), address);
+  }
+
+  private void fail(ProxyMetrics.Unavailable reason) {
+    releasePending();
+    if (done) {
+      return;
+    }
+    done = true;
+    String name = route.key().flycastHostname();
+    var resp = switch (reason) {
+      case NO_BACKENDS -> HttpResponses.unavailable(
+          "no backend of " + name + " is ready to take requests", px.config().retryAfterSeconds(), true);
+      case AT_CAPACITY -> HttpResponses.unavailable(
+          "every backend of " + name + " is at its concurrency limit", px.config().retryAfterSeconds(), true);
+      case CONNECT_FAILED -> HttpResponses.text(
+          HttpResponseStatus.BAD_GATEWAY, "could not connect to any backend of " + name, true);
+    };
+    owner.exchangeFailed(request, route.key(), resp, requestComplete);
+  }
+
+  private void onConnected(Lease l, Channel ch) {
+    if (done) {
+      l.release();
+      px.pool().release(ch, false);
+      return;
+    }
+    lease = l;
+    backend = ch;
+    BackendHandler.of(ch).attach(this);
+    ChannelFuture last = backend.write(request);
+    for (HttpContent c : pendingBody) {
+      bodySent |= c.content().isReadable();
+      last = backend.write(c);
+    }
+    if (requestComplete && !lastSent) {
+      // A retry: the request (without body, or retries are not allowed) ended on the failed backend.
+      last = backend.write(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+    lastSent = requestComplete;
+    pendingBody.clear();
+    backend.flush();
+    last.addListener(f -> {
+      if (f.isSuccess() && !requestComplete) {
+        client.read();
+      }
+    });
+    backend.read();
+  }
+
+  /** A piece of the request body from the client. */
+  void clientContent(HttpContent content) {
+    if (content instanceof LastHttpContent) {
+      requestComplete = true;
+    }
+    if (backend == null) {
+      pendingBody.add(content); // sent once connected
+      return;
+    }
+    bodySent |= content.content().isReadable();
+    boolean last = content instanceof LastHttpContent;
+    lastSent |= last;
+    backend.writeAndFlush(content).addListener(f -> {
+      if (f.isSuccess() && !last) {
+        client.read();
+      }
+    });
+  }
+
+  @Override
+  public void backendMessage(HttpObject msg) {
+    if (done) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpResponse resp) {
+      onResponseHead(resp);
+    } else if (msg instanceof HttpContent content) {
+      onResponseContent(content);
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onResponseHead(HttpResponse resp) {
+    boolean interim = resp.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+    if (interim && !resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
+      skipInterimLast = true; // 100 Continue and friends: forwarded, but not the response
+      client.writeAndFlush(resp).addListener(f -> backend.read());
+      return;
+    }
+    responseStarted = true;
+    FlyHeaders.prepareResponse(resp, requestId, px.config().viaName(), port.http().responseHeaders());
+    if (upgrade && resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
+      upgrading = true;
+      resp.headers().set(HttpHeaderNames.CONNECTION, "upgrade");
+      resp.headers().set(HttpHeaderNames.UPGRADE, request.headers().get(HttpHeaderNames.UPGRADE));
+      px.metrics().request(route.key(), resp.status().code());
+      client.writeAndFlush(resp).addListener(f -> {
+        if (f.isSuccess()) {
+          Lease held = lease;
+          lease = null; // now released when the upgraded connection closes
+          WebSocketSwitch.toRelay(client, backend, owner, held);
+        } else {
+          abort();
+        }
+      });
+      return;
+    }
+    responseKeepAlive = HttpUtil.isKeepAlive(resp);
+    resp.setProtocolVersion(HttpVersion.HTTP_1_1);
+    if (!HttpUtil.isContentLengthSet(resp) && !HttpUtil.isTransferEncodingChunked(resp) && mayHaveBody(resp)) {
+      // Body delimited by the backend closing: re-frame it as chunked for the client.
+      HttpUtil.setTransferEncodingChunked(resp, true);
+    }
+    HttpUtil.setKeepAlive(resp, clientKeepAlive && !px.draining());
+    px.metrics().request(route.key(), resp.status().code());
+    writeToClient(resp, false);
+  }
+
+  private boolean mayHaveBody(HttpResponse resp) {
+    int code = resp.status().code();
+    return !request.method().equals(HttpMethod.HEAD) && code != 204 && code != 304;
+  }
+
+  private void onResponseContent(HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    if (skipInterimLast && last) {
+      skipInterimLast = false;
+      content.release();
+      backend.read();
+      return;
+    }
+    if (upgrading) {
+      content.release(); // the empty end of the 101; raw bytes follow once switched
+      return;
+    }
+    if (last) {
+      // The backend sent everything: it can serve the next request now.
+      releaseBackend(requestComplete && responseKeepAlive);
+    }
+    writeToClient(content, last);
+  }
+
+  private void writeToClient(HttpObject msg, boolean last) {
+    Channel b = backend;
+    client.writeAndFlush(msg).addListener(f -> {
+      if (!f.isSuccess()) {
+        abort();
+      } else if (last) {
+        finish();
+      } else {
+        b.read();
+      }
+    });
+  }
+
+  private void finish() {
+    if (done) {
+      return;
+    }
+    done = true;
+    // A backend that answered before reading the whole body leaves the client mid-request.
+    owner.exchangeDone(clientKeepAlive && requestComplete);
+  }
+
+  @Override
+  public void backendClosed() {
+    if (done || upgrading) {
+      return;
+    }
+    Channel failed = backend;
+    lastSent = false;
+    boolean reused = failed != null && Boolean.TRUE.equals(failed.attr(BackendConnectionPool.REUSED).get());
+    releaseBackend(false);
+    if (!responseStarted) {
+      if (!bodySent && IDEMPOTENT.contains(request.method()) && attempts < px.config().connectAttempts() + 1) {
+        if (reused && lease != null) {
+          tried.remove(lease.backend().name()); // a stale pooled connection; the backend may be fine
+        }
+        dial();
+        return;
+      }
+      done = true;
+      owner.exchangeFailed(request, route.key(), HttpResponses.text(
+          HttpResponseStatus.BAD_GATEWAY, "the backend closed the connection before responding", false), true);
+      return;
+    }
+    // Mid-response: the client cannot be told in HTTP/1.1 except by closing.
+    abort();
+  }
+
+  /** The client went away: give up the backend connection, it is mid-exchange. */
+  void clientClosed() {
+    releasePending();
+    if (!done) {
+      done = true;
+      releaseBackend(false);
+    }
+  }
+
+  private void abort() {
+    done = true;
+    releaseBackend(false);
+    client.close();
+  }
+
+  private void releaseBackend(boolean reusable) {
+    if (lease != null) {
+      lease.release();
+    }
+    if (backend != null) {
+      Channel b = backend;
+      backend = null;
+      px.pool().release(b, reusable);
+    }
+  }
+
+  private void releasePending() {
+    pendingBody.forEach(ReferenceCountUtil::release);
+    pendingBody.clear();
+  }
+}
