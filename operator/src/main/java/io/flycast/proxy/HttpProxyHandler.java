@@ -73,7 +73,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (closing) {
       ReferenceCountUtil.release(msg);
-    } else if ((exchange != null && exchange.requestComplete()) || !queued.isEmpty()) {
+    } else if (!acceptsMessages() || !queued.isEmpty()) {
       queued.add(msg); // a pipelined request: its turn comes when the current one is answered
     } else {
       dispatch(msg);
@@ -219,15 +219,20 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** Serves queued pipelined requests, or reads the next one from the socket. */
   private void readNext() {
-    while (exchange == null && !discardBody && !closing && !queued.isEmpty()) {
+    while (!closing && !queued.isEmpty() && acceptsMessages()) {
       dispatch(queued.poll());
     }
-    if (exchange == null && !closing && queued.isEmpty()) {
-      ClientChannels.busy(ctx.channel(), false);
-      ctx.read();
-    } else if (discardBody) {
+    if (exchange == null && !closing) {
+      if (!discardBody) {
+        ClientChannels.busy(ctx.channel(), false);
+      }
       ctx.read();
     }
+  }
+
+  /** Whether a message read now belongs to the current request (or starts the next one). */
+  private boolean acceptsMessages() {
+    return exchange == null || !exchange.requestComplete();
   }
 
   @Override
