@@ -16,10 +16,14 @@ final class ProxyFixture implements AutoCloseable {
   }
 
   ProxyFixture(ProxyConfig.Builder config) throws InterruptedException {
+    this(config.dedicatedBindAddress(TestRoutes.ip("127.0.0.1")), true);
+  }
+
+  /** With {@code asIs}, the dedicated bind address is left as the builder has it. */
+  ProxyFixture(ProxyConfig.Builder config, boolean asIs) throws InterruptedException {
     proxy = new ProxyServer(
         config
             .httpAddress(new InetSocketAddress(TestRoutes.ip("127.0.0.1"), 0))
-            .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
             .zone("test")
             .workerThreads(2)
             .shutdownGrace(Duration.ofSeconds(2))
