@@ -38,14 +38,17 @@ final class DedicatedChannelInitializer extends ChannelInitializer<SocketChannel
       return;
     }
     ClientChannels.track(px, ch, "dedicated");
-    if (port.has(Handler.TLS) || port.has(Handler.PG_TLS)) {
-      // TLS termination is not implemented yet: refuse rather than pass ciphertext to a backend
-      // expecting plaintext.
-      log.warn("{} port {} needs TLS termination, which this proxy does not do yet", route.key(), port.port());
+    if (port.has(Handler.PG_TLS)) {
+      // Postgres TLS is not implemented yet: refuse rather than pass the SSLRequest dance to a
+      // backend expecting plaintext.
+      log.warn("{} port {} needs pg_tls, which this proxy does not do yet", route.key(), port.port());
       ch.close();
       return;
     }
     ChannelPipeline p = ch.pipeline();
+    if (port.has(Handler.TLS)) {
+      TlsHandlers.addTlsHandlers(p, px, route.key(), port);
+    }
     if (port.has(Handler.HTTP)) {
       HttpPipeline.addHttpHandlers(p, px, RouteResolver.fixed(route.key(), port), port.http().idleTimeout());
     } else {

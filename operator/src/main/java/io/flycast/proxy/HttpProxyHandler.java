@@ -117,14 +117,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     RouteKey key = target.route().key();
-    if (target.port().forceHttps()) {
+    if (target.port().forceHttps() && !TlsHandlers.isTls(ctx.pipeline())) {
       String location = "https://" + hostWithoutPort(req) + req.uri();
       respondLocally(req, key, HttpResponses.redirect(location, canKeepAlive(req)));
       return;
     }
     InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
     InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
-    FlyHeaders.ClientInfo client = new FlyHeaders.ClientInfo(remote.getAddress(), local.getPort(), false);
+    FlyHeaders.ClientInfo client = new FlyHeaders.ClientInfo(remote.getAddress(), local.getPort(), TlsHandlers.isTls(ctx.pipeline()));
     exchange = new ProxyExchange(px, this, ctx, req, target, client);
     exchange.start();
   }

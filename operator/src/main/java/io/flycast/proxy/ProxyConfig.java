@@ -10,6 +10,8 @@ import java.util.Objects;
  * fit for production.
  *
  * @param httpAddress the shared HTTP listener (routes by Host header); {@code null} disables it
+ * @param httpsAddress the shared HTTPS listener (certificate by SNI, then routes by Host);
+ *     {@code null} (the default) disables it
  * @param dedicatedBindAddress address the per-port dedicated listeners bind (wildcard {@code ::}
  *     by default, so every Flycast address on the host is served; connections are routed by the
  *     local address they arrived on)
@@ -32,6 +34,7 @@ import java.util.Objects;
  */
 public record ProxyConfig(
     InetSocketAddress httpAddress,
+    InetSocketAddress httpsAddress,
     InetAddress dedicatedBindAddress,
     String zone,
     String viaName,
@@ -67,6 +70,7 @@ public record ProxyConfig(
   /** Fluent builder; starts from the defaults. */
   public static final class Builder {
     private InetSocketAddress httpAddress = new InetSocketAddress(InetAddressParse.loopback(), 8080);
+    private InetSocketAddress httpsAddress = null;
     private InetAddress dedicatedBindAddress = InetAddressParse.wildcard();
     private String zone = "local";
     private String viaName = "flycast";
@@ -85,6 +89,7 @@ public record ProxyConfig(
     private int workerThreads = 0;
 
     public Builder httpAddress(InetSocketAddress v) { httpAddress = v; return this; }
+    public Builder httpsAddress(InetSocketAddress v) { httpsAddress = v; return this; }
     public Builder dedicatedBindAddress(InetAddress v) { dedicatedBindAddress = v; return this; }
     public Builder zone(String v) { zone = v; return this; }
     public Builder viaName(String v) { viaName = v; return this; }
@@ -107,7 +112,7 @@ public record ProxyConfig(
 
     public ProxyConfig build() {
       return new ProxyConfig(
-          httpAddress, dedicatedBindAddress, zone, viaName, connectTimeout, headerReadTimeout,
+          httpAddress, httpsAddress, dedicatedBindAddress, zone, viaName, connectTimeout, headerReadTimeout,
           idleTimeout, poolIdleTimeout, shutdownGrace, maxInitialLineLength, maxHeaderSize,
           writeBufferLowWaterMark, writeBufferHighWaterMark, connectAttempts, retryAfterSeconds,
           preferEpoll, workerThreads);

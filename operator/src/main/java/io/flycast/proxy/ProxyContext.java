@@ -20,6 +20,7 @@ final class ProxyContext {
   private final Transport transport;
   private final ChannelGroup clients;
   private final BackendConnectionPool pool;
+  private final CertificateSource certificates;
   private volatile boolean draining;
 
   ProxyContext(
@@ -28,13 +29,15 @@ final class ProxyContext {
       Balancer balancer,
       ProxyMetrics metrics,
       Transport transport,
-      ChannelGroup clients) {
+      ChannelGroup clients,
+      CertificateSource certificates) {
     this.config = config;
     this.catalog = catalog;
     this.balancer = balancer;
     this.metrics = metrics;
     this.transport = transport;
     this.clients = clients;
+    this.certificates = certificates;
     this.pool = new BackendConnectionPool(this);
   }
 
@@ -56,6 +59,10 @@ final class ProxyContext {
 
   ChannelGroup clients() {
     return clients;
+  }
+
+  CertificateSource certificates() {
+    return certificates;
   }
 
   BackendConnectionPool pool() {

@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>The shared HTTP listener ({@link ProxyConfig#httpAddress()}) routes each request by its
  *       Host header: {@code <name>.<namespace>.flycast} or any hostname of a route.
+ *   <li>The shared HTTPS listener ({@link ProxyConfig#httpsAddress()}, off by default) terminates
+ *       TLS with the certificate of the route named by SNI, then routes like the HTTP one.
  *   <li>Dedicated listeners, one per distinct service port in the catalog, bound to
  *       {@link ProxyConfig#dedicatedBindAddress()}, route each connection by the local address
  *       and port it arrived on. They follow the catalog: ports appear and disappear with routes.
@@ -50,6 +52,7 @@ public final class ProxyServer implements AutoCloseable {
   private final ListenerManager dedicated;
   private final Consumer<CatalogChange> catalogListener = this::onCatalogChange;
   private volatile Channel httpListener;
+  private volatile Channel httpsListener;
   private volatile boolean followCatalog;
   private volatile boolean stopped;
 
@@ -59,13 +62,25 @@ public final class ProxyServer implements AutoCloseable {
    * @param metrics where to count requests and connections
    */
   public ProxyServer(ProxyConfig config, CatalogStore catalog, ProxyMetrics metrics) {
+    this(config, catalog, metrics, CertificateSource.NONE);
+  }
+
+  /**
+   * @param config listener addresses, timeouts, zone
+   * @param catalog the routing table; read per connection or request, never locked
+   * @param metrics where to count requests and connections
+   * @param certificates server certificates for ports with the tls handler and the shared HTTPS
+   *     listener
+   */
+  public ProxyServer(
+      ProxyConfig config, CatalogStore catalog, ProxyMetrics metrics, CertificateSource certificates) {
     this.config = config;
     this.catalog = catalog;
     this.transport = Transport.select(config.preferEpoll());
     this.bossGroup = transport.newGroup(1, "flycast-accept");
     this.workerGroup = transport.newGroup(config.workerThreads(), "flycast-proxy");
     this.px = new ProxyContext(
-        config, catalog, new Balancer(config.zone(), new LoadTracker()), metrics, transport, clients);
+        config, catalog, new Balancer(config.zone(), new LoadTracker()), metrics, transport, clients, certificates);
     this.dedicated = new ListenerManager(
         serverBootstrap(new DedicatedChannelInitializer(px)), config.dedicatedBindAddress());
   }
@@ -85,8 +100,13 @@ public final class ProxyServer implements AutoCloseable {
   public ProxyServer start(boolean followCatalog) throws InterruptedException {
     log.info("proxy starting ({} transport, zone {})", transport.name(), config.zone());
     if (config.httpAddress() != null) {
-      httpListener = serverBootstrap(new SharedHttpInitializer(px)).bind(config.httpAddress()).sync().channel();
+      httpListener = serverBootstrap(new SharedHttpInitializer(px, false)).bind(config.httpAddress()).sync().channel();
       log.info("shared HTTP listener on {}", httpListener.localAddress());
+    }
+    if (config.httpsAddress() != null) {
+      httpsListener =
+          serverBootstrap(new SharedHttpInitializer(px, true)).bind(config.httpsAddress()).sync().channel();
+      log.info("shared HTTPS listener on {}", httpsListener.localAddress());
     }
     this.followCatalog = followCatalog;
     if (followCatalog) {
@@ -99,6 +119,12 @@ public final class ProxyServer implements AutoCloseable {
   /** Where the shared HTTP listener is bound (the real port when configured with port 0). */
   public InetSocketAddress httpAddress() {
     Channel ch = httpListener;
+    return ch == null ? null : (InetSocketAddress) ch.localAddress();
+  }
+
+  /** Where the shared HTTPS listener is bound, or {@code null} when disabled. */
+  public InetSocketAddress httpsAddress() {
+    Channel ch = httpsListener;
     return ch == null ? null : (InetSocketAddress) ch.localAddress();
   }
 
@@ -138,9 +164,10 @@ public final class ProxyServer implements AutoCloseable {
       return;
     }
     stopped = true;
-    Channel http = httpListener;
-    if (http != null) {
-      http.close().syncUninterruptibly();
+    for (Channel listener : new Channel[] {httpListener, httpsListener}) {
+      if (listener != null) {
+        listener.close().syncUninterruptibly();
+      }
     }
     dedicated.closeAll();
     px.startDraining();

@@ -4,19 +4,25 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 
-/** Sets up a connection to the shared HTTP listener, which routes each request by Host. */
+/** Sets up a connection to a shared HTTP(S) listener, which routes each request by Host. */
 @Sharable
 final class SharedHttpInitializer extends ChannelInitializer<SocketChannel> {
   private final ProxyContext px;
   private final RouteResolver byHost = RouteResolver.byHost();
 
-  SharedHttpInitializer(ProxyContext px) {
+  private final boolean tls;
+
+  SharedHttpInitializer(ProxyContext px, boolean tls) {
     this.px = px;
+    this.tls = tls;
   }
 
   @Override
   protected void initChannel(SocketChannel ch) {
-    ClientChannels.track(px, ch, "http");
+    ClientChannels.track(px, ch, tls ? "https" : "http");
+    if (tls) {
+      TlsHandlers.addSharedTlsHandlers(ch.pipeline(), px);
+    }
     HttpPipeline.addHttpHandlers(ch.pipeline(), px, byHost, px.config().idleTimeout());
   }
 }
