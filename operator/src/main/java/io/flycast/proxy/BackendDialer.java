@@ -1,11 +1,13 @@
 package io.flycast.proxy;
 
+import io.flycast.catalog.Backend;
 import io.flycast.catalog.Route;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,13 +31,20 @@ final class BackendDialer {
   private final Function<Lease, Future<Channel>> connect;
   private final Callback callback;
   private final Set<String> tried;
+  private final Predicate<Backend> filter;
   private int attempts;
 
   private BackendDialer(
-      ProxyContext px, Route route, Set<String> tried, Function<Lease, Future<Channel>> connect, Callback cb) {
+      ProxyContext px,
+      Route route,
+      Set<String> tried,
+      Predicate<Backend> filter,
+      Function<Lease, Future<Channel>> connect,
+      Callback cb) {
     this.px = px;
     this.route = route;
     this.tried = tried;
+    this.filter = filter;
     this.connect = connect;
     this.callback = cb;
   }
@@ -46,7 +55,18 @@ final class BackendDialer {
    */
   static void dial(
       ProxyContext px, Route route, Set<String> tried, Function<Lease, Future<Channel>> connect, Callback cb) {
-    new BackendDialer(px, route, tried, connect, cb).attempt();
+    dial(px, route, tried, b -> true, connect, cb);
+  }
+
+  /** Like {@link #dial(ProxyContext, Route, Set, Function, Callback)}, among backends passing {@code filter}. */
+  static void dial(
+      ProxyContext px,
+      Route route,
+      Set<String> tried,
+      Predicate<Backend> filter,
+      Function<Lease, Future<Channel>> connect,
+      Callback cb) {
+    new BackendDialer(px, route, tried, filter, connect, cb).attempt();
   }
 
   static void dial(ProxyContext px, Route route, Function<Lease, Future<Channel>> connect, Callback cb) {
@@ -54,12 +74,12 @@ final class BackendDialer {
   }
 
   private void attempt() {
-    Lease lease = px.balancer().pick(route, tried);
+    Lease lease = px.balancer().pick(route, tried, filter);
     if (lease == null) {
       ProxyMetrics.Unavailable reason;
       if (attempts > 0) {
         reason = ProxyMetrics.Unavailable.CONNECT_FAILED;
-      } else if (route.backends().stream().noneMatch(b -> b.acceptsNewWork())) {
+      } else if (route.backends().stream().noneMatch(b -> b.acceptsNewWork() && filter.test(b))) {
         reason = ProxyMetrics.Unavailable.NO_BACKENDS;
       } else {
         reason = ProxyMetrics.Unavailable.AT_CAPACITY;

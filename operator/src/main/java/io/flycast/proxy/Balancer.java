@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -59,10 +60,18 @@ public final class Balancer {
    * for this piece of work); {@code null} when none can take work.
    */
   public Lease pick(Route route, Set<String> exclude) {
+    return pick(route, exclude, b -> true);
+  }
+
+  /**
+   * Picks among the backends of {@code route} that pass {@code filter} (for {@code fly-replay}:
+   * one instance, one region) and are not in {@code exclude}; {@code null} when none can.
+   */
+  public Lease pick(Route route, Set<String> exclude, Predicate<Backend> filter) {
     List<Backend> local = new ArrayList<>();
     List<Backend> remote = new ArrayList<>();
     for (Backend b : route.backends()) {
-      if (b.acceptsNewWork() && !exclude.contains(b.name())) {
+      if (b.acceptsNewWork() && !exclude.contains(b.name()) && filter.test(b)) {
         (isLocal(b) ? local : remote).add(b);
       }
     }

@@ -1,5 +1,6 @@
 package io.flycast.proxy;
 
+import io.flycast.catalog.Backend;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import io.netty.channel.Channel;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * One proxied HTTP request: picks a backend, sends the request (streaming its body), streams the
@@ -45,8 +47,9 @@ final class ProxyExchange implements BackendHandler.Listener {
   private final ChannelHandlerContext clientCtx;
   private final Channel client;
   private final HttpRequest request;
-  private final Route route;
-  private final PortSpec port;
+  private Route route;
+  private PortSpec port;
+  private Predicate<Backend> filter = b -> true;
   private final String requestId;
   private final boolean clientKeepAlive;
   private final boolean upgrade;
@@ -63,6 +66,9 @@ final class ProxyExchange implements BackendHandler.Listener {
   private boolean responseKeepAlive;
   private boolean skipInterimLast;
   private boolean upgrading;
+  /** Dropping a response that asked for a replay; replay when it ends. */
+  private FlyReplay replaying;
+  private boolean replayed;
   private boolean done;
 
   ProxyExchange(
@@ -98,7 +104,7 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   private void dial() {
-    BackendDialer.dial(px, route, tried, this::connect, new BackendDialer.Callback() {
+    BackendDialer.dial(px, route, tried, filter, this::connect, new BackendDialer.Callback() {
       @Override
       public void connected(Lease l, Channel ch) {
         onConnected(l, ch);
@@ -124,7 +130,7 @@ final class ProxyExchange implements BackendHandler.Listener {
       return;
     }
     done = true;
-    String name = route.key().flycastHostname();
+    String name = route.key().flycastHostname() + (replayed ? " (for fly-replay)" : "");
     var resp = switch (reason) {
       case NO_BACKENDS -> HttpResponses.unavailable(
           "no backend of " + name + " is ready to take requests", px.config().retryAfterSeconds(), true);
@@ -206,6 +212,16 @@ final class ProxyExchange implements BackendHandler.Listener {
       client.writeAndFlush(resp).addListener(f -> backend.read());
       return;
     }
+    String replayHeader = resp.headers().get(FlyReplay.HEADER);
+    if (replayHeader != null && !replayed && lease != null) {
+      FlyReplay replay = FlyReplay.parse(replayHeader);
+      if (replay != null && !bodySent && requestComplete) {
+        replaying = replay; // drop this response, then send the request where it asks
+        responseKeepAlive = HttpUtil.isKeepAlive(resp);
+        backend.read();
+        return;
+      }
+    }
     responseStarted = true;
     FlyHeaders.prepareResponse(resp, requestId, px.config().viaName(), port.http().responseHeaders());
     if (upgrade && resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
@@ -252,11 +268,43 @@ final class ProxyExchange implements BackendHandler.Listener {
       content.release(); // the empty end of the 101; raw bytes follow once switched
       return;
     }
+    if (replaying != null) {
+      content.release();
+      if (last) {
+        Backend from = lease.backend();
+        releaseBackend(responseKeepAlive);
+        replay(replaying, from);
+      } else {
+        backend.read();
+      }
+      return;
+    }
     if (last) {
       // The backend sent everything: it can serve the next request now.
       releaseBackend(requestComplete && responseKeepAlive);
     }
     writeToClient(content, last);
+  }
+
+  /** Sends the request again where a {@code fly-replay} header asked, once. */
+  private void replay(FlyReplay replay, Backend from) {
+    replaying = null;
+    replayed = true;
+    Route target = replay.target(px.catalog().current(), route);
+    PortSpec targetPort = target == null ? null : FlyReplay.port(target, port);
+    if (targetPort == null) {
+      done = true;
+      owner.exchangeFailed(request, route.key(), HttpResponses.text(HttpResponseStatus.BAD_GATEWAY,
+          "fly-replay names app '" + replay.app() + "', which has no route here", true), true);
+      return;
+    }
+    route = target;
+    port = targetPort;
+    filter = replay.filter(from);
+    tried.clear();
+    lastSent = false;
+    request.headers().set(FlyReplay.SOURCE_HEADER, FlyReplay.source(from, replay.state()));
+    dial();
   }
 
   private void writeToClient(HttpObject msg, boolean last) {
