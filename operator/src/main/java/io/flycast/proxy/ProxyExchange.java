@@ -34,6 +34,10 @@ import java.util.function.Predicate;
  * the previous one was written to the client. Nothing is buffered beyond one chunk, so streamed
  * responses (chunked, server-sent events) pass through as they come.
  *
+ * <p>Load: the backend's lease is held for the exchange, whatever the route's concurrency type.
+ * A backend HTTP/1.1 connection carries one request at a time, so in-flight requests and busy
+ * backend connections are the same count; idle pooled connections count as nothing.
+ *
  * <p>Retries: a failed connect always moves on to another backend. A request whose backend
  * connection fails before any response byte arrived is retried only if its method is idempotent
  * and no body bytes were sent (the body is not kept).
@@ -175,6 +179,10 @@ final class ProxyExchange implements BackendHandler.Listener {
   void clientContent(HttpContent content) {
     if (content instanceof LastHttpContent) {
       requestComplete = true;
+    }
+    if (done || responseStarted && backend == null) {
+      content.release(); // the response is over: the backend will not read this
+      return;
     }
     if (backend == null) {
       pendingBody.add(content); // sent once connected
