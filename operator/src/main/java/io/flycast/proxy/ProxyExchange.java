@@ -216,7 +216,7 @@ final class ProxyExchange implements BackendHandler.Listener {
   private void onResponseHead(HttpResponse resp) {
     boolean interim = resp.status().codeClass() == HttpStatusClass.INFORMATIONAL;
     if (interim && !resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
-      skipInterimLast = true; // 100 Continue and friends: forwarded, but not the response
+      skipInterimLast = true; // 100 Continue and friends: forwarded, but not the response yet
       client.writeAndFlush(resp).addListener(f -> backend.read());
       return;
     }
@@ -267,9 +267,11 @@ final class ProxyExchange implements BackendHandler.Listener {
   private void onResponseContent(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
     if (skipInterimLast && last) {
+      // Forwarded (the encoder writes nothing for it) so the client encoder's state machine
+      // sees the interim response end before the final one starts.
       skipInterimLast = false;
-      content.release();
-      backend.read();
+      Channel b = backend;
+      client.writeAndFlush(content).addListener(f -> b.read());
       return;
     }
     if (upgrading) {

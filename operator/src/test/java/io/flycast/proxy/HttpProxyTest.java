@@ -146,6 +146,20 @@ class HttpProxyTest {
   }
 
   @Test
+  void expectContinueIsRelayedBeforeTheBody() throws Exception {
+    route(backend("b1", "test"));
+    try (RawHttp c = client()) {
+      c.send("POST /upload HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+      assertThat(c.readHead().status()).isEqualTo(100);
+      c.send("hello");
+      RawHttp.Response r = c.read();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).endsWith("\n\nhello");
+      assertThat(c.get(HOST, "/").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void contentLengthWithTransferEncodingIsRefusedAndConnectionClosed() throws Exception {
     route(backend("b1", "test"));
     try (RawHttp c = client()) {
