@@ -12,7 +12,7 @@ final class ProxyFixture implements AutoCloseable {
   final ProxyServer proxy;
 
   ProxyFixture() throws InterruptedException {
-    this(ProxyConfig.builder());
+    this(ProxyConfig.builder().shutdownGrace(Duration.ofSeconds(2)));
   }
 
   ProxyFixture(ProxyConfig.Builder config) throws InterruptedException {
@@ -26,7 +26,6 @@ final class ProxyFixture implements AutoCloseable {
             .httpAddress(new InetSocketAddress(TestRoutes.ip("127.0.0.1"), 0))
             .zone("test")
             .workerThreads(2)
-            .shutdownGrace(Duration.ofSeconds(2))
             .build(),
         store,
         new ProxyMetrics(registry));
