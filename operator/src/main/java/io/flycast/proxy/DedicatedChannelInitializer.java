@@ -38,15 +38,10 @@ final class DedicatedChannelInitializer extends ChannelInitializer<SocketChannel
       return;
     }
     ClientChannels.track(px, ch, "dedicated");
-    if (port.has(Handler.PG_TLS)) {
-      // Postgres TLS is not implemented yet: refuse rather than pass the SSLRequest dance to a
-      // backend expecting plaintext.
-      log.warn("{} port {} needs pg_tls, which this proxy does not do yet", route.key(), port.port());
-      ch.close();
-      return;
-    }
     ChannelPipeline p = ch.pipeline();
-    if (port.has(Handler.TLS)) {
+    if (port.has(Handler.PG_TLS)) {
+      TlsHandlers.addPgTlsHandlers(p, px, route.key(), port);
+    } else if (port.has(Handler.TLS)) {
       TlsHandlers.addTlsHandlers(p, px, route.key(), port);
     }
     if (port.has(Handler.HTTP)) {

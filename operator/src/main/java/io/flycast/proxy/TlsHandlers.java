@@ -44,6 +44,16 @@ final class TlsHandlers {
     p.addLast(TLS_ALERT, AlertOnMissingCertificate.INSTANCE);
   }
 
+  /** pg_tls for a dedicated port: TLS after the Postgres SSLRequest, with the route's certificate. */
+  static void addPgTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
+    String secret = port.tls() == null ? null : port.tls().secretName();
+    p.addLast(PgTlsHandler.NAME, new PgTlsHandler(
+        new String[] {SNI, TLS_ALERT},
+        new io.netty.channel.ChannelHandler[] {
+          sniHandler(sni -> px.certificates().serverContext(route, secret)), AlertOnMissingCertificate.INSTANCE
+        }));
+  }
+
   /** TLS for the shared HTTPS listener: the certificate of the route the SNI name belongs to. */
   static void addSharedTlsHandlers(ChannelPipeline p, ProxyContext px) {
     p.addLast(SNI, sniHandler(sni -> bySni(px, sni)));

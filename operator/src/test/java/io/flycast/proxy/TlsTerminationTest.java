@@ -131,6 +131,41 @@ class TlsTerminationTest {
   }
 
   @Test
+  void pgTlsAnswersTheSslRequestThenTerminatesTls() throws Exception {
+    try (TcpEchoServer tcp = new TcpEchoServer()) {
+      int port = route(Set.of(Handler.PG_TLS), tcp.port());
+      try (java.net.Socket raw = new java.net.Socket("127.0.0.1", port)) {
+        raw.setSoTimeout(10_000);
+        // SSLRequest: int32 length 8, int32 code 80877103.
+        raw.getOutputStream().write(new byte[] {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f});
+        assertThat(raw.getInputStream().read()).isEqualTo('S');
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, "127.0.0.1", port, true)) {
+          s.startHandshake();
+          s.getOutputStream().write("startup\n".getBytes(StandardCharsets.UTF_8));
+          s.getOutputStream().flush();
+          BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+          assertThat(in.readLine()).isEqualTo("startup");
+        }
+      }
+    }
+  }
+
+  @Test
+  void pgTlsPassesAPlaintextStartupThrough() throws Exception {
+    try (TcpEchoServer tcp = new TcpEchoServer()) {
+      int port = route(Set.of(Handler.PG_TLS), tcp.port());
+      try (java.net.Socket raw = new java.net.Socket("127.0.0.1", port)) {
+        raw.setSoTimeout(10_000);
+        byte[] startup = {0, 0, 0, 9, 0, 3, 0, 0, 0};
+        raw.getOutputStream().write(startup);
+        assertThat(raw.getInputStream().readNBytes(startup.length)).isEqualTo(startup);
+      }
+    }
+  }
+
+  @Test
   void missingCertificateRefusesTheHandshakeWithAnAlert() throws Exception {
     int port = route(Set.of(Handler.TLS, Handler.HTTP), echo.port());
     served.set(null);
