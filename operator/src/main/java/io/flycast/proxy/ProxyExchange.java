@@ -217,7 +217,8 @@ final class ProxyExchange implements BackendHandler.Listener {
     boolean interim = resp.status().codeClass() == HttpStatusClass.INFORMATIONAL;
     if (interim && !resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
       skipInterimLast = true; // 100 Continue and friends: forwarded, but not the response yet
-      client.writeAndFlush(resp).addListener(f -> backend.read());
+      Channel b = backend;
+      client.writeAndFlush(resp).addListener(f -> b.read());
       return;
     }
     String replayHeader = resp.headers().get(FlyReplay.HEADER);
@@ -231,6 +232,8 @@ final class ProxyExchange implements BackendHandler.Listener {
       }
     }
     responseStarted = true;
+    // Before the hop-by-hop headers go: "Connection: close" is one of them.
+    responseKeepAlive = HttpUtil.isKeepAlive(resp);
     FlyHeaders.prepareResponse(resp, requestId, px.config().viaName(), port.http().responseHeaders());
     if (upgrade && resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
       upgrading = true;
@@ -248,7 +251,6 @@ final class ProxyExchange implements BackendHandler.Listener {
       });
       return;
     }
-    responseKeepAlive = HttpUtil.isKeepAlive(resp);
     resp.setProtocolVersion(HttpVersion.HTTP_1_1);
     if (!HttpUtil.isContentLengthSet(resp) && !HttpUtil.isTransferEncodingChunked(resp) && mayHaveBody(resp)) {
       // Body delimited by the backend closing: re-frame it as chunked for the client.

@@ -138,6 +138,22 @@ class HttpUpgradeAndRetryTest {
   }
 
   @Test
+  void backendConnectionThatSaidCloseIsNotReused() throws Exception {
+    try (ScriptedBackend closing = new ScriptedBackend("127.0.0.1", 0, (s, head) -> {
+      ScriptedBackend.write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+      s.getInputStream().read(); // lazy: hangs up only when the proxy sends more, or closes
+    })) {
+      route(TestRoutes.httpPort(TestRoutes.freePort(), closing.port()), backend("b1", "test"));
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        assertThat(c.get(HOST, "/").body()).isEqualTo("ok");
+        c.send("POST / HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 1\r\n\r\nx");
+        assertThat(c.read().status()).as("sent on a fresh connection, not the closing one").isEqualTo(200);
+      }
+      assertThat(closing.heads).hasSize(2);
+    }
+  }
+
+  @Test
   void closeDelimitedResponseIsReframedAsChunked() throws Exception {
     try (ScriptedBackend old = new ScriptedBackend("127.0.0.1", 0, (s, head) -> {
       ScriptedBackend.write(s, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold school");
