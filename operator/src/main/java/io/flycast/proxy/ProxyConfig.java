@@ -88,27 +88,91 @@ public record ProxyConfig(
     private boolean preferEpoll = true;
     private int workerThreads = 0;
 
-    public Builder httpAddress(InetSocketAddress v) { httpAddress = v; return this; }
-    public Builder httpsAddress(InetSocketAddress v) { httpsAddress = v; return this; }
-    public Builder dedicatedBindAddress(InetAddress v) { dedicatedBindAddress = v; return this; }
-    public Builder zone(String v) { zone = v; return this; }
-    public Builder viaName(String v) { viaName = v; return this; }
-    public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
-    public Builder headerReadTimeout(Duration v) { headerReadTimeout = v; return this; }
-    public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
-    public Builder poolIdleTimeout(Duration v) { poolIdleTimeout = v; return this; }
-    public Builder shutdownGrace(Duration v) { shutdownGrace = v; return this; }
-    public Builder maxInitialLineLength(int v) { maxInitialLineLength = v; return this; }
-    public Builder maxHeaderSize(int v) { maxHeaderSize = v; return this; }
+    public Builder httpAddress(InetSocketAddress v) {
+      httpAddress = v;
+      return this;
+    }
+
+    public Builder httpsAddress(InetSocketAddress v) {
+      httpsAddress = v;
+      return this;
+    }
+
+    public Builder dedicatedBindAddress(InetAddress v) {
+      dedicatedBindAddress = v;
+      return this;
+    }
+
+    public Builder zone(String v) {
+      zone = v;
+      return this;
+    }
+
+    public Builder viaName(String v) {
+      viaName = v;
+      return this;
+    }
+
+    public Builder connectTimeout(Duration v) {
+      connectTimeout = v;
+      return this;
+    }
+
+    public Builder headerReadTimeout(Duration v) {
+      headerReadTimeout = v;
+      return this;
+    }
+
+    public Builder idleTimeout(Duration v) {
+      idleTimeout = v;
+      return this;
+    }
+
+    public Builder poolIdleTimeout(Duration v) {
+      poolIdleTimeout = v;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration v) {
+      shutdownGrace = v;
+      return this;
+    }
+
+    public Builder maxInitialLineLength(int v) {
+      maxInitialLineLength = v;
+      return this;
+    }
+
+    public Builder maxHeaderSize(int v) {
+      maxHeaderSize = v;
+      return this;
+    }
+
     public Builder writeBufferWaterMarks(int low, int high) {
       writeBufferLowWaterMark = low;
       writeBufferHighWaterMark = high;
       return this;
     }
-    public Builder connectAttempts(int v) { connectAttempts = v; return this; }
-    public Builder retryAfterSeconds(int v) { retryAfterSeconds = v; return this; }
-    public Builder preferEpoll(boolean v) { preferEpoll = v; return this; }
-    public Builder workerThreads(int v) { workerThreads = v; return this; }
+
+    public Builder connectAttempts(int v) {
+      connectAttempts = v;
+      return this;
+    }
+
+    public Builder retryAfterSeconds(int v) {
+      retryAfterSeconds = v;
+      return this;
+    }
+
+    public Builder preferEpoll(boolean v) {
+      preferEpoll = v;
+      return this;
+    }
+
+    public Builder workerThreads(int v) {
+      workerThreads = v;
+      return this;
+    }
 
     public ProxyConfig build() {
       return new ProxyConfig(
