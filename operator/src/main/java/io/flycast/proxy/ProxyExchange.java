@@ -55,7 +55,9 @@ final class ProxyExchange implements BackendHandler.Listener {
   private PortSpec port;
   private Predicate<Backend> filter = b -> true;
   private final String requestId;
-  private final boolean clientKeepAlive;
+  private boolean clientKeepAlive;
+  /** HTTP/1.0 clients know no chunked encoding: unknown-length bodies end with the connection. */
+  private final boolean http10Client;
   private final boolean upgrade;
   private final Set<String> tried = new HashSet<>();
   private final List<HttpContent> pendingBody = new ArrayList<>();
@@ -89,6 +91,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     this.route = target.route();
     this.port = target.port();
     this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+    this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
     this.upgrade = FlyHeaders.isUpgrade(request);
     this.requestId = FlyHeaders.newRequestId(px.config().zone());
     if (!request.headers().contains(HttpHeaderNames.HOST)) {
@@ -252,9 +255,15 @@ final class ProxyExchange implements BackendHandler.Listener {
       return;
     }
     resp.setProtocolVersion(HttpVersion.HTTP_1_1);
-    if (!HttpUtil.isContentLengthSet(resp) && !HttpUtil.isTransferEncodingChunked(resp) && mayHaveBody(resp)) {
-      // Body delimited by the backend closing: re-frame it as chunked for the client.
-      HttpUtil.setTransferEncodingChunked(resp, true);
+    if (!HttpUtil.isContentLengthSet(resp) && mayHaveBody(resp)) {
+      if (http10Client) {
+        // Sent as it comes and delimited by closing the connection.
+        HttpUtil.setTransferEncodingChunked(resp, false);
+        clientKeepAlive = false;
+      } else if (!HttpUtil.isTransferEncodingChunked(resp)) {
+        // Body delimited by the backend closing: re-frame it as chunked for the client.
+        HttpUtil.setTransferEncodingChunked(resp, true);
+      }
     }
     HttpUtil.setKeepAlive(resp, clientKeepAlive && !px.draining());
     px.metrics().request(route.key(), resp.status().code());

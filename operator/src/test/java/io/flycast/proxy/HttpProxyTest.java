@@ -107,7 +107,7 @@ class HttpProxyTest {
   }
 
   @Test
-  void keepAliveServesManyRequestsOnOneConnectionAndReusesTheBackendConnection() throws Exception {
+  void keepAliveServesManyRequestsOnOneClientConnection() throws Exception {
     route(backend("b1", "test"));
     try (RawHttp c = client()) {
       for (int i = 0; i < 5; i++) {
@@ -115,6 +115,29 @@ class HttpProxyTest {
       }
     }
     assertThat(echo.requests.get()).isEqualTo(5);
+  }
+
+  @Test
+  void backendConnectionsArePooledAcrossRequestsAndClients() throws Exception {
+    try (ScriptedBackend keepAlive = new ScriptedBackend("127.0.0.1", 0, (s, head) -> {
+      while (!head.isEmpty()) {
+        ScriptedBackend.write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        head = ScriptedBackend.readHead(s.getInputStream());
+      }
+    })) {
+      fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(),
+          List.of(TestRoutes.httpPort(TestRoutes.freePort(), keepAlive.port()))));
+      fx.store.putBackends(KEY, List.of(backend("b1", "test")));
+      for (int client = 0; client < 3; client++) {
+        try (RawHttp c = client()) {
+          for (int i = 0; i < 3; i++) {
+            assertThat(c.get(HOST, "/").body()).isEqualTo("ok");
+          }
+        }
+      }
+      // Sequential clients may land on different event loops (2 here), each with its own pool.
+      assertThat(keepAlive.accepted.get()).isBetween(1, 2);
+    }
   }
 
   @Test
@@ -236,6 +259,19 @@ class HttpProxyTest {
       c.line();
       size = Integer.parseInt(c.line().trim(), 16);
       assertThat(new String(c.in().readNBytes(size))).isEqualTo("data: second\n\n");
+    }
+  }
+
+  @Test
+  void http10ClientGetsAChunkedBackendResponseUnchunkedThenClose() throws Exception {
+    route(backend("b1", "test"));
+    echo.releaseStream();
+    try (RawHttp c = client()) {
+      c.send("GET /stream HTTP/1.0\r\nHost: " + HOST + "\r\n\r\n");
+      RawHttp.Response r = c.read(); // no length, no chunking: reads to end of stream
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.header("transfer-encoding")).isNull();
+      assertThat(r.body()).isEqualTo("data: first\n\ndata: second\n\n");
     }
   }
 

@@ -23,6 +23,7 @@ final class ScriptedBackend implements AutoCloseable {
 
   final ServerSocket server;
   final List<String> heads = new CopyOnWriteArrayList<>();
+  final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
   private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
   private final Script script;
 
@@ -40,6 +41,7 @@ final class ScriptedBackend implements AutoCloseable {
     while (!server.isClosed()) {
       try {
         Socket s = server.accept();
+        accepted.incrementAndGet();
         pool.submit(() -> serve(s));
       } catch (IOException e) {
         return null;
