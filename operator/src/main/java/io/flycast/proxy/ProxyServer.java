@@ -7,6 +7,7 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -86,8 +87,9 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * Binds the shared HTTP listener (blocking until bound; fails if it cannot) and opens dedicated
-   * listeners for the catalog's ports, following later catalog changes.
+   * Binds the shared HTTP listener (blocking until bound; if it cannot, releases everything and
+   * throws {@link IllegalStateException}) and opens dedicated listeners for the catalog's ports, following later catalog
+   * changes.
    */
   public ProxyServer start() throws InterruptedException {
     return start(true);
@@ -98,14 +100,23 @@ public final class ProxyServer implements AutoCloseable {
    * {@link #ensureListeners}.
    */
   public ProxyServer start(boolean followCatalog) throws InterruptedException {
+    try {
+      bindAll(followCatalog);
+    } catch (InterruptedException | RuntimeException e) {
+      stop(); // do not leak event loop threads when a listener cannot bind
+      throw e;
+    }
+    return this;
+  }
+
+  private void bindAll(boolean followCatalog) throws InterruptedException {
     log.info("proxy starting ({} transport, zone {})", transport.name(), config.zone());
     if (config.httpAddress() != null) {
-      httpListener = serverBootstrap(new SharedHttpInitializer(px, false)).bind(config.httpAddress()).sync().channel();
+      httpListener = bindShared(new SharedHttpInitializer(px, false), config.httpAddress());
       log.info("shared HTTP listener on {}", httpListener.localAddress());
     }
     if (config.httpsAddress() != null) {
-      httpsListener =
-          serverBootstrap(new SharedHttpInitializer(px, true)).bind(config.httpsAddress()).sync().channel();
+      httpsListener = bindShared(new SharedHttpInitializer(px, true), config.httpsAddress());
       log.info("shared HTTPS listener on {}", httpsListener.localAddress());
     }
     this.followCatalog = followCatalog;
@@ -113,7 +124,14 @@ public final class ProxyServer implements AutoCloseable {
       catalog.addListener(catalogListener);
       dedicated.sync(servicePorts(catalog.current()));
     }
-    return this;
+  }
+
+  private Channel bindShared(ChannelHandler initializer, InetSocketAddress at) throws InterruptedException {
+    ChannelFuture f = serverBootstrap(initializer).bind(at).await();
+    if (!f.isSuccess()) {
+      throw new IllegalStateException("cannot listen on " + at + ": " + f.cause().getMessage(), f.cause());
+    }
+    return f.channel();
   }
 
   /** Where the shared HTTP listener is bound (the real port when configured with port 0). */
@@ -158,6 +176,7 @@ public final class ProxyServer implements AutoCloseable {
   /**
    * Stops accepting, closes idle client connections, lets in-flight work finish for up to
    * {@link ProxyConfig#shutdownGrace()}, then closes whatever is left and the event loops.
+   * Blocks; call it from an ordinary thread, never from an event loop. Idempotent.
    */
   public void stop() {
     if (stopped) {

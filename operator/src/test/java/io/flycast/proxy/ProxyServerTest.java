@@ -73,6 +73,21 @@ class ProxyServerTest {
   }
 
   @Test
+  void startFailsCleanlyWhenTheHttpPortIsTaken() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, TestRoutes.ip("127.0.0.1"))) {
+      ProxyServer proxy = new ProxyServer(
+          ProxyConfig.builder()
+              .httpAddress(new java.net.InetSocketAddress(TestRoutes.ip("127.0.0.1"), taken.getLocalPort()))
+              .workerThreads(1)
+              .build(),
+          new io.flycast.catalog.CatalogStore(),
+          ProxyMetrics.unregistered());
+      org.assertj.core.api.Assertions.assertThatThrownBy(proxy::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot listen on");
+      proxy.stop(); // still safe after a failed start
+    }
+  }
+
+  @Test
   void stopIsIdempotentAndClosesIdleKeepAliveConnectionsPromptly() throws Exception {
     ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().shutdownGrace(Duration.ofSeconds(30)));
     try (EchoHttpBackend echo = new EchoHttpBackend("b1"); RawHttp c = new RawHttp(fx.httpPort())) {
