@@ -1,0 +1,100 @@
+package io.flycast.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keep-alive HTTP/1.1 connections to backends, pooled per event loop and backend address (as
+ * Zuul's {@code PerServerConnectionPool}). Each event loop has its own pool and only ever touches
+ * it from its own thread, so there are no locks; a client's exchange always uses its own loop's
+ * pool, so client and backend share a thread.
+ *
+ * <p>Connections are handed out as futures and never waited on. Idle ones are reused most
+ * recently used first (the warmest, least likely to have been closed by the backend), and closed
+ * after {@link ProxyConfig#poolIdleTimeout()}.
+ */
+final class BackendConnectionPool {
+  static final String CODEC = "http-codec";
+  static final String IDLE = "idle";
+  /** Set on a connection taken from the pool (it may have been closed by the backend meanwhile). */
+  static final AttributeKey<Boolean> REUSED = AttributeKey.valueOf("flycast.reused");
+  private static final int MAX_IDLE_PER_BACKEND = 64;
+
+  private final ProxyContext px;
+  private final FastThreadLocal<Map<InetSocketAddress, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
+    @Override
+    protected Map<InetSocketAddress, ArrayDeque<Channel>> initialValue() {
+      return new HashMap<>();
+    }
+  };
+
+  BackendConnectionPool(ProxyContext px) {
+    this.px = px;
+  }
+
+  /** An idle connection to {@code address}, or a new one. Call on {@code loop}. */
+  Future<Channel> acquire(EventLoop loop, InetSocketAddress address) {
+    assert loop.inEventLoop();
+    ArrayDeque<Channel> idleHere = idle.get().get(address);
+    if (idleHere != null) {
+      Channel ch;
+      while ((ch = idleHere.pollFirst()) != null) {
+        if (ch.isActive()) {
+          ch.attr(REUSED).set(true);
+          return loop.newSucceededFuture(ch);
+        }
+      }
+    }
+    return Channels.connected(px.backendBootstrap(loop, new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        addBackendHandlers(ch.pipeline());
+      }
+    }, false).connect(address));
+  }
+
+  private void addBackendHandlers(ChannelPipeline p) {
+    p.addLast(CODEC, new HttpClientCodec(px.config().maxInitialLineLength(), px.config().maxHeaderSize(), 8192));
+    p.addLast(IDLE, new IdleStateHandler(0, 0, px.config().poolIdleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    p.addLast(BackendHandler.NAME, new BackendHandler());
+  }
+
+  /**
+   * Returns a connection after an exchange. Reusable ones go back to the idle pool; others close.
+   * Call on the connection's event loop.
+   */
+  void release(Channel ch, boolean reusable) {
+    BackendHandler handler = BackendHandler.of(ch);
+    if (handler != null) {
+      handler.detach();
+    }
+    if (!reusable || !ch.isActive() || px.draining() || handler == null) {
+      ch.close();
+      return;
+    }
+    InetSocketAddress address = (InetSocketAddress) ch.remoteAddress();
+    ArrayDeque<Channel> idleHere = idle.get().computeIfAbsent(address, a -> new ArrayDeque<>());
+    if (idleHere.size() >= MAX_IDLE_PER_BACKEND) {
+      ch.close();
+      return;
+    }
+    idleHere.addFirst(ch);
+    if (ch.attr(REUSED).get() == null) {
+      ch.closeFuture().addListener(f -> idleHere.remove(ch));
+    }
+    // Keep a read pending so a close by the backend (or stray bytes) is noticed while idle.
+    ch.read();
+  }
+}

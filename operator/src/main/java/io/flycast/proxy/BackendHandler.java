@@ -1,0 +1,73 @@
+package io.flycast.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Last handler of a pooled backend HTTP connection: passes responses to the exchange that has the
+ * connection checked out. A connection sitting idle in the pool has no listener; anything it
+ * receives then is unexpected and closes it, as does the pool's idle timeout.
+ */
+final class BackendHandler extends ChannelInboundHandlerAdapter {
+  static final String NAME = "backend";
+
+  /** The exchange using the connection. */
+  interface Listener {
+    void backendMessage(HttpObject msg);
+
+    void backendClosed();
+  }
+
+  private Listener listener;
+
+  static BackendHandler of(Channel ch) {
+    return ch.pipeline().get(BackendHandler.class);
+  }
+
+  void attach(Listener l) {
+    listener = l;
+  }
+
+  void detach() {
+    listener = null;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Listener l = listener;
+    if (l != null && msg instanceof HttpObject http) {
+      l.backendMessage(http);
+    } else {
+      ReferenceCountUtil.release(msg);
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    Listener l = listener;
+    listener = null;
+    if (l != null) {
+      l.backendClosed();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent && listener == null) {
+      ctx.close();
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close(); // the listener hears about it through channelInactive
+  }
+}

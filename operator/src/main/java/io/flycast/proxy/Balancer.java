@@ -1,0 +1,137 @@
+package io.flycast.proxy;
+
+import io.flycast.catalog.Backend;
+import io.flycast.catalog.Concurrency;
+import io.flycast.catalog.Route;
+import io.flycast.catalog.RouteKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * Chooses the backend for new work, the way Fly's proxy does.
+ *
+ * <ol>
+ *   <li>Only backends that {@link Backend#acceptsNewWork() accept new work}.
+ *   <li>Backends in the proxy's own zone first; other zones only when every local backend is
+ *       absent, unhealthy or at its hard limit (a busy-but-not-full local backend beats a
+ *       round trip to another region).
+ *   <li>Within a zone, backends under the soft limit; if none, those under the hard limit.
+ *   <li>Among those, the less loaded of two picked at random ("power of two choices": nearly as
+ *       good as least-loaded, without every proxy stampeding the same backend).
+ * </ol>
+ *
+ * <p>Pure logic over a {@link LoadTracker}; no locks, no I/O.
+ */
+public final class Balancer {
+  private final String zone;
+  private final LoadTracker tracker;
+  private final Supplier<RandomGenerator> random;
+
+  /**
+   * @param zone the proxy's own zone; {@code null} or blank treats every backend as local
+   * @param tracker where in-flight work is counted
+   */
+  public Balancer(String zone, LoadTracker tracker) {
+    this(zone, tracker, ThreadLocalRandom::current);
+  }
+
+  Balancer(String zone, LoadTracker tracker, Supplier<RandomGenerator> random) {
+    this.zone = zone == null || zone.isBlank() ? null : zone;
+    this.tracker = tracker;
+    this.random = random;
+  }
+
+  public LoadTracker tracker() {
+    return tracker;
+  }
+
+  /** Picks a backend of {@code route}; {@code null} when none can take work. */
+  public Lease pick(Route route) {
+    return pick(route, Set.of());
+  }
+
+  /**
+   * Picks a backend of {@code route} whose name is not in {@code exclude} (backends already tried
+   * for this piece of work); {@code null} when none can take work.
+   */
+  public Lease pick(Route route, Set<String> exclude) {
+    return pick(route, exclude, b -> true);
+  }
+
+  /**
+   * Picks among the backends of {@code route} that pass {@code filter} (for {@code fly-replay}:
+   * one instance, one region) and are not in {@code exclude}; {@code null} when none can.
+   */
+  public Lease pick(Route route, Set<String> exclude, Predicate<Backend> filter) {
+    List<Backend> local = new ArrayList<>();
+    List<Backend> remote = new ArrayList<>();
+    for (Backend b : route.backends()) {
+      if (b.acceptsNewWork() && !exclude.contains(b.name()) && filter.test(b)) {
+        (isLocal(b) ? local : remote).add(b);
+      }
+    }
+    Lease lease = pickIn(route, local);
+    return lease != null ? lease : pickIn(route, remote);
+  }
+
+  private boolean isLocal(Backend b) {
+    return zone == null || zone.equals(b.zone());
+  }
+
+  /** Picks within one zone group; retries when a concurrent pick filled the chosen backend. */
+  private Lease pickIn(Route route, List<Backend> group) {
+    Concurrency limits = route.spec().concurrency();
+    RouteKey key = route.key();
+    for (int attempt = 0; attempt < 4 && !group.isEmpty(); attempt++) {
+      List<Backend> eligible = underLimit(key, group, limits.softLimit());
+      if (eligible.isEmpty()) {
+        eligible = underLimit(key, group, limits.hardLimit());
+      }
+      if (eligible.isEmpty()) {
+        return null;
+      }
+      Backend chosen = twoChoices(key, eligible);
+      Lease lease = tracker.tryAcquire(key, chosen, limits.hardLimit());
+      if (lease != null) {
+        return lease;
+      }
+    }
+    return null;
+  }
+
+  private List<Backend> underLimit(RouteKey key, List<Backend> group, int limit) {
+    List<Backend> out = new ArrayList<>(group.size());
+    for (Backend b : group) {
+      if (tracker.load(key, b.name()) < limit) {
+        out.add(b);
+      }
+    }
+    return out;
+  }
+
+  private Backend twoChoices(RouteKey key, List<Backend> eligible) {
+    RandomGenerator rnd = random.get();
+    int n = eligible.size();
+    if (n == 1) {
+      return eligible.get(0);
+    }
+    int i = rnd.nextInt(n);
+    int j = rnd.nextInt(n - 1);
+    if (j >= i) {
+      j++; // two distinct indices, uniformly
+    }
+    Backend a = eligible.get(i);
+    Backend b = eligible.get(j);
+    int la = tracker.load(key, a.name());
+    int lb = tracker.load(key, b.name());
+    if (la != lb) {
+      return la < lb ? a : b;
+    }
+    return rnd.nextBoolean() ? a : b;
+  }
+}

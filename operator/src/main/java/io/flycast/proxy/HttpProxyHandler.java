@@ -1,0 +1,267 @@
+package io.flycast.proxy;
+
+import io.flycast.catalog.RouteKey;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One client HTTP/1.1 connection: reads a request, answers it locally (errors, redirects) or
+ * hands it to a {@link ProxyExchange}, and reads the next request only when the response is done.
+ *
+ * <p>Requests are served one at a time. Pipelined requests that the decoder has already parsed
+ * wait in a queue; AUTO_READ is off, so nothing more is read from the socket meanwhile.
+ */
+final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
+  static final String NAME = "http-proxy";
+
+  private final ProxyContext px;
+  private final RouteResolver resolver;
+  private final ArrayDeque<Object> queued = new ArrayDeque<>();
+  private ChannelHandlerContext ctx;
+  private ProxyExchange exchange;
+  /** Drop body content of a request answered locally, up to its last content. */
+  private boolean discardBody;
+  private boolean closing;
+  private ScheduledFuture<?> headerTimer;
+
+  HttpProxyHandler(ProxyContext px, RouteResolver resolver) {
+    this.px = px;
+    this.resolver = resolver;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ClientChannels.busy(ctx.channel(), false);
+    // Slow-loris guard for the first request; later ones are bounded by the idle timeout.
+    long ms = px.config().headerReadTimeout().toMillis();
+    headerTimer = ctx.executor().schedule(this::headerTimeout, ms, TimeUnit.MILLISECONDS);
+    ctx.read();
+    ctx.fireChannelActive();
+  }
+
+  private void headerTimeout() {
+    if (exchange == null && !closing && ctx.channel().isActive()) {
+      respondAndClose(null, HttpResponses.text(
+          HttpResponseStatus.REQUEST_TIMEOUT, "request headers not received in time", false));
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (closing) {
+      ReferenceCountUtil.release(msg);
+    } else if (!acceptsMessages() || !queued.isEmpty()) {
+      queued.add(msg); // a pipelined request: its turn comes when the current one is answered
+    } else {
+      dispatch(msg);
+    }
+  }
+
+  private void dispatch(Object msg) {
+    if (msg instanceof HttpRequest req) {
+      onRequest(req);
+    } else if (msg instanceof HttpContent content) {
+      if (exchange != null) {
+        exchange.clientContent(content);
+      } else {
+        content.release();
+        if (discardBody && content instanceof LastHttpContent) {
+          discardBody = false;
+          readNext();
+        }
+      }
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onRequest(HttpRequest req) {
+    if (headerTimer != null) {
+      headerTimer.cancel(false);
+      headerTimer = null;
+    }
+    ClientChannels.busy(ctx.channel(), true);
+    DecoderResult result = req.decoderResult();
+    if (result.isFailure()) {
+      respondAndClose(null, badRequest(result.cause()));
+      return;
+    }
+    RouteResolver.Target target = resolver.resolve(px.catalog().current(), req);
+    if (target == null) {
+      String host = req.headers().get(HttpHeaderNames.HOST, "");
+      respondLocally(req, null, HttpResponses.text(
+          HttpResponseStatus.NOT_FOUND, "no service is named '" + host + "'", canKeepAlive(req)));
+      return;
+    }
+    RouteKey key = target.route().key();
+    if (target.port().forceHttps() && !TlsHandlers.isTls(ctx.pipeline())) {
+      String location = "https://" + hostWithoutPort(req) + req.uri();
+      respondLocally(req, key, HttpResponses.redirect(location, canKeepAlive(req)));
+      return;
+    }
+    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+    InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+    FlyHeaders.ClientInfo client = new FlyHeaders.ClientInfo(remote.getAddress(), local.getPort(), TlsHandlers.isTls(ctx.pipeline()));
+    exchange = new ProxyExchange(px, this, ctx, req, target, client);
+    exchange.start();
+  }
+
+  private static FullHttpResponse badRequest(Throwable cause) {
+    if (cause instanceof TooLongHttpHeaderException) {
+      return HttpResponses.text(
+          HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large", false);
+    }
+    if (cause instanceof TooLongHttpLineException || cause instanceof TooLongFrameException) {
+      return HttpResponses.text(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long", false);
+    }
+    if (cause instanceof ServerCodec.AmbiguousFramingException) {
+      return HttpResponses.text(HttpResponseStatus.BAD_REQUEST,
+          "request has both Content-Length and Transfer-Encoding; refusing ambiguous framing", false);
+    }
+    return HttpResponses.text(HttpResponseStatus.BAD_REQUEST, "malformed request: " + cause.getMessage(), false);
+  }
+
+  private static String hostWithoutPort(HttpRequest req) {
+    String host = req.headers().get(HttpHeaderNames.HOST, "");
+    if (host.startsWith("[")) {
+      int end = host.indexOf(']');
+      return end > 0 ? host.substring(0, end + 1) : host;
+    }
+    int colon = host.indexOf(':');
+    return colon < 0 ? host : host.substring(0, colon);
+  }
+
+  /**
+   * Keep the connection after a locally answered request only when it has no body: reading and
+   * discarding an unknown-size body for a request already refused is not worth it.
+   */
+  private static boolean canKeepAlive(HttpRequest req) {
+    return HttpUtil.isKeepAlive(req)
+        && !HttpUtil.isTransferEncodingChunked(req)
+        && HttpUtil.getContentLength(req, 0L) == 0L;
+  }
+
+  /** Answers a request without a backend; keeps the connection if the response allows. */
+  void respondLocally(HttpRequest req, RouteKey route, FullHttpResponse resp) {
+    if (req == null || !canKeepAlive(req) || !HttpUtil.isKeepAlive(resp) || px.draining()) {
+      respondAndClose(route, resp);
+      return;
+    }
+    px.metrics().request(route, resp.status().code());
+    discardBody = true; // the request's (empty) last content is still to come
+    ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+  }
+
+  private void respondAndClose(RouteKey route, FullHttpResponse resp) {
+    closing = true;
+    resp.headers().set(HttpHeaderNames.CONNECTION, "close");
+    px.metrics().request(route, resp.status().code());
+    ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** Called by the exchange when it answered without reaching a backend (503, 502). */
+  void exchangeFailed(HttpRequest req, RouteKey route, FullHttpResponse resp, boolean requestComplete) {
+    exchange = null;
+    if (requestComplete) {
+      discardBody = false;
+      if (canKeepAlive(req) && !!HttpUtil.isKeepAlive(resp) && !px.draining()) {
+        px.metrics().request(route, resp.status().code());
+        ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        readNext();
+      } else {
+        respondAndClose(route, resp);
+      }
+    } else {
+      respondLocally(req, route, resp);
+    }
+  }
+
+  /** Called by the exchange once its response was written to the client. */
+  void exchangeDone(boolean keepAlive) {
+    exchange = null;
+    if (!keepAlive || px.draining()) {
+      closing = true;
+      Channels.flushAndClose(ctx.channel());
+      return;
+    }
+    readNext();
+  }
+
+  /** Called by the exchange when the connection became a raw relay (WebSocket). */
+  void upgraded() {
+    exchange = null;
+    closing = true; // no more HTTP on this connection; the relay owns it now
+    ctx.pipeline().remove(this);
+  }
+
+  /** Serves queued pipelined requests, or reads the next one from the socket. */
+  private void readNext() {
+    while (!closing && !queued.isEmpty() && acceptsMessages()) {
+      dispatch(queued.poll());
+    }
+    if (exchange == null && !closing) {
+      if (!discardBody) {
+        ClientChannels.busy(ctx.channel(), false);
+      }
+      ctx.read();
+    }
+  }
+
+  /** Whether a message read now belongs to the current request (or starts the next one). */
+  private boolean acceptsMessages() {
+    return exchange == null || !exchange.requestComplete();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      ctx.close();
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (headerTimer != null) {
+      headerTimer.cancel(false);
+    }
+    if (exchange != null) {
+      exchange.clientClosed();
+      exchange = null;
+    }
+    Object m;
+    while ((m = queued.poll()) != null) {
+      ReferenceCountUtil.release(m);
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+}

@@ -1,0 +1,43 @@
+package io.flycast.proxy;
+
+import io.flycast.catalog.Backend;
+import io.flycast.catalog.RouteKey;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One unit of work taken on a backend by {@link Balancer#pick}. Release it exactly when the work
+ * ends (connection closed, response finished); releasing twice is harmless.
+ */
+public final class Lease implements AutoCloseable {
+  private final RouteKey route;
+  private final Backend backend;
+  private final AtomicInteger counter;
+  private final AtomicBoolean released = new AtomicBoolean();
+
+  Lease(RouteKey route, Backend backend, AtomicInteger counter) {
+    this.route = route;
+    this.backend = backend;
+    this.counter = counter;
+  }
+
+  public RouteKey route() {
+    return route;
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  /** Gives the unit of work back. Idempotent. */
+  public void release() {
+    if (released.compareAndSet(false, true)) {
+      counter.decrementAndGet();
+    }
+  }
+
+  @Override
+  public void close() {
+    release();
+  }
+}

@@ -1,0 +1,200 @@
+package io.flycast.proxy;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link ProxyServer}. Build with {@link #builder()}; every setting has a default
+ * fit for production.
+ *
+ * @param httpAddress the shared HTTP listener (routes by Host header); {@code null} disables it
+ * @param httpsAddress the shared HTTPS listener (certificate by SNI, then routes by Host);
+ *     {@code null} (the default) disables it
+ * @param dedicatedBindAddress address the per-port dedicated listeners bind (wildcard {@code ::}
+ *     by default, so every Flycast address on the host is served; connections are routed by the
+ *     local address they arrived on)
+ * @param zone the proxy's zone (Fly region): preferred for backends, sent as {@code Fly-Region}
+ * @param viaName pseudonym in {@code Via} headers
+ * @param connectTimeout backend connect timeout
+ * @param headerReadTimeout time a client has to send a complete request head before 408
+ * @param idleTimeout close client connections idle this long (shared listener; dedicated HTTP
+ *     ports use their route's setting)
+ * @param poolIdleTimeout close pooled idle backend connections after this long
+ * @param shutdownGrace how long {@link ProxyServer#stop()} lets in-flight work finish
+ * @param maxInitialLineLength longest request line accepted (longer gets 414)
+ * @param maxHeaderSize largest request head accepted (larger gets 431)
+ * @param writeBufferLowWaterMark channel becomes writable again below this many queued bytes
+ * @param writeBufferHighWaterMark channel becomes unwritable above this many queued bytes
+ * @param connectAttempts backends tried for one connection or request before giving up
+ * @param retryAfterSeconds {@code Retry-After} on 503s
+ * @param preferEpoll use native epoll when available
+ * @param workerThreads event loop threads; 0 = Netty's default (2 x cores)
+ */
+public record ProxyConfig(
+    InetSocketAddress httpAddress,
+    InetSocketAddress httpsAddress,
+    InetAddress dedicatedBindAddress,
+    String zone,
+    String viaName,
+    Duration connectTimeout,
+    Duration headerReadTimeout,
+    Duration idleTimeout,
+    Duration poolIdleTimeout,
+    Duration shutdownGrace,
+    int maxInitialLineLength,
+    int maxHeaderSize,
+    int writeBufferLowWaterMark,
+    int writeBufferHighWaterMark,
+    int connectAttempts,
+    int retryAfterSeconds,
+    boolean preferEpoll,
+    int workerThreads) {
+
+  public ProxyConfig {
+    Objects.requireNonNull(dedicatedBindAddress, "dedicatedBindAddress");
+    Objects.requireNonNull(viaName, "viaName");
+    if (writeBufferLowWaterMark > writeBufferHighWaterMark) {
+      throw new IllegalArgumentException("low water mark above high water mark");
+    }
+    if (connectAttempts < 1) {
+      throw new IllegalArgumentException("connectAttempts must be at least 1");
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Fluent builder; starts from the defaults. */
+  public static final class Builder {
+    private InetSocketAddress httpAddress = new InetSocketAddress(InetAddressParse.loopback(), 8080);
+    private InetSocketAddress httpsAddress = null;
+    private InetAddress dedicatedBindAddress = InetAddressParse.wildcard();
+    private String zone = "local";
+    private String viaName = "flycast";
+    private Duration connectTimeout = Duration.ofSeconds(5);
+    private Duration headerReadTimeout = Duration.ofSeconds(10);
+    private Duration idleTimeout = Duration.ofSeconds(60);
+    private Duration poolIdleTimeout = Duration.ofSeconds(30);
+    private Duration shutdownGrace = Duration.ofSeconds(10);
+    private int maxInitialLineLength = 8192;
+    private int maxHeaderSize = 16 * 1024;
+    private int writeBufferLowWaterMark = 32 * 1024;
+    private int writeBufferHighWaterMark = 64 * 1024;
+    private int connectAttempts = 3;
+    private int retryAfterSeconds = 1;
+    private boolean preferEpoll = true;
+    private int workerThreads = 0;
+
+    public Builder httpAddress(InetSocketAddress v) {
+      httpAddress = v;
+      return this;
+    }
+
+    public Builder httpsAddress(InetSocketAddress v) {
+      httpsAddress = v;
+      return this;
+    }
+
+    public Builder dedicatedBindAddress(InetAddress v) {
+      dedicatedBindAddress = v;
+      return this;
+    }
+
+    public Builder zone(String v) {
+      zone = v;
+      return this;
+    }
+
+    public Builder viaName(String v) {
+      viaName = v;
+      return this;
+    }
+
+    public Builder connectTimeout(Duration v) {
+      connectTimeout = v;
+      return this;
+    }
+
+    public Builder headerReadTimeout(Duration v) {
+      headerReadTimeout = v;
+      return this;
+    }
+
+    public Builder idleTimeout(Duration v) {
+      idleTimeout = v;
+      return this;
+    }
+
+    public Builder poolIdleTimeout(Duration v) {
+      poolIdleTimeout = v;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration v) {
+      shutdownGrace = v;
+      return this;
+    }
+
+    public Builder maxInitialLineLength(int v) {
+      maxInitialLineLength = v;
+      return this;
+    }
+
+    public Builder maxHeaderSize(int v) {
+      maxHeaderSize = v;
+      return this;
+    }
+
+    public Builder writeBufferWaterMarks(int low, int high) {
+      writeBufferLowWaterMark = low;
+      writeBufferHighWaterMark = high;
+      return this;
+    }
+
+    public Builder connectAttempts(int v) {
+      connectAttempts = v;
+      return this;
+    }
+
+    public Builder retryAfterSeconds(int v) {
+      retryAfterSeconds = v;
+      return this;
+    }
+
+    public Builder preferEpoll(boolean v) {
+      preferEpoll = v;
+      return this;
+    }
+
+    public Builder workerThreads(int v) {
+      workerThreads = v;
+      return this;
+    }
+
+    public ProxyConfig build() {
+      return new ProxyConfig(
+          httpAddress, httpsAddress, dedicatedBindAddress, zone, viaName, connectTimeout, headerReadTimeout,
+          idleTimeout, poolIdleTimeout, shutdownGrace, maxInitialLineLength, maxHeaderSize,
+          writeBufferLowWaterMark, writeBufferHighWaterMark, connectAttempts, retryAfterSeconds,
+          preferEpoll, workerThreads);
+    }
+  }
+
+  /** Literal addresses without DNS. */
+  private static final class InetAddressParse {
+    static InetAddress loopback() {
+      return InetAddress.getLoopbackAddress();
+    }
+
+    static InetAddress wildcard() {
+      try {
+        return InetAddress.getByAddress(new byte[16]); // "::"
+      } catch (java.net.UnknownHostException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.flycast.proxy;
+
+import io.flycast.catalog.CatalogStore;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+
+/**
+ * What every connection handler of one {@link ProxyServer} shares: configuration, the catalog,
+ * the balancer, the backend pool and metrics. Immutable apart from the draining flag.
+ */
+final class ProxyContext {
+  private final ProxyConfig config;
+  private final CatalogStore catalog;
+  private final Balancer balancer;
+  private final ProxyMetrics metrics;
+  private final Transport transport;
+  private final ChannelGroup clients;
+  private final BackendConnectionPool pool;
+  private final CertificateSource certificates;
+  private volatile boolean draining;
+
+  ProxyContext(
+      ProxyConfig config,
+      CatalogStore catalog,
+      Balancer balancer,
+      ProxyMetrics metrics,
+      Transport transport,
+      ChannelGroup clients,
+      CertificateSource certificates) {
+    this.config = config;
+    this.catalog = catalog;
+    this.balancer = balancer;
+    this.metrics = metrics;
+    this.transport = transport;
+    this.clients = clients;
+    this.certificates = certificates;
+    this.pool = new BackendConnectionPool(this);
+  }
+
+  ProxyConfig config() {
+    return config;
+  }
+
+  CatalogStore catalog() {
+    return catalog;
+  }
+
+  Balancer balancer() {
+    return balancer;
+  }
+
+  ProxyMetrics metrics() {
+    return metrics;
+  }
+
+  ChannelGroup clients() {
+    return clients;
+  }
+
+  CertificateSource certificates() {
+    return certificates;
+  }
+
+  BackendConnectionPool pool() {
+    return pool;
+  }
+
+  boolean draining() {
+    return draining;
+  }
+
+  void startDraining() {
+    draining = true;
+  }
+
+  /**
+   * A bootstrap for a backend connection on {@code loop}: the client's own event loop, so both
+   * halves of a proxied connection run on one thread and hand buffers over without locks.
+   * Half-closure is for raw relays, which forward FINs; HTTP treats a FIN as the end.
+   */
+  Bootstrap backendBootstrap(EventLoop loop, ChannelHandler handler, boolean allowHalfClosure) {
+    return new Bootstrap()
+        .group(loop)
+        .channel(transport.socketChannel())
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.SO_KEEPALIVE, true)
+        .option(ChannelOption.ALLOW_HALF_CLOSURE, allowHalfClosure)
+        .option(
+            ChannelOption.WRITE_BUFFER_WATER_MARK,
+            new WriteBufferWaterMark(config.writeBufferLowWaterMark(), config.writeBufferHighWaterMark()))
+        .handler(handler);
+  }
+}

@@ -1,0 +1,409 @@
+package io.flycast.proxy;
+
+import io.flycast.catalog.Backend;
+import io.flycast.catalog.PortSpec;
+import io.flycast.catalog.Route;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * One proxied HTTP request: picks a backend, sends the request (streaming its body), streams the
+ * response back, and retries on another backend when that is safe.
+ *
+ * <p>Backpressure both ways: the next body chunk is read from the client only after the previous
+ * one was written to the backend, and the next response chunk is read from the backend only after
+ * the previous one was written to the client. Nothing is buffered beyond one chunk, so streamed
+ * responses (chunked, server-sent events) pass through as they come.
+ *
+ * <p>Load: the backend's lease is held for the exchange, whatever the route's concurrency type.
+ * A backend HTTP/1.1 connection carries one request at a time, so in-flight requests and busy
+ * backend connections are the same count; idle pooled connections count as nothing.
+ *
+ * <p>Retries: a failed connect always moves on to another backend. A request whose backend
+ * connection fails before any response byte arrived is retried only if its method is idempotent
+ * and no body bytes were sent (the body is not kept).
+ */
+final class ProxyExchange implements BackendHandler.Listener {
+  private static final Set<HttpMethod> IDEMPOTENT = Set.of(
+      HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
+
+  private final ProxyContext px;
+  private final HttpProxyHandler owner;
+  private final ChannelHandlerContext clientCtx;
+  private final Channel client;
+  private final HttpRequest request;
+  private Route route;
+  private PortSpec port;
+  private Predicate<Backend> filter = b -> true;
+  private final String requestId;
+  private boolean clientKeepAlive;
+  /** HTTP/1.0 clients know no chunked encoding: unknown-length bodies end with the connection. */
+  private final boolean http10Client;
+  private final boolean upgrade;
+  private final Set<String> tried = new HashSet<>();
+  private final List<HttpContent> pendingBody = new ArrayList<>();
+  private Lease lease;
+  private Channel backend;
+  private int attempts;
+  private boolean requestComplete;
+  private boolean bodySent;
+  /** The request's last content was written to the current backend. */
+  private boolean lastSent;
+  private boolean responseStarted;
+  private boolean responseKeepAlive;
+  private boolean skipInterimLast;
+  private boolean upgrading;
+  /** Dropping a response that asked for a replay; replay when it ends. */
+  private FlyReplay replaying;
+  private boolean replayed;
+  private boolean done;
+
+  ProxyExchange(
+      ProxyContext px,
+      HttpProxyHandler owner,
+      ChannelHandlerContext clientCtx,
+      HttpRequest request,
+      RouteResolver.Target target,
+      FlyHeaders.ClientInfo clientInfo) {
+    this.px = px;
+    this.owner = owner;
+    this.clientCtx = clientCtx;
+    this.client = clientCtx.channel();
+    this.route = target.route();
+    this.port = target.port();
+    this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+    this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+    this.upgrade = FlyHeaders.isUpgrade(request);
+    this.requestId = FlyHeaders.newRequestId(px.config().zone());
+    if (!request.headers().contains(HttpHeaderNames.HOST)) {
+      request.headers().set(HttpHeaderNames.HOST, route.key().flycastHostname());
+    }
+    FlyHeaders.prepareRequest(request, clientInfo, px.config().zone(), requestId, px.config().viaName());
+    request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    this.request = request;
+  }
+
+  boolean requestComplete() {
+    return requestComplete;
+  }
+
+  void start() {
+    dial();
+  }
+
+  private void dial() {
+    BackendDialer.dial(px, route, tried, filter, this::connect, new BackendDialer.Callback() {
+      @Override
+      public void connected(Lease l, Channel ch) {
+        onConnected(l, ch);
+      }
+
+      @Override
+      public void failed(ProxyMetrics.Unavailable reason) {
+        px.metrics().unavailable(route.key(), reason);
+        fail(reason);
+      }
+    });
+  }
+
+  private io.netty.util.concurrent.Future<Channel> connect(Lease l) {
+    attempts++;
+    InetSocketAddress address = new InetSocketAddress(l.backend().address(), port.targetPort());
+    return px.pool().acquire(client.eventLoop(), address);
+  }
+
+  private void fail(ProxyMetrics.Unavailable reason) {
+    releasePending();
+    if (done) {
+      return;
+    }
+    done = true;
+    String name = route.key().flycastHostname() + (replayed ? " (for fly-replay)" : "");
+    var resp = switch (reason) {
+      case NO_BACKENDS -> HttpResponses.unavailable(
+          "no backend of " + name + " is ready to take requests", px.config().retryAfterSeconds(), true);
+      case AT_CAPACITY -> HttpResponses.unavailable(
+          "every backend of " + name + " is at its concurrency limit", px.config().retryAfterSeconds(), true);
+      case CONNECT_FAILED -> HttpResponses.text(
+          HttpResponseStatus.BAD_GATEWAY, "could not connect to any backend of " + name, true);
+    };
+    owner.exchangeFailed(request, route.key(), resp, requestComplete);
+  }
+
+  private void onConnected(Lease l, Channel ch) {
+    if (done) {
+      l.release();
+      px.pool().release(ch, false);
+      return;
+    }
+    lease = l;
+    backend = ch;
+    BackendHandler.of(ch).attach(this);
+    ChannelFuture last = backend.write(request);
+    for (HttpContent c : pendingBody) {
+      bodySent |= c.content().isReadable();
+      last = backend.write(c);
+    }
+    if (requestComplete && !lastSent) {
+      // A retry: the request (without body, or retries are not allowed) ended on the failed backend.
+      last = backend.write(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+    lastSent = requestComplete;
+    pendingBody.clear();
+    backend.flush();
+    last.addListener(f -> {
+      if (f.isSuccess() && !requestComplete) {
+        client.read();
+      }
+    });
+    backend.read();
+  }
+
+  /** A piece of the request body from the client. */
+  void clientContent(HttpContent content) {
+    if (content instanceof LastHttpContent) {
+      requestComplete = true;
+    }
+    if (done || responseStarted && backend == null) {
+      content.release(); // the response is over: the backend will not read this
+      return;
+    }
+    if (backend == null) {
+      pendingBody.add(content); // sent once connected
+      return;
+    }
+    bodySent |= content.content().isReadable();
+    boolean last = content instanceof LastHttpContent;
+    lastSent |= last;
+    backend.writeAndFlush(content).addListener(f -> {
+      if (f.isSuccess() && !last) {
+        client.read();
+      }
+    });
+  }
+
+  @Override
+  public void backendMessage(HttpObject msg) {
+    if (done) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpResponse resp) {
+      onResponseHead(resp);
+    } else if (msg instanceof HttpContent content) {
+      onResponseContent(content);
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onResponseHead(HttpResponse resp) {
+    boolean interim = resp.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+    if (interim && !resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
+      skipInterimLast = true; // 100 Continue and friends: forwarded, but not the response yet
+      Channel b = backend;
+      client.writeAndFlush(resp).addListener(f -> b.read());
+      return;
+    }
+    String replayHeader = resp.headers().get(FlyReplay.HEADER);
+    if (replayHeader != null && !replayed && lease != null) {
+      FlyReplay replay = FlyReplay.parse(replayHeader);
+      if (replay != null && !bodySent && requestComplete) {
+        replaying = replay; // drop this response, then send the request where it asks
+        responseKeepAlive = HttpUtil.isKeepAlive(resp);
+        backend.read();
+        return;
+      }
+    }
+    responseStarted = true;
+    // Before the hop-by-hop headers go: "Connection: close" is one of them.
+    responseKeepAlive = HttpUtil.isKeepAlive(resp);
+    FlyHeaders.prepareResponse(resp, requestId, px.config().viaName(), port.http().responseHeaders());
+    if (upgrade && resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
+      upgrading = true;
+      resp.headers().set(HttpHeaderNames.CONNECTION, "upgrade");
+      resp.headers().set(HttpHeaderNames.UPGRADE, request.headers().get(HttpHeaderNames.UPGRADE));
+      px.metrics().request(route.key(), resp.status().code());
+      client.writeAndFlush(resp).addListener(f -> {
+        if (f.isSuccess()) {
+          Lease held = lease;
+          lease = null; // now released when the upgraded connection closes
+          WebSocketSwitch.toRelay(client, backend, owner, held);
+        } else {
+          abort();
+        }
+      });
+      return;
+    }
+    resp.setProtocolVersion(HttpVersion.HTTP_1_1);
+    if (!HttpUtil.isContentLengthSet(resp) && mayHaveBody(resp)) {
+      if (http10Client) {
+        // Sent as it comes and delimited by closing the connection.
+        HttpUtil.setTransferEncodingChunked(resp, false);
+        clientKeepAlive = false;
+      } else if (!HttpUtil.isTransferEncodingChunked(resp)) {
+        // Body delimited by the backend closing: re-frame it as chunked for the client.
+        HttpUtil.setTransferEncodingChunked(resp, true);
+      }
+    }
+    HttpUtil.setKeepAlive(resp, clientKeepAlive && !px.draining());
+    px.metrics().request(route.key(), resp.status().code());
+    writeToClient(resp, false);
+  }
+
+  private boolean mayHaveBody(HttpResponse resp) {
+    int code = resp.status().code();
+    return !request.method().equals(HttpMethod.HEAD) && code != 204 && code != 304;
+  }
+
+  private void onResponseContent(HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    if (skipInterimLast && last) {
+      // Forwarded (the encoder writes nothing for it) so the client encoder's state machine
+      // sees the interim response end before the final one starts.
+      skipInterimLast = false;
+      Channel b = backend;
+      client.writeAndFlush(content).addListener(f -> b.read());
+      return;
+    }
+    if (upgrading) {
+      content.release(); // the empty end of the 101; raw bytes follow once switched
+      return;
+    }
+    if (replaying != null) {
+      content.release();
+      if (last) {
+        Backend from = lease.backend();
+        releaseBackend(responseKeepAlive);
+        replay(replaying, from);
+      } else {
+        backend.read();
+      }
+      return;
+    }
+    if (last) {
+      // The backend sent everything: it can serve the next request now.
+      releaseBackend(requestComplete && responseKeepAlive);
+    }
+    writeToClient(content, last);
+  }
+
+  /** Sends the request again where a {@code fly-replay} header asked, once. */
+  private void replay(FlyReplay replay, Backend from) {
+    replaying = null;
+    replayed = true;
+    Route target = replay.target(px.catalog().current(), route);
+    PortSpec targetPort = target == null ? null : FlyReplay.port(target, port);
+    if (targetPort == null) {
+      done = true;
+      owner.exchangeFailed(request, route.key(), HttpResponses.text(HttpResponseStatus.BAD_GATEWAY,
+          "fly-replay names app '" + replay.app() + "', which has no route here", true), true);
+      return;
+    }
+    route = target;
+    port = targetPort;
+    filter = replay.filter(from);
+    tried.clear();
+    lastSent = false;
+    request.headers().set(FlyReplay.SOURCE_HEADER, FlyReplay.source(from, replay.state()));
+    dial();
+  }
+
+  private void writeToClient(HttpObject msg, boolean last) {
+    Channel b = backend;
+    client.writeAndFlush(msg).addListener(f -> {
+      if (!f.isSuccess()) {
+        abort();
+      } else if (last) {
+        finish();
+      } else {
+        b.read();
+      }
+    });
+  }
+
+  private void finish() {
+    if (done) {
+      return;
+    }
+    done = true;
+    // A backend that answered before reading the whole body leaves the client mid-request.
+    owner.exchangeDone(clientKeepAlive && requestComplete);
+  }
+
+  @Override
+  public void backendClosed() {
+    if (done || upgrading) {
+      return;
+    }
+    Channel failed = backend;
+    lastSent = false;
+    boolean reused = failed != null && Boolean.TRUE.equals(failed.attr(BackendConnectionPool.REUSED).get());
+    releaseBackend(false);
+    if (!responseStarted) {
+      if (!bodySent && IDEMPOTENT.contains(request.method()) && attempts < px.config().connectAttempts() + 1) {
+        if (reused && lease != null) {
+          tried.remove(lease.backend().name()); // a stale pooled connection; the backend may be fine
+        }
+        dial();
+        return;
+      }
+      done = true;
+      owner.exchangeFailed(request, route.key(), HttpResponses.text(
+          HttpResponseStatus.BAD_GATEWAY, "the backend closed the connection before responding", false), true);
+      return;
+    }
+    // Mid-response: the client cannot be told in HTTP/1.1 except by closing.
+    abort();
+  }
+
+  /** The client went away: give up the backend connection, it is mid-exchange. */
+  void clientClosed() {
+    releasePending();
+    if (!done) {
+      done = true;
+      releaseBackend(false);
+    }
+  }
+
+  private void abort() {
+    done = true;
+    releaseBackend(false);
+    client.close();
+  }
+
+  private void releaseBackend(boolean reusable) {
+    if (lease != null) {
+      lease.release();
+    }
+    if (backend != null) {
+      Channel b = backend;
+      backend = null;
+      px.pool().release(b, reusable);
+    }
+  }
+
+  private void releasePending() {
+    pendingBody.forEach(ReferenceCountUtil::release);
+    pendingBody.clear();
+  }
+}

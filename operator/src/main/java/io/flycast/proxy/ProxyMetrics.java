@@ -1,0 +1,83 @@
+package io.flycast.proxy;
+
+import io.flycast.catalog.RouteKey;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/**
+ * The proxy's Prometheus metrics. Routes are labelled {@code namespace/name}; unknown routes
+ * {@code -}. Label sets stay bounded: routes, HTTP status codes and a closed set of reasons.
+ */
+public final class ProxyMetrics {
+  /** Why a request or connection got no backend (label {@code reason} of 503s). */
+  public enum Unavailable {
+    NO_BACKENDS,
+    AT_CAPACITY,
+    CONNECT_FAILED
+  }
+
+  private final Counter requests;
+  private final Counter connections;
+  private final Gauge activeConnections;
+  private final Counter unavailable;
+  private final Counter connectFailures;
+
+  /** Registers the metrics in {@code registry}. */
+  public ProxyMetrics(PrometheusRegistry registry) {
+    requests = Counter.builder()
+        .name("flycast_proxy_http_requests")
+        .help("HTTP responses sent to clients, by route and status")
+        .labelNames("route", "status")
+        .register(registry);
+    connections = Counter.builder()
+        .name("flycast_proxy_connections")
+        .help("Client connections accepted, by listener kind (http, dedicated)")
+        .labelNames("listener")
+        .register(registry);
+    activeConnections = Gauge.builder()
+        .name("flycast_proxy_active_connections")
+        .help("Client connections open now")
+        .register(registry);
+    unavailable = Counter.builder()
+        .name("flycast_proxy_unavailable")
+        .help("Requests or connections refused for want of a backend, by route and reason")
+        .labelNames("route", "reason")
+        .register(registry);
+    connectFailures = Counter.builder()
+        .name("flycast_proxy_backend_connect_failures")
+        .help("Failed connection attempts to backends, by route")
+        .labelNames("route")
+        .register(registry);
+  }
+
+  /** Metrics registered in a private registry, for tests and callers that do not export. */
+  public static ProxyMetrics unregistered() {
+    return new ProxyMetrics(new PrometheusRegistry());
+  }
+
+  void request(RouteKey route, int status) {
+    requests.labelValues(label(route), Integer.toString(status)).inc();
+  }
+
+  void connectionOpened(String listener) {
+    connections.labelValues(listener).inc();
+    activeConnections.inc();
+  }
+
+  void connectionClosed() {
+    activeConnections.dec();
+  }
+
+  void unavailable(RouteKey route, Unavailable reason) {
+    unavailable.labelValues(label(route), reason.name().toLowerCase(java.util.Locale.ROOT)).inc();
+  }
+
+  void connectFailed(RouteKey route) {
+    connectFailures.labelValues(label(route)).inc();
+  }
+
+  private static String label(RouteKey route) {
+    return route == null ? "-" : route.toString();
+  }
+}

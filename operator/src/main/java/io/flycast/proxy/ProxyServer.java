@@ -1,0 +1,223 @@
+package io.flycast.proxy;
+
+import io.flycast.catalog.Catalog;
+import io.flycast.catalog.CatalogChange;
+import io.flycast.catalog.CatalogStore;
+import io.flycast.catalog.PortSpec;
+import io.flycast.catalog.Route;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Flycast data plane: Netty listeners that route client connections to backends from the
+ * {@link CatalogStore}.
+ *
+ * <ul>
+ *   <li>The shared HTTP listener ({@link ProxyConfig#httpAddress()}) routes each request by its
+ *       Host header: {@code <name>.<namespace>.flycast} or any hostname of a route.
+ *   <li>The shared HTTPS listener ({@link ProxyConfig#httpsAddress()}, off by default) terminates
+ *       TLS with the certificate of the route named by SNI, then routes like the HTTP one.
+ *   <li>Dedicated listeners, one per distinct service port in the catalog, bound to
+ *       {@link ProxyConfig#dedicatedBindAddress()}, route each connection by the local address
+ *       and port it arrived on. They follow the catalog: ports appear and disappear with routes.
+ * </ul>
+ *
+ * <p>Usage: {@code new ProxyServer(config, store, new ProxyMetrics(registry)).start()}, then
+ * {@link #stop()} on shutdown.
+ */
+public final class ProxyServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+  private final ProxyConfig config;
+  private final CatalogStore catalog;
+  private final Transport transport;
+  private final EventLoopGroup bossGroup;
+  private final EventLoopGroup workerGroup;
+  private final ChannelGroup clients = new DefaultChannelGroup("flycast-clients", GlobalEventExecutor.INSTANCE);
+  private final ProxyContext px;
+  private final ListenerManager dedicated;
+  private final Consumer<CatalogChange> catalogListener = this::onCatalogChange;
+  private volatile Channel httpListener;
+  private volatile Channel httpsListener;
+  private volatile boolean followCatalog;
+  private volatile boolean stopped;
+
+  /**
+   * @param config listener addresses, timeouts, zone
+   * @param catalog the routing table; read per connection or request, never locked
+   * @param metrics where to count requests and connections
+   */
+  public ProxyServer(ProxyConfig config, CatalogStore catalog, ProxyMetrics metrics) {
+    this(config, catalog, metrics, CertificateSource.NONE);
+  }
+
+  /**
+   * @param config listener addresses, timeouts, zone
+   * @param catalog the routing table; read per connection or request, never locked
+   * @param metrics where to count requests and connections
+   * @param certificates server certificates for ports with the tls handler and the shared HTTPS
+   *     listener
+   */
+  public ProxyServer(
+      ProxyConfig config, CatalogStore catalog, ProxyMetrics metrics, CertificateSource certificates) {
+    this.config = config;
+    this.catalog = catalog;
+    this.transport = Transport.select(config.preferEpoll());
+    this.bossGroup = transport.newGroup(1, "flycast-accept");
+    this.workerGroup = transport.newGroup(config.workerThreads(), "flycast-proxy");
+    this.px = new ProxyContext(
+        config, catalog, new Balancer(config.zone(), new LoadTracker()), metrics, transport, clients, certificates);
+    this.dedicated = new ListenerManager(
+        serverBootstrap(new DedicatedChannelInitializer(px)), config.dedicatedBindAddress());
+  }
+
+  /**
+   * Binds the shared HTTP listener (blocking until bound; if it cannot, releases everything and
+   * throws {@link IllegalStateException}) and opens dedicated listeners for the catalog's ports, following later catalog
+   * changes.
+   */
+  public ProxyServer start() throws InterruptedException {
+    return start(true);
+  }
+
+  /**
+   * Like {@link #start()}; with {@code followCatalog} false, dedicated listeners open only through
+   * {@link #ensureListeners}.
+   */
+  public ProxyServer start(boolean followCatalog) throws InterruptedException {
+    try {
+      bindAll(followCatalog);
+    } catch (InterruptedException | RuntimeException e) {
+      stop(); // do not leak event loop threads when a listener cannot bind
+      throw e;
+    }
+    return this;
+  }
+
+  private void bindAll(boolean followCatalog) throws InterruptedException {
+    log.info("proxy starting ({} transport, zone {})", transport.name(), config.zone());
+    if (config.httpAddress() != null) {
+      httpListener = bindShared(new SharedHttpInitializer(px, false), config.httpAddress());
+      log.info("shared HTTP listener on {}", httpListener.localAddress());
+    }
+    if (config.httpsAddress() != null) {
+      httpsListener = bindShared(new SharedHttpInitializer(px, true), config.httpsAddress());
+      log.info("shared HTTPS listener on {}", httpsListener.localAddress());
+    }
+    this.followCatalog = followCatalog;
+    if (followCatalog) {
+      catalog.addListener(catalogListener);
+      dedicated.sync(servicePorts(catalog.current()));
+    }
+  }
+
+  private Channel bindShared(ChannelHandler initializer, InetSocketAddress at) throws InterruptedException {
+    ChannelFuture f = serverBootstrap(initializer).bind(at).await();
+    if (!f.isSuccess()) {
+      throw new IllegalStateException("cannot listen on " + at + ": " + f.cause().getMessage(), f.cause());
+    }
+    return f.channel();
+  }
+
+  /** Where the shared HTTP listener is bound (the real port when configured with port 0). */
+  public InetSocketAddress httpAddress() {
+    Channel ch = httpListener;
+    return ch == null ? null : (InetSocketAddress) ch.localAddress();
+  }
+
+  /** Where the shared HTTPS listener is bound, or {@code null} when disabled. */
+  public InetSocketAddress httpsAddress() {
+    Channel ch = httpsListener;
+    return ch == null ? null : (InetSocketAddress) ch.localAddress();
+  }
+
+  /** Opens dedicated listeners for these ports, if not open yet. Asynchronous; see {@link #dedicatedPorts()}. */
+  public void ensureListeners(Set<Integer> ports) {
+    dedicated.ensure(ports);
+  }
+
+  /** Ports whose dedicated listener is bound now. */
+  public Set<Integer> dedicatedPorts() {
+    return dedicated.boundPorts();
+  }
+
+  /** Every distinct client port of every route in a catalog. */
+  static Set<Integer> servicePorts(Catalog catalog) {
+    Set<Integer> ports = new HashSet<>();
+    for (Route r : catalog.routes()) {
+      for (PortSpec p : r.spec().ports()) {
+        ports.add(p.port());
+      }
+    }
+    return ports;
+  }
+
+  private void onCatalogChange(CatalogChange change) {
+    if (followCatalog && !stopped && !change.specsChanged().isEmpty()) {
+      dedicated.sync(servicePorts(change.catalog()));
+    }
+  }
+
+  /**
+   * Stops accepting, closes idle client connections, lets in-flight work finish for up to
+   * {@link ProxyConfig#shutdownGrace()}, then closes whatever is left and the event loops.
+   * Blocks; call it from an ordinary thread, never from an event loop. Idempotent.
+   */
+  public void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    for (Channel listener : new Channel[] {httpListener, httpsListener}) {
+      if (listener != null) {
+        listener.close().syncUninterruptibly();
+      }
+    }
+    dedicated.closeAll();
+    px.startDraining();
+    clients.close(ClientChannels::isIdle);
+    long graceMs = config.shutdownGrace().toMillis();
+    if (!clients.newCloseFuture().awaitUninterruptibly(graceMs)) {
+      log.warn("{} connections still open after {} ms; closing them", clients.size(), graceMs);
+    }
+    clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+    bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    log.info("proxy stopped");
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private ServerBootstrap serverBootstrap(ChannelHandler childHandler) {
+    return new ServerBootstrap()
+        .group(bossGroup, workerGroup)
+        .channel(transport.serverChannel())
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.AUTO_READ, false)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.SO_KEEPALIVE, true)
+        .childOption(
+            ChannelOption.WRITE_BUFFER_WATER_MARK,
+            new WriteBufferWaterMark(config.writeBufferLowWaterMark(), config.writeBufferHighWaterMark()))
+        .childHandler(childHandler);
+  }
+}

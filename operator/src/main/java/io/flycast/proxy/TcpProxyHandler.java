@@ -1,0 +1,180 @@
+package io.flycast.proxy;
+
+import io.flycast.catalog.Handler;
+import io.flycast.catalog.PortSpec;
+import io.flycast.catalog.ProxyProtoVersion;
+import io.flycast.catalog.Route;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
+import java.util.List;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Raw TCP for a port without the http handler: connects the client to a backend and relays bytes
+ * both ways (see {@link RelayHandler}). The backend's unit of work is the connection: its lease
+ * is released when the client connection closes. With {@link Handler#PROXY_PROTO}, a PROXY
+ * protocol header with the client's address precedes the first bytes to the backend.
+ */
+final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(TcpProxyHandler.class);
+  static final String NAME = "tcp-proxy";
+  static final String RELAY = "relay";
+  static final String PROXY_PROTOCOL = "proxy-protocol";
+
+  private final ProxyContext px;
+  private final Route route;
+  private final PortSpec port;
+  private final List<Object> early = new ArrayList<>();
+  private boolean inputShutdown;
+
+  TcpProxyHandler(ProxyContext px, Route route, PortSpec port) {
+    this.px = px;
+    this.route = route;
+    this.port = port;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    Channel client = ctx.channel();
+    BackendDialer.dial(px, route, lease -> connect(client, lease), new BackendDialer.Callback() {
+      @Override
+      public void connected(Lease lease, Channel backend) {
+        client.closeFuture().addListener(f -> lease.release());
+        if (!client.isActive()) {
+          backend.close();
+          return;
+        }
+        sendProxyHeader(client, backend);
+        ctx.pipeline().replace(TcpProxyHandler.this, RELAY, new RelayHandler(backend));
+        // Each side starts reading; from here each reads again only after its data was written.
+        backend.read();
+        flushEarly(client, backend);
+      }
+
+      @Override
+      public void failed(ProxyMetrics.Unavailable reason) {
+        px.metrics().unavailable(route.key(), reason);
+        log.debug("no backend for {} on port {}: {}", route.key(), port.port(), reason);
+        client.close();
+      }
+    });
+    ctx.fireChannelActive();
+  }
+
+  private io.netty.util.concurrent.Future<Channel> connect(Channel client, Lease lease) {
+    boolean proxyProto = port.has(Handler.PROXY_PROTO);
+    ChannelInitializer<Channel> init = new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        if (proxyProto) {
+          ch.pipeline().addLast(PROXY_PROTOCOL, HAProxyMessageEncoder.INSTANCE);
+        }
+        ch.pipeline().addLast(RELAY, new RelayHandler(client));
+      }
+    };
+    return Channels.connected(px.backendBootstrap(client.eventLoop(), init, true)
+        .connect(new InetSocketAddress(lease.backend().address(), port.targetPort())));
+  }
+
+  /**
+   * Sends what the client sent while the backend was being dialed. Native transports read a
+   * peer's FIN (and the data before it) even with no read pending, so this can be the whole
+   * request, FIN included.
+   */
+  private void flushEarly(Channel client, Channel backend) {
+    if (early.isEmpty() && !inputShutdown) {
+      client.read();
+      return;
+    }
+    ChannelFuture last = backend.newSucceededFuture();
+    for (Object msg : early) {
+      last = backend.write(msg);
+    }
+    early.clear();
+    backend.flush();
+    boolean shut = inputShutdown;
+    last.addListener(f -> {
+      if (!f.isSuccess()) {
+        client.close();
+      } else if (shut) {
+        client.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+      } else {
+        client.read();
+      }
+    });
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    early.add(msg);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      inputShutdown = true;
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    early.forEach(ReferenceCountUtil::release);
+    early.clear();
+    ctx.fireChannelInactive();
+  }
+
+  private void sendProxyHeader(Channel client, Channel backend) {
+    if (!port.has(Handler.PROXY_PROTO)) {
+      return;
+    }
+    HAProxyMessage header = proxyHeader(port.proxyProto(), client.remoteAddress(), client.localAddress());
+    backend.writeAndFlush(header);
+  }
+
+  /** The PROXY header naming the client as source and the address it connected to as destination. */
+  static HAProxyMessage proxyHeader(ProxyProtoVersion version, SocketAddress src, SocketAddress dst) {
+    InetSocketAddress s = (InetSocketAddress) src;
+    InetSocketAddress d = (InetSocketAddress) dst;
+    boolean v4 = s.getAddress() instanceof Inet4Address && d.getAddress() instanceof Inet4Address;
+    return new HAProxyMessage(
+        version == ProxyProtoVersion.V2 ? HAProxyProtocolVersion.V2 : HAProxyProtocolVersion.V1,
+        HAProxyCommand.PROXY,
+        v4 ? HAProxyProxiedProtocol.TCP4 : HAProxyProxiedProtocol.TCP6,
+        v4 ? s.getAddress().getHostAddress() : v6(s),
+        v4 ? d.getAddress().getHostAddress() : v6(d),
+        s.getPort(),
+        d.getPort());
+  }
+
+  /** IPv6 text of an address, mapping IPv4 into {@code ::ffff:a.b.c.d} when the other side is v6. */
+  private static String v6(InetSocketAddress a) {
+    if (a.getAddress() instanceof Inet4Address) {
+      return "::ffff:" + a.getAddress().getHostAddress();
+    }
+    String s = a.getAddress().getHostAddress();
+    int scope = s.indexOf('%');
+    return scope < 0 ? s : s.substring(0, scope);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+}

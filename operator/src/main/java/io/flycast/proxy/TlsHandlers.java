@@ -1,0 +1,119 @@
+package io.flycast.proxy;
+
+import io.flycast.catalog.Catalog;
+import io.flycast.catalog.Handler;
+import io.flycast.catalog.PortSpec;
+import io.flycast.catalog.Route;
+import io.flycast.catalog.RouteKey;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.Mapping;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * TLS termination: picks the certificate from the ClientHello's SNI name (or, on a dedicated
+ * port, from the route owning the address) and refuses handshakes it has no certificate for with
+ * a fatal {@code unrecognized_name} alert rather than a silent close.
+ */
+final class TlsHandlers {
+  static final String SNI = "sni";
+  static final String TLS_ALERT = "tls-alert";
+  private static final Logger log = LoggerFactory.getLogger(TlsHandlers.class);
+
+  /**
+   * A fatal TLS alert record: content type 21 (alert), legacy version 3.3, length 2, level 2
+   * (fatal), description 112 ({@code unrecognized_name}, RFC 6066 section 3).
+   */
+  private static final byte[] UNRECOGNIZED_NAME_ALERT = {21, 3, 3, 0, 2, 2, 112};
+
+  private TlsHandlers() {}
+
+  /** TLS for a dedicated port: the certificate of the route owning the address. */
+  static void addTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
+    String secret = port.tls() == null ? null : port.tls().secretName();
+    p.addLast(SNI, sniHandler(sni -> px.certificates().serverContext(route, secret)));
+    p.addLast(TLS_ALERT, AlertOnMissingCertificate.INSTANCE);
+  }
+
+  /** pg_tls for a dedicated port: TLS after the Postgres SSLRequest, with the route's certificate. */
+  static void addPgTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
+    String secret = port.tls() == null ? null : port.tls().secretName();
+    p.addLast(PgTlsHandler.NAME, new PgTlsHandler(
+        new String[] {SNI, TLS_ALERT},
+        new io.netty.channel.ChannelHandler[] {
+          sniHandler(sni -> px.certificates().serverContext(route, secret)), AlertOnMissingCertificate.INSTANCE
+        }));
+  }
+
+  /** TLS for the shared HTTPS listener: the certificate of the route the SNI name belongs to. */
+  static void addSharedTlsHandlers(ChannelPipeline p, ProxyContext px) {
+    p.addLast(SNI, sniHandler(sni -> bySni(px, sni)));
+    p.addLast(TLS_ALERT, AlertOnMissingCertificate.INSTANCE);
+  }
+
+  private static SslContext bySni(ProxyContext px, String sni) {
+    Catalog catalog = px.catalog().current();
+    Route route = sni == null ? null : catalog.routeByHostname(sni);
+    if (route == null) {
+      return null;
+    }
+    for (PortSpec p : route.spec().ports()) {
+      if (p.has(Handler.TLS) && p.tls() != null) {
+        return px.certificates().serverContext(route.key(), p.tls().secretName());
+      }
+    }
+    return px.certificates().serverContext(route.key(), null);
+  }
+
+  /** Whether the connection was TLS-terminated here (for X-Forwarded-Proto). */
+  static boolean isTls(ChannelPipeline p) {
+    return p.get(SslHandler.class) != null;
+  }
+
+  /** No certificate for the name a client asked for. */
+  static final class NoCertificateException extends RuntimeException {
+    NoCertificateException(String sni) {
+      super("no certificate for '" + sni + "'", null, false, false);
+    }
+  }
+
+  private static SniHandler sniHandler(Function<String, SslContext> lookup) {
+    return new SniHandler((Mapping<String, SslContext>) sni -> {
+      SslContext ctx = lookup.apply(sni);
+      if (ctx == null) {
+        throw new NoCertificateException(sni);
+      }
+      return ctx;
+    });
+  }
+
+  /**
+   * Turns a failed certificate lookup into a TLS alert. Sits after the SNI handler, which is
+   * inbound-only, so the alert bytes go out as they are.
+   */
+  @Sharable
+  static final class AlertOnMissingCertificate extends ChannelInboundHandlerAdapter {
+    static final AlertOnMissingCertificate INSTANCE = new AlertOnMissingCertificate();
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      for (Throwable t = cause; t != null; t = t.getCause()) {
+        if (t instanceof NoCertificateException) {
+          log.debug("refusing TLS from {}: {}", ctx.channel().remoteAddress(), t.getMessage());
+          ctx.writeAndFlush(Unpooled.wrappedBuffer(UNRECOGNIZED_NAME_ALERT)).addListener(ChannelFutureListener.CLOSE);
+          return;
+        }
+      }
+      ctx.fireExceptionCaught(cause);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The Flycast data plane: a Netty proxy that forwards client connections to backends using the
+ * routing table in {@link io.flycast.catalog}. Nothing here knows Kubernetes types.
+ *
+ * <p>Entry point: {@link io.flycast.proxy.ProxyServer}, configured by
+ * {@link io.flycast.proxy.ProxyConfig}, counting into {@link io.flycast.proxy.ProxyMetrics}, with
+ * certificates from a {@link io.flycast.proxy.CertificateSource}.
+ *
+ * <p>How a connection flows:
+ *
+ * <ul>
+ *   <li>Shared HTTP(S) listener: {@code SharedHttpInitializer} builds the pipeline (TLS by SNI
+ *       for HTTPS, then {@code HttpPipeline}); {@code HttpProxyHandler} resolves each request's
+ *       route by Host ({@code RouteResolver}) and hands it to a {@code ProxyExchange}.
+ *   <li>Dedicated listeners ({@code ListenerManager}, one per service port):
+ *       {@code DedicatedChannelInitializer} finds the route by the local address and port and
+ *       builds the pipeline from the port's handlers: {@code tls} / {@code pg_tls}
+ *       ({@code TlsHandlers}, {@code PgTlsHandler}), then {@code http} ({@code HttpPipeline}) or
+ *       a raw relay ({@code TcpProxyHandler}, {@code RelayHandler}), with {@code proxy_proto}
+ *       headers on the backend side.
+ *   <li>Backends are chosen by the {@link io.flycast.proxy.Balancer} (zone first, soft/hard
+ *       limits, two random choices) over a {@link io.flycast.proxy.LoadTracker};
+ *       {@code BackendDialer} retries other backends on connect failure; HTTP backends come from
+ *       the per-event-loop {@code BackendConnectionPool}.
+ * </ul>
+ *
+ * <p>Threading: a client connection and its backend connections share one event loop; handlers
+ * keep per-connection state without locks. Backpressure everywhere is "AUTO_READ off, read the
+ * next chunk when the previous one was written".
+ */
+package io.flycast.proxy;

@@ -1,0 +1,84 @@
+package io.flycast.proxy;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real HTTP backend on 127.0.0.1: answers every request with the request's headers as the body
+ * ({@code name: value} lines, names lower-cased), then a blank line and the request body.
+ * {@code /stream} sends a first chunk, waits for {@link #releaseStream()}, then a second.
+ */
+final class EchoHttpBackend implements AutoCloseable {
+  final String name;
+  final HttpServer server;
+  final AtomicInteger requests = new AtomicInteger();
+  final CountDownLatch streamGate = new CountDownLatch(1);
+
+  EchoHttpBackend(String name) throws IOException {
+    this.name = name;
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    server.createContext("/", this::echo);
+    server.createContext("/stream", this::stream);
+    server.start();
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  void releaseStream() {
+    streamGate.countDown();
+  }
+
+  private void echo(HttpExchange ex) throws IOException {
+    requests.incrementAndGet();
+    Map<String, List<String>> sorted = new TreeMap<>();
+    ex.getRequestHeaders().forEach((k, v) -> sorted.put(k.toLowerCase(Locale.ROOT), v));
+    StringBuilder sb = new StringBuilder();
+    sorted.forEach((k, vs) -> vs.forEach(v -> sb.append(k).append(": ").append(v).append('\n')));
+    sb.append('\n');
+    byte[] body = ex.getRequestBody().readAllBytes();
+    byte[] head = sb.toString().getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("X-Backend", name);
+    ex.getResponseHeaders().set("Connection", "keep-alive, X-Hop");
+    ex.getResponseHeaders().set("X-Hop", "must be stripped");
+    ex.sendResponseHeaders(200, head.length + body.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(head);
+      out.write(body);
+    }
+  }
+
+  private void stream(HttpExchange ex) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+    ex.sendResponseHeaders(200, 0); // 0 = chunked
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write("data: first\n\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      try {
+        streamGate.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      out.write("data: second\n\n".getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}

@@ -1,0 +1,90 @@
+package io.flycast.proxy;
+
+import static io.flycast.proxy.TestRoutes.backend;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flycast.catalog.RouteKey;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A backend answering with {@code fly-replay} gets the request sent where it asks. */
+class FlyReplayTest {
+  private static final RouteKey KEY = new RouteKey("shop", "web");
+  private static final String HOST = "web.shop.flycast";
+
+  private ProxyFixture fx;
+  private EchoHttpBackend echo;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    fx = new ProxyFixture();
+    echo = new EchoHttpBackend("good");
+  }
+
+  @AfterEach
+  void tearDown() {
+    fx.close();
+    echo.close();
+  }
+
+  /** A local backend (preferred by the balancer) that always asks for a replay. */
+  private ScriptedBackend replayer(String replayHeader) throws Exception {
+    return new ScriptedBackend("127.0.0.2", echo.port(), (s, head) ->
+        ScriptedBackend.write(s, "HTTP/1.1 200 OK\r\nfly-replay: " + replayHeader
+            + "\r\nContent-Length: 7\r\n\r\nignored"));
+  }
+
+  private void route() {
+    fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(),
+        List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
+    fx.store.putBackends(KEY, List.of(backend("asker", "127.0.0.2", "test"), backend("good", "127.0.0.1", "far")));
+  }
+
+  @Test
+  void replaysToTheNamedInstanceAndTellsItWhereFrom() throws Exception {
+    try (ScriptedBackend asker = replayer("instance=good;state=cart42")) {
+      route();
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        RawHttp.Response r = c.get(HOST, "/");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("x-backend")).isEqualTo("good");
+        assertThat(r.header("fly-replay")).isNull();
+        assertThat(r.body()).contains("fly-replay-src: instance=asker;region=test;t=").contains(";state=cart42");
+        // The connection carries on normally afterwards.
+        assertThat(c.get(HOST, "/").status()).isEqualTo(200);
+      }
+      assertThat(asker.heads).hasSize(2);
+    }
+  }
+
+  @Test
+  void replaysToARegion() throws Exception {
+    try (ScriptedBackend asker = replayer("region=far")) {
+      route();
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        assertThat(c.get(HOST, "/").header("x-backend")).isEqualTo("good");
+      }
+    }
+  }
+
+  @Test
+  void replayToARegionWithoutBackendsGets503() throws Exception {
+    try (ScriptedBackend asker = replayer("region=nowhere")) {
+      route();
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        RawHttp.Response r = c.get(HOST, "/");
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.body()).contains("fly-replay");
+      }
+    }
+  }
+
+  @Test
+  void parsesTheHeaderFields() {
+    FlyReplay r = FlyReplay.parse("region=ams,fra; instance=web-1 ;state=x;elsewhere=true;app=api");
+    assertThat(r).isEqualTo(new FlyReplay("web-1", "ams", "api", true, "x"));
+    assertThat(FlyReplay.parse("state=only")).isNull();
+  }
+}

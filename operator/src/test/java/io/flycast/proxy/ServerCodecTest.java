@@ -1,0 +1,87 @@
+package io.flycast.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ServerCodecTest {
+  private static ByteBuf bytes(String s) {
+    return Unpooled.copiedBuffer(s, StandardCharsets.ISO_8859_1);
+  }
+
+  private static EmbeddedChannel channel() {
+    return new EmbeddedChannel(new ServerCodec(4096, 1024));
+  }
+
+  @Test
+  void contentLengthPlusChunkedIsMarkedAmbiguous() {
+    EmbeddedChannel ch = channel();
+    ch.writeInbound(bytes("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    HttpRequest req = ch.readInbound();
+    assertThat(req.decoderResult().cause()).isInstanceOf(ServerCodec.AmbiguousFramingException.class);
+    drain(ch);
+  }
+
+  @Test
+  void plainRequestDecodes() {
+    EmbeddedChannel ch = channel();
+    ch.writeInbound(bytes("GET /x HTTP/1.1\r\nHost: a\r\n\r\n"));
+    HttpRequest req = ch.readInbound();
+    assertThat(req.decoderResult().isSuccess()).isTrue();
+    assertThat(req.uri()).isEqualTo("/x");
+    assertThat((Object) ch.readInbound()).isInstanceOf(LastHttpContent.class);
+    assertThat(ch.finish()).isFalse();
+  }
+
+  @Test
+  void oversizedHeadIsMarkedTooLong() {
+    EmbeddedChannel ch = channel();
+    ch.writeInbound(bytes("GET / HTTP/1.1\r\nX: " + "a".repeat(2000) + "\r\n\r\n"));
+    HttpRequest req = ch.readInbound();
+    assertThat(req.decoderResult().cause()).isInstanceOf(TooLongHttpHeaderException.class);
+    drain(ch);
+  }
+
+  @Test
+  void headResponseKeepsItsContentLengthButSendsNoBody() {
+    EmbeddedChannel ch = channel();
+    ch.writeInbound(bytes("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n"));
+    releaseInbound(ch);
+    DefaultHttpResponse resp = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    resp.headers().set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
+    ch.writeOutbound(resp, LastHttpContent.EMPTY_LAST_CONTENT);
+    StringBuilder out = new StringBuilder();
+    Object o;
+    while ((o = ch.readOutbound()) != null) {
+      out.append(((ByteBuf) o).toString(StandardCharsets.ISO_8859_1));
+      ReferenceCountUtil.release(o);
+    }
+    // No "0\r\n\r\n" terminator: a HEAD response has no body, chunked or not.
+    assertThat(out.toString()).endsWith("\r\n\r\n").doesNotContain("0\r\n\r\n");
+    assertThat(ch.finish()).isFalse();
+  }
+
+  private static void releaseInbound(EmbeddedChannel ch) {
+    Object o;
+    while ((o = ch.readInbound()) != null) {
+      ReferenceCountUtil.release(o);
+    }
+  }
+
+  private static void drain(EmbeddedChannel ch) {
+    releaseInbound(ch);
+    ch.finishAndReleaseAll();
+  }
+}

@@ -1,0 +1,72 @@
+package io.flycast.proxy;
+
+import io.flycast.catalog.Autoscale;
+import io.flycast.catalog.Backend;
+import io.flycast.catalog.Concurrency;
+import io.flycast.catalog.ConcurrencyType;
+import io.flycast.catalog.Handler;
+import io.flycast.catalog.HttpOptions;
+import io.flycast.catalog.PortSpec;
+import io.flycast.catalog.ProxyProtoVersion;
+import io.flycast.catalog.Route;
+import io.flycast.catalog.RouteKey;
+import io.flycast.catalog.RouteSpec;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Set;
+
+/** Builders for routes, specs and backends used across proxy tests. */
+final class TestRoutes {
+  private TestRoutes() {}
+
+  static InetAddress ip(String s) {
+    try {
+      return InetAddress.getByName(s);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  static Backend backend(String name, String zone) {
+    return new Backend(name, ip("127.0.0.1"), zone, true, true, false);
+  }
+
+  static Backend backend(String name, String address, String zone) {
+    return new Backend(name, ip(address), zone, true, true, false);
+  }
+
+  static PortSpec httpPort(int port, int targetPort) {
+    return new PortSpec(
+        port, targetPort, Set.of(Handler.HTTP), false, null, ProxyProtoVersion.V1, HttpOptions.DEFAULT);
+  }
+
+  static RouteSpec spec(RouteKey key, String address, List<PortSpec> ports, Concurrency c) {
+    return new RouteSpec(key, ip(address), List.of(), ports, c, Autoscale.DEFAULT, false, "default", null);
+  }
+
+  static RouteSpec spec(RouteKey key, String address, List<String> hostnames, List<PortSpec> ports) {
+    return new RouteSpec(
+        key, ip(address), hostnames, ports, Concurrency.DEFAULT, Autoscale.DEFAULT, false, "default", null);
+  }
+
+  static Route route(Concurrency c, Backend... backends) {
+    RouteKey key = new RouteKey("default", "app");
+    return new Route(spec(key, "fdaa::1", List.of(PortSpec.tcp(80, 8080)), c), List.of(backends), 1);
+  }
+
+  static Concurrency limits(int soft, int hard) {
+    return new Concurrency(ConcurrencyType.CONNECTIONS, soft, hard);
+  }
+
+  /** A port free right now on 127.0.0.1 (dedicated listeners route by port, so tests need one). */
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, ip("127.0.0.1"))) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
