@@ -14,6 +14,23 @@ import io.flycast.control.LeaderElection;
 import io.flycast.control.LeaderState;
 import io.flycast.control.ServiceReconciler;
 import io.flycast.dns.DnsServer;
+import io.flycast.autoscale.AutoscaleMetrics;
+import io.flycast.autoscale.Autostarter;
+import io.flycast.autoscale.Autostopper;
+import io.flycast.autoscale.Cordons;
+import io.flycast.autoscale.KubernetesBackendScaler;
+import io.flycast.autoscale.LoadView;
+import io.flycast.catalog.RouteKey;
+import io.flycast.control.AutoscaleRecorder;
+import io.flycast.control.SecretCertificates;
+import io.flycast.proxy.LoadTracker;
+import io.flycast.proxy.ProxyConfig;
+import io.flycast.proxy.ProxyMetrics;
+import io.flycast.proxy.ProxyServer;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import io.javaoperatorsdk.operator.Operator;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.ArrayDeque;
@@ -41,6 +58,11 @@ public final class Flycast implements AutoCloseable {
   private Operator operator;
   private LeaderElection election;
   private DnsServer dns;
+  private ProxyServer proxy;
+  private Autostarter autostarter;
+  private AutoscaleRecorder autoscaleRecorder;
+  /** Longest autostop waits for a cordoned backend's in-flight work before stopping it anyway. */
+  static final Duration MAX_DRAIN = Duration.ofMinutes(5);
 
   public Flycast(FlycastConfig config, KubernetesClient client) {
     this.config = config;
@@ -70,6 +92,8 @@ public final class Flycast implements AutoCloseable {
     repair.start(config.repairInterval());
 
     EventRecorder events = new EventRecorder(client);
+    autoscaleRecorder = new AutoscaleRecorder(sync, events);
+    startDataPlane();
     election = new LeaderElection(client, config.leaseNamespace(), LEASE_NAME, config.identity(), leader,
         () -> startOperator(pool, events), this::stopOperator);
     election.start();
@@ -90,8 +114,75 @@ public final class Flycast implements AutoCloseable {
         .withUseSSAToPatchPrimaryResource(false)
         .withSSABasedCreateUpdateMatchForDependentResources(false));
     operator.register(new ServiceReconciler(sync, store, pool, events));
-    operator.register(new ExposedServiceReconciler(sync, store, pool, events));
+    operator.register(new ExposedServiceReconciler(sync, store, pool, events, autoscaleRecorder));
     operator.start();
+  }
+
+  /**
+   * The proxy and autoscale. Every replica proxies and may autostart (a held request must not
+   * wait for the leader; scaling to at least one is idempotent); only the leader autostops.
+   */
+  private void startDataPlane() throws InterruptedException {
+    ScheduledExecutorService timer = Executors.newScheduledThreadPool(2, daemon("flycast-autoscale"));
+    closeables.push(timer::shutdownNow);
+    ExecutorService blocking = Executors.newCachedThreadPool(daemon("flycast-scale"));
+    closeables.push(blocking::shutdownNow);
+    AutoscaleMetrics autoscaleMetrics = new AutoscaleMetrics(registry);
+    KubernetesBackendScaler scaler = new KubernetesBackendScaler(client);
+    autostarter = new Autostarter(store, scaler, blocking, timer, config.autostartTimeout(), config.maxHeldPerRoute(),
+        autoscaleMetrics, autoscaleRecorder);
+    closeables.push(autostarter);
+    if (config.httpListen() == null && config.tlsListen() == null && config.dedicatedListen() == null) {
+      return;
+    }
+    ProxyConfig.Builder pc = ProxyConfig.builder().httpAddress(config.httpListen()).httpsAddress(config.tlsListen())
+        .zone(config.zone());
+    if (config.dedicatedListen() != null) {
+      pc.dedicatedBindAddress(config.dedicatedListen());
+    }
+    proxy = new ProxyServer(pc.build(), store, new ProxyMetrics(registry), new SecretCertificates(sync), autostarter::awaitReady);
+    LoadTracker tracker = proxy.balancer().tracker();
+    proxy.balancer().onAllOverSoftLimit(route -> autostarter.scaleOut(route.spec(),
+        (int) route.backends().stream().filter(io.flycast.catalog.Backend::acceptsNewWork).count()));
+    proxy.start(config.dedicatedListen() != null);
+    closeables.push(proxy::stop);
+    LoadView load = new LoadView() {
+      @Override
+      public int load(RouteKey route, String backend) {
+        return tracker.load(route, backend);
+      }
+
+      @Override
+      public long lastActiveNanos(RouteKey route, String backend) {
+        return tracker.lastActiveNanos(route, backend);
+      }
+    };
+    Cordons cordons = new Cordons() {
+      @Override
+      public void cordon(RouteKey route, String backend) {
+        tracker.cordon(route, backend);
+      }
+
+      @Override
+      public void uncordon(RouteKey route, String backend) {
+        tracker.uncordon(route, backend);
+      }
+    };
+    new Autostopper(store, load, cordons, scaler, timer, config.autostopInterval(), MAX_DRAIN, leader::isLeader,
+        autoscaleMetrics, autoscaleRecorder, autostarter).start();
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** The proxy, or null when no listener is configured. */
+  public ProxyServer proxy() {
+    return proxy;
   }
 
   private synchronized void stopOperator() {

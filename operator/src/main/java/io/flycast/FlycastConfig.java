@@ -1,18 +1,24 @@
 package io.flycast;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /**
  * Everything the process is configured with; built by {@link Main} from flags and environment,
- * or directly by tests.
+ * or directly by tests. A null listen address turns that listener off.
  *
  * @param embedded start an in-process Kubernetes API instead of using a cluster
  * @param kubeconfig kubeconfig file for a real cluster, or null for the default lookup
  * @param applyDir manifests to apply at start (embedded mode), or null
  * @param stateDir where embedded mode writes its kubeconfig
+ * @param dedicatedListen bind address of the per-port listeners that route by destination
+ *     address (the wildcard {@code ::} receives every Flycast address with the AnyIP route)
  * @param prefix the Flycast ULA prefix
+ * @param autostopInterval how often idle backends are considered for stopping
+ * @param autostartTimeout how long a request is held for a backend to start
+ * @param maxHeldPerRoute requests held per route while its backend starts; beyond, 503
  * @param allServices FKS mode: manage every Service
  * @param zone this proxy's zone (Fly's region)
  * @param identity this replica's name in leader election
@@ -28,8 +34,11 @@ public record FlycastConfig(
     InetSocketAddress httpListen,
     InetSocketAddress tlsListen,
     InetSocketAddress dnsListen,
+    InetAddress dedicatedListen,
     String prefix,
     Duration autostopInterval,
+    Duration autostartTimeout,
+    int maxHeldPerRoute,
     boolean allServices,
     String zone,
     String identity,
@@ -38,22 +47,37 @@ public record FlycastConfig(
 
   public static final String DEFAULT_PREFIX = "fdaa:0:48c8::/48";
 
-  /** Defaults for tests: ephemeral admin port, fast repair, everything else as the flags' defaults. */
+  /** Control-plane tests: admin on an ephemeral port, no proxy or DNS listeners, fast repair. */
   public static FlycastConfig forTests(boolean allServices) {
     return new FlycastConfig(
         false, null, null, Path.of(".flycast"),
-        new InetSocketAddress("127.0.0.1", 0), null, null, null,
-        DEFAULT_PREFIX, Duration.ofSeconds(5), allServices, "local",
+        new InetSocketAddress("127.0.0.1", 0), null, null, null, null,
+        DEFAULT_PREFIX, Duration.ofSeconds(5), Duration.ofSeconds(30), 1000, allServices, "local",
         "test-" + java.util.UUID.randomUUID(), "default", Duration.ofMillis(200));
   }
 
   public FlycastConfig withPrefix(String p) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
-        p, autostopInterval, allServices, zone, identity, leaseNamespace, repairInterval);
+        dedicatedListen, p, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
+        leaseNamespace, repairInterval);
   }
 
-  public FlycastConfig withIdentity(String id) {
+  public FlycastConfig withLeader(String id, String leaseNs) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
-        prefix, autostopInterval, allServices, zone, id, leaseNamespace, repairInterval);
+        dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, id, leaseNs,
+        repairInterval);
+  }
+
+  /** With the proxy's shared HTTP listener and dedicated listeners (tests of the data path). */
+  public FlycastConfig withProxy(InetSocketAddress http, InetAddress dedicated) {
+    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, http, tlsListen, dnsListen,
+        dedicated, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
+        leaseNamespace, repairInterval);
+  }
+
+  public FlycastConfig withAutoscale(Duration stopInterval, Duration startTimeout, int maxHeld) {
+    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
+        dedicatedListen, prefix, stopInterval, startTimeout, maxHeld, allServices, zone, identity, leaseNamespace,
+        repairInterval);
   }
 }

@@ -60,6 +60,18 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:FLYCAST_DNS_LISTEN:-127.0.0.1:5353}")
   String dnsListen;
 
+  @Option(names = "--dedicated-listen", description = "Bind address of the per-port listeners that route by destination address (:: receives every Flycast address once the AnyIP route is installed; empty = off). Env FLYCAST_DEDICATED_LISTEN.",
+      defaultValue = "${env:FLYCAST_DEDICATED_LISTEN:-::}")
+  String dedicatedListen;
+
+  @Option(names = "--autostart-timeout", description = "How long a request is held while its backend starts. Env FLYCAST_AUTOSTART_TIMEOUT.",
+      defaultValue = "${env:FLYCAST_AUTOSTART_TIMEOUT:-30s}")
+  String autostartTimeout;
+
+  @Option(names = "--autostart-max-held", description = "Requests held per route while its backend starts; beyond this, 503. Env FLYCAST_AUTOSTART_MAX_HELD.",
+      defaultValue = "${env:FLYCAST_AUTOSTART_MAX_HELD:-1000}")
+  int autostartMaxHeld;
+
   @Option(names = "--prefix", description = "IPv6 ULA prefix Flycast addresses come from. Env FLYCAST_PREFIX.",
       defaultValue = "${env:FLYCAST_PREFIX:-" + FlycastConfig.DEFAULT_PREFIX + "}")
   String prefix;
@@ -90,7 +102,8 @@ public final class Main implements Callable<Integer> {
         embedded, kubeconfig, applyDir, stateDir,
         hostPort(adminListen), hostPort(httpListen), hostPort(tlsListen),
         dnsListen == null || dnsListen.isBlank() ? null : io.flycast.dns.DnsServer.parseListen(dnsListen),
-        prefix, duration(autostopInterval), allServices, zone,
+        dedicatedListen == null || dedicatedListen.isBlank() ? null : new inet.ipaddr.IPAddressString(dedicatedListen).getAddress().toInetAddress(),
+        prefix, duration(autostopInterval), duration(autostartTimeout), autostartMaxHeld, allServices, zone,
         identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30));
     EmbeddedApiServer api = null;
     KubernetesClient client;

@@ -21,11 +21,11 @@ public final class AutoscaleMetrics {
         .classicUpperBounds(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60).register(registry);
   }
 
-  void autostart(String reason) {
+  public void autostart(String reason) {
     autostarts.labelValues(reason).inc();
   }
 
-  void autostop(String reason) {
+  public void autostop(String reason) {
     autostops.labelValues(reason).inc();
   }
 

@@ -101,7 +101,12 @@ public final class CatalogSync implements AutoCloseable {
   }
 
   public boolean tlsSecretExists(String namespace, String name) {
-    return secrets.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name)) != null;
+    return tlsSecret(namespace, name) != null;
+  }
+
+  /** A TLS Secret from the watch cache, or null. */
+  public Secret tlsSecret(String namespace, String name) {
+    return secrets.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
   }
 
   public List<Service> services() {

@@ -45,8 +45,11 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
   private final AddressAssigner assigner;
   private final FlycastAddressPool pool;
   private final EventRecorder events;
+  private final AutoscaleRecorder autoscale;
 
-  public ExposedServiceReconciler(CatalogSync sync, CatalogStore store, FlycastAddressPool pool, EventRecorder events) {
+  public ExposedServiceReconciler(CatalogSync sync, CatalogStore store, FlycastAddressPool pool, EventRecorder events,
+      AutoscaleRecorder autoscale) {
+    this.autoscale = autoscale;
     this.sync = sync;
     this.store = store;
     this.pool = pool;
@@ -99,6 +102,9 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
     st.machines.running = running;
     st.machines.desired = total;
     st.machines.summary = running + "/" + total;
+    var key = new RouteKey(meta.getNamespace(), meta.getName());
+    st.lastAutostart = autoscale.lastStart(key) != null ? autoscale.lastStart(key) : old.lastAutostart;
+    st.lastAutostop = autoscale.lastStop(key) != null ? autoscale.lastStop(key) : old.lastAutostop;
     boolean autostart = t != null && t.spec().autoscale().autostart();
     if (!synced) {
       conditions.add(condition(old, "Ready", false, "NotRouted", "the route is not in the catalog yet"));
@@ -166,7 +172,8 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
         && Objects.equals(a.ports, b.ports) && Objects.equals(a.syncVersion, b.syncVersion)
         && Objects.equals(a.observedGeneration, b.observedGeneration)
         && a.machines != null && b.machines != null && Objects.equals(a.machines.summary, b.machines.summary)
-        && Objects.equals(a.conditions, b.conditions);
+        && Objects.equals(a.conditions, b.conditions)
+        && Objects.equals(a.lastAutostart, b.lastAutostart) && Objects.equals(a.lastAutostop, b.lastAutostop);
   }
 
   private static InetAddress literal(String s) {

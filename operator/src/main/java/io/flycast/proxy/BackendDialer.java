@@ -23,16 +23,21 @@ final class BackendDialer {
   interface Callback {
     void connected(Lease lease, Channel backend);
 
-    void failed(ProxyMetrics.Unavailable reason);
+    /**
+     * @param detail what to tell the client (autostart's reason), or null for the reason's default
+     */
+    void failed(ProxyMetrics.Unavailable reason, String detail);
   }
 
   private final ProxyContext px;
-  private final Route route;
+  private Route route;
   private final Function<Lease, Future<Channel>> connect;
   private final Callback callback;
   private final Set<String> tried;
   private final Predicate<Backend> filter;
+  private final io.netty.util.concurrent.EventExecutor loop;
   private int attempts;
+  private boolean waitedForStart;
 
   private BackendDialer(
       ProxyContext px,
@@ -40,7 +45,9 @@ final class BackendDialer {
       Set<String> tried,
       Predicate<Backend> filter,
       Function<Lease, Future<Channel>> connect,
-      Callback cb) {
+      Callback cb,
+      io.netty.util.concurrent.EventExecutor loop) {
+    this.loop = loop;
     this.px = px;
     this.route = route;
     this.tried = tried;
@@ -54,8 +61,9 @@ final class BackendDialer {
    * {@code tried} names backends to skip; it gains every backend attempted.
    */
   static void dial(
-      ProxyContext px, Route route, Set<String> tried, Function<Lease, Future<Channel>> connect, Callback cb) {
-    dial(px, route, tried, b -> true, connect, cb);
+      ProxyContext px, Route route, Set<String> tried, Function<Lease, Future<Channel>> connect, Callback cb,
+      io.netty.util.concurrent.EventExecutor loop) {
+    dial(px, route, tried, b -> true, connect, cb, loop);
   }
 
   /** Like {@link #dial(ProxyContext, Route, Set, Function, Callback)}, among backends passing {@code filter}. */
@@ -65,12 +73,37 @@ final class BackendDialer {
       Set<String> tried,
       Predicate<Backend> filter,
       Function<Lease, Future<Channel>> connect,
-      Callback cb) {
-    new BackendDialer(px, route, tried, filter, connect, cb).attempt();
+      Callback cb,
+      io.netty.util.concurrent.EventExecutor loop) {
+    new BackendDialer(px, route, tried, filter, connect, cb, loop).attempt();
   }
 
-  static void dial(ProxyContext px, Route route, Function<Lease, Future<Channel>> connect, Callback cb) {
-    dial(px, route, new HashSet<>(), connect, cb);
+  static void dial(ProxyContext px, Route route, Function<Lease, Future<Channel>> connect, Callback cb,
+      io.netty.util.concurrent.EventExecutor loop) {
+    dial(px, route, new HashSet<>(), connect, cb, loop);
+  }
+
+  /**
+   * Autostart: asks for a backend and resumes dialing, on this event loop, when one is ready.
+   * Nothing is read from the client meanwhile (its channel is not reading), so the request waits
+   * in the socket buffer, not in memory. Returns false when the route does not autostart.
+   */
+  private boolean holdForStart() {
+    var ready = px.starter().awaitReady(route.key());
+    if (ready == null) {
+      return false;
+    }
+    waitedForStart = true;
+    ready.whenComplete((r, e) -> loop.execute(() -> {
+      if (e != null) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        callback.failed(ProxyMetrics.Unavailable.NOT_STARTED, cause.getMessage());
+      } else {
+        route = r;
+        attempt();
+      }
+    }));
+    return true;
   }
 
   private void attempt() {
@@ -81,10 +114,13 @@ final class BackendDialer {
         reason = ProxyMetrics.Unavailable.CONNECT_FAILED;
       } else if (route.backends().stream().noneMatch(b -> b.acceptsNewWork() && filter.test(b))) {
         reason = ProxyMetrics.Unavailable.NO_BACKENDS;
+        if (!waitedForStart && route.backends().stream().noneMatch(Backend::acceptsNewWork) && holdForStart()) {
+          return;
+        }
       } else {
         reason = ProxyMetrics.Unavailable.AT_CAPACITY;
       }
-      callback.failed(reason);
+      callback.failed(reason, null);
       return;
     }
     attempts++;
@@ -98,7 +134,7 @@ final class BackendDialer {
       px.metrics().connectFailed(route.key());
       log.debug("connect to {} of {} failed: {}", lease.backend().name(), route.key(), f.cause().toString());
       if (attempts >= px.config().connectAttempts()) {
-        callback.failed(ProxyMetrics.Unavailable.CONNECT_FAILED);
+        callback.failed(ProxyMetrics.Unavailable.CONNECT_FAILED, null);
       } else {
         attempt();
       }

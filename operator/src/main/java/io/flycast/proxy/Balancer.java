@@ -46,6 +46,16 @@ public final class Balancer {
     this.random = random;
   }
 
+  private volatile java.util.function.Consumer<Route> overSoftLimit = r -> {};
+
+  /**
+   * Called (on an event loop: must not block) when a pick finds every backend of a zone at or
+   * over its soft limit: autostart's cue to start one more.
+   */
+  public void onAllOverSoftLimit(java.util.function.Consumer<Route> listener) {
+    this.overSoftLimit = listener;
+  }
+
   public LoadTracker tracker() {
     return tracker;
   }
@@ -71,7 +81,8 @@ public final class Balancer {
     List<Backend> local = new ArrayList<>();
     List<Backend> remote = new ArrayList<>();
     for (Backend b : route.backends()) {
-      if (b.acceptsNewWork() && !exclude.contains(b.name()) && filter.test(b)) {
+      if (b.acceptsNewWork() && !exclude.contains(b.name()) && filter.test(b)
+          && !tracker.isCordoned(route.key(), b.name())) {
         (isLocal(b) ? local : remote).add(b);
       }
     }
@@ -90,6 +101,7 @@ public final class Balancer {
     for (int attempt = 0; attempt < 4 && !group.isEmpty(); attempt++) {
       List<Backend> eligible = underLimit(key, group, limits.softLimit());
       if (eligible.isEmpty()) {
+        overSoftLimit.accept(route);
         eligible = underLimit(key, group, limits.hardLimit());
       }
       if (eligible.isEmpty()) {

@@ -3,7 +3,6 @@ package io.flycast.proxy;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.RouteKey;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One unit of work taken on a backend by {@link Balancer#pick}. Release it exactly when the work
@@ -12,10 +11,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Lease implements AutoCloseable {
   private final RouteKey route;
   private final Backend backend;
-  private final AtomicInteger counter;
+  private final LoadTracker.BackendLoad counter;
   private final AtomicBoolean released = new AtomicBoolean();
 
-  Lease(RouteKey route, Backend backend, AtomicInteger counter) {
+  Lease(RouteKey route, Backend backend, LoadTracker.BackendLoad counter) {
     this.route = route;
     this.backend = backend;
     this.counter = counter;
@@ -33,6 +32,7 @@ public final class Lease implements AutoCloseable {
   public void release() {
     if (released.compareAndSet(false, true)) {
       counter.decrementAndGet();
+      counter.touch();
     }
   }
 

@@ -17,11 +17,44 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class LoadTracker {
   private record Key(RouteKey route, String backend) {}
 
-  private final ConcurrentHashMap<Key, AtomicInteger> counts = new ConcurrentHashMap<>();
+  /** In-flight count of one backend, and when it last started or finished a unit of work. */
+  static final class BackendLoad extends AtomicInteger {
+    volatile long lastActiveNanos;
+
+    void touch() {
+      lastActiveNanos = System.nanoTime();
+    }
+  }
+
+  private final ConcurrentHashMap<Key, BackendLoad> counts = new ConcurrentHashMap<>();
+  private final java.util.Set<Key> cordoned = ConcurrentHashMap.newKeySet();
+
+  /**
+   * {@link System#nanoTime()} when the backend last started or finished work; 0 when never. What
+   * autostop asks to tell "idle for the whole interval".
+   */
+  public long lastActiveNanos(RouteKey route, String backend) {
+    BackendLoad c = counts.get(new Key(route, backend));
+    return c == null ? 0 : c.lastActiveNanos;
+  }
+
+  /** Stops new work going to a backend (autostop drains it before stopping it). */
+  public void cordon(RouteKey route, String backend) {
+    cordoned.add(new Key(route, backend));
+  }
+
+  public void uncordon(RouteKey route, String backend) {
+    cordoned.remove(new Key(route, backend));
+  }
+
+  /** Whether the backend is cordoned; a plain emptiness check when nothing is (the usual case). */
+  public boolean isCordoned(RouteKey route, String backend) {
+    return !cordoned.isEmpty() && cordoned.contains(new Key(route, backend));
+  }
 
   /** Current in-flight work of a backend of a route (0 when it never had any). */
   public int load(RouteKey route, String backend) {
-    AtomicInteger c = counts.get(new Key(route, backend));
+    BackendLoad c = counts.get(new Key(route, backend));
     return c == null ? 0 : c.get();
   }
 
@@ -32,7 +65,7 @@ public final class LoadTracker {
    *     hard limit
    */
   public Lease tryAcquire(RouteKey route, Backend backend, int hardLimit) {
-    AtomicInteger c = counter(route, backend.name());
+    BackendLoad c = counter(route, backend.name());
     // CAS loop rather than incrementAndGet-then-undo, so the hard limit is never overshot even
     // for a moment under concurrent picks.
     while (true) {
@@ -41,14 +74,15 @@ public final class LoadTracker {
         return null;
       }
       if (c.compareAndSet(now, now + 1)) {
+        c.touch();
         return new Lease(route, backend, c);
       }
     }
   }
 
-  private AtomicInteger counter(RouteKey route, String backend) {
+  private BackendLoad counter(RouteKey route, String backend) {
     Key key = new Key(route, backend);
-    AtomicInteger c = counts.get(key);
-    return c != null ? c : counts.computeIfAbsent(key, k -> new AtomicInteger());
+    BackendLoad c = counts.get(key);
+    return c != null ? c : counts.computeIfAbsent(key, k -> new BackendLoad());
   }
 }

@@ -21,6 +21,7 @@ final class ProxyContext {
   private final ChannelGroup clients;
   private final BackendConnectionPool pool;
   private final CertificateSource certificates;
+  private final BackendStarter starter;
   private volatile boolean draining;
 
   ProxyContext(
@@ -30,7 +31,9 @@ final class ProxyContext {
       ProxyMetrics metrics,
       Transport transport,
       ChannelGroup clients,
-      CertificateSource certificates) {
+      CertificateSource certificates,
+      BackendStarter starter) {
+    this.starter = starter;
     this.config = config;
     this.catalog = catalog;
     this.balancer = balancer;
@@ -63,6 +66,10 @@ final class ProxyContext {
 
   CertificateSource certificates() {
     return certificates;
+  }
+
+  BackendStarter starter() {
+    return starter;
   }
 
   BackendConnectionPool pool() {

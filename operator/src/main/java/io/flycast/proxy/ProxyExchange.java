@@ -118,11 +118,11 @@ final class ProxyExchange implements BackendHandler.Listener {
       }
 
       @Override
-      public void failed(ProxyMetrics.Unavailable reason) {
+      public void failed(ProxyMetrics.Unavailable reason, String detail) {
         px.metrics().unavailable(route.key(), reason);
-        fail(reason);
+        fail(reason, detail);
       }
-    });
+    }, client.eventLoop());
   }
 
   private io.netty.util.concurrent.Future<Channel> connect(Lease l) {
@@ -132,6 +132,10 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   private void fail(ProxyMetrics.Unavailable reason) {
+    fail(reason, null);
+  }
+
+  private void fail(ProxyMetrics.Unavailable reason, String detail) {
     releasePending();
     if (done) {
       return;
@@ -143,6 +147,8 @@ final class ProxyExchange implements BackendHandler.Listener {
           "no backend of " + name + " is ready to take requests", px.config().retryAfterSeconds(), true);
       case AT_CAPACITY -> HttpResponses.unavailable(
           "every backend of " + name + " is at its concurrency limit", px.config().retryAfterSeconds(), true);
+      case NOT_STARTED -> HttpResponses.unavailable(
+          detail != null ? detail : "no backend of " + name + " could be started", px.config().retryAfterSeconds(), true);
       case CONNECT_FAILED -> HttpResponses.text(
           HttpResponseStatus.BAD_GATEWAY, "could not connect to any backend of " + name, true);
     };

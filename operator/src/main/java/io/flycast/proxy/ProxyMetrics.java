@@ -14,7 +14,9 @@ public final class ProxyMetrics {
   public enum Unavailable {
     NO_BACKENDS,
     AT_CAPACITY,
-    CONNECT_FAILED
+    CONNECT_FAILED,
+    /** Autostart was asked for a backend and none became ready (timeout, cap, autostart off). */
+    NOT_STARTED
   }
 
   private final Counter requests;

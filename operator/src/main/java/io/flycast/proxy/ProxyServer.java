@@ -75,13 +75,23 @@ public final class ProxyServer implements AutoCloseable {
    */
   public ProxyServer(
       ProxyConfig config, CatalogStore catalog, ProxyMetrics metrics, CertificateSource certificates) {
+    this(config, catalog, metrics, certificates, BackendStarter.NONE);
+  }
+
+  /**
+   * @param starter autostart: asked for a backend when a route has none ready
+   */
+  public ProxyServer(
+      ProxyConfig config, CatalogStore catalog, ProxyMetrics metrics, CertificateSource certificates,
+      BackendStarter starter) {
     this.config = config;
     this.catalog = catalog;
     this.transport = Transport.select(config.preferEpoll());
     this.bossGroup = transport.newGroup(1, "flycast-accept");
     this.workerGroup = transport.newGroup(config.workerThreads(), "flycast-proxy");
     this.px = new ProxyContext(
-        config, catalog, new Balancer(config.zone(), new LoadTracker()), metrics, transport, clients, certificates);
+        config, catalog, new Balancer(config.zone(), new LoadTracker()), metrics, transport, clients, certificates,
+        starter);
     this.dedicated = new ListenerManager(
         serverBootstrap(new DedicatedChannelInitializer(px)), config.dedicatedBindAddress());
   }
@@ -132,6 +142,11 @@ public final class ProxyServer implements AutoCloseable {
       throw new IllegalStateException("cannot listen on " + at + ": " + f.cause().getMessage(), f.cause());
     }
     return f.channel();
+  }
+
+  /** The balancer: its tracker holds per-backend load (for autostop) and cordons. */
+  public Balancer balancer() {
+    return px.balancer();
   }
 
   /** Where the shared HTTP listener is bound (the real port when configured with port 0). */

@@ -67,12 +67,12 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
       }
 
       @Override
-      public void failed(ProxyMetrics.Unavailable reason) {
+      public void failed(ProxyMetrics.Unavailable reason, String detail) {
         px.metrics().unavailable(route.key(), reason);
-        log.debug("no backend for {} on port {}: {}", route.key(), port.port(), reason);
+        log.debug("no backend for {} on port {}: {} {}", route.key(), port.port(), reason, detail == null ? "" : detail);
         client.close();
       }
-    });
+    }, client.eventLoop());
     ctx.fireChannelActive();
   }
 

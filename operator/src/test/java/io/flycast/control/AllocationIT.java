@@ -83,8 +83,7 @@ class AllocationIT {
     // Different lease namespaces: both lead at once (a split brain). Only the API's create-as-lock
     // stands between them and duplicate addresses; the repair pass frees the losers' leftovers.
     FlycastConfig a = FlycastConfig.forTests(false);
-    FlycastConfig b = new FlycastConfig(false, null, null, a.stateDir(), a.adminListen(), null, null, null,
-        a.prefix(), a.autostopInterval(), false, "local", "other", "kube-system", a.repairInterval());
+    FlycastConfig b = a.withLeader("other", "kube-system");
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("kube-system").endMetadata().build()).create();
     try (Flycast one = new Flycast(a, client).start(); Flycast two = new Flycast(b, client).start()) {
       await().atMost(WAIT).until(() -> one.isLeader() && two.isLeader());

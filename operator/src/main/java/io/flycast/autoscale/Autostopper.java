@@ -1,0 +1,118 @@
+package io.flycast.autoscale;
+
+import io.flycast.catalog.AutostopMode;
+import io.flycast.catalog.Backend;
+import io.flycast.catalog.CatalogStore;
+import io.flycast.catalog.Route;
+import io.flycast.catalog.RouteKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs {@link AutostopPlanner} every interval (leader only) and carries out its decisions without
+ * cutting anything in flight: cordon the backend (no new work), wait until its in-flight work is
+ * done, mark it as the pod to remove, then scale the workload down by one.
+ */
+public final class Autostopper implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Autostopper.class);
+  /** How often a draining backend's load is checked (in memory, not the API). */
+  static final Duration DRAIN_CHECK = Duration.ofMillis(50);
+
+  private final CatalogStore catalog;
+  private final LoadView load;
+  private final Cordons cordons;
+  private final BackendScaler scaler;
+  private final ScheduledExecutorService timer;
+  private final Duration interval;
+  private final Duration maxDrain;
+  private final BooleanSupplier isLeader;
+  private final AutoscaleMetrics metrics;
+  private final AutoscaleEvents events;
+  private final Autostarter starter;
+  private volatile long intervalStart = System.nanoTime();
+
+  public Autostopper(CatalogStore catalog, LoadView load, Cordons cordons, BackendScaler scaler,
+      ScheduledExecutorService timer, Duration interval, Duration maxDrain, BooleanSupplier isLeader,
+      AutoscaleMetrics metrics, AutoscaleEvents events, Autostarter starter) {
+    this.catalog = catalog;
+    this.load = load;
+    this.cordons = cordons;
+    this.scaler = scaler;
+    this.timer = timer;
+    this.interval = interval;
+    this.maxDrain = maxDrain;
+    this.isLeader = isLeader;
+    this.metrics = metrics;
+    this.events = events;
+    this.starter = starter;
+  }
+
+  public Autostopper start() {
+    timer.scheduleWithFixedDelay(this::tick, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  private void tick() {
+    long start = intervalStart;
+    intervalStart = System.nanoTime();
+    if (!isLeader.getAsBoolean()) {
+      return;
+    }
+    for (Route route : catalog.current().routes()) {
+      if (route.spec().autoscale().autostop() == AutostopMode.OFF) {
+        continue;
+      }
+      try {
+        starter.observeReplicas(route.key(), (int) route.backends().stream().filter(Backend::acceptsNewWork).count());
+        List<AutostopPlanner.Stop> stops = AutostopPlanner.plan(route, load, start);
+        for (AutostopPlanner.Stop stop : stops) {
+          cordons.cordon(route.key(), stop.backend().name());
+          drainThenStop(route.key(), stop, System.nanoTime());
+        }
+      } catch (RuntimeException e) {
+        log.warn("autostop of {} failed: {}", route.key(), e.toString());
+      }
+    }
+  }
+
+  /** Waits, off the proxy's event loops, for the cordoned backend's in-flight work to finish. */
+  private void drainThenStop(RouteKey key, AutostopPlanner.Stop stop, long since) {
+    String name = stop.backend().name();
+    if (load.load(key, name) > 0 && System.nanoTime() - since < maxDrain.toNanos()) {
+      timer.schedule(() -> drainThenStop(key, stop, since), DRAIN_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+      return;
+    }
+    Route route = catalog.current().route(key);
+    if (route == null) {
+      cordons.uncordon(key, name);
+      return;
+    }
+    try {
+      int replicas = scaler.replicas(route.spec());
+      int target = Math.max(route.spec().autoscale().minMachinesRunning(), replicas - 1);
+      if (target < replicas) {
+        scaler.markForRemoval(route.spec(), stop.backend());
+        scaler.scaleTo(route.spec(), target);
+        metrics.autostop(route.spec().autoscale().autostop() == AutostopMode.SUSPEND ? "suspend_as_stop" : "idle");
+        String mode = route.spec().autoscale().autostop() == AutostopMode.SUSPEND
+            ? " (suspend requested; Kubernetes has no suspend, so the pod was stopped)" : "";
+        events.stopped(route.spec(), name, target, stop.reason() + mode);
+        log.info("autostop {}: stopped {} ({}), replicas {} -> {}", key, name, stop.reason(), replicas, target);
+      }
+    } catch (BackendScaler.ScaleException e) {
+      events.failed(route.spec(), e.getMessage());
+    } finally {
+      // The backend leaves the catalog when its pod goes; until then it stays out of balancing
+      // for a grace period, then is let back in case the scale-down did not happen.
+      timer.schedule(() -> cordons.uncordon(key, name), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  @Override
+  public void close() {}
+}
