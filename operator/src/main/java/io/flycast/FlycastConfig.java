@@ -75,6 +75,12 @@ public record FlycastConfig(
         leaseNamespace, repairInterval);
   }
 
+  public FlycastConfig withRepairInterval(Duration every) {
+    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
+        dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
+        leaseNamespace, every);
+  }
+
   public FlycastConfig withAutoscale(Duration stopInterval, Duration startTimeout, int maxHeld) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, stopInterval, startTimeout, maxHeld, allServices, zone, identity, leaseNamespace,

@@ -32,6 +32,8 @@ public final class AddressRepair implements AutoCloseable {
   private final CatalogSync sync;
   private final LeaderState leader;
   private final Map<String, Integer> sightings = new HashMap<>();
+  private final Map<String, Long> firstSeen = new HashMap<>();
+  private volatile Duration minAge = Duration.ofSeconds(60);
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "flycast-address-repair");
     t.setDaemon(true);
@@ -45,6 +47,9 @@ public final class AddressRepair implements AutoCloseable {
   }
 
   public void start(Duration interval) {
+    // An address must look leaked for 3 passes *and* 10 intervals before it is freed: under a
+    // burst of creates the owner may take a while to record what it was given.
+    minAge = interval.multipliedBy(10);
     // Fast path: a deleted Service frees its address now, not after the sightings. (Services
     // carry no finalizer; an ExposedService's Cleaner releases its own.)
     sync.addServiceDeleteListener(obj -> timer.execute(() -> releaseDeleted(obj)));
@@ -86,7 +91,8 @@ public final class AddressRepair implements AutoCloseable {
       }
       seen.add(name);
       int n = sightings.merge(name, 1, Integer::sum);
-      if (n >= SIGHTINGS_BEFORE_RELEASE) {
+      long first = firstSeen.computeIfAbsent(name, k -> System.nanoTime());
+      if (n >= SIGHTINGS_BEFORE_RELEASE && System.nanoTime() - first >= minAge.toNanos()) {
         var o = ip.getSpec().owner;
         log.info("releasing leaked address {} (owner {}/{}/{} no longer holds it)", ip.getSpec().address, o.kind, o.namespace, o.name);
         try {
@@ -100,6 +106,7 @@ public final class AddressRepair implements AutoCloseable {
       }
     }
     sightings.keySet().retainAll(seen);
+    firstSeen.keySet().retainAll(seen);
     return released;
   }
 

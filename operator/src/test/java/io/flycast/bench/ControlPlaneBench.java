@@ -33,13 +33,13 @@ public final class ControlPlaneBench {
     for (int n : sizes) {
       run(n);
     }
-    heapPerRoute(10_000);
+    heapPerRoute(100_000);
   }
 
   static void run(int n) throws Exception {
     try (EmbeddedApiServer api = new EmbeddedApiServer().start(0)) {
       KubernetesClient client = api.client();
-      FlycastConfig cfg = FlycastConfig.forTests(false);
+      FlycastConfig cfg = FlycastConfig.forTests(false).withRepairInterval(java.time.Duration.ofSeconds(30));
       try (Flycast flycast = new Flycast(cfg, client).start()) {
         while (!flycast.isLeader()) {
           Thread.onSpinWait();
@@ -75,10 +75,8 @@ public final class ControlPlaneBench {
   }
 
   static void heapPerRoute(int n) throws Exception {
-    Runtime rt = Runtime.getRuntime();
     CatalogStore store = new CatalogStore();
-    System.gc();
-    long before = rt.totalMemory() - rt.freeMemory();
+    long before = usedAfterGc();
     for (int i = 0; i < n; i++) {
       byte[] a = InetAddress.getByName("fdaa:0:48c8:0:1::1").getAddress();
       a[14] = (byte) (i >> 8);
@@ -86,10 +84,17 @@ public final class ControlPlaneBench {
       store.putSpec(new RouteSpec(new RouteKey("default", "svc-" + i), InetAddress.getByAddress(a), List.of(),
           List.of(PortSpec.tcp(80, 8080)), Concurrency.DEFAULT, Autoscale.DEFAULT, true, "default", null));
     }
-    System.gc();
-    long after = rt.totalMemory() - rt.freeMemory();
+    long after = usedAfterGc();
     System.out.printf("catalog heap: %d routes, %.0f bytes/route (snapshot + indexes, one port, no backends)%n",
         store.current().size(), (after - before) / (double) n);
+  }
+
+  static long usedAfterGc() {
+    Runtime rt = Runtime.getRuntime();
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return rt.totalMemory() - rt.freeMemory();
   }
 
   static Service service(String name) {
