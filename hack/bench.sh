@@ -6,7 +6,7 @@
 #   BENCH=control make bench   only the control plane (create -> routable, catalog heap)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -ntp -q test-compile -pl operator >/dev/null
+mvn -B -ntp -q package -DskipTests -pl operator >/dev/null  # the jar and test classes, current
 CP="operator/target/flycast-operator.jar:operator/target/test-classes"
 JAVA="$JAVA_HOME/bin/java"
 WHAT=${BENCH:-all}

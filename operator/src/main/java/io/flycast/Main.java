@@ -109,6 +109,7 @@ public final class Main implements Callable<Integer> {
     KubernetesClient client;
     if (embedded) {
       api = new EmbeddedApiServer().start(0);
+      api.recordRequests(stateDir.resolve("api-requests.log"));
       Path kc = api.writeKubeconfig(stateDir.resolve("kubeconfig"));
       client = api.client();
       System.out.println("embedded Kubernetes API at " + api.url() + "; kubeconfig: " + kc.toAbsolutePath());
@@ -120,7 +121,11 @@ public final class Main implements Callable<Integer> {
     }
     Flycast flycast = new Flycast(config, client).start();
     if (applyDir != null) {
-      new ManifestApplier(client).applyDirectory(applyDir);
+      // A client of its own: applying examples is the user's doing, not the operator's, and must
+      // not count against the operator's RBAC in the request log.
+      try (KubernetesClient applier = api != null ? api.newClient("flycast-apply/0.1.0") : null) {
+        new ManifestApplier(applier != null ? applier : client).applyDirectory(applyDir);
+      }
     }
     CountDownLatch done = new CountDownLatch(1);
     EmbeddedApiServer apiRef = api;

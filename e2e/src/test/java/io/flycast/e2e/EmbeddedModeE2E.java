@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * The packaged jar in embedded mode with examples/ applied, driven as a user would: read status
  * and annotations through the kubeconfig it writes, resolve names with the real dig, use kubectl.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class EmbeddedModeE2E {
   static final Duration WAIT = Duration.ofSeconds(60);
   static final ResourceDefinitionContext EXSVC = new ResourceDefinitionContext.Builder()
@@ -89,6 +90,54 @@ class EmbeddedModeE2E {
   void metricsAndHealthAreServed() {
     assertThat(flycast.get("/healthz").statusCode()).isEqualTo(200);
     assertThat(flycast.get("/metrics").body()).contains("flycast_dns_queries_total");
+  }
+
+  /**
+   * Every request the operator made during this suite (the embedded API logs them all, with the
+   * operator's own User-Agent) must be granted by the RBAC the chart renders. Grants never used
+   * are listed, for review.
+   */
+  @Test
+  @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+  void everyApiRequestOfTheOperatorIsGrantedByTheChartsRbac() throws Exception {
+    var rendered = Manifests.parse(Helm.fromRepo(FlycastProcess.repo())
+        .run("template", "flycast", "charts/flycast", "--namespace", "flycast-system").stdout());
+    List<io.fabric8.kubernetes.api.model.rbac.PolicyRule> rules = new java.util.ArrayList<>();
+    rendered.ofType(io.fabric8.kubernetes.api.model.rbac.ClusterRole.class).forEach(r -> rules.addAll(r.getRules()));
+    rendered.ofType(io.fabric8.kubernetes.api.model.rbac.Role.class).forEach(r -> rules.addAll(r.getRules()));
+
+    var requests = java.nio.file.Files.readAllLines(flycast.stateDir.resolve("api-requests.log")).stream()
+        .map(ApiRequest::parse).flatMap(java.util.Optional::stream)
+        .filter(r -> r.agent() != null && r.agent().startsWith("flycast-operator/"))
+        .toList();
+    assertThat(requests).as("the operator made no API requests?").isNotEmpty();
+    var denied = requests.stream().filter(r -> rules.stream().noneMatch(rule -> grants(rule, r)))
+        .map(ApiRequest::grant).distinct().sorted().toList();
+    assertThat(denied).as("API requests the chart's RBAC does not grant").isEmpty();
+
+    var used = new java.util.HashSet<String>();
+    requests.forEach(r -> used.add(r.grant()));
+    var unused = new java.util.TreeSet<String>();
+    for (var rule : rules) {
+      for (String g : rule.getApiGroups()) {
+        for (String res : rule.getResources()) {
+          for (String v : rule.getVerbs()) {
+            String grant = v + " " + (g.isEmpty() ? "core" : g) + "/" + res;
+            if (!used.contains(grant)) {
+              unused.add(grant);
+            }
+          }
+        }
+      }
+    }
+    System.out.println("RBAC grants not exercised by this e2e run (" + unused.size() + "): " + unused);
+  }
+
+  static boolean grants(io.fabric8.kubernetes.api.model.rbac.PolicyRule rule, ApiRequest r) {
+    return rule.getApiGroups().contains(r.group()) && rule.getResources().contains(r.resource())
+        && rule.getVerbs().contains(r.verb())
+        && (rule.getResourceNames() == null || rule.getResourceNames().isEmpty()
+            || (r.name() != null && rule.getResourceNames().contains(r.name())));
   }
 
   static String run(String... cmd) throws Exception {

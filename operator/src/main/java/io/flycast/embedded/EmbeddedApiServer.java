@@ -49,7 +49,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
   /** Starts on a loopback port (0 = any free port) and installs the CRDs. */
   public EmbeddedApiServer start(int port) {
     server.init(InetAddress.getLoopbackAddress(), port);
-    client = server.createClient();
+    client = newClient(OPERATOR_AGENT);
     for (String r : CRD_RESOURCES) {
       try (InputStream in = EmbeddedApiServer.class.getClassLoader().getResourceAsStream(r)) {
         if (in == null) {
@@ -65,9 +65,45 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return this;
   }
 
-  /** Calls {@code observer} with the method and path of every request the API receives. */
-  public void onRequest(java.util.function.BiConsumer<String, String> observer) {
-    dispatcher.addObserver(r -> observer.accept(r.getMethod(), r.getPath()));
+  /** User-Agent of the operator's own client, so its requests can be told from tools' and tests'. */
+  public static final String OPERATOR_AGENT = "flycast-operator/0.1.0";
+
+  /** A new client of this API with the given User-Agent (closed by the caller). */
+  public KubernetesClient newClient(String userAgent) {
+    return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder()
+            .withMasterUrl(url()).withNamespace("default").withUserAgent(userAgent)
+            .build())
+        .build();
+  }
+
+  /**
+   * Calls {@code observer} with the User-Agent, method and path of every request the API
+   * receives (what the RBAC check compares with the chart's grants).
+   */
+  public void onRequest(RequestObserver observer) {
+    dispatcher.addObserver(r -> observer.request(r.getHeader("User-Agent"), r.getMethod(), r.getPath()));
+  }
+
+  /** Sees one request. */
+  @FunctionalInterface
+  public interface RequestObserver {
+    void request(String userAgent, String method, String path);
+  }
+
+  /** Appends every request as {@code <user-agent>\t<method>\t<path>} to a file. */
+  public void recordRequests(Path file) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      var out = new java.io.PrintWriter(Files.newBufferedWriter(file), true);
+      onRequest((agent, method, path) -> {
+        synchronized (out) {
+          out.println(agent + "\t" + method + "\t" + path);
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public String url() {
