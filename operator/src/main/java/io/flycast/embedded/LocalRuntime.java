@@ -176,8 +176,6 @@ public final class LocalRuntime implements AutoCloseable {
   private final Set<Process> processes = ConcurrentHashMap.newKeySet();
   /** EndpointSlices this runtime published, by "namespace/service", with the content last written. */
   private final Map<String, EndpointSlice> published = new HashMap<>();
-  private final boolean[] addressInUse = new boolean[256];
-  private int addressCursor;
   private long podSeq;
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private SharedIndexInformer<Deployment> deployments;
@@ -375,16 +373,42 @@ public final class LocalRuntime implements AutoCloseable {
     }
   }
 
-  private int allocateAddress() {
-    for (int i = 0; i < 253; i++) {
-      int x = 2 + (addressCursor + i) % 253;
-      if (!addressInUse[x]) {
-        addressInUse[x] = true;
-        addressCursor = x - 1; // the next search starts after x: a freed address is reused last
-        return x;
+  /**
+   * The loopback addresses pods use, shared by every runtime of this JVM; an address whose port
+   * something else already listens on (another program, another JVM's runtime) is skipped.
+   */
+  static final class LoopbackAddresses {
+    private static final boolean[] inUse = new boolean[256];
+    private static int cursor;
+
+    private LoopbackAddresses() {}
+
+    /** The last octet of a free 127.0.0.x (2..254) for {@code port}, or -1. Freed ones are reused last. */
+    static synchronized int allocate(int port) {
+      for (int i = 0; i < 253; i++) {
+        int x = 2 + (cursor + i) % 253;
+        if (!inUse[x] && bindable("127.0.0." + x, port)) {
+          inUse[x] = true;
+          cursor = x - 1; // the next search starts after x
+          return x;
+        }
+      }
+      return -1;
+    }
+
+    static synchronized void release(int octet) {
+      inUse[octet] = false;
+    }
+
+    private static boolean bindable(String ip, int port) {
+      try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress(ip, port));
+        return true;
+      } catch (IOException e) {
+        return false;
       }
     }
-    return -1;
   }
 
   private String podName(WorkloadKey key, int ordinal) {
@@ -409,11 +433,6 @@ public final class LocalRuntime implements AutoCloseable {
       log.warn("{} {}/{} has no container; not started", key.kind(), key.namespace(), key.name());
       return;
     }
-    int octet = allocateAddress();
-    if (octet < 0) {
-      log.warn("no free loopback address for a pod of {}/{}", key.namespace(), key.name());
-      return;
-    }
     Container c = template.getSpec().getContainers().get(0);
     Map<String, Integer> namedPorts = new LinkedHashMap<>();
     int port = DEFAULT_PORT;
@@ -424,6 +443,12 @@ public final class LocalRuntime implements AutoCloseable {
           namedPorts.put(cp.getName(), cp.getContainerPort());
         }
       }
+    }
+    int octet = LoopbackAddresses.allocate(port);
+    if (octet < 0) {
+      log.warn("no free loopback address for port {} for a pod of {}/{}; retrying in 5s", port, key.namespace(), key.name());
+      submitLater(() -> reconcile(key), 5000);
+      return;
     }
     String name = podName(key, ordinal);
     Map<String, String> annotations = template.getMetadata() == null || template.getMetadata().getAnnotations() == null
@@ -667,7 +692,7 @@ public final class LocalRuntime implements AutoCloseable {
       if (state != null) {
         state.pods.remove(pod);
       }
-      addressInUse[pod.octet] = false;
+      LoopbackAddresses.release(pod.octet);
       pod.process = null;
       try {
         client.pods().inNamespace(pod.namespace).withName(pod.name).delete();
@@ -906,6 +931,8 @@ public final class LocalRuntime implements AutoCloseable {
       loop.shutdownNow();
     }
     killAll(closeGrace);
+    podsByKey.values().forEach(p -> LoopbackAddresses.release(p.octet));
+    podsByKey.clear();
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException e) {

@@ -183,6 +183,7 @@ class LocalRuntimeIT {
       });
       assertThat(p.getMetadata().getAnnotations()).containsEntry("fly.io/zone", "ams");
       assertThat(p.getStatus().getPhase()).isEqualTo("Running");
+      assertThat(p.getStatus().getContainerStatuses().get(0).getRestartCount()).isZero();
       assertThat(p.getStatus().getConditions()).anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
       String ip = p.getStatus().getPodIP();
       assertThat(ip).startsWith("127.0.0.");
@@ -266,6 +267,21 @@ class LocalRuntimeIT {
     scale(ns, "idle", 1);
     await().atMost(WAIT).untilAsserted(() ->
         assertThat(pods(client, ns, "idle")).extracting(p -> p.getMetadata().getName()).containsExactly(newest));
+
+    // A Pod deleted through the API is stopped and replaced.
+    ProcessHandle old = runtime.process(ns, newest).orElseThrow();
+    client.pods().inNamespace(ns).withName(newest).delete();
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(old.isAlive()).isFalse();
+      assertThat(endpoints(client, ns, "idle")).singleElement().satisfies(e -> {
+        assertThat(e.getTargetRef().getName()).isNotEqualTo(newest);
+        assertThat(ready(e)).isTrue();
+      });
+    });
+
+    // A deleted Service loses its slice.
+    client.services().inNamespace(ns).withName("idle").delete();
+    await().atMost(WAIT).until(() -> client.discovery().v1().endpointSlices().inNamespace(ns).withName("idle-local").get() == null);
   }
 
   static void markIdle(String ns, String pod) {
@@ -349,6 +365,13 @@ class LocalRuntimeIT {
       assertThat(pods(client, ns, "db")).extracting(p -> p.getMetadata().getName()).containsExactly("db-0");
       assertThat(endpoints(client, ns, "db")).singleElement().satisfies(e -> assertThat(e.getTargetRef().getName()).isEqualTo("db-0"));
     });
+    ProcessHandle db0 = runtime.process(ns, "db-0").orElseThrow();
+    client.apps().statefulSets().inNamespace(ns).withName("db").delete();
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(db0.isAlive()).isFalse();
+      assertThat(pods(client, ns, "db")).isEmpty();
+      assertThat(endpoints(client, ns, "db")).isEmpty();
+    });
   }
 
   @Test
@@ -368,6 +391,8 @@ class LocalRuntimeIT {
             .allMatch(p -> p.getStatus().getConditions().stream().anyMatch(k -> "Ready".equals(k.getType()) && "True".equals(k.getStatus()))));
         await().atMost(WAIT).until(() -> pods(c, "rt-close", "sleeper").stream()
             .allMatch(p -> p.getStatus().getConditions().stream().anyMatch(k -> "Ready".equals(k.getType()) && "True".equals(k.getStatus()))));
+        assertThat(c.pods().inNamespace("rt-close").list().getItems())
+            .allSatisfy(p -> assertThat(p.getStatus().getContainerStatuses().get(0).getRestartCount()).isZero());
         started = new ArrayList<>();
         for (ProcessHandle h : rt.processes()) {
           started.add(h);
