@@ -1,0 +1,412 @@
+package io.flycast.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The embedded runtime with real processes and real sockets, against the embedded API. */
+class LocalRuntimeIT {
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static EmbeddedApiServer api;
+  static KubernetesClient client;
+  static LocalRuntime runtime;
+  static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+  @BeforeAll
+  static void start() {
+    api = new EmbeddedApiServer().start(0);
+    client = api.client();
+    runtime = new LocalRuntime(client).start();
+  }
+
+  @AfterAll
+  static void stop() {
+    runtime.close();
+    api.close();
+  }
+
+  // ---------------------------------------------------------------- fixtures
+
+  static void namespace(KubernetesClient c, String ns) {
+    c.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+  }
+
+  static DeploymentBuilder deployment(String ns, String name, int replicas, Map<String, String> annotations) {
+    return new DeploymentBuilder()
+        .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
+        .withNewSpec()
+          .withReplicas(replicas)
+          .withNewSelector().withMatchLabels(Map.of("app", name)).endSelector()
+          .withNewTemplate()
+            .withNewMetadata().withLabels(Map.of("app", name)).withAnnotations(annotations).endMetadata()
+            .withNewSpec()
+              .withTerminationGracePeriodSeconds(2L)
+              .addNewContainer().withName("main").withImage("echo").addNewPort().withContainerPort(8080).withName("http").endPort().endContainer()
+            .endSpec()
+          .endTemplate()
+        .endSpec();
+  }
+
+  static void service(KubernetesClient c, String ns, String name) {
+    c.services().inNamespace(ns).resource(new ServiceBuilder()
+        .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
+        .withNewSpec()
+          .withSelector(Map.of("app", name))
+          .addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString("http")).endPort()
+        .endSpec().build()).create();
+  }
+
+  static void scale(String ns, String name, int replicas) {
+    client.apps().deployments().inNamespace(ns).withName(name).edit(d -> {
+      d.getSpec().setReplicas(replicas);
+      return d;
+    });
+  }
+
+  static List<Pod> pods(KubernetesClient c, String ns, String app) {
+    return c.pods().inNamespace(ns).withLabel("app", app).list().getItems();
+  }
+
+  static List<Endpoint> endpoints(KubernetesClient c, String ns, String svc) {
+    EndpointSlice s = c.discovery().v1().endpointSlices().inNamespace(ns).withName(svc + "-local").get();
+    return s == null || s.getEndpoints() == null ? List.of() : s.getEndpoints();
+  }
+
+  static boolean ready(Endpoint e) {
+    return Boolean.TRUE.equals(e.getConditions().getReady());
+  }
+
+  static HttpResponse<String> get(String ip, int port, String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":" + port + path)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static boolean accepts(String ip, int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(ip, port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Every endpoint state the API ever showed for a slice, as "pod ready/serving/terminating". */
+  static final class SliceHistory implements AutoCloseable {
+    final ConcurrentLinkedQueue<String> states = new ConcurrentLinkedQueue<>();
+    final SharedIndexInformer<EndpointSlice> informer;
+
+    SliceHistory(String ns, String slice) {
+      informer = client.discovery().v1().endpointSlices().inNamespace(ns).withName(slice).inform(new ResourceEventHandler<>() {
+        @Override
+        public void onAdd(EndpointSlice s) {
+          record(s);
+        }
+
+        @Override
+        public void onUpdate(EndpointSlice o, EndpointSlice s) {
+          record(s);
+        }
+
+        @Override
+        public void onDelete(EndpointSlice s, boolean unknown) {}
+      }, 0);
+    }
+
+    void record(EndpointSlice s) {
+      if (s.getEndpoints() != null) {
+        for (Endpoint e : s.getEndpoints()) {
+          var c = e.getConditions();
+          states.add(e.getTargetRef().getName() + " " + c.getReady() + "/" + c.getServing() + "/" + c.getTerminating());
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      informer.stop();
+    }
+  }
+
+  // ---------------------------------------------------------------- tests
+
+  @Test
+  void deploymentPodsServeAndScaleToZeroAndBack() throws Exception {
+    String ns = "rt-scale";
+    namespace(client, ns);
+    client.apps().deployments().inNamespace(ns).resource(deployment(ns, "web", 2, Map.of("fly.io/zone", "ams")).build()).create();
+    service(client, ns, "web");
+
+    await().atMost(WAIT).untilAsserted(() -> {
+      List<Endpoint> eps = endpoints(client, ns, "web");
+      assertThat(eps).hasSize(2).allMatch(LocalRuntimeIT::ready);
+    });
+    List<Pod> pods = pods(client, ns, "web");
+    assertThat(pods).hasSize(2);
+    Set<String> ips = new HashSet<>();
+    Map<String, ProcessHandle> processes = new HashMap<>();
+    for (Pod p : pods) {
+      String name = p.getMetadata().getName();
+      assertThat(name).matches("web-[a-z0-9]{5}");
+      assertThat(p.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+        assertThat(o.getKind()).isEqualTo("Deployment");
+        assertThat(o.getName()).isEqualTo("web");
+      });
+      assertThat(p.getMetadata().getAnnotations()).containsEntry("fly.io/zone", "ams");
+      assertThat(p.getStatus().getPhase()).isEqualTo("Running");
+      assertThat(p.getStatus().getContainerStatuses().get(0).getRestartCount()).isZero();
+      assertThat(p.getStatus().getConditions()).anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+      String ip = p.getStatus().getPodIP();
+      assertThat(ip).startsWith("127.0.0.");
+      ips.add(ip);
+      var r = get(ip, 8080, "/who");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("\"pod\":\"" + name + "\"").contains("\"path\":\"/who\"");
+      processes.put(name, runtime.process(ns, name).orElseThrow());
+    }
+    assertThat(ips).hasSize(2);
+
+    EndpointSlice slice = client.discovery().v1().endpointSlices().inNamespace(ns).withName("web-local").get();
+    assertThat(slice.getMetadata().getLabels()).containsEntry("kubernetes.io/service-name", "web");
+    assertThat(slice.getAddressType()).isEqualTo("IPv4");
+    assertThat(slice.getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("http");
+      assertThat(p.getPort()).isEqualTo(8080);
+    });
+    for (Endpoint e : slice.getEndpoints()) {
+      assertThat(e.getZone()).isEqualTo("ams");
+      assertThat(e.getTargetRef().getKind()).isEqualTo("Pod");
+      assertThat(e.getTargetRef().getNamespace()).isEqualTo(ns);
+      assertThat(processes).containsKey(e.getTargetRef().getName());
+      assertThat(ips).contains(e.getAddresses().get(0));
+    }
+    await().atMost(WAIT).untilAsserted(() -> {
+      Deployment d = client.apps().deployments().inNamespace(ns).withName("web").get();
+      assertThat(d.getStatus().getReplicas()).isEqualTo(2);
+      assertThat(d.getStatus().getReadyReplicas()).isEqualTo(2);
+      assertThat(d.getStatus().getAvailableReplicas()).isEqualTo(2);
+    });
+
+    try (SliceHistory history = new SliceHistory(ns, "web-local")) {
+      scale(ns, "web", 0);
+      await().atMost(WAIT).untilAsserted(() -> {
+        assertThat(endpoints(client, ns, "web")).isEmpty();
+        assertThat(pods(client, ns, "web")).isEmpty();
+        assertThat(processes.values()).noneMatch(ProcessHandle::isAlive);
+      });
+      for (String pod : processes.keySet()) {
+        assertThat(history.states).contains(pod + " false/true/true");
+      }
+    }
+    await().atMost(WAIT).untilAsserted(() -> {
+      Deployment d = client.apps().deployments().inNamespace(ns).withName("web").get();
+      assertThat(d.getStatus().getReplicas()).isZero();
+      assertThat(d.getStatus().getReadyReplicas()).isZero();
+    });
+
+    scale(ns, "web", 1);
+    await().atMost(WAIT).untilAsserted(() -> {
+      List<Endpoint> eps = endpoints(client, ns, "web");
+      assertThat(eps).singleElement().matches(LocalRuntimeIT::ready);
+      assertThat(processes).doesNotContainKey(eps.get(0).getTargetRef().getName());
+    });
+    Endpoint e = endpoints(client, ns, "web").get(0);
+    assertThat(get(e.getAddresses().get(0), 8080, "/").body()).contains(e.getTargetRef().getName());
+  }
+
+  @Test
+  void scaleDownRemovesTheLowestDeletionCostFirst() {
+    String ns = "rt-cost";
+    namespace(client, ns);
+    client.apps().deployments().inNamespace(ns).resource(deployment(ns, "idle", 2, Map.of()).build()).create();
+    service(client, ns, "idle");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "idle")).hasSize(2).allMatch(LocalRuntimeIT::ready));
+
+    List<String> names = pods(client, ns, "idle").stream().map(p -> p.getMetadata().getName()).toList();
+    markIdle(ns, names.get(0));
+    scale(ns, "idle", 1);
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(pods(client, ns, "idle")).extracting(p -> p.getMetadata().getName()).containsExactly(names.get(1));
+      assertThat(endpoints(client, ns, "idle")).singleElement().satisfies(e -> assertThat(e.getTargetRef().getName()).isEqualTo(names.get(1)));
+    });
+
+    // Now the survivor is the older pod: without a cost the new one would go; with one, the survivor goes.
+    scale(ns, "idle", 2);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "idle")).hasSize(2).allMatch(LocalRuntimeIT::ready));
+    String newest = pods(client, ns, "idle").stream().map(p -> p.getMetadata().getName()).filter(n -> !n.equals(names.get(1))).findFirst().orElseThrow();
+    markIdle(ns, names.get(1));
+    scale(ns, "idle", 1);
+    await().atMost(WAIT).untilAsserted(() ->
+        assertThat(pods(client, ns, "idle")).extracting(p -> p.getMetadata().getName()).containsExactly(newest));
+
+    // A Pod deleted through the API is stopped and replaced.
+    ProcessHandle old = runtime.process(ns, newest).orElseThrow();
+    client.pods().inNamespace(ns).withName(newest).delete();
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(old.isAlive()).isFalse();
+      assertThat(endpoints(client, ns, "idle")).singleElement().satisfies(e -> {
+        assertThat(e.getTargetRef().getName()).isNotEqualTo(newest);
+        assertThat(ready(e)).isTrue();
+      });
+    });
+
+    // A deleted Service loses its slice.
+    client.services().inNamespace(ns).withName("idle").delete();
+    await().atMost(WAIT).until(() -> client.discovery().v1().endpointSlices().inNamespace(ns).withName("idle-local").get() == null);
+  }
+
+  static void markIdle(String ns, String pod) {
+    client.pods().inNamespace(ns).withName(pod).edit(p -> {
+      Map<String, String> a = p.getMetadata().getAnnotations() == null ? new HashMap<>() : new HashMap<>(p.getMetadata().getAnnotations());
+      a.put(LocalRuntime.DELETION_COST_ANNOTATION, "-100");
+      p.getMetadata().setAnnotations(a);
+      return p;
+    });
+  }
+
+  @Test
+  void startDelayKeepsTheEndpointUnreadyUntilTheProcessListens() {
+    String ns = "rt-delay";
+    namespace(client, ns);
+    client.apps().deployments().inNamespace(ns).resource(deployment(ns, "slow", 1, Map.of(LocalRuntime.START_DELAY_ANNOTATION, "3s")).build()).create();
+    service(client, ns, "slow");
+    await().atMost(WAIT).until(() -> endpoints(client, ns, "slow").size() == 1);
+    Endpoint first = endpoints(client, ns, "slow").get(0);
+    String ip = first.getAddresses().get(0);
+    assertThat(ready(first)).isFalse();
+    assertThat(first.getConditions().getTerminating()).isFalse();
+    // For a while the process runs but does not listen, and the endpoint stays unready.
+    await().during(Duration.ofMillis(1500)).atMost(WAIT).untilAsserted(() -> {
+      assertThat(endpoints(client, ns, "slow")).singleElement().matches(e -> !ready(e));
+      assertThat(accepts(ip, 8080)).isFalse();
+    });
+    await().atMost(WAIT).until(() -> endpoints(client, ns, "slow").stream().allMatch(LocalRuntimeIT::ready));
+    assertThat(accepts(ip, 8080)).isTrue();
+  }
+
+  @Test
+  void runsTheContainerCommandWithItsEnvironment() throws Exception {
+    String ns = "rt-cmd";
+    namespace(client, ns);
+    Deployment d = deployment(ns, "py", 1, Map.of()).editSpec().editTemplate().editSpec().editFirstContainer()
+        .withCommand("sh", "-c")
+        .withArgs("echo \"$GREETING from $POD_NAME\" > index.txt; exec python3 -m http.server $PORT --bind $(POD_IP)")
+        .addNewEnv().withName("GREETING").withValue("hello").endEnv()
+        .withWorkingDir(null)
+        .editFirstPort().withContainerPort(9000).endPort()
+        .endContainer().endSpec().endTemplate().endSpec().build();
+    client.apps().deployments().inNamespace(ns).resource(d).create();
+    service(client, ns, "py");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "py")).singleElement().matches(LocalRuntimeIT::ready));
+    Endpoint e = endpoints(client, ns, "py").get(0);
+    assertThat(client.discovery().v1().endpointSlices().inNamespace(ns).withName("py-local").get().getPorts().get(0).getPort()).isEqualTo(9000);
+    var r = get(e.getAddresses().get(0), 9000, "/");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("Directory listing");
+    ProcessHandle h = runtime.process(ns, e.getTargetRef().getName()).orElseThrow();
+    assertThat(h.info().commandLine().orElse("")).satisfiesAnyOf(
+        s -> assertThat(s).contains("http.server"), s -> assertThat(s).isEmpty());
+  }
+
+  @Test
+  void statefulSetPodsHaveOrdinalsAndTheHighestGoesFirst() {
+    String ns = "rt-sts";
+    namespace(client, ns);
+    client.apps().statefulSets().inNamespace(ns).resource(new StatefulSetBuilder()
+        .withNewMetadata().withName("db").withNamespace(ns).endMetadata()
+        .withNewSpec()
+          .withReplicas(2).withServiceName("db")
+          .withNewSelector().withMatchLabels(Map.of("app", "db")).endSelector()
+          .withNewTemplate()
+            .withNewMetadata().withLabels(Map.of("app", "db")).endMetadata()
+            .withNewSpec().withTerminationGracePeriodSeconds(1L).addNewContainer().withName("main").endContainer().endSpec()
+          .endTemplate()
+        .endSpec().build()).create();
+    service(client, ns, "db");
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(pods(client, ns, "db")).extracting(p -> p.getMetadata().getName()).containsExactlyInAnyOrder("db-0", "db-1");
+      assertThat(endpoints(client, ns, "db")).hasSize(2).allMatch(LocalRuntimeIT::ready);
+      assertThat(client.apps().statefulSets().inNamespace(ns).withName("db").get().getStatus().getReadyReplicas()).isEqualTo(2);
+    });
+    client.apps().statefulSets().inNamespace(ns).withName("db").edit(s -> {
+      s.getSpec().setReplicas(1);
+      return s;
+    });
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(pods(client, ns, "db")).extracting(p -> p.getMetadata().getName()).containsExactly("db-0");
+      assertThat(endpoints(client, ns, "db")).singleElement().satisfies(e -> assertThat(e.getTargetRef().getName()).isEqualTo("db-0"));
+    });
+    ProcessHandle db0 = runtime.process(ns, "db-0").orElseThrow();
+    client.apps().statefulSets().inNamespace(ns).withName("db").delete();
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(db0.isAlive()).isFalse();
+      assertThat(pods(client, ns, "db")).isEmpty();
+      assertThat(endpoints(client, ns, "db")).isEmpty();
+    });
+  }
+
+  @Test
+  void closeLeavesNoChildProcesses() {
+    try (EmbeddedApiServer api2 = new EmbeddedApiServer().start(0)) {
+      KubernetesClient c = api2.client();
+      LocalRuntime rt = new LocalRuntime(c).closeGrace(Duration.ofSeconds(2)).start();
+      List<ProcessHandle> started;
+      try {
+        namespace(c, "rt-close");
+        c.apps().deployments().inNamespace("rt-close").resource(deployment("rt-close", "echo", 2, Map.of()).build()).create();
+        Deployment sleeper = deployment("rt-close", "sleeper", 1, Map.of()).editSpec().editTemplate().editSpec().editFirstContainer()
+            .withCommand("sh", "-c", "trap '' TERM; sleep 300 & exec python3 -m http.server $PORT --bind $BIND_ADDRESS")
+            .endContainer().endSpec().endTemplate().endSpec().build();
+        c.apps().deployments().inNamespace("rt-close").resource(sleeper).create();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(pods(c, "rt-close", "echo")).hasSize(2)
+            .allMatch(p -> p.getStatus().getConditions().stream().anyMatch(k -> "Ready".equals(k.getType()) && "True".equals(k.getStatus()))));
+        await().atMost(WAIT).until(() -> pods(c, "rt-close", "sleeper").stream()
+            .allMatch(p -> p.getStatus().getConditions().stream().anyMatch(k -> "Ready".equals(k.getType()) && "True".equals(k.getStatus()))));
+        assertThat(c.pods().inNamespace("rt-close").list().getItems())
+            .allSatisfy(p -> assertThat(p.getStatus().getContainerStatuses().get(0).getRestartCount()).isZero());
+        started = new ArrayList<>();
+        for (ProcessHandle h : rt.processes()) {
+          started.add(h);
+          started.addAll(h.descendants().toList());
+        }
+        assertThat(started).hasSizeGreaterThanOrEqualTo(4); // 2 echo JVMs, python, its sleep child
+      } finally {
+        rt.close();
+      }
+      assertThat(started).noneMatch(ProcessHandle::isAlive);
+      assertThat(rt.processes()).isEmpty();
+      Set<Long> pids = new HashSet<>();
+      started.forEach(h -> pids.add(h.pid()));
+      assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)).doesNotContainAnyElementsOf(pids);
+    }
+  }
+}
