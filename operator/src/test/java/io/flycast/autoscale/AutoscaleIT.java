@@ -1,0 +1,236 @@
+package io.flycast.autoscale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.flycast.Flycast;
+import io.flycast.FlycastConfig;
+import io.flycast.api.ExposedService;
+import io.flycast.api.ExposedServiceSpec;
+import io.flycast.api.HandlerName;
+import io.flycast.api.ServicePort;
+import io.flycast.catalog.RouteKey;
+import io.flycast.embedded.EmbeddedApiServer;
+import io.flycast.embedded.LocalRuntime;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Autostop and autostart end to end: the embedded API, the local runtime running real backend
+ * processes, Flycast's proxy on a real socket, and a real HTTP client.
+ */
+class AutoscaleIT {
+  static {
+    // The shared listener routes by Host; the JDK client only lets tests set it with this.
+    System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
+  }
+
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static EmbeddedApiServer api;
+  static KubernetesClient client;
+  static LocalRuntime runtime;
+  static Flycast flycast;
+  static HttpClient http;
+  static final Map<String, AtomicInteger> scaleWrites = new java.util.concurrent.ConcurrentHashMap<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    api = new EmbeddedApiServer().start(0);
+    api.onRequest((agent, method, path) -> {
+      if (path.endsWith("/scale") && !"GET".equals(method)) {
+        String name = path.split("/")[7];
+        scaleWrites.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+      }
+    });
+    client = api.client();
+    runtime = new LocalRuntime(client).closeGrace(Duration.ofSeconds(2)).start();
+    flycast = new Flycast(FlycastConfig.forTests(false)
+        .withProxy(new InetSocketAddress("127.0.0.1", 0), null)
+        .withAutoscale(Duration.ofSeconds(1), Duration.ofSeconds(15), 500), client).start();
+    http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  @AfterAll
+  static void stop() {
+    flycast.close();
+    runtime.close();
+    api.close();
+  }
+
+  static void workload(String ns, String name, int replicas, Map<String, String> podAnnotations) {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .createOr(n -> n.update());
+    client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder()
+        .withNewMetadata().withName(name).endMetadata()
+        .withNewSpec().withReplicas(replicas).withNewSelector().addToMatchLabels("app", name).endSelector()
+        .withNewTemplate().withNewMetadata().addToLabels("app", name).addToAnnotations(podAnnotations).endMetadata()
+        .withNewSpec().withTerminationGracePeriodSeconds(5L)
+        .addNewContainer().withName("echo").withImage("echo").addNewPort().withContainerPort(8080).endPort().endContainer()
+        .endSpec().endTemplate().endSpec().build()).create();
+  }
+
+  static ExposedService exposed(String ns, String name, java.util.function.Consumer<ExposedServiceSpec> tweak) {
+    ExposedService es = new ExposedService();
+    es.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name).build());
+    ExposedServiceSpec spec = new ExposedServiceSpec();
+    spec.selector = Map.of("app", name);
+    spec.internalPort = 8080;
+    ServicePort p = new ServicePort();
+    p.port = 80;
+    p.handlers = List.of(HandlerName.HTTP);
+    spec.ports = List.of(p);
+    spec.autoStopMachines = io.flycast.api.AutoStopMode.STOP;
+    spec.autoStartMachines = true;
+    spec.minMachinesRunning = 0;
+    tweak.accept(spec);
+    es.setSpec(spec);
+    return client.resources(ExposedService.class).inNamespace(ns).resource(es).create();
+  }
+
+  static int replicas(String ns, String name) {
+    return client.apps().deployments().inNamespace(ns).withName(name).get().getSpec().getReplicas();
+  }
+
+  static void awaitRouted(String ns, String name) {
+    await().atMost(WAIT).until(() -> flycast.catalog().current().route(new RouteKey(ns, name)) != null);
+  }
+
+  static HttpRequest.Builder request(String ns, String name, String path) {
+    InetSocketAddress proxy = flycast.proxy().httpAddress();
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.getPort() + path))
+        .header("Host", name + "." + ns + ".flycast").timeout(Duration.ofSeconds(40));
+  }
+
+  static HttpResponse<String> get(String ns, String name, String path) throws Exception {
+    return http.send(request(ns, name, path).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aRequestToARouteAtZeroIsAnsweredAfterAutostartAndTheIdleRouteStopsAgain() throws Exception {
+    workload("cold", "web", 0, Map.of());
+    exposed("cold", "web", s -> {});
+    awaitRouted("cold", "web");
+
+    HttpResponse<String> r = get("cold", "web", "/hello");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("\"pod\":\"web-", "\"path\":\"/hello\"");
+    assertThat(replicas("cold", "web")).isEqualTo(1);
+
+    // Idle for a whole interval: scaled back to minMachinesRunning (0), with an Event and status.
+    await().atMost(WAIT).until(() -> replicas("cold", "web") == 0);
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(client.v1().events().inNamespace("cold").list().getItems())
+          .anyMatch(e -> "Autostart".equals(e.getReason()))
+          .anyMatch(e -> "Autostop".equals(e.getReason()));
+      var st = client.resources(ExposedService.class).inNamespace("cold").withName("web").get().getStatus();
+      assertThat(st.lastAutostop).isNotNull();
+      assertThat(st.lastAutostart).isNotNull();
+    });
+  }
+
+  @Test
+  void twoHundredConcurrentRequestsDuringOneColdStartAllSucceedWithOneScaleUp() throws Exception {
+    workload("herd", "api", 0, Map.of("fly.io/start-delay", "1s"));
+    exposed("herd", "api", s -> s.autoStopMachines = io.flycast.api.AutoStopMode.OFF);
+    awaitRouted("herd", "api");
+
+    List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      all.add(http.sendAsync(request("herd", "api", "/r" + i).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, java.util.concurrent.TimeUnit.SECONDS);
+    for (var f : all) {
+      assertThat(f.get().statusCode()).isEqualTo(200);
+    }
+    assertThat(scaleWrites.get("api").get()).as("scale-ups").isEqualTo(1);
+    assertThat(replicas("herd", "api")).isEqualTo(1);
+  }
+
+  @Test
+  void aBackendThatDoesNotStartInTimeGets503WithRetryAfterAndNothingHangs() throws Exception {
+    workload("slow", "db", 0, Map.of("fly.io/start-delay", "40s"));
+    exposed("slow", "db", s -> s.autoStopMachines = io.flycast.api.AutoStopMode.OFF);
+    awaitRouted("slow", "db");
+    List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      all.add(http.sendAsync(request("slow", "db", "/").build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    for (var f : all) {
+      HttpResponse<String> r = f.get(40, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(r.headers().firstValue("Retry-After")).isPresent();
+      assertThat(r.body()).contains("did not start within 15s");
+    }
+    assertThat(flycast.proxy()).isNotNull();
+  }
+
+  @Test
+  void withAutostartOffAndNothingRunningTheAnswerIs503AtOnce() throws Exception {
+    workload("off", "batch", 0, Map.of());
+    exposed("off", "batch", s -> s.autoStartMachines = false);
+    awaitRouted("off", "batch");
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = get("off", "batch", "/");
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.body()).contains("autostart is off");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+    assertThat(replicas("off", "batch")).isZero();
+  }
+
+  @Test
+  void inFlightRequestsSurviveAutostopOfTheirBackend() throws Exception {
+    workload("drain", "slow", 2, Map.of());
+    exposed("drain", "slow", s -> {});
+    awaitRouted("drain", "slow");
+    await().atMost(WAIT).until(() -> flycast.catalog().current().route(new RouteKey("drain", "slow")).backends().stream()
+        .filter(io.flycast.catalog.Backend::acceptsNewWork).count() == 2);
+    // Two slow requests, one per backend (least loaded wins): both backends are busy when the
+    // interval ends, one of them is the excess and is stopped only after its request is done.
+    var a = http.sendAsync(request("drain", "slow", "/a").header("x-echo-delay-ms", "2500").build(), HttpResponse.BodyHandlers.ofString());
+    var b = http.sendAsync(request("drain", "slow", "/b").header("x-echo-delay-ms", "2500").build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(a.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(b.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    await().atMost(WAIT).until(() -> replicas("drain", "slow") < 2);
+  }
+
+  @Test
+  void whenEveryBackendIsOverItsSoftLimitAnotherIsStartedUpToTheCeiling() throws Exception {
+    workload("busy", "gpu", 3, Map.of());
+    exposed("busy", "gpu", s -> {
+      s.autoStopMachines = io.flycast.api.AutoStopMode.OFF;
+      s.maxMachinesRunning = 4;
+      s.concurrency = new io.flycast.api.ConcurrencySpec();
+      s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
+      s.concurrency.softLimit = 1;
+    });
+    awaitRouted("busy", "gpu");
+    await().atMost(WAIT).until(() -> flycast.catalog().current().route(new RouteKey("busy", "gpu")).backends().stream()
+        .filter(io.flycast.catalog.Backend::acceptsNewWork).count() == 3);
+    List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      all.add(http.sendAsync(request("busy", "gpu", "/" + i).header("x-echo-delay-ms", "2000").build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    await().atMost(WAIT).until(() -> replicas("busy", "gpu") == 4);
+    for (var f : all) {
+      assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+    assertThat(replicas("busy", "gpu")).isEqualTo(4);
+  }
+}
