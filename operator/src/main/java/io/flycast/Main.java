@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flycast.embedded.EmbeddedApiServer;
+import io.flycast.embedded.LocalRuntime;
 import io.flycast.embedded.ManifestApplier;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -120,6 +121,9 @@ public final class Main implements Callable<Integer> {
       client = new KubernetesClientBuilder().withConfig(c).build();
     }
     Flycast flycast = new Flycast(config, client).start();
+    // Embedded mode plays the cluster's workload side too: pods as local processes, EndpointSlices.
+    LocalRuntime runtime = api == null ? null
+        : new LocalRuntime(api.newClient("flycast-runtime/0.1.0"), stateDir.resolve("pods")).start();
     if (applyDir != null) {
       // A client of its own: applying examples is the user's doing, not the operator's, and must
       // not count against the operator's RBAC in the request log.
@@ -131,6 +135,9 @@ public final class Main implements Callable<Integer> {
     EmbeddedApiServer apiRef = api;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       flycast.close();
+      if (runtime != null) {
+        runtime.close();
+      }
       if (apiRef != null) {
         apiRef.close();
       } else {
@@ -138,9 +145,46 @@ public final class Main implements Callable<Integer> {
       }
       done.countDown();
     }, "flycast-shutdown"));
-    System.out.println("flycast ready: admin http://" + config.adminListen().getHostString() + ":" + flycast.admin().address().getPort());
+    printWhatToTry(flycast, client, config);
     done.await();
     return 0;
+  }
+
+  /** Tells a newcomer what to do next: one curl per route, the admin URLs, the kubeconfig. */
+  private void printWhatToTry(Flycast flycast, KubernetesClient client, FlycastConfig config) {
+    var admin = flycast.admin().address();
+    StringBuilder out = new StringBuilder("\nflycast ready.\n  admin:      http://" + admin.getHostString() + ":" + admin.getPort()
+        + "/  (/healthz /readyz /metrics /debug/catalog)\n");
+    if (embedded) {
+      out.append("  kubeconfig: ").append(stateDir.resolve("kubeconfig").toAbsolutePath())
+          .append("  (kubectl --kubeconfig ").append(stateDir.resolve("kubeconfig")).append(" get exsvc,svc -A)\n");
+    }
+    if (flycast.proxy() != null && flycast.proxy().httpAddress() != null) {
+      var http = flycast.proxy().httpAddress();
+      out.append("  try (routes appear as they get addresses; see /debug/catalog):\n");
+      String base = "http://" + http.getHostString() + ":" + http.getPort() + "/";
+      for (var es : client.resources(io.flycast.api.ExposedService.class).inAnyNamespace().list().getItems()) {
+        out.append("    curl -H 'Host: ").append(es.getMetadata().getName()).append('.').append(es.getMetadata().getNamespace())
+            .append(".flycast' ").append(base).append('\n');
+      }
+      var enabledNamespaces = client.namespaces().withLabel("fly.io/flycast", "enabled").list().getItems().stream()
+          .map(n -> n.getMetadata().getName()).collect(java.util.stream.Collectors.toSet());
+      for (var svc : client.services().inAnyNamespace().list().getItems()) {
+        var ann = svc.getMetadata().getAnnotations();
+        boolean labelled = enabledNamespaces.contains(svc.getMetadata().getNamespace());
+        if (allServices || labelled || ann != null && "true".equals(ann.get("fly.io/flycast"))) {
+          out.append("    curl -H 'Host: ").append(svc.getMetadata().getName()).append('.').append(svc.getMetadata().getNamespace())
+              .append(".flycast' ").append(base).append('\n');
+        }
+      }
+    }
+    if (config.dnsListen() != null) {
+      out.append("  dns:        dig @").append(config.dnsListen().getHostString()).append(" -p ").append(config.dnsListen().getPort())
+          .append(" +short AAAA web.default.flycast\n");
+    }
+    out.append("  With the AnyIP route (ip -6 route add local ").append(config.prefix())
+        .append(" dev lo) each Flycast address answers on its own ports: curl http://[<address>]/\n");
+    System.out.println(out);
   }
 
   static InetSocketAddress hostPort(String s) {

@@ -30,7 +30,8 @@ class EmbeddedModeE2E {
 
   @BeforeAll
   static void start() throws Exception {
-    flycast = FlycastProcess.startEmbedded("--apply", FlycastProcess.repo().resolve("examples").toString());
+    flycast = FlycastProcess.startEmbedded("--apply", FlycastProcess.repo().resolve("examples").toString(),
+        "--autostop-interval", "2s");
     client = flycast.client();
   }
 
@@ -84,6 +85,32 @@ class EmbeddedModeE2E {
         "--kubeconfig", flycast.stateDir.resolve("kubeconfig").toString(),
         "get", "services", "-n", "team-a", "api", "-o", "jsonpath={.metadata.annotations.fly\\.io/clusterip-allocator}"))
         .isEqualTo("configured"));
+  }
+
+  @Test
+  void theWebExampleIsServedThroughTheProxyStopsWhenIdleAndStartsOnTheNextRequest() {
+    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+      var r = flycast.viaProxy("web.default.flycast", "/first");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("\"pod\":\"web-", "\"fly-client-ip\":\"127.0.0.1\"");
+    });
+    // Idle: autostop takes it down to minMachinesRunning (0) one backend per interval.
+    await().atMost(WAIT).ignoreExceptions().until(() ->
+        client.apps().deployments().inNamespace("default").withName("web").get().getSpec().getReplicas() == 0);
+    // The next request starts it again and is answered, not failed.
+    var r = flycast.viaProxy("web.default.flycast", "/after-autostop");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("\"path\":\"/after-autostop\"");
+    assertThat(client.v1().events().inNamespace("default").list().getItems())
+        .anyMatch(e -> "Autostop".equals(e.getReason()))
+        .anyMatch(e -> "Autostart".equals(e.getReason()));
+  }
+
+  @Test
+  void unknownHostGets404SayingSo() {
+    var r = flycast.viaProxy("nope.default.flycast", "/");
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(r.body()).contains("nope.default.flycast");
   }
 
   @Test

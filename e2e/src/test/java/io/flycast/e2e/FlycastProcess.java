@@ -23,10 +23,12 @@ final class FlycastProcess implements AutoCloseable {
   final Path stateDir;
   final int adminPort;
   final int dnsPort;
+  final int httpPort;
   final Process process;
   final Path log;
 
-  private FlycastProcess(Path stateDir, int adminPort, int dnsPort, Process process, Path log) {
+  private FlycastProcess(Path stateDir, int adminPort, int dnsPort, int httpPort, Process process, Path log) {
+    this.httpPort = httpPort;
     this.stateDir = stateDir;
     this.adminPort = adminPort;
     this.dnsPort = dnsPort;
@@ -43,15 +45,18 @@ final class FlycastProcess implements AutoCloseable {
     Path state = Files.createTempDirectory("flycast-e2e");
     int admin = freePort();
     int dns = freePort();
+    int http = freePort();
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
         "--embedded", "--state-dir", state.toString(),
         "--admin-listen", "127.0.0.1:" + admin, "--dns-listen", "127.0.0.1:" + dns,
-        "--http-listen", "127.0.0.1:" + freePort(), "--tls-listen", "127.0.0.1:" + freePort()));
+        "--http-listen", "127.0.0.1:" + http, "--tls-listen", "127.0.0.1:" + freePort(),
+        // Dedicated listeners bind the wildcard on service ports (80...); AnyIpE2E covers them in a netns.
+        "--dedicated-listen", ""));
     cmd.addAll(List.of(extraArgs));
     Path log = state.resolve("flycast.log");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    FlycastProcess fp = new FlycastProcess(state, admin, dns, p, log);
+    FlycastProcess fp = new FlycastProcess(state, admin, dns, http, p, log);
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class).until(() -> {
       if (!p.isAlive()) {
@@ -77,6 +82,58 @@ final class FlycastProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** A request through the shared HTTP listener, routed by Host. */
+  HttpResponse<String> viaProxy(String host, String path) {
+    try {
+      // Raw socket: the JDK client refuses to set Host unless a global property is set.
+      try (var s = new java.net.Socket("127.0.0.1", httpPort)) {
+        s.setSoTimeout(40_000);
+        s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String raw = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        return new RawResponse(raw);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Just enough of an HttpResponse for assertions: status and body. */
+  record RawResponse(String raw) implements HttpResponse<String> {
+    public int statusCode() {
+      return Integer.parseInt(raw.substring(9, 12));
+    }
+
+    public String body() {
+      int i = raw.indexOf("\r\n\r\n");
+      return i < 0 ? "" : raw.substring(i + 4);
+    }
+
+    public HttpRequest request() {
+      return null;
+    }
+
+    public java.util.Optional<HttpResponse<String>> previousResponse() {
+      return java.util.Optional.empty();
+    }
+
+    public java.net.http.HttpHeaders headers() {
+      return java.net.http.HttpHeaders.of(java.util.Map.of(), (a, b) -> true);
+    }
+
+    public java.util.Optional<javax.net.ssl.SSLSession> sslSession() {
+      return java.util.Optional.empty();
+    }
+
+    public URI uri() {
+      return null;
+    }
+
+    public HttpClient.Version version() {
+      return HttpClient.Version.HTTP_1_1;
     }
   }
 

@@ -89,7 +89,8 @@ final class OperatorPermissions {
     return Stream.of(
         new Permission("coordination.k8s.io", "leases", "create", null, "first election"),
         new Permission("coordination.k8s.io", "leases", "get", LEASE_NAME, "election"),
-        new Permission("coordination.k8s.io", "leases", "update", LEASE_NAME, "renewal"));
+        new Permission("coordination.k8s.io", "leases", "update", LEASE_NAME, "renewal"),
+        new Permission("coordination.k8s.io", "leases", "patch", LEASE_NAME, "renewal (Fabric8 patches)"));
   }
 
   private static List<Permission> of(String group, String resource, String why, String... verbs) {

@@ -18,7 +18,18 @@ import java.util.function.Consumer;
  */
 final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
   /** A resource served here, for discovery: plural name, kind, namespaced, verbs and subresources. */
-  record ApiResource(String group, String version, String plural, String kind, boolean namespaced, List<String> subresources) {}
+  record ApiResource(String group, String version, String plural, String kind, boolean namespaced, List<String> subresources,
+      List<String> shortNames) {
+    ApiResource(String group, String version, String plural, String kind, boolean namespaced, List<String> subresources) {
+      this(group, version, plural, kind, namespaced, subresources, SHORT_NAMES.getOrDefault(plural, List.of()));
+    }
+  }
+
+  /** kubectl's short names, so {@code kubectl get deploy,svc,exsvc} works as on a real cluster. */
+  private static final Map<String, List<String>> SHORT_NAMES = Map.of(
+      "namespaces", List.of("ns"), "services", List.of("svc"), "pods", List.of("po"), "configmaps", List.of("cm"),
+      "events", List.of("ev"), "endpoints", List.of("ep"), "deployments", List.of("deploy"),
+      "statefulsets", List.of("sts"), "replicasets", List.of("rs"), "exposedservices", List.of("exsvc"));
 
   private static final List<String> VERBS = List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
 
@@ -70,8 +81,9 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
     List<String> items = new ArrayList<>();
     String verbs = "[\"" + String.join("\",\"", VERBS) + "\"]";
     for (ApiResource r : list) {
+      String shortNames = r.shortNames().isEmpty() ? "" : ",\"shortNames\":[\"" + String.join("\",\"", r.shortNames()) + "\"]";
       items.add("{\"name\":\"" + r.plural() + "\",\"singularName\":\"" + r.kind().toLowerCase() + "\",\"namespaced\":"
-          + r.namespaced() + ",\"kind\":\"" + r.kind() + "\",\"verbs\":" + verbs + "}");
+          + r.namespaced() + ",\"kind\":\"" + r.kind() + "\",\"verbs\":" + verbs + shortNames + "}");
       for (String sub : r.subresources()) {
         items.add("{\"name\":\"" + r.plural() + "/" + sub + "\",\"singularName\":\"\",\"namespaced\":" + r.namespaced()
             + ",\"kind\":\"" + ("scale".equals(sub) ? "Scale" : r.kind()) + "\",\"verbs\":[\"get\",\"patch\",\"update\"]}");
