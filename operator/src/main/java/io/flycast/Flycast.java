@@ -14,6 +14,9 @@ import io.flycast.control.LeaderElection;
 import io.flycast.control.LeaderState;
 import io.flycast.control.ServiceReconciler;
 import io.flycast.dns.DnsServer;
+import io.flycast.control.PodNetworks;
+import io.flycast.network.Cidr;
+import io.flycast.network.NetworkPolicy;
 import io.flycast.autoscale.AutoscaleMetrics;
 import io.flycast.autoscale.Autostarter;
 import io.flycast.autoscale.Autostopper;
@@ -61,6 +64,7 @@ public final class Flycast implements AutoCloseable {
   private ProxyServer proxy;
   private Autostarter autostarter;
   private AutoscaleRecorder autoscaleRecorder;
+  private NetworkPolicy access;
   /** Longest autostop waits for a cordoned backend's in-flight work before stopping it anyway. */
   static final Duration MAX_DRAIN = Duration.ofMinutes(5);
 
@@ -78,8 +82,9 @@ public final class Flycast implements AutoCloseable {
       closeables.push(admin);
     }
     sync.start();
+    startNetworks();
     if (config.dnsListen() != null) {
-      DnsServer dns = new DnsServer(config.dnsListen(), store, config.zone(), registry);
+      DnsServer dns = new DnsServer(config.dnsListen(), store, config.zone(), access::allows, registry);
       dns.start();
       closeables.push(dns);
       this.dns = dns;
@@ -99,6 +104,25 @@ public final class Flycast implements AutoCloseable {
     election.start();
     log.info("flycast started: prefix {} (Flycast addresses from {}), zone {}", config.prefix(), range, config.zone());
     return this;
+  }
+
+  /**
+   * Network isolation: pod IPs to namespaces to networks, one policy for the proxy and DNS. Every
+   * replica watches pods, since every replica serves traffic.
+   */
+  private void startNetworks() {
+    var trusted = Cidr.parseList(config.trustedCidrs());
+    PodNetworks pods = new PodNetworks(client, sync::namespace);
+    closeables.push(pods);
+    pods.start();
+    access = new NetworkPolicy(pods, trusted);
+    log.info("network isolation: private routes reachable from their network's pods{}",
+        trusted.isEmpty() ? " only" : " and from " + trusted);
+  }
+
+  /** Who may reach which route; DNS and the proxy share it. */
+  public NetworkPolicy networkPolicy() {
+    return access;
   }
 
   /**
@@ -140,7 +164,8 @@ public final class Flycast implements AutoCloseable {
     if (config.dedicatedListen() != null) {
       pc.dedicatedBindAddress(config.dedicatedListen());
     }
-    proxy = new ProxyServer(pc.build(), store, new ProxyMetrics(registry), new SecretCertificates(sync), autostarter::awaitReady);
+    proxy = new ProxyServer(pc.build(), store, new ProxyMetrics(registry), new SecretCertificates(sync), autostarter::awaitReady,
+        access);
     LoadTracker tracker = proxy.balancer().tracker();
     proxy.balancer().onAllOverSoftLimit(route -> autostarter.scaleOut(route.spec(),
         (int) route.backends().stream().filter(io.flycast.catalog.Backend::acceptsNewWork).count()));

@@ -24,6 +24,8 @@ import java.time.Duration;
  * @param identity this replica's name in leader election
  * @param leaseNamespace namespace of the leader Lease
  * @param repairInterval how often the address repair pass runs
+ * @param trustedCidrs sources that reach every private route (comma-separated CIDR blocks or
+ *     addresses; empty: none)
  */
 public record FlycastConfig(
     boolean embedded,
@@ -43,47 +45,66 @@ public record FlycastConfig(
     String zone,
     String identity,
     String leaseNamespace,
-    Duration repairInterval) {
+    Duration repairInterval,
+    String trustedCidrs) {
 
   public static final String DEFAULT_PREFIX = "fdaa:0:48c8::/48";
 
-  /** Control-plane tests: admin on an ephemeral port, no proxy or DNS listeners, fast repair. */
+  /**
+   * Trusted by default in embedded mode and control-plane tests: the host's own loopback
+   * addresses, where the developer's curl comes from. The local runtime's pods use 127.0.0.2 and
+   * up, so they stay isolated.
+   */
+  public static final String LOCAL_TRUSTED = "127.0.0.1/32,::1/128";
+
+  /**
+   * Control-plane tests: admin on an ephemeral port, no proxy or DNS listeners, fast repair,
+   * loopback trusted as in embedded mode.
+   */
   public static FlycastConfig forTests(boolean allServices) {
     return new FlycastConfig(
         false, null, null, Path.of(".flycast"),
         new InetSocketAddress("127.0.0.1", 0), null, null, null, null,
         DEFAULT_PREFIX, Duration.ofSeconds(5), Duration.ofSeconds(30), 1000, allServices, "local",
-        "test-" + java.util.UUID.randomUUID(), "default", Duration.ofMillis(200));
+        "test-" + java.util.UUID.randomUUID(), "default", Duration.ofMillis(200),
+        LOCAL_TRUSTED);
   }
 
   public FlycastConfig withPrefix(String p) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
         dedicatedListen, p, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, repairInterval);
+        leaseNamespace, repairInterval, trustedCidrs);
   }
 
   public FlycastConfig withLeader(String id, String leaseNs) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, id, leaseNs,
-        repairInterval);
+        repairInterval, trustedCidrs);
   }
 
   /** With the proxy's shared HTTP listener and dedicated listeners (tests of the data path). */
   public FlycastConfig withProxy(InetSocketAddress http, InetAddress dedicated) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, http, tlsListen, dnsListen,
         dedicated, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, repairInterval);
+        leaseNamespace, repairInterval, trustedCidrs);
   }
 
   public FlycastConfig withRepairInterval(Duration every) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, every);
+        leaseNamespace, every, trustedCidrs);
+  }
+
+  /** With these trusted sources (see {@code --trusted-cidrs}). */
+  public FlycastConfig withTrustedCidrs(String cidrs) {
+    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
+        dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
+        leaseNamespace, repairInterval, cidrs);
   }
 
   public FlycastConfig withAutoscale(Duration stopInterval, Duration startTimeout, int maxHeld) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, stopInterval, startTimeout, maxHeld, allServices, zone, identity, leaseNamespace,
-        repairInterval);
+        repairInterval, trustedCidrs);
   }
 }

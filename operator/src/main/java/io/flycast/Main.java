@@ -97,6 +97,22 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:POD_NAME}")
   String identity;
 
+  @Option(names = "--trusted-cidrs", description = "Comma-separated CIDR blocks whose clients reach every private route (e.g. node addresses). Default: none; in embedded mode the host's loopback (127.0.0.1, ::1) and the Flycast prefix. Env FLYCAST_TRUSTED_CIDRS.",
+      defaultValue = "${env:FLYCAST_TRUSTED_CIDRS}")
+  String trustedCidrs;
+
+  /**
+   * Unset: nothing is trusted in a cluster. Embedded mode trusts what can only be this host: the
+   * developer's loopback curl, and Flycast addresses (with the AnyIP route, a local client's
+   * source is the Flycast address it dials). Set, even to empty, it is used as given.
+   */
+  private String trustedCidrs() {
+    if (trustedCidrs != null) {
+      return trustedCidrs;
+    }
+    return embedded ? FlycastConfig.LOCAL_TRUSTED + "," + prefix : "";
+  }
+
   @Override
   public Integer call() throws Exception {
     FlycastConfig config = new FlycastConfig(
@@ -105,7 +121,7 @@ public final class Main implements Callable<Integer> {
         dnsListen == null || dnsListen.isBlank() ? null : io.flycast.dns.DnsServer.parseListen(dnsListen),
         dedicatedListen == null || dedicatedListen.isBlank() ? null : new inet.ipaddr.IPAddressString(dedicatedListen).getAddress().toInetAddress(),
         prefix, duration(autostopInterval), duration(autostartTimeout), autostartMaxHeld, allServices, zone,
-        identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30));
+        identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30), trustedCidrs());
     EmbeddedApiServer api = null;
     KubernetesClient client;
     if (embedded) {

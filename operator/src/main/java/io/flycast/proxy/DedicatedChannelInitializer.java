@@ -37,6 +37,11 @@ final class DedicatedChannelInitializer extends ChannelInitializer<SocketChannel
       ch.close();
       return;
     }
+    // Raw TCP is refused at accept; HTTP ports answer 403 to the first request instead.
+    if (!port.has(Handler.HTTP) && !AccessGate.admits(px, ch, route)) {
+      ch.close();
+      return;
+    }
     ClientChannels.track(px, ch, "dedicated");
     ChannelPipeline p = ch.pipeline();
     if (port.has(Handler.PG_TLS)) {

@@ -14,7 +14,8 @@ import java.util.function.Predicate;
  * elsewhere, instead of returning this response. Fields, {@code ;}-separated:
  * {@code instance=<backend name>}, {@code region=<zone>}, {@code app=<route name in the same
  * namespace>}, {@code elsewhere=true} (any backend but this one), {@code state=<opaque>} (echoed
- * to the next backend in {@code fly-replay-src}). See https://fly.io/docs/networking/dynamic-request-routing/.
+ * to the next backend in {@code fly-replay-src}). With network isolation, {@code app=} only
+ * reaches routes of the replaying route's network (see {@code AccessGate#mayReplay}). See https://fly.io/docs/networking/dynamic-request-routing/.
  */
 record FlyReplay(String instance, String region, String app, boolean elsewhere, String state) {
   static final String HEADER = "fly-replay";

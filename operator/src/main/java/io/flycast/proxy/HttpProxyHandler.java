@@ -117,6 +117,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     RouteKey key = target.route().key();
+    FullHttpResponse refused = AccessGate.refusal(px, ctx.channel(), target.route());
+    if (refused != null) {
+      respondLocally(req, key, refused);
+      return;
+    }
     if (target.port().forceHttps() && !TlsHandlers.isTls(ctx.pipeline())) {
       String location = "https://" + hostWithoutPort(req) + req.uri();
       respondLocally(req, key, HttpResponses.redirect(location, canKeepAlive(req)));

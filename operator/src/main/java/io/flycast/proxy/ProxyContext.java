@@ -1,6 +1,7 @@
 package io.flycast.proxy;
 
 import io.flycast.catalog.CatalogStore;
+import io.flycast.network.NetworkPolicy;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
@@ -22,6 +23,7 @@ final class ProxyContext {
   private final BackendConnectionPool pool;
   private final CertificateSource certificates;
   private final BackendStarter starter;
+  private final NetworkPolicy access;
   private volatile boolean draining;
 
   ProxyContext(
@@ -33,6 +35,20 @@ final class ProxyContext {
       ChannelGroup clients,
       CertificateSource certificates,
       BackendStarter starter) {
+    this(config, catalog, balancer, metrics, transport, clients, certificates, starter, NetworkPolicy.OPEN);
+  }
+
+  ProxyContext(
+      ProxyConfig config,
+      CatalogStore catalog,
+      Balancer balancer,
+      ProxyMetrics metrics,
+      Transport transport,
+      ChannelGroup clients,
+      CertificateSource certificates,
+      BackendStarter starter,
+      NetworkPolicy access) {
+    this.access = access;
     this.starter = starter;
     this.config = config;
     this.catalog = catalog;
@@ -70,6 +86,11 @@ final class ProxyContext {
 
   BackendStarter starter() {
     return starter;
+  }
+
+  /** Who may reach which route (network isolation). */
+  NetworkPolicy access() {
+    return access;
   }
 
   BackendConnectionPool pool() {

@@ -233,7 +233,8 @@ final class ProxyExchange implements BackendHandler.Listener {
     String replayHeader = resp.headers().get(FlyReplay.HEADER);
     if (replayHeader != null && !replayed && lease != null) {
       FlyReplay replay = FlyReplay.parse(replayHeader);
-      if (replay != null && !bodySent && requestComplete) {
+      if (replay != null && !bodySent && requestComplete
+          && AccessGate.mayReplay(px, route, replay.target(px.catalog().current(), route))) {
         replaying = replay; // drop this response, then send the request where it asks
         responseKeepAlive = HttpUtil.isKeepAlive(resp);
         backend.read();

@@ -24,6 +24,7 @@ public final class ProxyMetrics {
   private final Gauge activeConnections;
   private final Counter unavailable;
   private final Counter connectFailures;
+  private final Counter refused;
 
   /** Registers the metrics in {@code registry}. */
   public ProxyMetrics(PrometheusRegistry registry) {
@@ -51,6 +52,11 @@ public final class ProxyMetrics {
         .help("Failed connection attempts to backends, by route")
         .labelNames("route")
         .register(registry);
+    refused = Counter.builder()
+        .name("flycast_proxy_refused")
+        .help("Connections, requests and replays refused by network isolation, by route and reason")
+        .labelNames("route", "reason")
+        .register(registry);
   }
 
   /** Metrics registered in a private registry, for tests and callers that do not export. */
@@ -77,6 +83,10 @@ public final class ProxyMetrics {
 
   void connectFailed(RouteKey route) {
     connectFailures.labelValues(label(route)).inc();
+  }
+
+  void refused(RouteKey route, String reason) {
+    refused.labelValues(label(route), reason).inc();
   }
 
   private static String label(RouteKey route) {

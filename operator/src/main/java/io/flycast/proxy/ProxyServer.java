@@ -5,6 +5,7 @@ import io.flycast.catalog.CatalogChange;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
+import io.flycast.network.NetworkPolicy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -84,6 +85,16 @@ public final class ProxyServer implements AutoCloseable {
   public ProxyServer(
       ProxyConfig config, CatalogStore catalog, ProxyMetrics metrics, CertificateSource certificates,
       BackendStarter starter) {
+    this(config, catalog, metrics, certificates, starter, NetworkPolicy.OPEN);
+  }
+
+  /**
+   * @param access network isolation: which clients reach private routes;
+   *     {@link NetworkPolicy#OPEN} (what the other constructors use) isolates nothing
+   */
+  public ProxyServer(
+      ProxyConfig config, CatalogStore catalog, ProxyMetrics metrics, CertificateSource certificates,
+      BackendStarter starter, NetworkPolicy access) {
     this.config = config;
     this.catalog = catalog;
     this.transport = Transport.select(config.preferEpoll());
@@ -91,7 +102,7 @@ public final class ProxyServer implements AutoCloseable {
     this.workerGroup = transport.newGroup(config.workerThreads(), "flycast-proxy");
     this.px = new ProxyContext(
         config, catalog, new Balancer(config.zone(), new LoadTracker()), metrics, transport, clients, certificates,
-        starter);
+        starter, access);
     this.dedicated = new ListenerManager(
         serverBootstrap(new DedicatedChannelInitializer(px)), config.dedicatedBindAddress());
   }
