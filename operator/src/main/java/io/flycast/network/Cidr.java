@@ -37,7 +37,8 @@ public record Cidr(byte[] network, int prefixLength) {
       throw new IllegalArgumentException("not an address or CIDR block: '" + text + "'");
     }
     Integer len = a.getNetworkPrefixLength();
-    return new Cidr(a.getLower().getBytes(), len == null ? a.getBitCount() : len);
+    // "10.1.2.3/8" means the block 10.0.0.0/8: keep the network part only.
+    return new Cidr((len == null ? a : a.toPrefixBlock()).getLower().getBytes(), len == null ? a.getBitCount() : len);
   }
 
   /** Parses a comma-separated list; blank gives an empty list. */
