@@ -122,6 +122,7 @@ public final class Main implements Callable<Integer> {
         dedicatedListen == null || dedicatedListen.isBlank() ? null : new inet.ipaddr.IPAddressString(dedicatedListen).getAddress().toInetAddress(),
         prefix, duration(autostopInterval), duration(autostartTimeout), autostartMaxHeld, allServices, zone,
         identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30), trustedCidrs());
+    io.flycast.network.Cidr.parseList(config.trustedCidrs()); // a typo fails here, before anything starts
     EmbeddedApiServer api = null;
     KubernetesClient client;
     if (embedded) {
@@ -198,6 +199,9 @@ public final class Main implements Callable<Integer> {
       out.append("  dns:        dig @").append(config.dnsListen().getHostString()).append(" -p ").append(config.dnsListen().getPort())
           .append(" +short AAAA web.default.flycast\n");
     }
+    out.append("  isolation:  private routes answer only their network's pods, and ")
+        .append(config.trustedCidrs().isBlank() ? "nothing is trusted" : "trusted " + config.trustedCidrs())
+        .append(" (docs/networking.md)\n");
     out.append("  With the AnyIP route (ip -6 route add local ").append(config.prefix())
         .append(" dev lo) each Flycast address answers on its own ports: curl http://[<address>]/\n");
     System.out.println(out);
