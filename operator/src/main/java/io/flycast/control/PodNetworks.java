@@ -2,19 +2,14 @@ package io.flycast.control;
 
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.flycast.network.Cidr;
 import io.flycast.network.ClientNetworks;
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,20 +21,15 @@ import org.slf4j.LoggerFactory;
  * annotation). That matches how routes get theirs: {@code spec.network} or the Service's
  * {@code fly.io/network} annotation, else the namespace name.
  *
- * <p>Lookups read a map kept by watch events and the namespace cache, never the API, so the
- * proxy and DNS event loops can call them. Pods on the host network are left out (their IP is
- * the node's, shared by many namespaces), and so are finished pods (their IP may already be
- * someone else's).
+ * <p>Lookups read a {@link PodAddressIndex} kept by watch events and the namespace cache, never
+ * the API, so the proxy and DNS event loops can call them.
  */
 public final class PodNetworks implements ClientNetworks, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PodNetworks.class);
 
-  /** A pod holding an address: its {@code namespace/name}, to forget it only if still the holder. */
-  private record Holder(String pod, String namespace) {}
-
   private final SharedIndexInformer<Pod> pods;
   private final Function<String, Namespace> namespaces;
-  private final Map<InetAddress, Holder> byAddress = new ConcurrentHashMap<>();
+  private final PodAddressIndex byAddress = new PodAddressIndex();
 
   /**
    * @param client the API, for the Pod watch
@@ -52,17 +42,17 @@ public final class PodNetworks implements ClientNetworks, AutoCloseable {
     pods.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod pod) {
-        update(null, pod);
+        byAddress.update(null, pod);
       }
 
       @Override
       public void onUpdate(Pod old, Pod pod) {
-        update(old, pod);
+        byAddress.update(old, pod);
       }
 
       @Override
       public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-        update(pod, null);
+        byAddress.update(pod, null);
       }
     });
   }
@@ -76,8 +66,8 @@ public final class PodNetworks implements ClientNetworks, AutoCloseable {
 
   @Override
   public Set<String> networksOf(InetAddress client) {
-    Holder h = byAddress.get(Cidr.unmapped(client));
-    return h == null ? Set.of() : networksOfNamespace(h.namespace(), namespaces.apply(h.namespace()));
+    String ns = byAddress.namespaceOf(client);
+    return ns == null ? Set.of() : networksOfNamespace(ns, namespaces.apply(ns));
   }
 
   /** The namespace's own network, then those it joins by {@code fly.io/network}. */
@@ -100,54 +90,6 @@ public final class PodNetworks implements ClientNetworks, AutoCloseable {
         }
       }
     }
-  }
-
-  private void update(Pod before, Pod after) {
-    Holder old = before == null ? null : holder(before);
-    if (old != null) {
-      for (InetAddress a : addresses(before)) {
-        byAddress.remove(a, old); // only if no newer pod took the address meanwhile
-      }
-    }
-    if (after != null && routable(after)) {
-      Holder h = holder(after);
-      for (InetAddress a : addresses(after)) {
-        byAddress.put(a, h);
-      }
-    }
-  }
-
-  private static Holder holder(Pod p) {
-    return new Holder(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), p.getMetadata().getNamespace());
-  }
-
-  private static boolean routable(Pod p) {
-    boolean hostNetwork = p.getSpec() != null && Boolean.TRUE.equals(p.getSpec().getHostNetwork());
-    String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
-    return !hostNetwork && !"Succeeded".equals(phase) && !"Failed".equals(phase);
-  }
-
-  /** The pod's IPs as literals (never resolved: these are addresses, not names). */
-  static List<InetAddress> addresses(Pod p) {
-    List<InetAddress> out = new ArrayList<>();
-    if (p.getStatus() == null) {
-      return out;
-    }
-    List<String> ips = new ArrayList<>();
-    if (p.getStatus().getPodIPs() != null) {
-      p.getStatus().getPodIPs().stream().map(PodIP::getIp).forEach(ips::add);
-    }
-    if (ips.isEmpty() && p.getStatus().getPodIP() != null) {
-      ips.add(p.getStatus().getPodIP());
-    }
-    for (String ip : ips) {
-      try {
-        out.add(Cidr.unmapped(new inet.ipaddr.IPAddressString(ip).getAddress().toInetAddress()));
-      } catch (RuntimeException e) {
-        log.debug("pod {}/{}: ignoring address '{}'", p.getMetadata().getNamespace(), p.getMetadata().getName(), ip);
-      }
-    }
-    return out;
   }
 
   @Override
