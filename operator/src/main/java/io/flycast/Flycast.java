@@ -84,7 +84,7 @@ public final class Flycast implements AutoCloseable {
     sync.start();
     startNetworks();
     if (config.dnsListen() != null) {
-      DnsServer dns = new DnsServer(config.dnsListen(), store, config.zone(), access::allows, registry);
+      DnsServer dns = new DnsServer(config.dnsListen(), store, config.zone(), access::visibleInDns, registry);
       dns.start();
       closeables.push(dns);
       this.dns = dns;

@@ -22,8 +22,11 @@ import org.slf4j.LoggerFactory;
 final class PodAddressIndex {
   private static final Logger log = LoggerFactory.getLogger(PodAddressIndex.class);
 
-  /** A pod holding an address: its {@code namespace/name}, and its namespace. */
-  private record Holder(String pod, String namespace) {}
+  /** Pods with this label value under {@code k8s-app} are the cluster DNS (CoreDNS, kube-dns). */
+  static final String CLUSTER_DNS_APP = "kube-dns";
+
+  /** A pod holding an address: its {@code namespace/name}, its namespace, whether it is cluster DNS. */
+  private record Holder(String pod, String namespace, boolean clusterDns) {}
 
   private final Map<InetAddress, Holder> byAddress = new ConcurrentHashMap<>();
 
@@ -31,6 +34,12 @@ final class PodAddressIndex {
   String namespaceOf(InetAddress address) {
     Holder h = byAddress.get(Cidr.unmapped(address));
     return h == null ? null : h.namespace();
+  }
+
+  /** Whether the pod holding {@code address} is the cluster DNS ({@code k8s-app: kube-dns}). */
+  boolean isClusterDns(InetAddress address) {
+    Holder h = byAddress.get(Cidr.unmapped(address));
+    return h != null && h.clusterDns();
   }
 
   int size() {
@@ -54,7 +63,9 @@ final class PodAddressIndex {
   }
 
   private static Holder holder(Pod p) {
-    return new Holder(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), p.getMetadata().getNamespace());
+    var labels = p.getMetadata().getLabels();
+    return new Holder(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), p.getMetadata().getNamespace(),
+        labels != null && CLUSTER_DNS_APP.equals(labels.get("k8s-app")));
   }
 
   private static boolean holdsAddress(Pod p) {

@@ -70,6 +70,12 @@ public final class PodNetworks implements ClientNetworks, AutoCloseable {
     return ns == null ? Set.of() : networksOfNamespace(ns, namespaces.apply(ns));
   }
 
+  /** Pods labelled {@code k8s-app: kube-dns}: CoreDNS forwarding the zones for every pod. */
+  @Override
+  public boolean isClusterResolver(InetAddress client) {
+    return byAddress.isClusterDns(client);
+  }
+
   /** The namespace's own network, then those it joins by {@code fly.io/network}. */
   static Set<String> networksOfNamespace(String name, Namespace ns) {
     Set<String> out = new LinkedHashSet<>();

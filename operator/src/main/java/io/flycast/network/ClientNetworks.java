@@ -17,4 +17,13 @@ public interface ClientNetworks {
    * @return the networks {@code client} is in; empty when the address is unknown
    */
   Set<String> networksOf(InetAddress client);
+
+  /**
+   * Whether {@code client} is the cluster's DNS resolver (CoreDNS), which forwards the
+   * {@code flycast} and {@code internal} zones on behalf of every pod: the querying pod is then
+   * unknown, so DNS cannot hide names by network and answers it in full.
+   */
+  default boolean isClusterResolver(InetAddress client) {
+    return false;
+  }
 }

@@ -48,6 +48,14 @@ public final class NetworkPolicy {
     return decide(client, route.spec()).allowed();
   }
 
+  /**
+   * Whether DNS names {@code route} to {@code client}: as {@link #allows}, and everything to the
+   * cluster resolver, which asks for all pods (hiding names is tidiness, the proxy is the fence).
+   */
+  public boolean visibleInDns(InetAddress client, Route route) {
+    return allows(client, route) || clients.isClusterResolver(Cidr.unmapped(client));
+  }
+
   /** Whether {@code client} falls in a trusted block. */
   public boolean isTrusted(InetAddress client) {
     for (Cidr c : trusted) {

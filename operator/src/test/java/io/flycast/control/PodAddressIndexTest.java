@@ -52,6 +52,17 @@ class PodAddressIndexTest {
   }
 
   @Test
+  void clusterDnsPodsAreRecognisedByTheirLabel() {
+    Pod coredns = pod("kube-system", "coredns-1", "Running", false, "10.0.0.53");
+    coredns.getMetadata().setLabels(Map.of("k8s-app", "kube-dns"));
+    index.update(null, coredns);
+    index.update(null, pod("kube-system", "other", "Running", false, "10.0.0.54"));
+    assertThat(index.isClusterDns(ip("10.0.0.53"))).isTrue();
+    assertThat(index.isClusterDns(ip("10.0.0.54"))).isFalse();
+    assertThat(index.isClusterDns(ip("10.0.0.55"))).isFalse();
+  }
+
+  @Test
   void namespacesJoinNetworksByLabelOrAnnotation() {
     assertThat(PodNetworks.networksOfNamespace("a", null)).containsExactly("a");
     var ns = new NamespaceBuilder().withNewMetadata().withName("b")

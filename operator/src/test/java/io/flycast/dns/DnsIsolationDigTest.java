@@ -9,6 +9,7 @@ import io.flycast.network.Cidr;
 import io.flycast.network.ClientNetworks;
 import io.flycast.network.NetworkPolicy;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Set;
@@ -26,6 +27,7 @@ class DnsIsolationDigTest {
   private static final String IN_DEFAULT = "127.0.0.21";
   private static final String IN_PROD = "127.0.0.22";
   private static final String UNKNOWN = "127.0.0.23";
+  private static final String COREDNS = "127.0.0.24";
 
   private final CatalogStore store = DnsTestCatalog.store();
   private DnsServer server;
@@ -36,11 +38,21 @@ class DnsIsolationDigTest {
     RouteSpec secret = DnsTestCatalog.spec(new RouteKey("prod", "secret"), "fdaa::5", true);
     store.putSpec(new RouteSpec(secret.key(), secret.address(), secret.hostnames(), secret.ports(),
         secret.concurrency(), secret.autoscale(), true, "prod", null));
-    ClientNetworks lookup = client -> Map.of(
-        DnsTestCatalog.ip(IN_DEFAULT), Set.of("default"),
-        DnsTestCatalog.ip(IN_PROD), Set.of("prod")).getOrDefault(client, Set.of());
+    ClientNetworks lookup = new ClientNetworks() {
+      @Override
+      public Set<String> networksOf(InetAddress client) {
+        return Map.of(
+            DnsTestCatalog.ip(IN_DEFAULT), Set.of("default"),
+            DnsTestCatalog.ip(IN_PROD), Set.of("prod")).getOrDefault(client, Set.of());
+      }
+
+      @Override
+      public boolean isClusterResolver(InetAddress client) {
+        return client.equals(DnsTestCatalog.ip(COREDNS));
+      }
+    };
     NetworkPolicy policy = new NetworkPolicy(lookup, Cidr.parseList(""));
-    server = new DnsServer(new InetSocketAddress("127.0.0.1", 0), store, "zone-a", policy::allows,
+    server = new DnsServer(new InetSocketAddress("127.0.0.1", 0), store, "zone-a", policy::visibleInDns,
         new PrometheusRegistry());
     server.start();
     dig = new Dig(server.udpAddress().getPort());
@@ -75,5 +87,12 @@ class DnsIsolationDigTest {
         .containsExactly("\"api.prod,secret.prod,web.default\"");
     assertThat(dig.shortAnswer("-b", UNKNOWN, "TXT", "_apps.internal"))
         .containsExactly("\"api.prod,web.default\"");
+  }
+
+  @Test
+  void theClusterResolverSeesEveryNameSinceItAsksForAllPods() throws Exception {
+    assertThat(dig.shortAnswer("-b", COREDNS, "TXT", "_apps.internal"))
+        .containsExactly("\"api.prod,db.default,secret.prod,web.default\"");
+    assertThat(dig.shortAnswer("-b", COREDNS, "AAAA", "secret.prod.flycast")).containsExactly("fdaa::5");
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.PortSpec;
+import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
 import java.net.InetAddress;
@@ -21,11 +22,23 @@ class NetworkPolicyTest {
   private static final InetAddress IN_B = ip("10.2.0.1");
   private static final InetAddress UNKNOWN = ip("10.9.9.9");
   private static final InetAddress NODE = ip("192.168.1.7");
+  private static final InetAddress COREDNS = ip("10.3.0.53");
 
-  private final ClientNetworks lookup = client -> Map.of(
-      IN_A, Set.of("a"),
-      IN_A_AND_SHARED, Set.of("a", "shared"),
-      IN_B, Set.of("b")).getOrDefault(client, Set.of());
+  private final ClientNetworks lookup = new ClientNetworks() {
+    @Override
+    public Set<String> networksOf(InetAddress client) {
+      return Map.of(
+          IN_A, Set.of("a"),
+          IN_A_AND_SHARED, Set.of("a", "shared"),
+          IN_B, Set.of("b"),
+          COREDNS, Set.of("kube-system")).getOrDefault(client, Set.of());
+    }
+
+    @Override
+    public boolean isClusterResolver(InetAddress client) {
+      return client.equals(COREDNS);
+    }
+  };
   private final NetworkPolicy policy = new NetworkPolicy(lookup, Cidr.parseList("192.168.0.0/16"));
 
   @Test
@@ -70,6 +83,16 @@ class NetworkPolicyTest {
     assertThat(policy.mayReplay(spec("a", "web", false, "a"), spec("a", "api", true, "a"))).isTrue();
     assertThat(policy.mayReplay(spec("a", "web", true, "a"), spec("a", "api", true, "shared"))).isFalse();
     assertThat(NetworkPolicy.OPEN.mayReplay(spec("a", "web", true, "a"), spec("a", "api", true, "shared"))).isTrue();
+  }
+
+  @Test
+  void dnsHidesPrivateNamesExceptFromTheClusterResolver() {
+    Route web = new Route(spec("a", "web", true, "a"), List.of(), 1);
+    assertThat(policy.visibleInDns(IN_A, web)).isTrue();
+    assertThat(policy.visibleInDns(IN_B, web)).isFalse();
+    // CoreDNS asks on behalf of every pod: it sees every name, but its own connections do not pass.
+    assertThat(policy.visibleInDns(COREDNS, web)).isTrue();
+    assertThat(policy.allows(COREDNS, web)).isFalse();
   }
 
   @Test
