@@ -26,6 +26,12 @@ public record Cidr(byte[] network, int prefixLength) {
     }
   }
 
+  /** A copy: the record must stay immutable. */
+  @Override
+  public byte[] network() {
+    return network.clone();
+  }
+
   /**
    * Parses {@code addr/len} or a bare address, literal only (never DNS).
    *
