@@ -19,15 +19,20 @@ public final class ProxyMetrics {
     NOT_STARTED
   }
 
+  private final Counter refused;
   private final Counter requests;
   private final Counter connections;
   private final Gauge activeConnections;
   private final Counter unavailable;
   private final Counter connectFailures;
-  private final Counter refused;
 
   /** Registers the metrics in {@code registry}. */
   public ProxyMetrics(PrometheusRegistry registry) {
+    refused = Counter.builder()
+        .name("flycast_proxy_refused")
+        .help("Connections, requests and replays refused by network isolation, by route and reason")
+        .labelNames("route", "reason")
+        .register(registry);
     requests = Counter.builder()
         .name("flycast_proxy_http_requests")
         .help("HTTP responses sent to clients, by route and status")
@@ -51,11 +56,6 @@ public final class ProxyMetrics {
         .name("flycast_proxy_backend_connect_failures")
         .help("Failed connection attempts to backends, by route")
         .labelNames("route")
-        .register(registry);
-    refused = Counter.builder()
-        .name("flycast_proxy_refused")
-        .help("Connections, requests and replays refused by network isolation, by route and reason")
-        .labelNames("route", "reason")
         .register(registry);
   }
 

@@ -22,13 +22,14 @@
  *       limits, two random choices) over a {@link io.flycast.proxy.LoadTracker};
  *       {@code BackendDialer} retries other backends on connect failure; HTTP backends come from
  *       the per-event-loop {@code BackendConnectionPool}.
- *   <li>Network isolation ({@link io.flycast.network.NetworkPolicy}, docs/networking.md):
- *       {@code AccessGate} is asked at the entry points: raw TCP at accept, HTTP per request,
- *       {@code fly-replay app=} before replaying.
  * </ul>
  *
  * <p>Threading: a client connection and its backend connections share one event loop; handlers
  * keep per-connection state without locks. Backpressure everywhere is "AUTO_READ off, read the
  * next chunk when the previous one was written".
+ *
+ * <p>Network isolation ({@link io.flycast.network.NetworkPolicy}, docs/networking.md): {@code
+ * AccessGate} is asked at the entry points: raw TCP at accept, HTTP per request, {@code
+ * fly-replay app=} before replaying.
  */
 package io.flycast.proxy;
