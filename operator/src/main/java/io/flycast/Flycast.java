@@ -78,6 +78,10 @@ public final class Flycast implements AutoCloseable {
       closeables.push(admin);
     }
     sync.start();
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("flycast_catalog_version")
+        .help("Version of the current catalog snapshot").callback(cb -> cb.call(store.current().version())).register(registry);
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("flycast_catalog_routes")
+        .help("Routes in the current catalog snapshot").callback(cb -> cb.call(store.current().size())).register(registry);
     if (config.dnsListen() != null) {
       DnsServer dns = new DnsServer(config.dnsListen(), store, config.zone(), registry);
       dns.start();

@@ -36,11 +36,6 @@ import org.junit.jupiter.api.Test;
  * processes, Flycast's proxy on a real socket, and a real HTTP client.
  */
 class AutoscaleIT {
-  static {
-    // The shared listener routes by Host; the JDK client only lets tests set it with this.
-    System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
-  }
-
   static final Duration WAIT = Duration.ofSeconds(60);
   static EmbeddedApiServer api;
   static KubernetesClient client;
