@@ -1,52 +1,33 @@
 package io.flycast.embedded;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.util.AttributeKey;
-import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The built-in workload of the embedded runtime: a small Netty HTTP/1.1 server, started as one
- * process per pod.
+ * The built-in workload of the embedded runtime: a small HTTP/1.1 server, started as one process
+ * per pod. It is written on plain sockets and virtual threads, with no dependency, so that a pod's
+ * JVM listens about 100 ms after it starts (a Netty version took 4 times as long).
  *
  * <p>Configured by the environment: {@code BIND_ADDRESS} (default 127.0.0.1), {@code PORT}
  * (default 8080), {@code POD_NAME}, {@code START_DELAY_MS} (wait that long before listening, to
@@ -57,78 +38,60 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (and response header {@code x-echo-pod}), except: request header {@code x-echo-fly-replay: V}
  * answers with response header {@code fly-replay: V} and an empty body; {@code x-echo-delay-ms: N}
  * waits N ms first; {@code GET /sse} streams {@code data: n} events every 100 ms, 20 of them;
- * {@code /ws} is a WebSocket echo (text and binary frames come back as sent). Connections are
- * kept alive (HTTP/1.1). SIGTERM closes the listener, closes idle connections and lets in-flight
- * requests finish (up to the grace period), each connection closing after its last response.
+ * {@code /ws} is a WebSocket echo (each data frame comes back as sent, pings get pongs).
+ * Connections are kept alive (HTTP/1.1; request bodies by length or chunked). SIGTERM closes the
+ * listener and idle connections and lets in-flight requests finish (up to the grace period), each
+ * connection closing after its last response.
  */
 public final class EchoBackend {
   static final String REPLAY_REQUEST_HEADER = "x-echo-fly-replay";
   static final String DELAY_REQUEST_HEADER = "x-echo-delay-ms";
   static final int SSE_EVENTS = 20;
   static final long SSE_INTERVAL_MS = 100;
-  private static final AttributeKey<AtomicInteger> IN_FLIGHT = AttributeKey.valueOf("echo.inFlight");
+  private static final String WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  private static final int MAX_LINE = 64 * 1024;
 
+  private final ServerSocket listener;
   private final String podName;
-  private final EventLoopGroup group = new NioEventLoopGroup(1);
-  private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Object idle = new Object();
   private volatile boolean stopping;
-  private Channel server;
 
-  private EchoBackend(String podName) {
+  private EchoBackend(ServerSocket listener, String podName) {
+    this.listener = listener;
     this.podName = podName;
   }
 
   /** Binds and starts serving. */
   public static EchoBackend start(InetSocketAddress bind, String podName) throws IOException {
-    EchoBackend echo = new EchoBackend(podName);
+    ServerSocket listener = new ServerSocket();
+    listener.setReuseAddress(true);
     try {
-      echo.server = new ServerBootstrap()
-          .group(echo.group)
-          .channel(NioServerSocketChannel.class)
-          .childHandler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-              if (echo.stopping) {
-                ch.close();
-                return;
-              }
-              echo.connections.add(ch);
-              ch.attr(IN_FLIGHT).set(new AtomicInteger());
-              ch.pipeline()
-                  .addLast(new HttpServerCodec())
-                  .addLast(new HttpObjectAggregator(1 << 20))
-                  .addLast(new WebSocketServerProtocolHandler("/ws", null, true))
-                  .addLast(echo.new Handler());
-            }
-          })
-          .bind(bind).sync().channel();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      echo.group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-      throw new IOException("interrupted while binding " + bind, e);
-    } catch (RuntimeException e) {
-      echo.group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-      throw new IOException("cannot bind " + bind + ": " + e.getMessage(), e);
+      listener.bind(bind, 128);
+    } catch (IOException e) {
+      listener.close();
+      throw e;
     }
+    EchoBackend echo = new EchoBackend(listener, podName);
+    Thread.ofPlatform().daemon().name("echo-accept").start(echo::acceptLoop);
     return echo;
   }
 
   public InetSocketAddress address() {
-    return (InetSocketAddress) server.localAddress();
+    return (InetSocketAddress) listener.getLocalSocketAddress();
   }
 
-  /** Stops accepting, waits up to {@code graceSeconds} for in-flight requests, then closes everything. */
+  /** Stops accepting, closes idle connections, waits up to {@code graceSeconds} for in-flight requests, then closes the rest. */
   public synchronized void stop(int graceSeconds) {
     if (stopping) {
       return;
     }
     stopping = true;
-    server.close().syncUninterruptibly();
-    for (Channel ch : connections) {
-      if (ch.attr(IN_FLIGHT).get().get() == 0) {
-        ch.close();
+    closeQuietly(listener);
+    for (Connection c : connections) {
+      if (c.idle) {
+        closeQuietly(c.socket);
       }
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(graceSeconds);
@@ -142,143 +105,336 @@ public final class EchoBackend {
         }
       }
     }
-    connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
-  }
-
-  private final class Handler extends SimpleChannelInboundHandler<Object> {
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof FullHttpRequest req) {
-        request(ctx, req);
-      } else if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
-        ctx.writeAndFlush(((WebSocketFrame) msg).retainedDuplicate());
-      }
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      ctx.close();
+    for (Connection c : connections) {
+      closeQuietly(c.socket);
     }
   }
 
-  private void begin(ChannelHandlerContext ctx) {
-    inFlight.incrementAndGet();
-    ctx.channel().attr(IN_FLIGHT).get().incrementAndGet();
-  }
-
-  private void end(ChannelHandlerContext ctx, boolean keepAlive) {
-    ctx.channel().attr(IN_FLIGHT).get().decrementAndGet();
-    if (!keepAlive || stopping) {
-      ctx.channel().close();
-    }
-    if (inFlight.decrementAndGet() == 0) {
-      synchronized (idle) {
-        idle.notifyAll();
-      }
-    }
-  }
-
-  private void request(ChannelHandlerContext ctx, FullHttpRequest req) {
-    begin(ctx);
-    boolean keepAlive = HttpUtil.isKeepAlive(req) && !stopping;
-    long delay = 0;
-    String d = req.headers().get(DELAY_REQUEST_HEADER);
-    if (d != null) {
+  private void acceptLoop() {
+    while (!stopping) {
+      Socket s;
       try {
-        delay = Math.max(0, Long.parseLong(d.trim()));
-      } catch (NumberFormatException ignored) {
-        // not a number: no delay
+        s = listener.accept();
+      } catch (IOException e) {
+        if (stopping) {
+          return;
+        }
+        continue;
+      }
+      if (stopping) {
+        closeQuietly(s);
+        return;
+      }
+      Connection c = new Connection(s);
+      connections.add(c);
+      Thread.ofVirtual().name("echo-conn").start(c::run);
+    }
+  }
+
+  private static void closeQuietly(java.io.Closeable c) {
+    try {
+      c.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
+  /** One client connection: requests one after the other (keep-alive), or a WebSocket. */
+  private final class Connection {
+    final Socket socket;
+    volatile boolean idle = true;
+
+    Connection(Socket socket) {
+      this.socket = socket;
+    }
+
+    void run() {
+      try (socket) {
+        socket.setTcpNoDelay(true);
+        InputStream in = new BufferedInputStream(socket.getInputStream());
+        OutputStream out = new BufferedOutputStream(socket.getOutputStream());
+        while (!stopping) {
+          String requestLine = readLine(in);
+          if (requestLine == null) {
+            return;
+          }
+          if (requestLine.isEmpty()) {
+            continue; // stray CRLF between requests
+          }
+          idle = false;
+          inFlight.incrementAndGet();
+          boolean keepAlive;
+          try {
+            keepAlive = exchange(requestLine, in, out);
+          } finally {
+            idle = true;
+            if (inFlight.decrementAndGet() == 0) {
+              synchronized (EchoBackend.this.idle) {
+                EchoBackend.this.idle.notifyAll();
+              }
+            }
+          }
+          if (!keepAlive) {
+            return;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // the client went away, or sent garbage: drop the connection
+      } finally {
+        connections.remove(this);
       }
     }
-    String replay = req.headers().get(REPLAY_REQUEST_HEADER);
-    boolean sse = HttpMethod.GET.equals(req.method()) && "/sse".equals(new QueryStringDecoder(req.uri()).path());
-    Runnable respond;
-    if (replay != null) {
-      FullHttpResponse res = response(Unpooled.EMPTY_BUFFER, null);
-      res.headers().set("fly-replay", replay);
-      respond = () -> finish(ctx, res, keepAlive);
-    } else if (sse) {
-      respond = () -> sse(ctx, keepAlive);
-    } else {
-      boolean head = HttpMethod.HEAD.equals(req.method());
-      byte[] body = json(req).getBytes(StandardCharsets.UTF_8);
-      FullHttpResponse res = response(head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body), "application/json");
-      if (head) {
-        HttpUtil.setContentLength(res, body.length);
+
+    /** Serves one request; returns whether the connection stays open. */
+    boolean exchange(String requestLine, InputStream in, OutputStream out) throws IOException {
+      String[] parts = requestLine.split(" ");
+      if (parts.length != 3) {
+        write(out, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return false;
       }
-      respond = () -> finish(ctx, res, keepAlive);
+      String method = parts[0];
+      String target = parts[1];
+      String version = parts[2];
+      Map<String, List<String>> headers = new TreeMap<>();
+      String line;
+      while ((line = readLine(in)) != null && !line.isEmpty()) {
+        int colon = line.indexOf(':');
+        if (colon > 0) {
+          headers.computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+              .add(line.substring(colon + 1).trim());
+        }
+      }
+      if (line == null) {
+        return false;
+      }
+      String connection = header(headers, "connection");
+      boolean keepAlive = "HTTP/1.1".equals(version)
+          ? connection == null || !connection.toLowerCase(Locale.ROOT).contains("close")
+          : connection != null && connection.toLowerCase(Locale.ROOT).contains("keep-alive");
+      String path = target.indexOf('?') < 0 ? target : target.substring(0, target.indexOf('?'));
+
+      String upgrade = header(headers, "upgrade");
+      if ("/ws".equals(path) && upgrade != null && "websocket".equalsIgnoreCase(upgrade) && header(headers, "sec-websocket-key") != null) {
+        webSocket(header(headers, "sec-websocket-key"), in, out);
+        return false;
+      }
+
+      if ("100-continue".equalsIgnoreCase(header(headers, "expect"))) {
+        write(out, "HTTP/1.1 100 Continue\r\n\r\n");
+      }
+      readBody(headers, in);
+
+      String delay = header(headers, DELAY_REQUEST_HEADER);
+      if (delay != null) {
+        try {
+          Thread.sleep(Math.max(0, Long.parseLong(delay.trim())));
+        } catch (NumberFormatException ignored) {
+          // not a number: no delay
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      keepAlive &= !stopping;
+      String common = "x-echo-pod: " + podName + "\r\n" + (keepAlive ? "" : "Connection: close\r\n");
+      String replay = header(headers, REPLAY_REQUEST_HEADER);
+      if (replay != null) {
+        write(out, "HTTP/1.1 200 OK\r\nfly-replay: " + replay + "\r\nContent-Length: 0\r\n" + common + "\r\n");
+        return keepAlive;
+      }
+      if ("GET".equals(method) && "/sse".equals(path)) {
+        write(out, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n" + common + "\r\n");
+        for (int n = 1; n <= SSE_EVENTS; n++) {
+          byte[] event = ("data: " + n + "\n\n").getBytes(StandardCharsets.UTF_8);
+          write(out, Integer.toHexString(event.length) + "\r\n" + new String(event, StandardCharsets.UTF_8) + "\r\n");
+          if (n < SSE_EVENTS) {
+            try {
+              Thread.sleep(SSE_INTERVAL_MS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return false;
+            }
+          }
+        }
+        write(out, "0\r\n\r\n");
+        return keepAlive && !stopping;
+      }
+      byte[] body = json(method, target, headers).getBytes(StandardCharsets.UTF_8);
+      out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n" + common + "\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      if (!"HEAD".equals(method)) {
+        out.write(body);
+      }
+      out.flush();
+      return keepAlive;
     }
-    if (delay > 0) {
-      ctx.executor().schedule(respond, delay, TimeUnit.MILLISECONDS);
+
+    void readBody(Map<String, List<String>> headers, InputStream in) throws IOException {
+      String te = header(headers, "transfer-encoding");
+      if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
+        while (true) {
+          String sizeLine = readLine(in);
+          if (sizeLine == null) {
+            throw new EOFException();
+          }
+          int semi = sizeLine.indexOf(';');
+          long size = Long.parseLong((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
+          if (size == 0) {
+            String trailer;
+            while ((trailer = readLine(in)) != null && !trailer.isEmpty()) {
+              // trailers are ignored
+            }
+            return;
+          }
+          skip(in, size);
+          readLine(in); // the CRLF after the chunk
+        }
+      }
+      String cl = header(headers, "content-length");
+      if (cl != null) {
+        skip(in, Long.parseLong(cl.trim()));
+      }
+    }
+
+    void webSocket(String key, InputStream in, OutputStream out) throws IOException {
+      String accept;
+      try {
+        accept = Base64.getEncoder().encodeToString(
+            MessageDigest.getInstance("SHA-1").digest((key + WS_GUID).getBytes(StandardCharsets.ISO_8859_1)));
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+      write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
+          + accept + "\r\nx-echo-pod: " + podName + "\r\n\r\n");
+      while (true) {
+        int b0 = in.read();
+        int b1 = in.read();
+        if (b0 < 0 || b1 < 0) {
+          return;
+        }
+        int opcode = b0 & 0x0F;
+        long len = b1 & 0x7F;
+        if (len == 126) {
+          len = (readByte(in) << 8) | readByte(in);
+        } else if (len == 127) {
+          len = 0;
+          for (int i = 0; i < 8; i++) {
+            len = (len << 8) | readByte(in);
+          }
+        }
+        byte[] mask = null;
+        if ((b1 & 0x80) != 0) {
+          mask = in.readNBytes(4);
+        }
+        if (len > 16 << 20) {
+          return; // too big for an echo
+        }
+        byte[] payload = in.readNBytes((int) len);
+        if (payload.length < len) {
+          return;
+        }
+        if (mask != null) {
+          for (int i = 0; i < payload.length; i++) {
+            payload[i] ^= mask[i & 3];
+          }
+        }
+        switch (opcode) {
+          case 0x8 -> { // close: answer it and hang up
+            frame(out, 0x80 | 0x8, payload);
+            return;
+          }
+          case 0x9 -> frame(out, 0x80 | 0xA, payload); // ping: pong
+          case 0xA -> { } // pong: nothing
+          default -> frame(out, b0 & 0x8F, payload); // data or continuation: echo as sent
+        }
+      }
+    }
+  }
+
+  private static void frame(OutputStream out, int b0, byte[] payload) throws IOException {
+    out.write(b0);
+    if (payload.length < 126) {
+      out.write(payload.length);
+    } else if (payload.length < 65536) {
+      out.write(126);
+      out.write(payload.length >>> 8);
+      out.write(payload.length & 0xFF);
     } else {
-      respond.run();
+      out.write(127);
+      for (int i = 7; i >= 0; i--) {
+        out.write((int) (((long) payload.length >>> (8 * i)) & 0xFF));
+      }
+    }
+    out.write(payload);
+    out.flush();
+  }
+
+  private static int readByte(InputStream in) throws IOException {
+    int b = in.read();
+    if (b < 0) {
+      throw new EOFException();
+    }
+    return b;
+  }
+
+  private static void skip(InputStream in, long n) throws IOException {
+    long left = n;
+    while (left > 0) {
+      long skipped = in.skip(left);
+      if (skipped <= 0) {
+        if (in.read() < 0) {
+          throw new EOFException();
+        }
+        skipped = 1;
+      }
+      left -= skipped;
     }
   }
 
-  private FullHttpResponse response(ByteBuf body, String contentType) {
-    FullHttpResponse res = new DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
-    HttpUtil.setContentLength(res, body.readableBytes());
-    res.headers().set("x-echo-pod", podName);
-    if (contentType != null) {
-      res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+  private static void write(OutputStream out, String s) throws IOException {
+    out.write(s.getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+  }
+
+  /** A line without its CRLF (ISO-8859-1); null at end of stream before any byte. */
+  private static String readLine(InputStream in) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+    int b;
+    while ((b = in.read()) >= 0) {
+      if (b == '\n') {
+        int n = line.size();
+        byte[] bytes = line.toByteArray();
+        return new String(bytes, 0, n > 0 && bytes[n - 1] == '\r' ? n - 1 : n, StandardCharsets.ISO_8859_1);
+      }
+      if (line.size() >= MAX_LINE) {
+        throw new IOException("line too long");
+      }
+      line.write(b);
     }
-    return res;
-  }
-
-  private void finish(ChannelHandlerContext ctx, FullHttpResponse res, boolean keepAlive) {
-    boolean keep = keepAlive && !stopping;
-    HttpUtil.setKeepAlive(res, keep);
-    ctx.writeAndFlush(res).addListener((ChannelFutureListener) f -> end(ctx, keep));
-  }
-
-  private void sse(ChannelHandlerContext ctx, boolean keepAlive) {
-    HttpResponse res = new DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-    res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
-    res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
-    res.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-    res.headers().set("x-echo-pod", podName);
-    HttpUtil.setKeepAlive(res, keepAlive);
-    ctx.writeAndFlush(res);
-    sseEvent(ctx, 1, keepAlive);
-  }
-
-  private void sseEvent(ChannelHandlerContext ctx, int n, boolean keepAlive) {
-    if (!ctx.channel().isActive()) {
-      end(ctx, false);
-      return;
+    if (line.size() == 0) {
+      return null;
     }
-    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer("data: " + n + "\n\n", StandardCharsets.UTF_8)));
-    if (n < SSE_EVENTS) {
-      ctx.executor().schedule(() -> sseEvent(ctx, n + 1, keepAlive), SSE_INTERVAL_MS, TimeUnit.MILLISECONDS);
-    } else {
-      boolean keep = keepAlive && !stopping;
-      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener((ChannelFutureListener) f -> end(ctx, keep));
-    }
+    throw new EOFException();
   }
 
-  private String json(FullHttpRequest req) {
+  private static String header(Map<String, List<String>> headers, String name) {
+    List<String> v = headers.get(name);
+    return v == null || v.isEmpty() ? null : v.get(0);
+  }
+
+  private String json(String method, String target, Map<String, List<String>> headers) {
     StringBuilder sb = new StringBuilder(256);
     sb.append("{\"pod\":").append(quote(podName))
-        .append(",\"method\":").append(quote(req.method().name()))
-        .append(",\"path\":").append(quote(req.uri()))
+        .append(",\"method\":").append(quote(method))
+        .append(",\"path\":").append(quote(target))
         .append(",\"headers\":{");
-    Map<String, String> headers = new TreeMap<>();
-    for (String name : req.headers().names()) {
-      headers.put(name.toLowerCase(Locale.ROOT), String.join(",", req.headers().getAll(name)));
-    }
-    headers.remove(HttpHeaderNames.CONTENT_LENGTH.toString()); // set by the aggregator, not always by the client
-    String cl = req.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-    if (cl != null && req.content().readableBytes() > 0) {
-      headers.put("content-length", cl);
-    }
     boolean first = true;
     for (var e : headers.entrySet()) {
       if (!first) {
         sb.append(',');
       }
       first = false;
-      sb.append(quote(e.getKey())).append(':').append(quote(e.getValue()));
+      sb.append(quote(e.getKey())).append(':').append(quote(String.join(",", e.getValue())));
     }
     return sb.append("}}").toString();
   }
