@@ -338,6 +338,36 @@ class LocalRuntimeIT {
   }
 
   @Test
+  void aProcessThatIgnoresSigtermIsKilledAfterTheGracePeriod() {
+    String ns = "rt-kill";
+    namespace(client, ns);
+    Deployment d = deployment(ns, "stubborn", 1, Map.of()).editSpec().editTemplate().editSpec()
+        .withTerminationGracePeriodSeconds(1L)
+        .editFirstContainer()
+        .withCommand("sh", "-c", "trap '' TERM; exec python3 -m http.server $PORT --bind $BIND_ADDRESS")
+        .endContainer().endSpec().endTemplate().endSpec().build();
+    client.apps().deployments().inNamespace(ns).resource(d).create();
+    service(client, ns, "stubborn");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "stubborn")).singleElement().matches(LocalRuntimeIT::ready));
+    String pod = endpoints(client, ns, "stubborn").get(0).getTargetRef().getName();
+    ProcessHandle process = runtime.process(ns, pod).orElseThrow();
+    long t0 = System.nanoTime();
+    scale(ns, "stubborn", 0);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "stubborn")).singleElement().satisfies(e -> {
+      assertThat(e.getConditions().getReady()).isFalse();
+      assertThat(e.getConditions().getServing()).isTrue();
+      assertThat(e.getConditions().getTerminating()).isTrue();
+    }));
+    assertThat(process.isAlive()).isTrue();
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(process.isAlive()).isFalse();
+      assertThat(endpoints(client, ns, "stubborn")).isEmpty();
+      assertThat(pods(client, ns, "stubborn")).isEmpty();
+    });
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+  }
+
+  @Test
   void statefulSetPodsHaveOrdinalsAndTheHighestGoesFirst() {
     String ns = "rt-sts";
     namespace(client, ns);
