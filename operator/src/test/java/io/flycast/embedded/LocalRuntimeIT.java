@@ -368,6 +368,29 @@ class LocalRuntimeIT {
   }
 
   @Test
+  void aCrashedProcessIsRestartedInPlace() {
+    String ns = "rt-crash";
+    namespace(client, ns);
+    client.apps().deployments().inNamespace(ns).resource(deployment(ns, "fragile", 1, Map.of()).build()).create();
+    service(client, ns, "fragile");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "fragile")).singleElement().matches(LocalRuntimeIT::ready));
+    Endpoint before = endpoints(client, ns, "fragile").get(0);
+    String pod = before.getTargetRef().getName();
+    ProcessHandle first = runtime.process(ns, pod).orElseThrow();
+    first.destroyForcibly();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "fragile")).singleElement().matches(e -> !ready(e)));
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(endpoints(client, ns, "fragile")).singleElement().satisfies(e -> {
+        assertThat(ready(e)).isTrue();
+        assertThat(e.getTargetRef().getName()).isEqualTo(pod);
+        assertThat(e.getAddresses()).isEqualTo(before.getAddresses());
+      });
+      assertThat(runtime.process(ns, pod).orElseThrow().pid()).isNotEqualTo(first.pid());
+      assertThat(client.pods().inNamespace(ns).withName(pod).get().getStatus().getContainerStatuses().get(0).getRestartCount()).isEqualTo(1);
+    });
+  }
+
+  @Test
   void statefulSetPodsHaveOrdinalsAndTheHighestGoesFirst() {
     String ns = "rt-sts";
     namespace(client, ns);
