@@ -217,6 +217,7 @@ class LocalRuntimeIT {
     });
 
     try (SliceHistory history = new SliceHistory(ns, "web-local")) {
+      await().atMost(WAIT).until(() -> history.states.size() >= 2); // the watch is running
       scale(ns, "web", 0);
       await().atMost(WAIT).untilAsserted(() -> {
         assertThat(endpoints(client, ns, "web")).isEmpty();
