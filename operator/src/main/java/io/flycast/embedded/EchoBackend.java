@@ -479,7 +479,10 @@ public final class EchoBackend {
       Thread.sleep(startDelay);
     }
     EchoBackend echo = start(new InetSocketAddress(host, port), pod);
-    System.out.println("echo backend " + pod + " listening on " + host + ":" + echo.address().getPort());
+    long upMillis = ProcessHandle.current().info().startInstant()
+        .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L);
+    System.out.println(java.time.Instant.now() + " echo backend " + pod + " listening on " + host + ":" + echo.address().getPort()
+        + " (" + upMillis + " ms after start, start delay " + startDelay + " ms)");
     System.out.flush();
     // SIGTERM runs shutdown hooks: stop listening, let in-flight requests finish, then exit.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> echo.stop(grace), "echo-stop"));

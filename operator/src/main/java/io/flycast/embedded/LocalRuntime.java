@@ -374,12 +374,16 @@ public final class LocalRuntime implements AutoCloseable {
   }
 
   /**
-   * The loopback addresses pods use, shared by every runtime of this JVM; an address whose port
-   * something else already listens on (another program, another JVM's runtime) is skipped.
+   * The loopback addresses pods use. Within a JVM a table says which are taken; across JVMs (two
+   * Flycast processes, a test and a running operator) a lock file per address under
+   * {@code java.io.tmpdir/flycast-loopback} does, held while the address is in use and dropped by
+   * the OS when the JVM dies. An address whose port something else already listens on is skipped
+   * too. The search starts at a random address, so that runtimes that predate the lock files are
+   * unlikely to pick the same one.
    */
   static final class LoopbackAddresses {
-    private static final boolean[] inUse = new boolean[256];
-    private static int cursor;
+    private static final java.nio.channels.FileChannel[] locks = new java.nio.channels.FileChannel[256];
+    private static int cursor = ThreadLocalRandom.current().nextInt(253);
 
     private LoopbackAddresses() {}
 
@@ -387,17 +391,57 @@ public final class LocalRuntime implements AutoCloseable {
     static synchronized int allocate(int port) {
       for (int i = 0; i < 253; i++) {
         int x = 2 + (cursor + i) % 253;
-        if (!inUse[x] && bindable("127.0.0." + x, port)) {
-          inUse[x] = true;
-          cursor = x - 1; // the next search starts after x
-          return x;
+        if (locks[x] != null) {
+          continue;
         }
+        java.nio.channels.FileChannel lock = lock(x);
+        if (lock == null) {
+          continue;
+        }
+        if (!bindable("127.0.0." + x, port)) {
+          closeQuietly(lock);
+          continue;
+        }
+        locks[x] = lock;
+        cursor = x - 1; // the next search starts after x
+        return x;
       }
       return -1;
     }
 
     static synchronized void release(int octet) {
-      inUse[octet] = false;
+      java.nio.channels.FileChannel lock = locks[octet];
+      locks[octet] = null;
+      if (lock != null) {
+        closeQuietly(lock);
+      }
+    }
+
+    /** An open channel holding the address's lock file, or null when another process holds it. */
+    private static java.nio.channels.FileChannel lock(int octet) {
+      java.nio.channels.FileChannel ch = null;
+      try {
+        Path dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "flycast-loopback"));
+        ch = java.nio.channels.FileChannel.open(dir.resolve("127.0.0." + octet + ".lock"),
+            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        if (ch.tryLock() != null) {
+          return ch;
+        }
+      } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+        log.debug("loopback lock {}: {}", octet, e.toString());
+      }
+      if (ch != null) {
+        closeQuietly(ch);
+      }
+      return null;
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // released anyway
+      }
     }
 
     private static boolean bindable(String ip, int port) {
