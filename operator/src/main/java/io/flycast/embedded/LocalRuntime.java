@@ -85,6 +85,9 @@ import org.slf4j.LoggerFactory;
  * update); a crashed process is restarted in place with a backoff (restartPolicy Always); only the
  * first container runs; pods deleted through the API are stopped and replaced.
  *
+ * <p>Each pod runs in the container's {@code workingDir} when set, else in its own directory
+ * under the log directory; its output goes to {@code <logDir>/<namespace>_<pod>.log}.
+ *
  * <p>Use: {@code var runtime = new LocalRuntime(client).start(); ... runtime.close();} Closing
  * (or JVM exit, through a shutdown hook) stops every process: SIGTERM, then SIGKILL after
  * {@link #closeGrace(Duration)}. It does not clean the API's Pods and EndpointSlices up, since the
@@ -131,6 +134,7 @@ public final class LocalRuntime implements AutoCloseable {
     final long graceSeconds;
     final List<String> command;
     final Map<String, String> env;
+    String workingDir;
     volatile Process process;
     volatile boolean ready;
     volatile boolean terminating;
@@ -535,6 +539,7 @@ public final class LocalRuntime implements AutoCloseable {
 
     LocalPod pod = new LocalPod(key, name, octet, port, podSeq++, ordinal, labels, namedPorts, zone, graceSeconds,
         List.copyOf(command), Map.copyOf(env));
+    pod.workingDir = c.getWorkingDir() == null || c.getWorkingDir().isBlank() ? null : c.getWorkingDir();
     workloads.get(key).pods.add(pod);
     podsByKey.put(pod.key(), pod);
 
@@ -572,7 +577,22 @@ public final class LocalRuntime implements AutoCloseable {
   private List<String> echoCommand() {
     String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     return List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx48m", "-Xss512k", "-XX:-UsePerfData",
-        "-cp", System.getProperty("java.class.path"), EchoBackend.class.getName());
+        "-cp", absoluteClassPath(), EchoBackend.class.getName());
+  }
+
+  /** This JVM's classpath with absolute entries: pods run in their own working directories. */
+  private static String absoluteClassPath() {
+    StringBuilder sb = new StringBuilder();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (entry.isEmpty()) {
+        continue;
+      }
+      if (!sb.isEmpty()) {
+        sb.append(java.io.File.pathSeparatorChar);
+      }
+      sb.append(entry.endsWith("*") ? entry : Path.of(entry).toAbsolutePath().toString());
+    }
+    return sb.toString();
   }
 
   /** Kubernetes' {@code $(VAR)} expansion: defined variables are replaced, {@code $$} is a literal {@code $}. */
@@ -617,7 +637,14 @@ public final class LocalRuntime implements AutoCloseable {
 
   /** Starts (or restarts) the pod's process and probes it until it accepts connections. */
   private void launch(LocalPod pod) {
+    Path workDir;
+    try {
+      workDir = pod.workingDir != null ? Path.of(pod.workingDir) : Files.createDirectories(logDir.resolve(pod.namespace + "_" + pod.name));
+    } catch (IOException e) {
+      workDir = logDir;
+    }
     ProcessBuilder pb = new ProcessBuilder(pod.command)
+        .directory(workDir.toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(pod.namespace + "_" + pod.name + ".log").toFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));

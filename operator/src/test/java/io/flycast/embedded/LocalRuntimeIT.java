@@ -332,7 +332,10 @@ class LocalRuntimeIT {
     assertThat(client.discovery().v1().endpointSlices().inNamespace(ns).withName("py-local").get().getPorts().get(0).getPort()).isEqualTo(9000);
     var r = get(e.getAddresses().get(0), 9000, "/");
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.body()).contains("Directory listing");
+    assertThat(r.body()).contains("Directory listing").contains("index.txt");
+    String pod = e.getTargetRef().getName();
+    assertThat(get(e.getAddresses().get(0), 9000, "/index.txt").body()).isEqualTo("hello from " + pod + "\n");
+    assertThat(runtime.logDir().resolve(ns + "_" + pod).resolve("index.txt")).exists();
     ProcessHandle h = runtime.process(ns, e.getTargetRef().getName()).orElseThrow();
     assertThat(h.info().commandLine().orElse("")).satisfiesAnyOf(
         s -> assertThat(s).contains("http.server"), s -> assertThat(s).isEmpty());
