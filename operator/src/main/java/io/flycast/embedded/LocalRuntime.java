@@ -81,8 +81,9 @@ import org.slf4j.LoggerFactory;
  * {@code terminationGracePeriodSeconds} (default 30), then the Pod and the endpoint go.
  *
  * <p>Simplifications, compared with a cluster: Deployment pods are owned directly by the
- * Deployment (no ReplicaSet); a changed pod template applies to new pods only (no rolling
- * update); a crashed process is restarted in place with a backoff (restartPolicy Always); only the
+ * Deployment (no ReplicaSet); a changed Deployment pod template is rolled out one pod at a time
+ * (maxSurge 1, maxUnavailable 0, whatever the strategy says), a changed StatefulSet template
+ * applies to new pods only; a crashed process is restarted in place with a backoff (restartPolicy Always); only the
  * first container runs; pods deleted through the API are stopped and replaced.
  *
  * <p>Each pod runs in the container's {@code workingDir} when set, else in its own directory
@@ -135,6 +136,7 @@ public final class LocalRuntime implements AutoCloseable {
     final List<String> command;
     final Map<String, String> env;
     String workingDir;
+    String templateHash;
     volatile Process process;
     volatile boolean ready;
     volatile boolean terminating;
@@ -340,6 +342,8 @@ public final class LocalRuntime implements AutoCloseable {
           startPod(key, w, i);
         }
       }
+    } else if (desired > 0 && rollingUpdate(key, w, active, desired)) {
+      // a template change is being rolled out
     } else if (active.size() > desired) {
       List<LocalPod> victims = new ArrayList<>(active);
       Map<LocalPod, Long> cost = new HashMap<>();
@@ -355,6 +359,49 @@ public final class LocalRuntime implements AutoCloseable {
     if (w == null && state.pods.isEmpty()) {
       workloads.remove(key);
     }
+  }
+
+  /**
+   * Replaces the pods of an older pod template one at a time, as a Deployment's RollingUpdate with
+   * maxSurge 1 and maxUnavailable 0: start one new pod, and once it is ready stop one old pod.
+   * Returns false when every running pod has the current template.
+   */
+  private boolean rollingUpdate(WorkloadKey key, HasMetadata w, List<LocalPod> active, int desired) {
+    String current = templateHash(template(w));
+    List<LocalPod> outdated = new ArrayList<>(active.stream().filter(p -> !current.equals(p.templateHash)).toList());
+    if (outdated.isEmpty()) {
+      return false;
+    }
+    int running = active.size();
+    long updated = running - outdated.size();
+    if (updated < desired && running < desired + 1) {
+      startPod(key, w, -1);
+      running++;
+    }
+    int ready = (int) active.stream().filter(p -> p.ready).count();
+    // Unready old pods go first (they serve nothing), then by deletion cost, then the newest.
+    Map<LocalPod, Long> cost = new HashMap<>();
+    outdated.forEach(p -> cost.put(p, deletionCost(p)));
+    outdated.sort(Comparator.<LocalPod, Boolean>comparing(p -> p.ready)
+        .thenComparingLong(cost::get)
+        .thenComparing(Comparator.comparingLong((LocalPod p) -> p.seq).reversed()));
+    for (LocalPod p : outdated) {
+      if (running <= desired) {
+        break;
+      }
+      if (!p.ready || ready - 1 >= desired) {
+        if (p.ready) {
+          ready--;
+        }
+        terminate(p);
+        running--;
+      }
+    }
+    return true;
+  }
+
+  static String templateHash(PodTemplateSpec template) {
+    return Integer.toHexString(io.fabric8.kubernetes.client.utils.Serialization.asJson(template).hashCode());
   }
 
   /** Read from the API, not the cache: the autostop code may have annotated the pod just before scaling. */
@@ -539,6 +586,7 @@ public final class LocalRuntime implements AutoCloseable {
 
     LocalPod pod = new LocalPod(key, name, octet, port, podSeq++, ordinal, labels, namedPorts, zone, graceSeconds,
         List.copyOf(command), Map.copyOf(env));
+    pod.templateHash = templateHash(template);
     pod.workingDir = c.getWorkingDir() == null || c.getWorkingDir().isBlank() ? null : c.getWorkingDir();
     workloads.get(key).pods.add(pod);
     podsByKey.put(pod.key(), pod);
@@ -699,6 +747,7 @@ public final class LocalRuntime implements AutoCloseable {
     updatePodStatus(pod);
     publishSlices(pod.namespace);
     publishWorkloadStatus(pod.owner);
+    reconcile(pod.owner); // a rolling update waits for new pods to be ready
   }
 
   private void exited(LocalPod pod, Process process) {

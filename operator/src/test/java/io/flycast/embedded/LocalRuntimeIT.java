@@ -395,6 +395,35 @@ class LocalRuntimeIT {
   }
 
   @Test
+  void aTemplateChangeRollsOutOnePodAtATime() {
+    String ns = "rt-roll";
+    namespace(client, ns);
+    client.apps().deployments().inNamespace(ns).resource(deployment(ns, "app", 2, Map.of("fly.io/zone", "a")).build()).create();
+    service(client, ns, "app");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "app")).hasSize(2).allMatch(LocalRuntimeIT::ready));
+    List<String> before = pods(client, ns, "app").stream().map(p -> p.getMetadata().getName()).toList();
+    List<ProcessHandle> oldProcesses = before.stream().map(n -> runtime.process(ns, n).orElseThrow()).toList();
+    // Nothing churns while the template is unchanged.
+    await().during(Duration.ofMillis(500)).atMost(WAIT).untilAsserted(() ->
+        assertThat(pods(client, ns, "app")).extracting(p -> p.getMetadata().getName()).containsExactlyInAnyOrderElementsOf(before));
+
+    try (SliceHistory history = new SliceHistory(ns, "app-local")) {
+      await().atMost(WAIT).until(() -> history.states.size() >= 2);
+      client.apps().deployments().inNamespace(ns).withName("app").edit(d -> {
+        d.getSpec().getTemplate().getMetadata().setAnnotations(Map.of("fly.io/zone", "b"));
+        return d;
+      });
+      await().atMost(WAIT).untilAsserted(() -> {
+        List<Endpoint> eps = endpoints(client, ns, "app");
+        assertThat(eps).hasSize(2).allMatch(LocalRuntimeIT::ready).allMatch(e -> "b".equals(e.getZone()));
+        assertThat(eps).noneMatch(e -> before.contains(e.getTargetRef().getName()));
+        assertThat(pods(client, ns, "app")).hasSize(2);
+        assertThat(oldProcesses).noneMatch(ProcessHandle::isAlive);
+      });
+    }
+  }
+
+  @Test
   void statefulSetPodsHaveOrdinalsAndTheHighestGoesFirst() {
     String ns = "rt-sts";
     namespace(client, ns);
