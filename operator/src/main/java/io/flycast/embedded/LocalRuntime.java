@@ -215,10 +215,14 @@ public final class LocalRuntime implements AutoCloseable {
     return logDir;
   }
 
+  /** Starts watching workloads, Services and Pods; returns once the initial lists are in. */
   public LocalRuntime start() {
     Runtime.getRuntime().addShutdownHook(shutdownHook);
-    services = client.services().inAnyNamespace().inform(new Handler<>(s -> publishSlices(s.getMetadata().getNamespace())), 0);
-    podInformer = client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
+    // Every informer exists before any starts: the handlers read each other's caches.
+    services = client.services().inAnyNamespace().runnableInformer(0);
+    services.addEventHandler(new Handler<>(s -> publishSlices(s.getMetadata().getNamespace())));
+    podInformer = client.pods().inAnyNamespace().runnableInformer(0);
+    podInformer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod p) {}
 
@@ -229,12 +233,15 @@ public final class LocalRuntime implements AutoCloseable {
       public void onDelete(Pod p, boolean unknownFinalState) {
         submit(() -> podDeletedExternally(p));
       }
-    }, 0);
-    deployments = client.apps().deployments().inAnyNamespace()
-        .inform(new Handler<>(d -> reconcile(new WorkloadKey(Kind.DEPLOYMENT, d.getMetadata().getNamespace(), d.getMetadata().getName()))), 0);
-    statefulSets = client.apps().statefulSets().inAnyNamespace()
-        .inform(new Handler<>(s -> reconcile(new WorkloadKey(Kind.STATEFULSET, s.getMetadata().getNamespace(), s.getMetadata().getName()))), 0);
+    });
+    deployments = client.apps().deployments().inAnyNamespace().runnableInformer(0);
+    deployments.addEventHandler(
+        new Handler<>(d -> reconcile(new WorkloadKey(Kind.DEPLOYMENT, d.getMetadata().getNamespace(), d.getMetadata().getName()))));
+    statefulSets = client.apps().statefulSets().inAnyNamespace().runnableInformer(0);
+    statefulSets.addEventHandler(
+        new Handler<>(s -> reconcile(new WorkloadKey(Kind.STATEFULSET, s.getMetadata().getNamespace(), s.getMetadata().getName()))));
     informers.addAll(List.of(services, podInformer, deployments, statefulSets));
+    informers.forEach(SharedIndexInformer::run);
     log.info("local runtime started; pod logs in {}", logDir);
     return this;
   }

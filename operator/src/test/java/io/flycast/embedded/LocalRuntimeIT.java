@@ -464,11 +464,12 @@ class LocalRuntimeIT {
   void closeLeavesNoChildProcesses() {
     try (EmbeddedApiServer api2 = new EmbeddedApiServer().start(0)) {
       KubernetesClient c = api2.client();
+      // A workload that exists before the runtime starts is picked up too.
+      namespace(c, "rt-close");
+      c.apps().deployments().inNamespace("rt-close").resource(deployment("rt-close", "echo", 2, Map.of()).build()).create();
       LocalRuntime rt = new LocalRuntime(c).closeGrace(Duration.ofSeconds(2)).start();
       List<ProcessHandle> started;
       try {
-        namespace(c, "rt-close");
-        c.apps().deployments().inNamespace("rt-close").resource(deployment("rt-close", "echo", 2, Map.of()).build()).create();
         Deployment sleeper = deployment("rt-close", "sleeper", 1, Map.of()).editSpec().editTemplate().editSpec().editFirstContainer()
             .withCommand("sh", "-c", "trap '' TERM; sleep 300 & exec python3 -m http.server $PORT --bind $BIND_ADDRESS")
             .endContainer().endSpec().endTemplate().endSpec().build();
