@@ -140,7 +140,7 @@ public final class Flycast implements AutoCloseable {
       return;
     }
     ProxyConfig.Builder pc = ProxyConfig.builder().httpAddress(config.httpListen()).httpsAddress(config.tlsListen())
-        .zone(config.zone());
+        .zone(config.zone()).dedicatedIpv6Only(true); // Flycast addresses are IPv6
     if (config.dedicatedListen() != null) {
       pc.dedicatedBindAddress(config.dedicatedListen());
     }
