@@ -206,6 +206,26 @@ class EmbeddedModeE2E {
     System.out.println("RBAC grants not exercised by this e2e run (" + unused.size() + "): " + unused);
   }
 
+  /** Every metric the chart's Grafana dashboard queries is one the process really exports. */
+  @Test
+  @org.junit.jupiter.api.Order(Integer.MAX_VALUE - 1)
+  void theDashboardQueriesMetricsThatExist() throws Exception {
+    var dashboard = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(FlycastProcess.repo().resolve("charts/flycast/dashboards/flycast.json").toFile());
+    String metrics = flycast.get("/metrics").body();
+    var names = new java.util.TreeSet<String>();
+    dashboard.get("panels").forEach(p -> p.get("targets").forEach(t -> {
+      var m = java.util.regex.Pattern.compile("flycast_[a-z_]+").matcher(t.get("expr").asText());
+      while (m.find()) {
+        names.add(m.group());
+      }
+    }));
+    assertThat(names).isNotEmpty();
+    for (String n : names) {
+      assertThat(metrics).as("metric %s queried by the dashboard", n).containsPattern("(?m)^" + n + "[{ ]");
+    }
+  }
+
   static boolean grants(io.fabric8.kubernetes.api.model.rbac.PolicyRule rule, ApiRequest r) {
     return rule.getApiGroups().contains(r.group()) && rule.getResources().contains(r.resource())
         && rule.getVerbs().contains(r.verb())
