@@ -42,7 +42,16 @@ final class FlycastProcess implements AutoCloseable {
     return Path.of(System.getProperty("flycast.repo", "..")).toAbsolutePath().normalize();
   }
 
+  /** The jar run against a real cluster, as `KUBECONFIG=... make run` does. */
+  static FlycastProcess startAgainst(String kubeconfig, String leaseNamespace) throws IOException {
+    return startEmbedded(false, "--kubeconfig", kubeconfig, "--lease-namespace", leaseNamespace);
+  }
+
   static FlycastProcess startEmbedded(String... extraArgs) throws IOException {
+    return startEmbedded(true, extraArgs);
+  }
+
+  private static FlycastProcess startEmbedded(boolean embedded, String... extraArgs) throws IOException {
     Path jar = Path.of(System.getProperty("flycast.jar", repo().resolve("operator/target/flycast-operator.jar").toString()));
     Path state = Files.createTempDirectory("flycast-e2e");
     int admin = freePort();
@@ -51,11 +60,14 @@ final class FlycastProcess implements AutoCloseable {
     int tls = freePort();
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
-        "--embedded", "--state-dir", state.toString(),
+        "--state-dir", state.toString(),
         "--admin-listen", "127.0.0.1:" + admin, "--dns-listen", "127.0.0.1:" + dns,
         "--http-listen", "127.0.0.1:" + http, "--tls-listen", "127.0.0.1:" + tls,
         // Dedicated listeners bind the wildcard on service ports (80...); AnyIpE2E covers them in a netns.
         "--dedicated-listen", ""));
+    if (embedded) {
+      cmd.add("--embedded");
+    }
     cmd.addAll(List.of(extraArgs));
     Path log = state.resolve("flycast.log");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
