@@ -32,8 +32,9 @@ test: tools ## Run every test: unit, integration (embedded API), chart and e2e
 	$(MVN) verify
 
 .PHONY: e2e
-e2e: tools $(JAR) ## Run only the end-to-end suite against the packaged jar (E2E_KUBECONFIG for a real cluster)
-	$(MVN) verify -pl e2e
+e2e: tools ## Run only the end-to-end suite against the packaged jar (E2E_KUBECONFIG=... adds a real cluster)
+	$(MVN) verify -pl e2e -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dit.test='*E2E' -Dfailsafe.failIfNoSpecifiedTests=false
 
 .PHONY: run
 run: $(JAR) ## Start embedded mode (in-process API, operator, proxy); KUBECONFIG=... runs against that cluster

@@ -7,6 +7,10 @@ mkdir -p .tools/bin
 
 need_apt=()
 command -v dig >/dev/null || need_apt+=(dnsutils)
+command -v chromium >/dev/null || need_apt+=(chromium)          # status page e2e (headless)
+command -v unshare >/dev/null || need_apt+=(util-linux)         # AnyIP e2e in a network namespace
+command -v ip >/dev/null || need_apt+=(iproute2)
+command -v curl >/dev/null || need_apt+=(curl)
 if ((${#need_apt[@]})); then
   if [[ $(id -u) == 0 ]]; then
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -83,6 +83,10 @@ public final class Flycast implements AutoCloseable {
     }
     sync.start();
     startNetworks();
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("flycast_catalog_version")
+        .help("Version of the current catalog snapshot").callback(cb -> cb.call(store.current().version())).register(registry);
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("flycast_catalog_routes")
+        .help("Routes in the current catalog snapshot").callback(cb -> cb.call(store.current().size())).register(registry);
     if (config.dnsListen() != null) {
       DnsServer dns = new DnsServer(config.dnsListen(), store, config.zone(), access::visibleInDns, registry);
       dns.start();
@@ -160,7 +164,7 @@ public final class Flycast implements AutoCloseable {
       return;
     }
     ProxyConfig.Builder pc = ProxyConfig.builder().httpAddress(config.httpListen()).httpsAddress(config.tlsListen())
-        .zone(config.zone());
+        .zone(config.zone()).dedicatedIpv6Only(true); // Flycast addresses are IPv6
     if (config.dedicatedListen() != null) {
       pc.dedicatedBindAddress(config.dedicatedListen());
     }

@@ -36,6 +36,14 @@ class AnyIpE2E {
         done
         echo "ADDRESS $addr"
         curl -s --max-time 10 "http://[$addr]:80/via-anyip"
+        echo
+        db=""
+        for i in $(seq 1 300); do
+          db=$(curl -s 127.0.0.1:9090/debug/catalog | grep -o '"name":"db","address":"[^"]*"' | sed 's/.*"address":"//; s/"//' || true)
+          [ -n "$db" ] && break
+          sleep 0.2
+        done
+        echo "PG $(openssl s_client -starttls postgres -connect "[$db]:5432" -servername db.default.flycast </dev/null 2>/dev/null | openssl x509 -noout -subject)"
         """.formatted(java, repo.resolve("operator/target/flycast-operator.jar"), state, repo.resolve("examples"), state);
     Process p = new ProcessBuilder("unshare", "-n", "bash", "-c", script).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -43,6 +51,9 @@ class AnyIpE2E {
     assertThat(out).as(out + Files.readString(state.resolve("flycast.log")).lines().filter(l -> l.contains("ERROR") || l.contains("WARN")).limit(20).toList())
         .containsPattern("ADDRESS fdaa:0:48c8:0:1:[0-9a-f:]+")
         .contains("\"path\":\"/via-anyip\"", "\"pod\":\"web-");
+    // pg_tls on the db example's own address: the SSLRequest is answered and TLS terminated with
+    // the certificate of its Secret (openssl speaks the Postgres STARTTLS dance).
+    assertThat(out).contains("PG subject=CN = db.default.flycast");
     // Routed by destination address and port alone: no Host header named the route.
     assertThat(out).contains("\"fly-forwarded-port\":\"80\"", "\"fly-client-ip\":\"");
   }

@@ -107,6 +107,52 @@ class EmbeddedModeE2E {
   }
 
   @Test
+  void httpsExampleTerminatesTlsBySniAndPlainHttpIsRedirected() throws Exception {
+    String host = "secure.default.flycast";
+    await().atMost(WAIT).untilAsserted(() -> assertThat(run("curl", "-sk", "--max-time", "10",
+        "--resolve", host + ":" + flycast.tlsPort + ":127.0.0.1", "https://" + host + ":" + flycast.tlsPort + "/tls"))
+        .contains("\"pod\":\"secure-", "\"x-forwarded-proto\":\"https\""));
+    // The certificate served is the one from the example's Secret, picked by SNI.
+    assertThat(run("sh", "-c", "openssl s_client -connect 127.0.0.1:" + flycast.tlsPort + " -servername " + host
+        + " </dev/null 2>/dev/null | openssl x509 -noout -subject")).contains("CN = " + host);
+    var r = flycast.viaProxy(host, "/plain?x=1");
+    assertThat(r.statusCode()).isEqualTo(301);
+    assertThat(r.raw()).containsIgnoringCase("location: https://" + host + "/plain?x=1");
+  }
+
+  @Test
+  void scaleToZeroExampleAnswersTheFirstRequestAfterAColdStart() {
+    assertThat(client.apps().deployments().inNamespace("default").withName("sleepy").get().getSpec().getReplicas()).isZero();
+    await().atMost(WAIT).ignoreExceptions().until(() -> flycast.get("/debug/catalog").body().contains("\"name\":\"sleepy\""));
+    var r = flycast.viaProxy("sleepy.default.flycast", "/wake-up");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("\"pod\":\"sleepy-");
+  }
+
+  /**
+   * The `kubectl expose` path with objects built by the real kubectl, offline, as a user would
+   * type them; sent to the embedded API (which kubectl cannot write to: it sends protobuf).
+   */
+  @Test
+  void objectsBuiltByKubectlAreExposedAndServed() throws Exception {
+    Path kubectl = FlycastProcess.repo().resolve(".tools/bin/kubectl");
+    String deployment = run(kubectl.toString(), "create", "deployment", "hello", "--image=ghcr.io/example/hello:1",
+        "--port=8080", "--replicas=1", "-n", "team-a", "--dry-run=client", "-o", "yaml");
+    String service = run(kubectl.toString(), "create", "service", "clusterip", "hello", "--tcp=80:8080",
+        "-n", "team-a", "--dry-run=client", "-o", "yaml");
+    client.resource(deployment).create();
+    // kubectl create service selects app=hello, as kubectl create deployment labels its pods.
+    client.resource(service).create();
+    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+      Service svc = client.services().inNamespace("team-a").withName("hello").get();
+      assertThat(svc.getMetadata().getAnnotations()).containsEntry("fly.io/clusterip-allocator", "configured");
+      var r = flycast.viaProxy("hello.team-a.flycast", "/from-kubectl");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("\"pod\":\"hello-");
+    });
+  }
+
+  @Test
   void unknownHostGets404SayingSo() {
     var r = flycast.viaProxy("nope.default.flycast", "/");
     assertThat(r.statusCode()).isEqualTo(404);
@@ -158,6 +204,26 @@ class EmbeddedModeE2E {
       }
     }
     System.out.println("RBAC grants not exercised by this e2e run (" + unused.size() + "): " + unused);
+  }
+
+  /** Every metric the chart's Grafana dashboard queries is one the process really exports. */
+  @Test
+  @org.junit.jupiter.api.Order(Integer.MAX_VALUE - 1)
+  void theDashboardQueriesMetricsThatExist() throws Exception {
+    var dashboard = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(FlycastProcess.repo().resolve("charts/flycast/dashboards/flycast.json").toFile());
+    String metrics = flycast.get("/metrics").body();
+    var names = new java.util.TreeSet<String>();
+    dashboard.get("panels").forEach(p -> p.get("targets").forEach(t -> {
+      var m = java.util.regex.Pattern.compile("flycast_[a-z_]+").matcher(t.get("expr").asText());
+      while (m.find()) {
+        names.add(m.group());
+      }
+    }));
+    assertThat(names).isNotEmpty();
+    for (String n : names) {
+      assertThat(metrics).as("metric %s queried by the dashboard", n).containsPattern("(?m)^" + n + "[{ ]");
+    }
   }
 
   static boolean grants(io.fabric8.kubernetes.api.model.rbac.PolicyRule rule, ApiRequest r) {

@@ -24,11 +24,13 @@ final class FlycastProcess implements AutoCloseable {
   final int adminPort;
   final int dnsPort;
   final int httpPort;
+  final int tlsPort;
   final Process process;
   final Path log;
 
-  private FlycastProcess(Path stateDir, int adminPort, int dnsPort, int httpPort, Process process, Path log) {
+  private FlycastProcess(Path stateDir, int adminPort, int dnsPort, int httpPort, int tlsPort, Process process, Path log) {
     this.httpPort = httpPort;
+    this.tlsPort = tlsPort;
     this.stateDir = stateDir;
     this.adminPort = adminPort;
     this.dnsPort = dnsPort;
@@ -40,23 +42,36 @@ final class FlycastProcess implements AutoCloseable {
     return Path.of(System.getProperty("flycast.repo", "..")).toAbsolutePath().normalize();
   }
 
+  /** The jar run against a real cluster, as `KUBECONFIG=... make run` does. */
+  static FlycastProcess startAgainst(String kubeconfig, String leaseNamespace) throws IOException {
+    return startEmbedded(false, "--kubeconfig", kubeconfig, "--lease-namespace", leaseNamespace);
+  }
+
   static FlycastProcess startEmbedded(String... extraArgs) throws IOException {
+    return startEmbedded(true, extraArgs);
+  }
+
+  private static FlycastProcess startEmbedded(boolean embedded, String... extraArgs) throws IOException {
     Path jar = Path.of(System.getProperty("flycast.jar", repo().resolve("operator/target/flycast-operator.jar").toString()));
     Path state = Files.createTempDirectory("flycast-e2e");
     int admin = freePort();
     int dns = freePort();
     int http = freePort();
+    int tls = freePort();
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
-        "--embedded", "--state-dir", state.toString(),
+        "--state-dir", state.toString(),
         "--admin-listen", "127.0.0.1:" + admin, "--dns-listen", "127.0.0.1:" + dns,
-        "--http-listen", "127.0.0.1:" + http, "--tls-listen", "127.0.0.1:" + freePort(),
+        "--http-listen", "127.0.0.1:" + http, "--tls-listen", "127.0.0.1:" + tls,
         // Dedicated listeners bind the wildcard on service ports (80...); AnyIpE2E covers them in a netns.
         "--dedicated-listen", ""));
+    if (embedded) {
+      cmd.add("--embedded");
+    }
     cmd.addAll(List.of(extraArgs));
     Path log = state.resolve("flycast.log");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    FlycastProcess fp = new FlycastProcess(state, admin, dns, http, p, log);
+    FlycastProcess fp = new FlycastProcess(state, admin, dns, http, tls, p, log);
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class).until(() -> {
       if (!p.isAlive()) {
@@ -86,7 +101,7 @@ final class FlycastProcess implements AutoCloseable {
   }
 
   /** A request through the shared HTTP listener, routed by Host. */
-  HttpResponse<String> viaProxy(String host, String path) {
+  RawResponse viaProxy(String host, String path) {
     try {
       // Raw socket: the JDK client refuses to set Host unless a global property is set.
       try (var s = new java.net.Socket("127.0.0.1", httpPort)) {

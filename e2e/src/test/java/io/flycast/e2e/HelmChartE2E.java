@@ -488,9 +488,9 @@ class HelmChartE2E {
           .forEach(p -> p.get("targets").forEach(t -> exprs.add(t.get("expr").asText())));
       assertThat(String.join("\n", exprs))
           .contains(
-              "flycast_proxy_requests_total",
+              "flycast_proxy_http_requests_total",
               "5..",
-              "flycast_autostart_cold_starts_total",
+              "flycast_autostart_cold_start_seconds_count",
               "flycast_catalog_version");
     }
 

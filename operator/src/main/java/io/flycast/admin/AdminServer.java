@@ -44,13 +44,25 @@ public final class AdminServer implements AutoCloseable {
       reply(ex, 200, writer.getContentType(), out.toByteArray());
     });
     server.createContext("/debug/catalog", ex -> reply(ex, 200, "application/json", catalogJson.get()));
+    server.createContext("/debug/stats", ex -> reply(ex, 200, "application/json", StatsJson.render(registry)));
+    byte[] page = statusPage();
     server.createContext("/", ex -> {
       if (!"/".equals(ex.getRequestURI().getPath())) {
-        reply(ex, 404, "text/plain", "not found: try /healthz, /readyz, /metrics, /debug/catalog\n");
+        reply(ex, 404, "text/plain", "not found: try /, /healthz, /readyz, /metrics, /debug/catalog, /debug/stats\n");
         return;
       }
-      reply(ex, 200, "text/plain", "Flycast admin: /healthz /readyz /metrics /debug/catalog\n");
+      reply(ex, 200, "text/html; charset=utf-8", page);
     });
+  }
+
+  /** The status page, plain HTML and JS shipped in the jar. */
+  private static byte[] statusPage() throws IOException {
+    try (var in = AdminServer.class.getResourceAsStream("/admin/index.html")) {
+      if (in == null) {
+        throw new IOException("admin/index.html missing from the jar");
+      }
+      return in.readAllBytes();
+    }
   }
 
   public AdminServer start() {

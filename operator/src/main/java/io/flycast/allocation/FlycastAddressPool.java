@@ -64,6 +64,12 @@ public final class FlycastAddressPool {
     return informer.getStore().getByKey(objectName(address)) != null;
   }
 
+  /** Whether the local view shows this owner holding this address (no API call). */
+  public boolean holds(InetAddress address, AddressOwner owner) {
+    FlycastIP ip = informer.getStore().getByKey(objectName(address));
+    return ip != null && AddressOwner.of(ip.getSpec().owner).sameAs(owner);
+  }
+
   /** The address this owner holds, per the local view. */
   public Optional<InetAddress> heldBy(AddressOwner owner) {
     return informer.getIndexer().byIndex(OWNER_INDEX, owner.key()).stream()

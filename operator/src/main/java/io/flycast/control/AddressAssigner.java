@@ -41,6 +41,9 @@ public final class AddressAssigner {
       return assignRequested(owner, current, requested.trim());
     }
     try {
+      if (current != null && pool.holds(current, owner)) {
+        return new Assignment(current, null, null); // the steady state: no API call at all
+      }
       if (current != null) {
         try {
           pool.allocate(current, owner); // no-op when held; re-claims after a lost FlycastIP
@@ -71,7 +74,9 @@ public final class AddressAssigner {
         throw new AllocationException(AllocationException.Reason.NOT_IN_RANGE,
             "requested address '" + requested + "' is not an IP address");
       }
-      pool.allocate(want, owner);
+      if (!pool.holds(want, owner)) {
+        pool.allocate(want, owner);
+      }
       if (current != null && !current.equals(want)) {
         pool.release(current, owner);
         return new Assignment(want, null, current);

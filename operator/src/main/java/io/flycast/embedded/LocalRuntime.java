@@ -81,9 +81,13 @@ import org.slf4j.LoggerFactory;
  * {@code terminationGracePeriodSeconds} (default 30), then the Pod and the endpoint go.
  *
  * <p>Simplifications, compared with a cluster: Deployment pods are owned directly by the
- * Deployment (no ReplicaSet); a changed pod template applies to new pods only (no rolling
- * update); a crashed process is restarted in place with a backoff (restartPolicy Always); only the
+ * Deployment (no ReplicaSet); a changed Deployment pod template is rolled out one pod at a time
+ * (maxSurge 1, maxUnavailable 0, whatever the strategy says), a changed StatefulSet template
+ * applies to new pods only; a crashed process is restarted in place with a backoff (restartPolicy Always); only the
  * first container runs; pods deleted through the API are stopped and replaced.
+ *
+ * <p>Each pod runs in the container's {@code workingDir} when set, else in its own directory
+ * under the log directory; its output goes to {@code <logDir>/<namespace>_<pod>.log}.
  *
  * <p>Use: {@code var runtime = new LocalRuntime(client).start(); ... runtime.close();} Closing
  * (or JVM exit, through a shutdown hook) stops every process: SIGTERM, then SIGKILL after
@@ -131,6 +135,8 @@ public final class LocalRuntime implements AutoCloseable {
     final long graceSeconds;
     final List<String> command;
     final Map<String, String> env;
+    String workingDir;
+    String templateHash;
     volatile Process process;
     volatile boolean ready;
     volatile boolean terminating;
@@ -209,10 +215,14 @@ public final class LocalRuntime implements AutoCloseable {
     return logDir;
   }
 
+  /** Starts watching workloads, Services and Pods; returns once the initial lists are in. */
   public LocalRuntime start() {
     Runtime.getRuntime().addShutdownHook(shutdownHook);
-    services = client.services().inAnyNamespace().inform(new Handler<>(s -> publishSlices(s.getMetadata().getNamespace())), 0);
-    podInformer = client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
+    // Every informer exists before any starts: the handlers read each other's caches.
+    services = client.services().inAnyNamespace().runnableInformer(0);
+    services.addEventHandler(new Handler<>(s -> publishSlices(s.getMetadata().getNamespace())));
+    podInformer = client.pods().inAnyNamespace().runnableInformer(0);
+    podInformer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod p) {}
 
@@ -223,12 +233,15 @@ public final class LocalRuntime implements AutoCloseable {
       public void onDelete(Pod p, boolean unknownFinalState) {
         submit(() -> podDeletedExternally(p));
       }
-    }, 0);
-    deployments = client.apps().deployments().inAnyNamespace()
-        .inform(new Handler<>(d -> reconcile(new WorkloadKey(Kind.DEPLOYMENT, d.getMetadata().getNamespace(), d.getMetadata().getName()))), 0);
-    statefulSets = client.apps().statefulSets().inAnyNamespace()
-        .inform(new Handler<>(s -> reconcile(new WorkloadKey(Kind.STATEFULSET, s.getMetadata().getNamespace(), s.getMetadata().getName()))), 0);
+    });
+    deployments = client.apps().deployments().inAnyNamespace().runnableInformer(0);
+    deployments.addEventHandler(
+        new Handler<>(d -> reconcile(new WorkloadKey(Kind.DEPLOYMENT, d.getMetadata().getNamespace(), d.getMetadata().getName()))));
+    statefulSets = client.apps().statefulSets().inAnyNamespace().runnableInformer(0);
+    statefulSets.addEventHandler(
+        new Handler<>(s -> reconcile(new WorkloadKey(Kind.STATEFULSET, s.getMetadata().getNamespace(), s.getMetadata().getName()))));
     informers.addAll(List.of(services, podInformer, deployments, statefulSets));
+    informers.forEach(SharedIndexInformer::run);
     log.info("local runtime started; pod logs in {}", logDir);
     return this;
   }
@@ -336,6 +349,8 @@ public final class LocalRuntime implements AutoCloseable {
           startPod(key, w, i);
         }
       }
+    } else if (desired > 0 && rollingUpdate(key, w, active, desired)) {
+      // a template change is being rolled out
     } else if (active.size() > desired) {
       List<LocalPod> victims = new ArrayList<>(active);
       Map<LocalPod, Long> cost = new HashMap<>();
@@ -351,6 +366,49 @@ public final class LocalRuntime implements AutoCloseable {
     if (w == null && state.pods.isEmpty()) {
       workloads.remove(key);
     }
+  }
+
+  /**
+   * Replaces the pods of an older pod template one at a time, as a Deployment's RollingUpdate with
+   * maxSurge 1 and maxUnavailable 0: start one new pod, and once it is ready stop one old pod.
+   * Returns false when every running pod has the current template.
+   */
+  private boolean rollingUpdate(WorkloadKey key, HasMetadata w, List<LocalPod> active, int desired) {
+    String current = templateHash(template(w));
+    List<LocalPod> outdated = new ArrayList<>(active.stream().filter(p -> !current.equals(p.templateHash)).toList());
+    if (outdated.isEmpty()) {
+      return false;
+    }
+    int running = active.size();
+    long updated = running - outdated.size();
+    if (updated < desired && running < desired + 1) {
+      startPod(key, w, -1);
+      running++;
+    }
+    int ready = (int) active.stream().filter(p -> p.ready).count();
+    // Unready old pods go first (they serve nothing), then by deletion cost, then the newest.
+    Map<LocalPod, Long> cost = new HashMap<>();
+    outdated.forEach(p -> cost.put(p, deletionCost(p)));
+    outdated.sort(Comparator.<LocalPod, Boolean>comparing(p -> p.ready)
+        .thenComparingLong(cost::get)
+        .thenComparing(Comparator.comparingLong((LocalPod p) -> p.seq).reversed()));
+    for (LocalPod p : outdated) {
+      if (running <= desired) {
+        break;
+      }
+      if (!p.ready || ready - 1 >= desired) {
+        if (p.ready) {
+          ready--;
+        }
+        terminate(p);
+        running--;
+      }
+    }
+    return true;
+  }
+
+  static String templateHash(PodTemplateSpec template) {
+    return Integer.toHexString(io.fabric8.kubernetes.client.utils.Serialization.asJson(template).hashCode());
   }
 
   /** Read from the API, not the cache: the autostop code may have annotated the pod just before scaling. */
@@ -374,12 +432,16 @@ public final class LocalRuntime implements AutoCloseable {
   }
 
   /**
-   * The loopback addresses pods use, shared by every runtime of this JVM; an address whose port
-   * something else already listens on (another program, another JVM's runtime) is skipped.
+   * The loopback addresses pods use. Within a JVM a table says which are taken; across JVMs (two
+   * Flycast processes, a test and a running operator) a lock file per address under
+   * {@code java.io.tmpdir/flycast-loopback} does, held while the address is in use and dropped by
+   * the OS when the JVM dies. An address whose port something else already listens on is skipped
+   * too. The search starts at a random address, so that runtimes that predate the lock files are
+   * unlikely to pick the same one.
    */
   static final class LoopbackAddresses {
-    private static final boolean[] inUse = new boolean[256];
-    private static int cursor;
+    private static final java.nio.channels.FileChannel[] locks = new java.nio.channels.FileChannel[256];
+    private static int cursor = ThreadLocalRandom.current().nextInt(253);
 
     private LoopbackAddresses() {}
 
@@ -387,17 +449,57 @@ public final class LocalRuntime implements AutoCloseable {
     static synchronized int allocate(int port) {
       for (int i = 0; i < 253; i++) {
         int x = 2 + (cursor + i) % 253;
-        if (!inUse[x] && bindable("127.0.0." + x, port)) {
-          inUse[x] = true;
-          cursor = x - 1; // the next search starts after x
-          return x;
+        if (locks[x] != null) {
+          continue;
         }
+        java.nio.channels.FileChannel lock = lock(x);
+        if (lock == null) {
+          continue;
+        }
+        if (!bindable("127.0.0." + x, port)) {
+          closeQuietly(lock);
+          continue;
+        }
+        locks[x] = lock;
+        cursor = x - 1; // the next search starts after x
+        return x;
       }
       return -1;
     }
 
     static synchronized void release(int octet) {
-      inUse[octet] = false;
+      java.nio.channels.FileChannel lock = locks[octet];
+      locks[octet] = null;
+      if (lock != null) {
+        closeQuietly(lock);
+      }
+    }
+
+    /** An open channel holding the address's lock file, or null when another process holds it. */
+    private static java.nio.channels.FileChannel lock(int octet) {
+      java.nio.channels.FileChannel ch = null;
+      try {
+        Path dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "flycast-loopback"));
+        ch = java.nio.channels.FileChannel.open(dir.resolve("127.0.0." + octet + ".lock"),
+            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        if (ch.tryLock() != null) {
+          return ch;
+        }
+      } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+        log.debug("loopback lock {}: {}", octet, e.toString());
+      }
+      if (ch != null) {
+        closeQuietly(ch);
+      }
+      return null;
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // released anyway
+      }
     }
 
     private static boolean bindable(String ip, int port) {
@@ -491,6 +593,8 @@ public final class LocalRuntime implements AutoCloseable {
 
     LocalPod pod = new LocalPod(key, name, octet, port, podSeq++, ordinal, labels, namedPorts, zone, graceSeconds,
         List.copyOf(command), Map.copyOf(env));
+    pod.templateHash = templateHash(template);
+    pod.workingDir = c.getWorkingDir() == null || c.getWorkingDir().isBlank() ? null : c.getWorkingDir();
     workloads.get(key).pods.add(pod);
     podsByKey.put(pod.key(), pod);
 
@@ -528,7 +632,22 @@ public final class LocalRuntime implements AutoCloseable {
   private List<String> echoCommand() {
     String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     return List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx48m", "-Xss512k", "-XX:-UsePerfData",
-        "-cp", System.getProperty("java.class.path"), EchoBackend.class.getName());
+        "-cp", absoluteClassPath(), EchoBackend.class.getName());
+  }
+
+  /** This JVM's classpath with absolute entries: pods run in their own working directories. */
+  private static String absoluteClassPath() {
+    StringBuilder sb = new StringBuilder();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (entry.isEmpty()) {
+        continue;
+      }
+      if (!sb.isEmpty()) {
+        sb.append(java.io.File.pathSeparatorChar);
+      }
+      sb.append(entry.endsWith("*") ? entry : Path.of(entry).toAbsolutePath().toString());
+    }
+    return sb.toString();
   }
 
   /** Kubernetes' {@code $(VAR)} expansion: defined variables are replaced, {@code $$} is a literal {@code $}. */
@@ -573,7 +692,14 @@ public final class LocalRuntime implements AutoCloseable {
 
   /** Starts (or restarts) the pod's process and probes it until it accepts connections. */
   private void launch(LocalPod pod) {
+    Path workDir;
+    try {
+      workDir = pod.workingDir != null ? Path.of(pod.workingDir) : Files.createDirectories(logDir.resolve(pod.namespace + "_" + pod.name));
+    } catch (IOException e) {
+      workDir = logDir;
+    }
     ProcessBuilder pb = new ProcessBuilder(pod.command)
+        .directory(workDir.toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(pod.namespace + "_" + pod.name + ".log").toFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -628,6 +754,7 @@ public final class LocalRuntime implements AutoCloseable {
     updatePodStatus(pod);
     publishSlices(pod.namespace);
     publishWorkloadStatus(pod.owner);
+    reconcile(pod.owner); // a rolling update waits for new pods to be ready
   }
 
   private void exited(LocalPod pod, Process process) {

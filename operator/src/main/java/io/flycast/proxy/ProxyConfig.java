@@ -31,6 +31,8 @@ import java.util.Objects;
  * @param retryAfterSeconds {@code Retry-After} on 503s
  * @param preferEpoll use native epoll when available
  * @param workerThreads event loop threads; 0 = Netty's default (2 x cores)
+ * @param dedicatedIpv6Only a dedicated listener on the IPv6 wildcard takes IPv6 only (Flycast
+ *     addresses are IPv6), leaving the port free on IPv4 for whatever else runs on the host
  */
 public record ProxyConfig(
     InetSocketAddress httpAddress,
@@ -50,7 +52,8 @@ public record ProxyConfig(
     int connectAttempts,
     int retryAfterSeconds,
     boolean preferEpoll,
-    int workerThreads) {
+    int workerThreads,
+    boolean dedicatedIpv6Only) {
 
   public ProxyConfig {
     Objects.requireNonNull(dedicatedBindAddress, "dedicatedBindAddress");
@@ -87,6 +90,7 @@ public record ProxyConfig(
     private int retryAfterSeconds = 1;
     private boolean preferEpoll = true;
     private int workerThreads = 0;
+    private boolean dedicatedIpv6Only = false;
 
     public Builder httpAddress(InetSocketAddress v) {
       httpAddress = v;
@@ -174,12 +178,17 @@ public record ProxyConfig(
       return this;
     }
 
+    public Builder dedicatedIpv6Only(boolean v) {
+      dedicatedIpv6Only = v;
+      return this;
+    }
+
     public ProxyConfig build() {
       return new ProxyConfig(
           httpAddress, httpsAddress, dedicatedBindAddress, zone, viaName, connectTimeout, headerReadTimeout,
           idleTimeout, poolIdleTimeout, shutdownGrace, maxInitialLineLength, maxHeaderSize,
           writeBufferLowWaterMark, writeBufferHighWaterMark, connectAttempts, retryAfterSeconds,
-          preferEpoll, workerThreads);
+          preferEpoll, workerThreads, dedicatedIpv6Only);
     }
   }
 

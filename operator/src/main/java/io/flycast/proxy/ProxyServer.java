@@ -103,8 +103,14 @@ public final class ProxyServer implements AutoCloseable {
     this.px = new ProxyContext(
         config, catalog, new Balancer(config.zone(), new LoadTracker()), metrics, transport, clients, certificates,
         starter, access);
-    this.dedicated = new ListenerManager(
-        serverBootstrap(new DedicatedChannelInitializer(px)), config.dedicatedBindAddress());
+    ServerBootstrap dedicatedBootstrap = serverBootstrap(new DedicatedChannelInitializer(px));
+    if (config.dedicatedIpv6Only() && config.dedicatedBindAddress() instanceof java.net.Inet6Address
+        && config.dedicatedBindAddress().isAnyLocalAddress() && transport.name().equals("epoll")) {
+      // setsockopt(IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26, 1): no IPv4 on this wildcard socket, so a
+      // pod or host service on 10.x/127.x with the same port does not collide with it.
+      dedicatedBootstrap.option(new io.netty.channel.unix.IntegerUnixChannelOption("IPV6_V6ONLY", 41, 26), 1);
+    }
+    this.dedicated = new ListenerManager(dedicatedBootstrap, config.dedicatedBindAddress());
   }
 
   /**

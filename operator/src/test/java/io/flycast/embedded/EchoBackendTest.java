@@ -111,6 +111,51 @@ class EchoBackendTest {
   }
 
   @Test
+  void keepsConnectionsAlive() throws Exception {
+    try (var socket = new java.net.Socket("127.0.0.1", echo.address().getPort())) {
+      var out = socket.getOutputStream();
+      var in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+      for (String path : List.of("/one", "/two")) {
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
+        int length = -1;
+        String line;
+        while (!(line = in.readLine()).isEmpty()) {
+          if (line.toLowerCase().startsWith("content-length:")) {
+            length = Integer.parseInt(line.substring(15).trim());
+          }
+        }
+        char[] body = new char[length];
+        int read = 0;
+        while (read < length) {
+          read += in.read(body, read, length - read);
+        }
+        assertThat(new String(body)).contains("\"path\":\"" + path + "\"");
+      }
+    }
+  }
+
+  @Test
+  void echoesWebSocketMessages() throws Exception {
+    var received = new java.util.concurrent.LinkedBlockingQueue<String>();
+    var ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + echo.address().getPort() + "/ws"),
+        new java.net.http.WebSocket.Listener() {
+          @Override
+          public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket webSocket, CharSequence data, boolean last) {
+            received.add(data.toString());
+            webSocket.request(1);
+            return null;
+          }
+        }).get(5, java.util.concurrent.TimeUnit.SECONDS);
+    ws.sendText("hello", true).get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(received.poll(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("hello");
+    ws.sendText("again", true).get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(received.poll(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("again");
+    ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye").get(5, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  @Test
   void expandsVariablesLikeKubernetes() {
     var env = java.util.Map.of("POD_IP", "127.0.0.9", "PORT", "9000");
     assertThat(LocalRuntime.expand("--bind $(POD_IP):$(PORT) $(MISSING) $$(POD_IP) $HOME", env))

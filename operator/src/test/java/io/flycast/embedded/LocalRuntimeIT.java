@@ -217,6 +217,7 @@ class LocalRuntimeIT {
     });
 
     try (SliceHistory history = new SliceHistory(ns, "web-local")) {
+      await().atMost(WAIT).until(() -> history.states.size() >= 2); // the watch is running
       scale(ns, "web", 0);
       await().atMost(WAIT).untilAsserted(() -> {
         assertThat(endpoints(client, ns, "web")).isEmpty();
@@ -331,10 +332,95 @@ class LocalRuntimeIT {
     assertThat(client.discovery().v1().endpointSlices().inNamespace(ns).withName("py-local").get().getPorts().get(0).getPort()).isEqualTo(9000);
     var r = get(e.getAddresses().get(0), 9000, "/");
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.body()).contains("Directory listing");
+    assertThat(r.body()).contains("Directory listing").contains("index.txt");
+    String pod = e.getTargetRef().getName();
+    assertThat(get(e.getAddresses().get(0), 9000, "/index.txt").body()).isEqualTo("hello from " + pod + "\n");
+    assertThat(runtime.logDir().resolve(ns + "_" + pod).resolve("index.txt")).exists();
     ProcessHandle h = runtime.process(ns, e.getTargetRef().getName()).orElseThrow();
     assertThat(h.info().commandLine().orElse("")).satisfiesAnyOf(
         s -> assertThat(s).contains("http.server"), s -> assertThat(s).isEmpty());
+  }
+
+  @Test
+  void aProcessThatIgnoresSigtermIsKilledAfterTheGracePeriod() {
+    String ns = "rt-kill";
+    namespace(client, ns);
+    Deployment d = deployment(ns, "stubborn", 1, Map.of()).editSpec().editTemplate().editSpec()
+        .withTerminationGracePeriodSeconds(1L)
+        .editFirstContainer()
+        .withCommand("sh", "-c", "trap '' TERM; exec python3 -m http.server $PORT --bind $BIND_ADDRESS")
+        .endContainer().endSpec().endTemplate().endSpec().build();
+    client.apps().deployments().inNamespace(ns).resource(d).create();
+    service(client, ns, "stubborn");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "stubborn")).singleElement().matches(LocalRuntimeIT::ready));
+    String pod = endpoints(client, ns, "stubborn").get(0).getTargetRef().getName();
+    ProcessHandle process = runtime.process(ns, pod).orElseThrow();
+    long t0 = System.nanoTime();
+    scale(ns, "stubborn", 0);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "stubborn")).singleElement().satisfies(e -> {
+      assertThat(e.getConditions().getReady()).isFalse();
+      assertThat(e.getConditions().getServing()).isTrue();
+      assertThat(e.getConditions().getTerminating()).isTrue();
+    }));
+    assertThat(process.isAlive()).isTrue();
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(process.isAlive()).isFalse();
+      assertThat(endpoints(client, ns, "stubborn")).isEmpty();
+      assertThat(pods(client, ns, "stubborn")).isEmpty();
+    });
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+  }
+
+  @Test
+  void aCrashedProcessIsRestartedInPlace() {
+    String ns = "rt-crash";
+    namespace(client, ns);
+    client.apps().deployments().inNamespace(ns).resource(deployment(ns, "fragile", 1, Map.of()).build()).create();
+    service(client, ns, "fragile");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "fragile")).singleElement().matches(LocalRuntimeIT::ready));
+    Endpoint before = endpoints(client, ns, "fragile").get(0);
+    String pod = before.getTargetRef().getName();
+    ProcessHandle first = runtime.process(ns, pod).orElseThrow();
+    first.destroyForcibly();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "fragile")).singleElement().matches(e -> !ready(e)));
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(endpoints(client, ns, "fragile")).singleElement().satisfies(e -> {
+        assertThat(ready(e)).isTrue();
+        assertThat(e.getTargetRef().getName()).isEqualTo(pod);
+        assertThat(e.getAddresses()).isEqualTo(before.getAddresses());
+      });
+      assertThat(runtime.process(ns, pod).orElseThrow().pid()).isNotEqualTo(first.pid());
+      assertThat(client.pods().inNamespace(ns).withName(pod).get().getStatus().getContainerStatuses().get(0).getRestartCount()).isEqualTo(1);
+    });
+  }
+
+  @Test
+  void aTemplateChangeRollsOutOnePodAtATime() {
+    String ns = "rt-roll";
+    namespace(client, ns);
+    client.apps().deployments().inNamespace(ns).resource(deployment(ns, "app", 2, Map.of("fly.io/zone", "a")).build()).create();
+    service(client, ns, "app");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "app")).hasSize(2).allMatch(LocalRuntimeIT::ready));
+    List<String> before = pods(client, ns, "app").stream().map(p -> p.getMetadata().getName()).toList();
+    List<ProcessHandle> oldProcesses = before.stream().map(n -> runtime.process(ns, n).orElseThrow()).toList();
+    // Nothing churns while the template is unchanged.
+    await().during(Duration.ofMillis(500)).atMost(WAIT).untilAsserted(() ->
+        assertThat(pods(client, ns, "app")).extracting(p -> p.getMetadata().getName()).containsExactlyInAnyOrderElementsOf(before));
+
+    try (SliceHistory history = new SliceHistory(ns, "app-local")) {
+      await().atMost(WAIT).until(() -> history.states.size() >= 2);
+      client.apps().deployments().inNamespace(ns).withName("app").edit(d -> {
+        d.getSpec().getTemplate().getMetadata().setAnnotations(Map.of("fly.io/zone", "b"));
+        return d;
+      });
+      await().atMost(WAIT).untilAsserted(() -> {
+        List<Endpoint> eps = endpoints(client, ns, "app");
+        assertThat(eps).hasSize(2).allMatch(LocalRuntimeIT::ready).allMatch(e -> "b".equals(e.getZone()));
+        assertThat(eps).noneMatch(e -> before.contains(e.getTargetRef().getName()));
+        assertThat(pods(client, ns, "app")).hasSize(2);
+        assertThat(oldProcesses).noneMatch(ProcessHandle::isAlive);
+      });
+    }
   }
 
   @Test
@@ -378,11 +464,12 @@ class LocalRuntimeIT {
   void closeLeavesNoChildProcesses() {
     try (EmbeddedApiServer api2 = new EmbeddedApiServer().start(0)) {
       KubernetesClient c = api2.client();
+      // A workload that exists before the runtime starts is picked up too.
+      namespace(c, "rt-close");
+      c.apps().deployments().inNamespace("rt-close").resource(deployment("rt-close", "echo", 2, Map.of()).build()).create();
       LocalRuntime rt = new LocalRuntime(c).closeGrace(Duration.ofSeconds(2)).start();
       List<ProcessHandle> started;
       try {
-        namespace(c, "rt-close");
-        c.apps().deployments().inNamespace("rt-close").resource(deployment("rt-close", "echo", 2, Map.of()).build()).create();
         Deployment sleeper = deployment("rt-close", "sleeper", 1, Map.of()).editSpec().editTemplate().editSpec().editFirstContainer()
             .withCommand("sh", "-c", "trap '' TERM; sleep 300 & exec python3 -m http.server $PORT --bind $BIND_ADDRESS")
             .endContainer().endSpec().endTemplate().endSpec().build();
