@@ -7,6 +7,9 @@ mkdir -p .tools/bin
 
 need_apt=()
 command -v dig >/dev/null || need_apt+=(dnsutils)
+# PgTlsPostgresTest runs a real PostgreSQL server and psql.
+command -v psql >/dev/null || need_apt+=(postgresql-client)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 if ((${#need_apt[@]})); then
   if [[ $(id -u) == 0 ]]; then
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
