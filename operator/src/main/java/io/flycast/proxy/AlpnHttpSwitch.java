@@ -1,0 +1,39 @@
+package io.flycast.proxy;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+
+/**
+ * On a TLS-terminated HTTP connection, waits for the handshake and builds the HTTP pipeline for
+ * the protocol ALPN chose: HTTP/2 ({@link Http2ServerPipeline}) or HTTP/1.1 (also when the
+ * client offered no ALPN).
+ */
+final class AlpnHttpSwitch extends ApplicationProtocolNegotiationHandler {
+  static final String NAME = "alpn";
+
+  private final Runnable http1;
+  private final Runnable http2;
+
+  AlpnHttpSwitch(Runnable http1, Runnable http2) {
+    super(ApplicationProtocolNames.HTTP_1_1);
+    this.http1 = http1;
+    this.http2 = http2;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    // AUTO_READ is off and the HTTP handler that would ask for the ClientHello is not there yet.
+    ctx.read();
+    super.channelActive(ctx);
+  }
+
+  @Override
+  protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+    if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+      http2.run();
+    } else {
+      http1.run();
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package io.flycast.proxy;
+
+import static io.flycast.proxy.TestRoutes.backend;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.flycast.catalog.CatalogStore;
+import io.flycast.catalog.Handler;
+import io.flycast.catalog.HttpOptions;
+import io.flycast.catalog.PortSpec;
+import io.flycast.catalog.ProxyProtoVersion;
+import io.flycast.catalog.RouteKey;
+import io.flycast.catalog.TlsOptions;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** HTTP/2 from clients on TLS HTTP ports, negotiated by ALPN, and HTTP/1.1 on the same ports. */
+class Http2ClientTest {
+  private static final RouteKey KEY = new RouteKey("shop", "web");
+
+  private final CatalogStore store = new CatalogStore();
+  private ProxyServer proxy;
+  private EchoHttpBackend echo;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    SelfSignedCertificate cert = new SelfSignedCertificate("shop.example.com");
+    // As SecretCertificates builds them: offering http/1.1 only; the proxy adds h2 per port.
+    var ctx = SslContextBuilder.forServer(cert.certificate(), cert.privateKey()).build();
+    echo = new EchoHttpBackend("b1");
+    proxy = new ProxyServer(
+        ProxyConfig.builder()
+            .httpAddress(null)
+            .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
+            .zone("test")
+            .workerThreads(2)
+            .build(),
+        store,
+        new ProxyMetrics(new PrometheusRegistry()),
+        (route, secret) -> ctx)
+        .start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    proxy.stop();
+    echo.close();
+  }
+
+  private int route(List<String> alpn) {
+    int port = TestRoutes.freePort();
+    PortSpec spec = new PortSpec(port, echo.port(), Set.of(Handler.TLS, Handler.HTTP), false,
+        new TlsOptions("web-tls", alpn, List.of()), ProxyProtoVersion.V1, HttpOptions.DEFAULT);
+    store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of("shop.example.com"), List.of(spec)));
+    store.putBackends(KEY, List.of(backend("b1", "test")));
+    await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().contains(port));
+    return port;
+  }
+
+  private static HttpClient client(HttpClient.Version version) throws Exception {
+    SSLContext ssl = SSLContext.getInstance("TLS");
+    ssl.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+    return HttpClient.newBuilder().version(version).sslContext(ssl).connectTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  private static HttpResponse<String> get(HttpClient c, int port, String path) throws Exception {
+    HttpRequest req = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10)).build();
+    return c.send(req, HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void h2ClientGetsHttp2AndTheBackendGetsFlyHeaders() throws Exception {
+    int port = route(List.of()); // no alpn set: h2 and http/1.1 by default
+    try (HttpClient c = client(HttpClient.Version.HTTP_2)) {
+      HttpResponse<String> resp = get(c, port, "/");
+      assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_2);
+      assertThat(resp.statusCode()).isEqualTo(200);
+      assertThat(resp.headers().firstValue("x-backend")).hasValue("b1");
+      assertThat(resp.headers().firstValue("fly-request-id")).isPresent();
+      assertThat(resp.body())
+          .contains("x-forwarded-proto: https\n")
+          .contains("fly-client-ip: 127.0.0.1\n")
+          .contains("host: 127.0.0.1:" + port + "\n")
+          .doesNotContain("x-http2");
+    }
+  }
+
+  @Test
+  void manyStreamsOnOneConnectionAreProxiedConcurrently() throws Exception {
+    int port = route(List.of("h2", "http/1.1"));
+    try (HttpClient c = client(HttpClient.Version.HTTP_2)) {
+      get(c, port, "/warm"); // one connection first, so the requests below share it
+      List<CompletableFuture<HttpResponse<String>>> all = IntStream.range(0, 20)
+          .mapToObj(i -> c.sendAsync(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/" + i))
+              .POST(HttpRequest.BodyPublishers.ofString("body-" + i)).timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofString()))
+          .toList();
+      for (int i = 0; i < all.size(); i++) {
+        HttpResponse<String> resp = all.get(i).get();
+        assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(resp.body()).endsWith("\nbody-" + i);
+      }
+    }
+  }
+
+  @Test
+  void http11ClientStillWorks() throws Exception {
+    int port = route(List.of());
+    try (HttpClient c = client(HttpClient.Version.HTTP_1_1)) {
+      HttpResponse<String> resp = get(c, port, "/");
+      assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+      assertThat(resp.body()).contains("x-forwarded-proto: https\n");
+    }
+  }
+
+  @Test
+  void portOfferingOnlyHttp11NegotiatesHttp11() throws Exception {
+    int port = route(List.of("http/1.1"));
+    try (HttpClient c = client(HttpClient.Version.HTTP_2)) {
+      HttpResponse<String> resp = get(c, port, "/");
+      assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+      assertThat(resp.statusCode()).isEqualTo(200);
+    }
+  }
+}
