@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -33,6 +34,7 @@ final class BackendConnectionPool {
   private static final int MAX_IDLE_PER_BACKEND = 64;
 
   private final ProxyContext px;
+  private final Http2BackendPool h2;
   private final FastThreadLocal<Map<InetSocketAddress, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
     @Override
     protected Map<InetSocketAddress, ArrayDeque<Channel>> initialValue() {
@@ -42,6 +44,15 @@ final class BackendConnectionPool {
 
   BackendConnectionPool(ProxyContext px) {
     this.px = px;
+    this.h2 = new Http2BackendPool(px);
+  }
+
+  /**
+   * With {@code h2c}, a new stream on the loop's shared h2c connection to {@code address} (see
+   * {@link Http2BackendPool}); else as {@link #acquire(EventLoop, InetSocketAddress)}.
+   */
+  Future<Channel> acquire(EventLoop loop, InetSocketAddress address, boolean h2c) {
+    return h2c ? h2.acquire(loop, address) : acquire(loop, address);
   }
 
   /** An idle connection to {@code address}, or a new one. Call on {@code loop}. */
@@ -79,6 +90,10 @@ final class BackendConnectionPool {
     BackendHandler handler = BackendHandler.of(ch);
     if (handler != null) {
       handler.detach();
+    }
+    if (ch instanceof Http2StreamChannel) {
+      ch.close(); // a stream serves one exchange; its connection stays shared
+      return;
     }
     if (!reusable || !ch.isActive() || px.draining() || handler == null) {
       ch.close();
