@@ -128,8 +128,7 @@ final class ProxyExchange implements BackendHandler.Listener {
   private io.netty.util.concurrent.Future<Channel> connect(Lease l) {
     attempts++;
     InetSocketAddress address = new InetSocketAddress(l.backend().address(), port.targetPort());
-    // h2c streams carry no Upgrade: a WebSocket goes over HTTP/1.1 even to an h2 backend.
-    return px.pool().acquire(client.eventLoop(), address, port.http().h2Backend() && !upgrade);
+    return px.pool().acquire(client, address, port, upgrade);
   }
 
   private void fail(ProxyMetrics.Unavailable reason) {
