@@ -46,6 +46,7 @@ class Http2ClientTest {
     proxy = new ProxyServer(
         ProxyConfig.builder()
             .httpAddress(null)
+            .httpsAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
             .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
             .zone("test")
             .workerThreads(2)
@@ -98,6 +99,21 @@ class Http2ClientTest {
           .contains("fly-client-ip: 127.0.0.1\n")
           .contains("host: 127.0.0.1:" + port + "\n")
           .doesNotContain("x-http2");
+    }
+  }
+
+  @Test
+  void sharedHttpsListenerSpeaksH2WithTheCertificateChosenBySni() throws Exception {
+    route(List.of());
+    try (NettyH2Client c = new NettyH2Client("shop.example.com", proxy.httpsAddress().getPort())) {
+      assertThat(c.protocol()).isEqualTo("h2");
+      NettyH2Client.Response resp = c.get("shop.example.com", "/");
+      assertThat(resp.status()).isEqualTo(200);
+      assertThat(resp.body())
+          .contains("host: shop.example.com\n")
+          .contains("x-forwarded-proto: https\n")
+          .contains("fly-request-id: ");
+      assertThat(c.get("unknown.example.com", "/").status()).isEqualTo(404); // routed by :authority
     }
   }
 
