@@ -12,11 +12,13 @@ import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 final class AlpnHttpSwitch extends ApplicationProtocolNegotiationHandler {
   static final String NAME = "alpn";
 
+  private final ProxyMetrics metrics;
   private final Runnable http1;
   private final Runnable http2;
 
-  AlpnHttpSwitch(Runnable http1, Runnable http2) {
+  AlpnHttpSwitch(ProxyMetrics metrics, Runnable http1, Runnable http2) {
     super(ApplicationProtocolNames.HTTP_1_1);
+    this.metrics = metrics;
     this.http1 = http1;
     this.http2 = http2;
   }
@@ -30,7 +32,9 @@ final class AlpnHttpSwitch extends ApplicationProtocolNegotiationHandler {
 
   @Override
   protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
-    if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+    boolean h2 = ApplicationProtocolNames.HTTP_2.equals(protocol);
+    metrics.httpProtocol(h2);
+    if (h2) {
       http2.run();
     } else {
       http1.run();

@@ -22,7 +22,7 @@ final class HttpPipeline {
       addHttp1Handlers(p, px, resolver);
       return;
     }
-    p.addLast(AlpnHttpSwitch.NAME, new AlpnHttpSwitch(
+    p.addLast(AlpnHttpSwitch.NAME, new AlpnHttpSwitch(px.metrics(),
         () -> {
           addHttp1Handlers(p, px, resolver);
           // Added to an active channel, the handler missed channelActive, where it starts reading.

@@ -34,6 +34,7 @@ class Http2ClientTest {
   private static final RouteKey KEY = new RouteKey("shop", "web");
 
   private final CatalogStore store = new CatalogStore();
+  private final PrometheusRegistry registry = new PrometheusRegistry();
   private ProxyServer proxy;
   private EchoHttpBackend echo;
 
@@ -52,7 +53,7 @@ class Http2ClientTest {
             .workerThreads(2)
             .build(),
         store,
-        new ProxyMetrics(new PrometheusRegistry()),
+        new ProxyMetrics(registry),
         (route, secret) -> ctx)
         .start();
   }
@@ -64,13 +65,26 @@ class Http2ClientTest {
   }
 
   private int route(List<String> alpn) {
+    return route(alpn, echo.port(), HttpOptions.DEFAULT);
+  }
+
+  private int route(List<String> alpn, int targetPort, HttpOptions http) {
     int port = TestRoutes.freePort();
-    PortSpec spec = new PortSpec(port, echo.port(), Set.of(Handler.TLS, Handler.HTTP), false,
-        new TlsOptions("web-tls", alpn, List.of()), ProxyProtoVersion.V1, HttpOptions.DEFAULT);
+    PortSpec spec = new PortSpec(port, targetPort, Set.of(Handler.TLS, Handler.HTTP), false,
+        new TlsOptions("web-tls", alpn, List.of()), ProxyProtoVersion.V1, http);
     store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of("shop.example.com"), List.of(spec)));
     store.putBackends(KEY, List.of(backend("b1", "test")));
     await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().contains(port));
     return port;
+  }
+
+  private double protocolCount(String protocol) {
+    return registry.scrape().stream()
+        .filter(m -> m.getMetadata().getPrometheusName().equals("flycast_proxy_tls_http_connections"))
+        .flatMap(m -> m.getDataPoints().stream())
+        .filter(dp -> protocol.equals(dp.getLabels().get("protocol")))
+        .mapToDouble(dp -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot) dp).getValue())
+        .sum();
   }
 
   private static HttpClient client(HttpClient.Version version) throws Exception {
@@ -92,6 +106,7 @@ class Http2ClientTest {
       HttpResponse<String> resp = get(c, port, "/");
       assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_2);
       assertThat(resp.statusCode()).isEqualTo(200);
+      assertThat(protocolCount("h2")).isEqualTo(1.0);
       assertThat(resp.headers().firstValue("x-backend")).hasValue("b1");
       assertThat(resp.headers().firstValue("fly-request-id")).isPresent();
       assertThat(resp.body())
@@ -136,12 +151,26 @@ class Http2ClientTest {
   }
 
   @Test
+  void h2ClientToAnH2cBackendIsHttp2BothWays() throws Exception {
+    try (H2cEchoBackend h2c = new H2cEchoBackend()) {
+      int port = route(List.of(), h2c.port(), new HttpOptions(true, HttpOptions.DEFAULT_IDLE_TIMEOUT, java.util.Map.of()));
+      try (HttpClient c = client(HttpClient.Version.HTTP_2)) {
+        HttpResponse<String> resp = get(c, port, "/both");
+        assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(resp.headers().firstValue("x-backend")).hasValue("h2c");
+        assertThat(resp.body()).startsWith("uri: /both\n").contains("x-forwarded-proto: https\n");
+      }
+    }
+  }
+
+  @Test
   void http11ClientStillWorks() throws Exception {
     int port = route(List.of());
     try (HttpClient c = client(HttpClient.Version.HTTP_1_1)) {
       HttpResponse<String> resp = get(c, port, "/");
       assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
       assertThat(resp.body()).contains("x-forwarded-proto: https\n");
+      assertThat(protocolCount("http/1.1")).isEqualTo(1.0);
     }
   }
 
