@@ -1,6 +1,16 @@
 package io.flycast.proxy;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -39,6 +49,7 @@ final class Http2ServerPipeline {
         stream.config().setAutoRead(false);
         stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
         stream.pipeline().addLast(Http2RequestAdapter.INSTANCE);
+        stream.pipeline().addLast(new InterimResponseAdapter());
         stream.pipeline().addLast(HttpProxyHandler.NAME, new HttpProxyHandler(px, resolver));
       }
     }));
@@ -63,6 +74,34 @@ final class Http2ServerPipeline {
         }
       }
       ctx.fireChannelRead(msg);
+    }
+  }
+
+  /**
+   * Interim responses (100 Continue...) come from an HTTP/1.1 backend as a head and an empty last
+   * content. Netty's HTTP/2 conversion wants them whole, and would end the stream on that last
+   * content: so the head is sent whole and the last content dropped.
+   */
+  static final class InterimResponseAdapter extends ChannelOutboundHandlerAdapter {
+    private boolean dropNextLast;
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      if (msg instanceof HttpResponse resp && !(msg instanceof FullHttpResponse)
+          && resp.status().codeClass() == HttpStatusClass.INFORMATIONAL
+          && resp.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+        dropNextLast = true;
+        ctx.write(new DefaultFullHttpResponse(resp.protocolVersion(), resp.status(), Unpooled.EMPTY_BUFFER,
+            resp.headers(), EmptyHttpHeaders.INSTANCE), promise);
+        return;
+      }
+      if (dropNextLast && msg instanceof LastHttpContent last) {
+        dropNextLast = false;
+        last.release();
+        promise.setSuccess();
+        return;
+      }
+      ctx.write(msg, promise);
     }
   }
 }

@@ -164,6 +164,22 @@ class Http2ClientTest {
   }
 
   @Test
+  void expectContinueGetsTheInterimResponseThenTheFinalOne() throws Exception {
+    int port = route(List.of());
+    try (HttpClient c = client(HttpClient.Version.HTTP_2)) {
+      HttpRequest req = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/upload"))
+          .expectContinue(true)
+          .POST(HttpRequest.BodyPublishers.ofString("after-continue"))
+          .timeout(Duration.ofSeconds(10))
+          .build();
+      HttpResponse<String> resp = c.send(req, HttpResponse.BodyHandlers.ofString());
+      assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_2);
+      assertThat(resp.statusCode()).isEqualTo(200);
+      assertThat(resp.body()).containsIgnoringCase("expect: 100-continue\n").endsWith("\nafter-continue");
+    }
+  }
+
+  @Test
   void http11ClientStillWorks() throws Exception {
     int port = route(List.of());
     try (HttpClient c = client(HttpClient.Version.HTTP_1_1)) {
