@@ -3,6 +3,8 @@ package io.flycast.proxy;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * On a TLS-terminated HTTP connection, waits for the handshake and builds the HTTP pipeline for
@@ -11,6 +13,7 @@ import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
  */
 final class AlpnHttpSwitch extends ApplicationProtocolNegotiationHandler {
   static final String NAME = "alpn";
+  private static final Logger log = LoggerFactory.getLogger(AlpnHttpSwitch.class);
 
   private final ProxyMetrics metrics;
   private final Runnable http1;
@@ -28,6 +31,20 @@ final class AlpnHttpSwitch extends ApplicationProtocolNegotiationHandler {
     // AUTO_READ is off and the HTTP handler that would ask for the ClientHello is not there yet.
     ctx.read();
     super.channelActive(ctx);
+  }
+
+  /** A failed handshake is the client's problem (scanners, wrong trust): not worth a warning. */
+  @Override
+  protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("TLS handshake from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+
+  /** Plaintext on a TLS port and the like: closed quietly, as without ALPN. */
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("closing TLS connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
   }
 
   @Override

@@ -169,6 +169,11 @@ final class Http2BackendPool {
     }
 
     @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close(); // streams hear of it as their channels close
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       ready.tryFailure(new java.nio.channels.ClosedChannelException());
       ctx.fireChannelInactive();

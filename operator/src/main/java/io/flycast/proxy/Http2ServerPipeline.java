@@ -36,6 +36,7 @@ import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
 final class Http2ServerPipeline {
   static final String FRAME_CODEC = "h2-codec";
   static final String MULTIPLEX = "h2-multiplex";
+  static final String CLOSE_ON_ERROR = "h2-close-on-error";
 
   private Http2ServerPipeline() {}
 
@@ -53,6 +54,7 @@ final class Http2ServerPipeline {
         stream.pipeline().addLast(HttpProxyHandler.NAME, new HttpProxyHandler(px, resolver));
       }
     }));
+    p.addLast(CLOSE_ON_ERROR, CloseOnError.INSTANCE);
     p.channel().config().setAutoRead(true);
   }
 
@@ -102,6 +104,20 @@ final class Http2ServerPipeline {
         return;
       }
       ctx.write(msg, promise);
+    }
+  }
+
+  /**
+   * Last on an HTTP/2 connection (server or backend side): a connection error reaching here was
+   * already answered with GOAWAY by the codec; close without a stack trace per broken peer.
+   */
+  @Sharable
+  static final class CloseOnError extends ChannelInboundHandlerAdapter {
+    static final CloseOnError INSTANCE = new CloseOnError();
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
     }
   }
 }
