@@ -61,6 +61,17 @@ class H2cBackendTest {
   }
 
   @Test
+  void largeBodiesFlowBothWaysOverTheStream() throws Exception {
+    String big = "y".repeat(3 << 20);
+    try (RawHttp c = new RawHttp(fx.httpPort())) {
+      RawHttp.Response resp = c.send("POST /big HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: " + big.length()
+          + "\r\n\r\n" + big).read();
+      assertThat(resp.status()).isEqualTo(200);
+      assertThat(resp.body()).endsWith("\n\n" + big);
+    }
+  }
+
+  @Test
   void requestsShareOneConnectionPerEventLoopAsStreams() throws Exception {
     int clients = 8;
     int perClient = 5;

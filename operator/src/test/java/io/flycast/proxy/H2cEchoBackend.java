@@ -52,7 +52,7 @@ final class H2cEchoBackend implements AutoCloseable {
               protected void initChannel(Channel stream) {
                 streams.incrementAndGet();
                 stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
-                stream.pipeline().addLast(new HttpObjectAggregator(1 << 20));
+                stream.pipeline().addLast(new HttpObjectAggregator(16 << 20));
                 stream.pipeline().addLast(new Echo());
               }
             }));

@@ -180,6 +180,19 @@ class Http2ClientTest {
   }
 
   @Test
+  void largeBodiesFlowBothWaysUnderFlowControl() throws Exception {
+    int port = route(List.of());
+    String big = "x".repeat(3 << 20);
+    try (HttpClient c = client(HttpClient.Version.HTTP_2)) {
+      HttpResponse<String> resp = c.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/big"))
+          .POST(HttpRequest.BodyPublishers.ofString(big)).timeout(Duration.ofSeconds(20)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_2);
+      assertThat(resp.body()).endsWith("\n\n" + big);
+    }
+  }
+
+  @Test
   void http11ClientStillWorks() throws Exception {
     int port = route(List.of());
     try (HttpClient c = client(HttpClient.Version.HTTP_1_1)) {
