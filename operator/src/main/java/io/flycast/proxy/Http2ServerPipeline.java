@@ -44,9 +44,12 @@ final class Http2ServerPipeline {
     Http2Settings settings = Http2Settings.defaultSettings()
         .maxHeaderListSize(px.config().maxHeaderSize());
     p.addLast(FRAME_CODEC, Http2FrameCodecBuilder.forServer().initialSettings(settings).build());
+    Channel connection = p.channel();
+    OpenStreams open = new OpenStreams(px, connection);
     p.addLast(MULTIPLEX, new Http2MultiplexHandler(new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel stream) {
+        open.opened(stream);
         stream.config().setAutoRead(false);
         stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
         stream.pipeline().addLast(Http2RequestAdapter.INSTANCE);
@@ -55,6 +58,7 @@ final class Http2ServerPipeline {
       }
     }));
     p.addLast(CLOSE_ON_ERROR, CloseOnError.INSTANCE);
+    ClientChannels.busy(connection, false);
     p.channel().config().setAutoRead(true);
   }
 
@@ -118,6 +122,36 @@ final class Http2ServerPipeline {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       ctx.close();
+    }
+  }
+
+  /**
+   * Marks the connection busy while it has streams, as HTTP/1.1 connections are while they have
+   * a request: a stopping proxy closes idle connections at once and waits for busy ones. While
+   * draining, the connection closes (with GOAWAY, from the codec) when its last stream ends.
+   * Only touched on the connection's event loop.
+   */
+  static final class OpenStreams {
+    private final ProxyContext px;
+    private final Channel connection;
+    private int count;
+
+    OpenStreams(ProxyContext px, Channel connection) {
+      this.px = px;
+      this.connection = connection;
+    }
+
+    void opened(Channel stream) {
+      count++;
+      ClientChannels.busy(connection, true);
+      stream.closeFuture().addListener(f -> {
+        if (--count == 0) {
+          ClientChannels.busy(connection, false);
+          if (px.draining()) {
+            connection.close();
+          }
+        }
+      });
     }
   }
 }

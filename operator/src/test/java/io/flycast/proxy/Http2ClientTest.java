@@ -133,6 +133,19 @@ class Http2ClientTest {
   }
 
   @Test
+  void stoppingTheProxyClosesAnIdleH2ConnectionWithoutWaitingForTheGrace() throws Exception {
+    route(List.of());
+    try (NettyH2Client c = new NettyH2Client("shop.example.com", proxy.httpsAddress().getPort())) {
+      assertThat(c.get("shop.example.com", "/").status()).isEqualTo(200);
+      long start = System.nanoTime();
+      proxy.stop();
+      // The default grace is 10 s; an idle connection must not hold the stop that long.
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+      await().atMost(Duration.ofSeconds(5)).until(() -> !c.isOpen());
+    }
+  }
+
+  @Test
   void manyStreamsOnOneConnectionAreProxiedConcurrently() throws Exception {
     int port = route(List.of("h2", "http/1.1"));
     try (HttpClient c = client(HttpClient.Version.HTTP_2)) {

@@ -68,6 +68,10 @@ final class NettyH2Client implements AutoCloseable {
     channel.pipeline().get(SslHandler.class).handshakeFuture().sync();
   }
 
+  boolean isOpen() {
+    return channel.isActive();
+  }
+
   /** The protocol ALPN chose. */
   String protocol() {
     return channel.pipeline().get(SslHandler.class).applicationProtocol();
