@@ -5,6 +5,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponse;
@@ -37,11 +40,17 @@ final class Http2ServerPipeline {
   static final String FRAME_CODEC = "h2-codec";
   static final String MULTIPLEX = "h2-multiplex";
   static final String CLOSE_ON_ERROR = "h2-close-on-error";
+  /**
+   * Streams a client may have open at once. Each can hold a backend connection, so the protocol's
+   * default (unlimited) would let one client connection open any number of them.
+   */
+  static final int MAX_CONCURRENT_STREAMS = 128;
 
   private Http2ServerPipeline() {}
 
   static void addHttp2Handlers(ChannelPipeline p, ProxyContext px, RouteResolver resolver) {
     Http2Settings settings = Http2Settings.defaultSettings()
+        .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
         .maxHeaderListSize(px.config().maxHeaderSize());
     p.addLast(FRAME_CODEC, Http2FrameCodecBuilder.forServer().initialSettings(settings).build());
     Channel connection = p.channel();
@@ -63,9 +72,10 @@ final class Http2ServerPipeline {
   }
 
   /**
-   * Drops the {@code x-http2-*} headers Netty's conversion adds (stream id, scheme...): they
-   * describe the client's hop, not the request, and must not reach backends. ({@code :authority}
-   * already became Host in the conversion.)
+   * Makes a stream's request look like one from an HTTP/1.1 client: drops the {@code x-http2-*}
+   * headers Netty's conversion adds (stream id, scheme...), which describe the client's hop and
+   * must not reach backends ({@code :authority} already became Host), and splits a whole
+   * request into head and last content.
    */
   @Sharable
   static final class Http2RequestAdapter extends ChannelInboundHandlerAdapter {
@@ -78,6 +88,13 @@ final class Http2ServerPipeline {
         for (ExtensionHeaderNames n : ExtensionHeaderNames.values()) {
           h.remove(n.text());
         }
+      }
+      if (msg instanceof FullHttpRequest full) {
+        // A request that ended with its headers: the proxy handler expects head, then last
+        // content, as from an HTTP/1.1 decoder (the last content is what completes the request).
+        ctx.fireChannelRead(new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers()));
+        ctx.fireChannelRead(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+        return;
       }
       ctx.fireChannelRead(msg);
     }

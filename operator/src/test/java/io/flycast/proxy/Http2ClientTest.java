@@ -206,6 +206,24 @@ class Http2ClientTest {
   }
 
   @Test
+  void flyReplayAppliesToH2Streams() throws Exception {
+    // A backend in the proxy's zone (so the balancer picks it first) that always asks for b1.
+    try (ScriptedBackend asker = new ScriptedBackend("127.0.0.2", echo.port(), (s, head) -> ScriptedBackend.write(s,
+        "HTTP/1.1 200 OK\r\nfly-replay: instance=b1\r\nContent-Length: 7\r\n\r\nignored"))) {
+      int port = route(List.of());
+      store.putBackends(KEY, List.of(backend("asker", "127.0.0.2", "test"), backend("b1", "127.0.0.1", "far")));
+      try (HttpClient c = client(HttpClient.Version.HTTP_2)) {
+        HttpResponse<String> resp = get(c, port, "/");
+        assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(resp.headers().firstValue("x-backend")).hasValue("b1");
+        assertThat(resp.headers().firstValue("fly-replay")).isEmpty();
+        assertThat(resp.body()).contains("fly-replay-src: instance=asker;");
+      }
+      assertThat(asker.heads).hasSize(1);
+    }
+  }
+
+  @Test
   void http11ClientStillWorks() throws Exception {
     int port = route(List.of());
     try (HttpClient c = client(HttpClient.Version.HTTP_1_1)) {
