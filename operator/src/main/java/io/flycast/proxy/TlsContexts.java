@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Derives, from the context a {@link CertificateSource} returns, one that offers the port's ALPN
@@ -26,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the key material); others are used as they are, which means HTTP/1.1 only.
  */
 final class TlsContexts {
+  private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
   static final List<String> HTTP_DEFAULT_ALPN = List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
 
   /** Derived contexts by source context (weak: a rotated certificate's contexts go with it). */
@@ -51,7 +54,13 @@ final class TlsContexts {
       return source;
     }
     Map<List<String>, SslContext> byAlpn = DERIVED.computeIfAbsent(source, s -> new ConcurrentHashMap<>());
-    return byAlpn.computeIfAbsent(alpn, a -> derive(jdk, a));
+    try {
+      return byAlpn.computeIfAbsent(alpn, a -> derive(jdk, a));
+    } catch (RuntimeException e) {
+      // Serving HTTP/1.1 beats refusing the handshake.
+      log.warn("cannot add ALPN {} to a certificate's context; offering its own: {}", alpn, e.toString());
+      return source;
+    }
   }
 
   private static SslContext derive(JdkSslContext source, List<String> alpn) {

@@ -72,6 +72,35 @@ class ProxyProtoHttpTest {
   }
 
   @Test
+  void h2ClientStreamsShareTheirConnectionsBackendConnection() throws Exception {
+    int tlsPort = TestRoutes.freePort();
+    var cert = new io.netty.handler.ssl.util.SelfSignedCertificate("pp.example.com");
+    var ctx = io.netty.handler.ssl.SslContextBuilder.forServer(cert.certificate(), cert.privateKey()).build();
+    // Its own proxy and catalog: TLS needs a certificate source, which the fixture has not.
+    var store = new io.flycast.catalog.CatalogStore();
+    try (ProxyServer tls = new ProxyServer(
+        ProxyConfig.builder().httpAddress(null).dedicatedBindAddress(TestRoutes.ip("127.0.0.1")).zone("test")
+            .workerThreads(1).build(),
+        store, new ProxyMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry()), (r, s) -> ctx)) {
+      tls.start();
+      PortSpec spec = new PortSpec(tlsPort, backend.port(), Set.of(Handler.TLS, Handler.PROXY_PROTO, Handler.HTTP),
+          false, new io.flycast.catalog.TlsOptions("pp-tls", List.of(), List.of()), ProxyProtoVersion.V1,
+          HttpOptions.DEFAULT);
+      store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(), List.of(spec)));
+      store.putBackends(KEY, List.of(backend("b1", "test")));
+      await().atMost(Duration.ofSeconds(5)).until(() -> tls.dedicatedPorts().contains(tlsPort));
+      try (NettyH2Client c = new NettyH2Client("pp.example.com", tlsPort)) {
+        assertThat(c.protocol()).isEqualTo("h2");
+        String first = c.get("x", "/1").body();
+        assertThat(first).startsWith("PROXY TCP4 127.0.0.1 127.0.0.1 ").endsWith(" " + tlsPort + " #1");
+        // A later stream of the same connection is the same client: same backend connection.
+        assertThat(c.get("x", "/2").body()).isEqualTo(first.replace(" #1", " #2"));
+      }
+      assertThat(backend.accepted.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aNewClientConnectionNeverGetsAnotherClientsBackendConnection() throws Exception {
     try (RawHttp a = new RawHttp(port)) {
       assertThat(a.get("x", "/").body()).isEqualTo(proxyLine(a) + " #1");
