@@ -41,7 +41,7 @@ class Http2ClientTest {
   @BeforeEach
   void setUp() throws Exception {
     SelfSignedCertificate cert = new SelfSignedCertificate("shop.example.com");
-    // As SecretCertificates builds them: offering http/1.1 only; the proxy adds h2 per port.
+    // A JDK context without ALPN, as SecretCertificates builds them: the proxy adds it per port.
     var ctx = SslContextBuilder.forServer(cert.certificate(), cert.privateKey()).build();
     echo = new EchoHttpBackend("b1");
     proxy = new ProxyServer(
