@@ -25,6 +25,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
+import io.netty.handler.timeout.IdleStateEvent;
 
 /**
  * HTTP/2 from clients: each stream becomes a child channel whose pipeline turns its frames into
@@ -129,8 +130,10 @@ final class Http2ServerPipeline {
   }
 
   /**
-   * Last on an HTTP/2 connection (server or backend side): a connection error reaching here was
-   * already answered with GOAWAY by the codec; close without a stack trace per broken peer.
+   * Last on an HTTP/2 client connection. A connection error reaching here was already answered
+   * with GOAWAY by the codec: close without a stack trace per broken peer. The idle timeout ends
+   * the connection as it does an HTTP/1.1 one (there the proxy handler sees the event; here it
+   * sits on the streams, which do not).
    */
   @Sharable
   static final class CloseOnError extends ChannelInboundHandlerAdapter {
@@ -139,6 +142,15 @@ final class Http2ServerPipeline {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof IdleStateEvent) {
+        ctx.close();
+        return;
+      }
+      ctx.fireUserEventTriggered(evt);
     }
   }
 

@@ -146,6 +146,15 @@ class Http2ClientTest {
   }
 
   @Test
+  void idleH2ConnectionIsClosedAfterThePortsIdleTimeout() throws Exception {
+    int port = route(List.of(), echo.port(), new HttpOptions(false, Duration.ofMillis(300), java.util.Map.of()));
+    try (NettyH2Client c = new NettyH2Client("shop.example.com", port)) {
+      assertThat(c.get("shop.example.com", "/").status()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(5)).until(() -> !c.isOpen());
+    }
+  }
+
+  @Test
   void manyStreamsOnOneConnectionAreProxiedConcurrently() throws Exception {
     int port = route(List.of("h2", "http/1.1"));
     try (HttpClient c = client(HttpClient.Version.HTTP_2)) {
