@@ -2,12 +2,14 @@ package io.flycast.proxy;
 
 import static io.flycast.proxy.TestRoutes.backend;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.HttpOptions;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,7 @@ class H2cBackendTest {
   void setUp() throws Exception {
     fx = new ProxyFixture();
     h2c = new H2cEchoBackend();
-    PortSpec spec = new PortSpec(80, h2c.port(), Set.of(Handler.HTTP), false, null, ProxyProtoVersion.V1,
+    PortSpec spec = new PortSpec(TestRoutes.freePort(), h2c.port(), Set.of(Handler.HTTP), false, null, ProxyProtoVersion.V1,
         new HttpOptions(true, HttpOptions.DEFAULT_IDLE_TIMEOUT, Map.of()));
     fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(HOST), List.of(spec)));
     fx.store.putBackends(KEY, List.of(backend("b1", "test")));
@@ -57,6 +59,21 @@ class H2cBackendTest {
           .doesNotContain("connection:")
           .endsWith("\nhello");
       assertThat(resp.headers().keySet()).noneMatch(h -> h.startsWith("x-http2"));
+    }
+  }
+
+  @Test
+  void anIdleBackendConnectionIsClosedAfterThePoolIdleTimeout() throws Exception {
+    try (ProxyFixture shortIdle = new ProxyFixture(ProxyConfig.builder().poolIdleTimeout(Duration.ofMillis(300)))) {
+      PortSpec spec = new PortSpec(TestRoutes.freePort(), h2c.port(), Set.of(Handler.HTTP), false, null, ProxyProtoVersion.V1,
+          new HttpOptions(true, HttpOptions.DEFAULT_IDLE_TIMEOUT, Map.of()));
+      shortIdle.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(HOST), List.of(spec)));
+      shortIdle.store.putBackends(KEY, List.of(backend("b1", "test")));
+      try (RawHttp c = new RawHttp(shortIdle.httpPort())) {
+        assertThat(c.get(HOST, "/").status()).isEqualTo(200);
+        assertThat(h2c.open.get()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h2c.open.get() == 0);
+      }
     }
   }
 

@@ -35,6 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class H2cEchoBackend implements AutoCloseable {
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger streams = new AtomicInteger();
+  /** Connections open now. */
+  final AtomicInteger open = new AtomicInteger();
   private final EventLoopGroup group = new NioEventLoopGroup(1);
   private final Channel server;
 
@@ -46,6 +48,8 @@ final class H2cEchoBackend implements AutoCloseable {
           @Override
           protected void initChannel(Channel ch) {
             connections.incrementAndGet();
+            open.incrementAndGet();
+            ch.closeFuture().addListener(f -> open.decrementAndGet());
             ch.pipeline().addLast(Http2FrameCodecBuilder.forServer().build());
             ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<>() {
               @Override
