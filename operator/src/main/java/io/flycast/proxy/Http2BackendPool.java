@@ -5,10 +5,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http2.Http2ConnectionPrefaceAndSettingsFrameWrittenEvent;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -17,7 +13,6 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -86,7 +81,7 @@ final class Http2BackendPool {
               // Read only when the exchange asks: its backpressure, and the stream's flow control.
               ch.config().setAutoRead(false);
               ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false));
-              ch.pipeline().addLast(ResponseAdapter.INSTANCE);
+              ch.pipeline().addLast(Http2Adapters.BackendResponse.INSTANCE);
               ch.pipeline().addLast(BackendHandler.NAME, new BackendHandler());
             }
           })
@@ -177,31 +172,6 @@ final class Http2BackendPool {
     public void channelInactive(ChannelHandlerContext ctx) {
       ready.tryFailure(new java.nio.channels.ClosedChannelException());
       ctx.fireChannelInactive();
-    }
-  }
-
-  /**
-   * Makes a stream's response look like one from an HTTP/1.1 backend: a response that ended with
-   * its headers arrives whole, which {@link ProxyExchange} expects as head then last content; and
-   * the {@code x-http2-*} headers of Netty's conversion are dropped, they are not the backend's.
-   */
-  @io.netty.channel.ChannelHandler.Sharable
-  static final class ResponseAdapter extends ChannelInboundHandlerAdapter {
-    static final ResponseAdapter INSTANCE = new ResponseAdapter();
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof HttpResponse resp) {
-        for (ExtensionHeaderNames n : ExtensionHeaderNames.values()) {
-          resp.headers().remove(n.text());
-        }
-      }
-      if (msg instanceof FullHttpResponse full) {
-        ctx.fireChannelRead(new DefaultHttpResponse(full.protocolVersion(), full.status(), full.headers()));
-        ctx.fireChannelRead(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
-        return;
-      }
-      ctx.fireChannelRead(msg);
     }
   }
 }

@@ -1,30 +1,15 @@
 package io.flycast.proxy;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpStatusClass;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
 import io.netty.handler.timeout.IdleStateEvent;
 
 /**
@@ -62,96 +47,14 @@ final class Http2ServerPipeline {
         open.opened(stream);
         stream.config().setAutoRead(false);
         stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
-        stream.pipeline().addLast(Http2RequestAdapter.INSTANCE);
-        stream.pipeline().addLast(new InterimResponseAdapter());
+        stream.pipeline().addLast(Http2Adapters.StreamRequest.INSTANCE);
+        stream.pipeline().addLast(new Http2Adapters.InterimResponse());
         stream.pipeline().addLast(HttpProxyHandler.NAME, new HttpProxyHandler(px, resolver));
       }
     }));
     p.addLast(CLOSE_ON_ERROR, CloseOnError.INSTANCE);
     ClientChannels.busy(connection, false);
     p.channel().config().setAutoRead(true);
-  }
-
-  /**
-   * Makes a stream's request look like one from an HTTP/1.1 client: drops the {@code x-http2-*}
-   * headers Netty's conversion adds (stream id, scheme...), which describe the client's hop and
-   * must not reach backends ({@code :authority} already became Host), and splits a whole
-   * request into head and last content.
-   */
-  @Sharable
-  static final class Http2RequestAdapter extends ChannelInboundHandlerAdapter {
-    static final Http2RequestAdapter INSTANCE = new Http2RequestAdapter();
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof HttpRequest req) {
-        var h = req.headers();
-        for (ExtensionHeaderNames n : ExtensionHeaderNames.values()) {
-          h.remove(n.text());
-        }
-      }
-      if (msg instanceof FullHttpRequest full) {
-        // A request that ended with its headers: the proxy handler expects head, then last
-        // content, as from an HTTP/1.1 decoder (the last content is what completes the request).
-        ctx.fireChannelRead(new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers()));
-        ctx.fireChannelRead(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
-        return;
-      }
-      ctx.fireChannelRead(msg);
-    }
-  }
-
-  /**
-   * Interim responses (100 Continue...) come from an HTTP/1.1 backend as a head and an empty last
-   * content. Netty's HTTP/2 conversion wants them whole, and would end the stream on that last
-   * content: so the head is sent whole and the last content dropped.
-   */
-  static final class InterimResponseAdapter extends ChannelOutboundHandlerAdapter {
-    private boolean dropNextLast;
-
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-      if (msg instanceof HttpResponse resp && !(msg instanceof FullHttpResponse)
-          && resp.status().codeClass() == HttpStatusClass.INFORMATIONAL
-          && resp.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
-        dropNextLast = true;
-        ctx.write(new DefaultFullHttpResponse(resp.protocolVersion(), resp.status(), Unpooled.EMPTY_BUFFER,
-            resp.headers(), EmptyHttpHeaders.INSTANCE), promise);
-        return;
-      }
-      if (dropNextLast && msg instanceof LastHttpContent last) {
-        dropNextLast = false;
-        last.release();
-        promise.setSuccess();
-        return;
-      }
-      ctx.write(msg, promise);
-    }
-  }
-
-  /**
-   * Last on an HTTP/2 client connection. A connection error reaching here was already answered
-   * with GOAWAY by the codec: close without a stack trace per broken peer. The idle timeout ends
-   * the connection as it does an HTTP/1.1 one (there the proxy handler sees the event; here it
-   * sits on the streams, which do not).
-   */
-  @Sharable
-  static final class CloseOnError extends ChannelInboundHandlerAdapter {
-    static final CloseOnError INSTANCE = new CloseOnError();
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      ctx.close();
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-      if (evt instanceof IdleStateEvent) {
-        ctx.close();
-        return;
-      }
-      ctx.fireUserEventTriggered(evt);
-    }
   }
 
   /**
@@ -181,6 +84,31 @@ final class Http2ServerPipeline {
           }
         }
       });
+    }
+  }
+
+  /**
+   * Last on an HTTP/2 client connection. A connection error reaching here was already answered
+   * with GOAWAY by the codec: close without a stack trace per broken peer. The idle timeout ends
+   * the connection as it does an HTTP/1.1 one (there the proxy handler sees the event; here it
+   * sits on the streams, which do not).
+   */
+  @Sharable
+  static final class CloseOnError extends ChannelInboundHandlerAdapter {
+    static final CloseOnError INSTANCE = new CloseOnError();
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof IdleStateEvent) {
+        ctx.close();
+        return;
+      }
+      ctx.fireUserEventTriggered(evt);
     }
   }
 }
