@@ -11,6 +11,10 @@ command -v chromium >/dev/null || need_apt+=(chromium)          # status page e2
 command -v unshare >/dev/null || need_apt+=(util-linux)         # AnyIP e2e in a network namespace
 command -v ip >/dev/null || need_apt+=(iproute2)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v openssl >/dev/null || need_apt+=(openssl)                 # pg_tls e2e (openssl s_client -starttls postgres)
+# PgTlsPostgresTest runs a real PostgreSQL server and psql.
+command -v psql >/dev/null || need_apt+=(postgresql-client)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 if ((${#need_apt[@]})); then
   if [[ $(id -u) == 0 ]]; then
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -3,10 +3,9 @@ package io.flycast.control;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.flycast.catalog.RouteKey;
 import io.flycast.proxy.CertificateSource;
-import io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayInputStream;
 import java.util.Base64;
 import java.util.Map;
@@ -60,12 +59,10 @@ public final class SecretCertificates implements CertificateSource {
         log.warn("TLS Secret {} lacks tls.crt or tls.key", key);
         return null;
       }
+      // No ALPN here: the proxy derives per-port contexts offering the port's protocols (h2,
+      // http/1.1), which needs the JDK provider, whatever else is on the classpath.
       return SslContextBuilder.forServer(new ByteArrayInputStream(crt), new ByteArrayInputStream(pem))
-          .applicationProtocolConfig(new ApplicationProtocolConfig(
-              ApplicationProtocolConfig.Protocol.ALPN,
-              ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-              ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-              ApplicationProtocolNames.HTTP_1_1))
+          .sslProvider(SslProvider.JDK)
           .build();
     } catch (Exception e) {
       log.warn("TLS Secret {} is not a usable certificate and key: {}", key, e.getMessage());

@@ -1,10 +1,13 @@
 package io.flycast.proxy;
 
+import io.flycast.catalog.Handler;
+import io.flycast.catalog.PortSpec;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -33,6 +36,8 @@ final class BackendConnectionPool {
   private static final int MAX_IDLE_PER_BACKEND = 64;
 
   private final ProxyContext px;
+  private final Http2BackendPool h2;
+  private final ClientBoundBackends clientBound;
   private final FastThreadLocal<Map<InetSocketAddress, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
     @Override
     protected Map<InetSocketAddress, ArrayDeque<Channel>> initialValue() {
@@ -42,6 +47,30 @@ final class BackendConnectionPool {
 
   BackendConnectionPool(ProxyContext px) {
     this.px = px;
+    this.h2 = new Http2BackendPool(px);
+    this.clientBound = new ClientBoundBackends(px, ch -> addBackendHandlers(ch.pipeline()));
+  }
+
+  /**
+   * A backend connection for an exchange of {@code client} on {@code port}: with
+   * {@code proxy_proto}, the client's own ({@link ClientBoundBackends}; HTTP/1.1 even if
+   * {@code h2_backend}, as a shared h2c connection cannot carry one client's PROXY header); else
+   * an h2c stream for {@code h2_backend} (not for upgrades: h2c streams carry no Upgrade); else a
+   * pooled HTTP/1.1 connection.
+   */
+  Future<Channel> acquire(Channel client, InetSocketAddress address, PortSpec port, boolean upgrade) {
+    if (port.has(Handler.PROXY_PROTO)) {
+      return clientBound.acquire(client, address, port.proxyProto());
+    }
+    return acquire(client.eventLoop(), address, port.http().h2Backend() && !upgrade);
+  }
+
+  /**
+   * With {@code h2c}, a new stream on the loop's shared h2c connection to {@code address} (see
+   * {@link Http2BackendPool}); else as {@link #acquire(EventLoop, InetSocketAddress)}.
+   */
+  Future<Channel> acquire(EventLoop loop, InetSocketAddress address, boolean h2c) {
+    return h2c ? h2.acquire(loop, address) : acquire(loop, address);
   }
 
   /** An idle connection to {@code address}, or a new one. Call on {@code loop}. */
@@ -79,6 +108,14 @@ final class BackendConnectionPool {
     BackendHandler handler = BackendHandler.of(ch);
     if (handler != null) {
       handler.detach();
+    }
+    if (ch.hasAttr(ClientBoundBackends.OWNER)) {
+      ClientBoundBackends.release(ch, reusable && handler != null, px.draining());
+      return;
+    }
+    if (ch instanceof Http2StreamChannel) {
+      ch.close(); // a stream serves one exchange; its connection stays shared
+      return;
     }
     if (!reusable || !ch.isActive() || px.draining() || handler == null) {
       ch.close();

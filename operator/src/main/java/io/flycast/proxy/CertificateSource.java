@@ -9,8 +9,10 @@ import io.netty.handler.ssl.SslContext;
  * handshake, so implementations must answer from memory (a prepared, cached {@link SslContext})
  * and never block.
  *
- * <p>The HTTP handler speaks HTTP/1.1 only: contexts should offer ALPN {@code http/1.1} (or no
- * ALPN), not {@code h2}.
+ * <p>ALPN is the proxy's business, not the source's: for each port the proxy derives from the
+ * returned context one offering the port's protocols ({@code h2} and {@code http/1.1} on HTTP
+ * ports by default). That needs a JDK-provider context ({@code SslProvider.JDK}, the default
+ * without netty-tcnative); any other is used as it is, and then serves HTTP/1.1 only.
  */
 @FunctionalInterface
 public interface CertificateSource {

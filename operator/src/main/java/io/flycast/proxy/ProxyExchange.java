@@ -128,7 +128,7 @@ final class ProxyExchange implements BackendHandler.Listener {
   private io.netty.util.concurrent.Future<Channel> connect(Lease l) {
     attempts++;
     InetSocketAddress address = new InetSocketAddress(l.backend().address(), port.targetPort());
-    return px.pool().acquire(client.eventLoop(), address);
+    return px.pool().acquire(client, address, port, upgrade);
   }
 
   private void fail(ProxyMetrics.Unavailable reason) {

@@ -25,6 +25,7 @@ public final class ProxyMetrics {
   private final Gauge activeConnections;
   private final Counter unavailable;
   private final Counter connectFailures;
+  private final Counter httpProtocols;
 
   /** Registers the metrics in {@code registry}. */
   public ProxyMetrics(PrometheusRegistry registry) {
@@ -57,6 +58,11 @@ public final class ProxyMetrics {
         .help("Failed connection attempts to backends, by route")
         .labelNames("route")
         .register(registry);
+    httpProtocols = Counter.builder()
+        .name("flycast_proxy_tls_http_connections")
+        .help("TLS client connections served as HTTP, by the protocol ALPN chose (h2, http/1.1)")
+        .labelNames("protocol")
+        .register(registry);
   }
 
   /** Metrics registered in a private registry, for tests and callers that do not export. */
@@ -71,6 +77,11 @@ public final class ProxyMetrics {
   void connectionOpened(String listener) {
     connections.labelValues(listener).inc();
     activeConnections.inc();
+  }
+
+  /** A TLS HTTP connection's protocol, once ALPN chose it (h2 or http/1.1: a closed set). */
+  void httpProtocol(boolean h2) {
+    httpProtocols.labelValues(h2 ? "h2" : "http/1.1").inc();
   }
 
   void connectionClosed() {

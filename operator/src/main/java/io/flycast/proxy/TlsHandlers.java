@@ -6,11 +6,13 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -40,7 +42,8 @@ final class TlsHandlers {
   /** TLS for a dedicated port: the certificate of the route owning the address. */
   static void addTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
     String secret = port.tls() == null ? null : port.tls().secretName();
-    p.addLast(SNI, sniHandler(sni -> px.certificates().serverContext(route, secret)));
+    p.addLast(SNI, sniHandler(sni -> TlsContexts.withAlpn(
+        px.certificates().serverContext(route, secret), TlsContexts.alpn(port))));
     p.addLast(TLS_ALERT, AlertOnMissingCertificate.INSTANCE);
   }
 
@@ -68,14 +71,20 @@ final class TlsHandlers {
     }
     for (PortSpec p : route.spec().ports()) {
       if (p.has(Handler.TLS) && p.tls() != null) {
-        return px.certificates().serverContext(route.key(), p.tls().secretName());
+        return TlsContexts.withAlpn(
+            px.certificates().serverContext(route.key(), p.tls().secretName()), TlsContexts.alpn(p));
       }
     }
-    return px.certificates().serverContext(route.key(), null);
+    return TlsContexts.withAlpn(px.certificates().serverContext(route.key(), null), TlsContexts.alpn(null));
   }
 
   /** Whether the connection was TLS-terminated here (for X-Forwarded-Proto). */
   static boolean isTls(ChannelPipeline p) {
+    // An HTTP/2 stream's pipeline has no TLS of its own: the connection's is its parent's.
+    Channel ch = p.channel();
+    if (ch instanceof Http2StreamChannel) {
+      return ch.parent().pipeline().get(SslHandler.class) != null;
+    }
     return p.get(SslHandler.class) != null;
   }
 

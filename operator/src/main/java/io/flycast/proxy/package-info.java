@@ -18,10 +18,18 @@
  *       ({@code TlsHandlers}, {@code PgTlsHandler}), then {@code http} ({@code HttpPipeline}) or
  *       a raw relay ({@code TcpProxyHandler}, {@code RelayHandler}), with {@code proxy_proto}
  *       headers on the backend side.
+ *   <li>HTTP behind TLS: {@code AlpnHttpSwitch} builds the rest after the handshake, HTTP/1.1
+ *       or HTTP/2 ({@code Http2ServerPipeline}: each stream a child channel with its own
+ *       {@code HttpProxyHandler}). ALPN offers the port's {@code tls.alpn}, by default
+ *       {@code h2, http/1.1} on HTTP ports, via contexts {@code TlsContexts} derives from the
+ *       {@link io.flycast.proxy.CertificateSource}'s.
  *   <li>Backends are chosen by the {@link io.flycast.proxy.Balancer} (zone first, soft/hard
  *       limits, two random choices) over a {@link io.flycast.proxy.LoadTracker};
  *       {@code BackendDialer} retries other backends on connect failure; HTTP backends come from
- *       the per-event-loop {@code BackendConnectionPool}.
+ *       the per-event-loop {@code BackendConnectionPool}: pooled HTTP/1.1 connections, h2c
+ *       streams on one shared connection per backend ({@code Http2BackendPool}, for
+ *       {@code http.h2_backend}), or, on {@code proxy_proto} + {@code http} ports, a connection
+ *       per client connection starting with its PROXY header ({@code ClientBoundBackends}).
  * </ul>
  *
  * <p>Threading: a client connection and its backend connections share one event loop; handlers

@@ -41,6 +41,11 @@ final class RawHttp implements AutoCloseable {
     out = socket.getOutputStream();
   }
 
+  /** The client side's port, which a PROXY header names as the source. */
+  int localPort() {
+    return socket.getLocalPort();
+  }
+
   RawHttp send(String raw) throws IOException {
     out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
     out.flush();

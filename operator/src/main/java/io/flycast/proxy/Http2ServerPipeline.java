@@ -1,0 +1,114 @@
+package io.flycast.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+
+/**
+ * HTTP/2 from clients: each stream becomes a child channel whose pipeline turns its frames into
+ * HTTP/1.1-style objects for an {@link HttpProxyHandler}, so a stream is proxied exactly like a
+ * request on an HTTP/1.1 connection (Fly headers, balancing, retries, fly-replay).
+ *
+ * <p>Backpressure: stream channels do not auto-read, as client connections do not; a stream's
+ * data is consumed, and its flow-control window reopened, only when the handler reads, so a slow
+ * backend slows that stream's sender. The connection itself reads freely: HTTP/2 multiplexes
+ * streams over it and flow control is per stream.
+ */
+final class Http2ServerPipeline {
+  static final String FRAME_CODEC = "h2-codec";
+  static final String MULTIPLEX = "h2-multiplex";
+  static final String CLOSE_ON_ERROR = "h2-close-on-error";
+  /**
+   * Streams a client may have open at once. Each can hold a backend connection, so the protocol's
+   * default (unlimited) would let one client connection open any number of them.
+   */
+  static final int MAX_CONCURRENT_STREAMS = 128;
+
+  private Http2ServerPipeline() {}
+
+  static void addHttp2Handlers(ChannelPipeline p, ProxyContext px, RouteResolver resolver) {
+    Http2Settings settings = Http2Settings.defaultSettings()
+        .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
+        .maxHeaderListSize(px.config().maxHeaderSize());
+    p.addLast(FRAME_CODEC, Http2FrameCodecBuilder.forServer().initialSettings(settings).build());
+    Channel connection = p.channel();
+    OpenStreams open = new OpenStreams(px, connection);
+    p.addLast(MULTIPLEX, new Http2MultiplexHandler(new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(Channel stream) {
+        open.opened(stream);
+        stream.config().setAutoRead(false);
+        stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
+        stream.pipeline().addLast(Http2Adapters.StreamRequest.INSTANCE);
+        stream.pipeline().addLast(new Http2Adapters.InterimResponse());
+        stream.pipeline().addLast(HttpProxyHandler.NAME, new HttpProxyHandler(px, resolver));
+      }
+    }));
+    p.addLast(CLOSE_ON_ERROR, CloseOnError.INSTANCE);
+    ClientChannels.busy(connection, false);
+    p.channel().config().setAutoRead(true);
+  }
+
+  /**
+   * Marks the connection busy while it has streams, as HTTP/1.1 connections are while they have
+   * a request: a stopping proxy closes idle connections at once and waits for busy ones. While
+   * draining, the connection closes (with GOAWAY, from the codec) when its last stream ends.
+   * Only touched on the connection's event loop.
+   */
+  static final class OpenStreams {
+    private final ProxyContext px;
+    private final Channel connection;
+    private int count;
+
+    OpenStreams(ProxyContext px, Channel connection) {
+      this.px = px;
+      this.connection = connection;
+    }
+
+    void opened(Channel stream) {
+      count++;
+      ClientChannels.busy(connection, true);
+      stream.closeFuture().addListener(f -> {
+        if (--count == 0) {
+          ClientChannels.busy(connection, false);
+          if (px.draining()) {
+            connection.close();
+          }
+        }
+      });
+    }
+  }
+
+  /**
+   * Last on an HTTP/2 client connection. A connection error reaching here was already answered
+   * with GOAWAY by the codec: close without a stack trace per broken peer. The idle timeout ends
+   * the connection as it does an HTTP/1.1 one (there the proxy handler sees the event; here it
+   * sits on the streams, which do not).
+   */
+  @Sharable
+  static final class CloseOnError extends ChannelInboundHandlerAdapter {
+    static final CloseOnError INSTANCE = new CloseOnError();
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof IdleStateEvent) {
+        ctx.close();
+        return;
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+  }
+}
