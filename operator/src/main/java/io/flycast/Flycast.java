@@ -171,6 +171,7 @@ public final class Flycast implements AutoCloseable {
     proxy = new ProxyServer(pc.build(), store, new ProxyMetrics(registry), new SecretCertificates(sync), autostarter::awaitReady,
         access);
     LoadTracker tracker = proxy.balancer().tracker();
+    autostarter.usableWhen((route, b) -> b.acceptsNewWork() && !tracker.isCordoned(route, b.name()));
     proxy.balancer().onAllOverSoftLimit(route -> autostarter.scaleOut(route.spec(),
         (int) route.backends().stream().filter(io.flycast.catalog.Backend::acceptsNewWork).count()));
     proxy.start(config.dedicatedListen() != null);

@@ -42,6 +42,7 @@ public final class Autostarter implements AutoCloseable {
   private static final class ColdStart {
     final CompletableFuture<Route> ready = new CompletableFuture<>();
     final AtomicInteger held = new AtomicInteger();
+    final java.util.concurrent.atomic.AtomicBoolean scaling = new java.util.concurrent.atomic.AtomicBoolean();
   }
 
   public Autostarter(CatalogStore catalog, BackendScaler scaler, Executor blocking, ScheduledExecutorService timer,
@@ -57,9 +58,36 @@ public final class Autostarter implements AutoCloseable {
     catalog.addListener(this::onCatalogChange);
   }
 
-  /** Whether a route can take new work now (some backend is ready). */
-  public static boolean hasReadyBackend(Route route) {
-    return route.backends().stream().anyMatch(Backend::acceptsNewWork);
+  private volatile java.util.function.BiPredicate<RouteKey, Backend> usable = (k, b) -> b.acceptsNewWork();
+
+  /**
+   * What counts as a backend that can take work: by default a ready one; the proxy adds "and not
+   * cordoned by autostop", so a request that arrives while the last backend drains starts a new
+   * one instead of waiting on the one being stopped.
+   */
+  public void usableWhen(java.util.function.BiPredicate<RouteKey, Backend> predicate) {
+    this.usable = predicate;
+  }
+
+  /** Whether a route can take new work now (some backend is usable). */
+  public boolean hasReadyBackend(Route route) {
+    return route.backends().stream().anyMatch(b -> usable.test(route.key(), b));
+  }
+
+  /** Releases the requests held for a route if it can take work now (after an uncordon). */
+  public void recheck(RouteKey key) {
+    ColdStart cs = pending.get(key);
+    Route route = catalog.current().route(key);
+    if (cs == null || route == null) {
+      return;
+    }
+    if (hasReadyBackend(route)) {
+      pending.remove(key, cs);
+      cs.ready.complete(route);
+    } else if (route.backends().stream().allMatch(Backend::terminating)) {
+      // Nothing running or starting any more (an autostop raced this cold start): scale again.
+      ensureStarted(route.spec(), cs);
+    }
   }
 
   /**
@@ -137,6 +165,18 @@ public final class Autostarter implements AutoCloseable {
   private ColdStart begin(Route route) {
     ColdStart cs = new ColdStart();
     RouteSpec spec = route.spec();
+    ensureStarted(spec, cs);
+    // If nothing is ready by the timeout, forget this cold start so the next request tries again.
+    timer.schedule(() -> fail(spec.key(), cs, new AutostartException(Reason.TIMEOUT,
+        "backend of " + spec.key() + " did not start within " + timeout.toSeconds() + "s")), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return cs;
+  }
+
+  /** Scales to one unless something runs already; one scale call in flight per cold start. */
+  private void ensureStarted(RouteSpec spec, ColdStart cs) {
+    if (!cs.scaling.compareAndSet(false, true)) {
+      return;
+    }
     blocking.execute(() -> {
       try {
         int replicas = scaler.replicas(spec);
@@ -149,12 +189,10 @@ public final class Autostarter implements AutoCloseable {
       } catch (BackendScaler.ScaleException e) {
         events.failed(spec, e.getMessage());
         fail(spec.key(), cs, new AutostartException(Reason.SCALE_FAILED, e.getMessage()));
+      } finally {
+        cs.scaling.set(false);
       }
     });
-    // If nothing is ready by the timeout, forget this cold start so the next request tries again.
-    timer.schedule(() -> fail(spec.key(), cs, new AutostartException(Reason.TIMEOUT,
-        "backend of " + spec.key() + " did not start within " + timeout.toSeconds() + "s")), timeout.toMillis(), TimeUnit.MILLISECONDS);
-    return cs;
   }
 
   private void fail(RouteKey key, ColdStart cs, AutostartException e) {
@@ -164,12 +202,7 @@ public final class Autostarter implements AutoCloseable {
 
   private void onCatalogChange(CatalogChange change) {
     for (RouteKey key : change.backendsChanged()) {
-      ColdStart cs = pending.get(key);
-      Route route = change.catalog().route(key);
-      if (cs != null && route != null && hasReadyBackend(route)) {
-        pending.remove(key, cs);
-        cs.ready.complete(route);
-      }
+      recheck(key);
     }
   }
 

@@ -92,6 +92,13 @@ public final class Autostopper implements AutoCloseable {
       cordons.uncordon(key, name);
       return;
     }
+    if (starter.held(key) > 0) {
+      // A request arrived while this backend drained and is waiting for one: keep this one.
+      cordons.uncordon(key, name);
+      starter.recheck(key);
+      log.info("autostop {}: kept {}, requests arrived while it drained", key, name);
+      return;
+    }
     try {
       int replicas = scaler.replicas(route.spec());
       int target = Math.max(route.spec().autoscale().minMachinesRunning(), replicas - 1);

@@ -106,15 +106,20 @@ final class BackendDialer {
     return true;
   }
 
+  /** Ready and not cordoned: a backend being drained by autostop takes nothing new. */
+  private boolean usable(Backend b) {
+    return b.acceptsNewWork() && !px.balancer().tracker().isCordoned(route.key(), b.name());
+  }
+
   private void attempt() {
     Lease lease = px.balancer().pick(route, tried, filter);
     if (lease == null) {
       ProxyMetrics.Unavailable reason;
       if (attempts > 0) {
         reason = ProxyMetrics.Unavailable.CONNECT_FAILED;
-      } else if (route.backends().stream().noneMatch(b -> b.acceptsNewWork() && filter.test(b))) {
+      } else if (route.backends().stream().noneMatch(b -> usable(b) && filter.test(b))) {
         reason = ProxyMetrics.Unavailable.NO_BACKENDS;
-        if (!waitedForStart && route.backends().stream().noneMatch(Backend::acceptsNewWork) && holdForStart()) {
+        if (!waitedForStart && route.backends().stream().noneMatch(this::usable) && holdForStart()) {
           return;
         }
       } else {

@@ -187,20 +187,27 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
   }
 
-  /** Called by the exchange when it answered without reaching a backend (503, 502). */
-  void exchangeFailed(HttpRequest req, RouteKey route, FullHttpResponse resp, boolean requestComplete) {
+  /**
+   * Called by the exchange when it answered without reaching a backend (503, 502).
+   * {@code clientKeepAlive} is what the client asked for: the request itself has had its
+   * hop-by-hop headers (Connection: close among them) stripped for the backend by now.
+   */
+  void exchangeFailed(HttpRequest req, RouteKey route, FullHttpResponse resp, boolean requestComplete,
+      boolean clientKeepAlive) {
     exchange = null;
     if (requestComplete) {
       discardBody = false;
-      if (canKeepAlive(req) && !!HttpUtil.isKeepAlive(resp) && !px.draining()) {
+      if (clientKeepAlive && canKeepAlive(req) && HttpUtil.isKeepAlive(resp) && !px.draining()) {
         px.metrics().request(route, resp.status().code());
         ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         readNext();
       } else {
         respondAndClose(route, resp);
       }
-    } else {
+    } else if (clientKeepAlive) {
       respondLocally(req, route, resp);
+    } else {
+      respondAndClose(route, resp);
     }
   }
 

@@ -152,7 +152,7 @@ final class ProxyExchange implements BackendHandler.Listener {
       case CONNECT_FAILED -> HttpResponses.text(
           HttpResponseStatus.BAD_GATEWAY, "could not connect to any backend of " + name, true);
     };
-    owner.exchangeFailed(request, route.key(), resp, requestComplete);
+    owner.exchangeFailed(request, route.key(), resp, requestComplete, clientKeepAlive);
   }
 
   private void onConnected(Lease l, Channel ch) {
@@ -323,7 +323,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     if (targetPort == null) {
       done = true;
       owner.exchangeFailed(request, route.key(), HttpResponses.text(HttpResponseStatus.BAD_GATEWAY,
-          "fly-replay names app '" + replay.app() + "', which has no route here", true), true);
+          "fly-replay names app '" + replay.app() + "', which has no route here", true), true, clientKeepAlive);
       return;
     }
     route = target;
@@ -376,7 +376,8 @@ final class ProxyExchange implements BackendHandler.Listener {
       }
       done = true;
       owner.exchangeFailed(request, route.key(), HttpResponses.text(
-          HttpResponseStatus.BAD_GATEWAY, "the backend closed the connection before responding", false), true);
+          HttpResponseStatus.BAD_GATEWAY, "the backend closed the connection before responding", false), true,
+          clientKeepAlive);
       return;
     }
     // Mid-response: the client cannot be told in HTTP/1.1 except by closing.
