@@ -10,15 +10,11 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.flycast.Flycast;
-import io.flycast.FlycastConfig;
 import io.flycast.allocation.FlycastAddressPool;
 import io.flycast.api.FlycastIP;
 import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.ConcurrencyType;
 import io.flycast.catalog.Route;
-import io.flycast.embedded.EmbeddedApiServer;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,30 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The kubectl-expose path end to end on the embedded API: allocation, marks, routes, Events. */
-class ControlPlaneIT {
-  static final Duration WAIT = Duration.ofSeconds(30);
-  static EmbeddedApiServer api;
-  static KubernetesClient client;
-  static Flycast flycast;
-
-  @BeforeAll
-  static void start() throws Exception {
-    api = new EmbeddedApiServer().start(0);
-    client = api.client();
-    flycast = new Flycast(FlycastConfig.forTests(false), client).start();
-  }
-
-  @AfterAll
-  static void stop() {
-    flycast.close();
-    api.close();
-  }
-
+class ControlPlaneIT extends EmbeddedControlPlane {
   static void namespace(String ns, Map<String, String> labels) {
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).withLabels(labels).endMetadata().build()).create();
   }

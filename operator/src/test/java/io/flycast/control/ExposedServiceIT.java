@@ -7,9 +7,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.flycast.Flycast;
-import io.flycast.FlycastConfig;
 import io.flycast.api.ConcurrencySpec;
 import io.flycast.api.ExposedService;
 import io.flycast.api.ExposedServiceSpec;
@@ -20,34 +17,13 @@ import io.flycast.api.TlsOptionsSpec;
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
-import io.flycast.embedded.EmbeddedApiServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** ExposedService end to end on the embedded API: owned Service, address, status, conditions, Events. */
-class ExposedServiceIT {
-  static final Duration WAIT = Duration.ofSeconds(30);
-  static EmbeddedApiServer api;
-  static KubernetesClient client;
-  static Flycast flycast;
-
-  @BeforeAll
-  static void start() throws Exception {
-    api = new EmbeddedApiServer().start(0);
-    client = api.client();
-    flycast = new Flycast(FlycastConfig.forTests(false), client).start();
-  }
-
-  @AfterAll
-  static void stop() {
-    flycast.close();
-    api.close();
-  }
-
+class ExposedServiceIT extends EmbeddedControlPlane {
   static ExposedService exposed(String ns, String name, ServicePort... ports) {
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).createOr(n -> n.update());
     ExposedService es = new ExposedService();
