@@ -41,6 +41,11 @@ import java.util.function.Predicate;
  * <p>Retries: a failed connect always moves on to another backend. A request whose backend
  * connection fails before any response byte arrived is retried only if its method is idempotent
  * and no body bytes were sent (the body is not kept).
+ *
+ * <p>Instance routing ({@link RequestRouting}): {@code fly-force-*} headers that leave no backend
+ * able to take the request get a 503 naming the instance or region. Fly answers such requests
+ * with an error too; 503 (with {@code Retry-After}) rather than 4xx because the request is valid
+ * and the instance may be ready again soon, like any other "no backend right now".
  */
 final class ProxyExchange implements BackendHandler.Listener {
   private static final Set<HttpMethod> IDEMPOTENT = Set.of(
@@ -54,6 +59,10 @@ final class ProxyExchange implements BackendHandler.Listener {
   private Route route;
   private PortSpec port;
   private Predicate<Backend> filter = b -> true;
+  /** What the client's fly-force-* and fly-prefer-* headers ask for (see {@link RequestRouting}). */
+  private final RequestRouting routing;
+  /** Dialing the preferred backends first; cleared when they fail, to fall back to all allowed. */
+  private boolean preferring;
   private final String requestId;
   private boolean clientKeepAlive;
   /** HTTP/1.0 clients know no chunked encoding: unknown-length bodies end with the connection. */
@@ -100,6 +109,9 @@ final class ProxyExchange implements BackendHandler.Listener {
     FlyHeaders.prepareRequest(request, clientInfo, px.config().zone(), requestId, px.config().viaName());
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
     this.request = request;
+    this.routing = RequestRouting.of(request.headers());
+    this.filter = routing.required();
+    this.preferring = routing.prefers();
   }
 
   boolean requestComplete() {
@@ -111,7 +123,8 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   private void dial() {
-    BackendDialer.dial(px, route, tried, filter, this::connect, new BackendDialer.Callback() {
+    Predicate<Backend> among = preferring ? routing.preferred() : filter;
+    BackendDialer.dial(px, route, tried, among, this::connect, new BackendDialer.Callback() {
       @Override
       public void connected(Lease l, Channel ch) {
         onConnected(l, ch);
@@ -119,7 +132,17 @@ final class ProxyExchange implements BackendHandler.Listener {
 
       @Override
       public void failed(ProxyMetrics.Unavailable reason, String detail) {
+        if (preferring && reason != ProxyMetrics.Unavailable.NOT_STARTED) {
+          // A preference, not a requirement: the preferred backends are out, so any allowed one will do.
+          preferring = false;
+          dial();
+          return;
+        }
         px.metrics().unavailable(route.key(), reason);
+        if (routing.forced() && !replayed && (reason == ProxyMetrics.Unavailable.NO_BACKENDS
+            || reason == ProxyMetrics.Unavailable.AT_CAPACITY)) {
+          detail = routing.unavailable(route.key().flycastHostname(), reason);
+        }
         fail(reason, detail);
       }
     }, client.eventLoop());
@@ -144,9 +167,9 @@ final class ProxyExchange implements BackendHandler.Listener {
     String name = route.key().flycastHostname() + (replayed ? " (for fly-replay)" : "");
     var resp = switch (reason) {
       case NO_BACKENDS -> HttpResponses.unavailable(
-          "no backend of " + name + " is ready to take requests", px.config().retryAfterSeconds(), true);
+          detail != null ? detail : "no backend of " + name + " is ready to take requests", px.config().retryAfterSeconds(), true);
       case AT_CAPACITY -> HttpResponses.unavailable(
-          "every backend of " + name + " is at its concurrency limit", px.config().retryAfterSeconds(), true);
+          detail != null ? detail : "every backend of " + name + " is at its concurrency limit", px.config().retryAfterSeconds(), true);
       case NOT_STARTED -> HttpResponses.unavailable(
           detail != null ? detail : "no backend of " + name + " could be started", px.config().retryAfterSeconds(), true);
       case CONNECT_FAILED -> HttpResponses.text(
@@ -328,7 +351,8 @@ final class ProxyExchange implements BackendHandler.Listener {
     }
     route = target;
     port = targetPort;
-    filter = replay.filter(from);
+    filter = replay.filter(from); // the backend's wish replaces the client's fly-force/fly-prefer
+    preferring = false;
     tried.clear();
     lastSent = false;
     request.headers().set(FlyReplay.SOURCE_HEADER, FlyReplay.source(from, replay.state()));
