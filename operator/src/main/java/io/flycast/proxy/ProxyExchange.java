@@ -51,6 +51,9 @@ final class ProxyExchange implements BackendHandler.Listener {
   private static final Set<HttpMethod> IDEMPOTENT = Set.of(
       HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
 
+  /** Logged when the client went away before a response: nginx's "client closed request". */
+  private static final int CLIENT_CLOSED = 499;
+
   private final ProxyContext px;
   private final HttpProxyHandler owner;
   private final ChannelHandlerContext clientCtx;
@@ -85,6 +88,10 @@ final class ProxyExchange implements BackendHandler.Listener {
   private FlyReplay replaying;
   private boolean replayed;
   private boolean done;
+  /** The access log and metrics record of this request. */
+  private final RequestRecord record;
+  /** The status sent to the client, once the response head went. */
+  private int status;
 
   ProxyExchange(
       ProxyContext px,
@@ -92,8 +99,10 @@ final class ProxyExchange implements BackendHandler.Listener {
       ChannelHandlerContext clientCtx,
       HttpRequest request,
       RouteResolver.Target target,
-      FlyHeaders.ClientInfo clientInfo) {
+      FlyHeaders.ClientInfo clientInfo,
+      RequestRecord record) {
     this.px = px;
+    this.record = record;
     this.owner = owner;
     this.clientCtx = clientCtx;
     this.client = clientCtx.channel();
@@ -103,6 +112,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
     this.upgrade = FlyHeaders.isUpgrade(request);
     this.requestId = FlyHeaders.newRequestId(px.config().zone());
+    record.requestId(requestId);
     if (!request.headers().contains(HttpHeaderNames.HOST)) {
       request.headers().set(HttpHeaderNames.HOST, route.key().flycastHostname());
     }
@@ -186,6 +196,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     }
     lease = l;
     backend = ch;
+    record.backend(l.backend());
     BackendHandler.of(ch).attach(this);
     ChannelFuture last = backend.write(request);
     for (HttpContent c : pendingBody) {
@@ -254,10 +265,15 @@ final class ProxyExchange implements BackendHandler.Listener {
       return;
     }
     String replayHeader = resp.headers().get(FlyReplay.HEADER);
-    if (replayHeader != null && !replayed && lease != null) {
-      FlyReplay replay = FlyReplay.parse(replayHeader);
-      if (replay != null && !bodySent && requestComplete
-          && AccessGate.mayReplay(px, route, replay.target(px.catalog().current(), route))) {
+    FlyReplay replay = replayHeader == null || lease == null ? null : FlyReplay.parse(replayHeader);
+    if (replay != null) {
+      if (replayed) {
+        px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.ALREADY_REPLAYED);
+      } else if (bodySent || !requestComplete) {
+        px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.HAS_BODY);
+      } else if (!AccessGate.mayReplay(px, route, replay.target(px.catalog().current(), route))) {
+        px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.REFUSED);
+      } else {
         replaying = replay; // drop this response, then send the request where it asks
         responseKeepAlive = HttpUtil.isKeepAlive(resp);
         backend.read();
@@ -265,6 +281,7 @@ final class ProxyExchange implements BackendHandler.Listener {
       }
     }
     responseStarted = true;
+    status = resp.status().code();
     // Before the hop-by-hop headers go: "Connection: close" is one of them.
     responseKeepAlive = HttpUtil.isKeepAlive(resp);
     FlyHeaders.prepareResponse(resp, requestId, px.config().viaName(), port.http().responseHeaders());
@@ -277,6 +294,7 @@ final class ProxyExchange implements BackendHandler.Listener {
         if (f.isSuccess()) {
           Lease held = lease;
           lease = null; // now released when the upgraded connection closes
+          record.complete(route.key(), status);
           WebSocketSwitch.toRelay(client, backend, owner, held);
         } else {
           abort();
@@ -344,11 +362,13 @@ final class ProxyExchange implements BackendHandler.Listener {
     Route target = replay.target(px.catalog().current(), route);
     PortSpec targetPort = target == null ? null : FlyReplay.port(target, port);
     if (targetPort == null) {
+      px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.NO_ROUTE);
       done = true;
       owner.exchangeFailed(request, route.key(), HttpResponses.text(HttpResponseStatus.BAD_GATEWAY,
           "fly-replay names app '" + replay.app() + "', which has no route here", true), true, clientKeepAlive);
       return;
     }
+    px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.REPLAYED);
     route = target;
     port = targetPort;
     filter = replay.filter(from); // the backend's wish replaces the client's fly-force/fly-prefer
@@ -360,6 +380,9 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   private void writeToClient(HttpObject msg, boolean last) {
+    if (msg instanceof HttpContent c) {
+      record.sent(c.content().readableBytes()); // now: the write releases it
+    }
     Channel b = backend;
     client.writeAndFlush(msg).addListener(f -> {
       if (!f.isSuccess()) {
@@ -377,6 +400,7 @@ final class ProxyExchange implements BackendHandler.Listener {
       return;
     }
     done = true;
+    record.complete(route.key(), status);
     // A backend that answered before reading the whole body leaves the client mid-request.
     owner.exchangeDone(clientKeepAlive && requestComplete);
   }
@@ -413,12 +437,14 @@ final class ProxyExchange implements BackendHandler.Listener {
     releasePending();
     if (!done) {
       done = true;
+      record.complete(route.key(), CLIENT_CLOSED);
       releaseBackend(false);
     }
   }
 
   private void abort() {
     done = true;
+    record.complete(route.key(), status != 0 ? status : CLIENT_CLOSED);
     releaseBackend(false);
     client.close();
   }
