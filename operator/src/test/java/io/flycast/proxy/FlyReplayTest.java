@@ -56,6 +56,7 @@ class FlyReplayTest {
         assertThat(c.get(HOST, "/").status()).isEqualTo(200);
       }
       assertThat(asker.heads).hasSize(2);
+      assertThat(fx.counter("flycast_proxy_replays", "route", "shop/web", "outcome", "replayed")).isEqualTo(2.0);
     }
   }
 
