@@ -40,7 +40,10 @@ import java.util.function.Predicate;
  *
  * <p>Retries: a failed connect always moves on to another backend. A request whose backend
  * connection fails before any response byte arrived is retried only if its method is idempotent
- * and no body bytes were sent (the body is not kept).
+ * and no body bytes were sent (the body is not kept for retries).
+ *
+ * <p>fly-replay: the request body, up to {@link ReplayBody#LIMIT}, is kept until the response
+ * starts so a replay can send it again; a larger body gets the original response.
  *
  * <p>Instance routing ({@link RequestRouting}): {@code fly-force-*} headers that leave no backend
  * able to take the request get a 503 naming the instance or region. Fly answers such requests
@@ -73,6 +76,8 @@ final class ProxyExchange implements BackendHandler.Listener {
   private final boolean upgrade;
   private final Set<String> tried = new HashSet<>();
   private final List<HttpContent> pendingBody = new ArrayList<>();
+  /** The body sent so far, for a fly-replay; only until the response starts or a replay is done. */
+  private final ReplayBody replayBody = new ReplayBody();
   private Lease lease;
   private Channel backend;
   private int attempts;
@@ -199,11 +204,14 @@ final class ProxyExchange implements BackendHandler.Listener {
     record.backend(l.backend());
     BackendHandler.of(ch).attach(this);
     ChannelFuture last = backend.write(request);
+    boolean wroteLast = false;
     for (HttpContent c : pendingBody) {
       bodySent |= c.content().isReadable();
+      wroteLast |= c instanceof LastHttpContent;
+      keepForReplay(c);
       last = backend.write(c);
     }
-    if (requestComplete && !lastSent) {
+    if (requestComplete && !lastSent && !wroteLast) {
       // A retry: the request (without body, or retries are not allowed) ended on the failed backend.
       last = backend.write(LastHttpContent.EMPTY_LAST_CONTENT);
     }
@@ -234,6 +242,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     bodySent |= content.content().isReadable();
     boolean last = content instanceof LastHttpContent;
     lastSent |= last;
+    keepForReplay(content);
     backend.writeAndFlush(content).addListener(f -> {
       if (f.isSuccess() && !last) {
         client.read();
@@ -269,8 +278,10 @@ final class ProxyExchange implements BackendHandler.Listener {
     if (replay != null) {
       if (replayed) {
         px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.ALREADY_REPLAYED);
-      } else if (bodySent || !requestComplete) {
-        px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.HAS_BODY);
+      } else if (!requestComplete) {
+        px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.BODY_INCOMPLETE);
+      } else if (bodySent && replayBody.overflowed()) {
+        px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.BODY_TOO_LARGE);
       } else if (!AccessGate.mayReplay(px, route, replay.target(px.catalog().current(), route))) {
         px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.REFUSED);
       } else {
@@ -281,6 +292,7 @@ final class ProxyExchange implements BackendHandler.Listener {
       }
     }
     responseStarted = true;
+    replayBody.release(); // this response goes to the client: no replay now
     status = resp.status().code();
     // Before the hop-by-hop headers go: "Connection: close" is one of them.
     responseKeepAlive = HttpUtil.isKeepAlive(resp);
@@ -363,6 +375,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     PortSpec targetPort = target == null ? null : FlyReplay.port(target, port);
     if (targetPort == null) {
       px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.NO_ROUTE);
+      releasePending();
       done = true;
       owner.exchangeFailed(request, route.key(), HttpResponses.text(HttpResponseStatus.BAD_GATEWAY,
           "fly-replay names app '" + replay.app() + "', which has no route here", true), true, clientKeepAlive);
@@ -375,6 +388,8 @@ final class ProxyExchange implements BackendHandler.Listener {
     preferring = false;
     tried.clear();
     lastSent = false;
+    pendingBody.addAll(replayBody.take()); // sent again once connected
+    bodySent = false;
     request.headers().set(FlyReplay.SOURCE_HEADER, FlyReplay.source(from, replay.state()));
     dial();
   }
@@ -400,6 +415,7 @@ final class ProxyExchange implements BackendHandler.Listener {
       return;
     }
     done = true;
+    releasePending();
     record.complete(route.key(), status);
     // A backend that answered before reading the whole body leaves the client mid-request.
     owner.exchangeDone(clientKeepAlive && requestComplete);
@@ -444,9 +460,17 @@ final class ProxyExchange implements BackendHandler.Listener {
 
   private void abort() {
     done = true;
+    releasePending();
     record.complete(route.key(), status != 0 ? status : CLIENT_CLOSED);
     releaseBackend(false);
     client.close();
+  }
+
+  /** Keeps a copy of body content going to the backend while a replay may still ask for it. */
+  private void keepForReplay(HttpContent content) {
+    if (!replayed && !responseStarted) {
+      replayBody.keep(content);
+    }
   }
 
   private void releaseBackend(boolean reusable) {
@@ -463,5 +487,6 @@ final class ProxyExchange implements BackendHandler.Listener {
   private void releasePending() {
     pendingBody.forEach(ReferenceCountUtil::release);
     pendingBody.clear();
+    replayBody.release();
   }
 }

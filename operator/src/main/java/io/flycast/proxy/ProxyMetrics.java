@@ -45,8 +45,10 @@ public final class ProxyMetrics {
     NO_ROUTE,
     /** Network isolation does not let the route reach the target. */
     REFUSED,
-    /** The request had a body, which is not kept: the original response went to the client. */
-    HAS_BODY,
+    /** The backend answered before the request body ended: the original response went to the client. */
+    BODY_INCOMPLETE,
+    /** The request body was over 1 MiB, too large to keep: the original response went to the client. */
+    BODY_TOO_LARGE,
     /** A second replay was asked for: only one is done, the response went to the client. */
     ALREADY_REPLAYED
   }
