@@ -41,6 +41,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private boolean discardBody;
   private boolean closing;
   private ScheduledFuture<?> headerTimer;
+  /** The request being answered, for the access log and request metrics. */
+  private RequestRecord current;
 
   HttpProxyHandler(ProxyContext px, RouteResolver resolver) {
     this.px = px;
@@ -104,6 +106,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       headerTimer = null;
     }
     ClientChannels.busy(ctx.channel(), true);
+    current = new RequestRecord(px, req,
+        ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null);
     DecoderResult result = req.decoderResult();
     if (result.isFailure()) {
       respondAndClose(null, badRequest(result.cause()));
@@ -130,7 +134,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
     InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
     FlyHeaders.ClientInfo client = new FlyHeaders.ClientInfo(remote.getAddress(), local.getPort(), TlsHandlers.isTls(ctx.pipeline()));
-    exchange = new ProxyExchange(px, this, ctx, req, target, client);
+    exchange = new ProxyExchange(px, this, ctx, req, target, client, current);
     exchange.start();
   }
 
@@ -176,6 +180,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     px.metrics().request(route, resp.status().code());
+    completeLocal(route, resp);
     discardBody = true; // the request's (empty) last content is still to come
     ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
   }
@@ -184,7 +189,17 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     closing = true;
     resp.headers().set(HttpHeaderNames.CONNECTION, "close");
     px.metrics().request(route, resp.status().code());
+    completeLocal(route, resp);
     ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** Logs a response the proxy made itself; called before writing it (the write releases it). */
+  private void completeLocal(RouteKey route, FullHttpResponse resp) {
+    if (current != null) {
+      current.sent(resp.content().readableBytes());
+      current.complete(route, resp.status().code());
+      current = null;
+    }
   }
 
   /**
@@ -199,6 +214,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       discardBody = false;
       if (clientKeepAlive && canKeepAlive(req) && HttpUtil.isKeepAlive(resp) && !px.draining()) {
         px.metrics().request(route, resp.status().code());
+        completeLocal(route, resp);
         ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         readNext();
       } else {
@@ -214,6 +230,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   /** Called by the exchange once its response was written to the client. */
   void exchangeDone(boolean keepAlive) {
     exchange = null;
+    current = null;
     if (!keepAlive || px.draining()) {
       closing = true;
       Channels.flushAndClose(ctx.channel());

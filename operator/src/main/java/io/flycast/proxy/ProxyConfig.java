@@ -33,6 +33,8 @@ import java.util.Objects;
  * @param workerThreads event loop threads; 0 = Netty's default (2 x cores)
  * @param dedicatedIpv6Only a dedicated listener on the IPv6 wildcard takes IPv6 only (Flycast
  *     addresses are IPv6), leaving the port free on IPv4 for whatever else runs on the host
+ * @param accessLog write one access log line per HTTP request (on by default)
+ * @param accessLogSink where access log lines go: {@link AccessLog#slf4j()} by default
  */
 public record ProxyConfig(
     InetSocketAddress httpAddress,
@@ -53,9 +55,39 @@ public record ProxyConfig(
     int retryAfterSeconds,
     boolean preferEpoll,
     int workerThreads,
-    boolean dedicatedIpv6Only) {
+    boolean dedicatedIpv6Only,
+    boolean accessLog,
+    AccessLog accessLogSink) {
+
+  /** The settings without the access log fields: access log on, to SLF4J. */
+  public ProxyConfig(
+      InetSocketAddress httpAddress,
+      InetSocketAddress httpsAddress,
+      InetAddress dedicatedBindAddress,
+      String zone,
+      String viaName,
+      Duration connectTimeout,
+      Duration headerReadTimeout,
+      Duration idleTimeout,
+      Duration poolIdleTimeout,
+      Duration shutdownGrace,
+      int maxInitialLineLength,
+      int maxHeaderSize,
+      int writeBufferLowWaterMark,
+      int writeBufferHighWaterMark,
+      int connectAttempts,
+      int retryAfterSeconds,
+      boolean preferEpoll,
+      int workerThreads,
+      boolean dedicatedIpv6Only) {
+    this(httpAddress, httpsAddress, dedicatedBindAddress, zone, viaName, connectTimeout, headerReadTimeout,
+        idleTimeout, poolIdleTimeout, shutdownGrace, maxInitialLineLength, maxHeaderSize, writeBufferLowWaterMark,
+        writeBufferHighWaterMark, connectAttempts, retryAfterSeconds, preferEpoll, workerThreads, dedicatedIpv6Only,
+        true, AccessLog.slf4j());
+  }
 
   public ProxyConfig {
+    Objects.requireNonNull(accessLogSink, "accessLogSink");
     Objects.requireNonNull(dedicatedBindAddress, "dedicatedBindAddress");
     Objects.requireNonNull(viaName, "viaName");
     if (writeBufferLowWaterMark > writeBufferHighWaterMark) {
@@ -91,6 +123,8 @@ public record ProxyConfig(
     private boolean preferEpoll = true;
     private int workerThreads = 0;
     private boolean dedicatedIpv6Only = false;
+    private boolean accessLog = true;
+    private AccessLog accessLogSink = AccessLog.slf4j();
 
     public Builder httpAddress(InetSocketAddress v) {
       httpAddress = v;
@@ -183,12 +217,24 @@ public record ProxyConfig(
       return this;
     }
 
+    /** Whether to write the access log (default true). */
+    public Builder accessLog(boolean v) {
+      accessLog = v;
+      return this;
+    }
+
+    /** Where the access log goes (default {@link AccessLog#slf4j()}); tests collect it. */
+    public Builder accessLogSink(AccessLog v) {
+      accessLogSink = v;
+      return this;
+    }
+
     public ProxyConfig build() {
       return new ProxyConfig(
           httpAddress, httpsAddress, dedicatedBindAddress, zone, viaName, connectTimeout, headerReadTimeout,
           idleTimeout, poolIdleTimeout, shutdownGrace, maxInitialLineLength, maxHeaderSize,
           writeBufferLowWaterMark, writeBufferHighWaterMark, connectAttempts, retryAfterSeconds,
-          preferEpoll, workerThreads, dedicatedIpv6Only);
+          preferEpoll, workerThreads, dedicatedIpv6Only, accessLog, accessLogSink);
     }
   }
 

@@ -40,11 +40,22 @@ import java.util.function.Predicate;
  *
  * <p>Retries: a failed connect always moves on to another backend. A request whose backend
  * connection fails before any response byte arrived is retried only if its method is idempotent
- * and no body bytes were sent (the body is not kept).
+ * and no body bytes were sent (the body is not kept for retries).
+ *
+ * <p>fly-replay: the request body, up to {@link ReplayBody#LIMIT}, is kept until the response
+ * starts so a replay can send it again; a larger body gets the original response.
+ *
+ * <p>Instance routing ({@link RequestRouting}): {@code fly-force-*} headers that leave no backend
+ * able to take the request get a 503 naming the instance or region. Fly answers such requests
+ * with an error too; 503 (with {@code Retry-After}) rather than 4xx because the request is valid
+ * and the instance may be ready again soon, like any other "no backend right now".
  */
 final class ProxyExchange implements BackendHandler.Listener {
   private static final Set<HttpMethod> IDEMPOTENT = Set.of(
       HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
+
+  /** Logged when the client went away before a response: nginx's "client closed request". */
+  private static final int CLIENT_CLOSED = 499;
 
   private final ProxyContext px;
   private final HttpProxyHandler owner;
@@ -54,6 +65,10 @@ final class ProxyExchange implements BackendHandler.Listener {
   private Route route;
   private PortSpec port;
   private Predicate<Backend> filter = b -> true;
+  /** What the client's fly-force-* and fly-prefer-* headers ask for (see {@link RequestRouting}). */
+  private final RequestRouting routing;
+  /** Dialing the preferred backends first; cleared when they fail, to fall back to all allowed. */
+  private boolean preferring;
   private final String requestId;
   private boolean clientKeepAlive;
   /** HTTP/1.0 clients know no chunked encoding: unknown-length bodies end with the connection. */
@@ -61,6 +76,8 @@ final class ProxyExchange implements BackendHandler.Listener {
   private final boolean upgrade;
   private final Set<String> tried = new HashSet<>();
   private final List<HttpContent> pendingBody = new ArrayList<>();
+  /** The body sent so far, for a fly-replay; only until the response starts or a replay is done. */
+  private final ReplayBody replayBody = new ReplayBody();
   private Lease lease;
   private Channel backend;
   private int attempts;
@@ -76,6 +93,10 @@ final class ProxyExchange implements BackendHandler.Listener {
   private FlyReplay replaying;
   private boolean replayed;
   private boolean done;
+  /** The access log and metrics record of this request. */
+  private final RequestRecord record;
+  /** The status sent to the client, once the response head went. */
+  private int status;
 
   ProxyExchange(
       ProxyContext px,
@@ -83,8 +104,10 @@ final class ProxyExchange implements BackendHandler.Listener {
       ChannelHandlerContext clientCtx,
       HttpRequest request,
       RouteResolver.Target target,
-      FlyHeaders.ClientInfo clientInfo) {
+      FlyHeaders.ClientInfo clientInfo,
+      RequestRecord record) {
     this.px = px;
+    this.record = record;
     this.owner = owner;
     this.clientCtx = clientCtx;
     this.client = clientCtx.channel();
@@ -94,12 +117,16 @@ final class ProxyExchange implements BackendHandler.Listener {
     this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
     this.upgrade = FlyHeaders.isUpgrade(request);
     this.requestId = FlyHeaders.newRequestId(px.config().zone());
+    record.requestId(requestId);
     if (!request.headers().contains(HttpHeaderNames.HOST)) {
       request.headers().set(HttpHeaderNames.HOST, route.key().flycastHostname());
     }
     FlyHeaders.prepareRequest(request, clientInfo, px.config().zone(), requestId, px.config().viaName());
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
     this.request = request;
+    this.routing = RequestRouting.of(request.headers());
+    this.filter = routing.required();
+    this.preferring = routing.prefers();
   }
 
   boolean requestComplete() {
@@ -111,7 +138,8 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   private void dial() {
-    BackendDialer.dial(px, route, tried, filter, this::connect, new BackendDialer.Callback() {
+    Predicate<Backend> among = preferring ? routing.preferred() : filter;
+    BackendDialer.dial(px, route, tried, among, this::connect, new BackendDialer.Callback() {
       @Override
       public void connected(Lease l, Channel ch) {
         onConnected(l, ch);
@@ -119,7 +147,17 @@ final class ProxyExchange implements BackendHandler.Listener {
 
       @Override
       public void failed(ProxyMetrics.Unavailable reason, String detail) {
+        if (preferring && reason != ProxyMetrics.Unavailable.NOT_STARTED) {
+          // A preference, not a requirement: the preferred backends are out, so any allowed one will do.
+          preferring = false;
+          dial();
+          return;
+        }
         px.metrics().unavailable(route.key(), reason);
+        if (routing.forced() && !replayed && (reason == ProxyMetrics.Unavailable.NO_BACKENDS
+            || reason == ProxyMetrics.Unavailable.AT_CAPACITY)) {
+          detail = routing.unavailable(route.key().flycastHostname(), reason);
+        }
         fail(reason, detail);
       }
     }, client.eventLoop());
@@ -144,9 +182,9 @@ final class ProxyExchange implements BackendHandler.Listener {
     String name = route.key().flycastHostname() + (replayed ? " (for fly-replay)" : "");
     var resp = switch (reason) {
       case NO_BACKENDS -> HttpResponses.unavailable(
-          "no backend of " + name + " is ready to take requests", px.config().retryAfterSeconds(), true);
+          detail != null ? detail : "no backend of " + name + " is ready to take requests", px.config().retryAfterSeconds(), true);
       case AT_CAPACITY -> HttpResponses.unavailable(
-          "every backend of " + name + " is at its concurrency limit", px.config().retryAfterSeconds(), true);
+          detail != null ? detail : "every backend of " + name + " is at its concurrency limit", px.config().retryAfterSeconds(), true);
       case NOT_STARTED -> HttpResponses.unavailable(
           detail != null ? detail : "no backend of " + name + " could be started", px.config().retryAfterSeconds(), true);
       case CONNECT_FAILED -> HttpResponses.text(
@@ -163,13 +201,17 @@ final class ProxyExchange implements BackendHandler.Listener {
     }
     lease = l;
     backend = ch;
+    record.backend(l.backend());
     BackendHandler.of(ch).attach(this);
     ChannelFuture last = backend.write(request);
+    boolean wroteLast = false;
     for (HttpContent c : pendingBody) {
       bodySent |= c.content().isReadable();
+      wroteLast |= c instanceof LastHttpContent;
+      keepForReplay(c);
       last = backend.write(c);
     }
-    if (requestComplete && !lastSent) {
+    if (requestComplete && !lastSent && !wroteLast) {
       // A retry: the request (without body, or retries are not allowed) ended on the failed backend.
       last = backend.write(LastHttpContent.EMPTY_LAST_CONTENT);
     }
@@ -200,6 +242,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     bodySent |= content.content().isReadable();
     boolean last = content instanceof LastHttpContent;
     lastSent |= last;
+    keepForReplay(content);
     backend.writeAndFlush(content).addListener(f -> {
       if (f.isSuccess() && !last) {
         client.read();
@@ -231,10 +274,17 @@ final class ProxyExchange implements BackendHandler.Listener {
       return;
     }
     String replayHeader = resp.headers().get(FlyReplay.HEADER);
-    if (replayHeader != null && !replayed && lease != null) {
-      FlyReplay replay = FlyReplay.parse(replayHeader);
-      if (replay != null && !bodySent && requestComplete
-          && AccessGate.mayReplay(px, route, replay.target(px.catalog().current(), route))) {
+    FlyReplay replay = replayHeader == null || lease == null ? null : FlyReplay.parse(replayHeader);
+    if (replay != null) {
+      if (replayed) {
+        px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.ALREADY_REPLAYED);
+      } else if (!requestComplete) {
+        px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.BODY_INCOMPLETE);
+      } else if (bodySent && replayBody.overflowed()) {
+        px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.BODY_TOO_LARGE);
+      } else if (!AccessGate.mayReplay(px, route, replay.target(px.catalog().current(), route))) {
+        px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.REFUSED);
+      } else {
         replaying = replay; // drop this response, then send the request where it asks
         responseKeepAlive = HttpUtil.isKeepAlive(resp);
         backend.read();
@@ -242,6 +292,8 @@ final class ProxyExchange implements BackendHandler.Listener {
       }
     }
     responseStarted = true;
+    replayBody.release(); // this response goes to the client: no replay now
+    status = resp.status().code();
     // Before the hop-by-hop headers go: "Connection: close" is one of them.
     responseKeepAlive = HttpUtil.isKeepAlive(resp);
     FlyHeaders.prepareResponse(resp, requestId, px.config().viaName(), port.http().responseHeaders());
@@ -254,6 +306,7 @@ final class ProxyExchange implements BackendHandler.Listener {
         if (f.isSuccess()) {
           Lease held = lease;
           lease = null; // now released when the upgraded connection closes
+          record.complete(route.key(), status);
           WebSocketSwitch.toRelay(client, backend, owner, held);
         } else {
           abort();
@@ -321,21 +374,30 @@ final class ProxyExchange implements BackendHandler.Listener {
     Route target = replay.target(px.catalog().current(), route);
     PortSpec targetPort = target == null ? null : FlyReplay.port(target, port);
     if (targetPort == null) {
+      px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.NO_ROUTE);
+      releasePending();
       done = true;
       owner.exchangeFailed(request, route.key(), HttpResponses.text(HttpResponseStatus.BAD_GATEWAY,
           "fly-replay names app '" + replay.app() + "', which has no route here", true), true, clientKeepAlive);
       return;
     }
+    px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.REPLAYED);
     route = target;
     port = targetPort;
-    filter = replay.filter(from);
+    filter = replay.filter(from); // the backend's wish replaces the client's fly-force/fly-prefer
+    preferring = false;
     tried.clear();
     lastSent = false;
+    pendingBody.addAll(replayBody.take()); // sent again once connected
+    bodySent = false;
     request.headers().set(FlyReplay.SOURCE_HEADER, FlyReplay.source(from, replay.state()));
     dial();
   }
 
   private void writeToClient(HttpObject msg, boolean last) {
+    if (msg instanceof HttpContent c) {
+      record.sent(c.content().readableBytes()); // now: the write releases it
+    }
     Channel b = backend;
     client.writeAndFlush(msg).addListener(f -> {
       if (!f.isSuccess()) {
@@ -353,6 +415,8 @@ final class ProxyExchange implements BackendHandler.Listener {
       return;
     }
     done = true;
+    releasePending();
+    record.complete(route.key(), status);
     // A backend that answered before reading the whole body leaves the client mid-request.
     owner.exchangeDone(clientKeepAlive && requestComplete);
   }
@@ -389,14 +453,24 @@ final class ProxyExchange implements BackendHandler.Listener {
     releasePending();
     if (!done) {
       done = true;
+      record.complete(route.key(), CLIENT_CLOSED);
       releaseBackend(false);
     }
   }
 
   private void abort() {
     done = true;
+    releasePending();
+    record.complete(route.key(), status != 0 ? status : CLIENT_CLOSED);
     releaseBackend(false);
     client.close();
+  }
+
+  /** Keeps a copy of body content going to the backend while a replay may still ask for it. */
+  private void keepForReplay(HttpContent content) {
+    if (!replayed && !responseStarted) {
+      replayBody.keep(content);
+    }
   }
 
   private void releaseBackend(boolean reusable) {
@@ -413,5 +487,6 @@ final class ProxyExchange implements BackendHandler.Listener {
   private void releasePending() {
     pendingBody.forEach(ReferenceCountUtil::release);
     pendingBody.clear();
+    replayBody.release();
   }
 }

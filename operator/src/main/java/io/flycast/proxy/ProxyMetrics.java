@@ -3,6 +3,9 @@ package io.flycast.proxy;
 import io.flycast.catalog.RouteKey;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import java.util.Locale;
+import java.util.Set;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
@@ -26,6 +29,29 @@ public final class ProxyMetrics {
   private final Counter unavailable;
   private final Counter connectFailures;
   private final Counter httpProtocols;
+  private final Histogram requestDuration;
+  private final Counter responseBytes;
+  private final Counter requestsByMethod;
+  private final Counter replays;
+
+  /** Methods labelled as themselves; any other is {@code OTHER}, so clients cannot grow the label set. */
+  private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
+
+  /** What became of a {@code fly-replay} response (label {@code outcome}). */
+  enum ReplayOutcome {
+    /** The request was sent again where the header asked. */
+    REPLAYED,
+    /** The header named an app with no route here: 502. */
+    NO_ROUTE,
+    /** Network isolation does not let the route reach the target. */
+    REFUSED,
+    /** The backend answered before the request body ended: the original response went to the client. */
+    BODY_INCOMPLETE,
+    /** The request body was over 1 MiB, too large to keep: the original response went to the client. */
+    BODY_TOO_LARGE,
+    /** A second replay was asked for: only one is done, the response went to the client. */
+    ALREADY_REPLAYED
+  }
 
   /** Registers the metrics in {@code registry}. */
   public ProxyMetrics(PrometheusRegistry registry) {
@@ -63,6 +89,28 @@ public final class ProxyMetrics {
         .help("TLS client connections served as HTTP, by the protocol ALPN chose (h2, http/1.1)")
         .labelNames("protocol")
         .register(registry);
+    requestDuration = Histogram.builder()
+        .name("flycast_proxy_request_duration_seconds")
+        .help("Time from a request's head to the end of its response, by route")
+        .labelNames("route")
+        .classicOnly()
+        .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+        .register(registry);
+    responseBytes = Counter.builder()
+        .name("flycast_proxy_response_bytes")
+        .help("Response body bytes sent to clients, by route")
+        .labelNames("route")
+        .register(registry);
+    requestsByMethod = Counter.builder()
+        .name("flycast_proxy_requests_by_method")
+        .help("HTTP requests answered, by route and method (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, OTHER)")
+        .labelNames("route", "method")
+        .register(registry);
+    replays = Counter.builder()
+        .name("flycast_proxy_replays")
+        .help("fly-replay responses from backends, by route and outcome")
+        .labelNames("route", "outcome")
+        .register(registry);
   }
 
   /** Metrics registered in a private registry, for tests and callers that do not export. */
@@ -72,6 +120,20 @@ public final class ProxyMetrics {
 
   void request(RouteKey route, int status) {
     requests.labelValues(label(route), Integer.toString(status)).inc();
+  }
+
+  /** A request is over: its duration, body bytes sent and method. */
+  void completed(RouteKey route, String method, long bytesSent, long durationNanos) {
+    String r = label(route);
+    requestDuration.labelValues(r).observe(durationNanos / 1e9);
+    if (bytesSent > 0) {
+      responseBytes.labelValues(r).inc(bytesSent);
+    }
+    requestsByMethod.labelValues(r, METHODS.contains(method) ? method : "OTHER").inc();
+  }
+
+  void replay(RouteKey route, ReplayOutcome outcome) {
+    replays.labelValues(label(route), outcome.name().toLowerCase(Locale.ROOT)).inc();
   }
 
   void connectionOpened(String listener) {

@@ -30,6 +30,11 @@
  *       streams on one shared connection per backend ({@code Http2BackendPool}, for
  *       {@code http.h2_backend}), or, on {@code proxy_proto} + {@code http} ports, a connection
  *       per client connection starting with its PROXY header ({@code ClientBoundBackends}).
+ *   <li>Per request: {@code RequestRouting} applies the client's {@code fly-force-*} /
+ *       {@code fly-prefer-*} headers as a backend filter; {@code FlyReplay} handles a backend's
+ *       {@code fly-replay}, resending bodies up to 1 MiB kept by {@code ReplayBody};
+ *       {@code RequestRecord} writes one {@link io.flycast.proxy.AccessLog} entry and the
+ *       per-request metrics when the request ends (docs/observability.md).
  * </ul>
  *
  * <p>Threading: a client connection and its backend connections share one event loop; handlers

@@ -39,7 +39,9 @@ public final class ProxyBench {
     store.putBackends(key, List.of(new Backend("backend-0", backendHost, "local", true, true, false)));
     ProxyServer proxy = new ProxyServer(
         ProxyConfig.builder().httpAddress(new InetSocketAddress("127.0.0.1", listen)).zone("local")
-            .dedicatedBindAddress(InetAddress.getByName("127.0.0.1")).build(),
+            .dedicatedBindAddress(InetAddress.getByName("127.0.0.1"))
+            // Off unless asked (-Dflycast.bench.accessLog=true): numbers stay comparable with earlier runs.
+            .accessLog(Boolean.getBoolean("flycast.bench.accessLog")).build(),
         store, new ProxyMetrics(new PrometheusRegistry()));
     proxy.start(args.length > 3);
     System.out.println("proxy ready on 127.0.0.1:" + listen);

@@ -27,8 +27,13 @@ final class EchoHttpBackend implements AutoCloseable {
   final CountDownLatch streamGate = new CountDownLatch(1);
 
   EchoHttpBackend(String name) throws IOException {
+    this(name, "127.0.0.1", 0);
+  }
+
+  /** On {@code address}: several backends of one route share the target port on different loopback addresses. */
+  EchoHttpBackend(String name, String address, int port) throws IOException {
     this.name = name;
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+    server = HttpServer.create(new InetSocketAddress(address, port), 64);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/", this::echo);
     server.createContext("/stream", this::stream);

@@ -56,6 +56,7 @@ class FlyReplayTest {
         assertThat(c.get(HOST, "/").status()).isEqualTo(200);
       }
       assertThat(asker.heads).hasSize(2);
+      assertThat(fx.counter("flycast_proxy_replays", "route", "shop/web", "outcome", "replayed")).isEqualTo(2.0);
     }
   }
 
@@ -78,6 +79,57 @@ class FlyReplayTest {
         assertThat(r.status()).isEqualTo(503);
         assertThat(r.body()).contains("fly-replay");
       }
+    }
+  }
+
+  /** A backend that reads the whole body, then asks for a replay. */
+  private ScriptedBackend bodyReader(String replayHeader) throws Exception {
+    return new ScriptedBackend("127.0.0.2", echo.port(), (s, head) -> {
+      int length = 0;
+      for (String line : head.split("\r\n")) {
+        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+          length = Integer.parseInt(line.substring(15).trim());
+        }
+      }
+      s.getInputStream().readNBytes(length);
+      ScriptedBackend.write(s, "HTTP/1.1 200 OK\r\nfly-replay: " + replayHeader
+          + "\r\nContent-Length: 8\r\n\r\noriginal");
+    });
+  }
+
+  private static String post(int bodyLength) {
+    String body = "x".repeat(bodyLength - 4) + "done";
+    return "POST /orders HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: " + bodyLength + "\r\n\r\n" + body;
+  }
+
+  @Test
+  void replaysARequestWithItsBody() throws Exception {
+    try (ScriptedBackend asker = bodyReader("instance=good")) {
+      route();
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        RawHttp.Response r = c.send(post(100_000)).read();
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("x-backend")).isEqualTo("good");
+        assertThat(r.body()).contains("content-length: 100000").endsWith("x".repeat(20) + "done");
+        assertThat(r.body().length()).isGreaterThan(100_000);
+        // The connection carries on normally afterwards.
+        assertThat(c.get(HOST, "/").status()).isEqualTo(200);
+      }
+      assertThat(fx.counter("flycast_proxy_replays", "outcome", "replayed")).isEqualTo(2.0);
+    }
+  }
+
+  @Test
+  void aBodyOverOneMebibyteGetsTheOriginalResponse() throws Exception {
+    try (ScriptedBackend asker = bodyReader("instance=good")) {
+      route();
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        RawHttp.Response r = c.send(post(ReplayBody.LIMIT + 1)).read();
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("original");
+      }
+      assertThat(echo.requests.get()).isZero();
+      assertThat(fx.counter("flycast_proxy_replays", "outcome", "body_too_large")).isEqualTo(1.0);
     }
   }
 

@@ -1,0 +1,95 @@
+package io.flycast.proxy;
+
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where the proxy writes one line per HTTP request it answered (proxied, refused or failed).
+ * Called on the event loop once the response is written (or the exchange given up), so an
+ * implementation must not block: the default hands the line to the SLF4J logger
+ * {@value #LOGGER}, one call per request; with slf4j-simple that is a synchronous write to
+ * stderr, cheap enough per request, and a deployment that needs more puts an asynchronous
+ * appender behind the logger. Turn it off with {@link ProxyConfig.Builder#accessLog(boolean)}.
+ */
+public interface AccessLog {
+  /** The SLF4J logger the default implementation writes to. */
+  String LOGGER = "flycast.access";
+
+  /** Records one request. Must not block or throw. */
+  void log(Entry entry);
+
+  /** The default: each entry as one JSON line at INFO on {@value #LOGGER}. */
+  static AccessLog slf4j() {
+    Logger log = LoggerFactory.getLogger(LOGGER);
+    return e -> {
+      if (log.isInfoEnabled()) {
+        log.info(e.toJson());
+      }
+    };
+  }
+
+  /**
+   * One request.
+   *
+   * @param time when the request arrived
+   * @param host the Host header
+   * @param method the request method
+   * @param path the request path without the query (queries carry tokens often enough not to log them)
+   * @param status the status sent, 499 when the client went away first (nginx's convention)
+   * @param bytesSent response body bytes written to the client
+   * @param durationMs from the request head to the end of the response
+   * @param backend the backend that answered, or null when none did
+   * @param zone that backend's zone, or null
+   * @param requestId the {@code Fly-Request-Id}
+   * @param clientIp the client's address
+   * @param route {@code namespace/name} of the route, or null when the host matched none
+   */
+  record Entry(Instant time, String host, String method, String path, int status, long bytesSent,
+      long durationMs, String backend, String zone, String requestId, String clientIp, String route) {
+
+    /** One line of JSON, fields in the declared order. */
+    public String toJson() {
+      StringBuilder sb = new StringBuilder(256).append('{');
+      field(sb, "time", time.toString()).append(',');
+      field(sb, "host", host).append(',');
+      field(sb, "method", method).append(',');
+      field(sb, "path", path).append(',');
+      sb.append("\"status\":").append(status).append(',');
+      sb.append("\"bytes_sent\":").append(bytesSent).append(',');
+      sb.append("\"duration_ms\":").append(durationMs).append(',');
+      field(sb, "backend", backend).append(',');
+      field(sb, "zone", zone).append(',');
+      field(sb, "request_id", requestId).append(',');
+      field(sb, "client_ip", clientIp).append(',');
+      field(sb, "route", route);
+      return sb.append('}').toString();
+    }
+
+    private static StringBuilder field(StringBuilder sb, String name, String value) {
+      sb.append('"').append(name).append("\":");
+      if (value == null) {
+        return sb.append("null");
+      }
+      sb.append('"');
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        switch (c) {
+          case '"' -> sb.append("\\\"");
+          case '\\' -> sb.append("\\\\");
+          case '\n' -> sb.append("\\n");
+          case '\r' -> sb.append("\\r");
+          case '\t' -> sb.append("\\t");
+          default -> {
+            if (c < 0x20) {
+              sb.append(String.format("\\u%04x", (int) c));
+            } else {
+              sb.append(c);
+            }
+          }
+        }
+      }
+      return sb.append('"');
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package io.flycast.proxy;
+
+import io.flycast.catalog.Backend;
+import io.flycast.catalog.RouteKey;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import java.net.InetAddress;
+import java.time.Instant;
+
+/**
+ * What the access log and the per-request metrics need to know about one request, gathered as it
+ * goes and written once when it ends, whoever ends it (the exchange, or the handler answering
+ * locally). Event-loop confined like the request.
+ */
+final class RequestRecord {
+  private final ProxyContext px;
+  private final Instant time = Instant.now();
+  private final long startNanos = System.nanoTime();
+  private final String host;
+  private final String method;
+  private final String path;
+  private final String clientIp;
+  private String requestId;
+  private Backend backend;
+  private long bytesSent;
+  private boolean completed;
+
+  RequestRecord(ProxyContext px, HttpRequest req, InetAddress client) {
+    this.px = px;
+    this.host = req.headers().get(HttpHeaderNames.HOST);
+    this.method = req.method().name();
+    String uri = req.uri();
+    int q = uri.indexOf('?');
+    this.path = q < 0 ? uri : uri.substring(0, q);
+    this.clientIp = client == null ? null : client.getHostAddress();
+  }
+
+  void requestId(String id) {
+    requestId = id;
+  }
+
+  /** The backend now answering (a replay or retry replaces the previous one). */
+  void backend(Backend b) {
+    backend = b;
+  }
+
+  void sent(long bytes) {
+    bytesSent += bytes;
+  }
+
+  /** The request is over with {@code status}; only the first call counts. */
+  void complete(RouteKey route, int status) {
+    if (completed) {
+      return;
+    }
+    completed = true;
+    long nanos = System.nanoTime() - startNanos;
+    px.metrics().completed(route, method, bytesSent, nanos);
+    if (px.config().accessLog()) {
+      px.config().accessLogSink().log(new AccessLog.Entry(time, host, method, path, status, bytesSent,
+          nanos / 1_000_000, backend == null ? null : backend.name(), backend == null ? null : backend.zone(),
+          requestId, clientIp, route == null ? null : route.toString()));
+    }
+  }
+}
