@@ -25,6 +25,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
 
 /**
@@ -39,6 +40,7 @@ final class Probe {
   private final Consumer<Boolean> done;
   private boolean finished;
   private Channel channel;
+  private ScheduledFuture<?> timer;
 
   private Probe(EventLoop loop, HealthCheck check, InetAddress address, Consumer<Boolean> done) {
     this.loop = loop;
@@ -54,7 +56,7 @@ final class Probe {
 
   private void start() {
     long timeoutMs = Math.max(1, check.timeout().toMillis());
-    loop.schedule(() -> finish(false), timeoutMs, TimeUnit.MILLISECONDS);
+    timer = loop.schedule(() -> finish(false), timeoutMs, TimeUnit.MILLISECONDS);
     ChannelFuture f = new Bootstrap()
         .group(loop)
         .channel(NioSocketChannel.class)
@@ -103,6 +105,7 @@ final class Probe {
       return;
     }
     finished = true;
+    timer.cancel(false); // a probe per interval per backend: do not leave its timer queued
     if (channel != null) {
       channel.close();
     }
