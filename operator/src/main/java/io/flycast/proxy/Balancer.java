@@ -76,6 +76,11 @@ public final class Balancer {
     this.overSoftLimit = listener;
   }
 
+  /** Which backends pass their health checks (all, unless {@link #useHealth} set a checker). */
+  public BackendHealth health() {
+    return health;
+  }
+
   public LoadTracker tracker() {
     return tracker;
   }

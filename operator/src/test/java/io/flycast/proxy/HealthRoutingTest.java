@@ -45,7 +45,8 @@ class HealthRoutingTest {
   @Test
   void requestsAvoidABackendFailingItsHttpCheckUntilItRecovers() throws Exception {
     AtomicInteger badHealth = new AtomicInteger(500);
-    int port = backend("127.0.0.1", 0, "good", new AtomicInteger(200));
+    AtomicInteger goodHealth = new AtomicInteger(200);
+    int port = backend("127.0.0.1", 0, "good", goodHealth);
     backend("127.0.0.2", port, "bad", badHealth);
     fx = new ProxyFixture();
     checker = new HealthChecker(fx.store, null).start();
@@ -65,6 +66,17 @@ class HealthRoutingTest {
         assertThat(r.body()).isEqualTo("good");
       }
     }
+
+    // Nothing healthy: the client is told no backend is ready (not "at capacity"), and no
+    // request reaches the failing backend.
+    goodHealth.set(503);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !checker.healthy(KEY, "good"));
+    try (RawHttp c = new RawHttp(fx.httpPort())) {
+      RawHttp.Response r = c.get(HOST, "/");
+      assertThat(r.status()).isEqualTo(503);
+      assertThat(r.body()).contains("no backend of " + HOST + " is ready");
+    }
+    goodHealth.set(200);
 
     badHealth.set(200);
     await().atMost(Duration.ofSeconds(10)).until(() -> {
