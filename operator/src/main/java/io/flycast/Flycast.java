@@ -14,6 +14,7 @@ import io.flycast.control.LeaderElection;
 import io.flycast.control.LeaderState;
 import io.flycast.control.ServiceReconciler;
 import io.flycast.dns.DnsServer;
+import io.flycast.health.HealthChecker;
 import io.flycast.control.PodNetworks;
 import io.flycast.network.Cidr;
 import io.flycast.network.NetworkPolicy;
@@ -170,6 +171,10 @@ public final class Flycast implements AutoCloseable {
     }
     proxy = new ProxyServer(pc.build(), store, new ProxyMetrics(registry), new SecretCertificates(sync), autostarter::awaitReady,
         access);
+    // Health checks only steer new work away from failing backends; they never restart them.
+    HealthChecker health = new HealthChecker(store, registry).start();
+    closeables.push(health);
+    proxy.balancer().useHealth(health);
     LoadTracker tracker = proxy.balancer().tracker();
     autostarter.usableWhen((route, b) -> b.acceptsNewWork() && !tracker.isCordoned(route, b.name()));
     proxy.balancer().onAllOverSoftLimit(route -> autostarter.scaleOut(route.spec(),

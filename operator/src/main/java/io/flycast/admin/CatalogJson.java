@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.Catalog;
+import io.flycast.catalog.HealthCheck;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import java.util.Comparator;
@@ -50,6 +51,21 @@ public final class CatalogJson {
       ao.put("autoStop", a.autostop().name().toLowerCase());
       ao.put("autoStart", a.autostart());
       ao.put("minMachinesRunning", a.minMachinesRunning());
+      if (!r.spec().checks().isEmpty()) {
+        ArrayNode cs = o.putArray("checks");
+        for (HealthCheck hc : r.spec().checks()) {
+          ObjectNode ho = cs.addObject();
+          ho.put("type", hc.kind().name().toLowerCase());
+          ho.put("port", hc.port());
+          ho.put("interval", hc.interval().toMillis() + "ms");
+          ho.put("timeout", hc.timeout().toMillis() + "ms");
+          ho.put("gracePeriod", hc.gracePeriod().toMillis() + "ms");
+          if (hc.kind() == HealthCheck.Kind.HTTP) {
+            ho.put("method", hc.method());
+            ho.put("path", hc.path());
+          }
+        }
+      }
       ArrayNode bs = o.putArray("backends");
       for (Backend b : r.backends()) {
         ObjectNode bo = bs.addObject();

@@ -18,6 +18,7 @@ import java.util.Set;
  * @param isPrivate reachable only from the route's network (Flycast) rather than from anyone
  * @param network the private network the route belongs to
  * @param scaleTarget the workload autostop/autostart scales, {@code null} to infer from pods
+ * @param checks health checks run against every backend; empty = every backend is healthy
  */
 public record RouteSpec(
     RouteKey key,
@@ -28,10 +29,26 @@ public record RouteSpec(
     Autoscale autoscale,
     boolean isPrivate,
     String network,
-    ScaleTarget scaleTarget) {
+    ScaleTarget scaleTarget,
+    List<HealthCheck> checks) {
   public RouteSpec {
     hostnames = List.copyOf(hostnames);
     ports = List.copyOf(ports);
+    checks = checks == null ? List.of() : List.copyOf(checks);
+  }
+
+  /** A spec without health checks (what Services, which have no way to declare checks, get). */
+  public RouteSpec(
+      RouteKey key,
+      InetAddress address,
+      List<String> hostnames,
+      List<PortSpec> ports,
+      Concurrency concurrency,
+      Autoscale autoscale,
+      boolean isPrivate,
+      String network,
+      ScaleTarget scaleTarget) {
+    this(key, address, hostnames, ports, concurrency, autoscale, isPrivate, network, scaleTarget, List.of());
   }
 
   /** Every hostname the shared listeners route here: the flycast name, then {@link #hostnames}. */

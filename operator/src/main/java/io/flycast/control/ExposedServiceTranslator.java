@@ -10,6 +10,7 @@ import io.flycast.catalog.AutostopMode;
 import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.ConcurrencyType;
 import io.flycast.catalog.Handler;
+import io.flycast.catalog.HealthCheck;
 import io.flycast.catalog.HttpOptions;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
@@ -83,8 +84,50 @@ public final class ExposedServiceTranslator {
         autoscale,
         s.isPrivate == null || s.isPrivate,
         s.network == null || s.network.isBlank() ? meta.getNamespace() : s.network,
-        target);
+        target,
+        checks(s.checks, internalPort, problems));
     return new Translation(spec, problems);
+  }
+
+  /** Translates {@code spec.checks}; a check with a bad duration is reported and dropped. */
+  static List<HealthCheck> checks(List<io.flycast.api.Check> in, int internalPort, List<String> problems) {
+    List<HealthCheck> out = new ArrayList<>();
+    if (in == null) {
+      return out;
+    }
+    for (int i = 0; i < in.size(); i++) {
+      var c = in.get(i);
+      if (c == null || c.type == null) {
+        problems.add("checks[" + i + "] has no type (tcp or http); ignored");
+        continue;
+      }
+      try {
+        Duration interval = duration(c.interval, HealthCheck.DEFAULT_INTERVAL, "interval");
+        Duration timeout = duration(c.timeout, HealthCheck.DEFAULT_TIMEOUT, "timeout");
+        Duration grace = duration(c.gracePeriod, HealthCheck.DEFAULT_GRACE_PERIOD, "gracePeriod");
+        if (interval.isZero() || timeout.isZero()) {
+          throw new IllegalArgumentException("interval and timeout must be above zero");
+        }
+        HealthCheck.Kind kind = c.type == io.flycast.api.Check.Kind.HTTP ? HealthCheck.Kind.HTTP : HealthCheck.Kind.TCP;
+        out.add(new HealthCheck(kind, interval, timeout, grace, c.method, c.path, c.headers, internalPort));
+      } catch (IllegalArgumentException e) {
+        // Dropping the check (rather than the route) keeps traffic flowing: a check we cannot run
+        // must not mark every backend unhealthy.
+        problems.add("checks[" + i + "]: " + e.getMessage() + "; check ignored");
+      }
+    }
+    return out;
+  }
+
+  private static Duration duration(String text, Duration fallback, String field) {
+    if (text == null || text.isBlank()) {
+      return fallback;
+    }
+    try {
+      return HealthCheck.parseDuration(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(field + " " + e.getMessage(), e);
+    }
   }
 
   private static PortSpec port(ServicePort p, int internalPort, Predicate<String> secretExists, List<String> problems) {

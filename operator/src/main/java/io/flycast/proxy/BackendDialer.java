@@ -106,9 +106,14 @@ final class BackendDialer {
     return true;
   }
 
-  /** Ready and not cordoned: a backend being drained by autostop takes nothing new. */
+  /**
+   * Ready, not cordoned and passing its health checks: a backend being drained by autostop or
+   * failing its checks takes nothing new, so when none is left the client hears "no backend is
+   * ready" rather than "at capacity".
+   */
   private boolean usable(Backend b) {
-    return b.acceptsNewWork() && !px.balancer().tracker().isCordoned(route.key(), b.name());
+    return b.acceptsNewWork() && !px.balancer().tracker().isCordoned(route.key(), b.name())
+        && px.balancer().health().healthy(route.key(), b.name());
   }
 
   private void attempt() {

@@ -4,6 +4,7 @@ import io.flycast.catalog.Backend;
 import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
+import io.flycast.health.BackendHealth;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -16,7 +17,8 @@ import java.util.random.RandomGenerator;
  * Chooses the backend for new work, the way Fly's proxy does.
  *
  * <ol>
- *   <li>Only backends that {@link Backend#acceptsNewWork() accept new work}.
+ *   <li>Only backends that {@link Backend#acceptsNewWork() accept new work} and pass their health
+ *       checks ({@link BackendHealth}).
  *   <li>Backends in the proxy's own zone first; other zones only when every local backend is
  *       absent, unhealthy or at its hard limit (a busy-but-not-full local backend beats a
  *       round trip to another region).
@@ -40,10 +42,28 @@ public final class Balancer {
     this(zone, tracker, ThreadLocalRandom::current);
   }
 
+  /**
+   * @param health which backends pass their health checks; read on every pick, must not block
+   */
+  public Balancer(String zone, LoadTracker tracker, BackendHealth health) {
+    this(zone, tracker, ThreadLocalRandom::current);
+    useHealth(health);
+  }
+
   Balancer(String zone, LoadTracker tracker, Supplier<RandomGenerator> random) {
     this.zone = zone == null || zone.isBlank() ? null : zone;
     this.tracker = tracker;
     this.random = random;
+  }
+
+  private volatile BackendHealth health = BackendHealth.ALL_HEALTHY;
+
+  /**
+   * Skips backends {@code health} calls unhealthy from now on. Set after construction because the
+   * proxy builds its own balancer; until then every backend counts as healthy.
+   */
+  public void useHealth(BackendHealth health) {
+    this.health = health == null ? BackendHealth.ALL_HEALTHY : health;
   }
 
   private volatile java.util.function.Consumer<Route> overSoftLimit = r -> {};
@@ -54,6 +74,11 @@ public final class Balancer {
    */
   public void onAllOverSoftLimit(java.util.function.Consumer<Route> listener) {
     this.overSoftLimit = listener;
+  }
+
+  /** Which backends pass their health checks (all, unless {@link #useHealth} set a checker). */
+  public BackendHealth health() {
+    return health;
   }
 
   public LoadTracker tracker() {
@@ -80,9 +105,10 @@ public final class Balancer {
   public Lease pick(Route route, Set<String> exclude, Predicate<Backend> filter) {
     List<Backend> local = new ArrayList<>();
     List<Backend> remote = new ArrayList<>();
+    BackendHealth h = health;
     for (Backend b : route.backends()) {
       if (b.acceptsNewWork() && !exclude.contains(b.name()) && filter.test(b)
-          && !tracker.isCordoned(route.key(), b.name())) {
+          && !tracker.isCordoned(route.key(), b.name()) && h.healthy(route.key(), b.name())) {
         (isLocal(b) ? local : remote).add(b);
       }
     }

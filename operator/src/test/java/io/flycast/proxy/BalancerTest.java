@@ -116,4 +116,22 @@ class BalancerTest {
     assertThat(anywhere.pick(r).backend().name()).isEqualTo("x");
     assertThat(anywhere.pick(r)).isNull();
   }
+
+  @Test
+  void skipsUnhealthyBackendsAndCrossesZoneOnlyWhenNoLocalOneIsHealthy() {
+    Set<String> unhealthy = new java.util.HashSet<>(Set.of("local-a"));
+    balancer.useHealth((route, backend) -> !unhealthy.contains(backend));
+    Route r = route(Concurrency.DEFAULT, backend("local-a", "fra"), backend("local-b", "fra"), backend("remote", "ams"));
+    for (int i = 0; i < 20; i++) {
+      Lease l = balancer.pick(r);
+      assertThat(l.backend().name()).isEqualTo("local-b");
+      l.release();
+    }
+    unhealthy.add("local-b");
+    assertThat(balancer.pick(r).backend().name()).isEqualTo("remote");
+    unhealthy.add("remote");
+    assertThat(balancer.pick(r)).isNull();
+    balancer.useHealth(null);
+    assertThat(balancer.pick(r).backend().zone()).isEqualTo("fra");
+  }
 }
