@@ -41,6 +41,7 @@ public final class ProxyBench {
         ProxyConfig.builder().httpAddress(new InetSocketAddress("127.0.0.1", listen)).zone("local")
             .dedicatedBindAddress(InetAddress.getByName("127.0.0.1"))
             // Off unless asked (-Dflycast.bench.accessLog=true): numbers stay comparable with earlier runs.
+            .workerThreads(Integer.getInteger("flycast.bench.workers", 0))
             .accessLog(Boolean.getBoolean("flycast.bench.accessLog")).build(),
         store, new ProxyMetrics(new PrometheusRegistry()));
     proxy.start(args.length > 3);
