@@ -59,33 +59,6 @@ public record ProxyConfig(
     boolean accessLog,
     AccessLog accessLogSink) {
 
-  /** The settings without the access log fields: access log on, to SLF4J. */
-  public ProxyConfig(
-      InetSocketAddress httpAddress,
-      InetSocketAddress httpsAddress,
-      InetAddress dedicatedBindAddress,
-      String zone,
-      String viaName,
-      Duration connectTimeout,
-      Duration headerReadTimeout,
-      Duration idleTimeout,
-      Duration poolIdleTimeout,
-      Duration shutdownGrace,
-      int maxInitialLineLength,
-      int maxHeaderSize,
-      int writeBufferLowWaterMark,
-      int writeBufferHighWaterMark,
-      int connectAttempts,
-      int retryAfterSeconds,
-      boolean preferEpoll,
-      int workerThreads,
-      boolean dedicatedIpv6Only) {
-    this(httpAddress, httpsAddress, dedicatedBindAddress, zone, viaName, connectTimeout, headerReadTimeout,
-        idleTimeout, poolIdleTimeout, shutdownGrace, maxInitialLineLength, maxHeaderSize, writeBufferLowWaterMark,
-        writeBufferHighWaterMark, connectAttempts, retryAfterSeconds, preferEpoll, workerThreads, dedicatedIpv6Only,
-        true, AccessLog.slf4j());
-  }
-
   public ProxyConfig {
     Objects.requireNonNull(accessLogSink, "accessLogSink");
     Objects.requireNonNull(dedicatedBindAddress, "dedicatedBindAddress");
