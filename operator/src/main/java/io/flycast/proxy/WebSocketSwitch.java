@@ -1,13 +1,19 @@
 package io.flycast.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpContent;
 
 /**
  * Turns an upgraded HTTP exchange (WebSocket, or any 101 Switching Protocols) into a raw byte
  * relay: after the 101 both ends speak the new protocol, which the proxy does not parse.
  */
 final class WebSocketSwitch {
+  static final String UNWRAP = "unwrap-http";
+
   private WebSocketSwitch() {}
 
   /** Call on the shared event loop once the 101 was written to the client. */
@@ -25,6 +31,7 @@ final class WebSocketSwitch {
     cp.remove(HttpPipeline.CODEC);
 
     ChannelPipeline bp = backend.pipeline();
+    bp.addLast(UNWRAP, new Unwrap());
     bp.addLast(TcpProxyHandler.RELAY, new RelayHandler(client));
     bp.remove(BackendHandler.NAME);
     bp.remove(BackendConnectionPool.IDLE);
@@ -32,5 +39,27 @@ final class WebSocketSwitch {
 
     client.read();
     backend.read();
+  }
+
+  /**
+   * The 101 is written on the backend's event loop, so the write can complete, and the switch
+   * happen, while the backend codec is still handing over what it decoded with the 101 head: its
+   * empty last content, or (a 101 without Sec-WebSocket-Accept) bytes framed as content. Relayed
+   * as is, the client channel (its codec gone) would fail the write and close the WebSocket at
+   * once, releasing its lease. Past here only raw bytes go.
+   */
+  private static final class Unwrap extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof HttpContent c) {
+        ByteBuf bytes = c.content();
+        if (!bytes.isReadable()) {
+          c.release();
+          return;
+        }
+        msg = bytes; // the same buffer: releasing it releases the content
+      }
+      ctx.fireChannelRead(msg);
+    }
   }
 }

@@ -224,6 +224,54 @@ class AutoscaleIT {
   }
 
   @Test
+  void webSocketsSurviveAutostopOfTheirBackendUntilTheyClose() throws Exception {
+    workload("ws", "chat", 2, Map.of());
+    // A floor of 2 keeps both up until the WebSockets are open; then the floor drops to 0.
+    exposed("ws", "chat", s -> s.minMachinesRunning = 2);
+    awaitRouted("ws", "chat");
+    await().atMost(WAIT).until(() -> flycast.catalog().current().route(new RouteKey("ws", "chat")).backends().stream()
+        .filter(io.flycast.catalog.Backend::acceptsNewWork).count() == 2);
+    List<java.util.concurrent.BlockingQueue<String>> inboxes = new ArrayList<>();
+    List<java.net.http.WebSocket> sockets = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      var inbox = new java.util.concurrent.LinkedBlockingQueue<String>();
+      inboxes.add(inbox);
+      sockets.add(http.newWebSocketBuilder().header("Host", "chat.ws.flycast")
+          .buildAsync(URI.create("ws://127.0.0.1:" + flycast.proxy().httpAddress().getPort() + "/ws"),
+              new java.net.http.WebSocket.Listener() {
+                @Override
+                public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                  inbox.add(data.toString());
+                  ws.request(1);
+                  return null;
+                }
+              }).get(20, java.util.concurrent.TimeUnit.SECONDS));
+    }
+    RouteKey chat = new RouteKey("ws", "chat");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(flycast.catalog().current().route(chat).backends())
+        .allSatisfy(b -> assertThat(flycast.proxy().balancer().tracker().load(chat, b.name())).isEqualTo(1)));
+    client.resources(ExposedService.class).inNamespace("ws").withName("chat")
+        .edit(es -> {
+          es.getSpec().minMachinesRunning = 0;
+          return es;
+        });
+    // Both backends hold a WebSocket; one of them is the excess and is cordoned, but stays up
+    // while its WebSocket is open: several autostop intervals later both still echo.
+    long intervalsLater = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    await().atMost(WAIT).until(() -> System.nanoTime() > intervalsLater);
+    for (int i = 0; i < 2; i++) {
+      sockets.get(i).sendText("still here " + i, true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(inboxes.get(i).poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("still here " + i);
+    }
+    assertThat(replicas("ws", "chat")).isEqualTo(2);
+    // Once they close, the drained backend is stopped.
+    for (var ws : sockets) {
+      ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye").get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    await().atMost(WAIT).until(() -> replicas("ws", "chat") < 2);
+  }
+
+  @Test
   void whenEveryBackendIsOverItsSoftLimitAnotherIsStartedUpToTheCeiling() throws Exception {
     workload("busy", "gpu", 3, Map.of());
     exposed("busy", "gpu", s -> {

@@ -67,6 +67,40 @@ class HttpUpgradeAndRetryTest {
     }
   }
 
+  /**
+   * A real WebSocket (its 101 carries Sec-WebSocket-Accept, so the backend codec hands over an
+   * empty last content with the head) stays open, and keeps its backend's lease, until it closes.
+   */
+  @Test
+  void anOpenWebSocketKeepsItsBackendLoadedUntilItCloses() throws Exception {
+    io.flycast.embedded.EchoBackend echo = io.flycast.embedded.EchoBackend.start(
+        new java.net.InetSocketAddress("127.0.0.1", 0), "b1");
+    try {
+      route(TestRoutes.httpPort(TestRoutes.freePort(), echo.address().getPort()), backend("b1", "test"));
+      var inbox = new java.util.concurrent.LinkedBlockingQueue<String>();
+      try (var http = java.net.http.HttpClient.newHttpClient()) {
+        // Through the shared listener, routed by Host, like a client of <app>.<ns>.flycast.
+        java.net.http.WebSocket ws = http.newWebSocketBuilder().header("Host", HOST)
+            .buildAsync(java.net.URI.create("ws://127.0.0.1:" + fx.httpPort() + "/ws"), new java.net.http.WebSocket.Listener() {
+              @Override
+              public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data, boolean last) {
+                inbox.add(data.toString());
+                w.request(1);
+                return null;
+              }
+            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        ws.sendText("hello", true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(inbox.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("hello");
+        assertThat(fx.proxy.balancer().tracker().load(KEY, "b1")).as("held while the WebSocket is open").isEqualTo(1);
+        ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye").get(10, java.util.concurrent.TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+            assertThat(fx.proxy.balancer().tracker().load(KEY, "b1")).isZero());
+      }
+    } finally {
+      echo.stop(0);
+    }
+  }
+
   @Test
   void dedicatedHttpPortRoutesByLocalAddressWhateverTheHost() throws Exception {
     try (EchoHttpBackend echo = new EchoHttpBackend("b1")) {
