@@ -1,5 +1,7 @@
 package io.flycast.proxy;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,24 +73,9 @@ public interface AccessLog {
       if (value == null) {
         return sb.append("null");
       }
+      // Jackson's encoder: the JSON string escaping everyone else uses, not ours to maintain.
       sb.append('"');
-      for (int i = 0; i < value.length(); i++) {
-        char c = value.charAt(i);
-        switch (c) {
-          case '"' -> sb.append("\\\"");
-          case '\\' -> sb.append("\\\\");
-          case '\n' -> sb.append("\\n");
-          case '\r' -> sb.append("\\r");
-          case '\t' -> sb.append("\\t");
-          default -> {
-            if (c < 0x20) {
-              sb.append(String.format("\\u%04x", (int) c));
-            } else {
-              sb.append(c);
-            }
-          }
-        }
-      }
+      JsonStringEncoder.getInstance().quoteAsString(value, sb);
       return sb.append('"');
     }
   }
