@@ -58,7 +58,11 @@ class StatusPageE2E {
   void showsTheExampleRoutesWithAddressesAndBackends() throws Exception {
     String url = "http://127.0.0.1:" + flycast.adminPort + "/";
     // The routes appear once they have addresses; the page shows what the catalog has.
-    await().atMost(Duration.ofSeconds(60)).until(() -> flycast.get("/debug/catalog").body().contains("\"name\":\"api\""));
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      String catalog = flycast.get("/debug/catalog").body();
+      return catalog.contains("\"name\":\"api\"") && catalog.contains("\"name\":\"web\"")
+          && catalog.contains("\"name\":\"echo\"");
+    });
     String dom = run(List.of("--dump-dom", url));
     assertThat(dom).contains("web.default.flycast", "api.team-a.flycast", "echo.default.flycast", "catalog version")
         .containsPattern("fdaa:0:48c8:0:1:[0-9a-f:]+")
