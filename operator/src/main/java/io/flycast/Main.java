@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flycast.embedded.EmbeddedApiServer;
 import io.flycast.embedded.LocalRuntime;
 import io.flycast.embedded.ManifestApplier;
+import io.flycast.proxy.ProxyServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -250,6 +251,7 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    ProxyServer.disableLeakDetectionUnlessAsked();
     System.exit(new CommandLine(new Main()).execute(args));
   }
 }

@@ -19,6 +19,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   interface Listener {
     void backendMessage(HttpObject msg);
 
+    /** The end of one read from the backend socket: what it produced can be flushed now. */
+    void backendReadComplete();
+
     void backendClosed();
   }
 
@@ -44,6 +47,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     } else {
       ReferenceCountUtil.release(msg);
       ctx.close();
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    Listener l = listener;
+    if (l != null) {
+      l.backendReadComplete();
     }
   }
 

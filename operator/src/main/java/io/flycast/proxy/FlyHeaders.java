@@ -3,13 +3,10 @@ package io.flycast.proxy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
 import java.net.InetAddress;
-import java.util.ArrayList;
-import java.util.HexFormat;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -47,15 +44,55 @@ final class FlyHeaders {
 
   private FlyHeaders() {}
 
-  /** What the proxy knows about the client connection a request arrived on. */
-  record ClientInfo(InetAddress clientIp, int localPort, boolean tls) {}
+  /**
+   * What the proxy knows about the client connection a request arrived on. Made once per
+   * connection, with the header values it yields already formatted.
+   */
+  static final class ClientInfo {
+    private final String ip;
+    private final String localPort;
+    private final boolean tls;
 
-  /** A new request id: time-ordered hex, then the zone, like Fly's {@code 01H…-fra}. */
+    ClientInfo(InetAddress clientIp, int localPort, boolean tls) {
+      this.ip = clientIp.getHostAddress();
+      this.localPort = Integer.toString(localPort);
+      this.tls = tls;
+    }
+
+    String ip() {
+      return ip;
+    }
+
+    boolean tls() {
+      return tls;
+    }
+  }
+
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * A new request id: time-ordered hex, 16 random hex digits, then the zone, like Fly's
+   * {@code 01H…-fra}. Written straight into one array: this runs for every request.
+   */
   static String newRequestId(String zone) {
-    byte[] rnd = new byte[8];
-    ThreadLocalRandom.current().nextBytes(rnd);
-    String id = Long.toHexString(System.currentTimeMillis()) + HexFormat.of().formatHex(rnd);
-    return zone == null ? id : id + "-" + zone;
+    long millis = System.currentTimeMillis();
+    long rnd = ThreadLocalRandom.current().nextLong();
+    int timeDigits = Math.max(1, (67 - Long.numberOfLeadingZeros(millis)) / 4);
+    int zoneLength = zone == null ? 0 : zone.length() + 1;
+    byte[] id = new byte[timeDigits + 16 + zoneLength];
+    for (int i = timeDigits - 1, shift = 0; i >= 0; i--, shift += 4) {
+      id[i] = HEX[(int) (millis >>> shift) & 0xf];
+    }
+    for (int i = timeDigits + 15, shift = 0; i >= timeDigits; i--, shift += 4) {
+      id[i] = HEX[(int) (rnd >>> shift) & 0xf];
+    }
+    if (zone != null) {
+      id[timeDigits + 16] = '-';
+      for (int i = 0; i < zone.length(); i++) {
+        id[timeDigits + 17 + i] = (byte) zone.charAt(i);
+      }
+    }
+    return new String(id, StandardCharsets.ISO_8859_1);
   }
 
   /**
@@ -64,43 +101,37 @@ final class FlyHeaders {
    */
   static void prepareRequest(HttpRequest req, ClientInfo client, String zone, String requestId, String via) {
     HttpHeaders h = req.headers();
-    boolean chunked = HttpUtil.isTransferEncodingChunked(req);
     String upgrade = isUpgrade(req) ? h.get(HttpHeaderNames.UPGRADE) : null;
     stripHopByHop(h);
-    if (chunked) {
-      HttpUtil.setTransferEncodingChunked(req, true);
-    }
     if (upgrade != null) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
       h.set(HttpHeaderNames.UPGRADE, upgrade);
     }
-    String ip = client.clientIp().getHostAddress();
+    String ip = client.ip();
     // Always overwritten: a client must not be able to claim another address.
     h.set(FLY_CLIENT_IP, ip);
-    String xff = h.getAll(X_FORWARDED_FOR).stream().reduce((a, b) -> a + ", " + b).orElse(null);
+    String xff = joined(h, X_FORWARDED_FOR);
     h.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? ip : xff + ", " + ip);
     h.set(X_FORWARDED_PROTO, client.tls() ? "https" : "http");
     h.set(X_FORWARDED_SSL, client.tls() ? "on" : "off");
-    h.set(X_FORWARDED_PORT, Integer.toString(client.localPort()));
-    h.set(FLY_FORWARDED_PORT, Integer.toString(client.localPort()));
+    h.set(X_FORWARDED_PORT, client.localPort);
+    h.set(FLY_FORWARDED_PORT, client.localPort);
     if (zone != null) {
       h.set(FLY_REGION, zone);
     }
     h.set(FLY_REQUEST_ID, requestId);
-    appendVia(req, via);
+    appendVia(h, via);
   }
 
   /** Rewrites a backend response in place for the client. */
   static void prepareResponse(HttpResponse resp, String requestId, String via, Map<String, String> extra) {
     HttpHeaders h = resp.headers();
-    boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
     stripHopByHop(h);
-    if (chunked) {
-      HttpUtil.setTransferEncodingChunked(resp, true);
-    }
     h.set(FLY_REQUEST_ID, requestId);
-    appendVia(resp, via);
-    extra.forEach(h::set);
+    appendVia(h, via);
+    if (!extra.isEmpty()) {
+      extra.forEach(h::set);
+    }
   }
 
   /** Whether a request asks to switch protocols (WebSocket and the like). */
@@ -109,24 +140,45 @@ final class FlyHeaders {
         && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
   }
 
+  /**
+   * Removes the hop-by-hop headers. Transfer-Encoding: chunked stays when present: it is how the
+   * body on the next hop is framed too (the codecs re-frame everything else).
+   */
   private static void stripHopByHop(HttpHeaders h) {
-    // Headers named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
-    List<String> listed = new ArrayList<>();
-    for (String v : h.getAll(HttpHeaderNames.CONNECTION)) {
-      for (String token : v.split(",")) {
-        String t = token.trim().toLowerCase(Locale.ROOT);
-        if (!t.isEmpty() && !t.equals("close") && !t.equals("keep-alive")) {
-          listed.add(t);
+    if (h.contains(HttpHeaderNames.CONNECTION)) {
+      // Headers named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
+      for (String v : h.getAll(HttpHeaderNames.CONNECTION)) {
+        for (String token : v.split(",")) {
+          String t = token.trim().toLowerCase(Locale.ROOT);
+          if (!t.isEmpty() && !t.equals("close") && !t.equals("keep-alive")) {
+            h.remove(t);
+          }
         }
       }
     }
-    listed.forEach(h::remove);
-    HOP_BY_HOP.forEach(h::remove);
+    boolean chunked = h.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true);
+    for (CharSequence name : HOP_BY_HOP) {
+      h.remove(name);
+    }
+    if (chunked) {
+      h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      h.remove(HttpHeaderNames.CONTENT_LENGTH);
+    }
   }
 
-  private static void appendVia(HttpMessage msg, String via) {
+  /** All values of {@code name} as one comma-separated list, or null when there are none. */
+  private static String joined(HttpHeaders h, CharSequence name) {
+    String first = h.get(name);
+    if (first == null) {
+      return null;
+    }
+    List<String> all = h.getAll(name);
+    return all.size() == 1 ? first : String.join(", ", all);
+  }
+
+  private static void appendVia(HttpHeaders h, String via) {
     String mine = "1.1 " + via;
-    String prior = msg.headers().getAll(HttpHeaderNames.VIA).stream().reduce((a, b) -> a + ", " + b).orElse(null);
-    msg.headers().set(HttpHeaderNames.VIA, prior == null ? mine : prior + ", " + mine);
+    String prior = joined(h, HttpHeaderNames.VIA);
+    h.set(HttpHeaderNames.VIA, prior == null ? mine : prior + ", " + mine);
   }
 }

@@ -41,6 +41,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private boolean discardBody;
   private boolean closing;
   private ScheduledFuture<?> headerTimer;
+  /** The client's address and the listener port, formatted once per connection. */
+  private FlyHeaders.ClientInfo clientInfo;
   /** The request being answered, for the access log and request metrics. */
   private RequestRecord current;
 
@@ -131,10 +133,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       respondLocally(req, key, HttpResponses.redirect(location, canKeepAlive(req)));
       return;
     }
-    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-    InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
-    FlyHeaders.ClientInfo client = new FlyHeaders.ClientInfo(remote.getAddress(), local.getPort(), TlsHandlers.isTls(ctx.pipeline()));
-    exchange = new ProxyExchange(px, this, ctx, req, target, client, current);
+    if (clientInfo == null) {
+      InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+      InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+      clientInfo = new FlyHeaders.ClientInfo(remote.getAddress(), local.getPort(), TlsHandlers.isTls(ctx.pipeline()));
+    }
+    exchange = new ProxyExchange(px, this, ctx, req, target, clientInfo, current);
     exchange.start();
   }
 
@@ -262,6 +266,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   /** Whether a message read now belongs to the current request (or starts the next one). */
   private boolean acceptsMessages() {
     return exchange == null || !exchange.requestComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (exchange != null && ctx.channel().isWritable()) {
+      exchange.clientWritable();
+    }
+    ctx.fireChannelWritabilityChanged();
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -97,6 +98,15 @@ final class ProxyExchange implements BackendHandler.Listener {
   private final RequestRecord record;
   /** The status sent to the client, once the response head went. */
   private int status;
+  /** Response parts were written to the client and wait for the end of the backend read. */
+  private boolean unflushed;
+  /** The client's socket is over its high water mark: read the backend once it drains. */
+  private boolean awaitingWritable;
+  private final ChannelFutureListener abortOnFailure = f -> {
+    if (!f.isSuccess()) {
+      abort();
+    }
+  };
 
   ProxyExchange(
       ProxyContext px,
@@ -394,20 +404,53 @@ final class ProxyExchange implements BackendHandler.Listener {
     dial();
   }
 
+  /**
+   * Passes response parts to the client. Only the last one is flushed here; the others are
+   * flushed when the backend read that produced them is over ({@link #backendReadComplete}), so
+   * a response whose head and body came in one read leaves in one write.
+   */
   private void writeToClient(HttpObject msg, boolean last) {
     if (msg instanceof HttpContent c) {
       record.sent(c.content().readableBytes()); // now: the write releases it
     }
-    Channel b = backend;
-    client.writeAndFlush(msg).addListener(f -> {
-      if (!f.isSuccess()) {
-        abort();
-      } else if (last) {
-        finish();
-      } else {
-        b.read();
-      }
-    });
+    if (last) {
+      unflushed = false; // flushed with this
+      client.writeAndFlush(msg).addListener(f -> {
+        if (f.isSuccess()) {
+          finish();
+        } else {
+          abort();
+        }
+      });
+    } else {
+      unflushed = true;
+      client.write(msg).addListener(abortOnFailure);
+    }
+  }
+
+  @Override
+  public void backendReadComplete() {
+    if (!unflushed || done) {
+      return;
+    }
+    unflushed = false;
+    client.flush();
+    readBackendWhenClientWritable();
+  }
+
+  /** The client's socket drained below its low water mark: the response may flow again. */
+  void clientWritable() {
+    if (awaitingWritable) {
+      readBackendWhenClientWritable();
+    }
+  }
+
+  /** Backpressure: the next piece of the response is read only when the client can take it. */
+  private void readBackendWhenClientWritable() {
+    awaitingWritable = !client.isWritable();
+    if (!awaitingWritable && backend != null) {
+      backend.read();
+    }
   }
 
   private void finish() {

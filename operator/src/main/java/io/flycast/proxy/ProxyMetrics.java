@@ -4,8 +4,12 @@ import io.flycast.catalog.RouteKey;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
@@ -34,8 +38,13 @@ public final class ProxyMetrics {
   private final Counter requestsByMethod;
   private final Counter replays;
 
-  /** Methods labelled as themselves; any other is {@code OTHER}, so clients cannot grow the label set. */
-  private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
+  /** Stands for "no route" in {@link #byRoute}: requests no route answered (404s, bad requests). */
+  private static final RouteKey NO_ROUTE = new RouteKey("", "");
+  /**
+   * Per-route series, bounded like the exported label sets: one entry per route ever served.
+   * Methods are labelled as themselves, any other as {@code OTHER}, so clients cannot grow them.
+   */
+  private final ConcurrentHashMap<RouteKey, RouteSeries> byRoute = new ConcurrentHashMap<>();
 
   /** What became of a {@code fly-replay} response (label {@code outcome}). */
   enum ReplayOutcome {
@@ -119,17 +128,69 @@ public final class ProxyMetrics {
   }
 
   void request(RouteKey route, int status) {
-    requests.labelValues(label(route), Integer.toString(status)).inc();
+    series(route).status(status).inc();
   }
 
   /** A request is over: its duration, body bytes sent and method. */
   void completed(RouteKey route, String method, long bytesSent, long durationNanos) {
-    String r = label(route);
-    requestDuration.labelValues(r).observe(durationNanos / 1e9);
+    RouteSeries r = series(route);
+    r.duration.observe(durationNanos / 1e9);
     if (bytesSent > 0) {
-      responseBytes.labelValues(r).inc(bytesSent);
+      r.responseBytes.inc(bytesSent);
     }
-    requestsByMethod.labelValues(r, METHODS.contains(method) ? method : "OTHER").inc();
+    r.method(method).inc();
+  }
+
+  private RouteSeries series(RouteKey route) {
+    RouteSeries s = byRoute.get(route == null ? NO_ROUTE : route);
+    return s != null ? s : byRoute.computeIfAbsent(route == null ? NO_ROUTE : route, k -> new RouteSeries(label(route)));
+  }
+
+  /**
+   * The per-request series of one route, looked up once: finding a labelled series in the
+   * Prometheus client builds a label list and hashes it, too much to do several times for every
+   * request. Slots fill in on first use, so only statuses and methods seen are exported.
+   */
+  private final class RouteSeries {
+    private static final int STATUSES = 600;
+    private static final List<String> METHOD_LABELS = List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER");
+    private final String label;
+    private final DistributionDataPoint duration;
+    private final CounterDataPoint responseBytes;
+    private final AtomicReferenceArray<CounterDataPoint> byStatus = new AtomicReferenceArray<>(STATUSES);
+    private final AtomicReferenceArray<CounterDataPoint> byMethod = new AtomicReferenceArray<>(METHOD_LABELS.size());
+
+    RouteSeries(String label) {
+      this.label = label;
+      this.duration = requestDuration.labelValues(label);
+      this.responseBytes = ProxyMetrics.this.responseBytes.labelValues(label);
+    }
+
+    CounterDataPoint status(int status) {
+      if (status < 0 || status >= STATUSES) {
+        return requests.labelValues(label, Integer.toString(status));
+      }
+      CounterDataPoint p = byStatus.get(status);
+      if (p == null) {
+        // Racing threads get the same series from the client: either write is right.
+        p = requests.labelValues(label, Integer.toString(status));
+        byStatus.set(status, p);
+      }
+      return p;
+    }
+
+    CounterDataPoint method(String method) {
+      int i = METHOD_LABELS.indexOf(method);
+      if (i < 0) {
+        i = METHOD_LABELS.size() - 1;
+      }
+      CounterDataPoint p = byMethod.get(i);
+      if (p == null) {
+        p = requestsByMethod.labelValues(label, METHOD_LABELS.get(i));
+        byMethod.set(i, p);
+      }
+      return p;
+    }
   }
 
   void replay(RouteKey route, ReplayOutcome outcome) {

@@ -15,6 +15,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.HashSet;
@@ -57,6 +58,19 @@ public final class ProxyServer implements AutoCloseable {
   private volatile Channel httpsListener;
   private volatile boolean followCatalog;
   private volatile boolean stopped;
+
+  /**
+   * Turns off Netty's buffer leak detection unless {@code -Dio.netty.leakDetection.level} asks
+   * for it. Its default samples one buffer in 128 and records a stack trace for each: a few
+   * percent of the proxy's CPU, spent looking for a bug the tests already look for (they run with
+   * detection on). For processes that serve traffic; call before the first buffer is made.
+   */
+  public static void disableLeakDetectionUnlessAsked() {
+    if (System.getProperty("io.netty.leakDetection.level") == null
+        && System.getProperty("io.netty.leakDetectionLevel") == null) {
+      ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+    }
+  }
 
   /**
    * @param config listener addresses, timeouts, zone

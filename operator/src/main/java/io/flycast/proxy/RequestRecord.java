@@ -14,12 +14,12 @@ import java.time.Instant;
  */
 final class RequestRecord {
   private final ProxyContext px;
-  private final Instant time = Instant.now();
+  private final long epochMillis = System.currentTimeMillis();
   private final long startNanos = System.nanoTime();
   private final String host;
   private final String method;
   private final String path;
-  private final String clientIp;
+  private final InetAddress client;
   private String requestId;
   private Backend backend;
   private long bytesSent;
@@ -32,7 +32,7 @@ final class RequestRecord {
     String uri = req.uri();
     int q = uri.indexOf('?');
     this.path = q < 0 ? uri : uri.substring(0, q);
-    this.clientIp = client == null ? null : client.getHostAddress();
+    this.client = client;
   }
 
   void requestId(String id) {
@@ -57,7 +57,8 @@ final class RequestRecord {
     long nanos = System.nanoTime() - startNanos;
     px.metrics().completed(route, method, bytesSent, nanos);
     if (px.config().accessLog()) {
-      px.config().accessLogSink().log(new AccessLog.Entry(time, host, method, path, status, bytesSent,
+      String clientIp = client == null ? null : client.getHostAddress();
+      px.config().accessLogSink().log(new AccessLog.Entry(Instant.ofEpochMilli(epochMillis), host, method, path, status, bytesSent,
           nanos / 1_000_000, backend == null ? null : backend.name(), backend == null ? null : backend.zone(),
           requestId, clientIp, route == null ? null : route.toString()));
     }

@@ -27,6 +27,7 @@ import java.util.Set;
  */
 public final class ProxyBench {
   public static void main(String[] args) throws Exception {
+    ProxyServer.disableLeakDetectionUnlessAsked(); // as Main does: measure what runs in production
     int listen = Integer.parseInt(args[0]);
     InetAddress backendHost = InetAddress.getByName(args[1]);
     int backendPort = Integer.parseInt(args[2]);
