@@ -4,8 +4,12 @@ import io.flycast.catalog.Backend;
 import io.flycast.catalog.Route;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -13,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Picks a backend and connects to it; when the connection fails, picks another one not yet tried,
- * up to {@link ProxyConfig#connectAttempts()}. Never blocks: each attempt continues in the
- * previous one's completion listener.
+ * up to {@link ProxyConfig#connectAttempts()}. When every usable backend is at its hard limit,
+ * waits in the route's {@link CapacityQueue} for up to {@link ProxyConfig#queueTimeout()}. Never
+ * blocks: each attempt continues in the previous one's completion listener or wake-up.
  */
 final class BackendDialer {
   private static final Logger log = LoggerFactory.getLogger(BackendDialer.class);
@@ -27,6 +32,14 @@ final class BackendDialer {
      * @param detail what to tell the client (autostart's reason), or null for the reason's default
      */
     void failed(ProxyMetrics.Unavailable reason, String detail);
+
+    /**
+     * Whether this work may wait in the capacity queue when every backend it may use is full. A
+     * preference ({@code fly-prefer-*}) says no: other backends are the better wait.
+     */
+    default boolean mayWaitForCapacity() {
+      return true;
+    }
   }
 
   private final ProxyContext px;
@@ -38,6 +51,13 @@ final class BackendDialer {
   private final io.netty.util.concurrent.EventExecutor loop;
   private int attempts;
   private boolean waitedForStart;
+  /** Set once this work joined the capacity queue; the same waiter is used for every turn. */
+  private CapacityQueue.Waiter waiter;
+  /** In the queue (or a wake for it is on its way). Event-loop confined like the rest. */
+  private boolean waiting;
+  private boolean queueExpired;
+  private long queuedAtNanos;
+  private ScheduledFuture<?> queueTimer;
 
   private BackendDialer(
       ProxyContext px,
@@ -129,10 +149,19 @@ final class BackendDialer {
         }
       } else {
         reason = ProxyMetrics.Unavailable.AT_CAPACITY;
+        if (waitForSlot()) {
+          return;
+        }
       }
-      callback.failed(reason, null);
+      leftQueue();
+      callback.failed(reason, reason == ProxyMetrics.Unavailable.AT_CAPACITY ? capacityDetail() : null);
       return;
     }
+    leftQueue();
+    connect(lease);
+  }
+
+  private void connect(Lease lease) {
     attempts++;
     tried.add(lease.backend().name());
     connect.apply(lease).addListener(f -> {
@@ -149,5 +178,90 @@ final class BackendDialer {
         attempt();
       }
     });
+  }
+
+  /**
+   * Every usable backend is at its hard limit: wait for a released slot, up to the queue timeout,
+   * holding nothing but this dialer (the client is not read meanwhile). False when queueing is
+   * off, the route's queue is full, or this work already waited its whole time.
+   */
+  private boolean waitForSlot() {
+    Duration timeout = px.config().queueTimeout();
+    if (timeout.isZero() || queueExpired || !callback.mayWaitForCapacity()) {
+      return false;
+    }
+    boolean again = waiter != null;
+    if (!again) {
+      waiter = () -> {
+        try {
+          loop.execute(this::woken);
+        } catch (RejectedExecutionException e) {
+          // The event loop shut down (the proxy stopped): the work waiting on it is gone too.
+        }
+      };
+      queuedAtNanos = System.nanoTime();
+    }
+    if (!px.queue().add(route.key(), waiter, again)) {
+      return false;
+    }
+    waiting = true;
+    if (!again) {
+      queueTimer = loop.schedule(this::queueTimedOut, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    // A slot freed between the failed pick and joining the queue woke nobody: look once more.
+    Lease lease = px.balancer().pick(route, tried, filter);
+    if (lease != null) {
+      waiting = false;
+      px.queue().remove(route.key(), waiter); // if already taken out, woken() hands its wake on
+      leftQueue();
+      connect(lease);
+    }
+    return true;
+  }
+
+  /** A slot was freed for this work (on the dialer's event loop). */
+  private void woken() {
+    if (!waiting) {
+      px.queue().slotFreed(route.key()); // not ours any more: the next waiter may take it
+      return;
+    }
+    waiting = false;
+    // Time has passed: the backends may have changed (scaled up, recovered) since the dial began.
+    Route now = px.catalog().current().route(route.key());
+    if (now != null) {
+      route = now;
+    }
+    attempt();
+  }
+
+  private void queueTimedOut() {
+    if (!waiting) {
+      return;
+    }
+    waiting = false;
+    queueExpired = true;
+    px.queue().remove(route.key(), waiter); // if already polled, woken() passes the wake on
+    leftQueue();
+    callback.failed(ProxyMetrics.Unavailable.AT_CAPACITY, capacityDetail());
+  }
+
+  /** Ends this work's time in the queue, if it had any: the wait is counted once. */
+  private void leftQueue() {
+    if (waiter == null || queuedAtNanos == 0) {
+      return;
+    }
+    if (queueTimer != null) {
+      queueTimer.cancel(false);
+    }
+    px.metrics().queueWait(route.key(), System.nanoTime() - queuedAtNanos);
+    queuedAtNanos = 0;
+  }
+
+  private String capacityDetail() {
+    if (waiter == null) {
+      return null; // the default message; nothing waited
+    }
+    return "every backend of " + route.key().flycastHostname() + " stayed at its concurrency limit for "
+        + px.config().queueTimeout().toMillis() + " ms";
   }
 }

@@ -12,12 +12,14 @@ public final class Lease implements AutoCloseable {
   private final RouteKey route;
   private final Backend backend;
   private final LoadTracker.BackendLoad counter;
+  private final LoadTracker tracker;
   private final AtomicBoolean released = new AtomicBoolean();
 
-  Lease(RouteKey route, Backend backend, LoadTracker.BackendLoad counter) {
+  Lease(RouteKey route, Backend backend, LoadTracker.BackendLoad counter, LoadTracker tracker) {
     this.route = route;
     this.backend = backend;
     this.counter = counter;
+    this.tracker = tracker;
   }
 
   public RouteKey route() {
@@ -33,6 +35,7 @@ public final class Lease implements AutoCloseable {
     if (released.compareAndSet(false, true)) {
       counter.decrementAndGet();
       counter.touch();
+      tracker.released(route);
     }
   }
 

@@ -4,6 +4,7 @@ import io.flycast.catalog.Backend;
 import io.flycast.catalog.RouteKey;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * In-flight work per backend: open connections or in-flight requests, depending on the route's
@@ -28,6 +29,19 @@ public final class LoadTracker {
 
   private final ConcurrentHashMap<Key, BackendLoad> counts = new ConcurrentHashMap<>();
   private final java.util.Set<Key> cordoned = ConcurrentHashMap.newKeySet();
+  private volatile Consumer<RouteKey> onRelease = route -> {};
+
+  /**
+   * Called (on any thread; must not block) each time a lease of a route is released: a slot is
+   * free. The proxy's queue of work waiting for capacity listens here.
+   */
+  void onRelease(Consumer<RouteKey> listener) {
+    onRelease = listener;
+  }
+
+  void released(RouteKey route) {
+    onRelease.accept(route);
+  }
 
   /**
    * {@link System#nanoTime()} when the backend last started or finished work; 0 when never. What
@@ -75,7 +89,7 @@ public final class LoadTracker {
       }
       if (c.compareAndSet(now, now + 1)) {
         c.touch();
-        return new Lease(route, backend, c);
+        return new Lease(route, backend, c, this);
       }
     }
   }

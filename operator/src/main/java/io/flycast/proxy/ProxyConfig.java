@@ -29,6 +29,9 @@ import java.util.Objects;
  * @param writeBufferHighWaterMark channel becomes unwritable above this many queued bytes
  * @param connectAttempts backends tried for one connection or request before giving up
  * @param retryAfterSeconds {@code Retry-After} on 503s
+ * @param queueTimeout how long a request or connection waits for a slot when every backend of its
+ *     route is at its hard limit, before a 503; zero refuses at once
+ * @param maxQueuedPerRoute how many may wait per route; beyond it, 503 at once
  * @param preferEpoll use native epoll when available
  * @param workerThreads event loop threads; 0 = Netty's default (2 x cores)
  * @param dedicatedIpv6Only a dedicated listener on the IPv6 wildcard takes IPv6 only (Flycast
@@ -53,6 +56,8 @@ public record ProxyConfig(
     int writeBufferHighWaterMark,
     int connectAttempts,
     int retryAfterSeconds,
+    Duration queueTimeout,
+    int maxQueuedPerRoute,
     boolean preferEpoll,
     int workerThreads,
     boolean dedicatedIpv6Only,
@@ -65,6 +70,10 @@ public record ProxyConfig(
     Objects.requireNonNull(viaName, "viaName");
     if (writeBufferLowWaterMark > writeBufferHighWaterMark) {
       throw new IllegalArgumentException("low water mark above high water mark");
+    }
+    Objects.requireNonNull(queueTimeout, "queueTimeout");
+    if (queueTimeout.isNegative() || maxQueuedPerRoute < 0) {
+      throw new IllegalArgumentException("queueTimeout and maxQueuedPerRoute must not be negative");
     }
     if (connectAttempts < 1) {
       throw new IllegalArgumentException("connectAttempts must be at least 1");
@@ -93,6 +102,8 @@ public record ProxyConfig(
     private int writeBufferHighWaterMark = 64 * 1024;
     private int connectAttempts = 3;
     private int retryAfterSeconds = 1;
+    private Duration queueTimeout = Duration.ofSeconds(5);
+    private int maxQueuedPerRoute = 1024;
     private boolean preferEpoll = true;
     private int workerThreads = 0;
     private boolean dedicatedIpv6Only = false;
@@ -175,6 +186,18 @@ public record ProxyConfig(
       return this;
     }
 
+    /** How long work waits for a slot when every backend is at its hard limit (default 5 s). */
+    public Builder queueTimeout(Duration v) {
+      queueTimeout = v;
+      return this;
+    }
+
+    /** How many requests or connections may wait per route (default 1024). */
+    public Builder maxQueuedPerRoute(int v) {
+      maxQueuedPerRoute = v;
+      return this;
+    }
+
     public Builder preferEpoll(boolean v) {
       preferEpoll = v;
       return this;
@@ -207,7 +230,7 @@ public record ProxyConfig(
           httpAddress, httpsAddress, dedicatedBindAddress, zone, viaName, connectTimeout, headerReadTimeout,
           idleTimeout, poolIdleTimeout, shutdownGrace, maxInitialLineLength, maxHeaderSize,
           writeBufferLowWaterMark, writeBufferHighWaterMark, connectAttempts, retryAfterSeconds,
-          preferEpoll, workerThreads, dedicatedIpv6Only, accessLog, accessLogSink);
+          queueTimeout, maxQueuedPerRoute, preferEpoll, workerThreads, dedicatedIpv6Only, accessLog, accessLogSink);
     }
   }
 

@@ -24,6 +24,7 @@ final class ProxyContext {
   private final CertificateSource certificates;
   private final BackendStarter starter;
   private final NetworkPolicy access;
+  private final CapacityQueue queue;
   private volatile boolean draining;
 
   ProxyContext(
@@ -58,6 +59,9 @@ final class ProxyContext {
     this.clients = clients;
     this.certificates = certificates;
     this.pool = new BackendConnectionPool(this);
+    this.queue = new CapacityQueue(config.maxQueuedPerRoute());
+    balancer.tracker().onRelease(queue::slotFreed);
+    metrics.watchQueue(queue::size);
   }
 
   ProxyConfig config() {
@@ -91,6 +95,11 @@ final class ProxyContext {
   /** Who may reach which route (network isolation). */
   NetworkPolicy access() {
     return access;
+  }
+
+  /** Work waiting for a slot on a route whose backends are all at their hard limit. */
+  CapacityQueue queue() {
+    return queue;
   }
 
   BackendConnectionPool pool() {

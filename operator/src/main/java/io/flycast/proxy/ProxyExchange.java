@@ -170,6 +170,11 @@ final class ProxyExchange implements BackendHandler.Listener {
         }
         fail(reason, detail);
       }
+
+      @Override
+      public boolean mayWaitForCapacity() {
+        return !preferring;
+      }
     }, client.eventLoop());
   }
 

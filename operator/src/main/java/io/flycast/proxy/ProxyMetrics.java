@@ -3,6 +3,7 @@ package io.flycast.proxy;
 import io.flycast.catalog.RouteKey;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
@@ -37,6 +38,8 @@ public final class ProxyMetrics {
   private final Counter responseBytes;
   private final Counter requestsByMethod;
   private final Counter replays;
+  private final Histogram queueWait;
+  private volatile java.util.function.IntSupplier queued = () -> 0;
 
   /** Stands for "no route" in {@link #byRoute}: requests no route answered (404s, bad requests). */
   private static final RouteKey NO_ROUTE = new RouteKey("", "");
@@ -115,6 +118,18 @@ public final class ProxyMetrics {
         .help("HTTP requests answered, by route and method (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, OTHER)")
         .labelNames("route", "method")
         .register(registry);
+    queueWait = Histogram.builder()
+        .name("flycast_proxy_queue_wait_seconds")
+        .help("Time requests and connections waited for a slot because every backend of their route was at its hard limit, by route")
+        .labelNames("route")
+        .classicOnly()
+        .classicUpperBounds(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30)
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("flycast_proxy_queued")
+        .help("Requests and connections waiting now for a backend slot (every backend of their route at its hard limit)")
+        .callback(cb -> cb.call(queued.getAsInt()))
+        .register(registry);
     replays = Counter.builder()
         .name("flycast_proxy_replays")
         .help("fly-replay responses from backends, by route and outcome")
@@ -191,6 +206,16 @@ public final class ProxyMetrics {
       }
       return p;
     }
+  }
+
+  /** Work left the capacity queue (with a slot, or not) after waiting {@code nanos}. */
+  void queueWait(RouteKey route, long nanos) {
+    queueWait.labelValues(label(route)).observe(nanos / 1e9);
+  }
+
+  /** Where the {@code flycast_proxy_queued} gauge reads its value. */
+  void watchQueue(java.util.function.IntSupplier size) {
+    queued = size;
   }
 
   void replay(RouteKey route, ReplayOutcome outcome) {

@@ -54,6 +54,7 @@ public final class ProxyServer implements AutoCloseable {
   private final ProxyContext px;
   private final ListenerManager dedicated;
   private final Consumer<CatalogChange> catalogListener = this::onCatalogChange;
+  private final Consumer<CatalogChange> queueWaker = this::wakeQueuedWork;
   private volatile Channel httpListener;
   private volatile Channel httpsListener;
   private volatile boolean followCatalog;
@@ -161,6 +162,7 @@ public final class ProxyServer implements AutoCloseable {
       log.info("shared HTTPS listener on {}", httpsListener.localAddress());
     }
     this.followCatalog = followCatalog;
+    catalog.addListener(queueWaker);
     if (followCatalog) {
       catalog.addListener(catalogListener);
       dedicated.sync(servicePorts(catalog.current()));
@@ -211,6 +213,14 @@ public final class ProxyServer implements AutoCloseable {
       }
     }
     return ports;
+  }
+
+  /** New or recovered backends have room the capacity queue would otherwise learn of only by a release. */
+  private void wakeQueuedWork(CatalogChange change) {
+    if (stopped) {
+      return;
+    }
+    change.backendsChanged().forEach(px.queue()::wakeAll);
   }
 
   private void onCatalogChange(CatalogChange change) {

@@ -56,6 +56,36 @@ final class ProxyFixture implements AutoCloseable {
     return sum;
   }
 
+  /** A gauge's value (the sum over its label sets). */
+  double gauge(String name) {
+    double sum = 0;
+    for (var snapshot : registry.scrape()) {
+      if (snapshot.getMetadata().getPrometheusName().equals(name)) {
+        for (var dp : snapshot.getDataPoints()) {
+          if (dp instanceof io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot g) {
+            sum += g.getValue();
+          }
+        }
+      }
+    }
+    return sum;
+  }
+
+  /** How many observations a histogram has (over all its label sets). */
+  long histogramCount(String name) {
+    long n = 0;
+    for (var snapshot : registry.scrape()) {
+      if (snapshot.getMetadata().getPrometheusName().equals(name)) {
+        for (var dp : snapshot.getDataPoints()) {
+          if (dp instanceof io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot h) {
+            n += h.getCount();
+          }
+        }
+      }
+    }
+    return n;
+  }
+
   @Override
   public void close() {
     proxy.stop();

@@ -26,8 +26,9 @@ class ProxyServerTest {
   }
 
   @Test
-  void hardLimitTurnsAwayWorkBeyondItWith503() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(); EchoHttpBackend echo = new EchoHttpBackend("b1")) {
+  void hardLimitTurnsAwayWorkBeyondItWith503WhenQueueingIsOff() throws Exception {
+    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ZERO));
+        EchoHttpBackend echo = new EchoHttpBackend("b1")) {
       route(fx, echo, new Concurrency(ConcurrencyType.REQUESTS, 1, 1));
       try (RawHttp streaming = new RawHttp(fx.httpPort()); RawHttp second = new RawHttp(fx.httpPort())) {
         streaming.send("GET /stream HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");

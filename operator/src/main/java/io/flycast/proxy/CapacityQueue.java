@@ -1,0 +1,99 @@
+package io.flycast.proxy;
+
+import io.flycast.catalog.RouteKey;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Work waiting for a backend slot because every backend of its route is at its hard limit, as
+ * Fly's proxy queues rather than refuses at once. Each freed slot wakes the longest waiter of its
+ * route; a waiter that then loses the slot to a newcomer goes back to the front.
+ *
+ * <p>Any thread may free a slot; a waiter is woken by {@link Waiter#wake()}, which must only hand
+ * off to the waiter's own event loop. Nothing here locks. The cost when nothing waits, which is
+ * almost always, is one read of a counter per released lease.
+ */
+final class CapacityQueue {
+  /** One piece of work waiting. */
+  interface Waiter {
+    /** A slot may be free: try again. Called on any thread; must not block. */
+    void wake();
+  }
+
+  private final int maxPerRoute;
+  private final ConcurrentHashMap<RouteKey, ConcurrentLinkedDeque<Waiter>> byRoute = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<RouteKey, AtomicInteger> sizes = new ConcurrentHashMap<>();
+  private final AtomicInteger total = new AtomicInteger();
+
+  CapacityQueue(int maxPerRoute) {
+    this.maxPerRoute = maxPerRoute;
+  }
+
+  /**
+   * Adds a waiter, at the front when it was already woken once (it keeps its turn).
+   *
+   * @return false when the route's queue is full: refuse the work now
+   */
+  boolean add(RouteKey route, Waiter w, boolean front) {
+    AtomicInteger size = sizes.computeIfAbsent(route, k -> new AtomicInteger());
+    if (size.incrementAndGet() > maxPerRoute) {
+      size.decrementAndGet();
+      return false;
+    }
+    total.incrementAndGet();
+    ConcurrentLinkedDeque<Waiter> q = byRoute.computeIfAbsent(route, k -> new ConcurrentLinkedDeque<>());
+    if (front) {
+      q.addFirst(w);
+    } else {
+      q.addLast(w);
+    }
+    return true;
+  }
+
+  /** Takes a waiter out (it gave up); false when it was no longer there (a wake is on its way). */
+  boolean remove(RouteKey route, Waiter w) {
+    ConcurrentLinkedDeque<Waiter> q = byRoute.get(route);
+    if (q != null && q.removeFirstOccurrence(w)) {
+      left(route);
+      return true;
+    }
+    return false;
+  }
+
+  /** A lease of {@code route} was released: the longest waiter may have it. */
+  void slotFreed(RouteKey route) {
+    if (total.get() == 0) {
+      return;
+    }
+    ConcurrentLinkedDeque<Waiter> q = byRoute.get(route);
+    Waiter w = q == null ? null : q.pollFirst();
+    if (w != null) {
+      left(route);
+      w.wake();
+    }
+  }
+
+  /** The route's backends changed (more, or healthier): every waiter should look again. */
+  void wakeAll(RouteKey route) {
+    if (total.get() == 0) {
+      return;
+    }
+    ConcurrentLinkedDeque<Waiter> q = byRoute.get(route);
+    Waiter w;
+    while (q != null && (w = q.pollFirst()) != null) {
+      left(route);
+      w.wake();
+    }
+  }
+
+  /** Waiting now, all routes. */
+  int size() {
+    return total.get();
+  }
+
+  private void left(RouteKey route) {
+    total.decrementAndGet();
+    sizes.get(route).decrementAndGet();
+  }
+}

@@ -1,0 +1,68 @@
+package io.flycast.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flycast.catalog.RouteKey;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The order and bounds of {@link CapacityQueue}, without sockets. */
+class CapacityQueueOrderTest {
+  private static final RouteKey WEB = new RouteKey("shop", "web");
+  private static final RouteKey API = new RouteKey("shop", "api");
+  private final List<String> woken = new ArrayList<>();
+
+  private CapacityQueue.Waiter waiter(String name) {
+    return () -> woken.add(name);
+  }
+
+  @Test
+  void eachFreedSlotWakesTheLongestWaiterOfItsRouteOnly() {
+    CapacityQueue q = new CapacityQueue(10);
+    q.add(WEB, waiter("first"), false);
+    q.add(WEB, waiter("second"), false);
+    q.add(API, waiter("api"), false);
+    q.slotFreed(WEB);
+    assertThat(woken).containsExactly("first");
+    q.slotFreed(WEB);
+    q.slotFreed(WEB); // nobody left on web: nothing happens
+    assertThat(woken).containsExactly("first", "second");
+    assertThat(q.size()).isEqualTo(1);
+  }
+
+  @Test
+  void aWaiterThatLostItsSlotKeepsItsTurn() {
+    CapacityQueue q = new CapacityQueue(10);
+    q.add(WEB, waiter("early"), false);
+    q.add(WEB, waiter("late"), false);
+    q.slotFreed(WEB);
+    q.add(WEB, waiter("early"), true); // woken, but a newcomer took the slot
+    q.slotFreed(WEB);
+    assertThat(woken).containsExactly("early", "early");
+  }
+
+  @Test
+  void boundedPerRouteAndGivingUpFreesTheSpace() {
+    CapacityQueue q = new CapacityQueue(2);
+    CapacityQueue.Waiter a = waiter("a");
+    assertThat(q.add(WEB, a, false)).isTrue();
+    assertThat(q.add(WEB, waiter("b"), false)).isTrue();
+    assertThat(q.add(WEB, waiter("c"), false)).isFalse();
+    assertThat(q.add(API, waiter("other route"), false)).isTrue();
+    assertThat(q.remove(WEB, a)).isTrue();
+    assertThat(q.remove(WEB, a)).as("already gone").isFalse();
+    assertThat(q.add(WEB, waiter("c"), false)).isTrue();
+  }
+
+  @Test
+  void backendChangesWakeEveryWaiterOfTheRoute() {
+    CapacityQueue q = new CapacityQueue(10);
+    q.add(WEB, waiter("a"), false);
+    q.add(WEB, waiter("b"), false);
+    q.add(API, waiter("api"), false);
+    q.wakeAll(WEB);
+    assertThat(woken).containsExactly("a", "b");
+    assertThat(q.size()).isEqualTo(1);
+  }
+}

@@ -1,0 +1,125 @@
+package io.flycast.proxy;
+
+import static io.flycast.proxy.TestRoutes.backend;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.flycast.catalog.Concurrency;
+import io.flycast.catalog.ConcurrencyType;
+import io.flycast.catalog.RouteKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * When every backend of a route is at its hard limit, work waits for a slot (bounded in time and
+ * number) instead of being refused at once, and is served as soon as a slot frees.
+ */
+class CapacityQueueTest {
+  private static final RouteKey KEY = new RouteKey("shop", "web");
+  private static final String HOST = "web.shop.flycast";
+  private static final Concurrency ONE_AT_A_TIME = new Concurrency(ConcurrencyType.REQUESTS, 1, 1);
+
+  private static void route(ProxyFixture fx, EchoHttpBackend echo) {
+    fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1",
+        List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port())), ONE_AT_A_TIME));
+    fx.store.putBackends(KEY, List.of(backend("b1", "test")));
+  }
+
+  /** Takes the route's only slot with a streamed response that lasts until the backend is released. */
+  private static RawHttp holdTheSlot(ProxyFixture fx) throws Exception {
+    RawHttp streaming = new RawHttp(fx.httpPort());
+    streaming.send("GET /stream HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
+    assertThat(streaming.readHead().status()).isEqualTo(200);
+    return streaming;
+  }
+
+  private static CompletableFuture<RawHttp.Response> getLater(ProxyFixture fx) {
+    return CompletableFuture.supplyAsync(() -> {
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        return c.get(HOST, "/queued");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  @Test
+  void requestWaitsForTheBusyBackendAndIsServedWhenItFrees() throws Exception {
+    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
+        EchoHttpBackend echo = new EchoHttpBackend("b1")) {
+      route(fx, echo);
+      try (RawHttp streaming = holdTheSlot(fx)) {
+        CompletableFuture<RawHttp.Response> queued = getLater(fx);
+        await().until(() -> fx.gauge("flycast_proxy_queued") == 1.0);
+        assertThat(queued).isNotDone();
+
+        echo.releaseStream(); // the streamed response ends, and with it the slot
+        RawHttp.Response r = queued.get();
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).contains("fly-request-id");
+      }
+      assertThat(fx.gauge("flycast_proxy_queued")).isZero();
+      assertThat(fx.histogramCount("flycast_proxy_queue_wait_seconds")).isEqualTo(1);
+      assertThat(fx.counter("flycast_proxy_unavailable", "reason", "at_capacity")).isZero();
+    }
+  }
+
+  @Test
+  void waitIsBoundedThen503WithRetryAfterAndTheReason() throws Exception {
+    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofMillis(300)));
+        EchoHttpBackend echo = new EchoHttpBackend("b1")) {
+      route(fx, echo);
+      try (RawHttp streaming = holdTheSlot(fx); RawHttp second = new RawHttp(fx.httpPort())) {
+        RawHttp.Response r = second.get(HOST, "/");
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.header("retry-after")).isEqualTo("1");
+        assertThat(r.body()).contains("web.shop.flycast", "stayed at its concurrency limit for 300 ms");
+        assertThat(second.get(HOST, "/again").status()).as("the connection stays usable").isEqualTo(503);
+        echo.releaseStream();
+      }
+      assertThat(fx.counter("flycast_proxy_unavailable", "reason", "at_capacity")).isEqualTo(2.0);
+      assertThat(fx.gauge("flycast_proxy_queued")).isZero();
+    }
+  }
+
+  @Test
+  void fullQueueRefusesAtOnceWhileTheQueuedOneIsStillServed() throws Exception {
+    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)).maxQueuedPerRoute(1));
+        EchoHttpBackend echo = new EchoHttpBackend("b1")) {
+      route(fx, echo);
+      try (RawHttp streaming = holdTheSlot(fx); RawHttp third = new RawHttp(fx.httpPort())) {
+        CompletableFuture<RawHttp.Response> queued = getLater(fx);
+        await().until(() -> fx.gauge("flycast_proxy_queued") == 1.0);
+
+        RawHttp.Response refused = third.get(HOST, "/");
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.body()).contains("concurrency limit");
+
+        echo.releaseStream();
+        assertThat(queued.get().status()).isEqualTo(200);
+      }
+    }
+  }
+
+  @Test
+  void newBackendTakesQueuedWorkWithoutWaitingForARelease() throws Exception {
+    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
+        EchoHttpBackend echo = new EchoHttpBackend("b1");
+        EchoHttpBackend second = new EchoHttpBackend("b2", "127.0.0.2", echo.port())) {
+      route(fx, echo);
+      try (RawHttp streaming = holdTheSlot(fx)) {
+        CompletableFuture<RawHttp.Response> queued = getLater(fx);
+        await().until(() -> fx.gauge("flycast_proxy_queued") == 1.0);
+
+        // Scaling up: a second backend appears in the catalog while the first is still busy.
+        fx.store.putBackends(KEY, List.of(backend("b1", "test"), backend("b2", "127.0.0.2", "test")));
+        RawHttp.Response r = queued.get();
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("x-backend")).isEqualTo("b2");
+        echo.releaseStream();
+      }
+    }
+  }
+}
