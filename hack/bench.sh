@@ -1,15 +1,54 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks, one line per figure. Record results and this exact command in
 # docs/benchmarks.md (quote medians and ratios; these machines are noisy).
-#   make bench                 both benchmarks
-#   BENCH=proxy make bench     only the data plane (wrk: direct vs nginx vs HAProxy vs Flycast)
+#   make bench                 every benchmark below
+#   BENCH=proxy make bench     only the HTTP data plane (wrk: direct vs nginx vs HAProxy vs Flycast)
+#   BENCH=tcp make bench       only raw TCP throughput (iperf3: direct vs nginx stream vs HAProxy
+#                              mode tcp vs a Flycast port without handlers)
+#   BENCH=tls make bench       only TLS handshakes/s (openssl s_time -new: nginx vs HAProxy vs
+#                              Flycast terminating TLS, same ECDSA P-256 certificate)
 #   BENCH=control make bench   only the control plane (create -> routable, catalog heap)
+# Knobs: DURATION (per round, in seconds: 8s), ROUNDS (interleaved rounds, median of them: 3),
+# CONNECTIONS (wrk: 32), STREAMS (iperf3 -P: 1), TLS_CLIENTS (parallel s_time clients: 1),
+# WARMUP (seconds of load on Flycast before measuring: tcp 5, tls 15; the JDK's TLS code takes
+# 10-15 s of handshakes to reach its steady rate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -ntp -q package -DskipTests -pl operator >/dev/null  # the jar and test classes, current
 CP="operator/target/flycast-operator.jar:operator/target/test-classes"
 JAVA="$JAVA_HOME/bin/java"
 WHAT=${BENCH:-all}
+case $WHAT in all | control | proxy | tcp | tls) ;; *) echo "BENCH must be all, control, proxy, tcp or tls" >&2; exit 2 ;; esac
+
+# Each section runs its own nginx, HAProxy and Flycast in its own temp dir and stops them when it
+# ends; whatever is left (a section failed) is stopped on exit.
+TMPS=()
+stop_services() {
+  local d=$1
+  if [[ -f $d/haproxy.pid ]]; then kill "$(cat "$d/haproxy.pid")" 2>/dev/null || true; rm -f "$d/haproxy.pid"; fi
+  if [[ -f $d/nginx.pid ]]; then nginx -c "$d/nginx.conf" -p "$d" -s stop 2>/dev/null || true; fi
+}
+stop_jobs() {
+  local pids
+  pids=$(jobs -p)
+  if [[ -n $pids ]]; then kill $pids 2>/dev/null || true; wait $pids 2>/dev/null || true; fi
+}
+cleanup() {
+  stop_jobs
+  for d in "${TMPS[@]}"; do stop_services "$d"; rm -rf "$d"; done
+}
+trap cleanup EXIT
+new_tmp() { tmp=$(mktemp -d); TMPS+=("$tmp"); }
+end_section() { stop_jobs; stop_services "$tmp"; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {print a/b}'; }
+# Waits until a background service has written its "ready" line to its log.
+wait_log() {
+  for i in $(seq 1 150); do grep -q "$2" "$1" 2>/dev/null && return; sleep 0.2; done
+  echo "not ready: $1" >&2; cat "$1" >&2; exit 1
+}
+DUR=${DURATION:-8s}; ROUNDS=${ROUNDS:-3}
+SECS=${DUR%s}  # iperf3 and s_time take whole seconds
 
 if [[ $WHAT == all || $WHAT == control ]]; then
   echo "== control plane: create -> routable (embedded API) =="
@@ -20,7 +59,7 @@ if [[ $WHAT == all || $WHAT == proxy ]]; then
   for t in nginx haproxy wrk; do
     command -v $t >/dev/null || { echo "installing $t"; apt-get install -y -qq nginx-light haproxy wrk >/dev/null; }
   done
-  tmp=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; nginx -c $tmp/nginx.conf -p $tmp -s stop 2>/dev/null; rm -rf $tmp' EXIT
+  new_tmp
   # Backend: nginx answering a small body on 18081. Proxies in front of it: nginx 18082,
   # HAProxy 18083, Flycast 18084, all HTTP/1.1 keep-alive to the backend.
   cat > $tmp/nginx.conf <<CONF
@@ -58,7 +97,7 @@ CONF
   for i in $(seq 1 100); do curl -s -o /dev/null -H 'Host: web.default.flycast' 127.0.0.1:18084/ && break; sleep 0.2; done
   # Warm the JIT before measuring.
   wrk -t2 -c32 -d5s -H 'Host: web.default.flycast' http://127.0.0.1:18084/ >/dev/null
-  DUR=${DURATION:-8s}; CONNS=${CONNECTIONS:-32}; ROUNDS=${ROUNDS:-3}
+  CONNS=${CONNECTIONS:-32}
   echo "== data plane: wrk -t2 -c$CONNS -d$DUR, $ROUNDS interleaved rounds, median of rounds =="
   # wrk prints 850.00us / 1.20ms / 1.01s: normalise to microseconds so medians sort right.
   to_us() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n*1000; else print n*1000000 }'; }
@@ -72,13 +111,183 @@ CONF
       p99[$name]+="$(to_us "$(awk '$1=="99%" {print $2}' <<<"$out")") "
     done
   done
-  median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
   direct=$(median <<<"${rps[direct]}")
   for name in direct nginx haproxy flycast; do
     m=$(median <<<"${rps[$name]}")
     printf '%-8s rps median %10s  (%.2fx direct)  p50 %sus  p99 %sus   [rps rounds: %s]\n' "$name" "$m" \
-      "$(awk -v a="$m" -v b="$direct" 'BEGIN {print a/b}')" \
+      "$(ratio "$m" "$direct")" \
       "$(median <<<"${p50[$name]}")" "$(median <<<"${p99[$name]}")" "${rps[$name]}"
   done
-  kill "$(cat $tmp/haproxy.pid)" 2>/dev/null || true
+  end_section
+fi
+
+if [[ $WHAT == all || $WHAT == tcp ]]; then
+  [[ $SECS =~ ^[0-9]+$ ]] || { echo "DURATION must be whole seconds (e.g. 8s) for the tcp benchmark" >&2; exit 2; }
+  for t in nginx haproxy iperf3; do
+    command -v $t >/dev/null || { echo "installing $t"; apt-get install -y -qq nginx-light haproxy iperf3 >/dev/null; }
+  done
+  # nginx's TCP proxy is the stream module, a separate package on Debian (nginx-light lacks it).
+  STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
+  [[ -f $STREAM_MODULE ]] || { echo "installing libnginx-mod-stream"; apt-get install -y -qq libnginx-mod-stream >/dev/null || true; }
+  new_tmp
+  # Backend: an iperf3 server on 18091. Relays in front of it, each a plain TCP proxy: nginx
+  # stream 18092, HAProxy mode tcp 18093, Flycast 18094 (a route port with no handlers, on its
+  # dedicated listener). iperf3's control and data connections both go through the relay.
+  targets="direct:18091 haproxy:18093 flycast:18094"
+  if [[ -f $STREAM_MODULE ]]; then
+    targets="direct:18091 nginx:18092 haproxy:18093 flycast:18094"
+    cat > $tmp/nginx.conf <<CONF
+load_module $STREAM_MODULE;
+worker_processes 1;
+error_log $tmp/error.log;
+pid $tmp/nginx.pid;
+events { worker_connections 4096; }
+stream {
+  server { listen 127.0.0.1:18092; proxy_pass 127.0.0.1:18091; }
+}
+CONF
+    nginx -c $tmp/nginx.conf -p $tmp
+  else
+    echo "nginx has no stream module (libnginx-mod-stream): nginx skipped"
+  fi
+  # Long timeouts: iperf3's control connection is idle while a test runs.
+  cat > $tmp/haproxy.cfg <<CONF
+global
+  maxconn 4096
+  nbthread 1
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 10m
+  timeout server 10m
+frontend fe
+  bind 127.0.0.1:18093
+  default_backend be
+backend be
+  server b1 127.0.0.1:18091
+CONF
+  haproxy -f $tmp/haproxy.cfg -D -p $tmp/haproxy.pid
+  iperf3 -s -p 18091 --forceflush > $tmp/iperf3.log 2>&1 &
+  "$JAVA" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" io.flycast.bench.ProxyBench 18095 127.0.0.1 18091 \
+    --tcp=18094:18091 > $tmp/flycast.log 2>&1 &
+  wait_log $tmp/iperf3.log 'Server listening'
+  wait_log $tmp/flycast.log 'proxy ready'
+  STREAMS=${STREAMS:-1}
+  # Gbit/s the iperf3 receiver saw (the last "receiver" line: with -P > 1 that is the [SUM] line).
+  gbits() { iperf3 -c 127.0.0.1 -p $1 -t $2 -P $STREAMS -f g | awk '/receiver/ {v=$(NF-2)} END {print v}'; }
+  # Warm the JIT before measuring.
+  gbits 18094 ${WARMUP:-5} >/dev/null
+  echo "== raw TCP throughput: iperf3 -P$STREAMS -t$SECS (client -> server), $ROUNDS interleaved rounds, median of rounds =="
+  declare -A gbps
+  for r in $(seq 1 $ROUNDS); do
+    for target in $targets; do
+      name=${target%%:*}; port=${target##*:}
+      gbps[$name]+="$(gbits $port $SECS) "
+    done
+  done
+  direct=$(median <<<"${gbps[direct]}")
+  for target in $targets; do
+    name=${target%%:*}
+    m=$(median <<<"${gbps[$name]}")
+    printf '%-8s Gbit/s median %7s  (%.2fx direct)   [Gbit/s rounds: %s]\n' "$name" "$m" "$(ratio "$m" "$direct")" "${gbps[$name]}"
+  done
+  end_section
+fi
+
+if [[ $WHAT == all || $WHAT == tls ]]; then
+  [[ $SECS =~ ^[0-9]+$ ]] || { echo "DURATION must be whole seconds (e.g. 8s) for the tls benchmark" >&2; exit 2; }
+  for t in nginx haproxy openssl; do
+    command -v $t >/dev/null || { echo "installing $t"; apt-get install -y -qq nginx-light haproxy openssl >/dev/null; }
+  done
+  new_tmp
+  # One self-signed ECDSA P-256 certificate for all three (PKCS#8 key, which Netty reads too).
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=web.default.flycast \
+    -keyout $tmp/key.pem -out $tmp/cert.pem 2>/dev/null
+  cat $tmp/cert.pem $tmp/key.pem > $tmp/haproxy.pem
+  # Backend: nginx answering a small body on 18101 (s_time sends no request, so it only matters
+  # to check the routes work). TLS terminated by nginx 18102, HAProxy 18103, Flycast 18104 (a
+  # route port with the tls and http handlers, on its dedicated listener); TLS 1.2 and 1.3 on all.
+  cat > $tmp/nginx.conf <<CONF
+worker_processes 1;
+error_log $tmp/error.log;
+pid $tmp/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream backend { server 127.0.0.1:18101; keepalive 64; }
+  server { listen 127.0.0.1:18101; location / { return 200 "hello from the backend\n"; } }
+  server {
+    listen 127.0.0.1:18102 ssl;
+    ssl_certificate $tmp/cert.pem;
+    ssl_certificate_key $tmp/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+  cat > $tmp/haproxy.cfg <<CONF
+global
+  maxconn 4096
+  nbthread 1
+  ssl-default-bind-options ssl-min-ver TLSv1.2
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  option http-keep-alive
+frontend fe
+  bind 127.0.0.1:18103 ssl crt $tmp/haproxy.pem
+  default_backend be
+backend be
+  http-reuse always
+  server b1 127.0.0.1:18101
+CONF
+  nginx -c $tmp/nginx.conf -p $tmp
+  haproxy -f $tmp/haproxy.cfg -D -p $tmp/haproxy.pid
+  "$JAVA" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" io.flycast.bench.ProxyBench 18105 127.0.0.1 18101 \
+    --tls=18104:18101 --cert=$tmp/cert.pem --key=$tmp/key.pem > $tmp/flycast.log 2>&1 &
+  wait_log $tmp/flycast.log 'proxy ready'
+  targets="nginx:18102 haproxy:18103 flycast:18104"
+  # What each one negotiates with openssl's defaults (the same for all three, or the figures do
+  # not compare), and that it serves the route.
+  for target in $targets; do
+    name=${target%%:*}; port=${target##*:}
+    hs=$(openssl s_client -connect 127.0.0.1:$port </dev/null 2>/dev/null \
+      | awk '/^New, / {p=$2; c=$NF} /^Server Temp Key:/ {k=$4} END {print p, c, k}' | tr -d ',')
+    body=$(curl -sk https://127.0.0.1:$port/ -H 'Host: web.default.flycast')
+    echo "$name: $hs; GET / -> $body"
+  done
+  TLS_CLIENTS=${TLS_CLIENTS:-1}
+  # Full handshakes per second: TLS_CLIENTS parallel `openssl s_time -new` (a new connection and
+  # full handshake each time, no request), their connections over the wall time.
+  handshakes() {
+    local port=$1 secs=$2 pids=() t0 t1 n
+    t0=$(date +%s.%N)
+    for c in $(seq 1 $TLS_CLIENTS); do
+      openssl s_time -connect 127.0.0.1:$port -new -time $secs > $tmp/s_time.$c 2>&1 & pids+=($!)
+    done
+    wait "${pids[@]}"
+    t1=$(date +%s.%N)
+    n=$(cat $tmp/s_time.* | awk '/connections in .* real seconds/ {n+=$1} END {print n+0}')
+    rm -f $tmp/s_time.*
+    awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", n/(b-a)}'
+  }
+  # Warm the JIT before measuring.
+  handshakes 18104 ${WARMUP:-15} >/dev/null
+  echo "== TLS handshakes: $TLS_CLIENTS x openssl s_time -new -time $SECS, $ROUNDS interleaved rounds, median of rounds =="
+  declare -A hps
+  for r in $(seq 1 $ROUNDS); do
+    for target in $targets; do
+      name=${target%%:*}; port=${target##*:}
+      hps[$name]+="$(handshakes $port $SECS) "
+    done
+  done
+  base=$(median <<<"${hps[nginx]}")
+  for target in $targets; do
+    name=${target%%:*}
+    m=$(median <<<"${hps[$name]}")
+    printf '%-8s handshakes/s median %7s  (%.2fx nginx)   [rounds: %s]\n' "$name" "$m" "$(ratio "$m" "$base")" "${hps[$name]}"
+  done
+  end_section
 fi

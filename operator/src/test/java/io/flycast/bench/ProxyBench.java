@@ -11,43 +11,126 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
+import io.flycast.catalog.TlsOptions;
+import io.flycast.proxy.CertificateSource;
 import io.flycast.proxy.ProxyConfig;
 import io.flycast.proxy.ProxyMetrics;
 import io.flycast.proxy.ProxyServer;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.File;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Starts only the proxy, with one route ({@code web.default.flycast}) to a backend given on the
- * command line, for load tests driven from outside (hack/bench.sh runs wrk against it, nginx and
- * HAProxy side by side). Args: listenPort backendHost backendPort [tcpListenPort].
+ * Starts only the proxy, with one route ({@code web.default.flycast}, address 127.0.0.1) to a
+ * backend given on the command line, for load tests driven from outside (hack/bench.sh runs wrk,
+ * iperf3 and openssl s_time against it, nginx and HAProxy side by side).
+ *
+ * <p>Args: {@code listenPort backendHost backendPort [tcpListenPort] [options]}. The shared HTTP
+ * listener is on 127.0.0.1:listenPort and routes by Host header; with tcpListenPort the route's
+ * HTTP port is also served on a dedicated listener there. Options add dedicated ports to the same
+ * route (same backend host, their own backend port):
+ *
+ * <ul>
+ *   <li>{@code --tcp=PORT:TARGET} a port with no handlers: a raw TCP relay to backendHost:TARGET
+ *   <li>{@code --tls=PORT:TARGET} a port with the tls and http handlers: TLS terminated with the
+ *       certificate of {@code --cert=FILE} and {@code --key=FILE} (PEM, PKCS#8 key), then HTTP to
+ *       backendHost:TARGET
+ * </ul>
  */
 public final class ProxyBench {
   public static void main(String[] args) throws Exception {
     ProxyServer.disableLeakDetectionUnlessAsked(); // as Main does: measure what runs in production
-    int listen = Integer.parseInt(args[0]);
-    InetAddress backendHost = InetAddress.getByName(args[1]);
-    int backendPort = Integer.parseInt(args[2]);
+    List<String> positional = new ArrayList<>();
+    List<int[]> tcp = new ArrayList<>();
+    List<int[]> tls = new ArrayList<>();
+    String cert = null;
+    String key = null;
+    for (String a : args) {
+      if (a.startsWith("--tcp=")) {
+        tcp.add(portPair(a.substring("--tcp=".length())));
+      } else if (a.startsWith("--tls=")) {
+        tls.add(portPair(a.substring("--tls=".length())));
+      } else if (a.startsWith("--cert=")) {
+        cert = a.substring("--cert=".length());
+      } else if (a.startsWith("--key=")) {
+        key = a.substring("--key=".length());
+      } else if (a.startsWith("--")) {
+        throw new IllegalArgumentException("unknown option " + a);
+      } else {
+        positional.add(a);
+      }
+    }
+    int listen = Integer.parseInt(positional.get(0));
+    InetAddress backendHost = InetAddress.getByName(positional.get(1));
+    int backendPort = Integer.parseInt(positional.get(2));
+    boolean dedicatedHttp = positional.size() > 3;
+
+    List<PortSpec> ports = new ArrayList<>();
+    ports.add(new PortSpec(dedicatedHttp ? Integer.parseInt(positional.get(3)) : 80, backendPort, Set.of(Handler.HTTP), false,
+        null, ProxyProtoVersion.V1, HttpOptions.DEFAULT));
+    Set<Integer> extra = new HashSet<>();
+    for (int[] p : tcp) {
+      ports.add(PortSpec.tcp(p[0], p[1]));
+      extra.add(p[0]);
+    }
+    for (int[] p : tls) {
+      ports.add(new PortSpec(p[0], p[1], Set.of(Handler.TLS, Handler.HTTP), false,
+          new TlsOptions("bench-tls", List.of(), List.of()), ProxyProtoVersion.V1, HttpOptions.DEFAULT));
+      extra.add(p[0]);
+    }
+    CertificateSource certificates = CertificateSource.NONE;
+    if (!tls.isEmpty()) {
+      if (cert == null || key == null) {
+        throw new IllegalArgumentException("--tls needs --cert and --key");
+      }
+      // What the control plane builds from a TLS Secret (SecretCertificates): a JDK-provider context.
+      SslContext ctx = SslContextBuilder.forServer(new File(cert), new File(key)).sslProvider(SslProvider.JDK).build();
+      certificates = (route, secret) -> ctx;
+    }
+
     CatalogStore store = new CatalogStore();
-    RouteKey key = new RouteKey("default", "web");
-    store.putSpec(new RouteSpec(key, InetAddress.getByName("127.0.0.1"), List.of(),
-        List.of(new PortSpec(args.length > 3 ? Integer.parseInt(args[3]) : 80, backendPort, Set.of(Handler.HTTP), false, null,
-            ProxyProtoVersion.V1, HttpOptions.DEFAULT)),
+    RouteKey route = new RouteKey("default", "web");
+    store.putSpec(new RouteSpec(route, InetAddress.getByName("127.0.0.1"), List.of(), ports,
         new Concurrency(ConcurrencyType.REQUESTS, 10_000, Concurrency.NO_HARD_LIMIT), Autoscale.DEFAULT, false, "default", null));
-    store.putBackends(key, List.of(new Backend("backend-0", backendHost, "local", true, true, false)));
+    store.putBackends(route, List.of(new Backend("backend-0", backendHost, "local", true, true, false)));
     ProxyServer proxy = new ProxyServer(
         ProxyConfig.builder().httpAddress(new InetSocketAddress("127.0.0.1", listen)).zone("local")
             .dedicatedBindAddress(InetAddress.getByName("127.0.0.1"))
             // Off unless asked (-Dflycast.bench.accessLog=true): numbers stay comparable with earlier runs.
             .workerThreads(Integer.getInteger("flycast.bench.workers", 0))
             .accessLog(Boolean.getBoolean("flycast.bench.accessLog")).build(),
-        store, new ProxyMetrics(new PrometheusRegistry()));
-    proxy.start(args.length > 3);
-    System.out.println("proxy ready on 127.0.0.1:" + listen);
+        store, new ProxyMetrics(new PrometheusRegistry()), certificates);
     Runtime.getRuntime().addShutdownHook(new Thread(proxy::stop));
+    // Without a dedicated HTTP port the route's HTTP port is 80, which is not opened: only the
+    // extra ports get dedicated listeners then.
+    proxy.start(dedicatedHttp);
+    if (!extra.isEmpty()) {
+      proxy.ensureListeners(extra);
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (!proxy.dedicatedPorts().containsAll(extra)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("dedicated listeners not bound: " + extra + " (bound: " + proxy.dedicatedPorts() + ")");
+        }
+        Thread.sleep(10);
+      }
+    }
+    System.out.println("proxy ready on 127.0.0.1:" + listen + (extra.isEmpty() ? "" : " and dedicated ports " + extra));
     Thread.currentThread().join();
+  }
+
+  private static int[] portPair(String s) {
+    String[] parts = s.split(":");
+    if (parts.length != 2) {
+      throw new IllegalArgumentException("expected PORT:TARGET, got " + s);
+    }
+    return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
   }
 }
