@@ -165,7 +165,10 @@ public final class Flycast implements AutoCloseable {
       return;
     }
     ProxyConfig.Builder pc = ProxyConfig.builder().httpAddress(config.httpListen()).httpsAddress(config.tlsListen())
-        .zone(config.zone()).dedicatedIpv6Only(true); // Flycast addresses are IPv6
+        .zone(config.zone()).dedicatedIpv6Only(true) // Flycast addresses are IPv6
+        .queueTimeout(config.proxyTuning().queueTimeout())
+        .maxQueuedPerRoute(config.proxyTuning().maxQueuedPerRoute())
+        .workerThreads(config.proxyTuning().threads());
     if (config.dedicatedListen() != null) {
       pc.dedicatedBindAddress(config.dedicatedListen());
     }

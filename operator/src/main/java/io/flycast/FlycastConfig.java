@@ -26,6 +26,7 @@ import java.time.Duration;
  * @param repairInterval how often the address repair pass runs
  * @param trustedCidrs sources that reach every private route (comma-separated CIDR blocks or
  *     addresses; empty: none)
+ * @param proxyTuning the proxy's capacity queue and event loop threads
  */
 public record FlycastConfig(
     boolean embedded,
@@ -46,7 +47,18 @@ public record FlycastConfig(
     String identity,
     String leaseNamespace,
     Duration repairInterval,
-    String trustedCidrs) {
+    String trustedCidrs,
+    ProxyTuning proxyTuning) {
+
+  /**
+   * @param queueTimeout how long work waits for a slot when every backend of its route is at its
+   *     hard limit (zero: 503 at once)
+   * @param maxQueuedPerRoute how many may wait per route
+   * @param threads the proxy's event loop threads; 0 = one per core
+   */
+  public record ProxyTuning(Duration queueTimeout, int maxQueuedPerRoute, int threads) {
+    public static final ProxyTuning DEFAULT = new ProxyTuning(Duration.ofSeconds(5), 1024, 0);
+  }
 
   public static final String DEFAULT_PREFIX = "fdaa:0:48c8::/48";
 
@@ -67,44 +79,44 @@ public record FlycastConfig(
         new InetSocketAddress("127.0.0.1", 0), null, null, null, null,
         DEFAULT_PREFIX, Duration.ofSeconds(5), Duration.ofSeconds(30), 1000, allServices, "local",
         "test-" + java.util.UUID.randomUUID(), "default", Duration.ofMillis(200),
-        LOCAL_TRUSTED);
+        LOCAL_TRUSTED, ProxyTuning.DEFAULT);
   }
 
   public FlycastConfig withPrefix(String p) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
         dedicatedListen, p, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, repairInterval, trustedCidrs);
+        leaseNamespace, repairInterval, trustedCidrs, proxyTuning);
   }
 
   public FlycastConfig withLeader(String id, String leaseNs) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, id, leaseNs,
-        repairInterval, trustedCidrs);
+        repairInterval, trustedCidrs, proxyTuning);
   }
 
   /** With the proxy's shared HTTP listener and dedicated listeners (tests of the data path). */
   public FlycastConfig withProxy(InetSocketAddress http, InetAddress dedicated) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, http, tlsListen, dnsListen,
         dedicated, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, repairInterval, trustedCidrs);
+        leaseNamespace, repairInterval, trustedCidrs, proxyTuning);
   }
 
   public FlycastConfig withRepairInterval(Duration every) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, every, trustedCidrs);
+        leaseNamespace, every, trustedCidrs, proxyTuning);
   }
 
   /** With these trusted sources (see {@code --trusted-cidrs}). */
   public FlycastConfig withTrustedCidrs(String cidrs) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, repairInterval, cidrs);
+        leaseNamespace, repairInterval, cidrs, proxyTuning);
   }
 
   public FlycastConfig withAutoscale(Duration stopInterval, Duration startTimeout, int maxHeld) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, stopInterval, startTimeout, maxHeld, allServices, zone, identity, leaseNamespace,
-        repairInterval, trustedCidrs);
+        repairInterval, trustedCidrs, proxyTuning);
   }
 }

@@ -74,6 +74,18 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:FLYCAST_AUTOSTART_MAX_HELD:-1000}")
   int autostartMaxHeld;
 
+  @Option(names = "--queue-timeout", description = "How long a request or connection waits for a slot when every backend of its route is at its hard limit; then 503 (0 = at once). Env FLYCAST_QUEUE_TIMEOUT.",
+      defaultValue = "${env:FLYCAST_QUEUE_TIMEOUT:-5s}")
+  String queueTimeout;
+
+  @Option(names = "--max-queued", description = "Requests or connections that may wait per route for a slot; beyond this, 503 at once. Env FLYCAST_MAX_QUEUED.",
+      defaultValue = "${env:FLYCAST_MAX_QUEUED:-1024}")
+  int maxQueued;
+
+  @Option(names = "--proxy-threads", description = "Event loop threads of the proxy (0 = one per core). Env FLYCAST_PROXY_THREADS.",
+      defaultValue = "${env:FLYCAST_PROXY_THREADS:-0}")
+  int proxyThreads;
+
   @Option(names = "--prefix", description = "IPv6 ULA prefix Flycast addresses come from. Env FLYCAST_PREFIX.",
       defaultValue = "${env:FLYCAST_PREFIX:-" + FlycastConfig.DEFAULT_PREFIX + "}")
   String prefix;
@@ -122,7 +134,8 @@ public final class Main implements Callable<Integer> {
         dnsListen == null || dnsListen.isBlank() ? null : io.flycast.dns.DnsServer.parseListen(dnsListen),
         dedicatedListen == null || dedicatedListen.isBlank() ? null : new inet.ipaddr.IPAddressString(dedicatedListen).getAddress().toInetAddress(),
         prefix, duration(autostopInterval), duration(autostartTimeout), autostartMaxHeld, allServices, zone,
-        identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30), trustedCidrs());
+        identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30), trustedCidrs(),
+        new FlycastConfig.ProxyTuning(duration(queueTimeout), maxQueued, proxyThreads));
     io.flycast.network.Cidr.parseList(config.trustedCidrs()); // a typo fails here, before anything starts
     EmbeddedApiServer api = null;
     KubernetesClient client;
@@ -227,6 +240,9 @@ public final class Main implements Callable<Integer> {
   static Duration duration(String s) {
     String v = s.trim();
     try {
+      if (v.equals("0")) {
+        return Duration.ZERO;
+      }
       if (v.endsWith("ms")) {
         return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
       }

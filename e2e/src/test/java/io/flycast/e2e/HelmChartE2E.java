@@ -516,7 +516,8 @@ class HelmChartE2E {
           operatorContainer(
               deployment(
                       render(
-                          "--set", "fksMode=true,zone=fra,listenAddress=::,autostopInterval=30s"))
+                          "--set", "fksMode=true,zone=fra,listenAddress=::,autostopInterval=30s",
+                          "--set", "proxy.queueTimeout=2s,proxy.maxQueued=64,proxy.threads=2"))
                   .getSpec()
                   .getTemplate()
                   .getSpec());
@@ -525,6 +526,9 @@ class HelmChartE2E {
               "--all-services",
               "--zone=fra",
               "--autostop-interval=30s",
+              "--queue-timeout=2s",
+              "--max-queued=64",
+              "--proxy-threads=2",
               "--admin-listen=[::]:9090",
               "--http-listen=[::]:8080",
               "--tls-listen=[::]:8443",

@@ -12,8 +12,9 @@ import java.util.function.Consumer;
  * class only counts.
  *
  * <p>Counters are atomics in a concurrent map; taking and releasing work never locks. A counter
- * is created the first time a backend gets work and kept afterwards: removing it when it drops
- * to zero would race with a concurrent increment on the removed instance and under-count.
+ * is created the first time a backend gets work and kept while the backend is in the catalog:
+ * removing it each time it drops to zero would race with a concurrent increment on the removed
+ * instance and under-count. Backends that left the catalog are forgotten ({@link #retainOnly}).
  */
 public final class LoadTracker {
   private record Key(RouteKey route, String backend) {}
@@ -92,6 +93,18 @@ public final class LoadTracker {
         return new Lease(route, backend, c, this);
       }
     }
+  }
+
+  /**
+   * Forgets the idle counters of a route's backends that are no longer in {@code current} (pods
+   * come and go; their counters would otherwise pile up for the life of the process). A counter
+   * with work still in flight stays until a later call finds it idle. Should a pick on an older
+   * catalog snapshot still reach a forgotten backend, its lease counts on the removed counter and
+   * releases there: consistent, and about a backend that is leaving anyway.
+   */
+  void retainOnly(RouteKey route, java.util.Set<String> current) {
+    counts.entrySet().removeIf(e -> e.getKey().route().equals(route)
+        && !current.contains(e.getKey().backend()) && e.getValue().get() == 0);
   }
 
   private BackendLoad counter(RouteKey route, String backend) {

@@ -33,7 +33,9 @@ import java.util.Objects;
  *     route is at its hard limit, before a 503; zero refuses at once
  * @param maxQueuedPerRoute how many may wait per route; beyond it, 503 at once
  * @param preferEpoll use native epoll when available
- * @param workerThreads event loop threads; 0 = Netty's default (2 x cores)
+ * @param workerThreads event loop threads; 0 = one per core, like nginx's and HAProxy's
+ *     {@code auto} (each loop serves whole connections, client and backend side together, so
+ *     more loops than cores only adds context switches)
  * @param dedicatedIpv6Only a dedicated listener on the IPv6 wildcard takes IPv6 only (Flycast
  *     addresses are IPv6), leaving the port free on IPv4 for whatever else runs on the host
  * @param accessLog write one access log line per HTTP request (on by default)

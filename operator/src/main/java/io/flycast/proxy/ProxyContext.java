@@ -1,6 +1,8 @@
 package io.flycast.proxy;
 
+import io.flycast.catalog.Backend;
 import io.flycast.catalog.CatalogStore;
+import io.flycast.catalog.Route;
 import io.flycast.network.NetworkPolicy;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelHandler;
@@ -62,6 +64,15 @@ final class ProxyContext {
     this.queue = new CapacityQueue(config.maxQueuedPerRoute());
     balancer.tracker().onRelease(queue::slotFreed);
     metrics.watchQueue(queue::size);
+    LoadTracker tracker = balancer.tracker();
+    metrics.watchInFlight(visitor -> {
+      for (Route route : catalog.current().routes()) {
+        String label = route.key().toString();
+        for (Backend b : route.backends()) {
+          visitor.visit(label, b.name(), tracker.load(route.key(), b.name()));
+        }
+      }
+    });
   }
 
   ProxyConfig config() {

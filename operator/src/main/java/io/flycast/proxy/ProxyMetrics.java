@@ -40,6 +40,18 @@ public final class ProxyMetrics {
   private final Counter replays;
   private final Histogram queueWait;
   private volatile java.util.function.IntSupplier queued = () -> 0;
+  private volatile InFlight inFlight = visitor -> {};
+
+  /** Visits the in-flight work of every backend in the catalog. */
+  @FunctionalInterface
+  interface InFlight {
+    void forEach(InFlightVisitor visitor);
+  }
+
+  @FunctionalInterface
+  interface InFlightVisitor {
+    void visit(String route, String backend, int inFlight);
+  }
 
   /** Stands for "no route" in {@link #byRoute}: requests no route answered (404s, bad requests). */
   private static final RouteKey NO_ROUTE = new RouteKey("", "");
@@ -130,6 +142,12 @@ public final class ProxyMetrics {
         .help("Requests and connections waiting now for a backend slot (every backend of their route at its hard limit)")
         .callback(cb -> cb.call(queued.getAsInt()))
         .register(registry);
+    GaugeWithCallback.builder()
+        .name("flycast_proxy_backend_in_flight")
+        .help("Work in flight per backend now: requests or connections, as the route's concurrency type counts")
+        .labelNames("route", "backend")
+        .callback(cb -> inFlight.forEach((route, backend, n) -> cb.call(n, route, backend)))
+        .register(registry);
     replays = Counter.builder()
         .name("flycast_proxy_replays")
         .help("fly-replay responses from backends, by route and outcome")
@@ -211,6 +229,14 @@ public final class ProxyMetrics {
   /** Work left the capacity queue (with a slot, or not) after waiting {@code nanos}. */
   void queueWait(RouteKey route, long nanos) {
     queueWait.labelValues(label(route)).observe(nanos / 1e9);
+  }
+
+  /**
+   * Where {@code flycast_proxy_backend_in_flight} reads its values at each scrape: only backends
+   * in the current catalog, so pods that are gone leave no series behind.
+   */
+  void watchInFlight(InFlight source) {
+    inFlight = source;
   }
 
   /** Where the {@code flycast_proxy_queued} gauge reads its value. */

@@ -54,7 +54,7 @@ public final class ProxyServer implements AutoCloseable {
   private final ProxyContext px;
   private final ListenerManager dedicated;
   private final Consumer<CatalogChange> catalogListener = this::onCatalogChange;
-  private final Consumer<CatalogChange> queueWaker = this::wakeQueuedWork;
+  private final Consumer<CatalogChange> backendsListener = this::onBackendsChanged;
   private volatile Channel httpListener;
   private volatile Channel httpsListener;
   private volatile boolean followCatalog;
@@ -114,7 +114,8 @@ public final class ProxyServer implements AutoCloseable {
     this.catalog = catalog;
     this.transport = Transport.select(config.preferEpoll());
     this.bossGroup = transport.newGroup(1, "flycast-accept");
-    this.workerGroup = transport.newGroup(config.workerThreads(), "flycast-proxy");
+    this.workerGroup = transport.newGroup(
+        config.workerThreads() > 0 ? config.workerThreads() : Runtime.getRuntime().availableProcessors(), "flycast-proxy");
     this.px = new ProxyContext(
         config, catalog, new Balancer(config.zone(), new LoadTracker()), metrics, transport, clients, certificates,
         starter, access);
@@ -162,7 +163,7 @@ public final class ProxyServer implements AutoCloseable {
       log.info("shared HTTPS listener on {}", httpsListener.localAddress());
     }
     this.followCatalog = followCatalog;
-    catalog.addListener(queueWaker);
+    catalog.addListener(backendsListener);
     if (followCatalog) {
       catalog.addListener(catalogListener);
       dedicated.sync(servicePorts(catalog.current()));
@@ -215,12 +216,23 @@ public final class ProxyServer implements AutoCloseable {
     return ports;
   }
 
-  /** New or recovered backends have room the capacity queue would otherwise learn of only by a release. */
-  private void wakeQueuedWork(CatalogChange change) {
+  /**
+   * Backends changed: new or recovered ones have room the capacity queue would otherwise learn of
+   * only by a release, and the load counters of backends that left can go.
+   */
+  private void onBackendsChanged(CatalogChange change) {
     if (stopped) {
       return;
     }
-    change.backendsChanged().forEach(px.queue()::wakeAll);
+    for (var key : change.backendsChanged()) {
+      Route route = change.catalog().route(key);
+      Set<String> names = new HashSet<>();
+      if (route != null) {
+        route.backends().forEach(b -> names.add(b.name()));
+      }
+      px.balancer().tracker().retainOnly(key, names);
+      px.queue().wakeAll(key);
+    }
   }
 
   private void onCatalogChange(CatalogChange change) {

@@ -51,6 +51,7 @@ class CapacityQueueTest {
         EchoHttpBackend echo = new EchoHttpBackend("b1")) {
       route(fx, echo);
       try (RawHttp streaming = holdTheSlot(fx)) {
+        assertThat(fx.gauge("flycast_proxy_backend_in_flight")).isEqualTo(1.0);
         CompletableFuture<RawHttp.Response> queued = getLater(fx);
         await().until(() -> fx.gauge("flycast_proxy_queued") == 1.0);
         assertThat(queued).isNotDone();
