@@ -9,8 +9,8 @@
 #                              Flycast terminating TLS, same ECDSA P-256 certificate)
 #   BENCH=control make bench   only the control plane (create -> routable, catalog heap)
 # Knobs: DURATION (per round, in seconds: 8s), ROUNDS (interleaved rounds, median of them: 3),
-# CONNECTIONS (wrk: 32), STREAMS (iperf3 -P: 1), TLS_CLIENTS (parallel s_time clients: 1),
-# WARMUP (seconds of load on Flycast before measuring: tcp 5, tls 15; the JDK's TLS code takes
+# CONNECTIONS (wrk: 32), THREADS (workers of each HTTP proxy: one per core), STREAMS (iperf3 -P: 1), TLS_CLIENTS (parallel s_time clients: 1),
+# WARMUP (seconds of load on Flycast before measuring: proxy 20, tcp 5, tls 15; the JDK's TLS code takes
 # 10-15 s of handshakes to reach its steady rate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,10 @@ TMPS=()
 stop_services() {
   local d=$1
   if [[ -f $d/haproxy.pid ]]; then kill "$(cat "$d/haproxy.pid")" 2>/dev/null || true; rm -f "$d/haproxy.pid"; fi
-  if [[ -f $d/nginx.pid ]]; then nginx -c "$d/nginx.conf" -p "$d" -s stop 2>/dev/null || true; fi
+  local n
+  for n in nginx backend; do
+    if [[ -f $d/$n.pid ]]; then nginx -c "$d/$n.conf" -p "$d" -s stop 2>/dev/null || true; fi
+  done
 }
 stop_jobs() {
   local pids
@@ -60,24 +63,35 @@ if [[ $WHAT == all || $WHAT == proxy ]]; then
     command -v $t >/dev/null || { echo "installing $t"; apt-get install -y -qq nginx-light haproxy wrk >/dev/null; }
   done
   new_tmp
-  # Backend: nginx answering a small body on 18081. Proxies in front of it: nginx 18082,
-  # HAProxy 18083, Flycast 18084, all HTTP/1.1 keep-alive to the backend.
-  cat > $tmp/nginx.conf <<CONF
+  # Backend: its own nginx (one worker) answering a small body on 18081. Proxies in front of it,
+  # each its own process with THREADS workers (default: one per core, what each does when left
+  # to itself): nginx 18082, HAProxy 18083, Flycast 18084, all HTTP/1.1 keep-alive to the backend.
+  THREADS=${THREADS:-$(nproc)}
+  cat > $tmp/backend.conf <<CONF
 worker_processes 1;
+error_log $tmp/backend-error.log;
+pid $tmp/backend.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:18081; location / { return 200 "hello from the backend\n"; } }
+}
+CONF
+  cat > $tmp/nginx.conf <<CONF
+worker_processes $THREADS;
 error_log $tmp/error.log;
 pid $tmp/nginx.pid;
 events { worker_connections 4096; }
 http {
   access_log off;
   upstream backend { server 127.0.0.1:18081; keepalive 64; }
-  server { listen 127.0.0.1:18081; location / { return 200 "hello from the backend\n"; } }
   server { listen 127.0.0.1:18082; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }
 }
 CONF
   cat > $tmp/haproxy.cfg <<CONF
 global
   maxconn 4096
-  nbthread 1
+  nbthread $THREADS
 defaults
   mode http
   timeout connect 5s
@@ -91,32 +105,51 @@ backend be
   http-reuse always
   server b1 127.0.0.1:18081
 CONF
+  nginx -c $tmp/backend.conf -p $tmp
   nginx -c $tmp/nginx.conf -p $tmp
   haproxy -f $tmp/haproxy.cfg -D -p $tmp/haproxy.pid
-  "$JAVA" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" io.flycast.bench.ProxyBench 18084 127.0.0.1 18081 > $tmp/flycast.log 2>&1 &
+  "$JAVA" -Xmx1g -Dflycast.bench.workers=$THREADS -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" \
+    io.flycast.bench.ProxyBench 18084 127.0.0.1 18081 > $tmp/flycast.log 2>&1 &
+  flycast_pid=$!
   for i in $(seq 1 100); do curl -s -o /dev/null -H 'Host: web.default.flycast' 127.0.0.1:18084/ && break; sleep 0.2; done
-  # Warm the JIT before measuring.
-  wrk -t2 -c32 -d5s -H 'Host: web.default.flycast' http://127.0.0.1:18084/ >/dev/null
+  # Warm the JIT before measuring: with wrk and the backend on the same 2 cores, C2 needs about
+  # 20 s of load to finish compiling the request path (shorter warm-ups show in the first round).
+  wrk -t2 -c32 -d${WARMUP:-20}s -H 'Host: web.default.flycast' http://127.0.0.1:18084/ >/dev/null
   CONNS=${CONNECTIONS:-32}
-  echo "== data plane: wrk -t2 -c$CONNS -d$DUR, $ROUNDS interleaved rounds, median of rounds =="
+  # The processes doing each target's work, whose CPU time is counted per request.
+  declare -A procs
+  procs[direct]=$(pgrep -P "$(cat $tmp/backend.pid)" | tr '\n' ' ')
+  procs[nginx]=$(pgrep -P "$(cat $tmp/nginx.pid)" | tr '\n' ' ')
+  procs[haproxy]=$(cat $tmp/haproxy.pid)
+  procs[flycast]=$flycast_pid
+  cpu_ticks() { local t=0 p; for p in $1; do t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done; echo $t; }
+  echo "== data plane: wrk -t2 -c$CONNS -d$DUR, $ROUNDS interleaved rounds, median of rounds; $THREADS threads per proxy =="
   # wrk prints 850.00us / 1.20ms / 1.01s: normalise to microseconds so medians sort right.
   to_us() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n*1000; else print n*1000000 }'; }
-  declare -A rps p50 p99
+  tick_us=$((1000000 / $(getconf CLK_TCK)))
+  declare -A rps p50 p99 cpu
   for r in $(seq 1 $ROUNDS); do
     for target in direct:18081 nginx:18082 haproxy:18083 flycast:18084; do
       name=${target%%:*}; port=${target##*:}
+      before=$(cpu_ticks "${procs[$name]}")
       out=$(wrk -t2 -c$CONNS -d$DUR --latency -H 'Host: web.default.flycast' http://127.0.0.1:$port/)
+      after=$(cpu_ticks "${procs[$name]}")
+      n=$(awk '/requests in/ {print $1}' <<<"$out")
       rps[$name]+="$(awk '/Requests\/sec/ {print $2}' <<<"$out") "
       p50[$name]+="$(to_us "$(awk '$1=="50%" {print $2}' <<<"$out")") "
       p99[$name]+="$(to_us "$(awk '$1=="99%" {print $2}' <<<"$out")") "
+      # CPU time (user + system) of the target's processes per request: steadier than requests/s
+      # on a shared machine, and what decides throughput when the cores are the limit.
+      cpu[$name]+="$(awk -v t=$(( (after - before) * tick_us )) -v n="$n" 'BEGIN {printf "%.1f", t / n}') "
     done
   done
   direct=$(median <<<"${rps[direct]}")
+  nginx_rps=$(median <<<"${rps[nginx]}")
   for name in direct nginx haproxy flycast; do
     m=$(median <<<"${rps[$name]}")
-    printf '%-8s rps median %10s  (%.2fx direct)  p50 %sus  p99 %sus   [rps rounds: %s]\n' "$name" "$m" \
-      "$(ratio "$m" "$direct")" \
-      "$(median <<<"${p50[$name]}")" "$(median <<<"${p99[$name]}")" "${rps[$name]}"
+    printf '%-8s rps median %10s  (%.2fx direct, %.2fx nginx)  p50 %sus  p99 %sus  cpu %sus/request   [rps rounds: %s]\n' "$name" "$m" \
+      "$(ratio "$m" "$direct")" "$(ratio "$m" "$nginx_rps")" \
+      "$(median <<<"${p50[$name]}")" "$(median <<<"${p99[$name]}")" "$(median <<<"${cpu[$name]}")" "${rps[$name]}"
   done
   end_section
 fi

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -43,6 +44,12 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof ChannelInputShutdownEvent) {
       halfClose(ctx.channel());
+      return;
+    }
+    if (evt instanceof IdleStateEvent) {
+      // An upgraded HTTP connection keeps its listener's idle timeout: nothing either way for
+      // that long closes both sides, as for HTTP (and nginx's proxy_read_timeout).
+      ctx.close();
       return;
     }
     ctx.fireUserEventTriggered(evt);

@@ -38,4 +38,32 @@ class HttpTimeoutTest {
       }
     }
   }
+
+  @Test
+  void silentUpgradedConnectionIsClosedAfterTheIdleTimeoutBothSides() throws Exception {
+    java.util.concurrent.CountDownLatch backendSawClose = new java.util.concurrent.CountDownLatch(1);
+    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().idleTimeout(Duration.ofMillis(500)));
+        ScriptedBackend ws = new ScriptedBackend("127.0.0.1", 0, (sock, head) -> {
+          ScriptedBackend.write(sock, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+          sock.getInputStream().transferTo(sock.getOutputStream()); // echo until the proxy hangs up
+          backendSawClose.countDown();
+        })) {
+      fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(),
+          List.of(TestRoutes.httpPort(TestRoutes.freePort(), ws.port()))));
+      fx.store.putBackends(KEY, List.of(backend("b1", "test")));
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        c.send("GET /socket HTTP/1.1\r\nHost: web.shop.flycast\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        assertThat(c.readHead().status()).isEqualTo(101);
+        byte[] frame = {(byte) 0x81, 0x02, 'h', 'i'};
+        c.out().write(frame);
+        c.out().flush();
+        assertThat(c.in().readNBytes(frame.length)).isEqualTo(frame);
+        // Now silence in both directions, as nginx's proxy_read_timeout would cut.
+        long start = System.nanoTime();
+        assertThat(c.closedByPeer()).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+      }
+      assertThat(backendSawClose.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+  }
 }
