@@ -121,6 +121,31 @@ class EmbeddedModeE2E {
   }
 
   @Test
+  void anUpdatedTlsSecretIsServedFromTheNextHandshake() throws Exception {
+    String host = "secure.default.flycast";
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("flycast-cert");
+    java.nio.file.Path key = dir.resolve("key.pem");
+    java.nio.file.Path cert = dir.resolve("cert.pem");
+    // A new certificate for the same name, with an EC key in SEC1 form (openssl ecparam).
+    run("openssl", "ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", key.toString());
+    run("openssl", "req", "-x509", "-key", key.toString(), "-days", "2", "-subj", "/O=rotated/CN=" + host,
+        "-out", cert.toString());
+    var secret = client.secrets().inNamespace("default").withName("secure-tls").get();
+    var b64 = java.util.Base64.getEncoder();
+    secret.setData(Map.of("tls.crt", b64.encodeToString(java.nio.file.Files.readAllBytes(cert)),
+        "tls.key", b64.encodeToString(java.nio.file.Files.readAllBytes(key))));
+    java.nio.file.Files.delete(key);
+    java.nio.file.Files.delete(cert);
+    java.nio.file.Files.delete(dir);
+    client.secrets().resource(secret).update();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(run("sh", "-c", "openssl s_client -connect 127.0.0.1:"
+        + flycast.tlsPort + " -servername " + host + " </dev/null 2>/dev/null | openssl x509 -noout -subject"))
+        .contains("O = rotated", "CN = " + host));
+    assertThat(run("curl", "-sk", "--max-time", "10", "--resolve", host + ":" + flycast.tlsPort + ":127.0.0.1",
+        "https://" + host + ":" + flycast.tlsPort + "/tls")).contains("\"x-forwarded-proto\":\"https\"");
+  }
+
+  @Test
   void scaleToZeroExampleAnswersTheFirstRequestAfterAColdStart() {
     assertThat(client.apps().deployments().inNamespace("default").withName("sleepy").get().getSpec().getReplicas()).isZero();
     await().atMost(WAIT).ignoreExceptions().until(() -> flycast.get("/debug/catalog").body().contains("\"name\":\"sleepy\""));

@@ -3,55 +3,65 @@ package io.flycast.control;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.flycast.catalog.RouteKey;
 import io.flycast.proxy.CertificateSource;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
-import java.io.ByteArrayInputStream;
+import io.flycast.proxy.ServerCertificate;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Server certificates from Kubernetes TLS Secrets ({@code tls.crt}, {@code tls.key}), for the
- * proxy. Contexts are built from the watch cache (memory only, never the API) and cached by the
- * Secret's resourceVersion, so an updated Secret is picked up on the next handshake. A Secret
- * that is missing or unusable yields null: that route's handshakes fail, nobody else's.
+ * proxy. Certificates are parsed from the watch cache (memory only, never the API) and cached by
+ * the Secret's resourceVersion, so an updated Secret is picked up on the next handshake (the proxy
+ * builds new TLS contexts for the new {@link ServerCertificate} and drops the old one's). A Secret
+ * that is missing or unusable (no certificate, a key that does not parse or is not the
+ * certificate's) yields null: that route's handshakes fail with an alert, nobody else's.
  */
 public final class SecretCertificates implements CertificateSource {
   private static final Logger log = LoggerFactory.getLogger(SecretCertificates.class);
 
-  private record Cached(String resourceVersion, SslContext context) {}
+  /** The certificate of one Secret version; null when that version is unusable. */
+  private record Cached(String resourceVersion, ServerCertificate certificate) {}
 
-  private final CatalogSync sync;
+  private final BiFunction<String, String, Secret> secrets;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
   public SecretCertificates(CatalogSync sync) {
-    this.sync = sync;
+    this(sync::tlsSecret);
+  }
+
+  /** @param secrets a TLS Secret by namespace and name, from memory; null when there is none */
+  SecretCertificates(BiFunction<String, String, Secret> secrets) {
+    this.secrets = secrets;
   }
 
   @Override
-  public SslContext serverContext(RouteKey route, String secretName) {
+  public ServerCertificate certificate(RouteKey route, String secretName) {
     if (secretName == null) {
       return null;
     }
-    Secret secret = sync.tlsSecret(route.namespace(), secretName);
+    String key = route.namespace() + "/" + secretName;
+    Secret secret = secrets.apply(route.namespace(), secretName);
     if (secret == null) {
+      cache.remove(key);
       return null;
     }
-    String key = route.namespace() + "/" + secretName;
     String rv = secret.getMetadata().getResourceVersion();
     Cached c = cache.get(key);
-    if (c != null && java.util.Objects.equals(c.resourceVersion(), rv)) {
-      return c.context();
+    if (c != null && Objects.equals(c.resourceVersion(), rv)) {
+      return c.certificate();
     }
-    SslContext ctx = build(secret, key);
-    cache.put(key, new Cached(rv, ctx));
-    return ctx;
+    ServerCertificate cert = parse(secret, key);
+    cache.put(key, new Cached(rv, cert));
+    return cert;
   }
 
-  private static SslContext build(Secret secret, String key) {
+  private static ServerCertificate parse(Secret secret, String key) {
     try {
       byte[] crt = field(secret, "tls.crt");
       byte[] pem = field(secret, "tls.key");
@@ -59,11 +69,12 @@ public final class SecretCertificates implements CertificateSource {
         log.warn("TLS Secret {} lacks tls.crt or tls.key", key);
         return null;
       }
-      // No ALPN here: the proxy derives per-port contexts offering the port's protocols (h2,
-      // http/1.1), which needs the JDK provider, whatever else is on the classpath.
-      return SslContextBuilder.forServer(new ByteArrayInputStream(crt), new ByteArrayInputStream(pem))
-          .sslProvider(SslProvider.JDK)
-          .build();
+      ServerCertificate cert = ServerCertificate.fromPem(crt, pem);
+      Instant notAfter = cert.leaf().getNotAfter().toInstant();
+      if (notAfter.isBefore(Instant.now())) {
+        log.warn("TLS Secret {}: the certificate expired at {}; serving it anyway", key, notAfter);
+      }
+      return cert;
     } catch (Exception e) {
       log.warn("TLS Secret {} is not a usable certificate and key: {}", key, e.getMessage());
       return null;
@@ -75,7 +86,7 @@ public final class SecretCertificates implements CertificateSource {
       return Base64.getDecoder().decode(s.getData().get(name));
     }
     if (s.getStringData() != null && s.getStringData().get(name) != null) {
-      return s.getStringData().get(name).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      return s.getStringData().get(name).getBytes(StandardCharsets.UTF_8);
     }
     return null;
   }

@@ -1,18 +1,20 @@
 package io.flycast.proxy;
 
 import io.flycast.catalog.RouteKey;
-import io.netty.handler.ssl.SslContext;
 
 /**
  * Where the proxy gets server certificates for TLS termination. The control plane implements it
  * from the routes' Kubernetes TLS Secrets; the proxy calls it on an event loop during each
- * handshake, so implementations must answer from memory (a prepared, cached {@link SslContext})
- * and never block.
+ * handshake, so implementations must answer from memory (a parsed, cached
+ * {@link ServerCertificate}) and never block.
  *
- * <p>ALPN is the proxy's business, not the source's: for each port the proxy derives from the
- * returned context one offering the port's protocols ({@code h2} and {@code http/1.1} on HTTP
- * ports by default). That needs a JDK-provider context ({@code SslProvider.JDK}, the default
- * without netty-tcnative); any other is used as it is, and then serves HTTP/1.1 only.
+ * <p>The source hands out key material only. TLS contexts are the proxy's business: it builds
+ * them from the returned certificate for the port's ALPN protocols ({@code h2} and
+ * {@code http/1.1} on HTTP ports by default) with its TLS provider (OpenSSL when it loads, the
+ * JDK's otherwise; {@link ProxyConfig#tlsProvider()}), and keeps them on the certificate
+ * instance. So a source should return the same instance for as long as the certificate is
+ * unchanged, and a new one when it changes: the new one gets new contexts on its first handshake,
+ * the old one's go with it.
  */
 @FunctionalInterface
 public interface CertificateSource {
@@ -20,12 +22,12 @@ public interface CertificateSource {
   CertificateSource NONE = (route, secretName) -> null;
 
   /**
-   * The server context for a route's certificate.
+   * The server certificate for a route.
    *
    * @param route the route being connected to
    * @param secretName the port's {@code tls.secretName} (may be {@code null})
-   * @return the context, or {@code null} when there is no usable certificate (the handshake is
-   *     then refused with an {@code unrecognized_name} alert)
+   * @return the certificate, or {@code null} when there is no usable one (the handshake is then
+   *     refused with an {@code unrecognized_name} alert)
    */
-  SslContext serverContext(RouteKey route, String secretName);
+  ServerCertificate certificate(RouteKey route, String secretName);
 }

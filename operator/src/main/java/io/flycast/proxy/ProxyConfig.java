@@ -40,6 +40,10 @@ import java.util.Objects;
  *     addresses are IPv6), leaving the port free on IPv4 for whatever else runs on the host
  * @param accessLog write one access log line per HTTP request (on by default)
  * @param accessLogSink where access log lines go: {@link AccessLog#slf4j()} by default
+ * @param tlsProvider which TLS implementation terminates TLS: by default
+ *     {@link TlsProvider#fromEnvironment()}, i.e. {@link TlsProvider#AUTO} (OpenSSL when it
+ *     loads, else the JDK's) unless {@code -Dflycast.tls.provider} or {@code FLYCAST_TLS_PROVIDER}
+ *     says otherwise
  */
 public record ProxyConfig(
     InetSocketAddress httpAddress,
@@ -64,12 +68,14 @@ public record ProxyConfig(
     int workerThreads,
     boolean dedicatedIpv6Only,
     boolean accessLog,
-    AccessLog accessLogSink) {
+    AccessLog accessLogSink,
+    TlsProvider tlsProvider) {
 
   public ProxyConfig {
     Objects.requireNonNull(accessLogSink, "accessLogSink");
     Objects.requireNonNull(dedicatedBindAddress, "dedicatedBindAddress");
     Objects.requireNonNull(viaName, "viaName");
+    Objects.requireNonNull(tlsProvider, "tlsProvider");
     if (writeBufferLowWaterMark > writeBufferHighWaterMark) {
       throw new IllegalArgumentException("low water mark above high water mark");
     }
@@ -111,6 +117,7 @@ public record ProxyConfig(
     private boolean dedicatedIpv6Only = false;
     private boolean accessLog = true;
     private AccessLog accessLogSink = AccessLog.slf4j();
+    private TlsProvider tlsProvider = TlsProvider.fromEnvironment();
 
     public Builder httpAddress(InetSocketAddress v) {
       httpAddress = v;
@@ -227,12 +234,19 @@ public record ProxyConfig(
       return this;
     }
 
+    /** Which TLS implementation terminates TLS (default {@link TlsProvider#fromEnvironment()}). */
+    public Builder tlsProvider(TlsProvider v) {
+      tlsProvider = v;
+      return this;
+    }
+
     public ProxyConfig build() {
       return new ProxyConfig(
           httpAddress, httpsAddress, dedicatedBindAddress, zone, viaName, connectTimeout, headerReadTimeout,
           idleTimeout, poolIdleTimeout, shutdownGrace, maxInitialLineLength, maxHeaderSize,
           writeBufferLowWaterMark, writeBufferHighWaterMark, connectAttempts, retryAfterSeconds,
-          queueTimeout, maxQueuedPerRoute, preferEpoll, workerThreads, dedicatedIpv6Only, accessLog, accessLogSink);
+          queueTimeout, maxQueuedPerRoute, preferEpoll, workerThreads, dedicatedIpv6Only, accessLog, accessLogSink,
+          tlsProvider);
     }
   }
 

@@ -110,6 +110,8 @@ public final class ProxyServer implements AutoCloseable {
   public ProxyServer(
       ProxyConfig config, CatalogStore catalog, ProxyMetrics metrics, CertificateSource certificates,
       BackendStarter starter, NetworkPolicy access) {
+    // First: says which TLS implementation serves, and refuses tlsProvider=openssl without it.
+    TlsContexts.logProvider(config.tlsProvider());
     this.config = config;
     this.catalog = catalog;
     this.transport = Transport.select(config.preferEpoll());
@@ -203,6 +205,11 @@ public final class ProxyServer implements AutoCloseable {
   /** Ports whose dedicated listener is bound now. */
   public Set<Integer> dedicatedPorts() {
     return dedicated.boundPorts();
+  }
+
+  /** Open client connections (tests look at their pipelines). */
+  ChannelGroup clientChannels() {
+    return clients;
   }
 
   /** Every distinct client port of every route in a catalog. */

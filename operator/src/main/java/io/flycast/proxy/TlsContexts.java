@@ -2,42 +2,43 @@ package io.flycast.proxy;
 
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.PortSpec;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.IdentityCipherSuiteFilter;
-import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
-import java.util.Collections;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.util.List;
-import java.util.Map;
-import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Derives, from the context a {@link CertificateSource} returns, one that offers the port's ALPN
- * protocols. The certificate source knows certificates, the port knows protocols; deriving here
- * keeps the source's contract (an {@link SslContext}) unchanged.
+ * Server TLS contexts, built from a {@link CertificateSource}'s key material for a port's ALPN
+ * protocols with the process's TLS provider. The certificate source knows certificates, the port
+ * knows protocols, the proxy knows the provider.
+ *
+ * <p>Provider: OpenSSL (BoringSSL from netty-tcnative-boringssl-static) when it loads and supports
+ * ALPN, the JDK's TLS otherwise, unless {@link ProxyConfig#tlsProvider()} says otherwise. A
+ * certificate OpenSSL cannot use is served with the JDK's TLS instead.
  *
  * <p>ALPN offered: the port's {@code tls.alpn} when set; otherwise, on an HTTP port,
- * {@code h2, http/1.1} (Fly's default); otherwise whatever the source's context offers. Only
- * JDK-provider contexts ({@link JdkSslContext}) can be re-derived (their {@code SSLContext} holds
- * the key material); others are used as they are, which means HTTP/1.1 only.
+ * {@code h2, http/1.1} (Fly's default); otherwise none. pg_tls offers none.
+ *
+ * <p>Contexts are built on first use (on an event loop, during a handshake: a few milliseconds,
+ * once per certificate version, provider and ALPN list) and kept on the {@link ServerCertificate},
+ * so they go when the source drops a rotated certificate.
  */
 final class TlsContexts {
   private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
   static final List<String> HTTP_DEFAULT_ALPN = List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
 
-  /** Derived contexts by source context (weak: a rotated certificate's contexts go with it). */
-  private static final Map<SslContext, Map<List<String>, SslContext>> DERIVED =
-      Collections.synchronizedMap(new WeakHashMap<>());
+  private record Key(SslProvider provider, List<String> alpn) {}
 
   private TlsContexts() {}
 
-  /** The ALPN protocols a port offers, or an empty list to keep the source context's own. */
+  /** The ALPN protocols a port offers; empty for none. */
   static List<String> alpn(PortSpec port) {
     if (port == null) {
       return HTTP_DEFAULT_ALPN; // the shared HTTPS listener serves HTTP
@@ -48,38 +49,91 @@ final class TlsContexts {
     return port.has(Handler.HTTP) ? HTTP_DEFAULT_ALPN : List.of();
   }
 
-  /** {@code source}, offering {@code alpn} (in preference order) when it can; null stays null. */
-  static SslContext withAlpn(SslContext source, List<String> alpn) {
-    if (source == null || alpn.isEmpty() || !(source instanceof JdkSslContext jdk)) {
-      return source;
+  /**
+   * The provider {@code setting} means on this machine.
+   *
+   * @throws IllegalStateException for {@link TlsProvider#OPENSSL} when OpenSSL is not usable
+   */
+  static SslProvider provider(TlsProvider setting) {
+    return switch (setting) {
+      case JDK -> SslProvider.JDK;
+      case AUTO -> OpenSslSupport.USABLE ? SslProvider.OPENSSL : SslProvider.JDK;
+      case OPENSSL -> {
+        if (!OpenSslSupport.USABLE) {
+          throw new IllegalStateException("TLS provider openssl asked for, but " + OpenSslSupport.whyNot());
+        }
+        yield SslProvider.OPENSSL;
+      }
+    };
+  }
+
+  /** {@link #provider(TlsProvider)}, logging which provider TLS uses and why. */
+  static SslProvider logProvider(TlsProvider setting) {
+    SslProvider provider = provider(setting);
+    if (provider == SslProvider.OPENSSL) {
+      log.info("TLS: OpenSSL ({}, netty-tcnative)", OpenSsl.versionString());
+    } else if (setting == TlsProvider.JDK) {
+      log.info("TLS: JDK (tlsProvider=jdk)");
+    } else {
+      log.warn("TLS: JDK; {}", OpenSslSupport.whyNot());
     }
-    Map<List<String>, SslContext> byAlpn = DERIVED.computeIfAbsent(source, s -> new ConcurrentHashMap<>());
+    return provider;
+  }
+
+  /**
+   * The context serving {@code certificate} with {@code alpn} (in preference order; empty for no
+   * ALPN) on {@code provider}: built once, then cached on the certificate. Null when
+   * {@code certificate} is null or no context could be built from it.
+   */
+  static SslContext context(ServerCertificate certificate, List<String> alpn, SslProvider provider) {
+    if (certificate == null) {
+      return null;
+    }
+    Key key = new Key(provider, alpn);
+    Optional<SslContext> ctx = certificate.contexts.get(key);
+    if (ctx == null) {
+      ctx = certificate.contexts.computeIfAbsent(key, k -> Optional.ofNullable(build(certificate, alpn, provider)));
+    }
+    return ctx.orElse(null);
+  }
+
+  private static SslContext build(ServerCertificate certificate, List<String> alpn, SslProvider provider) {
     try {
-      return byAlpn.computeIfAbsent(alpn, a -> derive(jdk, a));
-    } catch (RuntimeException e) {
-      // Serving HTTP/1.1 beats refusing the handshake.
-      log.warn("cannot add ALPN {} to a certificate's context; offering its own: {}", alpn, e.toString());
-      return source;
+      return newContext(certificate, alpn, provider);
+    } catch (SSLException | RuntimeException e) {
+      if (provider == SslProvider.JDK) {
+        log.warn("cannot serve {}: {}", certificate, e.toString());
+        return null;
+      }
+      log.warn("{} cannot serve {}; using the JDK's TLS for it: {}", provider, certificate, e.toString());
+      return build(certificate, alpn, SslProvider.JDK);
     }
   }
 
-  private static SslContext derive(JdkSslContext source, List<String> alpn) {
-    // The source's enabled protocols (e.g. a TLS version floor) are only visible on an engine.
-    var engine = source.newEngine(ByteBufAllocator.DEFAULT);
-    String[] protocols = engine.getEnabledProtocols();
-    return new JdkSslContext(
-        source.context(),
-        false,
-        source.cipherSuites(),
-        IdentityCipherSuiteFilter.INSTANCE,
-        new ApplicationProtocolConfig(
-            ApplicationProtocolConfig.Protocol.ALPN,
-            // No common protocol: finish the handshake without ALPN, the client falls back to 1.1.
-            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-            alpn),
-        ClientAuth.NONE,
-        protocols,
-        false);
+  static SslContext newContext(ServerCertificate certificate, List<String> alpn, SslProvider provider)
+      throws SSLException {
+    SslContextBuilder builder = SslContextBuilder.forServer(certificate.key(), certificate.chain()).sslProvider(provider);
+    if (!alpn.isEmpty()) {
+      builder.applicationProtocolConfig(new ApplicationProtocolConfig(
+          ApplicationProtocolConfig.Protocol.ALPN,
+          // No common protocol: finish the handshake without ALPN, the client falls back to 1.1.
+          ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+          ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+          alpn));
+    }
+    return builder.build();
+  }
+
+  /** Whether OpenSSL loaded, with ALPN; evaluated (loading the native library) on first use. */
+  private static final class OpenSslSupport {
+    static final boolean USABLE = OpenSsl.isAvailable() && SslProvider.isAlpnSupported(SslProvider.OPENSSL);
+
+    static String whyNot() {
+      if (!OpenSsl.isAvailable()) {
+        Throwable cause = OpenSsl.unavailabilityCause();
+        return "OpenSSL did not load: " + (cause == null ? "unknown cause" : cause.toString());
+      }
+      return SslProvider.isAlpnSupported(SslProvider.OPENSSL) ? "OpenSSL is usable" : "OpenSSL has no ALPN";
+    }
   }
 }

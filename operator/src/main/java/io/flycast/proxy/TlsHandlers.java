@@ -16,7 +16,9 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.Mapping;
+import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,28 +44,32 @@ final class TlsHandlers {
   /** TLS for a dedicated port: the certificate of the route owning the address. */
   static void addTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
     String secret = port.tls() == null ? null : port.tls().secretName();
-    p.addLast(SNI, sniHandler(sni -> TlsContexts.withAlpn(
-        px.certificates().serverContext(route, secret), TlsContexts.alpn(port))));
+    List<String> alpn = TlsContexts.alpn(port);
+    SslProvider provider = TlsContexts.provider(px.config().tlsProvider());
+    p.addLast(SNI, sniHandler(sni -> TlsContexts.context(px.certificates().certificate(route, secret), alpn, provider)));
     p.addLast(TLS_ALERT, AlertOnMissingCertificate.INSTANCE);
   }
 
   /** pg_tls for a dedicated port: TLS after the Postgres SSLRequest, with the route's certificate. */
   static void addPgTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
     String secret = port.tls() == null ? null : port.tls().secretName();
+    SslProvider provider = TlsContexts.provider(px.config().tlsProvider());
     p.addLast(PgTlsHandler.NAME, new PgTlsHandler(
         new String[] {SNI, TLS_ALERT},
         new io.netty.channel.ChannelHandler[] {
-          sniHandler(sni -> px.certificates().serverContext(route, secret)), AlertOnMissingCertificate.INSTANCE
+          sniHandler(sni -> TlsContexts.context(px.certificates().certificate(route, secret), List.of(), provider)),
+          AlertOnMissingCertificate.INSTANCE
         }));
   }
 
   /** TLS for the shared HTTPS listener: the certificate of the route the SNI name belongs to. */
   static void addSharedTlsHandlers(ChannelPipeline p, ProxyContext px) {
-    p.addLast(SNI, sniHandler(sni -> bySni(px, sni)));
+    SslProvider provider = TlsContexts.provider(px.config().tlsProvider());
+    p.addLast(SNI, sniHandler(sni -> bySni(px, sni, provider)));
     p.addLast(TLS_ALERT, AlertOnMissingCertificate.INSTANCE);
   }
 
-  private static SslContext bySni(ProxyContext px, String sni) {
+  private static SslContext bySni(ProxyContext px, String sni, SslProvider provider) {
     Catalog catalog = px.catalog().current();
     Route route = sni == null ? null : catalog.routeByHostname(sni);
     if (route == null) {
@@ -71,11 +77,11 @@ final class TlsHandlers {
     }
     for (PortSpec p : route.spec().ports()) {
       if (p.has(Handler.TLS) && p.tls() != null) {
-        return TlsContexts.withAlpn(
-            px.certificates().serverContext(route.key(), p.tls().secretName()), TlsContexts.alpn(p));
+        return TlsContexts.context(
+            px.certificates().certificate(route.key(), p.tls().secretName()), TlsContexts.alpn(p), provider);
       }
     }
-    return TlsContexts.withAlpn(px.certificates().serverContext(route.key(), null), TlsContexts.alpn(null));
+    return TlsContexts.context(px.certificates().certificate(route.key(), null), TlsContexts.alpn(null), provider);
   }
 
   /** Whether the connection was TLS-terminated here (for X-Forwarded-Proto). */

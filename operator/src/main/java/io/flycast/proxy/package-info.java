@@ -21,8 +21,10 @@
  *   <li>HTTP behind TLS: {@code AlpnHttpSwitch} builds the rest after the handshake, HTTP/1.1
  *       or HTTP/2 ({@code Http2ServerPipeline}: each stream a child channel with its own
  *       {@code HttpProxyHandler}). ALPN offers the port's {@code tls.alpn}, by default
- *       {@code h2, http/1.1} on HTTP ports, via contexts {@code TlsContexts} derives from the
- *       {@link io.flycast.proxy.CertificateSource}'s.
+ *       {@code h2, http/1.1} on HTTP ports. {@code TlsContexts} builds the TLS contexts from the
+ *       {@link io.flycast.proxy.CertificateSource}'s {@link io.flycast.proxy.ServerCertificate}
+ *       per ALPN list, with OpenSSL (netty-tcnative BoringSSL) when it loads and the JDK's TLS
+ *       otherwise ({@link io.flycast.proxy.TlsProvider}).
  *   <li>Backends are chosen by the {@link io.flycast.proxy.Balancer} (zone first, soft/hard
  *       limits, two random choices) over a {@link io.flycast.proxy.LoadTracker};
  *       {@code BackendDialer} retries other backends on connect failure; HTTP backends come from

@@ -16,13 +16,12 @@ import io.flycast.proxy.CertificateSource;
 import io.flycast.proxy.ProxyConfig;
 import io.flycast.proxy.ProxyMetrics;
 import io.flycast.proxy.ProxyServer;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
+import io.flycast.proxy.ServerCertificate;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.File;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -91,9 +90,12 @@ public final class ProxyBench {
       if (cert == null || key == null) {
         throw new IllegalArgumentException("--tls needs --cert and --key");
       }
-      // What the control plane builds from a TLS Secret (SecretCertificates): a JDK-provider context.
-      SslContext ctx = SslContextBuilder.forServer(new File(cert), new File(key)).sslProvider(SslProvider.JDK).build();
-      certificates = (route, secret) -> ctx;
+      // What the control plane makes of a TLS Secret (SecretCertificates): parsed key material. The
+      // proxy builds the TLS context with its provider: OpenSSL when it loads, unless
+      // -Dflycast.tls.provider=jdk.
+      ServerCertificate certificate = ServerCertificate.fromPem(
+          Files.readAllBytes(Path.of(cert)), Files.readAllBytes(Path.of(key)));
+      certificates = (route, secret) -> certificate;
     }
 
     CatalogStore store = new CatalogStore();

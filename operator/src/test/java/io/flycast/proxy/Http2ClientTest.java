@@ -11,9 +11,7 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.TlsOptions;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.netty.handler.ssl.util.SelfSignedCertificate;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,9 +38,8 @@ class Http2ClientTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    SelfSignedCertificate cert = new SelfSignedCertificate("shop.example.com");
-    // A JDK context without ALPN, as SecretCertificates builds them: the proxy adds it per port.
-    var ctx = SslContextBuilder.forServer(cert.certificate(), cert.privateKey()).build();
+    // Key material only, as SecretCertificates returns it: the proxy builds contexts per port (ALPN).
+    ServerCertificate cert = TestCertificates.selfSigned("shop.example.com");
     echo = new EchoHttpBackend("b1");
     proxy = new ProxyServer(
         ProxyConfig.builder()
@@ -54,7 +51,7 @@ class Http2ClientTest {
             .build(),
         store,
         new ProxyMetrics(registry),
-        (route, secret) -> ctx)
+        (route, secret) -> cert)
         .start();
   }
 

@@ -15,9 +15,7 @@ import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
 import io.flycast.catalog.TlsOptions;
 import io.flycast.network.NetworkPolicy;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.netty.handler.ssl.util.SelfSignedCertificate;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -49,8 +47,7 @@ class Http2IsolationTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    SelfSignedCertificate cert = new SelfSignedCertificate("web.a.flycast");
-    var ctx = SslContextBuilder.forServer(cert.certificate(), cert.privateKey()).build();
+    ServerCertificate cert = TestCertificates.selfSigned("web.a.flycast");
     echo = new EchoHttpBackend("b1");
     proxy = new ProxyServer(
         ProxyConfig.builder()
@@ -59,7 +56,7 @@ class Http2IsolationTest {
             .zone("test")
             .workerThreads(2)
             .build(),
-        store, new ProxyMetrics(new PrometheusRegistry()), (route, secret) -> ctx, BackendStarter.NONE,
+        store, new ProxyMetrics(new PrometheusRegistry()), (route, secret) -> cert, BackendStarter.NONE,
         new NetworkPolicy(client -> Set.of(clientNetwork.get()), List.of()))
         .start();
     port = TestRoutes.freePort();

@@ -11,9 +11,6 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.TlsOptions;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.SelfSignedCertificate;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -42,9 +39,8 @@ class PgTlsPostgresTest {
   @BeforeAll
   static void start() throws Exception {
     pg = PostgresServer.start(TestRoutes.freePort());
-    SelfSignedCertificate cert = new SelfSignedCertificate("pg.example.com");
-    SslContext ctx = SslContextBuilder.forServer(cert.certificate(), cert.privateKey()).build();
-    CertificateSource certs = (route, secret) -> route.equals(KEY) && "pg-tls".equals(secret) ? ctx : null;
+    ServerCertificate cert = TestCertificates.selfSigned("pg.example.com");
+    CertificateSource certs = (route, secret) -> route.equals(KEY) && "pg-tls".equals(secret) ? cert : null;
     CatalogStore store = new CatalogStore();
     proxy = new ProxyServer(
         ProxyConfig.builder()

@@ -74,14 +74,13 @@ class ProxyProtoHttpTest {
   @Test
   void h2ClientStreamsShareTheirConnectionsBackendConnection() throws Exception {
     int tlsPort = TestRoutes.freePort();
-    var cert = new io.netty.handler.ssl.util.SelfSignedCertificate("pp.example.com");
-    var ctx = io.netty.handler.ssl.SslContextBuilder.forServer(cert.certificate(), cert.privateKey()).build();
+    ServerCertificate cert = TestCertificates.selfSigned("pp.example.com");
     // Its own proxy and catalog: TLS needs a certificate source, which the fixture has not.
     var store = new io.flycast.catalog.CatalogStore();
     try (ProxyServer tls = new ProxyServer(
         ProxyConfig.builder().httpAddress(null).dedicatedBindAddress(TestRoutes.ip("127.0.0.1")).zone("test")
             .workerThreads(1).build(),
-        store, new ProxyMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry()), (r, s) -> ctx)) {
+        store, new ProxyMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry()), (r, s) -> cert)) {
       tls.start();
       PortSpec spec = new PortSpec(tlsPort, backend.port(), Set.of(Handler.TLS, Handler.PROXY_PROTO, Handler.HTTP),
           false, new io.flycast.catalog.TlsOptions("pp-tls", List.of(), List.of()), ProxyProtoVersion.V1,

@@ -11,10 +11,7 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.TlsOptions;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.netty.handler.ssl.util.SelfSignedCertificate;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -39,7 +36,7 @@ class TlsTerminationTest {
   private static final RouteKey KEY = new RouteKey("shop", "web");
   private static final String NAME = "shop.example.com";
 
-  private final AtomicReference<SslContext> served = new AtomicReference<>();
+  private final AtomicReference<ServerCertificate> served = new AtomicReference<>();
   private final AtomicReference<String> askedSecret = new AtomicReference<>();
   private ProxyServer proxy;
   private final io.flycast.catalog.CatalogStore store = new io.flycast.catalog.CatalogStore();
@@ -47,8 +44,7 @@ class TlsTerminationTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    SelfSignedCertificate cert = new SelfSignedCertificate(NAME);
-    served.set(SslContextBuilder.forServer(cert.certificate(), cert.privateKey()).build());
+    served.set(TestCertificates.selfSigned(NAME));
     echo = new EchoHttpBackend("b1");
     CertificateSource certs = (route, secret) -> {
       askedSecret.set(route + ":" + secret);
@@ -172,6 +168,45 @@ class TlsTerminationTest {
     assertThatThrownBy(() -> tls(port, NAME).close())
         .isInstanceOf(SSLHandshakeException.class)
         .hasMessageContaining("unrecognized_name");
+  }
+
+  @Test
+  void aChangedCertificateIsServedFromTheNextHandshake() throws Exception {
+    int port = route(Set.of(Handler.TLS, Handler.HTTP), echo.port());
+    ServerCertificate first = served.get();
+    try (SSLSocket s = tls(port, NAME)) {
+      assertThat(s.getSession().getPeerCertificates()[0]).isEqualTo(first.leaf());
+    }
+    ServerCertificate rotated = TestCertificates.selfSigned(NAME); // as a Secret update yields
+    served.set(rotated);
+    try (SSLSocket s = tls(port, NAME)) {
+      assertThat(s.getSession().getPeerCertificates()[0]).isEqualTo(rotated.leaf()).isNotEqualTo(first.leaf());
+      assertThat(get(s, NAME)).startsWith("HTTP/1.1 200");
+    }
+    // The proxy's contexts live on the certificate: the rotated one has its own.
+    assertThat(rotated.contexts).isNotEmpty();
+  }
+
+  @Test
+  void aRouteWithoutACertificateDoesNotAffectOthers() throws Exception {
+    int port = route(Set.of(Handler.TLS, Handler.HTTP), echo.port());
+    int https = proxy.httpsAddress().getPort();
+    // Another route, same proxy, whose Secret is unusable (the source returns null for it).
+    RouteKey other = new RouteKey("shop", "broken");
+    int otherPort = TestRoutes.freePort();
+    store.putSpec(TestRoutes.spec(other, "127.0.0.2", List.of("broken.example.com"), List.of(new PortSpec(otherPort,
+        echo.port(), Set.of(Handler.TLS, Handler.HTTP), false, new TlsOptions("broken-tls", List.of(), List.of()),
+        ProxyProtoVersion.V1, HttpOptions.DEFAULT))));
+    store.putBackends(other, List.of(backend("b1", "test")));
+    assertThatThrownBy(() -> tls(https, "broken.example.com").close())
+        .isInstanceOf(SSLHandshakeException.class)
+        .hasMessageContaining("unrecognized_name");
+    try (SSLSocket s = tls(port, NAME)) {
+      assertThat(get(s, NAME)).startsWith("HTTP/1.1 200");
+    }
+    try (SSLSocket s = tls(https, NAME)) {
+      assertThat(get(s, NAME)).startsWith("HTTP/1.1 200");
+    }
   }
 
   @Test

@@ -1,0 +1,125 @@
+package io.flycast.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.flycast.catalog.RouteKey;
+import io.flycast.proxy.ServerCertificate;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.junit.jupiter.api.Test;
+
+/** Certificates from TLS Secrets: parsed once per Secret version, unusable ones refused. */
+class SecretCertificatesTest {
+  private static final RouteKey ROUTE = new RouteKey("shop", "web");
+
+  private final Map<String, Secret> secrets = new HashMap<>();
+  private final SecretCertificates source = new SecretCertificates((ns, name) -> secrets.get(ns + "/" + name));
+
+  private void put(String name, String resourceVersion, String crt, String key) {
+    Map<String, String> data = new HashMap<>();
+    if (crt != null) {
+      data.put("tls.crt", Base64.getEncoder().encodeToString(crt.getBytes(StandardCharsets.US_ASCII)));
+    }
+    if (key != null) {
+      data.put("tls.key", Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.US_ASCII)));
+    }
+    secrets.put("shop/" + name, new SecretBuilder()
+        .withNewMetadata().withNamespace("shop").withName(name).withResourceVersion(resourceVersion).endMetadata()
+        .withType("kubernetes.io/tls").withData(data).build());
+  }
+
+  private static String read(java.io.File f) throws Exception {
+    return Files.readString(f.toPath(), StandardCharsets.US_ASCII);
+  }
+
+  /** An RSA key as PKCS#1 ({@code RSA PRIVATE KEY}): cert-manager's default encoding. */
+  private static String pkcs1(PrivateKey key) throws Exception {
+    byte[] der = PrivateKeyInfo.getInstance(key.getEncoded()).parsePrivateKey().toASN1Primitive().getEncoded();
+    return pem("RSA PRIVATE KEY", der);
+  }
+
+  /**
+   * An EC key as SEC1 ({@code EC PRIVATE KEY}) with its curve and public key, as
+   * {@code openssl ecparam -genkey} and cert-manager write it.
+   */
+  private static String sec1(PrivateKey key, X509Certificate cert) throws Exception {
+    PrivateKeyInfo info = PrivateKeyInfo.getInstance(key.getEncoded());
+    SubjectPublicKeyInfo pub = SubjectPublicKeyInfo.getInstance(cert.getPublicKey().getEncoded());
+    org.bouncycastle.asn1.sec.ECPrivateKey inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+    byte[] der = new org.bouncycastle.asn1.sec.ECPrivateKey(256, inner.getKey(), pub.getPublicKeyData(),
+        info.getPrivateKeyAlgorithm().getParameters()).getEncoded();
+    return pem("EC PRIVATE KEY", der);
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
+  }
+
+  @Test
+  void aSecretVersionIsParsedOnceAndAnUpdateYieldsTheNewCertificate() throws Exception {
+    SelfSignedCertificate a = new SelfSignedCertificate("shop.example.com");
+    SelfSignedCertificate b = new SelfSignedCertificate("shop.example.com");
+    put("web-tls", "1", read(a.certificate()), read(a.privateKey()));
+    ServerCertificate first = source.certificate(ROUTE, "web-tls");
+    assertThat(first).isNotNull();
+    assertThat(first.leaf()).isEqualTo(a.cert());
+    assertThat(source.certificate(ROUTE, "web-tls")).isSameAs(first);
+
+    put("web-tls", "2", read(b.certificate()), read(b.privateKey()));
+    ServerCertificate second = source.certificate(ROUTE, "web-tls");
+    assertThat(second).isNotSameAs(first);
+    assertThat(second.leaf()).isEqualTo(b.cert());
+    assertThat(source.certificate(ROUTE, "web-tls")).isSameAs(second);
+
+    secrets.clear();
+    assertThat(source.certificate(ROUTE, "web-tls")).isNull();
+    assertThat(source.certificate(ROUTE, null)).isNull();
+  }
+
+  @Test
+  void pkcs1RsaAndSec1EcKeysAreRead() throws Exception {
+    SelfSignedCertificate rsa = new SelfSignedCertificate("rsa.example.com", "RSA", 2048);
+    SelfSignedCertificate ec = new SelfSignedCertificate("ec.example.com", "EC", 256);
+    put("rsa", "1", read(rsa.certificate()), pkcs1(rsa.key()));
+    put("ec", "1", read(ec.certificate()), sec1(ec.key(), ec.cert()));
+    assertThat(source.certificate(ROUTE, "rsa").leaf()).isEqualTo(rsa.cert());
+    assertThat(source.certificate(ROUTE, "ec").leaf()).isEqualTo(ec.cert());
+  }
+
+  @Test
+  void aChainKeepsItsIntermediates() throws Exception {
+    SelfSignedCertificate leaf = new SelfSignedCertificate("shop.example.com");
+    SelfSignedCertificate other = new SelfSignedCertificate("ca.example.com");
+    put("chain", "1", read(leaf.certificate()) + read(other.certificate()), read(leaf.privateKey()));
+    assertThat(source.certificate(ROUTE, "chain").chain()).containsExactly(leaf.cert(), other.cert());
+  }
+
+  @Test
+  void unusableSecretsYieldNoCertificate() throws Exception {
+    SelfSignedCertificate a = new SelfSignedCertificate("shop.example.com");
+    SelfSignedCertificate b = new SelfSignedCertificate("shop.example.com");
+    SelfSignedCertificate ec = new SelfSignedCertificate("shop.example.com", "EC", 256);
+    put("garbage", "1", "x", "y");
+    put("no-key", "1", read(a.certificate()), null);
+    put("other-key", "1", read(a.certificate()), read(b.privateKey()));
+    put("other-type", "1", read(a.certificate()), read(ec.privateKey()));
+    put("key-only", "1", read(a.privateKey()), read(a.privateKey()));
+    for (String name : new String[] {"garbage", "no-key", "other-key", "other-type", "key-only", "missing"}) {
+      assertThat(source.certificate(ROUTE, name)).as(name).isNull();
+    }
+    // Fixed in a new version: served.
+    put("other-key", "2", read(a.certificate()), read(a.privateKey()));
+    assertThat(source.certificate(ROUTE, "other-key")).isNotNull();
+  }
+}
