@@ -10,7 +10,7 @@
 #   BENCH=control make bench   only the control plane (create -> routable, catalog heap)
 # Knobs: DURATION (per round, in seconds: 8s), ROUNDS (interleaved rounds, median of them: 3),
 # CONNECTIONS (wrk: 32), THREADS (workers of each HTTP proxy: one per core), STREAMS (iperf3 -P: 1), TLS_CLIENTS (parallel s_time clients: 1),
-# WARMUP (seconds of load on Flycast before measuring: proxy 20, tcp 5, tls 15; the JDK's TLS code takes
+# WARMUP (seconds of load on Flycast before measuring: proxy 20, tcp 5, tls 15; TLS code takes
 # 10-15 s of handshakes to reach its steady rate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
