@@ -168,7 +168,8 @@ public final class Flycast implements AutoCloseable {
         .zone(config.zone()).dedicatedIpv6Only(true) // Flycast addresses are IPv6
         .queueTimeout(config.proxyTuning().queueTimeout())
         .maxQueuedPerRoute(config.proxyTuning().maxQueuedPerRoute())
-        .workerThreads(config.proxyTuning().threads());
+        .workerThreads(config.proxyTuning().threads())
+        .tlsProvider(config.proxyTuning().tlsProvider());
     if (config.dedicatedListen() != null) {
       pc.dedicatedBindAddress(config.dedicatedListen());
     }

@@ -1,5 +1,6 @@
 package io.flycast;
 
+import io.flycast.proxy.TlsProvider;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ import java.time.Duration;
  * @param repairInterval how often the address repair pass runs
  * @param trustedCidrs sources that reach every private route (comma-separated CIDR blocks or
  *     addresses; empty: none)
- * @param proxyTuning the proxy's capacity queue and event loop threads
+ * @param proxyTuning the proxy's capacity queue, event loop threads and TLS implementation
  */
 public record FlycastConfig(
     boolean embedded,
@@ -55,9 +56,10 @@ public record FlycastConfig(
    *     hard limit (zero: 503 at once)
    * @param maxQueuedPerRoute how many may wait per route
    * @param threads the proxy's event loop threads; 0 = one per core
+   * @param tlsProvider which TLS implementation terminates TLS (OpenSSL when it loads, by default)
    */
-  public record ProxyTuning(Duration queueTimeout, int maxQueuedPerRoute, int threads) {
-    public static final ProxyTuning DEFAULT = new ProxyTuning(Duration.ofSeconds(5), 1024, 0);
+  public record ProxyTuning(Duration queueTimeout, int maxQueuedPerRoute, int threads, TlsProvider tlsProvider) {
+    public static final ProxyTuning DEFAULT = new ProxyTuning(Duration.ofSeconds(5), 1024, 0, TlsProvider.AUTO);
   }
 
   public static final String DEFAULT_PREFIX = "fdaa:0:48c8::/48";

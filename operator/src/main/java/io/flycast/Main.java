@@ -7,6 +7,7 @@ import io.flycast.embedded.EmbeddedApiServer;
 import io.flycast.embedded.LocalRuntime;
 import io.flycast.embedded.ManifestApplier;
 import io.flycast.proxy.ProxyServer;
+import io.flycast.proxy.TlsProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -30,6 +31,9 @@ import picocli.CommandLine.Option;
     defaultValueProvider = CommandLine.PropertiesDefaultProvider.class,
     showDefaultValues = true)
 public final class Main implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--embedded", description = "Start an in-process Kubernetes API (no cluster needed). Env FLYCAST_EMBEDDED.",
       defaultValue = "${env:FLYCAST_EMBEDDED:-false}")
   boolean embedded;
@@ -86,6 +90,10 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:FLYCAST_PROXY_THREADS:-0}")
   int proxyThreads;
 
+  @Option(names = "--tls-provider", description = "TLS implementation: auto (OpenSSL when it loads, else the JDK's), openssl (refuse to start without it) or jdk. Env FLYCAST_TLS_PROVIDER.",
+      defaultValue = "${env:FLYCAST_TLS_PROVIDER:-auto}")
+  String tlsProvider;
+
   @Option(names = "--prefix", description = "IPv6 ULA prefix Flycast addresses come from. Env FLYCAST_PREFIX.",
       defaultValue = "${env:FLYCAST_PREFIX:-" + FlycastConfig.DEFAULT_PREFIX + "}")
   String prefix;
@@ -126,8 +134,8 @@ public final class Main implements Callable<Integer> {
     return embedded ? FlycastConfig.LOCAL_TRUSTED + "," + prefix : "";
   }
 
-  @Override
-  public Integer call() throws Exception {
+  /** The configuration the flags describe; an IllegalArgumentException names a bad value. */
+  private FlycastConfig configFromFlags() {
     FlycastConfig config = new FlycastConfig(
         embedded, kubeconfig, applyDir, stateDir,
         hostPort(adminListen), hostPort(httpListen), hostPort(tlsListen),
@@ -135,8 +143,20 @@ public final class Main implements Callable<Integer> {
         dedicatedListen == null || dedicatedListen.isBlank() ? null : new inet.ipaddr.IPAddressString(dedicatedListen).getAddress().toInetAddress(),
         prefix, duration(autostopInterval), duration(autostartTimeout), autostartMaxHeld, allServices, zone,
         identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30), trustedCidrs(),
-        new FlycastConfig.ProxyTuning(duration(queueTimeout), maxQueued, proxyThreads));
+        new FlycastConfig.ProxyTuning(duration(queueTimeout), maxQueued, proxyThreads, TlsProvider.parse(tlsProvider)));
     io.flycast.network.Cidr.parseList(config.trustedCidrs()); // a typo fails here, before anything starts
+    return config;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    FlycastConfig config;
+    try {
+      config = configFromFlags();
+    } catch (IllegalArgumentException | CommandLine.TypeConversionException e) {
+      // A flag's value is wrong: say which, as picocli does for unknown flags, without a stack trace.
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     EmbeddedApiServer api = null;
     KubernetesClient client;
     if (embedded) {

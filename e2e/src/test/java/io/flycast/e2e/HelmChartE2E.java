@@ -517,7 +517,7 @@ class HelmChartE2E {
               deployment(
                       render(
                           "--set", "fksMode=true,zone=fra,listenAddress=::,autostopInterval=30s",
-                          "--set", "proxy.queueTimeout=2s,proxy.maxQueued=64,proxy.threads=2"))
+                          "--set", "proxy.queueTimeout=2s,proxy.maxQueued=64,proxy.threads=2,proxy.tlsProvider=openssl"))
                   .getSpec()
                   .getTemplate()
                   .getSpec());
@@ -529,6 +529,7 @@ class HelmChartE2E {
               "--queue-timeout=2s",
               "--max-queued=64",
               "--proxy-threads=2",
+              "--tls-provider=openssl",
               "--admin-listen=[::]:9090",
               "--http-listen=[::]:8080",
               "--tls-listen=[::]:8443",

@@ -1,0 +1,36 @@
+package io.flycast;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+/** A wrong flag value stops the operator before anything starts, with a message naming it. */
+class MainFlagsTest {
+  private static int run(StringWriter err, String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setErr(new PrintWriter(err));
+    return cli.execute(args);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "--tls-provider=bogus | TLS provider must be auto, openssl or jdk, not 'bogus'",
+      "--queue-timeout=soon | expected a duration such as 500ms, 30s, 5m; got 'soon'",
+      "--trusted-cidrs=10.0.0.0/99 | '10.0.0.0/99'"})
+  void badValueExitsWithUsageErrorAndSaysWhy(String flag, String message) {
+    StringWriter err = new StringWriter();
+    assertThat(run(err, flag)).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(err.toString()).contains(message).doesNotContain("\tat ");
+  }
+
+  @Test
+  void zeroQueueTimeoutMeansRefuseAtOnce() {
+    assertThat(Main.duration("0")).isZero();
+    assertThat(Main.duration("250ms").toMillis()).isEqualTo(250);
+  }
+}
