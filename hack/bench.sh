@@ -122,34 +122,37 @@ CONF
   procs[nginx]=$(pgrep -P "$(cat $tmp/nginx.pid)" | tr '\n' ' ')
   procs[haproxy]=$(cat $tmp/haproxy.pid)
   procs[flycast]=$flycast_pid
-  cpu_ticks() { local t=0 p; for p in $1; do t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done; echo $t; }
+  # User and system CPU ticks of a list of processes, as "user system".
+  cpu_ticks() { local u=0 s=0 p; for p in $1; do read -r pu ps < <(awk '{print $14, $15}' /proc/$p/stat); u=$((u + pu)); s=$((s + ps)); done; echo "$u $s"; }
   echo "== data plane: wrk -t2 -c$CONNS -d$DUR, $ROUNDS interleaved rounds, median of rounds; $THREADS threads per proxy =="
   # wrk prints 850.00us / 1.20ms / 1.01s: normalise to microseconds so medians sort right.
   to_us() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n*1000; else print n*1000000 }'; }
   tick_us=$((1000000 / $(getconf CLK_TCK)))
-  declare -A rps p50 p99 cpu
+  declare -A rps p50 p99 cpu usr
   for r in $(seq 1 $ROUNDS); do
     for target in direct:18081 nginx:18082 haproxy:18083 flycast:18084; do
       name=${target%%:*}; port=${target##*:}
-      before=$(cpu_ticks "${procs[$name]}")
+      read -r u0 s0 <<<"$(cpu_ticks "${procs[$name]}")"
       out=$(wrk -t2 -c$CONNS -d$DUR --latency -H 'Host: web.default.flycast' http://127.0.0.1:$port/)
-      after=$(cpu_ticks "${procs[$name]}")
+      read -r u1 s1 <<<"$(cpu_ticks "${procs[$name]}")"
       n=$(awk '/requests in/ {print $1}' <<<"$out")
       rps[$name]+="$(awk '/Requests\/sec/ {print $2}' <<<"$out") "
       p50[$name]+="$(to_us "$(awk '$1=="50%" {print $2}' <<<"$out")") "
       p99[$name]+="$(to_us "$(awk '$1=="99%" {print $2}' <<<"$out")") "
       # CPU time (user + system) of the target's processes per request: steadier than requests/s
       # on a shared machine, and what decides throughput when the cores are the limit.
-      cpu[$name]+="$(awk -v t=$(( (after - before) * tick_us )) -v n="$n" 'BEGIN {printf "%.1f", t / n}') "
+      cpu[$name]+="$(awk -v t=$(( (u1 - u0 + s1 - s0) * tick_us )) -v n="$n" 'BEGIN {printf "%.1f", t / n}') "
+      usr[$name]+="$(awk -v t=$(( (u1 - u0) * tick_us )) -v n="$n" 'BEGIN {printf "%.1f", t / n}') "
     done
   done
   direct=$(median <<<"${rps[direct]}")
   nginx_rps=$(median <<<"${rps[nginx]}")
   for name in direct nginx haproxy flycast; do
     m=$(median <<<"${rps[$name]}")
-    printf '%-8s rps median %10s  (%.2fx direct, %.2fx nginx)  p50 %sus  p99 %sus  cpu %sus/request   [rps rounds: %s]\n' "$name" "$m" \
+    printf '%-8s rps median %10s  (%.2fx direct, %.2fx nginx)  p50 %sus  p99 %sus  cpu %sus/request (user %s)   [rps rounds: %s]\n' "$name" "$m" \
       "$(ratio "$m" "$direct")" "$(ratio "$m" "$nginx_rps")" \
-      "$(median <<<"${p50[$name]}")" "$(median <<<"${p99[$name]}")" "$(median <<<"${cpu[$name]}")" "${rps[$name]}"
+      "$(median <<<"${p50[$name]}")" "$(median <<<"${p99[$name]}")" "$(median <<<"${cpu[$name]}")" \
+      "$(median <<<"${usr[$name]}")" "${rps[$name]}"
   done
   end_section
 fi
