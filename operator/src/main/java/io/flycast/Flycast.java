@@ -26,7 +26,6 @@ import io.flycast.autoscale.KubernetesBackendScaler;
 import io.flycast.autoscale.LoadView;
 import io.flycast.catalog.RouteKey;
 import io.flycast.control.AutoscaleRecorder;
-import io.flycast.control.SecretCertificates;
 import io.flycast.proxy.LoadTracker;
 import io.flycast.proxy.ProxyConfig;
 import io.flycast.proxy.ProxyMetrics;
@@ -173,7 +172,7 @@ public final class Flycast implements AutoCloseable {
     if (config.dedicatedListen() != null) {
       pc.dedicatedBindAddress(config.dedicatedListen());
     }
-    proxy = new ProxyServer(pc.build(), store, new ProxyMetrics(registry), new SecretCertificates(sync), autostarter::awaitReady,
+    proxy = new ProxyServer(pc.build(), store, new ProxyMetrics(registry), sync.certificates(), autostarter::awaitReady,
         access);
     // Health checks only steer new work away from failing backends; they never restart them.
     HealthChecker health = new HealthChecker(store, registry).start();

@@ -38,6 +38,7 @@ public final class CatalogSync implements AutoCloseable {
   private final SharedIndexInformer<EndpointSlice> slices;
   private final SharedIndexInformer<Secret> secrets;
   private final ManagedServicePolicy policy;
+  private final SecretCertificates certificates = new SecretCertificates(this::tlsSecret);
   private volatile boolean ready;
   private final List<Consumer<HasMetadata>> deleteListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Consumer<RouteKey>> indirectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -49,7 +50,7 @@ public final class CatalogSync implements AutoCloseable {
     this.services = client.services().inAnyNamespace().runnableInformer(0);
     this.exposed = client.resources(ExposedService.class).inAnyNamespace().runnableInformer(0);
     this.slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
-    // Only TLS Secrets, and only to know they exist: a missing one is a status condition.
+    // Only TLS Secrets: the proxy's certificates, and a missing or unusable one is a status condition.
     this.secrets = client.secrets().inAnyNamespace().withField("type", "kubernetes.io/tls").runnableInformer(0);
     slices.addIndexers(Map.of(BY_SERVICE, s -> List.of(serviceKeyOf(s))));
     services.addIndexers(Map.of(BY_NAMESPACE, s -> List.of(s.getMetadata().getNamespace())));
@@ -60,9 +61,18 @@ public final class CatalogSync implements AutoCloseable {
     slices.addEventHandler(handler(s -> recomputeBackends(new RouteKey(s.getMetadata().getNamespace(), serviceNameOf(s)))));
     namespaces.addEventHandler(handler(ns -> services.getIndexer()
         .byIndex(BY_NAMESPACE, ns.getMetadata().getName()).forEach(s -> recomputeIndirect(keyOf(s)))));
-    secrets.addEventHandler(handler(s -> exposed.getStore().list().stream()
-        .filter(e -> e.getMetadata().getNamespace().equals(s.getMetadata().getNamespace()))
-        .forEach(e -> recomputeIndirect(keyOf(e)))));
+    // A Secret's change re-evaluates the objects naming it, so their conditions and Events follow
+    // the Secret (and its new version is parsed here, off the proxy's event loops).
+    secrets.addEventHandler(handler(s -> {
+      String ns = s.getMetadata().getNamespace();
+      String name = s.getMetadata().getName();
+      exposed.getStore().list().stream()
+          .filter(e -> e.getMetadata().getNamespace().equals(ns) && namesTlsSecret(e, name))
+          .forEach(e -> recomputeIndirect(keyOf(e)));
+      services.getIndexer().byIndex(BY_NAMESPACE, ns).stream()
+          .filter(svc -> namesTlsSecret(svc, name))
+          .forEach(svc -> recomputeIndirect(keyOf(svc)));
+    }));
   }
 
   /** Starts the watches and blocks until each has listed once, then marks the catalog ready. */
@@ -100,8 +110,17 @@ public final class CatalogSync implements AutoCloseable {
     return namespaces.getStore().getByKey(name);
   }
 
-  public boolean tlsSecretExists(String namespace, String name) {
-    return tlsSecret(namespace, name) != null;
+  /** The one certificate cache of this process: the proxy's, and the status checks'. */
+  public SecretCertificates certificates() {
+    return certificates;
+  }
+
+  /**
+   * What keeps a TLS Secret from serving, for a condition or Event; null when it is usable.
+   * See {@link SecretCertificates#problem}.
+   */
+  public String tlsSecretProblem(String namespace, String name) {
+    return certificates.problem(namespace, name);
   }
 
   /** A TLS Secret from the watch cache, or null. */
@@ -157,7 +176,7 @@ public final class CatalogSync implements AutoCloseable {
     if (es != null) {
       InetAddress address = es.getStatus() == null ? null : literal(es.getStatus().address);
       return address == null || es.getMetadata().getDeletionTimestamp() != null ? null
-          : ExposedServiceTranslator.translate(es, address, name -> tlsSecretExists(key.namespace(), name));
+          : ExposedServiceTranslator.translate(es, address, name -> tlsSecretProblem(key.namespace(), name));
     }
     Service svc = service(key);
     if (svc == null || !policy.isManaged(svc)) {
@@ -165,7 +184,7 @@ public final class CatalogSync implements AutoCloseable {
     }
     var ann = svc.getMetadata().getAnnotations();
     InetAddress address = ann == null ? null : literal(ann.get(FlycastAnnotations.FLYCAST_IP));
-    return address == null ? null : ServiceTranslator.translate(svc, address);
+    return address == null ? null : ServiceTranslator.translate(svc, address, name -> tlsSecretProblem(key.namespace(), name));
   }
 
   private void recomputeBackends(RouteKey key) {
@@ -179,6 +198,20 @@ public final class CatalogSync implements AutoCloseable {
 
   private static RouteKey keyOf(HasMetadata o) {
     return new RouteKey(o.getMetadata().getNamespace(), o.getMetadata().getName());
+  }
+
+  /** Whether an ExposedService terminates TLS on some port with the Secret {@code name}. */
+  static boolean namesTlsSecret(ExposedService es, String name) {
+    var ports = es.getSpec() == null ? null : es.getSpec().ports;
+    return ports != null && ports.stream()
+        .anyMatch(p -> p != null && p.tlsOptions != null && name.equals(p.tlsOptions.secretName));
+  }
+
+  /** Whether a Service names the Secret {@code name} in a {@code service.fly.io/<port>-tls-secret} annotation. */
+  static boolean namesTlsSecret(Service svc, String name) {
+    var ann = svc.getMetadata().getAnnotations();
+    return ann != null && ann.entrySet().stream()
+        .anyMatch(e -> FlycastAnnotations.isTlsSecret(e.getKey()) && e.getValue() != null && name.equals(e.getValue().trim()));
   }
 
   private static String serviceNameOf(EndpointSlice s) {

@@ -81,7 +81,7 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
         : condition(old, "Allocated", false, a.failure().reason().conditionReason(), a.failure().getMessage()));
 
     Translation t = a.address() == null ? null
-        : ExposedServiceTranslator.translate(es, a.address(), n -> sync.tlsSecretExists(meta.getNamespace(), n));
+        : ExposedServiceTranslator.translate(es, a.address(), n -> sync.tlsSecretProblem(meta.getNamespace(), n));
     Route route = store.current().route(new RouteKey(meta.getNamespace(), meta.getName()));
     boolean synced = t != null && route != null && route.spec().equals(t.spec());
     if (a.address() != null) {

@@ -26,20 +26,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.Predicate;
+import java.util.function.Function;
 
 /**
  * Translates an {@link ExposedService} into a route. The CRD schema rejects most bad specs at
- * {@code kubectl apply}; what it cannot express (a hard limit below the soft limit, a missing TLS
- * Secret, two entries for one port) is reported here and worked around so routing goes on.
+ * {@code kubectl apply}; what it cannot express (a hard limit below the soft limit, a missing or
+ * unusable TLS Secret, two entries for one port) is reported here and worked around so routing
+ * goes on.
  */
 public final class ExposedServiceTranslator {
   private ExposedServiceTranslator() {}
 
   /**
-   * @param secretExists tells whether a TLS Secret of the resource's namespace exists
+   * @param secretProblem what keeps a TLS Secret of the resource's namespace from serving (it is
+   *     missing, or its certificate or key is unusable), said so a person can fix it; null when it
+   *     is usable. See {@link SecretCertificates#problem}
    */
-  public static Translation translate(ExposedService es, InetAddress address, Predicate<String> secretExists) {
+  public static Translation translate(ExposedService es, InetAddress address, Function<String, String> secretProblem) {
     ExposedServiceSpec s = es.getSpec();
     List<String> problems = new ArrayList<>();
     int internalPort = s.internalPort == null ? 0 : s.internalPort;
@@ -50,7 +53,7 @@ public final class ExposedServiceTranslator {
         problems.add("port " + p.port + " is listed more than once; only the first entry is used");
         continue;
       }
-      ports.add(port(p, internalPort, secretExists, problems));
+      ports.add(port(p, internalPort, secretProblem, problems));
     }
     var c = s.concurrency;
     ConcurrencyType type =
@@ -87,6 +90,15 @@ public final class ExposedServiceTranslator {
         target,
         checks(s.checks, internalPort, problems));
     return new Translation(spec, problems);
+  }
+
+  /**
+   * A TLS Secret problem as reported for one port: which port, where the Secret is named, what is
+   * wrong and what to fix, and what it does meanwhile. The port's other handlers, the route's
+   * other ports and other routes are not affected.
+   */
+  static String tlsSecretProblem(int port, String namedIn, String problem) {
+    return "port " + port + " (" + namedIn + "): " + problem + ". TLS handshakes on port " + port + " fail until then";
   }
 
   /** Translates {@code spec.checks}; a check with a bad duration is reported and dropped. */
@@ -130,7 +142,8 @@ public final class ExposedServiceTranslator {
     }
   }
 
-  private static PortSpec port(ServicePort p, int internalPort, Predicate<String> secretExists, List<String> problems) {
+  private static PortSpec port(ServicePort p, int internalPort, Function<String, String> secretProblem,
+      List<String> problems) {
     Set<Handler> handlers = new LinkedHashSet<>();
     for (HandlerName h : p.handlers == null ? List.<HandlerName>of() : p.handlers) {
       handlers.add(Handler.valueOf(h.name()));
@@ -146,9 +159,11 @@ public final class ExposedServiceTranslator {
       String secret = t == null ? null : t.secretName;
       if (secret == null) {
         problems.add("port " + p.port + " terminates TLS but has no tlsOptions.secretName; its TLS handshakes will fail");
-      } else if (!secretExists.test(secret)) {
-        problems.add("port " + p.port + ": TLS Secret '" + secret + "' not found in this namespace; create it "
-            + "(kubectl create secret tls " + secret + " --cert=... --key=...). TLS handshakes fail until then");
+      } else {
+        String problem = secretProblem.apply(secret);
+        if (problem != null) {
+          problems.add(tlsSecretProblem(p.port, "tlsOptions.secretName", problem));
+        }
       }
       tls = new TlsOptions(
           secret,

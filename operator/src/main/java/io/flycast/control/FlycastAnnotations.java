@@ -44,6 +44,11 @@ public final class FlycastAnnotations {
     return "service.fly.io/" + port + "-tls-secret";
   }
 
+  /** Whether an annotation is a {@link #tlsSecret(int)} one, of any port. */
+  public static boolean isTlsSecret(String annotation) {
+    return annotation.startsWith("service.fly.io/") && annotation.endsWith("-tls-secret");
+  }
+
   /** Per-port ALPN list, e.g. {@code "h2,http/1.1"}. */
   public static String alpn(int port) {
     return "service.fly.io/" + port + "-alpn";

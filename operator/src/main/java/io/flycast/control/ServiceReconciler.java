@@ -83,7 +83,8 @@ public final class ServiceReconciler implements Reconciler<Service> {
     if (a.address() == null) {
       return UpdateControl.<Service>noUpdate().rescheduleAfter(Duration.ofSeconds(10));
     }
-    Translation t = ServiceTranslator.translate(svc, a.address());
+    Translation t = ServiceTranslator.translate(svc, a.address(),
+        n -> sync.tlsSecretProblem(meta.getNamespace(), n));
     t.problems().forEach(p -> events.warning(svc, "InvalidAnnotation", p));
 
     Map<String, String> want = new LinkedHashMap<>();

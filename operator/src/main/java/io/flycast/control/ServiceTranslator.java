@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Translates a plain Service (the {@code kubectl expose} path) and its annotations into a route.
@@ -28,7 +29,11 @@ import java.util.Set;
 public final class ServiceTranslator {
   private ServiceTranslator() {}
 
-  public static Translation translate(Service svc, InetAddress address) {
+  /**
+   * @param secretProblem what keeps a TLS Secret of the Service's namespace from serving, said so
+   *     a person can fix it; null when it is usable. See {@link SecretCertificates#problem}
+   */
+  public static Translation translate(Service svc, InetAddress address, Function<String, String> secretProblem) {
     var meta = svc.getMetadata();
     var a = new AnnotationReader(meta.getAnnotations());
     List<PortSpec> ports = new ArrayList<>();
@@ -38,7 +43,7 @@ public final class ServiceTranslator {
           a.problem("port " + p.getPort() + "/" + p.getProtocol() + " is not routed: Flycast proxies TCP only");
           continue;
         }
-        ports.add(port(a, p.getPort(), targetPort(a, p)));
+        ports.add(port(a, p.getPort(), targetPort(a, p), secretProblem));
       }
     }
     ConcurrencyType kind =
@@ -87,7 +92,7 @@ public final class ServiceTranslator {
     return p.getPort();
   }
 
-  private static PortSpec port(AnnotationReader a, int port, int target) {
+  private static PortSpec port(AnnotationReader a, int port, int target, Function<String, String> secretProblem) {
     Set<Handler> handlers = a.parsed(FlycastAnnotations.handlers(port), Set.of(),
         "a comma-separated list of tls, http, proxy_proto, pg_tls", ServiceTranslator::handlers);
     boolean forceHttps = a.bool(FlycastAnnotations.forceHttps(port), false);
@@ -101,6 +106,11 @@ public final class ServiceTranslator {
       if (secret == null) {
         a.problem("port " + port + " terminates TLS but has no " + FlycastAnnotations.tlsSecret(port)
             + " annotation naming a kubernetes.io/tls Secret; its TLS handshakes will fail");
+      } else {
+        String problem = secretProblem.apply(secret);
+        if (problem != null) {
+          a.problem(ExposedServiceTranslator.tlsSecretProblem(port, FlycastAnnotations.tlsSecret(port), problem));
+        }
       }
       tls = new TlsOptions(secret, list(a.string(FlycastAnnotations.alpn(port), "")), List.of());
     }

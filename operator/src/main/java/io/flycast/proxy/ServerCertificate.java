@@ -65,26 +65,44 @@ public final class ServerCertificate {
    *     key is not the certificate's
    */
   public static ServerCertificate fromPem(byte[] chainPem, byte[] keyPem) throws GeneralSecurityException {
-    X509Certificate[] chain;
+    X509Certificate[] chain = certificatesFromPem(chainPem);
+    PrivateKey key = privateKeyFromPem(keyPem);
     try {
-      chain = Pem.certificates(chainPem);
+      return new ServerCertificate(key, chain);
+    } catch (IllegalArgumentException e) {
+      throw new KeyException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The certificates of a PEM chain ({@code tls.crt}): the server's first, then the intermediates.
+   *
+   * @throws CertificateException when it holds no certificate or one does not parse
+   */
+  public static X509Certificate[] certificatesFromPem(byte[] pem) throws CertificateException {
+    try {
+      return Pem.certificates(pem);
     } catch (CertificateException | IllegalArgumentException e) {
       throw new CertificateException("certificate: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The private key of a PEM key ({@code tls.key}): unencrypted PKCS#8, PKCS#1 RSA or SEC1 EC.
+   *
+   * @throws KeyException when there is no key or it does not parse
+   */
+  public static PrivateKey privateKeyFromPem(byte[] pem) throws KeyException {
     PrivateKey key;
     try {
-      key = Pem.privateKey(keyPem);
+      key = Pem.privateKey(pem);
     } catch (Exception e) {
       throw new KeyException("private key: " + e.getMessage(), e);
     }
     if (key == null) {
       throw new KeyException("private key: none found");
     }
-    try {
-      return new ServerCertificate(key, chain);
-    } catch (IllegalArgumentException e) {
-      throw new KeyException(e.getMessage(), e);
-    }
+    return key;
   }
 
   /** The private key of {@link #chain()}'s first certificate. */

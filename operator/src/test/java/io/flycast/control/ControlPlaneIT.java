@@ -178,6 +178,42 @@ class ControlPlaneIT extends EmbeddedControlPlane {
   }
 
   @Test
+  void aMissingOrUnusableTlsSecretIsAWarningEventOnTheService() {
+    namespace("tls", Map.of());
+    var pem = TlsSecrets.Pem.selfSigned("api.example.com");
+    var other = TlsSecrets.Pem.selfSigned("api.example.com");
+    client.services().inNamespace("tls").resource(service("tls", "api", Map.of(
+        FlycastAnnotations.FLYCAST, "true",
+        FlycastAnnotations.handlers(80), "tls,http",
+        FlycastAnnotations.tlsSecret(80), "api-tls"))).create();
+    String prefix = "port 80 (service.fly.io/80-tls-secret): TLS Secret 'tls/api-tls'";
+    String suffix = ". TLS handshakes on port 80 fail until then";
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(route("tls", "api").spec().port(80).tls().secretName()).isEqualTo("api-tls");
+      assertThat(events("tls", "api", "InvalidAnnotation")).contains(prefix + " does not exist (or is not of type "
+          + "kubernetes.io/tls); create it: kubectl create secret tls api-tls -n tls --cert=CHAIN.pem --key=KEY.pem"
+          + suffix);
+    });
+
+    // The Secret's events reach the Service that names it.
+    client.secrets().inNamespace("tls").resource(TlsSecrets.secret("tls", "api-tls", null, pem.certificate(), "y"))
+        .create();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(events("tls", "api", "InvalidAnnotation")).contains(prefix
+        + ": tls.key is not a PEM private key (no -----BEGIN PRIVATE KEY----- block); put the certificate's private "
+        + "key in it (PKCS#8, PKCS#1 RSA or SEC1 EC)" + suffix));
+
+    var mismatched = TlsSecrets.secret("tls", "api-tls", null, pem.certificate(), other.key()).getData();
+    client.secrets().inNamespace("tls").withName("api-tls").edit(s -> {
+      s.setData(mismatched);
+      return s;
+    });
+    await().atMost(WAIT).untilAsserted(() -> assertThat(events("tls", "api", "InvalidAnnotation")).contains(prefix
+        + ": the private key in tls.key does not belong to the certificate in tls.crt (CN=api.example.com); put the "
+        + "certificate's own key in tls.key, or the key's certificate first in tls.crt" + suffix));
+    assertThat(route("tls", "api")).isNotNull();
+  }
+
+  @Test
   void endpointSlicesBecomeBackendsAndDebugCatalogShowsThem() throws Exception {
     namespace("eps", Map.of());
     client.services().inNamespace("eps").resource(flycastService("eps", "web")).create();

@@ -104,12 +104,88 @@ class ExposedServiceIT extends EmbeddedControlPlane {
               && "Warning".equals(e.getType()));
     });
 
-    // Creating the Secret clears the TLS complaint.
-    client.secrets().inNamespace("limits").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
-        .withNewMetadata().withName("missing-cert").endMetadata().withType("kubernetes.io/tls")
-        .withStringData(Map.of("tls.crt", "x", "tls.key", "y")).build()).create();
+    // Creating the Secret, with a certificate and its key, clears the TLS complaint.
+    var pem = TlsSecrets.Pem.selfSigned("api.example.com");
+    client.secrets().inNamespace("limits")
+        .resource(TlsSecrets.secret("limits", "missing-cert", null, pem.certificate(), pem.key())).create();
     await().atMost(WAIT).ignoreExceptions().untilAsserted(() ->
         assertThat(condition(get("limits", "api"), "Valid").getMessage()).doesNotContain("missing-cert"));
+  }
+
+  static List<String> warnings(String ns, String name) {
+    return client.v1().events().inNamespace(ns).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())
+            && "InvalidSpec".equals(e.getReason()))
+        .map(e -> e.getMessage()).toList();
+  }
+
+  static void editSecret(String ns, String name, String crt, String key) {
+    var data = TlsSecrets.secret(ns, name, null, crt, key).getData();
+    client.secrets().inNamespace(ns).withName(name).edit(s -> {
+      s.setData(data);
+      return s;
+    });
+  }
+
+  /** Valid is False with {@code problem}, and an Event says it; the route keeps both ports meanwhile. */
+  static void awaitInvalid(String ns, String name, String problem) {
+    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+      ExposedService es = get(ns, name);
+      Condition valid = condition(es, "Valid");
+      assertThat(valid.getStatus()).isEqualTo("False");
+      assertThat(valid.getReason()).isEqualTo("InvalidSpec");
+      assertThat(valid.getMessage()).isEqualTo(problem);
+      assertThat(warnings(ns, name)).contains(problem);
+      assertThat(condition(es, "Synced").getStatus()).isEqualTo("True");
+      Route r = flycast.catalog().current().route(new RouteKey(ns, name));
+      assertThat(r.spec().port(80).handlers()).containsExactly(Handler.HTTP);
+      assertThat(r.spec().port(443).tls().secretName()).isEqualTo("web-tls");
+    });
+  }
+
+  @Test
+  void anUnusableTlsSecretIsAConditionAndAnEventUntilItIsFixed() {
+    var pem = TlsSecrets.Pem.selfSigned("web.example.com");
+    var other = TlsSecrets.Pem.selfSigned("web.example.com");
+    ExposedService es = exposed("certs", "web", port(80, HandlerName.HTTP), port(443, HandlerName.TLS, HandlerName.HTTP));
+    es.getSpec().ports.get(1).tlsOptions = new TlsOptionsSpec();
+    es.getSpec().ports.get(1).tlsOptions.secretName = "web-tls";
+    client.resources(ExposedService.class).inNamespace("certs").resource(es).create();
+    // Another route of the namespace, untouched by web's Secret.
+    client.resources(ExposedService.class).inNamespace("certs").resource(exposed("certs", "plain", port(80, HandlerName.HTTP)))
+        .create();
+    String prefix = "port 443 (tlsOptions.secretName): TLS Secret 'certs/web-tls'";
+    String suffix = ". TLS handshakes on port 443 fail until then";
+
+    client.secrets().inNamespace("certs").resource(TlsSecrets.secret("certs", "web-tls", null, "x", "y")).create();
+    awaitInvalid("certs", "web", prefix + ": tls.crt is not a PEM certificate (no -----BEGIN CERTIFICATE----- block); "
+        + "put the PEM certificate chain in it, the server's certificate first" + suffix);
+
+    editSecret("certs", "web-tls", pem.certificate(), other.key());
+    awaitInvalid("certs", "web", prefix + ": the private key in tls.key does not belong to the certificate in tls.crt "
+        + "(CN=web.example.com); put the certificate's own key in tls.key, or the key's certificate first in tls.crt"
+        + suffix);
+
+    editSecret("certs", "web-tls", pem.certificate(), null);
+    awaitInvalid("certs", "web", prefix + " has no tls.key; put the certificate's PEM private key in it" + suffix);
+
+    // Fixed: Valid again.
+    editSecret("certs", "web-tls", pem.certificate(), pem.key());
+    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+      Condition valid = condition(get("certs", "web"), "Valid");
+      assertThat(valid.getStatus()).isEqualTo("True");
+      assertThat(valid.getMessage()).isEqualTo("spec is valid");
+    });
+
+    // Deleted: reported again.
+    client.secrets().inNamespace("certs").withName("web-tls").delete();
+    awaitInvalid("certs", "web", prefix + " does not exist (or is not of type kubernetes.io/tls); create it: "
+        + "kubectl create secret tls web-tls -n certs --cert=CHAIN.pem --key=KEY.pem" + suffix);
+
+    ExposedService plain = get("certs", "plain");
+    assertThat(condition(plain, "Valid").getStatus()).isEqualTo("True");
+    assertThat(condition(plain, "Ready").getStatus()).isEqualTo("True");
+    assertThat(warnings("certs", "plain")).isEmpty();
   }
 
   @Test

@@ -6,7 +6,10 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.flycast.api.Check;
 import io.flycast.api.ExposedService;
 import io.flycast.api.ExposedServiceSpec;
+import io.flycast.api.HandlerName;
 import io.flycast.api.ServicePort;
+import io.flycast.api.TlsOptionsSpec;
+import io.flycast.catalog.Handler;
 import io.flycast.catalog.HealthCheck;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -43,7 +46,7 @@ class ExposedServiceTranslatorTest {
 
   @Test
   void noChecksMeansEmptyList() {
-    var t = ExposedServiceTranslator.translate(exposed(), ADDR, s -> true);
+    var t = ExposedServiceTranslator.translate(exposed(), ADDR, s -> null);
     assertThat(t.spec().checks()).isEmpty();
     assertThat(t.problems()).isEmpty();
   }
@@ -54,7 +57,7 @@ class ExposedServiceTranslatorTest {
     http.method = "head";
     http.path = "/health";
     http.headers = Map.of("X-Probe", "1");
-    var t = ExposedServiceTranslator.translate(exposed(check(Check.Kind.TCP, null, null, null), http), ADDR, s -> true);
+    var t = ExposedServiceTranslator.translate(exposed(check(Check.Kind.TCP, null, null, null), http), ADDR, s -> null);
     assertThat(t.problems()).isEmpty();
     assertThat(t.spec().checks()).containsExactly(
         new HealthCheck(HealthCheck.Kind.TCP, Duration.ofSeconds(15), Duration.ofSeconds(2), Duration.ofSeconds(1),
@@ -68,10 +71,74 @@ class ExposedServiceTranslatorTest {
     var t = ExposedServiceTranslator.translate(
         exposed(check(Check.Kind.TCP, "15 seconds", null, null), check(Check.Kind.TCP, "0s", null, null),
             check(Check.Kind.HTTP, null, null, "2s")),
-        ADDR, s -> true);
+        ADDR, s -> null);
     assertThat(t.problems()).hasSize(2);
     assertThat(t.problems().get(0)).contains("checks[0]").contains("interval").contains("15 seconds");
     assertThat(t.problems().get(1)).contains("checks[1]");
     assertThat(t.spec().checks()).singleElement().extracting(HealthCheck::kind).isEqualTo(HealthCheck.Kind.HTTP);
+  }
+
+  /** Port 80 plain HTTP, port 443 TLS+HTTP with the Secret {@code secretName}. */
+  static ExposedService withTls(String secretName) {
+    ExposedService es = exposed();
+    ServicePort tls = new ServicePort();
+    tls.port = 443;
+    tls.handlers = List.of(HandlerName.TLS, HandlerName.HTTP);
+    tls.tlsOptions = new TlsOptionsSpec();
+    tls.tlsOptions.secretName = secretName;
+    es.getSpec().ports = List.of(es.getSpec().ports.get(0), tls);
+    es.getSpec().ports.get(0).handlers = List.of(HandlerName.HTTP);
+    return es;
+  }
+
+  @Test
+  void aTlsSecretProblemNamesThePortTheSecretAndTheFixWhileEveryPortStaysRouted() {
+    var a = TlsSecrets.Pem.selfSigned("web.example.com");
+    var b = TlsSecrets.Pem.selfSigned("web.example.com");
+    TlsSecrets secrets = new TlsSecrets()
+        .put("ns", "good", "1", a.certificate(), a.key())
+        .put("ns", "no-key", "1", a.certificate(), null)
+        .put("ns", "no-crt", "1", null, a.key())
+        .put("ns", "garbage", "1", "x", "y")
+        .put("ns", "garbage-key", "1", a.certificate(), "y")
+        .put("ns", "other-key", "1", a.certificate(), b.key());
+    Map<String, String> expected = Map.of(
+        "missing", "TLS Secret 'ns/missing' does not exist (or is not of type kubernetes.io/tls); create it: "
+            + "kubectl create secret tls missing -n ns --cert=CHAIN.pem --key=KEY.pem",
+        "no-key", "TLS Secret 'ns/no-key' has no tls.key; put the certificate's PEM private key in it",
+        "no-crt", "TLS Secret 'ns/no-crt' has no tls.crt; put the PEM certificate chain in it, the server's "
+            + "certificate first",
+        "garbage", "TLS Secret 'ns/garbage': tls.crt is not a PEM certificate (no -----BEGIN CERTIFICATE----- "
+            + "block); put the PEM certificate chain in it, the server's certificate first",
+        "garbage-key", "TLS Secret 'ns/garbage-key': tls.key is not a PEM private key (no -----BEGIN PRIVATE "
+            + "KEY----- block); put the certificate's private key in it (PKCS#8, PKCS#1 RSA or SEC1 EC)",
+        "other-key", "TLS Secret 'ns/other-key': the private key in tls.key does not belong to the certificate "
+            + "in tls.crt (CN=web.example.com); put the certificate's own key in tls.key, or the key's certificate "
+            + "first in tls.crt");
+    expected.forEach((secret, problem) -> {
+      var t = ExposedServiceTranslator.translate(withTls(secret), ADDR, n -> secrets.certificates.problem("ns", n));
+      assertThat(t.problems()).as(secret).containsExactly(
+          "port 443 (tlsOptions.secretName): " + problem + ". TLS handshakes on port 443 fail until then");
+      // Reported, not dropped: both ports are routed, 443 still terminates TLS with that Secret.
+      assertThat(t.spec().port(80).handlers()).containsExactly(Handler.HTTP);
+      assertThat(t.spec().port(443).handlers()).containsExactlyInAnyOrder(Handler.TLS, Handler.HTTP);
+      assertThat(t.spec().port(443).tls().secretName()).isEqualTo(secret);
+    });
+
+    var ok = ExposedServiceTranslator.translate(withTls("good"), ADDR, n -> secrets.certificates.problem("ns", n));
+    assertThat(ok.problems()).isEmpty();
+    // The route is the same whatever the Secret holds: fixing the Secret needs no new route.
+    assertThat(ok.spec()).isEqualTo(
+        ExposedServiceTranslator.translate(withTls("good"), ADDR, n -> "broken").spec());
+  }
+
+  @Test
+  void aTlsPortWithoutASecretNameIsAProblem() {
+    ExposedService es = withTls(null);
+    var t = ExposedServiceTranslator.translate(es, ADDR, n -> {
+      throw new AssertionError("no Secret to look up");
+    });
+    assertThat(t.problems()).containsExactly(
+        "port 443 terminates TLS but has no tlsOptions.secretName; its TLS handshakes will fail");
   }
 }

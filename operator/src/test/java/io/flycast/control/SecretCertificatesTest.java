@@ -122,4 +122,88 @@ class SecretCertificatesTest {
     put("other-key", "2", read(a.certificate()), read(a.privateKey()));
     assertThat(source.certificate(ROUTE, "other-key")).isNotNull();
   }
+
+  @Test
+  void problemsSayWhatIsWrongAndWhatToFix() {
+    var a = TlsSecrets.Pem.selfSigned("shop.example.com");
+    var b = TlsSecrets.Pem.selfSigned("shop.example.com");
+    var ec = TlsSecrets.Pem.selfSigned("shop.example.com", "EC", 256);
+    TlsSecrets s = new TlsSecrets()
+        .put("shop", "good", "1", a.certificate(), a.key())
+        .put("shop", "no-key", "1", a.certificate(), null)
+        .put("shop", "empty-key", "1", a.certificate(), "")
+        .put("shop", "no-crt", "1", null, a.key())
+        .put("shop", "garbage", "1", "x", "y")
+        .put("shop", "garbage-key", "1", a.certificate(), "y")
+        .put("shop", "broken-crt", "1", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", a.key())
+        .put("shop", "encrypted", "1", a.certificate(),
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n")
+        .put("shop", "swapped", "1", a.key(), a.certificate())
+        .put("shop", "other-key", "1", a.certificate(), b.key())
+        .put("shop", "other-type", "1", a.certificate(), ec.key());
+    SecretCertificates c = s.certificates;
+
+    assertThat(c.problem("shop", "good")).isNull();
+    assertThat(c.problem("shop", "missing")).isEqualTo("TLS Secret 'shop/missing' does not exist (or is not of type "
+        + "kubernetes.io/tls); create it: kubectl create secret tls missing -n shop --cert=CHAIN.pem --key=KEY.pem");
+    assertThat(c.problem("shop", "no-key"))
+        .isEqualTo("TLS Secret 'shop/no-key' has no tls.key; put the certificate's PEM private key in it");
+    assertThat(c.problem("shop", "empty-key"))
+        .isEqualTo("TLS Secret 'shop/empty-key' has no tls.key; put the certificate's PEM private key in it");
+    assertThat(c.problem("shop", "no-crt")).isEqualTo(
+        "TLS Secret 'shop/no-crt' has no tls.crt; put the PEM certificate chain in it, the server's certificate first");
+    assertThat(c.problem("shop", "garbage")).isEqualTo("TLS Secret 'shop/garbage': tls.crt is not a PEM certificate "
+        + "(no -----BEGIN CERTIFICATE----- block); put the PEM certificate chain in it, the server's certificate first");
+    assertThat(c.problem("shop", "garbage-key")).isEqualTo("TLS Secret 'shop/garbage-key': tls.key is not a PEM "
+        + "private key (no -----BEGIN PRIVATE KEY----- block); put the certificate's private key in it "
+        + "(PKCS#8, PKCS#1 RSA or SEC1 EC)");
+    assertThat(c.problem("shop", "broken-crt"))
+        .startsWith("TLS Secret 'shop/broken-crt': tls.crt is not a PEM certificate (")
+        .endsWith("); put the PEM certificate chain in it, the server's certificate first");
+    assertThat(c.problem("shop", "encrypted")).isEqualTo("TLS Secret 'shop/encrypted': tls.key is encrypted; "
+        + "put the key in it without a passphrase (openssl pkey -in KEY.pem -out PLAIN.pem)");
+    assertThat(c.problem("shop", "swapped")).isEqualTo("TLS Secret 'shop/swapped': tls.crt is not a PEM certificate "
+        + "(it holds a private key: are tls.crt and tls.key swapped?); put the PEM certificate chain in it, "
+        + "the server's certificate first");
+    assertThat(c.problem("shop", "other-key")).isEqualTo("TLS Secret 'shop/other-key': the private key in tls.key "
+        + "does not belong to the certificate in tls.crt (CN=shop.example.com); put the certificate's own key in "
+        + "tls.key, or the key's certificate first in tls.crt");
+    assertThat(c.problem("shop", "other-type")).isEqualTo("TLS Secret 'shop/other-type': the private key in "
+        + "tls.key does not belong to the certificate in tls.crt (CN=shop.example.com: an RSA certificate, an EC "
+        + "key); put the certificate's own key in tls.key, or the key's certificate first in tls.crt");
+
+    // What has a problem serves no certificate; what has none serves one.
+    for (String name : new String[] {"missing", "no-key", "empty-key", "no-crt", "garbage", "garbage-key", "broken-crt",
+        "encrypted", "swapped", "other-key", "other-type"}) {
+      assertThat(c.certificate(ROUTE, name)).as(name).isNull();
+    }
+    assertThat(c.certificate(ROUTE, "good")).isNotNull();
+  }
+
+  @Test
+  void theProxyAndTheStatusShareOneParsePerSecretVersion() {
+    var a = TlsSecrets.Pem.selfSigned("shop.example.com");
+    var b = TlsSecrets.Pem.selfSigned("shop.example.com");
+    TlsSecrets s = new TlsSecrets().put("shop", "web-tls", "1", a.certificate(), b.key());
+    SecretCertificates c = s.certificates;
+
+    assertThat(c.problem("shop", "web-tls")).contains("does not belong to the certificate");
+    assertThat(c.certificate(ROUTE, "web-tls")).isNull();
+    assertThat(c.problem("shop", "web-tls")).contains("does not belong to the certificate");
+    assertThat(c.parses()).isEqualTo(1);
+
+    // Fixed: the status clears and the proxy serves, from one parse of the new version.
+    s.put("shop", "web-tls", "2", a.certificate(), a.key());
+    assertThat(c.problem("shop", "web-tls")).isNull();
+    ServerCertificate served = c.certificate(ROUTE, "web-tls");
+    assertThat(served).isNotNull();
+    assertThat(c.certificate(ROUTE, "web-tls")).isSameAs(served);
+    assertThat(c.parses()).isEqualTo(2);
+
+    // Deleted: a problem again, and nothing served.
+    s.remove("shop", "web-tls");
+    assertThat(c.problem("shop", "web-tls")).contains("does not exist");
+    assertThat(c.certificate(ROUTE, "web-tls")).isNull();
+    assertThat(c.parses()).isEqualTo(2);
+  }
 }

@@ -16,7 +16,7 @@ class ServiceTranslatorTest {
 
   @Test
   void defaultsMatchFly() {
-    var t = ServiceTranslator.translate(Fixtures.flycastService("ns", "web"), ADDR);
+    var t = ServiceTranslator.translate(Fixtures.flycastService("ns", "web"), ADDR, n -> null);
     assertThat(t.problems()).isEmpty();
     var s = t.spec();
     assertThat(s.concurrency()).isEqualTo(Concurrency.DEFAULT);
@@ -41,7 +41,7 @@ class ServiceTranslatorTest {
         FlycastAnnotations.AUTO_STOP, "suspend",
         FlycastAnnotations.MIN_MACHINES_RUNNING, "1",
         FlycastAnnotations.HOSTNAMES, "a.example.com, b.example.com"));
-    var t = ServiceTranslator.translate(svc, ADDR);
+    var t = ServiceTranslator.translate(svc, ADDR, n -> null);
     assertThat(t.problems()).isEmpty();
     var p = t.spec().port(80);
     assertThat(p.handlers()).containsExactlyInAnyOrder(Handler.TLS, Handler.HTTP);
@@ -61,7 +61,7 @@ class ServiceTranslatorTest {
         FlycastAnnotations.CONCURRENCY_HARD, "2",
         FlycastAnnotations.forceHttps(80), "true",
         FlycastAnnotations.MIN_MACHINES_RUNNING, "-1"));
-    var t = ServiceTranslator.translate(svc, ADDR);
+    var t = ServiceTranslator.translate(svc, ADDR, n -> null);
     assertThat(t.spec().autoscale().autostop()).isEqualTo(AutostopMode.OFF);
     assertThat(t.spec().concurrency().hardLimit()).isEqualTo(20);
     assertThat(t.spec().port(80).forceHttps()).isFalse();
@@ -77,8 +77,40 @@ class ServiceTranslatorTest {
   void udpPortsAreSkippedWithAReason() {
     var svc = Fixtures.flycastService("ns", "dns");
     svc.getSpec().getPorts().get(0).setProtocol("UDP");
-    var t = ServiceTranslator.translate(svc, ADDR);
+    var t = ServiceTranslator.translate(svc, ADDR, n -> null);
     assertThat(t.spec().ports()).isEmpty();
     assertThat(t.problems()).anyMatch(m -> m.contains("TCP only"));
+  }
+
+  @Test
+  void aMissingOrUnusableTlsSecretIsReportedWithItsAnnotation() {
+    var a = TlsSecrets.Pem.selfSigned("web.example.com");
+    var b = TlsSecrets.Pem.selfSigned("web.example.com");
+    TlsSecrets secrets = new TlsSecrets()
+        .put("ns", "good", "1", a.certificate(), a.key())
+        .put("ns", "other-key", "1", a.certificate(), b.key())
+        .put("ns", "no-key", "1", a.certificate(), null);
+    java.util.function.Function<String, String> problem = n -> secrets.certificates.problem("ns", n);
+    java.util.function.Function<String, Map<String, String>> annotations = secret -> Map.of(
+        FlycastAnnotations.FLYCAST, "true",
+        FlycastAnnotations.handlers(80), "tls,http",
+        FlycastAnnotations.tlsSecret(80), secret);
+
+    assertThat(ServiceTranslator.translate(Fixtures.service("ns", "web", annotations.apply("good")), ADDR, problem)
+        .problems()).isEmpty();
+    assertThat(ServiceTranslator.translate(Fixtures.service("ns", "web", annotations.apply("missing")), ADDR, problem)
+        .problems()).containsExactly("port 80 (service.fly.io/80-tls-secret): TLS Secret 'ns/missing' does not exist "
+            + "(or is not of type kubernetes.io/tls); create it: kubectl create secret tls missing -n ns "
+            + "--cert=CHAIN.pem --key=KEY.pem. TLS handshakes on port 80 fail until then");
+    assertThat(ServiceTranslator.translate(Fixtures.service("ns", "web", annotations.apply("no-key")), ADDR, problem)
+        .problems()).containsExactly("port 80 (service.fly.io/80-tls-secret): TLS Secret 'ns/no-key' has no "
+            + "tls.key; put the certificate's PEM private key in it. TLS handshakes on port 80 fail until then");
+    var t = ServiceTranslator.translate(Fixtures.service("ns", "web", annotations.apply("other-key")), ADDR, problem);
+    assertThat(t.problems()).containsExactly("port 80 (service.fly.io/80-tls-secret): TLS Secret 'ns/other-key': "
+        + "the private key in tls.key does not belong to the certificate in tls.crt (CN=web.example.com); put the "
+        + "certificate's own key in tls.key, or the key's certificate first in tls.crt. TLS handshakes on port 80 "
+        + "fail until then");
+    // Still routed, with that Secret: it serves as soon as the Secret is fixed.
+    assertThat(t.spec().port(80).tls().secretName()).isEqualTo("other-key");
   }
 }

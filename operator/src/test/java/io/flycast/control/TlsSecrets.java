@@ -1,0 +1,71 @@
+package io.flycast.control;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Kubernetes TLS Secrets for tests, with real (self-signed) certificates and keys, and an
+ * in-memory Secret store to read them from, as the watch cache would.
+ */
+final class TlsSecrets {
+  /** A self-signed certificate and its key, as PEM. */
+  record Pem(String certificate, String key) {
+    static Pem selfSigned(String hostname) {
+      return selfSigned(hostname, "RSA", 2048);
+    }
+
+    static Pem selfSigned(String hostname, String algorithm, int bits) {
+      try {
+        SelfSignedCertificate ssc = new SelfSignedCertificate(hostname, algorithm, bits);
+        try {
+          return new Pem(read(ssc.certificate()), read(ssc.privateKey()));
+        } finally {
+          ssc.delete();
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    private static String read(java.io.File f) throws java.io.IOException {
+      return Files.readString(f.toPath(), StandardCharsets.US_ASCII);
+    }
+  }
+
+  private final Map<String, Secret> secrets = new HashMap<>();
+  final SecretCertificates certificates = new SecretCertificates((ns, name) -> secrets.get(ns + "/" + name));
+
+  /** Puts (or replaces) a Secret; a null field is left out. */
+  TlsSecrets put(String namespace, String name, String resourceVersion, String crt, String key) {
+    secrets.put(namespace + "/" + name, secret(namespace, name, resourceVersion, crt, key));
+    return this;
+  }
+
+  void remove(String namespace, String name) {
+    secrets.remove(namespace + "/" + name);
+  }
+
+  void clear() {
+    secrets.clear();
+  }
+
+  /** A {@code kubernetes.io/tls} Secret; a null field is left out. */
+  static Secret secret(String namespace, String name, String resourceVersion, String crt, String key) {
+    Map<String, String> data = new HashMap<>();
+    if (crt != null) {
+      data.put("tls.crt", Base64.getEncoder().encodeToString(crt.getBytes(StandardCharsets.US_ASCII)));
+    }
+    if (key != null) {
+      data.put("tls.key", Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.US_ASCII)));
+    }
+    return new SecretBuilder()
+        .withNewMetadata().withNamespace(namespace).withName(name).withResourceVersion(resourceVersion).endMetadata()
+        .withType("kubernetes.io/tls").withData(data).build();
+  }
+}
