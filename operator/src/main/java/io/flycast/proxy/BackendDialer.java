@@ -56,6 +56,8 @@ final class BackendDialer {
   /** In the queue (or a wake for it is on its way). Event-loop confined like the rest. */
   private boolean waiting;
   private boolean queueExpired;
+  /** The route's queue had no room: refused at once. */
+  private boolean queueFull;
   private long queuedAtNanos;
   private ScheduledFuture<?> queueTimer;
 
@@ -190,8 +192,7 @@ final class BackendDialer {
     if (timeout.isZero() || queueExpired || !callback.mayWaitForCapacity()) {
       return false;
     }
-    boolean again = waiter != null;
-    if (!again) {
+    if (waiter == null) {
       waiter = () -> {
         try {
           loop.execute(this::woken);
@@ -199,13 +200,18 @@ final class BackendDialer {
           // The event loop shut down (the proxy stopped): the work waiting on it is gone too.
         }
       };
-      queuedAtNanos = System.nanoTime();
     }
-    if (!px.queue().add(route.key(), waiter, again)) {
+    // Woken but beaten to the slot by newer work: back to the front, keeping its turn.
+    boolean keepTurn = queuedAtNanos != 0;
+    if (!px.queue().add(route.key(), waiter, keepTurn)) {
+      queueFull = true;
       return false;
     }
+    if (!keepTurn) {
+      queuedAtNanos = System.nanoTime();
+    }
     waiting = true;
-    if (!again) {
+    if (queueTimer == null || queueTimer.isDone()) {
       queueTimer = loop.schedule(this::queueTimedOut, timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
     // A slot freed between the failed pick and joining the queue woke nobody: look once more.
@@ -247,7 +253,7 @@ final class BackendDialer {
 
   /** Ends this work's time in the queue, if it had any: the wait is counted once. */
   private void leftQueue() {
-    if (waiter == null || queuedAtNanos == 0) {
+    if (queuedAtNanos == 0) {
       return;
     }
     if (queueTimer != null) {
@@ -257,11 +263,17 @@ final class BackendDialer {
     queuedAtNanos = 0;
   }
 
+  /** Why work at capacity is refused, when the queue had a say; null for the default message. */
   private String capacityDetail() {
-    if (waiter == null) {
-      return null; // the default message; nothing waited
+    String name = route.key().flycastHostname();
+    if (queueExpired) {
+      return "every backend of " + name + " stayed at its concurrency limit for "
+          + px.config().queueTimeout().toMillis() + " ms";
     }
-    return "every backend of " + route.key().flycastHostname() + " stayed at its concurrency limit for "
-        + px.config().queueTimeout().toMillis() + " ms";
+    if (queueFull) {
+      return "every backend of " + name + " is at its concurrency limit and its queue ("
+          + px.config().maxQueuedPerRoute() + " waiting) is full";
+    }
+    return null;
   }
 }

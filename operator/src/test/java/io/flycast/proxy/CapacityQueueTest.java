@@ -96,7 +96,7 @@ class CapacityQueueTest {
 
         RawHttp.Response refused = third.get(HOST, "/");
         assertThat(refused.status()).isEqualTo(503);
-        assertThat(refused.body()).contains("concurrency limit");
+        assertThat(refused.body()).contains("is at its concurrency limit and its queue (1 waiting) is full");
 
         echo.releaseStream();
         assertThat(queued.get().status()).isEqualTo(200);
@@ -120,6 +120,30 @@ class CapacityQueueTest {
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("x-backend")).isEqualTo("b2");
         echo.releaseStream();
+      }
+    }
+  }
+
+  @Test
+  void tcpConnectionWaitsForAConnectionSlot() throws Exception {
+    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
+        TcpEchoServer echo = new TcpEchoServer()) {
+      int port = TestRoutes.freePort();
+      fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(io.flycast.catalog.PortSpec.tcp(port, echo.port())),
+          new Concurrency(ConcurrencyType.CONNECTIONS, 1, 1)));
+      fx.store.putBackends(KEY, List.of(backend("b1", "test")));
+      await().until(() -> fx.proxy.dedicatedPorts().contains(port));
+      try (java.net.Socket first = new java.net.Socket("127.0.0.1", port)) {
+        first.getOutputStream().write('a');
+        assertThat(first.getInputStream().read()).isEqualTo('a'); // the first holds the only slot
+        try (java.net.Socket second = new java.net.Socket("127.0.0.1", port)) {
+          second.getOutputStream().write('b'); // accepted, but waiting for a backend
+          await().until(() -> fx.gauge("flycast_proxy_queued") == 1.0);
+
+          first.close(); // its slot frees when the proxy sees it go
+          second.setSoTimeout(10_000);
+          assertThat(second.getInputStream().read()).isEqualTo('b');
+        }
       }
     }
   }
