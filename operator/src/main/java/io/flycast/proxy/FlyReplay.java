@@ -6,27 +6,64 @@ import io.flycast.catalog.Handler;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
 
 /**
  * A {@code fly-replay} response header: the backend asks the proxy to send the request again,
- * elsewhere, instead of returning this response. Fields, {@code ;}-separated:
- * {@code instance=<backend name>}, {@code region=<zone>}, {@code app=<route name in the same
+ * elsewhere, instead of returning this response. Fields, {@code ;}-separated, values optionally
+ * quoted: {@code instance=<backend name>}, {@code prefer_instance=<backend name>} (that one if it
+ * can take the request, else any), {@code region=<zone>[,<zone>...][,any]} (in order of
+ * preference; {@code any}: any zone as a last resort), {@code app=<route name in the same
  * namespace>}, {@code elsewhere=true} (any backend but this one), {@code state=<opaque>} (echoed
- * to the next backend in {@code fly-replay-src}). With network isolation, {@code app=} only
- * reaches routes of the replaying route's network (see {@code AccessGate#mayReplay}). See https://fly.io/docs/networking/dynamic-request-routing/.
+ * to the next backend in {@code fly-replay-src}), {@code timeout=<800ms|2s>} (how long to try to
+ * reach the target), {@code fallback=force_self|prefer_self} (when the target cannot be reached:
+ * back to the backend that asked, or to it first and then any backend of its route, with a
+ * {@code fly-replay-failed} header saying why). With network isolation, {@code app=} only reaches
+ * routes of the replaying route's network (see {@code AccessGate#mayReplay}). See
+ * https://fly.io/docs/networking/dynamic-request-routing/.
  */
-record FlyReplay(String instance, String region, String app, boolean elsewhere, String state) {
+record FlyReplay(
+    String instance,
+    String preferInstance,
+    List<String> regions,
+    String app,
+    boolean elsewhere,
+    String state,
+    Duration timeout,
+    Fallback fallback) {
   static final String HEADER = "fly-replay";
   static final String SOURCE_HEADER = "fly-replay-src";
+  static final String FAILED_HEADER = "fly-replay-failed";
+  /** How many times one request may be replayed (a replayed request may ask again). */
+  static final int MAX_REPLAYS = 10;
+
+  /** Where a replay that cannot reach its target goes instead of failing. */
+  enum Fallback {
+    /** Nowhere: the client gets the error. */
+    NONE,
+    /** Back to the very backend that asked for the replay, or the error. */
+    FORCE_SELF,
+    /** Back to the backend that asked, else any backend of its route. */
+    PREFER_SELF
+  }
+
+  FlyReplay {
+    regions = List.copyOf(regions);
+  }
 
   /** Parses a header value; {@code null} when it names no target. */
   static FlyReplay parse(String value) {
     String instance = null;
-    String region = null;
+    String preferInstance = null;
+    List<String> regions = List.of();
     String app = null;
     String state = null;
+    Duration timeout = null;
+    Fallback fallback = Fallback.NONE;
     boolean elsewhere = false;
     for (String part : value.split(";")) {
       int eq = part.indexOf('=');
@@ -34,20 +71,48 @@ record FlyReplay(String instance, String region, String app, boolean elsewhere, 
         continue;
       }
       String k = part.substring(0, eq).trim().toLowerCase(Locale.ROOT);
-      String v = part.substring(eq + 1).trim();
+      String v = unquote(part.substring(eq + 1).trim());
       switch (k) {
         case "instance" -> instance = v;
-        case "region" -> region = v.split(",")[0].trim(); // first preference only
+        case "prefer_instance" -> preferInstance = v;
+        case "region" -> regions = Arrays.stream(v.split(",")).map(String::trim).filter(r -> !r.isEmpty()).toList();
         case "app" -> app = v;
         case "elsewhere" -> elsewhere = Boolean.parseBoolean(v);
         case "state" -> state = v;
+        case "timeout" -> timeout = duration(v);
+        case "fallback" -> fallback = switch (v.toLowerCase(Locale.ROOT)) {
+          case "force_self" -> Fallback.FORCE_SELF;
+          case "prefer_self" -> Fallback.PREFER_SELF;
+          default -> Fallback.NONE;
+        };
         default -> { }
       }
     }
-    if (instance == null && region == null && app == null && !elsewhere) {
+    if (instance == null && preferInstance == null && regions.isEmpty() && app == null && !elsewhere) {
       return null;
     }
-    return new FlyReplay(instance, region, app, elsewhere, state);
+    return new FlyReplay(instance, preferInstance, regions, app, elsewhere, state, timeout, fallback);
+  }
+
+  private static String unquote(String v) {
+    return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"") ? v.substring(1, v.length() - 1) : v;
+  }
+
+  /** {@code 800ms}, {@code 2s}, {@code 1m}; null (no timeout of its own) when unreadable. */
+  private static Duration duration(String v) {
+    try {
+      if (v.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      }
+      long n = Long.parseLong(v.substring(0, v.length() - 1));
+      return switch (v.charAt(v.length() - 1)) {
+        case 's' -> Duration.ofSeconds(n);
+        case 'm' -> Duration.ofMinutes(n);
+        default -> null;
+      };
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /** The route to replay to: {@code app} in the same namespace, or the current route. */
@@ -75,13 +140,28 @@ record FlyReplay(String instance, String region, String app, boolean elsewhere, 
     if (instance != null) {
       f = f.and(b -> b.name().equals(instance));
     }
-    if (region != null) {
-      f = f.and(b -> region.equals(b.zone()));
+    if (!regions.isEmpty() && !regions.contains("any")) {
+      f = f.and(b -> regions.contains(b.zone()));
     }
     if (elsewhere && from != null) {
       f = f.and(b -> !b.name().equals(from.name()));
     }
     return f;
+  }
+
+  /**
+   * Which of those to try first, or null for no preference: {@code prefer_instance}, else the
+   * first region when several (or {@code any}) are allowed.
+   */
+  Predicate<Backend> preferred() {
+    if (preferInstance != null) {
+      return b -> b.name().equals(preferInstance);
+    }
+    if (regions.size() > 1) {
+      String first = regions.get(0);
+      return b -> first.equals(b.zone());
+    }
+    return null;
   }
 
   /** The {@code fly-replay-src} value telling the next backend where the request was replayed from. */
@@ -92,5 +172,12 @@ record FlyReplay(String instance, String region, String app, boolean elsewhere, 
       sb.append(";state=").append(state);
     }
     return sb.toString();
+  }
+
+  /** The {@code fly-replay-failed} value: why the replay fell back, and where it was going. */
+  String failure(String reason, String targetName) {
+    return "reason=" + reason + ";target=" + targetName + (app != null ? ";app=" + app : "")
+        + (instance != null ? ";instance=" + instance : "")
+        + (!regions.isEmpty() ? ";region=" + String.join(",", regions) : "");
   }
 }

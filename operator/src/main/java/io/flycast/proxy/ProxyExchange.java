@@ -70,6 +70,8 @@ final class ProxyExchange implements BackendHandler.Listener {
   private final RequestRouting routing;
   /** Dialing the preferred backends first; cleared when they fail, to fall back to all allowed. */
   private boolean preferring;
+  /** Which backends are preferred while {@link #preferring}: the client's, or a replay's. */
+  private Predicate<Backend> preferred;
   private final String requestId;
   private boolean clientKeepAlive;
   /** HTTP/1.0 clients know no chunked encoding: unknown-length bodies end with the connection. */
@@ -92,7 +94,16 @@ final class ProxyExchange implements BackendHandler.Listener {
   private boolean upgrading;
   /** Dropping a response that asked for a replay; replay when it ends. */
   private FlyReplay replaying;
-  private boolean replayed;
+  /** Times this request was replayed (at most {@link FlyReplay#MAX_REPLAYS}). */
+  private int replays;
+  /** Where a replay that cannot reach its target goes back to ({@code fallback=}); null when nowhere. */
+  private ReplayFallback fallback;
+  /** The replay went back to where it came from: it may not be replayed again. */
+  private boolean fellBack;
+  /** The replay's {@code timeout=}; cancelled once connected. */
+  private io.netty.util.concurrent.ScheduledFuture<?> replayTimer;
+  /** Counts dials; a dial's callbacks are ignored once a newer one started (a replay timed out). */
+  private int dialGeneration;
   private boolean done;
   /** The access log and metrics record of this request. */
   private final RequestRecord record;
@@ -137,6 +148,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     this.routing = RequestRouting.of(request.headers());
     this.filter = routing.required();
     this.preferring = routing.prefers();
+    this.preferred = routing.preferred();
   }
 
   boolean requestComplete() {
@@ -148,23 +160,36 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   private void dial() {
-    Predicate<Backend> among = preferring ? routing.preferred() : filter;
+    Predicate<Backend> among = preferring ? preferred.and(filter) : filter;
+    int generation = ++dialGeneration;
     BackendDialer.dial(px, route, tried, among, this::connect, new BackendDialer.Callback() {
       @Override
       public void connected(Lease l, Channel ch) {
+        if (generation != dialGeneration) {
+          l.release(); // a dial given up on (its replay timed out): another one took over
+          px.pool().release(ch, true);
+          return;
+        }
         onConnected(l, ch);
       }
 
       @Override
       public void failed(ProxyMetrics.Unavailable reason, String detail) {
+        if (generation != dialGeneration) {
+          return;
+        }
         if (preferring && reason != ProxyMetrics.Unavailable.NOT_STARTED) {
           // A preference, not a requirement: the preferred backends are out, so any allowed one will do.
           preferring = false;
           dial();
           return;
         }
+        if (fallback != null) {
+          fallBack(reason.name().toLowerCase(java.util.Locale.ROOT));
+          return;
+        }
         px.metrics().unavailable(route.key(), reason);
-        if (routing.forced() && !replayed && (reason == ProxyMetrics.Unavailable.NO_BACKENDS
+        if (routing.forced() && replays == 0 && (reason == ProxyMetrics.Unavailable.NO_BACKENDS
             || reason == ProxyMetrics.Unavailable.AT_CAPACITY)) {
           detail = routing.unavailable(route.key().flycastHostname(), reason);
         }
@@ -194,7 +219,7 @@ final class ProxyExchange implements BackendHandler.Listener {
       return;
     }
     done = true;
-    String name = route.key().flycastHostname() + (replayed ? " (for fly-replay)" : "");
+    String name = route.key().flycastHostname() + (replays > 0 ? " (for fly-replay)" : "");
     var resp = switch (reason) {
       case NO_BACKENDS -> HttpResponses.unavailable(
           detail != null ? detail : "no backend of " + name + " is ready to take requests", px.config().retryAfterSeconds(), true);
@@ -214,6 +239,8 @@ final class ProxyExchange implements BackendHandler.Listener {
       px.pool().release(ch, false);
       return;
     }
+    cancelReplayTimer(); // reached: the replay succeeded, whatever the backend answers
+    fallback = null;
     lease = l;
     backend = ch;
     record.backend(l.backend());
@@ -291,8 +318,10 @@ final class ProxyExchange implements BackendHandler.Listener {
     String replayHeader = resp.headers().get(FlyReplay.HEADER);
     FlyReplay replay = replayHeader == null || lease == null ? null : FlyReplay.parse(replayHeader);
     if (replay != null) {
-      if (replayed) {
-        px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.ALREADY_REPLAYED);
+      if (fellBack) {
+        px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.AFTER_FALLBACK);
+      } else if (replays >= FlyReplay.MAX_REPLAYS) {
+        px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.TOO_MANY);
       } else if (!requestComplete) {
         px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.BODY_INCOMPLETE);
       } else if (bodySent && replayBody.overflowed()) {
@@ -382,14 +411,27 @@ final class ProxyExchange implements BackendHandler.Listener {
     writeToClient(content, last);
   }
 
-  /** Sends the request again where a {@code fly-replay} header asked, once. */
+  /** Sends the request again where a {@code fly-replay} header asked. */
   private void replay(FlyReplay replay, Backend from) {
     replaying = null;
-    replayed = true;
+    replays++;
     Route target = replay.target(px.catalog().current(), route);
     PortSpec targetPort = target == null ? null : FlyReplay.port(target, port);
+    ReplayFallback back = replay.fallback() == FlyReplay.Fallback.NONE
+        ? null : new ReplayFallback(replay, route, port, from);
+    request.headers().set(FlyReplay.SOURCE_HEADER, FlyReplay.source(from, replay.state()));
+    tried.clear();
+    attempts = 0; // each hop has its own retry budget
+    lastSent = false;
+    pendingBody.addAll(replayBody.take()); // sent again once connected
+    bodySent = false;
     if (targetPort == null) {
       px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.NO_ROUTE);
+      if (back != null) {
+        fallback = back;
+        fallBack("no_route");
+        return;
+      }
       releasePending();
       done = true;
       owner.exchangeFailed(request, route.key(), HttpResponses.text(HttpResponseStatus.BAD_GATEWAY,
@@ -400,13 +442,68 @@ final class ProxyExchange implements BackendHandler.Listener {
     route = target;
     port = targetPort;
     filter = replay.filter(from); // the backend's wish replaces the client's fly-force/fly-prefer
-    preferring = false;
-    tried.clear();
-    lastSent = false;
-    pendingBody.addAll(replayBody.take()); // sent again once connected
-    bodySent = false;
-    request.headers().set(FlyReplay.SOURCE_HEADER, FlyReplay.source(from, replay.state()));
+    preferred = replay.preferred();
+    preferring = preferred != null;
+    fallback = back;
+    cancelReplayTimer();
+    if (replay.timeout() != null) {
+      replayTimer = client.eventLoop().schedule(
+          () -> replayTimedOut(replay.timeout()), replay.timeout().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
     dial();
+  }
+
+  /** Where a replay goes back to when it cannot reach its target: the backend that asked, on its route. */
+  private record ReplayFallback(FlyReplay replay, Route route, PortSpec port, Backend from) {}
+
+  /** The replay's {@code timeout=} passed before any backend of the target was reached. */
+  private void replayTimedOut(java.time.Duration timeout) {
+    if (done || backend != null) {
+      return;
+    }
+    dialGeneration++; // whatever the pending dial brings back is not wanted any more
+    if (fallback != null) {
+      fallBack("timeout");
+      return;
+    }
+    px.metrics().unavailable(route.key(), ProxyMetrics.Unavailable.CONNECT_FAILED);
+    releasePending();
+    done = true;
+    owner.exchangeFailed(request, route.key(), HttpResponses.text(HttpResponseStatus.GATEWAY_TIMEOUT,
+        "fly-replay to " + route.key().flycastHostname() + " reached no backend within " + timeout.toMillis() + " ms",
+        true), true, clientKeepAlive);
+  }
+
+  /**
+   * The replay could not reach its target: send the request back to the backend that asked
+   * ({@code fallback=force_self}), or to it first and then any backend of its route
+   * ({@code prefer_self}), telling it why in {@code fly-replay-failed}. It may not replay again.
+   */
+  private void fallBack(String reason) {
+    ReplayFallback back = fallback;
+    fallback = null;
+    fellBack = true;
+    cancelReplayTimer();
+    px.metrics().replay(back.route().key(), ProxyMetrics.ReplayOutcome.FELL_BACK);
+    request.headers().set(FlyReplay.FAILED_HEADER, back.replay().failure(reason, route.key().flycastHostname()));
+    route = px.catalog().current().route(back.route().key()) != null
+        ? px.catalog().current().route(back.route().key()) : back.route();
+    port = back.port();
+    String self = back.from().name();
+    boolean force = back.replay().fallback() == FlyReplay.Fallback.FORCE_SELF;
+    filter = force ? b -> b.name().equals(self) : b -> true;
+    preferred = force ? null : b -> b.name().equals(self);
+    preferring = preferred != null;
+    tried.clear();
+    attempts = 0;
+    dial();
+  }
+
+  private void cancelReplayTimer() {
+    if (replayTimer != null) {
+      replayTimer.cancel(false);
+      replayTimer = null;
+    }
   }
 
   /**
@@ -516,7 +613,7 @@ final class ProxyExchange implements BackendHandler.Listener {
 
   /** Keeps a copy of body content going to the backend while a replay may still ask for it. */
   private void keepForReplay(HttpContent content) {
-    if (!replayed && !responseStarted) {
+    if (replays < FlyReplay.MAX_REPLAYS && !fellBack && !responseStarted) {
       replayBody.keep(content);
     }
   }

@@ -73,8 +73,12 @@ public final class ProxyMetrics {
     BODY_INCOMPLETE,
     /** The request body was over 1 MiB, too large to keep: the original response went to the client. */
     BODY_TOO_LARGE,
-    /** A second replay was asked for: only one is done, the response went to the client. */
-    ALREADY_REPLAYED
+    /** A replay was asked for after {@link FlyReplay#MAX_REPLAYS}: the response went to the client. */
+    TOO_MANY,
+    /** The target could not be reached: the request went back where it came from ({@code fallback=}). */
+    FELL_BACK,
+    /** A replay was asked for after a fallback, which ends replaying: the response went to the client. */
+    AFTER_FALLBACK
   }
 
   /** Registers the metrics in {@code registry}. */

@@ -44,6 +44,7 @@ final class ReplayBody {
   List<HttpContent> take() {
     List<HttpContent> all = new ArrayList<>(kept);
     kept.clear();
+    bytes = 0; // kept again as it is sent again, for the next replay
     return all;
   }
 

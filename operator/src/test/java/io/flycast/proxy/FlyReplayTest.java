@@ -135,8 +135,108 @@ class FlyReplayTest {
 
   @Test
   void parsesTheHeaderFields() {
-    FlyReplay r = FlyReplay.parse("region=ams,fra; instance=web-1 ;state=x;elsewhere=true;app=api");
-    assertThat(r).isEqualTo(new FlyReplay("web-1", "ams", "api", true, "x"));
+    FlyReplay r = FlyReplay.parse("region=\"ams,fra,any\"; instance=web-1 ;state=x;elsewhere=true;app=api;"
+        + "prefer_instance=web-2;timeout=800ms;fallback=prefer_self");
+    assertThat(r).isEqualTo(new FlyReplay("web-1", "web-2", List.of("ams", "fra", "any"), "api", true, "x",
+        java.time.Duration.ofMillis(800), FlyReplay.Fallback.PREFER_SELF));
+    assertThat(FlyReplay.parse("timeout=2s;region=fra").timeout()).hasSeconds(2);
     assertThat(FlyReplay.parse("state=only")).isNull();
   }
+
+  /** A backend on {@code address} that answers every request with {@code fly-replay: <header>}. */
+  private ScriptedBackend replayerAt(String address, String replayHeader) throws Exception {
+    return new ScriptedBackend(address, echo.port(), (s, head) ->
+        ScriptedBackend.write(s, "HTTP/1.1 200 OK\r\nfly-replay: " + replayHeader
+            + "\r\nContent-Length: 7\r\n\r\nignored"));
+  }
+
+  @Test
+  void aReplayedRequestMayBeReplayedAgainAndTheLastHopSaysWhereFrom() throws Exception {
+    try (ScriptedBackend asker = replayer("instance=middle");
+        ScriptedBackend middle = replayerAt("127.0.0.3", "instance=good;state=hop2")) {
+      fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(),
+          List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
+      fx.store.putBackends(KEY, List.of(backend("asker", "127.0.0.2", "test"),
+          backend("middle", "127.0.0.3", "far"), backend("good", "127.0.0.1", "far")));
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        RawHttp.Response r = c.get(HOST, "/");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("x-backend")).isEqualTo("good");
+        assertThat(r.body()).contains("fly-replay-src: instance=middle;region=far;t=").contains(";state=hop2");
+      }
+      assertThat(middle.heads).singleElement().asString().contains("fly-replay-src: instance=asker");
+      assertThat(fx.counter("flycast_proxy_replays", "outcome", "replayed")).isEqualTo(2.0);
+    }
+  }
+
+  @Test
+  void replayingStopsAfterTenTimes() throws Exception {
+    try (ScriptedBackend asker = replayer("instance=asker")) { // asks again, forever
+      route();
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        RawHttp.Response r = c.get(HOST, "/");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("ignored"); // its own response, after the 10th replay
+      }
+      assertThat(asker.heads).hasSize(FlyReplay.MAX_REPLAYS + 1);
+      assertThat(fx.counter("flycast_proxy_replays", "outcome", "too_many")).isEqualTo(1.0);
+    }
+  }
+
+  @Test
+  void preferInstanceAndRegionListsFallBackToOthers() throws Exception {
+    try (ScriptedBackend asker = replayer("prefer_instance=missing;region=\"nowhere,any\";elsewhere=true")) {
+      route();
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        assertThat(c.get(HOST, "/").header("x-backend")).isEqualTo("good");
+      }
+    }
+  }
+
+  @Test
+  void forceSelfSendsAnUnreachableReplayBackToTheAskerWithTheReason() throws Exception {
+    // The asker replays to a region with no backend, then, once it fell back, answers itself.
+    try (ScriptedBackend asker = new ScriptedBackend("127.0.0.2", echo.port(), (s, head) -> {
+      boolean fellBack = head.toLowerCase(java.util.Locale.ROOT).contains("fly-replay-failed:");
+      String body = fellBack ? head.lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT)
+          .startsWith("fly-replay-failed:")).findFirst().orElseThrow() : "ignored";
+      ScriptedBackend.write(s, "HTTP/1.1 200 OK\r\n" + (fellBack ? "fly-replay: instance=good\r\n" : "fly-replay: region=nowhere;fallback=force_self\r\n")
+          + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+    })) {
+      route();
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        RawHttp.Response r = c.get(HOST, "/");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).as("no replay after a fallback: the asker's own answer")
+            .startsWith("fly-replay-failed: reason=no_backends;target=web.shop.flycast").contains("region=nowhere");
+      }
+      assertThat(echo.requests.get()).isZero();
+      assertThat(fx.counter("flycast_proxy_replays", "outcome", "fell_back")).isEqualTo(1.0);
+      assertThat(fx.counter("flycast_proxy_replays", "outcome", "after_fallback")).isEqualTo(1.0);
+    }
+  }
+
+  @Test
+  void aReplayThatReachesNoBackendInTimeGets504() throws Exception {
+    // The target's only backend is busy (hard limit 1, held by a streamed response), so the
+    // replay waits in the capacity queue until its own timeout=300ms, well before the queue's.
+    try (ScriptedBackend asker = replayer("app=busy;timeout=300ms")) {
+      route();
+      RouteKey busy = new RouteKey("shop", "busy");
+      fx.store.putSpec(TestRoutes.spec(busy, "127.0.0.9", List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port())),
+          new io.flycast.catalog.Concurrency(io.flycast.catalog.ConcurrencyType.REQUESTS, 1, 1)));
+      fx.store.putBackends(busy, List.of(backend("b1", "127.0.0.1", "test")));
+      try (RawHttp holder = new RawHttp(fx.httpPort()); RawHttp c = new RawHttp(fx.httpPort())) {
+        holder.send("GET /stream HTTP/1.1\r\nHost: busy.shop.flycast\r\n\r\n");
+        assertThat(holder.readHead().status()).isEqualTo(200);
+        long start = System.nanoTime();
+        RawHttp.Response r = c.get(HOST, "/");
+        assertThat(r.status()).isEqualTo(504);
+        assertThat(r.body()).contains("fly-replay to busy.shop.flycast reached no backend within 300 ms");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(4));
+        echo.releaseStream();
+      }
+    }
+  }
+
 }
