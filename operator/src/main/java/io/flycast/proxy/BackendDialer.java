@@ -60,6 +60,7 @@ final class BackendDialer {
   private boolean queueFull;
   private long queuedAtNanos;
   private ScheduledFuture<?> queueTimer;
+  private boolean cancelled;
 
   private BackendDialer(
       ProxyContext px,
@@ -82,14 +83,14 @@ final class BackendDialer {
    * Dials {@code route}. {@code connect} opens (or reuses) a connection to the lease's backend.
    * {@code tried} names backends to skip; it gains every backend attempted.
    */
-  static void dial(
+  static BackendDialer dial(
       ProxyContext px, Route route, Set<String> tried, Function<Lease, Future<Channel>> connect, Callback cb,
       io.netty.util.concurrent.EventExecutor loop) {
-    dial(px, route, tried, b -> true, connect, cb, loop);
+    return dial(px, route, tried, b -> true, connect, cb, loop);
   }
 
   /** Like {@link #dial(ProxyContext, Route, Set, Function, Callback)}, among backends passing {@code filter}. */
-  static void dial(
+  static BackendDialer dial(
       ProxyContext px,
       Route route,
       Set<String> tried,
@@ -97,12 +98,31 @@ final class BackendDialer {
       Function<Lease, Future<Channel>> connect,
       Callback cb,
       io.netty.util.concurrent.EventExecutor loop) {
-    new BackendDialer(px, route, tried, filter, connect, cb, loop).attempt();
+    BackendDialer d = new BackendDialer(px, route, tried, filter, connect, cb, loop);
+    d.attempt();
+    return d;
   }
 
-  static void dial(ProxyContext px, Route route, Function<Lease, Future<Channel>> connect, Callback cb,
+  static BackendDialer dial(ProxyContext px, Route route, Function<Lease, Future<Channel>> connect, Callback cb,
       io.netty.util.concurrent.EventExecutor loop) {
-    dial(px, route, new HashSet<>(), connect, cb, loop);
+    return dial(px, route, new HashSet<>(), connect, cb, loop);
+  }
+
+  /**
+   * The work went away (its client closed, or it gave up): leave the capacity queue at once, so
+   * gone clients do not fill it, and try nothing more. A connect already under way still
+   * completes through the callback, which must then let the connection go. Call on the loop.
+   */
+  void cancel() {
+    if (cancelled) {
+      return;
+    }
+    cancelled = true;
+    if (waiting) {
+      waiting = false;
+      px.queue().remove(route.key(), waiter); // if already taken out, woken() hands its wake on
+    }
+    leftQueue();
   }
 
   /**
@@ -139,6 +159,9 @@ final class BackendDialer {
   }
 
   private void attempt() {
+    if (cancelled) {
+      return;
+    }
     Lease lease = px.balancer().pick(route, tried, filter);
     if (lease == null) {
       ProxyMetrics.Unavailable reason;

@@ -104,6 +104,8 @@ final class ProxyExchange implements BackendHandler.Listener {
   private io.netty.util.concurrent.ScheduledFuture<?> replayTimer;
   /** Counts dials; a dial's callbacks are ignored once a newer one started (a replay timed out). */
   private int dialGeneration;
+  /** The current dial, cancelled when the client goes or a replay gives up on it. */
+  private BackendDialer dialer;
   private boolean done;
   /** The access log and metrics record of this request. */
   private final RequestRecord record;
@@ -162,7 +164,7 @@ final class ProxyExchange implements BackendHandler.Listener {
   private void dial() {
     Predicate<Backend> among = preferring ? preferred.and(filter) : filter;
     int generation = ++dialGeneration;
-    BackendDialer.dial(px, route, tried, among, this::connect, new BackendDialer.Callback() {
+    dialer = BackendDialer.dial(px, route, tried, among, this::connect, new BackendDialer.Callback() {
       @Override
       public void connected(Lease l, Channel ch) {
         if (generation != dialGeneration) {
@@ -462,6 +464,7 @@ final class ProxyExchange implements BackendHandler.Listener {
       return;
     }
     dialGeneration++; // whatever the pending dial brings back is not wanted any more
+    dialer.cancel();
     if (fallback != null) {
       fallBack("timeout");
       return;
@@ -593,8 +596,11 @@ final class ProxyExchange implements BackendHandler.Listener {
     abort();
   }
 
-  /** The client went away: give up the backend connection, it is mid-exchange. */
+  /** The client went away: give up the dial or the backend connection, it is mid-exchange. */
   void clientClosed() {
+    if (dialer != null) {
+      dialer.cancel();
+    }
     releasePending();
     if (!done) {
       done = true;

@@ -41,6 +41,8 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
   private final PortSpec port;
   private final List<Object> early = new ArrayList<>();
   private boolean inputShutdown;
+  /** Dialing the backend; cancelled if the client leaves first (e.g. while queued for a slot). */
+  private BackendDialer dialer;
 
   TcpProxyHandler(ProxyContext px, Route route, PortSpec port) {
     this.px = px;
@@ -51,7 +53,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     Channel client = ctx.channel();
-    BackendDialer.dial(px, route, lease -> connect(client, lease), new BackendDialer.Callback() {
+    dialer = BackendDialer.dial(px, route, lease -> connect(client, lease), new BackendDialer.Callback() {
       @Override
       public void connected(Lease lease, Channel backend) {
         client.closeFuture().addListener(f -> lease.release());
@@ -135,6 +137,9 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (dialer != null) {
+      dialer.cancel();
+    }
     early.forEach(ReferenceCountUtil::release);
     early.clear();
     ctx.fireChannelInactive();

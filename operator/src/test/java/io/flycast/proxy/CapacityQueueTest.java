@@ -147,4 +147,25 @@ class CapacityQueueTest {
       }
     }
   }
+
+  @Test
+  void aClientThatLeavesWhileQueuedGivesUpItsPlace() throws Exception {
+    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)).maxQueuedPerRoute(1));
+        EchoHttpBackend echo = new EchoHttpBackend("b1")) {
+      route(fx, echo);
+      try (RawHttp streaming = holdTheSlot(fx)) {
+        try (RawHttp leaving = new RawHttp(fx.httpPort())) {
+          leaving.send("GET /gone HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
+          await().until(() -> fx.gauge("flycast_proxy_queued") == 1.0);
+        } // hangs up while waiting
+        await().atMost(Duration.ofSeconds(5)).until(() -> fx.gauge("flycast_proxy_queued") == 0.0);
+
+        // The place is free again (the queue holds one): the next request waits and is served.
+        CompletableFuture<RawHttp.Response> queued = getLater(fx);
+        await().until(() -> fx.gauge("flycast_proxy_queued") == 1.0);
+        echo.releaseStream();
+        assertThat(queued.get().status()).isEqualTo(200);
+      }
+    }
+  }
 }
