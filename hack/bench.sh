@@ -9,7 +9,8 @@
 #                              Flycast terminating TLS, same ECDSA P-256 certificate)
 #   BENCH=control make bench   only the control plane (create -> routable, catalog heap)
 # Knobs: DURATION (per round, in seconds: 8s), ROUNDS (interleaved rounds, median of them: 3),
-# CONNECTIONS (wrk: 32), THREADS (workers of each HTTP proxy: one per core), STREAMS (iperf3 -P: 1), TLS_CLIENTS (parallel s_time clients: 1),
+# CONNECTIONS (wrk: 32), THREADS (workers of each HTTP proxy: one per core), HEADERS (fly: nginx and
+# HAProxy add Flycast's headers too; none), STREAMS (iperf3 -P: 1), TLS_CLIENTS (parallel s_time clients: 1),
 # WARMUP (seconds of load on Flycast before measuring: proxy 20, tcp 5, tls 15; TLS code takes
 # 10-15 s of handshakes to reach its steady rate).
 set -euo pipefail
@@ -67,6 +68,31 @@ if [[ $WHAT == all || $WHAT == proxy ]]; then
   # each its own process with THREADS workers (default: one per core, what each does when left
   # to itself): nginx 18082, HAProxy 18083, Flycast 18084, all HTTP/1.1 keep-alive to the backend.
   THREADS=${THREADS:-$(nproc)}
+  # HEADERS=fly (default): nginx and HAProxy add the headers Flycast adds (X-Forwarded-*,
+  # Fly-Client-IP, Fly-Region, a request id both ways, Via both ways), so all three do the same
+  # work per request. HEADERS=none: they forward as they are, Flycast still adds its own.
+  HEADERS=${HEADERS:-fly}
+  if [[ $HEADERS == fly ]]; then
+    NGINX_HEADERS='proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Forwarded-Port $server_port; proxy_set_header X-Forwarded-SSL off; proxy_set_header Fly-Client-IP $remote_addr;
+    proxy_set_header Fly-Forwarded-Port $server_port; proxy_set_header Fly-Region local; proxy_set_header Fly-Request-Id $request_id;
+    proxy_set_header Via "1.1 nginx"; add_header Fly-Request-Id $request_id; add_header Via "1.1 nginx";'
+    HAPROXY_HEADERS='  option forwardfor
+  unique-id-format %{+X}o\ %ci:%cp_%fi:%fp_%Ts_%rt:%pid
+  http-request set-header X-Forwarded-Proto http
+  http-request set-header X-Forwarded-Port %[dst_port]
+  http-request set-header X-Forwarded-SSL off
+  http-request set-header Fly-Client-IP %[src]
+  http-request set-header Fly-Forwarded-Port %[dst_port]
+  http-request set-header Fly-Region local
+  http-request set-header Fly-Request-Id %[unique-id]
+  http-request add-header Via "1.1 haproxy"
+  http-response set-header Fly-Request-Id %[unique-id]
+  http-response add-header Via "1.1 haproxy"'
+  else
+    NGINX_HEADERS=''
+    HAPROXY_HEADERS=''
+  fi
   cat > $tmp/backend.conf <<CONF
 worker_processes 1;
 error_log $tmp/backend-error.log;
@@ -85,7 +111,8 @@ events { worker_connections 4096; }
 http {
   access_log off;
   upstream backend { server 127.0.0.1:18081; keepalive 64; }
-  server { listen 127.0.0.1:18082; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+  server { listen 127.0.0.1:18082; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";
+    $NGINX_HEADERS } }
 }
 CONF
   cat > $tmp/haproxy.cfg <<CONF
@@ -100,6 +127,7 @@ defaults
   option http-keep-alive
 frontend fe
   bind 127.0.0.1:18083
+$HAPROXY_HEADERS
   default_backend be
 backend be
   http-reuse always
@@ -116,6 +144,11 @@ CONF
   # 20 s of load to finish compiling the request path (shorter warm-ups show in the first round).
   wrk -t2 -c32 -d${WARMUP:-20}s -H 'Host: web.default.flycast' http://127.0.0.1:18084/ >/dev/null
   CONNS=${CONNECTIONS:-32}
+  # What each proxy adds to the response (with HEADERS=fly, all three add a request id and Via).
+  for target in nginx:18082 haproxy:18083 flycast:18084; do
+    echo "${target%%:*}: $(curl -s -D - -o /dev/null -H 'Host: web.default.flycast' http://127.0.0.1:${target##*:}/ \
+      | grep -i -E '^(fly-request-id|via):' | tr -d '\r' | tr '\n' ' ')"
+  done
   # The processes doing each target's work, whose CPU time is counted per request.
   declare -A procs
   procs[direct]=$(pgrep -P "$(cat $tmp/backend.pid)" | tr '\n' ' ')
@@ -124,7 +157,7 @@ CONF
   procs[flycast]=$flycast_pid
   # User and system CPU ticks of a list of processes, as "user system".
   cpu_ticks() { local u=0 s=0 p; for p in $1; do read -r pu ps < <(awk '{print $14, $15}' /proc/$p/stat); u=$((u + pu)); s=$((s + ps)); done; echo "$u $s"; }
-  echo "== data plane: wrk -t2 -c$CONNS -d$DUR, $ROUNDS interleaved rounds, median of rounds; $THREADS threads per proxy =="
+  echo "== data plane: wrk -t2 -c$CONNS -d$DUR, $ROUNDS interleaved rounds, median of rounds; $THREADS threads per proxy; headers: $HEADERS =="
   # wrk prints 850.00us / 1.20ms / 1.01s: normalise to microseconds so medians sort right.
   to_us() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n*1000; else print n*1000000 }'; }
   tick_us=$((1000000 / $(getconf CLK_TCK)))
