@@ -66,7 +66,7 @@ public final class SecretCertificates implements CertificateSource {
   public String problem(String namespace, String secretName) {
     Parsed p = parsed(namespace, secretName);
     if (p != null) {
-      return p.problem();
+      return p.certificate() != null ? expiry(namespace + "/" + secretName, p.certificate()) : p.problem();
     }
     return "TLS Secret '" + namespace + "/" + secretName + "' does not exist (or is not of type kubernetes.io/tls); "
         + "create it: kubectl create secret tls " + secretName + " -n " + namespace + " --cert=CHAIN.pem --key=KEY.pem";
@@ -151,6 +151,20 @@ public final class SecretCertificates implements CertificateSource {
       log.warn("{}: the certificate expired at {}; serving it anyway", name, notAfter);
     }
     return new Parsed(rv, cert, null);
+  }
+
+  /**
+   * An expired certificate is still served (refusing the handshake would help nobody), but clients
+   * refuse it, so it is a problem to report. Checked on every call, not once per parse: time
+   * passes without the Secret changing, and each reconcile (at the latest the periodic one) asks.
+   */
+  private static String expiry(String secret, ServerCertificate cert) {
+    Instant notAfter = cert.leaf().getNotAfter().toInstant();
+    if (!notAfter.isBefore(Instant.now())) {
+      return null;
+    }
+    return "TLS Secret '" + secret + "': the certificate in " + CRT + " (" + cert.leaf().getSubjectX500Principal().getName()
+        + ") expired at " + notAfter + "; put a renewed certificate and its key in it (the expired one is still served, and clients refuse it)";
   }
 
   private static Parsed unusable(String rv, String problem) {

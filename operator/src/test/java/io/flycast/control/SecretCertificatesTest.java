@@ -124,6 +124,18 @@ class SecretCertificatesTest {
   }
 
   @Test
+  void anExpiredCertificateIsStillServedButReported() {
+    var now = java.time.Instant.now();
+    var old = TlsSecrets.Pem.selfSigned("old.example.com", now.minus(java.time.Duration.ofDays(400)),
+        now.minus(java.time.Duration.ofDays(1)));
+    TlsSecrets s = new TlsSecrets().put("shop", "old", "1", old.certificate(), old.key());
+    assertThat(s.certificates.certificate(ROUTE, "old")).as("still served").isNotNull();
+    assertThat(s.certificates.problem("shop", "old"))
+        .startsWith("TLS Secret 'shop/old': the certificate in tls.crt (CN=old.example.com) expired at ")
+        .endsWith("; put a renewed certificate and its key in it (the expired one is still served, and clients refuse it)");
+  }
+
+  @Test
   void problemsSayWhatIsWrongAndWhatToFix() {
     var a = TlsSecrets.Pem.selfSigned("shop.example.com");
     var b = TlsSecrets.Pem.selfSigned("shop.example.com");

@@ -20,9 +20,23 @@ final class TlsSecrets {
       return selfSigned(hostname, "RSA", 2048);
     }
 
+    /** Valid from {@code notBefore} to {@code notAfter}: an expired one is in the past. */
+    static Pem selfSigned(String hostname, java.time.Instant notBefore, java.time.Instant notAfter) {
+      return make(() -> new SelfSignedCertificate(hostname, java.util.Date.from(notBefore), java.util.Date.from(notAfter),
+          "RSA", 2048));
+    }
+
     static Pem selfSigned(String hostname, String algorithm, int bits) {
+      return make(() -> new SelfSignedCertificate(hostname, algorithm, bits));
+    }
+
+    private interface Maker {
+      SelfSignedCertificate make() throws Exception;
+    }
+
+    private static Pem make(Maker maker) {
       try {
-        SelfSignedCertificate ssc = new SelfSignedCertificate(hostname, algorithm, bits);
+        SelfSignedCertificate ssc = maker.make();
         try {
           return new Pem(read(ssc.certificate()), read(ssc.privateKey()));
         } finally {
