@@ -172,6 +172,10 @@ final class BackendDialer {
         if (!waitedForStart && route.backends().stream().noneMatch(this::usable) && holdForStart()) {
           return;
         }
+      } else if (route.backends().stream().noneMatch(b -> usable(b) && filter.test(b) && !tried.contains(b.name()))) {
+        // Every usable backend was tried already (it failed this request): waiting for one of
+        // them to free a slot would not help.
+        reason = ProxyMetrics.Unavailable.CONNECT_FAILED;
       } else {
         reason = ProxyMetrics.Unavailable.AT_CAPACITY;
         if (waitForSlot()) {
@@ -216,11 +220,21 @@ final class BackendDialer {
       return false;
     }
     if (waiter == null) {
-      waiter = () -> {
-        try {
-          loop.execute(this::woken);
-        } catch (RejectedExecutionException e) {
-          // The event loop shut down (the proxy stopped): the work waiting on it is gone too.
+      // Read from other threads: a snapshot (the set does not change while waiting anyway).
+      Set<String> triedNow = Set.copyOf(tried);
+      waiter = new CapacityQueue.Waiter() {
+        @Override
+        public void wake() {
+          try {
+            loop.execute(BackendDialer.this::woken);
+          } catch (RejectedExecutionException e) {
+            // The event loop shut down (the proxy stopped): the work waiting on it is gone too.
+          }
+        }
+
+        @Override
+        public boolean accepts(Backend b) {
+          return filter.test(b) && !triedNow.contains(b.name());
         }
       };
     }
@@ -251,7 +265,7 @@ final class BackendDialer {
   /** A slot was freed for this work (on the dialer's event loop). */
   private void woken() {
     if (!waiting) {
-      px.queue().slotFreed(route.key()); // not ours any more: the next waiter may take it
+      px.queue().slotFreed(route.key(), null); // not ours any more: the next waiter may take it
       return;
     }
     waiting = false;

@@ -1,5 +1,6 @@
 package io.flycast.proxy;
 
+import io.flycast.catalog.Backend;
 import io.flycast.catalog.RouteKey;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -19,6 +20,14 @@ final class CapacityQueue {
   interface Waiter {
     /** A slot may be free: try again. Called on any thread; must not block. */
     void wake();
+
+    /**
+     * Whether a slot of {@code backend} is of use to this work (it may be bound to one instance,
+     * or have tried that backend already). Called on any thread; must not block.
+     */
+    default boolean accepts(Backend backend) {
+      return true;
+    }
   }
 
   private final int maxPerRoute;
@@ -61,16 +70,24 @@ final class CapacityQueue {
     return false;
   }
 
-  /** A lease of {@code route} was released: the longest waiter may have it. */
-  void slotFreed(RouteKey route) {
+  /**
+   * A lease of {@code backend} was released: the longest waiter that can use that backend may
+   * have the slot (one bound to another instance would only lose it and starve the rest).
+   */
+  void slotFreed(RouteKey route, Backend backend) {
     if (total.get() == 0) {
       return;
     }
     ConcurrentLinkedDeque<Waiter> q = byRoute.get(route);
-    Waiter w = q == null ? null : q.pollFirst();
-    if (w != null) {
-      left(route);
-      w.wake();
+    if (q == null) {
+      return;
+    }
+    for (Waiter w : q) {
+      if ((backend == null || w.accepts(backend)) && q.removeFirstOccurrence(w)) {
+        left(route);
+        w.wake();
+        return;
+      }
     }
   }
 

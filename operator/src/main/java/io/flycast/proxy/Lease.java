@@ -35,7 +35,7 @@ public final class Lease implements AutoCloseable {
     if (released.compareAndSet(false, true)) {
       counter.decrementAndGet();
       counter.touch();
-      tracker.released(route);
+      tracker.released(route, backend);
     }
   }
 

@@ -4,6 +4,7 @@ import io.flycast.catalog.Backend;
 import io.flycast.catalog.RouteKey;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -30,18 +31,24 @@ public final class LoadTracker {
 
   private final ConcurrentHashMap<Key, BackendLoad> counts = new ConcurrentHashMap<>();
   private final java.util.Set<Key> cordoned = ConcurrentHashMap.newKeySet();
-  private volatile Consumer<RouteKey> onRelease = route -> {};
+  private volatile BiConsumer<RouteKey, Backend> onRelease = (route, backend) -> {};
+  private volatile Consumer<RouteKey> onMoreRoom = route -> {};
 
   /**
-   * Called (on any thread; must not block) each time a lease of a route is released: a slot is
-   * free. The proxy's queue of work waiting for capacity listens here.
+   * Called (on any thread; must not block) each time a lease is released: a slot of that backend
+   * is free. The proxy's queue of work waiting for capacity listens here.
    */
-  void onRelease(Consumer<RouteKey> listener) {
+  void onRelease(BiConsumer<RouteKey, Backend> listener) {
     onRelease = listener;
   }
 
-  void released(RouteKey route) {
-    onRelease.accept(route);
+  /** Called when a route may have room for reasons other than a release (a backend uncordoned). */
+  void onMoreRoom(Consumer<RouteKey> listener) {
+    onMoreRoom = listener;
+  }
+
+  void released(RouteKey route, Backend backend) {
+    onRelease.accept(route, backend);
   }
 
   /**
@@ -59,7 +66,9 @@ public final class LoadTracker {
   }
 
   public void uncordon(RouteKey route, String backend) {
-    cordoned.remove(new Key(route, backend));
+    if (cordoned.remove(new Key(route, backend))) {
+      onMoreRoom.accept(route);
+    }
   }
 
   /** Whether the backend is cordoned; a plain emptiness check when nothing is (the usual case). */

@@ -63,6 +63,7 @@ final class ProxyContext {
     this.pool = new BackendConnectionPool(this);
     this.queue = new CapacityQueue(config.maxQueuedPerRoute());
     balancer.tracker().onRelease(queue::slotFreed);
+    balancer.tracker().onMoreRoom(queue::wakeAll);
     metrics.watchQueue(queue::size);
     LoadTracker tracker = balancer.tracker();
     metrics.watchInFlight(visitor -> {

@@ -164,7 +164,7 @@ final class ProxyExchange implements BackendHandler.Listener {
   private void dial() {
     Predicate<Backend> among = preferring ? preferred.and(filter) : filter;
     int generation = ++dialGeneration;
-    dialer = BackendDialer.dial(px, route, tried, among, this::connect, new BackendDialer.Callback() {
+    BackendDialer started = BackendDialer.dial(px, route, tried, among, this::connect, new BackendDialer.Callback() {
       @Override
       public void connected(Lease l, Channel ch) {
         if (generation != dialGeneration) {
@@ -177,7 +177,7 @@ final class ProxyExchange implements BackendHandler.Listener {
 
       @Override
       public void failed(ProxyMetrics.Unavailable reason, String detail) {
-        if (generation != dialGeneration) {
+        if (generation != dialGeneration || done) {
           return;
         }
         if (preferring && reason != ProxyMetrics.Unavailable.NOT_STARTED) {
@@ -203,6 +203,11 @@ final class ProxyExchange implements BackendHandler.Listener {
         return !preferring;
       }
     }, client.eventLoop());
+    // The dial may have failed and re-dialed (preferences, fallback) before returning: the inner,
+    // newer dial is the live one then, and is already recorded.
+    if (generation == dialGeneration) {
+      dialer = started;
+    }
   }
 
   private io.netty.util.concurrent.Future<Channel> connect(Lease l) {
@@ -574,6 +579,13 @@ final class ProxyExchange implements BackendHandler.Listener {
     if (done || upgrading) {
       return;
     }
+    if (replaying != null) {
+      // The fly-replay head came whole; the rest of the response it replaces does not matter.
+      Backend from = lease.backend();
+      releaseBackend(false);
+      replay(replaying, from);
+      return;
+    }
     Channel failed = backend;
     lastSent = false;
     boolean reused = failed != null && Boolean.TRUE.equals(failed.attr(BackendConnectionPool.REUSED).get());
@@ -586,6 +598,7 @@ final class ProxyExchange implements BackendHandler.Listener {
         dial();
         return;
       }
+      releasePending(); // the body kept for a replay, if any: nobody sends it now
       done = true;
       owner.exchangeFailed(request, route.key(), HttpResponses.text(
           HttpResponseStatus.BAD_GATEWAY, "the backend closed the connection before responding", false), true,
@@ -598,6 +611,7 @@ final class ProxyExchange implements BackendHandler.Listener {
 
   /** The client went away: give up the dial or the backend connection, it is mid-exchange. */
   void clientClosed() {
+    dialGeneration++; // nothing a pending dial reports back is wanted now
     if (dialer != null) {
       dialer.cancel();
     }

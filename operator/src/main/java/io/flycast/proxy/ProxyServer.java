@@ -240,6 +240,8 @@ public final class ProxyServer implements AutoCloseable {
       px.balancer().tracker().retainOnly(key, names);
       px.queue().wakeAll(key);
     }
+    // A spec change can raise the limits: waiting work should look again.
+    change.specsChanged().forEach(px.queue()::wakeAll);
   }
 
   private void onCatalogChange(CatalogChange change) {

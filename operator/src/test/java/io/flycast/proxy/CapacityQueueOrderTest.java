@@ -23,10 +23,10 @@ class CapacityQueueOrderTest {
     q.add(WEB, waiter("first"), false);
     q.add(WEB, waiter("second"), false);
     q.add(API, waiter("api"), false);
-    q.slotFreed(WEB);
+    q.slotFreed(WEB, null);
     assertThat(woken).containsExactly("first");
-    q.slotFreed(WEB);
-    q.slotFreed(WEB); // nobody left on web: nothing happens
+    q.slotFreed(WEB, null);
+    q.slotFreed(WEB, null); // nobody left on web: nothing happens
     assertThat(woken).containsExactly("first", "second");
     assertThat(q.size()).isEqualTo(1);
   }
@@ -36,9 +36,9 @@ class CapacityQueueOrderTest {
     CapacityQueue q = new CapacityQueue(10);
     q.add(WEB, waiter("early"), false);
     q.add(WEB, waiter("late"), false);
-    q.slotFreed(WEB);
+    q.slotFreed(WEB, null);
     q.add(WEB, waiter("early"), true); // woken, but a newcomer took the slot
-    q.slotFreed(WEB);
+    q.slotFreed(WEB, null);
     assertThat(woken).containsExactly("early", "early");
   }
 
@@ -64,5 +64,26 @@ class CapacityQueueOrderTest {
     q.wakeAll(WEB);
     assertThat(woken).containsExactly("a", "b");
     assertThat(q.size()).isEqualTo(1);
+  }
+
+  @Test
+  void aFreedSlotGoesToTheLongestWaiterThatCanUseItsBackend() {
+    CapacityQueue q = new CapacityQueue(10);
+    q.add(WEB, new CapacityQueue.Waiter() {
+      @Override
+      public void wake() {
+        woken.add("bound to b2");
+      }
+
+      @Override
+      public boolean accepts(io.flycast.catalog.Backend b) {
+        return b.name().equals("b2");
+      }
+    }, false);
+    q.add(WEB, waiter("any"), false);
+    q.slotFreed(WEB, TestRoutes.backend("b1", "z"));
+    assertThat(woken).containsExactly("any");
+    q.slotFreed(WEB, TestRoutes.backend("b2", "z"));
+    assertThat(woken).containsExactly("any", "bound to b2");
   }
 }

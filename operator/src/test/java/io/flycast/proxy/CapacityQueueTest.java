@@ -168,4 +168,21 @@ class CapacityQueueTest {
       }
     }
   }
+
+  @Test
+  void aRetryWithEveryBackendAlreadyTriedFailsAtOnceInsteadOfQueueing() throws Exception {
+    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
+        ScriptedBackend hangsUp = new ScriptedBackend("127.0.0.1", 0, (sock, head) -> { })) { // closes unanswered
+      fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1",
+          List.of(TestRoutes.httpPort(TestRoutes.freePort(), hangsUp.port())), ONE_AT_A_TIME));
+      fx.store.putBackends(KEY, List.of(backend("b1", "test")));
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        long start = System.nanoTime();
+        RawHttp.Response r = c.get(HOST, "/");
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+      }
+      assertThat(fx.histogramCount("flycast_proxy_queue_wait_seconds")).isZero();
+    }
+  }
 }

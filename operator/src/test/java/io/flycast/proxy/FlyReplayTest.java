@@ -239,4 +239,20 @@ class FlyReplayTest {
     }
   }
 
+
+  @Test
+  void aReplayAskedForByABackendThatHangsUpMidBodyIsStillDoneOnce() throws Exception {
+    // The head (with fly-replay) arrives whole, then the backend closes before its body ends.
+    try (ScriptedBackend asker = new ScriptedBackend("127.0.0.2", echo.port(), (s, head) ->
+        ScriptedBackend.write(s, "HTTP/1.1 200 OK\r\nfly-replay: instance=good\r\nContent-Length: 100\r\n\r\npartial"))) {
+      route();
+      try (RawHttp c = new RawHttp(fx.httpPort())) {
+        RawHttp.Response r = c.get(HOST, "/");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("x-backend")).isEqualTo("good");
+        assertThat(c.get(HOST, "/again").status()).as("one response per request: the connection is in step").isEqualTo(200);
+      }
+      assertThat(fx.counter("flycast_proxy_replays", "outcome", "replayed")).isEqualTo(2.0);
+    }
+  }
 }

@@ -48,7 +48,7 @@ class LoadTrackerTest {
   void everyReleaseIsAnnounced() {
     LoadTracker t = new LoadTracker();
     java.util.List<RouteKey> freed = new java.util.ArrayList<>();
-    t.onRelease(freed::add);
+    t.onRelease((route, backend) -> freed.add(route));
     Lease l = t.tryAcquire(WEB, backend("b1", "z"), 1);
     l.release();
     l.release();
