@@ -73,6 +73,10 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
         .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder()
             .withMasterUrl(url()).withNamespace("default").withUserAgent(userAgent)
+            // HTTP/1.1: over one HTTP/2 connection the JDK client fails requests ("too many
+            // concurrent streams") once watches and bursts of writes pass the server's stream
+            // limit, instead of opening another connection.
+            .withHttp2Disable(true)
             .build())
         .build();
   }
