@@ -178,6 +178,7 @@ public final class Flycast implements AutoCloseable {
     HealthChecker health = new HealthChecker(store, registry).start();
     closeables.push(health);
     proxy.balancer().useHealth(health);
+    health.onRecovered(proxy::backendRecovered);
     LoadTracker tracker = proxy.balancer().tracker();
     autostarter.usableWhen((route, b) -> b.acceptsNewWork() && !tracker.isCordoned(route, b.name()));
     proxy.balancer().onAllOverSoftLimit(route -> autostarter.scaleOut(route.spec(),

@@ -79,6 +79,16 @@ public final class HealthChecker implements BackendHealth, AutoCloseable {
     return this;
   }
 
+  /**
+   * Called (on the checker's thread; must not block) when a backend of a route passes its checks
+   * again: work waiting for room on that route may use it.
+   */
+  public void onRecovered(java.util.function.Consumer<RouteKey> listener) {
+    onRecovered = listener;
+  }
+
+  private volatile java.util.function.Consumer<RouteKey> onRecovered = route -> {};
+
   @Override
   public boolean healthy(RouteKey route, String backend) {
     // No map lookup cost when nothing is checked (the usual case: most routes declare no checks).
@@ -175,6 +185,9 @@ public final class HealthChecker implements BackendHealth, AutoCloseable {
       if (t.results.record(index, passed)) {
         log.info("{} backend {} is now {} ({} check on port {})", key.route(), key.backend(),
             passed ? "healthy" : "unhealthy: it gets no new work", c.kind(), c.port());
+        if (t.results.healthy()) {
+          onRecovered.accept(key.route());
+        }
       }
       loop.schedule(() -> probe(key, t, index), c.interval().toNanos(), TimeUnit.NANOSECONDS);
     });

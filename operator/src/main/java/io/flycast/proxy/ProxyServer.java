@@ -5,6 +5,7 @@ import io.flycast.catalog.CatalogChange;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
+import io.flycast.catalog.RouteKey;
 import io.flycast.network.NetworkPolicy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -178,6 +179,16 @@ public final class ProxyServer implements AutoCloseable {
       throw new IllegalStateException("cannot listen on " + at + ": " + f.cause().getMessage(), f.cause());
     }
     return f.channel();
+  }
+
+  /**
+   * A backend of {@code route} can take work again for a reason the proxy does not see itself
+   * (it passed its health checks again): work waiting for a slot looks again. Any thread.
+   */
+  public void backendRecovered(RouteKey route) {
+    if (!stopped) {
+      px.queue().wakeAll(route);
+    }
   }
 
   /** The balancer: its tracker holds per-backend load (for autostop) and cordons. */

@@ -58,6 +58,8 @@ class HealthCheckerTest {
     HealthCheck http = new HealthCheck(HealthCheck.Kind.HTTP, Duration.ofMillis(100), Duration.ofSeconds(1),
         Duration.ZERO, "GET", "/health", Map.of("X-Probe", "yes"), port);
     publish(List.of(http), backend("good", GOOD), backend("bad", BAD));
+    java.util.List<io.flycast.catalog.RouteKey> recovered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    checker.onRecovered(recovered::add);
     checker.start();
 
     await().atMost(Duration.ofSeconds(5)).until(() -> !checker.healthy(KEY, "bad"));
@@ -71,8 +73,10 @@ class HealthCheckerTest {
     }
     assertThat(metricNames()).contains("flycast_health_check_failures", "flycast_backends_unhealthy");
 
+    assertThat(recovered).isEmpty();
     badStatus.set(204);
     await().atMost(Duration.ofSeconds(5)).until(() -> checker.healthy(KEY, "bad"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> recovered.contains(KEY)); // queued work may use it now
     await().atMost(Duration.ofSeconds(5)).until(() -> {
       Lease l = balancer.pick(store.current().route(KEY));
       l.release();

@@ -185,4 +185,28 @@ class CapacityQueueTest {
       assertThat(fx.histogramCount("flycast_proxy_queue_wait_seconds")).isZero();
     }
   }
+
+  @Test
+  void aBackendPassingItsChecksAgainTakesQueuedWork() throws Exception {
+    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
+        EchoHttpBackend echo = new EchoHttpBackend("b1");
+        EchoHttpBackend second = new EchoHttpBackend("b2", "127.0.0.2", echo.port())) {
+      java.util.concurrent.atomic.AtomicBoolean b2Healthy = new java.util.concurrent.atomic.AtomicBoolean(false);
+      fx.proxy.balancer().useHealth((route, backend) -> !backend.equals("b2") || b2Healthy.get());
+      fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1",
+          List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port())), ONE_AT_A_TIME));
+      fx.store.putBackends(KEY, List.of(backend("b1", "test"), backend("b2", "127.0.0.2", "test")));
+      try (RawHttp streaming = holdTheSlot(fx)) {
+        CompletableFuture<RawHttp.Response> queued = getLater(fx);
+        await().until(() -> fx.gauge("flycast_proxy_queued") == 1.0);
+
+        b2Healthy.set(true);
+        fx.proxy.backendRecovered(KEY); // what the health checker calls on a recovery
+        RawHttp.Response r = queued.get();
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("x-backend")).isEqualTo("b2");
+        echo.releaseStream();
+      }
+    }
+  }
 }
