@@ -61,6 +61,22 @@ final class ListenerManager {
     return f;
   }
 
+  /**
+   * Waits (not on an event loop) until the listeners of {@code ports} are bound or failed, at most
+   * {@code timeoutMillis} in all; true when all of them are bound.
+   */
+  boolean awaitBound(Set<Integer> ports, long timeoutMillis) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    for (int port : ports) {
+      ChannelFuture f = listeners.get(port);
+      long left = deadline - System.nanoTime();
+      if (f == null || left <= 0 || !f.await(left, java.util.concurrent.TimeUnit.NANOSECONDS) || !f.isSuccess()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Ports with a bound, open listener. */
   Set<Integer> boundPorts() {
     Set<Integer> out = new HashSet<>();

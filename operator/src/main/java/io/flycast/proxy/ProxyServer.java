@@ -213,6 +213,14 @@ public final class ProxyServer implements AutoCloseable {
     dedicated.ensure(ports);
   }
 
+  /**
+   * Waits (from an ordinary thread) for the listeners {@link #ensureListeners} opened on
+   * {@code ports}; true when all are bound within {@code timeout}.
+   */
+  public boolean awaitListeners(Set<Integer> ports, java.time.Duration timeout) throws InterruptedException {
+    return dedicated.awaitBound(ports, timeout.toMillis());
+  }
+
   /** Ports whose dedicated listener is bound now. */
   public Set<Integer> dedicatedPorts() {
     return dedicated.boundPorts();

@@ -116,12 +116,8 @@ public final class ProxyBench {
     proxy.start(dedicatedHttp);
     if (!extra.isEmpty()) {
       proxy.ensureListeners(extra);
-      long deadline = System.nanoTime() + 10_000_000_000L;
-      while (!proxy.dedicatedPorts().containsAll(extra)) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("dedicated listeners not bound: " + extra + " (bound: " + proxy.dedicatedPorts() + ")");
-        }
-        Thread.sleep(10);
+      if (!proxy.awaitListeners(extra, java.time.Duration.ofSeconds(10))) {
+        throw new IllegalStateException("dedicated listeners not bound: " + extra + " (bound: " + proxy.dedicatedPorts() + ")");
       }
     }
     System.out.println("proxy ready on 127.0.0.1:" + listen + (extra.isEmpty() ? "" : " and dedicated ports " + extra));

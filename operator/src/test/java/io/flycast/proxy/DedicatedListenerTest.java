@@ -59,6 +59,19 @@ class DedicatedListenerTest {
     }
   }
 
+  @Test
+  void awaitListenersWaitsForTheBindAndTellsAFailure() throws Exception {
+    try (ProxyFixture fx = new ProxyFixture();
+        java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, TestRoutes.ip("127.0.0.1"))) {
+      int free = TestRoutes.freePort();
+      fx.proxy.ensureListeners(Set.of(free));
+      assertThat(fx.proxy.awaitListeners(Set.of(free), Duration.ofSeconds(5))).isTrue();
+      assertThat(fx.proxy.dedicatedPorts()).contains(free);
+      fx.proxy.ensureListeners(Set.of(taken.getLocalPort()));
+      assertThat(fx.proxy.awaitListeners(Set.of(taken.getLocalPort()), Duration.ofSeconds(5))).isFalse();
+    }
+  }
+
   private static String exchange(String host, int port) throws Exception {
     try (Socket s = new Socket(host, port)) {
       s.setSoTimeout(5000);
