@@ -52,6 +52,25 @@ wait_log() {
   echo "not ready: $1" >&2; cat "$1" >&2; exit 1
 }
 DUR=${DURATION:-8s}; ROUNDS=${ROUNDS:-3}
+# Runs `<measure> PORT SECS` for every target (name:port), ROUNDS times, interleaved, and prints
+# each target's median and its ratio to <baseline>'s.
+#   interleaved <measure> <unit> <baseline> <target>...
+interleaved() {
+  local measure=$1 unit=$2 baseline=$3 r target name m b
+  shift 3
+  local -A got=()
+  for r in $(seq 1 $ROUNDS); do
+    for target in "$@"; do
+      got[${target%%:*}]+="$($measure ${target##*:} $SECS) "
+    done
+  done
+  b=$(median <<<"${got[$baseline]}")
+  for target in "$@"; do
+    name=${target%%:*}
+    m=$(median <<<"${got[$name]}")
+    printf '%-8s %s median %7s  (%.2fx %s)   [rounds: %s]\n' "$name" "$unit" "$m" "$(ratio "$m" "$b")" "$baseline" "${got[$name]}"
+  done
+}
 SECS=${DUR%s}  # iperf3 and s_time take whole seconds
 
 if [[ $WHAT == all || $WHAT == control ]]; then
@@ -247,19 +266,7 @@ CONF
   # Warm the JIT before measuring.
   gbits 18094 ${WARMUP:-5} >/dev/null
   echo "== raw TCP throughput: iperf3 -P$STREAMS -t$SECS (client -> server), $ROUNDS interleaved rounds, median of rounds =="
-  declare -A gbps
-  for r in $(seq 1 $ROUNDS); do
-    for target in $targets; do
-      name=${target%%:*}; port=${target##*:}
-      gbps[$name]+="$(gbits $port $SECS) "
-    done
-  done
-  direct=$(median <<<"${gbps[direct]}")
-  for target in $targets; do
-    name=${target%%:*}
-    m=$(median <<<"${gbps[$name]}")
-    printf '%-8s Gbit/s median %7s  (%.2fx direct)   [Gbit/s rounds: %s]\n' "$name" "$m" "$(ratio "$m" "$direct")" "${gbps[$name]}"
-  done
+  interleaved gbits Gbit/s direct $targets
   end_section
 fi
 
@@ -345,18 +352,6 @@ CONF
   # Warm the JIT before measuring.
   handshakes 18104 ${WARMUP:-15} >/dev/null
   echo "== TLS handshakes: $TLS_CLIENTS x openssl s_time -new -time $SECS, $ROUNDS interleaved rounds, median of rounds =="
-  declare -A hps
-  for r in $(seq 1 $ROUNDS); do
-    for target in $targets; do
-      name=${target%%:*}; port=${target##*:}
-      hps[$name]+="$(handshakes $port $SECS) "
-    done
-  done
-  base=$(median <<<"${hps[nginx]}")
-  for target in $targets; do
-    name=${target%%:*}
-    m=$(median <<<"${hps[$name]}")
-    printf '%-8s handshakes/s median %7s  (%.2fx nginx)   [rounds: %s]\n' "$name" "$m" "$(ratio "$m" "$base")" "${hps[$name]}"
-  done
+  interleaved handshakes handshakes/s nginx $targets
   end_section
 fi

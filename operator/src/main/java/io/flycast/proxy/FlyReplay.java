@@ -3,6 +3,7 @@ package io.flycast.proxy;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.Catalog;
 import io.flycast.catalog.Handler;
+import io.flycast.catalog.HealthCheck;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
@@ -101,16 +102,8 @@ record FlyReplay(
   /** {@code 800ms}, {@code 2s}, {@code 1m}; null (no timeout of its own) when unreadable. */
   private static Duration duration(String v) {
     try {
-      if (v.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-      }
-      long n = Long.parseLong(v.substring(0, v.length() - 1));
-      return switch (v.charAt(v.length() - 1)) {
-        case 's' -> Duration.ofSeconds(n);
-        case 'm' -> Duration.ofMinutes(n);
-        default -> null;
-      };
-    } catch (RuntimeException e) {
+      return HealthCheck.parseDuration(v); // the catalog's reading of fly.toml-style durations
+    } catch (IllegalArgumentException e) {
       return null;
     }
   }

@@ -37,18 +37,6 @@ final class ProxyContext {
       Transport transport,
       ChannelGroup clients,
       CertificateSource certificates,
-      BackendStarter starter) {
-    this(config, catalog, balancer, metrics, transport, clients, certificates, starter, NetworkPolicy.OPEN);
-  }
-
-  ProxyContext(
-      ProxyConfig config,
-      CatalogStore catalog,
-      Balancer balancer,
-      ProxyMetrics metrics,
-      Transport transport,
-      ChannelGroup clients,
-      CertificateSource certificates,
       BackendStarter starter,
       NetworkPolicy access) {
     this.access = access;
