@@ -189,12 +189,17 @@ public final class ProxyMetrics {
    * request. Slots fill in on first use, so only statuses and methods seen are exported.
    */
   private final class RouteSeries {
-    private static final int STATUSES = 600;
+    private static final int STATUS_CLASSES = 6;
     private static final List<String> METHOD_LABELS = List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER");
     private final String label;
     private final DistributionDataPoint duration;
     private final CounterDataPoint responseBytes;
-    private final AtomicReferenceArray<CounterDataPoint> byStatus = new AtomicReferenceArray<>(STATUSES);
+    /**
+     * Series by status, in blocks of 100 (1xx..5xx) made on first use: a route that only ever
+     * answers 2xx holds one block, not 600 slots.
+     */
+    private final AtomicReferenceArray<AtomicReferenceArray<CounterDataPoint>> byStatus =
+        new AtomicReferenceArray<>(STATUS_CLASSES);
     private final AtomicReferenceArray<CounterDataPoint> byMethod = new AtomicReferenceArray<>(METHOD_LABELS.size());
 
     RouteSeries(String label) {
@@ -204,14 +209,19 @@ public final class ProxyMetrics {
     }
 
     CounterDataPoint status(int status) {
-      if (status < 0 || status >= STATUSES) {
+      if (status < 0 || status >= STATUS_CLASSES * 100) {
         return requests.labelValues(label, Integer.toString(status));
       }
-      CounterDataPoint p = byStatus.get(status);
+      AtomicReferenceArray<CounterDataPoint> block = byStatus.get(status / 100);
+      if (block == null) {
+        byStatus.compareAndSet(status / 100, null, new AtomicReferenceArray<>(100));
+        block = byStatus.get(status / 100);
+      }
+      CounterDataPoint p = block.get(status % 100);
       if (p == null) {
         // Racing threads get the same series from the client: either write is right.
         p = requests.labelValues(label, Integer.toString(status));
-        byStatus.set(status, p);
+        block.set(status % 100, p);
       }
       return p;
     }
