@@ -30,9 +30,14 @@ final class CapacityQueue {
     }
   }
 
+  /** One route's waiters, oldest first, and how many they are (a deque's size() is O(n)). */
+  private static final class RouteQueue {
+    final ConcurrentLinkedDeque<Waiter> waiters = new ConcurrentLinkedDeque<>();
+    final AtomicInteger size = new AtomicInteger();
+  }
+
   private final int maxPerRoute;
-  private final ConcurrentHashMap<RouteKey, ConcurrentLinkedDeque<Waiter>> byRoute = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<RouteKey, AtomicInteger> sizes = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<RouteKey, RouteQueue> byRoute = new ConcurrentHashMap<>();
   private final AtomicInteger total = new AtomicInteger();
 
   CapacityQueue(int maxPerRoute) {
@@ -45,29 +50,24 @@ final class CapacityQueue {
    * @return false when the route's queue is full: refuse the work now
    */
   boolean add(RouteKey route, Waiter w, boolean front) {
-    AtomicInteger size = sizes.computeIfAbsent(route, k -> new AtomicInteger());
-    if (size.incrementAndGet() > maxPerRoute) {
-      size.decrementAndGet();
+    RouteQueue q = byRoute.computeIfAbsent(route, k -> new RouteQueue());
+    if (q.size.incrementAndGet() > maxPerRoute) {
+      q.size.decrementAndGet();
       return false;
     }
     total.incrementAndGet();
-    ConcurrentLinkedDeque<Waiter> q = byRoute.computeIfAbsent(route, k -> new ConcurrentLinkedDeque<>());
     if (front) {
-      q.addFirst(w);
+      q.waiters.addFirst(w);
     } else {
-      q.addLast(w);
+      q.waiters.addLast(w);
     }
     return true;
   }
 
   /** Takes a waiter out (it gave up); false when it was no longer there (a wake is on its way). */
   boolean remove(RouteKey route, Waiter w) {
-    ConcurrentLinkedDeque<Waiter> q = byRoute.get(route);
-    if (q != null && q.removeFirstOccurrence(w)) {
-      left(route);
-      return true;
-    }
-    return false;
+    RouteQueue q = byRoute.get(route);
+    return q != null && take(q, w);
   }
 
   /**
@@ -75,16 +75,12 @@ final class CapacityQueue {
    * have the slot (one bound to another instance would only lose it and starve the rest).
    */
   void slotFreed(RouteKey route, Backend backend) {
-    if (total.get() == 0) {
-      return;
-    }
-    ConcurrentLinkedDeque<Waiter> q = byRoute.get(route);
+    RouteQueue q = total.get() == 0 ? null : byRoute.get(route);
     if (q == null) {
       return;
     }
-    for (Waiter w : q) {
-      if ((backend == null || w.accepts(backend)) && q.removeFirstOccurrence(w)) {
-        left(route);
+    for (Waiter w : q.waiters) {
+      if ((backend == null || w.accepts(backend)) && take(q, w)) {
         w.wake();
         return;
       }
@@ -93,14 +89,12 @@ final class CapacityQueue {
 
   /** The route's backends changed (more, or healthier): every waiter should look again. */
   void wakeAll(RouteKey route) {
-    if (total.get() == 0) {
-      return;
-    }
-    ConcurrentLinkedDeque<Waiter> q = byRoute.get(route);
+    RouteQueue q = total.get() == 0 ? null : byRoute.get(route);
     Waiter w;
-    while (q != null && (w = q.pollFirst()) != null) {
-      left(route);
-      w.wake();
+    while (q != null && (w = q.waiters.peekFirst()) != null) {
+      if (take(q, w)) {
+        w.wake();
+      }
     }
   }
 
@@ -109,8 +103,13 @@ final class CapacityQueue {
     return total.get();
   }
 
-  private void left(RouteKey route) {
+  /** Removes {@code w} if still there; only one caller wins, and it counts the departure. */
+  private boolean take(RouteQueue q, Waiter w) {
+    if (!q.waiters.removeFirstOccurrence(w)) {
+      return false;
+    }
+    q.size.decrementAndGet();
     total.decrementAndGet();
-    sizes.get(route).decrementAndGet();
+    return true;
   }
 }

@@ -29,7 +29,8 @@ public final class LoadTracker {
     }
   }
 
-  private final ConcurrentHashMap<Key, BackendLoad> counts = new ConcurrentHashMap<>();
+  /** By route, then backend name: a pick looks backends up without building a key per lookup. */
+  private final ConcurrentHashMap<RouteKey, ConcurrentHashMap<String, BackendLoad>> counts = new ConcurrentHashMap<>();
   private final java.util.Set<Key> cordoned = ConcurrentHashMap.newKeySet();
   private volatile BiConsumer<RouteKey, Backend> onRelease = (route, backend) -> {};
   private volatile Consumer<RouteKey> onMoreRoom = route -> {};
@@ -56,7 +57,7 @@ public final class LoadTracker {
    * autostop asks to tell "idle for the whole interval".
    */
   public long lastActiveNanos(RouteKey route, String backend) {
-    BackendLoad c = counts.get(new Key(route, backend));
+    BackendLoad c = find(route, backend);
     return c == null ? 0 : c.lastActiveNanos;
   }
 
@@ -78,7 +79,7 @@ public final class LoadTracker {
 
   /** Current in-flight work of a backend of a route (0 when it never had any). */
   public int load(RouteKey route, String backend) {
-    BackendLoad c = counts.get(new Key(route, backend));
+    BackendLoad c = find(route, backend);
     return c == null ? 0 : c.get();
   }
 
@@ -112,13 +113,20 @@ public final class LoadTracker {
    * releases there: consistent, and about a backend that is leaving anyway.
    */
   void retainOnly(RouteKey route, java.util.Set<String> current) {
-    counts.entrySet().removeIf(e -> e.getKey().route().equals(route)
-        && !current.contains(e.getKey().backend()) && e.getValue().get() == 0);
+    ConcurrentHashMap<String, BackendLoad> byBackend = counts.get(route);
+    if (byBackend != null) {
+      byBackend.entrySet().removeIf(e -> !current.contains(e.getKey()) && e.getValue().get() == 0);
+    }
+  }
+
+  private BackendLoad find(RouteKey route, String backend) {
+    ConcurrentHashMap<String, BackendLoad> byBackend = counts.get(route);
+    return byBackend == null ? null : byBackend.get(backend);
   }
 
   private BackendLoad counter(RouteKey route, String backend) {
-    Key key = new Key(route, backend);
-    BackendLoad c = counts.get(key);
-    return c != null ? c : counts.computeIfAbsent(key, k -> new BackendLoad());
+    BackendLoad c = find(route, backend);
+    return c != null ? c
+        : counts.computeIfAbsent(route, k -> new ConcurrentHashMap<>()).computeIfAbsent(backend, b -> new BackendLoad());
   }
 }

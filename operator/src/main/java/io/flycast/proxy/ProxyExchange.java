@@ -68,9 +68,10 @@ final class ProxyExchange implements BackendHandler.Listener {
   private Predicate<Backend> filter = b -> true;
   /** What the client's fly-force-* and fly-prefer-* headers ask for (see {@link RequestRouting}). */
   private final RequestRouting routing;
-  /** Dialing the preferred backends first; cleared when they fail, to fall back to all allowed. */
-  private boolean preferring;
-  /** Which backends are preferred while {@link #preferring}: the client's, or a replay's. */
+  /**
+   * Backends to dial first (the client's fly-prefer-*, or a replay's preference); null when none,
+   * or once they failed and any allowed backend will do.
+   */
   private Predicate<Backend> preferred;
   private final String requestId;
   private boolean clientKeepAlive;
@@ -149,8 +150,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     this.request = request;
     this.routing = RequestRouting.of(request.headers());
     this.filter = routing.required();
-    this.preferring = routing.prefers();
-    this.preferred = routing.preferred();
+    this.preferred = routing.prefers() ? routing.preferred() : null;
   }
 
   boolean requestComplete() {
@@ -162,7 +162,7 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   private void dial() {
-    Predicate<Backend> among = preferring ? preferred.and(filter) : filter;
+    Predicate<Backend> among = preferred != null ? preferred.and(filter) : filter;
     int generation = ++dialGeneration;
     BackendDialer started = BackendDialer.dial(px, route, tried, among, this::connect, new BackendDialer.Callback() {
       @Override
@@ -180,9 +180,9 @@ final class ProxyExchange implements BackendHandler.Listener {
         if (generation != dialGeneration || done) {
           return;
         }
-        if (preferring && reason != ProxyMetrics.Unavailable.NOT_STARTED) {
+        if (preferred != null && reason != ProxyMetrics.Unavailable.NOT_STARTED) {
           // A preference, not a requirement: the preferred backends are out, so any allowed one will do.
-          preferring = false;
+          preferred = null;
           dial();
           return;
         }
@@ -200,7 +200,7 @@ final class ProxyExchange implements BackendHandler.Listener {
 
       @Override
       public boolean mayWaitForCapacity() {
-        return !preferring;
+        return preferred == null;
       }
     }, client.eventLoop());
     // The dial may have failed and re-dialed (preferences, fallback) before returning: the inner,
@@ -450,7 +450,6 @@ final class ProxyExchange implements BackendHandler.Listener {
     port = targetPort;
     filter = replay.filter(from); // the backend's wish replaces the client's fly-force/fly-prefer
     preferred = replay.preferred();
-    preferring = preferred != null;
     fallback = back;
     cancelReplayTimer();
     if (replay.timeout() != null) {
@@ -501,7 +500,6 @@ final class ProxyExchange implements BackendHandler.Listener {
     boolean force = back.replay().fallback() == FlyReplay.Fallback.FORCE_SELF;
     filter = force ? b -> b.name().equals(self) : b -> true;
     preferred = force ? null : b -> b.name().equals(self);
-    preferring = preferred != null;
     tried.clear();
     attempts = 0;
     dial();
