@@ -18,7 +18,8 @@ final class RequestRecord {
   private final long startNanos = System.nanoTime();
   private final String host;
   private final String method;
-  private final String path;
+  /** The request target; its path is cut out only when a log line is written. */
+  private final String uri;
   private final InetAddress client;
   private String requestId;
   private Backend backend;
@@ -29,9 +30,7 @@ final class RequestRecord {
     this.px = px;
     this.host = req.headers().get(HttpHeaderNames.HOST);
     this.method = req.method().name();
-    String uri = req.uri();
-    int q = uri.indexOf('?');
-    this.path = q < 0 ? uri : uri.substring(0, q);
+    this.uri = req.uri();
     this.client = client;
   }
 
@@ -58,6 +57,8 @@ final class RequestRecord {
     px.metrics().completed(route, method, bytesSent, nanos);
     if (px.config().accessLog()) {
       String clientIp = client == null ? null : client.getHostAddress();
+      int q = uri.indexOf('?');
+      String path = q < 0 ? uri : uri.substring(0, q);
       px.config().accessLogSink().log(new AccessLog.Entry(Instant.ofEpochMilli(epochMillis), host, method, path, status, bytesSent,
           nanos / 1_000_000, backend == null ? null : backend.name(), backend == null ? null : backend.zone(),
           requestId, clientIp, route == null ? null : route.toString()));
