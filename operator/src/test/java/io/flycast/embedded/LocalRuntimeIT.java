@@ -86,11 +86,12 @@ class LocalRuntimeIT {
         .endSpec().build()).create();
   }
 
+  /**
+   * Through the /scale subresource, as kubectl scale does: an edit of the whole Deployment could
+   * meet a 409 when the runtime has just written its status.
+   */
   static void scale(String ns, String name, int replicas) {
-    client.apps().deployments().inNamespace(ns).withName(name).edit(d -> {
-      d.getSpec().setReplicas(replicas);
-      return d;
-    });
+    client.apps().deployments().inNamespace(ns).withName(name).scale(replicas);
   }
 
   static List<Pod> pods(KubernetesClient c, String ns, String app) {
