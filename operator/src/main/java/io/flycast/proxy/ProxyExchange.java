@@ -3,10 +3,14 @@ package io.flycast.proxy;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -78,6 +82,12 @@ final class ProxyExchange implements BackendHandler.Listener {
   /** HTTP/1.0 clients know no chunked encoding: unknown-length bodies end with the connection. */
   private final boolean http10Client;
   private final boolean upgrade;
+  /**
+   * The request has no body (no Content-Length above 0, not chunked): it goes to the backend in
+   * one write, head and end together, and the empty last content the decoder sends after the
+   * head is dropped.
+   */
+  private final boolean noBody;
   private final Set<String> tried = new HashSet<>();
   private final List<HttpContent> pendingBody = new ArrayList<>();
   /** The body sent so far, for a fly-replay; only until the response starts or a replay is done. */
@@ -116,6 +126,11 @@ final class ProxyExchange implements BackendHandler.Listener {
   private boolean unflushed;
   /** The client's socket is over its high water mark: read the backend once it drains. */
   private boolean awaitingWritable;
+  /**
+   * The response head, ready but not written yet: when the whole body comes in the same backend
+   * read (most small responses), head and body go to the client as one message, one write.
+   */
+  private HttpResponse pendingHead;
   private final ChannelFutureListener abortOnFailure = f -> {
     if (!f.isSuccess()) {
       abort();
@@ -140,6 +155,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     this.clientKeepAlive = HttpUtil.isKeepAlive(request);
     this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
     this.upgrade = FlyHeaders.isUpgrade(request);
+    this.noBody = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0L;
     this.requestId = FlyHeaders.newRequestId(px.config().zone());
     record.requestId(requestId);
     if (!request.headers().contains(HttpHeaderNames.HOST)) {
@@ -151,6 +167,11 @@ final class ProxyExchange implements BackendHandler.Listener {
     this.routing = RequestRouting.of(request.headers());
     this.filter = routing.required();
     this.preferred = routing.prefers() ? routing.preferred() : null;
+  }
+
+  /** The request asks to switch protocols (WebSocket): after it, the client sends no HTTP. */
+  boolean upgrade() {
+    return upgrade;
   }
 
   boolean requestComplete() {
@@ -252,6 +273,13 @@ final class ProxyExchange implements BackendHandler.Listener {
     backend = ch;
     record.backend(l.backend());
     BackendHandler.of(ch).attach(this);
+    if (noBody) {
+      lastSent = true;
+      backend.writeAndFlush(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+          Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE));
+      backend.read();
+      return;
+    }
     ChannelFuture last = backend.write(request);
     boolean wroteLast = false;
     for (HttpContent c : pendingBody) {
@@ -280,8 +308,9 @@ final class ProxyExchange implements BackendHandler.Listener {
     if (content instanceof LastHttpContent) {
       requestComplete = true;
     }
-    if (done || responseStarted && backend == null) {
-      content.release(); // the response is over: the backend will not read this
+    if (done || noBody || responseStarted && backend == null) {
+      // The response is over, or the request went whole: the backend does not read this.
+      content.release();
       return;
     }
     if (backend == null) {
@@ -378,7 +407,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     }
     HttpUtil.setKeepAlive(resp, clientKeepAlive && !px.draining());
     px.metrics().request(route.key(), resp.status().code());
-    writeToClient(resp, false);
+    pendingHead = resp; // written with the body if it came in this read, else when the read ends
   }
 
   private boolean mayHaveBody(HttpResponse resp) {
@@ -414,6 +443,16 @@ final class ProxyExchange implements BackendHandler.Listener {
     if (last) {
       // The backend sent everything: it can serve the next request now.
       releaseBackend(requestComplete && responseKeepAlive);
+    }
+    HttpResponse head = pendingHead;
+    if (head != null) {
+      pendingHead = null;
+      if (last) {
+        writeToClient(new DefaultFullHttpResponse(head.protocolVersion(), head.status(), content.content(),
+            head.headers(), ((LastHttpContent) content).trailingHeaders()), true);
+        return;
+      }
+      writeToClient(head, false);
     }
     writeToClient(content, last);
   }
@@ -538,7 +577,15 @@ final class ProxyExchange implements BackendHandler.Listener {
 
   @Override
   public void backendReadComplete() {
-    if (!unflushed || done) {
+    if (done) {
+      return;
+    }
+    if (pendingHead != null) {
+      HttpResponse head = pendingHead; // the body comes in a later read: the head goes now
+      pendingHead = null;
+      writeToClient(head, false);
+    }
+    if (!unflushed) {
       return;
     }
     unflushed = false;
