@@ -155,7 +155,10 @@ CONF
   nginx -c $tmp/backend.conf -p $tmp
   nginx -c $tmp/nginx.conf -p $tmp
   haproxy -f $tmp/haproxy.cfg -D -p $tmp/haproxy.pid
-  "$JAVA" -Xmx1g -Dflycast.bench.workers=$THREADS -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" \
+  # setsid: its own session, as nginx and HAProxy have once they daemonize. With the kernel's
+  # autogroup scheduling (on by default), a session is one scheduling group: left in this script's
+  # session, Flycast would share one CPU share with wrk while nginx and HAProxy each had their own.
+  setsid "$JAVA" -Xmx1g -Dflycast.bench.workers=$THREADS -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" \
     io.flycast.bench.ProxyBench 18084 127.0.0.1 18081 > $tmp/flycast.log 2>&1 &
   flycast_pid=$!
   for i in $(seq 1 100); do curl -s -o /dev/null -H 'Host: web.default.flycast' 127.0.0.1:18084/ && break; sleep 0.2; done
@@ -256,7 +259,7 @@ backend be
 CONF
   haproxy -f $tmp/haproxy.cfg -D -p $tmp/haproxy.pid
   iperf3 -s -p 18091 --forceflush > $tmp/iperf3.log 2>&1 &
-  "$JAVA" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" io.flycast.bench.ProxyBench 18095 127.0.0.1 18091 \
+  setsid "$JAVA" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" io.flycast.bench.ProxyBench 18095 127.0.0.1 18091 \
     --tcp=18094:18091 > $tmp/flycast.log 2>&1 &
   wait_log $tmp/iperf3.log 'Server listening'
   wait_log $tmp/flycast.log 'proxy ready'
@@ -321,7 +324,7 @@ backend be
 CONF
   nginx -c $tmp/nginx.conf -p $tmp
   haproxy -f $tmp/haproxy.cfg -D -p $tmp/haproxy.pid
-  "$JAVA" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" io.flycast.bench.ProxyBench 18105 127.0.0.1 18101 \
+  setsid "$JAVA" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" io.flycast.bench.ProxyBench 18105 127.0.0.1 18101 \
     --tls=18104:18101 --cert=$tmp/cert.pem --key=$tmp/key.pem > $tmp/flycast.log 2>&1 &
   wait_log $tmp/flycast.log 'proxy ready'
   targets="nginx:18102 haproxy:18103 flycast:18104"

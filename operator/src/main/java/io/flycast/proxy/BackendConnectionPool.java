@@ -7,9 +7,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
@@ -31,8 +31,6 @@ import java.util.concurrent.TimeUnit;
 final class BackendConnectionPool {
   static final String CODEC = "http-codec";
   static final String IDLE = "idle";
-  /** Set on a connection taken from the pool (it may have been closed by the backend meanwhile). */
-  static final AttributeKey<Boolean> REUSED = AttributeKey.valueOf("flycast.reused");
   private static final int MAX_IDLE_PER_BACKEND = 64;
 
   private final ProxyContext px;
@@ -80,8 +78,9 @@ final class BackendConnectionPool {
     if (idleHere != null) {
       Channel ch;
       while ((ch = idleHere.pollFirst()) != null) {
-        if (ch.isActive()) {
-          ch.attr(REUSED).set(true);
+        BackendHandler handler = BackendHandler.of(ch);
+        if (ch.isActive() && handler != null) {
+          handler.markReused();
           return loop.newSucceededFuture(ch);
         }
       }
@@ -95,7 +94,12 @@ final class BackendConnectionPool {
   }
 
   private void addBackendHandlers(ChannelPipeline p) {
-    p.addLast(CODEC, new HttpClientCodec(px.config().maxInitialLineLength(), px.config().maxHeaderSize(), 8192));
+    HttpDecoderConfig decoder = new HttpDecoderConfig()
+        .setMaxInitialLineLength(px.config().maxInitialLineLength())
+        .setMaxHeaderSize(px.config().maxHeaderSize())
+        .setMaxChunkSize(8192)
+        .setHeadersFactory(TrustedHeaderNames.HEADERS);
+    p.addLast(CODEC, new HttpClientCodec(decoder, false, false));
     p.addLast(IDLE, new IdleStateHandler(0, 0, px.config().poolIdleTimeout().toMillis(), TimeUnit.MILLISECONDS));
     p.addLast(BackendHandler.NAME, new BackendHandler());
   }
@@ -109,8 +113,8 @@ final class BackendConnectionPool {
     if (handler != null) {
       handler.detach();
     }
-    if (ch.hasAttr(ClientBoundBackends.OWNER)) {
-      ClientBoundBackends.release(ch, reusable && handler != null, px.draining());
+    if (handler != null && handler.clientBound()) {
+      ClientBoundBackends.release(ch, reusable, px.draining());
       return;
     }
     if (ch instanceof Http2StreamChannel) {
@@ -128,7 +132,7 @@ final class BackendConnectionPool {
       return;
     }
     idleHere.addFirst(ch);
-    if (ch.attr(REUSED).get() == null) {
+    if (handler.watchOnce()) {
       ch.closeFuture().addListener(f -> idleHere.remove(ch));
     }
     // Keep a read pending so a close by the backend (or stray bytes) is noticed while idle.

@@ -26,6 +26,16 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   }
 
   private Listener listener;
+  /**
+   * Taken from an idle pool, where the backend may have closed it meanwhile: a failure on it says
+   * nothing about the backend. Fields here rather than channel attributes: this is read and
+   * written on every request.
+   */
+  private boolean reused;
+  /** Belongs to one client connection ({@link ClientBoundBackends}), not to the shared pool. */
+  private boolean clientBound;
+  /** The shared pool watches its closing (registered once, when first pooled). */
+  private boolean watched;
 
   static BackendHandler of(Channel ch) {
     return ch.pipeline().get(BackendHandler.class);
@@ -37,6 +47,29 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   void detach() {
     listener = null;
+  }
+
+  void markReused() {
+    reused = true;
+  }
+
+  boolean reused() {
+    return reused;
+  }
+
+  void markClientBound() {
+    clientBound = true;
+  }
+
+  boolean clientBound() {
+    return clientBound;
+  }
+
+  /** True the first time only: whether the pool should start watching this connection close. */
+  boolean watchOnce() {
+    boolean first = !watched;
+    watched = true;
+    return first;
   }
 
   @Override

@@ -24,7 +24,7 @@ final class ClientBoundBackends {
   /** On a client connection: its backend connection, idle or in use. */
   private static final AttributeKey<Channel> BACKEND = AttributeKey.valueOf("flycast.client-bound-backend");
   /** On a backend connection: the client connection it belongs to. */
-  static final AttributeKey<Channel> OWNER = AttributeKey.valueOf("flycast.backend-owner");
+  private static final AttributeKey<Channel> OWNER = AttributeKey.valueOf("flycast.backend-owner");
   /** On a backend connection: checked out by an exchange. */
   private static final AttributeKey<Boolean> IN_USE = AttributeKey.valueOf("flycast.backend-in-use");
 
@@ -40,9 +40,10 @@ final class ClientBoundBackends {
   Future<Channel> acquire(Channel client, InetSocketAddress address, ProxyProtoVersion version) {
     Channel owner = client instanceof Http2StreamChannel ? client.parent() : client;
     Channel held = owner.attr(BACKEND).get();
-    if (held != null && held.isActive() && address.equals(held.remoteAddress()) && !inUse(held)) {
+    BackendHandler heldHandler = held == null ? null : BackendHandler.of(held);
+    if (heldHandler != null && held.isActive() && address.equals(held.remoteAddress()) && !inUse(held)) {
       held.attr(IN_USE).set(true);
-      held.attr(BackendConnectionPool.REUSED).set(true);
+      heldHandler.markReused();
       return held.eventLoop().newSucceededFuture(held);
     }
     Promise<Channel> ready = owner.eventLoop().newPromise();
@@ -62,6 +63,7 @@ final class ClientBoundBackends {
       // Written before the exchange writes the request, so it is the connection's first bytes.
       ch.write(TcpProxyHandler.proxyHeader(version, owner.remoteAddress(), owner.localAddress()));
       ch.attr(OWNER).set(owner);
+      BackendHandler.of(ch).markClientBound();
       ch.attr(IN_USE).set(true);
       if (held == null || !held.isActive()) {
         if (held != null) {

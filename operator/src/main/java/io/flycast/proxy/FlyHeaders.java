@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.AsciiString;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -18,20 +19,25 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>See https://fly.io/docs/networking/request-headers/ for the request headers.
  */
 final class FlyHeaders {
-  static final String FLY_CLIENT_IP = "Fly-Client-IP";
-  static final String FLY_FORWARDED_PORT = "Fly-Forwarded-Port";
-  static final String FLY_REGION = "Fly-Region";
-  static final String FLY_REQUEST_ID = "Fly-Request-Id";
-  static final String X_FORWARDED_FOR = "X-Forwarded-For";
-  static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
-  static final String X_FORWARDED_SSL = "X-Forwarded-SSL";
-  static final String X_FORWARDED_PORT = "X-Forwarded-Port";
+  // AsciiString names: their hash is computed once, and the codec copies them as bytes.
+  static final AsciiString FLY_CLIENT_IP = AsciiString.cached("Fly-Client-IP");
+  static final AsciiString FLY_FORWARDED_PORT = AsciiString.cached("Fly-Forwarded-Port");
+  static final AsciiString FLY_REGION = AsciiString.cached("Fly-Region");
+  static final AsciiString FLY_REQUEST_ID = AsciiString.cached("Fly-Request-Id");
+  static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+  static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+  static final AsciiString X_FORWARDED_SSL = AsciiString.cached("X-Forwarded-SSL");
+  static final AsciiString X_FORWARDED_PORT = AsciiString.cached("X-Forwarded-Port");
+  private static final AsciiString HTTP = AsciiString.cached("http");
+  private static final AsciiString HTTPS = AsciiString.cached("https");
+  private static final AsciiString ON = AsciiString.cached("on");
+  private static final AsciiString OFF = AsciiString.cached("off");
 
   /**
    * Hop-by-hop headers (RFC 9110 section 7.6.1): they describe one connection, so a proxy must not
    * forward them. Transfer-Encoding is re-added per hop by the codecs when the body is chunked.
    */
-  private static final List<CharSequence> HOP_BY_HOP = List.of(
+  private static final List<AsciiString> HOP_BY_HOP = List.of(
       HttpHeaderNames.CONNECTION,
       HttpHeaderNames.KEEP_ALIVE,
       HttpHeaderNames.PROXY_CONNECTION,
@@ -49,18 +55,18 @@ final class FlyHeaders {
    * connection, with the header values it yields already formatted.
    */
   static final class ClientInfo {
-    private final String ip;
-    private final String localPort;
+    private final AsciiString ip;
+    private final AsciiString localPort;
     private final boolean tls;
 
     ClientInfo(InetAddress clientIp, int localPort, boolean tls) {
-      this.ip = clientIp.getHostAddress();
-      this.localPort = Integer.toString(localPort);
+      this.ip = new AsciiString(clientIp.getHostAddress());
+      this.localPort = new AsciiString(Integer.toString(localPort));
       this.tls = tls;
     }
 
     String ip() {
-      return ip;
+      return ip.toString();
     }
 
     boolean tls() {
@@ -107,13 +113,13 @@ final class FlyHeaders {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
       h.set(HttpHeaderNames.UPGRADE, upgrade);
     }
-    String ip = client.ip();
+    AsciiString ip = client.ip;
     // Always overwritten: a client must not be able to claim another address.
     h.set(FLY_CLIENT_IP, ip);
     String xff = joined(h, X_FORWARDED_FOR);
     h.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? ip : xff + ", " + ip);
-    h.set(X_FORWARDED_PROTO, client.tls() ? "https" : "http");
-    h.set(X_FORWARDED_SSL, client.tls() ? "on" : "off");
+    h.set(X_FORWARDED_PROTO, client.tls ? HTTPS : HTTP);
+    h.set(X_FORWARDED_SSL, client.tls ? ON : OFF);
     h.set(X_FORWARDED_PORT, client.localPort);
     h.set(FLY_FORWARDED_PORT, client.localPort);
     if (zone != null) {
@@ -148,6 +154,9 @@ final class FlyHeaders {
     if (h.contains(HttpHeaderNames.CONNECTION)) {
       // Headers named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
       for (String v : h.getAll(HttpHeaderNames.CONNECTION)) {
+        if (HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(v) || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(v)) {
+          continue; // names no header: the usual value, no need to split it
+        }
         for (String token : v.split(",")) {
           String t = token.trim().toLowerCase(Locale.ROOT);
           if (!t.isEmpty() && !t.equals("close") && !t.equals("keep-alive")) {
@@ -157,7 +166,7 @@ final class FlyHeaders {
       }
     }
     boolean chunked = h.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true);
-    for (CharSequence name : HOP_BY_HOP) {
+    for (AsciiString name : HOP_BY_HOP) {
       h.remove(name);
     }
     if (chunked) {

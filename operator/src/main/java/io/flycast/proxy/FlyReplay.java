@@ -1,5 +1,7 @@
 package io.flycast.proxy;
 
+import io.netty.util.AsciiString;
+
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.Catalog;
 import io.flycast.catalog.Handler;
@@ -36,9 +38,9 @@ record FlyReplay(
     String state,
     Duration timeout,
     Fallback fallback) {
-  static final String HEADER = "fly-replay";
-  static final String SOURCE_HEADER = "fly-replay-src";
-  static final String FAILED_HEADER = "fly-replay-failed";
+  static final AsciiString HEADER = AsciiString.cached("fly-replay");
+  static final AsciiString SOURCE_HEADER = AsciiString.cached("fly-replay-src");
+  static final AsciiString FAILED_HEADER = AsciiString.cached("fly-replay-failed");
   /** How many times one request may be replayed (a replayed request may ask again). */
   static final int MAX_REPLAYS = 10;
 

@@ -2,7 +2,8 @@ package io.flycast.proxy;
 
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.RouteKey;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * One unit of work taken on a backend by {@link Balancer#pick}. Release it exactly when the work
@@ -13,7 +14,19 @@ public final class Lease implements AutoCloseable {
   private final Backend backend;
   private final LoadTracker.BackendLoad counter;
   private final LoadTracker tracker;
-  private final AtomicBoolean released = new AtomicBoolean();
+  private static final VarHandle RELEASED;
+
+  static {
+    try {
+      RELEASED = MethodHandles.lookup().findVarHandle(Lease.class, "released", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** Set once, by the first release (a field, not an AtomicBoolean: one object less per request). */
+  @SuppressWarnings("unused")
+  private volatile boolean released;
 
   Lease(RouteKey route, Backend backend, LoadTracker.BackendLoad counter, LoadTracker tracker) {
     this.route = route;
@@ -32,7 +45,7 @@ public final class Lease implements AutoCloseable {
 
   /** Gives the unit of work back. Idempotent. */
   public void release() {
-    if (released.compareAndSet(false, true)) {
+    if (RELEASED.compareAndSet(this, false, true)) {
       counter.decrementAndGet();
       counter.touch();
       tracker.released(route, backend);

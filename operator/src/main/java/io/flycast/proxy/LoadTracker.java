@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 public final class LoadTracker {
   private record Key(RouteKey route, String backend) {}
 
-  /** In-flight count of one backend, and when it last started or finished a unit of work. */
+  /** In-flight count of one backend, and when it last finished a unit of work. */
   static final class BackendLoad extends AtomicInteger {
     volatile long lastActiveNanos;
 
@@ -53,8 +53,8 @@ public final class LoadTracker {
   }
 
   /**
-   * {@link System#nanoTime()} when the backend last started or finished work; 0 when never. What
-   * autostop asks to tell "idle for the whole interval".
+   * {@link System#nanoTime()} when the backend last finished a unit of work; 0 when never. With
+   * {@link #load} (work in flight now), what autostop asks to tell "idle for the whole interval".
    */
   public long lastActiveNanos(RouteKey route, String backend) {
     BackendLoad c = find(route, backend);
@@ -99,7 +99,8 @@ public final class LoadTracker {
         return null;
       }
       if (c.compareAndSet(now, now + 1)) {
-        c.touch();
+        // Not touched here, only on release: while work is in flight the count says "active",
+        // and every core writing the time on both ends made the shared counter's line bounce.
         return new Lease(route, backend, c, this);
       }
     }

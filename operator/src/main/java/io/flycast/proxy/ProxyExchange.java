@@ -633,7 +633,8 @@ final class ProxyExchange implements BackendHandler.Listener {
     }
     Channel failed = backend;
     lastSent = false;
-    boolean reused = failed != null && Boolean.TRUE.equals(failed.attr(BackendConnectionPool.REUSED).get());
+    BackendHandler handler = failed == null ? null : BackendHandler.of(failed);
+    boolean reused = handler != null && handler.reused();
     releaseBackend(false);
     if (!responseStarted) {
       if (!bodySent && IDEMPOTENT.contains(request.method()) && attempts < px.config().connectAttempts() + 1) {

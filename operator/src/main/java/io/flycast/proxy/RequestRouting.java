@@ -1,5 +1,7 @@
 package io.flycast.proxy;
 
+import io.netty.util.AsciiString;
+
 import io.flycast.catalog.Backend;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.function.Predicate;
@@ -19,10 +21,10 @@ import java.util.function.Predicate;
  * @param preferRegion zone to try first, or null
  */
 record RequestRouting(String forceInstance, String forceRegion, String preferInstance, String preferRegion) {
-  static final String FORCE_INSTANCE = "fly-force-instance-id";
-  static final String FORCE_REGION = "fly-force-region";
-  static final String PREFER_INSTANCE = "fly-prefer-instance-id";
-  static final String PREFER_REGION = "fly-prefer-region";
+  static final AsciiString FORCE_INSTANCE = AsciiString.cached("fly-force-instance-id");
+  static final AsciiString FORCE_REGION = AsciiString.cached("fly-force-region");
+  static final AsciiString PREFER_INSTANCE = AsciiString.cached("fly-prefer-instance-id");
+  static final AsciiString PREFER_REGION = AsciiString.cached("fly-prefer-region");
 
   static final RequestRouting NONE = new RequestRouting(null, null, null, null);
 
@@ -35,7 +37,7 @@ record RequestRouting(String forceInstance, String forceRegion, String preferIns
     return fi == null && fr == null && pi == null && pr == null ? NONE : new RequestRouting(fi, fr, pi, pr);
   }
 
-  private static String value(HttpHeaders h, String name) {
+  private static String value(HttpHeaders h, CharSequence name) {
     String v = h.get(name);
     if (v == null || v.isBlank()) {
       return null;

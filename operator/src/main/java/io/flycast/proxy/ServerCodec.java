@@ -39,7 +39,8 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Decoder
             new HttpDecoderConfig()
                 .setMaxInitialLineLength(maxInitialLineLength)
                 .setMaxHeaderSize(maxHeaderSize)
-                .setAllowDuplicateContentLengths(false),
+                .setAllowDuplicateContentLengths(false)
+                .setHeadersFactory(TrustedHeaderNames.HEADERS),
             methods),
         new Encoder(methods));
   }
