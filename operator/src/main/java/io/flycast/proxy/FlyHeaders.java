@@ -3,11 +3,14 @@ package io.flycast.proxy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.AsciiString;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -105,7 +108,7 @@ final class FlyHeaders {
    * Rewrites a client request in place for the backend: hop-by-hop headers out, Fly and
    * X-Forwarded headers in. A WebSocket (or other) upgrade keeps its Connection/Upgrade pair.
    */
-  static void prepareRequest(HttpRequest req, ClientInfo client, String zone, String requestId, String via) {
+  static void prepareRequest(HttpRequest req, ClientInfo client, String zone, String requestId, CharSequence via) {
     HttpHeaders h = req.headers();
     String upgrade = isUpgrade(req) ? h.get(HttpHeaderNames.UPGRADE) : null;
     stripHopByHop(h);
@@ -130,7 +133,7 @@ final class FlyHeaders {
   }
 
   /** Rewrites a backend response in place for the client. */
-  static void prepareResponse(HttpResponse resp, String requestId, String via, Map<String, String> extra) {
+  static void prepareResponse(HttpResponse resp, String requestId, CharSequence via, Map<String, String> extra) {
     HttpHeaders h = resp.headers();
     stripHopByHop(h);
     h.set(FLY_REQUEST_ID, requestId);
@@ -153,7 +156,8 @@ final class FlyHeaders {
   private static void stripHopByHop(HttpHeaders h) {
     if (h.contains(HttpHeaderNames.CONNECTION)) {
       // Headers named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
-      for (String v : h.getAll(HttpHeaderNames.CONNECTION)) {
+      for (Iterator<String> values = h.valueStringIterator(HttpHeaderNames.CONNECTION); values.hasNext(); ) {
+        String v = values.next();
         if (HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(v) || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(v)) {
           continue; // names no header: the usual value, no need to split it
         }
@@ -165,7 +169,8 @@ final class FlyHeaders {
         }
       }
     }
-    boolean chunked = h.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true);
+    boolean chunked = h.contains(HttpHeaderNames.TRANSFER_ENCODING)
+        && h.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true);
     for (AsciiString name : HOP_BY_HOP) {
       h.remove(name);
     }
@@ -185,9 +190,26 @@ final class FlyHeaders {
     return all.size() == 1 ? first : String.join(", ", all);
   }
 
-  private static void appendVia(HttpHeaders h, String via) {
-    String mine = "1.1 " + via;
+  private static void appendVia(HttpHeaders h, CharSequence via) {
     String prior = joined(h, HttpHeaderNames.VIA);
-    h.set(HttpHeaderNames.VIA, prior == null ? mine : prior + ", " + mine);
+    h.set(HttpHeaderNames.VIA, prior == null ? via : prior + ", " + via);
+  }
+
+  /** This proxy's {@code Via} entry for a pseudonym: made once, added to every message. */
+  static AsciiString viaValue(String name) {
+    return new AsciiString("1.1 " + name);
+  }
+
+  /**
+   * {@link HttpUtil#isKeepAlive}, without its allocations when there is no Connection header
+   * (most HTTP/1.1 messages): Netty's looks for values with a new iterator each time.
+   */
+  static boolean isKeepAlive(HttpMessage m) {
+    return m.headers().contains(HttpHeaderNames.CONNECTION) ? HttpUtil.isKeepAlive(m) : m.protocolVersion().isKeepAliveDefault();
+  }
+
+  /** {@link HttpUtil#isTransferEncodingChunked}, without an iterator when there is no such header. */
+  static boolean isChunked(HttpMessage m) {
+    return m.headers().contains(HttpHeaderNames.TRANSFER_ENCODING) && HttpUtil.isTransferEncodingChunked(m);
   }
 }

@@ -1,5 +1,7 @@
 package io.flycast.proxy;
 
+import io.netty.util.AsciiString;
+
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.Route;
@@ -28,6 +30,8 @@ final class ProxyContext {
   private final NetworkPolicy access;
   private final CapacityQueue queue;
   private volatile boolean draining;
+  /** This proxy's Via entry, made once. */
+  private final AsciiString via;
 
   ProxyContext(
       ProxyConfig config,
@@ -48,6 +52,7 @@ final class ProxyContext {
     this.transport = transport;
     this.clients = clients;
     this.certificates = certificates;
+    this.via = FlyHeaders.viaValue(config.viaName());
     this.pool = new BackendConnectionPool(this);
     this.queue = new CapacityQueue(config.maxQueuedPerRoute());
     balancer.tracker().onRelease(queue::slotFreed);
@@ -66,6 +71,10 @@ final class ProxyContext {
 
   ProxyConfig config() {
     return config;
+  }
+
+  AsciiString via() {
+    return via;
   }
 
   CatalogStore catalog() {

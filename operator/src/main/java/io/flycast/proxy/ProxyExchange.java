@@ -152,16 +152,16 @@ final class ProxyExchange implements BackendHandler.Listener {
     this.client = clientCtx.channel();
     this.route = target.route();
     this.port = target.port();
-    this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+    this.clientKeepAlive = FlyHeaders.isKeepAlive(request);
     this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
     this.upgrade = FlyHeaders.isUpgrade(request);
-    this.noBody = !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0L;
+    this.noBody = !FlyHeaders.isChunked(request) && HttpUtil.getContentLength(request, 0L) == 0L;
     this.requestId = FlyHeaders.newRequestId(px.config().zone());
     record.requestId(requestId);
     if (!request.headers().contains(HttpHeaderNames.HOST)) {
       request.headers().set(HttpHeaderNames.HOST, route.key().flycastHostname());
     }
-    FlyHeaders.prepareRequest(request, clientInfo, px.config().zone(), requestId, px.config().viaName());
+    FlyHeaders.prepareRequest(request, clientInfo, px.config().zone(), requestId, px.via());
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
     this.request = request;
     this.routing = RequestRouting.of(request.headers());
@@ -366,7 +366,7 @@ final class ProxyExchange implements BackendHandler.Listener {
         px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.REFUSED);
       } else {
         replaying = replay; // drop this response, then send the request where it asks
-        responseKeepAlive = HttpUtil.isKeepAlive(resp);
+        responseKeepAlive = FlyHeaders.isKeepAlive(resp);
         backend.read();
         return;
       }
@@ -375,8 +375,8 @@ final class ProxyExchange implements BackendHandler.Listener {
     replayBody.release(); // this response goes to the client: no replay now
     status = resp.status().code();
     // Before the hop-by-hop headers go: "Connection: close" is one of them.
-    responseKeepAlive = HttpUtil.isKeepAlive(resp);
-    FlyHeaders.prepareResponse(resp, requestId, px.config().viaName(), port.http().responseHeaders());
+    responseKeepAlive = FlyHeaders.isKeepAlive(resp);
+    FlyHeaders.prepareResponse(resp, requestId, px.via(), port.http().responseHeaders());
     if (upgrade && resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
       upgrading = true;
       resp.headers().set(HttpHeaderNames.CONNECTION, "upgrade");
@@ -400,7 +400,7 @@ final class ProxyExchange implements BackendHandler.Listener {
         // Sent as it comes and delimited by closing the connection.
         HttpUtil.setTransferEncodingChunked(resp, false);
         clientKeepAlive = false;
-      } else if (!HttpUtil.isTransferEncodingChunked(resp)) {
+      } else if (!FlyHeaders.isChunked(resp)) {
         // Body delimited by the backend closing: re-frame it as chunked for the client.
         HttpUtil.setTransferEncodingChunked(resp, true);
       }

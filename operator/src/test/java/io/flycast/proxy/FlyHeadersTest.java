@@ -27,7 +27,7 @@ class FlyHeadersTest {
   @Test
   void tlsClientOverIpv6() {
     HttpRequest r = request("X-Forwarded-For", "10.0.0.1", "X-Forwarded-For", "10.0.0.2");
-    FlyHeaders.prepareRequest(r, CLIENT, "fra", "id-1", "flycast");
+    FlyHeaders.prepareRequest(r, CLIENT, "fra", "id-1", FlyHeaders.viaValue("flycast"));
     assertThat(r.headers().get("Fly-Client-IP")).isEqualTo("2001:db8:0:0:0:0:0:7");
     assertThat(r.headers().get("X-Forwarded-For")).isEqualTo("10.0.0.1, 10.0.0.2, 2001:db8:0:0:0:0:0:7");
     assertThat(r.headers().get("X-Forwarded-Proto")).isEqualTo("https");
@@ -41,7 +41,7 @@ class FlyHeadersTest {
   void stripsHopByHopButKeepsUpgradeAndChunkedFraming() {
     HttpRequest r = request("Connection", "Upgrade, X-Private", "Upgrade", "websocket", "X-Private", "1",
         "Keep-Alive", "timeout=5", "TE", "trailers", "Transfer-Encoding", "chunked");
-    FlyHeaders.prepareRequest(r, CLIENT, "fra", "id", "flycast");
+    FlyHeaders.prepareRequest(r, CLIENT, "fra", "id", FlyHeaders.viaValue("flycast"));
     assertThat(r.headers().get("Connection")).isEqualTo("upgrade");
     assertThat(r.headers().get("Upgrade")).isEqualTo("websocket");
     assertThat(r.headers().contains("X-Private")).isFalse();
@@ -54,7 +54,7 @@ class FlyHeadersTest {
   void responseGetsRequestIdViaAndRouteHeaders() {
     HttpResponse resp = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
     resp.headers().add("Via", "1.1 backend-cache").add("Keep-Alive", "timeout=5");
-    FlyHeaders.prepareResponse(resp, "id-9", "flycast", Map.of("Strict-Transport-Security", "max-age=1"));
+    FlyHeaders.prepareResponse(resp, "id-9", FlyHeaders.viaValue("flycast"), Map.of("Strict-Transport-Security", "max-age=1"));
     assertThat(resp.headers().get("Fly-Request-Id")).isEqualTo("id-9");
     assertThat(resp.headers().get("Via")).isEqualTo("1.1 backend-cache, 1.1 flycast");
     assertThat(resp.headers().get("Strict-Transport-Security")).isEqualTo("max-age=1");
