@@ -6,7 +6,6 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,7 +33,7 @@ public final class ProxyMetrics {
   private final Counter unavailable;
   private final Counter connectFailures;
   private final Counter httpProtocols;
-  private final Histogram requestDuration;
+  private final DurationHistogram requestDuration;
   private final Counter responseBytes;
   private final Counter requestsByMethod;
   private final Counter replays;
@@ -92,6 +91,7 @@ public final class ProxyMetrics {
         .name("flycast_proxy_http_requests")
         .help("HTTP responses sent to clients, by route and status")
         .labelNames("route", "status")
+        .withoutExemplars() // nothing to sample: no trace context reaches the proxy
         .register(registry);
     connections = Counter.builder()
         .name("flycast_proxy_connections")
@@ -117,22 +117,21 @@ public final class ProxyMetrics {
         .help("TLS client connections served as HTTP, by the protocol ALPN chose (h2, http/1.1)")
         .labelNames("protocol")
         .register(registry);
-    requestDuration = Histogram.builder()
-        .name("flycast_proxy_request_duration_seconds")
-        .help("Time from a request's head to the end of its response, by route")
-        .labelNames("route")
-        .classicOnly()
-        .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
-        .register(registry);
+    requestDuration = new DurationHistogram("flycast_proxy_request_duration_seconds",
+        "Time from a request's head to the end of its response, by route", "route",
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60);
+    registry.register(requestDuration);
     responseBytes = Counter.builder()
         .name("flycast_proxy_response_bytes")
         .help("Response body bytes sent to clients, by route")
         .labelNames("route")
+        .withoutExemplars() // nothing to sample: no trace context reaches the proxy
         .register(registry);
     requestsByMethod = Counter.builder()
         .name("flycast_proxy_requests_by_method")
         .help("HTTP requests answered, by route and method (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, OTHER)")
         .labelNames("route", "method")
+        .withoutExemplars() // nothing to sample: no trace context reaches the proxy
         .register(registry);
     queueWait = Histogram.builder()
         .name("flycast_proxy_queue_wait_seconds")
@@ -171,7 +170,7 @@ public final class ProxyMetrics {
   /** A request is over: its duration, body bytes sent and method. */
   void completed(RouteKey route, String method, long bytesSent, long durationNanos) {
     RouteSeries r = series(route);
-    r.duration.observe(durationNanos / 1e9);
+    r.duration.observeNanos(durationNanos);
     if (bytesSent > 0) {
       r.responseBytes.inc(bytesSent);
     }
@@ -192,7 +191,7 @@ public final class ProxyMetrics {
     private static final int STATUS_CLASSES = 6;
     private static final List<String> METHOD_LABELS = List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER");
     private final String label;
-    private final DistributionDataPoint duration;
+    private final DurationHistogram.Series duration;
     private final CounterDataPoint responseBytes;
     /**
      * Series by status, in blocks of 100 (1xx..5xx) made on first use: a route that only ever
@@ -204,7 +203,7 @@ public final class ProxyMetrics {
 
     RouteSeries(String label) {
       this.label = label;
-      this.duration = requestDuration.labelValues(label);
+      this.duration = requestDuration.labelValue(label);
       this.responseBytes = ProxyMetrics.this.responseBytes.labelValues(label);
     }
 
