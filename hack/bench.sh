@@ -11,7 +11,7 @@
 # Knobs: DURATION (per round, in seconds: 8s), ROUNDS (interleaved rounds, median of them: 3),
 # CONNECTIONS (wrk: 32), THREADS (workers of each HTTP proxy: one per core), HEADERS (fly: nginx and
 # HAProxy add Flycast's headers too; none), STREAMS (iperf3 -P: 1), TLS_CLIENTS (parallel s_time clients: 1),
-# WARMUP (seconds of load on Flycast before measuring: proxy 20, tcp 5, tls 15; TLS code takes
+# WARMUP (seconds of load on Flycast before measuring: proxy 40, tcp 5, tls 15; TLS code takes
 # 10-15 s of handshakes to reach its steady rate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -162,9 +162,10 @@ CONF
     io.flycast.bench.ProxyBench 18084 127.0.0.1 18081 > $tmp/flycast.log 2>&1 &
   flycast_pid=$!
   for i in $(seq 1 100); do curl -s -o /dev/null -H 'Host: web.default.flycast' 127.0.0.1:18084/ && break; sleep 0.2; done
-  # Warm the JIT before measuring: with wrk and the backend on the same 2 cores, C2 needs about
-  # 20 s of load to finish compiling the request path (shorter warm-ups show in the first round).
-  wrk -t2 -c32 -d${WARMUP:-20}s -H 'Host: web.default.flycast' http://127.0.0.1:18084/ >/dev/null
+  # Warm the JIT before measuring: with wrk and the backend on the same 2 cores, C2 goes on
+  # compiling the request path for 30-40 s of load (jstat -compiler), and CPU per request falls
+  # from about 42 us at 20 s to about 31 us at 40 s. Shorter warm-ups measure the compiler.
+  wrk -t2 -c32 -d${WARMUP:-40}s -H 'Host: web.default.flycast' http://127.0.0.1:18084/ >/dev/null
   CONNS=${CONNECTIONS:-32}
   # What each proxy adds to the response (with HEADERS=fly, all three add a request id and Via).
   for target in nginx:18082 haproxy:18083 flycast:18084; do

@@ -9,14 +9,12 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Keep-alive HTTP/1.1 connections to backends, pooled per event loop and backend address (as
@@ -100,7 +98,7 @@ final class BackendConnectionPool {
         .setMaxChunkSize(8192)
         .setHeadersFactory(TrustedHeaderNames.HEADERS);
     p.addLast(CODEC, new HttpClientCodec(decoder, false, false));
-    p.addLast(IDLE, new IdleStateHandler(0, 0, px.config().poolIdleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    p.addLast(IDLE, new IdleTimeout(px.config().poolIdleTimeout()));
     p.addLast(BackendHandler.NAME, new BackendHandler());
   }
 

@@ -14,14 +14,13 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * h2c (HTTP/2 with prior knowledge, no TLS) to backends whose port has
@@ -127,7 +126,7 @@ final class Http2BackendPool {
             .build());
         ch.pipeline().addLast(MULTIPLEX, new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
         long idleMs = px.config().poolIdleTimeout().toMillis();
-        ch.pipeline().addLast(new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
+        ch.pipeline().addLast(new IdleTimeout(Duration.ofMillis(idleMs)));
         ch.pipeline().addLast(new ConnectionHandler(ready));
       }
     }, false).connect(address));

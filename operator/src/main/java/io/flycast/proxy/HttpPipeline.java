@@ -1,9 +1,7 @@
 package io.flycast.proxy;
 
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the client-side HTTP pipeline: idle timeout, codec, proxy handler. Behind TLS the
@@ -40,7 +38,7 @@ final class HttpPipeline {
 
   private static void addIdleHandlers(ChannelPipeline p, Duration idleTimeout) {
     if (idleTimeout != null && !idleTimeout.isZero()) {
-      p.addLast(IDLE, new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+      p.addLast(IDLE, new IdleTimeout(idleTimeout));
     }
   }
 
