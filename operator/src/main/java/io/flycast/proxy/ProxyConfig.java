@@ -19,9 +19,9 @@ import java.util.Objects;
  * @param viaName pseudonym in {@code Via} headers
  * @param connectTimeout backend connect timeout
  * @param headerReadTimeout time a client has to send a complete request head before 408
- * @param idleTimeout close client connections idle this long (shared listener; dedicated HTTP
- *     ports use their route's setting)
- * @param poolIdleTimeout close pooled idle backend connections after this long
+ * @param idleTimeout close client connections idle this long, noticed within a quarter more
+ *     ({@link IdleTimeout}; shared listener; dedicated HTTP ports use their route's setting)
+ * @param poolIdleTimeout close pooled idle backend connections after this long (within a quarter more)
  * @param shutdownGrace how long {@link ProxyServer#stop()} lets in-flight work finish
  * @param maxInitialLineLength longest request line accepted (longer gets 414)
  * @param maxHeaderSize largest request head accepted (larger gets 431)
