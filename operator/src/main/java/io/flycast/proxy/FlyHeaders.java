@@ -67,14 +67,6 @@ final class FlyHeaders {
       this.localPort = new AsciiString(Integer.toString(localPort));
       this.tls = tls;
     }
-
-    String ip() {
-      return ip.toString();
-    }
-
-    boolean tls() {
-      return tls;
-    }
   }
 
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);

@@ -29,26 +29,28 @@ final class TrustedHeaderNames implements DefaultHeaders.NameValidator<CharSeque
    * Names already checked. Looked up by content: validity depends on nothing else, and an
    * AsciiString keeps its hash, which the header map needs anyway.
    */
-  private static final Set<AsciiString> TRUSTED = new HashSet<>();
+  private static final Set<AsciiString> TRUSTED = checked();
 
-  static {
+  private static Set<AsciiString> checked() {
+    Set<AsciiString> names = new HashSet<>();
     // Netty's own constants (its decoders hand out some of them for common names), then ours.
     for (Field f : HttpHeaderNames.class.getFields()) {
       if (Modifier.isStatic(f.getModifiers()) && f.getType() == AsciiString.class) {
         try {
-          TRUSTED.add((AsciiString) f.get(null));
+          names.add((AsciiString) f.get(null));
         } catch (IllegalAccessException e) {
           throw new IllegalStateException(e);
         }
       }
     }
-    TRUSTED.addAll(List.of(
+    names.addAll(List.of(
         FlyHeaders.FLY_CLIENT_IP, FlyHeaders.FLY_FORWARDED_PORT, FlyHeaders.FLY_REGION, FlyHeaders.FLY_REQUEST_ID,
         FlyHeaders.X_FORWARDED_FOR, FlyHeaders.X_FORWARDED_PROTO, FlyHeaders.X_FORWARDED_SSL,
         FlyHeaders.X_FORWARDED_PORT, FlyReplay.SOURCE_HEADER, FlyReplay.FAILED_HEADER));
-    for (AsciiString name : TRUSTED) {
+    for (AsciiString name : names) {
       STANDARD.validateName(name); // trusted because checked once, here
     }
+    return Set.copyOf(names);
   }
 
   private TrustedHeaderNames() {}

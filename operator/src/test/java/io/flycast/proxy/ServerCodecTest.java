@@ -35,6 +35,25 @@ class ServerCodecTest {
   }
 
   @Test
+  void headerNamesFromTheWireAreStillValidated() {
+    // The decoder's header maps trust names Flycast sets (TrustedHeaderNames); one arriving with a
+    // character no token may hold must still fail the request, whatever name it resembles.
+    EmbeddedChannel ch = channel();
+    ch.writeInbound(bytes("GET / HTTP/1.1\r\nHost: a\r\nFly-Client-IP\u0001: 1.2.3.4\r\n\r\n"));
+    HttpRequest req = ch.readInbound();
+    assertThat(req.decoderResult().isFailure()).isTrue();
+    drain(ch);
+
+    ch = channel();
+    ch.writeInbound(bytes("GET / HTTP/1.1\r\nHost: a\r\nFly-Client-IP: 1.2.3.4\r\nx-forwarded-for: 5.6.7.8\r\n\r\n"));
+    req = ch.readInbound();
+    assertThat(req.decoderResult().isSuccess()).isTrue();
+    req.headers().set(FlyHeaders.FLY_REQUEST_ID, "id"); // trusted, and still a valid name
+    assertThat(req.headers().get("fly-client-ip")).isEqualTo("1.2.3.4");
+    drain(ch);
+  }
+
+  @Test
   void plainRequestDecodes() {
     EmbeddedChannel ch = channel();
     ch.writeInbound(bytes("GET /x HTTP/1.1\r\nHost: a\r\n\r\n"));
