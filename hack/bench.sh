@@ -51,6 +51,17 @@ wait_log() {
   for i in $(seq 1 150); do grep -q "$2" "$1" 2>/dev/null && return; sleep 0.2; done
   echo "not ready: $1" >&2; cat "$1" >&2; exit 1
 }
+# Starts Flycast's proxy alone (`ProxyBench ARGS...`, extra JVM flags in $FLYCAST_JVM), sets
+# flycast_pid, and waits until it serves. setsid: its own session, as nginx and HAProxy have once
+# they daemonize. With the kernel's autogroup scheduling (on by default), a session is one
+# scheduling group: left in this script's session, Flycast would share one CPU share with the
+# load generator while nginx and HAProxy each had their own.
+start_flycast() {
+  setsid "$JAVA" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn ${FLYCAST_JVM:-} -cp "$CP" \
+    io.flycast.bench.ProxyBench "$@" > $tmp/flycast.log 2>&1 &
+  flycast_pid=$!
+  wait_log $tmp/flycast.log 'proxy ready'
+}
 DUR=${DURATION:-8s}; ROUNDS=${ROUNDS:-3}
 # Runs `<measure> PORT SECS` for every target (name:port), ROUNDS times, interleaved, and prints
 # each target's median and its ratio to <baseline>'s.
@@ -72,6 +83,17 @@ interleaved() {
   done
 }
 SECS=${DUR%s}  # iperf3 and s_time take whole seconds
+# Installs (from Debian) the packages of the tools a section runs, when one of them is missing.
+#   need_tools "<tools>" "<packages>"
+need_tools() {
+  local t
+  for t in $1; do
+    command -v $t >/dev/null || { echo "installing $2"; apt-get install -y -qq $2 >/dev/null; return; }
+  done
+}
+need_whole_seconds() {
+  [[ $SECS =~ ^[0-9]+$ ]] || { echo "DURATION must be whole seconds (e.g. 8s) for the $1 benchmark" >&2; exit 2; }
+}
 
 if [[ $WHAT == all || $WHAT == control ]]; then
   echo "== control plane: create -> routable (embedded API) =="
@@ -79,9 +101,7 @@ if [[ $WHAT == all || $WHAT == control ]]; then
 fi
 
 if [[ $WHAT == all || $WHAT == proxy ]]; then
-  for t in nginx haproxy wrk; do
-    command -v $t >/dev/null || { echo "installing $t"; apt-get install -y -qq nginx-light haproxy wrk >/dev/null; }
-  done
+  need_tools "nginx haproxy wrk" "nginx-light haproxy wrk"
   new_tmp
   # Backend: its own nginx (one worker) answering a small body on 18081. Proxies in front of it,
   # each its own process with THREADS workers (default: one per core, what each does when left
@@ -155,13 +175,7 @@ CONF
   nginx -c $tmp/backend.conf -p $tmp
   nginx -c $tmp/nginx.conf -p $tmp
   haproxy -f $tmp/haproxy.cfg -D -p $tmp/haproxy.pid
-  # setsid: its own session, as nginx and HAProxy have once they daemonize. With the kernel's
-  # autogroup scheduling (on by default), a session is one scheduling group: left in this script's
-  # session, Flycast would share one CPU share with wrk while nginx and HAProxy each had their own.
-  setsid "$JAVA" -Xmx1g -Dflycast.bench.workers=$THREADS -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" \
-    io.flycast.bench.ProxyBench 18084 127.0.0.1 18081 > $tmp/flycast.log 2>&1 &
-  flycast_pid=$!
-  for i in $(seq 1 100); do curl -s -o /dev/null -H 'Host: web.default.flycast' 127.0.0.1:18084/ && break; sleep 0.2; done
+  FLYCAST_JVM=-Dflycast.bench.workers=$THREADS start_flycast 18084 127.0.0.1 18081
   # Warm the JIT before measuring: with wrk and the backend on the same 2 cores, C2 goes on
   # compiling the request path for 30-40 s of load (jstat -compiler), and CPU per request falls
   # from about 42 us at 20 s to about 31 us at 40 s. Shorter warm-ups measure the compiler.
@@ -214,10 +228,8 @@ CONF
 fi
 
 if [[ $WHAT == all || $WHAT == tcp ]]; then
-  [[ $SECS =~ ^[0-9]+$ ]] || { echo "DURATION must be whole seconds (e.g. 8s) for the tcp benchmark" >&2; exit 2; }
-  for t in nginx haproxy iperf3; do
-    command -v $t >/dev/null || { echo "installing $t"; apt-get install -y -qq nginx-light haproxy iperf3 >/dev/null; }
-  done
+  need_whole_seconds tcp
+  need_tools "nginx haproxy iperf3" "nginx-light haproxy iperf3"
   # nginx's TCP proxy is the stream module, a separate package on Debian (nginx-light lacks it).
   STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
   [[ -f $STREAM_MODULE ]] || { echo "installing libnginx-mod-stream"; apt-get install -y -qq libnginx-mod-stream >/dev/null || true; }
@@ -260,10 +272,8 @@ backend be
 CONF
   haproxy -f $tmp/haproxy.cfg -D -p $tmp/haproxy.pid
   iperf3 -s -p 18091 --forceflush > $tmp/iperf3.log 2>&1 &
-  setsid "$JAVA" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" io.flycast.bench.ProxyBench 18095 127.0.0.1 18091 \
-    --tcp=18094:18091 > $tmp/flycast.log 2>&1 &
   wait_log $tmp/iperf3.log 'Server listening'
-  wait_log $tmp/flycast.log 'proxy ready'
+  start_flycast 18095 127.0.0.1 18091 --tcp=18094:18091
   STREAMS=${STREAMS:-1}
   # Gbit/s the iperf3 receiver saw (the last "receiver" line: with -P > 1 that is the [SUM] line).
   gbits() { iperf3 -c 127.0.0.1 -p $1 -t $2 -P $STREAMS -f g | awk '/receiver/ {v=$(NF-2)} END {print v}'; }
@@ -275,10 +285,8 @@ CONF
 fi
 
 if [[ $WHAT == all || $WHAT == tls ]]; then
-  [[ $SECS =~ ^[0-9]+$ ]] || { echo "DURATION must be whole seconds (e.g. 8s) for the tls benchmark" >&2; exit 2; }
-  for t in nginx haproxy openssl; do
-    command -v $t >/dev/null || { echo "installing $t"; apt-get install -y -qq nginx-light haproxy openssl >/dev/null; }
-  done
+  need_whole_seconds tls
+  need_tools "nginx haproxy openssl" "nginx-light haproxy openssl"
   new_tmp
   # One self-signed ECDSA P-256 certificate for all three (PKCS#8 key, which Netty reads too).
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=web.default.flycast \
@@ -325,9 +333,7 @@ backend be
 CONF
   nginx -c $tmp/nginx.conf -p $tmp
   haproxy -f $tmp/haproxy.cfg -D -p $tmp/haproxy.pid
-  setsid "$JAVA" -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" io.flycast.bench.ProxyBench 18105 127.0.0.1 18101 \
-    --tls=18104:18101 --cert=$tmp/cert.pem --key=$tmp/key.pem > $tmp/flycast.log 2>&1 &
-  wait_log $tmp/flycast.log 'proxy ready'
+  start_flycast 18105 127.0.0.1 18101 --tls=18104:18101 --cert=$tmp/cert.pem --key=$tmp/key.pem
   targets="nginx:18102 haproxy:18103 flycast:18104"
   # What each one negotiates with openssl's defaults (the same for all three, or the figures do
   # not compare), and that it serves the route.
