@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flycast.catalog.RouteKey;
-import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -123,16 +122,6 @@ class AccessLogTest {
   }
 
   private long durationCount(String route) {
-    for (var snapshot : fx.registry.scrape()) {
-      if (snapshot instanceof HistogramSnapshot h
-          && h.getMetadata().getPrometheusName().equals("flycast_proxy_request_duration_seconds")) {
-        for (var dp : h.getDataPoints()) {
-          if (route.equals(dp.getLabels().get("route"))) {
-            return dp.getCount();
-          }
-        }
-      }
-    }
-    return 0;
+    return fx.histogramCount("flycast_proxy_request_duration_seconds", "route", route);
   }
 }

@@ -2,8 +2,13 @@ package io.flycast.proxy;
 
 import io.flycast.catalog.CatalogStore;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.stream.Stream;
 
 /** A running {@link ProxyServer} on loopback with its own catalog, for tests. */
 final class ProxyFixture implements AutoCloseable {
@@ -38,52 +43,36 @@ final class ProxyFixture implements AutoCloseable {
 
   /** The sum of a counter's samples whose labels contain all {@code labelPairs} (name, value...). */
   double counter(String name, String... labelPairs) {
-    double sum = 0;
-    for (var snapshot : registry.scrape()) {
-      if (!snapshot.getMetadata().getPrometheusName().equals(name)) {
-        continue;
-      }
-      for (var dp : snapshot.getDataPoints()) {
-        boolean match = true;
-        for (int i = 0; i < labelPairs.length; i += 2) {
-          match &= labelPairs[i + 1].equals(dp.getLabels().get(labelPairs[i]));
-        }
-        if (match && dp instanceof io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot c) {
-          sum += c.getValue();
-        }
-      }
-    }
-    return sum;
+    return points(name, labelPairs).filter(CounterDataPointSnapshot.class::isInstance)
+        .mapToDouble(dp -> ((CounterDataPointSnapshot) dp).getValue()).sum();
   }
 
   /** A gauge's value (the sum over its label sets). */
   double gauge(String name) {
-    double sum = 0;
-    for (var snapshot : registry.scrape()) {
-      if (snapshot.getMetadata().getPrometheusName().equals(name)) {
-        for (var dp : snapshot.getDataPoints()) {
-          if (dp instanceof io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot g) {
-            sum += g.getValue();
-          }
-        }
-      }
-    }
-    return sum;
+    return points(name).filter(GaugeDataPointSnapshot.class::isInstance)
+        .mapToDouble(dp -> ((GaugeDataPointSnapshot) dp).getValue()).sum();
   }
 
-  /** How many observations a histogram has (over all its label sets). */
-  long histogramCount(String name) {
-    long n = 0;
-    for (var snapshot : registry.scrape()) {
-      if (snapshot.getMetadata().getPrometheusName().equals(name)) {
-        for (var dp : snapshot.getDataPoints()) {
-          if (dp instanceof io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot h) {
-            n += h.getCount();
+  /** How many observations a histogram has, over its label sets that contain all {@code labelPairs}. */
+  long histogramCount(String name, String... labelPairs) {
+    return points(name, labelPairs).filter(HistogramDataPointSnapshot.class::isInstance)
+        .mapToLong(dp -> ((HistogramDataPointSnapshot) dp).getCount()).sum();
+  }
+
+  /** The data points of metric {@code name} whose labels contain all {@code labelPairs}. */
+  private Stream<DataPointSnapshot> points(String name, String... labelPairs) {
+    return registry.scrape().stream()
+        .filter(s -> s.getMetadata().getPrometheusName().equals(name))
+        .flatMap(s -> s.getDataPoints().stream())
+        .map(DataPointSnapshot.class::cast)
+        .filter(dp -> {
+          for (int i = 0; i < labelPairs.length; i += 2) {
+            if (!labelPairs[i + 1].equals(dp.getLabels().get(labelPairs[i]))) {
+              return false;
+            }
           }
-        }
-      }
-    }
-    return n;
+          return true;
+        });
   }
 
   @Override
