@@ -1,5 +1,6 @@
 package io.flycast.proxy;
 
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.AsciiString;
 
 import io.flycast.catalog.Backend;
@@ -26,6 +27,8 @@ final class ProxyContext {
   private final ChannelGroup clients;
   private final BackendConnectionPool pool;
   private final CertificateSource certificates;
+  /** The TLS implementation, decided (and logged) once when the server starts. */
+  private final SslProvider tlsProvider;
   private final BackendStarter starter;
   private final NetworkPolicy access;
   private final CapacityQueue queue;
@@ -41,8 +44,10 @@ final class ProxyContext {
       Transport transport,
       ChannelGroup clients,
       CertificateSource certificates,
+      SslProvider tlsProvider,
       BackendStarter starter,
       NetworkPolicy access) {
+    this.tlsProvider = tlsProvider;
     this.access = access;
     this.starter = starter;
     this.config = config;
@@ -75,6 +80,10 @@ final class ProxyContext {
 
   AsciiString via() {
     return via;
+  }
+
+  SslProvider tlsProvider() {
+    return tlsProvider;
   }
 
   CatalogStore catalog() {

@@ -9,6 +9,7 @@ import io.flycast.catalog.RouteKey;
 import io.flycast.network.NetworkPolicy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
@@ -22,7 +23,6 @@ import java.net.InetSocketAddress;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,8 +54,6 @@ public final class ProxyServer implements AutoCloseable {
   private final ChannelGroup clients = new DefaultChannelGroup("flycast-clients", GlobalEventExecutor.INSTANCE);
   private final ProxyContext px;
   private final ListenerManager dedicated;
-  private final Consumer<CatalogChange> catalogListener = this::onCatalogChange;
-  private final Consumer<CatalogChange> backendsListener = this::onBackendsChanged;
   private volatile Channel httpListener;
   private volatile Channel httpsListener;
   private volatile boolean followCatalog;
@@ -112,7 +110,7 @@ public final class ProxyServer implements AutoCloseable {
       ProxyConfig config, CatalogStore catalog, ProxyMetrics metrics, CertificateSource certificates,
       BackendStarter starter, NetworkPolicy access) {
     // First: says which TLS implementation serves, and refuses tlsProvider=openssl without it.
-    TlsContexts.logProvider(config.tlsProvider());
+    SslProvider tlsProvider = TlsContexts.logProvider(config.tlsProvider());
     this.config = config;
     this.catalog = catalog;
     this.transport = Transport.select(config.preferEpoll());
@@ -121,7 +119,7 @@ public final class ProxyServer implements AutoCloseable {
         config.workerThreads() > 0 ? config.workerThreads() : Runtime.getRuntime().availableProcessors(), "flycast-proxy");
     this.px = new ProxyContext(
         config, catalog, new Balancer(config.zone(), new LoadTracker()), metrics, transport, clients, certificates,
-        starter, access);
+        tlsProvider, starter, access);
     ServerBootstrap dedicatedBootstrap = serverBootstrap(new DedicatedChannelInitializer(px));
     if (config.dedicatedIpv6Only() && config.dedicatedBindAddress() instanceof java.net.Inet6Address
         && config.dedicatedBindAddress().isAnyLocalAddress() && transport.name().equals("epoll")) {
@@ -166,9 +164,8 @@ public final class ProxyServer implements AutoCloseable {
       log.info("shared HTTPS listener on {}", httpsListener.localAddress());
     }
     this.followCatalog = followCatalog;
-    catalog.addListener(backendsListener);
+    catalog.addListener(this::onCatalogChange);
     if (followCatalog) {
-      catalog.addListener(catalogListener);
       dedicated.sync(servicePorts(catalog.current()));
     }
   }
@@ -244,9 +241,10 @@ public final class ProxyServer implements AutoCloseable {
 
   /**
    * Backends changed: new or recovered ones have room the capacity queue would otherwise learn of
-   * only by a release, and the load counters of backends that left can go.
+   * only by a release, and the load counters of backends that left can go. Specs changed: the
+   * dedicated listeners follow the service ports (when this server follows the catalog).
    */
-  private void onBackendsChanged(CatalogChange change) {
+  private void onCatalogChange(CatalogChange change) {
     if (stopped) {
       return;
     }
@@ -261,10 +259,7 @@ public final class ProxyServer implements AutoCloseable {
     }
     // A spec change can raise the limits: waiting work should look again.
     change.specsChanged().forEach(px.queue()::wakeAll);
-  }
-
-  private void onCatalogChange(CatalogChange change) {
-    if (followCatalog && !stopped && !change.specsChanged().isEmpty()) {
+    if (followCatalog && !change.specsChanged().isEmpty()) {
       dedicated.sync(servicePorts(change.catalog()));
     }
   }

@@ -32,7 +32,7 @@ public final class ServerCertificate {
   private final X509Certificate[] chain;
 
   /** Contexts built by {@link TlsContexts}, by provider and ALPN list; empty when building failed. */
-  final ConcurrentMap<Object, Optional<SslContext>> contexts = new ConcurrentHashMap<>();
+  final ConcurrentMap<TlsContexts.Key, Optional<SslContext>> contexts = new ConcurrentHashMap<>();
 
   /**
    * @param key the private key of the first certificate of {@code chain}

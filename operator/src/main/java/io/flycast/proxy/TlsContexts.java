@@ -34,7 +34,8 @@ final class TlsContexts {
   private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
   static final List<String> HTTP_DEFAULT_ALPN = List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
 
-  private record Key(SslProvider provider, List<String> alpn) {}
+  /** What a built context depends on besides the certificate. */
+  record Key(SslProvider provider, List<String> alpn) {}
 
   private TlsContexts() {}
 
@@ -110,7 +111,7 @@ final class TlsContexts {
     }
   }
 
-  static SslContext newContext(ServerCertificate certificate, List<String> alpn, SslProvider provider)
+  private static SslContext newContext(ServerCertificate certificate, List<String> alpn, SslProvider provider)
       throws SSLException {
     SslContextBuilder builder = SslContextBuilder.forServer(certificate.key(), certificate.chain()).sslProvider(provider);
     if (!alpn.isEmpty()) {

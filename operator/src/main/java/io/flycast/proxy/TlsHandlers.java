@@ -16,7 +16,6 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.util.Mapping;
 import java.util.List;
 import java.util.function.Function;
@@ -45,31 +44,28 @@ final class TlsHandlers {
   static void addTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
     String secret = port.tls() == null ? null : port.tls().secretName();
     List<String> alpn = TlsContexts.alpn(port);
-    SslProvider provider = TlsContexts.provider(px.config().tlsProvider());
-    p.addLast(SNI, sniHandler(sni -> TlsContexts.context(px.certificates().certificate(route, secret), alpn, provider)));
+    p.addLast(SNI, sniHandler(sni -> context(px, route, secret, alpn)));
     p.addLast(TLS_ALERT, AlertOnMissingCertificate.INSTANCE);
   }
 
   /** pg_tls for a dedicated port: TLS after the Postgres SSLRequest, with the route's certificate. */
   static void addPgTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
     String secret = port.tls() == null ? null : port.tls().secretName();
-    SslProvider provider = TlsContexts.provider(px.config().tlsProvider());
     p.addLast(PgTlsHandler.NAME, new PgTlsHandler(
         new String[] {SNI, TLS_ALERT},
         new io.netty.channel.ChannelHandler[] {
-          sniHandler(sni -> TlsContexts.context(px.certificates().certificate(route, secret), List.of(), provider)),
+          sniHandler(sni -> context(px, route, secret, List.of())),
           AlertOnMissingCertificate.INSTANCE
         }));
   }
 
   /** TLS for the shared HTTPS listener: the certificate of the route the SNI name belongs to. */
   static void addSharedTlsHandlers(ChannelPipeline p, ProxyContext px) {
-    SslProvider provider = TlsContexts.provider(px.config().tlsProvider());
-    p.addLast(SNI, sniHandler(sni -> bySni(px, sni, provider)));
+    p.addLast(SNI, sniHandler(sni -> bySni(px, sni)));
     p.addLast(TLS_ALERT, AlertOnMissingCertificate.INSTANCE);
   }
 
-  private static SslContext bySni(ProxyContext px, String sni, SslProvider provider) {
+  private static SslContext bySni(ProxyContext px, String sni) {
     Catalog catalog = px.catalog().current();
     Route route = sni == null ? null : catalog.routeByHostname(sni);
     if (route == null) {
@@ -77,11 +73,15 @@ final class TlsHandlers {
     }
     for (PortSpec p : route.spec().ports()) {
       if (p.has(Handler.TLS) && p.tls() != null) {
-        return TlsContexts.context(
-            px.certificates().certificate(route.key(), p.tls().secretName()), TlsContexts.alpn(p), provider);
+        return context(px, route.key(), p.tls().secretName(), TlsContexts.alpn(p));
       }
     }
-    return TlsContexts.context(px.certificates().certificate(route.key(), null), TlsContexts.alpn(null), provider);
+    return context(px, route.key(), null, TlsContexts.alpn(null));
+  }
+
+  /** The context for a route's certificate (from {@code secret}) with {@code alpn}, on the proxy's provider. */
+  private static SslContext context(ProxyContext px, RouteKey route, String secret, List<String> alpn) {
+    return TlsContexts.context(px.certificates().certificate(route, secret), alpn, px.tlsProvider());
   }
 
   /** Whether the connection was TLS-terminated here (for X-Forwarded-Proto). */
