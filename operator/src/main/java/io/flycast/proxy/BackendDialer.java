@@ -55,9 +55,7 @@ final class BackendDialer {
   private CapacityQueue.Waiter waiter;
   /** In the queue (or a wake for it is on its way). Event-loop confined like the rest. */
   private boolean waiting;
-  private boolean queueExpired;
-  /** The route's queue had no room: refused at once. */
-  private boolean queueFull;
+  /** When this work joined the queue (its first turn); 0 when not queued. The timer runs meanwhile. */
   private long queuedAtNanos;
   private ScheduledFuture<?> queueTimer;
   private boolean cancelled;
@@ -119,10 +117,10 @@ final class BackendDialer {
     }
     cancelled = true;
     if (waiting) {
-      waiting = false;
-      px.queue().remove(route.key(), waiter); // if already taken out, woken() hands its wake on
+      leaveQueue();
+    } else {
+      leftQueue();
     }
-    leftQueue();
   }
 
   /**
@@ -183,7 +181,7 @@ final class BackendDialer {
         }
       }
       leftQueue();
-      callback.failed(reason, reason == ProxyMetrics.Unavailable.AT_CAPACITY ? capacityDetail() : null);
+      callback.failed(reason, null);
       return;
     }
     leftQueue();
@@ -211,12 +209,15 @@ final class BackendDialer {
 
   /**
    * Every usable backend is at its hard limit: wait for a released slot, up to the queue timeout,
-   * holding nothing but this dialer (the client is not read meanwhile). False when queueing is
-   * off, the route's queue is full, or this work already waited its whole time.
+   * holding nothing but this dialer (the client is not read meanwhile).
+   *
+   * @return whether this took the work over: it waits, was dialed after all, or was refused
+   *     because the route's queue is full; false when it may not wait (queueing off, or the
+   *     caller's choice), and the caller refuses it
    */
   private boolean waitForSlot() {
     Duration timeout = px.config().queueTimeout();
-    if (timeout.isZero() || queueExpired || !callback.mayWaitForCapacity()) {
+    if (timeout.isZero() || !callback.mayWaitForCapacity()) {
       return false;
     }
     if (waiter == null) {
@@ -241,22 +242,20 @@ final class BackendDialer {
     // Woken but beaten to the slot by newer work: back to the front, keeping its turn.
     boolean keepTurn = queuedAtNanos != 0;
     if (!px.queue().add(route.key(), waiter, keepTurn)) {
-      queueFull = true;
-      return false;
+      leftQueue();
+      callback.failed(ProxyMetrics.Unavailable.AT_CAPACITY, "every backend of " + route.key().flycastHostname()
+          + " is at its concurrency limit and its queue (" + px.config().maxQueuedPerRoute() + " waiting) is full");
+      return true;
     }
     if (!keepTurn) {
       queuedAtNanos = System.nanoTime();
-    }
-    waiting = true;
-    if (queueTimer == null || queueTimer.isDone()) {
       queueTimer = loop.schedule(this::queueTimedOut, timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
+    waiting = true;
     // A slot freed between the failed pick and joining the queue woke nobody: look once more.
     Lease lease = px.balancer().pick(route, tried, filter);
     if (lease != null) {
-      waiting = false;
-      px.queue().remove(route.key(), waiter); // if already taken out, woken() hands its wake on
-      leftQueue();
+      leaveQueue();
       connect(lease);
     }
     return true;
@@ -281,11 +280,16 @@ final class BackendDialer {
     if (!waiting) {
       return;
     }
+    leaveQueue();
+    callback.failed(ProxyMetrics.Unavailable.AT_CAPACITY, "every backend of " + route.key().flycastHostname()
+        + " stayed at its concurrency limit for " + px.config().queueTimeout().toMillis() + " ms");
+  }
+
+  /** Out of the queue (if already taken out, woken() hands its wake on), and the wait counted. */
+  private void leaveQueue() {
     waiting = false;
-    queueExpired = true;
-    px.queue().remove(route.key(), waiter); // if already polled, woken() passes the wake on
+    px.queue().remove(route.key(), waiter);
     leftQueue();
-    callback.failed(ProxyMetrics.Unavailable.AT_CAPACITY, capacityDetail());
   }
 
   /** Ends this work's time in the queue, if it had any: the wait is counted once. */
@@ -293,24 +297,8 @@ final class BackendDialer {
     if (queuedAtNanos == 0) {
       return;
     }
-    if (queueTimer != null) {
-      queueTimer.cancel(false);
-    }
+    queueTimer.cancel(false);
     px.metrics().queueWait(route.key(), System.nanoTime() - queuedAtNanos);
     queuedAtNanos = 0;
-  }
-
-  /** Why work at capacity is refused, when the queue had a say; null for the default message. */
-  private String capacityDetail() {
-    String name = route.key().flycastHostname();
-    if (queueExpired) {
-      return "every backend of " + name + " stayed at its concurrency limit for "
-          + px.config().queueTimeout().toMillis() + " ms";
-    }
-    if (queueFull) {
-      return "every backend of " + name + " is at its concurrency limit and its queue ("
-          + px.config().maxQueuedPerRoute() + " waiting) is full";
-    }
-    return null;
   }
 }

@@ -91,10 +91,11 @@ final class CapacityQueue {
   void wakeAll(RouteKey route) {
     RouteQueue q = total.get() == 0 ? null : byRoute.get(route);
     Waiter w;
-    while (q != null && (w = q.waiters.peekFirst()) != null) {
-      if (take(q, w)) {
-        w.wake();
-      }
+    while (q != null && (w = q.waiters.pollFirst()) != null) {
+      // Polled: this caller alone took it out, so it counts the departure (as take() does).
+      q.size.decrementAndGet();
+      total.decrementAndGet();
+      w.wake();
     }
   }
 
