@@ -3,7 +3,6 @@ package io.flycast.proxy;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.Route;
-import io.flycast.catalog.RouteKey;
 import io.flycast.health.BackendHealth;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,19 +121,22 @@ public final class Balancer {
 
   /** Picks within one zone group; retries when a concurrent pick filled the chosen backend. */
   private Lease pickIn(Route route, List<Backend> group) {
+    if (group.isEmpty()) {
+      return null;
+    }
     Concurrency limits = route.spec().concurrency();
-    RouteKey key = route.key();
-    for (int attempt = 0; attempt < 4 && !group.isEmpty(); attempt++) {
-      List<Backend> eligible = underLimit(key, group, limits.softLimit());
+    LoadTracker.RouteLoads loads = tracker.of(route.key());
+    for (int attempt = 0; attempt < 4; attempt++) {
+      List<Backend> eligible = underLimit(loads, group, limits.softLimit());
       if (eligible.isEmpty()) {
         overSoftLimit.accept(route);
-        eligible = underLimit(key, group, limits.hardLimit());
+        eligible = underLimit(loads, group, limits.hardLimit());
       }
       if (eligible.isEmpty()) {
         return null;
       }
-      Backend chosen = twoChoices(key, eligible);
-      Lease lease = tracker.tryAcquire(key, chosen, limits.hardLimit());
+      Backend chosen = twoChoices(loads, eligible);
+      Lease lease = loads.tryAcquire(chosen, limits.hardLimit());
       if (lease != null) {
         return lease;
       }
@@ -142,17 +144,17 @@ public final class Balancer {
     return null;
   }
 
-  private List<Backend> underLimit(RouteKey key, List<Backend> group, int limit) {
+  private List<Backend> underLimit(LoadTracker.RouteLoads loads, List<Backend> group, int limit) {
     List<Backend> out = new ArrayList<>(group.size());
     for (Backend b : group) {
-      if (tracker.load(key, b.name()) < limit) {
+      if (loads.load(b.name()) < limit) {
         out.add(b);
       }
     }
     return out;
   }
 
-  private Backend twoChoices(RouteKey key, List<Backend> eligible) {
+  private Backend twoChoices(LoadTracker.RouteLoads loads, List<Backend> eligible) {
     RandomGenerator rnd = random.get();
     int n = eligible.size();
     if (n == 1) {
@@ -165,8 +167,8 @@ public final class Balancer {
     }
     Backend a = eligible.get(i);
     Backend b = eligible.get(j);
-    int la = tracker.load(key, a.name());
-    int lb = tracker.load(key, b.name());
+    int la = loads.load(a.name());
+    int lb = loads.load(b.name());
     if (la != lb) {
       return la < lb ? a : b;
     }

@@ -29,8 +29,52 @@ public final class LoadTracker {
     }
   }
 
-  /** By route, then backend name: a pick looks backends up without building a key per lookup. */
-  private final ConcurrentHashMap<RouteKey, ConcurrentHashMap<String, BackendLoad>> counts = new ConcurrentHashMap<>();
+  /**
+   * The in-flight counts of one route's backends, by name. A pick takes it once ({@link #of}) and
+   * then looks up only the backends it weighs: no key object per lookup, no route lookup per backend.
+   */
+  final class RouteLoads {
+    private final RouteKey route;
+    private final ConcurrentHashMap<String, BackendLoad> byBackend = new ConcurrentHashMap<>();
+
+    private RouteLoads(RouteKey route) {
+      this.route = route;
+    }
+
+    /** Current in-flight work of a backend (0 when it never had any). */
+    int load(String backend) {
+      BackendLoad c = byBackend.get(backend);
+      return c == null ? 0 : c.get();
+    }
+
+    /**
+     * Takes one unit of work on a backend unless that would reach beyond {@code hardLimit}.
+     *
+     * @return a lease to release when the work is done, or {@code null} when the backend is at
+     *     its hard limit
+     */
+    Lease tryAcquire(Backend backend, int hardLimit) {
+      BackendLoad c = byBackend.get(backend.name());
+      if (c == null) {
+        c = byBackend.computeIfAbsent(backend.name(), b -> new BackendLoad());
+      }
+      // CAS loop rather than incrementAndGet-then-undo, so the hard limit is never overshot even
+      // for a moment under concurrent picks.
+      while (true) {
+        int now = c.get();
+        if (now >= hardLimit) {
+          return null;
+        }
+        if (c.compareAndSet(now, now + 1)) {
+          // Not touched here, only on release: while work is in flight the count says "active",
+          // and every core writing the time on both ends made the shared counter's line bounce.
+          return new Lease(route, backend, c, LoadTracker.this);
+        }
+      }
+    }
+  }
+
+  private final ConcurrentHashMap<RouteKey, RouteLoads> counts = new ConcurrentHashMap<>();
   private final java.util.Set<Key> cordoned = ConcurrentHashMap.newKeySet();
   private volatile BiConsumer<RouteKey, Backend> onRelease = (route, backend) -> {};
   private volatile Consumer<RouteKey> onMoreRoom = route -> {};
@@ -79,31 +123,19 @@ public final class LoadTracker {
 
   /** Current in-flight work of a backend of a route (0 when it never had any). */
   public int load(RouteKey route, String backend) {
-    BackendLoad c = find(route, backend);
-    return c == null ? 0 : c.get();
+    RouteLoads r = counts.get(route);
+    return r == null ? 0 : r.load(backend);
   }
 
-  /**
-   * Takes one unit of work on a backend unless that would reach beyond {@code hardLimit}.
-   *
-   * @return a lease to release when the work is done, or {@code null} when the backend is at its
-   *     hard limit
-   */
+  /** {@link RouteLoads#tryAcquire} on {@code route}'s counts. */
   public Lease tryAcquire(RouteKey route, Backend backend, int hardLimit) {
-    BackendLoad c = counter(route, backend.name());
-    // CAS loop rather than incrementAndGet-then-undo, so the hard limit is never overshot even
-    // for a moment under concurrent picks.
-    while (true) {
-      int now = c.get();
-      if (now >= hardLimit) {
-        return null;
-      }
-      if (c.compareAndSet(now, now + 1)) {
-        // Not touched here, only on release: while work is in flight the count says "active",
-        // and every core writing the time on both ends made the shared counter's line bounce.
-        return new Lease(route, backend, c, this);
-      }
-    }
+    return of(route).tryAcquire(backend, hardLimit);
+  }
+
+  /** The counts of {@code route}'s backends, to look several up in one pick. */
+  RouteLoads of(RouteKey route) {
+    RouteLoads r = counts.get(route);
+    return r != null ? r : counts.computeIfAbsent(route, RouteLoads::new);
   }
 
   /**
@@ -114,20 +146,14 @@ public final class LoadTracker {
    * releases there: consistent, and about a backend that is leaving anyway.
    */
   void retainOnly(RouteKey route, java.util.Set<String> current) {
-    ConcurrentHashMap<String, BackendLoad> byBackend = counts.get(route);
-    if (byBackend != null) {
-      byBackend.entrySet().removeIf(e -> !current.contains(e.getKey()) && e.getValue().get() == 0);
+    RouteLoads r = counts.get(route);
+    if (r != null) {
+      r.byBackend.entrySet().removeIf(e -> !current.contains(e.getKey()) && e.getValue().get() == 0);
     }
   }
 
   private BackendLoad find(RouteKey route, String backend) {
-    ConcurrentHashMap<String, BackendLoad> byBackend = counts.get(route);
-    return byBackend == null ? null : byBackend.get(backend);
-  }
-
-  private BackendLoad counter(RouteKey route, String backend) {
-    BackendLoad c = find(route, backend);
-    return c != null ? c
-        : counts.computeIfAbsent(route, k -> new ConcurrentHashMap<>()).computeIfAbsent(backend, b -> new BackendLoad());
+    RouteLoads r = counts.get(route);
+    return r == null ? null : r.byBackend.get(backend);
   }
 }
