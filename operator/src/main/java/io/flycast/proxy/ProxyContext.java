@@ -60,15 +60,14 @@ final class ProxyContext {
     this.via = FlyHeaders.viaValue(config.viaName());
     this.pool = new BackendConnectionPool(this);
     this.queue = new CapacityQueue(config.maxQueuedPerRoute());
-    balancer.tracker().onRelease(queue::slotFreed);
-    balancer.tracker().onMoreRoom(queue::wakeAll);
-    metrics.watchQueue(queue::size);
     LoadTracker tracker = balancer.tracker();
+    tracker.onRelease(queue::slotFreed);
+    tracker.onMoreRoom(queue::wakeAll);
+    metrics.watchQueue(queue::size);
     metrics.watchInFlight(visitor -> {
       for (Route route : catalog.current().routes()) {
-        String label = route.key().toString();
         for (Backend b : route.backends()) {
-          visitor.visit(label, b.name(), tracker.load(route.key(), b.name()));
+          visitor.visit(route.key(), b.name(), tracker.load(route.key(), b.name()));
         }
       }
     });

@@ -4,7 +4,6 @@ import io.flycast.catalog.RouteKey;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.util.List;
 import java.util.Locale;
@@ -37,7 +36,7 @@ public final class ProxyMetrics {
   private final Counter responseBytes;
   private final Counter requestsByMethod;
   private final Counter replays;
-  private final Histogram queueWait;
+  private final DurationHistogram queueWait;
   private volatile java.util.function.IntSupplier queued = () -> 0;
   private volatile InFlight inFlight = visitor -> {};
 
@@ -49,7 +48,7 @@ public final class ProxyMetrics {
 
   @FunctionalInterface
   interface InFlightVisitor {
-    void visit(String route, String backend, int inFlight);
+    void visit(RouteKey route, String backend, int inFlight);
   }
 
   /** Stands for "no route" in {@link #byRoute}: requests no route answered (404s, bad requests). */
@@ -133,13 +132,10 @@ public final class ProxyMetrics {
         .labelNames("route", "method")
         .withoutExemplars() // nothing to sample: no trace context reaches the proxy
         .register(registry);
-    queueWait = Histogram.builder()
-        .name("flycast_proxy_queue_wait_seconds")
-        .help("Time requests and connections waited for a slot because every backend of their route was at its hard limit, by route")
-        .labelNames("route")
-        .classicOnly()
-        .classicUpperBounds(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30)
-        .register(registry);
+    queueWait = new DurationHistogram("flycast_proxy_queue_wait_seconds",
+        "Time requests and connections waited for a slot because every backend of their route was at its hard limit, by route",
+        "route", 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30);
+    registry.register(queueWait);
     GaugeWithCallback.builder()
         .name("flycast_proxy_queued")
         .help("Requests and connections waiting now for a backend slot (every backend of their route at its hard limit)")
@@ -149,7 +145,7 @@ public final class ProxyMetrics {
         .name("flycast_proxy_backend_in_flight")
         .help("Work in flight per backend now: requests or connections, as the route's concurrency type counts")
         .labelNames("route", "backend")
-        .callback(cb -> inFlight.forEach((route, backend, n) -> cb.call(n, route, backend)))
+        .callback(cb -> inFlight.forEach((route, backend, n) -> cb.call(n, label(route), backend)))
         .register(registry);
     replays = Counter.builder()
         .name("flycast_proxy_replays")
@@ -241,7 +237,7 @@ public final class ProxyMetrics {
 
   /** Work left the capacity queue (with a slot, or not) after waiting {@code nanos}. */
   void queueWait(RouteKey route, long nanos) {
-    queueWait.labelValues(label(route)).observe(nanos / 1e9);
+    queueWait.labelValue(label(route)).observeNanos(nanos);
   }
 
   /**
