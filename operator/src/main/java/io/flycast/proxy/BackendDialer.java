@@ -162,15 +162,27 @@ final class BackendDialer {
     }
     Lease lease = px.balancer().pick(route, tried, filter);
     if (lease == null) {
+      // Whether any backend may take this work at all, and whether one of those is still untried.
+      boolean anyAllowed = false;
+      boolean anyUntried = false;
+      for (Backend b : route.backends()) {
+        if (usable(b) && filter.test(b)) {
+          anyAllowed = true;
+          if (!tried.contains(b.name())) {
+            anyUntried = true;
+            break;
+          }
+        }
+      }
       ProxyMetrics.Unavailable reason;
       if (attempts > 0) {
         reason = ProxyMetrics.Unavailable.CONNECT_FAILED;
-      } else if (route.backends().stream().noneMatch(b -> usable(b) && filter.test(b))) {
+      } else if (!anyAllowed) {
         reason = ProxyMetrics.Unavailable.NO_BACKENDS;
         if (!waitedForStart && route.backends().stream().noneMatch(this::usable) && holdForStart()) {
           return;
         }
-      } else if (route.backends().stream().noneMatch(b -> usable(b) && filter.test(b) && !tried.contains(b.name()))) {
+      } else if (!anyUntried) {
         // Every usable backend was tried already (it failed this request): waiting for one of
         // them to free a slot would not help.
         reason = ProxyMetrics.Unavailable.CONNECT_FAILED;
