@@ -114,12 +114,11 @@ public final class SecretCertificates implements CertificateSource {
     if (pem == null) {
       return unusable(rv, name + " has no " + KEY + "; put the certificate's PEM private key in it");
     }
-    String crtText = new String(crt, StandardCharsets.US_ASCII);
-    String keyText = new String(pem, StandardCharsets.US_ASCII);
     X509Certificate[] chain;
     try {
       chain = ServerCertificate.certificatesFromPem(crt);
     } catch (Exception e) {
+      String crtText = new String(crt, StandardCharsets.US_ASCII);
       String why = !crtText.contains("CERTIFICATE-----") && crtText.contains("PRIVATE KEY-----")
           ? "it holds a private key: are " + CRT + " and " + KEY + " swapped?"
           : !crtText.contains("-----BEGIN ") ? "no -----BEGIN CERTIFICATE----- block" : reason(e);
@@ -130,6 +129,7 @@ public final class SecretCertificates implements CertificateSource {
     try {
       privateKey = ServerCertificate.privateKeyFromPem(pem);
     } catch (Exception e) {
+      String keyText = new String(pem, StandardCharsets.US_ASCII);
       if (keyText.contains("ENCRYPTED")) {
         return unusable(rv, name + ": " + KEY + " is encrypted; put the key in it without a passphrase "
             + "(openssl pkey -in KEY.pem -out PLAIN.pem)");
@@ -185,17 +185,9 @@ public final class SecretCertificates implements CertificateSource {
     return "ECDSA".equals(name) ? "EC" : name;
   }
 
-  /**
-   * The first line of an exception's message, without the parser's own prefix
-   * ({@code certificate: }, {@code private key: }) and any "see URL" advice.
-   */
+  /** The first line of an exception's message, without any "see URL" advice. */
   static String reason(Throwable e) {
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    for (String prefix : new String[] {"certificate: ", "private key: "}) {
-      if (m.startsWith(prefix)) {
-        m = m.substring(prefix.length());
-      }
-    }
     int cut = m.indexOf(" (see ");
     if (cut > 0) {
       m = m.substring(0, cut);

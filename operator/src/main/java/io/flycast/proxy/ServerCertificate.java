@@ -65,8 +65,18 @@ public final class ServerCertificate {
    *     key is not the certificate's
    */
   public static ServerCertificate fromPem(byte[] chainPem, byte[] keyPem) throws GeneralSecurityException {
-    X509Certificate[] chain = certificatesFromPem(chainPem);
-    PrivateKey key = privateKeyFromPem(keyPem);
+    X509Certificate[] chain;
+    try {
+      chain = certificatesFromPem(chainPem);
+    } catch (CertificateException e) {
+      throw new CertificateException("certificate: " + e.getMessage(), e);
+    }
+    PrivateKey key;
+    try {
+      key = privateKeyFromPem(keyPem);
+    } catch (KeyException e) {
+      throw new KeyException("private key: " + e.getMessage(), e);
+    }
     try {
       return new ServerCertificate(key, chain);
     } catch (IllegalArgumentException e) {
@@ -82,8 +92,8 @@ public final class ServerCertificate {
   public static X509Certificate[] certificatesFromPem(byte[] pem) throws CertificateException {
     try {
       return Pem.certificates(pem);
-    } catch (CertificateException | IllegalArgumentException e) {
-      throw new CertificateException("certificate: " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new CertificateException(e.getMessage(), e);
     }
   }
 
@@ -97,10 +107,10 @@ public final class ServerCertificate {
     try {
       key = Pem.privateKey(pem);
     } catch (Exception e) {
-      throw new KeyException("private key: " + e.getMessage(), e);
+      throw new KeyException(e.getMessage(), e);
     }
     if (key == null) {
-      throw new KeyException("private key: none found");
+      throw new KeyException("none found");
     }
     return key;
   }
