@@ -10,6 +10,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.AsciiString;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -37,19 +39,93 @@ final class FlyHeaders {
   private static final AsciiString OFF = AsciiString.cached("off");
 
   /**
-   * Hop-by-hop headers (RFC 9110 section 7.6.1): they describe one connection, so a proxy must not
-   * forward them. Transfer-Encoding is re-added per hop by the codecs when the body is chunked.
+   * The names a message is rewritten by: first the hop-by-hop headers (RFC 9110 section 7.6.1),
+   * which describe one connection, so a proxy must not forward them (Transfer-Encoding is
+   * re-added per hop by the codecs when the body is chunked); then the ones the proxy sets. One
+   * pass over a message's names tells which of them it carries, as a set of {@link #bit}s:
+   * cheaper than looking each of them up in the header map, for messages that carry a few names.
    */
-  private static final List<AsciiString> HOP_BY_HOP = List.of(
-      HttpHeaderNames.CONNECTION,
-      HttpHeaderNames.KEEP_ALIVE,
-      HttpHeaderNames.PROXY_CONNECTION,
-      HttpHeaderNames.PROXY_AUTHENTICATE,
-      HttpHeaderNames.PROXY_AUTHORIZATION,
-      HttpHeaderNames.TE,
-      HttpHeaderNames.TRAILER,
-      HttpHeaderNames.TRANSFER_ENCODING,
-      HttpHeaderNames.UPGRADE);
+  private enum Watched {
+    CONNECTION(HttpHeaderNames.CONNECTION),
+    KEEP_ALIVE(HttpHeaderNames.KEEP_ALIVE),
+    PROXY_CONNECTION(HttpHeaderNames.PROXY_CONNECTION),
+    PROXY_AUTHENTICATE(HttpHeaderNames.PROXY_AUTHENTICATE),
+    PROXY_AUTHORIZATION(HttpHeaderNames.PROXY_AUTHORIZATION),
+    TE(HttpHeaderNames.TE),
+    TRAILER(HttpHeaderNames.TRAILER),
+    TRANSFER_ENCODING(HttpHeaderNames.TRANSFER_ENCODING),
+    UPGRADE(HttpHeaderNames.UPGRADE),
+    VIA(HttpHeaderNames.VIA),
+    X_FORWARDED_FOR(FlyHeaders.X_FORWARDED_FOR),
+    FLY_CLIENT_IP(FlyHeaders.FLY_CLIENT_IP),
+    X_FORWARDED_PROTO(FlyHeaders.X_FORWARDED_PROTO),
+    X_FORWARDED_SSL(FlyHeaders.X_FORWARDED_SSL),
+    X_FORWARDED_PORT(FlyHeaders.X_FORWARDED_PORT),
+    FLY_FORWARDED_PORT(FlyHeaders.FLY_FORWARDED_PORT),
+    FLY_REGION(FlyHeaders.FLY_REGION),
+    FLY_REQUEST_ID(FlyHeaders.FLY_REQUEST_ID);
+
+    private static final Watched[] ALL = values();
+    /** The bits of the hop-by-hop names: CONNECTION to UPGRADE. */
+    static final int HOP_BY_HOP = (UPGRADE.bit << 1) - 1;
+    /** Candidates by name length: most names a message carries have none. */
+    private static final Watched[][] BY_LENGTH = byLength();
+
+    final AsciiString name;
+    final int bit = 1 << ordinal();
+
+    Watched(AsciiString name) {
+      this.name = name;
+    }
+
+    boolean in(int seen) {
+      return (seen & bit) != 0;
+    }
+
+    private static Watched[][] byLength() {
+      int max = Arrays.stream(ALL).mapToInt(w -> w.name.length()).max().orElse(0);
+      Watched[][] table = new Watched[max + 1][];
+      for (int len = 0; len <= max; len++) {
+        int l = len;
+        table[len] = Arrays.stream(ALL).filter(w -> w.name.length() == l).toArray(Watched[]::new);
+      }
+      return table;
+    }
+
+    /** The watched name {@code name} is, in any letter case, or null. */
+    static Watched of(CharSequence name) {
+      int len = name.length();
+      if (len < BY_LENGTH.length) {
+        for (Watched w : BY_LENGTH[len]) {
+          if (w.name.contentEqualsIgnoreCase(name)) {
+            return w;
+          }
+        }
+      }
+      return null;
+    }
+
+    /** Which watched names a message carries. */
+    static int in(HttpHeaders h) {
+      int seen = 0;
+      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+        Watched w = of(it.next().getKey());
+        if (w != null) {
+          seen |= w.bit;
+        }
+      }
+      return seen;
+    }
+  }
+
+  /** Sets a watched header: a plain add when the message does not carry it (nothing to replace). */
+  private static void put(HttpHeaders h, int seen, Watched w, Object value) {
+    if (w.in(seen)) {
+      h.set(w.name, value);
+    } else {
+      h.add(w.name, value);
+    }
+  }
 
   private FlyHeaders() {}
 
@@ -103,33 +179,33 @@ final class FlyHeaders {
   static void prepareRequest(HttpRequest req, ClientInfo client, String zone, String requestId, CharSequence via) {
     HttpHeaders h = req.headers();
     String upgrade = isUpgrade(req) ? h.get(HttpHeaderNames.UPGRADE) : null;
-    stripHopByHop(h);
+    int seen = stripHopByHop(h, Watched.in(h));
     if (upgrade != null) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
       h.set(HttpHeaderNames.UPGRADE, upgrade);
     }
     AsciiString ip = client.ip;
     // Always overwritten: a client must not be able to claim another address.
-    h.set(FLY_CLIENT_IP, ip);
-    String xff = joined(h, X_FORWARDED_FOR);
-    h.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? ip : xff + ", " + ip);
-    h.set(X_FORWARDED_PROTO, client.tls ? HTTPS : HTTP);
-    h.set(X_FORWARDED_SSL, client.tls ? ON : OFF);
-    h.set(X_FORWARDED_PORT, client.localPort);
-    h.set(FLY_FORWARDED_PORT, client.localPort);
+    put(h, seen, Watched.FLY_CLIENT_IP, ip);
+    String xff = Watched.X_FORWARDED_FOR.in(seen) ? joined(h, X_FORWARDED_FOR) : null;
+    put(h, seen, Watched.X_FORWARDED_FOR, xff == null || xff.isBlank() ? ip : xff + ", " + ip);
+    put(h, seen, Watched.X_FORWARDED_PROTO, client.tls ? HTTPS : HTTP);
+    put(h, seen, Watched.X_FORWARDED_SSL, client.tls ? ON : OFF);
+    put(h, seen, Watched.X_FORWARDED_PORT, client.localPort);
+    put(h, seen, Watched.FLY_FORWARDED_PORT, client.localPort);
     if (zone != null) {
-      h.set(FLY_REGION, zone);
+      put(h, seen, Watched.FLY_REGION, zone);
     }
-    h.set(FLY_REQUEST_ID, requestId);
-    appendVia(h, via);
+    put(h, seen, Watched.FLY_REQUEST_ID, requestId);
+    appendVia(h, seen, via);
   }
 
   /** Rewrites a backend response in place for the client. */
   static void prepareResponse(HttpResponse resp, String requestId, CharSequence via, Map<String, String> extra) {
     HttpHeaders h = resp.headers();
-    stripHopByHop(h);
-    h.set(FLY_REQUEST_ID, requestId);
-    appendVia(h, via);
+    int seen = stripHopByHop(h, Watched.in(h));
+    put(h, seen, Watched.FLY_REQUEST_ID, requestId);
+    appendVia(h, seen, via);
     if (!extra.isEmpty()) {
       extra.forEach(h::set);
     }
@@ -142,12 +218,17 @@ final class FlyHeaders {
   }
 
   /**
-   * Removes the hop-by-hop headers. Transfer-Encoding: chunked stays when present: it is how the
-   * body on the next hop is framed too (the codecs re-frame everything else).
+   * Removes the hop-by-hop headers among {@code seen} (see {@link Watched#in}) and returns what the
+   * message still carries. Transfer-Encoding: chunked stays when present: it is how the body on
+   * the next hop is framed too (the codecs re-frame everything else).
    */
-  private static void stripHopByHop(HttpHeaders h) {
-    if (h.contains(HttpHeaderNames.CONNECTION)) {
+  private static int stripHopByHop(HttpHeaders h, int seen) {
+    if ((seen & Watched.HOP_BY_HOP) == 0) {
+      return seen;
+    }
+    if (Watched.CONNECTION.in(seen)) {
       // Headers named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
+      List<String> named = null;
       for (Iterator<String> values = h.valueStringIterator(HttpHeaderNames.CONNECTION); values.hasNext(); ) {
         String v = values.next();
         if (HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(v) || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(v)) {
@@ -156,20 +237,32 @@ final class FlyHeaders {
         for (String token : v.split(",")) {
           String t = token.trim().toLowerCase(Locale.ROOT);
           if (!t.isEmpty() && !t.equals("close") && !t.equals("keep-alive")) {
-            h.remove(t);
+            (named == null ? named = new ArrayList<>() : named).add(t);
+          }
+        }
+      }
+      if (named != null) {
+        for (String t : named) {
+          h.remove(t);
+          Watched w = Watched.of(t);
+          if (w != null) {
+            seen &= ~w.bit;
           }
         }
       }
     }
-    boolean chunked = h.contains(HttpHeaderNames.TRANSFER_ENCODING)
+    boolean chunked = Watched.TRANSFER_ENCODING.in(seen)
         && h.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true);
-    for (AsciiString name : HOP_BY_HOP) {
-      h.remove(name);
+    for (Watched w : Watched.ALL) {
+      if (w.in(seen & Watched.HOP_BY_HOP)) {
+        h.remove(w.name);
+      }
     }
     if (chunked) {
       h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
       h.remove(HttpHeaderNames.CONTENT_LENGTH);
     }
+    return seen & ~Watched.HOP_BY_HOP;
   }
 
   /** All values of {@code name} as one comma-separated list, or null when there are none. */
@@ -182,9 +275,9 @@ final class FlyHeaders {
     return all.size() == 1 ? first : String.join(", ", all);
   }
 
-  private static void appendVia(HttpHeaders h, CharSequence via) {
-    String prior = joined(h, HttpHeaderNames.VIA);
-    h.set(HttpHeaderNames.VIA, prior == null ? via : prior + ", " + via);
+  private static void appendVia(HttpHeaders h, int seen, CharSequence via) {
+    String prior = Watched.VIA.in(seen) ? joined(h, HttpHeaderNames.VIA) : null;
+    put(h, seen, Watched.VIA, prior == null ? via : prior + ", " + via);
   }
 
   /** This proxy's {@code Via} entry for a pseudonym: made once, added to every message. */

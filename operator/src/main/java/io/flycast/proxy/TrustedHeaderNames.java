@@ -7,7 +7,8 @@ import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.util.AsciiString;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 
@@ -26,13 +27,14 @@ final class TrustedHeaderNames implements DefaultHeaders.NameValidator<CharSeque
   private static final DefaultHeaders.NameValidator<CharSequence> STANDARD =
       DefaultHttpHeadersFactory.headersFactory().getNameValidator();
   /**
-   * Names already checked. Looked up by content: validity depends on nothing else, and an
-   * AsciiString keeps its hash, which the header map needs anyway.
+   * Names already checked, looked up by identity: the names the proxy adds are these very
+   * constants, and so are the ones Netty's decoders hand out for common names. An equal name in
+   * another object is validated as any other (a content lookup cost as much as validating).
    */
   private static final Set<AsciiString> TRUSTED = checked();
 
   private static Set<AsciiString> checked() {
-    Set<AsciiString> names = new HashSet<>();
+    Set<AsciiString> names = Collections.newSetFromMap(new IdentityHashMap<>());
     // Netty's own constants (its decoders hand out some of them for common names), then ours.
     for (Field f : HttpHeaderNames.class.getFields()) {
       if (Modifier.isStatic(f.getModifiers()) && f.getType() == AsciiString.class) {
@@ -50,7 +52,7 @@ final class TrustedHeaderNames implements DefaultHeaders.NameValidator<CharSeque
     for (AsciiString name : names) {
       STANDARD.validateName(name); // trusted because checked once, here
     }
-    return Set.copyOf(names);
+    return Collections.unmodifiableSet(names);
   }
 
   private TrustedHeaderNames() {}

@@ -51,6 +51,30 @@ class FlyHeadersTest {
   }
 
   @Test
+  void clientSuppliedFlyHeadersAreReplacedWhateverTheirCase() {
+    HttpRequest r = request("fly-client-ip", "6.6.6.6", "FLY-REGION", "evil", "fly-request-id", "forged",
+        "x-forwarded-proto", "gopher", "X-Forwarded-Port", "1", "Host", "web");
+    FlyHeaders.prepareRequest(r, CLIENT, "fra", "id-2", FlyHeaders.viaValue("flycast"));
+    assertThat(r.headers().getAll("Fly-Client-IP")).containsExactly("2001:db8:0:0:0:0:0:7");
+    assertThat(r.headers().getAll("Fly-Region")).containsExactly("fra");
+    assertThat(r.headers().getAll("Fly-Request-Id")).containsExactly("id-2");
+    assertThat(r.headers().getAll("X-Forwarded-Proto")).containsExactly("https");
+    assertThat(r.headers().getAll("X-Forwarded-Port")).containsExactly("443");
+    assertThat(r.headers().get("Host")).isEqualTo("web");
+  }
+
+  @Test
+  void aForwardingHeaderNamedInConnectionIsDroppedNotJoined() {
+    // "Connection: X-Forwarded-For, Via" makes both hop-by-hop: the client's values must not reach
+    // the backend, only the proxy's own.
+    HttpRequest r = request("Connection", "X-Forwarded-For, Via", "X-Forwarded-For", "10.0.0.1", "Via", "1.1 spoof");
+    FlyHeaders.prepareRequest(r, CLIENT, "fra", "id-3", FlyHeaders.viaValue("flycast"));
+    assertThat(r.headers().getAll("X-Forwarded-For")).containsExactly("2001:db8:0:0:0:0:0:7");
+    assertThat(r.headers().getAll("Via")).containsExactly("1.1 flycast");
+    assertThat(r.headers().contains("Connection")).isFalse();
+  }
+
+  @Test
   void responseGetsRequestIdViaAndRouteHeaders() {
     HttpResponse resp = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
     resp.headers().add("Via", "1.1 backend-cache").add("Keep-Alive", "timeout=5");
