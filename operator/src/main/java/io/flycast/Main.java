@@ -90,8 +90,8 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:FLYCAST_PROXY_THREADS:-0}")
   int proxyThreads;
 
-  @Option(names = "--tls-provider", description = "TLS implementation: auto (OpenSSL when it loads, else the JDK's), openssl (refuse to start without it) or jdk. Env FLYCAST_TLS_PROVIDER.",
-      defaultValue = "${env:FLYCAST_TLS_PROVIDER:-auto}")
+  @Option(names = "--tls-provider", description = "TLS implementation: auto (OpenSSL when it loads, else the JDK's), openssl (refuse to start without it) or jdk. Env FLYCAST_TLS_PROVIDER; system property flycast.tls.provider, as the embedded proxy reads.",
+      defaultValue = "${sys:" + TlsProvider.PROPERTY + ":-${env:" + TlsProvider.ENV + ":-auto}}")
   String tlsProvider;
 
   @Option(names = "--prefix", description = "IPv6 ULA prefix Flycast addresses come from. Env FLYCAST_PREFIX.",

@@ -29,6 +29,25 @@ class MainFlagsTest {
   }
 
   @Test
+  void tlsProviderPropertyIsReadAsTheEmbeddedProxyReadsIt() {
+    Main main = new Main();
+    String before = System.getProperty("flycast.tls.provider");
+    System.setProperty("flycast.tls.provider", "jdk");
+    try {
+      new CommandLine(main).parseArgs();
+      assertThat(main.tlsProvider).isEqualTo("jdk");
+      new CommandLine(main).parseArgs("--tls-provider=openssl");
+      assertThat(main.tlsProvider).isEqualTo("openssl"); // the flag wins
+    } finally {
+      if (before == null) {
+        System.clearProperty("flycast.tls.provider");
+      } else {
+        System.setProperty("flycast.tls.provider", before);
+      }
+    }
+  }
+
+  @Test
   void zeroQueueTimeoutMeansRefuseAtOnce() {
     assertThat(Main.duration("0")).isZero();
     assertThat(Main.duration("250ms").toMillis()).isEqualTo(250);
