@@ -135,6 +135,11 @@ public final class Main implements Callable<Integer> {
   }
 
   /** The configuration the flags describe; an IllegalArgumentException names a bad value. */
+  /** Blank (say, FLYCAST_TLS_PROVIDER set empty) is the default, as the embedded proxy reads it. */
+  private TlsProvider tlsProvider() {
+    return tlsProvider.isBlank() ? TlsProvider.AUTO : TlsProvider.parse(tlsProvider);
+  }
+
   private FlycastConfig configFromFlags() {
     FlycastConfig config = new FlycastConfig(
         embedded, kubeconfig, applyDir, stateDir,
@@ -143,7 +148,7 @@ public final class Main implements Callable<Integer> {
         dedicatedListen == null || dedicatedListen.isBlank() ? null : new inet.ipaddr.IPAddressString(dedicatedListen).getAddress().toInetAddress(),
         prefix, duration(autostopInterval), duration(autostartTimeout), autostartMaxHeld, allServices, zone,
         identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30), trustedCidrs(),
-        new FlycastConfig.ProxyTuning(duration(queueTimeout), maxQueued, proxyThreads, TlsProvider.parse(tlsProvider)));
+        new FlycastConfig.ProxyTuning(duration(queueTimeout), maxQueued, proxyThreads, tlsProvider()));
     io.flycast.network.Cidr.parseList(config.trustedCidrs()); // a typo fails here, before anything starts
     return config;
   }
