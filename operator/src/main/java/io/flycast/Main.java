@@ -136,7 +136,7 @@ public final class Main implements Callable<Integer> {
 
   /** The configuration the flags describe; an IllegalArgumentException names a bad value. */
   /** Blank (say, FLYCAST_TLS_PROVIDER set empty) is the default, as the embedded proxy reads it. */
-  private TlsProvider tlsProvider() {
+  TlsProvider tlsProvider() {
     return tlsProvider.isBlank() ? TlsProvider.AUTO : TlsProvider.parse(tlsProvider);
   }
 

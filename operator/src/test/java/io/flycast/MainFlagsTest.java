@@ -38,6 +38,8 @@ class MainFlagsTest {
       assertThat(main.tlsProvider).isEqualTo("jdk");
       new CommandLine(main).parseArgs("--tls-provider=openssl");
       assertThat(main.tlsProvider).isEqualTo("openssl"); // the flag wins
+      new CommandLine(main).parseArgs("--tls-provider=");
+      assertThat(main.tlsProvider()).isEqualTo(io.flycast.proxy.TlsProvider.AUTO); // blank: the default
     } finally {
       if (before == null) {
         System.clearProperty("flycast.tls.provider");
