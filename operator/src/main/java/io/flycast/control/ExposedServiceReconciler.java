@@ -1,7 +1,6 @@
 package io.flycast.control;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.flycast.allocation.AddressOwner;
 import io.flycast.allocation.FlycastAddressPool;
 import io.flycast.api.ExposedService;
@@ -23,7 +22,6 @@ import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -156,15 +154,8 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
     return p.port() + (hs.isEmpty() ? "/tcp" : "/" + hs);
   }
 
-  /** A condition, keeping lastTransitionTime when the status did not flip. */
   private static Condition condition(ExposedServiceStatus old, String type, boolean status, String reason, String message) {
-    String s = status ? "True" : "False";
-    String since = old.conditions == null ? null : old.conditions.stream()
-        .filter(c -> type.equals(c.getType()) && s.equals(c.getStatus()))
-        .map(Condition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(null);
-    return new ConditionBuilder().withType(type).withStatus(s).withReason(reason).withMessage(message)
-        .withLastTransitionTime(since != null ? since : Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString())
-        .build();
+    return StatusConditions.condition(old.conditions, type, status, reason, message);
   }
 
   private static boolean sameStatus(ExposedServiceStatus a, ExposedServiceStatus b) {

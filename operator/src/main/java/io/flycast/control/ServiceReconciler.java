@@ -1,7 +1,10 @@
 package io.flycast.control;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
+import io.fabric8.kubernetes.api.model.LoadBalancerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceStatus;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -23,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The {@code kubectl expose} path: gives every managed Service a Flycast address and marks it as
@@ -37,6 +41,15 @@ import java.util.Objects;
 public final class ServiceReconciler implements Reconciler<Service> {
   public static final String NAME = "flycast-service";
   static final String KIND = "Service";
+  /**
+   * The conditions Flycast keeps on a managed Service's status (next to any other controller's),
+   * as an ExposedService has them: whether it has an address, whether its annotations are valid,
+   * whether the proxy routes it. Prefixed: a Service's conditions are shared.
+   */
+  static final String ALLOCATED = "fly.io/Allocated";
+  static final String VALID = "fly.io/Valid";
+  static final String SYNCED = "fly.io/Synced";
+  private static final Set<String> CONDITIONS = Set.of(ALLOCATED, VALID, SYNCED);
 
   private final CatalogSync sync;
   private final CatalogStore store;
@@ -73,31 +86,43 @@ public final class ServiceReconciler implements Reconciler<Service> {
     var owner = new AddressOwner(KIND, meta.getNamespace(), meta.getName(), meta.getUid());
     InetAddress current = literal(ann.get(FlycastAnnotations.FLYCAST_IP));
     var a = assigner.assign(owner, current, ann.get(FlycastAnnotations.FLYCAST_IP_REQUEST));
-    if (!a.ok()) {
+    List<Condition> old = svc.getStatus() == null ? null : svc.getStatus().getConditions();
+    Condition allocated;
+    if (a.ok()) {
+      allocated = StatusConditions.condition(old, ALLOCATED, true, "Allocated", "Flycast address " + FlycastAddressPool.canonical(a.address()));
+    } else {
       events.warning(svc, a.failure().reason().conditionReason(), a.failure().getMessage());
+      allocated = StatusConditions.condition(old, ALLOCATED, false, a.failure().reason().conditionReason(), a.failure().getMessage());
     }
     if (a.changedFrom() != null) {
       events.normal(svc, "AddressChanged", "Flycast address moved from "
           + FlycastAddressPool.canonical(a.changedFrom()) + " to " + FlycastAddressPool.canonical(a.address()));
     }
     if (a.address() == null) {
+      writeStatus(svc, context, null, List.of(allocated,
+          StatusConditions.condition(old, SYNCED, false, "NoAddress", "waiting for an address")));
       return UpdateControl.<Service>noUpdate().rescheduleAfter(Duration.ofSeconds(10));
     }
     Translation t = ServiceTranslator.translate(svc, a.address(),
         n -> sync.tlsSecretProblem(meta.getNamespace(), n));
     t.problems().forEach(p -> events.warning(svc, "InvalidAnnotation", p));
+    Condition valid = t.problems().isEmpty()
+        ? StatusConditions.condition(old, VALID, true, "Valid", "annotations are valid")
+        : StatusConditions.condition(old, VALID, false, "InvalidAnnotation", String.join("; ", t.problems()));
 
     Map<String, String> want = new LinkedHashMap<>();
     want.put(FlycastAnnotations.CLUSTERIP_ALLOCATOR, FlycastAnnotations.CLUSTERIP_ALLOCATOR_CONFIGURED);
     want.put(FlycastAnnotations.FLYCAST_IP, FlycastAddressPool.canonical(a.address()));
     Route route = store.current().route(new RouteKey(meta.getNamespace(), meta.getName()));
-    if (route != null && route.spec().equals(t.spec())) {
+    boolean synced = route != null && route.spec().equals(t.spec());
+    if (synced) {
       want.put(FlycastAnnotations.SYNC_VERSION, Long.toString(route.specVersion()));
     }
     patchAnnotations(svc, context, want);
-    if (isFlycastLoadBalancer(svc)) {
-      patchLoadBalancerStatus(svc, context, FlycastAddressPool.canonical(a.address()));
-    }
+    writeStatus(svc, context, isFlycastLoadBalancer(svc) ? FlycastAddressPool.canonical(a.address()) : null, List.of(
+        allocated, valid, synced
+            ? StatusConditions.condition(old, SYNCED, true, "Routed", "routed in catalog version " + route.specVersion())
+            : StatusConditions.condition(old, SYNCED, false, "Pending", "waiting for the proxy's catalog to take the route")));
     if (current == null || !current.equals(a.address())) {
       events.normal(svc, "AddressAllocated", "Flycast address " + FlycastAddressPool.canonical(a.address()));
     }
@@ -116,6 +141,7 @@ public final class ServiceReconciler implements Reconciler<Service> {
     remove.put(FlycastAnnotations.FLYCAST_IP, null);
     remove.put(FlycastAnnotations.SYNC_VERSION, null);
     mergePatch(svc, context, Map.of("metadata", Map.of("annotations", remove)));
+    writeStatus(svc, context, null, List.of());
     events.normal(svc, "Unmanaged", "no longer exposed through Flycast; address released");
   }
 
@@ -142,19 +168,33 @@ public final class ServiceReconciler implements Reconciler<Service> {
         && FlycastAnnotations.LOAD_BALANCER_CLASS.equals(svc.getSpec().getLoadBalancerClass());
   }
 
-  private static void patchLoadBalancerStatus(Service svc, Context<Service> context, String ip) {
-    var st = svc.getStatus();
-    var ingress = st == null || st.getLoadBalancer() == null ? null : st.getLoadBalancer().getIngress();
-    if (ingress != null && ingress.size() == 1 && ip.equals(ingress.get(0).getIp())) {
+  /**
+   * Brings the Service's status in step, when it is not: Flycast's conditions {@code ours} (other
+   * controllers' conditions are kept) and, with {@code loadBalancerIp}, the load balancer ingress
+   * address of a Service of Flycast's class.
+   */
+  private static void writeStatus(Service svc, Context<Service> context, String loadBalancerIp, List<Condition> ours) {
+    ServiceStatus st = svc.getStatus();
+    if ((loadBalancerIp == null || hasIngress(st, loadBalancerIp))
+        && StatusConditions.agree(st == null ? null : st.getConditions(), CONDITIONS, ours)) {
       return;
     }
     context.getClient().services().inNamespace(svc.getMetadata().getNamespace()).withName(svc.getMetadata().getName())
         .editStatus(s -> {
-          s.setStatus(new io.fabric8.kubernetes.api.model.ServiceStatusBuilder()
-              .withNewLoadBalancer().withIngress(new LoadBalancerIngressBuilder().withIp(ip).withIpMode("VIP").build())
-              .endLoadBalancer().build());
+          ServiceStatus status = s.getStatus() == null ? new ServiceStatus() : s.getStatus();
+          status.setConditions(StatusConditions.merged(status.getConditions(), CONDITIONS, ours));
+          if (loadBalancerIp != null) {
+            status.setLoadBalancer(new LoadBalancerStatusBuilder()
+                .withIngress(new LoadBalancerIngressBuilder().withIp(loadBalancerIp).withIpMode("VIP").build()).build());
+          }
+          s.setStatus(status);
           return s;
         });
+  }
+
+  private static boolean hasIngress(ServiceStatus st, String ip) {
+    var ingress = st == null || st.getLoadBalancer() == null ? null : st.getLoadBalancer().getIngress();
+    return ingress != null && ingress.size() == 1 && ip.equals(ingress.get(0).getIp());
   }
 
   static InetAddress literal(String s) {

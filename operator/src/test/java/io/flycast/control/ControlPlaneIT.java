@@ -95,6 +95,14 @@ class ControlPlaneIT extends EmbeddedControlPlane {
     });
   }
 
+  /** The Service's condition of {@code type}, as "Status/Reason: message", or null. */
+  static String condition(String ns, String name, String type) {
+    Service s = client.services().inNamespace(ns).withName(name).get();
+    return s == null || s.getStatus() == null || s.getStatus().getConditions() == null ? null
+        : s.getStatus().getConditions().stream().filter(c -> type.equals(c.getType()))
+            .map(c -> c.getStatus() + "/" + c.getReason() + ": " + c.getMessage()).findFirst().orElse(null);
+  }
+
   @Test
   void namespaceLabelOptsInAndOut() {
     namespace("labelled", Map.of());
@@ -107,6 +115,7 @@ class ControlPlaneIT extends EmbeddedControlPlane {
     });
     await().atMost(WAIT).until(() -> addressOf(client, "labelled", "api") != null && route("labelled", "api") != null);
     InetAddress addr = addressOf(client, "labelled", "api");
+    await().atMost(WAIT).until(() -> condition("labelled", "api", ServiceReconciler.SYNCED) != null);
 
     client.namespaces().withName("labelled").edit(n -> {
       n.getMetadata().setLabels(Map.of());
@@ -116,6 +125,8 @@ class ControlPlaneIT extends EmbeddedControlPlane {
       assertThat(route("labelled", "api")).isNull();
       assertThat(annotation(client, "labelled", "api", FlycastAnnotations.FLYCAST_IP)).isNull();
       assertThat(client.resources(FlycastIP.class).withName(FlycastAddressPool.objectName(addr)).get()).isNull();
+      assertThat(condition("labelled", "api", ServiceReconciler.ALLOCATED)).isNull(); // our conditions leave too
+      assertThat(condition("labelled", "api", ServiceReconciler.SYNCED)).isNull();
     });
   }
 
@@ -153,6 +164,8 @@ class ControlPlaneIT extends EmbeddedControlPlane {
     await().atMost(WAIT).untilAsserted(() -> {
       assertThat(events("req", "b", "RequestedAddressTaken")).anyMatch(m -> m.contains(wanted) && m.contains("req/a"));
       assertThat(events("req", "c", "RequestedAddressOutOfRange")).anyMatch(m -> m.contains("fd00::1"));
+      assertThat(condition("req", "c", ServiceReconciler.ALLOCATED)).startsWith("False/RequestedAddressOutOfRange: ")
+          .contains("fd00::1");
     });
     assertThat(annotation(client, "req", "b", FlycastAnnotations.FLYCAST_IP)).isNull();
     assertThat(route("req", "a").spec().address().getHostAddress()).contains("abcd");
@@ -174,7 +187,22 @@ class ControlPlaneIT extends EmbeddedControlPlane {
       assertThat(events("bad", "web", "InvalidAnnotation"))
           .anyMatch(m -> m.contains(FlycastAnnotations.CONCURRENCY_SOFT) && m.contains("lots"))
           .anyMatch(m -> m.contains("carrier-pigeon"));
+      // The same on the Service itself, for `kubectl get svc -o yaml` and `kubectl wait`.
+      assertThat(condition("bad", "web", ServiceReconciler.VALID)).startsWith("False/InvalidAnnotation: ")
+          .contains("lots").contains("carrier-pigeon");
+      assertThat(condition("bad", "web", ServiceReconciler.ALLOCATED)).startsWith("True/Allocated: Flycast address ");
+      assertThat(condition("bad", "web", ServiceReconciler.SYNCED)).isEqualTo("True/Routed: routed in catalog version "
+          + route("bad", "web").specVersion());
     });
+
+    // Fixed: the condition turns True.
+    client.services().inNamespace("bad").withName("web").edit(s -> {
+      s.getMetadata().getAnnotations().put(FlycastAnnotations.CONCURRENCY_SOFT, "5");
+      s.getMetadata().getAnnotations().put(FlycastAnnotations.handlers(80), "http");
+      return s;
+    });
+    await().atMost(WAIT).untilAsserted(() -> assertThat(condition("bad", "web", ServiceReconciler.VALID))
+        .isEqualTo("True/Valid: annotations are valid"));
   }
 
   @Test
@@ -254,6 +282,23 @@ class ControlPlaneIT extends EmbeddedControlPlane {
       String ip = s.getMetadata().getAnnotations().get(FlycastAnnotations.FLYCAST_IP);
       assertThat(ip).isNotNull();
       assertThat(s.getStatus().getLoadBalancer().getIngress()).extracting(i -> i.getIp()).containsExactly(ip);
+    });
+  }
+
+  @Test
+  void conditionsOfOtherControllersOnTheServiceStay() {
+    namespace("shared", Map.of());
+    Service svc = flycastService("shared", "web");
+    client.services().inNamespace("shared").resource(svc).create();
+    client.services().inNamespace("shared").withName("web").editStatus(s -> {
+      s.setStatus(new io.fabric8.kubernetes.api.model.ServiceStatusBuilder().addNewCondition()
+          .withType("example.com/Audited").withStatus("True").withReason("Checked").withMessage("by someone else")
+          .withLastTransitionTime("2026-01-01T00:00:00Z").endCondition().build());
+      return s;
+    });
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(condition("shared", "web", ServiceReconciler.SYNCED)).startsWith("True/Routed");
+      assertThat(condition("shared", "web", "example.com/Audited")).isEqualTo("True/Checked: by someone else");
     });
   }
 }
