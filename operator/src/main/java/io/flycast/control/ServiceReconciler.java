@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.LoadBalancerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceStatus;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -27,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code kubectl expose} path: gives every managed Service a Flycast address and marks it as
@@ -39,6 +42,7 @@ import java.util.Set;
  */
 @ControllerConfiguration(name = ServiceReconciler.NAME, generationAwareEventProcessing = false)
 public final class ServiceReconciler implements Reconciler<Service> {
+  private static final Logger log = LoggerFactory.getLogger(ServiceReconciler.class);
   public static final String NAME = "flycast-service";
   static final String KIND = "Service";
   /**
@@ -179,17 +183,27 @@ public final class ServiceReconciler implements Reconciler<Service> {
         && StatusConditions.agree(st == null ? null : st.getConditions(), CONDITIONS, ours)) {
       return;
     }
-    context.getClient().services().inNamespace(svc.getMetadata().getNamespace()).withName(svc.getMetadata().getName())
-        .editStatus(s -> {
-          ServiceStatus status = s.getStatus() == null ? new ServiceStatus() : s.getStatus();
-          status.setConditions(StatusConditions.merged(status.getConditions(), CONDITIONS, ours));
-          if (loadBalancerIp != null) {
-            status.setLoadBalancer(new LoadBalancerStatusBuilder()
-                .withIngress(new LoadBalancerIngressBuilder().withIp(loadBalancerIp).withIpMode("VIP").build()).build());
-          }
-          s.setStatus(status);
-          return s;
-        });
+    try {
+      context.getClient().services().inNamespace(svc.getMetadata().getNamespace()).withName(svc.getMetadata().getName())
+          .editStatus(s -> {
+            ServiceStatus status = s.getStatus() == null ? new ServiceStatus() : s.getStatus();
+            status.setConditions(StatusConditions.merged(status.getConditions(), CONDITIONS, ours));
+            if (loadBalancerIp != null) {
+              status.setLoadBalancer(new LoadBalancerStatusBuilder()
+                  .withIngress(new LoadBalancerIngressBuilder().withIp(loadBalancerIp).withIpMode("VIP").build()).build());
+            }
+            s.setStatus(status);
+            return s;
+          });
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      // Someone changed the Service between our read and our write: the change's own event
+      // reconciles it again, with the status read fresh.
+      log.debug("status of Service {}/{} changed under us; the next reconcile writes it",
+          svc.getMetadata().getNamespace(), svc.getMetadata().getName());
+    }
   }
 
   private static boolean hasIngress(ServiceStatus st, String ip) {
