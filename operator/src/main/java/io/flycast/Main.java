@@ -134,12 +134,12 @@ public final class Main implements Callable<Integer> {
     return embedded ? FlycastConfig.LOCAL_TRUSTED + "," + prefix : "";
   }
 
-  /** The configuration the flags describe; an IllegalArgumentException names a bad value. */
   /** Blank (say, FLYCAST_TLS_PROVIDER set empty) is the default, as the embedded proxy reads it. */
   TlsProvider tlsProvider() {
     return tlsProvider.isBlank() ? TlsProvider.AUTO : TlsProvider.parse(tlsProvider);
   }
 
+  /** The configuration the flags describe; an IllegalArgumentException names a bad value. */
   private FlycastConfig configFromFlags() {
     FlycastConfig config = new FlycastConfig(
         embedded, kubeconfig, applyDir, stateDir,

@@ -106,7 +106,7 @@ final class FlyHeaders {
     }
 
     /** Which watched names a message carries. */
-    static int in(HttpHeaders h) {
+    static int carriedBy(HttpHeaders h) {
       int seen = 0;
       for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
         Watched w = of(it.next().getKey());
@@ -179,7 +179,7 @@ final class FlyHeaders {
   static void prepareRequest(HttpRequest req, ClientInfo client, String zone, String requestId, CharSequence via) {
     HttpHeaders h = req.headers();
     String upgrade = isUpgrade(req) ? h.get(HttpHeaderNames.UPGRADE) : null;
-    int seen = stripHopByHop(h, Watched.in(h));
+    int seen = stripHopByHop(h, Watched.carriedBy(h));
     if (upgrade != null) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
       h.set(HttpHeaderNames.UPGRADE, upgrade);
@@ -203,7 +203,7 @@ final class FlyHeaders {
   /** Rewrites a backend response in place for the client. */
   static void prepareResponse(HttpResponse resp, String requestId, CharSequence via, Map<String, String> extra) {
     HttpHeaders h = resp.headers();
-    int seen = stripHopByHop(h, Watched.in(h));
+    int seen = stripHopByHop(h, Watched.carriedBy(h));
     put(h, seen, Watched.FLY_REQUEST_ID, requestId);
     appendVia(h, seen, via);
     if (!extra.isEmpty()) {
@@ -218,9 +218,9 @@ final class FlyHeaders {
   }
 
   /**
-   * Removes the hop-by-hop headers among {@code seen} (see {@link Watched#in}) and returns what the
-   * message still carries. Transfer-Encoding: chunked stays when present: it is how the body on
-   * the next hop is framed too (the codecs re-frame everything else).
+   * Removes the hop-by-hop headers among {@code seen} (see {@link Watched#carriedBy}) and returns
+   * what the message still carries. Transfer-Encoding: chunked stays when present: it is how the
+   * body on the next hop is framed too (the codecs re-frame everything else).
    */
   private static int stripHopByHop(HttpHeaders h, int seen) {
     if ((seen & Watched.HOP_BY_HOP) == 0) {
