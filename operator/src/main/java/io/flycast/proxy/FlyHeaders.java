@@ -195,6 +195,8 @@ final class FlyHeaders {
     put(h, seen, Watched.FLY_FORWARDED_PORT, client.localPort);
     if (zone != null) {
       put(h, seen, Watched.FLY_REGION, zone);
+    } else if (Watched.FLY_REGION.in(seen)) {
+      h.remove(FLY_REGION); // a proxy without a zone says none, and lets no client say one
     }
     put(h, seen, Watched.FLY_REQUEST_ID, requestId);
     appendVia(h, seen, via);

@@ -64,6 +64,13 @@ class FlyHeadersTest {
   }
 
   @Test
+  void withoutAZoneAClientsFlyRegionIsDropped() {
+    HttpRequest r = request("Fly-Region", "evil");
+    FlyHeaders.prepareRequest(r, CLIENT, null, "id-4", FlyHeaders.viaValue("flycast"));
+    assertThat(r.headers().contains("Fly-Region")).isFalse();
+  }
+
+  @Test
   void aForwardingHeaderNamedInConnectionIsDroppedNotJoined() {
     // "Connection: X-Forwarded-For, Via" makes both hop-by-hop: the client's values must not reach
     // the backend, only the proxy's own.
