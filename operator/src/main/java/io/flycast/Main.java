@@ -134,9 +134,12 @@ public final class Main implements Callable<Integer> {
     return embedded ? FlycastConfig.LOCAL_TRUSTED + "," + prefix : "";
   }
 
-  /** Blank (say, FLYCAST_TLS_PROVIDER set empty) is the default, as the embedded proxy reads it. */
+  /**
+   * Blank (say, -Dflycast.tls.provider= with FLYCAST_TLS_PROVIDER set) falls through as the
+   * embedded proxy's {@link TlsProvider#fromEnvironment()} does, down to auto.
+   */
   TlsProvider tlsProvider() {
-    return tlsProvider.isBlank() ? TlsProvider.AUTO : TlsProvider.parse(tlsProvider);
+    return tlsProvider.isBlank() ? TlsProvider.fromEnvironment() : TlsProvider.parse(tlsProvider);
   }
 
   /** The configuration the flags describe; an IllegalArgumentException names a bad value. */

@@ -39,7 +39,8 @@ class MainFlagsTest {
       new CommandLine(main).parseArgs("--tls-provider=openssl");
       assertThat(main.tlsProvider).isEqualTo("openssl"); // the flag wins
       new CommandLine(main).parseArgs("--tls-provider=");
-      assertThat(main.tlsProvider()).isEqualTo(io.flycast.proxy.TlsProvider.AUTO); // blank: the default
+      // Blank falls through to the property (then the environment, then auto), as the embedded proxy reads it.
+      assertThat(main.tlsProvider()).isEqualTo(io.flycast.proxy.TlsProvider.JDK);
     } finally {
       if (before == null) {
         System.clearProperty("flycast.tls.provider");

@@ -191,7 +191,8 @@ public final class FlycastAddressPool {
       if (e.getCode() == 409) {
         return false;
       }
-      throw new AllocationException(Reason.NOT_READY, "cannot create FlycastIP " + spec.address + ": " + e.getMessage(), e);
+      // No candidate address in the message: it is random, and the message ends up in a condition.
+      throw new AllocationException(Reason.NOT_READY, "cannot create FlycastIP objects: " + e.getMessage(), e);
     }
   }
 

@@ -302,5 +302,11 @@ class ControlPlaneIT extends EmbeddedControlPlane {
       assertThat(condition("shared", "web", ServiceReconciler.SYNCED)).startsWith("True/Routed");
       assertThat(condition("shared", "web", "example.com/Audited")).isEqualTo("True/Checked: by someone else");
     });
+    // Settled: no more writes (each would be an update event, reconciled, and could write again).
+    var lastSeen = new java.util.concurrent.atomic.AtomicReference<String>();
+    await().during(Duration.ofMillis(1500)).atMost(WAIT).until(() -> {
+      String rv = client.services().inNamespace("shared").withName("web").get().getMetadata().getResourceVersion();
+      return rv.equals(lastSeen.getAndSet(rv));
+    });
   }
 }
