@@ -224,6 +224,16 @@ CONF
       "$(median <<<"${p50[$name]}")" "$(median <<<"${p99[$name]}")" "$(median <<<"${cpu[$name]}")" \
       "$(median <<<"${usr[$name]}")" "${rps[$name]}"
   done
+  # Paired: each proxy's round against nginx's round next to it (seconds apart), then the median of
+  # those ratios. The host's load drifts over minutes; a pair mostly shares it, so these ratios
+  # move less between runs than the ratio of the two medians above.
+  paired() { paste -d' ' <(tr ' ' '\n' <<<"$1" | grep -v '^$') <(tr ' ' '\n' <<<"$2" | grep -v '^$') \
+    | awk '{printf "%.3f ", $1 / $2}'; }
+  for name in haproxy flycast; do
+    r=$(paired "${rps[$name]}" "${rps[nginx]}"); q=$(paired "${p99[$name]}" "${p99[nginx]}")
+    printf '%-8s vs nginx, paired by round: rps %.2fx  p99 %.2fx (median of rounds)   [rps: %s] [p99: %s]\n' "$name" \
+      "$(median <<<"$r")" "$(median <<<"$q")" "$r" "$q"
+  done
   end_section
 fi
 
