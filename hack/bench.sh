@@ -224,7 +224,7 @@ CONF
       "$(median <<<"${p50[$name]}")" "$(median <<<"${p99[$name]}")" "$(median <<<"${cpu[$name]}")" \
       "$(median <<<"${usr[$name]}")" "${rps[$name]}"
   done
-  # Paired: each proxy's round against nginx's round next to it (seconds apart), then the median of
+  # Paired: each proxy's round against nginx's round of the same pass (8-16 s apart), then the median of
   # those ratios. The host's load drifts over minutes; a pair mostly shares it, so these ratios
   # move less between runs than the ratio of the two medians above.
   paired() { paste -d' ' <(tr ' ' '\n' <<<"$1" | grep -v '^$') <(tr ' ' '\n' <<<"$2" | grep -v '^$') \
