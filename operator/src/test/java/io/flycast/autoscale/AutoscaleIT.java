@@ -191,30 +191,48 @@ class AutoscaleIT {
   @Test
   void inFlightRequestsSurviveAutostopOfTheirBackend() throws Exception {
     workload("drain", "slow", 2, Map.of());
-    exposed("drain", "slow", s -> {});
+    // minMachinesRunning 2 until both requests are in flight: otherwise the first pod ready is
+    // idle excess, and may be stopped before the second one is ready.
+    exposed("drain", "slow", s -> s.minMachinesRunning = 2);
     awaitRouted("drain", "slow");
-    await().atMost(WAIT).until(() -> flycast.catalog().current().route(new RouteKey("drain", "slow")).backends().stream()
-        .filter(io.flycast.catalog.Backend::acceptsNewWork).count() == 2);
+    awaitBothReady(new RouteKey("drain", "slow"));
     // Two slow requests, one per backend (least loaded wins): both backends are busy when the
     // interval ends, one of them is the excess and is stopped only after its request is done.
     var a = http.sendAsync(request("drain", "slow", "/a").header("x-echo-delay-ms", "2500").build(), HttpResponse.BodyHandlers.ofString());
     var b = http.sendAsync(request("drain", "slow", "/b").header("x-echo-delay-ms", "2500").build(), HttpResponse.BodyHandlers.ofString());
+    allowAutostopOnceBothBusy("drain", "slow");
     assertThat(a.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     assertThat(b.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     await().atMost(WAIT).until(() -> replicas("drain", "slow") < 2);
   }
 
+  private static void awaitBothReady(RouteKey key) {
+    await().atMost(WAIT).until(() -> flycast.catalog().current().route(key).backends().stream()
+        .filter(io.flycast.catalog.Backend::acceptsNewWork).count() == 2);
+  }
+
+  /** Once each backend carries one request, lets autostop go down to zero. */
+  private static void allowAutostopOnceBothBusy(String ns, String name) {
+    RouteKey key = new RouteKey(ns, name);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(flycast.catalog().current().route(key).backends())
+        .allSatisfy(b -> assertThat(flycast.proxy().balancer().tracker().load(key, b.name())).isEqualTo(1)));
+    client.resources(ExposedService.class).inNamespace(ns).withName(name).edit(es -> {
+      es.getSpec().minMachinesRunning = 0;
+      return es;
+    });
+  }
+
   @Test
   void streamedResponsesSurviveAutostopOfTheirBackend() throws Exception {
     workload("stream", "sse", 2, Map.of());
-    exposed("stream", "sse", s -> {});
+    exposed("stream", "sse", s -> s.minMachinesRunning = 2); // as above: no stop before both streams run
     awaitRouted("stream", "sse");
-    await().atMost(WAIT).until(() -> flycast.catalog().current().route(new RouteKey("stream", "sse")).backends().stream()
-        .filter(io.flycast.catalog.Backend::acceptsNewWork).count() == 2);
+    awaitBothReady(new RouteKey("stream", "sse"));
     // Two event streams of 20 events, 100 ms apart: both backends are busy across an autostop
     // interval; the one stopped is drained first, so both streams arrive whole.
     var a = http.sendAsync(request("stream", "sse", "/sse").build(), HttpResponse.BodyHandlers.ofString());
     var b = http.sendAsync(request("stream", "sse", "/sse").build(), HttpResponse.BodyHandlers.ofString());
+    allowAutostopOnceBothBusy("stream", "sse");
     for (var f : List.of(a, b)) {
       HttpResponse<String> r = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(r.statusCode()).isEqualTo(200);
@@ -229,8 +247,7 @@ class AutoscaleIT {
     // A floor of 2 keeps both up until the WebSockets are open; then the floor drops to 0.
     exposed("ws", "chat", s -> s.minMachinesRunning = 2);
     awaitRouted("ws", "chat");
-    await().atMost(WAIT).until(() -> flycast.catalog().current().route(new RouteKey("ws", "chat")).backends().stream()
-        .filter(io.flycast.catalog.Backend::acceptsNewWork).count() == 2);
+    awaitBothReady(new RouteKey("ws", "chat"));
     List<java.util.concurrent.BlockingQueue<String>> inboxes = new ArrayList<>();
     List<java.net.http.WebSocket> sockets = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
@@ -247,14 +264,7 @@ class AutoscaleIT {
                 }
               }).get(20, java.util.concurrent.TimeUnit.SECONDS));
     }
-    RouteKey chat = new RouteKey("ws", "chat");
-    await().atMost(WAIT).untilAsserted(() -> assertThat(flycast.catalog().current().route(chat).backends())
-        .allSatisfy(b -> assertThat(flycast.proxy().balancer().tracker().load(chat, b.name())).isEqualTo(1)));
-    client.resources(ExposedService.class).inNamespace("ws").withName("chat")
-        .edit(es -> {
-          es.getSpec().minMachinesRunning = 0;
-          return es;
-        });
+    allowAutostopOnceBothBusy("ws", "chat");
     // Both backends hold a WebSocket; one of them is the excess and is cordoned, but stays up
     // while its WebSocket is open: several autostop intervals later both still echo.
     long intervalsLater = System.nanoTime() + Duration.ofSeconds(3).toNanos();
