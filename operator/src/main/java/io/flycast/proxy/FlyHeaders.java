@@ -174,11 +174,13 @@ final class FlyHeaders {
 
   /**
    * Rewrites a client request in place for the backend: hop-by-hop headers out, Fly and
-   * X-Forwarded headers in. A WebSocket (or other) upgrade keeps its Connection/Upgrade pair.
+   * X-Forwarded headers in. A WebSocket (or other) upgrade ({@code isUpgrade}, as the caller found
+   * with {@link #isUpgrade}) keeps its Connection/Upgrade pair.
    */
-  static void prepareRequest(HttpRequest req, ClientInfo client, String zone, String requestId, CharSequence via) {
+  static void prepareRequest(
+      HttpRequest req, boolean isUpgrade, ClientInfo client, String zone, String requestId, CharSequence via) {
     HttpHeaders h = req.headers();
-    String upgrade = isUpgrade(req) ? h.get(HttpHeaderNames.UPGRADE) : null;
+    String upgrade = isUpgrade ? h.get(HttpHeaderNames.UPGRADE) : null;
     int seen = stripHopByHop(h, Watched.carriedBy(h));
     if (upgrade != null) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);

@@ -161,7 +161,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     if (!request.headers().contains(HttpHeaderNames.HOST)) {
       request.headers().set(HttpHeaderNames.HOST, route.key().flycastHostname());
     }
-    FlyHeaders.prepareRequest(request, clientInfo, px.config().zone(), requestId, px.via());
+    FlyHeaders.prepareRequest(request, upgrade, clientInfo, px.config().zone(), requestId, px.via());
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
     this.request = request;
     this.routing = RequestRouting.of(request.headers());
