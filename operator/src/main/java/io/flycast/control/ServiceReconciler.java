@@ -82,8 +82,8 @@ public final class ServiceReconciler implements Reconciler<Service> {
     if (!sync.policy().isManaged(svc)) {
       if (ManagedServicePolicy.carriesOurMarks(svc)) {
         unmanage(svc, context);
-      } else if (!StatusConditions.agree(conditions(svc), CONDITIONS, List.of())) {
-        writeStatus(svc, context, null, List.of()); // marks gone, conditions left by a failed write
+      } else {
+        writeStatus(svc, context, null, List.of()); // conditions a failed write left; no call when none
       }
       return UpdateControl.noUpdate();
     }
@@ -92,20 +92,17 @@ public final class ServiceReconciler implements Reconciler<Service> {
     var owner = new AddressOwner(KIND, meta.getNamespace(), meta.getName(), meta.getUid());
     InetAddress current = literal(ann.get(FlycastAnnotations.FLYCAST_IP));
     var a = assigner.assign(owner, current, ann.get(FlycastAnnotations.FLYCAST_IP_REQUEST));
-    List<Condition> old = conditions(svc);
+    List<Condition> old = svc.getStatus() == null ? null : svc.getStatus().getConditions();
     Condition allocated;
     if (a.ok()) {
       allocated = StatusConditions.condition(old, ALLOCATED, true, "Allocated", "Flycast address " + FlycastAddressPool.canonical(a.address()));
     } else {
-      String reason = a.failure().reason().conditionReason();
-      events.warning(svc, reason, a.failure().getMessage());
-      // A failure that persists keeps its first message: a status write is an update event, and
-      // with every update reconciled, a message that varies between attempts would turn the
-      // retry interval into a write loop. Each attempt's own message is in its Event.
-      String message = old == null ? null : old.stream()
-          .filter(c -> ALLOCATED.equals(c.getType()) && "False".equals(c.getStatus()) && reason.equals(c.getReason()))
-          .map(c -> c.getMessage()).findFirst().orElse(null);
-      allocated = StatusConditions.condition(old, ALLOCATED, false, reason, message != null ? message : a.failure().getMessage());
+      events.warning(svc, a.failure().reason().conditionReason(), a.failure().getMessage());
+      // A status write is an update event, and every update is reconciled: a message that varied
+      // between attempts would turn the retry interval into a write loop. Each attempt's own
+      // message is in its Event.
+      allocated = StatusConditions.persistingFailure(
+          old, ALLOCATED, a.failure().reason().conditionReason(), a.failure().getMessage());
     }
     if (a.changedFrom() != null) {
       events.normal(svc, "AddressChanged", "Flycast address moved from "
@@ -213,10 +210,6 @@ public final class ServiceReconciler implements Reconciler<Service> {
       log.debug("status of Service {}/{} changed under us; the next reconcile writes it",
           svc.getMetadata().getNamespace(), svc.getMetadata().getName());
     }
-  }
-
-  private static List<Condition> conditions(Service svc) {
-    return svc.getStatus() == null ? null : svc.getStatus().getConditions();
   }
 
   private static boolean hasIngress(ServiceStatus st, String ip) {

@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -20,12 +20,25 @@ final class StatusConditions {
    */
   static Condition condition(List<Condition> old, String type, boolean status, String reason, String message) {
     String s = status ? "True" : "False";
-    String since = old == null ? null : old.stream()
-        .filter(c -> type.equals(c.getType()) && s.equals(c.getStatus()))
-        .map(Condition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(null);
+    String since = find(old, type, s).map(Condition::getLastTransitionTime).orElse(null);
     return new ConditionBuilder().withType(type).withStatus(s).withReason(reason).withMessage(message)
         .withLastTransitionTime(since != null ? since : Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())
         .build();
+  }
+
+  /**
+   * A False condition that keeps the message it had while its reason stays the same: for failures
+   * whose message differs from one attempt to the next, so a retry does not rewrite the status.
+   */
+  static Condition persistingFailure(List<Condition> old, String type, String reason, String message) {
+    String kept = find(old, type, "False").filter(c -> reason.equals(c.getReason()))
+        .map(Condition::getMessage).orElse(null);
+    return condition(old, type, false, reason, kept != null ? kept : message);
+  }
+
+  private static Optional<Condition> find(List<Condition> old, String type, String status) {
+    return old == null ? Optional.empty()
+        : old.stream().filter(c -> type.equals(c.getType()) && status.equals(c.getStatus())).findFirst();
   }
 
   /**
