@@ -95,7 +95,8 @@ public final class ServiceReconciler implements Reconciler<Service> {
     List<Condition> old = svc.getStatus() == null ? null : svc.getStatus().getConditions();
     Condition allocated;
     if (a.ok()) {
-      allocated = StatusConditions.condition(old, ALLOCATED, true, "Allocated", "Flycast address " + FlycastAddressPool.canonical(a.address()));
+      allocated = StatusConditions.condition(
+          old, ALLOCATED, true, "Allocated", "Flycast address " + FlycastAddressPool.canonical(a.address()));
     } else {
       events.warning(svc, a.failure().reason().conditionReason(), a.failure().getMessage());
       // A status write is an update event, and every update is reconciled: a message that varied
