@@ -21,6 +21,12 @@ class ServerCodecTest {
     return Unpooled.copiedBuffer(s, StandardCharsets.ISO_8859_1);
   }
 
+  /** Feeds {@code wire} to the codec and returns the request head it decoded. */
+  private static HttpRequest head(EmbeddedChannel ch, String wire) {
+    ch.writeInbound(bytes(wire));
+    return ch.readInbound();
+  }
+
   private static EmbeddedChannel channel() {
     return new EmbeddedChannel(new ServerCodec(4096, 1024));
   }
@@ -28,8 +34,7 @@ class ServerCodecTest {
   @Test
   void contentLengthPlusChunkedIsMarkedAmbiguous() {
     EmbeddedChannel ch = channel();
-    ch.writeInbound(bytes("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"));
-    HttpRequest req = ch.readInbound();
+    HttpRequest req = head(ch, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n");
     assertThat(req.decoderResult().cause()).isInstanceOf(ServerCodec.AmbiguousFramingException.class);
     drain(ch);
   }
@@ -39,14 +44,12 @@ class ServerCodecTest {
     // The decoder's header maps trust names Flycast sets (TrustedHeaderNames); one arriving with a
     // character no token may hold must still fail the request, whatever name it resembles.
     EmbeddedChannel ch = channel();
-    ch.writeInbound(bytes("GET / HTTP/1.1\r\nHost: a\r\nFly-Client-IP\u0001: 1.2.3.4\r\n\r\n"));
-    HttpRequest req = ch.readInbound();
+    HttpRequest req = head(ch, "GET / HTTP/1.1\r\nHost: a\r\nFly-Client-IP\u0001: 1.2.3.4\r\n\r\n");
     assertThat(req.decoderResult().isFailure()).isTrue();
     drain(ch);
 
     ch = channel();
-    ch.writeInbound(bytes("GET / HTTP/1.1\r\nHost: a\r\nFly-Client-IP: 1.2.3.4\r\nx-forwarded-for: 5.6.7.8\r\n\r\n"));
-    req = ch.readInbound();
+    req = head(ch, "GET / HTTP/1.1\r\nHost: a\r\nFly-Client-IP: 1.2.3.4\r\nx-forwarded-for: 5.6.7.8\r\n\r\n");
     assertThat(req.decoderResult().isSuccess()).isTrue();
     req.headers().set(FlyHeaders.FLY_REQUEST_ID, "id"); // trusted, and still a valid name
     assertThat(req.headers().get("fly-client-ip")).isEqualTo("1.2.3.4");
@@ -56,8 +59,7 @@ class ServerCodecTest {
   @Test
   void plainRequestDecodes() {
     EmbeddedChannel ch = channel();
-    ch.writeInbound(bytes("GET /x HTTP/1.1\r\nHost: a\r\n\r\n"));
-    HttpRequest req = ch.readInbound();
+    HttpRequest req = head(ch, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
     assertThat(req.decoderResult().isSuccess()).isTrue();
     assertThat(req.uri()).isEqualTo("/x");
     assertThat((Object) ch.readInbound()).isInstanceOf(LastHttpContent.class);
@@ -67,8 +69,7 @@ class ServerCodecTest {
   @Test
   void oversizedHeadIsMarkedTooLong() {
     EmbeddedChannel ch = channel();
-    ch.writeInbound(bytes("GET / HTTP/1.1\r\nX: " + "a".repeat(2000) + "\r\n\r\n"));
-    HttpRequest req = ch.readInbound();
+    HttpRequest req = head(ch, "GET / HTTP/1.1\r\nX: " + "a".repeat(2000) + "\r\n\r\n");
     assertThat(req.decoderResult().cause()).isInstanceOf(TooLongHttpHeaderException.class);
     drain(ch);
   }
