@@ -130,7 +130,8 @@ final class BackendConnectionPool {
       return;
     }
     idleHere.addFirst(ch);
-    if (handler.watchOnce()) {
+    if (!handler.reused()) {
+      // First time pooled (a connection taken from the pool is marked reused): watch its close once.
       ch.closeFuture().addListener(f -> idleHere.remove(ch));
     }
     // Keep a read pending so a close by the backend (or stray bytes) is noticed while idle.

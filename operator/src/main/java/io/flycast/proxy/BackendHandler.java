@@ -34,8 +34,6 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   private boolean reused;
   /** Belongs to one client connection ({@link ClientBoundBackends}), not to the shared pool. */
   private boolean clientBound;
-  /** The shared pool watches its closing (registered once, when first pooled). */
-  private boolean watched;
 
   static BackendHandler of(Channel ch) {
     return ch.pipeline().get(BackendHandler.class);
@@ -63,13 +61,6 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   boolean clientBound() {
     return clientBound;
-  }
-
-  /** True the first time only: whether the pool should start watching this connection close. */
-  boolean watchOnce() {
-    boolean first = !watched;
-    watched = true;
-    return first;
   }
 
   @Override
