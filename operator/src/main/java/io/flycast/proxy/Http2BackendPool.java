@@ -18,7 +18,6 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -125,8 +124,7 @@ final class Http2BackendPool {
             .encoderEnforceMaxConcurrentStreams(true)
             .build());
         ch.pipeline().addLast(MULTIPLEX, new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-        long idleMs = px.config().poolIdleTimeout().toMillis();
-        ch.pipeline().addLast(new IdleTimeout(Duration.ofMillis(idleMs)));
+        ch.pipeline().addLast(new IdleTimeout(px.config().poolIdleTimeout()));
         ch.pipeline().addLast(new ConnectionHandler(ready));
       }
     }, false).connect(address));
