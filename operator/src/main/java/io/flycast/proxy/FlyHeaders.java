@@ -297,6 +297,11 @@ final class FlyHeaders {
     return m.headers().contains(HttpHeaderNames.CONNECTION) ? HttpUtil.isKeepAlive(m) : m.protocolVersion().isKeepAliveDefault();
   }
 
+  /** Whether a message has no body: neither chunked nor a Content-Length above 0. */
+  static boolean hasNoBody(HttpMessage m) {
+    return !isChunked(m) && HttpUtil.getContentLength(m, 0L) == 0L;
+  }
+
   /** {@link HttpUtil#isTransferEncodingChunked}, without an iterator when there is no such header. */
   static boolean isChunked(HttpMessage m) {
     return m.headers().contains(HttpHeaderNames.TRANSFER_ENCODING) && HttpUtil.isTransferEncodingChunked(m);

@@ -175,9 +175,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
    * discarding an unknown-size body for a request already refused is not worth it.
    */
   private static boolean canKeepAlive(HttpRequest req) {
-    return HttpUtil.isKeepAlive(req)
-        && !HttpUtil.isTransferEncodingChunked(req)
-        && HttpUtil.getContentLength(req, 0L) == 0L;
+    return FlyHeaders.isKeepAlive(req) && FlyHeaders.hasNoBody(req);
   }
 
   /** Answers a request without a backend; keeps the connection if the response allows. */

@@ -155,7 +155,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     this.clientKeepAlive = FlyHeaders.isKeepAlive(request);
     this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
     this.upgrade = FlyHeaders.isUpgrade(request);
-    this.noBody = !FlyHeaders.isChunked(request) && HttpUtil.getContentLength(request, 0L) == 0L;
+    this.noBody = FlyHeaders.hasNoBody(request);
     this.requestId = FlyHeaders.newRequestId(px.config().zone());
     record.requestId(requestId);
     if (!request.headers().contains(HttpHeaderNames.HOST)) {
@@ -444,16 +444,14 @@ final class ProxyExchange implements BackendHandler.Listener {
       // The backend sent everything: it can serve the next request now.
       releaseBackend(requestComplete && responseKeepAlive);
     }
-    HttpResponse head = pendingHead;
-    if (head != null) {
+    if (last && pendingHead != null) {
+      HttpResponse head = pendingHead;
       pendingHead = null;
-      if (last) {
-        writeToClient(new DefaultFullHttpResponse(head.protocolVersion(), head.status(), content.content(),
-            head.headers(), ((LastHttpContent) content).trailingHeaders()), true);
-        return;
-      }
-      writeToClient(head, false);
+      writeToClient(new DefaultFullHttpResponse(head.protocolVersion(), head.status(), content.content(),
+          head.headers(), ((LastHttpContent) content).trailingHeaders()), true);
+      return;
     }
+    writePendingHead();
     writeToClient(content, last);
   }
 
@@ -556,6 +554,15 @@ final class ProxyExchange implements BackendHandler.Listener {
    * flushed when the backend read that produced them is over ({@link #backendReadComplete}), so
    * a response whose head and body came in one read leaves in one write.
    */
+  /** Writes the response head held back for merging with its body, if one is held. */
+  private void writePendingHead() {
+    HttpResponse head = pendingHead;
+    if (head != null) {
+      pendingHead = null;
+      writeToClient(head, false);
+    }
+  }
+
   private void writeToClient(HttpObject msg, boolean last) {
     if (msg instanceof HttpContent c) {
       record.sent(c.content().readableBytes()); // now: the write releases it
@@ -580,11 +587,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     if (done) {
       return;
     }
-    if (pendingHead != null) {
-      HttpResponse head = pendingHead; // the body comes in a later read: the head goes now
-      pendingHead = null;
-      writeToClient(head, false);
-    }
+    writePendingHead(); // the body comes in a later read: the head goes now
     if (!unflushed) {
       return;
     }
