@@ -162,15 +162,23 @@ final class BackendDialer {
     }
     Lease lease = px.balancer().pick(route, tried, filter);
     if (lease == null) {
-      // Whether any backend may take this work at all, and whether one of those is still untried.
+      // Whether any backend is usable, whether one of those may take this work, and whether one
+      // of those is still untried (one pass; not needed once a connect has failed).
+      boolean anyUsable = false;
       boolean anyAllowed = false;
       boolean anyUntried = false;
-      for (Backend b : route.backends()) {
-        if (usable(b) && filter.test(b)) {
-          anyAllowed = true;
-          if (!tried.contains(b.name())) {
-            anyUntried = true;
-            break;
+      if (attempts == 0) {
+        for (Backend b : route.backends()) {
+          if (!usable(b)) {
+            continue;
+          }
+          anyUsable = true;
+          if (filter.test(b)) {
+            anyAllowed = true;
+            if (!tried.contains(b.name())) {
+              anyUntried = true;
+              break;
+            }
           }
         }
       }
@@ -179,7 +187,7 @@ final class BackendDialer {
         reason = ProxyMetrics.Unavailable.CONNECT_FAILED;
       } else if (!anyAllowed) {
         reason = ProxyMetrics.Unavailable.NO_BACKENDS;
-        if (!waitedForStart && route.backends().stream().noneMatch(this::usable) && holdForStart()) {
+        if (!waitedForStart && !anyUsable && holdForStart()) {
           return;
         }
       } else if (!anyUntried) {
