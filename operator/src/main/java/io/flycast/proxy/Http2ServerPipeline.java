@@ -6,6 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -16,6 +18,13 @@ import io.netty.handler.timeout.IdleStateEvent;
  * HTTP/2 from clients: each stream becomes a child channel whose pipeline turns its frames into
  * HTTP/1.1-style objects for an {@link HttpProxyHandler}, so a stream is proxied exactly like a
  * request on an HTTP/1.1 connection (Fly headers, balancing, retries, fly-replay).
+ *
+ * <p>Defenses, each against a way one client could hurt the others: a stream limit that holds
+ * before the client acknowledges it, a check of every request's pseudo-headers and values
+ * ({@link Http2StreamCheck}), a budget of streams the server may be made to reset
+ * ({@link Http2ResetBudget}) and a bound on CONTINUATION frames ({@link Http2FrameGuard}).
+ * Netty's codec bounds the rest: header list size, resets received, empty DATA frames, queued
+ * control frames (SETTINGS and PING floods).
  *
  * <p>Backpressure: stream channels do not auto-read, as client connections do not; a stream's
  * data is consumed, and its flow-control window reopened, only when the handler reads, so a slow
@@ -38,7 +47,16 @@ final class Http2ServerPipeline {
     Http2Settings settings = Http2Settings.defaultSettings()
         .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
         .maxHeaderListSize(px.config().maxHeaderSize());
-    p.addLast(FRAME_CODEC, Http2FrameCodecBuilder.forServer().initialSettings(settings).build());
+    Http2ResetBudget resets = new Http2ResetBudget(px.metrics(), p.channel());
+    Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+        .initialSettings(settings)
+        .frameLogger(resets)
+        .build();
+    // The settings above apply once the client acknowledges them; a client that never does would
+    // otherwise have no stream limit at all (netty/netty#7897). The limit holds from the start.
+    codec.connection().remote().maxActiveStreams(MAX_CONCURRENT_STREAMS);
+    p.addLast(Http2FrameGuard.NAME, new Http2FrameGuard(px.metrics()));
+    p.addLast(FRAME_CODEC, codec);
     Channel connection = p.channel();
     OpenStreams open = new OpenStreams(px, connection);
     p.addLast(MULTIPLEX, new Http2MultiplexHandler(new ChannelInitializer<>() {
@@ -46,6 +64,7 @@ final class Http2ServerPipeline {
       protected void initChannel(Channel stream) {
         open.opened(stream);
         stream.config().setAutoRead(false);
+        stream.pipeline().addLast(new Http2StreamCheck(px.metrics(), resets));
         stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
         stream.pipeline().addLast(Http2Adapters.StreamRequest.INSTANCE);
         stream.pipeline().addLast(new Http2Adapters.InterimResponse());
@@ -88,10 +107,12 @@ final class Http2ServerPipeline {
   }
 
   /**
-   * Last on an HTTP/2 client connection. A connection error reaching here was already answered
-   * with GOAWAY by the codec: close without a stack trace per broken peer. The idle timeout ends
-   * the connection as it does an HTTP/1.1 one (there the proxy handler sees the event; here it
-   * sits on the streams, which do not).
+   * Last on an HTTP/2 client connection: closes on errors without a stack trace per broken peer.
+   * An HTTP/2 connection error is left to the codec, which tells this handler of it before it
+   * writes its GOAWAY and closes after: closing here first would send a GOAWAY with NO_ERROR
+   * instead, and the client would never learn why. The idle timeout ends the connection as it
+   * does an HTTP/1.1 one (there the proxy handler sees the event; here it sits on the streams,
+   * which do not).
    */
   @Sharable
   static final class CloseOnError extends ChannelInboundHandlerAdapter {
@@ -99,7 +120,9 @@ final class Http2ServerPipeline {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      ctx.close();
+      if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null) {
+        ctx.close();
+      }
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -27,14 +28,23 @@ import java.util.concurrent.TimeUnit;
  * hands it to a {@link ProxyExchange}, and reads the next request only when the response is done.
  *
  * <p>Requests are served one at a time. Pipelined requests that the decoder has already parsed
- * wait in a queue; AUTO_READ is off, so nothing more is read from the socket meanwhile.
+ * wait in a queue; AUTO_READ is off, and nothing more is read from the socket while anything
+ * waits there, so a client that pipelines requests without reading the responses holds at most
+ * one socket read of them. Of those, at most {@link #MAX_PIPELINED} are kept: the connection
+ * closes once they are answered, and the client sends the rest again on a new one (RFC 9112
+ * section 9.3.2 lets a server close with pipelined requests unanswered).
  */
 final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   static final String NAME = "http-proxy";
+  /** Pipelined requests kept waiting behind the one being served. */
+  static final int MAX_PIPELINED = 32;
 
   private final ProxyContext px;
   private final RouteResolver resolver;
   private final ArrayDeque<Object> queued = new ArrayDeque<>();
+  private int queuedRequests;
+  /** More requests were pipelined than are kept: close once the kept ones are answered. */
+  private boolean pipelineFull;
   private ChannelHandlerContext ctx;
   private ProxyExchange exchange;
   /** Drop body content of a request answered locally, up to its last content. */
@@ -75,9 +85,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (closing) {
+    if (closing || pipelineFull) {
       ReferenceCountUtil.release(msg);
     } else if (!acceptsMessages() || !queued.isEmpty()) {
+      if (msg instanceof HttpRequest && ++queuedRequests > MAX_PIPELINED) {
+        pipelineFull = true; // this request and everything after it are dropped
+        px.metrics().violation("pipelined_requests");
+        ReferenceCountUtil.release(msg);
+        return;
+      }
       queued.add(msg); // a pipelined request: its turn comes when the current one is answered
     } else {
       dispatch(msg);
@@ -88,7 +104,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     if (msg instanceof HttpRequest req) {
       onRequest(req);
     } else if (msg instanceof HttpContent content) {
-      if (exchange != null) {
+      if (content.decoderResult().isFailure()) {
+        bodyFailed(content);
+      } else if (exchange != null) {
         exchange.clientContent(content);
         if (content instanceof LastHttpContent && exchange != null && !exchange.upgrade()) {
           readAhead();
@@ -105,6 +123,22 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * A body the decoder could not read (a malformed chunk size or extension): the decoder still
+   * hands out a last content, which must not complete the backend's request as if the body were
+   * whole. Nothing after it on this connection can be trusted either.
+   */
+  private void bodyFailed(HttpContent content) {
+    String why = String.valueOf(content.decoderResult().cause().getMessage());
+    content.release();
+    px.metrics().violation("malformed_body");
+    ProxyExchange failed = exchange;
+    if (failed == null || !failed.clientBodyFailed(why)) {
+      closing = true;
+      ctx.close();
+    }
+  }
+
   private void onRequest(HttpRequest req) {
     if (headerTimer != null) {
       headerTimer.cancel(false);
@@ -115,7 +149,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null);
     DecoderResult result = req.decoderResult();
     if (result.isFailure()) {
+      px.metrics().violation("malformed_request");
       respondAndClose(null, badRequest(result.cause()));
+      return;
+    }
+    RequestChecks.Problem problem = RequestChecks.http1Problem(req, ctx.channel() instanceof Http2StreamChannel);
+    if (problem != null) {
+      px.metrics().violation("refused_request_" + problem.reason());
+      // Closed after: what follows a request the proxy could not read right cannot be trusted.
+      respondAndClose(null, HttpResponses.text(HttpResponseStatus.valueOf(problem.status()), problem.detail(), false));
       return;
     }
     RouteResolver.Target target = resolver.resolve(px.catalog().current(), req);
@@ -254,7 +296,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   /** Serves queued pipelined requests, or reads the next one from the socket. */
   private void readNext() {
     while (!closing && !queued.isEmpty() && acceptsMessages()) {
-      dispatch(queued.poll());
+      Object next = queued.poll();
+      if (next instanceof HttpRequest) {
+        queuedRequests--;
+      }
+      dispatch(next);
+    }
+    if (exchange == null && !closing && pipelineFull) {
+      closing = true; // the kept pipelined requests are answered; the dropped ones go elsewhere
+      Channels.flushAndClose(ctx.channel());
+      return;
     }
     if (exchange == null && !closing) {
       if (!discardBody) {
@@ -272,7 +323,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
    * client that hangs up is noticed at once. Not for upgrades: what follows those is not HTTP.
    */
   private void readAhead() {
-    ctx.read();
+    if (queued.isEmpty() && !pipelineFull) {
+      ctx.read();
+    }
   }
 
   /** Whether a message read now belongs to the current request (or starts the next one). */

@@ -5,7 +5,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code pg_tls} handler: Postgres clients ask for TLS in-band, with an SSLRequest packet,
@@ -15,6 +18,8 @@ import java.util.List;
  * <p>A GSSAPI encryption request is declined ({@code N}); the client then asks for TLS or starts
  * in plaintext. A plaintext StartupMessage is passed through unchanged: the backend's
  * {@code pg_hba.conf} decides whether it accepts unencrypted clients.
+ *
+ * <p>A client has the header-read timeout to send its first request; a silent one is closed.
  *
  * <p>See https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-SSL
  */
@@ -28,13 +33,34 @@ final class PgTlsHandler extends ByteToMessageDecoder {
   /** GSSENCRequest code: (1234 << 16) | 5680. */
   static final int GSSENC_REQUEST_CODE = 80877104;
 
+  private final Duration firstRequestTimeout;
   private final ChannelHandler[] tlsHandlers;
   private final String[] tlsNames;
+  private ScheduledFuture<?> timer;
 
-  /** @param names and handlers: the TLS handlers to install, in order, once the client asks */
-  PgTlsHandler(String[] names, ChannelHandler[] handlers) {
+  /**
+   * @param firstRequestTimeout how long the client has to send its first request
+   * @param names and handlers: the TLS handlers to install, in order, once the client asks
+   */
+  PgTlsHandler(Duration firstRequestTimeout, String[] names, ChannelHandler[] handlers) {
+    this.firstRequestTimeout = firstRequestTimeout;
     this.tlsNames = names;
     this.tlsHandlers = handlers;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    timer = ctx.executor().schedule(() -> {
+      ctx.close(); // nothing came: a Postgres client speaks first
+    }, firstRequestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    super.channelActive(ctx);
+  }
+
+  @Override
+  protected void handlerRemoved0(ChannelHandlerContext ctx) {
+    if (timer != null) {
+      timer.cancel(false); // the client spoke; TLS or the backend bounds it from here
+    }
   }
 
   @Override

@@ -19,6 +19,11 @@ import java.util.Objects;
  * @param viaName pseudonym in {@code Via} headers
  * @param connectTimeout backend connect timeout
  * @param headerReadTimeout time a client has to send a complete request head before 408
+ * @param bodyReadTimeout how long the proxy waits, in all, for a request body from the client,
+ *     plus one second per {@code minBodyRate} bytes received (Apache's mod_reqtimeout
+ *     {@code body=20,MinRate=500}); past it, 408 and the backend connection is dropped. Only time
+ *     spent waiting on the client counts, not time the backend takes to read
+ * @param minBodyRate bytes per second that earn a request body more time; see {@code bodyReadTimeout}
  * @param idleTimeout close client connections idle this long, noticed within a quarter more
  *     ({@link IdleTimeout}; shared listener; dedicated HTTP ports use their route's setting)
  * @param poolIdleTimeout close pooled idle backend connections after this long (within a quarter more)
@@ -53,6 +58,8 @@ public record ProxyConfig(
     String viaName,
     Duration connectTimeout,
     Duration headerReadTimeout,
+    Duration bodyReadTimeout,
+    int minBodyRate,
     Duration idleTimeout,
     Duration poolIdleTimeout,
     Duration shutdownGrace,
@@ -83,6 +90,10 @@ public record ProxyConfig(
     if (queueTimeout.isNegative() || maxQueuedPerRoute < 0) {
       throw new IllegalArgumentException("queueTimeout and maxQueuedPerRoute must not be negative");
     }
+    Objects.requireNonNull(bodyReadTimeout, "bodyReadTimeout");
+    if (minBodyRate < 1) {
+      throw new IllegalArgumentException("minBodyRate must be at least 1 byte per second");
+    }
     if (connectAttempts < 1) {
       throw new IllegalArgumentException("connectAttempts must be at least 1");
     }
@@ -101,6 +112,8 @@ public record ProxyConfig(
     private String viaName = "flycast";
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration headerReadTimeout = Duration.ofSeconds(10);
+    private Duration bodyReadTimeout = Duration.ofSeconds(20);
+    private int minBodyRate = 500;
     private Duration idleTimeout = Duration.ofSeconds(60);
     private Duration poolIdleTimeout = Duration.ofSeconds(30);
     private Duration shutdownGrace = Duration.ofSeconds(10);
@@ -151,6 +164,16 @@ public record ProxyConfig(
 
     public Builder headerReadTimeout(Duration v) {
       headerReadTimeout = v;
+      return this;
+    }
+
+    public Builder bodyReadTimeout(Duration v) {
+      bodyReadTimeout = v;
+      return this;
+    }
+
+    public Builder minBodyRate(int bytesPerSecond) {
+      minBodyRate = bytesPerSecond;
       return this;
     }
 
@@ -243,7 +266,7 @@ public record ProxyConfig(
     public ProxyConfig build() {
       return new ProxyConfig(
           httpAddress, httpsAddress, dedicatedBindAddress, zone, viaName, connectTimeout, headerReadTimeout,
-          idleTimeout, poolIdleTimeout, shutdownGrace, maxInitialLineLength, maxHeaderSize,
+          bodyReadTimeout, minBodyRate, idleTimeout, poolIdleTimeout, shutdownGrace, maxInitialLineLength, maxHeaderSize,
           writeBufferLowWaterMark, writeBufferHighWaterMark, connectAttempts, retryAfterSeconds,
           queueTimeout, maxQueuedPerRoute, preferEpoll, workerThreads, dedicatedIpv6Only, accessLog, accessLogSink,
           tlsProvider);

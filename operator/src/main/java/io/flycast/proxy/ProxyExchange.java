@@ -47,6 +47,13 @@ import java.util.function.Predicate;
  * connection fails before any response byte arrived is retried only if its method is idempotent
  * and no body bytes were sent (the body is not kept for retries).
  *
+ * <p>Request bodies: a body of up to {@link #BUFFERED_BODY_LIMIT} bytes (by Content-Length, or
+ * chunked and ending within it) is read whole before a backend is dialed, as nginx does, so a slow
+ * client holds no backend slot while it sends; larger bodies stream. Either way the client must
+ * keep up a minimum rate ({@link BodyPace}) or gets 408. A body the decoder finds malformed (a bad
+ * chunk size) aborts the backend request without completing it, and is answered 400 when no
+ * response has started.
+ *
  * <p>fly-replay: the request body, up to {@link ReplayBody#LIMIT}, is kept until the response
  * starts so a replay can send it again; a larger body gets the original response.
  *
@@ -58,6 +65,9 @@ import java.util.function.Predicate;
 final class ProxyExchange implements BackendHandler.Listener {
   private static final Set<HttpMethod> IDEMPOTENT = Set.of(
       HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
+
+  /** Bodies up to this size are read whole before dialing a backend. */
+  static final int BUFFERED_BODY_LIMIT = 64 * 1024;
 
   /** Logged when the client went away before a response: nginx's "client closed request". */
   private static final int CLIENT_CLOSED = 499;
@@ -90,6 +100,11 @@ final class ProxyExchange implements BackendHandler.Listener {
   private final boolean noBody;
   private final Set<String> tried = new HashSet<>();
   private final List<HttpContent> pendingBody = new ArrayList<>();
+  /** The time the client takes to send the body; null when there is none. */
+  private final BodyPace pace;
+  /** Reading a small body whole before dialing; its bytes so far. */
+  private boolean buffering;
+  private int bufferedBytes;
   /** The body sent so far, for a fly-replay; only until the response starts or a replay is done. */
   private final ReplayBody replayBody = new ReplayBody();
   private Lease lease;
@@ -156,6 +171,7 @@ final class ProxyExchange implements BackendHandler.Listener {
     this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
     this.upgrade = FlyHeaders.isUpgrade(request);
     this.noBody = FlyHeaders.hasNoBody(request);
+    this.pace = noBody ? null : new BodyPace(px.config(), client.eventLoop(), this::bodyTimedOut);
     this.requestId = FlyHeaders.newRequestId(px.config().zone());
     record.requestId(requestId);
     if (!request.headers().contains(HttpHeaderNames.HOST)) {
@@ -179,7 +195,68 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   void start() {
+    if (bufferBodyFirst()) {
+      buffering = true;
+      readBody();
+      return;
+    }
     dial();
+  }
+
+  /**
+   * Whether to read the body before dialing: when it is small or of unknown size (chunked,
+   * buffered up to the limit), and the client is not waiting for a 100 Continue before sending it.
+   */
+  private boolean bufferBodyFirst() {
+    return !noBody && !upgrade && !HttpUtil.is100ContinueExpected(request)
+        && HttpUtil.getContentLength(request, -1L) <= BUFFERED_BODY_LIMIT;
+  }
+
+  /** Asks the client for more of the body, on the clock of {@link BodyPace}. */
+  private void readBody() {
+    pace.waiting();
+    client.read();
+  }
+
+  /** The client sent its body too slowly: 408, and the backend gets no request that looks whole. */
+  private void bodyTimedOut() {
+    if (done) {
+      return;
+    }
+    px.metrics().violation("slow_request_body");
+    abandon(HttpResponseStatus.REQUEST_TIMEOUT, "request body not received in time");
+  }
+
+  /**
+   * The client's body could not be decoded (a malformed chunk): the backend must not get a request
+   * that looks whole. False when the exchange is already over.
+   */
+  boolean clientBodyFailed(String why) {
+    if (done) {
+      return false;
+    }
+    abandon(HttpResponseStatus.BAD_REQUEST, "malformed request body: " + why);
+    return true;
+  }
+
+  /**
+   * Ends the exchange for something the client did: drops the backend connection mid-request (so
+   * it never sees the request end), and answers {@code status} and closes, or just closes when
+   * the response has started.
+   */
+  private void abandon(HttpResponseStatus status, String why) {
+    dialGeneration++;
+    if (dialer != null) {
+      dialer.cancel();
+    }
+    if (responseStarted) {
+      abort();
+      return;
+    }
+    done = true;
+    releasePending();
+    releaseBackend(false);
+    owner.exchangeFailed(request, route.key(), HttpResponses.text(status, why, false), false, false);
   }
 
   private void dial() {
@@ -296,8 +373,8 @@ final class ProxyExchange implements BackendHandler.Listener {
     pendingBody.clear();
     backend.flush();
     last.addListener(f -> {
-      if (f.isSuccess() && !requestComplete) {
-        client.read();
+      if (f.isSuccess() && !requestComplete && !done) {
+        readBody();
       }
     });
     backend.read();
@@ -305,12 +382,29 @@ final class ProxyExchange implements BackendHandler.Listener {
 
   /** A piece of the request body from the client. */
   void clientContent(HttpContent content) {
+    if (pace != null) {
+      pace.received(content.content().readableBytes());
+    }
     if (content instanceof LastHttpContent) {
       requestComplete = true;
+      if (pace != null) {
+        pace.stop();
+      }
     }
     if (done || noBody || responseStarted && backend == null) {
       // The response is over, or the request went whole: the backend does not read this.
       content.release();
+      return;
+    }
+    if (buffering) {
+      pendingBody.add(content);
+      bufferedBytes += content.content().readableBytes();
+      if (requestComplete || bufferedBytes > BUFFERED_BODY_LIMIT) {
+        buffering = false; // whole, or larger than buffered: the rest streams once connected
+        dial();
+      } else {
+        readBody();
+      }
       return;
     }
     if (backend == null) {
@@ -322,8 +416,8 @@ final class ProxyExchange implements BackendHandler.Listener {
     lastSent |= last;
     keepForReplay(content);
     backend.writeAndFlush(content).addListener(f -> {
-      if (f.isSuccess() && !last) {
-        client.read();
+      if (f.isSuccess() && !last && !done) {
+        readBody();
       }
     });
   }
@@ -699,6 +793,9 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   private void releasePending() {
+    if (pace != null) {
+      pace.stop();
+    }
     pendingBody.forEach(ReferenceCountUtil::release);
     pendingBody.clear();
     replayBody.release();

@@ -26,6 +26,7 @@ public final class ProxyMetrics {
   }
 
   private final Counter refused;
+  private final Counter violations;
   private final Counter requests;
   private final Counter connections;
   private final Gauge activeConnections;
@@ -81,6 +82,12 @@ public final class ProxyMetrics {
 
   /** Registers the metrics in {@code registry}. */
   public ProxyMetrics(PrometheusRegistry registry) {
+    violations = Counter.builder()
+        .name("flycast_proxy_protocol_violations")
+        .help("Requests, streams and connections the proxy's edge defenses refused or closed, by reason"
+            + " (malformed requests, HTTP/2 abuse, slow clients, pipelining floods)")
+        .labelNames("reason")
+        .register(registry);
     refused = Counter.builder()
         .name("flycast_proxy_refused")
         .help("Connections, requests and replays refused by network isolation, by route and reason")
@@ -277,6 +284,11 @@ public final class ProxyMetrics {
 
   void connectFailed(RouteKey route) {
     connectFailures.labelValues(label(route)).inc();
+  }
+
+  /** An edge defense acted: see {@code docs/security.md} for the reasons. */
+  void violation(String reason) {
+    violations.labelValues(reason).inc();
   }
 
   void refused(RouteKey route, String reason) {

@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * TLS termination: picks the certificate from the ClientHello's SNI name (or, on a dedicated
  * port, from the route owning the address) and refuses handshakes it has no certificate for with
  * a fatal {@code unrecognized_name} alert rather than a silent close.
+ *
+ * <p>A client has {@link ProxyConfig#headerReadTimeout()} to send its ClientHello, and as long
+ * again to finish the handshake: a connection that never says anything would otherwise hold a
+ * descriptor forever, and enough of them take the proxy down for everyone. A ClientHello is
+ * buffered up to {@link #MAX_CLIENT_HELLO} bytes, far above what browsers send.
  */
 final class TlsHandlers {
   static final String SNI = "sni";
@@ -38,30 +43,33 @@ final class TlsHandlers {
    */
   private static final byte[] UNRECOGNIZED_NAME_ALERT = {21, 3, 3, 0, 2, 2, 112};
 
+  /** Largest ClientHello buffered; real ones, post-quantum key shares included, are a few KiB. */
+  static final int MAX_CLIENT_HELLO = 16 * 1024;
+
   private TlsHandlers() {}
 
   /** TLS for a dedicated port: the certificate of the route owning the address. */
   static void addTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
     String secret = port.tls() == null ? null : port.tls().secretName();
     List<String> alpn = TlsContexts.alpn(port);
-    p.addLast(SNI, sniHandler(sni -> context(px, route, secret, alpn)));
+    p.addLast(SNI, sniHandler(px, sni -> context(px, route, secret, alpn)));
     p.addLast(TLS_ALERT, AlertOnMissingCertificate.INSTANCE);
   }
 
   /** pg_tls for a dedicated port: TLS after the Postgres SSLRequest, with the route's certificate. */
   static void addPgTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
     String secret = port.tls() == null ? null : port.tls().secretName();
-    p.addLast(PgTlsHandler.NAME, new PgTlsHandler(
+    p.addLast(PgTlsHandler.NAME, new PgTlsHandler(px.config().headerReadTimeout(),
         new String[] {SNI, TLS_ALERT},
         new io.netty.channel.ChannelHandler[] {
-          sniHandler(sni -> context(px, route, secret, List.of())),
+          sniHandler(px, sni -> context(px, route, secret, List.of())),
           AlertOnMissingCertificate.INSTANCE
         }));
   }
 
   /** TLS for the shared HTTPS listener: the certificate of the route the SNI name belongs to. */
   static void addSharedTlsHandlers(ChannelPipeline p, ProxyContext px) {
-    p.addLast(SNI, sniHandler(sni -> bySni(px, sni)));
+    p.addLast(SNI, sniHandler(px, sni -> bySni(px, sni)));
     p.addLast(TLS_ALERT, AlertOnMissingCertificate.INSTANCE);
   }
 
@@ -101,14 +109,14 @@ final class TlsHandlers {
     }
   }
 
-  private static SniHandler sniHandler(Function<String, SslContext> lookup) {
+  private static SniHandler sniHandler(ProxyContext px, Function<String, SslContext> lookup) {
     return new SniHandler((Mapping<String, SslContext>) sni -> {
       SslContext ctx = lookup.apply(sni);
       if (ctx == null) {
         throw new NoCertificateException(sni);
       }
       return ctx;
-    });
+    }, MAX_CLIENT_HELLO, px.config().headerReadTimeout().toMillis());
   }
 
   /**
