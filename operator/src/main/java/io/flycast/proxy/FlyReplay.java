@@ -58,8 +58,15 @@ record FlyReplay(
     regions = List.copyOf(regions);
   }
 
-  /** Parses a header value; {@code null} when it names no target. */
+  /**
+   * Parses a header value; {@code null} when it names no target, or holds a NUL or bare CR: its
+   * parts go into the {@code fly-replay-src} and {@code fly-replay-failed} headers of the next
+   * backend's request, where those would end a header line early.
+   */
   static FlyReplay parse(String value) {
+    if (!RequestChecks.isFieldValue(value)) {
+      return null;
+    }
     String instance = null;
     String preferInstance = null;
     List<String> regions = List.of();

@@ -61,6 +61,21 @@ class FlyReplayTest {
   }
 
   @Test
+  void aReplayHeaderWithABareCarriageReturnIsNotFollowed() throws Exception {
+    // Its state would go into fly-replay-src on the next backend's request, where a CR ends a line.
+    try (ScriptedBackend asker = replayer("instance=good;state=a\rX-Forged: 1")) {
+      route();
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", fx.httpPort())) {
+        s.setSoTimeout(5_000);
+        s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: close\r\n\r\n").getBytes());
+        String all = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(all).as("the asker's own response, not replayed").startsWith("HTTP/1.1 200 ")
+            .doesNotContainIgnoringCase("x-backend: good");
+      }
+    }
+  }
+
+  @Test
   void replaysToARegion() throws Exception {
     try (ScriptedBackend asker = replayer("region=far")) {
       route();
