@@ -82,7 +82,7 @@ public final class Flycast implements AutoCloseable {
     closeables.push(sync);
     if (config.adminListen() != null) {
       var endpoints = new AdminEndpoints(sync::isReady, registry, () -> CatalogJson.render(store.current()));
-      admin = new AdminServer(config.adminListen(), endpoints, AdminAccess.loopbackOnly(), AdminLimits.DEFAULT)
+      admin = new AdminServer(config.adminListen(), endpoints, AdminAccess.of(config.adminToken()), AdminLimits.DEFAULT)
           .start();
       closeables.push(admin);
     }
