@@ -10,9 +10,9 @@ import java.time.Duration;
  * @param maxRequestLine longest request line ("GET /path HTTP/1.1"); beyond it, 414
  * @param maxHeaderBytes total size of the request headers; beyond it, 431
  * @param maxBodyBytes largest request body; beyond it, 413 (admin endpoints take none)
- * @param headTimeout time from a connection's opening, or a keep-alive request's first byte, to
- *     the end of the request head; beyond it, 408 and the connection is closed (slowloris clients
- *     trickle header bytes forever)
+ * @param requestTimeout time from a connection's opening, or a keep-alive request's first byte,
+ *     to the end of the request (its head: admin requests have no body); beyond it, 408 and the
+ *     connection is closed (slowloris clients trickle header bytes forever)
  * @param idleTimeout how long a keep-alive connection may sit between requests
  * @param maxConnections open admin connections; at the limit, a new connection makes the oldest
  *     one that is not being answered close (see {@link ConnectionLimit})
@@ -23,7 +23,7 @@ public record AdminLimits(
     int maxRequestLine,
     int maxHeaderBytes,
     int maxBodyBytes,
-    Duration headTimeout,
+    Duration requestTimeout,
     Duration idleTimeout,
     int maxConnections,
     int renderQueue) {
@@ -37,15 +37,15 @@ public record AdminLimits(
     }
   }
 
-  public AdminLimits withHeadTimeout(Duration timeout) {
+  public AdminLimits withRequestTimeout(Duration timeout) {
     return new AdminLimits(maxRequestLine, maxHeaderBytes, maxBodyBytes, timeout, idleTimeout, maxConnections, renderQueue);
   }
 
   public AdminLimits withIdleTimeout(Duration timeout) {
-    return new AdminLimits(maxRequestLine, maxHeaderBytes, maxBodyBytes, headTimeout, timeout, maxConnections, renderQueue);
+    return new AdminLimits(maxRequestLine, maxHeaderBytes, maxBodyBytes, requestTimeout, timeout, maxConnections, renderQueue);
   }
 
   public AdminLimits withMaxConnections(int max) {
-    return new AdminLimits(maxRequestLine, maxHeaderBytes, maxBodyBytes, headTimeout, idleTimeout, max, renderQueue);
+    return new AdminLimits(maxRequestLine, maxHeaderBytes, maxBodyBytes, requestTimeout, idleTimeout, max, renderQueue);
   }
 }

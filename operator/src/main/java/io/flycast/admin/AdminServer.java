@@ -77,15 +77,15 @@ public final class AdminServer implements AutoCloseable {
   }
 
   private void pipeline(ChannelPipeline p, AdminLimits limits, AdminHandler handler) {
-    RequestHeadTimeout headTimeout = new RequestHeadTimeout(limits.headTimeout(), ctx -> AdminHandler.answerAndClose(
-        ctx, AdminResponse.text(HttpResponseStatus.REQUEST_TIMEOUT, "request head not received in time\n")));
+    RequestReadTimeout requestTimeout = new RequestReadTimeout(limits.requestTimeout(), ctx -> AdminHandler.answerAndClose(
+        ctx, AdminResponse.text(HttpResponseStatus.REQUEST_TIMEOUT, "request not received in time\n")));
     p.addLast("limit", connections);
     p.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-    p.addLast("head-started", headTimeout.bytes());
+    p.addLast("request-started", requestTimeout.bytes());
     p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
         .setMaxInitialLineLength(limits.maxRequestLine())
         .setMaxHeaderSize(limits.maxHeaderBytes())));
-    p.addLast("head-ended", headTimeout.heads());
+    p.addLast("request-ended", requestTimeout.requests());
     p.addLast("no-bodies", new HttpObjectAggregator(limits.maxBodyBytes()) {
       @Override
       protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
