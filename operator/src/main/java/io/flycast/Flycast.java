@@ -1,6 +1,9 @@
 package io.flycast;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.flycast.admin.AdminAccess;
+import io.flycast.admin.AdminEndpoints;
+import io.flycast.admin.AdminLimits;
 import io.flycast.admin.AdminServer;
 import io.flycast.admin.CatalogJson;
 import io.flycast.allocation.AddressRange;
@@ -78,7 +81,9 @@ public final class Flycast implements AutoCloseable {
     sync = new CatalogSync(client, store, config.allServices());
     closeables.push(sync);
     if (config.adminListen() != null) {
-      admin = new AdminServer(config.adminListen(), sync::isReady, registry, () -> CatalogJson.render(store.current())).start();
+      var endpoints = new AdminEndpoints(sync::isReady, registry, () -> CatalogJson.render(store.current()));
+      admin = new AdminServer(config.adminListen(), endpoints, AdminAccess.of(config.adminToken()), AdminLimits.DEFAULT)
+          .start();
       closeables.push(admin);
     }
     sync.start();

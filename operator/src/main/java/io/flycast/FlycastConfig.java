@@ -1,5 +1,6 @@
 package io.flycast;
 
+import io.flycast.admin.AdminToken;
 import io.flycast.proxy.TlsProvider;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,6 +15,8 @@ import java.time.Duration;
  * @param kubeconfig kubeconfig file for a real cluster, or null for the default lookup
  * @param applyDir manifests to apply at start (embedded mode), or null
  * @param stateDir where embedded mode writes its kubeconfig
+ * @param adminToken opens the admin status page and /debug endpoints to non-loopback clients
+ *     that send it; null: loopback clients only
  * @param dedicatedListen bind address of the per-port listeners that route by destination
  *     address (the wildcard {@code ::} receives every Flycast address with the AnyIP route)
  * @param prefix the Flycast ULA prefix
@@ -35,6 +38,7 @@ public record FlycastConfig(
     Path applyDir,
     Path stateDir,
     InetSocketAddress adminListen,
+    AdminToken adminToken,
     InetSocketAddress httpListen,
     InetSocketAddress tlsListen,
     InetSocketAddress dnsListen,
@@ -78,46 +82,52 @@ public record FlycastConfig(
   public static FlycastConfig forTests(boolean allServices) {
     return new FlycastConfig(
         false, null, null, Path.of(".flycast"),
-        new InetSocketAddress("127.0.0.1", 0), null, null, null, null,
+        new InetSocketAddress("127.0.0.1", 0), null, null, null, null, null,
         DEFAULT_PREFIX, Duration.ofSeconds(5), Duration.ofSeconds(30), 1000, allServices, "local",
         "test-" + java.util.UUID.randomUUID(), "default", Duration.ofMillis(200),
         LOCAL_TRUSTED, ProxyTuning.DEFAULT);
   }
 
   public FlycastConfig withPrefix(String p) {
-    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
+    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
+        httpListen, tlsListen, dnsListen,
         dedicatedListen, p, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
         leaseNamespace, repairInterval, trustedCidrs, proxyTuning);
   }
 
   public FlycastConfig withLeader(String id, String leaseNs) {
-    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
+    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
+        httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, id, leaseNs,
         repairInterval, trustedCidrs, proxyTuning);
   }
 
   /** With the proxy's shared HTTP listener and dedicated listeners (tests of the data path). */
   public FlycastConfig withProxy(InetSocketAddress http, InetAddress dedicated) {
-    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, http, tlsListen, dnsListen,
+    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
+        http, tlsListen, dnsListen,
         dedicated, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
         leaseNamespace, repairInterval, trustedCidrs, proxyTuning);
   }
 
   public FlycastConfig withRepairInterval(Duration every) {
-    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
+    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
+        httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
         leaseNamespace, every, trustedCidrs, proxyTuning);
   }
 
   /** With these trusted sources (see {@code --trusted-cidrs}). */
   public FlycastConfig withTrustedCidrs(String cidrs) {
-    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
+    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
+        httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
         leaseNamespace, repairInterval, cidrs, proxyTuning);
   }
 
   public FlycastConfig withAutoscale(Duration stopInterval, Duration startTimeout, int maxHeld) {
-    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, httpListen, tlsListen, dnsListen,
+    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
+        httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, stopInterval, startTimeout, maxHeld, allServices, zone, identity, leaseNamespace,
         repairInterval, trustedCidrs, proxyTuning);
   }

@@ -3,6 +3,7 @@ package io.flycast;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.flycast.admin.AdminToken;
 import io.flycast.embedded.EmbeddedApiServer;
 import io.flycast.embedded.LocalRuntime;
 import io.flycast.embedded.ManifestApplier;
@@ -50,9 +51,13 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:FLYCAST_STATE_DIR:-.flycast}")
   Path stateDir;
 
-  @Option(names = "--admin-listen", description = "Admin server: /healthz /readyz /metrics /debug/catalog. Env FLYCAST_ADMIN_LISTEN.",
+  @Option(names = "--admin-listen", description = "Admin server: /healthz /readyz /metrics for anyone; the status page and /debug/* for loopback clients or with the admin token. Env FLYCAST_ADMIN_LISTEN.",
       defaultValue = "${env:FLYCAST_ADMIN_LISTEN:-127.0.0.1:9090}")
   String adminListen;
+
+  @Option(names = "--admin-token-file", description = "File whose content (trimmed) is a bearer token: non-loopback clients that send Authorization: Bearer <token> may read the admin status page and /debug/*. Unset: those answer loopback clients only (kubectl port-forward). Env FLYCAST_ADMIN_TOKEN_FILE.",
+      defaultValue = "${env:FLYCAST_ADMIN_TOKEN_FILE}")
+  String adminTokenFile;
 
   @Option(names = "--http-listen", description = "Shared HTTP listener, routed by Host. Env FLYCAST_HTTP_LISTEN.",
       defaultValue = "${env:FLYCAST_HTTP_LISTEN:-127.0.0.1:8080}")
@@ -142,11 +147,23 @@ public final class Main implements Callable<Integer> {
     return tlsProvider.isBlank() ? TlsProvider.fromEnvironment() : TlsProvider.parse(tlsProvider);
   }
 
+  /** The token in --admin-token-file, or null when the flag is unset or blank. */
+  AdminToken adminToken() {
+    if (adminTokenFile == null || adminTokenFile.isBlank()) {
+      return null;
+    }
+    try {
+      return AdminToken.read(Path.of(adminTokenFile));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--admin-token-file: " + e.getMessage(), e);
+    }
+  }
+
   /** The configuration the flags describe; an IllegalArgumentException names a bad value. */
   private FlycastConfig configFromFlags() {
     FlycastConfig config = new FlycastConfig(
         embedded, kubeconfig, applyDir, stateDir,
-        hostPort(adminListen), hostPort(httpListen), hostPort(tlsListen),
+        hostPort(adminListen), adminToken(), hostPort(httpListen), hostPort(tlsListen),
         dnsListen == null || dnsListen.isBlank() ? null : io.flycast.dns.DnsServer.parseListen(dnsListen),
         dedicatedListen == null || dedicatedListen.isBlank() ? null : new inet.ipaddr.IPAddressString(dedicatedListen).getAddress().toInetAddress(),
         prefix, duration(autostopInterval), duration(autostartTimeout), autostartMaxHeld, allServices, zone,
@@ -213,7 +230,8 @@ public final class Main implements Callable<Integer> {
   private void printWhatToTry(Flycast flycast, KubernetesClient client, FlycastConfig config) {
     var admin = flycast.admin().address();
     StringBuilder out = new StringBuilder("\nflycast ready.\n  admin:      http://" + admin.getHostString() + ":" + admin.getPort()
-        + "/  (/healthz /readyz /metrics /debug/catalog)\n");
+        + "/  (/healthz /readyz /metrics; the status page and /debug/catalog from loopback"
+        + (config.adminToken() != null ? " or with the admin token" : "") + ")\n");
     if (embedded) {
       out.append("  kubeconfig: ").append(stateDir.resolve("kubeconfig").toAbsolutePath())
           .append("  (kubectl --kubeconfig ").append(stateDir.resolve("kubeconfig")).append(" get exsvc,svc -A)\n");

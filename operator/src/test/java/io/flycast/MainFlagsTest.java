@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
@@ -54,5 +57,28 @@ class MainFlagsTest {
   void zeroQueueTimeoutMeansRefuseAtOnce() {
     assertThat(Main.duration("0")).isZero();
     assertThat(Main.duration("250ms").toMillis()).isEqualTo(250);
+  }
+
+  @Test
+  void adminTokenFileIsReadTrimmedAndFallsBackToItsEnvironmentVariable(@TempDir Path dir) throws Exception {
+    Main main = new Main();
+    new CommandLine(main).parseArgs("--admin-token-file=" + Files.writeString(dir.resolve("token"), "s3cret\n"));
+    assertThat(main.adminToken().matches("s3cret")).isTrue();
+    new CommandLine(main).parseArgs("--admin-token-file=");
+    assertThat(main.adminToken()).as("blank: no token, loopback only").isNull();
+    assertThat(Main.class.getDeclaredField("adminTokenFile").getAnnotation(CommandLine.Option.class).defaultValue())
+        .isEqualTo("${env:FLYCAST_ADMIN_TOKEN_FILE}");
+  }
+
+  @Test
+  void anUnreadableOrEmptyAdminTokenFileStopsTheOperator(@TempDir Path dir) throws Exception {
+    StringWriter err = new StringWriter();
+    assertThat(run(err, "--admin-token-file=" + dir.resolve("missing"))).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(err.toString()).contains("--admin-token-file: cannot read").doesNotContain("\tat ");
+
+    StringWriter err2 = new StringWriter();
+    Path empty = Files.writeString(dir.resolve("empty"), "\n");
+    assertThat(run(err2, "--admin-token-file=" + empty)).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(err2.toString()).contains("--admin-token-file: " + empty + " is empty");
   }
 }

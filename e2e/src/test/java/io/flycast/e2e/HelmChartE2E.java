@@ -16,6 +16,10 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -56,6 +60,9 @@ class HelmChartE2E {
   static final String NAMESPACE = "flycast-system";
   static final String FULLNAME = "fc-flycast";
   static final String LEASE_NAME = OperatorPermissions.LEASE_NAME;
+  /** admin.networkPolicy.from as a user who lets Prometheus scrape would give it. */
+  static final String PROMETHEUS_PEERS =
+      "[{\"namespaceSelector\":{\"matchLabels\":{\"kubernetes.io/metadata.name\":\"monitoring\"}}}]";
 
   static Path repo;
   static Path chart;
@@ -128,7 +135,11 @@ class HelmChartE2E {
               "--set",
               "anyIP.enabled=true,fksMode=true,zone=fra,metrics.serviceMonitor.enabled=true",
               "--set",
-              "metrics.dashboard.enabled=true,deploymentKind=DaemonSet,hostNetwork=true")
+              "metrics.dashboard.enabled=true,deploymentKind=DaemonSet,hostNetwork=true",
+              "--set",
+              "admin.networkPolicy.enabled=true,admin.tokenSecret.name=flycast-admin",
+              "--set-json",
+              "admin.networkPolicy.from=" + PROMETHEUS_PEERS)
           .assertSuccess();
     }
   }
@@ -267,6 +278,7 @@ class HelmChartE2E {
       assertThat(m.ofKind("ServiceMonitor")).isEmpty();
       assertThat(m.ofType(ConfigMap.class)).isEmpty();
       assertThat(m.ofType(DaemonSet.class)).isEmpty();
+      assertThat(m.ofType(NetworkPolicy.class)).isEmpty();
     }
 
     @Test
@@ -375,7 +387,8 @@ class HelmChartE2E {
         "fksMode=true,zone=fra,autostopInterval=30s",
         "listenAddress=::",
         "dns.enabled=false",
-        "deploymentKind=DaemonSet,anyIP.enabled=true,hostNetwork=true");
+        "deploymentKind=DaemonSet,anyIP.enabled=true,hostNetwork=true",
+        "admin.tokenSecret.name=flycast-admin,admin.networkPolicy.enabled=true");
   }
 
   @Nested
@@ -568,6 +581,131 @@ class HelmChartE2E {
                   .getSpec());
       assertThat(c.getImage()).isEqualTo("ghcr.io/flycast/flycast@" + digest);
     }
+
+    @Test
+    void adminTokenSecretIsMountedReadOnlyAndPassedAsTheFlag() {
+      assertThat(operatorContainer(deployment(render()).getSpec().getTemplate().getSpec()).getArgs())
+          .noneMatch(a -> a.startsWith("--admin-token-file"));
+      PodSpec pod =
+          deployment(render("--set", "admin.tokenSecret.name=flycast-admin,admin.tokenSecret.key=tok"))
+              .getSpec()
+              .getTemplate()
+              .getSpec();
+      Container c = operatorContainer(pod);
+      assertThat(c.getArgs()).contains("--admin-token-file=/etc/flycast/admin/token");
+      assertThat(c.getVolumeMounts())
+          .anySatisfy(
+              v -> {
+                assertThat(v.getMountPath()).isEqualTo("/etc/flycast/admin");
+                assertThat(v.getReadOnly()).isTrue();
+                assertThat(pod.getVolumes())
+                    .filteredOn(vol -> vol.getName().equals(v.getName()))
+                    .singleElement()
+                    .satisfies(
+                        vol -> {
+                          assertThat(vol.getSecret().getSecretName()).isEqualTo("flycast-admin");
+                          assertThat(vol.getSecret().getItems())
+                              .singleElement()
+                              .satisfies(
+                                  i -> {
+                                    assertThat(i.getKey()).isEqualTo("tok");
+                                    assertThat(i.getPath()).isEqualTo("token");
+                                  });
+                          assertThat(vol.getSecret().getDefaultMode()).isEqualTo(0440);
+                        });
+              });
+    }
+
+    @Test
+    void adminNetworkPolicyRestrictsTheAdminPortAndNothingElse() {
+      Manifests m =
+          render(
+              "--set", "admin.networkPolicy.enabled=true",
+              "--set-json", "admin.networkPolicy.from=" + PROMETHEUS_PEERS,
+              "--set-json", "proxyService.extraPorts=[{\"name\":\"pg\",\"port\":5432,\"containerPort\":15432}]");
+      NetworkPolicy np = m.single(NetworkPolicy.class);
+      assertWellFormed(np);
+      assertThat(np.getSpec().getPodSelector().getMatchLabels())
+          .isEqualTo(deployment(m).getSpec().getSelector().getMatchLabels());
+      assertThat(np.getSpec().getPolicyTypes()).containsExactly("Ingress");
+      AdminPolicy policy = new AdminPolicy(np);
+      // The proxy, DNS, extra and dedicated ports (any Service port, opened at runtime): anyone.
+      for (int port : List.of(1, 53, 80, 443, 5353, 8080, 8443, 9089, 9091, 15432, 65535)) {
+        assertThat(policy.openToAnyone("TCP", port)).as("TCP %d open to anyone", port).isTrue();
+      }
+      assertThat(policy.openToAnyone("UDP", 5353)).isTrue();
+      assertThat(policy.openToAnyone("TCP", 9090)).as("admin port open to anyone").isFalse();
+      assertThat(policy.peersFor("TCP", 9090))
+          .singleElement()
+          .satisfies(
+              peer ->
+                  assertThat(peer.getNamespaceSelector().getMatchLabels())
+                      .containsExactly(Map.entry("kubernetes.io/metadata.name", "monitoring")));
+    }
+
+    @Test
+    void adminNetworkPolicyWithoutPeersClosesTheAdminPortToOtherPodsWhereverItIs() {
+      NetworkPolicy np =
+          render("--set", "admin.networkPolicy.enabled=true,ports.admin=9191").single(NetworkPolicy.class);
+      assertWellFormed(np);
+      AdminPolicy policy = new AdminPolicy(np);
+      assertThat(policy.openToAnyone("TCP", 9191)).isFalse();
+      assertThat(policy.peersFor("TCP", 9191)).isEmpty();
+      assertThat(policy.openToAnyone("TCP", 9090)).isTrue();
+      assertThat(policy.openToAnyone("TCP", 8080)).isTrue();
+    }
+
+    /**
+     * Every field the chart wrote is one the NetworkPolicy API has: Fabric8 keeps unknown fields
+     * (a misspelt {@code endport}) as additional properties instead of failing.
+     */
+    static void assertWellFormed(NetworkPolicy np) {
+      assertThat(np.getAdditionalProperties()).isEmpty();
+      assertThat(np.getSpec().getAdditionalProperties()).isEmpty();
+      for (NetworkPolicyIngressRule rule : np.getSpec().getIngress()) {
+        assertThat(rule.getAdditionalProperties()).isEmpty();
+        assertThat(rule.getPorts()).isNotEmpty();
+        for (NetworkPolicyPort p : rule.getPorts()) {
+          assertThat(p.getAdditionalProperties()).as("port %s", p).isEmpty();
+          assertThat(p.getProtocol()).isIn("TCP", "UDP", "SCTP");
+          assertThat(p.getPort().getIntVal()).isBetween(1, 65535);
+          if (p.getEndPort() != null) {
+            assertThat(p.getEndPort()).isBetween(p.getPort().getIntVal(), 65535);
+          }
+        }
+        for (NetworkPolicyPeer peer : rule.getFrom()) {
+          assertThat(peer.getAdditionalProperties()).isEmpty();
+        }
+      }
+    }
+
+    /** Who a NetworkPolicy's ingress rules let in, per protocol and port (numeric ports only). */
+    record AdminPolicy(NetworkPolicy np) {
+      private List<NetworkPolicyIngressRule> rulesFor(String protocol, int port) {
+        return np.getSpec().getIngress().stream()
+            .filter(
+                r ->
+                    r.getPorts().stream()
+                        .anyMatch(
+                            p ->
+                                p.getProtocol().equals(protocol)
+                                    && p.getPort().getIntVal() <= port
+                                    && port
+                                        <= (p.getEndPort() != null
+                                            ? p.getEndPort()
+                                            : p.getPort().getIntVal())))
+            .toList();
+      }
+
+      /** A rule without {@code from} admits every source. */
+      boolean openToAnyone(String protocol, int port) {
+        return rulesFor(protocol, port).stream().anyMatch(r -> r.getFrom().isEmpty());
+      }
+
+      List<NetworkPolicyPeer> peersFor(String protocol, int port) {
+        return rulesFor(protocol, port).stream().flatMap(r -> r.getFrom().stream()).toList();
+      }
+    }
   }
 
   @Nested
@@ -584,6 +722,21 @@ class HelmChartE2E {
       var result = helm.run("template", RELEASE, chart.toString(), "--set", "anyIP.enable=true");
       assertThat(result.exitCode()).isNotZero();
       assertThat(result.stderr()).contains("enable");
+    }
+
+    @Test
+    void aTypoInANetworkPolicyPeerIsRejected() {
+      var result =
+          helm.run(
+              "template",
+              RELEASE,
+              chart.toString(),
+              "--set",
+              "admin.networkPolicy.enabled=true",
+              "--set-json",
+              "admin.networkPolicy.from=[{\"namespaceSelecter\":{}}]");
+      assertThat(result.exitCode()).isNotZero();
+      assertThat(result.stderr()).contains("namespaceSelecter");
     }
 
     @Test

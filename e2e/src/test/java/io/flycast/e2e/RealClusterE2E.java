@@ -39,7 +39,10 @@ class RealClusterE2E {
 
   @Test
   void chartValidatesCrdsApplyAndAnExposedDeploymentIsRouted() throws Exception {
-    String rendered = Helm.fromRepo(repo).run("template", "flycast", "charts/flycast", "--namespace", ns).stdout();
+    // With the optional admin NetworkPolicy and token Secret on, so the API server validates them too.
+    String rendered = Helm.fromRepo(repo).run("template", "flycast", "charts/flycast", "--namespace", ns,
+        "--set", "admin.networkPolicy.enabled=true,admin.tokenSecret.name=flycast-admin",
+        "--set-json", "admin.networkPolicy.from=" + HelmChartE2E.PROMETHEUS_PEERS).stdout();
     Path manifest = Files.createTempFile("flycast-chart", ".yaml");
     Files.writeString(manifest, rendered);
     kubectl("create", "namespace", ns);

@@ -1,93 +1,134 @@
 package io.flycast.admin;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import io.prometheus.metrics.expositionformats.ExpositionFormats;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The admin HTTP server: {@code /healthz} (the process is alive), {@code /readyz} (informers have
- * synced and the first catalog is built), {@code /metrics} (Prometheus text) and
- * {@code /debug/catalog} (the routing table as JSON). Off the data path: its own small thread
- * pool, never an event loop of the proxy.
+ * The admin HTTP server: probes, Prometheus and the status page (see {@link AdminEndpoints} for
+ * the paths, {@link AdminAccess} for who may read which).
+ *
+ * <p>Off the data path and hard to starve: one event loop thread of its own (never one of the
+ * proxy's) accepts and serves every connection without blocking, and {@link AdminLimits} bounds
+ * what a client may send and for how long, so a flood of slow or idle connections is shed while
+ * {@code /healthz} still answers at once. {@code /metrics} and {@code /debug/*} are rendered on
+ * one more thread, with a bounded queue.
+ *
+ * <p>Usage: {@code new AdminServer(listen, endpoints, access, AdminLimits.DEFAULT).start()}, then
+ * {@link #close()}.
  */
 public final class AdminServer implements AutoCloseable {
-  private final HttpServer server;
+  private final InetSocketAddress listen;
+  private final EventLoopGroup loop;
+  private final ThreadPoolExecutor render;
+  private final ConnectionLimit connections;
+  private final ServerBootstrap bootstrap;
+  private volatile Channel listener;
 
-  public AdminServer(
-      InetSocketAddress listen, BooleanSupplier ready, PrometheusRegistry registry, Supplier<String> catalogJson)
-      throws IOException {
-    server = HttpServer.create(listen, 64);
-    server.setExecutor(Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "flycast-admin");
-      t.setDaemon(true);
-      return t;
-    }));
-    ExpositionFormats formats = ExpositionFormats.init();
-    server.createContext("/healthz", ex -> reply(ex, 200, "text/plain", "ok\n"));
-    server.createContext("/readyz", ex -> {
-      boolean ok = ready.getAsBoolean();
-      reply(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready: informers syncing or catalog not built\n");
-    });
-    server.createContext("/metrics", ex -> {
-      var out = new ByteArrayOutputStream();
-      var writer = formats.findWriter(ex.getRequestHeaders().getFirst("Accept"));
-      writer.write(out, registry.scrape());
-      reply(ex, 200, writer.getContentType(), out.toByteArray());
-    });
-    server.createContext("/debug/catalog", ex -> reply(ex, 200, "application/json", catalogJson.get()));
-    server.createContext("/debug/stats", ex -> reply(ex, 200, "application/json", StatsJson.render(registry)));
-    byte[] page = statusPage();
-    server.createContext("/", ex -> {
-      if (!"/".equals(ex.getRequestURI().getPath())) {
-        reply(ex, 404, "text/plain", "not found: try /, /healthz, /readyz, /metrics, /debug/catalog, /debug/stats\n");
-        return;
-      }
-      reply(ex, 200, "text/html; charset=utf-8", page);
-    });
+  public AdminServer(InetSocketAddress listen, AdminEndpoints endpoints, AdminAccess access, AdminLimits limits) {
+    this.listen = listen;
+    DefaultThreadFactory loopThreads = new DefaultThreadFactory("flycast-admin", true);
+    // Epoll when it loads, as the proxy does; one thread, since the work on it is tiny.
+    boolean epoll = Epoll.isAvailable();
+    this.loop = epoll ? new EpollEventLoopGroup(1, loopThreads) : new NioEventLoopGroup(1, loopThreads);
+    Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    // One render thread: rendering is CPU work, and the admin port should not take cores from
+    // the proxy. The queue bound makes a scrape flood cost 503s, not memory.
+    this.render = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(limits.renderQueue()),
+        new DefaultThreadFactory("flycast-admin-render", true), new ThreadPoolExecutor.AbortPolicy());
+    this.connections = new ConnectionLimit(limits.maxConnections());
+    AdminHandler handler = new AdminHandler(endpoints, access, render);
+    this.bootstrap = new ServerBootstrap()
+        .group(loop) // the same thread accepts and serves: ConnectionLimit relies on it
+        .channel(channelType)
+        .option(ChannelOption.SO_BACKLOG, 128)
+        .childOption(ChannelOption.AUTO_READ, false) // AdminHandler reads one request at a time
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            pipeline(ch.pipeline(), limits, handler);
+          }
+        });
   }
 
-  /** The status page, plain HTML and JS shipped in the jar. */
-  private static byte[] statusPage() throws IOException {
-    try (var in = AdminServer.class.getResourceAsStream("/admin/index.html")) {
-      if (in == null) {
-        throw new IOException("admin/index.html missing from the jar");
+  private void pipeline(ChannelPipeline p, AdminLimits limits, AdminHandler handler) {
+    RequestReadTimeout requestTimeout = new RequestReadTimeout(limits.requestTimeout(), ctx -> AdminHandler.answerAndClose(
+        ctx, AdminResponse.text(HttpResponseStatus.REQUEST_TIMEOUT, "request not received in time\n")));
+    p.addLast("limit", connections);
+    p.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    p.addLast("request-started", requestTimeout.bytes());
+    p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
+        .setMaxInitialLineLength(limits.maxRequestLine())
+        .setMaxHeaderSize(limits.maxHeaderBytes())));
+    p.addLast("request-ended", requestTimeout.requests());
+    p.addLast("no-bodies", new HttpObjectAggregator(limits.maxBodyBytes()) {
+      @Override
+      protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+        AdminHandler.answerAndClose(ctx, AdminResponse.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+            "request body too large: admin endpoints take no body\n"));
       }
-      return in.readAllBytes();
-    }
+    });
+    p.addLast("one-at-a-time", new FlowControlHandler());
+    p.addLast("admin", handler);
   }
 
+  /**
+   * Binds the listener, blocking until bound.
+   *
+   * @throws IllegalStateException if it cannot bind (the threads are released then)
+   */
   public AdminServer start() {
-    server.start();
+    ChannelFuture bound = bootstrap.bind(listen).awaitUninterruptibly();
+    if (!bound.isSuccess()) {
+      close();
+      throw new IllegalStateException("admin server cannot listen on " + listen + ": " + bound.cause().getMessage(),
+          bound.cause());
+    }
+    listener = bound.channel();
     return this;
   }
 
+  /** The bound address (with the actual port when listening on port 0). */
   public InetSocketAddress address() {
-    return server.getAddress();
+    return (InetSocketAddress) listener.localAddress();
   }
 
-  private static void reply(HttpExchange ex, int status, String type, String body) throws IOException {
-    reply(ex, status, type, body.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void reply(HttpExchange ex, int status, String type, byte[] body) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", type);
-    ex.sendResponseHeaders(status, body.length);
-    try (OutputStream os = ex.getResponseBody()) {
-      os.write(body);
-    }
+  /** Open admin connections now. */
+  int openConnections() {
+    return connections.count();
   }
 
   @Override
   public void close() {
-    server.stop(0);
+    if (listener != null) {
+      listener.close().awaitUninterruptibly();
+    }
+    loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    render.shutdownNow();
   }
 }

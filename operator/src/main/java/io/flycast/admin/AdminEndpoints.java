@@ -1,0 +1,92 @@
+package io.flycast.admin;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * What each admin path answers, independent of HTTP plumbing and of who asks (see
+ * {@link AdminAccess}): {@code /healthz} (the process is alive), {@code /readyz} (informers have
+ * synced and the first catalog is built), {@code /metrics} (Prometheus exposition, format by
+ * Accept), {@code /debug/catalog} (the routing table as JSON), {@code /debug/stats} (the status
+ * page's figures) and {@code /} (the status page).
+ */
+public final class AdminEndpoints {
+  /** Paths that may take milliseconds: they scrape the registry or walk the catalog. */
+  private static final Set<String> RENDERED = Set.of("/metrics", "/debug/catalog", "/debug/stats");
+  private static final byte[] NOT_FOUND =
+      "not found: try /, /healthz, /readyz, /metrics, /debug/catalog, /debug/stats\n".getBytes(StandardCharsets.UTF_8);
+
+  private final BooleanSupplier ready;
+  private final PrometheusRegistry registry;
+  private final Supplier<String> catalogJson;
+  private final ExpositionFormats formats = ExpositionFormats.init();
+  private final byte[] statusPage;
+
+  /**
+   * @param ready whether this replica should get traffic
+   * @param registry what {@code /metrics} and {@code /debug/stats} show
+   * @param catalogJson the routing table as JSON, for {@code /debug/catalog}
+   * @throws IOException if the status page is missing from the jar
+   */
+  public AdminEndpoints(BooleanSupplier ready, PrometheusRegistry registry, Supplier<String> catalogJson)
+      throws IOException {
+    this.ready = ready;
+    this.registry = registry;
+    this.catalogJson = catalogJson;
+    this.statusPage = statusPage();
+  }
+
+  /** Whether answering {@code path} may take long enough to keep it off the event loop. */
+  static boolean rendered(String path) {
+    return RENDERED.contains(path);
+  }
+
+  /**
+   * The answer for a GET of {@code path}.
+   *
+   * @param accept the request's Accept header, or null
+   */
+  AdminResponse answer(String path, String accept) throws IOException {
+    return switch (path) {
+      case "/healthz" -> AdminResponse.text(HttpResponseStatus.OK, "ok\n");
+      case "/readyz" -> ready.getAsBoolean()
+          ? AdminResponse.text(HttpResponseStatus.OK, "ready\n")
+          : AdminResponse.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
+              "not ready: informers syncing or catalog not built\n");
+      case "/metrics" -> metrics(accept);
+      case "/debug/catalog" -> json(catalogJson.get());
+      case "/debug/stats" -> json(StatsJson.render(registry));
+      case "/" -> AdminResponse.of(HttpResponseStatus.OK, "text/html; charset=utf-8", statusPage);
+      default -> AdminResponse.of(HttpResponseStatus.NOT_FOUND, AdminResponse.TEXT, NOT_FOUND);
+    };
+  }
+
+  private AdminResponse metrics(String accept) throws IOException {
+    ExpositionFormatWriter writer = formats.findWriter(accept);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    writer.write(out, registry.scrape());
+    return AdminResponse.of(HttpResponseStatus.OK, writer.getContentType(), out.toByteArray());
+  }
+
+  private static AdminResponse json(String body) {
+    return AdminResponse.of(HttpResponseStatus.OK, "application/json", body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The status page, plain HTML and JS shipped in the jar. */
+  private static byte[] statusPage() throws IOException {
+    try (var in = AdminEndpoints.class.getResourceAsStream("/admin/index.html")) {
+      if (in == null) {
+        throw new IOException("admin/index.html missing from the jar");
+      }
+      return in.readAllBytes();
+    }
+  }
+}
