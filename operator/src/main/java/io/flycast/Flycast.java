@@ -173,7 +173,10 @@ public final class Flycast implements AutoCloseable {
         .queueTimeout(config.proxyTuning().queueTimeout())
         .maxQueuedPerRoute(config.proxyTuning().maxQueuedPerRoute())
         .workerThreads(config.proxyTuning().threads())
-        .tlsProvider(config.proxyTuning().tlsProvider());
+        .tlsProvider(config.proxyTuning().tlsProvider())
+        .headerReadTimeout(config.proxyTuning().headerReadTimeout())
+        .bodyReadTimeout(config.proxyTuning().bodyReadTimeout())
+        .minBodyRate(config.proxyTuning().minBodyRate());
     if (config.dedicatedListen() != null) {
       pc.dedicatedBindAddress(config.dedicatedListen());
     }

@@ -61,9 +61,22 @@ public record FlycastConfig(
    * @param maxQueuedPerRoute how many may wait per route
    * @param threads the proxy's event loop threads; 0 = one per core
    * @param tlsProvider which TLS implementation terminates TLS (OpenSSL when it loads, by default)
+   * @param headerReadTimeout time a client has for its request head, TLS ClientHello or first
+   *     Postgres message
+   * @param bodyReadTimeout waiting a request body may cost in all, plus a second per
+   *     {@code minBodyRate} bytes received
+   * @param minBodyRate bytes per second that earn a request body more time
    */
-  public record ProxyTuning(Duration queueTimeout, int maxQueuedPerRoute, int threads, TlsProvider tlsProvider) {
-    public static final ProxyTuning DEFAULT = new ProxyTuning(Duration.ofSeconds(5), 1024, 0, TlsProvider.AUTO);
+  public record ProxyTuning(Duration queueTimeout, int maxQueuedPerRoute, int threads, TlsProvider tlsProvider,
+      Duration headerReadTimeout, Duration bodyReadTimeout, int minBodyRate) {
+    public ProxyTuning {
+      if (minBodyRate < 1) {
+        throw new IllegalArgumentException("--min-body-rate must be at least 1 byte per second, not " + minBodyRate);
+      }
+    }
+
+    public static final ProxyTuning DEFAULT = new ProxyTuning(Duration.ofSeconds(5), 1024, 0, TlsProvider.AUTO,
+        Duration.ofSeconds(10), Duration.ofSeconds(20), 500);
   }
 
   public static final String DEFAULT_PREFIX = "fdaa:0:48c8::/48";

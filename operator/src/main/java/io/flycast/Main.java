@@ -91,6 +91,18 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:FLYCAST_MAX_QUEUED:-1024}")
   int maxQueued;
 
+  @Option(names = "--header-read-timeout", description = "Time a client has to send its request head, its TLS ClientHello or its first Postgres message; then 408 or close. Env FLYCAST_HEADER_READ_TIMEOUT.",
+      defaultValue = "${env:FLYCAST_HEADER_READ_TIMEOUT:-10s}")
+  String headerReadTimeout;
+
+  @Option(names = "--body-read-timeout", description = "Time a request body may keep the proxy waiting, in all, plus 1 s per --min-body-rate bytes received; then 408. Env FLYCAST_BODY_READ_TIMEOUT.",
+      defaultValue = "${env:FLYCAST_BODY_READ_TIMEOUT:-20s}")
+  String bodyReadTimeout;
+
+  @Option(names = "--min-body-rate", description = "Bytes per second of request body that earn a second more of --body-read-timeout. Env FLYCAST_MIN_BODY_RATE.",
+      defaultValue = "${env:FLYCAST_MIN_BODY_RATE:-500}")
+  int minBodyRate;
+
   @Option(names = "--proxy-threads", description = "Event loop threads of the proxy (0 = one per core). Env FLYCAST_PROXY_THREADS.",
       defaultValue = "${env:FLYCAST_PROXY_THREADS:-0}")
   int proxyThreads;
@@ -168,7 +180,8 @@ public final class Main implements Callable<Integer> {
         dedicatedListen == null || dedicatedListen.isBlank() ? null : new inet.ipaddr.IPAddressString(dedicatedListen).getAddress().toInetAddress(),
         prefix, duration(autostopInterval), duration(autostartTimeout), autostartMaxHeld, allServices, zone,
         identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30), trustedCidrs(),
-        new FlycastConfig.ProxyTuning(duration(queueTimeout), maxQueued, proxyThreads, tlsProvider()));
+        new FlycastConfig.ProxyTuning(duration(queueTimeout), maxQueued, proxyThreads, tlsProvider(),
+            duration(headerReadTimeout), duration(bodyReadTimeout), minBodyRate));
     io.flycast.network.Cidr.parseList(config.trustedCidrs()); // a typo fails here, before anything starts
     return config;
   }

@@ -24,6 +24,9 @@ class MainFlagsTest {
   @CsvSource(delimiter = '|', value = {
       "--tls-provider=bogus | TLS provider must be auto, openssl or jdk, not 'bogus'",
       "--queue-timeout=soon | expected a duration such as 500ms, 30s, 5m; got 'soon'",
+      "--body-read-timeout=soon | expected a duration such as 500ms, 30s, 5m; got 'soon'",
+      "--header-read-timeout=10 parsecs | expected a duration such as 500ms, 30s, 5m; got '10 parsecs'",
+      "--min-body-rate=0 | --min-body-rate must be at least 1 byte per second, not 0",
       "--trusted-cidrs=10.0.0.0/99 | '10.0.0.0/99'"})
   void badValueExitsWithUsageErrorAndSaysWhy(String flag, String message) {
     StringWriter err = new StringWriter();
