@@ -214,12 +214,35 @@ final class RequestChecks {
     if (HttpMethod.CONNECT.equals(method)) {
       return new Problem(405, "connect", "CONNECT is not supported: this is a reverse proxy");
     }
+    // One pass over the headers, without allocating: this runs for every request.
     HttpHeaders headers = req.headers();
-    List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
-    if (hosts.size() > 1) {
+    CharSequence host = null;
+    int hosts = 0;
+    CharSequence codings = null;
+    boolean h2cUpgrade = false;
+    CharSequence badValue = null;
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> h = it.next();
+      CharSequence name = h.getKey();
+      CharSequence value = h.getValue();
+      if (badValue == null && !isFieldValue(value)) {
+        badValue = name;
+      }
+      if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
+        hosts++;
+        host = value;
+      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
+        codings = codings == null ? value : codings + "," + value;
+      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.UPGRADE)) {
+        h2cUpgrade |= AsciiString.containsIgnoreCase(value, H2C);
+      }
+    }
+    if (badValue != null) {
+      return Problem.bad("header-value", "the value of " + badValue + " holds NUL, CR or LF");
+    }
+    if (hosts > 1) {
       return Problem.bad("host", "more than one Host header");
     }
-    String host = hosts.isEmpty() ? null : hosts.get(0);
     if (host == null && !fromHttp2 && req.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
       return Problem.bad("host", "an HTTP/1.1 request needs a Host header");
     }
@@ -228,7 +251,7 @@ final class RequestChecks {
     }
     String uri = req.uri();
     if (!isOriginOrAsterisk(uri, method.asciiName())) {
-      String origin = absoluteToOrigin(uri, host);
+      String origin = absoluteToOrigin(uri, host == null ? null : host.toString());
       if (origin == null) {
         return Problem.bad("target", "the request target must be /path, or an absolute http(s) URI"
             + " whose authority is the Host header, of visible characters");
@@ -238,19 +261,13 @@ final class RequestChecks {
         headers.set(HttpHeaderNames.HOST, authorityOf(uri)); // an HTTP/1.0 client's only name for the host
       }
     }
-    String te = transferCodings(headers);
-    if (te != null && !isFinalChunked(te)) {
+    if (codings != null && !isFinalChunked(codings.toString())) {
       return Problem.bad("transfer-encoding", "Transfer-Encoding must end with chunked");
     }
-    if (te != null && req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+    if (codings != null && req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
       return Problem.bad("transfer-encoding", "Transfer-Encoding in an HTTP/1.0 request");
     }
-    CharSequence bad = badValue(headers.iteratorCharSequence());
-    if (bad != null) {
-      return Problem.bad("header-value", "the value of " + bad + " holds NUL, CR or LF");
-    }
-    String upgrade = headers.get(HttpHeaderNames.UPGRADE);
-    if (upgrade != null && AsciiString.containsIgnoreCase(upgrade, H2C)) {
+    if (h2cUpgrade) {
       headers.remove(HttpHeaderNames.UPGRADE);
       headers.remove(HTTP2_SETTINGS);
     }
@@ -295,15 +312,6 @@ final class RequestChecks {
       end++;
     }
     return uri.substring(start, end);
-  }
-
-  /** All Transfer-Encoding values joined, or null when there is none. */
-  private static String transferCodings(HttpHeaders headers) {
-    List<String> all = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-    if (all.isEmpty()) {
-      return null;
-    }
-    return all.size() == 1 ? all.get(0) : String.join(",", all);
   }
 
   /** RFC 9112 section 6.3: a request's final transfer coding must be chunked, else 400. */
