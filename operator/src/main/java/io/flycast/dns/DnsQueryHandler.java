@@ -41,16 +41,6 @@ import org.slf4j.LoggerFactory;
 final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(DnsQueryHandler.class);
 
-  /** RFC 1035 §4.2.1: without EDNS, a UDP message is at most 512 bytes. */
-  static final int CLASSIC_UDP_SIZE = 512;
-
-  /**
-   * The largest UDP response we send and the size we advertise in our OPT record: 1232 bytes is the
-   * DNS Flag Day 2020 value, which avoids IP fragmentation on any path with an MTU of 1280 (the
-   * IPv6 minimum).
-   */
-  static final int MAX_UDP_SIZE = 1232;
-
   /** RFC 1035 §4.2.2: a TCP message carries a 2-byte length, so at most 65535 bytes. */
   static final int MAX_TCP_SIZE = 65535;
 
@@ -97,8 +87,8 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     try {
-      if (msg instanceof DatagramDnsQuery q) {
-        handleQuery(ctx, q);
+      if (msg instanceof ReceivedQuery q) {
+        handleQuery(ctx, q.query(), q.wireBytes());
       } else if (msg instanceof MalformedQuery m) {
         DnsResponse r =
             newResponse(
@@ -113,14 +103,14 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
         log.debug("unexpected message {}", msg);
       }
     } finally {
-      ReferenceCountUtil.release(msg);
+      ReferenceCountUtil.release(msg instanceof ReceivedQuery q ? q.query() : msg);
     }
   }
 
-  private void handleQuery(ChannelHandlerContext ctx, DatagramDnsQuery q) {
+  private void handleQuery(ChannelHandlerContext ctx, DatagramDnsQuery q, int queryBytes) {
     DnsResponse response;
     try {
-      response = respond(q);
+      response = respond(q, queryBytes);
     } catch (RuntimeException e) {
       // RFC 1035 §4.1.1 SERVFAIL: our failure, not the client's; keep serving.
       log.warn("failed to answer DNS query {}", q, e);
@@ -129,8 +119,8 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
     send(ctx, response);
   }
 
-  /** Builds the response to a query whose wire format decoded. */
-  DnsResponse respond(DatagramDnsQuery q) {
+  /** Builds the response to a query whose wire format decoded, {@code queryBytes} long. */
+  DnsResponse respond(DatagramDnsQuery q, int queryBytes) {
     List<DnsRecord> opts = records(q, DnsSection.ADDITIONAL, DnsRecordType.OPT);
     DnsRecord opt = opts.isEmpty() ? null : opts.get(0);
     DnsResponse r;
@@ -146,11 +136,11 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
       r = header(q, DnsResponseCode.NOERROR);
       extendedRcode = BADVERS_UPPER_BITS;
     } else {
-      r = answer(q, q.recordAt(DnsSection.QUESTION, 0), opt);
+      r = answer(q, q.recordAt(DnsSection.QUESTION, 0), opt, queryBytes);
     }
     if (opt != null) {
       // RFC 6891 §6.1.1: answer an EDNS query with an OPT record.
-      r.addRecord(DnsSection.ADDITIONAL, new OptRecord(MAX_UDP_SIZE, extendedRcode));
+      r.addRecord(DnsSection.ADDITIONAL, new OptRecord(UdpResponseLimit.MAX_UDP_SIZE, extendedRcode));
     }
     return r;
   }
@@ -164,7 +154,8 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** Resolves the question and fills the response, truncating it when it does not fit. */
-  private DnsResponse answer(DatagramDnsQuery q, DnsQuestion question, DnsRecord opt) {
+  private DnsResponse answer(
+      DatagramDnsQuery q, DnsQuestion question, DnsRecord opt, int queryBytes) {
     int qclass = question.dnsClass() & 0xffff;
     DnsAnswer answer;
     if (qclass != CLASS_IN && qclass != DnsRecord.CLASS_ANY) {
@@ -183,23 +174,27 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
     // RFC 1035 §4.1.1 AA: we own the names we answer; REFUSED means we do not.
     r.setAuthoritativeAnswer(!answer.rcode().equals(DnsResponseCode.REFUSED));
 
-    int limit =
-        tcp ? MAX_TCP_SIZE : opt == null ? CLASSIC_UDP_SIZE : clamp(opt.dnsClass() & 0xffff);
-    int nameLength = nameLength(question.name());
+    int limit = tcp ? MAX_TCP_SIZE : UdpResponseLimit.bytes(queryBytes, opt);
     int size =
-        QueryDecoder.HEADER_LENGTH + nameLength + QUESTION_FIXED + (opt == null ? 0 : OPT_LENGTH);
-    List<DnsRawRecord> records = new ArrayList<>(answer.records().size());
+        QueryDecoder.HEADER_LENGTH
+            + nameLength(question.name())
+            + QUESTION_FIXED
+            + (opt == null ? 0 : OPT_LENGTH);
     for (AnswerRecord a : answer.records()) {
       DnsRawRecord rec = toRecord(question.name(), a);
-      size += nameLength + RR_FIXED + rec.content().readableBytes();
-      records.add(rec);
-    }
-    if (size > limit) {
-      // RFC 2181 §9: set TC rather than send a partial RRset; the client retries over TCP.
-      records.forEach(ReferenceCountUtil::release);
-      r.setTruncated(true);
-    } else {
-      records.forEach(rec -> r.addRecord(DnsSection.ANSWER, rec));
+      // The owner is the question's name, written as a pointer to it.
+      int recordSize =
+          CompressingRecordEncoder.POINTER_LENGTH + RR_FIXED + rec.content().readableBytes();
+      if (size + recordSize > limit) {
+        // RFC 2181 §9: TC says the answer is incomplete, and the records that fit may stay. A
+        // client that retries over TCP gets them all; one that does not still gets a few to use.
+        // Records stay whole and in order, so a TXT that does not fit whole is left out.
+        rec.release();
+        r.setTruncated(true);
+        break;
+      }
+      size += recordSize;
+      r.addRecord(DnsSection.ANSWER, rec);
     }
     return r;
   }
@@ -245,11 +240,6 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
       }
     }
     return out;
-  }
-
-  private static int clamp(int advertised) {
-    // RFC 6891 §6.2.5: values below 512 are treated as 512.
-    return Math.max(CLASSIC_UDP_SIZE, Math.min(MAX_UDP_SIZE, advertised));
   }
 
   /** The uncompressed wire length of a name: a length byte per label plus the root's zero byte. */

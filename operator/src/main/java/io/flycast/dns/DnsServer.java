@@ -177,7 +177,8 @@ public final class DnsServer implements AutoCloseable {
   private void bind() throws InterruptedException {
     DnsQueryHandler udpHandler = new DnsQueryHandler(resolver, queries, false);
     QueryDecoder decoder = new QueryDecoder();
-    DatagramDnsResponseEncoder udpEncoder = new DatagramDnsResponseEncoder();
+    DatagramDnsResponseEncoder udpEncoder =
+        new DatagramDnsResponseEncoder(new CompressingRecordEncoder(0));
     Bootstrap ub =
         new Bootstrap()
             .group(group)
@@ -192,7 +193,8 @@ public final class DnsServer implements AutoCloseable {
 
     DnsQueryHandler tcpHandler = new DnsQueryHandler(resolver, queries, true);
     TcpFrameToDatagram toDatagram = new TcpFrameToDatagram();
-    TcpDnsResponseEncoder tcpEncoder = new TcpDnsResponseEncoder();
+    TcpDnsResponseEncoder tcpEncoder =
+        new TcpDnsResponseEncoder(new CompressingRecordEncoder(TCP_LENGTH_FIELD));
     TcpConnectionLimit limit = new TcpConnectionLimit(maxTcpConnections);
     ServerBootstrap tb =
         new ServerBootstrap()

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.dns.DatagramDnsQuery;
 import io.netty.handler.codec.dns.DatagramDnsQueryDecoder;
 import java.util.List;
 import org.slf4j.Logger;
@@ -12,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Netty's {@link DatagramDnsQueryDecoder}, made safe for hostile input: a message that fails to
  * decode becomes a {@link MalformedQuery} (answered FORMERR) when its header is readable and is
- * dropped otherwise, instead of an exception in the pipeline.
+ * dropped otherwise, instead of an exception in the pipeline. A query that decodes is passed on as
+ * a {@link ReceivedQuery}, with its size on the wire.
  *
  * <p>Messages with the QR bit set are responses, not queries: they are dropped silently, never
  * answered, so two DNS servers cannot be made to bounce packets at each other.
@@ -40,7 +42,11 @@ final class QueryDecoder extends DatagramDnsQueryDecoder {
       return;
     }
     try {
+      int first = out.size();
       super.decode(ctx, packet, out);
+      for (int i = first; i < out.size(); i++) {
+        out.set(i, new ReceivedQuery((DatagramDnsQuery) out.get(i), length));
+      }
     } catch (Exception e) {
       // Debug only: anyone can send garbage, and a warning per packet would flood the log.
       log.debug(

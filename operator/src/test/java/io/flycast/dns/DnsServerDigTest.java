@@ -97,7 +97,7 @@ class DnsServerDigTest {
   @Test
   void largeAnswerIsTruncatedOverUdpAndCompleteOverTcp() throws Exception {
     DnsTestCatalog.addBig(store, 100);
-    // 100 AAAA records are ~4.5 KB: over the 1232-byte UDP limit. dig retries over TCP on TC.
+    // 100 AAAA records are ~2.9 KB: over any UDP limit. dig retries over TCP on TC.
     String out = dig.run("AAAA", "big.default.internal");
     assertThat(out).contains("Truncated, retrying in TCP mode");
     assertThat(dig.shortAnswer("AAAA", "big.default.internal")).hasSize(100);

@@ -40,6 +40,21 @@ final class RawDns {
     return out.toByteArray();
   }
 
+  /**
+   * {@code query} with an OPT record (RFC 6891 §6.1.2) advertising {@code udpPayloadSize}: root
+   * name, type 41, the size in the class field, a zero TTL (version 0, no flags), no options.
+   */
+  static byte[] withEdns(byte[] query, int udpPayloadSize) {
+    ByteBuffer b = ByteBuffer.allocate(query.length + 11).put(query);
+    b.putShort(10, (short) 1); // ARCOUNT
+    b.put((byte) 0)
+        .putShort((short) 41)
+        .putShort((short) udpPayloadSize)
+        .putInt(0)
+        .putShort((short) 0);
+    return b.array();
+  }
+
   /** Prefixes a message with its 2-byte length, for TCP (RFC 1035 §4.2.2). */
   static byte[] tcpFrame(byte[] message) {
     return ByteBuffer.allocate(2 + message.length)
@@ -49,13 +64,19 @@ final class RawDns {
   }
 
   /** The parsed header of a response. */
-  record Header(int id, boolean qr, int rcode, int qdcount, int ancount) {
+  record Header(int id, boolean qr, boolean tc, int rcode, int qdcount, int ancount) {
     static Header parse(byte[] msg, int length) {
       ByteBuffer b = ByteBuffer.wrap(msg, 0, length);
       int id = b.getShort() & 0xffff;
       int flags = b.getShort() & 0xffff;
+      // RFC 1035 §4.1.1: QR is the top bit, TC bit 9, the rcode the low 4 bits.
       return new Header(
-          id, (flags & 0x8000) != 0, flags & 0xf, b.getShort() & 0xffff, b.getShort() & 0xffff);
+          id,
+          (flags & 0x8000) != 0,
+          (flags & 0x0200) != 0,
+          flags & 0xf,
+          b.getShort() & 0xffff,
+          b.getShort() & 0xffff);
     }
   }
 }

@@ -43,6 +43,21 @@ class TlsContextsTest {
   }
 
   @Test
+  void portsServeTls12And13UnlessTheyNarrowIt() {
+    assertThat(TlsContexts.protocols(port(Set.of(Handler.TLS), List.of()))).containsExactly("TLSv1.3", "TLSv1.2");
+    assertThat(TlsContexts.protocols(null)).containsExactly("TLSv1.3", "TLSv1.2"); // the shared HTTPS listener
+    assertThat(TlsContexts.protocols(versions(List.of("TLSv1.3")))).containsExactly("TLSv1.3");
+    assertThat(TlsContexts.protocols(versions(List.of("TLSv1.2", "TLSv1.3")))).containsExactly("TLSv1.3", "TLSv1.2");
+    // Never wider than the profile: a version outside it is not served.
+    assertThat(TlsContexts.protocols(versions(List.of("TLSv1.1", "TLSv1.2")))).containsExactly("TLSv1.2");
+  }
+
+  private static PortSpec versions(List<String> versions) {
+    return new PortSpec(443, 8080, Set.of(Handler.TLS), false, new TlsOptions("s", List.of(), versions),
+        ProxyProtoVersion.V1, HttpOptions.DEFAULT);
+  }
+
+  @Test
   void contextsOfferTheProtocolsAndAreKeptOnTheCertificate() throws Exception {
     ServerCertificate cert = TestCertificates.selfSigned("x.example.com");
     for (SslProvider provider : providers()) {
