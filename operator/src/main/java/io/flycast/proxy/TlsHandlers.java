@@ -52,7 +52,8 @@ final class TlsHandlers {
   static void addTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
     String secret = port.tls() == null ? null : port.tls().secretName();
     List<String> alpn = TlsContexts.alpn(port);
-    p.addLast(SNI, sniHandler(px, sni -> context(px, route, secret, alpn)));
+    List<String> versions = TlsContexts.protocols(port);
+    p.addLast(SNI, sniHandler(px, sni -> context(px, route, secret, alpn, versions)));
     p.addLast(TLS_ALERT, AlertOnMissingCertificate.INSTANCE);
   }
 
@@ -62,7 +63,7 @@ final class TlsHandlers {
     p.addLast(PgTlsHandler.NAME, new PgTlsHandler(px.config().headerReadTimeout(),
         new String[] {SNI, TLS_ALERT},
         new io.netty.channel.ChannelHandler[] {
-          sniHandler(px, sni -> context(px, route, secret, List.of())),
+          sniHandler(px, sni -> context(px, route, secret, List.of(), TlsContexts.protocols(port))),
           AlertOnMissingCertificate.INSTANCE
         }));
   }
@@ -81,15 +82,19 @@ final class TlsHandlers {
     }
     for (PortSpec p : route.spec().ports()) {
       if (p.has(Handler.TLS) && p.tls() != null) {
-        return context(px, route.key(), p.tls().secretName(), TlsContexts.alpn(p));
+        return context(px, route.key(), p.tls().secretName(), TlsContexts.alpn(p), TlsContexts.protocols(p));
       }
     }
-    return context(px, route.key(), null, TlsContexts.alpn(null));
+    return context(px, route.key(), null, TlsContexts.alpn(null), TlsContexts.protocols(null));
   }
 
-  /** The context for a route's certificate (from {@code secret}) with {@code alpn}, on the proxy's provider. */
-  private static SslContext context(ProxyContext px, RouteKey route, String secret, List<String> alpn) {
-    return TlsContexts.context(px.certificates().certificate(route, secret), alpn, px.tlsProvider());
+  /**
+   * The context for a route's certificate (from {@code secret}) with {@code alpn} and TLS
+   * {@code versions} (the port's {@code tls.versions} within the profile), on the proxy's provider.
+   */
+  private static SslContext context(ProxyContext px, RouteKey route, String secret, List<String> alpn,
+      List<String> versions) {
+    return TlsContexts.context(px.certificates().certificate(route, secret), alpn, versions, px.tlsProvider());
   }
 
   /** Whether the connection was TLS-terminated here (for X-Forwarded-Proto). */

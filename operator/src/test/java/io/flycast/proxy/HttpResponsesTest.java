@@ -16,10 +16,20 @@ class HttpResponsesTest {
   @Test
   void unknownHostPageIsNotSniffed() throws Exception {
     try (ProxyFixture fx = new ProxyFixture(); RawHttp c = new RawHttp(fx.httpPort())) {
-      RawHttp.Response r = c.get("<script>alert(1)</script>.example.com", "/");
+      RawHttp.Response r = c.get("nothing-here.example.com", "/");
       assertThat(r.status()).isEqualTo(404);
-      assertThat(r.body()).contains("<script>");
+      assertThat(r.body()).contains("nothing-here.example.com");
       assertThat(r.header("content-type")).isEqualTo("text/plain; charset=utf-8");
+      assertThat(r.header("x-content-type-options")).isEqualTo("nosniff");
+    }
+  }
+
+  @Test
+  void aHostThatIsNoHostNameIsRefusedWithoutBeingEchoed() throws Exception {
+    try (ProxyFixture fx = new ProxyFixture(); RawHttp c = new RawHttp(fx.httpPort())) {
+      RawHttp.Response r = c.get("<script>alert(1)</script>.example.com", "/");
+      assertThat(r.status()).isEqualTo(400);
+      assertThat(r.body()).doesNotContain("<script>");
       assertThat(r.header("x-content-type-options")).isEqualTo("nosniff");
     }
   }

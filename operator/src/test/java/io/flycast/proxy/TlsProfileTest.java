@@ -119,7 +119,19 @@ class TlsProfileTest {
     assertThat(handshake(port, "-tls1_2")).isNull();
   }
 
+  @ParameterizedTest
+  @MethodSource("providers")
+  void aRouteAskingForTls13OnlyRefusesTls12ThroughTheProxy(TlsProvider provider) throws Exception {
+    int port = start(provider, TestCertificates.selfSigned(NAME), List.of("TLSv1.3"));
+    assertThat(handshake(port, "-tls1_3")).startsWith("TLS_");
+    assertThat(handshake(port, "-tls1_2")).isNull();
+  }
+
   private int start(TlsProvider provider, ServerCertificate cert) throws Exception {
+    return start(provider, cert, List.of());
+  }
+
+  private int start(TlsProvider provider, ServerCertificate cert, List<String> versions) throws Exception {
     echo = new EchoHttpBackend("b1");
     proxy = new ProxyServer(
         ProxyConfig.builder()
@@ -134,7 +146,7 @@ class TlsProfileTest {
         .start();
     int port = TestRoutes.freePort();
     store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(NAME), List.of(new PortSpec(port, echo.port(),
-        Set.of(Handler.TLS, Handler.HTTP), false, new TlsOptions("web-tls", List.of(), List.of()),
+        Set.of(Handler.TLS, Handler.HTTP), false, new TlsOptions("web-tls", List.of(), versions),
         ProxyProtoVersion.V1, HttpOptions.DEFAULT))));
     store.putBackends(KEY, List.of(backend("b1", "test")));
     await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().contains(port));
