@@ -2,17 +2,16 @@ package io.flycast.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,34 +27,62 @@ class AdminAccessTest {
   private static final List<String> PROTECTED = List.of("/", "/debug/catalog", "/debug/stats", "/debug/added-later");
   private static final List<String> OPEN = List.of("/healthz", "/readyz", "/metrics");
 
-  /**
-   * An address of this machine that is not loopback. A client connecting to it comes from it, so
-   * the admin server sees a non-loopback client as it would from another pod.
-   */
-  static InetAddress nonLoopbackAddress() throws SocketException {
-    Optional<InetAddress> found = NetworkInterface.networkInterfaces()
-        .filter(i -> {
-          try {
-            return i.isUp() && !i.isLoopback();
-          } catch (SocketException e) {
-            return false;
-          }
-        })
-        .flatMap(NetworkInterface::inetAddresses)
-        .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
-        .findFirst();
-    assumeTrue(found.isPresent(), "this machine has no non-loopback IPv4 address to test from");
-    return found.get();
+  /** Where the admin server listens in tests that play another pod, and the one client it trusts. */
+  static final InetAddress SERVER = address(127, 0, 0, 1);
+  /** Another loopback address, which {@link #THIS_POD_ONLY} does not count as local: another pod. */
+  static final InetAddress ANOTHER_POD = address(127, 0, 0, 2);
+  /** A local-client policy that trusts 127.0.0.1 and ::1 only, so 127.0.0.2 stands for another pod. */
+  static final Predicate<InetAddress> THIS_POD_ONLY = a -> a.equals(SERVER) || isIpv6Loopback(a);
+
+  private static InetAddress address(int... octets) {
+    byte[] b = new byte[octets.length];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (byte) octets[i];
+    }
+    try {
+      return InetAddress.getByAddress(b);
+    } catch (UnknownHostException e) {
+      throw new AssertionError(e);
+    }
   }
 
-  /** Real connections from a non-loopback address. */
+  /** ::1 (an Inet6Address is loopback only as ::1). */
+  private static boolean isIpv6Loopback(InetAddress a) {
+    return a instanceof Inet6Address && a.isLoopbackAddress();
+  }
+
+  /**
+   * Real connections from another pod, played over loopback: the server listens on 127.0.0.1 with
+   * {@link #THIS_POD_ONLY} as its local-client policy, and the client connects from 127.0.0.2. Only
+   * the policy is the test's; the server, its handler and the rules are the real ones.
+   */
   @Nested
   class FromAnotherAddress {
+    private AdminServer start(AdminToken tokenOrNull) {
+      return new TestAdmin().start(SERVER, AdminAccess.withLocalClients(tokenOrNull, THIS_POD_ONLY), AdminLimits.DEFAULT);
+    }
+
+    private RawClient.Response fromAnotherPod(AdminServer admin, String request) throws Exception {
+      return RawClient.exchange(ANOTHER_POD, admin.address(), request, TIMEOUT);
+    }
+
+    @Test
+    void theServerJudgesTheConnectionsSourceAddress() throws Exception {
+      try (AdminServer admin = start(null)) {
+        assertThat(admin.address().getAddress()).isEqualTo(SERVER);
+        // the same server, the same request: its own address reads, the other pod's does not
+        RawClient.Response local = RawClient.exchange(SERVER, admin.address(), RawClient.get("/debug/catalog"), TIMEOUT);
+        assertThat(local.status()).isEqualTo(200);
+        assertThat(local.body()).isEqualTo(TestAdmin.CATALOG);
+        assertThat(fromAnotherPod(admin, RawClient.get("/debug/catalog")).status()).isEqualTo(403);
+      }
+    }
+
     @Test
     void withoutATokenProtectedPathsAre403AndSayHowToGetAccess() throws Exception {
-      try (AdminServer admin = new TestAdmin().start(nonLoopbackAddress(), AdminAccess.loopbackOnly(), AdminLimits.DEFAULT)) {
+      try (AdminServer admin = start(null)) {
         for (String path : PROTECTED) {
-          RawClient.Response r = RawClient.exchange(admin.address(), RawClient.get(path), TIMEOUT);
+          RawClient.Response r = fromAnotherPod(admin, RawClient.get(path));
           assertThat(r.status()).as(path).isEqualTo(403);
           assertThat(r.body()).as(path).contains("kubectl", "port-forward", "--admin-token-file")
               .doesNotContain("10.244.1.7");
@@ -65,11 +92,10 @@ class AdminAccessTest {
 
     @Test
     void probesAndMetricsAreOpen() throws Exception {
-      AdminToken token = AdminToken.of("s3cret");
-      for (AdminAccess access : List.of(AdminAccess.loopbackOnly(), AdminAccess.loopbackOrToken(token))) {
-        try (AdminServer admin = new TestAdmin().start(nonLoopbackAddress(), access, AdminLimits.DEFAULT)) {
+      for (AdminToken token : Arrays.asList(null, AdminToken.of("s3cret"))) {
+        try (AdminServer admin = start(token)) {
           for (String path : OPEN) {
-            assertThat(RawClient.exchange(admin.address(), RawClient.get(path), TIMEOUT).status()).as(path).isEqualTo(200);
+            assertThat(fromAnotherPod(admin, RawClient.get(path)).status()).as("%s token %s", path, token).isEqualTo(200);
           }
         }
       }
@@ -77,23 +103,20 @@ class AdminAccessTest {
 
     @Test
     void withATokenProtectedPathsNeedIt() throws Exception {
-      AdminAccess access = AdminAccess.loopbackOrToken(AdminToken.of("s3cret"));
-      try (AdminServer admin = new TestAdmin().start(nonLoopbackAddress(), access, AdminLimits.DEFAULT)) {
+      try (AdminServer admin = start(AdminToken.of("s3cret"))) {
         for (String path : PROTECTED) {
           for (String[] headers : List.of(new String[0], new String[] {"Authorization: Bearer wrong"},
               new String[] {"Authorization: Basic czNjcmV0"}, new String[] {"Authorization: s3cret"})) {
-            RawClient.Response r = RawClient.exchange(admin.address(), RawClient.get(path, headers), TIMEOUT);
+            RawClient.Response r = fromAnotherPod(admin, RawClient.get(path, headers));
             assertThat(r.status()).as("%s %s", path, List.of(headers)).isEqualTo(401);
             assertThat(r.header("www-authenticate")).startsWith("Bearer");
             assertThat(r.body()).doesNotContain("10.244.1.7");
           }
         }
-        RawClient.Response catalog = RawClient.exchange(
-            admin.address(), RawClient.get("/debug/catalog", "Authorization: Bearer s3cret"), TIMEOUT);
+        RawClient.Response catalog = fromAnotherPod(admin, RawClient.get("/debug/catalog", "Authorization: Bearer s3cret"));
         assertThat(catalog.status()).isEqualTo(200);
         assertThat(catalog.body()).isEqualTo(TestAdmin.CATALOG);
-        assertThat(RawClient.exchange(admin.address(), RawClient.get("/", "authorization: bearer s3cret"), TIMEOUT)
-            .status()).isEqualTo(200);
+        assertThat(fromAnotherPod(admin, RawClient.get("/", "authorization: bearer s3cret")).status()).isEqualTo(200);
       }
     }
   }
@@ -152,6 +175,20 @@ class AdminAccessTest {
       assertThat(loopbackOnly.refusal("/debug/catalog", ip(client), "10.0.0.1:9090", null))
           .hasValueSatisfying(r -> assertThat(r.status().code()).isEqualTo(403));
       assertThat(loopbackOnly.refusal("/metrics", ip(client), "10.0.0.1:9090", null)).isEmpty();
+    }
+
+    @Test
+    void theTestsPolicyChangesOnlyWhoIsLocal() throws Exception {
+      AdminAccess thisPodOnly = AdminAccess.withLocalClients(null, THIS_POD_ONLY);
+      assertThat(thisPodOnly.refusal("/debug/catalog", ip("127.0.0.1"), "127.0.0.1:9090", null)).isEmpty();
+      assertThat(thisPodOnly.refusal("/debug/catalog", ip("::1"), "[::1]:9090", null)).isEmpty();
+      assertThat(thisPodOnly.refusal("/debug/catalog", ip("127.0.0.2"), "127.0.0.1:9090", null))
+          .hasValueSatisfying(r -> assertThat(r.status().code()).isEqualTo(403));
+      assertThat(thisPodOnly.refusal("/debug/catalog", ip("127.0.0.1"), "evil.example:9090", null))
+          .hasValueSatisfying(r -> assertThat(r.status().code()).isEqualTo(403));
+      assertThat(thisPodOnly.refusal("/metrics", ip("127.0.0.2"), "127.0.0.1:9090", null)).isEmpty();
+      // the real rule counts all of 127.0.0.0/8 as local, 127.0.0.2 included
+      assertThat(loopbackOnly.refusal("/debug/catalog", ip("127.0.0.2"), "127.0.0.1:9090", null)).isEmpty();
     }
 
     @ParameterizedTest

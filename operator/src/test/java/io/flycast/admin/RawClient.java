@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -27,8 +28,30 @@ final class RawClient implements AutoCloseable {
   private final OutputStream out;
 
   RawClient(InetSocketAddress server, Duration timeout) throws IOException {
+    this(null, server, timeout);
+  }
+
+  /**
+   * A connection from {@code source} (any port), or from wherever the OS picks with null. Tests use
+   * a second loopback address, such as 127.0.0.2, to be a client other than 127.0.0.1.
+   */
+  RawClient(InetAddress source, InetSocketAddress server, Duration timeout) throws IOException {
     socket = new Socket();
-    socket.connect(server, (int) timeout.toMillis());
+    if (source != null) {
+      try {
+        socket.bind(new InetSocketAddress(source, 0));
+      } catch (IOException e) {
+        socket.close();
+        throw new IOException("cannot bind the client to " + source.getHostAddress()
+            + " (on macOS, add it first: sudo ifconfig lo0 alias " + source.getHostAddress() + ")", e);
+      }
+    }
+    try {
+      socket.connect(server, (int) timeout.toMillis());
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
     socket.setSoTimeout((int) timeout.toMillis());
     in = new BufferedInputStream(socket.getInputStream());
     out = socket.getOutputStream();
@@ -40,7 +63,13 @@ final class RawClient implements AutoCloseable {
 
   /** One request on a new connection, answered or failed within {@code timeout}. */
   static Response exchange(InetSocketAddress server, String request, Duration timeout) throws IOException {
-    try (RawClient c = new RawClient(server, timeout)) {
+    return exchange(null, server, request, timeout);
+  }
+
+  /** {@link #exchange(InetSocketAddress, String, Duration)} on a connection from {@code source}. */
+  static Response exchange(InetAddress source, InetSocketAddress server, String request, Duration timeout)
+      throws IOException {
+    try (RawClient c = new RawClient(source, server, timeout)) {
       return c.send(request).read();
     }
   }
