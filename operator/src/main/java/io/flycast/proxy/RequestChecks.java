@@ -238,7 +238,7 @@ final class RequestChecks {
       }
     }
     if (badValue != null) {
-      return Problem.bad("header-value", "the value of " + badValue + " holds NUL, CR or LF");
+      return Problem.bad("header_value", "the value of " + badValue + " holds NUL, CR or LF");
     }
     if (hosts > 1) {
       return Problem.bad("host", "more than one Host header");
@@ -262,10 +262,10 @@ final class RequestChecks {
       }
     }
     if (codings != null && !isFinalChunked(codings.toString())) {
-      return Problem.bad("transfer-encoding", "Transfer-Encoding must end with chunked");
+      return Problem.bad("transfer_encoding", "Transfer-Encoding must end with chunked");
     }
     if (codings != null && req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-      return Problem.bad("transfer-encoding", "Transfer-Encoding in an HTTP/1.0 request");
+      return Problem.bad("transfer_encoding", "Transfer-Encoding in an HTTP/1.0 request");
     }
     if (h2cUpgrade) {
       headers.remove(HttpHeaderNames.UPGRADE);

@@ -36,6 +36,18 @@ import org.slf4j.LoggerFactory;
  * ServerCertificate}, so they go when the source drops a rotated certificate.
  */
 final class TlsContexts {
+  static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
+  static {
+    // The JDK's TLS accepts a renegotiation that a TLS 1.2 client starts, each a full handshake
+    // the server pays for (a CPU denial of service; testssl.sh: "Secure Client-Initiated
+    // Renegotiation VULNERABLE"). OpenSSL (BoringSSL) refuses them already. The JDK reads this
+    // once, before its first server handshake, which comes after this class is loaded.
+    if (System.getProperty(REJECT_RENEGOTIATION) == null) {
+      System.setProperty(REJECT_RENEGOTIATION, "true");
+    }
+  }
+
   private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
   static final List<String> HTTP_DEFAULT_ALPN = List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
 

@@ -177,15 +177,21 @@ class Http2EdgeTest {
     othersStillServed();
   }
 
-  @Test
-  void streamsTheServerIsMadeToResetEndTheConnection() throws Exception {
+  @ParameterizedTest(name = "then {0}")
+  @ValueSource(strings = {"WINDOW_UPDATE 0", "DATA"})
+  void streamsTheServerIsMadeToResetEndTheConnection(String trigger) throws Exception {
     int streams = 500;
     try (RawH2 h2 = new RawH2(port, HOST, true)) {
       try {
         for (int i = 0; i < streams && !h2.closedByServer(); i++) {
           int id = 1 + 2 * i;
           h2.get(id, HOST, "/r");
-          h2.frame(RawH2.WINDOW_UPDATE, 0, id, RawH2.int32(0)); // a stream error: the server resets
+          // A stream error after END_STREAM: the server resets the stream ("MadeYouReset").
+          if (trigger.equals("DATA")) {
+            h2.frame(RawH2.DATA, 0, id, new byte[] {1});
+          } else {
+            h2.frame(RawH2.WINDOW_UPDATE, 0, id, RawH2.int32(0));
+          }
           h2.flush();
         }
       } catch (java.io.IOException closedWhileWriting) {

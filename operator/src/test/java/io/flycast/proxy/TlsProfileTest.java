@@ -127,6 +127,40 @@ class TlsProfileTest {
     assertThat(handshake(port, "-tls1_2")).isNull();
   }
 
+  /**
+   * A TLS 1.2 client may not make the server renegotiate: each renegotiation is a full handshake
+   * the server pays for. BoringSSL refuses by itself; the JDK's TLS only when told to.
+   */
+  @ParameterizedTest
+  @MethodSource("providers")
+  void aClientCannotRenegotiate(TlsProvider provider) throws Exception {
+    int port = start(provider, TestCertificates.selfSigned(NAME));
+    javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLSv1.2");
+    tls.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+      public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+      public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+        return new java.security.cert.X509Certificate[0];
+      }
+    }}, null);
+    try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", port)) {
+      s.setSoTimeout(5_000);
+      s.setEnabledProtocols(new String[] {"TLSv1.2"});
+      s.startHandshake();
+      byte[] request = ("GET / HTTP/1.1\r\nHost: " + NAME + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+      s.startHandshake(); // on an established TLS 1.2 connection: a renegotiation
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+        s.getOutputStream().write(request);
+        s.getOutputStream().flush();
+        if (s.getInputStream().read() == -1) {
+          throw new java.io.EOFException("closed");
+        }
+      }).as("the renegotiation is refused and the connection ends").isInstanceOf(java.io.IOException.class);
+    }
+  }
+
   private int start(TlsProvider provider, ServerCertificate cert) throws Exception {
     return start(provider, cert, List.of());
   }
