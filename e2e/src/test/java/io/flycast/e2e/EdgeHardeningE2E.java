@@ -78,6 +78,10 @@ class EdgeHardeningE2E {
   /** Likewise for the request-body timeout (slow POST bodies). */
   static final List<String> BODY_TIMEOUT_FLAGS = List.of("--body-read-timeout", "--request-body-timeout", "--body-timeout");
   static final Duration SHORT_TIMEOUT = Duration.ofSeconds(3);
+  /** MadeYouReset: of 600 provoked resets, the backend work one connection may cause (half). */
+  static final int MADE_YOU_RESET_WORK = 300;
+  /** /healthz under attack: answered this fast (generous: the machine's 2 cores are shared). */
+  static final Duration HEALTHZ_LATENCY = Duration.ofSeconds(2);
   static final ObjectMapper JSON = new ObjectMapper();
 
   static FlycastProcess flycast;
@@ -115,6 +119,15 @@ class EdgeHardeningE2E {
     List<String> args = new ArrayList<>(List.of("--apply", applyDir.toString()));
     args.addAll(tuning);
     flycast = FlycastProcess.startEmbedded(args.toArray(String[]::new));
+    // A killed test JVM (Maven stopped) must not leave the proxy, its pods or a tool running.
+    Process proxy = flycast.process;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      proxy.destroy();
+      for (Process p : STARTED) {
+        p.descendants().forEach(ProcessHandle::destroy);
+        p.destroy();
+      }
+    }, "hardening-cleanup"));
     await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
       assertThat(bystander()).isEqualTo(200);
       assertThat(curlH2("/ready")).isEqualTo("2 200");
@@ -171,15 +184,20 @@ class EdgeHardeningE2E {
   @Order(3)
   void v03_madeYouResetEndsTheConnectionWithGoawayAndOpensNoBackendConnectionPerStream() throws Exception {
     String backend = backendAddress("edge");
+    String proxied = "flycast_proxy_requests_by_method_total{method=\"GET\",route=\"default/edge\"}";
+    double requestsBefore = metric(proxied);
     Set<String> before = backendSockets(backend);
     JsonNode r = h2probe("madeyoureset", "--streams", "600", "--seconds", "15");
     Set<String> after = backendSockets(backend);
     after.removeAll(before);
-    log("v03 " + r + " newBackendConnections=" + after.size());
+    double requests = metric(proxied) - requestsBefore;
+    log("v03 " + r + " newBackendConnections=" + after.size() + " requestsProxied=" + requests);
     assertThat(r.get("goaway").isNull()).as("GOAWAY after server-provoked resets: %s", r).isFalse();
     assertThat(r.at("/goaway/code").asInt()).as("GOAWAY code").isIn(ENHANCE_YOUR_CALM, PROTOCOL_ERROR);
     assertThat(r.at("/goaway/lastStreamId").asInt()).as("GOAWAY before the 600th stream").isLessThan(2 * 600 - 1);
-    assertThat(after.size()).as("backend connections opened by one attacking connection").isLessThan(256);
+    // Pooled connections (v02 leaves many) may carry the work: count requests as well as new sockets.
+    assertThat(requests).as("requests proxied for one attacking connection").isLessThan(MADE_YOU_RESET_WORK);
+    assertThat(after.size()).as("backend connections opened by one attacking connection").isLessThan(MADE_YOU_RESET_WORK);
     assertBystanderServed("after MadeYouReset");
     assertThat(curlH2("/after-madeyoureset")).isEqualTo("2 200");
   }
@@ -323,13 +341,13 @@ class EdgeHardeningE2E {
   @Order(9)
   void v09_slowRequestBodiesDoNotTakeEveryBackendSlot() throws Exception {
     // web: 2 backends x hardLimit 25. 100 clients trickle 10 bytes a second of a 64 KiB body.
-    double before = metric("flycast_proxy_connections_total{listener=\"http\"}");
     Path out = work.resolve("slowbody.out");
-    Process attack = start(withHosts("slowhttptest", "-B", "-c", "100", "-r", "100", "-i", "1", "-s", "65536", "-x", "10",
+    Process attack = start(withHosts("stdbuf", "-oL", "slowhttptest", "-B", "-c", "100", "-r", "100", "-i", "1", "-s", "65536", "-x", "10",
         "-l", "12", "-p", "3", "-u", "http://" + WEB + ":" + flycast.httpPort + "/slowbody"), out);
     List<Integer> probes = new ArrayList<>();
     try {
-      await().atMost(Duration.ofSeconds(10)).until(() -> metric("flycast_proxy_connections_total{listener=\"http\"}") - before >= 100);
+      // All 100 opened (100 a second), whatever the proxy then did with them.
+      await().atMost(Duration.ofSeconds(10)).until(() -> slowhttptestSecond(out) >= 2);
       for (int i = 0; i < 6 && attack.isAlive(); i++) {
         probes.add(http1(flycast.httpPort, get("/during-slow-body-" + i, WEB, true), Duration.ofSeconds(12)).status());
       }
@@ -345,7 +363,6 @@ class EdgeHardeningE2E {
   @Test
   @Order(10)
   void v10_slowlorisOnHttpAndTlsLeavesOtherClientsServed() throws Exception {
-    double http = metric("flycast_proxy_connections_total{listener=\"http\"}");
     double https = metric("flycast_proxy_connections_total{listener=\"https\"}");
     int bridge = FlycastProcess.freePort();
     Process socat = start(List.of("socat", "TCP-LISTEN:" + bridge + ",bind=127.0.0.1,reuseaddr,fork",
@@ -361,13 +378,13 @@ class EdgeHardeningE2E {
           return true;
         }
       });
-      plain = start(withHosts("slowhttptest", "-H", "-c", "150", "-r", "150", "-i", "2", "-l", "10", "-p", "3",
+      plain = start(withHosts("stdbuf", "-oL", "slowhttptest", "-H", "-c", "150", "-r", "150", "-i", "2", "-l", "10", "-p", "3",
           "-u", "http://" + WEB + ":" + flycast.httpPort + "/slowloris"), plainOut);
-      tls = start(withHosts("slowhttptest", "-H", "-c", "100", "-r", "100", "-i", "2", "-l", "10", "-p", "3",
+      tls = start(withHosts("stdbuf", "-oL", "slowhttptest", "-H", "-c", "100", "-r", "100", "-i", "2", "-l", "10", "-p", "3",
           "-u", "http://" + EDGE + ":" + bridge + "/slowloris-tls"), tlsOut);
-      await().atMost(Duration.ofSeconds(10)).until(() ->
-          metric("flycast_proxy_connections_total{listener=\"http\"}") - http >= 150
-              && metric("flycast_proxy_connections_total{listener=\"https\"}") - https >= 100);
+      // Both tools have opened all their connections (one second at -r = -c).
+      await().atMost(Duration.ofSeconds(10)).until(() -> slowhttptestSecond(plainOut) >= 2 && slowhttptestSecond(tlsOut) >= 2);
+      log("v10 TLS connections through the bridge: " + (metric("flycast_proxy_connections_total{listener=\"https\"}") - https));
       for (int i = 0; i < 3; i++) {
         long t0 = System.nanoTime();
         int s = http1(flycast.httpPort, get("/during-slowloris-" + i, WEB, true), Duration.ofSeconds(5)).status();
@@ -457,7 +474,7 @@ class EdgeHardeningE2E {
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         probes.add(r.summary());
         assertThat(r.status()).as("/healthz during 600 slowloris connections: %s", probes).isEqualTo(200);
-        assertThat(ms).as("/healthz latency during 600 slowloris connections").isLessThan(1000);
+        assertThat(ms).as("/healthz latency during 600 slowloris connections").isLessThan(HEALTHZ_LATENCY.toMillis());
       }
     } finally {
       log("v13 /healthz during admin slowloris: " + probes + "\n" + toolTail(out));
@@ -576,9 +593,15 @@ class EdgeHardeningE2E {
     return new Tool(p.exitValue(), text);
   }
 
+  /** Every tool started, for the shutdown hook. */
+  static final List<Process> STARTED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   static Process start(List<String> cmd, Path out) throws IOException {
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    STARTED.removeIf(x -> !x.isAlive());
+    STARTED.add(p);
+    return p;
   }
 
   /** Waits for a tool that stops by itself (its -l), then ends it if it has not. */
@@ -774,12 +797,15 @@ class EdgeHardeningE2E {
   }
 
   /** The value of one series of the admin /metrics (0 when absent). */
-  static double metric(String series) {
-    return flycast.get("/metrics").body().lines().filter(l -> l.startsWith(series + " "))
+  static double metric(String series) throws IOException {
+    Http r = http1(flycast.adminPort, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        .getBytes(StandardCharsets.ISO_8859_1), Duration.ofSeconds(10));
+    assertThat(r.status()).as("admin /metrics: %s", r.summary()).isEqualTo(200);
+    return r.body().lines().filter(l -> l.startsWith(series + " "))
         .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1).trim())).findFirst().orElse(0);
   }
 
-  static double edgeRequests(String status) {
+  static double edgeRequests(String status) throws IOException {
     return metric("flycast_proxy_http_requests_total{route=\"default/edge\",status=\"" + status + "\"}");
   }
 
