@@ -335,7 +335,7 @@ def continuation(args):
     sent, goaway = 0, None
     empty = frame(CONTINUATION, 0, 1)
     while ok and sent < args.frames and goaway is None and not reader.closed:
-        n = min(500, args.frames - sent)
+        n = min(100, args.frames - sent)
         ok = send_all(sock, empty * n, deadline)
         if ok:
             sent += n
