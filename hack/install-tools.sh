@@ -15,6 +15,13 @@ command -v openssl >/dev/null || need_apt+=(openssl)                 # pg_tls e2
 # PgTlsPostgresTest runs a real PostgreSQL server and psql.
 command -v psql >/dev/null || need_apt+=(postgresql-client)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
+# EdgeHardeningE2E drives the proxy with real attack and conformance tools (docs/security.md).
+command -v slowhttptest >/dev/null || need_apt+=(slowhttptest)   # slowloris (-H) and slow body (-B)
+command -v testssl >/dev/null || need_apt+=(testssl.sh)          # TLS cipher suites and LUCKY13
+command -v h2load >/dev/null || need_apt+=(nghttp2-client)       # HTTP/2 load sanity run
+command -v socat >/dev/null || need_apt+=(socat)                # TLS slowloris: adds the SNI slowhttptest lacks
+# Raw HTTP/2 frames from Debian's python3 (not a pyenv one, which does not see dist-packages).
+/usr/bin/python3 -c 'import h2' 2>/dev/null || need_apt+=(python3-h2)
 if ((${#need_apt[@]})); then
   if [[ $(id -u) == 0 ]]; then
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
