@@ -58,8 +58,10 @@ final class Http2FrameGuard extends ChannelInboundHandlerAdapter {
       log.debug("{} split a header block into more than {} CONTINUATION frames: GOAWAY",
           ctx.channel().remoteAddress(), MAX_CONTINUATIONS);
       ChannelHandlerContext codec = ctx.pipeline().context(Http2ConnectionHandler.class);
-      ((Http2ConnectionHandler) codec.handler()).onError(codec, false, Http2Exception.connectionError(
-          Http2Error.ENHANCE_YOUR_CALM, "more than %d CONTINUATION frames in one header block", MAX_CONTINUATIONS));
+      // NO_SHUTDOWN: the GOAWAY names the last stream taken, not all of them; then it closes.
+      ((Http2ConnectionHandler) codec.handler()).onError(codec, false, new Http2Exception(Http2Error.ENHANCE_YOUR_CALM,
+          "more than " + MAX_CONTINUATIONS + " CONTINUATION frames in one header block",
+          Http2Exception.ShutdownHint.NO_SHUTDOWN));
       return;
     }
     ctx.fireChannelRead(msg);

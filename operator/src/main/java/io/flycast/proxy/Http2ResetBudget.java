@@ -97,9 +97,11 @@ final class Http2ResetBudget extends Http2FrameLogger {
   private void goAway() {
     ChannelHandlerContext ctx = connection.pipeline().context(Http2ConnectionHandler.class);
     if (ctx != null) {
-      ((Http2ConnectionHandler) ctx.handler()).onError(ctx, false, Http2Exception.connectionError(
-          Http2Error.ENHANCE_YOUR_CALM, "too many streams reset by the server: %d in %d s", resets,
-          WINDOW_NANOS / 1_000_000_000L));
+      // NO_SHUTDOWN: the GOAWAY names the last stream the proxy took, so the client knows which
+      // of its requests were not served (a hard shutdown would claim all of them), then closes.
+      ((Http2ConnectionHandler) ctx.handler()).onError(ctx, false, new Http2Exception(Http2Error.ENHANCE_YOUR_CALM,
+          "too many streams reset by the server: " + resets + " in " + WINDOW_NANOS / 1_000_000_000L + " s",
+          Http2Exception.ShutdownHint.NO_SHUTDOWN));
     }
   }
 }
