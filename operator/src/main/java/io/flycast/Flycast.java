@@ -5,6 +5,7 @@ import io.flycast.admin.AdminAccess;
 import io.flycast.admin.AdminEndpoints;
 import io.flycast.admin.AdminLimits;
 import io.flycast.admin.AdminServer;
+import io.flycast.admin.AdminToken;
 import io.flycast.admin.CatalogJson;
 import io.flycast.allocation.AddressRange;
 import io.flycast.allocation.FlycastAddressPool;
@@ -15,6 +16,7 @@ import io.flycast.control.EventRecorder;
 import io.flycast.control.ExposedServiceReconciler;
 import io.flycast.control.LeaderElection;
 import io.flycast.control.LeaderState;
+import io.flycast.control.PeerDirectory;
 import io.flycast.control.ServiceReconciler;
 import io.flycast.dns.DnsServer;
 import io.flycast.health.HealthChecker;
@@ -33,6 +35,15 @@ import io.flycast.proxy.LoadTracker;
 import io.flycast.proxy.ProxyConfig;
 import io.flycast.proxy.ProxyMetrics;
 import io.flycast.proxy.ProxyServer;
+import io.flycast.peers.ClusterCordons;
+import io.flycast.peers.ClusterLoad;
+import io.flycast.peers.LoadReport;
+import io.flycast.peers.PeerPoller;
+import io.flycast.peers.ReplicaLoad;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -61,6 +72,8 @@ public final class Flycast implements AutoCloseable {
   private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
   private CatalogSync sync;
   private AdminServer admin;
+  private AdminEndpoints adminEndpoints;
+  private AdminAccess adminAccess;
   private Operator operator;
   private LeaderElection election;
   private DnsServer dns;
@@ -81,9 +94,9 @@ public final class Flycast implements AutoCloseable {
     sync = new CatalogSync(client, store, config.allServices());
     closeables.push(sync);
     if (config.adminListen() != null) {
-      var endpoints = new AdminEndpoints(sync::isReady, registry, () -> CatalogJson.render(store.current()));
-      admin = new AdminServer(config.adminListen(), endpoints, AdminAccess.of(config.adminToken()), AdminLimits.DEFAULT)
-          .start();
+      adminEndpoints = new AdminEndpoints(sync::isReady, registry, () -> CatalogJson.render(store.current()));
+      adminAccess = AdminAccess.of(config.adminToken());
+      admin = new AdminServer(config.adminListen(), adminEndpoints, adminAccess, AdminLimits.DEFAULT).start();
       closeables.push(admin);
     }
     sync.start();
@@ -215,8 +228,50 @@ public final class Flycast implements AutoCloseable {
         tracker.uncordon(route, backend);
       }
     };
-    new Autostopper(store, load, cordons, scaler, timer, config.autostopInterval(), MAX_DRAIN, leader::isLeader,
-        autoscaleMetrics, autoscaleRecorder, autostarter).start();
+    startPeers(timer, tracker, cordons, load, autoscaleMetrics, scaler);
+  }
+
+  /**
+   * One load view across replicas: this replica reports its load to whoever leads, and, leading,
+   * polls the others and autostops with all of them in view (see {@code io.flycast.peers}).
+   */
+  private void startPeers(ScheduledExecutorService timer, LoadTracker tracker, Cordons cordons, LoadView load,
+      AutoscaleMetrics autoscaleMetrics, KubernetesBackendScaler scaler) {
+    URI endpoint = admin == null ? null : PeerDirectory.endpointFor(admin.address());
+    PeerDirectory directory = new PeerDirectory(client, config.leaseNamespace(), config.identity(), endpoint).start();
+    closeables.push(directory);
+    ReplicaLoad replica = new ReplicaLoad(config.identity(), tracker, autostarter::heldByRoute, this::localStarts,
+        PeerPoller.PERIOD.multipliedBy(10));
+    timer.scheduleWithFixedDelay(replica::expire, 1, 1, TimeUnit.SECONDS);
+    if (adminEndpoints != null) {
+      adminEndpoints.peerLoad(replica::answer);
+      adminAccess.withPeerToken(AdminToken.of(directory.token()));
+    }
+    ClusterCordons clusterCordons = new ClusterCordons(config.identity(), cordons);
+    PeerPoller poller = new PeerPoller(directory::peers, directory::token, clusterCordons::current, leader::isLeader,
+        this::peerReported, registry).start();
+    closeables.push(poller);
+    clusterCordons.poller(poller);
+    new Autostopper(store, new ClusterLoad(load, poller), clusterCordons, scaler, timer, config.autostopInterval(),
+        MAX_DRAIN, leader::isLeader, autoscaleMetrics, autoscaleRecorder, autostarter).start();
+  }
+
+  /** This replica's last cold start per route, for its load reports. */
+  private List<LoadReport.Start> localStarts() {
+    List<LoadReport.Start> starts = new ArrayList<>();
+    autoscaleRecorder.lastStarts().forEach((key, a) -> starts.add(
+        new LoadReport.Start(key.toString(), a.time, a.replicas == null ? 0 : a.replicas, a.reason)));
+    return starts;
+  }
+
+  /** A report reached the leader: cold starts other replicas made go into status from here. */
+  private void peerReported(LoadReport report) {
+    for (LoadReport.Start start : report.starts()) {
+      String[] key = start.route().split("/", 2);
+      if (key.length == 2 && start.time() != null) {
+        autoscaleRecorder.startedElsewhere(new RouteKey(key[0], key[1]), start.time(), start.replicas(), start.reason());
+      }
+    }
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class PackageRulesTest {
   @ParameterizedTest
-  @ValueSource(strings = {"catalog", "proxy", "dns", "health", "network"})
+  @ValueSource(strings = {"catalog", "proxy", "dns", "health", "network", "peers"})
   void noKubernetesImports(String pkg) throws IOException {
     Path sources = Path.of("src", "main", "java", "io", "flycast", pkg);
     assertThat(sources).as("run from the operator module").isDirectory();

@@ -635,12 +635,13 @@ class HelmChartE2E {
       }
       assertThat(policy.openToAnyone("UDP", 5353)).isTrue();
       assertThat(policy.openToAnyone("TCP", 9090)).as("admin port open to anyone").isFalse();
+      Map<String, String> self = deployment(m).getSpec().getSelector().getMatchLabels();
       assertThat(policy.peersFor("TCP", 9090))
-          .singleElement()
-          .satisfies(
-              peer ->
-                  assertThat(peer.getNamespaceSelector().getMatchLabels())
-                      .containsExactly(Map.entry("kubernetes.io/metadata.name", "monitoring")));
+          .as("the given peers, and the release's other replicas (the leader polls their load there)")
+          .hasSize(2)
+          .anySatisfy(peer -> assertThat(peer.getNamespaceSelector().getMatchLabels())
+              .containsExactly(Map.entry("kubernetes.io/metadata.name", "monitoring")))
+          .anySatisfy(peer -> assertThat(peer.getPodSelector().getMatchLabels()).isEqualTo(self));
     }
 
     @Test
@@ -650,7 +651,8 @@ class HelmChartE2E {
       assertWellFormed(np);
       AdminPolicy policy = new AdminPolicy(np);
       assertThat(policy.openToAnyone("TCP", 9191)).isFalse();
-      assertThat(policy.peersFor("TCP", 9191)).isEmpty();
+      assertThat(policy.peersFor("TCP", 9191)).as("only the release's own replicas")
+          .singleElement().satisfies(peer -> assertThat(peer.getNamespaceSelector()).isNull());
       assertThat(policy.openToAnyone("TCP", 9090)).isTrue();
       assertThat(policy.openToAnyone("TCP", 8080)).isTrue();
     }

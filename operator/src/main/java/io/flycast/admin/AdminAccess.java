@@ -24,6 +24,8 @@ public final class AdminAccess {
   private static final String BEARER = "bearer ";
 
   private final AdminToken token;
+  /** The token replicas share for {@code /peer/*}; null when no peer may ask. */
+  private volatile AdminToken peerToken;
   /** Which client addresses are local (trusted without the token): {@link #isLoopback} but in tests. */
   private final Predicate<InetAddress> local;
 
@@ -56,6 +58,16 @@ public final class AdminAccess {
     return new AdminAccess(tokenOrNull, Objects.requireNonNull(local, "local"));
   }
 
+  /**
+   * Lets replicas that present {@code token} read {@code /peer/*}: the leader's poll of each
+   * replica's load. Nobody else may, not even loopback or the admin token: those numbers steer
+   * autostop, and only a replica should ask for them (or, with the cordons a poll carries, set them).
+   */
+  public AdminAccess withPeerToken(AdminToken token) {
+    this.peerToken = token;
+    return this;
+  }
+
   static boolean isOpen(String path) {
     return OPEN_PATHS.contains(path);
   }
@@ -68,6 +80,13 @@ public final class AdminAccess {
    * @param authorization the request's Authorization header, or null
    */
   Optional<AdminResponse> refusal(String path, InetAddress client, String host, String authorization) {
+    if (path.startsWith("/peer/")) {
+      AdminToken peers = peerToken;
+      return peers != null && peers.matches(bearer(authorization)) ? Optional.empty()
+          : Optional.of(AdminResponse.text(HttpResponseStatus.UNAUTHORIZED,
+              "unauthorized: /peer/ is for Flycast replicas, with the peer token\n")
+              .withHeader("WWW-Authenticate", "Bearer realm=\"flycast-peers\""));
+    }
     if (isOpen(path) || token != null && token.matches(bearer(authorization))) {
       return Optional.empty();
     }

@@ -19,8 +19,13 @@ import java.util.function.Supplier;
  * page's figures) and {@code /} (the status page).
  */
 public final class AdminEndpoints {
+  /** The leader's poll of this replica's load ({@code io.flycast.peers}); peer token only. */
+  static final String PEER_LOAD = "/peer/load";
+  /** The header that carries the leader's cordons on that poll. */
+  static final String PEER_CORDONS = "Fly-Peer-Cordons";
+
   /** Paths that may take milliseconds: they scrape the registry or walk the catalog. */
-  private static final Set<String> RENDERED = Set.of("/metrics", "/debug/catalog", "/debug/stats");
+  private static final Set<String> RENDERED = Set.of("/metrics", "/debug/catalog", "/debug/stats", PEER_LOAD);
   private static final byte[] NOT_FOUND =
       "not found: try /, /healthz, /readyz, /metrics, /debug/catalog, /debug/stats\n".getBytes(StandardCharsets.UTF_8);
 
@@ -29,6 +34,7 @@ public final class AdminEndpoints {
   private final Supplier<String> catalogJson;
   private final ExpositionFormats formats = ExpositionFormats.init();
   private final byte[] statusPage;
+  private volatile java.util.function.UnaryOperator<String> peerLoad;
 
   /**
    * @param ready whether this replica should get traffic
@@ -44,6 +50,15 @@ public final class AdminEndpoints {
     this.statusPage = statusPage();
   }
 
+  /**
+   * Serves {@code /peer/load}: given the poll's cordon header (or null), the report as JSON.
+   * Without it the path is not found.
+   */
+  public AdminEndpoints peerLoad(java.util.function.UnaryOperator<String> answer) {
+    this.peerLoad = answer;
+    return this;
+  }
+
   /** Whether answering {@code path} may take long enough to keep it off the event loop. */
   static boolean rendered(String path) {
     return RENDERED.contains(path);
@@ -55,6 +70,20 @@ public final class AdminEndpoints {
    * @param accept the request's Accept header, or null
    */
   AdminResponse answer(String path, String accept) throws IOException {
+    return answer(path, accept, null);
+  }
+
+  /**
+   * The answer for a GET of {@code path}.
+   *
+   * @param accept the request's Accept header, or null
+   * @param peerCordons the {@value #PEER_CORDONS} header, or null
+   */
+  AdminResponse answer(String path, String accept, String peerCordons) throws IOException {
+    var peers = peerLoad;
+    if (PEER_LOAD.equals(path) && peers != null) {
+      return json(peers.apply(peerCordons));
+    }
     return switch (path) {
       case "/healthz" -> AdminResponse.text(HttpResponseStatus.OK, "ok\n");
       case "/readyz" -> ready.getAsBoolean()

@@ -46,7 +46,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   }
 
   /** What a request asks, kept past the request's release for an answer made later. */
-  private record Ask(HttpVersion version, boolean headOnly, boolean keepAlive, String path, String accept) {}
+  private record Ask(HttpVersion version, boolean headOnly, boolean keepAlive, String path, String accept,
+      String peerCordons) {}
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
@@ -58,12 +59,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
     ConnectionLimit.answering(ctx.channel(), true);
     if (req.decoderResult().isFailure()) {
-      send(ctx, new Ask(HttpVersion.HTTP_1_1, false, false, "", null), malformed(req.decoderResult().cause()));
+      send(ctx, new Ask(HttpVersion.HTTP_1_1, false, false, "", null, null), malformed(req.decoderResult().cause()));
       return;
     }
     boolean head = HttpMethod.HEAD.equals(req.method());
     Ask ask = new Ask(req.protocolVersion(), head, HttpUtil.isKeepAlive(req),
-        new QueryStringDecoder(req.uri()).path(), req.headers().get(HttpHeaderNames.ACCEPT));
+        new QueryStringDecoder(req.uri()).path(), req.headers().get(HttpHeaderNames.ACCEPT),
+        req.headers().get(AdminEndpoints.PEER_CORDONS));
     if (!head && !HttpMethod.GET.equals(req.method())) {
       send(ctx, ask, AdminResponse.text(HttpResponseStatus.METHOD_NOT_ALLOWED,
           "method not allowed: the admin port takes GET and HEAD\n").withHeader("Allow", "GET, HEAD"));
@@ -100,7 +102,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private AdminResponse answer(Ask ask) {
     try {
-      return endpoints.answer(ask.path(), ask.accept());
+      return endpoints.answer(ask.path(), ask.accept(), ask.peerCordons());
     } catch (IOException | RuntimeException e) {
       log.warn("admin: rendering {} failed", ask.path(), e);
       return AdminResponse.text(HttpResponseStatus.INTERNAL_SERVER_ERROR,

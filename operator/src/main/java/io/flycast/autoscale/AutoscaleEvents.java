@@ -10,6 +10,9 @@ public interface AutoscaleEvents {
 
   void failed(RouteSpec route, String message);
 
+  /** Autostop planned to stop {@code backend} and did not, because of {@code why}. */
+  default void notStopped(RouteSpec route, String backend, String why) {}
+
   AutoscaleEvents NONE = new AutoscaleEvents() {
     @Override
     public void started(RouteSpec route, int replicas, String reason) {}

@@ -9,12 +9,16 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 public final class AutoscaleMetrics {
   private final Counter autostarts;
   private final Counter autostops;
+  private final Counter refusedStops;
   private final Gauge held;
   private final Histogram coldStart;
 
   public AutoscaleMetrics(PrometheusRegistry registry) {
     autostarts = Counter.builder().name("flycast_autostart_total").help("Backends started by Flycast").labelNames("reason").register(registry);
     autostops = Counter.builder().name("flycast_autostop_total").help("Backends stopped by Flycast").labelNames("reason").register(registry);
+    refusedStops = Counter.builder().name("flycast_autostop_refused_total")
+        .help("Stops autostop planned but did not make: a replica's load was not known (no_report), or leadership moved (not_leader)")
+        .labelNames("reason").register(registry);
     held = Gauge.builder().name("flycast_autostart_held_requests").help("Requests held while a backend starts").register(registry);
     coldStart = Histogram.builder().name("flycast_autostart_cold_start_seconds")
         .help("Time a request was held for a backend to start")
@@ -23,6 +27,10 @@ public final class AutoscaleMetrics {
 
   public void autostart(String reason) {
     autostarts.labelValues(reason).inc();
+  }
+
+  public void refusedStop(String reason) {
+    refusedStops.labelValues(reason).inc();
   }
 
   public void autostop(String reason) {

@@ -206,6 +206,18 @@ public final class Autostarter implements AutoCloseable {
     }
   }
 
+  /** Requests held now, by route, for the routes that have any (what a replica reports to the leader). */
+  public Map<RouteKey, Integer> heldByRoute() {
+    Map<RouteKey, Integer> held = new java.util.HashMap<>();
+    pending.forEach((key, cs) -> {
+      int n = cs.held.get();
+      if (n > 0) {
+        held.put(key, n);
+      }
+    });
+    return held;
+  }
+
   /** Requests currently held for a route (for status and tests). */
   public int held(RouteKey key) {
     ColdStart cs = pending.get(key);

@@ -15,8 +15,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs {@link AutostopPlanner} every interval (leader only) and carries out its decisions without
- * cutting anything in flight: cordon the backend (no new work), wait until its in-flight work is
- * done, mark it as the pod to remove, then scale the workload down by one.
+ * cutting anything in flight: cordon the backend (no new work) on every replica, wait until its
+ * in-flight work is done on every replica, mark it as the pod to remove, then scale the workload
+ * down by one.
+ *
+ * <p>With several replicas, {@link LoadView} is all of them together and {@link Cordons} reaches
+ * all of them. What cannot be proven is not done: a plan is dropped when some replica's load is
+ * not known for the whole interval (a new leader waits one interval of reports; a replica that
+ * cannot be heard from blocks every stop), a drain is abandoned when a replica does not confirm
+ * the cordon or its in-flight work, and nothing is scaled down by a replica that no longer
+ * leads. Each such refusal is an Event and a count in {@code flycast_autostop_refused_total}.
  */
 public final class Autostopper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Autostopper.class);
@@ -60,6 +68,12 @@ public final class Autostopper implements AutoCloseable {
   private void tick() {
     long start = intervalStart;
     intervalStart = System.nanoTime();
+    // Every replica autostarts and scales out, so every replica learns the scale-out ceiling.
+    for (Route route : catalog.current().routes()) {
+      if (route.spec().autoscale().autostop() != AutostopMode.OFF) {
+        starter.observeReplicas(route.key(), (int) route.backends().stream().filter(Backend::acceptsNewWork).count());
+      }
+    }
     if (!isLeader.getAsBoolean()) {
       return;
     }
@@ -68,8 +82,16 @@ public final class Autostopper implements AutoCloseable {
         continue;
       }
       try {
-        starter.observeReplicas(route.key(), (int) route.backends().stream().filter(Backend::acceptsNewWork).count());
         List<AutostopPlanner.Stop> stops = AutostopPlanner.plan(route, load, start);
+        if (stops.isEmpty() || load.heldElsewhere(route.key()) > 0) {
+          continue; // nothing to stop, or requests wait on another replica for a backend of it
+        }
+        String unknown = load.unknownSince(start);
+        if (unknown != null) {
+          refuse(route, stops.get(0).backend().name(), "no_report", "the load of every replica is not known for"
+              + " the whole interval (" + unknown + "); trying again next interval");
+          continue;
+        }
         for (AutostopPlanner.Stop stop : stops) {
           cordons.cordon(route.key(), stop.backend().name());
           drainThenStop(route.key(), stop, System.nanoTime());
@@ -80,10 +102,22 @@ public final class Autostopper implements AutoCloseable {
     }
   }
 
-  /** Waits, off the proxy's event loops, for the cordoned backend's in-flight work to finish. */
+  private void refuse(Route route, String backend, String reason, String why) {
+    metrics.refusedStop(reason);
+    events.notStopped(route.spec(), backend, why);
+    log.info("autostop {}: not stopping {}: {}", route.key(), backend, why);
+  }
+
+  /**
+   * Waits, off the proxy's event loops, until every replica has the cordon and no work in flight
+   * on the backend, or the maximum drain time passed.
+   */
   private void drainThenStop(RouteKey key, AutostopPlanner.Stop stop, long since) {
     String name = stop.backend().name();
-    if (load.load(key, name) > 0 && System.nanoTime() - since < maxDrain.toNanos()) {
+    boolean everywhere = cordons.everywhere(key, name);
+    String unknown = load.unknownSince(since);
+    boolean drained = everywhere && unknown == null && load.load(key, name) == 0;
+    if (!drained && System.nanoTime() - since < maxDrain.toNanos()) {
       timer.schedule(() -> drainThenStop(key, stop, since), DRAIN_CHECK.toMillis(), TimeUnit.MILLISECONDS);
       return;
     }
@@ -92,7 +126,19 @@ public final class Autostopper implements AutoCloseable {
       cordons.uncordon(key, name);
       return;
     }
-    if (starter.held(key) > 0) {
+    if (!everywhere || unknown != null) {
+      // Work in flight elsewhere is only "zero" when every replica said so after the cordon.
+      cordons.uncordon(key, name);
+      refuse(route, name, "no_report", !everywhere ? "not every replica confirmed the cordon within "
+          + maxDrain.toSeconds() + "s" : "not every replica reported its work in flight (" + unknown + ")");
+      return;
+    }
+    if (!isLeader.getAsBoolean()) {
+      cordons.uncordon(key, name); // the new leader judges for itself
+      refuse(route, name, "not_leader", "this replica stopped leading while the backend drained");
+      return;
+    }
+    if (starter.held(key) > 0 || load.heldElsewhere(key) > 0) {
       // A request arrived while this backend drained and is waiting for one: keep this one.
       cordons.uncordon(key, name);
       starter.recheck(key);
@@ -102,7 +148,9 @@ public final class Autostopper implements AutoCloseable {
     try {
       int replicas = scaler.replicas(route.spec());
       int target = Math.max(route.spec().autoscale().minMachinesRunning(), replicas - 1);
-      if (target < replicas) {
+      if (target < replicas && !isLeader.getAsBoolean()) {
+        refuse(route, name, "not_leader", "this replica stopped leading just before scaling down");
+      } else if (target < replicas) {
         scaler.markForRemoval(route.spec(), stop.backend());
         scaler.scaleTo(route.spec(), target);
         metrics.autostop(route.spec().autoscale().autostop() == AutostopMode.SUSPEND ? "suspend_as_stop" : "idle");

@@ -52,6 +52,35 @@ public final class AutoscaleRecorder implements AutoscaleEvents {
     }
   }
 
+  @Override
+  public void notStopped(RouteSpec route, String backend, String why) {
+    HasMetadata o = object(route.key());
+    if (o != null) {
+      events.warning(o, "AutostopRefused", "not stopping " + backend + ": " + why);
+    }
+  }
+
+  /**
+   * A cold start another replica made (it reports them to the leader, which alone writes status):
+   * kept when newer than the one known, and the status reconcile nudged. No Event: the replica
+   * that started it wrote one.
+   */
+  public void startedElsewhere(RouteKey key, String time, int replicas, String reason) {
+    AutoscaleAction known = lastStart.get(key);
+    if (known != null && known.time != null && known.time.compareTo(time) >= 0) {
+      return;
+    }
+    AutoscaleAction a = action(reason, replicas, null);
+    a.time = time;
+    lastStart.put(key, a);
+    sync.recompute(key);
+  }
+
+  /** The last cold start known per route (what a replica reports to the leader). */
+  public Map<RouteKey, AutoscaleAction> lastStarts() {
+    return Map.copyOf(lastStart);
+  }
+
   public AutoscaleAction lastStart(RouteKey key) {
     return lastStart.get(key);
   }

@@ -12,6 +12,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Leader election on a Kubernetes Lease (Fabric8's elector). While leading, {@code onLead} runs
  * the writers; on losing the Lease {@code onLose} stops them, and the elector campaigns again.
+ *
+ * <p>{@code onLead} and {@code onLose} run on a thread of their own, in order, never on the
+ * elector's: starting the reconcilers waits for their informers to sync, which on a large cluster
+ * takes longer than the renew deadline, and an elector blocked that long loses the Lease while
+ * still acting as leader, so that two replicas lead at once.
  */
 public final class LeaderElection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
@@ -27,6 +32,11 @@ public final class LeaderElection implements AutoCloseable {
   private final Runnable onLead;
   private final Runnable onLose;
   private volatile boolean closed;
+  private final java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "flycast-leader");
+    t.setDaemon(true);
+    return t;
+  });
   private volatile CompletableFuture<?> running;
 
   public LeaderElection(KubernetesClient client, String namespace, String name, String identity,
@@ -64,24 +74,30 @@ public final class LeaderElection implements AutoCloseable {
   private void lead() {
     log.info("{} leads", identity);
     state.set(true);
-    try {
-      onLead.run();
-    } catch (RuntimeException e) {
-      log.error("cannot start the reconcilers; giving up the lease", e);
-      state.set(false);
-      running.cancel(true);
-    }
+    work.execute(() -> {
+      if (!state.isLeader()) {
+        return; // lost again before the reconcilers could start
+      }
+      try {
+        onLead.run();
+      } catch (RuntimeException e) {
+        log.error("cannot start the reconcilers; giving up the lease", e);
+        state.set(false);
+        running.cancel(true);
+      }
+    });
   }
 
   private void lose() {
     log.info("{} stopped leading", identity);
-    state.set(false);
-    onLose.run();
+    state.set(false); // at once: autostop checks it right before it scales anything down
+    work.execute(onLose);
   }
 
   @Override
   public void close() {
     closed = true;
+    work.shutdown();
     if (running != null) {
       running.cancel(true);
     }

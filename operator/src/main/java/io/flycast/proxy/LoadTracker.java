@@ -121,6 +121,23 @@ public final class LoadTracker {
     return !cordoned.isEmpty() && cordoned.contains(new Key(route, backend));
   }
 
+  /** One backend's counters, as {@link #forEachBackend} hands them out. */
+  public interface BackendVisitor {
+    /**
+     * @param lastActiveNanos {@link System#nanoTime()} of its last finished work; 0 when never
+     */
+    void visit(RouteKey route, String backend, int inFlight, long lastActiveNanos);
+  }
+
+  /**
+   * Every backend this proxy has had work for and still tracks: what a replica reports of its
+   * load to the one that decides autostop (see {@code io.flycast.peers}).
+   */
+  public void forEachBackend(BackendVisitor visitor) {
+    counts.forEach((route, loads) -> loads.byBackend.forEach(
+        (backend, c) -> visitor.visit(route, backend, c.get(), c.lastActiveNanos)));
+  }
+
   /** Current in-flight work of a backend of a route (0 when it never had any). */
   public int load(RouteKey route, String backend) {
     RouteLoads r = counts.get(route);
