@@ -1,6 +1,7 @@
 package io.flycast.api;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.SchemaSwap;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -20,6 +21,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Sync", jsonPath = ".status.syncVersion", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@SchemaSwap(originalType = ExposedServiceStatus.class, fieldName = "conditions", targetType = ExposedServiceStatus.ConditionSchema[].class)
 public class ExposedService extends CustomResource<ExposedServiceSpec, ExposedServiceStatus>
     implements Namespaced {
   public static final String GROUP = "fly.io";

@@ -22,9 +22,9 @@ import java.util.Map;
     message = "maxMachinesRunning must be 0 (unset) or at least minMachinesRunning")
 public class ExposedServiceSpec {
   @Required
-  @Size(min = 1)
-  @JsonPropertyDescription("Labels of the backend pods, as in a Service's selector.")
-  public Map<String, String> selector = new LinkedHashMap<>();
+  @Size(min = 1, max = Limits.SELECTOR_LABELS)
+  @JsonPropertyDescription("Labels of the backend pods, as in a Service's selector (at most 64; values up to 63 characters, the label-value limit).")
+  public Map<String, @Size(max = Limits.DNS_LABEL) String> selector = new LinkedHashMap<>();
 
   @JsonPropertyDescription(
       "The workload autostop/autostart scales (Deployment, StatefulSet or any resource with a /scale subresource). Inferred from the pods' owners when absent.")
@@ -37,8 +37,8 @@ public class ExposedServiceSpec {
   public Integer internalPort;
 
   @Required
-  @Size(min = 1)
-  @JsonPropertyDescription("Ports the Flycast address listens on, each with its connection handlers.")
+  @Size(min = 1, max = Limits.PORTS)
+  @JsonPropertyDescription("Ports the Flycast address listens on, each with its connection handlers (at most 64).")
   public List<ServicePort> ports = new ArrayList<>();
 
   @JsonPropertyDescription("Per-backend load limits used for load balancing and autostart.")
@@ -67,16 +67,21 @@ public class ExposedServiceSpec {
   @JsonPropertyDescription("Flycast-only: reachable only from the route's private network. false = public.")
   public Boolean isPrivate;
 
-  @JsonPropertyDescription("Extra hostnames routed on the shared HTTP/TLS listeners (besides <name>.<namespace>.flycast).")
-  public List<@Pattern("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$") String> hostnames;
+  @Size(max = Limits.HOSTNAMES)
+  @JsonPropertyDescription(
+      "Extra hostnames routed on the shared HTTP/TLS listeners (besides <name>.<namespace>.flycast); at most 100 (as many as a Let's Encrypt certificate holds), each a DNS name of up to 253 characters.")
+  public List<@Size(max = Limits.DNS_NAME) @Pattern("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$") String> hostnames;
 
   @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-  @JsonPropertyDescription("Named private network to join; default: the namespace's own network.")
+  @Size(max = Limits.DNS_LABEL)
+  @JsonPropertyDescription("Named private network to join (a DNS label, up to 63 characters); default: the namespace's own network.")
   public String network;
 
+  @Size(max = Limits.IP_ADDRESS)
   @JsonPropertyDescription("Request a specific Flycast address; honoured when free and inside the prefix.")
   public String address;
 
-  @JsonPropertyDescription("Health checks run against each backend.")
+  @Size(max = Limits.CHECKS)
+  @JsonPropertyDescription("Health checks run against each backend (at most 16).")
   public List<Check> checks;
 }

@@ -1,6 +1,8 @@
 package io.flycast.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,12 +11,15 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ExposedServiceStatus {
   /** The allocated Flycast address. */
+  @Size(max = Limits.IP_ADDRESS)
   public String address;
 
-  /** Every hostname routed here on the shared listeners. */
-  public List<String> hostnames;
+  /** Every hostname routed here on the shared listeners: the spec's and {@code <name>.<namespace>.flycast}. */
+  @Size(max = Limits.HOSTNAMES + 1)
+  public List<@Size(max = Limits.FLYCAST_HOSTNAME) String> hostnames;
 
   /** Ports and handlers, for {@code kubectl get} (e.g. {@code 80/http 443/tls,http}). */
+  @Size(max = Limits.STATUS_PORTS)
   public String ports;
 
   /** The catalog version in which the current spec became routable. */
@@ -30,15 +35,26 @@ public class ExposedServiceStatus {
   /** The last backend stop by autostop, if any. */
   public AutoscaleAction lastAutostop;
 
-  /** Allocated, Synced, Ready — Kubernetes-style conditions with reasons. */
+  /**
+   * Allocated, Synced, Ready — Kubernetes-style conditions with reasons. The schema is {@link
+   * ConditionSchema}'s (swapped in on {@link ExposedService}): Fabric8's Condition has no bounds.
+   */
+  @Size(max = Limits.CONDITIONS)
   public List<Condition> conditions = new ArrayList<>();
 
   /** One autostart or autostop: when, why, and the replica count it set. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class AutoscaleAction {
+    @Size(max = Limits.TIMESTAMP)
     public String time;
+
+    @Size(max = Limits.REASON)
     public String reason;
+
     public Integer replicas;
+
+    /** The pod stopped. */
+    @Size(max = Limits.OBJECT_NAME)
     public String backend;
 
     @Override
@@ -60,6 +76,44 @@ public class ExposedServiceStatus {
     public Integer desired;
 
     /** {@code running/desired}, for {@code kubectl get}. */
+    @Size(max = Limits.MACHINES_SUMMARY)
     public String summary;
+  }
+
+  /**
+   * The CRD schema of one condition: Fabric8's {@link Condition} with the bounds of
+   * metav1.Condition (type 316, reason 1024, message 32768 characters). Only the CRD generator
+   * reads this class; the status holds {@link Condition}s.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static final class ConditionSchema {
+    private ConditionSchema() {}
+
+    /** RFC 3339. */
+    @Size(max = Limits.TIMESTAMP)
+    public String lastTransitionTime;
+
+    @Size(max = Limits.MESSAGE)
+    public String message;
+
+    public Long observedGeneration;
+
+    @Size(max = Limits.REASON)
+    public String reason;
+
+    public Status status;
+
+    @Size(max = Limits.CONDITION_TYPE)
+    public String type;
+
+    /** metav1.ConditionStatus. */
+    public enum Status {
+      @JsonProperty("True")
+      TRUE,
+      @JsonProperty("False")
+      FALSE,
+      @JsonProperty("Unknown")
+      UNKNOWN
+    }
   }
 }

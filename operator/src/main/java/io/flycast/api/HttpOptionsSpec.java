@@ -3,6 +3,7 @@ package io.flycast.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 import java.util.Map;
 
 /** HTTP settings of a port. */
@@ -15,6 +16,7 @@ public class HttpOptionsSpec {
   @JsonPropertyDescription("Seconds before an idle client connection is closed (default 60).")
   public Integer idleTimeout;
 
-  @JsonPropertyDescription("Headers added to every response.")
-  public Map<String, String> responseHeaders;
+  @Size(max = Limits.HEADERS)
+  @JsonPropertyDescription("Headers added to every response (at most 64, values up to 8 KiB).")
+  public Map<String, @Size(max = Limits.HEADER_VALUE) String> responseHeaders;
 }

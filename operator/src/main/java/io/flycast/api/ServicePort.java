@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +25,11 @@ public class ServicePort {
   @Max(65535)
   public Integer port;
 
+  // The rules above iterate this list, once per port: Limits.PORTS x Limits.HANDLERS keeps
+  // their estimated cost small (an unbounded list makes the API server refuse the CRD).
   @Default("[]")
-  @JsonPropertyDescription("Connection handlers: tls, http, proxy_proto, pg_tls. Empty = raw TCP.")
+  @Size(max = Limits.HANDLERS)
+  @JsonPropertyDescription("Connection handlers: tls, http, proxy_proto, pg_tls (at most 8). Empty = raw TCP.")
   public List<HandlerName> handlers = new ArrayList<>();
 
   @JsonPropertyDescription("Redirect plain-HTTP requests to https (requires the http handler).")
