@@ -162,7 +162,7 @@ public final class PeerDirectory implements AutoCloseable {
         client.secrets().inNamespace(namespace).resource(new SecretBuilder()
             .withNewMetadata().withName(SECRET).withNamespace(namespace).addToLabels(LABEL, "true").endMetadata()
             .withType("Opaque")
-            .addToStringData(SECRET_KEY, fresh)
+            .addToData(SECRET_KEY, Base64.getEncoder().encodeToString(fresh.getBytes(StandardCharsets.UTF_8)))
             .build()).create();
         log.info("created the peer token Secret {}/{}", namespace, SECRET);
         return fresh;
