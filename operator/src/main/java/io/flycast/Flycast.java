@@ -103,6 +103,9 @@ public final class Flycast implements AutoCloseable {
     startNetworks();
     io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("flycast_catalog_version")
         .help("Version of the current catalog snapshot").callback(cb -> cb.call(store.current().version())).register(registry);
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("flycast_leader")
+        .help("1 while this replica leads (runs the reconcilers and autostop), else 0")
+        .callback(cb -> cb.call(leader.isLeader() ? 1 : 0)).register(registry);
     io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("flycast_catalog_routes")
         .help("Routes in the current catalog snapshot").callback(cb -> cb.call(store.current().size())).register(registry);
     if (config.dnsListen() != null) {

@@ -43,8 +43,10 @@ final class FlycastProcess implements AutoCloseable {
   }
 
   /** The jar run against a real cluster, as `KUBECONFIG=... make run` does. */
-  static FlycastProcess startAgainst(String kubeconfig, String leaseNamespace) throws IOException {
-    return startEmbedded(false, "--kubeconfig", kubeconfig, "--lease-namespace", leaseNamespace);
+  static FlycastProcess startAgainst(String kubeconfig, String leaseNamespace, String... extraArgs) throws IOException {
+    List<String> args = new ArrayList<>(List.of("--kubeconfig", kubeconfig, "--lease-namespace", leaseNamespace));
+    args.addAll(List.of(extraArgs));
+    return startEmbedded(false, args.toArray(String[]::new));
   }
 
   static FlycastProcess startEmbedded(String... extraArgs) throws IOException {
@@ -102,11 +104,18 @@ final class FlycastProcess implements AutoCloseable {
 
   /** A request through the shared HTTP listener, routed by Host. */
   RawResponse viaProxy(String host, String path) {
+    return viaProxy(host, path, List.of());
+  }
+
+  /** {@link #viaProxy(String, String)} with extra header lines ({@code "Name: value"}). */
+  RawResponse viaProxy(String host, String path, List<String> headers) {
     try {
       // Raw socket: the JDK client refuses to set Host unless a global property is set.
       try (var s = new java.net.Socket("127.0.0.1", httpPort)) {
-        s.setSoTimeout(40_000);
-        s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+        s.setSoTimeout(90_000);
+        StringBuilder extra = new StringBuilder();
+        headers.forEach(h -> extra.append(h).append("\r\n"));
+        s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + extra + "Connection: close\r\n\r\n")
             .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         String raw = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         return new RawResponse(raw);

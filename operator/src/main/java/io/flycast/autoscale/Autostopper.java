@@ -157,7 +157,8 @@ public final class Autostopper implements AutoCloseable {
         String mode = route.spec().autoscale().autostop() == AutostopMode.SUSPEND
             ? " (suspend requested; Kubernetes has no suspend, so the pod was stopped)" : "";
         events.stopped(route.spec(), name, target, stop.reason() + mode);
-        log.info("autostop {}: stopped {} ({}), replicas {} -> {}", key, name, stop.reason(), replicas, target);
+        log.info("autostop {}: stopped {} ({}; load of {}), replicas {} -> {}", key, name, stop.reason(), load.whose(),
+            replicas, target);
       }
     } catch (BackendScaler.ScaleException e) {
       events.failed(route.spec(), e.getMessage());

@@ -30,4 +30,9 @@ public interface LoadView {
   default String unknownSince(long sinceNanos) {
     return null;
   }
+
+  /** Whose load this is, for logs and Events: "this replica", or the replicas heard from. */
+  default String whose() {
+    return "this replica";
+  }
 }

@@ -90,6 +90,18 @@ public final class ClusterLoad implements LoadView {
     return why.isEmpty() ? null : String.join("; ", why);
   }
 
+  @Override
+  public String whose() {
+    long now = System.nanoTime();
+    StringBuilder sb = new StringBuilder("this replica");
+    for (String peer : poller.peersNow().keySet()) {
+      PeerPoller.PeerState s = poller.state(peer);
+      sb.append(", ").append(peer).append(s == null ? " (no report)"
+          : " (report " + Duration.ofNanos(now - s.lastNanos()).toMillis() + " ms old)");
+    }
+    return sb.toString();
+  }
+
   private static String seconds(long nanos) {
     return Duration.ofNanos(nanos).toSeconds() + "s";
   }
