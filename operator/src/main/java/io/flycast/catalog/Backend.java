@@ -1,6 +1,7 @@
 package io.flycast.catalog;
 
 import java.net.InetAddress;
+import java.util.Map;
 
 /**
  * One backend instance of a route (a Fly Machine; here a pod endpoint).
@@ -15,9 +16,27 @@ import java.net.InetAddress;
  * @param ready accepts new work
  * @param serving can serve (may be true while terminating)
  * @param terminating is shutting down
+ * @param ports the port numbers this backend serves, by Service port name, as its EndpointSlice
+ *     gives them ({@code ports[].name} to {@code ports[].port}): a named {@code targetPort} is
+ *     resolved per pod, so this is where its number comes from (see
+ *     {@link PortSpec#targetPort(Backend)}); empty when the slice lists no ports
  */
 public record Backend(
-    String name, InetAddress address, String zone, boolean ready, boolean serving, boolean terminating) {
+    String name,
+    InetAddress address,
+    String zone,
+    boolean ready,
+    boolean serving,
+    boolean terminating,
+    Map<String, Integer> ports) {
+  public Backend {
+    ports = ports == null ? Map.of() : Map.copyOf(ports);
+  }
+
+  /** A backend whose EndpointSlice lists no ports: it serves numeric target ports only. */
+  public Backend(String name, InetAddress address, String zone, boolean ready, boolean serving, boolean terminating) {
+    this(name, address, zone, ready, serving, terminating, Map.of());
+  }
 
   /** Whether new work may be sent here. */
   public boolean acceptsNewWork() {

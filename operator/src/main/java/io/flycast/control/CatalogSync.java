@@ -189,7 +189,8 @@ public final class CatalogSync implements AutoCloseable {
 
   private void recomputeBackends(RouteKey key) {
     List<EndpointSlice> list = slices.getIndexer().byIndex(BY_SERVICE, key.namespace() + "/" + key.name());
-    store.putBackends(key, EndpointSliceTranslator.backends(list));
+    // The Service of the same name (an ExposedService's own) says which family a dual-stack pod is dialed on.
+    store.putBackends(key, EndpointSliceTranslator.backends(list, EndpointSliceTranslator.preferredFamily(service(key))));
   }
 
   private static InetAddress literal(String text) {

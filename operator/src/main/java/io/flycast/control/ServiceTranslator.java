@@ -43,7 +43,7 @@ public final class ServiceTranslator {
           a.problem("port " + p.getPort() + "/" + p.getProtocol() + " is not routed: Flycast proxies TCP only");
           continue;
         }
-        ports.add(port(a, p.getPort(), targetPort(a, p), secretProblem));
+        ports.add(port(a, p, secretProblem));
       }
     }
     ConcurrencyType kind =
@@ -79,20 +79,19 @@ public final class ServiceTranslator {
     return new Translation(spec, a.problems());
   }
 
-  private static int targetPort(AnnotationReader a, io.fabric8.kubernetes.api.model.ServicePort p) {
+  /**
+   * A Service port. Its target port is a number, or a container port name ({@code targetPort:
+   * http}) that each pod resolves for itself: the EndpointSlice lists the resolved number under
+   * the Service port's name, and the proxy dials that ({@link PortSpec#targetPort(io.flycast.catalog.Backend)}).
+   */
+  private static PortSpec port(AnnotationReader a, io.fabric8.kubernetes.api.model.ServicePort p,
+      Function<String, String> secretProblem) {
+    int port = p.getPort();
     var t = p.getTargetPort();
-    if (t == null) {
-      return p.getPort();
-    }
-    if (t.getIntVal() != null) {
-      return t.getIntVal();
-    }
-    a.problem("port " + p.getPort() + " has the named targetPort '" + t.getStrVal()
-        + "'; Flycast needs a number and uses " + p.getPort());
-    return p.getPort();
-  }
-
-  private static PortSpec port(AnnotationReader a, int port, int target, Function<String, String> secretProblem) {
+    // Unset means the Service port (the API server defaults it so); a name is resolved per pod.
+    String targetName = t != null && t.getIntVal() == null && t.getStrVal() != null && !t.getStrVal().isBlank()
+        ? t.getStrVal() : null;
+    int target = targetName != null ? 0 : t != null && t.getIntVal() != null ? t.getIntVal() : port;
     Set<Handler> handlers = a.parsed(FlycastAnnotations.handlers(port), Set.of(),
         "a comma-separated list of tls, http, proxy_proto, pg_tls", ServiceTranslator::handlers);
     boolean forceHttps = a.bool(FlycastAnnotations.forceHttps(port), false);
@@ -118,7 +117,7 @@ public final class ServiceTranslator {
         s -> ProxyProtoVersion.valueOf(s.toUpperCase(Locale.ROOT)));
     boolean h2 = a.bool(FlycastAnnotations.h2Backend(port), false);
     HttpOptions http = h2 ? new HttpOptions(true, HttpOptions.DEFAULT_IDLE_TIMEOUT, java.util.Map.of()) : HttpOptions.DEFAULT;
-    return new PortSpec(port, target, handlers, forceHttps, tls, pp, http);
+    return new PortSpec(port, target, handlers, forceHttps, tls, pp, http, p.getName() == null ? "" : p.getName(), targetName);
   }
 
   static Set<Handler> handlers(String csv) {

@@ -65,7 +65,10 @@ import org.slf4j.LoggerFactory;
  * controllers and no kubelet: it runs the pods of Deployments and StatefulSets as local
  * processes, each on its own loopback address (127.0.0.2 to 127.0.0.254), publishes a Pod per
  * process and an EndpointSlice ({@code <service>-local}) per selecting Service, and mirrors the
- * workload's replica counts into its status.
+ * workload's replica counts into its status. The slices are the EndpointSlice controller's: each
+ * port is listed under the Service port's name with the number its {@code targetPort} resolves
+ * to in the pod (a name is looked up among the first container's {@code ports[].name}), and pods
+ * whose ports resolve differently get separate slices ({@code <service>-local-<hash>}).
  *
  * <p>What a pod runs: the first container's {@code command} + {@code args} when set (with
  * {@code $(VAR)} expansion as Kubernetes does, and env {@code PORT}, {@code POD_NAME},
@@ -180,8 +183,11 @@ public final class LocalRuntime implements AutoCloseable {
   private final Map<WorkloadKey, WorkloadState> workloads = new HashMap<>();
   private final Map<String, LocalPod> podsByKey = new ConcurrentHashMap<>();
   private final Set<Process> processes = ConcurrentHashMap.newKeySet();
-  /** EndpointSlices this runtime published, by "namespace/service", with the content last written. */
-  private final Map<String, EndpointSlice> published = new HashMap<>();
+  /**
+   * EndpointSlices this runtime published, by "namespace/service", then by slice name, with the
+   * content last written.
+   */
+  private final Map<String, Map<String, EndpointSlice>> published = new HashMap<>();
   private long podSeq;
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private SharedIndexInformer<Deployment> deployments;
@@ -541,8 +547,8 @@ public final class LocalRuntime implements AutoCloseable {
     if (c.getPorts() != null && !c.getPorts().isEmpty()) {
       port = c.getPorts().get(0).getContainerPort();
       for (ContainerPort cp : c.getPorts()) {
-        if (cp.getName() != null) {
-          namedPorts.put(cp.getName(), cp.getContainerPort());
+        if (cp.getName() != null && cp.getContainerPort() != null) {
+          namedPorts.putIfAbsent(namedPortKey(cp.getName(), cp.getProtocol()), cp.getContainerPort());
         }
       }
     }
@@ -946,7 +952,10 @@ public final class LocalRuntime implements AutoCloseable {
     return true;
   }
 
-  /** Writes the {@code <svc>-local} EndpointSlice of every Service of the namespace whose endpoints changed. */
+  /**
+   * Writes the EndpointSlices of every Service of the namespace whose endpoints changed, and
+   * deletes those no longer wanted. See {@link #slices}.
+   */
   private void publishSlices(String namespace) {
     Set<String> seen = new HashSet<>();
     List<LocalPod> nsPods = podsByKey.values().stream()
@@ -957,56 +966,121 @@ public final class LocalRuntime implements AutoCloseable {
       if (!namespace.equals(svc.getMetadata().getNamespace()) || svc.getSpec() == null) {
         continue;
       }
-      String svcName = svc.getMetadata().getName();
-      String key = namespace + "/" + svcName;
+      String key = namespace + "/" + svc.getMetadata().getName();
       List<LocalPod> matching = nsPods.stream().filter(p -> selects(svc.getSpec().getSelector(), p.labels)).toList();
+      Map<String, EndpointSlice> had = published.getOrDefault(key, Map.of());
       if (matching.isEmpty() && !published.containsKey(key)) {
         continue; // not ours: no local pod ever matched
       }
       seen.add(key);
-      EndpointSlice slice = slice(svc, matching);
-      EndpointSlice last = published.get(key);
-      if (last != null && Objects.equals(last.getEndpoints(), slice.getEndpoints())
-          && Objects.equals(last.getPorts(), slice.getPorts())) {
-        continue;
-      }
-      try {
-        client.discovery().v1().endpointSlices().inNamespace(namespace).resource(slice).createOr(NonDeletingOperation::update);
-        published.put(key, slice);
-      } catch (KubernetesClientException e) {
-        log.warn("could not write EndpointSlice {}-local: {}", key, e.getMessage());
-      }
-    }
-    for (var it = published.keySet().iterator(); it.hasNext(); ) {
-      String key = it.next();
-      if (key.startsWith(namespace + "/") && !seen.contains(key)) {
-        it.remove();
-        String svcName = key.substring(namespace.length() + 1);
-        try {
-          client.discovery().v1().endpointSlices().inNamespace(namespace).withName(svcName + "-local").delete();
-        } catch (KubernetesClientException e) {
-          log.warn("could not delete EndpointSlice {}-local: {}", key, e.getMessage());
+      Map<String, EndpointSlice> want = slices(svc, matching);
+      Map<String, EndpointSlice> now = new HashMap<>();
+      // Writes before deletes, so a pod moving between slices is never in none.
+      for (EndpointSlice slice : want.values()) {
+        String name = slice.getMetadata().getName();
+        EndpointSlice last = had.get(name);
+        if (last != null && Objects.equals(last.getEndpoints(), slice.getEndpoints())
+            && Objects.equals(last.getPorts(), slice.getPorts())) {
+          now.put(name, last);
+          continue;
         }
+        try {
+          client.discovery().v1().endpointSlices().inNamespace(namespace).resource(slice).createOr(NonDeletingOperation::update);
+          now.put(name, slice);
+        } catch (KubernetesClientException e) {
+          log.warn("could not write EndpointSlice {}/{}: {}", namespace, name, e.getMessage());
+        }
+      }
+      had.keySet().stream().filter(name -> !want.containsKey(name)).forEach(name -> deleteSlice(namespace, name));
+      published.put(key, now);
+    }
+    for (var it = published.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (e.getKey().startsWith(namespace + "/") && !seen.contains(e.getKey())) {
+        it.remove();
+        e.getValue().keySet().forEach(name -> deleteSlice(namespace, name));
       }
     }
   }
 
-  private static EndpointSlice slice(Service svc, List<LocalPod> pods) {
+  private void deleteSlice(String namespace, String name) {
+    try {
+      client.discovery().v1().endpointSlices().inNamespace(namespace).withName(name).delete();
+    } catch (KubernetesClientException e) {
+      log.warn("could not delete EndpointSlice {}/{}: {}", namespace, name, e.getMessage());
+    }
+  }
+
+  /**
+   * The EndpointSlices of a Service, as the EndpointSlice controller makes them: each Service
+   * port is resolved in each pod ({@link #resolve}), listed under the Service port's name, and
+   * pods whose ports resolve alike share a slice. One slice, {@code <svc>-local}, when all pods
+   * agree (or there are none); otherwise {@code <svc>-local-<hash of the ports>} per group.
+   */
+  static Map<String, EndpointSlice> slices(Service svc, List<LocalPod> pods) {
+    Map<List<EndpointPort>, List<LocalPod>> groups = new LinkedHashMap<>();
+    for (LocalPod p : pods) {
+      groups.computeIfAbsent(ports(svc, p), k -> new ArrayList<>()).add(p);
+    }
+    if (groups.isEmpty()) {
+      groups.put(List.of(), List.of()); // a placeholder, as the controller keeps: no endpoints, no ports
+    }
+    String base = svc.getMetadata().getName() + "-local";
+    Map<String, EndpointSlice> out = new LinkedHashMap<>();
+    for (var g : groups.entrySet()) {
+      String name = groups.size() == 1 ? base : base + "-" + portsHash(g.getKey());
+      out.put(name, slice(svc, name, g.getKey(), g.getValue()));
+    }
+    return out;
+  }
+
+  /** The pod's ports for the Service: each Service port the pod resolves, in the Service's order. */
+  private static List<EndpointPort> ports(Service svc, LocalPod pod) {
     List<EndpointPort> ports = new ArrayList<>();
-    if (svc.getSpec().getPorts() != null) {
-      for (ServicePort sp : svc.getSpec().getPorts()) {
-        Integer target = sp.getPort();
-        var tp = sp.getTargetPort();
-        if (tp != null && tp.getIntVal() != null) {
-          target = tp.getIntVal();
-        } else if (tp != null && tp.getStrVal() != null) {
-          String portName = tp.getStrVal();
-          target = pods.stream().map(p -> p.namedPorts.get(portName)).filter(Objects::nonNull).findFirst().orElse(sp.getPort());
-        }
+    if (svc.getSpec().getPorts() == null) {
+      return ports;
+    }
+    for (ServicePort sp : svc.getSpec().getPorts()) {
+      Integer target = resolve(sp, pod);
+      if (target != null) {
         ports.add(new EndpointPortBuilder().withName(sp.getName() == null ? "" : sp.getName())
-            .withPort(target).withProtocol(sp.getProtocol() == null ? "TCP" : sp.getProtocol()).build());
+            .withPort(target).withProtocol(protocol(sp.getProtocol())).build());
       }
     }
+    return ports;
+  }
+
+  /**
+   * What a Service port's {@code targetPort} is in a pod, as Kubernetes' FindPort does: a number
+   * as is (unset means the Service port), a name the pod's container port of that name and
+   * protocol; null when the pod has none, and then the pod is not an endpoint of that port.
+   */
+  static Integer resolve(ServicePort sp, LocalPod pod) {
+    var tp = sp.getTargetPort();
+    if (tp != null && tp.getIntVal() != null) {
+      return tp.getIntVal();
+    }
+    if (tp == null || tp.getStrVal() == null || tp.getStrVal().isBlank()) {
+      return sp.getPort();
+    }
+    return pod.namedPorts.get(namedPortKey(tp.getStrVal(), sp.getProtocol()));
+  }
+
+  private static String namedPortKey(String name, String protocol) {
+    return name + "/" + protocol(protocol);
+  }
+
+  private static String protocol(String protocol) {
+    return protocol == null || protocol.isBlank() ? "TCP" : protocol;
+  }
+
+  private static String portsHash(List<EndpointPort> ports) {
+    StringBuilder sb = new StringBuilder();
+    ports.forEach(p -> sb.append(p.getName()).append('=').append(p.getPort()).append('/').append(p.getProtocol()).append(','));
+    return String.format("%08x", sb.toString().hashCode());
+  }
+
+  private static EndpointSlice slice(Service svc, String sliceName, List<EndpointPort> ports, List<LocalPod> pods) {
     List<Endpoint> endpoints = new ArrayList<>();
     for (LocalPod p : pods) {
       endpoints.add(new EndpointBuilder()
@@ -1020,7 +1094,7 @@ public final class LocalRuntime implements AutoCloseable {
     String name = svc.getMetadata().getName();
     return new EndpointSliceBuilder()
         .withNewMetadata()
-          .withName(name + "-local")
+          .withName(sliceName)
           .withNamespace(svc.getMetadata().getNamespace())
           .withLabels(Map.of(SERVICE_NAME_LABEL, name, MANAGED_BY_LABEL, MANAGED_BY))
           .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Service").withName(name)
@@ -1028,7 +1102,7 @@ public final class LocalRuntime implements AutoCloseable {
         .endMetadata()
         .withAddressType("IPv4")
         .withEndpoints(endpoints)
-        .withPorts(ports)
+        .withPorts(new ArrayList<>(ports))
         .build();
   }
 

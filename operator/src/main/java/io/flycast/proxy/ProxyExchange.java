@@ -260,7 +260,7 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   private void dial() {
-    Predicate<Backend> among = preferred != null ? preferred.and(filter) : filter;
+    Predicate<Backend> among = (preferred != null ? preferred.and(filter) : filter).and(port::serves);
     int generation = ++dialGeneration;
     BackendDialer started = BackendDialer.dial(px, route, tried, among, this::connect, new BackendDialer.Callback() {
       @Override
@@ -310,7 +310,7 @@ final class ProxyExchange implements BackendHandler.Listener {
 
   private io.netty.util.concurrent.Future<Channel> connect(Lease l) {
     attempts++;
-    InetSocketAddress address = new InetSocketAddress(l.backend().address(), port.targetPort());
+    InetSocketAddress address = new InetSocketAddress(l.backend().address(), port.targetPort(l.backend()));
     return px.pool().acquire(client, address, port, upgrade);
   }
 

@@ -53,7 +53,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     Channel client = ctx.channel();
-    dialer = BackendDialer.dial(px, route, lease -> connect(client, lease), new BackendDialer.Callback() {
+    dialer = BackendDialer.dial(px, route, new java.util.HashSet<>(), port::serves, lease -> connect(client, lease), new BackendDialer.Callback() {
       @Override
       public void connected(Lease lease, Channel backend) {
         client.closeFuture().addListener(f -> lease.release());
@@ -90,7 +90,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
       }
     };
     return Channels.connected(px.backendBootstrap(client.eventLoop(), init, true)
-        .connect(new InetSocketAddress(lease.backend().address(), port.targetPort())));
+        .connect(new InetSocketAddress(lease.backend().address(), port.targetPort(lease.backend()))));
   }
 
   /**

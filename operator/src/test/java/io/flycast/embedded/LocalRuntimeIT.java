@@ -315,6 +315,54 @@ class LocalRuntimeIT {
     assertThat(accepts(ip, 8080)).isTrue();
   }
 
+  /**
+   * As the EndpointSlice controller: a named targetPort is listed under the Service port's name
+   * with the number it resolves to in each pod, pods resolving alike share a slice, and a pod with
+   * no container port of that name is listed without that port.
+   */
+  @Test
+  void slicesListTheNumberEachPodResolvesANamedTargetPortTo() {
+    String ns = "rt-named";
+    namespace(client, ns);
+    for (var d : List.of(Map.entry("blue", "http"), Map.entry("green", "http"), Map.entry("plain", "metrics"))) {
+      int port = Map.of("blue", 9191, "green", 9192, "plain", 9193).get(d.getKey());
+      client.apps().deployments().inNamespace(ns).resource(deployment(ns, d.getKey(), 1, Map.of()).editSpec().editTemplate()
+          .editMetadata().addToLabels("tier", "mix").endMetadata()
+          .editSpec().editFirstContainer().editFirstPort().withName(d.getValue()).withContainerPort(port).endPort().endContainer().endSpec()
+          .endTemplate().endSpec().build()).create();
+    }
+    client.services().inNamespace(ns).resource(new ServiceBuilder()
+        .withNewMetadata().withName("mix").withNamespace(ns).endMetadata()
+        .withNewSpec().withSelector(Map.of("tier", "mix"))
+          .addNewPort().withName("web").withPort(80).withTargetPort(new IntOrString("http")).endPort()
+          .addNewPort().withName("raw").withPort(81).withTargetPort(new IntOrString(7000)).endPort()
+        .endSpec().build()).create();
+    await().atMost(WAIT).untilAsserted(() -> {
+      List<EndpointSlice> slices = client.discovery().v1().endpointSlices().inNamespace(ns)
+          .withLabel(LocalRuntime.SERVICE_NAME_LABEL, "mix").list().getItems();
+      Map<String, String> portsByPod = new HashMap<>();
+      for (EndpointSlice s : slices) {
+        String ports = s.getPorts().stream().map(p -> p.getName() + "=" + p.getPort()).sorted().toList().toString();
+        for (Endpoint e : s.getEndpoints()) {
+          portsByPod.put(e.getTargetRef().getName().replaceAll("-[^-]+$", ""), ports);
+        }
+      }
+      assertThat(slices).hasSize(3);
+      assertThat(portsByPod).containsOnly(
+          Map.entry("blue", "[raw=7000, web=9191]"),
+          Map.entry("green", "[raw=7000, web=9192]"),
+          Map.entry("plain", "[raw=7000]"));
+    });
+    // One pod left resolving alike: back to the one slice, <svc>-local.
+    client.apps().deployments().inNamespace(ns).withName("green").delete();
+    client.apps().deployments().inNamespace(ns).withName("plain").delete();
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(client.discovery().v1().endpointSlices().inNamespace(ns).withLabel(LocalRuntime.SERVICE_NAME_LABEL, "mix")
+          .list().getItems()).extracting(s -> s.getMetadata().getName()).containsExactly("mix-local");
+      assertThat(endpoints(client, ns, "mix")).singleElement().satisfies(e -> assertThat(e.getTargetRef().getName()).startsWith("blue-"));
+    });
+  }
+
   @Test
   void runsTheContainerCommandWithItsEnvironment() throws Exception {
     String ns = "rt-cmd";
