@@ -161,7 +161,9 @@ public final class Flycast implements AutoCloseable {
         .withCloseClientOnStop(false)
         // Merge patches, not server-side apply: works on every API server including the embedded one.
         .withUseSSAToPatchPrimaryResource(false)
-        .withSSABasedCreateUpdateMatchForDependentResources(false));
+        .withSSABasedCreateUpdateMatchForDependentResources(false)
+        // An object the model cannot read must not end the process (JOSDK's default on a stopped informer).
+        .withInformerStoppedHandler(new io.flycast.control.InformerStops()));
     operator.register(new ServiceReconciler(sync, store, pool, events));
     operator.register(new ExposedServiceReconciler(sync, store, pool, events, autoscaleRecorder));
     operator.start();

@@ -1,5 +1,6 @@
 package io.flycast.api;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.SchemaSwap;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -27,4 +28,21 @@ public class ExposedService extends CustomResource<ExposedServiceSpec, ExposedSe
   public static final String GROUP = "fly.io";
   public static final String VERSION = "v1alpha1";
   public static final String KIND = "ExposedService";
+
+  /**
+   * Read so that a value this model cannot read (another CRD version's, or stored before the
+   * schema checked it) is left out and reported, not fatal to the informer that reads every
+   * ExposedService: see {@link TolerantDeserializer}.
+   */
+  @Override
+  @JsonDeserialize(using = TolerantDeserializer.Spec.class)
+  public void setSpec(ExposedServiceSpec spec) {
+    super.setSpec(spec);
+  }
+
+  @Override
+  @JsonDeserialize(using = TolerantDeserializer.Status.class)
+  public void setStatus(ExposedServiceStatus status) {
+    super.setStatus(status);
+  }
 }

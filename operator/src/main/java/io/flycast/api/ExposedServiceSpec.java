@@ -84,4 +84,16 @@ public class ExposedServiceSpec {
   @Size(max = Limits.CHECKS)
   @JsonPropertyDescription("Health checks run against each backend (at most 16).")
   public List<Check> checks;
+
+  /** Set when read from the API: see {@link #unreadable()}. Not a field of the resource. */
+  List<String> unreadable = List.of();
+
+  /**
+   * The values of the object as stored that this model could not read, each said with its path,
+   * what it is and what is accepted; they are left out of this spec, as if not set. Empty for a
+   * spec read cleanly or made in code. See {@link TolerantDeserializer}.
+   */
+  public List<String> unreadable() {
+    return unreadable;
+  }
 }

@@ -52,6 +52,12 @@ public final class CatalogSync implements AutoCloseable {
     this.slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
     // Only TLS Secrets: the proxy's certificates, and a missing or unusable one is a status condition.
     this.secrets = client.secrets().inAnyNamespace().withField("type", "kubernetes.io/tls").runnableInformer(0);
+    // Once listed, a watch that fails is retried (Fabric8 stops on some failures, and a stopped
+    // watch would freeze its part of the catalog for good, silently): re-listing heals it once
+    // the cause is gone, even an object that cannot be read.
+    for (var informer : List.of(namespaces, services, exposed, slices, secrets)) {
+      informer.exceptionHandler((started, t) -> started);
+    }
     slices.addIndexers(Map.of(BY_SERVICE, s -> List.of(serviceKeyOf(s))));
     services.addIndexers(Map.of(BY_NAMESPACE, s -> List.of(s.getMetadata().getNamespace())));
 

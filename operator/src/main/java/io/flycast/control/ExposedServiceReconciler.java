@@ -19,6 +19,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -32,7 +33,8 @@ import java.util.stream.Collectors;
  * address, and reports in status what is routed: Allocated, Synced, Ready and Valid conditions,
  * the sync version, and backend counts.
  */
-@Workflow(dependents = @Dependent(type = ExposedServiceServiceDependent.class, name = "service"))
+@Workflow(dependents = @Dependent(type = ExposedServiceServiceDependent.class, name = "service",
+    reconcilePrecondition = ExposedServiceServiceDependent.HasPorts.class))
 @ControllerConfiguration(name = ExposedServiceReconciler.NAME)
 public final class ExposedServiceReconciler implements Reconciler<ExposedService>, Cleaner<ExposedService> {
   public static final String NAME = "flycast-exposedservice";
@@ -65,7 +67,7 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
     var meta = es.getMetadata();
     var old = es.getStatus() == null ? new ExposedServiceStatus() : es.getStatus();
     var owner = new AddressOwner(KIND, meta.getNamespace(), meta.getName(), meta.getUid());
-    var a = assigner.assign(owner, literal(old.address), es.getSpec().address);
+    var a = assigner.assign(owner, literal(old.address), es.getSpec() == null ? null : es.getSpec().address);
     if (!a.ok()) {
       events.warning(es, a.failure().reason().conditionReason(), a.failure().getMessage());
     }
@@ -78,8 +80,9 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
         ? condition(old, "Allocated", true, "Allocated", "Flycast address " + FlycastAddressPool.canonical(a.address()))
         : condition(old, "Allocated", false, a.failure().reason().conditionReason(), a.failure().getMessage()));
 
+    ExposedService read = asRead(es, context);
     Translation t = a.address() == null ? null
-        : ExposedServiceTranslator.translate(es, a.address(), n -> sync.tlsSecretProblem(meta.getNamespace(), n));
+        : ExposedServiceTranslator.translate(read, a.address(), n -> sync.tlsSecretProblem(meta.getNamespace(), n));
     Route route = store.current().route(new RouteKey(meta.getNamespace(), meta.getName()));
     boolean synced = t != null && route != null && route.spec().equals(t.spec());
     if (a.address() != null) {
@@ -113,7 +116,7 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
     } else {
       conditions.add(condition(old, "Ready", false, "NoBackends", "no ready backend and autoStartMachines is false"));
     }
-    List<String> problems = t == null ? List.of() : t.problems();
+    List<String> problems = t == null ? ExposedServiceTranslator.readProblems(read) : t.problems();
     problems.forEach(p -> events.warning(es, "InvalidSpec", p));
     conditions.add(problems.isEmpty()
         ? condition(old, "Valid", true, "Valid", "spec is valid")
@@ -147,6 +150,16 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
       pool.release(addr, new AddressOwner(KIND, meta.getNamespace(), meta.getName(), meta.getUid()));
     }
     return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * The object as the informer read it, with {@link io.flycast.api.ExposedServiceSpec#unreadable()}:
+   * the reconciler is handed a copy made through JSON, in which the values that could not be read
+   * are already left out, and so would not be reported. The cached object (the newest version
+   * seen; a newer one than {@code es} is reconciled next anyway), else {@code es}.
+   */
+  static ExposedService asRead(ExposedService es, Context<ExposedService> context) {
+    return context.getPrimaryCache().get(ResourceID.fromResource(es)).orElse(es);
   }
 
   private static String describe(PortSpec p) {

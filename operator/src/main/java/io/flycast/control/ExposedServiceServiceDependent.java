@@ -6,7 +6,10 @@ import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.flycast.api.ExposedService;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,6 +24,29 @@ public final class ExposedServiceServiceDependent extends CRUDKubernetesDependen
     super(Service.class);
   }
 
+  /**
+   * The port numbers of the spec that could be read, in order, without repeats. A Service needs
+   * one: with none, there is none (see {@link HasPorts}).
+   */
+  static List<Integer> ports(ExposedService es) {
+    var spec = es.getSpec();
+    return spec == null || spec.ports == null ? List.of()
+        : spec.ports.stream().filter(p -> p != null && p.port != null).map(p -> p.port).distinct().toList();
+  }
+
+  /**
+   * Whether the ExposedService can have its Service: not when no port of it could be read (a
+   * Service without ports is refused, and that refusal would keep the status, which says what is
+   * wrong, from being written).
+   */
+  public static final class HasPorts implements Condition<Service, ExposedService> {
+    @Override
+    public boolean isMet(DependentResource<Service, ExposedService> dependent, ExposedService es,
+        Context<ExposedService> context) {
+      return !ports(es).isEmpty();
+    }
+  }
+
   @Override
   protected Service desired(ExposedService es, Context<ExposedService> context) {
     var meta = es.getMetadata();
@@ -33,16 +59,22 @@ public final class ExposedServiceServiceDependent extends CRUDKubernetesDependen
         annotations.put(FlycastAnnotations.SYNC_VERSION, st.syncVersion.toString());
       }
     }
-    var ports = es.getSpec().ports.stream()
-        .filter(p -> p.port != null)
-        .map(p -> new ServicePortBuilder()
-            .withName("port-" + p.port)
-            .withProtocol("TCP")
-            .withPort(p.port)
-            .withNewTargetPort(es.getSpec().internalPort)
-            .build())
-        .distinct()
+    var spec = es.getSpec();
+    var ports = ports(es).stream()
+        .map(p -> {
+          var b = new ServicePortBuilder().withName("port-" + p).withProtocol("TCP").withPort(p);
+          // Without a readable internalPort, Kubernetes' default: the same port.
+          return (spec.internalPort == null ? b : b.withNewTargetPort(spec.internalPort)).build();
+        })
         .toList();
+    Map<String, String> selector = new LinkedHashMap<>();
+    if (spec.selector != null) {
+      spec.selector.forEach((k, v) -> {
+        if (k != null && v != null) {
+          selector.put(k, v); // a value that could not be read is reported on the ExposedService
+        }
+      });
+    }
     return new ServiceBuilder()
         .withNewMetadata()
         .withName(meta.getName())
@@ -52,7 +84,7 @@ public final class ExposedServiceServiceDependent extends CRUDKubernetesDependen
         .endMetadata()
         .withNewSpec()
         .withType("ClusterIP")
-        .withSelector(es.getSpec().selector)
+        .withSelector(selector)
         .withPorts(ports)
         .endSpec()
         .build();

@@ -32,7 +32,9 @@ import java.util.function.Function;
  * Translates an {@link ExposedService} into a route. The CRD schema rejects most bad specs at
  * {@code kubectl apply}; what it cannot express (a hard limit below the soft limit, a missing or
  * unusable TLS Secret, two entries for one port) is reported here and worked around so routing
- * goes on.
+ * goes on. So are the values the model could not read ({@link ExposedServiceSpec#unreadable()}:
+ * another CRD version's, or stored before the schema checked them): they were left out, and
+ * whatever needs them (a port entry without its number) is left out too.
  */
 public final class ExposedServiceTranslator {
   private ExposedServiceTranslator() {}
@@ -43,13 +45,25 @@ public final class ExposedServiceTranslator {
    *     is usable. See {@link SecretCertificates#problem}
    */
   public static Translation translate(ExposedService es, InetAddress address, Function<String, String> secretProblem) {
-    ExposedServiceSpec s = es.getSpec();
-    List<String> problems = new ArrayList<>();
+    List<String> problems = readProblems(es);
+    ExposedServiceSpec s = es.getSpec() == null ? new ExposedServiceSpec() : es.getSpec();
     int internalPort = s.internalPort == null ? 0 : s.internalPort;
+    if (s.internalPort == null && !reported(problems, "spec.internalPort")) {
+      problems.add("spec.internalPort is missing; connections to the backends fail until it is set");
+    }
     List<PortSpec> ports = new ArrayList<>();
     Set<Integer> seen = new LinkedHashSet<>();
-    for (ServicePort p : s.ports == null ? List.<ServicePort>of() : s.ports) {
-      if (p.port == null || !seen.add(p.port)) {
+    List<ServicePort> listed = s.ports == null ? List.of() : s.ports;
+    for (int i = 0; i < listed.size(); i++) {
+      ServicePort p = listed.get(i);
+      String at = "spec.ports[" + i + "]";
+      if (p == null || p.port == null) {
+        if (!reported(problems, at) && !reported(problems, at + ".port")) {
+          problems.add(at + " has no port number; ignored");
+        }
+        continue;
+      }
+      if (!seen.add(p.port)) {
         problems.add("port " + p.port + " is listed more than once; only the first entry is used");
         continue;
       }
@@ -81,7 +95,7 @@ public final class ExposedServiceTranslator {
     RouteSpec spec = new RouteSpec(
         new RouteKey(meta.getNamespace(), meta.getName()),
         address,
-        s.hostnames == null ? List.of() : s.hostnames,
+        present(s.hostnames),
         ports,
         new Concurrency(type, soft, hard),
         autoscale,
@@ -90,6 +104,47 @@ public final class ExposedServiceTranslator {
         target,
         checks(s.checks, internalPort, problems));
     return new Translation(spec, problems);
+  }
+
+  /**
+   * What is wrong with the object as stored before any translation: the values the model could
+   * not read, or a missing spec.
+   */
+  public static List<String> readProblems(ExposedService es) {
+    List<String> problems = new ArrayList<>();
+    if (es.getSpec() == null) {
+      problems.add("spec is missing");
+    } else {
+      problems.addAll(es.getSpec().unreadable());
+    }
+    return problems;
+  }
+
+  /**
+   * Whether the value at {@code path} is already reported as unreadable (so the translator does
+   * not report it again as missing), or the whole spec is.
+   */
+  private static boolean reported(List<String> problems, String path) {
+    return problems.stream().anyMatch(p -> p.startsWith(path + ":") || p.startsWith("spec:")
+        || p.startsWith("spec cannot be read") || p.equals("spec is missing"));
+  }
+
+  /** The entries of a list read from the API, without those that could not be read. */
+  private static <T> List<T> present(List<T> list) {
+    return list == null ? List.of() : list.stream().filter(Objects::nonNull).toList();
+  }
+
+  /** The entries of a map read from the API, without those whose value could not be read. */
+  private static Map<String, String> present(Map<String, String> map) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    if (map != null) {
+      map.forEach((k, v) -> {
+        if (k != null && v != null) {
+          out.put(k, v);
+        }
+      });
+    }
+    return out;
   }
 
   /**
@@ -110,7 +165,9 @@ public final class ExposedServiceTranslator {
     for (int i = 0; i < in.size(); i++) {
       var c = in.get(i);
       if (c == null || c.type == null) {
-        problems.add("checks[" + i + "] has no type (tcp or http); ignored");
+        if (!reported(problems, "spec.checks[" + i + "]") && !reported(problems, "spec.checks[" + i + "].type")) {
+          problems.add("checks[" + i + "] has no type (tcp or http); ignored");
+        }
         continue;
       }
       try {
@@ -121,7 +178,7 @@ public final class ExposedServiceTranslator {
           throw new IllegalArgumentException("interval and timeout must be above zero");
         }
         HealthCheck.Kind kind = c.type == io.flycast.api.Check.Kind.HTTP ? HealthCheck.Kind.HTTP : HealthCheck.Kind.TCP;
-        out.add(new HealthCheck(kind, interval, timeout, grace, c.method, c.path, c.headers, internalPort));
+        out.add(new HealthCheck(kind, interval, timeout, grace, c.method, c.path, present(c.headers), internalPort));
       } catch (IllegalArgumentException e) {
         // Dropping the check (rather than the route) keeps traffic flowing: a check we cannot run
         // must not mark every backend unhealthy.
@@ -145,7 +202,7 @@ public final class ExposedServiceTranslator {
   private static PortSpec port(ServicePort p, int internalPort, Function<String, String> secretProblem,
       List<String> problems) {
     Set<Handler> handlers = new LinkedHashSet<>();
-    for (HandlerName h : p.handlers == null ? List.<HandlerName>of() : p.handlers) {
+    for (HandlerName h : present(p.handlers)) {
       handlers.add(Handler.valueOf(h.name()));
     }
     boolean forceHttps = Boolean.TRUE.equals(p.forceHttps);
@@ -167,8 +224,8 @@ public final class ExposedServiceTranslator {
       }
       tls = new TlsOptions(
           secret,
-          t == null || t.alpn == null ? List.of() : t.alpn,
-          t == null || t.versions == null ? List.of() : t.versions.stream().map(TlsVersion::protocolName).toList());
+          t == null ? List.of() : present(t.alpn),
+          t == null ? List.of() : present(t.versions).stream().map(TlsVersion::protocolName).toList());
     }
     ProxyProtoVersion pp = p.proxyProtoOptions != null && p.proxyProtoOptions.version == io.flycast.api.ProxyProtoOptions.ProtoVersion.V2
         ? ProxyProtoVersion.V2 : ProxyProtoVersion.V1;
@@ -178,7 +235,7 @@ public final class ExposedServiceTranslator {
       http = new HttpOptions(
           Boolean.TRUE.equals(h.h2Backend),
           h.idleTimeout == null ? HttpOptions.DEFAULT_IDLE_TIMEOUT : Duration.ofSeconds(h.idleTimeout),
-          Objects.requireNonNullElse(h.responseHeaders, Map.of()));
+          present(h.responseHeaders));
     }
     return new PortSpec(p.port, internalPort, handlers, forceHttps, tls, pp, http);
   }

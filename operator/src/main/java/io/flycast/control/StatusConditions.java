@@ -38,7 +38,7 @@ final class StatusConditions {
 
   private static Optional<Condition> find(List<Condition> old, String type, String status) {
     return old == null ? Optional.empty()
-        : old.stream().filter(c -> type.equals(c.getType()) && status.equals(c.getStatus())).findFirst();
+        : old.stream().filter(c -> c != null && type.equals(c.getType()) && status.equals(c.getStatus())).findFirst();
   }
 
   /**

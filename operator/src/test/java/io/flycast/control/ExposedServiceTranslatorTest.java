@@ -141,4 +141,67 @@ class ExposedServiceTranslatorTest {
     assertThat(t.problems()).containsExactly(
         "port 443 terminates TLS but has no tlsOptions.secretName; its TLS handshakes will fail");
   }
+
+  static ExposedService read(String spec) {
+    return new io.fabric8.kubernetes.client.utils.KubernetesSerialization().unmarshal("""
+        apiVersion: fly.io/v1alpha1
+        kind: ExposedService
+        metadata: {name: web, namespace: ns}
+        spec:
+        """ + spec.indent(2), ExposedService.class);
+  }
+
+  @Test
+  void valuesThatCouldNotBeReadAreProblemsAndWhatNeedsThemIsLeftOut() {
+    var t = ExposedServiceTranslator.translate(read("""
+        selector: {app: web}
+        internalPort: 8080
+        autoStopMachines: sometimes
+        hostnames: [web.example.com, {x: 1}]
+        ports:
+        - {port: eighty, handlers: [http]}
+        - {port: 81, handlers: [htttp, http]}
+        - 82
+        - {handlers: [tls, htttp]}
+        checks: [{type: grpc}, {type: tcp}]
+        """), ADDR, s -> null);
+    assertThat(t.problems()).containsExactly(
+        "spec.autoStopMachines: 'sometimes' is not one of off, stop, suspend; ignored",
+        "spec.hostnames[1]: an object is not a string; ignored",
+        "spec.ports[0].port: 'eighty' is not an integer; ignored",
+        "spec.ports[1].handlers[0]: 'htttp' is not one of tls, http, proxy_proto, pg_tls; ignored",
+        "spec.ports[2]: 82 is not an object; ignored",
+        "spec.ports[3].handlers[1]: 'htttp' is not one of tls, http, proxy_proto, pg_tls; ignored",
+        "spec.checks[0].type: 'grpc' is not one of tcp, http; ignored",
+        // Said by the translator: missing rather than unreadable.
+        "spec.ports[3] has no port number; ignored");
+    assertThat(t.spec().ports()).extracting(p -> p.port()).containsExactly(81);
+    assertThat(t.spec().port(81).handlers()).containsExactly(Handler.HTTP);
+    assertThat(t.spec().hostnames()).containsExactly("web.example.com");
+    assertThat(t.spec().autoscale().autostop()).isEqualTo(io.flycast.catalog.AutostopMode.OFF);
+    assertThat(t.spec().checks()).extracting(HealthCheck::kind).containsExactly(HealthCheck.Kind.TCP);
+  }
+
+  @Test
+  void aMissingSpecOrInternalPortIsAProblem() {
+    ExposedService none = read("{selector: {app: web}, ports: [{port: 80}]}");
+    assertThat(ExposedServiceTranslator.translate(none, ADDR, s -> null).problems())
+        .containsExactly("spec.internalPort is missing; connections to the backends fail until it is set");
+    ExposedService empty = new ExposedService();
+    empty.setMetadata(new ObjectMetaBuilder().withNamespace("ns").withName("web").build());
+    var t = ExposedServiceTranslator.translate(empty, ADDR, s -> null);
+    assertThat(t.problems()).containsExactly("spec is missing");
+    assertThat(t.spec().ports()).isEmpty();
+    assertThat(ExposedServiceTranslator.translate(read("just text"), ADDR, s -> null).problems())
+        .containsExactly("spec: 'just text' is not an object; ignored");
+  }
+
+  @Test
+  void theOwnedServiceHasTheReadablePortsAndNoneWithoutThem() {
+    ExposedService es = read("{selector: {app: web}, internalPort: 8080, ports: [{port: eighty}, {port: 81}, {port: 81}]}");
+    assertThat(ExposedServiceServiceDependent.ports(es)).containsExactly(81);
+    ExposedService none = read("{selector: {app: web}, internalPort: 8080, ports: [{port: eighty}]}");
+    assertThat(new ExposedServiceServiceDependent.HasPorts().isMet(null, none, null)).isFalse();
+    assertThat(new ExposedServiceServiceDependent.HasPorts().isMet(null, es, null)).isTrue();
+  }
 }
