@@ -26,9 +26,7 @@ import io.flycast.network.NetworkPolicy;
 import io.flycast.autoscale.AutoscaleMetrics;
 import io.flycast.autoscale.Autostarter;
 import io.flycast.autoscale.Autostopper;
-import io.flycast.autoscale.Cordons;
 import io.flycast.autoscale.KubernetesBackendScaler;
-import io.flycast.autoscale.LoadView;
 import io.flycast.catalog.RouteKey;
 import io.flycast.control.AutoscaleRecorder;
 import io.flycast.proxy.LoadTracker;
@@ -39,6 +37,7 @@ import io.flycast.peers.ClusterCordons;
 import io.flycast.peers.ClusterLoad;
 import io.flycast.peers.LoadReport;
 import io.flycast.peers.PeerPoller;
+import io.flycast.peers.ProxyLoad;
 import io.flycast.peers.ReplicaLoad;
 import java.net.URI;
 import java.util.ArrayList;
@@ -211,37 +210,15 @@ public final class Flycast implements AutoCloseable {
         (int) route.backends().stream().filter(io.flycast.catalog.Backend::acceptsNewWork).count()));
     proxy.start(config.dedicatedListen() != null);
     closeables.push(proxy::stop);
-    LoadView load = new LoadView() {
-      @Override
-      public int load(RouteKey route, String backend) {
-        return tracker.load(route, backend);
-      }
-
-      @Override
-      public long lastActiveNanos(RouteKey route, String backend) {
-        return tracker.lastActiveNanos(route, backend);
-      }
-    };
-    Cordons cordons = new Cordons() {
-      @Override
-      public void cordon(RouteKey route, String backend) {
-        tracker.cordon(route, backend);
-      }
-
-      @Override
-      public void uncordon(RouteKey route, String backend) {
-        tracker.uncordon(route, backend);
-      }
-    };
-    startPeers(timer, tracker, cordons, load, autoscaleMetrics, scaler);
+    startPeers(timer, tracker, autoscaleMetrics, scaler);
   }
 
   /**
    * One load view across replicas: this replica reports its load to whoever leads, and, leading,
    * polls the others and autostops with all of them in view (see {@code io.flycast.peers}).
    */
-  private void startPeers(ScheduledExecutorService timer, LoadTracker tracker, Cordons cordons, LoadView load,
-      AutoscaleMetrics autoscaleMetrics, KubernetesBackendScaler scaler) {
+  private void startPeers(ScheduledExecutorService timer, LoadTracker tracker, AutoscaleMetrics autoscaleMetrics,
+      KubernetesBackendScaler scaler) {
     URI endpoint = admin == null ? null : PeerDirectory.endpointFor(admin.address());
     PeerDirectory directory = new PeerDirectory(client, config.leaseNamespace(), config.identity(), endpoint).start();
     closeables.push(directory);
@@ -252,12 +229,12 @@ public final class Flycast implements AutoCloseable {
       adminEndpoints.peerLoad(replica::answer);
       adminAccess.withPeerToken(AdminToken.of(directory.token()));
     }
-    ClusterCordons clusterCordons = new ClusterCordons(config.identity(), cordons);
+    ClusterCordons clusterCordons = new ClusterCordons(config.identity(), ProxyLoad.cordons(tracker));
     PeerPoller poller = new PeerPoller(directory::peers, directory::token, clusterCordons::current, leader::isLeader,
         this::peerReported, registry).start();
     closeables.push(poller);
     clusterCordons.poller(poller);
-    new Autostopper(store, new ClusterLoad(load, poller), clusterCordons, scaler, timer, config.autostopInterval(),
+    new Autostopper(store, new ClusterLoad(ProxyLoad.view(tracker), poller), clusterCordons, scaler, timer, config.autostopInterval(),
         MAX_DRAIN, leader::isLeader, autoscaleMetrics, autoscaleRecorder, autostarter).start();
   }
 

@@ -67,6 +67,13 @@ class HaE2E {
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> sleepyReplicas() == 1);
     FlycastProcess.RawResponse r = slow.get(90, TimeUnit.SECONDS);
     assertThat(r.statusCode()).as("through the replica that does not lead: %s", r.raw()).isEqualTo(200);
+    // The cold start was the follower's; status, which only the leader writes, still shows it.
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+      var es = client.genericKubernetesResources("fly.io/v1alpha1", "ExposedService").inNamespace("default")
+          .withName("sleepy").get();
+      Object status = es.getAdditionalProperties().get("status");
+      return status instanceof java.util.Map<?, ?> m && m.get("lastAutostart") != null;
+    });
     // Idle on both now: the leader stops it within a few intervals.
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> sleepyReplicas() == 0);
   }

@@ -21,9 +21,23 @@ final class StatusConditions {
   static Condition condition(List<Condition> old, String type, boolean status, String reason, String message) {
     String s = status ? "True" : "False";
     String since = find(old, type, s).map(Condition::getLastTransitionTime).orElse(null);
-    return new ConditionBuilder().withType(type).withStatus(s).withReason(reason).withMessage(message)
+    return new ConditionBuilder().withType(type).withStatus(s).withReason(reason).withMessage(bounded(message))
         .withLastTransitionTime(since != null ? since : Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())
         .build();
+  }
+
+  /**
+   * {@code message} cut to the CRD's bound on condition messages: a longer one (every problem of
+   * a very broken spec, joined) would make the API server refuse the whole status write, and the
+   * user would see nothing at all.
+   */
+  static String bounded(String message) {
+    int max = io.flycast.api.Limits.MESSAGE;
+    if (message == null || message.length() <= max) {
+      return message;
+    }
+    String more = " ... (cut: " + (message.length() - max) + " more characters)";
+    return message.substring(0, max - more.length()) + more;
   }
 
   /**

@@ -3,16 +3,11 @@ package io.flycast.autoscale;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flycast.Flycast;
 import io.flycast.FlycastConfig;
 import io.flycast.api.ExposedService;
 import io.flycast.api.ExposedServiceSpec;
-import io.flycast.api.HandlerName;
-import io.flycast.api.ServicePort;
 import io.flycast.catalog.RouteKey;
 import io.flycast.embedded.EmbeddedApiServer;
 import io.flycast.embedded.LocalRuntime;
@@ -69,33 +64,11 @@ class AutoscaleIT {
   }
 
   static void workload(String ns, String name, int replicas, Map<String, String> podAnnotations) {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-        .createOr(n -> n.update());
-    client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder()
-        .withNewMetadata().withName(name).endMetadata()
-        .withNewSpec().withReplicas(replicas).withNewSelector().addToMatchLabels("app", name).endSelector()
-        .withNewTemplate().withNewMetadata().addToLabels("app", name).addToAnnotations(podAnnotations).endMetadata()
-        .withNewSpec().withTerminationGracePeriodSeconds(5L)
-        .addNewContainer().withName("echo").withImage("echo").addNewPort().withContainerPort(8080).endPort().endContainer()
-        .endSpec().endTemplate().endSpec().build()).create();
+    TestApps.workload(client, ns, name, replicas, podAnnotations);
   }
 
   static ExposedService exposed(String ns, String name, java.util.function.Consumer<ExposedServiceSpec> tweak) {
-    ExposedService es = new ExposedService();
-    es.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name).build());
-    ExposedServiceSpec spec = new ExposedServiceSpec();
-    spec.selector = Map.of("app", name);
-    spec.internalPort = 8080;
-    ServicePort p = new ServicePort();
-    p.port = 80;
-    p.handlers = List.of(HandlerName.HTTP);
-    spec.ports = List.of(p);
-    spec.autoStopMachines = io.flycast.api.AutoStopMode.STOP;
-    spec.autoStartMachines = true;
-    spec.minMachinesRunning = 0;
-    tweak.accept(spec);
-    es.setSpec(spec);
-    return client.resources(ExposedService.class).inNamespace(ns).resource(es).create();
+    return TestApps.exposed(client, ns, name, tweak);
   }
 
   static int replicas(String ns, String name) {

@@ -3,16 +3,10 @@ package io.flycast.autoscale;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flycast.Flycast;
 import io.flycast.FlycastConfig;
-import io.flycast.api.ExposedService;
 import io.flycast.api.ExposedServiceSpec;
-import io.flycast.api.HandlerName;
-import io.flycast.api.ServicePort;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
@@ -122,33 +116,11 @@ class HaAutoscaleIT {
   }
 
   static void workload(String ns, String name, int count) {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-        .createOr(n -> n.update());
-    client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder()
-        .withNewMetadata().withName(name).endMetadata()
-        .withNewSpec().withReplicas(count).withNewSelector().addToMatchLabels("app", name).endSelector()
-        .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
-        .withNewSpec().withTerminationGracePeriodSeconds(5L)
-        .addNewContainer().withName("echo").withImage("echo").addNewPort().withContainerPort(8080).endPort().endContainer()
-        .endSpec().endTemplate().endSpec().build()).create();
+    TestApps.workload(client, ns, name, count, Map.of());
   }
 
   static void exposed(String ns, String name, Consumer<ExposedServiceSpec> tweak) {
-    ExposedService es = new ExposedService();
-    es.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name).build());
-    ExposedServiceSpec spec = new ExposedServiceSpec();
-    spec.selector = Map.of("app", name);
-    spec.internalPort = 8080;
-    ServicePort p = new ServicePort();
-    p.port = 80;
-    p.handlers = List.of(HandlerName.HTTP);
-    spec.ports = List.of(p);
-    spec.autoStopMachines = io.flycast.api.AutoStopMode.STOP;
-    spec.autoStartMachines = true;
-    spec.minMachinesRunning = 0;
-    tweak.accept(spec);
-    es.setSpec(spec);
-    client.resources(ExposedService.class).inNamespace(ns).resource(es).create();
+    TestApps.exposed(client, ns, name, tweak);
   }
 
   static int deploymentReplicas(String ns, String name) {
@@ -239,6 +211,61 @@ class HaAutoscaleIT {
 
   @Test
   @Order(4)
+  void aReplicaThatDoesNotLeadScalesOutUpToTheCeilingItLearnedToo() throws Exception {
+    workload("ha-out", "gpu", 2);
+    exposed("ha-out", "gpu", s -> {
+      s.concurrency = new io.flycast.api.ConcurrencySpec();
+      s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
+      s.concurrency.softLimit = 1;
+    });
+    awaitReadyEverywhere("ha-out", "gpu", 2);
+    // Every replica's autostop loop saw 2 running: that is the ceiling. Idle, they are stopped.
+    await().atMost(WAIT).until(() -> deploymentReplicas("ha-out", "gpu") == 0);
+    // Three slow requests through a replica that does not lead: the first starts one backend,
+    // all three land on it, over its soft limit of 1, and that replica scales out to the ceiling.
+    Flycast follower = followers().get(0);
+    List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      all.add(send(follower, "ha-out", "gpu", 6_000));
+    }
+    await().atMost(WAIT).until(() -> deploymentReplicas("ha-out", "gpu") == 2);
+    for (var f : all) {
+      assertThat(f.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  @Order(5)
+  void theLeaderDyingMidDrainStopsNothingBusy() throws Exception {
+    workload("ha-kill", "app", 2);
+    exposed("ha-kill", "app", s -> s.minMachinesRunning = 2);
+    awaitReadyEverywhere("ha-kill", "app", 2);
+    RouteKey key = new RouteKey("ha-kill", "app");
+    Flycast follower = followers().get(0);
+    var a = send(follower, "ha-kill", "app", 12_000);
+    var b = send(follower, "ha-kill", "app", 12_000);
+    // One on each backend (least loaded first), then autostop may go down to zero: the excess one
+    // is cordoned everywhere and drains while its request runs.
+    await().atMost(WAIT).until(() -> follower.catalog().current().route(key).backends().stream()
+        .allMatch(x -> follower.proxy().balancer().tracker().load(key, x.name()) == 1));
+    client.resources(io.flycast.api.ExposedService.class).inNamespace("ha-kill").withName("app").edit(es -> {
+      es.getSpec().minMachinesRunning = 0;
+      return es;
+    });
+    await().atMost(WAIT).until(() -> !cordonedEverywhere(key).isEmpty());
+    Flycast old = leader();
+    replicas.remove(old);
+    old.close(); // dies mid-drain
+    assertThat(a.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(b.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(scaleWrites).as("nothing busy was stopped, by the old leader or the new").doesNotContain("ha-kill/app");
+    await().atMost(WAIT).until(() -> replicas.stream().filter(Flycast::isLeader).count() == 1);
+    // Idle everywhere now: the new leader, once it has a full interval of reports, stops them.
+    await().atMost(WAIT).until(() -> deploymentReplicas("ha-kill", "app") == 0);
+  }
+
+  @Test
+  @Order(6)
   void aReplicaThatCannotBeHeardFromBlocksEveryStopAndSaysSo() throws Exception {
     workload("ha-part", "idle", 1);
     exposed("ha-part", "idle", s -> {});

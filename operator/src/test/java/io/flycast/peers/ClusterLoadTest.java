@@ -2,8 +2,6 @@ package io.flycast.peers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flycast.autoscale.Cordons;
-import io.flycast.autoscale.LoadView;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.RouteKey;
 import io.flycast.proxy.Lease;
@@ -36,31 +34,10 @@ class ClusterLoadTest {
 
   @BeforeEach
   void setUp() {
-    Cordons local = new Cordons() {
-      @Override
-      public void cordon(RouteKey route, String backend) {
-        localTracker.cordon(route, backend);
-      }
-
-      @Override
-      public void uncordon(RouteKey route, String backend) {
-        localTracker.uncordon(route, backend);
-      }
-    };
-    cordons = new ClusterCordons("leader", local);
+    cordons = new ClusterCordons("leader", ProxyLoad.cordons(localTracker));
     poller = new PeerPoller(() -> peers, () -> "t", cordons::current, () -> leading, r -> {}, new PrometheusRegistry());
     cordons.poller(poller);
-    load = new ClusterLoad(new LoadView() {
-      @Override
-      public int load(RouteKey route, String backend) {
-        return localTracker.load(route, backend);
-      }
-
-      @Override
-      public long lastActiveNanos(RouteKey route, String backend) {
-        return localTracker.lastActiveNanos(route, backend);
-      }
-    }, poller);
+    load = new ClusterLoad(ProxyLoad.view(localTracker), poller);
     poller.poll(); // leads from now, with no peers yet
   }
 
@@ -153,7 +130,7 @@ class ClusterLoadTest {
   void aCordonSetFromAnotherLeaderOrProcessIsNotAnAcknowledgement() {
     ReplicaLoad peer = new ReplicaLoad("b", new LoadTracker(), Map::of, List::of, Duration.ofSeconds(10));
     peers.put("b", URI.create("http://127.0.0.1:1/"));
-    ClusterCordons former = new ClusterCordons("leader", cordonsOnNothing());
+    ClusterCordons former = new ClusterCordons("leader", ProxyLoad.cordons(new LoadTracker()));
     for (int i = 0; i < 5; i++) {
       former.cordon(ROUTE, "pod-" + i);
     }
@@ -169,15 +146,5 @@ class ClusterLoadTest {
     CordonSet set = new CordonSet("leader#1", 4, java.util.Set.of("shop/web/pod-a"));
     assertThat(PeerJson.cordonHeader(PeerJson.cordonHeader(set))).isEqualTo(set);
     assertThat(PeerJson.cordonHeader("not base64 json!")).isNull();
-  }
-
-  private static Cordons cordonsOnNothing() {
-    return new Cordons() {
-      @Override
-      public void cordon(RouteKey route, String backend) {}
-
-      @Override
-      public void uncordon(RouteKey route, String backend) {}
-    };
   }
 }

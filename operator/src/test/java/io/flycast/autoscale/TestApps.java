@@ -1,0 +1,50 @@
+package io.flycast.autoscale;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.flycast.api.ExposedService;
+import io.flycast.api.ExposedServiceSpec;
+import io.flycast.api.HandlerName;
+import io.flycast.api.ServicePort;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** Workloads the local runtime runs (echo backends) and the ExposedServices that autoscale them. */
+final class TestApps {
+  private TestApps() {}
+
+  /** A Deployment of echo backends on port 8080, in namespace {@code ns} (created if needed). */
+  static void workload(KubernetesClient client, String ns, String name, int replicas, Map<String, String> podAnnotations) {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .createOr(n -> n.update());
+    client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder()
+        .withNewMetadata().withName(name).endMetadata()
+        .withNewSpec().withReplicas(replicas).withNewSelector().addToMatchLabels("app", name).endSelector()
+        .withNewTemplate().withNewMetadata().addToLabels("app", name).addToAnnotations(podAnnotations).endMetadata()
+        .withNewSpec().withTerminationGracePeriodSeconds(5L)
+        .addNewContainer().withName("echo").withImage("echo").addNewPort().withContainerPort(8080).endPort().endContainer()
+        .endSpec().endTemplate().endSpec().build()).create();
+  }
+
+  /** An ExposedService for it: HTTP on 80, autostop and autostart on, down to zero; then {@code tweak}. */
+  static ExposedService exposed(KubernetesClient client, String ns, String name, Consumer<ExposedServiceSpec> tweak) {
+    ExposedService es = new ExposedService();
+    es.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name).build());
+    ExposedServiceSpec spec = new ExposedServiceSpec();
+    spec.selector = Map.of("app", name);
+    spec.internalPort = 8080;
+    ServicePort p = new ServicePort();
+    p.port = 80;
+    p.handlers = List.of(HandlerName.HTTP);
+    spec.ports = List.of(p);
+    spec.autoStopMachines = io.flycast.api.AutoStopMode.STOP;
+    spec.autoStartMachines = true;
+    spec.minMachinesRunning = 0;
+    tweak.accept(spec);
+    es.setSpec(spec);
+    return client.resources(ExposedService.class).inNamespace(ns).resource(es).create();
+  }
+}
