@@ -58,6 +58,12 @@ class RealClusterE2E {
               "jsonpath={.metadata.annotations.fly\\.io/clusterip-allocator}")).isEqualTo("configured");
           assertThat(flycast.get("/debug/catalog").body()).contains("\"name\":\"hello\"", "\"state\":\"ready\"");
         });
+        // A second replica finds the first through its peer Lease and the shared token Secret, on
+        // a real API server (docs/ha.md): whichever leads hears from the other.
+        try (var second = FlycastProcess.startAgainst(kubeconfig, ns, "--identity", "flycast-e2e-second")) {
+          await().atMost(WAIT).until(() -> java.util.stream.Stream.of(flycast, second).anyMatch(p ->
+              p.get("/metrics").body().lines().anyMatch(l -> l.equals("flycast_peers_heard 1.0"))));
+        }
       }
     } finally {
       kubectl("delete", "namespace", ns, "--wait=false");

@@ -260,7 +260,10 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   private void dial() {
-    Predicate<Backend> among = (preferred != null ? preferred.and(filter) : filter).and(port::serves);
+    Predicate<Backend> among = preferred != null ? preferred.and(filter) : filter;
+    if (port.targetPortName() != null) {
+      among = among.and(port::serves); // only pods that resolve the named port (no allocation otherwise)
+    }
     int generation = ++dialGeneration;
     BackendDialer started = BackendDialer.dial(px, route, tried, among, this::connect, new BackendDialer.Callback() {
       @Override
