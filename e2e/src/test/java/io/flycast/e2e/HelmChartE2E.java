@@ -848,7 +848,7 @@ class HelmChartE2E {
     }
 
     @Test
-    void autoscaleDisabledDropsTheScaleAndPodGrants() {
+    void autoscaleDisabledDropsTheScaleGrantsButNotThePodWatchEveryReplicaRuns() {
       List<PolicyRule> rules =
           render("--set", "autoscale.enabled=false").single(ClusterRole.class).getRules();
       assertThat(OperatorPermissions.autoscale()).noneMatch(p -> p.grantedBy(rules));

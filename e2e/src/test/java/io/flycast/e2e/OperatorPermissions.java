@@ -55,6 +55,7 @@ final class OperatorPermissions {
             of("", "services/status", "LoadBalancer ingress IP", "patch"),
             of("", "namespaces", "namespace label opt-in", "list", "watch"),
             of("discovery.k8s.io", "endpointslices", "backends", "list", "watch"),
+            of("", "pods", "network isolation: pod addresses to namespaces (PodNetworks)", "list", "watch"),
             of("", "secrets", "TLS certificates", "list", "watch"),
             of(
                 "fly.io",
@@ -77,7 +78,7 @@ final class OperatorPermissions {
     return Stream.of(
             of("apps", "deployments/scale", "autostop/autostart", "get", "patch", "update"),
             of("apps", "statefulsets/scale", "autostop/autostart", "get", "patch", "update"),
-            of("", "pods", "backend pods, pod-deletion-cost", "get", "list", "watch", "patch"),
+            of("", "pods", "backend pods, pod-deletion-cost", "get", "patch"),
             of("apps", "deployments", "scale target inference", "get", "list"),
             of("apps", "statefulsets", "scale target inference", "get", "list"),
             of("apps", "replicasets", "scale target inference", "get", "list"))
