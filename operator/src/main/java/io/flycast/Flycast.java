@@ -93,7 +93,7 @@ public final class Flycast implements AutoCloseable {
     sync = new CatalogSync(client, store, config.allServices());
     closeables.push(sync);
     if (config.adminListen() != null) {
-      adminEndpoints = new AdminEndpoints(sync::isReady, registry, () -> CatalogJson.render(store.current()));
+      adminEndpoints = new AdminEndpoints(this::isReady, registry, () -> CatalogJson.render(store.current()));
       adminAccess = AdminAccess.of(config.adminToken());
       admin = new AdminServer(config.adminListen(), adminEndpoints, adminAccess, AdminLimits.DEFAULT).start();
       closeables.push(admin);
@@ -292,8 +292,14 @@ public final class Flycast implements AutoCloseable {
     return leader.isLeader();
   }
 
+  /**
+   * Ready for traffic: every informer synced and the first catalog built, and, when this replica
+   * proxies, the proxy listening and not stopping.
+   */
   public boolean isReady() {
-    return sync != null && sync.isReady();
+    boolean proxies = config.httpListen() != null || config.tlsListen() != null || config.dedicatedListen() != null;
+    ProxyServer p = proxy;
+    return sync != null && sync.isReady() && (!proxies || p != null && p.isServing());
   }
 
   /** The DNS responder, or null when {@code --dns-listen} is empty. */

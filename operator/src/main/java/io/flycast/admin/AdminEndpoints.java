@@ -89,7 +89,7 @@ public final class AdminEndpoints {
       case "/readyz" -> ready.getAsBoolean()
           ? AdminResponse.text(HttpResponseStatus.OK, "ready\n")
           : AdminResponse.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
-              "not ready: informers syncing or catalog not built\n");
+              "not ready: informers syncing, catalog not built, or the proxy not listening (starting or stopping)\n");
       case "/metrics" -> metrics(accept);
       case "/debug/catalog" -> json(catalogJson.get());
       case "/debug/stats" -> json(StatsJson.render(registry));

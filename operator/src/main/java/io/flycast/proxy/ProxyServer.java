@@ -58,6 +58,7 @@ public final class ProxyServer implements AutoCloseable {
   private volatile Channel httpsListener;
   private volatile boolean followCatalog;
   private volatile boolean stopped;
+  private volatile boolean started;
 
   /**
    * Turns off Netty's buffer leak detection unless {@code -Dio.netty.leakDetection.level} asks
@@ -168,6 +169,18 @@ public final class ProxyServer implements AutoCloseable {
     if (followCatalog) {
       dedicated.sync(servicePorts(catalog.current()));
     }
+    started = true;
+  }
+
+  /**
+   * Whether the proxy takes traffic: started, not stopping, and its shared listeners open. What
+   * {@code /readyz} adds to "informers synced": a replica whose proxy cannot listen, or that is
+   * shutting down, must leave the Service's endpoints.
+   */
+  public boolean isServing() {
+    Channel http = httpListener;
+    Channel https = httpsListener;
+    return started && !stopped && (http == null || http.isActive()) && (https == null || https.isActive());
   }
 
   private Channel bindShared(ChannelHandler initializer, InetSocketAddress at) throws InterruptedException {

@@ -35,7 +35,7 @@ class AdminServerTest {
     fixture.ready.set(false);
     RawClient.Response notReady = send(RawClient.get("/readyz"));
     assertThat(notReady.status()).isEqualTo(503);
-    assertThat(notReady.body()).contains("not ready", "informers syncing or catalog not built");
+    assertThat(notReady.body()).contains("not ready", "informers syncing, catalog not built, or the proxy not listening");
   }
 
   @Test

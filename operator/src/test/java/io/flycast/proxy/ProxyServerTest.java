@@ -25,6 +25,18 @@ class ProxyServerTest {
     fx.store.putBackends(KEY, List.of(backend("b1", "test")));
   }
 
+  /** What /readyz adds to "informers synced": serving only between start and stop. */
+  @Test
+  void servesFromStartUntilStop() throws Exception {
+    ProxyFixture fx = new ProxyFixture();
+    try {
+      assertThat(fx.proxy.isServing()).isTrue();
+    } finally {
+      fx.close();
+    }
+    assertThat(fx.proxy.isServing()).as("stopping: out of the Service's endpoints").isFalse();
+  }
+
   @Test
   void hardLimitTurnsAwayWorkBeyondItWith503WhenQueueingIsOff() throws Exception {
     try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ZERO));
