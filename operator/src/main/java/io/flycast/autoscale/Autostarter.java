@@ -135,12 +135,10 @@ public final class Autostarter implements AutoCloseable {
     }
     blocking.execute(() -> {
       try {
-        int replicas = scaler.replicas(spec);
-        int ceiling = ceiling(spec, replicas);
-        if (replicas < ceiling && replicas <= running) {
-          scaler.scaleTo(spec, replicas + 1);
+        BackendScaler.Scaled s = scaler.scale(spec, n -> n < ceiling(spec, n) && n <= running ? n + 1 : n);
+        if (s.changed()) {
           metrics.autostart("over_soft_limit");
-          events.started(spec, replicas + 1, "every running backend is over the soft limit of " + spec.concurrency().softLimit());
+          events.started(spec, s.to(), "every running backend is over the soft limit of " + spec.concurrency().softLimit());
         }
       } catch (BackendScaler.ScaleException e) {
         events.failed(spec, e.getMessage());
@@ -179,9 +177,7 @@ public final class Autostarter implements AutoCloseable {
     }
     blocking.execute(() -> {
       try {
-        int replicas = scaler.replicas(spec);
-        if (replicas < 1) {
-          scaler.scaleTo(spec, 1);
+        if (scaler.scale(spec, n -> Math.max(n, 1)).changed()) {
           metrics.autostart("request");
           events.started(spec, 1, "a request arrived and no backend was running");
           log.info("autostart {}: scaled to 1", spec.key());

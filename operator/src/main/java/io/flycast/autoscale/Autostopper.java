@@ -145,27 +145,44 @@ public final class Autostopper implements AutoCloseable {
       log.info("autostop {}: kept {}, requests arrived while it drained", key, name);
       return;
     }
+    boolean marked = false;
     try {
+      int min = route.spec().autoscale().minMachinesRunning();
       int replicas = scaler.replicas(route.spec());
-      int target = Math.max(route.spec().autoscale().minMachinesRunning(), replicas - 1);
-      if (target < replicas && !isLeader.getAsBoolean()) {
+      if (Math.max(min, replicas - 1) < replicas && !isLeader.getAsBoolean()) {
         refuse(route, name, "not_leader", "this replica stopped leading just before scaling down");
-      } else if (target < replicas) {
+      } else if (Math.max(min, replicas - 1) < replicas) {
         scaler.markForRemoval(route.spec(), stop.backend());
-        scaler.scaleTo(route.spec(), target);
-        metrics.autostop(route.spec().autoscale().autostop() == AutostopMode.SUSPEND ? "suspend_as_stop" : "idle");
-        String mode = route.spec().autoscale().autostop() == AutostopMode.SUSPEND
-            ? " (suspend requested; Kubernetes has no suspend, so the pod was stopped)" : "";
-        events.stopped(route.spec(), name, target, stop.reason() + mode);
-        log.info("autostop {}: stopped {} ({}; load of {}), replicas {} -> {}", key, name, stop.reason(), load.whose(),
-            replicas, target);
+        marked = true;
+        // One fewer than now, decided again from a fresh count if the write conflicts.
+        BackendScaler.Scaled s = scaler.scale(route.spec(), n -> isLeader.getAsBoolean() ? Math.max(min, n - 1) : n);
+        if (s.changed()) {
+          marked = false;
+          metrics.autostop(route.spec().autoscale().autostop() == AutostopMode.SUSPEND ? "suspend_as_stop" : "idle");
+          String mode = route.spec().autoscale().autostop() == AutostopMode.SUSPEND
+              ? " (suspend requested; Kubernetes has no suspend, so the pod was stopped)" : "";
+          events.stopped(route.spec(), name, s.to(), stop.reason() + mode);
+          log.info("autostop {}: stopped {} ({}; load of {}), replicas {} -> {}", key, name, stop.reason(), load.whose(),
+              s.from(), s.to());
+        }
       }
     } catch (BackendScaler.ScaleException e) {
       events.failed(route.spec(), e.getMessage());
     } finally {
+      if (marked) {
+        unmark(route, stop.backend()); // the stop did not happen: the pod is not the one to go next
+      }
       // The backend leaves the catalog when its pod goes; until then it stays out of balancing
       // for a grace period, then is let back in case the scale-down did not happen.
       timer.schedule(() -> cordons.uncordon(key, name), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void unmark(Route route, Backend backend) {
+    try {
+      scaler.unmarkForRemoval(route.spec(), backend);
+    } catch (BackendScaler.ScaleException e) {
+      log.warn("autostop {}: {}", route.key(), e.getMessage());
     }
   }
 

@@ -13,6 +13,7 @@ import io.flycast.catalog.RouteSpec;
 import io.flycast.catalog.ScaleTarget;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntUnaryOperator;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -44,16 +45,46 @@ public final class KubernetesBackendScaler implements BackendScaler {
     }
   }
 
+  /** Writes tried when they conflict with another change of the workload. */
+  static final int MAX_ATTEMPTS = 5;
+  /** Wait before the second write; doubled for each further one (50, 100, 200, 400 ms). */
+  static final long FIRST_BACKOFF_MILLIS = 50;
+
   @Override
-  public void scaleTo(RouteSpec route, int replicas) throws ScaleException {
+  public Scaled scale(RouteSpec route, IntUnaryOperator decide) throws ScaleException {
     ScaleTarget t = target(route);
+    var r = resource(route, t);
+    for (int attempt = 1; ; attempt++) {
+      int from = 0;
+      int to = 0;
+      try {
+        Scale s = r.scale();
+        from = s == null || s.getSpec() == null || s.getSpec().getReplicas() == null ? 0 : s.getSpec().getReplicas();
+        to = decide.applyAsInt(from);
+        if (to == from) {
+          return new Scaled(from, from);
+        }
+        s.getSpec().setReplicas(to); // with the resourceVersion read: a change in between is a 409
+        r.scale(s);
+        return new Scaled(from, to);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 409 && attempt < MAX_ATTEMPTS) {
+          backoff(attempt);
+          continue;
+        }
+        throw new ScaleException("cannot scale " + describe(route, t) + " from " + from + " to " + to
+            + (e.getCode() == 409 ? " (it kept changing under " + attempt + " attempts)" : "") + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static void backoff(int attempt) throws ScaleException {
+    long millis = FIRST_BACKOFF_MILLIS << (attempt - 1);
     try {
-      var r = resource(route, t);
-      Scale s = r.scale();
-      s.getSpec().setReplicas(replicas);
-      r.scale(s);
-    } catch (KubernetesClientException e) {
-      throw new ScaleException("cannot scale " + describe(route, t) + " to " + replicas + ": " + e.getMessage(), e);
+      Thread.sleep(millis + java.util.concurrent.ThreadLocalRandom.current().nextLong(millis / 2 + 1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ScaleException("interrupted while retrying a scale", e);
     }
   }
 
@@ -65,6 +96,18 @@ public final class KubernetesBackendScaler implements BackendScaler {
               "{\"metadata\":{\"annotations\":{\"" + POD_DELETION_COST + "\":\"-1000\"}}}");
     } catch (KubernetesClientException e) {
       throw new ScaleException("cannot mark pod " + backend.name() + " for removal: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void unmarkForRemoval(RouteSpec route, Backend backend) throws ScaleException {
+    try {
+      client.pods().inNamespace(route.key().namespace()).withName(backend.name())
+          .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"" + POD_DELETION_COST + "\":null}}}");
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) { // gone already: nothing to take off
+        throw new ScaleException("cannot unmark pod " + backend.name() + ": " + e.getMessage(), e);
+      }
     }
   }
 
