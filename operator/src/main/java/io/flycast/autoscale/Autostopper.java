@@ -92,13 +92,44 @@ public final class Autostopper implements AutoCloseable {
               + " the whole interval (" + unknown + "); trying again next interval");
           continue;
         }
+        if (scaler.removesHighestOrdinal(route.spec())) {
+          stops = highestOrdinals(route, stops);
+        }
         for (AutostopPlanner.Stop stop : stops) {
           cordons.cordon(route.key(), stop.backend().name());
           drainThenStop(route.key(), stop, System.nanoTime());
         }
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | BackendScaler.ScaleException e) {
         log.warn("autostop of {} failed: {}", route.key(), e.toString());
       }
+    }
+  }
+
+  /**
+   * A StatefulSet scaled down by one loses its highest ordinal, whichever pod was planned: so the
+   * pods drained are the highest ordinals running, one per planned stop.
+   */
+  static List<AutostopPlanner.Stop> highestOrdinals(Route route, List<AutostopPlanner.Stop> planned) {
+    List<Backend> byOrdinal = route.backends().stream().filter(Backend::acceptsNewWork)
+        .sorted(java.util.Comparator.comparingInt(Autostopper::ordinal).reversed()).toList();
+    List<AutostopPlanner.Stop> stops = new java.util.ArrayList<>();
+    for (int i = 0; i < planned.size() && i < byOrdinal.size(); i++) {
+      AutostopPlanner.Stop p = planned.get(i);
+      Backend b = byOrdinal.get(i);
+      stops.add(b.name().equals(p.backend().name()) ? p : new AutostopPlanner.Stop(b,
+          p.reason() + "; a StatefulSet scales down from its highest ordinal, so " + b.name() + " goes"));
+    }
+    return stops;
+  }
+
+  /** The ordinal a StatefulSet's pod name ends with ({@code web-2}: 2); -1 when none. */
+  static int ordinal(Backend b) {
+    String name = b.name();
+    int dash = name.lastIndexOf('-');
+    try {
+      return dash < 0 ? -1 : Integer.parseInt(name.substring(dash + 1));
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 

@@ -36,6 +36,14 @@ public interface BackendScaler {
    */
   void markForRemoval(RouteSpec route, Backend backend) throws ScaleException;
 
+  /**
+   * Whether scaling down removes the pod with the highest ordinal, whatever the marks: a
+   * StatefulSet's does. Autostop then drains exactly that pod, not the idlest.
+   */
+  default boolean removesHighestOrdinal(RouteSpec route) throws ScaleException {
+    return false;
+  }
+
   /** Takes the mark of {@link #markForRemoval} off again: the stop it was for did not happen. */
   void unmarkForRemoval(RouteSpec route, Backend backend) throws ScaleException;
 

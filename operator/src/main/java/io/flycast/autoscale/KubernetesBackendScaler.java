@@ -100,6 +100,11 @@ public final class KubernetesBackendScaler implements BackendScaler {
   }
 
   @Override
+  public boolean removesHighestOrdinal(RouteSpec route) throws ScaleException {
+    return "StatefulSet".equals(target(route).kind());
+  }
+
+  @Override
   public void unmarkForRemoval(RouteSpec route, Backend backend) throws ScaleException {
     try {
       client.pods().inNamespace(route.key().namespace()).withName(backend.name())

@@ -255,6 +255,23 @@ class AutoscaleIT {
   }
 
   @Test
+  void aStatefulSetLosesItsHighestOrdinalAndThatIsThePodDrained() throws Exception {
+    TestApps.statefulSet(client, "sts", "db", 2);
+    exposed("sts", "db", s -> {});
+    awaitRouted("sts", "db");
+    awaitBothReady(new RouteKey("sts", "db"));
+    // Both idle: one is excess. Kubernetes removes db-1 whatever the marks, so db-1 is the one
+    // cordoned, drained and named; then db-0, idle for a whole interval.
+    await().atMost(WAIT).until(() -> client.apps().statefulSets().inNamespace("sts").withName("db").get()
+        .getSpec().getReplicas() == 0);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(client.v1().events().inNamespace("sts").list().getItems())
+        .filteredOn(e -> "Autostop".equals(e.getReason()))
+        .extracting(io.fabric8.kubernetes.api.model.Event::getMessage)
+        .anyMatch(m -> m.startsWith("stopped db-1, scaled to 1"))
+        .anyMatch(m -> m.startsWith("stopped db-0, scaled to 0")));
+  }
+
+  @Test
   void whenEveryBackendIsOverItsSoftLimitAnotherIsStartedUpToTheCeiling() throws Exception {
     workload("busy", "gpu", 3, Map.of());
     exposed("busy", "gpu", s -> {
