@@ -257,9 +257,13 @@ class AutoscaleIT {
   @Test
   void aStatefulSetLosesItsHighestOrdinalAndThatIsThePodDrained() throws Exception {
     TestApps.statefulSet(client, "sts", "db", 2);
-    exposed("sts", "db", s -> {});
+    exposed("sts", "db", s -> s.minMachinesRunning = 2); // no stop before both pods run
     awaitRouted("sts", "db");
     awaitBothReady(new RouteKey("sts", "db"));
+    client.resources(ExposedService.class).inNamespace("sts").withName("db").edit(es -> {
+      es.getSpec().minMachinesRunning = 0;
+      return es;
+    });
     // Both idle: one is excess. Kubernetes removes db-1 whatever the marks, so db-1 is the one
     // cordoned, drained and named; then db-0, idle for a whole interval.
     await().atMost(WAIT).until(() -> client.apps().statefulSets().inNamespace("sts").withName("db").get()
