@@ -78,6 +78,11 @@ public final class KubernetesBackendScaler implements BackendScaler {
     }
   }
 
+  /**
+   * Waits before the next attempt. A plain sleep is right here: scale calls are blocking API calls
+   * that run on autoscale's own threads (the scale executor and the autostop timer), never on an
+   * event loop of the proxy, and the wait is bounded (750 ms over all attempts, plus jitter).
+   */
   private static void backoff(int attempt) throws ScaleException {
     long millis = FIRST_BACKOFF_MILLIS << (attempt - 1);
     try {

@@ -3,9 +3,6 @@ package io.flycast.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http2.Http2ConnectionHandler;
-import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,11 +54,8 @@ final class Http2FrameGuard extends ChannelInboundHandlerAdapter {
       metrics.violation("h2_continuation_flood");
       log.debug("{} split a header block into more than {} CONTINUATION frames: GOAWAY",
           ctx.channel().remoteAddress(), MAX_CONTINUATIONS);
-      ChannelHandlerContext codec = ctx.pipeline().context(Http2ConnectionHandler.class);
-      // NO_SHUTDOWN: the GOAWAY names the last stream taken, not all of them; then it closes.
-      ((Http2ConnectionHandler) codec.handler()).onError(codec, false, new Http2Exception(Http2Error.ENHANCE_YOUR_CALM,
-          "more than " + MAX_CONTINUATIONS + " CONTINUATION frames in one header block",
-          Http2Exception.ShutdownHint.NO_SHUTDOWN));
+      Http2ServerPipeline.enhanceYourCalm(ctx.channel(),
+          "more than " + MAX_CONTINUATIONS + " CONTINUATION frames in one header block");
       return;
     }
     ctx.fireChannelRead(msg);

@@ -2,9 +2,7 @@ package io.flycast.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.logging.LogLevel;
 import org.slf4j.Logger;
@@ -95,13 +93,7 @@ final class Http2ResetBudget extends Http2FrameLogger {
   }
 
   private void goAway() {
-    ChannelHandlerContext ctx = connection.pipeline().context(Http2ConnectionHandler.class);
-    if (ctx != null) {
-      // NO_SHUTDOWN: the GOAWAY names the last stream the proxy took, so the client knows which
-      // of its requests were not served (a hard shutdown would claim all of them), then closes.
-      ((Http2ConnectionHandler) ctx.handler()).onError(ctx, false, new Http2Exception(Http2Error.ENHANCE_YOUR_CALM,
-          "too many streams reset by the server: " + resets + " in " + WINDOW_NANOS / 1_000_000_000L + " s",
-          Http2Exception.ShutdownHint.NO_SHUTDOWN));
-    }
+    Http2ServerPipeline.enhanceYourCalm(connection,
+        "too many streams reset by the server: " + resets + " in " + WINDOW_NANOS / 1_000_000_000L + " s");
   }
 }

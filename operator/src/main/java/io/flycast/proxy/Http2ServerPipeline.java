@@ -7,6 +7,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -74,6 +77,20 @@ final class Http2ServerPipeline {
     p.addLast(CLOSE_ON_ERROR, CloseOnError.INSTANCE);
     ClientChannels.busy(connection, false);
     p.channel().config().setAutoRead(true);
+  }
+
+  /**
+   * Ends an HTTP/2 client connection that abused it: GOAWAY ENHANCE_YOUR_CALM with {@code why},
+   * then close. NO_SHUTDOWN: the GOAWAY names the last stream the proxy took, so the client knows
+   * which of its requests were not served (Netty's hard shutdown would claim all of them). On the
+   * connection's event loop; does nothing once the codec is gone.
+   */
+  static void enhanceYourCalm(Channel connection, String why) {
+    ChannelHandlerContext codec = connection.pipeline().context(Http2ConnectionHandler.class);
+    if (codec != null) {
+      ((Http2ConnectionHandler) codec.handler()).onError(codec, false,
+          new Http2Exception(Http2Error.ENHANCE_YOUR_CALM, why, Http2Exception.ShutdownHint.NO_SHUTDOWN));
+    }
   }
 
   /**
