@@ -238,14 +238,21 @@ class HaAutoscaleIT {
   @Order(5)
   void theLeaderDyingMidDrainStopsNothingBusy() throws Exception {
     workload("ha-kill", "app", 2);
-    exposed("ha-kill", "app", s -> s.minMachinesRunning = 2);
+    exposed("ha-kill", "app", s -> {
+      s.minMachinesRunning = 2;
+      // Requests, soft limit 1: the second request goes to the backend still under it, so each
+      // backend carries one (two random picks alone could put both on one).
+      s.concurrency = new io.flycast.api.ConcurrencySpec();
+      s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
+      s.concurrency.softLimit = 1;
+    });
     awaitReadyEverywhere("ha-kill", "app", 2);
     RouteKey key = new RouteKey("ha-kill", "app");
     Flycast follower = followers().get(0);
     var a = send(follower, "ha-kill", "app", 12_000);
     var b = send(follower, "ha-kill", "app", 12_000);
-    // One on each backend (least loaded first), then autostop may go down to zero: the excess one
-    // is cordoned everywhere and drains while its request runs.
+    // One on each backend, then autostop may go down to zero: neither is over the soft limit, so
+    // one is excess; it is cordoned everywhere and drains while its request runs.
     await().atMost(WAIT).until(() -> follower.catalog().current().route(key).backends().stream()
         .allMatch(x -> follower.proxy().balancer().tracker().load(key, x.name()) == 1));
     client.resources(io.flycast.api.ExposedService.class).inNamespace("ha-kill").withName("app").edit(es -> {
