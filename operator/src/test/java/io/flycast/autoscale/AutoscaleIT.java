@@ -166,7 +166,7 @@ class AutoscaleIT {
     workload("drain", "slow", 2, Map.of());
     // minMachinesRunning 2 until both requests are in flight: otherwise the first pod ready is
     // idle excess, and may be stopped before the second one is ready.
-    exposed("drain", "slow", s -> s.minMachinesRunning = 2);
+    exposed("drain", "slow", AutoscaleIT::oneRequestPerBackend);
     awaitRouted("drain", "slow");
     awaitBothReady(new RouteKey("drain", "slow"));
     // Two slow requests, one per backend (least loaded wins): both backends are busy when the
@@ -177,6 +177,17 @@ class AutoscaleIT {
     assertThat(a.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     assertThat(b.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     await().atMost(WAIT).until(() -> replicas("drain", "slow") < 2);
+  }
+
+  /**
+   * Two backends kept until both carry a request, one each: requests count, soft limit 1, so the
+   * second request goes to the backend still under it (two random picks alone may pick one twice).
+   */
+  private static void oneRequestPerBackend(ExposedServiceSpec s) {
+    s.minMachinesRunning = 2;
+    s.concurrency = new io.flycast.api.ConcurrencySpec();
+    s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
+    s.concurrency.softLimit = 1;
   }
 
   private static void awaitBothReady(RouteKey key) {
@@ -198,7 +209,7 @@ class AutoscaleIT {
   @Test
   void streamedResponsesSurviveAutostopOfTheirBackend() throws Exception {
     workload("stream", "sse", 2, Map.of());
-    exposed("stream", "sse", s -> s.minMachinesRunning = 2); // as above: no stop before both streams run
+    exposed("stream", "sse", AutoscaleIT::oneRequestPerBackend); // as above: no stop before both streams run
     awaitRouted("stream", "sse");
     awaitBothReady(new RouteKey("stream", "sse"));
     // Two event streams of 20 events, 100 ms apart: both backends are busy across an autostop
@@ -218,7 +229,7 @@ class AutoscaleIT {
   void webSocketsSurviveAutostopOfTheirBackendUntilTheyClose() throws Exception {
     workload("ws", "chat", 2, Map.of());
     // A floor of 2 keeps both up until the WebSockets are open; then the floor drops to 0.
-    exposed("ws", "chat", s -> s.minMachinesRunning = 2);
+    exposed("ws", "chat", AutoscaleIT::oneRequestPerBackend);
     awaitRouted("ws", "chat");
     awaitBothReady(new RouteKey("ws", "chat"));
     List<java.util.concurrent.BlockingQueue<String>> inboxes = new ArrayList<>();
