@@ -144,29 +144,37 @@ public final class FlycastAddressPool {
         Reason.NOT_READY, "no free address found after " + attempts + " attempts in " + range + "; will retry");
   }
 
+  /** Deletes tried when the object changes between our read and our delete. */
+  static final int MAX_RELEASE_ATTEMPTS = 5;
+
   /**
    * Releases an address if this owner holds it. Releasing an address held by someone else, or by
    * no one, is a no-op.
+   *
+   * <p>The delete names the version read, so an address that changed hands in between is left to
+   * its new owner. A 409 only says the object changed: it is read again and the owner checked
+   * again, a bounded number of times, instead of failing the caller's reconcile.
    */
   public void release(InetAddress address, AddressOwner owner) {
     var res = client.resources(FlycastIP.class).withName(objectName(address));
-    FlycastIP ip = res.get();
-    if (ip == null || !AddressOwner.of(ip.getSpec().owner).sameAs(owner)) {
-      return;
+    for (int attempt = 1; ; attempt++) {
+      FlycastIP ip = res.get();
+      if (ip == null || !AddressOwner.of(ip.getSpec().owner).sameAs(owner)) {
+        return;
+      }
+      try {
+        client.resources(FlycastIP.class).resource(ip).lockResourceVersion().delete();
+        log.info("released {} from {}", canonical(address), owner.key());
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 404) {
+          return; // deleted meanwhile: released either way
+        }
+        if (e.getCode() != 409 || attempt == MAX_RELEASE_ATTEMPTS) {
+          throw e;
+        }
+      }
     }
-    // Delete only the version we looked at: if it changed hands meanwhile, leave it.
-    client.resources(FlycastIP.class).resource(ip).lockResourceVersion().delete();
-    log.info("released {} from {}", canonical(address), owner.key());
-  }
-
-  /** Deletes an address object whatever its owner (the repair pass, after repeated sightings). */
-  void forceRelease(FlycastIP ip) {
-    client.resources(FlycastIP.class).resource(ip).lockResourceVersion().delete();
-  }
-
-  /** Waits until the local view has been listed once. */
-  public boolean isSynced() {
-    return informer.hasSynced();
   }
 
   public void close() {
