@@ -16,12 +16,14 @@ final class AlpnHttpSwitch extends ApplicationProtocolNegotiationHandler {
   private static final Logger log = LoggerFactory.getLogger(AlpnHttpSwitch.class);
 
   private final ProxyMetrics metrics;
+  private final ConnectionErrors errors;
   private final Runnable http1;
   private final Runnable http2;
 
-  AlpnHttpSwitch(ProxyMetrics metrics, Runnable http1, Runnable http2) {
+  AlpnHttpSwitch(ProxyMetrics metrics, ConnectionErrors errors, Runnable http1, Runnable http2) {
     super(ApplicationProtocolNames.HTTP_1_1);
     this.metrics = metrics;
+    this.errors = errors;
     this.http1 = http1;
     this.http2 = http2;
   }
@@ -43,8 +45,7 @@ final class AlpnHttpSwitch extends ApplicationProtocolNegotiationHandler {
   /** Plaintext on a TLS port and the like: closed quietly, as without ALPN. */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.debug("closing TLS connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
-    ctx.close();
+    errors.close(ctx, cause, ConnectionErrors.Kind.CLIENT_TLS, null);
   }
 
   @Override

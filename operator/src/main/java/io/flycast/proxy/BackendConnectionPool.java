@@ -99,7 +99,7 @@ final class BackendConnectionPool {
         .setHeadersFactory(TrustedHeaderNames.HEADERS);
     p.addLast(CODEC, new HttpClientCodec(decoder, false, false));
     p.addLast(IDLE, new IdleTimeout(px.config().poolIdleTimeout()));
-    p.addLast(BackendHandler.NAME, new BackendHandler());
+    p.addLast(BackendHandler.NAME, new BackendHandler(px.errors()));
   }
 
   /**

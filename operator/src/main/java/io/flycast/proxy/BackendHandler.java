@@ -25,6 +25,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     void backendClosed();
   }
 
+  private final ConnectionErrors errors;
   private Listener listener;
   /**
    * Taken from an idle pool, where the backend may have closed it meanwhile: a failure on it says
@@ -34,6 +35,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   private boolean reused;
   /** Belongs to one client connection ({@link ClientBoundBackends}), not to the shared pool. */
   private boolean clientBound;
+
+  BackendHandler(ConnectionErrors errors) {
+    this.errors = errors;
+  }
 
   static BackendHandler of(Channel ch) {
     return ch.pipeline().get(BackendHandler.class);
@@ -103,6 +108,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ctx.close(); // the listener hears about it through channelInactive
+    // The listener hears about it through channelInactive.
+    errors.close(ctx, cause, ConnectionErrors.Kind.BACKEND_HTTP, null);
   }
 }

@@ -80,7 +80,7 @@ final class Http2BackendPool {
               ch.config().setAutoRead(false);
               ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false));
               ch.pipeline().addLast(Http2Adapters.BackendResponse.INSTANCE);
-              ch.pipeline().addLast(BackendHandler.NAME, new BackendHandler());
+              ch.pipeline().addLast(BackendHandler.NAME, new BackendHandler(px.errors()));
             }
           })
           .open()
@@ -125,7 +125,7 @@ final class Http2BackendPool {
             .build());
         ch.pipeline().addLast(MULTIPLEX, new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
         ch.pipeline().addLast(new IdleTimeout(px.config().poolIdleTimeout()));
-        ch.pipeline().addLast(new ConnectionHandler(ready));
+        ch.pipeline().addLast(new ConnectionHandler(ready, px.errors()));
       }
     }, false).connect(address));
     connected.addListener(f -> {
@@ -142,9 +142,11 @@ final class Http2BackendPool {
    */
   static final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final Promise<Channel> ready;
+    private final ConnectionErrors errors;
 
-    ConnectionHandler(Promise<Channel> ready) {
+    ConnectionHandler(Promise<Channel> ready, ConnectionErrors errors) {
       this.ready = ready;
+      this.errors = errors;
     }
 
     @Override
@@ -162,7 +164,8 @@ final class Http2BackendPool {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      ctx.close(); // streams hear of it as their channels close
+      // Streams hear of it as their channels close.
+      errors.close(ctx, cause, ConnectionErrors.Kind.BACKEND_H2, null);
     }
 
     @Override

@@ -74,7 +74,7 @@ final class Http2ServerPipeline {
         stream.pipeline().addLast(HttpProxyHandler.NAME, new HttpProxyHandler(px, resolver));
       }
     }));
-    p.addLast(CLOSE_ON_ERROR, CloseOnError.INSTANCE);
+    p.addLast(CLOSE_ON_ERROR, new CloseOnError(px.errors()));
     ClientChannels.busy(connection, false);
     p.channel().config().setAutoRead(true);
   }
@@ -131,14 +131,17 @@ final class Http2ServerPipeline {
    * does an HTTP/1.1 one (there the proxy handler sees the event; here it sits on the streams,
    * which do not).
    */
-  @Sharable
   static final class CloseOnError extends ChannelInboundHandlerAdapter {
-    static final CloseOnError INSTANCE = new CloseOnError();
+    private final ConnectionErrors errors;
+
+    CloseOnError(ConnectionErrors errors) {
+      this.errors = errors;
+    }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null) {
-        ctx.close();
+        errors.close(ctx, cause, ConnectionErrors.Kind.CLIENT_H2, null);
       }
     }
 

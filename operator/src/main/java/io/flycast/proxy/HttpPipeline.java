@@ -20,7 +20,7 @@ final class HttpPipeline {
       addHttp1Handlers(p, px, resolver);
       return;
     }
-    p.addLast(AlpnHttpSwitch.NAME, new AlpnHttpSwitch(px.metrics(),
+    p.addLast(AlpnHttpSwitch.NAME, new AlpnHttpSwitch(px.metrics(), px.errors(),
         () -> {
           addHttp1Handlers(p, px, resolver);
           // Added to an active channel, the handler missed channelActive, where it starts reading.

@@ -368,6 +368,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ctx.close();
+    px.errors().close(ctx, cause, ConnectionErrors.Kind.CLIENT_HTTP, null);
   }
 }

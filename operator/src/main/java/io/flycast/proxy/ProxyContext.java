@@ -23,6 +23,7 @@ final class ProxyContext {
   private final CatalogStore catalog;
   private final Balancer balancer;
   private final ProxyMetrics metrics;
+  private final ConnectionErrors errors;
   private final Transport transport;
   private final ChannelGroup clients;
   private final BackendConnectionPool pool;
@@ -54,6 +55,7 @@ final class ProxyContext {
     this.catalog = catalog;
     this.balancer = balancer;
     this.metrics = metrics;
+    this.errors = new ConnectionErrors(metrics);
     this.transport = transport;
     this.clients = clients;
     this.certificates = certificates;
@@ -95,6 +97,11 @@ final class ProxyContext {
 
   ProxyMetrics metrics() {
     return metrics;
+  }
+
+  /** Ends connections on unhandled errors, logged and counted. */
+  ConnectionErrors errors() {
+    return errors;
   }
 
   ChannelGroup clients() {

@@ -484,7 +484,7 @@ final class ProxyExchange implements BackendHandler.Listener {
           Lease held = lease;
           lease = null; // now released when the upgraded connection closes
           record.complete(route.key(), status);
-          WebSocketSwitch.toRelay(client, backend, owner, held);
+          WebSocketSwitch.toRelay(client, backend, owner, held, px.errors(), route.key());
         } else {
           abort();
         }

@@ -27,6 +27,7 @@ public final class ProxyMetrics {
 
   private final Counter refused;
   private final Counter violations;
+  private final Counter connectionErrors;
   private final Counter requests;
   private final Counter connections;
   private final Gauge activeConnections;
@@ -87,6 +88,12 @@ public final class ProxyMetrics {
         .help("Requests, streams and connections the proxy's edge defenses refused or closed, by reason"
             + " (malformed requests, HTTP/2 abuse, slow clients, pipelining floods)")
         .labelNames("reason")
+        .register(registry);
+    connectionErrors = Counter.builder()
+        .name("flycast_proxy_errors")
+        .help("Connections closed on an error no handler dealt with (resets, broken pipes, bad TLS), by where:"
+            + " client_http, client_h2, client_tls, client_tcp, relay, backend_http, backend_h2")
+        .labelNames("kind")
         .register(registry);
     refused = Counter.builder()
         .name("flycast_proxy_refused")
@@ -287,6 +294,10 @@ public final class ProxyMetrics {
   }
 
   /** An edge defense acted: see {@code docs/security.md} for the reasons. */
+  void connectionError(String kind) {
+    connectionErrors.labelValues(kind).inc();
+  }
+
   void violation(String reason) {
     violations.labelValues(reason).inc();
   }

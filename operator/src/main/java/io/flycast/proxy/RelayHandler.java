@@ -19,9 +19,14 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
   private final Channel peer;
+  private final ConnectionErrors errors;
+  /** For the log line on an error. */
+  private final Object route;
 
-  RelayHandler(Channel peer) {
+  RelayHandler(Channel peer, ConnectionErrors errors, Object route) {
     this.peer = peer;
+    this.errors = errors;
+    this.route = route;
   }
 
   @Override
@@ -86,6 +91,6 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ctx.close();
+    errors.close(ctx, cause, ConnectionErrors.Kind.RELAY, route);
   }
 }

@@ -62,7 +62,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
           return;
         }
         sendProxyHeader(client, backend);
-        ctx.pipeline().replace(TcpProxyHandler.this, RELAY, new RelayHandler(backend));
+        ctx.pipeline().replace(TcpProxyHandler.this, RELAY, new RelayHandler(backend, px.errors(), route.key()));
         // Each side starts reading; from here each reads again only after its data was written.
         backend.read();
         flushEarly(client, backend);
@@ -86,7 +86,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         if (proxyProto) {
           ch.pipeline().addLast(PROXY_PROTOCOL, HAProxyMessageEncoder.INSTANCE);
         }
-        ch.pipeline().addLast(RELAY, new RelayHandler(client));
+        ch.pipeline().addLast(RELAY, new RelayHandler(client, px.errors(), route.key()));
       }
     };
     return Channels.connected(px.backendBootstrap(client.eventLoop(), init, true)
@@ -180,6 +180,6 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ctx.close();
+    px.errors().close(ctx, cause, ConnectionErrors.Kind.CLIENT_TCP, route.key());
   }
 }

@@ -17,7 +17,8 @@ final class WebSocketSwitch {
   private WebSocketSwitch() {}
 
   /** Call on the shared event loop once the 101 was written to the client. */
-  static void toRelay(Channel client, Channel backend, HttpProxyHandler owner, Lease lease) {
+  static void toRelay(Channel client, Channel backend, HttpProxyHandler owner, Lease lease,
+      ConnectionErrors errors, Object route) {
     client.closeFuture().addListener(f -> {
       lease.release();
       backend.close();
@@ -27,12 +28,12 @@ final class WebSocketSwitch {
     // Relay first, codec out second: bytes the codec already buffered flow into the relay.
     ChannelPipeline cp = client.pipeline();
     owner.upgraded();
-    cp.addLast(TcpProxyHandler.RELAY, new RelayHandler(backend));
+    cp.addLast(TcpProxyHandler.RELAY, new RelayHandler(backend, errors, route));
     cp.remove(HttpPipeline.CODEC);
 
     ChannelPipeline bp = backend.pipeline();
     bp.addLast(UNWRAP, new Unwrap());
-    bp.addLast(TcpProxyHandler.RELAY, new RelayHandler(client));
+    bp.addLast(TcpProxyHandler.RELAY, new RelayHandler(client, errors, route));
     bp.remove(BackendHandler.NAME);
     bp.remove(BackendConnectionPool.IDLE);
     bp.remove(BackendConnectionPool.CODEC);
