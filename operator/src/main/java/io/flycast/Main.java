@@ -297,25 +297,13 @@ public final class Main implements Callable<Integer> {
   }
 
   static Duration duration(String s) {
-    String v = s.trim();
     try {
-      if (v.equals("0")) {
-        return Duration.ZERO;
-      }
-      if (v.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-      }
-      long n = Long.parseLong(v.substring(0, v.length() - 1));
-      return switch (v.charAt(v.length() - 1)) {
-        case 's' -> Duration.ofSeconds(n);
-        case 'm' -> Duration.ofMinutes(n);
-        case 'h' -> Duration.ofHours(n);
-        default -> throw new NumberFormatException();
-      };
-    } catch (RuntimeException e) {
-      throw new CommandLine.TypeConversionException("expected a duration such as 500ms, 30s, 5m; got '" + s + "'");
+      return io.flycast.catalog.Durations.parse(s);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.TypeConversionException(e.getMessage());
     }
   }
+
 
   private static String hostname() {
     try {

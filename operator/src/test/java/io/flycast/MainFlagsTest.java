@@ -23,9 +23,9 @@ class MainFlagsTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "--tls-provider=bogus | TLS provider must be auto, openssl or jdk, not 'bogus'",
-      "--queue-timeout=soon | expected a duration such as 500ms, 30s, 5m; got 'soon'",
-      "--body-read-timeout=soon | expected a duration such as 500ms, 30s, 5m; got 'soon'",
-      "--header-read-timeout=10 parsecs | expected a duration such as 500ms, 30s, 5m; got '10 parsecs'",
+      "--queue-timeout=soon | 'soon' is not a duration like 500ms, 15s, 1m or 2h",
+      "--body-read-timeout=soon | 'soon' is not a duration like 500ms, 15s, 1m or 2h",
+      "--header-read-timeout=10 parsecs | '10 parsecs' is not a duration like 500ms, 15s, 1m or 2h",
       "--min-body-rate=0 | --min-body-rate must be at least 1 byte per second, not 0",
       "--trusted-cidrs=10.0.0.0/99 | '10.0.0.0/99'"})
   void badValueExitsWithUsageErrorAndSaysWhy(String flag, String message) {

@@ -4,8 +4,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One health check run against every backend of a route (fly.toml {@code [[services.tcp_checks]]}
@@ -43,7 +41,6 @@ public record HealthCheck(
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
   public static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(1);
 
-  private static final Pattern DURATION = Pattern.compile("^([0-9]+)(ms|s|m)$");
 
   public HealthCheck {
     Objects.requireNonNull(kind, "kind");
@@ -58,29 +55,5 @@ public record HealthCheck(
   /** A TCP check with fly.toml's default timings. */
   public static HealthCheck tcp(int port) {
     return new HealthCheck(Kind.TCP, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_GRACE_PERIOD, null, null, null, port);
-  }
-
-  /**
-   * Parses a check duration as the CRD writes it: digits then {@code ms}, {@code s} or {@code m}
-   * ("500ms", "15s", "1m").
-   *
-   * @throws IllegalArgumentException when it does not parse, with a message fit for a user
-   */
-  public static Duration parseDuration(String text) {
-    Matcher m = text == null ? null : DURATION.matcher(text.trim());
-    if (m == null || !m.matches()) {
-      throw new IllegalArgumentException("'" + text + "' is not a duration like 500ms, 15s or 1m");
-    }
-    long n;
-    try {
-      n = Long.parseLong(m.group(1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' is too large", e);
-    }
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      default -> Duration.ofMinutes(n);
-    };
   }
 }

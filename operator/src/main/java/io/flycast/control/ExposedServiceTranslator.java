@@ -193,7 +193,7 @@ public final class ExposedServiceTranslator {
       return fallback;
     }
     try {
-      return HealthCheck.parseDuration(text);
+      return io.flycast.catalog.Durations.parse(text);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(field + " " + e.getMessage(), e);
     }

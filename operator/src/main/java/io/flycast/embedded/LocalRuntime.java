@@ -673,28 +673,19 @@ public final class LocalRuntime implements AutoCloseable {
     return sb.toString();
   }
 
-  /** "2s", "500ms", "1m", or a plain number of seconds; anything else is no delay. */
+  /** The start delay annotation ("2s", "500ms"); anything unreadable is no delay, with a warning. */
   static Duration parseDelay(String text) {
     if (text == null || text.isBlank()) {
       return Duration.ZERO;
     }
-    String v = text.trim();
     try {
-      if (v.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
-      }
-      if (v.endsWith("s")) {
-        return Duration.ofMillis((long) (Double.parseDouble(v.substring(0, v.length() - 1).trim()) * 1000));
-      }
-      if (v.endsWith("m")) {
-        return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1).trim()) * 60);
-      }
-      return Duration.ofMillis((long) (Double.parseDouble(v) * 1000));
-    } catch (NumberFormatException e) {
-      log.warn("ignoring {}: '{}' is not a duration", START_DELAY_ANNOTATION, text);
+      return io.flycast.catalog.Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      log.warn("ignoring {}: {}", START_DELAY_ANNOTATION, e.getMessage());
       return Duration.ZERO;
     }
   }
+
 
   /** Starts (or restarts) the pod's process and probes it until it accepts connections. */
   private void launch(LocalPod pod) {

@@ -5,7 +5,7 @@ import io.netty.util.AsciiString;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.Catalog;
 import io.flycast.catalog.Handler;
-import io.flycast.catalog.HealthCheck;
+import io.flycast.catalog.Durations;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
@@ -111,7 +111,7 @@ record FlyReplay(
   /** {@code 800ms}, {@code 2s}, {@code 1m}; null (no timeout of its own) when unreadable. */
   private static Duration duration(String v) {
     try {
-      return HealthCheck.parseDuration(v); // the catalog's reading of fly.toml-style durations
+      return Durations.parse(v); // the one duration grammar, as in the CRD
     } catch (IllegalArgumentException e) {
       return null;
     }

@@ -162,7 +162,6 @@ class EchoBackendTest {
         .isEqualTo("--bind 127.0.0.9:9000 $(MISSING) $(POD_IP) $HOME");
     assertThat(LocalRuntime.parseDelay("2s")).isEqualTo(Duration.ofSeconds(2));
     assertThat(LocalRuntime.parseDelay("250ms")).isEqualTo(Duration.ofMillis(250));
-    assertThat(LocalRuntime.parseDelay("1.5")).isEqualTo(Duration.ofMillis(1500));
     assertThat(LocalRuntime.parseDelay("soon")).isEqualTo(Duration.ZERO);
   }
 }
