@@ -127,7 +127,7 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
       events.normal(es, "AddressAllocated", "Flycast address " + st.address);
     }
     UpdateControl<ExposedService> control;
-    if (sameStatus(old, st)) {
+    if (old.equals(st)) {
       control = UpdateControl.noUpdate();
     } else {
       es.setStatus(st);
@@ -169,15 +169,6 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
 
   private static Condition condition(ExposedServiceStatus old, String type, boolean status, String reason, String message) {
     return StatusConditions.condition(old.conditions, type, status, reason, message);
-  }
-
-  private static boolean sameStatus(ExposedServiceStatus a, ExposedServiceStatus b) {
-    return Objects.equals(a.address, b.address) && Objects.equals(a.hostnames, b.hostnames)
-        && Objects.equals(a.ports, b.ports) && Objects.equals(a.syncVersion, b.syncVersion)
-        && Objects.equals(a.observedGeneration, b.observedGeneration)
-        && a.machines != null && b.machines != null && Objects.equals(a.machines.summary, b.machines.summary)
-        && Objects.equals(a.conditions, b.conditions)
-        && Objects.equals(a.lastAutostart, b.lastAutostart) && Objects.equals(a.lastAutostop, b.lastAutostop);
   }
 
   private static InetAddress literal(String s) {
