@@ -202,12 +202,6 @@ public record ProxyConfig(
       return this;
     }
 
-    public Builder writeBufferWaterMarks(int low, int high) {
-      writeBufferLowWaterMark = low;
-      writeBufferHighWaterMark = high;
-      return this;
-    }
-
     public Builder connectAttempts(int v) {
       connectAttempts = v;
       return this;

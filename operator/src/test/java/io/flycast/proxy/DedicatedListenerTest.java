@@ -19,7 +19,7 @@ class DedicatedListenerTest {
 
   @Test
   void wildcardListenerRoutesIpv4AndIpv6AddressesOfOnePortToTheirOwnRoutes() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder(), true);
+    try (ProxyFixture fx = ProxyFixture.withDedicatedBindAddressAsBuilt(ProxyConfig.builder());
         ScriptedBackend v4 = new ScriptedBackend("127.0.0.1", 0, (s, h) -> ScriptedBackend.write(s, "v4"));
         ScriptedBackend v6 = new ScriptedBackend("127.0.0.1", 0, (s, h) -> ScriptedBackend.write(s, "v6"))) {
       int port = TestRoutes.freePort();
@@ -38,7 +38,7 @@ class DedicatedListenerTest {
 
   @Test
   void connectionToAnAddressWithoutRouteIsClosed() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder(), true)) {
+    try (ProxyFixture fx = ProxyFixture.withDedicatedBindAddressAsBuilt(ProxyConfig.builder())) {
       int port = TestRoutes.freePort();
       RouteKey a = new RouteKey("default", "four");
       fx.store.putSpec(TestRoutes.spec(a, "127.0.0.1", List.of(PortSpec.tcp(port, 9)), Concurrency.DEFAULT));

@@ -21,20 +21,25 @@ final class ProxyFixture implements AutoCloseable {
   }
 
   ProxyFixture(ProxyConfig.Builder config) throws InterruptedException {
-    this(config.dedicatedBindAddress(TestRoutes.ip("127.0.0.1")), true);
+    this(completed(config.dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))));
   }
 
-  /** With {@code asIs}, the dedicated bind address is left as the builder has it. */
-  ProxyFixture(ProxyConfig.Builder config, boolean asIs) throws InterruptedException {
-    proxy = new ProxyServer(
-        config
-            .httpAddress(new InetSocketAddress(TestRoutes.ip("127.0.0.1"), 0))
-            .zone("test")
-            .workerThreads(2)
-            .build(),
-        store,
-        new ProxyMetrics(registry));
+  /** A proxy whose dedicated bind address is left as the builder has it. */
+  static ProxyFixture withDedicatedBindAddressAsBuilt(ProxyConfig.Builder config) throws InterruptedException {
+    return new ProxyFixture(completed(config));
+  }
+
+  private ProxyFixture(ProxyConfig config) throws InterruptedException {
+    proxy = new ProxyServer(config, store, new ProxyMetrics(registry));
     proxy.start();
+  }
+
+  private static ProxyConfig completed(ProxyConfig.Builder config) {
+    return config
+        .httpAddress(new InetSocketAddress(TestRoutes.ip("127.0.0.1"), 0))
+        .zone("test")
+        .workerThreads(2)
+        .build();
   }
 
   int httpPort() {
