@@ -4,6 +4,9 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flycast.admin.AdminToken;
+import io.flycast.catalog.Handler;
+import io.flycast.catalog.Route;
+import io.flycast.catalog.RouteKey;
 import io.flycast.embedded.EmbeddedApiServer;
 import io.flycast.embedded.LocalRuntime;
 import io.flycast.embedded.ManifestApplier;
@@ -14,7 +17,10 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -234,13 +240,13 @@ public final class Main implements Callable<Integer> {
       }
       done.countDown();
     }, "flycast-shutdown"));
-    printWhatToTry(flycast, client, config);
+    printWhatToTry(flycast, config);
     done.await();
     return 0;
   }
 
   /** Tells a newcomer what to do next: one curl per route, the admin URLs, the kubeconfig. */
-  private void printWhatToTry(Flycast flycast, KubernetesClient client, FlycastConfig config) {
+  private void printWhatToTry(Flycast flycast, FlycastConfig config) {
     var admin = flycast.admin().address();
     StringBuilder out = new StringBuilder("\nflycast ready.\n  admin:      http://" + admin.getHostString() + ":" + admin.getPort()
         + "/  (/healthz /readyz /metrics; the status page and /debug/catalog from loopback"
@@ -251,22 +257,20 @@ public final class Main implements Callable<Integer> {
     }
     if (flycast.proxy() != null && flycast.proxy().httpAddress() != null) {
       var http = flycast.proxy().httpAddress();
-      out.append("  try (routes appear as they get addresses; see /debug/catalog):\n");
       String base = "http://" + http.getHostString() + ":" + http.getPort() + "/";
-      for (var es : client.resources(io.flycast.api.ExposedService.class).inAnyNamespace().list().getItems()) {
-        out.append("    curl -H 'Host: ").append(es.getMetadata().getName()).append('.').append(es.getMetadata().getNamespace())
-            .append(".flycast' ").append(base).append('\n');
-      }
-      var enabledNamespaces = client.namespaces().withLabel("fly.io/flycast", "enabled").list().getItems().stream()
-          .map(n -> n.getMetadata().getName()).collect(java.util.stream.Collectors.toSet());
-      for (var svc : client.services().inAnyNamespace().list().getItems()) {
-        var ann = svc.getMetadata().getAnnotations();
-        boolean labelled = enabledNamespaces.contains(svc.getMetadata().getNamespace());
-        if (allServices || labelled || ann != null && "true".equals(ann.get("fly.io/flycast"))) {
-          out.append("    curl -H 'Host: ").append(svc.getMetadata().getName()).append('.').append(svc.getMetadata().getNamespace())
-              .append(".flycast' ").append(base).append('\n');
+      // From the catalog, the proxy's own view: exactly the routes it serves. Routes still waiting
+      // for an address are printed when they get one.
+      out.append("  try (each route that serves HTTP; routes still being set up are printed as they appear):\n");
+      Set<RouteKey> printed = ConcurrentHashMap.newKeySet();
+      flycast.catalog().current().routes().stream().filter(r -> servesHttp(r) && printed.add(r.key()))
+          .sorted(Comparator.comparing(r -> r.key().toString()))
+          .forEach(r -> out.append("    ").append(curl(r, base)).append('\n'));
+      flycast.catalog().addListener(change -> change.specsChanged().forEach(key -> {
+        Route r = change.catalog().route(key);
+        if (r != null && servesHttp(r) && printed.add(key)) {
+          System.out.println("route ready: " + curl(r, base));
         }
-      }
+      }));
     }
     if (config.dnsListen() != null) {
       out.append("  dns:        dig @").append(config.dnsListen().getHostString()).append(" -p ").append(config.dnsListen().getPort())
@@ -278,6 +282,14 @@ public final class Main implements Callable<Integer> {
     out.append("  With the AnyIP route (ip -6 route add local ").append(config.prefix())
         .append(" dev lo) each Flycast address answers on its own ports: curl http://[<address>]/\n");
     System.out.println(out);
+  }
+
+  private static boolean servesHttp(Route r) {
+    return r.spec().ports().stream().anyMatch(p -> p.has(Handler.HTTP));
+  }
+
+  private static String curl(Route r, String base) {
+    return "curl -H 'Host: " + r.key().name() + "." + r.key().namespace() + ".flycast' " + base;
   }
 
   static InetSocketAddress hostPort(String s) {
