@@ -210,10 +210,7 @@ public final class Main implements Callable<Integer> {
       client = api.client();
       System.out.println("embedded Kubernetes API at " + api.url() + "; kubeconfig: " + kc.toAbsolutePath());
     } else {
-      Config c = kubeconfig != null
-          ? Config.fromKubeconfig(Files.readString(kubeconfig))
-          : Config.autoConfigure(null);
-      client = new KubernetesClientBuilder().withConfig(c).build();
+      client = new KubernetesClientBuilder().withConfig(clusterConfig(kubeconfig)).build();
     }
     Flycast flycast = new Flycast(config, client).start();
     // Embedded mode plays the cluster's workload side too: pods as local processes, EndpointSlices.
@@ -243,6 +240,20 @@ public final class Main implements Callable<Integer> {
     printWhatToTry(flycast, config);
     done.await();
     return 0;
+  }
+
+  /**
+   * The client configuration against a real cluster: the kubeconfig given, else the in-cluster or
+   * default one, over HTTP/1.1. With the JDK HTTP client, HTTP/2 is a single connection that is
+   * never replaced when it goes silent (no PINGs) and that fails requests past the server's stream
+   * limit; watches are WebSockets either way. docs/api-client.md has the measurements.
+   */
+  static Config clusterConfig(Path kubeconfig) throws IOException {
+    Config c = kubeconfig != null
+        ? Config.fromKubeconfig(Files.readString(kubeconfig))
+        : Config.autoConfigure(null);
+    c.setHttp2Disable(true);
+    return c;
   }
 
   /** Tells a newcomer what to do next: one curl per route, the admin URLs, the kubeconfig. */

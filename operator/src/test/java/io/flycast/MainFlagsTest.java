@@ -84,4 +84,20 @@ class MainFlagsTest {
     assertThat(run(err2, "--admin-token-file=" + empty)).isEqualTo(CommandLine.ExitCode.USAGE);
     assertThat(err2.toString()).contains("--admin-token-file: " + empty + " is empty");
   }
+
+  /** docs/api-client.md: with the JDK client, HTTP/2 to a real API server is one connection never replaced. */
+  @Test
+  void theRealClusterClientSpeaksHttp11(@TempDir Path dir) throws Exception {
+    Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]
+        users: [{name: u, user: {token: t}}]
+        contexts: [{name: x, context: {cluster: c, user: u}}]
+        current-context: x
+        """);
+    var config = Main.clusterConfig(kubeconfig);
+    assertThat(config.getMasterUrl()).startsWith("https://127.0.0.1:6443");
+    assertThat(config.isHttp2Disable()).isTrue();
+  }
 }

@@ -197,7 +197,10 @@ public final class FlycastAddressPool {
       return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
-        return false;
+        // Ours after all when the client retried a create that had reached the server (a timeout
+        // on the first try): treating that as lost would leave the address held by no one.
+        FlycastIP existing = client.resources(FlycastIP.class).withName(ip.getMetadata().getName()).get();
+        return existing != null && AddressOwner.of(existing.getSpec().owner).sameAs(owner);
       }
       // No candidate address in the message: it is random, and the message ends up in a condition.
       throw new AllocationException(Reason.NOT_READY, "cannot create FlycastIP objects: " + e.getMessage(), e);

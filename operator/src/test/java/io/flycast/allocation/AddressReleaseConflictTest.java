@@ -114,4 +114,32 @@ class AddressReleaseConflictTest {
         .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(409));
     assertThat(deletes()).isEqualTo(FlycastAddressPool.MAX_RELEASE_ATTEMPTS);
   }
+
+  @Test
+  void aCreateRetriedAfterItReachedTheServerIsOursNotALostRace() throws Exception {
+    // The client's retry of a create that had gone through: 409 AlreadyExists, with us as owner.
+    server.expect().post().withPath("/apis/fly.io/v1alpha1/flycastips").andReturn(409, new StatusBuilder()
+        .withCode(409).withReason("AlreadyExists").withMessage("already exists").build()).once();
+    for (String last : new String[] {"4", "5", "6", "7"}) {
+      FlycastIP mine = ip(WEB, "1");
+      mine.getMetadata().setName("fdaa-0-1--" + last);
+      mine.getSpec().address = "fdaa:0:1::" + last;
+      server.expect().get().withPath("/apis/fly.io/v1alpha1/flycastips/fdaa-0-1--" + last).andReturn(200, mine).always();
+    }
+    var pooled = new FlycastAddressPool(client, AddressRange.forPrefix("fdaa:0:1::4/126"));
+    try {
+      InetAddress got = pooled.allocateNext(WEB);
+      assertThat(pooled.range().contains(got)).isTrue();
+    } finally {
+      pooled.close();
+    }
+    long posts = 0;
+    for (int i = server.getRequestCount(); i > 0; i--) {
+      var r = server.takeRequest(1, java.util.concurrent.TimeUnit.SECONDS);
+      if (r != null && "POST".equals(r.getMethod())) {
+        posts++;
+      }
+    }
+    assertThat(posts).as("no second address taken after our own create came back 409").isEqualTo(1);
+  }
 }
