@@ -96,8 +96,7 @@ public final class AddressRepair implements AutoCloseable {
         var o = ip.getSpec().owner;
         log.info("releasing leaked address {} (owner {}/{}/{} no longer holds it)", ip.getSpec().address, o.kind, o.namespace, o.name);
         try {
-          pool.release(io.flycast.allocation.FlycastAddressPool.parseAddress(ip.getSpec().address),
-              new AddressOwner(o.kind, o.namespace, o.name, o.uid));
+          pool.releaseLeaked(ip);
           released++;
         } catch (RuntimeException e) {
           log.warn("cannot release {}: {}", ip.getSpec().address, e.toString());

@@ -116,6 +116,25 @@ class AddressReleaseConflictTest {
   }
 
   @Test
+  void aLeakedAddressIsReleasedInOneRoundTripFromTheCachedVersion() throws Exception {
+    server.expect().delete().withPath(PATH).andReturn(200, ip(WEB, "1")).once();
+
+    pool.releaseLeaked(ip(WEB, "1"));
+
+    assertThat(deletes()).isEqualTo(1);
+  }
+
+  @Test
+  void aLeakedAddressThatChangedSinceTheCacheSawItIsDecidedAgain() throws Exception {
+    conflicts(1);
+    server.expect().get().withPath(PATH).andReturn(200, ip(OTHER, "2")).once();
+
+    pool.releaseLeaked(ip(WEB, "1"));
+
+    assertThat(deletes()).as("taken by another owner meanwhile: left alone").isEqualTo(1);
+  }
+
+  @Test
   void aCreateRetriedAfterItReachedTheServerIsOursNotALostRace() throws Exception {
     // The client's retry of a create that had gone through: 409 AlreadyExists, with us as owner.
     server.expect().post().withPath("/apis/fly.io/v1alpha1/flycastips").andReturn(409, new StatusBuilder()
