@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -234,13 +235,16 @@ public final class Main implements Callable<Integer> {
       }
       done.countDown();
     }, "flycast-shutdown"));
-    printWhatToTry(flycast, client, config);
+    printWhatToTry(flycast, config);
     done.await();
     return 0;
   }
 
+  /** Routes printWhatToTry names at most; /debug/catalog has them all. */
+  private static final int TRY_LINES = 20;
+
   /** Tells a newcomer what to do next: one curl per route, the admin URLs, the kubeconfig. */
-  private void printWhatToTry(Flycast flycast, KubernetesClient client, FlycastConfig config) {
+  private void printWhatToTry(Flycast flycast, FlycastConfig config) {
     var admin = flycast.admin().address();
     StringBuilder out = new StringBuilder("\nflycast ready.\n  admin:      http://" + admin.getHostString() + ":" + admin.getPort()
         + "/  (/healthz /readyz /metrics; the status page and /debug/catalog from loopback"
@@ -253,19 +257,16 @@ public final class Main implements Callable<Integer> {
       var http = flycast.proxy().httpAddress();
       out.append("  try (routes appear as they get addresses; see /debug/catalog):\n");
       String base = "http://" + http.getHostString() + ":" + http.getPort() + "/";
-      for (var es : client.resources(io.flycast.api.ExposedService.class).inAnyNamespace().list().getItems()) {
-        out.append("    curl -H 'Host: ").append(es.getMetadata().getName()).append('.').append(es.getMetadata().getNamespace())
-            .append(".flycast' ").append(base).append('\n');
-      }
-      var enabledNamespaces = client.namespaces().withLabel("fly.io/flycast", "enabled").list().getItems().stream()
-          .map(n -> n.getMetadata().getName()).collect(java.util.stream.Collectors.toSet());
-      for (var svc : client.services().inAnyNamespace().list().getItems()) {
-        var ann = svc.getMetadata().getAnnotations();
-        boolean labelled = enabledNamespaces.contains(svc.getMetadata().getNamespace());
-        if (allServices || labelled || ann != null && "true".equals(ann.get("fly.io/flycast"))) {
-          out.append("    curl -H 'Host: ").append(svc.getMetadata().getName()).append('.').append(svc.getMetadata().getNamespace())
-              .append(".flycast' ").append(base).append('\n');
-        }
+      // From the watch caches, not a list of the API: in a large cluster that would be every
+      // Service once more, and thousands of lines.
+      var sync = flycast.catalogSync();
+      List<String> hosts = java.util.stream.Stream.concat(
+              sync.exposedServices().stream().map(es -> es.getMetadata()),
+              sync.services().stream().filter(sync.policy()::isManaged).map(svc -> svc.getMetadata()))
+          .map(m -> m.getName() + "." + m.getNamespace() + ".flycast").sorted().toList();
+      hosts.stream().limit(TRY_LINES).forEach(h -> out.append("    curl -H 'Host: ").append(h).append("' ").append(base).append('\n'));
+      if (hosts.size() > TRY_LINES) {
+        out.append("    ... and ").append(hosts.size() - TRY_LINES).append(" more\n");
       }
     }
     if (config.dnsListen() != null) {
