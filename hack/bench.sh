@@ -8,18 +8,22 @@
 #   BENCH=tls make bench       only TLS handshakes/s (openssl s_time -new: nginx vs HAProxy vs
 #                              Flycast terminating TLS, same ECDSA P-256 certificate)
 #   BENCH=control make bench   only the control plane (create -> routable, catalog heap)
+#   BENCH=scale make bench     only cluster scale: 10,000 Services, 10,000 EndpointSlices, 100,000 Pods
+#                              from an API stand-in; the operator's live heap and time to routable
 # Knobs: DURATION (per round, in seconds: 8s), ROUNDS (interleaved rounds, median of them: 3),
 # CONNECTIONS (wrk: 32), THREADS (workers of each HTTP proxy: one per core), HEADERS (fly: nginx and
 # HAProxy add Flycast's headers too; none), STREAMS (iperf3 -P: 1), TLS_CLIENTS (parallel s_time clients: 1),
 # WARMUP (seconds of load on Flycast before measuring: proxy 40, tcp 5, tls 15; TLS code takes
-# 10-15 s of handshakes to reach its steady rate).
+# 10-15 s of handshakes to reach its steady rate). Scale: SCALE_SERVICES (10000), SCALE_ENDPOINTS (pods
+# per Service: 10), SCALE_OPERATOR_JAR (the operator to measure: this tree's jar; point it at another
+# build's jar to compare), SCALE_OPERATOR_HEAP (its -Xmx: 6g, room for builds that keep whole objects).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -ntp -q package -DskipTests -pl operator >/dev/null  # the jar and test classes, current
 CP="operator/target/flycast-operator.jar:operator/target/test-classes"
 JAVA="$JAVA_HOME/bin/java"
 WHAT=${BENCH:-all}
-case $WHAT in all | control | proxy | tcp | tls) ;; *) echo "BENCH must be all, control, proxy, tcp or tls" >&2; exit 2 ;; esac
+case $WHAT in all | control | proxy | tcp | tls | scale) ;; *) echo "BENCH must be all, control, proxy, tcp, tls or scale" >&2; exit 2 ;; esac
 
 # Each section runs its own nginx, HAProxy and Flycast in its own temp dir and stops them when it
 # ends; whatever is left (a section failed) is stopped on exit.
@@ -98,6 +102,16 @@ need_whole_seconds() {
 if [[ $WHAT == all || $WHAT == control ]]; then
   echo "== control plane: create -> routable (embedded API) =="
   "$JAVA" -Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" io.flycast.bench.ControlPlaneBench ${CONTROL_SIZES:-1000 10000}
+fi
+
+if [[ $WHAT == all || $WHAT == scale ]]; then
+  # The API stand-in (io.flycast.bench.ScaleApiServer, this JVM: the cluster as text, about 1 GB)
+  # and the operator (its jar, a JVM of its own, against the stand-in's kubeconfig) are measured
+  # apart: the live heap is the operator's alone.
+  echo "== cluster scale: API stand-in -> operator jar, $ROUNDS rounds from a fresh API, medians =="
+  "$JAVA" -Xmx${SCALE_API_HEAP:-4g} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" io.flycast.bench.ScaleBench \
+    ${SCALE_SERVICES:-10000} ${SCALE_ENDPOINTS:-10} $ROUNDS ${SCALE_OPERATOR_JAR:-operator/target/flycast-operator.jar} \
+    -Xmx${SCALE_OPERATOR_HEAP:-6g} -XX:+UseG1GC
 fi
 
 if [[ $WHAT == all || $WHAT == proxy ]]; then

@@ -20,6 +20,9 @@ import io.flycast.control.PeerDirectory;
 import io.flycast.control.ServiceReconciler;
 import io.flycast.dns.DnsServer;
 import io.flycast.health.HealthChecker;
+import io.flycast.informer.Informers;
+import io.flycast.informer.Trim;
+import io.flycast.informer.TrimmedItemStore;
 import io.flycast.control.PodNetworks;
 import io.flycast.network.Cidr;
 import io.flycast.network.NetworkPolicy;
@@ -163,8 +166,12 @@ public final class Flycast implements AutoCloseable {
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         // An object the model cannot read must not end the process (JOSDK's default on a stopped informer).
         .withInformerStoppedHandler(new io.flycast.control.InformerStops()));
-    operator.register(new ServiceReconciler(sync, store, pool, events));
-    operator.register(new ExposedServiceReconciler(sync, store, pool, events, autoscaleRecorder));
+    // The reconcilers' own informers: the Service one holds every Service of the cluster again,
+    // so both page their lists and keep trimmed objects, as the catalog's informers do.
+    operator.register(new ServiceReconciler(sync, store, pool, events), o -> o
+        .withItemStore(new TrimmedItemStore<>(Trim::metadata)).withInformerListLimit(Informers.LIST_LIMIT));
+    operator.register(new ExposedServiceReconciler(sync, store, pool, events, autoscaleRecorder), o -> o
+        .withItemStore(new TrimmedItemStore<>(Trim::metadata)).withInformerListLimit(Informers.LIST_LIMIT));
     operator.start();
   }
 

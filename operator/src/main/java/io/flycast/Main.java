@@ -256,6 +256,9 @@ public final class Main implements Callable<Integer> {
     return c;
   }
 
+  /** Routes printWhatToTry names at most; /debug/catalog has them all. */
+  private static final int TRY_LINES = 20;
+
   /** Tells a newcomer what to do next: one curl per route, the admin URLs, the kubeconfig. */
   private void printWhatToTry(Flycast flycast, FlycastConfig config) {
     var admin = flycast.admin().address();
@@ -269,16 +272,21 @@ public final class Main implements Callable<Integer> {
     if (flycast.proxy() != null && flycast.proxy().httpAddress() != null) {
       var http = flycast.proxy().httpAddress();
       String base = "http://" + http.getHostString() + ":" + http.getPort() + "/";
-      // From the catalog, the proxy's own view: exactly the routes it serves. Routes still waiting
-      // for an address are printed when they get one.
-      out.append("  try (each route that serves HTTP; routes still being set up are printed as they appear):\n");
+      // From the catalog, the proxy's own view: exactly the routes it serves, not a list of the
+      // API (in a large cluster, every Service once more). Routes still waiting for an address are
+      // printed when they get one; at most TRY_LINES in all.
+      out.append("  try (routes that serve HTTP; more are printed as they appear, up to ").append(TRY_LINES)
+          .append("; /debug/catalog has them all):\n");
       Set<RouteKey> printed = ConcurrentHashMap.newKeySet();
-      flycast.catalog().current().routes().stream().filter(r -> servesHttp(r) && printed.add(r.key()))
-          .sorted(Comparator.comparing(r -> r.key().toString()))
-          .forEach(r -> out.append("    ").append(curl(r, base)).append('\n'));
+      flycast.catalog().current().routes().stream().filter(Main::servesHttp)
+          .sorted(Comparator.comparing(r -> r.key().toString())).limit(TRY_LINES)
+          .forEach(r -> {
+            printed.add(r.key());
+            out.append("    ").append(curl(r, base)).append('\n');
+          });
       flycast.catalog().addListener(change -> change.specsChanged().forEach(key -> {
         Route r = change.catalog().route(key);
-        if (r != null && servesHttp(r) && printed.add(key)) {
+        if (r != null && servesHttp(r) && printed.size() < TRY_LINES && printed.add(key)) {
           System.out.println("route ready: " + curl(r, base));
         }
       }));

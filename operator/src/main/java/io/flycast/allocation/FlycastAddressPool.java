@@ -7,6 +7,9 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.flycast.allocation.AllocationException.Reason;
 import io.flycast.api.FlycastIP;
 import io.flycast.api.FlycastIPSpec;
+import io.flycast.informer.Informers;
+import io.flycast.informer.Trim;
+import io.flycast.informer.TrimmedItemStore;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;
@@ -41,8 +44,11 @@ public final class FlycastAddressPool {
   public FlycastAddressPool(KubernetesClient client, AddressRange range) {
     this.client = client;
     this.range = range;
-    this.informer = client.resources(FlycastIP.class).inform();
+    // One object per allocated address: paged, and without managed fields (see io.flycast.informer).
+    this.informer = client.resources(FlycastIP.class).withLimit(Informers.LIST_LIMIT).runnableInformer(0)
+        .itemStore(new TrimmedItemStore<>(Trim::metadata));
     informer.addIndexers(Map.of(OWNER_INDEX, ip -> List.of(AddressOwner.of(ip.getSpec().owner).key())));
+    informer.run();
   }
 
   public AddressRange range() {

@@ -1,5 +1,7 @@
 package io.flycast.control;
 
+import static io.flycast.informer.Informers.LIST_LIMIT;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -12,6 +14,8 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.flycast.api.ExposedService;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.RouteKey;
+import io.flycast.informer.TrimmedItemStore;
+import io.flycast.informer.Trim;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
@@ -45,13 +49,20 @@ public final class CatalogSync implements AutoCloseable {
 
   public CatalogSync(KubernetesClient client, CatalogStore store, boolean allServices) {
     this.store = store;
-    this.namespaces = client.namespaces().runnableInformer(0);
+    // Every informer lists in pages and keeps a trimmed copy of each object: what the translators
+    // read (see io.flycast.informer).
+    this.namespaces = client.namespaces().withLimit(LIST_LIMIT).runnableInformer(0)
+        .itemStore(new TrimmedItemStore<>(Trim::namespace));
     this.policy = new ManagedServicePolicy(allServices, name -> namespaces.getStore().getByKey(name));
-    this.services = client.services().inAnyNamespace().runnableInformer(0);
-    this.exposed = client.resources(ExposedService.class).inAnyNamespace().runnableInformer(0);
-    this.slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
+    this.services = client.services().inAnyNamespace().withLimit(LIST_LIMIT).runnableInformer(0)
+        .itemStore(new TrimmedItemStore<>(Trim::metadata));
+    this.exposed = client.resources(ExposedService.class).inAnyNamespace().withLimit(LIST_LIMIT).runnableInformer(0)
+        .itemStore(new TrimmedItemStore<>(Trim::metadata));
+    this.slices = client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(LIST_LIMIT).runnableInformer(0)
+        .itemStore(new TrimmedItemStore<>(Trim::endpointSlice));
     // Only TLS Secrets: the proxy's certificates, and a missing or unusable one is a status condition.
-    this.secrets = client.secrets().inAnyNamespace().withField("type", "kubernetes.io/tls").runnableInformer(0);
+    this.secrets = client.secrets().inAnyNamespace().withField("type", "kubernetes.io/tls").withLimit(LIST_LIMIT)
+        .runnableInformer(0).itemStore(new TrimmedItemStore<>(Trim::metadata));
     // Once listed, a watch that fails is retried (Fabric8 stops on some failures, and a stopped
     // watch would freeze its part of the catalog for good, silently): re-listing heals it once
     // the cause is gone, even an object that cannot be read.
@@ -132,14 +143,6 @@ public final class CatalogSync implements AutoCloseable {
   /** A TLS Secret from the watch cache, or null. */
   public Secret tlsSecret(String namespace, String name) {
     return secrets.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
-  }
-
-  public List<Service> services() {
-    return services.getStore().list();
-  }
-
-  public List<ExposedService> exposedServices() {
-    return exposed.getStore().list();
   }
 
   /**

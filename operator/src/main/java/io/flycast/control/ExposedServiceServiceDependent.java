@@ -4,6 +4,11 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.flycast.api.ExposedService;
+import io.flycast.informer.Informers;
+import io.flycast.informer.Trim;
+import io.flycast.informer.TrimmedItemStore;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
@@ -17,8 +22,21 @@ import java.util.Map;
  * in-cluster clients can also reach them the ordinary way). Same name as the ExposedService; its
  * EndpointSlices are the route's backends. Deleted with its owner by garbage collection.
  */
+@KubernetesDependent(informer = @Informer(labelSelector = ExposedServiceServiceDependent.MANAGED_BY + "=flycast",
+    itemStore = ExposedServiceServiceDependent.TrimmedServices.class, informerListLimit = Informers.LIST_LIMIT))
 public final class ExposedServiceServiceDependent extends CRUDKubernetesDependentResource<Service, ExposedService> {
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+
+  /**
+   * This dependent's informer keeps Services as the other informers do (see io.flycast.informer),
+   * and only those labelled as Flycast's (every Service {@link #desired} makes is): without the
+   * selector it would be one more copy of every Service in the cluster.
+   */
+  public static final class TrimmedServices extends TrimmedItemStore<Service> {
+    public TrimmedServices() {
+      super(Trim::metadata);
+    }
+  }
 
   public ExposedServiceServiceDependent() {
     super(Service.class);

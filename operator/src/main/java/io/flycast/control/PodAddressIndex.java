@@ -2,6 +2,7 @@ package io.flycast.control;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodIP;
+import io.flycast.informer.PodItemStore;
 import io.flycast.network.Cidr;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ final class PodAddressIndex {
   private static final Logger log = LoggerFactory.getLogger(PodAddressIndex.class);
 
   /** Pods with this label value under {@code k8s-app} are the cluster DNS (CoreDNS, kube-dns). */
-  static final String CLUSTER_DNS_APP = "kube-dns";
+  static final String CLUSTER_DNS_APP = PodItemStore.CLUSTER_DNS_APP;
 
   /** A pod holding an address: its {@code namespace/name}, its namespace, whether it is cluster DNS. */
   private record Holder(String pod, String namespace, boolean clusterDns) {}
@@ -65,7 +66,7 @@ final class PodAddressIndex {
   private static Holder holder(Pod p) {
     var labels = p.getMetadata().getLabels();
     return new Holder(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), p.getMetadata().getNamespace(),
-        labels != null && CLUSTER_DNS_APP.equals(labels.get("k8s-app")));
+        labels != null && CLUSTER_DNS_APP.equals(labels.get(PodItemStore.APP_LABEL)));
   }
 
   private static boolean holdsAddress(Pod p) {

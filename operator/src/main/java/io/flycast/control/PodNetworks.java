@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.flycast.informer.Informers;
+import io.flycast.informer.PodItemStore;
 import io.flycast.network.ClientNetworks;
 import java.net.InetAddress;
 import java.util.LinkedHashSet;
@@ -22,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * {@code fly.io/network} annotation, else the namespace name.
  *
  * <p>Lookups read a {@link PodAddressIndex} kept by watch events and the namespace cache, never
- * the API, so the proxy and DNS event loops can call them.
+ * the API, so the proxy and DNS event loops can call them. The informer keeps only what that index
+ * reads of each pod ({@link PodItemStore}).
  */
 public final class PodNetworks implements ClientNetworks, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PodNetworks.class);
@@ -38,7 +41,10 @@ public final class PodNetworks implements ClientNetworks, AutoCloseable {
    */
   public PodNetworks(KubernetesClient client, Function<String, Namespace> namespaces) {
     this.namespaces = namespaces;
-    this.pods = client.pods().inAnyNamespace().runnableInformer(0);
+    this.pods = client.pods().inAnyNamespace().withLimit(Informers.LIST_LIMIT).runnableInformer(0);
+    // Every pod of the cluster, so keep a few fields of each, and no index by namespace: lookups
+    // are by address, in the index below.
+    pods.itemStore(new PodItemStore()).removeNamespaceIndex();
     pods.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod pod) {

@@ -37,7 +37,7 @@ class AddressReleaseConflictTest {
     server.init();
     client = server.createClient();
     // The pool's informer lists once, then watches: an empty list, a watch that stays quiet.
-    server.expect().get().withPath("/apis/fly.io/v1alpha1/flycastips?resourceVersion=0")
+    server.expect().get().withPath("/apis/fly.io/v1alpha1/flycastips?limit=500")
         .andReturn(200, "{\"apiVersion\":\"fly.io/v1alpha1\",\"kind\":\"FlycastIPList\",\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[]}").always();
     server.expect().withPath("/apis/fly.io/v1alpha1/flycastips?allowWatchBookmarks=true&resourceVersion=1&timeoutSeconds=600&watch=true")
         .andUpgradeToWebSocket().open().done().always();
