@@ -1,4 +1,4 @@
-package io.flycast.embedded;
+package io.flycast.embedded.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.flycast.embedded.EmbeddedApiServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
