@@ -3,7 +3,7 @@ package io.flycast.embedded.runtime;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.flycast.catalog.Durations;
-import io.flycast.embedded.EchoBackend;
+import io.flycast.embedded.echo.EchoBackend;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;

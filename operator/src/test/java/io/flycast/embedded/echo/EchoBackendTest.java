@@ -1,4 +1,4 @@
-package io.flycast.embedded;
+package io.flycast.embedded.echo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
