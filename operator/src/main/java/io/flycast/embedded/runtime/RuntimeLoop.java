@@ -2,9 +2,8 @@ package io.flycast.embedded.runtime;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -20,9 +19,15 @@ import org.slf4j.LoggerFactory;
 final class RuntimeLoop {
   private static final Logger log = LoggerFactory.getLogger(RuntimeLoop.class);
 
-  private final ScheduledExecutorService thread =
-      Executors.newSingleThreadScheduledExecutor(daemonThreads("flycast-runtime"));
+  private final ScheduledThreadPoolExecutor thread =
+      new ScheduledThreadPoolExecutor(1, daemonThreads("flycast-runtime"));
   private volatile boolean closed;
+
+  RuntimeLoop() {
+    // Closing drops the timers (a SIGKILL after a grace period, a restart backoff): they would be
+    // no-ops, and by default a shut-down executor waits for them to come due.
+    thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+  }
 
   boolean closed() {
     return closed;
@@ -77,10 +82,7 @@ final class RuntimeLoop {
     };
   }
 
-  /**
-   * Drops every task from now on, and waits up to 5s for the thread to end: delayed tasks (a
-   * restart backoff, a SIGKILL timer) still hold it until they are due, as no-ops.
-   */
+  /** Drops every task from now on, and waits up to 5s for the one running to finish. */
   void close() {
     closed = true;
     thread.shutdown();
