@@ -10,7 +10,7 @@ import io.flycast.api.ExposedService;
 import io.flycast.api.ExposedServiceSpec;
 import io.flycast.catalog.RouteKey;
 import io.flycast.embedded.EmbeddedApiServer;
-import io.flycast.embedded.LocalRuntime;
+import io.flycast.embedded.runtime.LocalRuntime;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;

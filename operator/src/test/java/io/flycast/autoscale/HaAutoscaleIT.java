@@ -11,7 +11,7 @@ import io.flycast.catalog.Backend;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
 import io.flycast.embedded.EmbeddedApiServer;
-import io.flycast.embedded.LocalRuntime;
+import io.flycast.embedded.runtime.LocalRuntime;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.net.InetSocketAddress;
 import java.net.URI;

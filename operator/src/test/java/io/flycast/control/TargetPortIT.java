@@ -17,7 +17,7 @@ import io.flycast.catalog.Backend;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
 import io.flycast.embedded.EmbeddedApiServer;
-import io.flycast.embedded.LocalRuntime;
+import io.flycast.embedded.runtime.LocalRuntime;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;

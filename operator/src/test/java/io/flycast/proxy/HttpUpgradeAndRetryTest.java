@@ -9,6 +9,7 @@ import io.flycast.catalog.HttpOptions;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
+import io.flycast.embedded.echo.EchoBackend;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -73,8 +74,7 @@ class HttpUpgradeAndRetryTest {
    */
   @Test
   void anOpenWebSocketKeepsItsBackendLoadedUntilItCloses() throws Exception {
-    io.flycast.embedded.EchoBackend echo = io.flycast.embedded.EchoBackend.start(
-        new java.net.InetSocketAddress("127.0.0.1", 0), "b1");
+    EchoBackend echo = EchoBackend.start(new java.net.InetSocketAddress("127.0.0.1", 0), "b1");
     try {
       route(TestRoutes.httpPort(TestRoutes.freePort(), echo.address().getPort()), backend("b1", "test"));
       var inbox = new java.util.concurrent.LinkedBlockingQueue<String>();

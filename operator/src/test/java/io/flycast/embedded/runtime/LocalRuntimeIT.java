@@ -1,4 +1,4 @@
-package io.flycast.embedded;
+package io.flycast.embedded.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.flycast.embedded.EmbeddedApiServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -543,6 +544,32 @@ class LocalRuntimeIT {
       Set<Long> pids = new HashSet<>();
       started.forEach(h -> pids.add(h.pid()));
       assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)).doesNotContainAnyElementsOf(pids);
+    }
+  }
+
+  /**
+   * A scale-down leaves a SIGKILL timer (the pod's grace, 30s here) behind after the pod is gone;
+   * closing must not wait for it, nor for a restart backoff.
+   */
+  @Test
+  void closeDoesNotWaitForPendingTimers() {
+    try (EmbeddedApiServer api2 = new EmbeddedApiServer().start(0)) {
+      KubernetesClient c = api2.client();
+      namespace(c, "rt-timers");
+      LocalRuntime rt = new LocalRuntime(c).closeGrace(Duration.ofSeconds(2)).start();
+      try {
+        Deployment patient = deployment("rt-timers", "patient", 1, Map.of()).editSpec().editTemplate().editSpec()
+            .withTerminationGracePeriodSeconds(30L).endSpec().endTemplate().endSpec().build();
+        c.apps().deployments().inNamespace("rt-timers").resource(patient).create();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(pods(c, "rt-timers", "patient")).singleElement()
+            .matches(p -> p.getStatus().getContainerStatuses().get(0).getReady()));
+        c.apps().deployments().inNamespace("rt-timers").withName("patient").scale(0);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(pods(c, "rt-timers", "patient")).isEmpty());
+      } finally {
+        long start = System.nanoTime();
+        rt.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+      }
     }
   }
 }

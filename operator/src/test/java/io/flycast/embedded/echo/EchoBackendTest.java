@@ -1,4 +1,4 @@
-package io.flycast.embedded;
+package io.flycast.embedded.echo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -153,15 +153,5 @@ class EchoBackendTest {
     ws.sendText("again", true).get(5, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(received.poll(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("again");
     ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye").get(5, java.util.concurrent.TimeUnit.SECONDS);
-  }
-
-  @Test
-  void expandsVariablesLikeKubernetes() {
-    var env = java.util.Map.of("POD_IP", "127.0.0.9", "PORT", "9000");
-    assertThat(LocalRuntime.expand("--bind $(POD_IP):$(PORT) $(MISSING) $$(POD_IP) $HOME", env))
-        .isEqualTo("--bind 127.0.0.9:9000 $(MISSING) $(POD_IP) $HOME");
-    assertThat(LocalRuntime.parseDelay("2s")).isEqualTo(Duration.ofSeconds(2));
-    assertThat(LocalRuntime.parseDelay("250ms")).isEqualTo(Duration.ofMillis(250));
-    assertThat(LocalRuntime.parseDelay("soon")).isEqualTo(Duration.ZERO);
   }
 }

@@ -1,0 +1,172 @@
+package io.flycast.embedded.echo;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The built-in workload of the embedded runtime: a small HTTP/1.1 server, started as one process
+ * per pod. It is written on plain sockets and virtual threads, with no dependency, so that a pod's
+ * JVM listens about 100 ms after it starts (a Netty version took 4 times as long). This class
+ * listens and drains; {@link HttpConnection} serves each connection.
+ *
+ * <p>Configured by the environment: {@code BIND_ADDRESS} (default 127.0.0.1), {@code PORT}
+ * (default 8080), {@code POD_NAME}, {@code START_DELAY_MS} (wait that long before listening, to
+ * emulate a slow cold start) and {@code GRACE_SECONDS} (how long SIGTERM waits for in-flight
+ * requests).
+ *
+ * <p>Every request gets 200 and JSON {@code {"pod":..., "method":..., "path":..., "headers":{...}}}
+ * (and response header {@code x-echo-pod}), except: request header {@code x-echo-fly-replay: V}
+ * answers with response header {@code fly-replay: V} and an empty body; {@code x-echo-delay-ms: N}
+ * waits N ms first; {@code GET /sse} streams {@code data: n} events every 100 ms, 20 of them;
+ * {@code /ws} is a WebSocket echo (each data frame comes back as sent, pings get pongs).
+ * Connections are kept alive (HTTP/1.1; request bodies by length or chunked). SIGTERM closes the
+ * listener and idle connections and lets in-flight requests finish (up to the grace period), each
+ * connection closing after its last response.
+ */
+public final class EchoBackend {
+  private final ServerSocket listener;
+  private final String podName;
+  private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  /** Notified when the last in-flight request finishes. */
+  private final Object drained = new Object();
+  private volatile boolean stopping;
+
+  private EchoBackend(ServerSocket listener, String podName) {
+    this.listener = listener;
+    this.podName = podName;
+  }
+
+  /** Binds and starts serving. */
+  public static EchoBackend start(InetSocketAddress bind, String podName) throws IOException {
+    ServerSocket listener = new ServerSocket();
+    listener.setReuseAddress(true);
+    try {
+      listener.bind(bind, 128);
+    } catch (IOException e) {
+      listener.close();
+      throw e;
+    }
+    EchoBackend echo = new EchoBackend(listener, podName);
+    Thread.ofPlatform().daemon().name("echo-accept").start(echo::acceptLoop);
+    return echo;
+  }
+
+  public InetSocketAddress address() {
+    return (InetSocketAddress) listener.getLocalSocketAddress();
+  }
+
+  /**
+   * Stops accepting, closes idle connections, waits up to {@code graceSeconds} for in-flight
+   * requests, then closes the rest.
+   */
+  public synchronized void stop(int graceSeconds) {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    HttpIo.closeQuietly(listener);
+    for (HttpConnection c : connections) {
+      if (c.idle()) {
+        c.close();
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(graceSeconds);
+    synchronized (drained) {
+      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        try {
+          drained.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    for (HttpConnection c : connections) {
+      c.close();
+    }
+  }
+
+  private void acceptLoop() {
+    while (!stopping) {
+      Socket s;
+      try {
+        s = listener.accept();
+      } catch (IOException e) {
+        if (stopping) {
+          return;
+        }
+        continue;
+      }
+      if (stopping) {
+        HttpIo.closeQuietly(s);
+        return;
+      }
+      HttpConnection c = new HttpConnection(this, s);
+      connections.add(c);
+      Thread.ofVirtual().name("echo-conn").start(c::run);
+    }
+  }
+
+  // ---------------------------------------------------------------- for the connections
+
+  String podName() {
+    return podName;
+  }
+
+  /** Once true, connections answer their current request with {@code Connection: close} and end. */
+  boolean stopping() {
+    return stopping;
+  }
+
+  void requestStarted() {
+    inFlight.incrementAndGet();
+  }
+
+  void requestFinished() {
+    if (inFlight.decrementAndGet() == 0) {
+      synchronized (drained) {
+        drained.notifyAll();
+      }
+    }
+  }
+
+  void closed(HttpConnection c) {
+    connections.remove(c);
+  }
+
+  // ---------------------------------------------------------------- as a pod's process
+
+  private static String env(String name, String dflt) {
+    String v = System.getenv(name);
+    return v == null || v.isBlank() ? dflt : v;
+  }
+
+  public static void main(String[] args) throws Exception {
+    String host = env("BIND_ADDRESS", "127.0.0.1");
+    int port = Integer.parseInt(env("PORT", "8080"));
+    String pod = env("POD_NAME", "echo");
+    long startDelay = Long.parseLong(env("START_DELAY_MS", "0"));
+    int grace = Integer.parseInt(env("GRACE_SECONDS", "5"));
+    if (startDelay > 0) {
+      Thread.sleep(startDelay);
+    }
+    EchoBackend echo = start(new InetSocketAddress(host, port), pod);
+    long upMillis = ProcessHandle.current().info().startInstant()
+        .map(t -> Duration.between(t, Instant.now()).toMillis()).orElse(-1L);
+    System.out.println(Instant.now() + " echo backend " + pod + " listening on " + host + ":" + echo.address().getPort()
+        + " (" + upMillis + " ms after start, start delay " + startDelay + " ms)");
+    System.out.flush();
+    // SIGTERM runs shutdown hooks: stop listening, let in-flight requests finish, then exit.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> echo.stop(grace), "echo-stop"));
+    Thread.currentThread().join();
+  }
+}
