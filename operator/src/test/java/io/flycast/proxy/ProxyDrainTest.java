@@ -71,7 +71,7 @@ class ProxyDrainTest {
       assertThat(slow.readHead().status()).isEqualTo(200);
       fx.proxy.beginDrain();
 
-      CompletableFuture<Void> stopped = CompletableFuture.runAsync(fx.proxy::stop);
+      CompletableFuture<Void> stopped = CompletableFuture.runAsync(fx.proxy::stop, Thread::startVirtualThread);
       await().atMost(WAIT).until(() -> refusesConnections(port));
       assertThat(stopped).as("stop waits for the response in flight").isNotDone();
       echo.releaseStream();
@@ -120,7 +120,7 @@ class ProxyDrainTest {
         h2.get(3, sni, "/sent-before-reading-the-goaway").flush();
         assertThat(h2.await(f -> f.type() == RawH2.HEADERS && f.stream() == 3, WAIT).status()).isEqualTo(200);
 
-        CompletableFuture<Void> stopped = CompletableFuture.runAsync(proxy::stop);
+        CompletableFuture<Void> stopped = CompletableFuture.runAsync(proxy::stop, Thread::startVirtualThread);
         RawH2.Frame last = h2.await(f -> f.type() == RawH2.GOAWAY, WAIT);
         assertThat(last).as("the last GOAWAY at stop").isNotNull();
         assertThat(last.code()).isZero();
