@@ -353,9 +353,9 @@ public final class Flycast implements AutoCloseable {
    * drop this replica), the proxy tells keep-alive clients to reconnect, and leadership is handed
    * over (see {@link LeaderElection#close()}). For {@code delay} from the start the proxy still
    * accepts and serves everything: endpoint removal takes that long to reach every node and load
-   * balancer, and what they send meanwhile must not be refused. Then {@link #close()}: the proxy
-   * stops accepting and lets work in flight finish for its grace, and everything else stops.
-   * Blocks for all of that.
+   * balancer, and what they send meanwhile must not be refused. Then the proxy stops accepting
+   * and lets work in flight finish for its grace, and everything else stops. Blocks for all of
+   * that.
    */
   public void shutDown(Duration delay) {
     long deadline = System.nanoTime() + delay.toNanos();
@@ -365,9 +365,14 @@ public final class Flycast implements AutoCloseable {
     if (p != null) {
       p.beginDrain();
     }
-    if (election != null) {
-      election.close();
-    }
+    // The handover waits for a scale-down or reconciles in flight: beside the delay, so that the
+    // proxy stops on time whatever it is doing, and within the pod's termination grace period.
+    LeaderElection e = election;
+    Thread handover = Thread.ofPlatform().name("flycast-handover").start(() -> {
+      if (e != null) {
+        e.close();
+      }
+    });
     try {
       // Not a poll: nothing ends the delay early, as nothing here can see when every node's
       // rules dropped this replica.
@@ -375,7 +380,11 @@ public final class Flycast implements AutoCloseable {
       if (left > 0) {
         TimeUnit.NANOSECONDS.sleep(left);
       }
-    } catch (InterruptedException e) {
+      if (p != null) {
+        p.stop();
+      }
+      handover.join(); // close() must not stop what the handover still waits for
+    } catch (InterruptedException interrupted) {
       Thread.currentThread().interrupt();
     }
     close();
