@@ -8,6 +8,8 @@ STATE=${FLYCAST_STATE_DIR:-.flycast}
 ADMIN=${FLYCAST_ADMIN_LISTEN:-127.0.0.1:9090}
 if [[ -n "${KUBECONFIG:-}" ]]; then
   echo "Running against the cluster in KUBECONFIG=$KUBECONFIG (install CRDs first: kubectl apply -f crds/)"
+  # No Service sends traffic to a process on this machine, so Ctrl-C need not wait for endpoints.
+  export FLYCAST_SHUTDOWN_DELAY=${FLYCAST_SHUTDOWN_DELAY:-0}
   exec "$JAVA_HOME/bin/java" -jar "$JAR" --kubeconfig "${KUBECONFIG%%:*}" --admin-listen "$ADMIN" "$@"
 fi
 cat <<MSG

@@ -81,10 +81,17 @@ public final class Flycast implements AutoCloseable {
   private DnsServer dns;
   private ProxyServer proxy;
   private Autostarter autostarter;
+  private Autostopper autostopper;
+  private volatile boolean shuttingDown;
   private AutoscaleRecorder autoscaleRecorder;
   private NetworkPolicy access;
   /** Longest autostop waits for a cordoned backend's in-flight work before stopping it anyway. */
   static final Duration MAX_DRAIN = Duration.ofMinutes(5);
+  /**
+   * Longest a leader handing over waits for a scale-down it is in the middle of: a few API
+   * calls (read the scale, mark the pod, scale, unmark).
+   */
+  static final Duration SCALE_DOWN_SETTLE = Duration.ofSeconds(10);
 
   public Flycast(FlycastConfig config, KubernetesClient client) {
     this.config = config;
@@ -96,7 +103,7 @@ public final class Flycast implements AutoCloseable {
     sync = new CatalogSync(client, store, config.allServices());
     closeables.push(sync);
     if (config.adminListen() != null) {
-      adminEndpoints = new AdminEndpoints(this::isReady, registry, () -> CatalogJson.render(store.current()));
+      adminEndpoints = new AdminEndpoints(this::whyNotReady, registry, () -> CatalogJson.render(store.current()));
       adminAccess = AdminAccess.of(config.adminToken());
       admin = new AdminServer(config.adminListen(), adminEndpoints, adminAccess, AdminLimits.DEFAULT).start();
       closeables.push(admin);
@@ -127,7 +134,7 @@ public final class Flycast implements AutoCloseable {
     autoscaleRecorder = new AutoscaleRecorder(sync, events);
     startDataPlane();
     election = new LeaderElection(client, config.leaseNamespace(), LEASE_NAME, config.identity(), leader,
-        () -> startOperator(pool, events), this::stopOperator);
+        () -> startOperator(pool, events), this::stopLeading);
     election.start();
     log.info("flycast started: prefix {} (Flycast addresses from {}), zone {}", config.prefix(), range, config.zone());
     return this;
@@ -241,8 +248,8 @@ public final class Flycast implements AutoCloseable {
         this::peerReported, registry).start();
     closeables.push(poller);
     clusterCordons.poller(poller);
-    new Autostopper(store, new ClusterLoad(ProxyLoad.view(tracker), poller), clusterCordons, scaler, timer, config.autostopInterval(),
-        MAX_DRAIN, leader::isLeader, autoscaleMetrics, autoscaleRecorder, autostarter).start();
+    autostopper = new Autostopper(store, new ClusterLoad(ProxyLoad.view(tracker), poller), clusterCordons, scaler, timer,
+        config.autostopInterval(), MAX_DRAIN, leader::isLeader, autoscaleMetrics, autoscaleRecorder, autostarter).start();
   }
 
   /** This replica's last cold start per route, for its load reports. */
@@ -276,6 +283,22 @@ public final class Flycast implements AutoCloseable {
     return proxy;
   }
 
+  /**
+   * Leadership is gone (lost, or handed over on shutdown): a scale-down autostop is in the middle
+   * of settles first, then the reconcilers stop, letting reconciles in flight finish.
+   */
+  private void stopLeading() {
+    Autostopper stopper = autostopper;
+    try {
+      if (stopper != null && !stopper.awaitNoScaleDown(SCALE_DOWN_SETTLE)) {
+        log.warn("a scale-down was still under way after {}", SCALE_DOWN_SETTLE);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    stopOperator();
+  }
+
   private synchronized void stopOperator() {
     if (operator != null) {
       try {
@@ -301,12 +324,26 @@ public final class Flycast implements AutoCloseable {
 
   /**
    * Ready for traffic: every informer synced and the first catalog built, and, when this replica
-   * proxies, the proxy listening and not stopping.
+   * proxies, the proxy listening; and not shutting down.
    */
   public boolean isReady() {
+    return whyNotReady() == null;
+  }
+
+  /** Null when {@link #isReady()}; otherwise why not, as {@code /readyz} says it. */
+  public String whyNotReady() {
+    if (shuttingDown) {
+      return "shutting down: still serving while the Service's endpoints drop this replica, then exiting";
+    }
+    if (sync == null || !sync.isReady()) {
+      return "informers syncing or the first catalog not built";
+    }
     boolean proxies = config.httpListen() != null || config.tlsListen() != null || config.dedicatedListen() != null;
     ProxyServer p = proxy;
-    return sync != null && sync.isReady() && (!proxies || p != null && p.isServing());
+    if (proxies && (p == null || !p.isServing())) {
+      return "the proxy is not listening";
+    }
+    return null;
   }
 
   /** The DNS responder, or null when {@code --dns-listen} is empty. */
@@ -318,8 +355,52 @@ public final class Flycast implements AutoCloseable {
     return admin;
   }
 
+  /**
+   * SIGTERM for a replica behind a Service. At once: readiness fails (so the Service's endpoints
+   * drop this replica), the proxy tells keep-alive clients to reconnect, and leadership is handed
+   * over (see {@link LeaderElection#close()}). For {@code delay} from the start the proxy still
+   * accepts and serves everything: endpoint removal takes that long to reach every node and load
+   * balancer, and what they send meanwhile must not be refused. Then the proxy stops accepting
+   * and lets work in flight finish for its grace, and everything else stops. Blocks for all of
+   * that.
+   */
+  public void shutDown(Duration delay) {
+    long deadline = System.nanoTime() + delay.toNanos();
+    shuttingDown = true;
+    log.info("shutting down: not ready from now on; serving for {} ms more, then stopping", delay.toMillis());
+    ProxyServer p = proxy;
+    if (p != null) {
+      p.beginDrain();
+    }
+    // The handover waits for a scale-down or reconciles in flight: beside the delay, so that the
+    // proxy stops on time whatever it is doing, and within the pod's termination grace period.
+    LeaderElection e = election;
+    Thread handover = Thread.ofPlatform().name("flycast-handover").start(() -> {
+      if (e != null) {
+        e.close();
+      }
+    });
+    try {
+      // Not a poll: nothing ends the delay early, as nothing here can see when every node's
+      // rules dropped this replica.
+      long left = deadline - System.nanoTime();
+      if (left > 0) {
+        TimeUnit.NANOSECONDS.sleep(left);
+      }
+      if (p != null) {
+        p.stop();
+      }
+      handover.join(); // close() must not stop what the handover still waits for
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    close();
+    log.info("flycast stopped");
+  }
+
   @Override
   public void close() {
+    shuttingDown = true;
     if (election != null) {
       election.close();
     }

@@ -28,7 +28,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Entry point: parses flags (each also settable by an environment variable, for containers)
- * and runs Flycast until interrupted. Ctrl-C (SIGINT/SIGTERM) shuts down cleanly.
+ * and runs Flycast until interrupted. SIGTERM (or Ctrl-C) shuts down gracefully: readiness fails
+ * at once, the proxy serves on for {@code --shutdown-delay}, then finishes what is in flight
+ * (see {@link Flycast#shutDown}).
  */
 @Command(
     name = "flycast",
@@ -141,6 +143,10 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:POD_NAME}")
   String identity;
 
+  @Option(names = "--shutdown-delay", description = "On SIGTERM, how long the proxy keeps accepting and serving after /readyz turns 503, so the Service's endpoints drop this replica on every node before it stops listening; then work in flight gets 10 s more. Default: 10s, or 0 with --embedded (nothing routes to it by readiness). Env FLYCAST_SHUTDOWN_DELAY.",
+      defaultValue = "${env:FLYCAST_SHUTDOWN_DELAY}")
+  String shutdownDelay;
+
   @Option(names = "--trusted-cidrs", description = "Comma-separated CIDR blocks whose clients reach every private route (e.g. node addresses). Default: none; in embedded mode the host's loopback (127.0.0.1, ::1) and the Flycast prefix. Env FLYCAST_TRUSTED_CIDRS.",
       defaultValue = "${env:FLYCAST_TRUSTED_CIDRS}")
   String trustedCidrs;
@@ -155,6 +161,26 @@ public final class Main implements Callable<Integer> {
       return trustedCidrs;
     }
     return embedded ? FlycastConfig.LOCAL_TRUSTED + "," + prefix : "";
+  }
+
+  /**
+   * Behind a Service, endpoint removal reaches kube-proxy on every node (and ingress controllers
+   * watching EndpointSlices) within a second or two, more on a busy control plane: 10 s covers
+   * that with room, and keeps a rolling restart short. Embedded mode has no Service in front of
+   * it, so Ctrl-C there does not wait.
+   */
+  static final Duration DEFAULT_SHUTDOWN_DELAY = Duration.ofSeconds(10);
+
+  /** {@code --shutdown-delay}, or its default for this mode. */
+  Duration shutdownDelay() {
+    if (shutdownDelay == null || shutdownDelay.isBlank()) {
+      return embedded ? Duration.ZERO : DEFAULT_SHUTDOWN_DELAY;
+    }
+    Duration d = duration(shutdownDelay);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException("--shutdown-delay must not be negative, not " + shutdownDelay);
+    }
+    return d;
   }
 
   /**
@@ -195,8 +221,10 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     FlycastConfig config;
+    Duration delay;
     try {
       config = configFromFlags();
+      delay = shutdownDelay();
     } catch (IllegalArgumentException | CommandLine.TypeConversionException e) {
       // A flag's value is wrong: say which, as picocli does for unknown flags, without a stack trace.
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -226,7 +254,7 @@ public final class Main implements Callable<Integer> {
     CountDownLatch done = new CountDownLatch(1);
     EmbeddedApiServer apiRef = api;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      flycast.close();
+      flycast.shutDown(delay);
       if (runtime != null) {
         runtime.close();
       }

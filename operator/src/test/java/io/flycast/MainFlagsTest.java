@@ -27,6 +27,8 @@ class MainFlagsTest {
       "--body-read-timeout=soon | 'soon' is not a duration like 500ms, 15s, 1m or 2h",
       "--header-read-timeout=10 parsecs | '10 parsecs' is not a duration like 500ms, 15s, 1m or 2h",
       "--min-body-rate=0 | --min-body-rate must be at least 1 byte per second, not 0",
+      "--shutdown-delay=soon | expected a duration such as 500ms, 30s, 5m; got 'soon'",
+      "--shutdown-delay=-1s | --shutdown-delay must not be negative, not -1s",
       "--trusted-cidrs=10.0.0.0/99 | '10.0.0.0/99'"})
   void badValueExitsWithUsageErrorAndSaysWhy(String flag, String message) {
     StringWriter err = new StringWriter();
@@ -54,6 +56,20 @@ class MainFlagsTest {
         System.setProperty("flycast.tls.provider", before);
       }
     }
+  }
+
+  /** In a cluster a replica serves on while its endpoint goes; embedded Ctrl-C has none to wait for. */
+  @Test
+  void shutdownDelayDefaultsToTenSecondsAndToNothingInEmbeddedMode() {
+    Main main = new Main();
+    new CommandLine(main).parseArgs();
+    assertThat(main.shutdownDelay()).hasSeconds(10);
+    new CommandLine(main).parseArgs("--embedded");
+    assertThat(main.shutdownDelay()).isZero();
+    new CommandLine(main).parseArgs("--embedded", "--shutdown-delay=3s");
+    assertThat(main.shutdownDelay()).hasSeconds(3);
+    new CommandLine(main).parseArgs("--shutdown-delay=0");
+    assertThat(main.shutdownDelay()).isZero();
   }
 
   @Test

@@ -72,7 +72,11 @@ final class FlycastProcess implements AutoCloseable {
     }
     cmd.addAll(List.of(extraArgs));
     Path log = state.resolve("flycast.log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    // Nothing routes to these processes by their readiness, so SIGTERM need not wait (a process
+    // against a cluster would wait 10 s); a test of the shutdown delay passes --shutdown-delay.
+    pb.environment().put("FLYCAST_SHUTDOWN_DELAY", "0");
+    Process p = pb.start();
     FlycastProcess fp = new FlycastProcess(state, admin, dns, http, tls, p, log);
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class).until(() -> {
@@ -82,6 +86,11 @@ final class FlycastProcess implements AutoCloseable {
       return fp.get("/readyz").statusCode() == 200;
     });
     return fp;
+  }
+
+  /** SIGTERM, as the kubelet sends when it stops a pod. */
+  void sigterm() throws IOException, InterruptedException {
+    new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor();
   }
 
   KubernetesClient client() throws IOException {

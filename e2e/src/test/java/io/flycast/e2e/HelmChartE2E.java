@@ -203,6 +203,7 @@ class HelmChartE2E {
           .containsExactly(
               "--prefix=fdaa:0:48c8::/48",
               "--autostop-interval=5m",
+              "--shutdown-delay=10s",
               "--admin-listen=0.0.0.0:9090",
               "--http-listen=0.0.0.0:8080",
               "--tls-listen=0.0.0.0:8443",
@@ -388,7 +389,8 @@ class HelmChartE2E {
         "listenAddress=::",
         "dns.enabled=false",
         "deploymentKind=DaemonSet,anyIP.enabled=true,hostNetwork=true",
-        "admin.tokenSecret.name=flycast-admin,admin.networkPolicy.enabled=true");
+        "admin.tokenSecret.name=flycast-admin,admin.networkPolicy.enabled=true",
+        "shutdownDelaySeconds=0");
   }
 
   @Nested
@@ -413,6 +415,28 @@ class HelmChartE2E {
       Container c = operatorContainer(ds.getSpec().getTemplate().getSpec());
       assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
       assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    }
+
+    /**
+     * SIGTERM: the replica serves for the delay, then requests in flight get 10 s, then the rest
+     * closes; Kubernetes must not kill it before. The delay runs in the process, so no preStop
+     * hook (the image has no shell to sleep in).
+     */
+    @Test
+    void shutdownDelayIsPassedAndTheGracePeriodCoversItWithoutAPreStopHook() {
+      PodSpec defaults = deployment(render()).getSpec().getTemplate().getSpec();
+      assertThat(operatorContainer(defaults).getArgs()).contains("--shutdown-delay=10s");
+      assertThat(defaults.getTerminationGracePeriodSeconds()).isGreaterThanOrEqualTo(10 + 10 + 5);
+      assertThat(operatorContainer(defaults).getLifecycle()).isNull();
+
+      PodSpec longer = deployment(render("--set", "shutdownDelaySeconds=30,terminationGracePeriodSeconds=45"))
+          .getSpec().getTemplate().getSpec();
+      assertThat(operatorContainer(longer).getArgs()).contains("--shutdown-delay=30s");
+      assertThat(longer.getTerminationGracePeriodSeconds()).isEqualTo(45);
+
+      var tooShort = helm.run("template", RELEASE, chart.toString(), "--set", "shutdownDelaySeconds=30");
+      assertThat(tooShort.exitCode()).isNotZero();
+      assertThat(tooShort.stderr()).contains("terminationGracePeriodSeconds (30) must be at least shutdownDelaySeconds + 15 (45)");
     }
 
     @Test

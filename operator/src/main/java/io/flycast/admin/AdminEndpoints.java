@@ -8,13 +8,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
  * What each admin path answers, independent of HTTP plumbing and of who asks (see
  * {@link AdminAccess}): {@code /healthz} (the process is alive), {@code /readyz} (informers have
- * synced and the first catalog is built), {@code /metrics} (Prometheus exposition, format by
+ * synced, the first catalog is built, the proxy listens and the process is not shutting down;
+ * else 503 and why), {@code /metrics} (Prometheus exposition, format by
  * Accept), {@code /debug/catalog} (the routing table as JSON), {@code /debug/stats} (the status
  * page's figures) and {@code /} (the status page).
  */
@@ -29,7 +29,7 @@ public final class AdminEndpoints {
   private static final byte[] NOT_FOUND =
       "not found: try /, /healthz, /readyz, /metrics, /debug/catalog, /debug/stats\n".getBytes(StandardCharsets.UTF_8);
 
-  private final BooleanSupplier ready;
+  private final Readiness ready;
   private final PrometheusRegistry registry;
   private final Supplier<String> catalogJson;
   private final ExpositionFormats formats = ExpositionFormats.init();
@@ -37,12 +37,12 @@ public final class AdminEndpoints {
   private volatile java.util.function.UnaryOperator<String> peerLoad;
 
   /**
-   * @param ready whether this replica should get traffic
+   * @param ready whether this replica should get traffic, and if not why
    * @param registry what {@code /metrics} and {@code /debug/stats} show
    * @param catalogJson the routing table as JSON, for {@code /debug/catalog}
    * @throws IOException if the status page is missing from the jar
    */
-  public AdminEndpoints(BooleanSupplier ready, PrometheusRegistry registry, Supplier<String> catalogJson)
+  public AdminEndpoints(Readiness ready, PrometheusRegistry registry, Supplier<String> catalogJson)
       throws IOException {
     this.ready = ready;
     this.registry = registry;
@@ -86,16 +86,20 @@ public final class AdminEndpoints {
     }
     return switch (path) {
       case "/healthz" -> AdminResponse.text(HttpResponseStatus.OK, "ok\n");
-      case "/readyz" -> ready.getAsBoolean()
-          ? AdminResponse.text(HttpResponseStatus.OK, "ready\n")
-          : AdminResponse.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
-              "not ready: informers syncing, catalog not built, or the proxy not listening (starting or stopping)\n");
+      case "/readyz" -> readyz();
       case "/metrics" -> metrics(accept);
       case "/debug/catalog" -> json(catalogJson.get());
       case "/debug/stats" -> json(StatsJson.render(registry));
       case "/" -> AdminResponse.of(HttpResponseStatus.OK, "text/html; charset=utf-8", statusPage);
       default -> AdminResponse.of(HttpResponseStatus.NOT_FOUND, AdminResponse.TEXT, NOT_FOUND);
     };
+  }
+
+  private AdminResponse readyz() {
+    String why = ready.whyNotReady();
+    return why == null
+        ? AdminResponse.text(HttpResponseStatus.OK, "ready\n")
+        : AdminResponse.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready: " + why + "\n");
   }
 
   private AdminResponse metrics(String accept) throws IOException {

@@ -43,6 +43,11 @@ public final class Autostopper implements AutoCloseable {
   private final AutoscaleEvents events;
   private final Autostarter starter;
   private volatile long intervalStart = System.nanoTime();
+  /**
+   * Held from the last leadership check before a scale-down until its pod's removal mark is
+   * settled, so that a leader handing over can wait for it ({@link #awaitNoScaleDown}).
+   */
+  private final java.util.concurrent.locks.ReentrantLock scalingDown = new java.util.concurrent.locks.ReentrantLock();
 
   public Autostopper(CatalogStore catalog, LoadView load, Cordons cordons, BackendScaler scaler,
       ScheduledExecutorService timer, Duration interval, Duration maxDrain, BooleanSupplier isLeader,
@@ -148,13 +153,19 @@ public final class Autostopper implements AutoCloseable {
     boolean everywhere = cordons.everywhere(key, name);
     String unknown = load.unknownSince(since);
     boolean drained = everywhere && unknown == null && load.load(key, name) == 0;
-    if (!drained && System.nanoTime() - since < maxDrain.toNanos()) {
+    // A drain is worth waiting for only while this replica leads: after, it could not scale down.
+    if (!drained && isLeader.getAsBoolean() && System.nanoTime() - since < maxDrain.toNanos()) {
       timer.schedule(() -> drainThenStop(key, stop, since), DRAIN_CHECK.toMillis(), TimeUnit.MILLISECONDS);
       return;
     }
     Route route = catalog.current().route(key);
     if (route == null) {
       cordons.uncordon(key, name);
+      return;
+    }
+    if (!isLeader.getAsBoolean()) {
+      cordons.uncordon(key, name); // the new leader judges for itself
+      refuse(route, name, "not_leader", "this replica stopped leading while the backend drained");
       return;
     }
     if (!everywhere || unknown != null) {
@@ -164,11 +175,6 @@ public final class Autostopper implements AutoCloseable {
           + maxDrain.toSeconds() + "s" : "not every replica reported its work in flight (" + unknown + ")");
       return;
     }
-    if (!isLeader.getAsBoolean()) {
-      cordons.uncordon(key, name); // the new leader judges for itself
-      refuse(route, name, "not_leader", "this replica stopped leading while the backend drained");
-      return;
-    }
     if (starter.held(key) > 0 || load.heldElsewhere(key) > 0) {
       // A request arrived while this backend drained and is waiting for one: keep this one.
       cordons.uncordon(key, name);
@@ -176,6 +182,7 @@ public final class Autostopper implements AutoCloseable {
       log.info("autostop {}: kept {}, requests arrived while it drained", key, name);
       return;
     }
+    scalingDown.lock();
     boolean marked = false;
     try {
       int min = route.spec().autoscale().minMachinesRunning();
@@ -203,6 +210,7 @@ public final class Autostopper implements AutoCloseable {
       if (marked) {
         unmark(route, stop.backend()); // the stop did not happen: the pod is not the one to go next
       }
+      scalingDown.unlock();
       // The backend leaves the catalog when its pod goes; until then it stays out of balancing
       // for a grace period, then is let back in case the scale-down did not happen.
       timer.schedule(() -> cordons.uncordon(key, name), interval.toMillis(), TimeUnit.MILLISECONDS);
@@ -215,6 +223,20 @@ public final class Autostopper implements AutoCloseable {
     } catch (BackendScaler.ScaleException e) {
       log.warn("autostop {}: {}", route.key(), e.getMessage());
     }
+  }
+
+  /**
+   * Waits until no scale-down is under way, up to {@code timeout}; false if one still is. Call
+   * once this replica no longer leads: no new one starts then, and one under way ends with the
+   * workload scaled down or its pod's removal mark taken back, rather than with a mark left
+   * behind by a process that stopped halfway.
+   */
+  public boolean awaitNoScaleDown(Duration timeout) throws InterruptedException {
+    if (!scalingDown.tryLock(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      return false;
+    }
+    scalingDown.unlock();
+    return true;
   }
 
   @Override

@@ -17,12 +17,21 @@ import org.slf4j.LoggerFactory;
  * elector's: starting the reconcilers waits for their informers to sync, which on a large cluster
  * takes longer than the renew deadline, and an elector blocked that long loses the Lease while
  * still acting as leader, so that two replicas lead at once.
+ *
+ * <p>{@link #close()} hands leadership over rather than letting the Lease run out: the other
+ * replicas would otherwise wait up to {@link #LEASE_DURATION} with nobody reconciling or
+ * autostopping, which a rolling restart would pay once per leader it replaces.
  */
 public final class LeaderElection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
   static final Duration LEASE_DURATION = Duration.ofSeconds(15);
   static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
   static final Duration RETRY_PERIOD = Duration.ofSeconds(2);
+  /**
+   * Longest {@link #close()} waits for {@code onLose} before releasing the Lease anyway: stopping
+   * the reconcilers lets reconciles in flight finish, which JOSDK bounds itself.
+   */
+  static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
   private final KubernetesClient client;
   private final String namespace;
@@ -72,6 +81,9 @@ public final class LeaderElection implements AutoCloseable {
   }
 
   private void lead() {
+    if (closed) {
+      return; // won just as this replica shuts down: the Lease is released on cancel
+    }
     log.info("{} leads", identity);
     state.set(true);
     work.execute(() -> {
@@ -91,15 +103,38 @@ public final class LeaderElection implements AutoCloseable {
   private void lose() {
     log.info("{} stopped leading", identity);
     state.set(false); // at once: autostop checks it right before it scales anything down
-    work.execute(onLose);
+    if (!closed) {
+      work.execute(onLose); // closing ran it already, before releasing the Lease
+    }
   }
 
+  /**
+   * Stops campaigning and, when leading, hands over in an order that never lets two leaders
+   * write at once: leadership ends here first ({@code state} turns false, which autostop and
+   * address repair check before each write), then {@code onLose} runs to its end (the
+   * reconcilers stop; whatever the caller gave it to wait for is done), and only then is the
+   * Lease released, so another replica leads within a {@link #RETRY_PERIOD} instead of a
+   * {@link #LEASE_DURATION}. Blocks for that; idempotent.
+   */
   @Override
   public void close() {
-    closed = true;
-    work.shutdown();
-    if (running != null) {
-      running.cancel(true);
+    if (closed) {
+      return;
     }
+    closed = true;
+    state.set(false);
+    work.execute(onLose);
+    work.shutdown();
+    try {
+      if (!work.awaitTermination(STOP_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+        log.warn("leader work still running after {}; releasing the Lease anyway", STOP_TIMEOUT);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (running != null) {
+      running.cancel(true); // with releaseOnCancel: the Lease is released now, if this replica holds it
+    }
+    log.info("{} left the leader election", identity);
   }
 }

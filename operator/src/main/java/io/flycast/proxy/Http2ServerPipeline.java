@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
@@ -94,10 +95,41 @@ final class Http2ServerPipeline {
   }
 
   /**
+   * The first GOAWAY of a graceful shutdown (RFC 9113 section 6.8): NO_ERROR with the largest
+   * stream id, so the client opens no more streams here and reconnects for new requests, while
+   * streams it sent before reading it, still on the wire, are served. Once per connection; on
+   * any thread. Nothing for a connection that does not speak HTTP/2.
+   */
+  static void goAwayGracefully(Channel connection) {
+    connection.eventLoop().execute(() -> {
+      Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+      if (codec != null && !codec.connection().goAwaySent()) {
+        // The codec adds extraStreamIds to the last stream it took, up to the largest id.
+        connection.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE));
+      }
+    });
+  }
+
+  /**
+   * The last GOAWAY: it names the last stream the proxy took, so the client knows that any it
+   * sent later were not processed and may be sent again elsewhere. After it, the codec ignores
+   * new streams. On any thread; nothing for a connection that does not speak HTTP/2.
+   */
+  static void goAwayFinally(Channel connection) {
+    connection.eventLoop().execute(() -> {
+      Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+      if (codec != null && connection.isActive()) {
+        connection.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+      }
+    });
+  }
+
+  /**
    * Marks the connection busy while it has streams, as HTTP/1.1 connections are while they have
    * a request: a stopping proxy closes idle connections at once and waits for busy ones. While
-   * draining, the connection closes (with GOAWAY, from the codec) when its last stream ends.
-   * Only touched on the connection's event loop.
+   * the proxy is leaving, a stream opened on a connection not yet told to go tells it (a client
+   * that connected after shutdown began); while draining, the connection closes (with GOAWAY,
+   * from the codec) when its last stream ends. Only touched on the connection's event loop.
    */
   static final class OpenStreams {
     private final ProxyContext px;
@@ -112,6 +144,9 @@ final class Http2ServerPipeline {
     void opened(Channel stream) {
       count++;
       ClientChannels.busy(connection, true);
+      if (px.leaving()) {
+        goAwayGracefully(connection);
+      }
       stream.closeFuture().addListener(f -> {
         if (--count == 0) {
           ClientChannels.busy(connection, false);

@@ -222,7 +222,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** Answers a request without a backend; keeps the connection if the response allows. */
   void respondLocally(HttpRequest req, RouteKey route, FullHttpResponse resp) {
-    if (req == null || !canKeepAlive(req) || !HttpUtil.isKeepAlive(resp) || px.draining()) {
+    if (req == null || !canKeepAlive(req) || !HttpUtil.isKeepAlive(resp) || px.leaving()) {
       respondAndClose(route, resp);
       return;
     }
@@ -259,7 +259,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     exchange = null;
     if (requestComplete) {
       discardBody = false;
-      if (clientKeepAlive && canKeepAlive(req) && HttpUtil.isKeepAlive(resp) && !px.draining()) {
+      if (clientKeepAlive && canKeepAlive(req) && HttpUtil.isKeepAlive(resp) && !px.leaving()) {
         px.metrics().request(route, resp.status().code());
         completeLocal(route, resp);
         ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);

@@ -16,7 +16,7 @@ import io.netty.channel.group.ChannelGroup;
 
 /**
  * What every connection handler of one {@link ProxyServer} shares: configuration, the catalog,
- * the balancer, the backend pool and metrics. Immutable apart from the draining flag.
+ * the balancer, the backend pool and metrics. Immutable apart from the shutdown flags.
  */
 final class ProxyContext {
   private final ProxyConfig config;
@@ -33,6 +33,7 @@ final class ProxyContext {
   private final BackendStarter starter;
   private final NetworkPolicy access;
   private final CapacityQueue queue;
+  private volatile boolean leaving;
   private volatile boolean draining;
   /** This proxy's Via entry, made once. */
   private final AsciiString via;
@@ -130,11 +131,29 @@ final class ProxyContext {
     return pool;
   }
 
+  /**
+   * Shutdown has begun ({@link ProxyServer#beginDrain()}): keep-alive clients are told to go
+   * (HTTP/1.1 responses say {@code Connection: close}, HTTP/2 connections get GOAWAY), though new
+   * connections are still served.
+   */
+  boolean leaving() {
+    return leaving;
+  }
+
+  void startLeaving() {
+    leaving = true;
+  }
+
+  /**
+   * The proxy is stopping ({@link ProxyServer#stop()}): listeners are closed, client connections
+   * close once their work is done, and backend connections are no longer kept for reuse.
+   */
   boolean draining() {
     return draining;
   }
 
   void startDraining() {
+    leaving = true;
     draining = true;
   }
 

@@ -502,7 +502,12 @@ final class ProxyExchange implements BackendHandler.Listener {
         HttpUtil.setTransferEncodingChunked(resp, true);
       }
     }
-    HttpUtil.setKeepAlive(resp, clientKeepAlive && !px.draining());
+    if (px.leaving()) {
+      // Said on this response, so the client reconnects (through the Service, to a replica that
+      // stays) before its next request, instead of finding the connection closed under it.
+      clientKeepAlive = false;
+    }
+    HttpUtil.setKeepAlive(resp, clientKeepAlive);
     px.metrics().request(route.key(), resp.status().code());
     pendingHead = resp; // written with the body if it came in this read, else when the read ends
   }

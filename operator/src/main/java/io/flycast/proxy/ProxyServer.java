@@ -173,14 +173,33 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * Whether the proxy takes traffic: started, not stopping, and its shared listeners open. What
-   * {@code /readyz} adds to "informers synced": a replica whose proxy cannot listen, or that is
-   * shutting down, must leave the Service's endpoints.
+   * Whether the proxy takes traffic: started, not shutting down, and its shared listeners open.
+   * What {@code /readyz} adds to "informers synced": a replica whose proxy cannot listen, or that
+   * is shutting down, must leave the Service's endpoints.
    */
   public boolean isServing() {
     Channel http = httpListener;
     Channel https = httpsListener;
-    return started && !stopped && (http == null || http.isActive()) && (https == null || https.isActive());
+    return started && !px.leaving() && !stopped && (http == null || http.isActive())
+        && (https == null || https.isActive());
+  }
+
+  /**
+   * Shutdown begins, {@link #stop()} comes later. From now on {@link #isServing()} is false, so
+   * readiness fails and the Service stops sending new connections here, but the listeners stay
+   * open and everything is still served: the endpoint's removal takes a while to reach every
+   * node, and connections that arrive meanwhile must not be refused. Keep-alive clients are
+   * told to go, each on its next response (HTTP/1.1 {@code Connection: close}) or at once
+   * (HTTP/2 GOAWAY that still admits streams in flight), so that clients that keep sending have
+   * moved to other replicas by the time {@link #stop()} closes the listeners. Idempotent.
+   */
+  public void beginDrain() {
+    if (px.leaving() || stopped) {
+      return;
+    }
+    px.startLeaving();
+    clients.forEach(Http2ServerPipeline::goAwayGracefully);
+    log.info("proxy draining: still serving, keep-alive clients told to reconnect");
   }
 
   private Channel bindShared(ChannelHandler initializer, InetSocketAddress at) throws InterruptedException {
@@ -278,9 +297,10 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting, closes idle client connections, lets in-flight work finish for up to
-   * {@link ProxyConfig#shutdownGrace()}, then closes whatever is left and the event loops.
-   * Blocks; call it from an ordinary thread, never from an event loop. Idempotent.
+   * Stops accepting, closes idle client connections (an HTTP/2 one after a last GOAWAY naming the
+   * last stream taken), lets in-flight work finish for up to {@link ProxyConfig#shutdownGrace()},
+   * then closes whatever is left and the event loops. Blocks; call it from an ordinary thread,
+   * never from an event loop. Idempotent.
    */
   public void stop() {
     if (stopped) {
@@ -294,6 +314,7 @@ public final class ProxyServer implements AutoCloseable {
     }
     dedicated.closeAll();
     px.startDraining();
+    clients.forEach(Http2ServerPipeline::goAwayFinally);
     clients.close(ClientChannels::isIdle);
     long graceMs = config.shutdownGrace().toMillis();
     if (!clients.newCloseFuture().awaitUninterruptibly(graceMs)) {

@@ -23,7 +23,7 @@ final class TestAdmin {
 
   AdminServer start(InetAddress bind, AdminAccess access, AdminLimits limits) {
     try {
-      AdminEndpoints endpoints = new AdminEndpoints(ready::get, registry, () -> CATALOG);
+      AdminEndpoints endpoints = new AdminEndpoints(Readiness.when(ready::get), registry, () -> CATALOG);
       return new AdminServer(new InetSocketAddress(bind, 0), endpoints, access, limits).start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -16,11 +16,12 @@ import java.util.Map;
 
 /**
  * A deliberately dumb HTTP/1.1 client on a raw socket, so tests control every byte (smuggling,
- * huge headers, spoofed Host, keep-alive on one connection).
+ * huge headers, spoofed Host, keep-alive on one connection). Public for tests of the whole
+ * process that look at the same bytes.
  */
-final class RawHttp implements AutoCloseable {
-  record Response(int status, Map<String, List<String>> headers, String body) {
-    String header(String name) {
+public final class RawHttp implements AutoCloseable {
+  public record Response(int status, Map<String, List<String>> headers, String body) {
+    public String header(String name) {
       List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
       return v == null ? null : String.join(", ", v);
     }
@@ -30,7 +31,7 @@ final class RawHttp implements AutoCloseable {
   private final InputStream in;
   private final OutputStream out;
 
-  RawHttp(int port) throws IOException {
+  public RawHttp(int port) throws IOException {
     this("127.0.0.1", port);
   }
 
@@ -46,13 +47,13 @@ final class RawHttp implements AutoCloseable {
     return socket.getLocalPort();
   }
 
-  RawHttp send(String raw) throws IOException {
+  public RawHttp send(String raw) throws IOException {
     out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
     out.flush();
     return this;
   }
 
-  Response get(String host, String path, String... extraHeaders) throws IOException {
+  public Response get(String host, String path, String... extraHeaders) throws IOException {
     StringBuilder sb = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n");
     for (String h : extraHeaders) {
       sb.append(h).append("\r\n");
@@ -77,7 +78,7 @@ final class RawHttp implements AutoCloseable {
     return new Response(Integer.parseInt(status.split(" ")[1]), headers, null);
   }
 
-  Response read() throws IOException {
+  public Response read() throws IOException {
     return read(false);
   }
 
@@ -121,7 +122,7 @@ final class RawHttp implements AutoCloseable {
   }
 
   /** Whether the peer closed the connection (end of stream within the socket timeout). */
-  boolean closedByPeer() throws IOException {
+  public boolean closedByPeer() throws IOException {
     try {
       return in.read() == -1;
     } catch (SocketTimeoutException e) {
