@@ -10,7 +10,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
 import io.flycast.control.FlycastAnnotations;
-import io.flycast.embedded.EchoBackend;
+import io.flycast.embedded.echo.EchoBackend;
 import io.flycast.embedded.EmbeddedApiServer;
 import io.flycast.proxy.RawHttp;
 import java.net.ConnectException;
