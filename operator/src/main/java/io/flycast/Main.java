@@ -176,11 +176,7 @@ public final class Main implements Callable<Integer> {
     if (shutdownDelay == null || shutdownDelay.isBlank()) {
       return embedded ? Duration.ZERO : DEFAULT_SHUTDOWN_DELAY;
     }
-    Duration d = duration(shutdownDelay);
-    if (d.isNegative()) {
-      throw new IllegalArgumentException("--shutdown-delay must not be negative, not " + shutdownDelay);
-    }
-    return d;
+    return duration(shutdownDelay); // never negative: the grammar has no sign
   }
 
   /**

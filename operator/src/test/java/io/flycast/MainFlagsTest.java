@@ -27,8 +27,8 @@ class MainFlagsTest {
       "--body-read-timeout=soon | 'soon' is not a duration like 500ms, 15s, 1m or 2h",
       "--header-read-timeout=10 parsecs | '10 parsecs' is not a duration like 500ms, 15s, 1m or 2h",
       "--min-body-rate=0 | --min-body-rate must be at least 1 byte per second, not 0",
-      "--shutdown-delay=soon | expected a duration such as 500ms, 30s, 5m; got 'soon'",
-      "--shutdown-delay=-1s | --shutdown-delay must not be negative, not -1s",
+      "--shutdown-delay=soon | 'soon' is not a duration like 500ms, 15s, 1m or 2h",
+      "--shutdown-delay=-1s | '-1s' is not a duration like 500ms, 15s, 1m or 2h",
       "--trusted-cidrs=10.0.0.0/99 | '10.0.0.0/99'"})
   void badValueExitsWithUsageErrorAndSaysWhy(String flag, String message) {
     StringWriter err = new StringWriter();
