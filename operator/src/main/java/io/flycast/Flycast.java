@@ -90,7 +90,7 @@ public final class Flycast implements AutoCloseable {
 
   public Flycast start() throws Exception {
     AddressRange range = AddressRange.forPrefix(config.prefix());
-    sync = new CatalogSync(client, store, config.allServices());
+    sync = new CatalogSync(client, store, config.allServices(), config.permissions().secretNamespaces());
     closeables.push(sync);
     if (config.adminListen() != null) {
       adminEndpoints = new AdminEndpoints(this::isReady, registry, () -> CatalogJson.render(store.current()));
@@ -126,7 +126,8 @@ public final class Flycast implements AutoCloseable {
     election = new LeaderElection(client, config.leaseNamespace(), LEASE_NAME, config.identity(), leader,
         () -> startOperator(pool, events), this::stopOperator);
     election.start();
-    log.info("flycast started: prefix {} (Flycast addresses from {}), zone {}", config.prefix(), range, config.zone());
+    log.info("flycast started: prefix {} (Flycast addresses from {}), zone {}; TLS Secrets read in {}", config.prefix(), range,
+        config.zone(), config.permissions().secretNamespaces());
     return this;
   }
 

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flycast.admin.AdminToken;
+import io.flycast.control.SecretNamespaces;
 import io.flycast.embedded.EmbeddedApiServer;
 import io.flycast.embedded.LocalRuntime;
 import io.flycast.embedded.ManifestApplier;
@@ -139,6 +140,10 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:FLYCAST_TRUSTED_CIDRS}")
   String trustedCidrs;
 
+  @Option(names = "--secret-namespaces", description = "Comma-separated namespaces whose TLS Secrets are read, one watch each, so Secrets need granting there only; a route elsewhere cannot terminate TLS (its status says so). Empty: every namespace. Env FLYCAST_SECRET_NAMESPACES.",
+      defaultValue = "${env:FLYCAST_SECRET_NAMESPACES:-}")
+  String secretNamespaces;
+
   /**
    * Unset: nothing is trusted in a cluster. Embedded mode trusts what can only be this host: the
    * developer's loopback curl, and Flycast addresses (with the AnyIP route, a local client's
@@ -181,7 +186,8 @@ public final class Main implements Callable<Integer> {
         prefix, duration(autostopInterval), duration(autostartTimeout), autostartMaxHeld, allServices, zone,
         identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30), trustedCidrs(),
         new FlycastConfig.ProxyTuning(duration(queueTimeout), maxQueued, proxyThreads, tlsProvider(),
-            duration(headerReadTimeout), duration(bodyReadTimeout), minBodyRate));
+            duration(headerReadTimeout), duration(bodyReadTimeout), minBodyRate),
+        new FlycastConfig.Permissions(SecretNamespaces.parse(secretNamespaces)));
     io.flycast.network.Cidr.parseList(config.trustedCidrs()); // a typo fails here, before anything starts
     return config;
   }

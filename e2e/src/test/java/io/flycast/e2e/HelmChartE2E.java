@@ -388,7 +388,8 @@ class HelmChartE2E {
         "listenAddress=::",
         "dns.enabled=false",
         "deploymentKind=DaemonSet,anyIP.enabled=true,hostNetwork=true",
-        "admin.tokenSecret.name=flycast-admin,admin.networkPolicy.enabled=true");
+        "admin.tokenSecret.name=flycast-admin,admin.networkPolicy.enabled=true",
+        "tls.secretNamespaces={web,shop}");
   }
 
   @Nested
@@ -853,6 +854,64 @@ class HelmChartE2E {
           render("--set", "autoscale.enabled=false").single(ClusterRole.class).getRules();
       assertThat(OperatorPermissions.autoscale()).noneMatch(p -> p.grantedBy(rules));
       assertThat(OperatorPermissions.clusterWide()).allMatch(p -> p.grantedBy(rules));
+    }
+
+    @Test
+    void secretNamespacesMoveTheSecretGrantIntoARoleInEachListedNamespace() {
+      Manifests m = render("--set", "tls.secretNamespaces={web,shop}");
+      assertThat(m.single(ClusterRole.class).getRules())
+          .noneMatch(r -> r.getResources().contains("secrets"));
+      List<Role> secretRoles =
+          m.ofType(Role.class).stream()
+              .filter(r -> r.getMetadata().getName().equals(FULLNAME + "-tls-secrets"))
+              .toList();
+      assertThat(secretRoles)
+          .extracting(r -> r.getMetadata().getNamespace())
+          .containsExactlyInAnyOrder("web", "shop");
+      for (Role role : secretRoles) {
+        assertThat(role.getRules())
+            .singleElement()
+            .satisfies(
+                r -> {
+                  assertThat(r.getApiGroups()).containsExactly("");
+                  assertThat(r.getResources()).containsExactly("secrets");
+                  assertThat(r.getVerbs()).containsExactly("list", "watch");
+                  assertThat(r.getResourceNames()).isNullOrEmpty();
+                });
+        RoleBinding binding =
+            m.ofType(RoleBinding.class).stream()
+                .filter(
+                    b ->
+                        b.getMetadata().getName().equals(FULLNAME + "-tls-secrets")
+                            && b.getMetadata()
+                                .getNamespace()
+                                .equals(role.getMetadata().getNamespace()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+        assertThat(binding.getRoleRef().getName()).isEqualTo(FULLNAME + "-tls-secrets");
+        assertThat(binding.getSubjects())
+            .singleElement()
+            .satisfies(
+                s -> {
+                  assertThat(s.getName()).isEqualTo(FULLNAME);
+                  assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+                });
+      }
+      assertThat(operatorContainer(deployment(m).getSpec().getTemplate().getSpec()).getArgs())
+          .contains("--secret-namespaces=web,shop");
+      // Without the value: no flag (every namespace) and no per-namespace Role.
+      assertThat(operatorContainer(deployment(defaults()).getSpec().getTemplate().getSpec()).getArgs())
+          .noneMatch(a -> a.startsWith("--secret-namespaces"));
+      assertThat(defaults().ofType(Role.class)).hasSize(1);
+    }
+
+    @Test
+    void aSecretNamespaceThatIsNotANamespaceNameIsRejected() {
+      var result =
+          helm.run("template", RELEASE, chart.toString(), "--set", "tls.secretNamespaces={Team_A}");
+      assertThat(result.exitCode()).isNotZero();
+      assertThat(result.stderr()).contains("secretNamespaces");
     }
 
     @Test

@@ -36,14 +36,22 @@ public final class CatalogSync implements AutoCloseable {
   private final SharedIndexInformer<Service> services;
   private final SharedIndexInformer<ExposedService> exposed;
   private final SharedIndexInformer<EndpointSlice> slices;
-  private final SharedIndexInformer<Secret> secrets;
+  private final TlsSecretInformers secrets;
   private final ManagedServicePolicy policy;
-  private final SecretCertificates certificates = new SecretCertificates(this::tlsSecret);
+  private final SecretCertificates certificates;
   private volatile boolean ready;
   private final List<Consumer<HasMetadata>> deleteListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Consumer<RouteKey>> indirectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public CatalogSync(KubernetesClient client, CatalogStore store, boolean allServices) {
+    this(client, store, allServices, SecretNamespaces.ALL);
+  }
+
+  /**
+   * @param secretNamespaces where TLS Secrets are read (every namespace, or the listed ones: a
+   *     route elsewhere gets a problem instead of a certificate)
+   */
+  public CatalogSync(KubernetesClient client, CatalogStore store, boolean allServices, SecretNamespaces secretNamespaces) {
     this.store = store;
     this.namespaces = client.namespaces().runnableInformer(0);
     this.policy = new ManagedServicePolicy(allServices, name -> namespaces.getStore().getByKey(name));
@@ -51,11 +59,14 @@ public final class CatalogSync implements AutoCloseable {
     this.exposed = client.resources(ExposedService.class).inAnyNamespace().runnableInformer(0);
     this.slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
     // Only TLS Secrets: the proxy's certificates, and a missing or unusable one is a status condition.
-    this.secrets = client.secrets().inAnyNamespace().withField("type", "kubernetes.io/tls").runnableInformer(0);
+    this.secrets = new TlsSecretInformers(client, secretNamespaces);
+    this.certificates = new SecretCertificates(secrets::get, secretNamespaces);
     // Once listed, a watch that fails is retried (Fabric8 stops on some failures, and a stopped
     // watch would freeze its part of the catalog for good, silently): re-listing heals it once
     // the cause is gone, even an object that cannot be read.
-    for (var informer : List.of(namespaces, services, exposed, slices, secrets)) {
+    List<SharedIndexInformer<?>> informers = new java.util.ArrayList<>(List.of(namespaces, services, exposed, slices));
+    informers.addAll(secrets.all());
+    for (var informer : informers) {
       informer.exceptionHandler((started, t) -> started);
     }
     slices.addIndexers(Map.of(BY_SERVICE, s -> List.of(serviceKeyOf(s))));
@@ -129,9 +140,9 @@ public final class CatalogSync implements AutoCloseable {
     return certificates.problem(namespace, name);
   }
 
-  /** A TLS Secret from the watch cache, or null. */
+  /** A TLS Secret from the watch cache, or null (also when its namespace is not watched). */
   public Secret tlsSecret(String namespace, String name) {
-    return secrets.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
+    return secrets.get(namespace, name);
   }
 
   public List<Service> services() {
