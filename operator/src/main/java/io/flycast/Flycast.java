@@ -90,7 +90,8 @@ public final class Flycast implements AutoCloseable {
 
   public Flycast start() throws Exception {
     AddressRange range = AddressRange.forPrefix(config.prefix());
-    sync = new CatalogSync(client, store, config.allServices(), config.permissions().secretNamespaces());
+    sync = new CatalogSync(client, store, config.allServices(), config.permissions().secretNamespaces(),
+        config.permissions().scaleKinds());
     closeables.push(sync);
     if (config.adminListen() != null) {
       adminEndpoints = new AdminEndpoints(this::isReady, registry, () -> CatalogJson.render(store.current()));
@@ -126,8 +127,9 @@ public final class Flycast implements AutoCloseable {
     election = new LeaderElection(client, config.leaseNamespace(), LEASE_NAME, config.identity(), leader,
         () -> startOperator(pool, events), this::stopOperator);
     election.start();
-    log.info("flycast started: prefix {} (Flycast addresses from {}), zone {}; TLS Secrets read in {}", config.prefix(), range,
-        config.zone(), config.permissions().secretNamespaces());
+    log.info("flycast started: prefix {} (Flycast addresses from {}), zone {}; TLS Secrets read in {}; may scale {}",
+        config.prefix(), range, config.zone(), config.permissions().secretNamespaces(),
+        config.permissions().scaleKinds().describe());
     return this;
   }
 
@@ -179,7 +181,7 @@ public final class Flycast implements AutoCloseable {
     ExecutorService blocking = Executors.newCachedThreadPool(daemon("flycast-scale"));
     closeables.push(blocking::shutdownNow);
     AutoscaleMetrics autoscaleMetrics = new AutoscaleMetrics(registry);
-    KubernetesBackendScaler scaler = new KubernetesBackendScaler(client);
+    KubernetesBackendScaler scaler = new KubernetesBackendScaler(client, config.permissions().scaleKinds());
     autostarter = new Autostarter(store, scaler, blocking, timer, config.autostartTimeout(), config.maxHeldPerRoute(),
         autoscaleMetrics, autoscaleRecorder);
     closeables.push(autostarter);

@@ -1,6 +1,7 @@
 package io.flycast;
 
 import io.flycast.admin.AdminToken;
+import io.flycast.catalog.ScaleKinds;
 import io.flycast.control.SecretNamespaces;
 import io.flycast.proxy.TlsProvider;
 import java.net.InetAddress;
@@ -32,7 +33,8 @@ import java.time.Duration;
  * @param trustedCidrs sources that reach every private route (comma-separated CIDR blocks or
  *     addresses; empty: none)
  * @param proxyTuning the proxy's capacity queue, event loop threads and TLS implementation
- * @param permissions what the install's RBAC lets the operator read beyond its fixed grants
+ * @param permissions what the install's RBAC lets the operator read and scale beyond its fixed
+ *     grants
  */
 public record FlycastConfig(
     boolean embedded,
@@ -64,10 +66,19 @@ public record FlycastConfig(
    * instead.
    *
    * @param secretNamespaces where TLS Secrets are read ({@code --secret-namespaces})
+   * @param scaleKinds the kinds autostop/autostart may scale ({@code --scale-kinds})
    */
-  public record Permissions(SecretNamespaces secretNamespaces) {
-    /** Without flags: TLS Secrets of every namespace. */
-    public static final Permissions DEFAULT = new Permissions(SecretNamespaces.ALL);
+  public record Permissions(SecretNamespaces secretNamespaces, ScaleKinds scaleKinds) {
+    /** Without flags: TLS Secrets of every namespace; Deployments and StatefulSets. */
+    public static final Permissions DEFAULT = new Permissions(SecretNamespaces.ALL, ScaleKinds.BUILT_IN);
+
+    public Permissions withSecretNamespaces(SecretNamespaces namespaces) {
+      return new Permissions(namespaces, scaleKinds);
+    }
+
+    public Permissions withScaleKinds(ScaleKinds kinds) {
+      return new Permissions(secretNamespaces, kinds);
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flycast.admin.AdminToken;
+import io.flycast.catalog.ScaleKinds;
 import io.flycast.control.SecretNamespaces;
 import io.flycast.embedded.EmbeddedApiServer;
 import io.flycast.embedded.LocalRuntime;
@@ -144,6 +145,10 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:FLYCAST_SECRET_NAMESPACES:-}")
   String secretNamespaces;
 
+  @Option(names = "--scale-kinds", description = "Comma-separated kinds autostop/autostart may scale, as <apiVersion>/<Kind>=<resource> (what RBAC grants /scale on); a route naming another kind gets no autoscale and a Valid=False condition saying what to set. Empty: none (autoscale off). Env FLYCAST_SCALE_KINDS.",
+      defaultValue = "${env:FLYCAST_SCALE_KINDS:-apps/v1/Deployment=deployments,apps/v1/StatefulSet=statefulsets}")
+  String scaleKinds;
+
   /**
    * Unset: nothing is trusted in a cluster. Embedded mode trusts what can only be this host: the
    * developer's loopback curl, and Flycast addresses (with the AnyIP route, a local client's
@@ -187,7 +192,8 @@ public final class Main implements Callable<Integer> {
         identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30), trustedCidrs(),
         new FlycastConfig.ProxyTuning(duration(queueTimeout), maxQueued, proxyThreads, tlsProvider(),
             duration(headerReadTimeout), duration(bodyReadTimeout), minBodyRate),
-        new FlycastConfig.Permissions(SecretNamespaces.parse(secretNamespaces)));
+        new FlycastConfig.Permissions(SecretNamespaces.parse(secretNamespaces),
+            ScaleKinds.parse(scaleKinds == null ? "" : scaleKinds)));
     io.flycast.network.Cidr.parseList(config.trustedCidrs()); // a typo fails here, before anything starts
     return config;
   }

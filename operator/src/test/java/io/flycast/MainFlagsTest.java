@@ -28,7 +28,8 @@ class MainFlagsTest {
       "--header-read-timeout=10 parsecs | expected a duration such as 500ms, 30s, 5m; got '10 parsecs'",
       "--min-body-rate=0 | --min-body-rate must be at least 1 byte per second, not 0",
       "--trusted-cidrs=10.0.0.0/99 | '10.0.0.0/99'",
-      "--secret-namespaces=shop,Team_A | --secret-namespaces: 'Team_A' is not a namespace name (a DNS label)"})
+      "--secret-namespaces=shop,Team_A | --secret-namespaces: 'Team_A' is not a namespace name (a DNS label)",
+      "--scale-kinds=apps/v1/Deployment | --scale-kinds: 'apps/v1/Deployment' is not <apiVersion>/<Kind>=<resource>"})
   void badValueExitsWithUsageErrorAndSaysWhy(String flag, String message) {
     StringWriter err = new StringWriter();
     assertThat(run(err, flag)).isEqualTo(CommandLine.ExitCode.USAGE);

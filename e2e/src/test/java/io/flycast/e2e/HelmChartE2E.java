@@ -206,7 +206,8 @@ class HelmChartE2E {
               "--admin-listen=0.0.0.0:9090",
               "--http-listen=0.0.0.0:8080",
               "--tls-listen=0.0.0.0:8443",
-              "--dns-listen=0.0.0.0:5353");
+              "--dns-listen=0.0.0.0:5353",
+              "--scale-kinds=apps/v1/Deployment=deployments,apps/v1/StatefulSet=statefulsets");
       Map<String, String> downward = new LinkedHashMap<>();
       for (EnvVar e : c.getEnv()) {
         if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
@@ -389,7 +390,10 @@ class HelmChartE2E {
         "dns.enabled=false",
         "deploymentKind=DaemonSet,anyIP.enabled=true,hostNetwork=true",
         "admin.tokenSecret.name=flycast-admin,admin.networkPolicy.enabled=true",
-        "tls.secretNamespaces={web,shop}");
+        "tls.secretNamespaces={web,shop}",
+        "autoscale.enabled=false",
+        "autoscale.extraScaleTargets[0].apiVersion=example.com/v1,autoscale.extraScaleTargets[0].kind=Widget,"
+            + "autoscale.extraScaleTargets[0].resource=widgets");
   }
 
   @Nested
@@ -912,6 +916,77 @@ class HelmChartE2E {
           helm.run("template", RELEASE, chart.toString(), "--set", "tls.secretNamespaces={Team_A}");
       assertThat(result.exitCode()).isNotZero();
       assertThat(result.stderr()).contains("secretNamespaces");
+    }
+
+    static final String WIDGETS =
+        "autoscale.extraScaleTargets=[{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\","
+            + "\"resource\":\"widgets\"},{\"apiVersion\":\"v1\",\"kind\":\"Legacy\",\"resource\":\"legacies\"}]";
+
+    @Test
+    void extraScaleTargetsGrantTheirScaleSubresourceAndBecomeScaleKinds() {
+      Manifests m = render("--set-json", WIDGETS);
+      List<PolicyRule> rules = m.single(ClusterRole.class).getRules();
+      for (String verb : List.of("get", "patch", "update")) {
+        assertThat(new Permission("example.com", "widgets/scale", verb, null, "extra").grantedBy(rules))
+            .as("%s widgets/scale", verb)
+            .isTrue();
+        assertThat(new Permission("", "legacies/scale", verb, null, "extra").grantedBy(rules))
+            .as("%s legacies/scale (core group)", verb)
+            .isTrue();
+      }
+      // The subresource only, never the custom resource itself.
+      assertThat(rules).noneMatch(r -> r.getResources().contains("widgets"));
+      assertThat(OperatorPermissions.autoscale()).allMatch(p -> p.grantedBy(rules));
+      assertThat(operatorContainer(deployment(m).getSpec().getTemplate().getSpec()).getArgs())
+          .contains(
+              "--scale-kinds=apps/v1/Deployment=deployments,apps/v1/StatefulSet=statefulsets,"
+                  + "example.com/v1/Widget=widgets,v1/Legacy=legacies");
+    }
+
+    @Test
+    void theScaleKindsFlagIsTheBuiltInsByDefaultAndNoneWithAutoscaleOff() {
+      assertThat(operatorContainer(deployment(defaults()).getSpec().getTemplate().getSpec()).getArgs())
+          .contains("--scale-kinds=apps/v1/Deployment=deployments,apps/v1/StatefulSet=statefulsets");
+      assertThat(
+              operatorContainer(
+                      deployment(render("--set", "autoscale.enabled=false"))
+                          .getSpec()
+                          .getTemplate()
+                          .getSpec())
+                  .getArgs())
+          .contains("--scale-kinds=");
+    }
+
+    @Test
+    void extraScaleTargetsWithAutoscaleOffFailTheRender() {
+      var result =
+          helm.run(
+              "template", RELEASE, chart.toString(), "--set", "autoscale.enabled=false", "--set-json", WIDGETS);
+      assertThat(result.exitCode()).isNotZero();
+      assertThat(result.stderr()).contains("autoscale.extraScaleTargets needs autoscale.enabled=true");
+    }
+
+    @Test
+    void anExtraScaleTargetWithATypoOrWithoutItsResourceIsRejected() {
+      var typo =
+          helm.run(
+              "template",
+              RELEASE,
+              chart.toString(),
+              "--set-json",
+              "autoscale.extraScaleTargets=[{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\","
+                  + "\"plural\":\"widgets\"}]");
+      assertThat(typo.exitCode()).isNotZero();
+      assertThat(typo.stderr()).contains("plural");
+      var missing =
+          helm.run(
+              "template",
+              RELEASE,
+              chart.toString(),
+              "--set-json",
+              "autoscale.extraScaleTargets=[{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\"}]");
+      assertThat(missing.exitCode()).isNotZero();
+      assertThat(missing.stderr()).contains("resource");
     }
 
     @Test

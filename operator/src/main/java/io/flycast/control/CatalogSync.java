@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.flycast.api.ExposedService;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.RouteKey;
+import io.flycast.catalog.ScaleKinds;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
@@ -39,20 +40,25 @@ public final class CatalogSync implements AutoCloseable {
   private final TlsSecretInformers secrets;
   private final ManagedServicePolicy policy;
   private final SecretCertificates certificates;
+  private final ScaleKinds scaleKinds;
   private volatile boolean ready;
   private final List<Consumer<HasMetadata>> deleteListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Consumer<RouteKey>> indirectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public CatalogSync(KubernetesClient client, CatalogStore store, boolean allServices) {
-    this(client, store, allServices, SecretNamespaces.ALL);
+    this(client, store, allServices, SecretNamespaces.ALL, ScaleKinds.BUILT_IN);
   }
 
   /**
    * @param secretNamespaces where TLS Secrets are read (every namespace, or the listed ones: a
    *     route elsewhere gets a problem instead of a certificate)
+   * @param scaleKinds the kinds autoscale may scale: a route naming another kind gets a problem
+   *     and no autoscale
    */
-  public CatalogSync(KubernetesClient client, CatalogStore store, boolean allServices, SecretNamespaces secretNamespaces) {
+  public CatalogSync(KubernetesClient client, CatalogStore store, boolean allServices, SecretNamespaces secretNamespaces,
+      ScaleKinds scaleKinds) {
     this.store = store;
+    this.scaleKinds = scaleKinds;
     this.namespaces = client.namespaces().runnableInformer(0);
     this.policy = new ManagedServicePolicy(allServices, name -> namespaces.getStore().getByKey(name));
     this.services = client.services().inAnyNamespace().runnableInformer(0);
@@ -127,6 +133,11 @@ public final class CatalogSync implements AutoCloseable {
     return namespaces.getStore().getByKey(name);
   }
 
+  /** The kinds autoscale may scale in this install; the translators refuse other targets. */
+  public ScaleKinds scaleKinds() {
+    return scaleKinds;
+  }
+
   /** The one certificate cache of this process: the proxy's, and the status checks'. */
   public SecretCertificates certificates() {
     return certificates;
@@ -193,7 +204,7 @@ public final class CatalogSync implements AutoCloseable {
     if (es != null) {
       InetAddress address = es.getStatus() == null ? null : literal(es.getStatus().address);
       return address == null || es.getMetadata().getDeletionTimestamp() != null ? null
-          : ExposedServiceTranslator.translate(es, address, name -> tlsSecretProblem(key.namespace(), name));
+          : ExposedServiceTranslator.translate(es, address, name -> tlsSecretProblem(key.namespace(), name), scaleKinds);
     }
     Service svc = service(key);
     if (svc == null || !policy.isManaged(svc)) {
@@ -201,7 +212,8 @@ public final class CatalogSync implements AutoCloseable {
     }
     var ann = svc.getMetadata().getAnnotations();
     InetAddress address = ann == null ? null : literal(ann.get(FlycastAnnotations.FLYCAST_IP));
-    return address == null ? null : ServiceTranslator.translate(svc, address, name -> tlsSecretProblem(key.namespace(), name));
+    return address == null ? null
+        : ServiceTranslator.translate(svc, address, name -> tlsSecretProblem(key.namespace(), name), scaleKinds);
   }
 
   private void recomputeBackends(RouteKey key) {

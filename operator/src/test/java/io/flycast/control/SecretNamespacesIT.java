@@ -47,7 +47,8 @@ class SecretNamespacesIT {
     // The test's own writes carry another User-Agent than the operator's requests.
     client = api.newClient("secret-namespaces-it/1");
     flycast = new Flycast(FlycastConfig.forTests(false).withPermissions(
-        new FlycastConfig.Permissions(new SecretNamespaces(Set.of("certs", "more-certs")))), api.client()).start();
+        FlycastConfig.Permissions.DEFAULT.withSecretNamespaces(new SecretNamespaces(Set.of("certs", "more-certs")))),
+        api.client()).start();
   }
 
   @AfterAll
