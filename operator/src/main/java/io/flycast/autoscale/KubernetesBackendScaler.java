@@ -167,13 +167,15 @@ public final class KubernetesBackendScaler implements BackendScaler {
     }
     String ns = route.key().namespace();
     // Only among the kinds this install may scale (and list: the chart grants both together).
-    Optional<ScaleTarget> found = Optional.<ScaleTarget>empty()
-        .or(() -> kinds.find("apps", "Deployment").isEmpty() ? Optional.empty()
-            : matching(client.apps().deployments().inNamespace(ns).list().getItems(), selector,
-                d -> d.getSpec().getTemplate().getMetadata().getLabels(), "Deployment"))
-        .or(() -> kinds.find("apps", "StatefulSet").isEmpty() ? Optional.empty()
-            : matching(client.apps().statefulSets().inNamespace(ns).list().getItems(), selector,
-                s -> s.getSpec().getTemplate().getMetadata().getLabels(), "StatefulSet"));
+    Optional<ScaleTarget> found = Optional.empty();
+    if (kinds.find("apps", "Deployment").isPresent()) {
+      found = matching(client.apps().deployments().inNamespace(ns).list().getItems(), selector,
+          d -> d.getSpec().getTemplate().getMetadata().getLabels(), "Deployment");
+    }
+    if (found.isEmpty() && kinds.find("apps", "StatefulSet").isPresent()) {
+      found = matching(client.apps().statefulSets().inNamespace(ns).list().getItems(), selector,
+          s -> s.getSpec().getTemplate().getMetadata().getLabels(), "StatefulSet");
+    }
     ScaleTarget t = found.orElseThrow(() -> new ScaleException("no Deployment or StatefulSet in " + ns
         + " has pods matching " + selector + "; set scaleTargetRef (or fly.io/scale-target) on " + route.key()));
     inferred.put(route.key(), t);

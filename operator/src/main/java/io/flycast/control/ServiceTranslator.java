@@ -78,10 +78,7 @@ public final class ServiceTranslator {
     NamedTarget named = a.parsed(FlycastAnnotations.SCALE_TARGET, null, "Kind/name or Kind.group/name, e.g. Deployment/web",
         NamedTarget::parse);
     Autoscale autoscale = new Autoscale(stop, start, min, max);
-    ScaleTarget target = null;
-    if (named != null) {
-      target = named.resolve(scaleKinds, a);
-    }
+    ScaleTarget target = named == null ? null : named.resolve(scaleKinds, a);
     if (named != null && target == null) {
       autoscale = ScaleTargetRule.off(autoscale);
     } else {
