@@ -98,3 +98,26 @@ annotations:
   helm.sh/resource-policy: keep
 {{- end }}
 {{- end }}
+
+{{/*
+The API group of an apiVersion: "example.com" for "example.com/v1", "" (core) for "v1".
+*/}}
+{{- define "flycast.apiGroup" -}}
+{{- if contains "/" . }}{{ splitList "/" . | first }}{{- end }}
+{{- end }}
+
+{{/*
+--scale-kinds: the kinds autostop/autostart may scale, exactly those rbac.yaml grants /scale on
+(none with autoscale off), as <apiVersion>/<Kind>=<resource>.
+*/}}
+{{- define "flycast.scaleKinds" -}}
+{{- if .Values.autoscale.enabled }}
+{{- $kinds := list "apps/v1/Deployment=deployments" "apps/v1/StatefulSet=statefulsets" }}
+{{- range .Values.autoscale.extraScaleTargets }}
+{{- $kinds = append $kinds (printf "%s/%s=%s" .apiVersion .kind .resource) }}
+{{- end }}
+{{- join "," $kinds }}
+{{- else if .Values.autoscale.extraScaleTargets }}
+{{- fail "autoscale.extraScaleTargets needs autoscale.enabled=true: with autoscale off nothing is scaled" }}
+{{- end }}
+{{- end }}

@@ -100,7 +100,8 @@ public final class Flycast implements AutoCloseable {
 
   public Flycast start() throws Exception {
     AddressRange range = AddressRange.forPrefix(config.prefix());
-    sync = new CatalogSync(client, store, config.allServices());
+    sync = new CatalogSync(client, store, config.allServices(), config.permissions().secretNamespaces(),
+        config.permissions().scaleKinds());
     closeables.push(sync);
     if (config.adminListen() != null) {
       adminEndpoints = new AdminEndpoints(this::whyNotReady, registry, () -> CatalogJson.render(store.current()));
@@ -136,7 +137,9 @@ public final class Flycast implements AutoCloseable {
     election = new LeaderElection(client, config.leaseNamespace(), LEASE_NAME, config.identity(), leader,
         () -> startOperator(pool, events), this::stopLeading);
     election.start();
-    log.info("flycast started: prefix {} (Flycast addresses from {}), zone {}", config.prefix(), range, config.zone());
+    log.info("flycast started: prefix {} (Flycast addresses from {}), zone {}; TLS Secrets read in {}; may scale {}",
+        config.prefix(), range, config.zone(), config.permissions().secretNamespaces(),
+        config.permissions().scaleKinds().describe());
     return this;
   }
 
@@ -192,7 +195,7 @@ public final class Flycast implements AutoCloseable {
     ExecutorService blocking = Executors.newCachedThreadPool(daemon("flycast-scale"));
     closeables.push(blocking::shutdownNow);
     AutoscaleMetrics autoscaleMetrics = new AutoscaleMetrics(registry);
-    KubernetesBackendScaler scaler = new KubernetesBackendScaler(client);
+    KubernetesBackendScaler scaler = new KubernetesBackendScaler(client, config.permissions().scaleKinds());
     autostarter = new Autostarter(store, scaler, blocking, timer, config.autostartTimeout(), config.maxHeldPerRoute(),
         autoscaleMetrics, autoscaleRecorder);
     closeables.push(autostarter);

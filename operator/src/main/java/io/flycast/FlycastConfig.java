@@ -1,6 +1,8 @@
 package io.flycast;
 
 import io.flycast.admin.AdminToken;
+import io.flycast.catalog.ScaleKinds;
+import io.flycast.control.SecretNamespaces;
 import io.flycast.proxy.TlsProvider;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -31,6 +33,8 @@ import java.time.Duration;
  * @param trustedCidrs sources that reach every private route (comma-separated CIDR blocks or
  *     addresses; empty: none)
  * @param proxyTuning the proxy's capacity queue, event loop threads and TLS implementation
+ * @param permissions what the install's RBAC lets the operator read and scale beyond its fixed
+ *     grants
  */
 public record FlycastConfig(
     boolean embedded,
@@ -53,7 +57,29 @@ public record FlycastConfig(
     String leaseNamespace,
     Duration repairInterval,
     String trustedCidrs,
-    ProxyTuning proxyTuning) {
+    ProxyTuning proxyTuning,
+    Permissions permissions) {
+
+  /**
+   * What the chart's RBAC grants that depends on its values, so the operator asks for nothing
+   * else: a request outside it would be refused with Forbidden, and is reported on the route
+   * instead.
+   *
+   * @param secretNamespaces where TLS Secrets are read ({@code --secret-namespaces})
+   * @param scaleKinds the kinds autostop/autostart may scale ({@code --scale-kinds})
+   */
+  public record Permissions(SecretNamespaces secretNamespaces, ScaleKinds scaleKinds) {
+    /** Without flags: TLS Secrets of every namespace; Deployments and StatefulSets. */
+    public static final Permissions DEFAULT = new Permissions(SecretNamespaces.ALL, ScaleKinds.BUILT_IN);
+
+    public Permissions withSecretNamespaces(SecretNamespaces namespaces) {
+      return new Permissions(namespaces, scaleKinds);
+    }
+
+    public Permissions withScaleKinds(ScaleKinds kinds) {
+      return new Permissions(secretNamespaces, kinds);
+    }
+  }
 
   /**
    * @param queueTimeout how long work waits for a slot when every backend of its route is at its
@@ -98,21 +124,21 @@ public record FlycastConfig(
         new InetSocketAddress("127.0.0.1", 0), null, null, null, null, null,
         DEFAULT_PREFIX, Duration.ofSeconds(5), Duration.ofSeconds(30), 1000, allServices, "local",
         "test-" + java.util.UUID.randomUUID(), "default", Duration.ofMillis(200),
-        LOCAL_TRUSTED, ProxyTuning.DEFAULT);
+        LOCAL_TRUSTED, ProxyTuning.DEFAULT, Permissions.DEFAULT);
   }
 
   public FlycastConfig withPrefix(String p) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
         httpListen, tlsListen, dnsListen,
         dedicatedListen, p, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, repairInterval, trustedCidrs, proxyTuning);
+        leaseNamespace, repairInterval, trustedCidrs, proxyTuning, permissions);
   }
 
   public FlycastConfig withLeader(String id, String leaseNs) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
         httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, id, leaseNs,
-        repairInterval, trustedCidrs, proxyTuning);
+        repairInterval, trustedCidrs, proxyTuning, permissions);
   }
 
   /** With the proxy's shared HTTP listener and dedicated listeners (tests of the data path). */
@@ -120,14 +146,14 @@ public record FlycastConfig(
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
         http, tlsListen, dnsListen,
         dedicated, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, repairInterval, trustedCidrs, proxyTuning);
+        leaseNamespace, repairInterval, trustedCidrs, proxyTuning, permissions);
   }
 
   public FlycastConfig withRepairInterval(Duration every) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
         httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, every, trustedCidrs, proxyTuning);
+        leaseNamespace, every, trustedCidrs, proxyTuning, permissions);
   }
 
   /** With these trusted sources (see {@code --trusted-cidrs}). */
@@ -135,13 +161,21 @@ public record FlycastConfig(
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
         httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, repairInterval, cidrs, proxyTuning);
+        leaseNamespace, repairInterval, cidrs, proxyTuning, permissions);
+  }
+
+  /** With these Secret namespaces and scale kinds (see {@link Permissions}). */
+  public FlycastConfig withPermissions(Permissions p) {
+    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
+        httpListen, tlsListen, dnsListen,
+        dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
+        leaseNamespace, repairInterval, trustedCidrs, proxyTuning, p);
   }
 
   public FlycastConfig withAutoscale(Duration stopInterval, Duration startTimeout, int maxHeld) {
     return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
         httpListen, tlsListen, dnsListen,
         dedicatedListen, prefix, stopInterval, startTimeout, maxHeld, allServices, zone, identity, leaseNamespace,
-        repairInterval, trustedCidrs, proxyTuning);
+        repairInterval, trustedCidrs, proxyTuning, permissions);
   }
 }

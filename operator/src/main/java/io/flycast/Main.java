@@ -7,6 +7,8 @@ import io.flycast.admin.AdminToken;
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
+import io.flycast.catalog.ScaleKinds;
+import io.flycast.control.SecretNamespaces;
 import io.flycast.embedded.EmbeddedApiServer;
 import io.flycast.embedded.ManifestApplier;
 import io.flycast.embedded.runtime.LocalRuntime;
@@ -151,6 +153,14 @@ public final class Main implements Callable<Integer> {
       defaultValue = "${env:FLYCAST_TRUSTED_CIDRS}")
   String trustedCidrs;
 
+  @Option(names = "--secret-namespaces", description = "Comma-separated namespaces whose TLS Secrets are read, one watch each, so Secrets need granting there only; a route elsewhere cannot terminate TLS (its status says so). Empty: every namespace. Env FLYCAST_SECRET_NAMESPACES.",
+      defaultValue = "${env:FLYCAST_SECRET_NAMESPACES:-}")
+  String secretNamespaces;
+
+  @Option(names = "--scale-kinds", description = "Comma-separated kinds autostop/autostart may scale, as <apiVersion>/<Kind>=<resource> (what RBAC grants /scale on); a route naming another kind gets no autoscale and a Valid=False condition saying what to set. Empty: none (autoscale off). Env FLYCAST_SCALE_KINDS.",
+      defaultValue = "${env:FLYCAST_SCALE_KINDS:-apps/v1/Deployment=deployments,apps/v1/StatefulSet=statefulsets}")
+  String scaleKinds;
+
   /**
    * Unset: nothing is trusted in a cluster. Embedded mode trusts what can only be this host: the
    * developer's loopback curl, and Flycast addresses (with the AnyIP route, a local client's
@@ -209,7 +219,9 @@ public final class Main implements Callable<Integer> {
         prefix, duration(autostopInterval), duration(autostartTimeout), autostartMaxHeld, allServices, zone,
         identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30), trustedCidrs(),
         new FlycastConfig.ProxyTuning(duration(queueTimeout), maxQueued, proxyThreads, tlsProvider(),
-            duration(headerReadTimeout), duration(bodyReadTimeout), minBodyRate));
+            duration(headerReadTimeout), duration(bodyReadTimeout), minBodyRate),
+        new FlycastConfig.Permissions(SecretNamespaces.parse(secretNamespaces),
+            ScaleKinds.parse(scaleKinds == null ? "" : scaleKinds)));
     io.flycast.network.Cidr.parseList(config.trustedCidrs()); // a typo fails here, before anything starts
     return config;
   }

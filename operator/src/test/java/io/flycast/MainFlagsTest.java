@@ -29,7 +29,9 @@ class MainFlagsTest {
       "--min-body-rate=0 | --min-body-rate must be at least 1 byte per second, not 0",
       "--shutdown-delay=soon | 'soon' is not a duration like 500ms, 15s, 1m or 2h",
       "--shutdown-delay=-1s | '-1s' is not a duration like 500ms, 15s, 1m or 2h",
-      "--trusted-cidrs=10.0.0.0/99 | '10.0.0.0/99'"})
+      "--trusted-cidrs=10.0.0.0/99 | '10.0.0.0/99'",
+      "--secret-namespaces=shop,Team_A | --secret-namespaces: 'Team_A' is not a namespace name (a DNS label)",
+      "--scale-kinds=apps/v1/Deployment | --scale-kinds: 'apps/v1/Deployment' is not <apiVersion>/<Kind>=<resource>"})
   void badValueExitsWithUsageErrorAndSaysWhy(String flag, String message) {
     StringWriter err = new StringWriter();
     assertThat(run(err, flag)).isEqualTo(CommandLine.ExitCode.USAGE);

@@ -5,17 +5,19 @@ import java.util.Optional;
 
 /**
  * One request the embedded API recorded, decoded into the terms RBAC speaks: verb, API group,
- * resource (with subresource) and object name. Discovery paths decode to empty (every
- * authenticated user may read them).
+ * resource (with subresource), the namespace it is in (null: cluster-scoped, or every namespace)
+ * and object name. Discovery paths decode to empty (every authenticated user may read them).
  */
-record ApiRequest(String agent, String verb, String group, String resource, String name) {
+record ApiRequest(String agent, String verb, String group, String resource, String namespace, String name) {
 
+  /** A line of the request log: {@code <user-agent>\t<method>\t<path>}. */
   static Optional<ApiRequest> parse(String line) {
     String[] f = line.split("\t");
-    if (f.length != 3) {
-      return Optional.empty();
-    }
-    URI uri = URI.create(f[2]);
+    return f.length != 3 ? Optional.empty() : of(f[0], f[1], f[2]);
+  }
+
+  static Optional<ApiRequest> of(String agent, String method, String path) {
+    URI uri = URI.create(path);
     String[] p = uri.getPath().replaceAll("^/|/$", "").split("/");
     int i;
     String group;
@@ -28,7 +30,9 @@ record ApiRequest(String agent, String verb, String group, String resource, Stri
     } else {
       return Optional.empty(); // /api, /apis, /version, /apis/<group>
     }
+    String namespace = null;
     if (i + 1 < p.length && p[i].equals("namespaces") && p.length > i + 2) {
+      namespace = p[i + 1];
       i += 2; // namespaced resource
     }
     String resource = p[i];
@@ -37,18 +41,23 @@ record ApiRequest(String agent, String verb, String group, String resource, Stri
       resource = resource + "/" + p[i + 2];
     }
     boolean watch = uri.getQuery() != null && uri.getQuery().contains("watch=true");
-    String verb = switch (f[1]) {
+    String verb = switch (method) {
       case "GET" -> watch ? "watch" : name == null ? "list" : "get";
       case "POST" -> "create";
       case "PUT" -> "update";
       case "PATCH" -> "patch";
       case "DELETE" -> name == null ? "deletecollection" : "delete";
-      default -> f[1].toLowerCase();
+      default -> method.toLowerCase();
     };
-    return Optional.of(new ApiRequest(f[0], verb, group, resource, name));
+    return Optional.of(new ApiRequest(agent, verb, group, resource, namespace, name));
   }
 
   String grant() {
     return verb + " " + (group.isEmpty() ? "core" : group) + "/" + resource;
+  }
+
+  /** The grant, and where: {@code list core/secrets in web}, or {@code ... cluster-wide}. */
+  String grantWhere() {
+    return grant() + (namespace == null ? " cluster-wide" : " in " + namespace);
   }
 }

@@ -54,30 +54,66 @@ final class FlycastProcess implements AutoCloseable {
   }
 
   private static FlycastProcess startEmbedded(boolean embedded, String... extraArgs) throws IOException {
+    Ports ports = Ports.free();
+    List<String> args = new ArrayList<>(List.of(
+        "--admin-listen", "127.0.0.1:" + ports.admin, "--dns-listen", "127.0.0.1:" + ports.dns,
+        "--http-listen", "127.0.0.1:" + ports.http, "--tls-listen", "127.0.0.1:" + ports.tls));
+    if (embedded) {
+      args.add("--embedded");
+    }
+    args.addAll(List.of(extraArgs));
+    return launch(args, java.util.Map.of(), ports);
+  }
+
+  /**
+   * The jar with the arguments and environment a chart render gives the container, adapted to
+   * run here: its listeners on free loopback ports instead of the pod's (DNS stays off when the
+   * render turns it off), the cluster from {@code kubeconfig} instead of the pod's ServiceAccount,
+   * and {@code env} for what the downward API would set (POD_NAME, POD_NAMESPACE, POD_IP).
+   */
+  static FlycastProcess startWithRenderedArgs(String kubeconfig, List<String> rendered, java.util.Map<String, String> env)
+      throws IOException {
+    Ports ports = Ports.free();
+    List<String> args = new ArrayList<>();
+    for (String a : rendered) {
+      String flag = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : "";
+      args.add(switch (flag) {
+        case "--admin-listen" -> flag + "=127.0.0.1:" + ports.admin;
+        case "--http-listen" -> flag + "=127.0.0.1:" + ports.http;
+        case "--tls-listen" -> flag + "=127.0.0.1:" + ports.tls;
+        case "--dns-listen" -> value.isEmpty() ? a : flag + "=127.0.0.1:" + ports.dns;
+        default -> a;
+      });
+    }
+    args.addAll(List.of("--kubeconfig", kubeconfig));
+    return launch(args, env, ports);
+  }
+
+  /** Loopback ports for the listeners, free when chosen. */
+  private record Ports(int admin, int dns, int http, int tls) {
+    static Ports free() throws IOException {
+      return new Ports(freePort(), freePort(), freePort(), freePort());
+    }
+  }
+
+  private static FlycastProcess launch(List<String> args, java.util.Map<String, String> env, Ports ports) throws IOException {
     Path jar = Path.of(System.getProperty("flycast.jar", repo().resolve("operator/target/flycast-operator.jar").toString()));
     Path state = Files.createTempDirectory("flycast-e2e");
-    int admin = freePort();
-    int dns = freePort();
-    int http = freePort();
-    int tls = freePort();
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
         "--state-dir", state.toString(),
-        "--admin-listen", "127.0.0.1:" + admin, "--dns-listen", "127.0.0.1:" + dns,
-        "--http-listen", "127.0.0.1:" + http, "--tls-listen", "127.0.0.1:" + tls,
         // Dedicated listeners bind the wildcard on service ports (80...); AnyIpE2E covers them in a netns.
         "--dedicated-listen", ""));
-    if (embedded) {
-      cmd.add("--embedded");
-    }
-    cmd.addAll(List.of(extraArgs));
+    cmd.addAll(args);
     Path log = state.resolve("flycast.log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     // Nothing routes to these processes by their readiness, so SIGTERM need not wait (a process
     // against a cluster would wait 10 s); a test of the shutdown delay passes --shutdown-delay.
     pb.environment().put("FLYCAST_SHUTDOWN_DELAY", "0");
+    pb.environment().putAll(env);
     Process p = pb.start();
-    FlycastProcess fp = new FlycastProcess(state, admin, dns, http, tls, p, log);
+    FlycastProcess fp = new FlycastProcess(state, ports.admin, ports.dns, ports.http, ports.tls, p, log);
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
         .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class).until(() -> {
       if (!p.isAlive()) {

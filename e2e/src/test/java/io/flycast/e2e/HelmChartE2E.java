@@ -207,7 +207,8 @@ class HelmChartE2E {
               "--admin-listen=0.0.0.0:9090",
               "--http-listen=0.0.0.0:8080",
               "--tls-listen=0.0.0.0:8443",
-              "--dns-listen=0.0.0.0:5353");
+              "--dns-listen=0.0.0.0:5353",
+              "--scale-kinds=apps/v1/Deployment=deployments,apps/v1/StatefulSet=statefulsets");
       Map<String, String> downward = new LinkedHashMap<>();
       for (EnvVar e : c.getEnv()) {
         if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
@@ -390,7 +391,11 @@ class HelmChartE2E {
         "dns.enabled=false",
         "deploymentKind=DaemonSet,anyIP.enabled=true,hostNetwork=true",
         "admin.tokenSecret.name=flycast-admin,admin.networkPolicy.enabled=true",
-        "shutdownDelaySeconds=0");
+        "shutdownDelaySeconds=0",
+        "tls.secretNamespaces={web,shop}",
+        "autoscale.enabled=false",
+        "autoscale.extraScaleTargets[0].apiVersion=example.com/v1,autoscale.extraScaleTargets[0].kind=Widget,"
+            + "autoscale.extraScaleTargets[0].resource=widgets");
   }
 
   @Nested
@@ -877,6 +882,135 @@ class HelmChartE2E {
           render("--set", "autoscale.enabled=false").single(ClusterRole.class).getRules();
       assertThat(OperatorPermissions.autoscale()).noneMatch(p -> p.grantedBy(rules));
       assertThat(OperatorPermissions.clusterWide()).allMatch(p -> p.grantedBy(rules));
+    }
+
+    @Test
+    void secretNamespacesMoveTheSecretGrantIntoARoleInEachListedNamespace() {
+      Manifests m = render("--set", "tls.secretNamespaces={web,shop}");
+      assertThat(m.single(ClusterRole.class).getRules())
+          .noneMatch(r -> r.getResources().contains("secrets"));
+      List<Role> secretRoles =
+          m.ofType(Role.class).stream()
+              .filter(r -> r.getMetadata().getName().equals(FULLNAME + "-tls-secrets"))
+              .toList();
+      assertThat(secretRoles)
+          .extracting(r -> r.getMetadata().getNamespace())
+          .containsExactlyInAnyOrder("web", "shop");
+      for (Role role : secretRoles) {
+        assertThat(role.getRules())
+            .singleElement()
+            .satisfies(
+                r -> {
+                  assertThat(r.getApiGroups()).containsExactly("");
+                  assertThat(r.getResources()).containsExactly("secrets");
+                  assertThat(r.getVerbs()).containsExactly("list", "watch");
+                  assertThat(r.getResourceNames()).isNullOrEmpty();
+                });
+        RoleBinding binding =
+            m.ofType(RoleBinding.class).stream()
+                .filter(
+                    b ->
+                        b.getMetadata().getName().equals(FULLNAME + "-tls-secrets")
+                            && b.getMetadata()
+                                .getNamespace()
+                                .equals(role.getMetadata().getNamespace()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+        assertThat(binding.getRoleRef().getName()).isEqualTo(FULLNAME + "-tls-secrets");
+        assertThat(binding.getSubjects())
+            .singleElement()
+            .satisfies(
+                s -> {
+                  assertThat(s.getName()).isEqualTo(FULLNAME);
+                  assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+                });
+      }
+      assertThat(operatorContainer(deployment(m).getSpec().getTemplate().getSpec()).getArgs())
+          .contains("--secret-namespaces=web,shop");
+      // Without the value: no flag (every namespace) and no per-namespace Role.
+      assertThat(operatorContainer(deployment(defaults()).getSpec().getTemplate().getSpec()).getArgs())
+          .noneMatch(a -> a.startsWith("--secret-namespaces"));
+      assertThat(defaults().ofType(Role.class)).hasSize(1);
+    }
+
+    @Test
+    void aSecretNamespaceThatIsNotANamespaceNameIsRejected() {
+      var result =
+          helm.run("template", RELEASE, chart.toString(), "--set", "tls.secretNamespaces={Team_A}");
+      assertThat(result.exitCode()).isNotZero();
+      assertThat(result.stderr()).contains("secretNamespaces");
+    }
+
+    static final String WIDGETS =
+        "autoscale.extraScaleTargets=[{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\","
+            + "\"resource\":\"widgets\"},{\"apiVersion\":\"v1\",\"kind\":\"Legacy\",\"resource\":\"legacies\"}]";
+
+    @Test
+    void extraScaleTargetsGrantTheirScaleSubresourceAndBecomeScaleKinds() {
+      Manifests m = render("--set-json", WIDGETS);
+      List<PolicyRule> rules = m.single(ClusterRole.class).getRules();
+      for (String verb : List.of("get", "patch", "update")) {
+        assertThat(new Permission("example.com", "widgets/scale", verb, null, "extra").grantedBy(rules))
+            .as("%s widgets/scale", verb)
+            .isTrue();
+        assertThat(new Permission("", "legacies/scale", verb, null, "extra").grantedBy(rules))
+            .as("%s legacies/scale (core group)", verb)
+            .isTrue();
+      }
+      // The subresource only, never the custom resource itself.
+      assertThat(rules).noneMatch(r -> r.getResources().contains("widgets"));
+      assertThat(OperatorPermissions.autoscale()).allMatch(p -> p.grantedBy(rules));
+      assertThat(operatorContainer(deployment(m).getSpec().getTemplate().getSpec()).getArgs())
+          .contains(
+              "--scale-kinds=apps/v1/Deployment=deployments,apps/v1/StatefulSet=statefulsets,"
+                  + "example.com/v1/Widget=widgets,v1/Legacy=legacies");
+    }
+
+    @Test
+    void theScaleKindsFlagIsTheBuiltInsByDefaultAndNoneWithAutoscaleOff() {
+      assertThat(operatorContainer(deployment(defaults()).getSpec().getTemplate().getSpec()).getArgs())
+          .contains("--scale-kinds=apps/v1/Deployment=deployments,apps/v1/StatefulSet=statefulsets");
+      assertThat(
+              operatorContainer(
+                      deployment(render("--set", "autoscale.enabled=false"))
+                          .getSpec()
+                          .getTemplate()
+                          .getSpec())
+                  .getArgs())
+          .contains("--scale-kinds=");
+    }
+
+    @Test
+    void extraScaleTargetsWithAutoscaleOffFailTheRender() {
+      var result =
+          helm.run(
+              "template", RELEASE, chart.toString(), "--set", "autoscale.enabled=false", "--set-json", WIDGETS);
+      assertThat(result.exitCode()).isNotZero();
+      assertThat(result.stderr()).contains("autoscale.extraScaleTargets needs autoscale.enabled=true");
+    }
+
+    @Test
+    void anExtraScaleTargetWithATypoOrWithoutItsResourceIsRejected() {
+      var typo =
+          helm.run(
+              "template",
+              RELEASE,
+              chart.toString(),
+              "--set-json",
+              "autoscale.extraScaleTargets=[{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\","
+                  + "\"plural\":\"widgets\"}]");
+      assertThat(typo.exitCode()).isNotZero();
+      assertThat(typo.stderr()).contains("plural");
+      var missing =
+          helm.run(
+              "template",
+              RELEASE,
+              chart.toString(),
+              "--set-json",
+              "autoscale.extraScaleTargets=[{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\"}]");
+      assertThat(missing.exitCode()).isNotZero();
+      assertThat(missing.stderr()).contains("resource");
     }
 
     @Test

@@ -105,7 +105,8 @@ public final class Autostarter implements AutoCloseable {
     }
     if (!route.spec().autoscale().autostart()) {
       return CompletableFuture.failedFuture(new AutostartException(Reason.DISABLED,
-          "no backend of " + key + " is running and autostart is off (autoStartMachines: false)"));
+          "no backend of " + key + " is running and autostart is off (autoStartMachines: false, or a scale target "
+              + "this install may not scale: see the route's Valid condition)"));
     }
     ColdStart cs = pending.computeIfAbsent(key, k -> begin(route));
     if (cs.held.incrementAndGet() > maxHeld) {

@@ -8,8 +8,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.RouteSpec;
+import io.flycast.catalog.ScaleKinds;
 import io.flycast.catalog.ScaleTarget;
 import java.util.List;
 import java.util.Map;
@@ -28,17 +30,28 @@ public final class KubernetesBackendScaler implements BackendScaler {
   public static final String POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost";
 
   private final KubernetesClient client;
+  private final ScaleKinds kinds;
   private final Map<io.flycast.catalog.RouteKey, ScaleTarget> inferred = new ConcurrentHashMap<>();
 
   public KubernetesBackendScaler(KubernetesClient client) {
+    this(client, ScaleKinds.BUILT_IN);
+  }
+
+  /**
+   * @param kinds the kinds this install may scale (its RBAC's {@code /scale} grants), with their
+   *     resource names, so a custom kind's path needs no discovery call; others are refused
+   */
+  public KubernetesBackendScaler(KubernetesClient client, ScaleKinds kinds) {
     this.client = client;
+    this.kinds = kinds;
   }
 
   @Override
   public int replicas(RouteSpec route) throws ScaleException {
     ScaleTarget t = target(route);
+    var r = resource(route, t);
     try {
-      Scale s = resource(route, t).scale();
+      Scale s = r.scale();
       return s == null || s.getSpec() == null || s.getSpec().getReplicas() == null ? 0 : s.getSpec().getReplicas();
     } catch (KubernetesClientException e) {
       throw new ScaleException("cannot read the scale of " + describe(route, t) + ": " + e.getMessage(), e);
@@ -121,9 +134,21 @@ public final class KubernetesBackendScaler implements BackendScaler {
     }
   }
 
-  private io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> resource(RouteSpec route, ScaleTarget t) {
-    return client.genericKubernetesResources(t.apiVersion().isEmpty() ? "apps/v1" : t.apiVersion(), t.kind())
-        .inNamespace(route.key().namespace()).withName(t.name());
+  /**
+   * The target's API object, addressed by the resource name this install was given for its kind.
+   * A kind it may not scale is refused here too, though the translators already turned autoscale
+   * off for such a route: RBAC would refuse it anyway, with a less helpful message.
+   */
+  private io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> resource(RouteSpec route, ScaleTarget t)
+      throws ScaleException {
+    String apiVersion = t.apiVersion() == null || t.apiVersion().isEmpty() ? "apps/v1" : t.apiVersion();
+    int slash = apiVersion.indexOf('/');
+    String group = slash < 0 ? "" : apiVersion.substring(0, slash);
+    ScaleKinds.Kind kind = kinds.find(group, t.kind()).orElseThrow(() -> new ScaleException("cannot scale "
+        + describe(route, t) + ": this install may scale only " + kinds.describe() + " (--scale-kinds)"));
+    var context = new ResourceDefinitionContext.Builder().withGroup(group).withVersion(apiVersion.substring(slash + 1))
+        .withKind(t.kind()).withPlural(kind.resource()).withNamespaced(true).build();
+    return client.genericKubernetesResources(context).inNamespace(route.key().namespace()).withName(t.name());
   }
 
   /** The explicit target, or the workload whose pod template matches the route's Service selector. */
@@ -141,10 +166,16 @@ public final class KubernetesBackendScaler implements BackendScaler {
       throw new ScaleException("route " + route.key() + " has no scaleTargetRef and its Service has no selector to find the workload by");
     }
     String ns = route.key().namespace();
-    Optional<ScaleTarget> found = matching(client.apps().deployments().inNamespace(ns).list().getItems(), selector,
-        d -> d.getSpec().getTemplate().getMetadata().getLabels(), "Deployment")
-        .or(() -> matching(client.apps().statefulSets().inNamespace(ns).list().getItems(), selector,
-            s -> s.getSpec().getTemplate().getMetadata().getLabels(), "StatefulSet"));
+    // Only among the kinds this install may scale (and list: the chart grants both together).
+    Optional<ScaleTarget> found = Optional.empty();
+    if (kinds.find("apps", "Deployment").isPresent()) {
+      found = matching(client.apps().deployments().inNamespace(ns).list().getItems(), selector,
+          d -> d.getSpec().getTemplate().getMetadata().getLabels(), "Deployment");
+    }
+    if (found.isEmpty() && kinds.find("apps", "StatefulSet").isPresent()) {
+      found = matching(client.apps().statefulSets().inNamespace(ns).list().getItems(), selector,
+          s -> s.getSpec().getTemplate().getMetadata().getLabels(), "StatefulSet");
+    }
     ScaleTarget t = found.orElseThrow(() -> new ScaleException("no Deployment or StatefulSet in " + ns
         + " has pods matching " + selector + "; set scaleTargetRef (or fly.io/scale-target) on " + route.key()));
     inferred.put(route.key(), t);

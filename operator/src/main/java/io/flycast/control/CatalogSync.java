@@ -16,6 +16,7 @@ import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.RouteKey;
 import io.flycast.informer.TrimmedItemStore;
 import io.flycast.informer.Trim;
+import io.flycast.catalog.ScaleKinds;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
@@ -40,15 +41,28 @@ public final class CatalogSync implements AutoCloseable {
   private final SharedIndexInformer<Service> services;
   private final SharedIndexInformer<ExposedService> exposed;
   private final SharedIndexInformer<EndpointSlice> slices;
-  private final SharedIndexInformer<Secret> secrets;
+  private final TlsSecretInformers secrets;
   private final ManagedServicePolicy policy;
-  private final SecretCertificates certificates = new SecretCertificates(this::tlsSecret);
+  private final SecretCertificates certificates;
+  private final ScaleKinds scaleKinds;
   private volatile boolean ready;
   private final List<Consumer<HasMetadata>> deleteListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Consumer<RouteKey>> indirectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public CatalogSync(KubernetesClient client, CatalogStore store, boolean allServices) {
+    this(client, store, allServices, SecretNamespaces.ALL, ScaleKinds.BUILT_IN);
+  }
+
+  /**
+   * @param secretNamespaces where TLS Secrets are read (every namespace, or the listed ones: a
+   *     route elsewhere gets a problem instead of a certificate)
+   * @param scaleKinds the kinds autoscale may scale: a route naming another kind gets a problem
+   *     and no autoscale
+   */
+  public CatalogSync(KubernetesClient client, CatalogStore store, boolean allServices, SecretNamespaces secretNamespaces,
+      ScaleKinds scaleKinds) {
     this.store = store;
+    this.scaleKinds = scaleKinds;
     // Every informer lists in pages and keeps a trimmed copy of each object: what the translators
     // read (see io.flycast.informer).
     this.namespaces = client.namespaces().withLimit(LIST_LIMIT).runnableInformer(0)
@@ -61,12 +75,14 @@ public final class CatalogSync implements AutoCloseable {
     this.slices = client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(LIST_LIMIT).runnableInformer(0)
         .itemStore(new TrimmedItemStore<>(Trim::endpointSlice));
     // Only TLS Secrets: the proxy's certificates, and a missing or unusable one is a status condition.
-    this.secrets = client.secrets().inAnyNamespace().withField("type", "kubernetes.io/tls").withLimit(LIST_LIMIT)
-        .runnableInformer(0).itemStore(new TrimmedItemStore<>(Trim::metadata));
+    this.secrets = new TlsSecretInformers(client, secretNamespaces);
+    this.certificates = new SecretCertificates(secrets::get, secretNamespaces);
     // Once listed, a watch that fails is retried (Fabric8 stops on some failures, and a stopped
     // watch would freeze its part of the catalog for good, silently): re-listing heals it once
     // the cause is gone, even an object that cannot be read.
-    for (var informer : List.of(namespaces, services, exposed, slices, secrets)) {
+    List<SharedIndexInformer<?>> informers = new java.util.ArrayList<>(List.of(namespaces, services, exposed, slices));
+    informers.addAll(secrets.all());
+    for (var informer : informers) {
       informer.exceptionHandler((started, t) -> started);
     }
     slices.addIndexers(Map.of(BY_SERVICE, s -> List.of(serviceKeyOf(s))));
@@ -127,6 +143,11 @@ public final class CatalogSync implements AutoCloseable {
     return namespaces.getStore().getByKey(name);
   }
 
+  /** The kinds autoscale may scale in this install; the translators refuse other targets. */
+  public ScaleKinds scaleKinds() {
+    return scaleKinds;
+  }
+
   /** The one certificate cache of this process: the proxy's, and the status checks'. */
   public SecretCertificates certificates() {
     return certificates;
@@ -140,9 +161,9 @@ public final class CatalogSync implements AutoCloseable {
     return certificates.problem(namespace, name);
   }
 
-  /** A TLS Secret from the watch cache, or null. */
+  /** A TLS Secret from the watch cache, or null (also when its namespace is not watched). */
   public Secret tlsSecret(String namespace, String name) {
-    return secrets.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
+    return secrets.get(namespace, name);
   }
 
   /**
@@ -185,7 +206,7 @@ public final class CatalogSync implements AutoCloseable {
     if (es != null) {
       InetAddress address = es.getStatus() == null ? null : literal(es.getStatus().address);
       return address == null || es.getMetadata().getDeletionTimestamp() != null ? null
-          : ExposedServiceTranslator.translate(es, address, name -> tlsSecretProblem(key.namespace(), name));
+          : ExposedServiceTranslator.translate(es, address, name -> tlsSecretProblem(key.namespace(), name), scaleKinds);
     }
     Service svc = service(key);
     if (svc == null || !policy.isManaged(svc)) {
@@ -193,7 +214,8 @@ public final class CatalogSync implements AutoCloseable {
     }
     var ann = svc.getMetadata().getAnnotations();
     InetAddress address = ann == null ? null : literal(ann.get(FlycastAnnotations.FLYCAST_IP));
-    return address == null ? null : ServiceTranslator.translate(svc, address, name -> tlsSecretProblem(key.namespace(), name));
+    return address == null ? null
+        : ServiceTranslator.translate(svc, address, name -> tlsSecretProblem(key.namespace(), name), scaleKinds);
   }
 
   private void recomputeBackends(RouteKey key) {

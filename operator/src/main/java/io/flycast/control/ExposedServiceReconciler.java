@@ -82,7 +82,8 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
 
     ExposedService read = asRead(es, context);
     Translation t = a.address() == null ? null
-        : ExposedServiceTranslator.translate(read, a.address(), n -> sync.tlsSecretProblem(meta.getNamespace(), n));
+        : ExposedServiceTranslator.translate(read, a.address(), n -> sync.tlsSecretProblem(meta.getNamespace(), n),
+            sync.scaleKinds());
     Route route = store.current().route(new RouteKey(meta.getNamespace(), meta.getName()));
     boolean synced = t != null && route != null && route.spec().equals(t.spec());
     if (a.address() != null) {
@@ -114,7 +115,7 @@ public final class ExposedServiceReconciler implements Reconciler<ExposedService
     } else if (autostart) {
       conditions.add(condition(old, "Ready", true, "ScaledToZero", "no backend running; the next request starts one"));
     } else {
-      conditions.add(condition(old, "Ready", false, "NoBackends", "no ready backend and autoStartMachines is false"));
+      conditions.add(condition(old, "Ready", false, "NoBackends", "no ready backend and autostart is off"));
     }
     List<String> problems = t == null ? ExposedServiceTranslator.readProblems(read) : t.problems();
     problems.forEach(p -> events.warning(es, "InvalidSpec", p));

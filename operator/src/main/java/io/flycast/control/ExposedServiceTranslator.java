@@ -16,6 +16,7 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
+import io.flycast.catalog.ScaleKinds;
 import io.flycast.catalog.ScaleTarget;
 import io.flycast.catalog.TlsOptions;
 import java.net.InetAddress;
@@ -45,6 +46,16 @@ public final class ExposedServiceTranslator {
    *     is usable. See {@link SecretCertificates#problem}
    */
   public static Translation translate(ExposedService es, InetAddress address, Function<String, String> secretProblem) {
+    return translate(es, address, secretProblem, ScaleKinds.BUILT_IN);
+  }
+
+  /**
+   * @param secretProblem see {@link #translate(ExposedService, InetAddress, Function)}
+   * @param scaleKinds the kinds this install may scale: a scale target of another kind turns the
+   *     route's autoscale off, with a problem naming the value to set ({@link ScaleTargetRule})
+   */
+  public static Translation translate(ExposedService es, InetAddress address, Function<String, String> secretProblem,
+      ScaleKinds scaleKinds) {
     List<String> problems = readProblems(es);
     ExposedServiceSpec s = es.getSpec() == null ? new ExposedServiceSpec() : es.getSpec();
     int internalPort = s.internalPort == null ? 0 : s.internalPort;
@@ -89,8 +100,17 @@ public final class ExposedServiceTranslator {
         s.autoStartMachines == null || s.autoStartMachines,
         s.minMachinesRunning == null ? 0 : s.minMachinesRunning,
         s.maxMachinesRunning == null ? 0 : s.maxMachinesRunning);
-    ScaleTarget target = s.scaleTargetRef == null ? null
-        : new ScaleTarget(s.scaleTargetRef.apiVersion, s.scaleTargetRef.kind, s.scaleTargetRef.name);
+    ScaleTarget target = null;
+    var ref = s.scaleTargetRef;
+    if (ref != null && (ref.apiVersion == null || ref.kind == null || ref.name == null)) {
+      problems.add("spec.scaleTargetRef needs apiVersion, kind and name." + ScaleTargetRule.OFF_MEANWHILE);
+      autoscale = ScaleTargetRule.off(autoscale);
+    } else {
+      target = ref == null ? null : new ScaleTarget(ref.apiVersion, ref.kind, ref.name);
+      boolean asked = ref != null || s.autoStopMachines != null && s.autoStopMachines != io.flycast.api.AutoStopMode.OFF
+          || Boolean.TRUE.equals(s.autoStartMachines);
+      autoscale = ScaleTargetRule.check(autoscale, target, asked, scaleKinds, "spec.scaleTargetRef", problems);
+    }
     var meta = es.getMetadata();
     RouteSpec spec = new RouteSpec(
         new RouteKey(meta.getNamespace(), meta.getName()),

@@ -40,12 +40,23 @@ public final class SecretCertificates implements CertificateSource {
   private record Parsed(String resourceVersion, ServerCertificate certificate, String problem) {}
 
   private final BiFunction<String, String, Secret> secrets;
+  private final SecretNamespaces watched;
   private final Map<String, Parsed> cache = new ConcurrentHashMap<>();
   private final AtomicLong parses = new AtomicLong();
 
   /** @param secrets a TLS Secret by namespace and name, from memory; null when there is none */
   SecretCertificates(BiFunction<String, String, Secret> secrets) {
+    this(secrets, SecretNamespaces.ALL);
+  }
+
+  /**
+   * @param secrets a TLS Secret by namespace and name, from memory; null when there is none
+   * @param watched the namespaces whose Secrets {@code secrets} holds: a missing Secret elsewhere
+   *     is reported as not watched, not as not existing
+   */
+  SecretCertificates(BiFunction<String, String, Secret> secrets, SecretNamespaces watched) {
     this.secrets = secrets;
+    this.watched = watched;
   }
 
   @Override
@@ -60,10 +71,13 @@ public final class SecretCertificates implements CertificateSource {
   /**
    * What keeps a TLS Secret from serving, said so that a person can fix it: that it does not
    * exist, lacks {@code tls.crt} or {@code tls.key}, holds something that does not parse, or a
-   * key that is not the certificate's. Null when the Secret is usable. Answers from memory, with
-   * the same parse the proxy serves from.
+   * key that is not the certificate's, or that its namespace is not one Flycast reads Secrets in.
+   * Null when the Secret is usable. Answers from memory, with the same parse the proxy serves from.
    */
   public String problem(String namespace, String secretName) {
+    if (!watched.watches(namespace)) {
+      return watched.notWatched(namespace, secretName);
+    }
     Parsed p = parsed(namespace, secretName);
     if (p != null) {
       return p.certificate() != null ? expiry(namespace + "/" + secretName, p.certificate()) : p.problem();

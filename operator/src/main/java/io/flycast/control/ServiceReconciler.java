@@ -115,7 +115,7 @@ public final class ServiceReconciler implements Reconciler<Service> {
       return UpdateControl.<Service>noUpdate().rescheduleAfter(Duration.ofSeconds(10));
     }
     Translation t = ServiceTranslator.translate(svc, a.address(),
-        n -> sync.tlsSecretProblem(meta.getNamespace(), n));
+        n -> sync.tlsSecretProblem(meta.getNamespace(), n), sync.scaleKinds());
     t.problems().forEach(p -> events.warning(svc, "InvalidAnnotation", p));
     Condition valid = t.problems().isEmpty()
         ? StatusConditions.condition(old, VALID, true, "Valid", "annotations are valid")

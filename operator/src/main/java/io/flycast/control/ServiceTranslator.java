@@ -11,6 +11,7 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
+import io.flycast.catalog.ScaleKinds;
 import io.flycast.catalog.ScaleTarget;
 import io.flycast.catalog.TlsOptions;
 import java.net.InetAddress;
@@ -34,6 +35,16 @@ public final class ServiceTranslator {
    *     a person can fix it; null when it is usable. See {@link SecretCertificates#problem}
    */
   public static Translation translate(Service svc, InetAddress address, Function<String, String> secretProblem) {
+    return translate(svc, address, secretProblem, ScaleKinds.BUILT_IN);
+  }
+
+  /**
+   * @param secretProblem see {@link #translate(Service, InetAddress, Function)}
+   * @param scaleKinds the kinds this install may scale: a {@code fly.io/scale-target} of another
+   *     kind turns the route's autoscale off, with a problem naming the value to set
+   */
+  public static Translation translate(Service svc, InetAddress address, Function<String, String> secretProblem,
+      ScaleKinds scaleKinds) {
     var meta = svc.getMetadata();
     var a = new AnnotationReader(meta.getAnnotations());
     List<PortSpec> ports = new ArrayList<>();
@@ -64,15 +75,25 @@ public final class ServiceTranslator {
     boolean isPrivate = a.bool(FlycastAnnotations.PRIVATE, true);
     String network = a.string(FlycastAnnotations.NETWORK, meta.getNamespace());
     List<String> hostnames = list(a.string(FlycastAnnotations.HOSTNAMES, ""));
-    ScaleTarget target = a.parsed(FlycastAnnotations.SCALE_TARGET, null, "Kind/name, e.g. Deployment/web",
-        ServiceTranslator::scaleTarget);
+    NamedTarget named = a.parsed(FlycastAnnotations.SCALE_TARGET, null, "Kind/name or Kind.group/name, e.g. Deployment/web",
+        NamedTarget::parse);
+    Autoscale autoscale = new Autoscale(stop, start, min, max);
+    ScaleTarget target = named == null ? null : named.resolve(scaleKinds, a);
+    if (named != null && target == null) {
+      autoscale = ScaleTargetRule.off(autoscale);
+    } else {
+      boolean asked = named != null || a.has(FlycastAnnotations.AUTO_STOP) && stop != AutostopMode.OFF
+          || a.has(FlycastAnnotations.AUTO_START) && start;
+      autoscale = ScaleTargetRule.check(autoscale, target, asked, scaleKinds, "annotation " + FlycastAnnotations.SCALE_TARGET,
+          a.problems());
+    }
     RouteSpec spec = new RouteSpec(
         new RouteKey(meta.getNamespace(), meta.getName()),
         address,
         hostnames,
         ports,
         new Concurrency(kind, soft, hard),
-        new Autoscale(stop, start, min, max),
+        autoscale,
         isPrivate,
         network,
         target);
@@ -130,16 +151,43 @@ public final class ServiceTranslator {
     return out;
   }
 
-  static ScaleTarget scaleTarget(String s) {
-    String[] parts = s.split("/");
-    if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
-      throw new IllegalArgumentException(s);
+  /**
+   * A {@code fly.io/scale-target} value: {@code Kind/name}, or {@code Kind.group/name} where two
+   * groups this install may scale have a Kind of that name. An annotation has no apiVersion: it
+   * comes from the kinds this install may scale.
+   *
+   * @param group null when the value names none
+   */
+  record NamedTarget(String value, String kind, String group, String name) {
+    static NamedTarget parse(String s) {
+      String[] parts = s.split("/");
+      if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
+        throw new IllegalArgumentException(s);
+      }
+      int dot = parts[0].indexOf('.');
+      return dot < 0 ? new NamedTarget(s, parts[0], null, parts[1])
+          : new NamedTarget(s, parts[0].substring(0, dot), parts[0].substring(dot + 1), parts[1]);
     }
-    String apiVersion = switch (parts[0]) {
-      case "Deployment", "StatefulSet", "ReplicaSet" -> "apps/v1";
-      default -> "";
-    };
-    return new ScaleTarget(apiVersion, parts[0], parts[1]);
+
+    /** The target with the apiVersion this install scales its kind at; null, with a problem, when it may not. */
+    ScaleTarget resolve(ScaleKinds kinds, AnnotationReader a) {
+      List<ScaleKinds.Kind> matches = group == null ? kinds.named(kind) : kinds.find(group, kind).stream().toList();
+      String what = "annotation " + FlycastAnnotations.SCALE_TARGET + "=" + value + " names " + kind;
+      if (matches.size() == 1) {
+        return new ScaleTarget(matches.get(0).apiVersion(), kind, name);
+      }
+      if (matches.isEmpty()) {
+        String apiVersion = group != null ? group + "/<version>"
+            : ScaleKinds.BUILT_IN.find("apps", kind).isPresent() ? "apps/v1" : "<group>/<version>";
+        a.problem(ScaleTargetRule.notScalable(what + (group == null ? "" : " (" + group + ")"), apiVersion, kind, kinds));
+      } else {
+        a.problem(what + ", a Kind of several groups this install may scale ("
+            + matches.stream().map(ScaleKinds.Kind::group).collect(java.util.stream.Collectors.joining(", "))
+            + "); name its group, e.g. " + kind + "." + matches.get(0).group() + "/" + name + "."
+            + ScaleTargetRule.OFF_MEANWHILE);
+      }
+      return null;
+    }
   }
 
   static List<String> list(String csv) {

@@ -139,9 +139,13 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
     observers.add(observer);
   }
 
-  /** {@code /apis/apps/v1/namespaces/<ns>/<kind>/<name>/scale}: the /scale subresource. */
+  /**
+   * {@code /apis/<group>/<version>/namespaces/<ns>/<resource>/<name>/scale}: the /scale
+   * subresource of the apps workloads and of custom resources (whose CRDs' scale subresources
+   * are taken to use {@code .spec.replicas} and {@code .status.replicas}, the usual paths).
+   */
   private static final java.util.regex.Pattern SCALE =
-      java.util.regex.Pattern.compile("^(/apis/apps/v1/namespaces/[^/]+/(?:deployments|statefulsets|replicasets)/[^/]+)/scale$");
+      java.util.regex.Pattern.compile("^(/apis/[^/]+/[^/]+/namespaces/[^/]+/[^/]+/[^/]+)/scale$");
 
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 

@@ -95,6 +95,25 @@ public final class EmbeddedApiServer implements AutoCloseable {
     void request(String userAgent, String method, String path);
   }
 
+  /**
+   * Calls {@code observer} with every request and who sent it: the bearer token of its
+   * Authorization header, which tells apart clients that share a User-Agent (several operator
+   * processes, each with a kubeconfig of its own, as each install has its own ServiceAccount).
+   */
+  public void onRequestFrom(CallerObserver observer) {
+    dispatcher.addObserver(r -> {
+      String auth = r.getHeader("Authorization");
+      String token = auth != null && auth.startsWith("Bearer ") ? auth.substring("Bearer ".length()).strip() : null;
+      observer.request(token, r.getHeader("User-Agent"), r.getMethod(), r.getPath());
+    });
+  }
+
+  /** Sees one request and its sender's token (null without one). */
+  @FunctionalInterface
+  public interface CallerObserver {
+    void request(String token, String userAgent, String method, String path);
+  }
+
   /** Appends every request as {@code <user-agent>\t<method>\t<path>} to a file. */
   public void recordRequests(Path file) {
     try {
@@ -125,6 +144,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
   /** Writes a kubeconfig for this API, so kubectl and tests can reach it. */
   public Path writeKubeconfig(Path file) {
+    return writeKubeconfig(file, "embedded");
+  }
+
+  /** Writes a kubeconfig whose user sends this bearer token (see {@link #onRequestFrom}). */
+  public Path writeKubeconfig(Path file, String token) {
     String yaml = """
         apiVersion: v1
         kind: Config
@@ -142,8 +166,8 @@ public final class EmbeddedApiServer implements AutoCloseable {
         users:
         - name: flycast
           user:
-            token: embedded
-        """.formatted(url());
+            token: %s
+        """.formatted(url(), token);
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       Files.writeString(file, yaml);

@@ -3,7 +3,11 @@ package io.flycast.autoscale;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,6 +16,7 @@ import io.flycast.catalog.Backend;
 import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
+import io.flycast.catalog.ScaleKinds;
 import io.flycast.catalog.ScaleTarget;
 import io.flycast.embedded.EmbeddedApiServer;
 import java.net.InetAddress;
@@ -78,5 +83,53 @@ class KubernetesBackendScalerIT {
     scaler.markForRemoval(route("web", null), new Backend("web-1", InetAddress.getLoopbackAddress(), "local", true, true, false));
     assertThat(client.pods().inNamespace("default").withName("web-1").get().getMetadata().getAnnotations())
         .containsEntry(KubernetesBackendScaler.POD_DELETION_COST, "-1000");
+  }
+
+  /** A namespaced custom kind with a /scale subresource, as an operator of one would install. */
+  static void installWidgets() {
+    client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
+        .withNewMetadata().withName("widgets.example.com").endMetadata()
+        .withNewSpec().withGroup("example.com").withScope("Namespaced")
+        .withNewNames().withKind("Widget").withPlural("widgets").withSingular("widget").endNames()
+        .addNewVersion().withName("v1").withServed(true).withStorage(true)
+        .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
+        .endOpenAPIV3Schema().endSchema()
+        .withNewSubresources().withNewScale().withSpecReplicasPath(".spec.replicas")
+        .withStatusReplicasPath(".status.replicas").endScale().endSubresources()
+        .endVersion().endSpec().build()).createOr(c -> c.update());
+    var widget = new GenericKubernetesResource();
+    widget.setApiVersion("example.com/v1");
+    widget.setKind("Widget");
+    widget.setMetadata(new ObjectMetaBuilder().withNamespace("default").withName("w1").build());
+    widget.setAdditionalProperty("spec", Map.of("replicas", 2));
+    client.genericKubernetesResources(WIDGETS).inNamespace("default").resource(widget).createOr(w -> w.update());
+  }
+
+  static final ResourceDefinitionContext WIDGETS = new ResourceDefinitionContext.Builder().withGroup("example.com")
+      .withVersion("v1").withKind("Widget").withPlural("widgets").withNamespaced(true).build();
+
+  static int widgetReplicas() {
+    Object spec = client.genericKubernetesResources(WIDGETS).inNamespace("default").withName("w1").get()
+        .getAdditionalProperties().get("spec");
+    return ((Number) ((Map<?, ?>) spec).get("replicas")).intValue();
+  }
+
+  @Test
+  void aCustomKindIsScaledThroughItsScaleSubresourceWhenThisInstallMayScaleIt() throws Exception {
+    installWidgets();
+    RouteSpec r = route("widget", new ScaleTarget("example.com/v1", "Widget", "w1"));
+    var scaler = new KubernetesBackendScaler(client,
+        ScaleKinds.parse("apps/v1/Deployment=deployments,example.com/v1/Widget=widgets"));
+    assertThat(scaler.replicas(r)).isEqualTo(2);
+    scaler.scaleTo(r, 0);
+    assertThat(widgetReplicas()).isZero();
+    scaler.scaleTo(r, 1);
+    assertThat(widgetReplicas()).isEqualTo(1);
+
+    // Not among the kinds this install may scale: refused before any request, saying why.
+    assertThatThrownBy(() -> new KubernetesBackendScaler(client).scaleTo(r, 3))
+        .hasMessageContaining("cannot scale Widget default/w1: this install may scale only apps/Deployment, "
+            + "apps/StatefulSet (--scale-kinds)");
+    assertThat(widgetReplicas()).isEqualTo(1);
   }
 }

@@ -218,4 +218,20 @@ class SecretCertificatesTest {
     assertThat(c.certificate(ROUTE, "web-tls")).isNull();
     assertThat(c.parses()).isEqualTo(2);
   }
+
+  @Test
+  void aSecretOfANamespaceThatIsNotWatchedIsReportedSoWithTheValueToSet() throws Exception {
+    SelfSignedCertificate a = new SelfSignedCertificate("shop.example.com");
+    put("web-tls", "1", read(a.certificate()), read(a.privateKey()));
+    SecretCertificates watchingOthers = new SecretCertificates((ns, name) -> secrets.get(ns + "/" + name),
+        new SecretNamespaces(java.util.Set.of("edge", "certs")));
+    assertThat(watchingOthers.problem("shop", "web-tls")).isEqualTo("TLS Secret 'shop/web-tls' cannot be read: "
+        + "Flycast reads TLS Secrets only in the namespaces certs, edge; add shop to the chart value tls.secretNamespaces "
+        + "(operator flag --secret-namespaces)");
+    // Listed, it is read as before.
+    SecretCertificates watchingShop = new SecretCertificates((ns, name) -> secrets.get(ns + "/" + name),
+        new SecretNamespaces(java.util.Set.of("shop")));
+    assertThat(watchingShop.problem("shop", "web-tls")).isNull();
+    assertThat(watchingShop.problem("shop", "other")).contains("'shop/other' does not exist");
+  }
 }
