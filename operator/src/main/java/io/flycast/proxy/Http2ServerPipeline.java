@@ -116,12 +116,15 @@ final class Http2ServerPipeline {
    * new streams. On any thread; nothing for a connection that does not speak HTTP/2.
    */
   static void goAwayFinally(Channel connection) {
-    connection.eventLoop().execute(() -> {
-      Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
-      if (codec != null && connection.isActive()) {
-        connection.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
-      }
-    });
+    connection.eventLoop().execute(() -> writeFinalGoAway(connection));
+  }
+
+  /** {@link #goAwayFinally}, on the connection's event loop. Sent once; later calls do nothing. */
+  private static void writeFinalGoAway(Channel connection) {
+    Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+    if (codec != null && connection.isActive()) {
+      connection.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+    }
   }
 
   /**
@@ -151,6 +154,9 @@ final class Http2ServerPipeline {
         if (--count == 0) {
           ClientChannels.busy(connection, false);
           if (px.draining()) {
+            // Said here too: this can run before the stopping proxy's own last GOAWAY, and the
+            // codec's close sends none after the first.
+            writeFinalGoAway(connection);
             connection.close();
           }
         }
