@@ -14,7 +14,7 @@ RUN_ARGS ?=
 
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n\n"} /^[a-zA-Z_-]+:.*##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n\n"} /^[a-zA-Z0-9_-]+:.*##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 .PHONY: build
 build: ## Compile and package the operator jar (no tests)
@@ -30,6 +30,18 @@ tools: ## Install test tools (helm, kubectl, dig, postgresql) into .tools/ and t
 .PHONY: test
 test: tools ## Run every test: unit, integration (embedded API), chart and e2e
 	$(MVN) verify
+
+.PHONY: unit
+unit: ## Run the unit tests only (no ITs, no e2e): the fast loop, about a minute
+	$(MVN) test -pl operator
+
+.PHONY: fmt
+fmt: ## Format every Java source (google-java-format through Spotless; make test checks it)
+	$(MVN) -q spotless:apply
+
+.PHONY: lint
+lint: ## Check the formatting and compile everything with Error Prone, without running tests
+	$(MVN) -q spotless:check test-compile
 
 .PHONY: e2e
 e2e: tools ## Run only the end-to-end suite against the packaged jar (E2E_KUBECONFIG=... adds a real cluster)

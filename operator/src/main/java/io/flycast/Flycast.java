@@ -9,51 +9,51 @@ import io.flycast.admin.AdminToken;
 import io.flycast.admin.CatalogJson;
 import io.flycast.allocation.AddressRange;
 import io.flycast.allocation.FlycastAddressPool;
+import io.flycast.autoscale.AutoscaleMetrics;
+import io.flycast.autoscale.Autostarter;
+import io.flycast.autoscale.Autostopper;
+import io.flycast.autoscale.KubernetesBackendScaler;
 import io.flycast.catalog.CatalogStore;
+import io.flycast.catalog.RouteKey;
 import io.flycast.control.AddressRepair;
+import io.flycast.control.AutoscaleRecorder;
 import io.flycast.control.CatalogSync;
 import io.flycast.control.EventRecorder;
 import io.flycast.control.ExposedServiceReconciler;
 import io.flycast.control.LeaderElection;
 import io.flycast.control.LeaderState;
 import io.flycast.control.PeerDirectory;
+import io.flycast.control.PodNetworks;
 import io.flycast.control.ServiceReconciler;
 import io.flycast.dns.DnsServer;
 import io.flycast.health.HealthChecker;
 import io.flycast.informer.Informers;
 import io.flycast.informer.Trim;
 import io.flycast.informer.TrimmedItemStore;
-import io.flycast.control.PodNetworks;
 import io.flycast.network.Cidr;
 import io.flycast.network.NetworkPolicy;
-import io.flycast.autoscale.AutoscaleMetrics;
-import io.flycast.autoscale.Autostarter;
-import io.flycast.autoscale.Autostopper;
-import io.flycast.autoscale.KubernetesBackendScaler;
-import io.flycast.catalog.RouteKey;
-import io.flycast.control.AutoscaleRecorder;
-import io.flycast.proxy.LoadTracker;
-import io.flycast.proxy.ProxyConfig;
-import io.flycast.proxy.ProxyMetrics;
-import io.flycast.proxy.ProxyServer;
 import io.flycast.peers.ClusterCordons;
 import io.flycast.peers.ClusterLoad;
 import io.flycast.peers.LoadReport;
 import io.flycast.peers.PeerPoller;
 import io.flycast.peers.ProxyLoad;
 import io.flycast.peers.ReplicaLoad;
+import io.flycast.proxy.LoadTracker;
+import io.flycast.proxy.ProxyConfig;
+import io.flycast.proxy.ProxyMetrics;
+import io.flycast.proxy.ProxyServer;
+import io.javaoperatorsdk.operator.Operator;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import io.javaoperatorsdk.operator.Operator;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,11 +85,13 @@ public final class Flycast implements AutoCloseable {
   private volatile boolean shuttingDown;
   private AutoscaleRecorder autoscaleRecorder;
   private NetworkPolicy access;
+
   /** Longest autostop waits for a cordoned backend's in-flight work before stopping it anyway. */
   static final Duration MAX_DRAIN = Duration.ofMinutes(5);
+
   /**
-   * Longest a leader handing over waits for a scale-down it is in the middle of: a few API
-   * calls (read the scale, mark the pod, scale, unmark).
+   * Longest a leader handing over waits for a scale-down it is in the middle of: a few API calls
+   * (read the scale, mark the pod, scale, unmark).
    */
   static final Duration SCALE_DOWN_SETTLE = Duration.ofSeconds(10);
 
@@ -100,26 +102,44 @@ public final class Flycast implements AutoCloseable {
 
   public Flycast start() throws Exception {
     AddressRange range = AddressRange.forPrefix(config.prefix());
-    sync = new CatalogSync(client, store, config.allServices(), config.permissions().secretNamespaces(),
-        config.permissions().scaleKinds());
+    sync =
+        new CatalogSync(
+            client,
+            store,
+            config.allServices(),
+            config.permissions().secretNamespaces(),
+            config.permissions().scaleKinds());
     closeables.push(sync);
     if (config.adminListen() != null) {
-      adminEndpoints = new AdminEndpoints(this::whyNotReady, registry, () -> CatalogJson.render(store.current()));
+      adminEndpoints =
+          new AdminEndpoints(
+              this::whyNotReady, registry, () -> CatalogJson.render(store.current()));
       adminAccess = AdminAccess.of(config.adminToken());
-      admin = new AdminServer(config.adminListen(), adminEndpoints, adminAccess, AdminLimits.DEFAULT).start();
+      admin =
+          new AdminServer(config.adminListen(), adminEndpoints, adminAccess, AdminLimits.DEFAULT)
+              .start();
       closeables.push(admin);
     }
     sync.start();
     startNetworks();
-    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("flycast_catalog_version")
-        .help("Version of the current catalog snapshot").callback(cb -> cb.call(store.current().version())).register(registry);
-    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("flycast_leader")
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+        .name("flycast_catalog_version")
+        .help("Version of the current catalog snapshot")
+        .callback(cb -> cb.call(store.current().version()))
+        .register(registry);
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+        .name("flycast_leader")
         .help("1 while this replica leads (runs the reconcilers and autostop), else 0")
-        .callback(cb -> cb.call(leader.isLeader() ? 1 : 0)).register(registry);
-    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("flycast_catalog_routes")
-        .help("Routes in the current catalog snapshot").callback(cb -> cb.call(store.current().size())).register(registry);
+        .callback(cb -> cb.call(leader.isLeader() ? 1 : 0))
+        .register(registry);
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+        .name("flycast_catalog_routes")
+        .help("Routes in the current catalog snapshot")
+        .callback(cb -> cb.call(store.current().size()))
+        .register(registry);
     if (config.dnsListen() != null) {
-      DnsServer dns = new DnsServer(config.dnsListen(), store, config.zone(), access::visibleInDns, registry);
+      DnsServer dns =
+          new DnsServer(config.dnsListen(), store, config.zone(), access::visibleInDns, registry);
       dns.start();
       closeables.push(dns);
       this.dns = dns;
@@ -134,11 +154,23 @@ public final class Flycast implements AutoCloseable {
     EventRecorder events = new EventRecorder(client);
     autoscaleRecorder = new AutoscaleRecorder(sync, events);
     startDataPlane();
-    election = new LeaderElection(client, config.leaseNamespace(), LEASE_NAME, config.identity(), leader,
-        () -> startOperator(pool, events), this::stopLeading);
+    election =
+        new LeaderElection(
+            client,
+            config.leaseNamespace(),
+            LEASE_NAME,
+            config.identity(),
+            leader,
+            () -> startOperator(pool, events),
+            this::stopLeading);
     election.start();
-    log.info("flycast started: prefix {} (Flycast addresses from {}), zone {}; TLS Secrets read in {}; may scale {}",
-        config.prefix(), range, config.zone(), config.permissions().secretNamespaces(),
+    log.info(
+        "flycast started: prefix {} (Flycast addresses from {}), zone {}; TLS Secrets read in {};"
+            + " may scale {}",
+        config.prefix(),
+        range,
+        config.zone(),
+        config.permissions().secretNamespaces(),
         config.permissions().scaleKinds().describe());
     return this;
   }
@@ -153,7 +185,8 @@ public final class Flycast implements AutoCloseable {
     closeables.push(pods);
     pods.start();
     access = new NetworkPolicy(pods, trusted);
-    log.info("network isolation: private routes reachable from their network's pods{}",
+    log.info(
+        "network isolation: private routes reachable from their network's pods{}",
         trusted.isEmpty() ? " only" : " and from " + trusted);
   }
 
@@ -168,63 +201,104 @@ public final class Flycast implements AutoCloseable {
    * Fabric8's elector needs only Leases.
    */
   private synchronized void startOperator(FlycastAddressPool pool, EventRecorder events) {
-    operator = new Operator(o -> o
-        .withKubernetesClient(client)
-        .withCloseClientOnStop(false)
-        // Merge patches, not server-side apply: works on every API server including the embedded one.
-        .withUseSSAToPatchPrimaryResource(false)
-        .withSSABasedCreateUpdateMatchForDependentResources(false)
-        // An object the model cannot read must not end the process (JOSDK's default on a stopped informer).
-        .withInformerStoppedHandler(new io.flycast.control.InformerStops()));
+    operator =
+        new Operator(
+            o ->
+                o.withKubernetesClient(client)
+                    .withCloseClientOnStop(false)
+                    // Merge patches, not server-side apply: works on every API server including the
+                    // embedded one.
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withSSABasedCreateUpdateMatchForDependentResources(false)
+                    // An object the model cannot read must not end the process (JOSDK's default on
+                    // a stopped informer).
+                    .withInformerStoppedHandler(new io.flycast.control.InformerStops()));
     // The reconcilers' own informers: the Service one holds every Service of the cluster again,
     // so both page their lists and keep trimmed objects, as the catalog's informers do.
-    operator.register(new ServiceReconciler(sync, store, pool, events), o -> o
-        .withItemStore(new TrimmedItemStore<>(Trim::metadata)).withInformerListLimit(Informers.LIST_LIMIT));
-    operator.register(new ExposedServiceReconciler(sync, store, pool, events, autoscaleRecorder), o -> o
-        .withItemStore(new TrimmedItemStore<>(Trim::metadata)).withInformerListLimit(Informers.LIST_LIMIT));
+    operator.register(
+        new ServiceReconciler(sync, store, pool, events),
+        o ->
+            o.withItemStore(new TrimmedItemStore<>(Trim::metadata))
+                .withInformerListLimit(Informers.LIST_LIMIT));
+    operator.register(
+        new ExposedServiceReconciler(sync, store, pool, events, autoscaleRecorder),
+        o ->
+            o.withItemStore(new TrimmedItemStore<>(Trim::metadata))
+                .withInformerListLimit(Informers.LIST_LIMIT));
     operator.start();
   }
 
   /**
-   * The proxy and autoscale. Every replica proxies and may autostart (a held request must not
-   * wait for the leader; scaling to at least one is idempotent); only the leader autostops.
+   * The proxy and autoscale. Every replica proxies and may autostart (a held request must not wait
+   * for the leader; scaling to at least one is idempotent); only the leader autostops.
    */
   private void startDataPlane() throws InterruptedException {
-    ScheduledExecutorService timer = Executors.newScheduledThreadPool(2, daemon("flycast-autoscale"));
+    ScheduledExecutorService timer =
+        Executors.newScheduledThreadPool(2, daemon("flycast-autoscale"));
     closeables.push(timer::shutdownNow);
     ExecutorService blocking = Executors.newCachedThreadPool(daemon("flycast-scale"));
     closeables.push(blocking::shutdownNow);
     AutoscaleMetrics autoscaleMetrics = new AutoscaleMetrics(registry);
-    KubernetesBackendScaler scaler = new KubernetesBackendScaler(client, config.permissions().scaleKinds());
-    autostarter = new Autostarter(store, scaler, blocking, timer, config.autostartTimeout(), config.maxHeldPerRoute(),
-        autoscaleMetrics, autoscaleRecorder);
+    KubernetesBackendScaler scaler =
+        new KubernetesBackendScaler(client, config.permissions().scaleKinds());
+    autostarter =
+        new Autostarter(
+            store,
+            scaler,
+            blocking,
+            timer,
+            config.autostartTimeout(),
+            config.maxHeldPerRoute(),
+            autoscaleMetrics,
+            autoscaleRecorder);
     closeables.push(autostarter);
-    if (config.httpListen() == null && config.tlsListen() == null && config.dedicatedListen() == null) {
+    if (config.httpListen() == null
+        && config.tlsListen() == null
+        && config.dedicatedListen() == null) {
       return;
     }
-    ProxyConfig.Builder pc = ProxyConfig.builder().httpAddress(config.httpListen()).httpsAddress(config.tlsListen())
-        .zone(config.zone()).dedicatedIpv6Only(true) // Flycast addresses are IPv6
-        .queueTimeout(config.proxyTuning().queueTimeout())
-        .maxQueuedPerRoute(config.proxyTuning().maxQueuedPerRoute())
-        .workerThreads(config.proxyTuning().threads())
-        .tlsProvider(config.proxyTuning().tlsProvider())
-        .headerReadTimeout(config.proxyTuning().headerReadTimeout())
-        .bodyReadTimeout(config.proxyTuning().bodyReadTimeout())
-        .minBodyRate(config.proxyTuning().minBodyRate());
+    ProxyConfig.Builder pc =
+        ProxyConfig.builder()
+            .httpAddress(config.httpListen())
+            .httpsAddress(config.tlsListen())
+            .zone(config.zone())
+            .dedicatedIpv6Only(true) // Flycast addresses are IPv6
+            .queueTimeout(config.proxyTuning().queueTimeout())
+            .maxQueuedPerRoute(config.proxyTuning().maxQueuedPerRoute())
+            .workerThreads(config.proxyTuning().threads())
+            .tlsProvider(config.proxyTuning().tlsProvider())
+            .headerReadTimeout(config.proxyTuning().headerReadTimeout())
+            .bodyReadTimeout(config.proxyTuning().bodyReadTimeout())
+            .minBodyRate(config.proxyTuning().minBodyRate());
     if (config.dedicatedListen() != null) {
       pc.dedicatedBindAddress(config.dedicatedListen());
     }
-    proxy = new ProxyServer(pc.build(), store, new ProxyMetrics(registry), sync.certificates(), autostarter::awaitReady,
-        access);
+    proxy =
+        new ProxyServer(
+            pc.build(),
+            store,
+            new ProxyMetrics(registry),
+            sync.certificates(),
+            autostarter::awaitReady,
+            access);
     // Health checks only steer new work away from failing backends; they never restart them.
     HealthChecker health = new HealthChecker(store, registry).start();
     closeables.push(health);
     proxy.balancer().useHealth(health);
     health.onRecovered(proxy::backendRecovered);
     LoadTracker tracker = proxy.balancer().tracker();
-    autostarter.usableWhen((route, b) -> b.acceptsNewWork() && !tracker.isCordoned(route, b.name()));
-    proxy.balancer().onAllOverSoftLimit(route -> autostarter.scaleOut(route.spec(),
-        (int) route.backends().stream().filter(io.flycast.catalog.Backend::acceptsNewWork).count()));
+    autostarter.usableWhen(
+        (route, b) -> b.acceptsNewWork() && !tracker.isCordoned(route, b.name()));
+    proxy
+        .balancer()
+        .onAllOverSoftLimit(
+            route ->
+                autostarter.scaleOut(
+                    route.spec(),
+                    (int)
+                        route.backends().stream()
+                            .filter(io.flycast.catalog.Backend::acceptsNewWork)
+                            .count()));
     proxy.start(config.dedicatedListen() != null);
     closeables.push(proxy::stop);
     startPeers(timer, tracker, autoscaleMetrics, scaler);
@@ -234,32 +308,66 @@ public final class Flycast implements AutoCloseable {
    * One load view across replicas: this replica reports its load to whoever leads, and, leading,
    * polls the others and autostops with all of them in view (see {@code io.flycast.peers}).
    */
-  private void startPeers(ScheduledExecutorService timer, LoadTracker tracker, AutoscaleMetrics autoscaleMetrics,
+  private void startPeers(
+      ScheduledExecutorService timer,
+      LoadTracker tracker,
+      AutoscaleMetrics autoscaleMetrics,
       KubernetesBackendScaler scaler) {
     URI endpoint = admin == null ? null : PeerDirectory.endpointFor(admin.address());
-    PeerDirectory directory = new PeerDirectory(client, config.leaseNamespace(), config.identity(), endpoint).start();
+    PeerDirectory directory =
+        new PeerDirectory(client, config.leaseNamespace(), config.identity(), endpoint).start();
     closeables.push(directory);
-    ReplicaLoad replica = new ReplicaLoad(config.identity(), tracker, autostarter::heldByRoute, this::localStarts,
-        PeerPoller.PERIOD.multipliedBy(10));
+    ReplicaLoad replica =
+        new ReplicaLoad(
+            config.identity(),
+            tracker,
+            autostarter::heldByRoute,
+            this::localStarts,
+            PeerPoller.PERIOD.multipliedBy(10));
     timer.scheduleWithFixedDelay(replica::expire, 1, 1, TimeUnit.SECONDS);
     if (adminEndpoints != null) {
       adminEndpoints.peerLoad(replica::answer);
       adminAccess.withPeerToken(AdminToken.of(directory.token()));
     }
-    ClusterCordons clusterCordons = new ClusterCordons(config.identity(), ProxyLoad.cordons(tracker));
-    PeerPoller poller = new PeerPoller(directory::peers, directory::token, clusterCordons::current, leader::isLeader,
-        this::peerReported, registry).start();
+    ClusterCordons clusterCordons =
+        new ClusterCordons(config.identity(), ProxyLoad.cordons(tracker));
+    PeerPoller poller =
+        new PeerPoller(
+                directory::peers,
+                directory::token,
+                clusterCordons::current,
+                leader::isLeader,
+                this::peerReported,
+                registry)
+            .start();
     closeables.push(poller);
     clusterCordons.poller(poller);
-    autostopper = new Autostopper(store, new ClusterLoad(ProxyLoad.view(tracker), poller), clusterCordons, scaler, timer,
-        config.autostopInterval(), MAX_DRAIN, leader::isLeader, autoscaleMetrics, autoscaleRecorder, autostarter).start();
+    autostopper =
+        new Autostopper(
+                store,
+                new ClusterLoad(ProxyLoad.view(tracker), poller),
+                clusterCordons,
+                scaler,
+                timer,
+                config.autostopInterval(),
+                MAX_DRAIN,
+                leader::isLeader,
+                autoscaleMetrics,
+                autoscaleRecorder,
+                autostarter)
+            .start();
   }
 
   /** This replica's last cold start per route, for its load reports. */
   private List<LoadReport.Start> localStarts() {
     List<LoadReport.Start> starts = new ArrayList<>();
-    autoscaleRecorder.lastStarts().forEach((key, a) -> starts.add(
-        new LoadReport.Start(key.toString(), a.time, a.replicas == null ? 0 : a.replicas, a.reason)));
+    autoscaleRecorder
+        .lastStarts()
+        .forEach(
+            (key, a) ->
+                starts.add(
+                    new LoadReport.Start(
+                        key.toString(), a.time, a.replicas == null ? 0 : a.replicas, a.reason)));
     return starts;
   }
 
@@ -268,7 +376,8 @@ public final class Flycast implements AutoCloseable {
     for (LoadReport.Start start : report.starts()) {
       String[] key = start.route().split("/", 2);
       if (key.length == 2 && start.time() != null) {
-        autoscaleRecorder.startedElsewhere(new RouteKey(key[0], key[1]), start.time(), start.replicas(), start.reason());
+        autoscaleRecorder.startedElsewhere(
+            new RouteKey(key[0], key[1]), start.time(), start.replicas(), start.reason());
       }
     }
   }
@@ -336,12 +445,16 @@ public final class Flycast implements AutoCloseable {
   /** Null when {@link #isReady()}; otherwise why not, as {@code /readyz} says it. */
   public String whyNotReady() {
     if (shuttingDown) {
-      return "shutting down: still serving while the Service's endpoints drop this replica, then exiting";
+      return "shutting down: still serving while the Service's endpoints drop this replica, then"
+          + " exiting";
     }
     if (sync == null || !sync.isReady()) {
       return "informers syncing or the first catalog not built";
     }
-    boolean proxies = config.httpListen() != null || config.tlsListen() != null || config.dedicatedListen() != null;
+    boolean proxies =
+        config.httpListen() != null
+            || config.tlsListen() != null
+            || config.dedicatedListen() != null;
     ProxyServer p = proxy;
     if (proxies && (p == null || !p.isServing())) {
       return "the proxy is not listening";
@@ -363,14 +476,15 @@ public final class Flycast implements AutoCloseable {
    * drop this replica), the proxy tells keep-alive clients to reconnect, and leadership is handed
    * over (see {@link LeaderElection#close()}). For {@code delay} from the start the proxy still
    * accepts and serves everything: endpoint removal takes that long to reach every node and load
-   * balancer, and what they send meanwhile must not be refused. Then the proxy stops accepting
-   * and lets work in flight finish for its grace, and everything else stops. Blocks for all of
-   * that.
+   * balancer, and what they send meanwhile must not be refused. Then the proxy stops accepting and
+   * lets work in flight finish for its grace, and everything else stops. Blocks for all of that.
    */
   public void shutDown(Duration delay) {
     long deadline = System.nanoTime() + delay.toNanos();
     shuttingDown = true;
-    log.info("shutting down: not ready from now on; serving for {} ms more, then stopping", delay.toMillis());
+    log.info(
+        "shutting down: not ready from now on; serving for {} ms more, then stopping",
+        delay.toMillis());
     ProxyServer p = proxy;
     if (p != null) {
       p.beginDrain();
@@ -378,11 +492,15 @@ public final class Flycast implements AutoCloseable {
     // The handover waits for a scale-down or reconciles in flight: beside the delay, so that the
     // proxy stops on time whatever it is doing, and within the pod's termination grace period.
     LeaderElection e = election;
-    Thread handover = Thread.ofPlatform().name("flycast-handover").start(() -> {
-      if (e != null) {
-        e.close();
-      }
-    });
+    Thread handover =
+        Thread.ofPlatform()
+            .name("flycast-handover")
+            .start(
+                () -> {
+                  if (e != null) {
+                    e.close();
+                  }
+                });
     try {
       // Not a poll: nothing ends the delay early, as nothing here can see when every node's
       // rules dropped this replica.

@@ -10,17 +10,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Everything the process is configured with; built by {@link Main} from flags and environment,
- * or directly by tests. A null listen address turns that listener off.
+ * Everything the process is configured with; built by {@link Main} from flags and environment, or
+ * directly by tests. A null listen address turns that listener off.
  *
  * @param embedded start an in-process Kubernetes API instead of using a cluster
  * @param kubeconfig kubeconfig file for a real cluster, or null for the default lookup
  * @param applyDir manifests to apply at start (embedded mode), or null
  * @param stateDir where embedded mode writes its kubeconfig
- * @param adminToken opens the admin status page and /debug endpoints to non-loopback clients
- *     that send it; null: loopback clients only
- * @param dedicatedListen bind address of the per-port listeners that route by destination
- *     address (the wildcard {@code ::} receives every Flycast address with the AnyIP route)
+ * @param adminToken opens the admin status page and /debug endpoints to non-loopback clients that
+ *     send it; null: loopback clients only
+ * @param dedicatedListen bind address of the per-port listeners that route by destination address
+ *     (the wildcard {@code ::} receives every Flycast address with the AnyIP route)
  * @param prefix the Flycast ULA prefix
  * @param autostopInterval how often idle backends are considered for stopping
  * @param autostartTimeout how long a request is held for a backend to start
@@ -61,16 +61,16 @@ public record FlycastConfig(
     Permissions permissions) {
 
   /**
-   * What the chart's RBAC grants that depends on its values, so the operator asks for nothing
-   * else: a request outside it would be refused with Forbidden, and is reported on the route
-   * instead.
+   * What the chart's RBAC grants that depends on its values, so the operator asks for nothing else:
+   * a request outside it would be refused with Forbidden, and is reported on the route instead.
    *
    * @param secretNamespaces where TLS Secrets are read ({@code --secret-namespaces})
    * @param scaleKinds the kinds autostop/autostart may scale ({@code --scale-kinds})
    */
   public record Permissions(SecretNamespaces secretNamespaces, ScaleKinds scaleKinds) {
     /** Without flags: TLS Secrets of every namespace; Deployments and StatefulSets. */
-    public static final Permissions DEFAULT = new Permissions(SecretNamespaces.ALL, ScaleKinds.BUILT_IN);
+    public static final Permissions DEFAULT =
+        new Permissions(SecretNamespaces.ALL, ScaleKinds.BUILT_IN);
 
     public Permissions withSecretNamespaces(SecretNamespaces namespaces) {
       return new Permissions(namespaces, scaleKinds);
@@ -89,28 +89,42 @@ public record FlycastConfig(
    * @param tlsProvider which TLS implementation terminates TLS (OpenSSL when it loads, by default)
    * @param headerReadTimeout time a client has for its request head, TLS ClientHello or first
    *     Postgres message
-   * @param bodyReadTimeout waiting a request body may cost in all, plus a second per
-   *     {@code minBodyRate} bytes received
+   * @param bodyReadTimeout waiting a request body may cost in all, plus a second per {@code
+   *     minBodyRate} bytes received
    * @param minBodyRate bytes per second that earn a request body more time
    */
-  public record ProxyTuning(Duration queueTimeout, int maxQueuedPerRoute, int threads, TlsProvider tlsProvider,
-      Duration headerReadTimeout, Duration bodyReadTimeout, int minBodyRate) {
+  public record ProxyTuning(
+      Duration queueTimeout,
+      int maxQueuedPerRoute,
+      int threads,
+      TlsProvider tlsProvider,
+      Duration headerReadTimeout,
+      Duration bodyReadTimeout,
+      int minBodyRate) {
     public ProxyTuning {
       if (minBodyRate < 1) {
-        throw new IllegalArgumentException("--min-body-rate must be at least 1 byte per second, not " + minBodyRate);
+        throw new IllegalArgumentException(
+            "--min-body-rate must be at least 1 byte per second, not " + minBodyRate);
       }
     }
 
-    public static final ProxyTuning DEFAULT = new ProxyTuning(Duration.ofSeconds(5), 1024, 0, TlsProvider.AUTO,
-        Duration.ofSeconds(10), Duration.ofSeconds(20), 500);
+    public static final ProxyTuning DEFAULT =
+        new ProxyTuning(
+            Duration.ofSeconds(5),
+            1024,
+            0,
+            TlsProvider.AUTO,
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(20),
+            500);
   }
 
   public static final String DEFAULT_PREFIX = "fdaa:0:48c8::/48";
 
   /**
-   * Trusted by default in embedded mode and control-plane tests: the host's own loopback
-   * addresses, where the developer's curl comes from. The local runtime's pods use 127.0.0.2 and
-   * up, so they stay isolated.
+   * Trusted by default in embedded mode and control-plane tests: the host's own loopback addresses,
+   * where the developer's curl comes from. The local runtime's pods use 127.0.0.2 and up, so they
+   * stay isolated.
    */
   public static final String LOCAL_TRUSTED = "127.0.0.1/32,::1/128";
 
@@ -120,62 +134,212 @@ public record FlycastConfig(
    */
   public static FlycastConfig forTests(boolean allServices) {
     return new FlycastConfig(
-        false, null, null, Path.of(".flycast"),
-        new InetSocketAddress("127.0.0.1", 0), null, null, null, null, null,
-        DEFAULT_PREFIX, Duration.ofSeconds(5), Duration.ofSeconds(30), 1000, allServices, "local",
-        "test-" + java.util.UUID.randomUUID(), "default", Duration.ofMillis(200),
-        LOCAL_TRUSTED, ProxyTuning.DEFAULT, Permissions.DEFAULT);
+        false,
+        null,
+        null,
+        Path.of(".flycast"),
+        new InetSocketAddress("127.0.0.1", 0),
+        null,
+        null,
+        null,
+        null,
+        null,
+        DEFAULT_PREFIX,
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(30),
+        1000,
+        allServices,
+        "local",
+        "test-" + java.util.UUID.randomUUID(),
+        "default",
+        Duration.ofMillis(200),
+        LOCAL_TRUSTED,
+        ProxyTuning.DEFAULT,
+        Permissions.DEFAULT);
   }
 
   public FlycastConfig withPrefix(String p) {
-    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
-        httpListen, tlsListen, dnsListen,
-        dedicatedListen, p, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, repairInterval, trustedCidrs, proxyTuning, permissions);
+    return new FlycastConfig(
+        embedded,
+        kubeconfig,
+        applyDir,
+        stateDir,
+        adminListen,
+        adminToken,
+        httpListen,
+        tlsListen,
+        dnsListen,
+        dedicatedListen,
+        p,
+        autostopInterval,
+        autostartTimeout,
+        maxHeldPerRoute,
+        allServices,
+        zone,
+        identity,
+        leaseNamespace,
+        repairInterval,
+        trustedCidrs,
+        proxyTuning,
+        permissions);
   }
 
   public FlycastConfig withLeader(String id, String leaseNs) {
-    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
-        httpListen, tlsListen, dnsListen,
-        dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, id, leaseNs,
-        repairInterval, trustedCidrs, proxyTuning, permissions);
+    return new FlycastConfig(
+        embedded,
+        kubeconfig,
+        applyDir,
+        stateDir,
+        adminListen,
+        adminToken,
+        httpListen,
+        tlsListen,
+        dnsListen,
+        dedicatedListen,
+        prefix,
+        autostopInterval,
+        autostartTimeout,
+        maxHeldPerRoute,
+        allServices,
+        zone,
+        id,
+        leaseNs,
+        repairInterval,
+        trustedCidrs,
+        proxyTuning,
+        permissions);
   }
 
   /** With the proxy's shared HTTP listener and dedicated listeners (tests of the data path). */
   public FlycastConfig withProxy(InetSocketAddress http, InetAddress dedicated) {
-    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
-        http, tlsListen, dnsListen,
-        dedicated, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, repairInterval, trustedCidrs, proxyTuning, permissions);
+    return new FlycastConfig(
+        embedded,
+        kubeconfig,
+        applyDir,
+        stateDir,
+        adminListen,
+        adminToken,
+        http,
+        tlsListen,
+        dnsListen,
+        dedicated,
+        prefix,
+        autostopInterval,
+        autostartTimeout,
+        maxHeldPerRoute,
+        allServices,
+        zone,
+        identity,
+        leaseNamespace,
+        repairInterval,
+        trustedCidrs,
+        proxyTuning,
+        permissions);
   }
 
   public FlycastConfig withRepairInterval(Duration every) {
-    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
-        httpListen, tlsListen, dnsListen,
-        dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, every, trustedCidrs, proxyTuning, permissions);
+    return new FlycastConfig(
+        embedded,
+        kubeconfig,
+        applyDir,
+        stateDir,
+        adminListen,
+        adminToken,
+        httpListen,
+        tlsListen,
+        dnsListen,
+        dedicatedListen,
+        prefix,
+        autostopInterval,
+        autostartTimeout,
+        maxHeldPerRoute,
+        allServices,
+        zone,
+        identity,
+        leaseNamespace,
+        every,
+        trustedCidrs,
+        proxyTuning,
+        permissions);
   }
 
   /** With these trusted sources (see {@code --trusted-cidrs}). */
   public FlycastConfig withTrustedCidrs(String cidrs) {
-    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
-        httpListen, tlsListen, dnsListen,
-        dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, repairInterval, cidrs, proxyTuning, permissions);
+    return new FlycastConfig(
+        embedded,
+        kubeconfig,
+        applyDir,
+        stateDir,
+        adminListen,
+        adminToken,
+        httpListen,
+        tlsListen,
+        dnsListen,
+        dedicatedListen,
+        prefix,
+        autostopInterval,
+        autostartTimeout,
+        maxHeldPerRoute,
+        allServices,
+        zone,
+        identity,
+        leaseNamespace,
+        repairInterval,
+        cidrs,
+        proxyTuning,
+        permissions);
   }
 
   /** With these Secret namespaces and scale kinds (see {@link Permissions}). */
   public FlycastConfig withPermissions(Permissions p) {
-    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
-        httpListen, tlsListen, dnsListen,
-        dedicatedListen, prefix, autostopInterval, autostartTimeout, maxHeldPerRoute, allServices, zone, identity,
-        leaseNamespace, repairInterval, trustedCidrs, proxyTuning, p);
+    return new FlycastConfig(
+        embedded,
+        kubeconfig,
+        applyDir,
+        stateDir,
+        adminListen,
+        adminToken,
+        httpListen,
+        tlsListen,
+        dnsListen,
+        dedicatedListen,
+        prefix,
+        autostopInterval,
+        autostartTimeout,
+        maxHeldPerRoute,
+        allServices,
+        zone,
+        identity,
+        leaseNamespace,
+        repairInterval,
+        trustedCidrs,
+        proxyTuning,
+        p);
   }
 
   public FlycastConfig withAutoscale(Duration stopInterval, Duration startTimeout, int maxHeld) {
-    return new FlycastConfig(embedded, kubeconfig, applyDir, stateDir, adminListen, adminToken,
-        httpListen, tlsListen, dnsListen,
-        dedicatedListen, prefix, stopInterval, startTimeout, maxHeld, allServices, zone, identity, leaseNamespace,
-        repairInterval, trustedCidrs, proxyTuning, permissions);
+    return new FlycastConfig(
+        embedded,
+        kubeconfig,
+        applyDir,
+        stateDir,
+        adminListen,
+        adminToken,
+        httpListen,
+        tlsListen,
+        dnsListen,
+        dedicatedListen,
+        prefix,
+        stopInterval,
+        startTimeout,
+        maxHeld,
+        allServices,
+        zone,
+        identity,
+        leaseNamespace,
+        repairInterval,
+        trustedCidrs,
+        proxyTuning,
+        permissions);
   }
 }

@@ -29,142 +29,246 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Entry point: parses flags (each also settable by an environment variable, for containers)
- * and runs Flycast until interrupted. SIGTERM (or Ctrl-C) shuts down gracefully: readiness fails
- * at once, the proxy serves on for {@code --shutdown-delay}, then finishes what is in flight
- * (see {@link Flycast#shutDown}).
+ * Entry point: parses flags (each also settable by an environment variable, for containers) and
+ * runs Flycast until interrupted. SIGTERM (or Ctrl-C) shuts down gracefully: readiness fails at
+ * once, the proxy serves on for {@code --shutdown-delay}, then finishes what is in flight (see
+ * {@link Flycast#shutDown}).
  */
 @Command(
     name = "flycast",
     mixinStandardHelpOptions = true,
     version = "flycast 0.1.0",
-    description = "Fly.io's proxy model for Kubernetes: Flycast addresses, the proxy, autostop/autostart.",
+    description =
+        "Fly.io's proxy model for Kubernetes: Flycast addresses, the proxy, autostop/autostart.",
     defaultValueProvider = CommandLine.PropertiesDefaultProvider.class,
     showDefaultValues = true)
 public final class Main implements Callable<Integer> {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--embedded", description = "Start an in-process Kubernetes API (no cluster needed). Env FLYCAST_EMBEDDED.",
+  @Option(
+      names = "--embedded",
+      description = "Start an in-process Kubernetes API (no cluster needed). Env FLYCAST_EMBEDDED.",
       defaultValue = "${env:FLYCAST_EMBEDDED:-false}")
   boolean embedded;
 
-  @Option(names = "--kubeconfig", description = "Kubeconfig of the cluster to use (default: KUBECONFIG, ~/.kube/config, or in-cluster).",
+  @Option(
+      names = "--kubeconfig",
+      description =
+          "Kubeconfig of the cluster to use (default: KUBECONFIG, ~/.kube/config, or in-cluster).",
       defaultValue = "${env:FLYCAST_KUBECONFIG}")
   Path kubeconfig;
 
-  @Option(names = "--apply", description = "Apply the manifests in this directory at start (embedded mode). Env FLYCAST_APPLY.",
+  @Option(
+      names = "--apply",
+      description =
+          "Apply the manifests in this directory at start (embedded mode). Env FLYCAST_APPLY.",
       defaultValue = "${env:FLYCAST_APPLY}")
   Path applyDir;
 
-  @Option(names = "--state-dir", description = "Where embedded mode keeps its kubeconfig. Env FLYCAST_STATE_DIR.",
+  @Option(
+      names = "--state-dir",
+      description = "Where embedded mode keeps its kubeconfig. Env FLYCAST_STATE_DIR.",
       defaultValue = "${env:FLYCAST_STATE_DIR:-.flycast}")
   Path stateDir;
 
-  @Option(names = "--admin-listen", description = "Admin server: /healthz /readyz /metrics for anyone; the status page and /debug/* for loopback clients or with the admin token. Env FLYCAST_ADMIN_LISTEN.",
+  @Option(
+      names = "--admin-listen",
+      description =
+          "Admin server: /healthz /readyz /metrics for anyone; the status page and /debug/* for"
+              + " loopback clients or with the admin token. Env FLYCAST_ADMIN_LISTEN.",
       defaultValue = "${env:FLYCAST_ADMIN_LISTEN:-127.0.0.1:9090}")
   String adminListen;
 
-  @Option(names = "--admin-token-file", description = "File whose content (trimmed) is a bearer token: non-loopback clients that send Authorization: Bearer <token> may read the admin status page and /debug/*. Unset: those answer loopback clients only (kubectl port-forward). Env FLYCAST_ADMIN_TOKEN_FILE.",
+  @Option(
+      names = "--admin-token-file",
+      description =
+          "File whose content (trimmed) is a bearer token: non-loopback clients that send"
+              + " Authorization: Bearer <token> may read the admin status page and /debug/*. Unset:"
+              + " those answer loopback clients only (kubectl port-forward). Env"
+              + " FLYCAST_ADMIN_TOKEN_FILE.",
       defaultValue = "${env:FLYCAST_ADMIN_TOKEN_FILE}")
   String adminTokenFile;
 
-  @Option(names = "--http-listen", description = "Shared HTTP listener, routed by Host. Env FLYCAST_HTTP_LISTEN.",
+  @Option(
+      names = "--http-listen",
+      description = "Shared HTTP listener, routed by Host. Env FLYCAST_HTTP_LISTEN.",
       defaultValue = "${env:FLYCAST_HTTP_LISTEN:-127.0.0.1:8080}")
   String httpListen;
 
-  @Option(names = "--tls-listen", description = "Shared TLS listener, routed by SNI. Env FLYCAST_TLS_LISTEN.",
+  @Option(
+      names = "--tls-listen",
+      description = "Shared TLS listener, routed by SNI. Env FLYCAST_TLS_LISTEN.",
       defaultValue = "${env:FLYCAST_TLS_LISTEN:-127.0.0.1:8443}")
   String tlsListen;
 
-  @Option(names = "--dns-listen", description = "DNS responder for the flycast and internal zones (empty = off). Env FLYCAST_DNS_LISTEN.",
+  @Option(
+      names = "--dns-listen",
+      description =
+          "DNS responder for the flycast and internal zones (empty = off). Env FLYCAST_DNS_LISTEN.",
       defaultValue = "${env:FLYCAST_DNS_LISTEN:-127.0.0.1:5353}")
   String dnsListen;
 
-  @Option(names = "--dedicated-listen", description = "Bind address of the per-port listeners that route by destination address (:: receives every Flycast address once the AnyIP route is installed; empty = off). Env FLYCAST_DEDICATED_LISTEN.",
+  @Option(
+      names = "--dedicated-listen",
+      description =
+          "Bind address of the per-port listeners that route by destination address (:: receives"
+              + " every Flycast address once the AnyIP route is installed; empty = off). Env"
+              + " FLYCAST_DEDICATED_LISTEN.",
       defaultValue = "${env:FLYCAST_DEDICATED_LISTEN:-::}")
   String dedicatedListen;
 
-  @Option(names = "--autostart-timeout", description = "How long a request is held while its backend starts. Env FLYCAST_AUTOSTART_TIMEOUT.",
+  @Option(
+      names = "--autostart-timeout",
+      description =
+          "How long a request is held while its backend starts. Env FLYCAST_AUTOSTART_TIMEOUT.",
       defaultValue = "${env:FLYCAST_AUTOSTART_TIMEOUT:-30s}")
   String autostartTimeout;
 
-  @Option(names = "--autostart-max-held", description = "Requests held per route while its backend starts; beyond this, 503. Env FLYCAST_AUTOSTART_MAX_HELD.",
+  @Option(
+      names = "--autostart-max-held",
+      description =
+          "Requests held per route while its backend starts; beyond this, 503. Env"
+              + " FLYCAST_AUTOSTART_MAX_HELD.",
       defaultValue = "${env:FLYCAST_AUTOSTART_MAX_HELD:-1000}")
   int autostartMaxHeld;
 
-  @Option(names = "--queue-timeout", description = "How long a request or connection waits for a slot when every backend of its route is at its hard limit; then 503 (0 = at once). Env FLYCAST_QUEUE_TIMEOUT.",
+  @Option(
+      names = "--queue-timeout",
+      description =
+          "How long a request or connection waits for a slot when every backend of its route is at"
+              + " its hard limit; then 503 (0 = at once). Env FLYCAST_QUEUE_TIMEOUT.",
       defaultValue = "${env:FLYCAST_QUEUE_TIMEOUT:-5s}")
   String queueTimeout;
 
-  @Option(names = "--max-queued", description = "Requests or connections that may wait per route for a slot; beyond this, 503 at once. Env FLYCAST_MAX_QUEUED.",
+  @Option(
+      names = "--max-queued",
+      description =
+          "Requests or connections that may wait per route for a slot; beyond this, 503 at once."
+              + " Env FLYCAST_MAX_QUEUED.",
       defaultValue = "${env:FLYCAST_MAX_QUEUED:-1024}")
   int maxQueued;
 
-  @Option(names = "--header-read-timeout", description = "Time a client has to send its request head, its TLS ClientHello or its first Postgres message; then 408 or close. Env FLYCAST_HEADER_READ_TIMEOUT.",
+  @Option(
+      names = "--header-read-timeout",
+      description =
+          "Time a client has to send its request head, its TLS ClientHello or its first Postgres"
+              + " message; then 408 or close. Env FLYCAST_HEADER_READ_TIMEOUT.",
       defaultValue = "${env:FLYCAST_HEADER_READ_TIMEOUT:-10s}")
   String headerReadTimeout;
 
-  @Option(names = "--body-read-timeout", description = "Time a request body may keep the proxy waiting, in all, plus 1 s per --min-body-rate bytes received; then 408. Env FLYCAST_BODY_READ_TIMEOUT.",
+  @Option(
+      names = "--body-read-timeout",
+      description =
+          "Time a request body may keep the proxy waiting, in all, plus 1 s per --min-body-rate"
+              + " bytes received; then 408. Env FLYCAST_BODY_READ_TIMEOUT.",
       defaultValue = "${env:FLYCAST_BODY_READ_TIMEOUT:-20s}")
   String bodyReadTimeout;
 
-  @Option(names = "--min-body-rate", description = "Bytes per second of request body that earn a second more of --body-read-timeout. Env FLYCAST_MIN_BODY_RATE.",
+  @Option(
+      names = "--min-body-rate",
+      description =
+          "Bytes per second of request body that earn a second more of --body-read-timeout. Env"
+              + " FLYCAST_MIN_BODY_RATE.",
       defaultValue = "${env:FLYCAST_MIN_BODY_RATE:-500}")
   int minBodyRate;
 
-  @Option(names = "--proxy-threads", description = "Event loop threads of the proxy (0 = one per core). Env FLYCAST_PROXY_THREADS.",
+  @Option(
+      names = "--proxy-threads",
+      description =
+          "Event loop threads of the proxy (0 = one per core). Env FLYCAST_PROXY_THREADS.",
       defaultValue = "${env:FLYCAST_PROXY_THREADS:-0}")
   int proxyThreads;
 
-  @Option(names = "--tls-provider", description = "TLS implementation: auto (OpenSSL when it loads, else the JDK's), openssl (refuse to start without it) or jdk. Env FLYCAST_TLS_PROVIDER; system property flycast.tls.provider, as the embedded proxy reads.",
+  @Option(
+      names = "--tls-provider",
+      description =
+          "TLS implementation: auto (OpenSSL when it loads, else the JDK's), openssl (refuse to"
+              + " start without it) or jdk. Env FLYCAST_TLS_PROVIDER; system property"
+              + " flycast.tls.provider, as the embedded proxy reads.",
       defaultValue = "${sys:" + TlsProvider.PROPERTY + ":-${env:" + TlsProvider.ENV + ":-auto}}")
   String tlsProvider;
 
-  @Option(names = "--prefix", description = "IPv6 ULA prefix Flycast addresses come from. Env FLYCAST_PREFIX.",
+  @Option(
+      names = "--prefix",
+      description = "IPv6 ULA prefix Flycast addresses come from. Env FLYCAST_PREFIX.",
       defaultValue = "${env:FLYCAST_PREFIX:-" + FlycastConfig.DEFAULT_PREFIX + "}")
   String prefix;
 
-  @Option(names = "--autostop-interval", description = "How often idle backends are considered for stopping (e.g. 5m, 30s). Env FLYCAST_AUTOSTOP_INTERVAL.",
+  @Option(
+      names = "--autostop-interval",
+      description =
+          "How often idle backends are considered for stopping (e.g. 5m, 30s). Env"
+              + " FLYCAST_AUTOSTOP_INTERVAL.",
       defaultValue = "${env:FLYCAST_AUTOSTOP_INTERVAL:-5m}")
   String autostopInterval;
 
-  @Option(names = "--all-services", description = "FKS mode: manage every Service in the cluster. Env FLYCAST_ALL_SERVICES.",
+  @Option(
+      names = "--all-services",
+      description = "FKS mode: manage every Service in the cluster. Env FLYCAST_ALL_SERVICES.",
       defaultValue = "${env:FLYCAST_ALL_SERVICES:-false}")
   boolean allServices;
 
-  @Option(names = "--zone", description = "This proxy's zone (Fly's region), preferred when balancing. Env FLYCAST_ZONE.",
+  @Option(
+      names = "--zone",
+      description = "This proxy's zone (Fly's region), preferred when balancing. Env FLYCAST_ZONE.",
       defaultValue = "${env:FLYCAST_ZONE:-local}")
   String zone;
 
-  @Option(names = "--lease-namespace", description = "Namespace of the leader-election Lease. Env POD_NAMESPACE.",
+  @Option(
+      names = "--lease-namespace",
+      description = "Namespace of the leader-election Lease. Env POD_NAMESPACE.",
       defaultValue = "${env:POD_NAMESPACE:-default}")
   String leaseNamespace;
 
-  @Option(names = "--identity", description = "This replica's leader-election identity. Env POD_NAME.",
+  @Option(
+      names = "--identity",
+      description = "This replica's leader-election identity. Env POD_NAME.",
       defaultValue = "${env:POD_NAME}")
   String identity;
 
-  @Option(names = "--shutdown-delay", description = "On SIGTERM, how long the proxy keeps accepting and serving after /readyz turns 503, so the Service's endpoints drop this replica on every node before it stops listening; then work in flight gets 10 s more. Default: 10s, or 0 with --embedded (nothing routes to it by readiness). Env FLYCAST_SHUTDOWN_DELAY.",
+  @Option(
+      names = "--shutdown-delay",
+      description =
+          "On SIGTERM, how long the proxy keeps accepting and serving after /readyz turns 503, so"
+              + " the Service's endpoints drop this replica on every node before it stops"
+              + " listening; then work in flight gets 10 s more. Default: 10s, or 0 with --embedded"
+              + " (nothing routes to it by readiness). Env FLYCAST_SHUTDOWN_DELAY.",
       defaultValue = "${env:FLYCAST_SHUTDOWN_DELAY}")
   String shutdownDelay;
 
-  @Option(names = "--trusted-cidrs", description = "Comma-separated CIDR blocks whose clients reach every private route (e.g. node addresses). Default: none; in embedded mode the host's loopback (127.0.0.1, ::1) and the Flycast prefix. Env FLYCAST_TRUSTED_CIDRS.",
+  @Option(
+      names = "--trusted-cidrs",
+      description =
+          "Comma-separated CIDR blocks whose clients reach every private route (e.g. node"
+              + " addresses). Default: none; in embedded mode the host's loopback (127.0.0.1, ::1)"
+              + " and the Flycast prefix. Env FLYCAST_TRUSTED_CIDRS.",
       defaultValue = "${env:FLYCAST_TRUSTED_CIDRS}")
   String trustedCidrs;
 
-  @Option(names = "--secret-namespaces", description = "Comma-separated namespaces whose TLS Secrets are read, one watch each, so Secrets need granting there only; a route elsewhere cannot terminate TLS (its status says so). Empty: every namespace. Env FLYCAST_SECRET_NAMESPACES.",
+  @Option(
+      names = "--secret-namespaces",
+      description =
+          "Comma-separated namespaces whose TLS Secrets are read, one watch each, so Secrets need"
+              + " granting there only; a route elsewhere cannot terminate TLS (its status says so)."
+              + " Empty: every namespace. Env FLYCAST_SECRET_NAMESPACES.",
       defaultValue = "${env:FLYCAST_SECRET_NAMESPACES:-}")
   String secretNamespaces;
 
-  @Option(names = "--scale-kinds", description = "Comma-separated kinds autostop/autostart may scale, as <apiVersion>/<Kind>=<resource> (what RBAC grants /scale on); a route naming another kind gets no autoscale and a Valid=False condition saying what to set. Empty: none (autoscale off). Env FLYCAST_SCALE_KINDS.",
-      defaultValue = "${env:FLYCAST_SCALE_KINDS:-apps/v1/Deployment=deployments,apps/v1/StatefulSet=statefulsets}")
+  @Option(
+      names = "--scale-kinds",
+      description =
+          "Comma-separated kinds autostop/autostart may scale, as <apiVersion>/<Kind>=<resource>"
+              + " (what RBAC grants /scale on); a route naming another kind gets no autoscale and a"
+              + " Valid=False condition saying what to set. Empty: none (autoscale off). Env"
+              + " FLYCAST_SCALE_KINDS.",
+      defaultValue =
+          "${env:FLYCAST_SCALE_KINDS:-apps/v1/Deployment=deployments,apps/v1/StatefulSet=statefulsets}")
   String scaleKinds;
 
   /**
    * Unset: nothing is trusted in a cluster. Embedded mode trusts what can only be this host: the
-   * developer's loopback curl, and Flycast addresses (with the AnyIP route, a local client's
-   * source is the Flycast address it dials). Set, even to empty, it is used as given.
+   * developer's loopback curl, and Flycast addresses (with the AnyIP route, a local client's source
+   * is the Flycast address it dials). Set, even to empty, it is used as given.
    */
   private String trustedCidrs() {
     if (trustedCidrs != null) {
@@ -175,9 +279,9 @@ public final class Main implements Callable<Integer> {
 
   /**
    * Behind a Service, endpoint removal reaches kube-proxy on every node (and ingress controllers
-   * watching EndpointSlices) within a second or two, more on a busy control plane: 10 s covers
-   * that with room, and keeps a rolling restart short. Embedded mode has no Service in front of
-   * it, so Ctrl-C there does not wait.
+   * watching EndpointSlices) within a second or two, more on a busy control plane: 10 s covers that
+   * with room, and keeps a rolling restart short. Embedded mode has no Service in front of it, so
+   * Ctrl-C there does not wait.
    */
   static final Duration DEFAULT_SHUTDOWN_DELAY = Duration.ofSeconds(10);
 
@@ -211,18 +315,45 @@ public final class Main implements Callable<Integer> {
 
   /** The configuration the flags describe; an IllegalArgumentException names a bad value. */
   private FlycastConfig configFromFlags() {
-    FlycastConfig config = new FlycastConfig(
-        embedded, kubeconfig, applyDir, stateDir,
-        hostPort(adminListen), adminToken(), hostPort(httpListen), hostPort(tlsListen),
-        dnsListen == null || dnsListen.isBlank() ? null : io.flycast.dns.DnsServer.parseListen(dnsListen),
-        dedicatedListen == null || dedicatedListen.isBlank() ? null : new inet.ipaddr.IPAddressString(dedicatedListen).getAddress().toInetAddress(),
-        prefix, duration(autostopInterval), duration(autostartTimeout), autostartMaxHeld, allServices, zone,
-        identity != null ? identity : hostname(), leaseNamespace, Duration.ofSeconds(30), trustedCidrs(),
-        new FlycastConfig.ProxyTuning(duration(queueTimeout), maxQueued, proxyThreads, tlsProvider(),
-            duration(headerReadTimeout), duration(bodyReadTimeout), minBodyRate),
-        new FlycastConfig.Permissions(SecretNamespaces.parse(secretNamespaces),
-            ScaleKinds.parse(scaleKinds == null ? "" : scaleKinds)));
-    io.flycast.network.Cidr.parseList(config.trustedCidrs()); // a typo fails here, before anything starts
+    FlycastConfig config =
+        new FlycastConfig(
+            embedded,
+            kubeconfig,
+            applyDir,
+            stateDir,
+            hostPort(adminListen),
+            adminToken(),
+            hostPort(httpListen),
+            hostPort(tlsListen),
+            dnsListen == null || dnsListen.isBlank()
+                ? null
+                : io.flycast.dns.DnsServer.parseListen(dnsListen),
+            dedicatedListen == null || dedicatedListen.isBlank()
+                ? null
+                : new inet.ipaddr.IPAddressString(dedicatedListen).getAddress().toInetAddress(),
+            prefix,
+            duration(autostopInterval),
+            duration(autostartTimeout),
+            autostartMaxHeld,
+            allServices,
+            zone,
+            identity != null ? identity : hostname(),
+            leaseNamespace,
+            Duration.ofSeconds(30),
+            trustedCidrs(),
+            new FlycastConfig.ProxyTuning(
+                duration(queueTimeout),
+                maxQueued,
+                proxyThreads,
+                tlsProvider(),
+                duration(headerReadTimeout),
+                duration(bodyReadTimeout),
+                minBodyRate),
+            new FlycastConfig.Permissions(
+                SecretNamespaces.parse(secretNamespaces),
+                ScaleKinds.parse(scaleKinds == null ? "" : scaleKinds)));
+    io.flycast.network.Cidr.parseList(
+        config.trustedCidrs()); // a typo fails here, before anything starts
     return config;
   }
 
@@ -234,7 +365,8 @@ public final class Main implements Callable<Integer> {
       config = configFromFlags();
       delay = shutdownDelay();
     } catch (IllegalArgumentException | CommandLine.TypeConversionException e) {
-      // A flag's value is wrong: say which, as picocli does for unknown flags, without a stack trace.
+      // A flag's value is wrong: say which, as picocli does for unknown flags, without a stack
+      // trace.
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     EmbeddedApiServer api = null;
@@ -244,14 +376,18 @@ public final class Main implements Callable<Integer> {
       api.recordRequests(stateDir.resolve("api-requests.log"));
       Path kc = api.writeKubeconfig(stateDir.resolve("kubeconfig"));
       client = api.client();
-      System.out.println("embedded Kubernetes API at " + api.url() + "; kubeconfig: " + kc.toAbsolutePath());
+      System.out.println(
+          "embedded Kubernetes API at " + api.url() + "; kubeconfig: " + kc.toAbsolutePath());
     } else {
       client = new KubernetesClientBuilder().withConfig(clusterConfig(kubeconfig)).build();
     }
     Flycast flycast = new Flycast(config, client).start();
     // Embedded mode plays the cluster's workload side too: pods as local processes, EndpointSlices.
-    LocalRuntime runtime = api == null ? null
-        : new LocalRuntime(api.newClient("flycast-runtime/0.1.0"), stateDir.resolve("pods")).start();
+    LocalRuntime runtime =
+        api == null
+            ? null
+            : new LocalRuntime(api.newClient("flycast-runtime/0.1.0"), stateDir.resolve("pods"))
+                .start();
     if (applyDir != null) {
       // A client of its own: applying examples is the user's doing, not the operator's, and must
       // not count against the operator's RBAC in the request log.
@@ -261,18 +397,22 @@ public final class Main implements Callable<Integer> {
     }
     CountDownLatch done = new CountDownLatch(1);
     EmbeddedApiServer apiRef = api;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      flycast.shutDown(delay);
-      if (runtime != null) {
-        runtime.close();
-      }
-      if (apiRef != null) {
-        apiRef.close();
-      } else {
-        client.close();
-      }
-      done.countDown();
-    }, "flycast-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  flycast.shutDown(delay);
+                  if (runtime != null) {
+                    runtime.close();
+                  }
+                  if (apiRef != null) {
+                    apiRef.close();
+                  } else {
+                    client.close();
+                  }
+                  done.countDown();
+                },
+                "flycast-shutdown"));
     printWhatToTry(flycast, config);
     done.await();
     return 0;
@@ -285,9 +425,10 @@ public final class Main implements Callable<Integer> {
    * limit; watches are WebSockets either way. docs/api-client.md has the measurements.
    */
   static Config clusterConfig(Path kubeconfig) throws IOException {
-    Config c = kubeconfig != null
-        ? Config.fromKubeconfig(Files.readString(kubeconfig))
-        : Config.autoConfigure(null);
+    Config c =
+        kubeconfig != null
+            ? Config.fromKubeconfig(Files.readString(kubeconfig))
+            : Config.autoConfigure(null);
     c.setHttp2Disable(true);
     return c;
   }
@@ -298,12 +439,21 @@ public final class Main implements Callable<Integer> {
   /** Tells a newcomer what to do next: one curl per route, the admin URLs, the kubeconfig. */
   private void printWhatToTry(Flycast flycast, FlycastConfig config) {
     var admin = flycast.admin().address();
-    StringBuilder out = new StringBuilder("\nflycast ready.\n  admin:      http://" + admin.getHostString() + ":" + admin.getPort()
-        + "/  (/healthz /readyz /metrics; the status page and /debug/catalog from loopback"
-        + (config.adminToken() != null ? " or with the admin token" : "") + ")\n");
+    StringBuilder out =
+        new StringBuilder(
+            "\nflycast ready.\n  admin:      http://"
+                + admin.getHostString()
+                + ":"
+                + admin.getPort()
+                + "/  (/healthz /readyz /metrics; the status page and /debug/catalog from loopback"
+                + (config.adminToken() != null ? " or with the admin token" : "")
+                + ")\n");
     if (embedded) {
-      out.append("  kubeconfig: ").append(stateDir.resolve("kubeconfig").toAbsolutePath())
-          .append("  (kubectl --kubeconfig ").append(stateDir.resolve("kubeconfig")).append(" get exsvc,svc -A)\n");
+      out.append("  kubeconfig: ")
+          .append(stateDir.resolve("kubeconfig").toAbsolutePath())
+          .append("  (kubectl --kubeconfig ")
+          .append(stateDir.resolve("kubeconfig"))
+          .append(" get exsvc,svc -A)\n");
     }
     if (flycast.proxy() != null && flycast.proxy().httpAddress() != null) {
       var http = flycast.proxy().httpAddress();
@@ -311,31 +461,53 @@ public final class Main implements Callable<Integer> {
       // From the catalog, the proxy's own view: exactly the routes it serves, not a list of the
       // API (in a large cluster, every Service once more). Routes still waiting for an address are
       // printed when they get one; at most TRY_LINES in all.
-      out.append("  try (routes that serve HTTP; more are printed as they appear, up to ").append(TRY_LINES)
+      out.append("  try (routes that serve HTTP; more are printed as they appear, up to ")
+          .append(TRY_LINES)
           .append("; /debug/catalog has them all):\n");
       Set<RouteKey> printed = ConcurrentHashMap.newKeySet();
-      flycast.catalog().current().routes().stream().filter(Main::servesHttp)
-          .sorted(Comparator.comparing(r -> r.key().toString())).limit(TRY_LINES)
-          .forEach(r -> {
-            printed.add(r.key());
-            out.append("    ").append(curl(r, base)).append('\n');
-          });
-      flycast.catalog().addListener(change -> change.specsChanged().forEach(key -> {
-        Route r = change.catalog().route(key);
-        if (r != null && servesHttp(r) && printed.size() < TRY_LINES && printed.add(key)) {
-          System.out.println("route ready: " + curl(r, base));
-        }
-      }));
+      flycast.catalog().current().routes().stream()
+          .filter(Main::servesHttp)
+          .sorted(Comparator.comparing(r -> r.key().toString()))
+          .limit(TRY_LINES)
+          .forEach(
+              r -> {
+                printed.add(r.key());
+                out.append("    ").append(curl(r, base)).append('\n');
+              });
+      flycast
+          .catalog()
+          .addListener(
+              change ->
+                  change
+                      .specsChanged()
+                      .forEach(
+                          key -> {
+                            Route r = change.catalog().route(key);
+                            if (r != null
+                                && servesHttp(r)
+                                && printed.size() < TRY_LINES
+                                && printed.add(key)) {
+                              System.out.println("route ready: " + curl(r, base));
+                            }
+                          }));
     }
     if (config.dnsListen() != null) {
-      out.append("  dns:        dig @").append(config.dnsListen().getHostString()).append(" -p ").append(config.dnsListen().getPort())
+      out.append("  dns:        dig @")
+          .append(config.dnsListen().getHostString())
+          .append(" -p ")
+          .append(config.dnsListen().getPort())
           .append(" +short AAAA web.default.flycast\n");
     }
     out.append("  isolation:  private routes answer only their network's pods, and ")
-        .append(config.trustedCidrs().isBlank() ? "nothing is trusted" : "trusted " + config.trustedCidrs())
+        .append(
+            config.trustedCidrs().isBlank()
+                ? "nothing is trusted"
+                : "trusted " + config.trustedCidrs())
         .append(" (docs/networking.md)\n");
-    out.append("  With the AnyIP route (ip -6 route add local ").append(config.prefix())
-        .append(" dev lo) each Flycast address answers on its own ports: curl http://[<address>]/\n");
+    out.append("  With the AnyIP route (ip -6 route add local ")
+        .append(config.prefix())
+        .append(
+            " dev lo) each Flycast address answers on its own ports: curl http://[<address>]/\n");
     System.out.println(out);
   }
 
@@ -371,10 +543,11 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-
   private static String hostname() {
     try {
-      return java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
+      return java.net.InetAddress.getLocalHost().getHostName()
+          + "-"
+          + ProcessHandle.current().pid();
     } catch (IOException e) {
       return "flycast-" + ProcessHandle.current().pid();
     }

@@ -10,8 +10,8 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
 import io.flycast.control.FlycastAnnotations;
-import io.flycast.embedded.echo.EchoBackend;
 import io.flycast.embedded.EmbeddedApiServer;
+import io.flycast.embedded.echo.EchoBackend;
 import io.flycast.proxy.RawHttp;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -31,10 +31,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * SIGTERM for a replica behind a Service ({@link Flycast#shutDown}): readiness fails at once,
- * yet for the shutdown delay everything is still served, old connections and new; keep-alive
- * clients are told to reconnect; after the delay the listener closes and work in flight
- * finishes; leadership goes to another replica at the start, not at the end.
+ * SIGTERM for a replica behind a Service ({@link Flycast#shutDown}): readiness fails at once, yet
+ * for the shutdown delay everything is still served, old connections and new; keep-alive clients
+ * are told to reconnect; after the delay the listener closes and work in flight finishes;
+ * leadership goes to another replica at the start, not at the end.
  */
 class GracefulShutdownIT {
   static final Duration WAIT = Duration.ofSeconds(30);
@@ -43,8 +43,10 @@ class GracefulShutdownIT {
 
   EmbeddedApiServer api;
   EchoBackend echo;
+
   /** Blocking work of the test, off the common pool (one thread on a two-core machine). */
   final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
+
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeEach
@@ -73,26 +75,75 @@ class GracefulShutdownIT {
   void webService() throws Exception {
     echo = EchoBackend.start(new InetSocketAddress("127.0.0.1", 0), "web-0");
     var client = api.client();
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-    client.services().inNamespace(NS).resource(new ServiceBuilder()
-        .withNewMetadata().withName("web").withNamespace(NS)
-        .withAnnotations(Map.of(FlycastAnnotations.FLYCAST, "true", FlycastAnnotations.handlers(80), "http"))
-        .endMetadata()
-        .withNewSpec().addNewPort().withName("web").withPort(80).withTargetPort(new IntOrString(echo.address().getPort()))
-        .withProtocol("TCP").endPort().endSpec().build()).create();
-    client.discovery().v1().endpointSlices().inNamespace(NS).resource(new EndpointSliceBuilder()
-        .withNewMetadata().withName("web-1").withNamespace(NS)
-        .withLabels(Map.of(FlycastAnnotations.SERVICE_NAME_LABEL, "web")).endMetadata()
-        .withAddressType("IPv4")
-        .addNewEndpoint().withAddresses("127.0.0.1").withNewConditions().withReady(true).endConditions()
-        .withNewTargetRef().withKind("Pod").withNamespace(NS).withName("web-0").endTargetRef().endEndpoint()
-        .addNewPort().withName("web").withPort(echo.address().getPort()).withProtocol("TCP").endPort()
-        .build()).create();
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+        .create();
+    client
+        .services()
+        .inNamespace(NS)
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("web")
+                .withNamespace(NS)
+                .withAnnotations(
+                    Map.of(
+                        FlycastAnnotations.FLYCAST,
+                        "true",
+                        FlycastAnnotations.handlers(80),
+                        "http"))
+                .endMetadata()
+                .withNewSpec()
+                .addNewPort()
+                .withName("web")
+                .withPort(80)
+                .withTargetPort(new IntOrString(echo.address().getPort()))
+                .withProtocol("TCP")
+                .endPort()
+                .endSpec()
+                .build())
+        .create();
+    client
+        .discovery()
+        .v1()
+        .endpointSlices()
+        .inNamespace(NS)
+        .resource(
+            new EndpointSliceBuilder()
+                .withNewMetadata()
+                .withName("web-1")
+                .withNamespace(NS)
+                .withLabels(Map.of(FlycastAnnotations.SERVICE_NAME_LABEL, "web"))
+                .endMetadata()
+                .withAddressType("IPv4")
+                .addNewEndpoint()
+                .withAddresses("127.0.0.1")
+                .withNewConditions()
+                .withReady(true)
+                .endConditions()
+                .withNewTargetRef()
+                .withKind("Pod")
+                .withNamespace(NS)
+                .withName("web-0")
+                .endTargetRef()
+                .endEndpoint()
+                .addNewPort()
+                .withName("web")
+                .withPort(echo.address().getPort())
+                .withProtocol("TCP")
+                .endPort()
+                .build())
+        .create();
   }
 
   HttpResponse<String> readyz(Flycast f) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.admin().address().getPort() + "/readyz"))
-        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + f.admin().address().getPort() + "/readyz"))
+            .timeout(Duration.ofSeconds(5))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   static boolean refusesConnections(int port) {
@@ -106,25 +157,33 @@ class GracefulShutdownIT {
   }
 
   @Test
-  void aTerminatingReplicaFailsReadinessServesThroughTheDelayThenFinishesWorkInFlight() throws Exception {
+  void aTerminatingReplicaFailsReadinessServesThroughTheDelayThenFinishesWorkInFlight()
+      throws Exception {
     Flycast flycast = replica(true);
     try {
       webService();
-      await().atMost(WAIT).until(() -> {
-        Route r = flycast.catalog().current().route(new RouteKey(NS, "web"));
-        return r != null && r.backends().size() == 1 && readyz(flycast).statusCode() == 200;
-      });
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> {
+                Route r = flycast.catalog().current().route(new RouteKey(NS, "web"));
+                return r != null && r.backends().size() == 1 && readyz(flycast).statusCode() == 200;
+              });
       int port = flycast.proxy().httpAddress().getPort();
-      try (RawHttp kept = new RawHttp(port); RawHttp slow = new RawHttp(port)) {
+      try (RawHttp kept = new RawHttp(port);
+          RawHttp slow = new RawHttp(port)) {
         assertThat(kept.get(HOST, "/before").header("connection")).isNotEqualTo("close");
         slow.send("GET /slow HTTP/1.1\r\nHost: " + HOST + "\r\nx-echo-delay-ms: 7000\r\n\r\n");
-        CompletableFuture<RawHttp.Response> slowResponse = CompletableFuture.supplyAsync(() -> {
-          try {
-            return slow.read();
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        }, background);
+        CompletableFuture<RawHttp.Response> slowResponse =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return slow.read();
+                  } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                  }
+                },
+                background);
 
         CompletableFuture<Void> shutdown =
             CompletableFuture.runAsync(() -> flycast.shutDown(Duration.ofSeconds(3)), background);
@@ -136,7 +195,8 @@ class GracefulShutdownIT {
         assertThat(onKept.header("connection")).as("and told to reconnect").isEqualTo("close");
         try (RawHttp late = new RawHttp(port)) {
           assertThat(late.get(HOST, "/new-during-the-delay").status())
-              .as("a connection the Service still sends here during the delay").isEqualTo(200);
+              .as("a connection the Service still sends here during the delay")
+              .isEqualTo(200);
         }
 
         await().atMost(WAIT).until(() -> refusesConnections(port));

@@ -21,17 +21,23 @@ class MainFlagsTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "--tls-provider=bogus | TLS provider must be auto, openssl or jdk, not 'bogus'",
-      "--queue-timeout=soon | 'soon' is not a duration like 500ms, 15s, 1m or 2h",
-      "--body-read-timeout=soon | 'soon' is not a duration like 500ms, 15s, 1m or 2h",
-      "--header-read-timeout=10 parsecs | '10 parsecs' is not a duration like 500ms, 15s, 1m or 2h",
-      "--min-body-rate=0 | --min-body-rate must be at least 1 byte per second, not 0",
-      "--shutdown-delay=soon | 'soon' is not a duration like 500ms, 15s, 1m or 2h",
-      "--shutdown-delay=-1s | '-1s' is not a duration like 500ms, 15s, 1m or 2h",
-      "--trusted-cidrs=10.0.0.0/99 | '10.0.0.0/99'",
-      "--secret-namespaces=shop,Team_A | --secret-namespaces: 'Team_A' is not a namespace name (a DNS label)",
-      "--scale-kinds=apps/v1/Deployment | --scale-kinds: 'apps/v1/Deployment' is not <apiVersion>/<Kind>=<resource>"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--tls-provider=bogus | TLS provider must be auto, openssl or jdk, not 'bogus'",
+        "--queue-timeout=soon | 'soon' is not a duration like 500ms, 15s, 1m or 2h",
+        "--body-read-timeout=soon | 'soon' is not a duration like 500ms, 15s, 1m or 2h",
+        "--header-read-timeout=10 parsecs | '10 parsecs' is not a duration like 500ms, 15s, 1m or"
+            + " 2h",
+        "--min-body-rate=0 | --min-body-rate must be at least 1 byte per second, not 0",
+        "--shutdown-delay=soon | 'soon' is not a duration like 500ms, 15s, 1m or 2h",
+        "--shutdown-delay=-1s | '-1s' is not a duration like 500ms, 15s, 1m or 2h",
+        "--trusted-cidrs=10.0.0.0/99 | '10.0.0.0/99'",
+        "--secret-namespaces=shop,Team_A | --secret-namespaces: 'Team_A' is not a namespace name (a"
+            + " DNS label)",
+        "--scale-kinds=apps/v1/Deployment | --scale-kinds: 'apps/v1/Deployment' is not"
+            + " <apiVersion>/<Kind>=<resource>"
+      })
   void badValueExitsWithUsageErrorAndSaysWhy(String flag, String message) {
     StringWriter err = new StringWriter();
     assertThat(run(err, flag)).isEqualTo(CommandLine.ExitCode.USAGE);
@@ -49,7 +55,8 @@ class MainFlagsTest {
       new CommandLine(main).parseArgs("--tls-provider=openssl");
       assertThat(main.tlsProvider).isEqualTo("openssl"); // the flag wins
       new CommandLine(main).parseArgs("--tls-provider=");
-      // Blank falls through to the property (then the environment, then auto), as the embedded proxy reads it.
+      // Blank falls through to the property (then the environment, then auto), as the embedded
+      // proxy reads it.
       assertThat(main.tlsProvider()).isEqualTo(io.flycast.proxy.TlsProvider.JDK);
     } finally {
       if (before == null) {
@@ -60,7 +67,9 @@ class MainFlagsTest {
     }
   }
 
-  /** In a cluster a replica serves on while its endpoint goes; embedded Ctrl-C has none to wait for. */
+  /**
+   * In a cluster a replica serves on while its endpoint goes; embedded Ctrl-C has none to wait for.
+   */
   @Test
   void shutdownDelayDefaultsToTenSecondsAndToNothingInEmbeddedMode() {
     Main main = new Main();
@@ -81,20 +90,27 @@ class MainFlagsTest {
   }
 
   @Test
-  void adminTokenFileIsReadTrimmedAndFallsBackToItsEnvironmentVariable(@TempDir Path dir) throws Exception {
+  void adminTokenFileIsReadTrimmedAndFallsBackToItsEnvironmentVariable(@TempDir Path dir)
+      throws Exception {
     Main main = new Main();
-    new CommandLine(main).parseArgs("--admin-token-file=" + Files.writeString(dir.resolve("token"), "s3cret\n"));
+    new CommandLine(main)
+        .parseArgs("--admin-token-file=" + Files.writeString(dir.resolve("token"), "s3cret\n"));
     assertThat(main.adminToken().matches("s3cret")).isTrue();
     new CommandLine(main).parseArgs("--admin-token-file=");
     assertThat(main.adminToken()).as("blank: no token, loopback only").isNull();
-    assertThat(Main.class.getDeclaredField("adminTokenFile").getAnnotation(CommandLine.Option.class).defaultValue())
+    assertThat(
+            Main.class
+                .getDeclaredField("adminTokenFile")
+                .getAnnotation(CommandLine.Option.class)
+                .defaultValue())
         .isEqualTo("${env:FLYCAST_ADMIN_TOKEN_FILE}");
   }
 
   @Test
   void anUnreadableOrEmptyAdminTokenFileStopsTheOperator(@TempDir Path dir) throws Exception {
     StringWriter err = new StringWriter();
-    assertThat(run(err, "--admin-token-file=" + dir.resolve("missing"))).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(run(err, "--admin-token-file=" + dir.resolve("missing")))
+        .isEqualTo(CommandLine.ExitCode.USAGE);
     assertThat(err.toString()).contains("--admin-token-file: cannot read").doesNotContain("\tat ");
 
     StringWriter err2 = new StringWriter();
@@ -103,17 +119,23 @@ class MainFlagsTest {
     assertThat(err2.toString()).contains("--admin-token-file: " + empty + " is empty");
   }
 
-  /** docs/api-client.md: with the JDK client, HTTP/2 to a real API server is one connection never replaced. */
+  /**
+   * docs/api-client.md: with the JDK client, HTTP/2 to a real API server is one connection never
+   * replaced.
+   */
   @Test
   void theRealClusterClientSpeaksHttp11(@TempDir Path dir) throws Exception {
-    Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]
-        users: [{name: u, user: {token: t}}]
-        contexts: [{name: x, context: {cluster: c, user: u}}]
-        current-context: x
-        """);
+    Path kubeconfig =
+        Files.writeString(
+            dir.resolve("kubeconfig"),
+            """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]
+            users: [{name: u, user: {token: t}}]
+            contexts: [{name: x, context: {cluster: c, user: u}}]
+            current-context: x
+            """);
     var config = Main.clusterConfig(kubeconfig);
     assertThat(config.getMasterUrl()).startsWith("https://127.0.0.1:6443");
     assertThat(config.isHttp2Disable()).isTrue();

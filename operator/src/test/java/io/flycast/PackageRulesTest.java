@@ -11,8 +11,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The data-plane packages read routes and backends from the catalog only: they must not depend
- * on Kubernetes types, which keeps them testable and benchmarkable on their own.
+ * The data-plane packages read routes and backends from the catalog only: they must not depend on
+ * Kubernetes types, which keeps them testable and benchmarkable on their own.
  */
 class PackageRulesTest {
   @ParameterizedTest
@@ -26,9 +26,11 @@ class PackageRulesTest {
       for (Path f : java) {
         assertThat(Files.readAllLines(f))
             .as(f.toString())
-            .noneMatch(l -> l.startsWith("import io.fabric8")
-                || l.startsWith("import io.javaoperatorsdk")
-                || l.startsWith("import io.kubernetes"));
+            .noneMatch(
+                l ->
+                    l.startsWith("import io.fabric8")
+                        || l.startsWith("import io.javaoperatorsdk")
+                        || l.startsWith("import io.kubernetes"));
       }
     }
   }

@@ -20,7 +20,8 @@ class AnyIpE2E {
     Path repo = FlycastProcess.repo();
     Path state = Files.createTempDirectory("flycast-anyip");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String script = """
+    String script =
+        """
         set -eu
         ip link set lo up
         ip -6 route add local fdaa:0:48c8::/48 dev lo
@@ -44,11 +45,25 @@ class AnyIpE2E {
           sleep 0.2
         done
         echo "PG $(openssl s_client -starttls postgres -connect "[$db]:5432" -servername db.default.flycast </dev/null 2>/dev/null | openssl x509 -noout -subject)"
-        """.formatted(java, repo.resolve("operator/target/flycast-operator.jar"), state, repo.resolve("examples"), state);
-    Process p = new ProcessBuilder("unshare", "-n", "bash", "-c", script).redirectErrorStream(true).start();
+        """
+            .formatted(
+                java,
+                repo.resolve("operator/target/flycast-operator.jar"),
+                state,
+                repo.resolve("examples"),
+                state);
+    Process p =
+        new ProcessBuilder("unshare", "-n", "bash", "-c", script).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("finished").isTrue();
-    assertThat(out).as(out + Files.readString(state.resolve("flycast.log")).lines().filter(l -> l.contains("ERROR") || l.contains("WARN")).limit(20).toList())
+    assertThat(out)
+        .as(
+            out
+                + Files.readString(state.resolve("flycast.log"))
+                    .lines()
+                    .filter(l -> l.contains("ERROR") || l.contains("WARN"))
+                    .limit(20)
+                    .toList())
         .containsPattern("ADDRESS fdaa:0:48c8:0:1:[0-9a-f:]+")
         .contains("\"path\":\"/via-anyip\"", "\"pod\":\"web-");
     // pg_tls on the db example's own address: the SSLRequest is answered and TLS terminated with

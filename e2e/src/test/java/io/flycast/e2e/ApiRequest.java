@@ -8,7 +8,8 @@ import java.util.Optional;
  * resource (with subresource), the namespace it is in (null: cluster-scoped, or every namespace)
  * and object name. Discovery paths decode to empty (every authenticated user may read them).
  */
-record ApiRequest(String agent, String verb, String group, String resource, String namespace, String name) {
+record ApiRequest(
+    String agent, String verb, String group, String resource, String namespace, String name) {
 
   /** A line of the request log: {@code <user-agent>\t<method>\t<path>}. */
   static Optional<ApiRequest> parse(String line) {
@@ -41,14 +42,15 @@ record ApiRequest(String agent, String verb, String group, String resource, Stri
       resource = resource + "/" + p[i + 2];
     }
     boolean watch = uri.getQuery() != null && uri.getQuery().contains("watch=true");
-    String verb = switch (method) {
-      case "GET" -> watch ? "watch" : name == null ? "list" : "get";
-      case "POST" -> "create";
-      case "PUT" -> "update";
-      case "PATCH" -> "patch";
-      case "DELETE" -> name == null ? "deletecollection" : "delete";
-      default -> method.toLowerCase();
-    };
+    String verb =
+        switch (method) {
+          case "GET" -> watch ? "watch" : name == null ? "list" : "get";
+          case "POST" -> "create";
+          case "PUT" -> "update";
+          case "PATCH" -> "patch";
+          case "DELETE" -> name == null ? "deletecollection" : "delete";
+          default -> method.toLowerCase();
+        };
     return Optional.of(new ApiRequest(agent, verb, group, resource, namespace, name));
   }
 

@@ -26,7 +26,8 @@ final class EmbeddedCluster implements AutoCloseable {
   private final Path dir;
   private final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
 
-  private EmbeddedCluster(EmbeddedApiServer api, LocalRuntime runtime, KubernetesClient client, Path dir) {
+  private EmbeddedCluster(
+      EmbeddedApiServer api, LocalRuntime runtime, KubernetesClient client, Path dir) {
     this.api = api;
     this.runtime = runtime;
     this.client = client;
@@ -36,11 +37,18 @@ final class EmbeddedCluster implements AutoCloseable {
   static EmbeddedCluster start() throws IOException {
     Path dir = Files.createTempDirectory("flycast-cluster");
     EmbeddedApiServer api = new EmbeddedApiServer().start(0);
-    EmbeddedCluster cluster = new EmbeddedCluster(api,
-        new LocalRuntime(api.newClient("flycast-runtime/0.1.0"), dir.resolve("pods")).closeGrace(Duration.ofSeconds(2)).start(),
-        api.newClient("flycast-e2e/1"), dir);
-    api.onRequestFrom((token, agent, method, path) ->
-        ApiRequest.of(agent, method, path).ifPresent(r -> cluster.calls.add(new Call(token, r))));
+    EmbeddedCluster cluster =
+        new EmbeddedCluster(
+            api,
+            new LocalRuntime(api.newClient("flycast-runtime/0.1.0"), dir.resolve("pods"))
+                .closeGrace(Duration.ofSeconds(2))
+                .start(),
+            api.newClient("flycast-e2e/1"),
+            dir);
+    api.onRequestFrom(
+        (token, agent, method, path) ->
+            ApiRequest.of(agent, method, path)
+                .ifPresent(r -> cluster.calls.add(new Call(token, r))));
     return cluster;
   }
 

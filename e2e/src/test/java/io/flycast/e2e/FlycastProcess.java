@@ -28,7 +28,14 @@ final class FlycastProcess implements AutoCloseable {
   final Process process;
   final Path log;
 
-  private FlycastProcess(Path stateDir, int adminPort, int dnsPort, int httpPort, int tlsPort, Process process, Path log) {
+  private FlycastProcess(
+      Path stateDir,
+      int adminPort,
+      int dnsPort,
+      int httpPort,
+      int tlsPort,
+      Process process,
+      Path log) {
     this.httpPort = httpPort;
     this.tlsPort = tlsPort;
     this.stateDir = stateDir;
@@ -43,8 +50,10 @@ final class FlycastProcess implements AutoCloseable {
   }
 
   /** The jar run against a real cluster, as `KUBECONFIG=... make run` does. */
-  static FlycastProcess startAgainst(String kubeconfig, String leaseNamespace, String... extraArgs) throws IOException {
-    List<String> args = new ArrayList<>(List.of("--kubeconfig", kubeconfig, "--lease-namespace", leaseNamespace));
+  static FlycastProcess startAgainst(String kubeconfig, String leaseNamespace, String... extraArgs)
+      throws IOException {
+    List<String> args =
+        new ArrayList<>(List.of("--kubeconfig", kubeconfig, "--lease-namespace", leaseNamespace));
     args.addAll(List.of(extraArgs));
     return startEmbedded(false, args.toArray(String[]::new));
   }
@@ -53,11 +62,20 @@ final class FlycastProcess implements AutoCloseable {
     return startEmbedded(true, extraArgs);
   }
 
-  private static FlycastProcess startEmbedded(boolean embedded, String... extraArgs) throws IOException {
+  private static FlycastProcess startEmbedded(boolean embedded, String... extraArgs)
+      throws IOException {
     Ports ports = Ports.free();
-    List<String> args = new ArrayList<>(List.of(
-        "--admin-listen", "127.0.0.1:" + ports.admin, "--dns-listen", "127.0.0.1:" + ports.dns,
-        "--http-listen", "127.0.0.1:" + ports.http, "--tls-listen", "127.0.0.1:" + ports.tls));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--admin-listen",
+                "127.0.0.1:" + ports.admin,
+                "--dns-listen",
+                "127.0.0.1:" + ports.dns,
+                "--http-listen",
+                "127.0.0.1:" + ports.http,
+                "--tls-listen",
+                "127.0.0.1:" + ports.tls));
     if (embedded) {
       args.add("--embedded");
     }
@@ -66,25 +84,27 @@ final class FlycastProcess implements AutoCloseable {
   }
 
   /**
-   * The jar with the arguments and environment a chart render gives the container, adapted to
-   * run here: its listeners on free loopback ports instead of the pod's (DNS stays off when the
-   * render turns it off), the cluster from {@code kubeconfig} instead of the pod's ServiceAccount,
-   * and {@code env} for what the downward API would set (POD_NAME, POD_NAMESPACE, POD_IP).
+   * The jar with the arguments and environment a chart render gives the container, adapted to run
+   * here: its listeners on free loopback ports instead of the pod's (DNS stays off when the render
+   * turns it off), the cluster from {@code kubeconfig} instead of the pod's ServiceAccount, and
+   * {@code env} for what the downward API would set (POD_NAME, POD_NAMESPACE, POD_IP).
    */
-  static FlycastProcess startWithRenderedArgs(String kubeconfig, List<String> rendered, java.util.Map<String, String> env)
+  static FlycastProcess startWithRenderedArgs(
+      String kubeconfig, List<String> rendered, java.util.Map<String, String> env)
       throws IOException {
     Ports ports = Ports.free();
     List<String> args = new ArrayList<>();
     for (String a : rendered) {
       String flag = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
       String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : "";
-      args.add(switch (flag) {
-        case "--admin-listen" -> flag + "=127.0.0.1:" + ports.admin;
-        case "--http-listen" -> flag + "=127.0.0.1:" + ports.http;
-        case "--tls-listen" -> flag + "=127.0.0.1:" + ports.tls;
-        case "--dns-listen" -> value.isEmpty() ? a : flag + "=127.0.0.1:" + ports.dns;
-        default -> a;
-      });
+      args.add(
+          switch (flag) {
+            case "--admin-listen" -> flag + "=127.0.0.1:" + ports.admin;
+            case "--http-listen" -> flag + "=127.0.0.1:" + ports.http;
+            case "--tls-listen" -> flag + "=127.0.0.1:" + ports.tls;
+            case "--dns-listen" -> value.isEmpty() ? a : flag + "=127.0.0.1:" + ports.dns;
+            default -> a;
+          });
     }
     args.addAll(List.of("--kubeconfig", kubeconfig));
     return launch(args, env, ports);
@@ -97,30 +117,47 @@ final class FlycastProcess implements AutoCloseable {
     }
   }
 
-  private static FlycastProcess launch(List<String> args, java.util.Map<String, String> env, Ports ports) throws IOException {
-    Path jar = Path.of(System.getProperty("flycast.jar", repo().resolve("operator/target/flycast-operator.jar").toString()));
+  private static FlycastProcess launch(
+      List<String> args, java.util.Map<String, String> env, Ports ports) throws IOException {
+    Path jar =
+        Path.of(
+            System.getProperty(
+                "flycast.jar", repo().resolve("operator/target/flycast-operator.jar").toString()));
     Path state = Files.createTempDirectory("flycast-e2e");
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
-        "--state-dir", state.toString(),
-        // Dedicated listeners bind the wildcard on service ports (80...); AnyIpE2E covers them in a netns.
-        "--dedicated-listen", ""));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar.toString(),
+                "--state-dir",
+                state.toString(),
+                // Dedicated listeners bind the wildcard on service ports (80...); AnyIpE2E covers
+                // them in a netns.
+                "--dedicated-listen",
+                ""));
     cmd.addAll(args);
     Path log = state.resolve("flycast.log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     // Nothing routes to these processes by their readiness, so SIGTERM need not wait (a process
     // against a cluster would wait 10 s); a test of the shutdown delay passes --shutdown-delay.
     pb.environment().put("FLYCAST_SHUTDOWN_DELAY", "0");
     pb.environment().putAll(env);
     Process p = pb.start();
-    FlycastProcess fp = new FlycastProcess(state, ports.admin, ports.dns, ports.http, ports.tls, p, log);
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-        .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class).until(() -> {
-      if (!p.isAlive()) {
-        throw new IllegalStateException("flycast exited: " + Files.readString(log));
-      }
-      return fp.get("/readyz").statusCode() == 200;
-    });
+    FlycastProcess fp =
+        new FlycastProcess(state, ports.admin, ports.dns, ports.http, ports.tls, p, log);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class)
+        .until(
+            () -> {
+              if (!p.isAlive()) {
+                throw new IllegalStateException("flycast exited: " + Files.readString(log));
+              }
+              return fp.get("/readyz").statusCode() == 200;
+            });
     return fp;
   }
 
@@ -131,14 +168,18 @@ final class FlycastProcess implements AutoCloseable {
 
   KubernetesClient client() throws IOException {
     return new KubernetesClientBuilder()
-        .withConfig(Config.fromKubeconfig(Files.readString(stateDir.resolve("kubeconfig")))).build();
+        .withConfig(Config.fromKubeconfig(Files.readString(stateDir.resolve("kubeconfig"))))
+        .build();
   }
 
   HttpResponse<String> get(String path) {
     try {
-      return HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      return HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -160,9 +201,18 @@ final class FlycastProcess implements AutoCloseable {
         s.setSoTimeout(90_000);
         StringBuilder extra = new StringBuilder();
         headers.forEach(h -> extra.append(h).append("\r\n"));
-        s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + extra + "Connection: close\r\n\r\n")
-            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        String raw = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        s.getOutputStream()
+            .write(
+                ("GET "
+                        + path
+                        + " HTTP/1.1\r\nHost: "
+                        + host
+                        + "\r\n"
+                        + extra
+                        + "Connection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String raw =
+            new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         return new RawResponse(raw);
       }
     } catch (IOException e) {

@@ -25,12 +25,26 @@ class HaE2E {
 
   @BeforeAll
   static void start() throws Exception {
-    first = FlycastProcess.startEmbedded("--apply", FlycastProcess.repo().resolve("examples").toString(),
-        "--autostop-interval", "2s", "--identity", "first");
-    second = FlycastProcess.startAgainst(first.stateDir.resolve("kubeconfig").toString(), "default",
-        "--autostop-interval", "2s", "--identity", "second",
-        // Embedded mode trusts the host's loopback by default; a process against a cluster does not.
-        "--trusted-cidrs", "127.0.0.0/8,::1/128");
+    first =
+        FlycastProcess.startEmbedded(
+            "--apply",
+            FlycastProcess.repo().resolve("examples").toString(),
+            "--autostop-interval",
+            "2s",
+            "--identity",
+            "first");
+    second =
+        FlycastProcess.startAgainst(
+            first.stateDir.resolve("kubeconfig").toString(),
+            "default",
+            "--autostop-interval",
+            "2s",
+            "--identity",
+            "second",
+            // Embedded mode trusts the host's loopback by default; a process against a cluster does
+            // not.
+            "--trusted-cidrs",
+            "127.0.0.0/8,::1/128");
     client = first.client();
   }
 
@@ -47,33 +61,64 @@ class HaE2E {
   }
 
   static boolean leads(FlycastProcess p) {
-    return p.get("/metrics").body().lines().anyMatch(l -> l.startsWith("flycast_leader ") && l.endsWith(" 1.0"));
+    return p.get("/metrics")
+        .body()
+        .lines()
+        .anyMatch(l -> l.startsWith("flycast_leader ") && l.endsWith(" 1.0"));
   }
 
   static int sleepyReplicas() {
-    return client.apps().deployments().inNamespace("default").withName("sleepy").get().getSpec().getReplicas();
+    return client
+        .apps()
+        .deployments()
+        .inNamespace("default")
+        .withName("sleepy")
+        .get()
+        .getSpec()
+        .getReplicas();
   }
 
   @Test
-  void aSlowRequestThroughTheReplicaThatDoesNotLeadSurvivesAutostopThenTheBackendStops() throws Exception {
+  void aSlowRequestThroughTheReplicaThatDoesNotLeadSurvivesAutostopThenTheBackendStops()
+      throws Exception {
     await().atMost(Duration.ofSeconds(60)).until(() -> leads(first) != leads(second));
     FlycastProcess follower = leads(first) ? second : first;
     FlycastProcess leader = follower == first ? second : first;
-    await().atMost(Duration.ofSeconds(60)).until(() -> leader.get("/metrics").body().lines()
-        .anyMatch(l -> l.startsWith("flycast_peers_heard ") && l.endsWith(" 1.0")));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                leader
+                    .get("/metrics")
+                    .body()
+                    .lines()
+                    .anyMatch(l -> l.startsWith("flycast_peers_heard ") && l.endsWith(" 1.0")));
     // Autostart through the follower, then 30 s of work there: ~15 autostop intervals.
-    CompletableFuture<FlycastProcess.RawResponse> slow = CompletableFuture.supplyAsync(
-        () -> follower.viaProxy("sleepy.default.flycast", "/slow", List.of("x-echo-delay-ms: 30000")));
+    CompletableFuture<FlycastProcess.RawResponse> slow =
+        CompletableFuture.supplyAsync(
+            () ->
+                follower.viaProxy(
+                    "sleepy.default.flycast", "/slow", List.of("x-echo-delay-ms: 30000")));
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> sleepyReplicas() == 1);
     FlycastProcess.RawResponse r = slow.get(90, TimeUnit.SECONDS);
-    assertThat(r.statusCode()).as("through the replica that does not lead: %s", r.raw()).isEqualTo(200);
+    assertThat(r.statusCode())
+        .as("through the replica that does not lead: %s", r.raw())
+        .isEqualTo(200);
     // The cold start was the follower's; status, which only the leader writes, still shows it.
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-      var es = client.genericKubernetesResources("fly.io/v1alpha1", "ExposedService").inNamespace("default")
-          .withName("sleepy").get();
-      Object status = es.getAdditionalProperties().get("status");
-      return status instanceof java.util.Map<?, ?> m && m.get("lastAutostart") != null;
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              var es =
+                  client
+                      .genericKubernetesResources("fly.io/v1alpha1", "ExposedService")
+                      .inNamespace("default")
+                      .withName("sleepy")
+                      .get();
+              Object status = es.getAdditionalProperties().get("status");
+              return status instanceof java.util.Map<?, ?> m && m.get("lastAutostart") != null;
+            });
     // Idle on both now: the leader stops it within a few intervals.
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> sleepyReplicas() == 0);
   }

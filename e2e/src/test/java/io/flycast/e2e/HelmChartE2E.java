@@ -60,6 +60,7 @@ class HelmChartE2E {
   static final String NAMESPACE = "flycast-system";
   static final String FULLNAME = "fc-flycast";
   static final String LEASE_NAME = OperatorPermissions.LEASE_NAME;
+
   /** admin.networkPolicy.from as a user who lets Prometheus scrape would give it. */
   static final String PROMETHEUS_PEERS =
       "[{\"namespaceSelector\":{\"matchLabels\":{\"kubernetes.io/metadata.name\":\"monitoring\"}}}]";
@@ -424,8 +425,8 @@ class HelmChartE2E {
 
     /**
      * SIGTERM: the replica serves for the delay, then requests in flight get 10 s, then the rest
-     * closes; Kubernetes must not kill it before. The delay runs in the process, so no preStop
-     * hook (the image has no shell to sleep in).
+     * closes; Kubernetes must not kill it before. The delay runs in the process, so no preStop hook
+     * (the image has no shell to sleep in).
      */
     @Test
     void shutdownDelayIsPassedAndTheGracePeriodCoversItWithoutAPreStopHook() {
@@ -434,14 +435,20 @@ class HelmChartE2E {
       assertThat(defaults.getTerminationGracePeriodSeconds()).isGreaterThanOrEqualTo(10 + 10 + 5);
       assertThat(operatorContainer(defaults).getLifecycle()).isNull();
 
-      PodSpec longer = deployment(render("--set", "shutdownDelaySeconds=30,terminationGracePeriodSeconds=45"))
-          .getSpec().getTemplate().getSpec();
+      PodSpec longer =
+          deployment(render("--set", "shutdownDelaySeconds=30,terminationGracePeriodSeconds=45"))
+              .getSpec()
+              .getTemplate()
+              .getSpec();
       assertThat(operatorContainer(longer).getArgs()).contains("--shutdown-delay=30s");
       assertThat(longer.getTerminationGracePeriodSeconds()).isEqualTo(45);
 
-      var tooShort = helm.run("template", RELEASE, chart.toString(), "--set", "shutdownDelaySeconds=30");
+      var tooShort =
+          helm.run("template", RELEASE, chart.toString(), "--set", "shutdownDelaySeconds=30");
       assertThat(tooShort.exitCode()).isNotZero();
-      assertThat(tooShort.stderr()).contains("terminationGracePeriodSeconds (30) must be at least shutdownDelaySeconds + 15 (45)");
+      assertThat(tooShort.stderr())
+          .contains(
+              "terminationGracePeriodSeconds (30) must be at least shutdownDelaySeconds + 15 (45)");
     }
 
     @Test
@@ -559,7 +566,8 @@ class HelmChartE2E {
               deployment(
                       render(
                           "--set", "fksMode=true,zone=fra,listenAddress=::,autostopInterval=30s",
-                          "--set", "proxy.queueTimeout=2s,proxy.maxQueued=64,proxy.threads=2,proxy.tlsProvider=openssl"))
+                          "--set",
+                              "proxy.queueTimeout=2s,proxy.maxQueued=64,proxy.threads=2,proxy.tlsProvider=openssl"))
                   .getSpec()
                   .getTemplate()
                   .getSpec());
@@ -613,10 +621,12 @@ class HelmChartE2E {
 
     @Test
     void adminTokenSecretIsMountedReadOnlyAndPassedAsTheFlag() {
-      assertThat(operatorContainer(deployment(render()).getSpec().getTemplate().getSpec()).getArgs())
+      assertThat(
+              operatorContainer(deployment(render()).getSpec().getTemplate().getSpec()).getArgs())
           .noneMatch(a -> a.startsWith("--admin-token-file"));
       PodSpec pod =
-          deployment(render("--set", "admin.tokenSecret.name=flycast-admin,admin.tokenSecret.key=tok"))
+          deployment(
+                  render("--set", "admin.tokenSecret.name=flycast-admin,admin.tokenSecret.key=tok"))
               .getSpec()
               .getTemplate()
               .getSpec();
@@ -651,7 +661,8 @@ class HelmChartE2E {
           render(
               "--set", "admin.networkPolicy.enabled=true",
               "--set-json", "admin.networkPolicy.from=" + PROMETHEUS_PEERS,
-              "--set-json", "proxyService.extraPorts=[{\"name\":\"pg\",\"port\":5432,\"containerPort\":15432}]");
+              "--set-json",
+                  "proxyService.extraPorts=[{\"name\":\"pg\",\"port\":5432,\"containerPort\":15432}]");
       NetworkPolicy np = m.single(NetworkPolicy.class);
       assertWellFormed(np);
       assertThat(np.getSpec().getPodSelector().getMatchLabels())
@@ -666,30 +677,41 @@ class HelmChartE2E {
       assertThat(policy.openToAnyone("TCP", 9090)).as("admin port open to anyone").isFalse();
       Map<String, String> self = deployment(m).getSpec().getSelector().getMatchLabels();
       assertThat(policy.peersFor("TCP", 9090))
-          .as("the given peers, and the release's other replicas (the leader polls their load there)")
+          .as(
+              "the given peers, and the release's other replicas (the leader polls their load"
+                  + " there)")
           .hasSize(2)
-          .anyMatch(peer -> peer.getNamespaceSelector() != null
-              && Map.of("kubernetes.io/metadata.name", "monitoring").equals(peer.getNamespaceSelector().getMatchLabels()))
-          .anyMatch(peer -> peer.getNamespaceSelector() == null && peer.getPodSelector() != null
-              && self.equals(peer.getPodSelector().getMatchLabels()));
+          .anyMatch(
+              peer ->
+                  peer.getNamespaceSelector() != null
+                      && Map.of("kubernetes.io/metadata.name", "monitoring")
+                          .equals(peer.getNamespaceSelector().getMatchLabels()))
+          .anyMatch(
+              peer ->
+                  peer.getNamespaceSelector() == null
+                      && peer.getPodSelector() != null
+                      && self.equals(peer.getPodSelector().getMatchLabels()));
     }
 
     @Test
     void adminNetworkPolicyWithoutPeersClosesTheAdminPortToOtherPodsWhereverItIs() {
       NetworkPolicy np =
-          render("--set", "admin.networkPolicy.enabled=true,ports.admin=9191").single(NetworkPolicy.class);
+          render("--set", "admin.networkPolicy.enabled=true,ports.admin=9191")
+              .single(NetworkPolicy.class);
       assertWellFormed(np);
       AdminPolicy policy = new AdminPolicy(np);
       assertThat(policy.openToAnyone("TCP", 9191)).isFalse();
-      assertThat(policy.peersFor("TCP", 9191)).as("only the release's own replicas")
-          .singleElement().satisfies(peer -> assertThat(peer.getNamespaceSelector()).isNull());
+      assertThat(policy.peersFor("TCP", 9191))
+          .as("only the release's own replicas")
+          .singleElement()
+          .satisfies(peer -> assertThat(peer.getNamespaceSelector()).isNull());
       assertThat(policy.openToAnyone("TCP", 9090)).isTrue();
       assertThat(policy.openToAnyone("TCP", 8080)).isTrue();
     }
 
     /**
-     * Every field the chart wrote is one the NetworkPolicy API has: Fabric8 keeps unknown fields
-     * (a misspelt {@code endport}) as additional properties instead of failing.
+     * Every field the chart wrote is one the NetworkPolicy API has: Fabric8 keeps unknown fields (a
+     * misspelt {@code endport}) as additional properties instead of failing.
      */
     static void assertWellFormed(NetworkPolicy np) {
       assertThat(np.getAdditionalProperties()).isEmpty();
@@ -929,7 +951,8 @@ class HelmChartE2E {
       assertThat(operatorContainer(deployment(m).getSpec().getTemplate().getSpec()).getArgs())
           .contains("--secret-namespaces=web,shop");
       // Without the value: no flag (every namespace) and no per-namespace Role.
-      assertThat(operatorContainer(deployment(defaults()).getSpec().getTemplate().getSpec()).getArgs())
+      assertThat(
+              operatorContainer(deployment(defaults()).getSpec().getTemplate().getSpec()).getArgs())
           .noneMatch(a -> a.startsWith("--secret-namespaces"));
       assertThat(defaults().ofType(Role.class)).hasSize(1);
     }
@@ -951,7 +974,9 @@ class HelmChartE2E {
       Manifests m = render("--set-json", WIDGETS);
       List<PolicyRule> rules = m.single(ClusterRole.class).getRules();
       for (String verb : List.of("get", "patch", "update")) {
-        assertThat(new Permission("example.com", "widgets/scale", verb, null, "extra").grantedBy(rules))
+        assertThat(
+                new Permission("example.com", "widgets/scale", verb, null, "extra")
+                    .grantedBy(rules))
             .as("%s widgets/scale", verb)
             .isTrue();
         assertThat(new Permission("", "legacies/scale", verb, null, "extra").grantedBy(rules))
@@ -969,8 +994,10 @@ class HelmChartE2E {
 
     @Test
     void theScaleKindsFlagIsTheBuiltInsByDefaultAndNoneWithAutoscaleOff() {
-      assertThat(operatorContainer(deployment(defaults()).getSpec().getTemplate().getSpec()).getArgs())
-          .contains("--scale-kinds=apps/v1/Deployment=deployments,apps/v1/StatefulSet=statefulsets");
+      assertThat(
+              operatorContainer(deployment(defaults()).getSpec().getTemplate().getSpec()).getArgs())
+          .contains(
+              "--scale-kinds=apps/v1/Deployment=deployments,apps/v1/StatefulSet=statefulsets");
       assertThat(
               operatorContainer(
                       deployment(render("--set", "autoscale.enabled=false"))
@@ -985,9 +1012,16 @@ class HelmChartE2E {
     void extraScaleTargetsWithAutoscaleOffFailTheRender() {
       var result =
           helm.run(
-              "template", RELEASE, chart.toString(), "--set", "autoscale.enabled=false", "--set-json", WIDGETS);
+              "template",
+              RELEASE,
+              chart.toString(),
+              "--set",
+              "autoscale.enabled=false",
+              "--set-json",
+              WIDGETS);
       assertThat(result.exitCode()).isNotZero();
-      assertThat(result.stderr()).contains("autoscale.extraScaleTargets needs autoscale.enabled=true");
+      assertThat(result.stderr())
+          .contains("autoscale.extraScaleTargets needs autoscale.enabled=true");
     }
 
     @Test

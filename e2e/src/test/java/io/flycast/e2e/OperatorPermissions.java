@@ -55,7 +55,12 @@ final class OperatorPermissions {
             of("", "services/status", "LoadBalancer ingress IP", "patch"),
             of("", "namespaces", "namespace label opt-in", "list", "watch"),
             of("discovery.k8s.io", "endpointslices", "backends", "list", "watch"),
-            of("", "pods", "network isolation: pod addresses to namespaces (PodNetworks)", "list", "watch"),
+            of(
+                "",
+                "pods",
+                "network isolation: pod addresses to namespaces (PodNetworks)",
+                "list",
+                "watch"),
             of("", "secrets", "TLS certificates", "list", "watch"),
             of(
                 "fly.io",
@@ -91,7 +96,8 @@ final class OperatorPermissions {
         new Permission("coordination.k8s.io", "leases", "create", null, "first election"),
         new Permission("coordination.k8s.io", "leases", "get", LEASE_NAME, "election"),
         new Permission("coordination.k8s.io", "leases", "update", LEASE_NAME, "renewal"),
-        new Permission("coordination.k8s.io", "leases", "patch", LEASE_NAME, "renewal (Fabric8 patches)"));
+        new Permission(
+            "coordination.k8s.io", "leases", "patch", LEASE_NAME, "renewal (Fabric8 patches)"));
   }
 
   private static List<Permission> of(String group, String resource, String why, String... verbs) {

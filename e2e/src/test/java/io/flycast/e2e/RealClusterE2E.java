@@ -14,11 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 /**
- * The user's path on a real cluster, run when {@code E2E_KUBECONFIG} names one (no cluster can
- * run on the CI machines): the chart validated by the real API server (server-side dry run), the
- * CRDs applied, the operator run from this machine against the cluster (kubebuilder's
- * `make run`), and the `kubectl create deployment` / `kubectl expose` / `kubectl annotate` flow
- * ending in a Service marked by Flycast with a route whose backends are the cluster's pods.
+ * The user's path on a real cluster, run when {@code E2E_KUBECONFIG} names one (no cluster can run
+ * on the CI machines): the chart validated by the real API server (server-side dry run), the CRDs
+ * applied, the operator run from this machine against the cluster (kubebuilder's `make run`), and
+ * the `kubectl create deployment` / `kubectl expose` / `kubectl annotate` flow ending in a Service
+ * marked by Flycast with a route whose backends are the cluster's pods.
  */
 @EnabledIfEnvironmentVariable(named = "E2E_KUBECONFIG", matches = ".+")
 class RealClusterE2E {
@@ -28,7 +28,9 @@ class RealClusterE2E {
   final String ns = "flycast-e2e-" + Long.toHexString(System.nanoTime() & 0xffffff);
 
   String kubectl(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(repo.resolve(".tools/bin/kubectl").toString(), "--kubeconfig", kubeconfig));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(repo.resolve(".tools/bin/kubectl").toString(), "--kubeconfig", kubeconfig));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -39,10 +41,21 @@ class RealClusterE2E {
 
   @Test
   void chartValidatesCrdsApplyAndAnExposedDeploymentIsRouted() throws Exception {
-    // With the optional admin NetworkPolicy and token Secret on, so the API server validates them too.
-    String rendered = Helm.fromRepo(repo).run("template", "flycast", "charts/flycast", "--namespace", ns,
-        "--set", "admin.networkPolicy.enabled=true,admin.tokenSecret.name=flycast-admin",
-        "--set-json", "admin.networkPolicy.from=" + HelmChartE2E.PROMETHEUS_PEERS).stdout();
+    // With the optional admin NetworkPolicy and token Secret on, so the API server validates them
+    // too.
+    String rendered =
+        Helm.fromRepo(repo)
+            .run(
+                "template",
+                "flycast",
+                "charts/flycast",
+                "--namespace",
+                ns,
+                "--set",
+                "admin.networkPolicy.enabled=true,admin.tokenSecret.name=flycast-admin",
+                "--set-json",
+                "admin.networkPolicy.from=" + HelmChartE2E.PROMETHEUS_PEERS)
+            .stdout();
     Path manifest = Files.createTempFile("flycast-chart", ".yaml");
     Files.writeString(manifest, rendered);
     kubectl("create", "namespace", ns);
@@ -53,16 +66,38 @@ class RealClusterE2E {
       kubectl("expose", "deployment", "hello", "--port=80", "-n", ns);
       kubectl("annotate", "service", "hello", "fly.io/flycast=true", "-n", ns);
       try (var flycast = FlycastProcess.startAgainst(kubeconfig, ns)) {
-        await().atMost(WAIT).untilAsserted(() -> {
-          assertThat(kubectl("get", "service", "hello", "-n", ns, "-o",
-              "jsonpath={.metadata.annotations.fly\\.io/clusterip-allocator}")).isEqualTo("configured");
-          assertThat(flycast.get("/debug/catalog").body()).contains("\"name\":\"hello\"", "\"state\":\"ready\"");
-        });
+        await()
+            .atMost(WAIT)
+            .untilAsserted(
+                () -> {
+                  assertThat(
+                          kubectl(
+                              "get",
+                              "service",
+                              "hello",
+                              "-n",
+                              ns,
+                              "-o",
+                              "jsonpath={.metadata.annotations.fly\\.io/clusterip-allocator}"))
+                      .isEqualTo("configured");
+                  assertThat(flycast.get("/debug/catalog").body())
+                      .contains("\"name\":\"hello\"", "\"state\":\"ready\"");
+                });
         // A second replica finds the first through its peer Lease and the shared token Secret, on
         // a real API server (docs/ha.md): whichever leads hears from the other.
-        try (var second = FlycastProcess.startAgainst(kubeconfig, ns, "--identity", "flycast-e2e-second")) {
-          await().atMost(WAIT).until(() -> java.util.stream.Stream.of(flycast, second).anyMatch(p ->
-              p.get("/metrics").body().lines().anyMatch(l -> l.equals("flycast_peers_heard 1.0"))));
+        try (var second =
+            FlycastProcess.startAgainst(kubeconfig, ns, "--identity", "flycast-e2e-second")) {
+          await()
+              .atMost(WAIT)
+              .until(
+                  () ->
+                      java.util.stream.Stream.of(flycast, second)
+                          .anyMatch(
+                              p ->
+                                  p.get("/metrics")
+                                      .body()
+                                      .lines()
+                                      .anyMatch(l -> l.equals("flycast_peers_heard 1.0"))));
         }
       }
     } finally {

@@ -12,9 +12,9 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
- * The RBAC of one chart render, as the API server applies it: the ClusterRoles' rules hold in
- * every namespace and for cluster-scoped objects, a Role's only in its own namespace. (The
- * bindings are checked by HelmChartE2E; here every rendered role counts as bound.)
+ * The RBAC of one chart render, as the API server applies it: the ClusterRoles' rules hold in every
+ * namespace and for cluster-scoped objects, a Role's only in its own namespace. (The bindings are
+ * checked by HelmChartE2E; here every rendered role counts as bound.)
  */
 final class RenderedRbac {
   private final List<PolicyRule> cluster;
@@ -30,7 +30,9 @@ final class RenderedRbac {
     rendered.ofType(ClusterRole.class).forEach(r -> cluster.addAll(r.getRules()));
     Map<String, List<PolicyRule>> byNamespace = new LinkedHashMap<>();
     for (Role role : rendered.ofType(Role.class)) {
-      byNamespace.computeIfAbsent(role.getMetadata().getNamespace(), k -> new ArrayList<>()).addAll(role.getRules());
+      byNamespace
+          .computeIfAbsent(role.getMetadata().getNamespace(), k -> new ArrayList<>())
+          .addAll(role.getRules());
     }
     return new RenderedRbac(cluster, byNamespace);
   }
@@ -38,13 +40,17 @@ final class RenderedRbac {
   /** Whether the render grants this request, where it is made. */
   boolean grants(ApiRequest r) {
     return cluster.stream().anyMatch(rule -> grants(rule, r))
-        || r.namespace() != null && byNamespace.getOrDefault(r.namespace(), List.of()).stream().anyMatch(rule -> grants(rule, r));
+        || r.namespace() != null
+            && byNamespace.getOrDefault(r.namespace(), List.of()).stream()
+                .anyMatch(rule -> grants(rule, r));
   }
 
   static boolean grants(PolicyRule rule, ApiRequest r) {
-    return rule.getApiGroups().contains(r.group()) && rule.getResources().contains(r.resource())
+    return rule.getApiGroups().contains(r.group())
+        && rule.getResources().contains(r.resource())
         && rule.getVerbs().contains(r.verb())
-        && (rule.getResourceNames() == null || rule.getResourceNames().isEmpty()
+        && (rule.getResourceNames() == null
+            || rule.getResourceNames().isEmpty()
             || (r.name() != null && rule.getResourceNames().contains(r.name())));
   }
 
@@ -55,17 +61,30 @@ final class RenderedRbac {
   SortedSet<String> unusedBy(Collection<ApiRequest> requests) {
     SortedSet<String> unused = new TreeSet<>();
     for (PolicyRule rule : cluster) {
-      each(rule, grant -> {
-        if (requests.stream().noneMatch(r -> r.grant().equals(grant) && grants(rule, r))) {
-          unused.add(grant);
-        }
-      });
+      each(
+          rule,
+          grant -> {
+            if (requests.stream().noneMatch(r -> r.grant().equals(grant) && grants(rule, r))) {
+              unused.add(grant);
+            }
+          });
     }
-    byNamespace.forEach((ns, rules) -> rules.forEach(rule -> each(rule, grant -> {
-      if (requests.stream().noneMatch(r -> ns.equals(r.namespace()) && r.grant().equals(grant) && grants(rule, r))) {
-        unused.add(grant + " in " + ns);
-      }
-    })));
+    byNamespace.forEach(
+        (ns, rules) ->
+            rules.forEach(
+                rule ->
+                    each(
+                        rule,
+                        grant -> {
+                          if (requests.stream()
+                              .noneMatch(
+                                  r ->
+                                      ns.equals(r.namespace())
+                                          && r.grant().equals(grant)
+                                          && grants(rule, r))) {
+                            unused.add(grant + " in " + ns);
+                          }
+                        })));
     return unused;
   }
 

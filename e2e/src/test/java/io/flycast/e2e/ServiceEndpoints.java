@@ -16,20 +16,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A Service in front of Flycast processes on loopback, as the EndpointSlice controller and
- * kube-proxy make one: a process becomes an endpoint once its {@code /readyz} answers 200 and
- * stops being one when it does not, as seen by a poll every {@code pollEvery} and applied
- * {@code propagation} later (kube-proxy on every node catching up); new connections go to the
- * endpoints in turn. Like kube-proxy, it only steers new connections: one already open stays
- * with its process.
+ * kube-proxy make one: a process becomes an endpoint once its {@code /readyz} answers 200 and stops
+ * being one when it does not, as seen by a poll every {@code pollEvery} and applied {@code
+ * propagation} later (kube-proxy on every node catching up); new connections go to the endpoints in
+ * turn. Like kube-proxy, it only steers new connections: one already open stays with its process.
  */
 final class ServiceEndpoints implements AutoCloseable {
   private final Set<FlycastProcess> pods = ConcurrentHashMap.newKeySet();
   private final List<FlycastProcess> endpoints = new CopyOnWriteArrayList<>();
   private final AtomicInteger next = new AtomicInteger();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
   private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor();
+
   /** Applies what the poller saw; its own thread, so a slow probe does not hold changes back. */
   private final ScheduledExecutorService propagator = Executors.newSingleThreadScheduledExecutor();
+
   private final Duration propagation;
 
   ServiceEndpoints(Duration pollEvery, Duration propagation) {
@@ -75,8 +77,10 @@ final class ServiceEndpoints implements AutoCloseable {
 
   private boolean ready(FlycastProcess pod) {
     try {
-      HttpRequest probe = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pod.adminPort + "/readyz"))
-          .timeout(Duration.ofSeconds(1)).build();
+      HttpRequest probe =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pod.adminPort + "/readyz"))
+              .timeout(Duration.ofSeconds(1))
+              .build();
       return http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
     } catch (java.io.IOException e) {
       return false; // not listening: not ready

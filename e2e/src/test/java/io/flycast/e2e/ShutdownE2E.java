@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
 class ShutdownE2E {
   @Test
   void ctrlCStopsTheProcessAndEveryLocalPod() throws Exception {
-    FlycastProcess flycast = FlycastProcess.startEmbedded("--apply", FlycastProcess.repo().resolve("examples").toString());
+    FlycastProcess flycast =
+        FlycastProcess.startEmbedded(
+            "--apply", FlycastProcess.repo().resolve("examples").toString());
     ProcessHandle main = flycast.process.toHandle();
     // Wait for the example pods: the local runtime's processes are children of the jar's JVM.
     await().atMost(Duration.ofSeconds(60)).until(() -> main.descendants().count() >= 3);
@@ -20,8 +22,11 @@ class ShutdownE2E {
     new ProcessBuilder("kill", "-INT", Long.toString(main.pid())).start().waitFor();
 
     await().atMost(Duration.ofSeconds(30)).until(() -> !main.isAlive());
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThat(pods).as("pod processes left behind").noneMatch(ProcessHandle::isAlive));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(pods).as("pod processes left behind").noneMatch(ProcessHandle::isAlive));
     assertThat(flycast.process.exitValue()).as("exit code after SIGINT").isIn(0, 130);
   }
 }

@@ -15,16 +15,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The admin status page as a person sees it: the packaged jar with the examples, the page opened
- * in headless Chromium (Debian's), its rendered DOM checked for the example routes, and a
- * screenshot saved to e2e/target/status-page.png.
+ * The admin status page as a person sees it: the packaged jar with the examples, the page opened in
+ * headless Chromium (Debian's), its rendered DOM checked for the example routes, and a screenshot
+ * saved to e2e/target/status-page.png.
  */
 class StatusPageE2E {
   static FlycastProcess flycast;
 
   @BeforeAll
   static void start() throws Exception {
-    flycast = FlycastProcess.startEmbedded("--apply", FlycastProcess.repo().resolve("examples").toString());
+    flycast =
+        FlycastProcess.startEmbedded(
+            "--apply", FlycastProcess.repo().resolve("examples").toString());
   }
 
   @AfterAll
@@ -35,7 +37,8 @@ class StatusPageE2E {
   }
 
   static String chromium() {
-    for (String c : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")) {
+    for (String c :
+        List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")) {
       if (Files.isExecutable(Path.of(c))) {
         return c;
       }
@@ -44,9 +47,20 @@ class StatusPageE2E {
   }
 
   static String run(List<String> args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--user-data-dir=" + Files.createTempDirectory("chromium"), "--virtual-time-budget=5000"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                chromium(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + Files.createTempDirectory("chromium"),
+                "--virtual-time-budget=5000"));
     cmd.addAll(args);
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -58,13 +72,19 @@ class StatusPageE2E {
   void showsTheExampleRoutesWithAddressesAndBackends() throws Exception {
     String url = "http://127.0.0.1:" + flycast.adminPort + "/";
     // The routes appear once they have addresses; the page shows what the catalog has.
-    await().atMost(Duration.ofSeconds(60)).until(() -> {
-      String catalog = flycast.get("/debug/catalog").body();
-      return catalog.contains("\"name\":\"api\"") && catalog.contains("\"name\":\"web\"")
-          && catalog.contains("\"name\":\"echo\"");
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              String catalog = flycast.get("/debug/catalog").body();
+              return catalog.contains("\"name\":\"api\"")
+                  && catalog.contains("\"name\":\"web\"")
+                  && catalog.contains("\"name\":\"echo\"");
+            });
     String dom = run(List.of("--dump-dom", url));
-    assertThat(dom).contains("web.default.flycast", "api.team-a.flycast", "echo.default.flycast", "catalog version")
+    assertThat(dom)
+        .contains(
+            "web.default.flycast", "api.team-a.flycast", "echo.default.flycast", "catalog version")
         .containsPattern("fdaa:0:48c8:0:1:[0-9a-f:]+")
         .contains("autostop stop");
 

@@ -15,17 +15,18 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Clients of a Service, each sending one request after another on a keep-alive HTTP/1.1
- * connection, as an HTTP client library with a connection pool does. A client opens a connection
- * to the endpoint {@link ServiceEndpoints} picks and keeps it until the server says
- * {@code Connection: close} or it has sent {@code requestsPerConnection} on it (as clients and
- * proxies cap a connection's requests), then opens another: so new connections keep arriving,
- * on every replica, including one that is shutting down but still listed. Nothing is retried:
- * every request that does not come back 200 (refused, reset, cut short, an error status) is a
- * failure.
+ * Clients of a Service, each sending one request after another on a keep-alive HTTP/1.1 connection,
+ * as an HTTP client library with a connection pool does. A client opens a connection to the
+ * endpoint {@link ServiceEndpoints} picks and keeps it until the server says {@code Connection:
+ * close} or it has sent {@code requestsPerConnection} on it (as clients and proxies cap a
+ * connection's requests), then opens another: so new connections keep arriving, on every replica,
+ * including one that is shutting down but still listed. Nothing is retried: every request that does
+ * not come back 200 (refused, reset, cut short, an error status) is a failure.
  */
 final class SteadyLoad implements AutoCloseable {
-  /** One request's outcome: when it ended, which process served it, and what went wrong if anything. */
+  /**
+   * One request's outcome: when it ended, which process served it, and what went wrong if anything.
+   */
   record Outcome(long endedNanos, FlycastProcess replica, String failure) {}
 
   private final ServiceEndpoints service;
@@ -34,7 +35,12 @@ final class SteadyLoad implements AutoCloseable {
   private final ScheduledExecutorService clients;
   final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
 
-  SteadyLoad(ServiceEndpoints service, String host, int clientCount, int requestsPerConnection, Duration pause) {
+  SteadyLoad(
+      ServiceEndpoints service,
+      String host,
+      int clientCount,
+      int requestsPerConnection,
+      Duration pause) {
     this.service = service;
     this.host = host;
     this.requestsPerConnection = requestsPerConnection;
@@ -51,7 +57,8 @@ final class SteadyLoad implements AutoCloseable {
 
   long servedBy(FlycastProcess replica, long sinceNanos) {
     return outcomes.stream()
-        .filter(o -> o.failure() == null && o.replica() == replica && o.endedNanos() >= sinceNanos).count();
+        .filter(o -> o.failure() == null && o.replica() == replica && o.endedNanos() >= sinceNanos)
+        .count();
   }
 
   long served() {
@@ -60,7 +67,12 @@ final class SteadyLoad implements AutoCloseable {
 
   /** The longest time between two successive successful responses, of any client. */
   Duration longestGap() {
-    long[] ends = outcomes.stream().filter(o -> o.failure() == null).mapToLong(Outcome::endedNanos).sorted().toArray();
+    long[] ends =
+        outcomes.stream()
+            .filter(o -> o.failure() == null)
+            .mapToLong(Outcome::endedNanos)
+            .sorted()
+            .toArray();
     long gap = 0;
     for (int i = 1; i < ends.length; i++) {
       gap = Math.max(gap, ends[i] - ends[i - 1]);
@@ -95,18 +107,29 @@ final class SteadyLoad implements AutoCloseable {
           in = new BufferedInputStream(socket.getInputStream());
           onThisConnection = 0;
         }
-        socket.getOutputStream().write(("GET /load/" + sent++ + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
-            .getBytes(StandardCharsets.US_ASCII));
+        socket
+            .getOutputStream()
+            .write(
+                ("GET /load/" + sent++ + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
         Response r = read(in);
-        outcomes.add(new Outcome(System.nanoTime(), replica,
-            r.status == 200 ? null : "status " + r.status + " from " + replica.httpPort + ": " + r.body));
+        outcomes.add(
+            new Outcome(
+                System.nanoTime(),
+                replica,
+                r.status == 200
+                    ? null
+                    : "status " + r.status + " from " + replica.httpPort + ": " + r.body));
         if (r.close || ++onThisConnection >= requestsPerConnection) {
           disconnect();
         }
       } catch (IOException | RuntimeException e) {
         // A runtime exception too (a garbled response): it must not end this client's schedule.
-        outcomes.add(new Outcome(System.nanoTime(), replica,
-            e + " on a connection to " + (replica == null ? "?" : replica.httpPort)));
+        outcomes.add(
+            new Outcome(
+                System.nanoTime(),
+                replica,
+                e + " on a connection to " + (replica == null ? "?" : replica.httpPort)));
         disconnect();
       }
     }
@@ -159,7 +182,8 @@ final class SteadyLoad implements AutoCloseable {
       }
       body.write(b);
     }
-    return new Response(Integer.parseInt(status.split(" ")[1]), close, body.toString(StandardCharsets.UTF_8));
+    return new Response(
+        Integer.parseInt(status.split(" ")[1]), close, body.toString(StandardCharsets.UTF_8));
   }
 
   private static String line(InputStream in) throws IOException {

@@ -10,11 +10,11 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
- * Who may read what on the admin port. Probes and Prometheus need {@code /healthz},
- * {@code /readyz} and {@code /metrics}, so those are open. Everything else (the status page,
- * {@code /debug/catalog} with every route and its backends' pod IPs, {@code /debug/stats}, and
- * whatever is added later) answers a loopback client, which in a pod means
- * {@code kubectl port-forward}, or a client that presents the admin token.
+ * Who may read what on the admin port. Probes and Prometheus need {@code /healthz}, {@code /readyz}
+ * and {@code /metrics}, so those are open. Everything else (the status page, {@code /debug/catalog}
+ * with every route and its backends' pod IPs, {@code /debug/stats}, and whatever is added later)
+ * answers a loopback client, which in a pod means {@code kubectl port-forward}, or a client that
+ * presents the admin token.
  */
 public final class AdminAccess {
   /** Open to anyone who reaches the port. Everything else is protected, so new paths are too. */
@@ -24,9 +24,13 @@ public final class AdminAccess {
   private static final String BEARER = "bearer ";
 
   private final AdminToken token;
+
   /** The token replicas share for {@code /peer/*}; null when no peer may ask. */
   private volatile AdminToken peerToken;
-  /** Which client addresses are local (trusted without the token): {@link #isLoopback} but in tests. */
+
+  /**
+   * Which client addresses are local (trusted without the token): {@link #isLoopback} but in tests.
+   */
   private final Predicate<InetAddress> local;
 
   private AdminAccess(AdminToken token, Predicate<InetAddress> local) {
@@ -51,8 +55,8 @@ public final class AdminAccess {
 
   /**
    * These rules with {@code local} deciding which clients count as loopback, so tests can play a
-   * client from another pod over loopback alone (connecting from 127.0.0.2 to a policy that
-   * trusts only 127.0.0.1) instead of sending traffic to an address of the machine's network.
+   * client from another pod over loopback alone (connecting from 127.0.0.2 to a policy that trusts
+   * only 127.0.0.1) instead of sending traffic to an address of the machine's network.
    */
   static AdminAccess withLocalClients(AdminToken tokenOrNull, Predicate<InetAddress> local) {
     return new AdminAccess(tokenOrNull, Objects.requireNonNull(local, "local"));
@@ -61,7 +65,8 @@ public final class AdminAccess {
   /**
    * Lets replicas that present {@code token} read {@code /peer/*}: the leader's poll of each
    * replica's load. Nobody else may, not even loopback or the admin token: those numbers steer
-   * autostop, and only a replica should ask for them (or, with the cordons a poll carries, set them).
+   * autostop, and only a replica should ask for them (or, with the cordons a poll carries, set
+   * them).
    */
   public AdminAccess withPeerToken(AdminToken token) {
     this.peerToken = token;
@@ -79,13 +84,17 @@ public final class AdminAccess {
    * @param host the request's Host header, or null
    * @param authorization the request's Authorization header, or null
    */
-  Optional<AdminResponse> refusal(String path, InetAddress client, String host, String authorization) {
+  Optional<AdminResponse> refusal(
+      String path, InetAddress client, String host, String authorization) {
     if (path.startsWith("/peer/")) {
       AdminToken peers = peerToken;
-      return peers != null && peers.matches(bearer(authorization)) ? Optional.empty()
-          : Optional.of(AdminResponse.text(HttpResponseStatus.UNAUTHORIZED,
-              "unauthorized: /peer/ is for Flycast replicas, with the peer token\n")
-              .withHeader("WWW-Authenticate", "Bearer realm=\"flycast-peers\""));
+      return peers != null && peers.matches(bearer(authorization))
+          ? Optional.empty()
+          : Optional.of(
+              AdminResponse.text(
+                      HttpResponseStatus.UNAUTHORIZED,
+                      "unauthorized: /peer/ is for Flycast replicas, with the peer token\n")
+                  .withHeader("WWW-Authenticate", "Bearer realm=\"flycast-peers\""));
     }
     if (isOpen(path) || token != null && token.matches(bearer(authorization))) {
       return Optional.empty();
@@ -94,33 +103,45 @@ public final class AdminAccess {
       if (namesTheServerDirectly(host)) {
         return Optional.empty();
       }
-      return Optional.of(AdminResponse.text(HttpResponseStatus.FORBIDDEN,
-          "forbidden: on loopback, address the admin port as 127.0.0.1, [::1] or localhost, not by the name '"
-              + host + "'.\nA web page can point a name of its own at 127.0.0.1 (DNS rebinding) to read this port"
-              + " from your browser, so loopback is trusted only under those names"
-              + (token != null ? ", or with Authorization: Bearer <token>.\n" : ".\n")));
+      return Optional.of(
+          AdminResponse.text(
+              HttpResponseStatus.FORBIDDEN,
+              "forbidden: on loopback, address the admin port as 127.0.0.1, [::1] or localhost, not"
+                  + " by the name '"
+                  + host
+                  + "'.\n"
+                  + "A web page can point a name of its own at 127.0.0.1 (DNS rebinding) to read"
+                  + " this port from your browser, so loopback is trusted only under those names"
+                  + (token != null ? ", or with Authorization: Bearer <token>.\n" : ".\n")));
     }
     if (token == null) {
-      return Optional.of(AdminResponse.text(HttpResponseStatus.FORBIDDEN, """
-          forbidden: the status page and /debug/* answer only loopback clients when no admin token is set.
-          To look, either
-            - port-forward and browse from your machine:
-                kubectl -n <namespace> port-forward deploy/<release>-flycast 9090 && open http://127.0.0.1:9090/
-            - or give flycast a token (--admin-token-file, env FLYCAST_ADMIN_TOKEN_FILE; chart value
-              admin.tokenSecret) and send Authorization: Bearer <token>.
-          /healthz, /readyz and /metrics are open.
-          """));
+      return Optional.of(
+          AdminResponse.text(
+              HttpResponseStatus.FORBIDDEN,
+              """
+              forbidden: the status page and /debug/* answer only loopback clients when no admin token is set.
+              To look, either
+                - port-forward and browse from your machine:
+                    kubectl -n <namespace> port-forward deploy/<release>-flycast 9090 && open http://127.0.0.1:9090/
+                - or give flycast a token (--admin-token-file, env FLYCAST_ADMIN_TOKEN_FILE; chart value
+                  admin.tokenSecret) and send Authorization: Bearer <token>.
+              /healthz, /readyz and /metrics are open.
+              """));
     }
-    return Optional.of(AdminResponse.text(HttpResponseStatus.UNAUTHORIZED, """
-            unauthorized: send Authorization: Bearer <token> with the token in flycast's --admin-token-file,
-            or connect from loopback (kubectl port-forward). /healthz, /readyz and /metrics are open.
-            """)
-        .withHeader("WWW-Authenticate", "Bearer realm=\"flycast-admin\""));
+    return Optional.of(
+        AdminResponse.text(
+                HttpResponseStatus.UNAUTHORIZED,
+                """
+                unauthorized: send Authorization: Bearer <token> with the token in flycast's --admin-token-file,
+                or connect from loopback (kubectl port-forward). /healthz, /readyz and /metrics are open.
+                """)
+            .withHeader("WWW-Authenticate", "Bearer realm=\"flycast-admin\""));
   }
 
   /** The credentials of an {@code Authorization: Bearer <token>} header, or null. */
   private static String bearer(String authorization) {
-    if (authorization == null || authorization.length() <= BEARER.length()
+    if (authorization == null
+        || authorization.length() <= BEARER.length()
         || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       return null;
     }
@@ -136,7 +157,10 @@ public final class AdminAccess {
       return true;
     }
     byte[] b = client.getAddress();
-    if (client instanceof Inet6Address && b.length == 16 && b[10] == (byte) 0xff && b[11] == (byte) 0xff) {
+    if (client instanceof Inet6Address
+        && b.length == 16
+        && b[10] == (byte) 0xff
+        && b[11] == (byte) 0xff) {
       for (int i = 0; i < 10; i++) {
         if (b[i] != 0) {
           return false;
@@ -148,8 +172,8 @@ public final class AdminAccess {
   }
 
   /**
-   * Whether the Host header names the server by address or as localhost, as a browser behind
-   * {@code kubectl port-forward} does. A DNS name is what a rebinding attack needs: a web page on
+   * Whether the Host header names the server by address or as localhost, as a browser behind {@code
+   * kubectl port-forward} does. A DNS name is what a rebinding attack needs: a web page on
    * evil.example whose name then resolves to 127.0.0.1 is same-origin with this port. A missing
    * Host (HTTP/1.0, curl --http1.0 -H 'Host:') is no browser.
    */

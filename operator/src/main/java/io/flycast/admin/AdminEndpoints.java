@@ -1,8 +1,8 @@
 package io.flycast.admin;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,23 +11,27 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * What each admin path answers, independent of HTTP plumbing and of who asks (see
- * {@link AdminAccess}): {@code /healthz} (the process is alive), {@code /readyz} (informers have
- * synced, the first catalog is built, the proxy listens and the process is not shutting down;
- * else 503 and why), {@code /metrics} (Prometheus exposition, format by
- * Accept), {@code /debug/catalog} (the routing table as JSON), {@code /debug/stats} (the status
- * page's figures) and {@code /} (the status page).
+ * What each admin path answers, independent of HTTP plumbing and of who asks (see {@link
+ * AdminAccess}): {@code /healthz} (the process is alive), {@code /readyz} (informers have synced,
+ * the first catalog is built, the proxy listens and the process is not shutting down; else 503 and
+ * why), {@code /metrics} (Prometheus exposition, format by Accept), {@code /debug/catalog} (the
+ * routing table as JSON), {@code /debug/stats} (the status page's figures) and {@code /} (the
+ * status page).
  */
 public final class AdminEndpoints {
   /** The leader's poll of this replica's load ({@code io.flycast.peers}); peer token only. */
   static final String PEER_LOAD = "/peer/load";
+
   /** The header that carries the leader's cordons on that poll. */
   static final String PEER_CORDONS = "Fly-Peer-Cordons";
 
   /** Paths that may take milliseconds: they scrape the registry or walk the catalog. */
-  private static final Set<String> RENDERED = Set.of("/metrics", "/debug/catalog", "/debug/stats", PEER_LOAD);
+  private static final Set<String> RENDERED =
+      Set.of("/metrics", "/debug/catalog", "/debug/stats", PEER_LOAD);
+
   private static final byte[] NOT_FOUND =
-      "not found: try /, /healthz, /readyz, /metrics, /debug/catalog, /debug/stats\n".getBytes(StandardCharsets.UTF_8);
+      "not found: try /, /healthz, /readyz, /metrics, /debug/catalog, /debug/stats\n"
+          .getBytes(StandardCharsets.UTF_8);
 
   private final Readiness ready;
   private final PrometheusRegistry registry;
@@ -110,7 +114,8 @@ public final class AdminEndpoints {
   }
 
   private static AdminResponse json(String body) {
-    return AdminResponse.of(HttpResponseStatus.OK, "application/json", body.getBytes(StandardCharsets.UTF_8));
+    return AdminResponse.of(
+        HttpResponseStatus.OK, "application/json", body.getBytes(StandardCharsets.UTF_8));
   }
 
   /** The status page, plain HTML and JS shipped in the jar. */

@@ -23,9 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers admin requests, one at a time per connection: the connection reads its next request
- * only once the current answer is written (auto-read is off and a {@code FlowControlHandler}
- * holds pipelined requests back), so answers rendered on another thread still go out in order.
+ * Answers admin requests, one at a time per connection: the connection reads its next request only
+ * once the current answer is written (auto-read is off and a {@code FlowControlHandler} holds
+ * pipelined requests back), so answers rendered on another thread still go out in order.
  */
 @ChannelHandler.Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -36,8 +36,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final Executor render;
 
   /**
-   * @param render where {@code /metrics} and {@code /debug/*} are rendered; rejects work when
-   *     full, which is answered 503
+   * @param render where {@code /metrics} and {@code /debug/*} are rendered; rejects work when full,
+   *     which is answered 503
    */
   AdminHandler(AdminEndpoints endpoints, AdminAccess access, Executor render) {
     this.endpoints = endpoints;
@@ -46,7 +46,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   }
 
   /** What a request asks, kept past the request's release for an answer made later. */
-  private record Ask(HttpVersion version, boolean headOnly, boolean keepAlive, String path, String accept,
+  private record Ask(
+      HttpVersion version,
+      boolean headOnly,
+      boolean keepAlive,
+      String path,
+      String accept,
       String peerCordons) {}
 
   @Override
@@ -59,21 +64,38 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
     ConnectionLimit.answering(ctx.channel(), true);
     if (req.decoderResult().isFailure()) {
-      send(ctx, new Ask(HttpVersion.HTTP_1_1, false, false, "", null, null), malformed(req.decoderResult().cause()));
+      send(
+          ctx,
+          new Ask(HttpVersion.HTTP_1_1, false, false, "", null, null),
+          malformed(req.decoderResult().cause()));
       return;
     }
     boolean head = HttpMethod.HEAD.equals(req.method());
-    Ask ask = new Ask(req.protocolVersion(), head, HttpUtil.isKeepAlive(req),
-        new QueryStringDecoder(req.uri()).path(), req.headers().get(HttpHeaderNames.ACCEPT),
-        req.headers().get(AdminEndpoints.PEER_CORDONS));
+    Ask ask =
+        new Ask(
+            req.protocolVersion(),
+            head,
+            HttpUtil.isKeepAlive(req),
+            new QueryStringDecoder(req.uri()).path(),
+            req.headers().get(HttpHeaderNames.ACCEPT),
+            req.headers().get(AdminEndpoints.PEER_CORDONS));
     if (!head && !HttpMethod.GET.equals(req.method())) {
-      send(ctx, ask, AdminResponse.text(HttpResponseStatus.METHOD_NOT_ALLOWED,
-          "method not allowed: the admin port takes GET and HEAD\n").withHeader("Allow", "GET, HEAD"));
+      send(
+          ctx,
+          ask,
+          AdminResponse.text(
+                  HttpResponseStatus.METHOD_NOT_ALLOWED,
+                  "method not allowed: the admin port takes GET and HEAD\n")
+              .withHeader("Allow", "GET, HEAD"));
       return;
     }
     InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-    var refusal = access.refusal(ask.path(), client, req.headers().get(HttpHeaderNames.HOST),
-        req.headers().get(HttpHeaderNames.AUTHORIZATION));
+    var refusal =
+        access.refusal(
+            ask.path(),
+            client,
+            req.headers().get(HttpHeaderNames.HOST),
+            req.headers().get(HttpHeaderNames.AUTHORIZATION));
     if (refusal.isPresent()) {
       send(ctx, ask, refusal.get());
     } else if (AdminEndpoints.rendered(ask.path())) {
@@ -90,13 +112,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
    */
   private void renderElsewhere(ChannelHandlerContext ctx, Ask ask) {
     try {
-      render.execute(() -> {
-        AdminResponse answer = answer(ask);
-        ctx.executor().execute(() -> send(ctx, ask, answer));
-      });
+      render.execute(
+          () -> {
+            AdminResponse answer = answer(ask);
+            ctx.executor().execute(() -> send(ctx, ask, answer));
+          });
     } catch (RejectedExecutionException e) {
-      send(ctx, ask, AdminResponse.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
-          "busy: too many /metrics and /debug renders waiting; retry\n").withHeader("Retry-After", "1"));
+      send(
+          ctx,
+          ask,
+          AdminResponse.text(
+                  HttpResponseStatus.SERVICE_UNAVAILABLE,
+                  "busy: too many /metrics and /debug renders waiting; retry\n")
+              .withHeader("Retry-After", "1"));
     }
   }
 
@@ -105,21 +133,25 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       return endpoints.answer(ask.path(), ask.accept(), ask.peerCordons());
     } catch (IOException | RuntimeException e) {
       log.warn("admin: rendering {} failed", ask.path(), e);
-      return AdminResponse.text(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+      return AdminResponse.text(
+          HttpResponseStatus.INTERNAL_SERVER_ERROR,
           "internal error rendering " + ask.path() + "; the operator log says why\n");
     }
   }
 
   private static void send(ChannelHandlerContext ctx, Ask ask, AdminResponse answer) {
     boolean keepAlive = ask.keepAlive() && ctx.channel().isActive();
-    ctx.writeAndFlush(answer.toHttp(ask.version(), ask.headOnly(), keepAlive)).addListener((ChannelFutureListener) f -> {
-      ConnectionLimit.answering(f.channel(), false);
-      if (keepAlive && f.isSuccess()) {
-        ctx.read(); // the next request
-      } else {
-        f.channel().close();
-      }
-    });
+    ctx.writeAndFlush(answer.toHttp(ask.version(), ask.headOnly(), keepAlive))
+        .addListener(
+            (ChannelFutureListener)
+                f -> {
+                  ConnectionLimit.answering(f.channel(), false);
+                  if (keepAlive && f.isSuccess()) {
+                    ctx.read(); // the next request
+                  } else {
+                    f.channel().close();
+                  }
+                });
   }
 
   /**
@@ -128,13 +160,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
    */
   static void answerAndClose(ChannelHandlerContext ctx, AdminResponse answer) {
     ConnectionLimit.answering(ctx.channel(), true);
-    ctx.writeAndFlush(answer.toHttp(HttpVersion.HTTP_1_1, false, false)).addListener(ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(answer.toHttp(HttpVersion.HTTP_1_1, false, false))
+        .addListener(ChannelFutureListener.CLOSE);
   }
 
   /** The answer to a request the decoder gave up on; the connection closes after it. */
   private static AdminResponse malformed(Throwable cause) {
     if (cause instanceof TooLongHttpHeaderException) {
-      return AdminResponse.text(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large\n");
+      return AdminResponse.text(
+          HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large\n");
     }
     if (cause instanceof TooLongHttpLineException) {
       return AdminResponse.text(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long\n");

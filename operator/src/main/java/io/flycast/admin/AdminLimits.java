@@ -10,14 +10,14 @@ import java.time.Duration;
  * @param maxRequestLine longest request line ("GET /path HTTP/1.1"); beyond it, 414
  * @param maxHeaderBytes total size of the request headers; beyond it, 431
  * @param maxBodyBytes largest request body; beyond it, 413 (admin endpoints take none)
- * @param requestTimeout time from a connection's opening, or a keep-alive request's first byte,
- *     to the end of the request (its head: admin requests have no body); beyond it, 408 and the
+ * @param requestTimeout time from a connection's opening, or a keep-alive request's first byte, to
+ *     the end of the request (its head: admin requests have no body); beyond it, 408 and the
  *     connection is closed (slowloris clients trickle header bytes forever)
  * @param idleTimeout how long a keep-alive connection may sit between requests
- * @param maxConnections open admin connections; at the limit, a new connection makes the oldest
- *     one that is not being answered close (see {@link ConnectionLimit})
- * @param renderQueue renders of /metrics and /debug/* that may wait for the render thread;
- *     beyond it, 503
+ * @param maxConnections open admin connections; at the limit, a new connection makes the oldest one
+ *     that is not being answered close (see {@link ConnectionLimit})
+ * @param renderQueue renders of /metrics and /debug/* that may wait for the render thread; beyond
+ *     it, 503
  */
 public record AdminLimits(
     int maxRequestLine,
@@ -38,14 +38,35 @@ public record AdminLimits(
   }
 
   public AdminLimits withRequestTimeout(Duration timeout) {
-    return new AdminLimits(maxRequestLine, maxHeaderBytes, maxBodyBytes, timeout, idleTimeout, maxConnections, renderQueue);
+    return new AdminLimits(
+        maxRequestLine,
+        maxHeaderBytes,
+        maxBodyBytes,
+        timeout,
+        idleTimeout,
+        maxConnections,
+        renderQueue);
   }
 
   public AdminLimits withIdleTimeout(Duration timeout) {
-    return new AdminLimits(maxRequestLine, maxHeaderBytes, maxBodyBytes, requestTimeout, timeout, maxConnections, renderQueue);
+    return new AdminLimits(
+        maxRequestLine,
+        maxHeaderBytes,
+        maxBodyBytes,
+        requestTimeout,
+        timeout,
+        maxConnections,
+        renderQueue);
   }
 
   public AdminLimits withMaxConnections(int max) {
-    return new AdminLimits(maxRequestLine, maxHeaderBytes, maxBodyBytes, requestTimeout, idleTimeout, max, renderQueue);
+    return new AdminLimits(
+        maxRequestLine,
+        maxHeaderBytes,
+        maxBodyBytes,
+        requestTimeout,
+        idleTimeout,
+        max,
+        renderQueue);
   }
 }

@@ -18,7 +18,8 @@ import java.util.Map;
  *
  * @param headers extra response headers (WWW-Authenticate, Allow, Retry-After)
  */
-record AdminResponse(HttpResponseStatus status, String contentType, byte[] body, Map<String, String> headers) {
+record AdminResponse(
+    HttpResponseStatus status, String contentType, byte[] body, Map<String, String> headers) {
   static final String TEXT = "text/plain; charset=utf-8";
 
   static AdminResponse text(HttpResponseStatus status, String body) {
@@ -42,8 +43,9 @@ record AdminResponse(HttpResponseStatus status, String contentType, byte[] body,
    * @param headOnly a HEAD request: the headers of the GET answer, without its body
    */
   FullHttpResponse toHttp(HttpVersion version, boolean headOnly, boolean keepAlive) {
-    FullHttpResponse r = new DefaultFullHttpResponse(version, status,
-        headOnly ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            version, status, headOnly ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
     HttpHeaders h = r.headers();
     h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
     h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);

@@ -29,14 +29,14 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The admin HTTP server: probes, Prometheus and the status page (see {@link AdminEndpoints} for
- * the paths, {@link AdminAccess} for who may read which).
+ * The admin HTTP server: probes, Prometheus and the status page (see {@link AdminEndpoints} for the
+ * paths, {@link AdminAccess} for who may read which).
  *
  * <p>Off the data path and hard to starve: one event loop thread of its own (never one of the
  * proxy's) accepts and serves every connection without blocking, and {@link AdminLimits} bounds
  * what a client may send and for how long, so a flood of slow or idle connections is shed while
- * {@code /healthz} still answers at once. {@code /metrics} and {@code /debug/*} are rendered on
- * one more thread, with a bounded queue.
+ * {@code /healthz} still answers at once. {@code /metrics} and {@code /debug/*} are rendered on one
+ * more thread, with a bounded queue.
  *
  * <p>Usage: {@code new AdminServer(listen, endpoints, access, AdminLimits.DEFAULT).start()}, then
  * {@link #close()}.
@@ -49,50 +49,77 @@ public final class AdminServer implements AutoCloseable {
   private final ServerBootstrap bootstrap;
   private volatile Channel listener;
 
-  public AdminServer(InetSocketAddress listen, AdminEndpoints endpoints, AdminAccess access, AdminLimits limits) {
+  public AdminServer(
+      InetSocketAddress listen, AdminEndpoints endpoints, AdminAccess access, AdminLimits limits) {
     this.listen = listen;
     DefaultThreadFactory loopThreads = new DefaultThreadFactory("flycast-admin", true);
     // Epoll when it loads, as the proxy does; one thread, since the work on it is tiny.
     boolean epoll = Epoll.isAvailable();
-    this.loop = epoll ? new EpollEventLoopGroup(1, loopThreads) : new NioEventLoopGroup(1, loopThreads);
-    Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    this.loop =
+        epoll ? new EpollEventLoopGroup(1, loopThreads) : new NioEventLoopGroup(1, loopThreads);
+    Class<? extends ServerChannel> channelType =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     // One render thread: rendering is CPU work, and the admin port should not take cores from
     // the proxy. The queue bound makes a scrape flood cost 503s, not memory.
-    this.render = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(limits.renderQueue()),
-        new DefaultThreadFactory("flycast-admin-render", true), new ThreadPoolExecutor.AbortPolicy());
+    this.render =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(limits.renderQueue()),
+            new DefaultThreadFactory("flycast-admin-render", true),
+            new ThreadPoolExecutor.AbortPolicy());
     this.connections = new ConnectionLimit(limits.maxConnections());
     AdminHandler handler = new AdminHandler(endpoints, access, render);
-    this.bootstrap = new ServerBootstrap()
-        .group(loop) // the same thread accepts and serves: ConnectionLimit relies on it
-        .channel(channelType)
-        .option(ChannelOption.SO_BACKLOG, 128)
-        .childOption(ChannelOption.AUTO_READ, false) // AdminHandler reads one request at a time
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            pipeline(ch.pipeline(), limits, handler);
-          }
-        });
+    this.bootstrap =
+        new ServerBootstrap()
+            .group(loop) // the same thread accepts and serves: ConnectionLimit relies on it
+            .channel(channelType)
+            .option(ChannelOption.SO_BACKLOG, 128)
+            .childOption(ChannelOption.AUTO_READ, false) // AdminHandler reads one request at a time
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    pipeline(ch.pipeline(), limits, handler);
+                  }
+                });
   }
 
   private void pipeline(ChannelPipeline p, AdminLimits limits, AdminHandler handler) {
-    RequestReadTimeout requestTimeout = new RequestReadTimeout(limits.requestTimeout(), ctx -> AdminHandler.answerAndClose(
-        ctx, AdminResponse.text(HttpResponseStatus.REQUEST_TIMEOUT, "request not received in time\n")));
+    RequestReadTimeout requestTimeout =
+        new RequestReadTimeout(
+            limits.requestTimeout(),
+            ctx ->
+                AdminHandler.answerAndClose(
+                    ctx,
+                    AdminResponse.text(
+                        HttpResponseStatus.REQUEST_TIMEOUT, "request not received in time\n")));
     p.addLast("limit", connections);
-    p.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    p.addLast(
+        "idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
     p.addLast("request-started", requestTimeout.bytes());
-    p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
-        .setMaxInitialLineLength(limits.maxRequestLine())
-        .setMaxHeaderSize(limits.maxHeaderBytes())));
+    p.addLast(
+        "codec",
+        new HttpServerCodec(
+            new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxRequestLine())
+                .setMaxHeaderSize(limits.maxHeaderBytes())));
     p.addLast("request-ended", requestTimeout.requests());
-    p.addLast("no-bodies", new HttpObjectAggregator(limits.maxBodyBytes()) {
-      @Override
-      protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-        AdminHandler.answerAndClose(ctx, AdminResponse.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-            "request body too large: admin endpoints take no body\n"));
-      }
-    });
+    p.addLast(
+        "no-bodies",
+        new HttpObjectAggregator(limits.maxBodyBytes()) {
+          @Override
+          protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            AdminHandler.answerAndClose(
+                ctx,
+                AdminResponse.text(
+                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "request body too large: admin endpoints take no body\n"));
+          }
+        });
     p.addLast("one-at-a-time", new FlowControlHandler());
     p.addLast("admin", handler);
   }
@@ -106,7 +133,8 @@ public final class AdminServer implements AutoCloseable {
     ChannelFuture bound = bootstrap.bind(listen).awaitUninterruptibly();
     if (!bound.isSuccess()) {
       close();
-      throw new IllegalStateException("admin server cannot listen on " + listen + ": " + bound.cause().getMessage(),
+      throw new IllegalStateException(
+          "admin server cannot listen on " + listen + ": " + bound.cause().getMessage(),
           bound.cause());
     }
     listener = bound.channel();

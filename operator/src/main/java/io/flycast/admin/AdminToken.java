@@ -18,7 +18,9 @@ public final class AdminToken {
     this.digest = sha256(token);
   }
 
-  /** @throws IllegalArgumentException if the token is blank */
+  /**
+   * @throws IllegalArgumentException if the token is blank
+   */
   public static AdminToken of(String token) {
     if (token == null || token.isBlank()) {
       throw new IllegalArgumentException("the admin token is empty");
@@ -45,9 +47,9 @@ public final class AdminToken {
   }
 
   /**
-   * Whether the client presented this token. Compares digests, which have one length whatever
-   * was presented, with {@link MessageDigest#isEqual}, which takes the same time wherever they
-   * differ: the time taken tells a guesser nothing about how close a guess was.
+   * Whether the client presented this token. Compares digests, which have one length whatever was
+   * presented, with {@link MessageDigest#isEqual}, which takes the same time wherever they differ:
+   * the time taken tells a guesser nothing about how close a guess was.
    */
   public boolean matches(String presented) {
     return presented != null && MessageDigest.isEqual(digest, sha256(presented));

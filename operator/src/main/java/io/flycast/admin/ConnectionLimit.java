@@ -15,22 +15,25 @@ import org.slf4j.LoggerFactory;
  * connections at the limit would hand the port to whoever opened connections first: 256 slowloris
  * sockets, or 256 idle keep-alive ones refreshed every so often, and the kubelet's {@code /healthz}
  * never gets in. So at the limit, a new connection closes the oldest connection that is not being
- * answered right now (idle, or still sending its head), and is refused only if every connection
- * is being answered, which takes milliseconds. A probe sends its request as soon as it connects;
- * to shed it, a flood would have to open more than the limit in connections in that time.
+ * answered right now (idle, or still sending its head), and is refused only if every connection is
+ * being answered, which takes milliseconds. A probe sends its request as soon as it connects; to
+ * shed it, a flood would have to open more than the limit in connections in that time.
  *
- * <p>Shared by every connection, and used on the admin server's one event loop only (it accepts
- * and serves every connection), so the set needs no lock.
+ * <p>Shared by every connection, and used on the admin server's one event loop only (it accepts and
+ * serves every connection), so the set needs no lock.
  */
 @ChannelHandler.Sharable
 final class ConnectionLimit extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ConnectionLimit.class);
-  private static final AttributeKey<Boolean> ANSWERING = AttributeKey.valueOf("flycast.admin.answering");
+  private static final AttributeKey<Boolean> ANSWERING =
+      AttributeKey.valueOf("flycast.admin.answering");
   private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final int max;
+
   /** Open connections, oldest first. */
   private final LinkedHashSet<Channel> open = new LinkedHashSet<>();
+
   private volatile int count;
   private long lastWarning = System.nanoTime() - WARN_EVERY_NANOS;
 
@@ -89,8 +92,12 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     long now = System.nanoTime();
     if (now - lastWarning >= WARN_EVERY_NANOS) {
       lastWarning = now;
-      log.warn("admin port at its limit of {} connections: {} (slow or idle clients, or a flood?)", max,
-          shed ? "closing the oldest idle ones for new ones" : "refusing new ones, every connection is being answered");
+      log.warn(
+          "admin port at its limit of {} connections: {} (slow or idle clients, or a flood?)",
+          max,
+          shed
+              ? "closing the oldest idle ones for new ones"
+              : "refusing new ones, every connection is being answered");
     }
   }
 }

@@ -3,8 +3,8 @@ package io.flycast.admin;
 import java.util.function.BooleanSupplier;
 
 /**
- * Whether this replica should get traffic, and when not, why: {@code /readyz} answers 503 with
- * the reason, which is what an operator reads in the probe's failure event or with curl.
+ * Whether this replica should get traffic, and when not, why: {@code /readyz} answers 503 with the
+ * reason, which is what an operator reads in the probe's failure event or with curl.
  */
 @FunctionalInterface
 public interface Readiness {

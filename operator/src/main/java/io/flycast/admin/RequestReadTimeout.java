@@ -12,15 +12,15 @@ import java.util.function.Consumer;
 
 /**
  * Gives each request a deadline to arrive whole: from the moment the connection opens (for the
- * first request) or from its first byte (for the next ones on a keep-alive connection) to its
- * end. Admin requests are a head and nothing more, so this is the time to send the head, and a
- * body trickled after it is on the same clock. A slowloris client sends a byte now and then,
- * which resets any read or idle timeout; this one it cannot reset. Keep-alive connections waiting
- * for their next request are not on the clock (the idle timeout is for them).
+ * first request) or from its first byte (for the next ones on a keep-alive connection) to its end.
+ * Admin requests are a head and nothing more, so this is the time to send the head, and a body
+ * trickled after it is on the same clock. A slowloris client sends a byte now and then, which
+ * resets any read or idle timeout; this one it cannot reset. Keep-alive connections waiting for
+ * their next request are not on the clock (the idle timeout is for them).
  *
- * <p>Two handlers share the state of one connection: {@link #bytes()} sits before the HTTP
- * decoder and sees the connection open and bytes arrive, {@link #requests()} sits after it and
- * sees each request end. Both run on the connection's event loop.
+ * <p>Two handlers share the state of one connection: {@link #bytes()} sits before the HTTP decoder
+ * and sees the connection open and bytes arrive, {@link #requests()} sits after it and sees each
+ * request end. Both run on the connection's event loop.
  */
 final class RequestReadTimeout {
   private final long timeoutNanos;
@@ -29,15 +29,18 @@ final class RequestReadTimeout {
   private ChannelHandlerContext requestsCtx;
 
   /**
-   * @param onTimeout answers and closes; called with the context of {@link #requests()}, so it
-   *     can write an HTTP response through the encoder
+   * @param onTimeout answers and closes; called with the context of {@link #requests()}, so it can
+   *     write an HTTP response through the encoder
    */
   RequestReadTimeout(Duration timeout, Consumer<ChannelHandlerContext> onTimeout) {
     this.timeoutNanos = timeout.toNanos();
     this.onTimeout = onTimeout;
   }
 
-  /** Before the decoder: starts the clock when the connection opens, and when a request's first bytes arrive. */
+  /**
+   * Before the decoder: starts the clock when the connection opens, and when a request's first
+   * bytes arrive.
+   */
   ChannelHandler bytes() {
     return new ChannelInboundHandlerAdapter() {
       @Override

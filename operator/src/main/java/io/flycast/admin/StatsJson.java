@@ -25,19 +25,30 @@ public final class StatsJson {
       String name = m.getMetadata().getName();
       if (m instanceof CounterSnapshot c && name.equals("flycast_proxy_http_requests")) {
         for (var p : c.getDataPoints()) {
-          ObjectNode r = routes.has(p.getLabels().get("route")) ? (ObjectNode) routes.get(p.getLabels().get("route"))
-              : routes.putObject(p.getLabels().get("route"));
+          ObjectNode r =
+              routes.has(p.getLabels().get("route"))
+                  ? (ObjectNode) routes.get(p.getLabels().get("route"))
+                  : routes.putObject(p.getLabels().get("route"));
           r.put("requests", r.path("requests").asDouble() + p.getValue());
           if (p.getLabels().get("status").startsWith("5")) {
             r.put("errors", r.path("errors").asDouble() + p.getValue());
           }
         }
-      } else if (m instanceof CounterSnapshot c && (name.equals("flycast_autostart") || name.equals("flycast_autostop"))) {
-        double sum = c.getDataPoints().stream().mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
+      } else if (m instanceof CounterSnapshot c
+          && (name.equals("flycast_autostart") || name.equals("flycast_autostop"))) {
+        double sum =
+            c.getDataPoints().stream()
+                .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue)
+                .sum();
         root.put(name.substring("flycast_".length()) + "s", sum);
       } else if (m instanceof GaugeSnapshot g && name.equals("flycast_autostart_held_requests")) {
-        root.put("held", g.getDataPoints().stream().mapToDouble(GaugeSnapshot.GaugeDataPointSnapshot::getValue).sum());
-      } else if (m instanceof HistogramSnapshot h && name.equals("flycast_autostart_cold_start_seconds")) {
+        root.put(
+            "held",
+            g.getDataPoints().stream()
+                .mapToDouble(GaugeSnapshot.GaugeDataPointSnapshot::getValue)
+                .sum());
+      } else if (m instanceof HistogramSnapshot h
+          && name.equals("flycast_autostart_cold_start_seconds")) {
         for (var p : h.getDataPoints()) {
           root.put("coldStarts", p.getCount());
           root.put("coldStartSecondsTotal", p.getSum());

@@ -10,7 +10,8 @@ public final class AddressRange {
   /** Service addresses sit at {@code <64-bit prefix>:0001::/80} (Fly's {@code …:0:1::n}). */
   private static final int SERVICE_BLOCK_BITS = 80;
 
-  private static final IPAddress SERVICE_SUBNET_ID = new IPAddressString("0:0:0:0:1::").getAddress();
+  private static final IPAddress SERVICE_SUBNET_ID =
+      new IPAddressString("0:0:0:0:1::").getAddress();
 
   private final IPAddress block;
   private final IPAddress lower;
@@ -32,15 +33,21 @@ public final class AddressRange {
   public static AddressRange forPrefix(String cidr) {
     IPAddress p = new IPAddressString(cidr).getAddress();
     if (p == null || !p.isIPv6() || p.getNetworkPrefixLength() == null) {
-      throw new IllegalArgumentException("prefix must be an IPv6 CIDR such as fdaa:0:48c8::/48, got '" + cidr + "'");
+      throw new IllegalArgumentException(
+          "prefix must be an IPv6 CIDR such as fdaa:0:48c8::/48, got '" + cidr + "'");
     }
     int len = p.getNetworkPrefixLength();
     if (len > 126) {
-      throw new IllegalArgumentException("prefix " + cidr + " is too small: it must leave at least 2 host bits");
+      throw new IllegalArgumentException(
+          "prefix " + cidr + " is too small: it must leave at least 2 host bits");
     }
     IPAddress block = p.toPrefixBlock();
     if (len <= 64) {
-      IPAddress base = block.getLower().withoutPrefixLength().mask(new IPAddressString("ffff:ffff:ffff:ffff::").getAddress());
+      IPAddress base =
+          block
+              .getLower()
+              .withoutPrefixLength()
+              .mask(new IPAddressString("ffff:ffff:ffff:ffff::").getAddress());
       block = base.bitwiseOr(SERVICE_SUBNET_ID).setPrefixLength(SERVICE_BLOCK_BITS).toPrefixBlock();
     }
     return new AddressRange(block);

@@ -1,6 +1,8 @@
 package io.flycast.allocation;
 
-/** Why an address could not be allocated: a closed set, each mapped to a status condition reason. */
+/**
+ * Why an address could not be allocated: a closed set, each mapped to a status condition reason.
+ */
 public final class AllocationException extends Exception {
   /** The reasons, as the ClusterIP allocator's errors. */
   public enum Reason {

@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * Allocates Flycast addresses, using {@link FlycastIP} objects as the source of truth and lock.
  *
  * <p>An informer keeps a local view of the taken addresses, so a free candidate is usually found
- * without a round trip; the create is what decides (HTTP 409 = lost a race, try the next). The
- * view may lag; it only makes a create fail, never makes two owners share an address.
+ * without a round trip; the create is what decides (HTTP 409 = lost a race, try the next). The view
+ * may lag; it only makes a create fail, never makes two owners share an address.
  */
 public final class FlycastAddressPool {
   private static final Logger log = LoggerFactory.getLogger(FlycastAddressPool.class);
@@ -44,10 +44,16 @@ public final class FlycastAddressPool {
   public FlycastAddressPool(KubernetesClient client, AddressRange range) {
     this.client = client;
     this.range = range;
-    // One object per allocated address: paged, and without managed fields (see io.flycast.informer).
-    this.informer = client.resources(FlycastIP.class).withLimit(Informers.LIST_LIMIT).runnableInformer(0)
-        .itemStore(new TrimmedItemStore<>(Trim::metadata));
-    informer.addIndexers(Map.of(OWNER_INDEX, ip -> List.of(AddressOwner.of(ip.getSpec().owner).key())));
+    // One object per allocated address: paged, and without managed fields (see
+    // io.flycast.informer).
+    this.informer =
+        client
+            .resources(FlycastIP.class)
+            .withLimit(Informers.LIST_LIMIT)
+            .runnableInformer(0)
+            .itemStore(new TrimmedItemStore<>(Trim::metadata));
+    informer.addIndexers(
+        Map.of(OWNER_INDEX, ip -> List.of(AddressOwner.of(ip.getSpec().owner).key())));
     informer.run();
   }
 
@@ -62,7 +68,9 @@ public final class FlycastAddressPool {
 
   /** RFC 5952 text of an address. */
   public static String canonical(InetAddress address) {
-    return new inet.ipaddr.IPAddressString(address.getHostAddress()).getAddress().toCanonicalString();
+    return new inet.ipaddr.IPAddressString(address.getHostAddress())
+        .getAddress()
+        .toCanonicalString();
   }
 
   /** Whether the address is held by anyone, per the local view. */
@@ -103,7 +111,11 @@ public final class FlycastAddressPool {
   public void allocate(InetAddress address, AddressOwner owner) throws AllocationException {
     if (!(address instanceof Inet6Address) || !range.contains(address)) {
       throw new AllocationException(
-          Reason.NOT_IN_RANGE, "address " + canonical(address) + " is outside the Flycast range " + range
+          Reason.NOT_IN_RANGE,
+          "address "
+              + canonical(address)
+              + " is outside the Flycast range "
+              + range
               + "; request an address inside it, or none to get one allocated");
     }
     if (!tryCreate(address, owner)) {
@@ -113,8 +125,11 @@ public final class FlycastAddressPool {
       }
       throw new AllocationException(
           Reason.ALREADY_ALLOCATED,
-          "address " + canonical(address) + " is already allocated to "
-              + holder.map(AddressOwner::key).orElse("another object") + "; request another address, or none");
+          "address "
+              + canonical(address)
+              + " is already allocated to "
+              + holder.map(AddressOwner::key).orElse("another object")
+              + "; request another address, or none");
     }
   }
 
@@ -126,7 +141,8 @@ public final class FlycastAddressPool {
   public InetAddress allocateNext(AddressOwner owner) throws AllocationException {
     long size = range.size();
     if (informer.getStore().list().size() >= size) {
-      throw new AllocationException(Reason.RANGE_FULL, "all " + size + " addresses of " + range + " are allocated");
+      throw new AllocationException(
+          Reason.RANGE_FULL, "all " + size + " addresses of " + range + " are allocated");
     }
     ThreadLocalRandom random = ThreadLocalRandom.current();
     long start = 1 + random.nextLong(size);
@@ -144,18 +160,20 @@ public final class FlycastAddressPool {
       }
     }
     if (size <= SCAN_LIMIT && attempts == 0) {
-      throw new AllocationException(Reason.RANGE_FULL, "all " + size + " addresses of " + range + " are allocated");
+      throw new AllocationException(
+          Reason.RANGE_FULL, "all " + size + " addresses of " + range + " are allocated");
     }
     throw new AllocationException(
-        Reason.NOT_READY, "no free address found after " + attempts + " attempts in " + range + "; will retry");
+        Reason.NOT_READY,
+        "no free address found after " + attempts + " attempts in " + range + "; will retry");
   }
 
   /** Deletes tried when the object changes between our read and our delete. */
   static final int MAX_RELEASE_ATTEMPTS = 5;
 
   /**
-   * Releases an address if this owner holds it. Releasing an address held by someone else, or by
-   * no one, is a no-op.
+   * Releases an address if this owner holds it. Releasing an address held by someone else, or by no
+   * one, is a no-op.
    *
    * <p>The delete names the version read, so an address that changed hands in between is left to
    * its new owner. A 409 only says the object changed: it is read again and the owner checked
@@ -184,15 +202,18 @@ public final class FlycastAddressPool {
   }
 
   /**
-   * Releases an address the repair pass found leaked, deleting the version it saw in the cache:
-   * one round trip instead of a read and a delete, which matters when a split brain leaves
-   * hundreds behind. A changed object (409) is decided again by {@link #release}; a gone one
-   * (404) is released already.
+   * Releases an address the repair pass found leaked, deleting the version it saw in the cache: one
+   * round trip instead of a read and a delete, which matters when a split brain leaves hundreds
+   * behind. A changed object (409) is decided again by {@link #release}; a gone one (404) is
+   * released already.
    */
   public void releaseLeaked(FlycastIP cached) {
     try {
       client.resources(FlycastIP.class).resource(cached).lockResourceVersion().delete();
-      log.debug("released leaked {} from {}", cached.getSpec().address, AddressOwner.of(cached.getSpec().owner).key());
+      log.debug(
+          "released leaked {} from {}",
+          cached.getSpec().address,
+          AddressOwner.of(cached.getSpec().owner).key());
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
         release(parseAddress(cached.getSpec().address), AddressOwner.of(cached.getSpec().owner));
@@ -209,10 +230,12 @@ public final class FlycastAddressPool {
   /** Creates the FlycastIP object. true = created; false = the name exists (someone holds it). */
   private boolean tryCreate(InetAddress address, AddressOwner owner) throws AllocationException {
     FlycastIP ip = new FlycastIP();
-    ip.setMetadata(new ObjectMetaBuilder().withName(objectName(address))
-        .addToLabels("fly.io/owner-kind", owner.kind())
-        .addToLabels("fly.io/owner-namespace", owner.namespace())
-        .build());
+    ip.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(objectName(address))
+            .addToLabels("fly.io/owner-kind", owner.kind())
+            .addToLabels("fly.io/owner-namespace", owner.namespace())
+            .build());
     FlycastIPSpec spec = new FlycastIPSpec();
     spec.address = canonical(address);
     spec.owner = owner.toSpec();
@@ -224,11 +247,13 @@ public final class FlycastAddressPool {
       if (e.getCode() == 409) {
         // Ours after all when the client retried a create that had reached the server (a timeout
         // on the first try): treating that as lost would leave the address held by no one.
-        FlycastIP existing = client.resources(FlycastIP.class).withName(ip.getMetadata().getName()).get();
+        FlycastIP existing =
+            client.resources(FlycastIP.class).withName(ip.getMetadata().getName()).get();
         return existing != null && AddressOwner.of(existing.getSpec().owner).sameAs(owner);
       }
       // No candidate address in the message: it is random, and the message ends up in a condition.
-      throw new AllocationException(Reason.NOT_READY, "cannot create FlycastIP objects: " + e.getMessage(), e);
+      throw new AllocationException(
+          Reason.NOT_READY, "cannot create FlycastIP objects: " + e.getMessage(), e);
     }
   }
 

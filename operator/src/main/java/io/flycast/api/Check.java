@@ -8,7 +8,9 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import java.util.Map;
 
-/** A health check run against each backend (fly.toml {@code [[services.tcp_checks]]} / http_checks). */
+/**
+ * A health check run against each backend (fly.toml {@code [[services.tcp_checks]]} / http_checks).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Check {
   /** Check kind. */

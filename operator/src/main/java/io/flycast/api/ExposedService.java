@@ -16,13 +16,34 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group(ExposedService.GROUP)
 @Version(ExposedService.VERSION)
 @ShortNames("exsvc")
-@AdditionalPrinterColumn(name = "Address", jsonPath = ".status.address", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Ports", jsonPath = ".status.ports", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Machines", jsonPath = ".status.machines.summary", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Sync", jsonPath = ".status.syncVersion", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-@SchemaSwap(originalType = ExposedServiceStatus.class, fieldName = "conditions", targetType = ExposedServiceStatus.ConditionSchema[].class)
+@AdditionalPrinterColumn(
+    name = "Address",
+    jsonPath = ".status.address",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Ports",
+    jsonPath = ".status.ports",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Machines",
+    jsonPath = ".status.machines.summary",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Sync",
+    jsonPath = ".status.syncVersion",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+@SchemaSwap(
+    originalType = ExposedServiceStatus.class,
+    fieldName = "conditions",
+    targetType = ExposedServiceStatus.ConditionSchema[].class)
 public class ExposedService extends CustomResource<ExposedServiceSpec, ExposedServiceStatus>
     implements Namespaced {
   public static final String GROUP = "fly.io";
@@ -30,8 +51,8 @@ public class ExposedService extends CustomResource<ExposedServiceSpec, ExposedSe
   public static final String KIND = "ExposedService";
 
   /**
-   * Read so that a value this model cannot read (another CRD version's, or stored before the
-   * schema checked it) is left out and reported, not fatal to the informer that reads every
+   * Read so that a value this model cannot read (another CRD version's, or stored before the schema
+   * checked it) is left out and reported, not fatal to the informer that reads every
    * ExposedService: see {@link TolerantDeserializer}.
    */
   @Override

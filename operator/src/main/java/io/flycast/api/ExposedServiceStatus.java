@@ -15,7 +15,10 @@ public class ExposedServiceStatus {
   @Size(max = Limits.IP_ADDRESS)
   public String address;
 
-  /** Every hostname routed here on the shared listeners: the spec's and {@code <name>.<namespace>.flycast}. */
+  /**
+   * Every hostname routed here on the shared listeners: the spec's and {@code
+   * <name>.<namespace>.flycast}.
+   */
   @Size(max = Limits.HOSTNAMES + 1)
   public List<@Size(max = Limits.FLYCAST_HOSTNAME) String> hostnames;
 
@@ -44,21 +47,27 @@ public class ExposedServiceStatus {
   public List<Condition> conditions = new ArrayList<>();
 
   /**
-   * Every field, so that the reconciler writes the status whenever anything in it changed (a
-   * field added later is compared without anyone remembering to; StatusEqualityTest checks).
+   * Every field, so that the reconciler writes the status whenever anything in it changed (a field
+   * added later is compared without anyone remembering to; StatusEqualityTest checks).
    */
   @Override
   public boolean equals(Object o) {
-    return o instanceof ExposedServiceStatus s && Objects.equals(address, s.address)
-        && Objects.equals(hostnames, s.hostnames) && Objects.equals(ports, s.ports)
-        && Objects.equals(syncVersion, s.syncVersion) && Objects.equals(observedGeneration, s.observedGeneration)
-        && Objects.equals(machines, s.machines) && Objects.equals(lastAutostart, s.lastAutostart)
-        && Objects.equals(lastAutostop, s.lastAutostop) && Objects.equals(conditions, s.conditions);
+    return o instanceof ExposedServiceStatus s
+        && Objects.equals(address, s.address)
+        && Objects.equals(hostnames, s.hostnames)
+        && Objects.equals(ports, s.ports)
+        && Objects.equals(syncVersion, s.syncVersion)
+        && Objects.equals(observedGeneration, s.observedGeneration)
+        && Objects.equals(machines, s.machines)
+        && Objects.equals(lastAutostart, s.lastAutostart)
+        && Objects.equals(lastAutostop, s.lastAutostop)
+        && Objects.equals(conditions, s.conditions);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(address, hostnames, ports, syncVersion, observedGeneration, machines, conditions);
+    return Objects.hash(
+        address, hostnames, ports, syncVersion, observedGeneration, machines, conditions);
   }
 
   /** One autostart or autostop: when, why, and the replica count it set. */
@@ -78,8 +87,11 @@ public class ExposedServiceStatus {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof AutoscaleAction a && Objects.equals(time, a.time) && Objects.equals(reason, a.reason)
-          && Objects.equals(replicas, a.replicas) && Objects.equals(backend, a.backend);
+      return o instanceof AutoscaleAction a
+          && Objects.equals(time, a.time)
+          && Objects.equals(reason, a.reason)
+          && Objects.equals(replicas, a.replicas)
+          && Objects.equals(backend, a.backend);
     }
 
     @Override
@@ -100,7 +112,9 @@ public class ExposedServiceStatus {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Machines m && Objects.equals(running, m.running) && Objects.equals(desired, m.desired)
+      return o instanceof Machines m
+          && Objects.equals(running, m.running)
+          && Objects.equals(desired, m.desired)
           && Objects.equals(summary, m.summary);
     }
 

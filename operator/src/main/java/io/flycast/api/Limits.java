@@ -6,10 +6,10 @@ package io.flycast.api;
  * <p>A real API server estimates the worst-case cost of each CEL rule ({@code
  * x-kubernetes-validations}) when the CRD is created: an unbounded list counts as a whole 3 MiB
  * request of items and an unbounded string as 3 MiB of text, and a rule over them is refused
- * ("estimated rule cost exceeds budget", kubernetes/kubernetes#120973, #121162). So every list,
- * map and free string in the API is bounded, each where possible by a real limit, always far
- * above what a user writes. The ports rules iterate {@code handlers}: bounded by {@link
- * #PORTS} x {@link #HANDLERS} they cost about 10^4, against 10^7 allowed per rule (CrdBoundsTest).
+ * ("estimated rule cost exceeds budget", kubernetes/kubernetes#120973, #121162). So every list, map
+ * and free string in the API is bounded, each where possible by a real limit, always far above what
+ * a user writes. The ports rules iterate {@code handlers}: bounded by {@link #PORTS} x {@link
+ * #HANDLERS} they cost about 10^4, against 10^7 allowed per rule (CrdBoundsTest).
  */
 public final class Limits {
   private Limits() {}
@@ -47,7 +47,10 @@ public final class Limits {
   /** Labels in a selector; Kubernetes has no limit, no selector has this many. */
   public static final int SELECTOR_LABELS = 64;
 
-  /** ALPN protocol ids offered on a port (registered ids number about 30; h2 and http/1.1 in practice). */
+  /**
+   * ALPN protocol ids offered on a port (registered ids number about 30; h2 and http/1.1 in
+   * practice).
+   */
   public static final int ALPN = 8;
 
   /** An ALPN protocol id (RFC 7301: 1 to 255 bytes). */
@@ -89,7 +92,9 @@ public final class Limits {
   /** An RFC 3339 timestamp (at most 35 characters with nanoseconds and an offset). */
   public static final int TIMESTAMP = 64;
 
-  /** status.ports: per port at most {@code 65535/http,pg_tls,proxy_proto,tls } (34), x PORTS = 2176. */
+  /**
+   * status.ports: per port at most {@code 65535/http,pg_tls,proxy_proto,tls } (34), x PORTS = 2176.
+   */
   public static final int STATUS_PORTS = 4096;
 
   /** status.machines.summary, {@code running/desired}: two ints and a slash. */

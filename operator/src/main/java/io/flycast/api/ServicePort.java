@@ -29,7 +29,8 @@ public class ServicePort {
   // their estimated cost small (an unbounded list makes the API server refuse the CRD).
   @Default("[]")
   @Size(max = Limits.HANDLERS)
-  @JsonPropertyDescription("Connection handlers: tls, http, proxy_proto, pg_tls (at most 8). Empty = raw TCP.")
+  @JsonPropertyDescription(
+      "Connection handlers: tls, http, proxy_proto, pg_tls (at most 8). Empty = raw TCP.")
   public List<HandlerName> handlers = new ArrayList<>();
 
   @JsonPropertyDescription("Redirect plain-HTTP requests to https (requires the http handler).")

@@ -11,11 +11,14 @@ import java.util.List;
 public class TlsOptionsSpec {
   @Required
   @Size(max = Limits.OBJECT_NAME)
-  @JsonPropertyDescription("A kubernetes.io/tls Secret in the same namespace holding the certificate and key.")
+  @JsonPropertyDescription(
+      "A kubernetes.io/tls Secret in the same namespace holding the certificate and key.")
   public String secretName;
 
   @Size(max = Limits.ALPN)
-  @JsonPropertyDescription("ALPN protocols offered, in order of preference (e.g. h2, http/1.1); at most 8, each up to 255 characters (RFC 7301).")
+  @JsonPropertyDescription(
+      "ALPN protocols offered, in order of preference (e.g. h2, http/1.1); at most 8, each up to"
+          + " 255 characters (RFC 7301).")
   public List<@Size(max = Limits.ALPN_ID) String> alpn;
 
   @Size(max = Limits.TLS_VERSIONS)

@@ -23,16 +23,16 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Reads the spec or status of an {@link ExposedService} so that no value in it can fail the
- * whole object. A real cluster can hold what this model cannot read (an enum value of a newer
- * CRD version, an object stored before the schema validated it), and the informers deserialize
- * every object of the type: one failure there stops the watch for all of them.
+ * Reads the spec or status of an {@link ExposedService} so that no value in it can fail the whole
+ * object. A real cluster can hold what this model cannot read (an enum value of a newer CRD
+ * version, an object stored before the schema validated it), and the informers deserialize every
+ * object of the type: one failure there stops the watch for all of them.
  *
- * <p>A value the model cannot read is left out, as if it were not set, and reported with its
- * path, what it is and what is accepted ({@code spec.ports[0].handlers[0]: 'htttp' is not one
- * of tls, http, proxy_proto, pg_tls; ignored}). In a list it becomes {@code null}, so the other
- * entries keep their indexes. Every such value is found: each read that fails names the value
- * it failed on, which is left out before the next read.
+ * <p>A value the model cannot read is left out, as if it were not set, and reported with its path,
+ * what it is and what is accepted ({@code spec.ports[0].handlers[0]: 'htttp' is not one of tls,
+ * http, proxy_proto, pg_tls; ignored}). In a list it becomes {@code null}, so the other entries
+ * keep their indexes. Every such value is found: each read that fails names the value it failed on,
+ * which is left out before the next read.
  */
 public abstract class TolerantDeserializer<T> extends StdDeserializer<T> {
   /** Reads given up after this many values left out: the whole part is left out then. */
@@ -59,7 +59,8 @@ public abstract class TolerantDeserializer<T> extends StdDeserializer<T> {
     return withProblems(read(tree, ctxt, problems), problems);
   }
 
-  private T read(JsonNode tree, DeserializationContext ctxt, List<String> problems) throws IOException {
+  private T read(JsonNode tree, DeserializationContext ctxt, List<String> problems)
+      throws IOException {
     if (!tree.isObject()) {
       problems.add(root + ": " + describe(tree) + " is not an object; ignored");
       return empty(ctxt);
@@ -76,12 +77,17 @@ public abstract class TolerantDeserializer<T> extends StdDeserializer<T> {
         }
       }
     }
-    problems.add(root + " cannot be read (" + (last == null ? "too many problems" : last.getOriginalMessage())
-        + "); ignored");
+    problems.add(
+        root
+            + " cannot be read ("
+            + (last == null ? "too many problems" : last.getOriginalMessage())
+            + "); ignored");
     return empty(ctxt);
   }
 
-  /** Leaves out the value {@code e} failed on and reports it; false when there is none to leave out. */
+  /**
+   * Leaves out the value {@code e} failed on and reports it; false when there is none to leave out.
+   */
   private boolean leaveOut(JsonNode work, JsonMappingException e, List<String> problems) {
     List<JsonMappingException.Reference> path = e.getPath();
     if (path.isEmpty()) {
@@ -109,7 +115,9 @@ public abstract class TolerantDeserializer<T> extends StdDeserializer<T> {
     if (r.getIndex() >= 0) {
       return node instanceof ArrayNode ? node.get(r.getIndex()) : null;
     }
-    return node instanceof ObjectNode && r.getFieldName() != null ? node.get(r.getFieldName()) : null;
+    return node instanceof ObjectNode && r.getFieldName() != null
+        ? node.get(r.getFieldName())
+        : null;
   }
 
   private String pathOf(List<JsonMappingException.Reference> path) {
@@ -141,7 +149,8 @@ public abstract class TolerantDeserializer<T> extends StdDeserializer<T> {
     if (bad.isIntegralNumber() && "an integer".equals(expected)) {
       return describe(bad) + " is out of range for an integer";
     }
-    return expected == null ? describe(bad) + " cannot be read (" + e.getOriginalMessage() + ")"
+    return expected == null
+        ? describe(bad) + " cannot be read (" + e.getOriginalMessage() + ")"
         : describe(bad) + " is not " + expected;
   }
 
@@ -151,11 +160,18 @@ public abstract class TolerantDeserializer<T> extends StdDeserializer<T> {
       return null;
     }
     if (type.isEnum()) {
-      return "one of " + Arrays.stream(type.getEnumConstants()).map(c -> jsonName((Enum<?>) c))
-          .collect(Collectors.joining(", "));
+      return "one of "
+          + Arrays.stream(type.getEnumConstants())
+              .map(c -> jsonName((Enum<?>) c))
+              .collect(Collectors.joining(", "));
     }
-    if (type == Integer.class || type == int.class || type == Long.class || type == long.class
-        || type == Short.class || type == short.class || type == java.math.BigInteger.class) {
+    if (type == Integer.class
+        || type == int.class
+        || type == Long.class
+        || type == long.class
+        || type == Short.class
+        || type == short.class
+        || type == java.math.BigInteger.class) {
       return "an integer";
     }
     if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {
@@ -170,7 +186,8 @@ public abstract class TolerantDeserializer<T> extends StdDeserializer<T> {
     if (Collection.class.isAssignableFrom(type) || type.isArray()) {
       return "a list";
     }
-    if (Map.class.isAssignableFrom(type) || !type.isPrimitive() && !type.getName().startsWith("java.")) {
+    if (Map.class.isAssignableFrom(type)
+        || !type.isPrimitive() && !type.getName().startsWith("java.")) {
       return "an object";
     }
     return null;
@@ -178,7 +195,8 @@ public abstract class TolerantDeserializer<T> extends StdDeserializer<T> {
 
   private static String jsonName(Enum<?> constant) {
     try {
-      JsonProperty p = constant.getDeclaringClass().getField(constant.name()).getAnnotation(JsonProperty.class);
+      JsonProperty p =
+          constant.getDeclaringClass().getField(constant.name()).getAnnotation(JsonProperty.class);
       return p == null || p.value().isEmpty() ? constant.name() : p.value();
     } catch (NoSuchFieldException e) {
       return constant.name();
@@ -207,7 +225,10 @@ public abstract class TolerantDeserializer<T> extends StdDeserializer<T> {
     }
   }
 
-  /** An ExposedService's spec: what could not be read is kept in {@link ExposedServiceSpec#unreadable()}. */
+  /**
+   * An ExposedService's spec: what could not be read is kept in {@link
+   * ExposedServiceSpec#unreadable()}.
+   */
   public static final class Spec extends TolerantDeserializer<ExposedServiceSpec> {
     public Spec() {
       super(ExposedServiceSpec.class, "spec");

@@ -13,14 +13,15 @@ public interface AutoscaleEvents {
   /** Autostop planned to stop {@code backend} and did not, because of {@code why}. */
   default void notStopped(RouteSpec route, String backend, String why) {}
 
-  AutoscaleEvents NONE = new AutoscaleEvents() {
-    @Override
-    public void started(RouteSpec route, int replicas, String reason) {}
+  AutoscaleEvents NONE =
+      new AutoscaleEvents() {
+        @Override
+        public void started(RouteSpec route, int replicas, String reason) {}
 
-    @Override
-    public void stopped(RouteSpec route, String backend, int replicas, String reason) {}
+        @Override
+        public void stopped(RouteSpec route, String backend, int replicas, String reason) {}
 
-    @Override
-    public void failed(RouteSpec route, String message) {}
-  };
+        @Override
+        public void failed(RouteSpec route, String message) {}
+      };
 }

@@ -4,7 +4,10 @@ package io.flycast.autoscale;
 public final class AutostartException extends RuntimeException {
   /** The closed set of reasons, each with a stable label for metrics. */
   public enum Reason {
-    /** Autostart is off (autoStartMachines false, or a target this install may not scale) and nothing runs. */
+    /**
+     * Autostart is off (autoStartMachines false, or a target this install may not scale) and
+     * nothing runs.
+     */
     DISABLED("autostart_disabled"),
     /** The backend did not become ready within the autostart timeout. */
     TIMEOUT("start_timeout"),

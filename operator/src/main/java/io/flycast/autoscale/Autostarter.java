@@ -19,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts a backend for a route that has none ready, and releases the requests held for it as
- * soon as the catalog shows a ready backend: driven by the EndpointSlice watch event that puts it
- * there, not by polling. One cold start per route however many requests arrive (no herd).
+ * Starts a backend for a route that has none ready, and releases the requests held for it as soon
+ * as the catalog shows a ready backend: driven by the EndpointSlice watch event that puts it there,
+ * not by polling. One cold start per route however many requests arrive (no herd).
  */
 public final class Autostarter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Autostarter.class);
@@ -42,11 +42,19 @@ public final class Autostarter implements AutoCloseable {
   private static final class ColdStart {
     final CompletableFuture<Route> ready = new CompletableFuture<>();
     final AtomicInteger held = new AtomicInteger();
-    final java.util.concurrent.atomic.AtomicBoolean scaling = new java.util.concurrent.atomic.AtomicBoolean();
+    final java.util.concurrent.atomic.AtomicBoolean scaling =
+        new java.util.concurrent.atomic.AtomicBoolean();
   }
 
-  public Autostarter(CatalogStore catalog, BackendScaler scaler, Executor blocking, ScheduledExecutorService timer,
-      Duration timeout, int maxHeldPerRoute, AutoscaleMetrics metrics, AutoscaleEvents events) {
+  public Autostarter(
+      CatalogStore catalog,
+      BackendScaler scaler,
+      Executor blocking,
+      ScheduledExecutorService timer,
+      Duration timeout,
+      int maxHeldPerRoute,
+      AutoscaleMetrics metrics,
+      AutoscaleEvents events) {
     this.catalog = catalog;
     this.scaler = scaler;
     this.blocking = blocking;
@@ -58,12 +66,13 @@ public final class Autostarter implements AutoCloseable {
     catalog.addListener(this::onCatalogChange);
   }
 
-  private volatile java.util.function.BiPredicate<RouteKey, Backend> usable = (k, b) -> b.acceptsNewWork();
+  private volatile java.util.function.BiPredicate<RouteKey, Backend> usable =
+      (k, b) -> b.acceptsNewWork();
 
   /**
    * What counts as a backend that can take work: by default a ready one; the proxy adds "and not
-   * cordoned by autostop", so a request that arrives while the last backend drains starts a new
-   * one instead of waiting on the one being stopped.
+   * cordoned by autostop", so a request that arrives while the last backend drains starts a new one
+   * instead of waiting on the one being stopped.
    */
   public void usableWhen(java.util.function.BiPredicate<RouteKey, Backend> predicate) {
     this.usable = predicate;
@@ -98,55 +107,81 @@ public final class Autostarter implements AutoCloseable {
   public CompletableFuture<Route> awaitReady(RouteKey key) {
     Route route = catalog.current().route(key);
     if (route == null) {
-      return CompletableFuture.failedFuture(new AutostartException(Reason.SCALE_FAILED, "no route " + key));
+      return CompletableFuture.failedFuture(
+          new AutostartException(Reason.SCALE_FAILED, "no route " + key));
     }
     if (hasReadyBackend(route)) {
       return CompletableFuture.completedFuture(route);
     }
     if (!route.spec().autoscale().autostart()) {
-      return CompletableFuture.failedFuture(new AutostartException(Reason.DISABLED,
-          "no backend of " + key + " is running and autostart is off (autoStartMachines: false, or a scale target "
-              + "this install may not scale: see the route's Valid condition)"));
+      return CompletableFuture.failedFuture(
+          new AutostartException(
+              Reason.DISABLED,
+              "no backend of "
+                  + key
+                  + " is running and autostart is off (autoStartMachines: false, or a scale target "
+                  + "this install may not scale: see the route's Valid condition)"));
     }
     ColdStart cs = pending.computeIfAbsent(key, k -> begin(route));
     if (cs.held.incrementAndGet() > maxHeld) {
       cs.held.decrementAndGet();
-      return CompletableFuture.failedFuture(new AutostartException(Reason.TOO_MANY_HELD,
-          "backend of " + key + " is starting and " + maxHeld + " requests are already waiting for it"));
+      return CompletableFuture.failedFuture(
+          new AutostartException(
+              Reason.TOO_MANY_HELD,
+              "backend of "
+                  + key
+                  + " is starting and "
+                  + maxHeld
+                  + " requests are already waiting for it"));
     }
     metrics.held(1);
     long arrived = System.nanoTime();
     CompletableFuture<Route> mine = cs.ready.copy();
-    timer.schedule(() -> mine.completeExceptionally(new AutostartException(Reason.TIMEOUT,
-        "backend of " + key + " did not start within " + timeout.toSeconds() + "s")), timeout.toMillis(), TimeUnit.MILLISECONDS);
-    mine.whenComplete((r, e) -> {
-      cs.held.decrementAndGet();
-      metrics.held(-1);
-      if (e == null) {
-        metrics.coldStart(System.nanoTime() - arrived);
-      }
-    });
+    timer.schedule(
+        () ->
+            mine.completeExceptionally(
+                new AutostartException(
+                    Reason.TIMEOUT,
+                    "backend of " + key + " did not start within " + timeout.toSeconds() + "s")),
+        timeout.toMillis(),
+        TimeUnit.MILLISECONDS);
+    mine.whenComplete(
+        (r, e) -> {
+          cs.held.decrementAndGet();
+          metrics.held(-1);
+          if (e == null) {
+            metrics.coldStart(System.nanoTime() - arrived);
+          }
+        });
     return mine;
   }
 
-  /** Starts one more backend when every running one is over its soft limit and the ceiling allows. */
+  /**
+   * Starts one more backend when every running one is over its soft limit and the ceiling allows.
+   */
   public void scaleOut(RouteSpec spec, int running) {
     if (!spec.autoscale().autostart() || scalingOut.putIfAbsent(spec.key(), Boolean.TRUE) != null) {
       return;
     }
-    blocking.execute(() -> {
-      try {
-        BackendScaler.Scaled s = scaler.scale(spec, n -> n < ceiling(spec, n) && n <= running ? n + 1 : n);
-        if (s.changed()) {
-          metrics.autostart("over_soft_limit");
-          events.started(spec, s.to(), "every running backend is over the soft limit of " + spec.concurrency().softLimit());
-        }
-      } catch (BackendScaler.ScaleException e) {
-        events.failed(spec, e.getMessage());
-      } finally {
-        timer.schedule(() -> scalingOut.remove(spec.key()), 2, TimeUnit.SECONDS);
-      }
-    });
+    blocking.execute(
+        () -> {
+          try {
+            BackendScaler.Scaled s =
+                scaler.scale(spec, n -> n < ceiling(spec, n) && n <= running ? n + 1 : n);
+            if (s.changed()) {
+              metrics.autostart("over_soft_limit");
+              events.started(
+                  spec,
+                  s.to(),
+                  "every running backend is over the soft limit of "
+                      + spec.concurrency().softLimit());
+            }
+          } catch (BackendScaler.ScaleException e) {
+            events.failed(spec, e.getMessage());
+          } finally {
+            timer.schedule(() -> scalingOut.remove(spec.key()), 2, TimeUnit.SECONDS);
+          }
+        });
   }
 
   /** Records the replica count seen while autostop is on: it is the ceiling for scale-out. */
@@ -166,8 +201,20 @@ public final class Autostarter implements AutoCloseable {
     RouteSpec spec = route.spec();
     ensureStarted(spec, cs);
     // If nothing is ready by the timeout, forget this cold start so the next request tries again.
-    timer.schedule(() -> fail(spec.key(), cs, new AutostartException(Reason.TIMEOUT,
-        "backend of " + spec.key() + " did not start within " + timeout.toSeconds() + "s")), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    timer.schedule(
+        () ->
+            fail(
+                spec.key(),
+                cs,
+                new AutostartException(
+                    Reason.TIMEOUT,
+                    "backend of "
+                        + spec.key()
+                        + " did not start within "
+                        + timeout.toSeconds()
+                        + "s")),
+        timeout.toMillis(),
+        TimeUnit.MILLISECONDS);
     return cs;
   }
 
@@ -176,20 +223,21 @@ public final class Autostarter implements AutoCloseable {
     if (!cs.scaling.compareAndSet(false, true)) {
       return;
     }
-    blocking.execute(() -> {
-      try {
-        if (scaler.scale(spec, n -> Math.max(n, 1)).changed()) {
-          metrics.autostart("request");
-          events.started(spec, 1, "a request arrived and no backend was running");
-          log.info("autostart {}: scaled to 1", spec.key());
-        }
-      } catch (BackendScaler.ScaleException e) {
-        events.failed(spec, e.getMessage());
-        fail(spec.key(), cs, new AutostartException(Reason.SCALE_FAILED, e.getMessage()));
-      } finally {
-        cs.scaling.set(false);
-      }
-    });
+    blocking.execute(
+        () -> {
+          try {
+            if (scaler.scale(spec, n -> Math.max(n, 1)).changed()) {
+              metrics.autostart("request");
+              events.started(spec, 1, "a request arrived and no backend was running");
+              log.info("autostart {}: scaled to 1", spec.key());
+            }
+          } catch (BackendScaler.ScaleException e) {
+            events.failed(spec, e.getMessage());
+            fail(spec.key(), cs, new AutostartException(Reason.SCALE_FAILED, e.getMessage()));
+          } finally {
+            cs.scaling.set(false);
+          }
+        });
   }
 
   private void fail(RouteKey key, ColdStart cs, AutostartException e) {
@@ -203,15 +251,19 @@ public final class Autostarter implements AutoCloseable {
     }
   }
 
-  /** Requests held now, by route, for the routes that have any (what a replica reports to the leader). */
+  /**
+   * Requests held now, by route, for the routes that have any (what a replica reports to the
+   * leader).
+   */
   public Map<RouteKey, Integer> heldByRoute() {
     Map<RouteKey, Integer> held = new java.util.HashMap<>();
-    pending.forEach((key, cs) -> {
-      int n = cs.held.get();
-      if (n > 0) {
-        held.put(key, n);
-      }
-    });
+    pending.forEach(
+        (key, cs) -> {
+          int n = cs.held.get();
+          if (n > 0) {
+            held.put(key, n);
+          }
+        });
     return held;
   }
 
@@ -223,7 +275,12 @@ public final class Autostarter implements AutoCloseable {
 
   @Override
   public void close() {
-    pending.values().forEach(cs -> cs.ready.completeExceptionally(new AutostartException(Reason.TIMEOUT, "shutting down")));
+    pending
+        .values()
+        .forEach(
+            cs ->
+                cs.ready.completeExceptionally(
+                    new AutostartException(Reason.TIMEOUT, "shutting down")));
     pending.clear();
   }
 }

@@ -14,8 +14,8 @@ import java.util.TreeMap;
  * autostop reference):
  *
  * <ul>
- *   <li>More than one running backend: {@code excess = running - (over softLimit + 1)}; if
- *       {@code excess >= 1}, stop exactly one, the least loaded (longest idle on ties).
+ *   <li>More than one running backend: {@code excess = running - (over softLimit + 1)}; if {@code
+ *       excess >= 1}, stop exactly one, the least loaded (longest idle on ties).
  *   <li>Exactly one running backend: stop it only if it had no load for the whole interval.
  *   <li>Never below {@code minMachinesRunning}, counted across zones.
  * </ul>
@@ -50,21 +50,32 @@ public final class AutostopPlanner {
         break;
       }
       List<Backend> bs = zone.getValue();
-      Comparator<Backend> idlest = Comparator.<Backend>comparingInt(b -> load.load(route.key(), b.name()))
-          .thenComparingLong(b -> load.lastActiveNanos(route.key(), b.name()))
-          .thenComparing(Backend::name);
+      Comparator<Backend> idlest =
+          Comparator.<Backend>comparingInt(b -> load.load(route.key(), b.name()))
+              .thenComparingLong(b -> load.lastActiveNanos(route.key(), b.name()))
+              .thenComparing(Backend::name);
       if (bs.size() > 1) {
         long over = bs.stream().filter(b -> load.load(route.key(), b.name()) > soft).count();
         long excess = bs.size() - (over + 1);
         if (excess >= 1) {
           Backend victim = bs.stream().min(idlest).orElseThrow();
-          stops.add(new Stop(victim, "excess capacity in zone " + zone.getKey() + ": " + bs.size() + " running, "
-              + over + " over the soft limit of " + soft));
+          stops.add(
+              new Stop(
+                  victim,
+                  "excess capacity in zone "
+                      + zone.getKey()
+                      + ": "
+                      + bs.size()
+                      + " running, "
+                      + over
+                      + " over the soft limit of "
+                      + soft));
         }
       } else {
         Backend only = bs.get(0);
-        boolean idle = load.load(route.key(), only.name()) == 0
-            && load.lastActiveNanos(route.key(), only.name()) - intervalStartNanos < 0;
+        boolean idle =
+            load.load(route.key(), only.name()) == 0
+                && load.lastActiveNanos(route.key(), only.name()) - intervalStartNanos < 0;
         if (idle) {
           stops.add(new Stop(only, "no load for the whole interval in zone " + zone.getKey()));
         }

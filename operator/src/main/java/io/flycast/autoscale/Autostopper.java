@@ -20,14 +20,15 @@ import org.slf4j.LoggerFactory;
  * down by one.
  *
  * <p>With several replicas, {@link LoadView} is all of them together and {@link Cordons} reaches
- * all of them. What cannot be proven is not done: a plan is dropped when some replica's load is
- * not known for the whole interval (a new leader waits one interval of reports; a replica that
- * cannot be heard from blocks every stop), a drain is abandoned when a replica does not confirm
- * the cordon or its in-flight work, and nothing is scaled down by a replica that no longer
- * leads. Each such refusal is an Event and a count in {@code flycast_autostop_refused_total}.
+ * all of them. What cannot be proven is not done: a plan is dropped when some replica's load is not
+ * known for the whole interval (a new leader waits one interval of reports; a replica that cannot
+ * be heard from blocks every stop), a drain is abandoned when a replica does not confirm the cordon
+ * or its in-flight work, and nothing is scaled down by a replica that no longer leads. Each such
+ * refusal is an Event and a count in {@code flycast_autostop_refused_total}.
  */
 public final class Autostopper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Autostopper.class);
+
   /** How often a draining backend's load is checked (in memory, not the API). */
   static final Duration DRAIN_CHECK = Duration.ofMillis(50);
 
@@ -43,15 +44,26 @@ public final class Autostopper implements AutoCloseable {
   private final AutoscaleEvents events;
   private final Autostarter starter;
   private volatile long intervalStart = System.nanoTime();
+
   /**
    * Held from the last leadership check before a scale-down until its pod's removal mark is
    * settled, so that a leader handing over can wait for it ({@link #awaitNoScaleDown}).
    */
-  private final java.util.concurrent.locks.ReentrantLock scalingDown = new java.util.concurrent.locks.ReentrantLock();
+  private final java.util.concurrent.locks.ReentrantLock scalingDown =
+      new java.util.concurrent.locks.ReentrantLock();
 
-  public Autostopper(CatalogStore catalog, LoadView load, Cordons cordons, BackendScaler scaler,
-      ScheduledExecutorService timer, Duration interval, Duration maxDrain, BooleanSupplier isLeader,
-      AutoscaleMetrics metrics, AutoscaleEvents events, Autostarter starter) {
+  public Autostopper(
+      CatalogStore catalog,
+      LoadView load,
+      Cordons cordons,
+      BackendScaler scaler,
+      ScheduledExecutorService timer,
+      Duration interval,
+      Duration maxDrain,
+      BooleanSupplier isLeader,
+      AutoscaleMetrics metrics,
+      AutoscaleEvents events,
+      Autostarter starter) {
     this.catalog = catalog;
     this.load = load;
     this.cordons = cordons;
@@ -66,7 +78,8 @@ public final class Autostopper implements AutoCloseable {
   }
 
   public Autostopper start() {
-    timer.scheduleWithFixedDelay(this::tick, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        this::tick, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     return this;
   }
 
@@ -76,7 +89,8 @@ public final class Autostopper implements AutoCloseable {
     // Every replica autostarts and scales out, so every replica learns the scale-out ceiling.
     for (Route route : catalog.current().routes()) {
       if (route.spec().autoscale().autostop() != AutostopMode.OFF) {
-        starter.observeReplicas(route.key(), (int) route.backends().stream().filter(Backend::acceptsNewWork).count());
+        starter.observeReplicas(
+            route.key(), (int) route.backends().stream().filter(Backend::acceptsNewWork).count());
       }
     }
     if (!isLeader.getAsBoolean()) {
@@ -93,8 +107,14 @@ public final class Autostopper implements AutoCloseable {
         }
         String unknown = load.unknownSince(start);
         if (unknown != null) {
-          refuse(route, stops.get(0).backend().name(), "no_report", "the load of every replica is not known for"
-              + " the whole interval (" + unknown + "); trying again next interval");
+          refuse(
+              route,
+              stops.get(0).backend().name(),
+              "no_report",
+              "the load of every replica is not known for"
+                  + " the whole interval ("
+                  + unknown
+                  + "); trying again next interval");
           continue;
         }
         if (scaler.removesHighestOrdinal(route.spec())) {
@@ -114,15 +134,26 @@ public final class Autostopper implements AutoCloseable {
    * A StatefulSet scaled down by one loses its highest ordinal, whichever pod was planned: so the
    * pods drained are the highest ordinals running, one per planned stop.
    */
-  static List<AutostopPlanner.Stop> highestOrdinals(Route route, List<AutostopPlanner.Stop> planned) {
-    List<Backend> byOrdinal = route.backends().stream().filter(Backend::acceptsNewWork)
-        .sorted(java.util.Comparator.comparingInt(Autostopper::ordinal).reversed()).toList();
+  static List<AutostopPlanner.Stop> highestOrdinals(
+      Route route, List<AutostopPlanner.Stop> planned) {
+    List<Backend> byOrdinal =
+        route.backends().stream()
+            .filter(Backend::acceptsNewWork)
+            .sorted(java.util.Comparator.comparingInt(Autostopper::ordinal).reversed())
+            .toList();
     List<AutostopPlanner.Stop> stops = new java.util.ArrayList<>();
     for (int i = 0; i < planned.size() && i < byOrdinal.size(); i++) {
       AutostopPlanner.Stop p = planned.get(i);
       Backend b = byOrdinal.get(i);
-      stops.add(b.name().equals(p.backend().name()) ? p : new AutostopPlanner.Stop(b,
-          p.reason() + "; a StatefulSet scales down from its highest ordinal, so " + b.name() + " goes"));
+      stops.add(
+          b.name().equals(p.backend().name())
+              ? p
+              : new AutostopPlanner.Stop(
+                  b,
+                  p.reason()
+                      + "; a StatefulSet scales down from its highest ordinal, so "
+                      + b.name()
+                      + " goes"));
     }
     return stops;
   }
@@ -145,8 +176,8 @@ public final class Autostopper implements AutoCloseable {
   }
 
   /**
-   * Waits, off the proxy's event loops, until every replica has the cordon and no work in flight
-   * on the backend, or the maximum drain time passed.
+   * Waits, off the proxy's event loops, until every replica has the cordon and no work in flight on
+   * the backend, or the maximum drain time passed.
    */
   private void drainThenStop(RouteKey key, AutostopPlanner.Stop stop, long since) {
     String name = stop.backend().name();
@@ -155,7 +186,8 @@ public final class Autostopper implements AutoCloseable {
     boolean drained = everywhere && unknown == null && load.load(key, name) == 0;
     // A drain is worth waiting for only while this replica leads: after, it could not scale down.
     if (!drained && isLeader.getAsBoolean() && System.nanoTime() - since < maxDrain.toNanos()) {
-      timer.schedule(() -> drainThenStop(key, stop, since), DRAIN_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+      timer.schedule(
+          () -> drainThenStop(key, stop, since), DRAIN_CHECK.toMillis(), TimeUnit.MILLISECONDS);
       return;
     }
     Route route = catalog.current().route(key);
@@ -171,8 +203,13 @@ public final class Autostopper implements AutoCloseable {
     if (!everywhere || unknown != null) {
       // Work in flight elsewhere is only "zero" when every replica said so after the cordon.
       cordons.uncordon(key, name);
-      refuse(route, name, "no_report", !everywhere ? "not every replica confirmed the cordon within "
-          + maxDrain.toSeconds() + "s" : "not every replica reported its work in flight (" + unknown + ")");
+      refuse(
+          route,
+          name,
+          "no_report",
+          !everywhere
+              ? "not every replica confirmed the cordon within " + maxDrain.toSeconds() + "s"
+              : "not every replica reported its work in flight (" + unknown + ")");
       return;
     }
     if (starter.held(key) > 0 || load.heldElsewhere(key) > 0) {
@@ -193,15 +230,27 @@ public final class Autostopper implements AutoCloseable {
         scaler.markForRemoval(route.spec(), stop.backend());
         marked = true;
         // One fewer than now, decided again from a fresh count if the write conflicts.
-        BackendScaler.Scaled s = scaler.scale(route.spec(), n -> isLeader.getAsBoolean() ? Math.max(min, n - 1) : n);
+        BackendScaler.Scaled s =
+            scaler.scale(route.spec(), n -> isLeader.getAsBoolean() ? Math.max(min, n - 1) : n);
         if (s.changed()) {
           marked = false;
-          metrics.autostop(route.spec().autoscale().autostop() == AutostopMode.SUSPEND ? "suspend_as_stop" : "idle");
-          String mode = route.spec().autoscale().autostop() == AutostopMode.SUSPEND
-              ? " (suspend requested; Kubernetes has no suspend, so the pod was stopped)" : "";
+          metrics.autostop(
+              route.spec().autoscale().autostop() == AutostopMode.SUSPEND
+                  ? "suspend_as_stop"
+                  : "idle");
+          String mode =
+              route.spec().autoscale().autostop() == AutostopMode.SUSPEND
+                  ? " (suspend requested; Kubernetes has no suspend, so the pod was stopped)"
+                  : "";
           events.stopped(route.spec(), name, s.to(), stop.reason() + mode);
-          log.info("autostop {}: stopped {} ({}; load of {}), replicas {} -> {}", key, name, stop.reason(), load.whose(),
-              s.from(), s.to());
+          log.info(
+              "autostop {}: stopped {} ({}; load of {}), replicas {} -> {}",
+              key,
+              name,
+              stop.reason(),
+              load.whose(),
+              s.from(),
+              s.to());
         }
       }
     } catch (BackendScaler.ScaleException e) {
@@ -226,10 +275,10 @@ public final class Autostopper implements AutoCloseable {
   }
 
   /**
-   * Waits until no scale-down is under way, up to {@code timeout}; false if one still is. Call
-   * once this replica no longer leads: no new one starts then, and one under way ends with the
-   * workload scaled down or its pod's removal mark taken back, rather than with a mark left
-   * behind by a process that stopped halfway.
+   * Waits until no scale-down is under way, up to {@code timeout}; false if one still is. Call once
+   * this replica no longer leads: no new one starts then, and one under way ends with the workload
+   * scaled down or its pod's removal mark taken back, rather than with a mark left behind by a
+   * process that stopped halfway.
    */
   public boolean awaitNoScaleDown(Duration timeout) throws InterruptedException {
     if (!scalingDown.tryLock(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

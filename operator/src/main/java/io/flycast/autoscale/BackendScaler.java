@@ -4,7 +4,9 @@ import io.flycast.catalog.Backend;
 import io.flycast.catalog.RouteSpec;
 import java.util.function.IntUnaryOperator;
 
-/** Scales the workload behind a route. Implementations may block; callers keep them off event loops. */
+/**
+ * Scales the workload behind a route. Implementations may block; callers keep them off event loops.
+ */
 public interface BackendScaler {
   /** The workload's desired replica count. */
   int replicas(RouteSpec route) throws ScaleException;
@@ -22,17 +24,17 @@ public interface BackendScaler {
   }
 
   /**
-   * Reads the desired replica count, decides the new one from it with {@code decide}, and writes
-   * it unless it is the same. Scaling is a read then a write: when the write conflicts with
-   * another change of the workload in between (409), it reads again and decides again, a few
-   * times with a backoff, so that no decision is written over a count it did not see.
+   * Reads the desired replica count, decides the new one from it with {@code decide}, and writes it
+   * unless it is the same. Scaling is a read then a write: when the write conflicts with another
+   * change of the workload in between (409), it reads again and decides again, a few times with a
+   * backoff, so that no decision is written over a count it did not see.
    */
   Scaled scale(RouteSpec route, IntUnaryOperator decide) throws ScaleException;
 
   /**
    * Marks a backend as the one to remove on the next scale-down (Kubernetes removes the pod with
-   * the lowest {@code controller.kubernetes.io/pod-deletion-cost}), so the idle backend goes, not
-   * a busy one.
+   * the lowest {@code controller.kubernetes.io/pod-deletion-cost}), so the idle backend goes, not a
+   * busy one.
    */
   void markForRemoval(RouteSpec route, Backend backend) throws ScaleException;
 

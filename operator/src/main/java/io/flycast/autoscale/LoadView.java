@@ -3,9 +3,9 @@ package io.flycast.autoscale;
 import io.flycast.catalog.RouteKey;
 
 /**
- * What autostop needs to know of the proxies' load, per backend of a route. With several
- * replicas this is every replica's load together ({@code io.flycast.peers.ClusterLoad}); with one,
- * the local proxy's.
+ * What autostop needs to know of the proxies' load, per backend of a route. With several replicas
+ * this is every replica's load together ({@code io.flycast.peers.ClusterLoad}); with one, the local
+ * proxy's.
  */
 public interface LoadView {
   /** In-flight work now (connections or requests, per the route's concurrency type), summed. */

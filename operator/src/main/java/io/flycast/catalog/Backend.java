@@ -6,9 +6,9 @@ import java.util.Map;
 /**
  * One backend instance of a route (a Fly Machine; here a pod endpoint).
  *
- * <p>The conditions follow EndpointSlice semantics: {@code ready} backends get new work;
- * {@code serving} but terminating backends finish what they have (drain) and get new work only
- * when nothing is ready; the rest get nothing.
+ * <p>The conditions follow EndpointSlice semantics: {@code ready} backends get new work; {@code
+ * serving} but terminating backends finish what they have (drain) and get new work only when
+ * nothing is ready; the rest get nothing.
  *
  * @param name instance name (the pod name), used by {@code fly-replay: instance=}
  * @param address where to connect
@@ -18,8 +18,8 @@ import java.util.Map;
  * @param terminating is shutting down
  * @param ports the port numbers this backend serves, by Service port name, as its EndpointSlice
  *     gives them ({@code ports[].name} to {@code ports[].port}): a named {@code targetPort} is
- *     resolved per pod, so this is where its number comes from (see
- *     {@link PortSpec#targetPort(Backend)}); empty when the slice lists no ports
+ *     resolved per pod, so this is where its number comes from (see {@link
+ *     PortSpec#targetPort(Backend)}); empty when the slice lists no ports
  */
 public record Backend(
     String name,
@@ -34,7 +34,13 @@ public record Backend(
   }
 
   /** A backend whose EndpointSlice lists no ports: it serves numeric target ports only. */
-  public Backend(String name, InetAddress address, String zone, boolean ready, boolean serving, boolean terminating) {
+  public Backend(
+      String name,
+      InetAddress address,
+      String zone,
+      boolean ready,
+      boolean serving,
+      boolean terminating) {
     this(name, address, zone, ready, serving, terminating, Map.of());
   }
 

@@ -11,8 +11,8 @@ import org.pcollections.PMap;
  * One immutable snapshot of the routing table.
  *
  * <p>Built on persistent maps, so the next snapshot shares all but the changed entries with this
- * one: an update costs O(log n) in the number of routes, not a copy of the table. Lookups are
- * plain reads of immutable structures and never block.
+ * one: an update costs O(log n) in the number of routes, not a copy of the table. Lookups are plain
+ * reads of immutable structures and never block.
  */
 public final class Catalog {
   /** The empty catalog, version 0. */
@@ -51,8 +51,8 @@ public final class Catalog {
   }
 
   /**
-   * The route for a Host header or TLS SNI name, or {@code null}. Case-insensitive; a trailing
-   * dot and a {@code :port} suffix are ignored.
+   * The route for a Host header or TLS SNI name, or {@code null}. Case-insensitive; a trailing dot
+   * and a {@code :port} suffix are ignored.
    */
   public Route routeByHostname(String host) {
     if (host == null) {

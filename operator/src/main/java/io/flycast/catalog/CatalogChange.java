@@ -9,4 +9,5 @@ import java.util.Set;
  * @param specsChanged routes whose spec was added, changed or removed in this publish
  * @param backendsChanged routes whose backends changed in this publish
  */
-public record CatalogChange(Catalog catalog, Set<RouteKey> specsChanged, Set<RouteKey> backendsChanged) {}
+public record CatalogChange(
+    Catalog catalog, Set<RouteKey> specsChanged, Set<RouteKey> backendsChanged) {}

@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
  * Holds the current {@link Catalog} and publishes the next one.
  *
  * <p>Readers call {@link #current()}: one volatile read, no lock, never waits on a writer (Fly's
- * worst proxy outages came from read/write locks on its catalog; seed 002). Writers are
- * serialized on this object's monitor, which only writers ever take; each write publishes a new
- * snapshot with a single reference swap, then tells listeners what changed. Every write costs
- * O(log n): the snapshots are persistent maps that share everything but the change.
+ * worst proxy outages came from read/write locks on its catalog; seed 002). Writers are serialized
+ * on this object's monitor, which only writers ever take; each write publishes a new snapshot with
+ * a single reference swap, then tells listeners what changed. Every write costs O(log n): the
+ * snapshots are persistent maps that share everything but the change.
  *
  * <p>Specs and backends arrive independently (an EndpointSlice may be seen before its Service has
  * an address), so backends for routes with no spec yet are kept aside until the spec appears.
@@ -76,7 +76,10 @@ public final class CatalogStore {
         byHost = claim(byHost, h, key);
       }
       change =
-          publish(new Catalog(version, cat.routeMap().plus(key, route), byAddress, byHost), Set.of(key), Set.of());
+          publish(
+              new Catalog(version, cat.routeMap().plus(key, route), byAddress, byHost),
+              Set.of(key),
+              Set.of());
     }
     notifyListeners(change);
   }
@@ -91,7 +94,8 @@ public final class CatalogStore {
       if (old == null) {
         return;
       }
-      PMap<InetAddress, List<RouteKey>> byAddress = unclaim(cat.addressIndex(), old.spec().address(), key);
+      PMap<InetAddress, List<RouteKey>> byAddress =
+          unclaim(cat.addressIndex(), old.spec().address(), key);
       PMap<String, List<RouteKey>> byHost = cat.hostnameIndex();
       for (String h : normalized(old.spec())) {
         byHost = unclaim(byHost, h, key);
@@ -121,7 +125,11 @@ public final class CatalogStore {
       }
       Route route = new Route(old.spec(), copy, old.specVersion());
       Catalog next =
-          new Catalog(cat.version() + 1, cat.routeMap().plus(key, route), cat.addressIndex(), cat.hostnameIndex());
+          new Catalog(
+              cat.version() + 1,
+              cat.routeMap().plus(key, route),
+              cat.addressIndex(),
+              cat.hostnameIndex());
       change = publish(next, Set.of(), Set.of(key));
     }
     notifyListeners(change);
@@ -155,7 +163,8 @@ public final class CatalogStore {
     return out;
   }
 
-  private static <K> PMap<K, List<RouteKey>> claim(PMap<K, List<RouteKey>> index, K k, RouteKey key) {
+  private static <K> PMap<K, List<RouteKey>> claim(
+      PMap<K, List<RouteKey>> index, K k, RouteKey key) {
     List<RouteKey> claimants = index.get(k);
     if (claimants == null) {
       return index.plus(k, List.of(key));
@@ -163,13 +172,15 @@ public final class CatalogStore {
     if (claimants.contains(key)) {
       return index;
     }
-    log.warn("{} claims {}, already routed to {}; first claimant keeps it", key, k, claimants.get(0));
+    log.warn(
+        "{} claims {}, already routed to {}; first claimant keeps it", key, k, claimants.get(0));
     List<RouteKey> more = new ArrayList<>(claimants);
     more.add(key);
     return index.plus(k, List.copyOf(more));
   }
 
-  private static <K> PMap<K, List<RouteKey>> unclaim(PMap<K, List<RouteKey>> index, K k, RouteKey key) {
+  private static <K> PMap<K, List<RouteKey>> unclaim(
+      PMap<K, List<RouteKey>> index, K k, RouteKey key) {
     List<RouteKey> claimants = index.get(k);
     if (claimants == null || !claimants.contains(key)) {
       return index;

@@ -1,8 +1,8 @@
 package io.flycast.catalog;
 
 /**
- * Per-backend load limits. Below {@code softLimit} a backend is preferred; between soft and hard
- * it takes work only when every backend is over soft; at {@code hardLimit} it gets nothing new.
+ * Per-backend load limits. Below {@code softLimit} a backend is preferred; between soft and hard it
+ * takes work only when every backend is over soft; at {@code hardLimit} it gets nothing new.
  */
 public record Concurrency(ConcurrencyType type, int softLimit, int hardLimit) {
   /** Fly's default soft limit. */

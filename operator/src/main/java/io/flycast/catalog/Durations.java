@@ -27,7 +27,8 @@ public final class Durations {
     }
     Matcher m = DURATION.matcher(v);
     if (!m.matches()) {
-      throw new IllegalArgumentException("'" + text + "' is not a duration like 500ms, 15s, 1m or 2h");
+      throw new IllegalArgumentException(
+          "'" + text + "' is not a duration like 500ms, 15s, 1m or 2h");
     }
     long n;
     try {

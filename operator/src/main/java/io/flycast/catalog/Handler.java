@@ -25,8 +25,8 @@ public enum Handler {
   }
 
   /**
-   * Parses a handler name as users write it ({@code tls}, {@code http}, {@code proxy_proto},
-   * {@code pg_tls}; case-insensitive).
+   * Parses a handler name as users write it ({@code tls}, {@code http}, {@code proxy_proto}, {@code
+   * pg_tls}; case-insensitive).
    *
    * @throws IllegalArgumentException naming the accepted values
    */

@@ -41,7 +41,6 @@ public record HealthCheck(
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
   public static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(1);
 
-
   public HealthCheck {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(interval, "interval");
@@ -54,6 +53,7 @@ public record HealthCheck(
 
   /** A TCP check with fly.toml's default timings. */
   public static HealthCheck tcp(int port) {
-    return new HealthCheck(Kind.TCP, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_GRACE_PERIOD, null, null, null, port);
+    return new HealthCheck(
+        Kind.TCP, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_GRACE_PERIOD, null, null, null, port);
   }
 }

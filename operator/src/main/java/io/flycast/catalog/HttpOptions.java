@@ -10,7 +10,8 @@ import java.util.Map;
  * @param idleTimeout close idle client connections after this long
  * @param responseHeaders headers added to every response
  */
-public record HttpOptions(boolean h2Backend, Duration idleTimeout, Map<String, String> responseHeaders) {
+public record HttpOptions(
+    boolean h2Backend, Duration idleTimeout, Map<String, String> responseHeaders) {
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
   public static final HttpOptions DEFAULT = new HttpOptions(false, DEFAULT_IDLE_TIMEOUT, Map.of());
 

@@ -6,9 +6,9 @@ import java.util.Set;
  * One service port: where clients connect and how the proxy handles the connection.
  *
  * <p>Which port a backend is dialed on is {@link #targetPort(Backend)}: for a Service port, the
- * number the backend's EndpointSlice lists under the Service port's name (as kube-proxy does), so
- * a named {@code targetPort} ({@code targetPort: http}) is resolved per pod; otherwise
- * {@link #targetPort}.
+ * number the backend's EndpointSlice lists under the Service port's name (as kube-proxy does), so a
+ * named {@code targetPort} ({@code targetPort: http}) is resolved per pod; otherwise {@link
+ * #targetPort}.
  *
  * @param port the port clients connect to on the route's address
  * @param targetPort the backend port (fly.toml {@code internal_port}); 0 when the target port is
@@ -52,7 +52,8 @@ public record PortSpec(
 
   /** A raw TCP port: no handlers, bytes pass through. */
   public static PortSpec tcp(int port, int targetPort) {
-    return new PortSpec(port, targetPort, Set.of(), false, null, ProxyProtoVersion.V1, HttpOptions.DEFAULT);
+    return new PortSpec(
+        port, targetPort, Set.of(), false, null, ProxyProtoVersion.V1, HttpOptions.DEFAULT);
   }
 
   public boolean has(Handler h) {
@@ -62,8 +63,8 @@ public record PortSpec(
   /**
    * The port to dial on {@code b}: the number {@code b}'s EndpointSlice lists under this Service
    * port's {@link #name}, else {@link #targetPort}. As with kube-proxy, the slice is what counts:
-   * it carries a named target port resolved in that pod (pods of one Service may resolve a name
-   * to different numbers), and for a numeric one the same number (or, for a Service without a
+   * it carries a named target port resolved in that pod (pods of one Service may resolve a name to
+   * different numbers), and for a numeric one the same number (or, for a Service without a
    * selector, the port its hand-written slice says). Only meaningful when {@link #serves}.
    */
   public int targetPort(Backend b) {
@@ -73,8 +74,8 @@ public record PortSpec(
 
   /**
    * Whether {@code b} can take this port's connections: always for a numeric target port; for a
-   * named one only when {@code b}'s EndpointSlice resolved it (a pod with no container port of
-   * that name is left out of the port, as kube-proxy leaves it out).
+   * named one only when {@code b}'s EndpointSlice resolved it (a pod with no container port of that
+   * name is left out of the port, as kube-proxy leaves it out).
    */
   public boolean serves(Backend b) {
     return targetPortName == null || (name != null && b.ports().containsKey(name));

@@ -8,8 +8,8 @@ import java.util.List;
  *
  * @param spec what to route and how
  * @param backends current backends, in a stable order
- * @param specVersion the catalog version in which {@code spec} (as it is now) was published;
- *     this is what {@code service.fly.io/sync-version} reports
+ * @param specVersion the catalog version in which {@code spec} (as it is now) was published; this
+ *     is what {@code service.fly.io/sync-version} reports
  */
 public record Route(RouteSpec spec, List<Backend> backends, long specVersion) {
   public Route {

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Everything routing-relevant about one exposed service, as a value. Two specs that are equal
- * route identically, which is how the catalog tells whether a route changed (and so whether its
- * {@code service.fly.io/sync-version} moves).
+ * Everything routing-relevant about one exposed service, as a value. Two specs that are equal route
+ * identically, which is how the catalog tells whether a route changed (and so whether its {@code
+ * service.fly.io/sync-version} moves).
  *
  * @param key namespace and name
  * @param address the Flycast address
@@ -48,7 +48,17 @@ public record RouteSpec(
       boolean isPrivate,
       String network,
       ScaleTarget scaleTarget) {
-    this(key, address, hostnames, ports, concurrency, autoscale, isPrivate, network, scaleTarget, List.of());
+    this(
+        key,
+        address,
+        hostnames,
+        ports,
+        concurrency,
+        autoscale,
+        isPrivate,
+        network,
+        scaleTarget,
+        List.of());
   }
 
   /** Every hostname the shared listeners route here: the flycast name, then {@link #hostnames}. */

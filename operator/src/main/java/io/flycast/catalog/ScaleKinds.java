@@ -6,10 +6,10 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * The kinds of workload this install may scale ({@code --scale-kinds}): those whose
- * {@code /scale} subresource its RBAC grants. Autostop and autostart ask for nothing else, so a
- * route naming another kind is refused up front, with a problem saying what to set, instead of
- * failing with Forbidden at its first scale. Empty: autoscale is off in this install.
+ * The kinds of workload this install may scale ({@code --scale-kinds}): those whose {@code /scale}
+ * subresource its RBAC grants. Autostop and autostart ask for nothing else, so a route naming
+ * another kind is refused up front, with a problem saying what to set, instead of failing with
+ * Forbidden at its first scale. Empty: autoscale is off in this install.
  *
  * @param kinds the kinds, each with the resource (plural) its {@code /scale} is under
  */
@@ -60,10 +60,15 @@ public record ScaleKinds(List<Kind> kinds) {
       String apiVersion = slash < 0 ? "" : e.substring(0, slash);
       String kind = slash < 0 ? "" : e.substring(slash + 1, eq);
       String resource = eq < 0 ? "" : e.substring(eq + 1);
-      if (apiVersion.isEmpty() || apiVersion.split("/").length > 2 || !kind.matches("[A-Z][A-Za-z0-9]*")
+      if (apiVersion.isEmpty()
+          || apiVersion.split("/").length > 2
+          || !kind.matches("[A-Z][A-Za-z0-9]*")
           || !resource.matches("[a-z0-9][-a-z0-9.]*")) {
-        throw new IllegalArgumentException("--scale-kinds: '" + e + "' is not <apiVersion>/<Kind>=<resource>, "
-            + "e.g. apps/v1/Deployment=deployments or example.com/v1/Widget=widgets");
+        throw new IllegalArgumentException(
+            "--scale-kinds: '"
+                + e
+                + "' is not <apiVersion>/<Kind>=<resource>, "
+                + "e.g. apps/v1/Deployment=deployments or example.com/v1/Widget=widgets");
       }
       kinds.add(new Kind(apiVersion, kind, resource));
     }
@@ -94,7 +99,9 @@ public record ScaleKinds(List<Kind> kinds) {
 
   /** {@code apps/Deployment, apps/StatefulSet}; "none" when empty. */
   public String describe() {
-    return kinds.isEmpty() ? "none" : kinds.stream().map(Kind::describe).collect(Collectors.joining(", "));
+    return kinds.isEmpty()
+        ? "none"
+        : kinds.stream().map(Kind::describe).collect(Collectors.joining(", "));
   }
 
   @Override

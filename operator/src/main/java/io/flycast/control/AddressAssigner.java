@@ -7,10 +7,10 @@ import java.net.InetAddress;
 import java.util.Optional;
 
 /**
- * Decides the address an object should hold, allocating or re-claiming as needed. Idempotent:
- * run it on every reconcile. Order of preference: the requested address, the address the object
- * already records, an address the pool already holds for it (a crash between allocating and
- * recording), then a fresh one.
+ * Decides the address an object should hold, allocating or re-claiming as needed. Idempotent: run
+ * it on every reconcile. Order of preference: the requested address, the address the object already
+ * records, an address the pool already holds for it (a crash between allocating and recording),
+ * then a fresh one.
  */
 public final class AddressAssigner {
   private final FlycastAddressPool pool;
@@ -26,7 +26,8 @@ public final class AddressAssigner {
    * @param failure why the desired address could not be had, or null on success
    * @param changedFrom a previous address given up, or null
    */
-  public record Assignment(InetAddress address, AllocationException failure, InetAddress changedFrom) {
+  public record Assignment(
+      InetAddress address, AllocationException failure, InetAddress changedFrom) {
     public boolean ok() {
       return failure == null;
     }
@@ -71,7 +72,8 @@ public final class AddressAssigner {
     InetAddress want = EndpointSliceTranslator.literal(requested);
     try {
       if (want == null) {
-        throw new AllocationException(AllocationException.Reason.NOT_IN_RANGE,
+        throw new AllocationException(
+            AllocationException.Reason.NOT_IN_RANGE,
             "requested address '" + requested + "' is not an IP address");
       }
       if (!pool.holds(want, owner)) {

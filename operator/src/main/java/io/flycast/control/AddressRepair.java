@@ -1,12 +1,13 @@
 package io.flycast.control;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
 import io.flycast.allocation.AddressOwner;
 import io.flycast.allocation.FlycastAddressPool;
 import io.flycast.api.ExposedService;
 import io.flycast.api.FlycastIP;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Service;
 import io.flycast.catalog.RouteKey;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -14,7 +15,6 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,11 +34,13 @@ public final class AddressRepair implements AutoCloseable {
   private final Map<String, Integer> sightings = new HashMap<>();
   private final Map<String, Long> firstSeen = new HashMap<>();
   private volatile Duration minAge = Duration.ofSeconds(60);
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "flycast-address-repair");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "flycast-address-repair");
+            t.setDaemon(true);
+            return t;
+          });
 
   public AddressRepair(FlycastAddressPool pool, CatalogSync sync, LeaderState leader) {
     this.pool = pool;
@@ -53,20 +55,28 @@ public final class AddressRepair implements AutoCloseable {
     // Fast path: a deleted Service frees its address now, not after the sightings. (Services
     // carry no finalizer; an ExposedService's Cleaner releases its own.)
     sync.addServiceDeleteListener(obj -> timer.execute(() -> releaseDeleted(obj)));
-    timer.scheduleWithFixedDelay(this::runSafely, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        this::runSafely, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void releaseDeleted(HasMetadata obj) {
     var ann = obj.getMetadata().getAnnotations();
     String addr = ann == null ? null : ann.get(FlycastAnnotations.FLYCAST_IP);
-    if (!leader.isLeader() || addr == null || ManagedServicePolicy.ownedByExposedService((Service) obj)) {
+    if (!leader.isLeader()
+        || addr == null
+        || ManagedServicePolicy.ownedByExposedService((Service) obj)) {
       return;
     }
     try {
       var m = obj.getMetadata();
-      pool.release(FlycastAddressPool.parseAddress(addr), new AddressOwner(ServiceReconciler.KIND, m.getNamespace(), m.getName(), m.getUid()));
+      pool.release(
+          FlycastAddressPool.parseAddress(addr),
+          new AddressOwner(ServiceReconciler.KIND, m.getNamespace(), m.getName(), m.getUid()));
     } catch (RuntimeException e) {
-      log.debug("release of deleted {}'s address failed; the repair pass retries: {}", obj.getMetadata().getName(), e.toString());
+      log.debug(
+          "release of deleted {}'s address failed; the repair pass retries: {}",
+          obj.getMetadata().getName(),
+          e.toString());
     }
   }
 
@@ -94,7 +104,12 @@ public final class AddressRepair implements AutoCloseable {
       long first = firstSeen.computeIfAbsent(name, k -> System.nanoTime());
       if (n >= SIGHTINGS_BEFORE_RELEASE && System.nanoTime() - first >= minAge.toNanos()) {
         var o = ip.getSpec().owner;
-        log.info("releasing leaked address {} (owner {}/{}/{} no longer holds it)", ip.getSpec().address, o.kind, o.namespace, o.name);
+        log.info(
+            "releasing leaked address {} (owner {}/{}/{} no longer holds it)",
+            ip.getSpec().address,
+            o.kind,
+            o.namespace,
+            o.name);
         try {
           pool.releaseLeaked(ip);
           released++;

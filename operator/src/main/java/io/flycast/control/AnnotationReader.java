@@ -80,7 +80,14 @@ final class AnnotationReader {
 
   private void problem(String key, String value, String accepted, String dflt) {
     problems.add(
-        "annotation " + key + "=\"" + value + "\" is not valid (expected " + accepted + "); using " + dflt);
+        "annotation "
+            + key
+            + "=\""
+            + value
+            + "\" is not valid (expected "
+            + accepted
+            + "); using "
+            + dflt);
   }
 
   List<String> problems() {

@@ -40,7 +40,8 @@ public final class AutoscaleRecorder implements AutoscaleEvents {
     lastStop.put(route.key(), action(reason, replicas, backend));
     HasMetadata o = object(route.key());
     if (o != null) {
-      events.normal(o, "Autostop", "stopped " + backend + ", scaled to " + replicas + ": " + reason);
+      events.normal(
+          o, "Autostop", "stopped " + backend + ", scaled to " + replicas + ": " + reason);
     }
   }
 
@@ -62,8 +63,8 @@ public final class AutoscaleRecorder implements AutoscaleEvents {
 
   /**
    * A cold start another replica made (it reports them to the leader, which alone writes status):
-   * kept when newer than the one known, and the status reconcile nudged. No Event: the replica
-   * that started it wrote one.
+   * kept when newer than the one known, and the status reconcile nudged. No Event: the replica that
+   * started it wrote one.
    */
   public void startedElsewhere(RouteKey key, String time, int replicas, String reason) {
     AutoscaleAction known = lastStart.get(key);

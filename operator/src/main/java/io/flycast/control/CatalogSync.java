@@ -14,9 +14,9 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.flycast.api.ExposedService;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.RouteKey;
-import io.flycast.informer.TrimmedItemStore;
-import io.flycast.informer.Trim;
 import io.flycast.catalog.ScaleKinds;
+import io.flycast.informer.Trim;
+import io.flycast.informer.TrimmedItemStore;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +25,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the local catalog in step with the API, in every replica (leader or not), so every
- * replica can serve traffic and keeps serving the last snapshot if the API goes away.
+ * Keeps the local catalog in step with the API, in every replica (leader or not), so every replica
+ * can serve traffic and keeps serving the last snapshot if the API goes away.
  *
- * <p>Each event recomputes only the route it concerns: cost grows with change, not with the
- * number of routes. A route appears once its object has an address (written by the leader).
+ * <p>Each event recomputes only the route it concerns: cost grows with change, not with the number
+ * of routes. A route appears once its object has an address (written by the leader).
  */
 public final class CatalogSync implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CatalogSync.class);
@@ -46,8 +46,10 @@ public final class CatalogSync implements AutoCloseable {
   private final SecretCertificates certificates;
   private final ScaleKinds scaleKinds;
   private volatile boolean ready;
-  private final List<Consumer<HasMetadata>> deleteListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private final List<Consumer<RouteKey>> indirectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Consumer<HasMetadata>> deleteListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Consumer<RouteKey>> indirectListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public CatalogSync(KubernetesClient client, CatalogStore store, boolean allServices) {
     this(client, store, allServices, SecretNamespaces.ALL, ScaleKinds.BUILT_IN);
@@ -56,31 +58,59 @@ public final class CatalogSync implements AutoCloseable {
   /**
    * @param secretNamespaces where TLS Secrets are read (every namespace, or the listed ones: a
    *     route elsewhere gets a problem instead of a certificate)
-   * @param scaleKinds the kinds autoscale may scale: a route naming another kind gets a problem
-   *     and no autoscale
+   * @param scaleKinds the kinds autoscale may scale: a route naming another kind gets a problem and
+   *     no autoscale
    */
-  public CatalogSync(KubernetesClient client, CatalogStore store, boolean allServices, SecretNamespaces secretNamespaces,
+  public CatalogSync(
+      KubernetesClient client,
+      CatalogStore store,
+      boolean allServices,
+      SecretNamespaces secretNamespaces,
       ScaleKinds scaleKinds) {
     this.store = store;
     this.scaleKinds = scaleKinds;
     // Every informer lists in pages and keeps a trimmed copy of each object: what the translators
     // read (see io.flycast.informer).
-    this.namespaces = client.namespaces().withLimit(LIST_LIMIT).runnableInformer(0)
-        .itemStore(new TrimmedItemStore<>(Trim::namespace));
-    this.policy = new ManagedServicePolicy(allServices, name -> namespaces.getStore().getByKey(name));
-    this.services = client.services().inAnyNamespace().withLimit(LIST_LIMIT).runnableInformer(0)
-        .itemStore(new TrimmedItemStore<>(Trim::metadata));
-    this.exposed = client.resources(ExposedService.class).inAnyNamespace().withLimit(LIST_LIMIT).runnableInformer(0)
-        .itemStore(new TrimmedItemStore<>(Trim::metadata));
-    this.slices = client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(LIST_LIMIT).runnableInformer(0)
-        .itemStore(new TrimmedItemStore<>(Trim::endpointSlice));
-    // Only TLS Secrets: the proxy's certificates, and a missing or unusable one is a status condition.
+    this.namespaces =
+        client
+            .namespaces()
+            .withLimit(LIST_LIMIT)
+            .runnableInformer(0)
+            .itemStore(new TrimmedItemStore<>(Trim::namespace));
+    this.policy =
+        new ManagedServicePolicy(allServices, name -> namespaces.getStore().getByKey(name));
+    this.services =
+        client
+            .services()
+            .inAnyNamespace()
+            .withLimit(LIST_LIMIT)
+            .runnableInformer(0)
+            .itemStore(new TrimmedItemStore<>(Trim::metadata));
+    this.exposed =
+        client
+            .resources(ExposedService.class)
+            .inAnyNamespace()
+            .withLimit(LIST_LIMIT)
+            .runnableInformer(0)
+            .itemStore(new TrimmedItemStore<>(Trim::metadata));
+    this.slices =
+        client
+            .discovery()
+            .v1()
+            .endpointSlices()
+            .inAnyNamespace()
+            .withLimit(LIST_LIMIT)
+            .runnableInformer(0)
+            .itemStore(new TrimmedItemStore<>(Trim::endpointSlice));
+    // Only TLS Secrets: the proxy's certificates, and a missing or unusable one is a status
+    // condition.
     this.secrets = new TlsSecretInformers(client, secretNamespaces);
     this.certificates = new SecretCertificates(secrets::get, secretNamespaces);
     // Once listed, a watch that fails is retried (Fabric8 stops on some failures, and a stopped
     // watch would freeze its part of the catalog for good, silently): re-listing heals it once
     // the cause is gone, even an object that cannot be read.
-    List<SharedIndexInformer<?>> informers = new java.util.ArrayList<>(List.of(namespaces, services, exposed, slices));
+    List<SharedIndexInformer<?>> informers =
+        new java.util.ArrayList<>(List.of(namespaces, services, exposed, slices));
     informers.addAll(secrets.all());
     for (var informer : informers) {
       informer.exceptionHandler((started, t) -> started);
@@ -91,21 +121,31 @@ public final class CatalogSync implements AutoCloseable {
     services.addEventHandler(handler(s -> recompute(keyOf(s))));
     exposed.addEventHandler(handler(e -> recompute(keyOf(e))));
     services.addEventHandler(onDelete(s -> deleteListeners.forEach(l -> l.accept(s))));
-    slices.addEventHandler(handler(s -> recomputeBackends(new RouteKey(s.getMetadata().getNamespace(), serviceNameOf(s)))));
-    namespaces.addEventHandler(handler(ns -> services.getIndexer()
-        .byIndex(BY_NAMESPACE, ns.getMetadata().getName()).forEach(s -> recomputeIndirect(keyOf(s)))));
+    slices.addEventHandler(
+        handler(
+            s ->
+                recomputeBackends(new RouteKey(s.getMetadata().getNamespace(), serviceNameOf(s)))));
+    namespaces.addEventHandler(
+        handler(
+            ns ->
+                services
+                    .getIndexer()
+                    .byIndex(BY_NAMESPACE, ns.getMetadata().getName())
+                    .forEach(s -> recomputeIndirect(keyOf(s)))));
     // A Secret's change re-evaluates the objects naming it, so their conditions and Events follow
     // the Secret (and its new version is parsed here, off the proxy's event loops).
-    secrets.addEventHandler(handler(s -> {
-      String ns = s.getMetadata().getNamespace();
-      String name = s.getMetadata().getName();
-      exposed.getStore().list().stream()
-          .filter(e -> e.getMetadata().getNamespace().equals(ns) && namesTlsSecret(e, name))
-          .forEach(e -> recomputeIndirect(keyOf(e)));
-      services.getIndexer().byIndex(BY_NAMESPACE, ns).stream()
-          .filter(svc -> namesTlsSecret(svc, name))
-          .forEach(svc -> recomputeIndirect(keyOf(svc)));
-    }));
+    secrets.addEventHandler(
+        handler(
+            s -> {
+              String ns = s.getMetadata().getNamespace();
+              String name = s.getMetadata().getName();
+              exposed.getStore().list().stream()
+                  .filter(e -> e.getMetadata().getNamespace().equals(ns) && namesTlsSecret(e, name))
+                  .forEach(e -> recomputeIndirect(keyOf(e)));
+              services.getIndexer().byIndex(BY_NAMESPACE, ns).stream()
+                  .filter(svc -> namesTlsSecret(svc, name))
+                  .forEach(svc -> recomputeIndirect(keyOf(svc)));
+            }));
   }
 
   /** Starts the watches and blocks until each has listed once, then marks the catalog ready. */
@@ -119,7 +159,8 @@ public final class CatalogSync implements AutoCloseable {
     services.getStore().list().forEach(s -> recompute(keyOf(s)));
     exposed.getStore().list().forEach(e -> recompute(keyOf(e)));
     ready = true;
-    log.info("catalog synced: {} routes, version {}", store.current().size(), store.current().version());
+    log.info(
+        "catalog synced: {} routes, version {}", store.current().size(), store.current().version());
   }
 
   /** True once the watches have synced and the first catalog is built. */
@@ -154,8 +195,8 @@ public final class CatalogSync implements AutoCloseable {
   }
 
   /**
-   * What keeps a TLS Secret from serving, for a condition or Event; null when it is usable.
-   * See {@link SecretCertificates#problem}.
+   * What keeps a TLS Secret from serving, for a condition or Event; null when it is usable. See
+   * {@link SecretCertificates#problem}.
    */
   public String tlsSecretProblem(String namespace, String name) {
     return certificates.problem(namespace, name);
@@ -167,8 +208,8 @@ public final class CatalogSync implements AutoCloseable {
   }
 
   /**
-   * Registers a listener told of objects whose route may have changed for a reason their own
-   * watch does not show (a namespace label, a Secret).
+   * Registers a listener told of objects whose route may have changed for a reason their own watch
+   * does not show (a namespace label, a Secret).
    */
   public void addIndirectChangeListener(Consumer<RouteKey> listener) {
     indirectListeners.add(listener);
@@ -205,8 +246,10 @@ public final class CatalogSync implements AutoCloseable {
     ExposedService es = exposedService(key);
     if (es != null) {
       InetAddress address = es.getStatus() == null ? null : literal(es.getStatus().address);
-      return address == null || es.getMetadata().getDeletionTimestamp() != null ? null
-          : ExposedServiceTranslator.translate(es, address, name -> tlsSecretProblem(key.namespace(), name), scaleKinds);
+      return address == null || es.getMetadata().getDeletionTimestamp() != null
+          ? null
+          : ExposedServiceTranslator.translate(
+              es, address, name -> tlsSecretProblem(key.namespace(), name), scaleKinds);
     }
     Service svc = service(key);
     if (svc == null || !policy.isManaged(svc)) {
@@ -214,14 +257,21 @@ public final class CatalogSync implements AutoCloseable {
     }
     var ann = svc.getMetadata().getAnnotations();
     InetAddress address = ann == null ? null : literal(ann.get(FlycastAnnotations.FLYCAST_IP));
-    return address == null ? null
-        : ServiceTranslator.translate(svc, address, name -> tlsSecretProblem(key.namespace(), name), scaleKinds);
+    return address == null
+        ? null
+        : ServiceTranslator.translate(
+            svc, address, name -> tlsSecretProblem(key.namespace(), name), scaleKinds);
   }
 
   private void recomputeBackends(RouteKey key) {
-    List<EndpointSlice> list = slices.getIndexer().byIndex(BY_SERVICE, key.namespace() + "/" + key.name());
-    // The Service of the same name (an ExposedService's own) says which family a dual-stack pod is dialed on.
-    store.putBackends(key, EndpointSliceTranslator.backends(list, EndpointSliceTranslator.preferredFamily(service(key))));
+    List<EndpointSlice> list =
+        slices.getIndexer().byIndex(BY_SERVICE, key.namespace() + "/" + key.name());
+    // The Service of the same name (an ExposedService's own) says which family a dual-stack pod is
+    // dialed on.
+    store.putBackends(
+        key,
+        EndpointSliceTranslator.backends(
+            list, EndpointSliceTranslator.preferredFamily(service(key))));
   }
 
   private static InetAddress literal(String text) {
@@ -235,15 +285,25 @@ public final class CatalogSync implements AutoCloseable {
   /** Whether an ExposedService terminates TLS on some port with the Secret {@code name}. */
   static boolean namesTlsSecret(ExposedService es, String name) {
     var ports = es.getSpec() == null ? null : es.getSpec().ports;
-    return ports != null && ports.stream()
-        .anyMatch(p -> p != null && p.tlsOptions != null && name.equals(p.tlsOptions.secretName));
+    return ports != null
+        && ports.stream()
+            .anyMatch(
+                p -> p != null && p.tlsOptions != null && name.equals(p.tlsOptions.secretName));
   }
 
-  /** Whether a Service names the Secret {@code name} in a {@code service.fly.io/<port>-tls-secret} annotation. */
+  /**
+   * Whether a Service names the Secret {@code name} in a {@code service.fly.io/<port>-tls-secret}
+   * annotation.
+   */
   static boolean namesTlsSecret(Service svc, String name) {
     var ann = svc.getMetadata().getAnnotations();
-    return ann != null && ann.entrySet().stream()
-        .anyMatch(e -> FlycastAnnotations.isTlsSecret(e.getKey()) && e.getValue() != null && name.equals(e.getValue().trim()));
+    return ann != null
+        && ann.entrySet().stream()
+            .anyMatch(
+                e ->
+                    FlycastAnnotations.isTlsSecret(e.getKey())
+                        && e.getValue() != null
+                        && name.equals(e.getValue().trim()));
   }
 
   private static String serviceNameOf(EndpointSlice s) {

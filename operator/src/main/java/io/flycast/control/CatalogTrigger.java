@@ -9,10 +9,10 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 
 /**
- * Event source that reconciles an object when its route changes in the local catalog, so the
- * leader acknowledges a new route ({@code sync-version}, status) as soon as it is routable,
- * without polling. Also fires on changes the object's own watch cannot see, such as a namespace
- * label that opts its Services in.
+ * Event source that reconciles an object when its route changes in the local catalog, so the leader
+ * acknowledges a new route ({@code sync-version}, status) as soon as it is routable, without
+ * polling. Also fires on changes the object's own watch cannot see, such as a namespace label that
+ * opts its Services in.
  */
 final class CatalogTrigger<P extends HasMetadata> extends AbstractEventSource<Void, P> {
   private final boolean onBackendChanges;

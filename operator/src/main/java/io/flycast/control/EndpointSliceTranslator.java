@@ -24,9 +24,9 @@ import java.util.Map;
  * of in-cluster clients), IPv4 when that is unknown. A pod only one family's slice lists yet keeps
  * that address. Counting a pod once matters beyond balancing: autostop counts backends.
  *
- * <p>Each backend carries the ports its own slice lists, by Service port name: a named
- * {@code targetPort} resolves per pod, and the slice controller groups pods by what their ports
- * resolved to.
+ * <p>Each backend carries the ports its own slice lists, by Service port name: a named {@code
+ * targetPort} resolves per pod, and the slice controller groups pods by what their ports resolved
+ * to.
  */
 public final class EndpointSliceTranslator {
   private EndpointSliceTranslator() {}
@@ -36,6 +36,7 @@ public final class EndpointSliceTranslator {
 
   /** {@code spec.ipFamilies} values. */
   public static final String IPV4 = "IPv4";
+
   public static final String IPV6 = "IPv6";
 
   /** Backends preferring IPv4 addresses for dual-stack pods. */
@@ -44,8 +45,8 @@ public final class EndpointSliceTranslator {
   }
 
   /**
-   * @param preferredFamily {@code IPv4} or {@code IPv6}: the address a pod listed in slices of
-   *     both families gets (the Service's {@code spec.ipFamilies[0]}); anything else means IPv4
+   * @param preferredFamily {@code IPv4} or {@code IPv6}: the address a pod listed in slices of both
+   *     families gets (the Service's {@code spec.ipFamilies[0]}); anything else means IPv4
    */
   public static List<Backend> backends(Collection<EndpointSlice> slices, String preferredFamily) {
     boolean preferV6 = IPV6.equals(preferredFamily);
@@ -73,7 +74,8 @@ public final class EndpointSliceTranslator {
         var ref = e.getTargetRef();
         boolean hasRef = ref != null && ref.getName() != null;
         String name = hasRef ? ref.getName() : addr.getHostAddress();
-        String key = hasRef ? "ref/" + ref.getKind() + "/" + ref.getName() : "ip/" + addr.getHostAddress();
+        String key =
+            hasRef ? "ref/" + ref.getKind() + "/" + ref.getName() : "ip/" + addr.getHostAddress();
         String zone = e.getZone() == null || e.getZone().isBlank() ? DEFAULT_ZONE : e.getZone();
         Backend b = new Backend(name, addr, zone, ready, serving, terminating, ports);
         Backend had = byPod.putIfAbsent(key, b);
@@ -99,7 +101,8 @@ public final class EndpointSliceTranslator {
 
   /**
    * A slice's TCP ports by name (an unnamed port is {@code ""}). Every endpoint of a slice has
-   * these ports: the slice controller puts pods whose ports resolve differently in different slices.
+   * these ports: the slice controller puts pods whose ports resolve differently in different
+   * slices.
    */
   static Map<String, Integer> ports(EndpointSlice slice) {
     Map<String, Integer> out = new LinkedHashMap<>();
@@ -107,7 +110,9 @@ public final class EndpointSliceTranslator {
       return out;
     }
     for (EndpointPort p : slice.getPorts()) {
-      if (p == null || p.getPort() == null || (p.getProtocol() != null && !"TCP".equalsIgnoreCase(p.getProtocol()))) {
+      if (p == null
+          || p.getPort() == null
+          || (p.getProtocol() != null && !"TCP".equalsIgnoreCase(p.getProtocol()))) {
         continue;
       }
       out.putIfAbsent(p.getName() == null ? "" : p.getName(), p.getPort());

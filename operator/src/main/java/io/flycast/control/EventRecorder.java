@@ -57,24 +57,35 @@ public final class EventRecorder {
       recent.entrySet().removeIf(e -> e.getValue().plus(REPEAT_AFTER).isBefore(now));
     }
     String ts = now.toString();
-    var event = new EventBuilder()
-        .withNewMetadata()
-        .withName(meta.getName() + "." + UUID.randomUUID().toString().substring(0, 13).replace("-", ""))
-        .withNamespace(meta.getNamespace() == null ? "default" : meta.getNamespace())
-        .endMetadata()
-        .withInvolvedObject(new ObjectReferenceBuilder()
-            .withApiVersion(obj.getApiVersion()).withKind(obj.getKind())
-            .withName(meta.getName()).withNamespace(meta.getNamespace())
-            .withUid(meta.getUid()).withResourceVersion(meta.getResourceVersion()).build())
-        .withType(type)
-        .withReason(reason)
-        .withMessage(message)
-        .withFirstTimestamp(ts)
-        .withLastTimestamp(ts)
-        .withCount(1)
-        .withNewSource().withComponent(COMPONENT).endSource()
-        .withReportingComponent(COMPONENT)
-        .build();
+    var event =
+        new EventBuilder()
+            .withNewMetadata()
+            .withName(
+                meta.getName()
+                    + "."
+                    + UUID.randomUUID().toString().substring(0, 13).replace("-", ""))
+            .withNamespace(meta.getNamespace() == null ? "default" : meta.getNamespace())
+            .endMetadata()
+            .withInvolvedObject(
+                new ObjectReferenceBuilder()
+                    .withApiVersion(obj.getApiVersion())
+                    .withKind(obj.getKind())
+                    .withName(meta.getName())
+                    .withNamespace(meta.getNamespace())
+                    .withUid(meta.getUid())
+                    .withResourceVersion(meta.getResourceVersion())
+                    .build())
+            .withType(type)
+            .withReason(reason)
+            .withMessage(message)
+            .withFirstTimestamp(ts)
+            .withLastTimestamp(ts)
+            .withCount(1)
+            .withNewSource()
+            .withComponent(COMPONENT)
+            .endSource()
+            .withReportingComponent(COMPONENT)
+            .build();
     try {
       client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
     } catch (RuntimeException e) {

@@ -8,10 +8,10 @@ import io.flycast.informer.Informers;
 import io.flycast.informer.Trim;
 import io.flycast.informer.TrimmedItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,9 +22,14 @@ import java.util.Map;
  * in-cluster clients can also reach them the ordinary way). Same name as the ExposedService; its
  * EndpointSlices are the route's backends. Deleted with its owner by garbage collection.
  */
-@KubernetesDependent(informer = @Informer(labelSelector = ExposedServiceServiceDependent.MANAGED_BY + "=flycast",
-    itemStore = ExposedServiceServiceDependent.TrimmedServices.class, informerListLimit = Informers.LIST_LIMIT))
-public final class ExposedServiceServiceDependent extends CRUDKubernetesDependentResource<Service, ExposedService> {
+@KubernetesDependent(
+    informer =
+        @Informer(
+            labelSelector = ExposedServiceServiceDependent.MANAGED_BY + "=flycast",
+            itemStore = ExposedServiceServiceDependent.TrimmedServices.class,
+            informerListLimit = Informers.LIST_LIMIT))
+public final class ExposedServiceServiceDependent
+    extends CRUDKubernetesDependentResource<Service, ExposedService> {
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
 
   /**
@@ -48,8 +53,13 @@ public final class ExposedServiceServiceDependent extends CRUDKubernetesDependen
    */
   static List<Integer> ports(ExposedService es) {
     var spec = es.getSpec();
-    return spec == null || spec.ports == null ? List.of()
-        : spec.ports.stream().filter(p -> p != null && p.port != null).map(p -> p.port).distinct().toList();
+    return spec == null || spec.ports == null
+        ? List.of()
+        : spec.ports.stream()
+            .filter(p -> p != null && p.port != null)
+            .map(p -> p.port)
+            .distinct()
+            .toList();
   }
 
   /**
@@ -59,7 +69,9 @@ public final class ExposedServiceServiceDependent extends CRUDKubernetesDependen
    */
   public static final class HasPorts implements Condition<Service, ExposedService> {
     @Override
-    public boolean isMet(DependentResource<Service, ExposedService> dependent, ExposedService es,
+    public boolean isMet(
+        DependentResource<Service, ExposedService> dependent,
+        ExposedService es,
         Context<ExposedService> context) {
       return !ports(es).isEmpty();
     }
@@ -71,27 +83,38 @@ public final class ExposedServiceServiceDependent extends CRUDKubernetesDependen
     Map<String, String> annotations = new LinkedHashMap<>();
     var st = es.getStatus();
     if (st != null && st.address != null) {
-      annotations.put(FlycastAnnotations.CLUSTERIP_ALLOCATOR, FlycastAnnotations.CLUSTERIP_ALLOCATOR_CONFIGURED);
+      annotations.put(
+          FlycastAnnotations.CLUSTERIP_ALLOCATOR,
+          FlycastAnnotations.CLUSTERIP_ALLOCATOR_CONFIGURED);
       annotations.put(FlycastAnnotations.FLYCAST_IP, st.address);
       if (st.syncVersion != null) {
         annotations.put(FlycastAnnotations.SYNC_VERSION, st.syncVersion.toString());
       }
     }
     var spec = es.getSpec();
-    var ports = ports(es).stream()
-        .map(p -> {
-          var b = new ServicePortBuilder().withName("port-" + p).withProtocol("TCP").withPort(p);
-          // Without a readable internalPort, Kubernetes' default: the same port.
-          return (spec.internalPort == null ? b : b.withNewTargetPort(spec.internalPort)).build();
-        })
-        .toList();
+    var ports =
+        ports(es).stream()
+            .map(
+                p -> {
+                  var b =
+                      new ServicePortBuilder()
+                          .withName("port-" + p)
+                          .withProtocol("TCP")
+                          .withPort(p);
+                  // Without a readable internalPort, Kubernetes' default: the same port.
+                  return (spec.internalPort == null ? b : b.withNewTargetPort(spec.internalPort))
+                      .build();
+                })
+            .toList();
     Map<String, String> selector = new LinkedHashMap<>();
     if (spec.selector != null) {
-      spec.selector.forEach((k, v) -> {
-        if (k != null && v != null) {
-          selector.put(k, v); // a value that could not be read is reported on the ExposedService
-        }
-      });
+      spec.selector.forEach(
+          (k, v) -> {
+            if (k != null && v != null) {
+              selector.put(
+                  k, v); // a value that could not be read is reported on the ExposedService
+            }
+          });
     }
     return new ServiceBuilder()
         .withNewMetadata()

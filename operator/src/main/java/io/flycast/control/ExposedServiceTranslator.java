@@ -32,10 +32,10 @@ import java.util.function.Function;
 /**
  * Translates an {@link ExposedService} into a route. The CRD schema rejects most bad specs at
  * {@code kubectl apply}; what it cannot express (a hard limit below the soft limit, a missing or
- * unusable TLS Secret, two entries for one port) is reported here and worked around so routing
- * goes on. So are the values the model could not read ({@link ExposedServiceSpec#unreadable()}:
- * another CRD version's, or stored before the schema checked them): they were left out, and
- * whatever needs them (a port entry without its number) is left out too.
+ * unusable TLS Secret, two entries for one port) is reported here and worked around so routing goes
+ * on. So are the values the model could not read ({@link ExposedServiceSpec#unreadable()}: another
+ * CRD version's, or stored before the schema checked them): they were left out, and whatever needs
+ * them (a port entry without its number) is left out too.
  */
 public final class ExposedServiceTranslator {
   private ExposedServiceTranslator() {}
@@ -45,7 +45,8 @@ public final class ExposedServiceTranslator {
    *     missing, or its certificate or key is unusable), said so a person can fix it; null when it
    *     is usable. See {@link SecretCertificates#problem}
    */
-  public static Translation translate(ExposedService es, InetAddress address, Function<String, String> secretProblem) {
+  public static Translation translate(
+      ExposedService es, InetAddress address, Function<String, String> secretProblem) {
     return translate(es, address, secretProblem, ScaleKinds.BUILT_IN);
   }
 
@@ -54,13 +55,17 @@ public final class ExposedServiceTranslator {
    * @param scaleKinds the kinds this install may scale: a scale target of another kind turns the
    *     route's autoscale off, with a problem naming the value to set ({@link ScaleTargetRule})
    */
-  public static Translation translate(ExposedService es, InetAddress address, Function<String, String> secretProblem,
+  public static Translation translate(
+      ExposedService es,
+      InetAddress address,
+      Function<String, String> secretProblem,
       ScaleKinds scaleKinds) {
     List<String> problems = readProblems(es);
     ExposedServiceSpec s = es.getSpec() == null ? new ExposedServiceSpec() : es.getSpec();
     int internalPort = s.internalPort == null ? 0 : s.internalPort;
     if (s.internalPort == null && !reported(problems, "spec.internalPort")) {
-      problems.add("spec.internalPort is missing; connections to the backends fail until it is set");
+      problems.add(
+          "spec.internalPort is missing; connections to the backends fail until it is set");
     }
     List<PortSpec> ports = new ArrayList<>();
     Set<Integer> seen = new LinkedHashSet<>();
@@ -82,53 +87,69 @@ public final class ExposedServiceTranslator {
     }
     var c = s.concurrency;
     ConcurrencyType type =
-        c != null && c.type == io.flycast.api.ConcurrencySpec.Kind.REQUESTS ? ConcurrencyType.REQUESTS : ConcurrencyType.CONNECTIONS;
+        c != null && c.type == io.flycast.api.ConcurrencySpec.Kind.REQUESTS
+            ? ConcurrencyType.REQUESTS
+            : ConcurrencyType.CONNECTIONS;
     int soft = c != null && c.softLimit != null ? c.softLimit : Concurrency.DEFAULT_SOFT_LIMIT;
     int hard = c != null && c.hardLimit != null ? c.hardLimit : Concurrency.NO_HARD_LIMIT;
     if (hard < soft) {
-      problems.add("concurrency.hardLimit (" + hard + ") is below concurrency.softLimit (" + soft
-          + "); set hardLimit >= softLimit. Using " + soft + " as the hard limit meanwhile");
+      problems.add(
+          "concurrency.hardLimit ("
+              + hard
+              + ") is below concurrency.softLimit ("
+              + soft
+              + "); set hardLimit >= softLimit. Using "
+              + soft
+              + " as the hard limit meanwhile");
       hard = soft;
     }
-    AutostopMode stop = switch (s.autoStopMachines == null ? io.flycast.api.AutoStopMode.OFF : s.autoStopMachines) {
-      case OFF -> AutostopMode.OFF;
-      case STOP -> AutostopMode.STOP;
-      case SUSPEND -> AutostopMode.SUSPEND;
-    };
-    Autoscale autoscale = new Autoscale(
-        stop,
-        s.autoStartMachines == null || s.autoStartMachines,
-        s.minMachinesRunning == null ? 0 : s.minMachinesRunning,
-        s.maxMachinesRunning == null ? 0 : s.maxMachinesRunning);
+    AutostopMode stop =
+        switch (s.autoStopMachines == null ? io.flycast.api.AutoStopMode.OFF : s.autoStopMachines) {
+          case OFF -> AutostopMode.OFF;
+          case STOP -> AutostopMode.STOP;
+          case SUSPEND -> AutostopMode.SUSPEND;
+        };
+    Autoscale autoscale =
+        new Autoscale(
+            stop,
+            s.autoStartMachines == null || s.autoStartMachines,
+            s.minMachinesRunning == null ? 0 : s.minMachinesRunning,
+            s.maxMachinesRunning == null ? 0 : s.maxMachinesRunning);
     ScaleTarget target = null;
     var ref = s.scaleTargetRef;
     if (ref != null && (ref.apiVersion == null || ref.kind == null || ref.name == null)) {
-      problems.add("spec.scaleTargetRef needs apiVersion, kind and name." + ScaleTargetRule.OFF_MEANWHILE);
+      problems.add(
+          "spec.scaleTargetRef needs apiVersion, kind and name." + ScaleTargetRule.OFF_MEANWHILE);
       autoscale = ScaleTargetRule.off(autoscale);
     } else {
       target = ref == null ? null : new ScaleTarget(ref.apiVersion, ref.kind, ref.name);
-      boolean asked = ref != null || s.autoStopMachines != null && s.autoStopMachines != io.flycast.api.AutoStopMode.OFF
-          || Boolean.TRUE.equals(s.autoStartMachines);
-      autoscale = ScaleTargetRule.check(autoscale, target, asked, scaleKinds, "spec.scaleTargetRef", problems);
+      boolean asked =
+          ref != null
+              || s.autoStopMachines != null && s.autoStopMachines != io.flycast.api.AutoStopMode.OFF
+              || Boolean.TRUE.equals(s.autoStartMachines);
+      autoscale =
+          ScaleTargetRule.check(
+              autoscale, target, asked, scaleKinds, "spec.scaleTargetRef", problems);
     }
     var meta = es.getMetadata();
-    RouteSpec spec = new RouteSpec(
-        new RouteKey(meta.getNamespace(), meta.getName()),
-        address,
-        present(s.hostnames),
-        ports,
-        new Concurrency(type, soft, hard),
-        autoscale,
-        s.isPrivate == null || s.isPrivate,
-        s.network == null || s.network.isBlank() ? meta.getNamespace() : s.network,
-        target,
-        checks(s.checks, internalPort, problems));
+    RouteSpec spec =
+        new RouteSpec(
+            new RouteKey(meta.getNamespace(), meta.getName()),
+            address,
+            present(s.hostnames),
+            ports,
+            new Concurrency(type, soft, hard),
+            autoscale,
+            s.isPrivate == null || s.isPrivate,
+            s.network == null || s.network.isBlank() ? meta.getNamespace() : s.network,
+            target,
+            checks(s.checks, internalPort, problems));
     return new Translation(spec, problems);
   }
 
   /**
-   * What is wrong with the object as stored before any translation: the values the model could
-   * not read, or a missing spec.
+   * What is wrong with the object as stored before any translation: the values the model could not
+   * read, or a missing spec.
    */
   public static List<String> readProblems(ExposedService es) {
     List<String> problems = new ArrayList<>();
@@ -141,12 +162,17 @@ public final class ExposedServiceTranslator {
   }
 
   /**
-   * Whether the value at {@code path} is already reported as unreadable (so the translator does
-   * not report it again as missing), or the whole spec is.
+   * Whether the value at {@code path} is already reported as unreadable (so the translator does not
+   * report it again as missing), or the whole spec is.
    */
   private static boolean reported(List<String> problems, String path) {
-    return problems.stream().anyMatch(p -> p.startsWith(path + ":") || p.startsWith("spec:")
-        || p.startsWith("spec cannot be read") || p.equals("spec is missing"));
+    return problems.stream()
+        .anyMatch(
+            p ->
+                p.startsWith(path + ":")
+                    || p.startsWith("spec:")
+                    || p.startsWith("spec cannot be read")
+                    || p.equals("spec is missing"));
   }
 
   /** The entries of a list read from the API, without those that could not be read. */
@@ -158,26 +184,36 @@ public final class ExposedServiceTranslator {
   private static Map<String, String> present(Map<String, String> map) {
     Map<String, String> out = new java.util.LinkedHashMap<>();
     if (map != null) {
-      map.forEach((k, v) -> {
-        if (k != null && v != null) {
-          out.put(k, v);
-        }
-      });
+      map.forEach(
+          (k, v) -> {
+            if (k != null && v != null) {
+              out.put(k, v);
+            }
+          });
     }
     return out;
   }
 
   /**
    * A TLS Secret problem as reported for one port: which port, where the Secret is named, what is
-   * wrong and what to fix, and what it does meanwhile. The port's other handlers, the route's
-   * other ports and other routes are not affected.
+   * wrong and what to fix, and what it does meanwhile. The port's other handlers, the route's other
+   * ports and other routes are not affected.
    */
   static String tlsSecretProblem(int port, String namedIn, String problem) {
-    return "port " + port + " (" + namedIn + "): " + problem + ". TLS handshakes on port " + port + " fail until then";
+    return "port "
+        + port
+        + " ("
+        + namedIn
+        + "): "
+        + problem
+        + ". TLS handshakes on port "
+        + port
+        + " fail until then";
   }
 
   /** Translates {@code spec.checks}; a check with a bad duration is reported and dropped. */
-  static List<HealthCheck> checks(List<io.flycast.api.Check> in, int internalPort, List<String> problems) {
+  static List<HealthCheck> checks(
+      List<io.flycast.api.Check> in, int internalPort, List<String> problems) {
     List<HealthCheck> out = new ArrayList<>();
     if (in == null) {
       return out;
@@ -185,7 +221,8 @@ public final class ExposedServiceTranslator {
     for (int i = 0; i < in.size(); i++) {
       var c = in.get(i);
       if (c == null || c.type == null) {
-        if (!reported(problems, "spec.checks[" + i + "]") && !reported(problems, "spec.checks[" + i + "].type")) {
+        if (!reported(problems, "spec.checks[" + i + "]")
+            && !reported(problems, "spec.checks[" + i + "].type")) {
           problems.add("checks[" + i + "] has no type (tcp or http); ignored");
         }
         continue;
@@ -197,8 +234,18 @@ public final class ExposedServiceTranslator {
         if (interval.isZero() || timeout.isZero()) {
           throw new IllegalArgumentException("interval and timeout must be above zero");
         }
-        HealthCheck.Kind kind = c.type == io.flycast.api.Check.Kind.HTTP ? HealthCheck.Kind.HTTP : HealthCheck.Kind.TCP;
-        out.add(new HealthCheck(kind, interval, timeout, grace, c.method, c.path, present(c.headers), internalPort));
+        HealthCheck.Kind kind =
+            c.type == io.flycast.api.Check.Kind.HTTP ? HealthCheck.Kind.HTTP : HealthCheck.Kind.TCP;
+        out.add(
+            new HealthCheck(
+                kind,
+                interval,
+                timeout,
+                grace,
+                c.method,
+                c.path,
+                present(c.headers),
+                internalPort));
       } catch (IllegalArgumentException e) {
         // Dropping the check (rather than the route) keeps traffic flowing: a check we cannot run
         // must not mark every backend unhealthy.
@@ -219,7 +266,10 @@ public final class ExposedServiceTranslator {
     }
   }
 
-  private static PortSpec port(ServicePort p, int internalPort, Function<String, String> secretProblem,
+  private static PortSpec port(
+      ServicePort p,
+      int internalPort,
+      Function<String, String> secretProblem,
       List<String> problems) {
     Set<Handler> handlers = new LinkedHashSet<>();
     for (HandlerName h : present(p.handlers)) {
@@ -235,27 +285,39 @@ public final class ExposedServiceTranslator {
       var t = p.tlsOptions;
       String secret = t == null ? null : t.secretName;
       if (secret == null) {
-        problems.add("port " + p.port + " terminates TLS but has no tlsOptions.secretName; its TLS handshakes will fail");
+        problems.add(
+            "port "
+                + p.port
+                + " terminates TLS but has no tlsOptions.secretName; its TLS handshakes will fail");
       } else {
         String problem = secretProblem.apply(secret);
         if (problem != null) {
           problems.add(tlsSecretProblem(p.port, "tlsOptions.secretName", problem));
         }
       }
-      tls = new TlsOptions(
-          secret,
-          t == null ? List.of() : present(t.alpn),
-          t == null ? List.of() : present(t.versions).stream().map(TlsVersion::protocolName).toList());
+      tls =
+          new TlsOptions(
+              secret,
+              t == null ? List.of() : present(t.alpn),
+              t == null
+                  ? List.of()
+                  : present(t.versions).stream().map(TlsVersion::protocolName).toList());
     }
-    ProxyProtoVersion pp = p.proxyProtoOptions != null && p.proxyProtoOptions.version == io.flycast.api.ProxyProtoOptions.ProtoVersion.V2
-        ? ProxyProtoVersion.V2 : ProxyProtoVersion.V1;
+    ProxyProtoVersion pp =
+        p.proxyProtoOptions != null
+                && p.proxyProtoOptions.version == io.flycast.api.ProxyProtoOptions.ProtoVersion.V2
+            ? ProxyProtoVersion.V2
+            : ProxyProtoVersion.V1;
     HttpOptions http = HttpOptions.DEFAULT;
     if (p.httpOptions != null) {
       var h = p.httpOptions;
-      http = new HttpOptions(
-          Boolean.TRUE.equals(h.h2Backend),
-          h.idleTimeout == null ? HttpOptions.DEFAULT_IDLE_TIMEOUT : Duration.ofSeconds(h.idleTimeout),
-          present(h.responseHeaders));
+      http =
+          new HttpOptions(
+              Boolean.TRUE.equals(h.h2Backend),
+              h.idleTimeout == null
+                  ? HttpOptions.DEFAULT_IDLE_TIMEOUT
+                  : Duration.ofSeconds(h.idleTimeout),
+              present(h.responseHeaders));
     }
     return new PortSpec(p.port, internalPort, handlers, forceHttps, tls, pp, http);
   }

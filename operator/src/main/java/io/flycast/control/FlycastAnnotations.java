@@ -1,8 +1,8 @@
 package io.flycast.control;
 
 /**
- * Annotation and label names. FKS's spelling where FKS has one ({@code service.fly.io/…},
- * {@code fly.io/clusterip-allocator}); ours, under {@code fly.io/}, for the rest.
+ * Annotation and label names. FKS's spelling where FKS has one ({@code service.fly.io/…}, {@code
+ * fly.io/clusterip-allocator}); ours, under {@code fly.io/}, for the rest.
  */
 public final class FlycastAnnotations {
   private FlycastAnnotations() {}

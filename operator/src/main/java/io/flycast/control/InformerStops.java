@@ -35,8 +35,11 @@ public final class InformerStops implements InformerStoppedHandler {
       // Stopped by us, or failed while starting (which fails the operator's start).
       log.debug("informer {} stopped: {}", informer, ex == null ? "closed" : ex.toString());
     } else if (ExceptionHandler.isDeserializationException(ex)) {
-      log.error("the reconciler's watch of {} stopped: an object of it cannot be read ({}). Routing goes on; "
-          + "fix or delete the object, then restart Flycast to reconcile this type again", informer, rootCause(ex));
+      log.error(
+          "the reconciler's watch of {} stopped: an object of it cannot be read ({}). Routing goes"
+              + " on; fix or delete the object, then restart Flycast to reconcile this type again",
+          informer,
+          rootCause(ex));
     } else {
       log.error("Fatal error in informer: {}. Stopping the operator", informer, ex);
       exit.run();

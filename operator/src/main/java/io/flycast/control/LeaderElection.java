@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Leader election on a Kubernetes Lease (Fabric8's elector). While leading, {@code onLead} runs
- * the writers; on losing the Lease {@code onLose} stops them, and the elector campaigns again.
+ * Leader election on a Kubernetes Lease (Fabric8's elector). While leading, {@code onLead} runs the
+ * writers; on losing the Lease {@code onLose} stops them, and the elector campaigns again.
  *
  * <p>{@code onLead} and {@code onLose} run on a thread of their own, in order, never on the
  * elector's: starting the reconcilers waits for their informers to sync, which on a large cluster
@@ -27,6 +27,7 @@ public final class LeaderElection implements AutoCloseable {
   static final Duration LEASE_DURATION = Duration.ofSeconds(15);
   static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
   static final Duration RETRY_PERIOD = Duration.ofSeconds(2);
+
   /**
    * Longest {@link #close()} waits for {@code onLose} before releasing the Lease anyway: stopping
    * the reconcilers lets reconciles in flight finish, which JOSDK bounds itself.
@@ -41,15 +42,23 @@ public final class LeaderElection implements AutoCloseable {
   private final Runnable onLead;
   private final Runnable onLose;
   private volatile boolean closed;
-  private final java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "flycast-leader");
-    t.setDaemon(true);
-    return t;
-  });
+  private final java.util.concurrent.ExecutorService work =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "flycast-leader");
+            t.setDaemon(true);
+            return t;
+          });
   private volatile CompletableFuture<?> running;
 
-  public LeaderElection(KubernetesClient client, String namespace, String name, String identity,
-      LeaderState state, Runnable onLead, Runnable onLose) {
+  public LeaderElection(
+      KubernetesClient client,
+      String namespace,
+      String name,
+      String identity,
+      LeaderState state,
+      Runnable onLead,
+      Runnable onLose) {
     this.client = client;
     this.namespace = namespace;
     this.name = name;
@@ -63,21 +72,24 @@ public final class LeaderElection implements AutoCloseable {
     if (closed) {
       return;
     }
-    var config = new LeaderElectionConfigBuilder()
-        .withName(name)
-        .withLock(new LeaseLock(namespace, name, identity))
-        .withLeaseDuration(LEASE_DURATION)
-        .withRenewDeadline(RENEW_DEADLINE)
-        .withRetryPeriod(RETRY_PERIOD)
-        .withReleaseOnCancel(true)
-        .withLeaderCallbacks(new LeaderCallbacks(this::lead, this::lose, id -> log.info("leader is {}", id)))
-        .build();
+    var config =
+        new LeaderElectionConfigBuilder()
+            .withName(name)
+            .withLock(new LeaseLock(namespace, name, identity))
+            .withLeaseDuration(LEASE_DURATION)
+            .withRenewDeadline(RENEW_DEADLINE)
+            .withRetryPeriod(RETRY_PERIOD)
+            .withReleaseOnCancel(true)
+            .withLeaderCallbacks(
+                new LeaderCallbacks(this::lead, this::lose, id -> log.info("leader is {}", id)))
+            .build();
     running = client.leaderElector().withConfig(config).build().start();
-    running.whenComplete((v, e) -> {
-      if (!closed) {
-        start(); // lost the lease or the elector failed: campaign again
-      }
-    });
+    running.whenComplete(
+        (v, e) -> {
+          if (!closed) {
+            start(); // lost the lease or the elector failed: campaign again
+          }
+        });
   }
 
   private void lead() {
@@ -86,18 +98,19 @@ public final class LeaderElection implements AutoCloseable {
     }
     log.info("{} leads", identity);
     state.set(true);
-    work.execute(() -> {
-      if (!state.isLeader()) {
-        return; // lost again before the reconcilers could start
-      }
-      try {
-        onLead.run();
-      } catch (RuntimeException e) {
-        log.error("cannot start the reconcilers; giving up the lease", e);
-        state.set(false);
-        running.cancel(true);
-      }
-    });
+    work.execute(
+        () -> {
+          if (!state.isLeader()) {
+            return; // lost again before the reconcilers could start
+          }
+          try {
+            onLead.run();
+          } catch (RuntimeException e) {
+            log.error("cannot start the reconcilers; giving up the lease", e);
+            state.set(false);
+            running.cancel(true);
+          }
+        });
   }
 
   private void lose() {
@@ -109,12 +122,12 @@ public final class LeaderElection implements AutoCloseable {
   }
 
   /**
-   * Stops campaigning and, when leading, hands over in an order that never lets two leaders
-   * write at once: leadership ends here first ({@code state} turns false, which autostop and
-   * address repair check before each write), then {@code onLose} runs to its end (the
-   * reconcilers stop; whatever the caller gave it to wait for is done), and only then is the
-   * Lease released, so another replica leads within a {@link #RETRY_PERIOD} instead of a
-   * {@link #LEASE_DURATION}. Blocks for that; idempotent.
+   * Stops campaigning and, when leading, hands over in an order that never lets two leaders write
+   * at once: leadership ends here first ({@code state} turns false, which autostop and address
+   * repair check before each write), then {@code onLose} runs to its end (the reconcilers stop;
+   * whatever the caller gave it to wait for is done), and only then is the Lease released, so
+   * another replica leads within a {@link #RETRY_PERIOD} instead of a {@link #LEASE_DURATION}.
+   * Blocks for that; idempotent.
    */
   @Override
   public void close() {
@@ -133,7 +146,8 @@ public final class LeaderElection implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     if (running != null) {
-      running.cancel(true); // with releaseOnCancel: the Lease is released now, if this replica holds it
+      running.cancel(
+          true); // with releaseOnCancel: the Lease is released now, if this replica holds it
     }
     log.info("{} left the leader election", identity);
   }

@@ -38,19 +38,30 @@ public final class ManagedServicePolicy {
       return true;
     }
     Namespace ns = namespaces.apply(svc.getMetadata().getNamespace());
-    return ns != null && ns.getMetadata().getLabels() != null
-        && FlycastAnnotations.NAMESPACE_LABEL_ENABLED.equals(ns.getMetadata().getLabels().get(FlycastAnnotations.NAMESPACE_LABEL));
+    return ns != null
+        && ns.getMetadata().getLabels() != null
+        && FlycastAnnotations.NAMESPACE_LABEL_ENABLED.equals(
+            ns.getMetadata().getLabels().get(FlycastAnnotations.NAMESPACE_LABEL));
   }
 
   public static boolean ownedByExposedService(Service svc) {
     var refs = svc.getMetadata().getOwnerReferences();
-    return refs != null && refs.stream().anyMatch(r -> ExposedService.KIND.equals(r.getKind())
-        && r.getApiVersion() != null && r.getApiVersion().startsWith(ExposedService.GROUP + "/"));
+    return refs != null
+        && refs.stream()
+            .anyMatch(
+                r ->
+                    ExposedService.KIND.equals(r.getKind())
+                        && r.getApiVersion() != null
+                        && r.getApiVersion().startsWith(ExposedService.GROUP + "/"));
   }
 
-  /** Whether Flycast has written its marks on this Service (so it must clean them up if unmanaged). */
+  /**
+   * Whether Flycast has written its marks on this Service (so it must clean them up if unmanaged).
+   */
   public static boolean carriesOurMarks(Service svc) {
     var ann = svc.getMetadata().getAnnotations();
-    return ann != null && (ann.containsKey(FlycastAnnotations.FLYCAST_IP) || ann.containsKey(FlycastAnnotations.CLUSTERIP_ALLOCATOR));
+    return ann != null
+        && (ann.containsKey(FlycastAnnotations.FLYCAST_IP)
+            || ann.containsKey(FlycastAnnotations.CLUSTERIP_ALLOCATOR));
   }
 }

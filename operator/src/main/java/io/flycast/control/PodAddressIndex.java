@@ -15,10 +15,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Pod addresses to namespaces, kept from Pod watch events; reads are lock-free map lookups.
  *
- * <p>Pods on the host network are left out (their IP is the node's, shared by many namespaces),
- * and so are finished pods (their IP may already be someone else's). Events for two pods sharing
- * an address can arrive in any order (a new pod may get the address before the old one's delete
- * is seen), so an address is forgotten only by the pod that holds it.
+ * <p>Pods on the host network are left out (their IP is the node's, shared by many namespaces), and
+ * so are finished pods (their IP may already be someone else's). Events for two pods sharing an
+ * address can arrive in any order (a new pod may get the address before the old one's delete is
+ * seen), so an address is forgotten only by the pod that holds it.
  */
 final class PodAddressIndex {
   private static final Logger log = LoggerFactory.getLogger(PodAddressIndex.class);
@@ -26,7 +26,9 @@ final class PodAddressIndex {
   /** Pods with this label value under {@code k8s-app} are the cluster DNS (CoreDNS, kube-dns). */
   static final String CLUSTER_DNS_APP = PodItemStore.CLUSTER_DNS_APP;
 
-  /** A pod holding an address: its {@code namespace/name}, its namespace, whether it is cluster DNS. */
+  /**
+   * A pod holding an address: its {@code namespace/name}, its namespace, whether it is cluster DNS.
+   */
   private record Holder(String pod, String namespace, boolean clusterDns) {}
 
   private final Map<InetAddress, Holder> byAddress = new ConcurrentHashMap<>();
@@ -65,7 +67,9 @@ final class PodAddressIndex {
 
   private static Holder holder(Pod p) {
     var labels = p.getMetadata().getLabels();
-    return new Holder(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), p.getMetadata().getNamespace(),
+    return new Holder(
+        p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(),
+        p.getMetadata().getNamespace(),
         labels != null && CLUSTER_DNS_APP.equals(labels.get(PodItemStore.APP_LABEL)));
   }
 
@@ -91,7 +95,11 @@ final class PodAddressIndex {
     for (String ip : ips) {
       var parsed = ip == null ? null : new inet.ipaddr.IPAddressString(ip).getAddress();
       if (parsed == null) {
-        log.debug("pod {}/{}: ignoring address '{}'", p.getMetadata().getNamespace(), p.getMetadata().getName(), ip);
+        log.debug(
+            "pod {}/{}: ignoring address '{}'",
+            p.getMetadata().getNamespace(),
+            p.getMetadata().getName(),
+            ip);
       } else {
         out.add(Cidr.unmapped(parsed.toInetAddress()));
       }

@@ -20,11 +20,11 @@ import org.slf4j.LoggerFactory;
  * Maps client addresses to networks from a Pod informer: a pod's IPs ({@code status.podIPs}, else
  * {@code status.podIP}) belong to its namespace, and a namespace is in the network named after it
  * plus any it joins with the label or annotation {@code fly.io/network} (comma-separated in the
- * annotation). That matches how routes get theirs: {@code spec.network} or the Service's
- * {@code fly.io/network} annotation, else the namespace name.
+ * annotation). That matches how routes get theirs: {@code spec.network} or the Service's {@code
+ * fly.io/network} annotation, else the namespace name.
  *
- * <p>Lookups read a {@link PodAddressIndex} kept by watch events and the namespace cache, never
- * the API, so the proxy and DNS event loops can call them. The informer keeps only what that index
+ * <p>Lookups read a {@link PodAddressIndex} kept by watch events and the namespace cache, never the
+ * API, so the proxy and DNS event loops can call them. The informer keeps only what that index
  * reads of each pod ({@link PodItemStore}).
  */
 public final class PodNetworks implements ClientNetworks, AutoCloseable {
@@ -36,8 +36,8 @@ public final class PodNetworks implements ClientNetworks, AutoCloseable {
 
   /**
    * @param client the API, for the Pod watch
-   * @param namespaces a namespace by name from a cache (e.g. {@link CatalogSync#namespace}),
-   *     {@code null} when unknown
+   * @param namespaces a namespace by name from a cache (e.g. {@link CatalogSync#namespace}), {@code
+   *     null} when unknown
    */
   public PodNetworks(KubernetesClient client, Function<String, Namespace> namespaces) {
     this.namespaces = namespaces;
@@ -45,22 +45,23 @@ public final class PodNetworks implements ClientNetworks, AutoCloseable {
     // Every pod of the cluster, so keep a few fields of each, and no index by namespace: lookups
     // are by address, in the index below.
     pods.itemStore(new PodItemStore()).removeNamespaceIndex();
-    pods.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod pod) {
-        byAddress.update(null, pod);
-      }
+    pods.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Pod pod) {
+            byAddress.update(null, pod);
+          }
 
-      @Override
-      public void onUpdate(Pod old, Pod pod) {
-        byAddress.update(old, pod);
-      }
+          @Override
+          public void onUpdate(Pod old, Pod pod) {
+            byAddress.update(old, pod);
+          }
 
-      @Override
-      public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-        byAddress.update(pod, null);
-      }
-    });
+          @Override
+          public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+            byAddress.update(pod, null);
+          }
+        });
   }
 
   /** Starts the watch and blocks until pods have been listed once. */

@@ -19,13 +19,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Server certificates from Kubernetes TLS Secrets ({@code tls.crt}, {@code tls.key}), for the
- * proxy, and what is wrong with a Secret that yields none, for the status conditions and Events
- * of the objects naming it. Certificates are parsed from the watch cache (memory only, never the
- * API) once per Secret resourceVersion, and the result (a certificate, or a problem) is shared by
- * both: an updated Secret is picked up on the next handshake (the proxy builds new TLS contexts
- * for the new {@link ServerCertificate} and drops the old one's) and in the next status. A Secret
- * that is missing or unusable (no certificate, a key that does not parse or is not the
- * certificate's) yields no certificate: that route's handshakes fail with an alert, nobody else's.
+ * proxy, and what is wrong with a Secret that yields none, for the status conditions and Events of
+ * the objects naming it. Certificates are parsed from the watch cache (memory only, never the API)
+ * once per Secret resourceVersion, and the result (a certificate, or a problem) is shared by both:
+ * an updated Secret is picked up on the next handshake (the proxy builds new TLS contexts for the
+ * new {@link ServerCertificate} and drops the old one's) and in the next status. A Secret that is
+ * missing or unusable (no certificate, a key that does not parse or is not the certificate's)
+ * yields no certificate: that route's handshakes fail with an alert, nobody else's.
  *
  * <p>One instance per process ({@link CatalogSync#certificates()}), so each Secret version is
  * parsed once.
@@ -44,7 +44,9 @@ public final class SecretCertificates implements CertificateSource {
   private final Map<String, Parsed> cache = new ConcurrentHashMap<>();
   private final AtomicLong parses = new AtomicLong();
 
-  /** @param secrets a TLS Secret by namespace and name, from memory; null when there is none */
+  /**
+   * @param secrets a TLS Secret by namespace and name, from memory; null when there is none
+   */
   SecretCertificates(BiFunction<String, String, Secret> secrets) {
     this(secrets, SecretNamespaces.ALL);
   }
@@ -69,10 +71,10 @@ public final class SecretCertificates implements CertificateSource {
   }
 
   /**
-   * What keeps a TLS Secret from serving, said so that a person can fix it: that it does not
-   * exist, lacks {@code tls.crt} or {@code tls.key}, holds something that does not parse, or a
-   * key that is not the certificate's, or that its namespace is not one Flycast reads Secrets in.
-   * Null when the Secret is usable. Answers from memory, with the same parse the proxy serves from.
+   * What keeps a TLS Secret from serving, said so that a person can fix it: that it does not exist,
+   * lacks {@code tls.crt} or {@code tls.key}, holds something that does not parse, or a key that is
+   * not the certificate's, or that its namespace is not one Flycast reads Secrets in. Null when the
+   * Secret is usable. Answers from memory, with the same parse the proxy serves from.
    */
   public String problem(String namespace, String secretName) {
     if (!watched.watches(namespace)) {
@@ -80,10 +82,20 @@ public final class SecretCertificates implements CertificateSource {
     }
     Parsed p = parsed(namespace, secretName);
     if (p != null) {
-      return p.certificate() != null ? expiry(namespace + "/" + secretName, p.certificate()) : p.problem();
+      return p.certificate() != null
+          ? expiry(namespace + "/" + secretName, p.certificate())
+          : p.problem();
     }
-    return "TLS Secret '" + namespace + "/" + secretName + "' does not exist (or is not of type kubernetes.io/tls); "
-        + "create it: kubectl create secret tls " + secretName + " -n " + namespace + " --cert=CHAIN.pem --key=KEY.pem";
+    return "TLS Secret '"
+        + namespace
+        + "/"
+        + secretName
+        + "' does not exist (or is not of type kubernetes.io/tls); "
+        + "create it: kubectl create secret tls "
+        + secretName
+        + " -n "
+        + namespace
+        + " --cert=CHAIN.pem --key=KEY.pem";
   }
 
   /** The parse of the Secret's current version; null when there is no such Secret. */
@@ -100,8 +112,10 @@ public final class SecretCertificates implements CertificateSource {
       return c;
     }
     // compute: a version asked for at once by the proxy and the status is still parsed once.
-    return cache.compute(key, (k, old) -> old != null && Objects.equals(old.resourceVersion(), rv) ? old
-        : parse(secret, k, rv));
+    return cache.compute(
+        key,
+        (k, old) ->
+            old != null && Objects.equals(old.resourceVersion(), rv) ? old : parse(secret, k, rv));
   }
 
   /** How many Secret versions were parsed (for tests: each once). */
@@ -118,26 +132,47 @@ public final class SecretCertificates implements CertificateSource {
       crt = field(secret, CRT);
       pem = field(secret, KEY);
     } catch (IllegalArgumentException e) {
-      return unusable(rv, name + " has data that is not base64 (" + e.getMessage() + "); recreate it with "
-          + "kubectl create secret tls");
+      return unusable(
+          rv,
+          name
+              + " has data that is not base64 ("
+              + e.getMessage()
+              + "); recreate it with "
+              + "kubectl create secret tls");
     }
     if (crt == null) {
-      return unusable(rv, name + " has no " + CRT + "; put the PEM certificate chain in it, the server's "
-          + "certificate first");
+      return unusable(
+          rv,
+          name
+              + " has no "
+              + CRT
+              + "; put the PEM certificate chain in it, the server's "
+              + "certificate first");
     }
     if (pem == null) {
-      return unusable(rv, name + " has no " + KEY + "; put the certificate's PEM private key in it");
+      return unusable(
+          rv, name + " has no " + KEY + "; put the certificate's PEM private key in it");
     }
     X509Certificate[] chain;
     try {
       chain = ServerCertificate.certificatesFromPem(crt);
     } catch (Exception e) {
       String crtText = new String(crt, StandardCharsets.US_ASCII);
-      String why = !crtText.contains("CERTIFICATE-----") && crtText.contains("PRIVATE KEY-----")
-          ? "it holds a private key: are " + CRT + " and " + KEY + " swapped?"
-          : !crtText.contains("-----BEGIN ") ? "no -----BEGIN CERTIFICATE----- block" : reason(e);
-      return unusable(rv, name + ": " + CRT + " is not a PEM certificate (" + why + "); put the PEM "
-          + "certificate chain in it, the server's certificate first");
+      String why =
+          !crtText.contains("CERTIFICATE-----") && crtText.contains("PRIVATE KEY-----")
+              ? "it holds a private key: are " + CRT + " and " + KEY + " swapped?"
+              : !crtText.contains("-----BEGIN ")
+                  ? "no -----BEGIN CERTIFICATE----- block"
+                  : reason(e);
+      return unusable(
+          rv,
+          name
+              + ": "
+              + CRT
+              + " is not a PEM certificate ("
+              + why
+              + "); put the PEM "
+              + "certificate chain in it, the server's certificate first");
     }
     PrivateKey privateKey;
     try {
@@ -145,20 +180,43 @@ public final class SecretCertificates implements CertificateSource {
     } catch (Exception e) {
       String keyText = new String(pem, StandardCharsets.US_ASCII);
       if (keyText.contains("ENCRYPTED")) {
-        return unusable(rv, name + ": " + KEY + " is encrypted; put the key in it without a passphrase "
-            + "(openssl pkey -in KEY.pem -out PLAIN.pem)");
+        return unusable(
+            rv,
+            name
+                + ": "
+                + KEY
+                + " is encrypted; put the key in it without a passphrase "
+                + "(openssl pkey -in KEY.pem -out PLAIN.pem)");
       }
-      String why = !keyText.contains("-----BEGIN ") ? "no -----BEGIN PRIVATE KEY----- block" : reason(e);
-      return unusable(rv, name + ": " + KEY + " is not a PEM private key (" + why + "); put the "
-          + "certificate's private key in it (PKCS#8, PKCS#1 RSA or SEC1 EC)");
+      String why =
+          !keyText.contains("-----BEGIN ") ? "no -----BEGIN PRIVATE KEY----- block" : reason(e);
+      return unusable(
+          rv,
+          name
+              + ": "
+              + KEY
+              + " is not a PEM private key ("
+              + why
+              + "); put the "
+              + "certificate's private key in it (PKCS#8, PKCS#1 RSA or SEC1 EC)");
     }
     ServerCertificate cert;
     try {
       cert = new ServerCertificate(privateKey, chain);
     } catch (RuntimeException e) {
-      return unusable(rv, name + ": the private key in " + KEY + " does not belong to the certificate in " + CRT
-          + " (" + describe(chain[0], privateKey) + "); put the certificate's own key in " + KEY
-          + ", or the key's certificate first in " + CRT);
+      return unusable(
+          rv,
+          name
+              + ": the private key in "
+              + KEY
+              + " does not belong to the certificate in "
+              + CRT
+              + " ("
+              + describe(chain[0], privateKey)
+              + "); put the certificate's own key in "
+              + KEY
+              + ", or the key's certificate first in "
+              + CRT);
     }
     Instant notAfter = cert.leaf().getNotAfter().toInstant();
     if (notAfter.isBefore(Instant.now())) {
@@ -169,16 +227,24 @@ public final class SecretCertificates implements CertificateSource {
 
   /**
    * An expired certificate is still served (refusing the handshake would help nobody), but clients
-   * refuse it, so it is a problem to report. Checked on every call, not once per parse: time
-   * passes without the Secret changing, and each reconcile (at the latest the periodic one) asks.
+   * refuse it, so it is a problem to report. Checked on every call, not once per parse: time passes
+   * without the Secret changing, and each reconcile (at the latest the periodic one) asks.
    */
   private static String expiry(String secret, ServerCertificate cert) {
     Instant notAfter = cert.leaf().getNotAfter().toInstant();
     if (!notAfter.isBefore(Instant.now())) {
       return null;
     }
-    return "TLS Secret '" + secret + "': the certificate in " + CRT + " (" + cert.leaf().getSubjectX500Principal().getName()
-        + ") expired at " + notAfter + "; put a renewed certificate and its key in it (the expired one is still served, and clients refuse it)";
+    return "TLS Secret '"
+        + secret
+        + "': the certificate in "
+        + CRT
+        + " ("
+        + cert.leaf().getSubjectX500Principal().getName()
+        + ") expired at "
+        + notAfter
+        + "; put a renewed certificate and its key in it (the expired one is still served, and"
+        + " clients refuse it)";
   }
 
   private static Parsed unusable(String rv, String problem) {
@@ -191,7 +257,8 @@ public final class SecretCertificates implements CertificateSource {
     String subject = leaf.getSubjectX500Principal().getName();
     String certAlgorithm = algorithm(leaf.getPublicKey().getAlgorithm());
     String keyAlgorithm = algorithm(key.getAlgorithm());
-    return certAlgorithm.equals(keyAlgorithm) ? subject
+    return certAlgorithm.equals(keyAlgorithm)
+        ? subject
         : subject + ": an " + certAlgorithm + " certificate, an " + keyAlgorithm + " key";
   }
 
@@ -218,6 +285,8 @@ public final class SecretCertificates implements CertificateSource {
     } else if (s.getStringData() != null && s.getStringData().get(name) != null) {
       value = s.getStringData().get(name).getBytes(StandardCharsets.UTF_8);
     }
-    return value == null || value.length == 0 || new String(value, StandardCharsets.UTF_8).isBlank() ? null : value;
+    return value == null || value.length == 0 || new String(value, StandardCharsets.UTF_8).isBlank()
+        ? null
+        : value;
   }
 }

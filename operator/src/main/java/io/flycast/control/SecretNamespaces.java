@@ -6,8 +6,8 @@ import java.util.TreeSet;
 
 /**
  * Where the operator reads TLS Secrets ({@code --secret-namespaces}): every namespace, or only the
- * listed ones. Listing them lets the chart grant Secrets per namespace instead of cluster-wide;
- * the price is that a route elsewhere cannot terminate TLS, which {@link #notWatched} says.
+ * listed ones. Listing them lets the chart grant Secrets per namespace instead of cluster-wide; the
+ * price is that a route elsewhere cannot terminate TLS, which {@link #notWatched} says.
  *
  * @param names the namespaces watched; empty means every namespace
  */
@@ -25,9 +25,11 @@ public record SecretNamespaces(Set<String> names) {
       return ALL;
     }
     Set<String> names = new TreeSet<>();
-    for (String n : Arrays.stream(csv.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList()) {
+    for (String n :
+        Arrays.stream(csv.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList()) {
       if (!n.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
-        throw new IllegalArgumentException("--secret-namespaces: '" + n + "' is not a namespace name (a DNS label)");
+        throw new IllegalArgumentException(
+            "--secret-namespaces: '" + n + "' is not a namespace name (a DNS label)");
       }
       names.add(n);
     }
@@ -43,12 +45,20 @@ public record SecretNamespaces(Set<String> names) {
   }
 
   /**
-   * Why a TLS Secret of a namespace that is not watched yields no certificate, and what to set:
-   * a route there can only terminate TLS once its namespace is listed.
+   * Why a TLS Secret of a namespace that is not watched yields no certificate, and what to set: a
+   * route there can only terminate TLS once its namespace is listed.
    */
   public String notWatched(String namespace, String secretName) {
-    return "TLS Secret '" + namespace + "/" + secretName + "' cannot be read: Flycast reads TLS Secrets only in the "
-        + "namespaces " + String.join(", ", names) + "; add " + namespace + " to the chart value tls.secretNamespaces "
+    return "TLS Secret '"
+        + namespace
+        + "/"
+        + secretName
+        + "' cannot be read: Flycast reads TLS Secrets only in the "
+        + "namespaces "
+        + String.join(", ", names)
+        + "; add "
+        + namespace
+        + " to the chart value tls.secretNamespaces "
         + "(operator flag --secret-namespaces)";
   }
 

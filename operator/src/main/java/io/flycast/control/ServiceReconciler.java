@@ -37,20 +37,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>No finalizer on Services: a user's Service must stay deletable when the operator is down or
  * uninstalled. The route goes with the Service's delete event in every replica; the address is
- * released by {@link AddressRepair} on that event, and by its periodic pass if the operator
- * missed it.
+ * released by {@link AddressRepair} on that event, and by its periodic pass if the operator missed
+ * it.
  */
 @ControllerConfiguration(name = ServiceReconciler.NAME, generationAwareEventProcessing = false)
 public final class ServiceReconciler implements Reconciler<Service> {
   private static final Logger log = LoggerFactory.getLogger(ServiceReconciler.class);
   public static final String NAME = "flycast-service";
   static final String KIND = "Service";
+
   /**
-   * The conditions Flycast keeps on a managed Service's status (next to any other controller's),
-   * as an ExposedService has them: whether it has an address, whether its annotations are valid,
+   * The conditions Flycast keeps on a managed Service's status (next to any other controller's), as
+   * an ExposedService has them: whether it has an address, whether its annotations are valid,
    * whether the proxy routes it. Prefixed: a Service's conditions are shared.
    */
   static final String ALLOCATED = "fly.io/Allocated";
+
   static final String VALID = "fly.io/Valid";
   static final String SYNCED = "fly.io/Synced";
   private static final Set<String> CONDITIONS = Set.of(ALLOCATED, VALID, SYNCED);
@@ -61,7 +63,8 @@ public final class ServiceReconciler implements Reconciler<Service> {
   private final FlycastAddressPool pool;
   private final EventRecorder events;
 
-  public ServiceReconciler(CatalogSync sync, CatalogStore store, FlycastAddressPool pool, EventRecorder events) {
+  public ServiceReconciler(
+      CatalogSync sync, CatalogStore store, FlycastAddressPool pool, EventRecorder events) {
     this.sync = sync;
     this.store = store;
     this.pool = pool;
@@ -83,7 +86,8 @@ public final class ServiceReconciler implements Reconciler<Service> {
       if (ManagedServicePolicy.carriesOurMarks(svc)) {
         unmanage(svc, context);
       } else {
-        writeStatus(svc, context, null, List.of()); // conditions a failed write left; no call when none
+        writeStatus(
+            svc, context, null, List.of()); // conditions a failed write left; no call when none
       }
       return UpdateControl.noUpdate();
     }
@@ -95,34 +99,58 @@ public final class ServiceReconciler implements Reconciler<Service> {
     List<Condition> old = svc.getStatus() == null ? null : svc.getStatus().getConditions();
     Condition allocated;
     if (a.ok()) {
-      allocated = StatusConditions.condition(
-          old, ALLOCATED, true, "Allocated", "Flycast address " + FlycastAddressPool.canonical(a.address()));
+      allocated =
+          StatusConditions.condition(
+              old,
+              ALLOCATED,
+              true,
+              "Allocated",
+              "Flycast address " + FlycastAddressPool.canonical(a.address()));
     } else {
       events.warning(svc, a.failure().reason().conditionReason(), a.failure().getMessage());
       // A status write is an update event, and every update is reconciled: a message that varied
       // between attempts would turn the retry interval into a write loop. Each attempt's own
       // message is in its Event.
-      allocated = StatusConditions.persistingFailure(
-          old, ALLOCATED, a.failure().reason().conditionReason(), a.failure().getMessage());
+      allocated =
+          StatusConditions.persistingFailure(
+              old, ALLOCATED, a.failure().reason().conditionReason(), a.failure().getMessage());
     }
     if (a.changedFrom() != null) {
-      events.normal(svc, "AddressChanged", "Flycast address moved from "
-          + FlycastAddressPool.canonical(a.changedFrom()) + " to " + FlycastAddressPool.canonical(a.address()));
+      events.normal(
+          svc,
+          "AddressChanged",
+          "Flycast address moved from "
+              + FlycastAddressPool.canonical(a.changedFrom())
+              + " to "
+              + FlycastAddressPool.canonical(a.address()));
     }
     if (a.address() == null) {
-      writeStatus(svc, context, null, List.of(allocated,
-          StatusConditions.condition(old, SYNCED, false, "NoAddress", "waiting for an address")));
+      writeStatus(
+          svc,
+          context,
+          null,
+          List.of(
+              allocated,
+              StatusConditions.condition(
+                  old, SYNCED, false, "NoAddress", "waiting for an address")));
       return UpdateControl.<Service>noUpdate().rescheduleAfter(Duration.ofSeconds(10));
     }
-    Translation t = ServiceTranslator.translate(svc, a.address(),
-        n -> sync.tlsSecretProblem(meta.getNamespace(), n), sync.scaleKinds());
+    Translation t =
+        ServiceTranslator.translate(
+            svc,
+            a.address(),
+            n -> sync.tlsSecretProblem(meta.getNamespace(), n),
+            sync.scaleKinds());
     t.problems().forEach(p -> events.warning(svc, "InvalidAnnotation", p));
-    Condition valid = t.problems().isEmpty()
-        ? StatusConditions.condition(old, VALID, true, "Valid", "annotations are valid")
-        : StatusConditions.condition(old, VALID, false, "InvalidAnnotation", String.join("; ", t.problems()));
+    Condition valid =
+        t.problems().isEmpty()
+            ? StatusConditions.condition(old, VALID, true, "Valid", "annotations are valid")
+            : StatusConditions.condition(
+                old, VALID, false, "InvalidAnnotation", String.join("; ", t.problems()));
 
     Map<String, String> want = new LinkedHashMap<>();
-    want.put(FlycastAnnotations.CLUSTERIP_ALLOCATOR, FlycastAnnotations.CLUSTERIP_ALLOCATOR_CONFIGURED);
+    want.put(
+        FlycastAnnotations.CLUSTERIP_ALLOCATOR, FlycastAnnotations.CLUSTERIP_ALLOCATOR_CONFIGURED);
     want.put(FlycastAnnotations.FLYCAST_IP, FlycastAddressPool.canonical(a.address()));
     Route route = store.current().route(new RouteKey(meta.getNamespace(), meta.getName()));
     boolean synced = route != null && route.spec().equals(t.spec());
@@ -130,14 +158,29 @@ public final class ServiceReconciler implements Reconciler<Service> {
       want.put(FlycastAnnotations.SYNC_VERSION, Long.toString(route.specVersion()));
     }
     patchAnnotations(svc, context, want);
-    writeStatus(svc, context, isFlycastLoadBalancer(svc) ? FlycastAddressPool.canonical(a.address()) : null, List.of(
-        allocated, valid, synced
-            ? StatusConditions.condition(old, SYNCED, true, "Routed", "routed in catalog version " + route.specVersion())
-            : StatusConditions.condition(old, SYNCED, false, "Pending", "waiting for the proxy's catalog to take the route")));
+    writeStatus(
+        svc,
+        context,
+        isFlycastLoadBalancer(svc) ? FlycastAddressPool.canonical(a.address()) : null,
+        List.of(
+            allocated,
+            valid,
+            synced
+                ? StatusConditions.condition(
+                    old, SYNCED, true, "Routed", "routed in catalog version " + route.specVersion())
+                : StatusConditions.condition(
+                    old,
+                    SYNCED,
+                    false,
+                    "Pending",
+                    "waiting for the proxy's catalog to take the route")));
     if (current == null || !current.equals(a.address())) {
-      events.normal(svc, "AddressAllocated", "Flycast address " + FlycastAddressPool.canonical(a.address()));
+      events.normal(
+          svc, "AddressAllocated", "Flycast address " + FlycastAddressPool.canonical(a.address()));
     }
-    return a.ok() ? UpdateControl.noUpdate() : UpdateControl.<Service>noUpdate().rescheduleAfter(Duration.ofSeconds(30));
+    return a.ok()
+        ? UpdateControl.noUpdate()
+        : UpdateControl.<Service>noUpdate().rescheduleAfter(Duration.ofSeconds(30));
   }
 
   /** Releases the address and removes our marks from a Service no longer managed. */
@@ -145,7 +188,8 @@ public final class ServiceReconciler implements Reconciler<Service> {
     var meta = svc.getMetadata();
     InetAddress addr = literal(meta.getAnnotations().get(FlycastAnnotations.FLYCAST_IP));
     if (addr != null) {
-      pool.release(addr, new AddressOwner(KIND, meta.getNamespace(), meta.getName(), meta.getUid()));
+      pool.release(
+          addr, new AddressOwner(KIND, meta.getNamespace(), meta.getName(), meta.getUid()));
     }
     Map<String, String> remove = new HashMap<>();
     remove.put(FlycastAnnotations.CLUSTERIP_ALLOCATOR, null);
@@ -157,20 +201,26 @@ public final class ServiceReconciler implements Reconciler<Service> {
   }
 
   private void patchAnnotations(Service svc, Context<Service> context, Map<String, String> want) {
-    Map<String, String> have = svc.getMetadata().getAnnotations() == null ? Map.of() : svc.getMetadata().getAnnotations();
+    Map<String, String> have =
+        svc.getMetadata().getAnnotations() == null ? Map.of() : svc.getMetadata().getAnnotations();
     Map<String, String> diff = new LinkedHashMap<>();
-    want.forEach((k, v) -> {
-      if (!Objects.equals(have.get(k), v)) {
-        diff.put(k, v);
-      }
-    });
+    want.forEach(
+        (k, v) -> {
+          if (!Objects.equals(have.get(k), v)) {
+            diff.put(k, v);
+          }
+        });
     if (!diff.isEmpty()) {
       mergePatch(svc, context, Map.of("metadata", Map.of("annotations", diff)));
     }
   }
 
   private static void mergePatch(Service svc, Context<Service> context, Map<String, ?> patch) {
-    context.getClient().services().inNamespace(svc.getMetadata().getNamespace()).withName(svc.getMetadata().getName())
+    context
+        .getClient()
+        .services()
+        .inNamespace(svc.getMetadata().getNamespace())
+        .withName(svc.getMetadata().getName())
         .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
   }
 
@@ -184,37 +234,53 @@ public final class ServiceReconciler implements Reconciler<Service> {
    * controllers' conditions are kept) and, with {@code loadBalancerIp}, the load balancer ingress
    * address of a Service of Flycast's class.
    */
-  private static void writeStatus(Service svc, Context<Service> context, String loadBalancerIp, List<Condition> ours) {
+  private static void writeStatus(
+      Service svc, Context<Service> context, String loadBalancerIp, List<Condition> ours) {
     ServiceStatus st = svc.getStatus();
     if ((loadBalancerIp == null || hasIngress(st, loadBalancerIp))
         && StatusConditions.agree(st == null ? null : st.getConditions(), CONDITIONS, ours)) {
       return;
     }
     try {
-      context.getClient().services().inNamespace(svc.getMetadata().getNamespace()).withName(svc.getMetadata().getName())
-          .editStatus(s -> {
-            ServiceStatus status = s.getStatus() == null ? new ServiceStatus() : s.getStatus();
-            status.setConditions(StatusConditions.merged(status.getConditions(), CONDITIONS, ours));
-            if (loadBalancerIp != null) {
-              status.setLoadBalancer(new LoadBalancerStatusBuilder()
-                  .withIngress(new LoadBalancerIngressBuilder().withIp(loadBalancerIp).withIpMode("VIP").build()).build());
-            }
-            s.setStatus(status);
-            return s;
-          });
+      context
+          .getClient()
+          .services()
+          .inNamespace(svc.getMetadata().getNamespace())
+          .withName(svc.getMetadata().getName())
+          .editStatus(
+              s -> {
+                ServiceStatus status = s.getStatus() == null ? new ServiceStatus() : s.getStatus();
+                status.setConditions(
+                    StatusConditions.merged(status.getConditions(), CONDITIONS, ours));
+                if (loadBalancerIp != null) {
+                  status.setLoadBalancer(
+                      new LoadBalancerStatusBuilder()
+                          .withIngress(
+                              new LoadBalancerIngressBuilder()
+                                  .withIp(loadBalancerIp)
+                                  .withIpMode("VIP")
+                                  .build())
+                          .build());
+                }
+                s.setStatus(status);
+                return s;
+              });
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
         throw e;
       }
       // Someone changed the Service between our read and our write: the change's own event
       // reconciles it again, with the status read fresh.
-      log.debug("status of Service {}/{} changed under us; the next reconcile writes it",
-          svc.getMetadata().getNamespace(), svc.getMetadata().getName());
+      log.debug(
+          "status of Service {}/{} changed under us; the next reconcile writes it",
+          svc.getMetadata().getNamespace(),
+          svc.getMetadata().getName());
     }
   }
 
   private static boolean hasIngress(ServiceStatus st, String ip) {
-    var ingress = st == null || st.getLoadBalancer() == null ? null : st.getLoadBalancer().getIngress();
+    var ingress =
+        st == null || st.getLoadBalancer() == null ? null : st.getLoadBalancer().getIngress();
     return ingress != null && ingress.size() == 1 && ip.equals(ingress.get(0).getIp());
   }
 

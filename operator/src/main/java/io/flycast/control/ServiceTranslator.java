@@ -31,10 +31,11 @@ public final class ServiceTranslator {
   private ServiceTranslator() {}
 
   /**
-   * @param secretProblem what keeps a TLS Secret of the Service's namespace from serving, said so
-   *     a person can fix it; null when it is usable. See {@link SecretCertificates#problem}
+   * @param secretProblem what keeps a TLS Secret of the Service's namespace from serving, said so a
+   *     person can fix it; null when it is usable. See {@link SecretCertificates#problem}
    */
-  public static Translation translate(Service svc, InetAddress address, Function<String, String> secretProblem) {
+  public static Translation translate(
+      Service svc, InetAddress address, Function<String, String> secretProblem) {
     return translate(svc, address, secretProblem, ScaleKinds.BUILT_IN);
   }
 
@@ -43,7 +44,10 @@ public final class ServiceTranslator {
    * @param scaleKinds the kinds this install may scale: a {@code fly.io/scale-target} of another
    *     kind turns the route's autoscale off, with a problem naming the value to set
    */
-  public static Translation translate(Service svc, InetAddress address, Function<String, String> secretProblem,
+  public static Translation translate(
+      Service svc,
+      InetAddress address,
+      Function<String, String> secretProblem,
       ScaleKinds scaleKinds) {
     var meta = svc.getMetadata();
     var a = new AnnotationReader(meta.getAnnotations());
@@ -51,94 +55,161 @@ public final class ServiceTranslator {
     if (svc.getSpec().getPorts() != null) {
       for (var p : svc.getSpec().getPorts()) {
         if (p.getProtocol() != null && !"TCP".equalsIgnoreCase(p.getProtocol())) {
-          a.problem("port " + p.getPort() + "/" + p.getProtocol() + " is not routed: Flycast proxies TCP only");
+          a.problem(
+              "port "
+                  + p.getPort()
+                  + "/"
+                  + p.getProtocol()
+                  + " is not routed: Flycast proxies TCP only");
           continue;
         }
         ports.add(port(a, p, secretProblem));
       }
     }
     ConcurrencyType kind =
-        a.parsed(FlycastAnnotations.CONCURRENCY_KIND, ConcurrencyType.CONNECTIONS, "connections or requests",
+        a.parsed(
+            FlycastAnnotations.CONCURRENCY_KIND,
+            ConcurrencyType.CONNECTIONS,
+            "connections or requests",
             s -> ConcurrencyType.valueOf(s.toUpperCase(Locale.ROOT)));
     int soft = a.integer(FlycastAnnotations.CONCURRENCY_SOFT, Concurrency.DEFAULT_SOFT_LIMIT, 1);
     int hard = a.integer(FlycastAnnotations.CONCURRENCY_HARD, Concurrency.NO_HARD_LIMIT, 1);
     if (hard < soft) {
-      a.problem(FlycastAnnotations.CONCURRENCY_HARD + "=" + hard + " is below the soft limit " + soft
-          + "; using " + soft + " as the hard limit");
+      a.problem(
+          FlycastAnnotations.CONCURRENCY_HARD
+              + "="
+              + hard
+              + " is below the soft limit "
+              + soft
+              + "; using "
+              + soft
+              + " as the hard limit");
       hard = soft;
     }
-    AutostopMode stop = a.parsed(FlycastAnnotations.AUTO_STOP, AutostopMode.OFF, "off, stop or suspend",
-        s -> AutostopMode.valueOf(s.toUpperCase(Locale.ROOT)));
+    AutostopMode stop =
+        a.parsed(
+            FlycastAnnotations.AUTO_STOP,
+            AutostopMode.OFF,
+            "off, stop or suspend",
+            s -> AutostopMode.valueOf(s.toUpperCase(Locale.ROOT)));
     boolean start = a.bool(FlycastAnnotations.AUTO_START, true);
     int min = a.integer(FlycastAnnotations.MIN_MACHINES_RUNNING, 0, 0);
     int max = a.integer(FlycastAnnotations.MAX_MACHINES_RUNNING, 0, 0);
     boolean isPrivate = a.bool(FlycastAnnotations.PRIVATE, true);
     String network = a.string(FlycastAnnotations.NETWORK, meta.getNamespace());
     List<String> hostnames = list(a.string(FlycastAnnotations.HOSTNAMES, ""));
-    NamedTarget named = a.parsed(FlycastAnnotations.SCALE_TARGET, null, "Kind/name or Kind.group/name, e.g. Deployment/web",
-        NamedTarget::parse);
+    NamedTarget named =
+        a.parsed(
+            FlycastAnnotations.SCALE_TARGET,
+            null,
+            "Kind/name or Kind.group/name, e.g. Deployment/web",
+            NamedTarget::parse);
     Autoscale autoscale = new Autoscale(stop, start, min, max);
     ScaleTarget target = named == null ? null : named.resolve(scaleKinds, a);
     if (named != null && target == null) {
       autoscale = ScaleTargetRule.off(autoscale);
     } else {
-      boolean asked = named != null || a.has(FlycastAnnotations.AUTO_STOP) && stop != AutostopMode.OFF
-          || a.has(FlycastAnnotations.AUTO_START) && start;
-      autoscale = ScaleTargetRule.check(autoscale, target, asked, scaleKinds, "annotation " + FlycastAnnotations.SCALE_TARGET,
-          a.problems());
+      boolean asked =
+          named != null
+              || a.has(FlycastAnnotations.AUTO_STOP) && stop != AutostopMode.OFF
+              || a.has(FlycastAnnotations.AUTO_START) && start;
+      autoscale =
+          ScaleTargetRule.check(
+              autoscale,
+              target,
+              asked,
+              scaleKinds,
+              "annotation " + FlycastAnnotations.SCALE_TARGET,
+              a.problems());
     }
-    RouteSpec spec = new RouteSpec(
-        new RouteKey(meta.getNamespace(), meta.getName()),
-        address,
-        hostnames,
-        ports,
-        new Concurrency(kind, soft, hard),
-        autoscale,
-        isPrivate,
-        network,
-        target);
+    RouteSpec spec =
+        new RouteSpec(
+            new RouteKey(meta.getNamespace(), meta.getName()),
+            address,
+            hostnames,
+            ports,
+            new Concurrency(kind, soft, hard),
+            autoscale,
+            isPrivate,
+            network,
+            target);
     return new Translation(spec, a.problems());
   }
 
   /**
    * A Service port. Its target port is a number, or a container port name ({@code targetPort:
-   * http}) that each pod resolves for itself: the EndpointSlice lists the resolved number under
-   * the Service port's name, and the proxy dials that ({@link PortSpec#targetPort(io.flycast.catalog.Backend)}).
+   * http}) that each pod resolves for itself: the EndpointSlice lists the resolved number under the
+   * Service port's name, and the proxy dials that ({@link
+   * PortSpec#targetPort(io.flycast.catalog.Backend)}).
    */
-  private static PortSpec port(AnnotationReader a, io.fabric8.kubernetes.api.model.ServicePort p,
+  private static PortSpec port(
+      AnnotationReader a,
+      io.fabric8.kubernetes.api.model.ServicePort p,
       Function<String, String> secretProblem) {
     int port = p.getPort();
     var t = p.getTargetPort();
     // Unset means the Service port (the API server defaults it so); a name is resolved per pod.
-    String targetName = t != null && t.getIntVal() == null && t.getStrVal() != null && !t.getStrVal().isBlank()
-        ? t.getStrVal() : null;
+    String targetName =
+        t != null && t.getIntVal() == null && t.getStrVal() != null && !t.getStrVal().isBlank()
+            ? t.getStrVal()
+            : null;
     int target = targetName != null ? 0 : t != null && t.getIntVal() != null ? t.getIntVal() : port;
-    Set<Handler> handlers = a.parsed(FlycastAnnotations.handlers(port), Set.of(),
-        "a comma-separated list of tls, http, proxy_proto, pg_tls", ServiceTranslator::handlers);
+    Set<Handler> handlers =
+        a.parsed(
+            FlycastAnnotations.handlers(port),
+            Set.of(),
+            "a comma-separated list of tls, http, proxy_proto, pg_tls",
+            ServiceTranslator::handlers);
     boolean forceHttps = a.bool(FlycastAnnotations.forceHttps(port), false);
     if (forceHttps && !handlers.contains(Handler.HTTP)) {
-      a.problem(FlycastAnnotations.forceHttps(port) + " needs the http handler on port " + port + "; ignored");
+      a.problem(
+          FlycastAnnotations.forceHttps(port)
+              + " needs the http handler on port "
+              + port
+              + "; ignored");
       forceHttps = false;
     }
     TlsOptions tls = null;
     if (handlers.contains(Handler.TLS) || handlers.contains(Handler.PG_TLS)) {
       String secret = a.string(FlycastAnnotations.tlsSecret(port), null);
       if (secret == null) {
-        a.problem("port " + port + " terminates TLS but has no " + FlycastAnnotations.tlsSecret(port)
-            + " annotation naming a kubernetes.io/tls Secret; its TLS handshakes will fail");
+        a.problem(
+            "port "
+                + port
+                + " terminates TLS but has no "
+                + FlycastAnnotations.tlsSecret(port)
+                + " annotation naming a kubernetes.io/tls Secret; its TLS handshakes will fail");
       } else {
         String problem = secretProblem.apply(secret);
         if (problem != null) {
-          a.problem(ExposedServiceTranslator.tlsSecretProblem(port, FlycastAnnotations.tlsSecret(port), problem));
+          a.problem(
+              ExposedServiceTranslator.tlsSecretProblem(
+                  port, FlycastAnnotations.tlsSecret(port), problem));
         }
       }
       tls = new TlsOptions(secret, list(a.string(FlycastAnnotations.alpn(port), "")), List.of());
     }
-    ProxyProtoVersion pp = a.parsed(FlycastAnnotations.proxyProtoVersion(port), ProxyProtoVersion.V1, "v1 or v2",
-        s -> ProxyProtoVersion.valueOf(s.toUpperCase(Locale.ROOT)));
+    ProxyProtoVersion pp =
+        a.parsed(
+            FlycastAnnotations.proxyProtoVersion(port),
+            ProxyProtoVersion.V1,
+            "v1 or v2",
+            s -> ProxyProtoVersion.valueOf(s.toUpperCase(Locale.ROOT)));
     boolean h2 = a.bool(FlycastAnnotations.h2Backend(port), false);
-    HttpOptions http = h2 ? new HttpOptions(true, HttpOptions.DEFAULT_IDLE_TIMEOUT, java.util.Map.of()) : HttpOptions.DEFAULT;
-    return new PortSpec(port, target, handlers, forceHttps, tls, pp, http, p.getName() == null ? "" : p.getName(), targetName);
+    HttpOptions http =
+        h2
+            ? new HttpOptions(true, HttpOptions.DEFAULT_IDLE_TIMEOUT, java.util.Map.of())
+            : HttpOptions.DEFAULT;
+    return new PortSpec(
+        port,
+        target,
+        handlers,
+        forceHttps,
+        tls,
+        pp,
+        http,
+        p.getName() == null ? "" : p.getName(),
+        targetName);
   }
 
   static Set<Handler> handlers(String csv) {
@@ -165,26 +236,48 @@ public final class ServiceTranslator {
         throw new IllegalArgumentException(s);
       }
       int dot = parts[0].indexOf('.');
-      return dot < 0 ? new NamedTarget(s, parts[0], null, parts[1])
+      return dot < 0
+          ? new NamedTarget(s, parts[0], null, parts[1])
           : new NamedTarget(s, parts[0].substring(0, dot), parts[0].substring(dot + 1), parts[1]);
     }
 
-    /** The target with the apiVersion this install scales its kind at; null, with a problem, when it may not. */
+    /**
+     * The target with the apiVersion this install scales its kind at; null, with a problem, when it
+     * may not.
+     */
     ScaleTarget resolve(ScaleKinds kinds, AnnotationReader a) {
-      List<ScaleKinds.Kind> matches = group == null ? kinds.named(kind) : kinds.find(group, kind).stream().toList();
-      String what = "annotation " + FlycastAnnotations.SCALE_TARGET + "=" + value + " names " + kind;
+      List<ScaleKinds.Kind> matches =
+          group == null ? kinds.named(kind) : kinds.find(group, kind).stream().toList();
+      String what =
+          "annotation " + FlycastAnnotations.SCALE_TARGET + "=" + value + " names " + kind;
       if (matches.size() == 1) {
         return new ScaleTarget(matches.get(0).apiVersion(), kind, name);
       }
       if (matches.isEmpty()) {
-        String apiVersion = group != null ? group + "/<version>"
-            : ScaleKinds.BUILT_IN.find("apps", kind).isPresent() ? "apps/v1" : "<group>/<version>";
-        a.problem(ScaleTargetRule.notScalable(what + (group == null ? "" : " (" + group + ")"), apiVersion, kind, kinds));
+        String apiVersion =
+            group != null
+                ? group + "/<version>"
+                : ScaleKinds.BUILT_IN.find("apps", kind).isPresent()
+                    ? "apps/v1"
+                    : "<group>/<version>";
+        a.problem(
+            ScaleTargetRule.notScalable(
+                what + (group == null ? "" : " (" + group + ")"), apiVersion, kind, kinds));
       } else {
-        a.problem(what + ", a Kind of several groups this install may scale ("
-            + matches.stream().map(ScaleKinds.Kind::group).collect(java.util.stream.Collectors.joining(", "))
-            + "); name its group, e.g. " + kind + "." + matches.get(0).group() + "/" + name + "."
-            + ScaleTargetRule.OFF_MEANWHILE);
+        a.problem(
+            what
+                + ", a Kind of several groups this install may scale ("
+                + matches.stream()
+                    .map(ScaleKinds.Kind::group)
+                    .collect(java.util.stream.Collectors.joining(", "))
+                + "); name its group, e.g. "
+                + kind
+                + "."
+                + matches.get(0).group()
+                + "/"
+                + name
+                + "."
+                + ScaleTargetRule.OFF_MEANWHILE);
       }
       return null;
     }

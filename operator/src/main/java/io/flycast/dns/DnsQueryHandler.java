@@ -140,7 +140,8 @@ final class DnsQueryHandler extends ChannelInboundHandlerAdapter {
     }
     if (opt != null) {
       // RFC 6891 §6.1.1: answer an EDNS query with an OPT record.
-      r.addRecord(DnsSection.ADDITIONAL, new OptRecord(UdpResponseLimit.MAX_UDP_SIZE, extendedRcode));
+      r.addRecord(
+          DnsSection.ADDITIONAL, new OptRecord(UdpResponseLimit.MAX_UDP_SIZE, extendedRcode));
     }
     return r;
   }

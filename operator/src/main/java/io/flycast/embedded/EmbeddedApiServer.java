@@ -27,11 +27,16 @@ public final class EmbeddedApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedApiServer.class);
 
   /** The CRDs bundled in the jar by the CRD generator. */
-  static final List<String> CRD_RESOURCES = List.of(
-      "META-INF/fabric8/exposedservices.fly.io-v1.yml", "META-INF/fabric8/flycastips.fly.io-v1.yml");
+  static final List<String> CRD_RESOURCES =
+      List.of(
+          "META-INF/fabric8/exposedservices.fly.io-v1.yml",
+          "META-INF/fabric8/flycastips.fly.io-v1.yml");
 
-  /** Held so the level sticks: JUL keeps loggers only weakly. The mock logs every request at INFO. */
-  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+  /**
+   * Held so the level sticks: JUL keeps loggers only weakly. The mock logs every request at INFO.
+   */
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
   static {
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
@@ -42,8 +47,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
   private KubernetesClient client;
 
   public EmbeddedApiServer() {
-    this.server = new KubernetesMockServer(
-        new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+    this.server =
+        new KubernetesMockServer(
+            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
   }
 
   /** Starts on a loopback port (0 = any free port) and installs the CRDs. */
@@ -65,28 +71,34 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return this;
   }
 
-  /** User-Agent of the operator's own client, so its requests can be told from tools' and tests'. */
+  /**
+   * User-Agent of the operator's own client, so its requests can be told from tools' and tests'.
+   */
   public static final String OPERATOR_AGENT = "flycast-operator/0.1.0";
 
   /** A new client of this API with the given User-Agent (closed by the caller). */
   public KubernetesClient newClient(String userAgent) {
     return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-        .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder()
-            .withMasterUrl(url()).withNamespace("default").withUserAgent(userAgent)
-            // HTTP/1.1: over one HTTP/2 connection the JDK client fails requests ("too many
-            // concurrent streams") once watches and bursts of writes pass the server's stream
-            // limit, instead of opening another connection.
-            .withHttp2Disable(true)
-            .build())
+        .withConfig(
+            new io.fabric8.kubernetes.client.ConfigBuilder()
+                .withMasterUrl(url())
+                .withNamespace("default")
+                .withUserAgent(userAgent)
+                // HTTP/1.1: over one HTTP/2 connection the JDK client fails requests ("too many
+                // concurrent streams") once watches and bursts of writes pass the server's stream
+                // limit, instead of opening another connection.
+                .withHttp2Disable(true)
+                .build())
         .build();
   }
 
   /**
-   * Calls {@code observer} with the User-Agent, method and path of every request the API
-   * receives (what the RBAC check compares with the chart's grants).
+   * Calls {@code observer} with the User-Agent, method and path of every request the API receives
+   * (what the RBAC check compares with the chart's grants).
    */
   public void onRequest(RequestObserver observer) {
-    dispatcher.addObserver(r -> observer.request(r.getHeader("User-Agent"), r.getMethod(), r.getPath()));
+    dispatcher.addObserver(
+        r -> observer.request(r.getHeader("User-Agent"), r.getMethod(), r.getPath()));
   }
 
   /** Sees one request. */
@@ -101,11 +113,15 @@ public final class EmbeddedApiServer implements AutoCloseable {
    * processes, each with a kubeconfig of its own, as each install has its own ServiceAccount).
    */
   public void onRequestFrom(CallerObserver observer) {
-    dispatcher.addObserver(r -> {
-      String auth = r.getHeader("Authorization");
-      String token = auth != null && auth.startsWith("Bearer ") ? auth.substring("Bearer ".length()).strip() : null;
-      observer.request(token, r.getHeader("User-Agent"), r.getMethod(), r.getPath());
-    });
+    dispatcher.addObserver(
+        r -> {
+          String auth = r.getHeader("Authorization");
+          String token =
+              auth != null && auth.startsWith("Bearer ")
+                  ? auth.substring("Bearer ".length()).strip()
+                  : null;
+          observer.request(token, r.getHeader("User-Agent"), r.getMethod(), r.getPath());
+        });
   }
 
   /** Sees one request and its sender's token (null without one). */
@@ -119,11 +135,12 @@ public final class EmbeddedApiServer implements AutoCloseable {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       var out = new java.io.PrintWriter(Files.newBufferedWriter(file), true);
-      onRequest((agent, method, path) -> {
-        synchronized (out) {
-          out.println(agent + "\t" + method + "\t" + path);
-        }
-      });
+      onRequest(
+          (agent, method, path) -> {
+            synchronized (out) {
+              out.println(agent + "\t" + method + "\t" + path);
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -149,7 +166,8 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
   /** Writes a kubeconfig whose user sends this bearer token (see {@link #onRequestFrom}). */
   public Path writeKubeconfig(Path file, String token) {
-    String yaml = """
+    String yaml =
+        """
         apiVersion: v1
         kind: Config
         clusters:
@@ -167,7 +185,8 @@ public final class EmbeddedApiServer implements AutoCloseable {
         - name: flycast
           user:
             token: %s
-        """.formatted(url(), token);
+        """
+            .formatted(url(), token);
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       Files.writeString(file, yaml);

@@ -11,7 +11,10 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Applies the YAML manifests of a directory, as {@code kubectl apply -f DIR} would (create or replace). */
+/**
+ * Applies the YAML manifests of a directory, as {@code kubectl apply -f DIR} would (create or
+ * replace).
+ */
 public final class ManifestApplier {
   private static final Logger log = LoggerFactory.getLogger(ManifestApplier.class);
   private final KubernetesClient client;
@@ -24,7 +27,10 @@ public final class ManifestApplier {
   public List<HasMetadata> applyDirectory(Path dir) throws IOException {
     List<Path> files;
     try (Stream<Path> s = Files.walk(dir)) {
-      files = s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
+      files =
+          s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+              .sorted()
+              .toList();
     }
     List<HasMetadata> applied = new java.util.ArrayList<>();
     for (Path f : files) {
@@ -45,7 +51,8 @@ public final class ManifestApplier {
   private static boolean isNamespaced(HasMetadata o) {
     return !(o instanceof io.fabric8.kubernetes.api.model.Namespace)
         && !(o instanceof io.flycast.api.FlycastIP)
-        && !"ClusterRole".equals(o.getKind()) && !"ClusterRoleBinding".equals(o.getKind())
+        && !"ClusterRole".equals(o.getKind())
+        && !"ClusterRoleBinding".equals(o.getKind())
         && !"CustomResourceDefinition".equals(o.getKind());
   }
 }

@@ -3,8 +3,8 @@ package io.flycast.health;
 import io.flycast.catalog.RouteKey;
 
 /**
- * Whether a backend of a route may get new work as far as health checks go. Called by the
- * balancer on event loops for every pick: implementations must be lock-free and never block.
+ * Whether a backend of a route may get new work as far as health checks go. Called by the balancer
+ * on event loops for every pick: implementations must be lock-free and never block.
  */
 @FunctionalInterface
 public interface BackendHealth {

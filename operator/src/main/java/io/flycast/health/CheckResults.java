@@ -6,13 +6,13 @@ import java.util.BitSet;
  * The latest result of each check of one backend, and the health they add up to.
  *
  * <p>Thresholds follow Fly: a backend turns unhealthy on the first failed check (after its grace
- * period) and healthy again on the next pass of that check. Waiting for several failures would
- * keep sending requests to a backend already known to fail them; checks run every few seconds,
- * so one flapping check costs at most one interval of skipped traffic. With several checks the
- * backend is healthy only while every check's latest result passed.
+ * period) and healthy again on the next pass of that check. Waiting for several failures would keep
+ * sending requests to a backend already known to fail them; checks run every few seconds, so one
+ * flapping check costs at most one interval of skipped traffic. With several checks the backend is
+ * healthy only while every check's latest result passed.
  *
- * <p>Written on one thread (the checker's event loop); {@link #healthy()} is a volatile read
- * any thread may make.
+ * <p>Written on one thread (the checker's event loop); {@link #healthy()} is a volatile read any
+ * thread may make.
  */
 final class CheckResults {
   private final BitSet failing = new BitSet();

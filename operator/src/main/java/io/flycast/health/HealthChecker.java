@@ -23,18 +23,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the health checks of every backend of every route that declares some, and answers
- * {@link BackendHealth#healthy} from the latest results.
+ * Runs the health checks of every backend of every route that declares some, and answers {@link
+ * BackendHealth#healthy} from the latest results.
  *
- * <p>Everything runs on one Netty event loop of its own: probes are non-blocking connects (and
- * one HTTP request), so a single thread keeps thousands of backends checked, and no proxy event
- * loop ever waits on a slow backend. Catalog changes are handed to that loop, so the set of
- * checked backends is only ever changed by one thread; readers see it through a concurrent map
- * and a volatile flag per backend, and never lock.
+ * <p>Everything runs on one Netty event loop of its own: probes are non-blocking connects (and one
+ * HTTP request), so a single thread keeps thousands of backends checked, and no proxy event loop
+ * ever waits on a slow backend. Catalog changes are handed to that loop, so the set of checked
+ * backends is only ever changed by one thread; readers see it through a concurrent map and a
+ * volatile flag per backend, and never lock.
  *
- * <p>A backend is checked from {@code gracePeriod} after the checker first sees it (in this
- * route, at this address), then every {@code interval} after the previous probe ended (so probes
- * of one check never overlap). See {@link CheckResults} for the thresholds.
+ * <p>A backend is checked from {@code gracePeriod} after the checker first sees it (in this route,
+ * at this address), then every {@code interval} after the previous probe ended (so probes of one
+ * check never overlap). See {@link CheckResults} for the thresholds.
  */
 public final class HealthChecker implements BackendHealth, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
@@ -57,7 +57,8 @@ public final class HealthChecker implements BackendHealth, AutoCloseable {
   }
 
   private final CatalogStore store;
-  private final EventLoopGroup group = new NioEventLoopGroup(1, new DefaultThreadFactory("flycast-health", true));
+  private final EventLoopGroup group =
+      new NioEventLoopGroup(1, new DefaultThreadFactory("flycast-health", true));
   private final EventLoop loop = group.next();
   private final ConcurrentHashMap<Key, Target> targets = new ConcurrentHashMap<>();
   private final HealthMetrics metrics;
@@ -69,7 +70,8 @@ public final class HealthChecker implements BackendHealth, AutoCloseable {
    */
   public HealthChecker(CatalogStore store, PrometheusRegistry registry) {
     this.store = store;
-    this.metrics = registry == null ? HealthMetrics.NONE : new HealthMetrics(registry, this::unhealthyByRoute);
+    this.metrics =
+        registry == null ? HealthMetrics.NONE : new HealthMetrics(registry, this::unhealthyByRoute);
   }
 
   /** Starts checking the catalog's backends and follows later catalog changes. */
@@ -119,8 +121,8 @@ public final class HealthChecker implements BackendHealth, AutoCloseable {
 
   /**
    * Brings the checked set in line with {@code catalog} for {@code routes} ({@code null}: all).
-   * Runs on the loop. Reading the snapshot passed in, not the store, is fine: a later change
-   * queues its own sync behind this one.
+   * Runs on the loop. Reading the snapshot passed in, not the store, is fine: a later change queues
+   * its own sync behind this one.
    */
   private void sync(Catalog catalog, Set<RouteKey> routes) {
     if (closed) {
@@ -152,13 +154,18 @@ public final class HealthChecker implements BackendHealth, AutoCloseable {
         schedule(key, t, now);
       }
     }
-    targets.entrySet().removeIf(e -> {
-      boolean gone = (routes == null || routes.contains(e.getKey().route())) && !keep.containsKey(e.getKey());
-      if (gone) {
-        e.getValue().stopped = true;
-      }
-      return gone;
-    });
+    targets
+        .entrySet()
+        .removeIf(
+            e -> {
+              boolean gone =
+                  (routes == null || routes.contains(e.getKey().route()))
+                      && !keep.containsKey(e.getKey());
+              if (gone) {
+                e.getValue().stopped = true;
+              }
+              return gone;
+            });
   }
 
   private void schedule(Key key, Target t, long now) {
@@ -175,22 +182,32 @@ public final class HealthChecker implements BackendHealth, AutoCloseable {
       return;
     }
     HealthCheck c = t.checks.get(index);
-    Probe.run(loop, c, t.backend.address(), passed -> {
-      if (t.stopped || closed) {
-        return;
-      }
-      if (!passed) {
-        metrics.failed(key.route().toString(), c.kind().name().toLowerCase(java.util.Locale.ROOT));
-      }
-      if (t.results.record(index, passed)) {
-        log.info("{} backend {} is now {} ({} check on port {})", key.route(), key.backend(),
-            passed ? "healthy" : "unhealthy: it gets no new work", c.kind(), c.port());
-        if (t.results.healthy()) {
-          onRecovered.accept(key.route());
-        }
-      }
-      loop.schedule(() -> probe(key, t, index), c.interval().toNanos(), TimeUnit.NANOSECONDS);
-    });
+    Probe.run(
+        loop,
+        c,
+        t.backend.address(),
+        passed -> {
+          if (t.stopped || closed) {
+            return;
+          }
+          if (!passed) {
+            metrics.failed(
+                key.route().toString(), c.kind().name().toLowerCase(java.util.Locale.ROOT));
+          }
+          if (t.results.record(index, passed)) {
+            log.info(
+                "{} backend {} is now {} ({} check on port {})",
+                key.route(),
+                key.backend(),
+                passed ? "healthy" : "unhealthy: it gets no new work",
+                c.kind(),
+                c.port());
+            if (t.results.healthy()) {
+              onRecovered.accept(key.route());
+            }
+          }
+          loop.schedule(() -> probe(key, t, index), c.interval().toNanos(), TimeUnit.NANOSECONDS);
+        });
   }
 
   /** Unhealthy backends per route, for the gauge. */

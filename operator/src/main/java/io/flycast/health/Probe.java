@@ -20,12 +20,12 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
 
 /**
@@ -49,7 +49,9 @@ final class Probe {
     this.done = done;
   }
 
-  /** Probes {@code address} on {@code loop}; {@code done} gets true on a pass. Call on {@code loop}. */
+  /**
+   * Probes {@code address} on {@code loop}; {@code done} gets true on a pass. Call on {@code loop}.
+   */
   static void run(EventLoop loop, HealthCheck check, InetAddress address, Consumer<Boolean> done) {
     new Probe(loop, check, address, done).start();
   }
@@ -57,39 +59,51 @@ final class Probe {
   private void start() {
     long timeoutMs = Math.max(1, check.timeout().toMillis());
     timer = loop.schedule(() -> finish(false), timeoutMs, TimeUnit.MILLISECONDS);
-    ChannelFuture f = new Bootstrap()
-        .group(loop)
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
-        .option(ChannelOption.TCP_NODELAY, true)
-        .handler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            if (check.kind() == HealthCheck.Kind.HTTP) {
-              ch.pipeline().addLast(new HttpClientCodec(), new ResponseStatus());
-            }
-          }
-        })
-        .connect(new InetSocketAddress(address, check.port()));
+    ChannelFuture f =
+        new Bootstrap()
+            .group(loop)
+            .channel(NioSocketChannel.class)
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMs))
+            .option(ChannelOption.TCP_NODELAY, true)
+            .handler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    if (check.kind() == HealthCheck.Kind.HTTP) {
+                      ch.pipeline().addLast(new HttpClientCodec(), new ResponseStatus());
+                    }
+                  }
+                })
+            .connect(new InetSocketAddress(address, check.port()));
     channel = f.channel();
-    f.addListener((ChannelFuture cf) -> {
-      if (!cf.isSuccess()) {
-        finish(false);
-      } else if (check.kind() == HealthCheck.Kind.TCP) {
-        finish(true);
-      } else {
-        cf.channel().writeAndFlush(request()).addListener(w -> {
-          if (!w.isSuccess()) {
+    f.addListener(
+        (ChannelFuture cf) -> {
+          if (!cf.isSuccess()) {
             finish(false);
+          } else if (check.kind() == HealthCheck.Kind.TCP) {
+            finish(true);
+          } else {
+            cf.channel()
+                .writeAndFlush(request())
+                .addListener(
+                    w -> {
+                      if (!w.isSuccess()) {
+                        finish(false);
+                      }
+                    });
           }
         });
-      }
-    });
   }
 
   private FullHttpRequest request() {
-    FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(check.method()), check.path());
-    String host = address instanceof Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
+    FullHttpRequest req =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1, HttpMethod.valueOf(check.method()), check.path());
+    String host =
+        address instanceof Inet6Address
+            ? "[" + address.getHostAddress() + "]"
+            : address.getHostAddress();
     req.headers().set(HttpHeaderNames.HOST, host + ":" + check.port());
     req.headers().set(HttpHeaderNames.USER_AGENT, "flycast-health-check");
     req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

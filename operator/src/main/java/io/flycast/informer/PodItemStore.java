@@ -14,25 +14,35 @@ import java.util.stream.Stream;
 
 /**
  * The Pod informer's store: of each pod only what network isolation reads (its addresses, whether
- * it is on the host network or finished, whether it is the cluster DNS), about 300 bytes where
- * the whole Pod is about 25 KB. A pod is a small record here and a {@link Pod} again when the
- * informer asks for it (to compare versions, or to hand a deleted pod to the handlers), with
- * exactly those fields set.
+ * it is on the host network or finished, whether it is the cluster DNS), about 300 bytes where the
+ * whole Pod is about 25 KB. A pod is a small record here and a {@link Pod} again when the informer
+ * asks for it (to compare versions, or to hand a deleted pod to the handlers), with exactly those
+ * fields set.
  *
  * <p>The pod's key ({@code namespace/name}) is its name and namespace; its resourceVersion is kept
  * for the informer's update checks, and its uid.
  */
 public final class PodItemStore implements ItemStore<Pod> {
-  /** The label naming an add-on's app; {@code kube-dns} marks the cluster DNS (CoreDNS, kube-dns). */
+  /**
+   * The label naming an add-on's app; {@code kube-dns} marks the cluster DNS (CoreDNS, kube-dns).
+   */
   public static final String APP_LABEL = "k8s-app";
+
   public static final String CLUSTER_DNS_APP = "kube-dns";
 
   /**
    * A kept pod. {@code podIPs} is null when the pod lists no {@code status.podIPs} or lists just
    * {@code status.podIP} (the usual single-stack pod: one string, not a list of objects).
    */
-  private record Kept(String resourceVersion, String uid, boolean clusterDns, boolean hostNetwork, String phase,
-      String podIP, boolean podIPsIsPodIP, String[] podIPs) {}
+  private record Kept(
+      String resourceVersion,
+      String uid,
+      boolean clusterDns,
+      boolean hostNetwork,
+      String phase,
+      String podIP,
+      boolean podIPsIsPodIP,
+      String[] podIPs) {}
 
   private final ConcurrentHashMap<String, Kept> pods = new ConcurrentHashMap<>();
 
@@ -75,16 +85,32 @@ public final class PodItemStore implements ItemStore<Pod> {
     ObjectMeta m = pod.getMetadata();
     Map<String, String> labels = m.getLabels();
     boolean clusterDns = labels != null && CLUSTER_DNS_APP.equals(labels.get(APP_LABEL));
-    boolean hostNetwork = pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork());
+    boolean hostNetwork =
+        pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork());
     PodStatus st = pod.getStatus();
-    String phase = st == null || st.getPhase() == null ? null : st.getPhase().intern(); // five phases in all
+    String phase =
+        st == null || st.getPhase() == null ? null : st.getPhase().intern(); // five phases in all
     String podIP = st == null ? null : st.getPodIP();
     List<PodIP> ips = st == null ? null : st.getPodIPs();
-    boolean podIPsIsPodIP = ips != null && ips.size() == 1 && ips.get(0) != null && podIP != null
-        && podIP.equals(ips.get(0).getIp());
-    String[] podIPs = ips == null || podIPsIsPodIP ? null
-        : ips.stream().map(ip -> ip == null ? null : ip.getIp()).toArray(String[]::new);
-    return new Kept(m.getResourceVersion(), m.getUid(), clusterDns, hostNetwork, phase, podIP, podIPsIsPodIP, podIPs);
+    boolean podIPsIsPodIP =
+        ips != null
+            && ips.size() == 1
+            && ips.get(0) != null
+            && podIP != null
+            && podIP.equals(ips.get(0).getIp());
+    String[] podIPs =
+        ips == null || podIPsIsPodIP
+            ? null
+            : ips.stream().map(ip -> ip == null ? null : ip.getIp()).toArray(String[]::new);
+    return new Kept(
+        m.getResourceVersion(),
+        m.getUid(),
+        clusterDns,
+        hostNetwork,
+        phase,
+        podIP,
+        podIPsIsPodIP,
+        podIPs);
   }
 
   static Pod restore(String key, Kept k) {

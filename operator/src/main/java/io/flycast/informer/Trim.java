@@ -16,8 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * What Flycast's informers keep of each kind, for {@link TrimmedItemStore}. Each trim changes the
  * object it is given (fresh from the API; see {@link TrimmedItemStore}) and returns it.
  *
- * <p>Every object loses {@code metadata.managedFields} (server-side apply's field owners, often
- * the largest part of an object) and the {@code kubectl.kubernetes.io/last-applied-configuration}
+ * <p>Every object loses {@code metadata.managedFields} (server-side apply's field owners, often the
+ * largest part of an object) and the {@code kubectl.kubernetes.io/last-applied-configuration}
  * annotation (a second copy of the whole object as kubectl applied it: for a Secret, its data
  * again). Nothing in Flycast reads either. Beyond that:
  *
@@ -43,7 +43,8 @@ public final class Trim {
   public static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
   /** Endpoint conditions are few combinations of three flags: one shared object for each. */
-  private static final Map<List<Boolean>, EndpointConditions> CONDITIONS = new ConcurrentHashMap<>();
+  private static final Map<List<Boolean>, EndpointConditions> CONDITIONS =
+      new ConcurrentHashMap<>();
 
   /** Drops what no kind is read for: managed fields, kubectl's last applied copy. */
   public static <T extends HasMetadata> T metadata(T obj) {
@@ -92,10 +93,15 @@ public final class Trim {
   private static Endpoint endpoint(Endpoint e) {
     Endpoint kept = new Endpoint();
     List<String> addresses = e.getAddresses();
-    // List.copyOf is the smallest list, but refuses nulls (a malformed slice must not stop the watch).
-    kept.setAddresses(addresses == null ? null : addresses.contains(null) ? new ArrayList<>(addresses) : List.copyOf(addresses));
+    // List.copyOf is the smallest list, but refuses nulls (a malformed slice must not stop the
+    // watch).
+    kept.setAddresses(
+        addresses == null
+            ? null
+            : addresses.contains(null) ? new ArrayList<>(addresses) : List.copyOf(addresses));
     kept.setConditions(conditions(e.getConditions()));
-    kept.setZone(e.getZone() == null ? null : e.getZone().intern()); // a handful of zones per cluster
+    kept.setZone(
+        e.getZone() == null ? null : e.getZone().intern()); // a handful of zones per cluster
     ObjectReference ref = e.getTargetRef();
     if (ref != null) {
       ObjectReference keptRef = new ObjectReference();
@@ -112,6 +118,7 @@ public final class Trim {
     }
     // List.of refuses nulls, and null ("unknown") is a value here.
     List<Boolean> key = java.util.Arrays.asList(c.getReady(), c.getServing(), c.getTerminating());
-    return CONDITIONS.computeIfAbsent(key, k -> new EndpointConditions(k.get(0), k.get(1), k.get(2)));
+    return CONDITIONS.computeIfAbsent(
+        key, k -> new EndpointConditions(k.get(0), k.get(1), k.get(2)));
   }
 }

@@ -9,9 +9,9 @@ import java.util.stream.Stream;
 
 /**
  * An informer store that keeps each object as {@code trim} leaves it. The trims of {@link Trim}
- * work on the object the informer just read (it is nobody else's yet), so the handlers the
- * informer then calls get the same trimmed object the store keeps, and see what a later read of
- * the store sees.
+ * work on the object the informer just read (it is nobody else's yet), so the handlers the informer
+ * then calls get the same trimmed object the store keeps, and see what a later read of the store
+ * sees.
  *
  * <p>Keys are the informers' default ({@code namespace/name}), as Fabric8 and JOSDK expect.
  */

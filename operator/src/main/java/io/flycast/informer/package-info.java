@@ -6,9 +6,9 @@
  *
  * <p>So each informer is given an {@link io.fabric8.kubernetes.client.informers.cache.ItemStore}
  * that keeps a trimmed object ({@link TrimmedItemStore} with a {@link Trim}), or for Pods a few
- * fields ({@link PodItemStore}), and lists in pages of {@link Informers#LIST_LIMIT} so a start never
- * holds a whole cluster's list at once. What each trim keeps is what the translators and
- * reconcilers read; {@code TrimmedObjectsTest} holds them to translating a trimmed object exactly as the
- * full one.
+ * fields ({@link PodItemStore}), and lists in pages of {@link Informers#LIST_LIMIT} so a start
+ * never holds a whole cluster's list at once. What each trim keeps is what the translators and
+ * reconcilers read; {@code TrimmedObjectsTest} holds them to translating a trimmed object exactly
+ * as the full one.
  */
 package io.flycast.informer;

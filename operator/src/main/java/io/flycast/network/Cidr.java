@@ -44,7 +44,9 @@ public record Cidr(byte[] network, int prefixLength) {
     }
     Integer len = a.getNetworkPrefixLength();
     // "10.1.2.3/8" means the block 10.0.0.0/8: keep the network part only.
-    return new Cidr((len == null ? a : a.toPrefixBlock()).getLower().getBytes(), len == null ? a.getBitCount() : len);
+    return new Cidr(
+        (len == null ? a : a.toPrefixBlock()).getLower().getBytes(),
+        len == null ? a.getBitCount() : len);
   }
 
   /** Parses a comma-separated list; blank gives an empty list. */
@@ -102,7 +104,9 @@ public record Cidr(byte[] network, int prefixLength) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Cidr c && c.prefixLength == prefixLength && Arrays.equals(c.network, network);
+    return o instanceof Cidr c
+        && c.prefixLength == prefixLength
+        && Arrays.equals(c.network, network);
   }
 
   @Override

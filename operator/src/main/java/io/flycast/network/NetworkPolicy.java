@@ -11,9 +11,9 @@ import java.util.Objects;
  * network, and trusted sources ({@code --trusted-cidrs}: node addresses, the developer's own
  * machine). Pure and thread-safe; the proxy and the DNS responder ask it on event loops.
  *
- * <p>A {@code fly-replay} with {@code app=} may only move a request between routes of one
- * network ({@link #mayReplay}); the client's own access is not asked again, as on Fly, where a
- * replay may target an app without a public address.
+ * <p>A {@code fly-replay} with {@code app=} may only move a request between routes of one network
+ * ({@link #mayReplay}); the client's own access is not asked again, as on Fly, where a replay may
+ * target an app without a public address.
  */
 public final class NetworkPolicy {
   /** No isolation: every client reaches every route (proxies and tests built without a policy). */

@@ -6,22 +6,24 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The leader's cordons: on its own proxy at once, and on every other replica through the
- * {@link CordonSet} each poll carries. {@link #everywhere} is true once every live replica has
- * answered a poll that carried the cordon.
+ * The leader's cordons: on its own proxy at once, and on every other replica through the {@link
+ * CordonSet} each poll carries. {@link #everywhere} is true once every live replica has answered a
+ * poll that carried the cordon.
  */
 public final class ClusterCordons implements Cordons {
   private final String self;
   private final Cordons local;
   private PeerPoller poller;
+
   /** Each cordoned backend's key, with the set version that first carried it. */
   private final Map<String, Long> since = new HashMap<>();
+
   private long version;
 
   /**
    * @param identity this replica's identity; the set is named after it and this process (a
-   *     restarted leader of the same name starts its versions anew, and must not be taken for
-   *     its former self)
+   *     restarted leader of the same name starts its versions anew, and must not be taken for its
+   *     former self)
    * @param local this replica's own proxy
    */
   public ClusterCordons(String identity, Cordons local) {
@@ -74,7 +76,9 @@ public final class ClusterCordons implements Cordons {
     return true;
   }
 
-  /** The version of this leader's set a replica says it applied; -1 for none or another leader's. */
+  /**
+   * The version of this leader's set a replica says it applied; -1 for none or another leader's.
+   */
   private long acknowledged(String id) {
     if (id == null || !id.startsWith(self + "@")) {
       return -1;

@@ -16,7 +16,9 @@ public final class ClusterLoad implements LoadView {
   private final LoadView local;
   private final PeerPoller poller;
 
-  /** @param local this replica's own proxy */
+  /**
+   * @param local this replica's own proxy
+   */
   public ClusterLoad(LoadView local, PeerPoller poller) {
     this.local = local;
     this.poller = poller;
@@ -74,7 +76,8 @@ public final class ClusterLoad implements LoadView {
     long now = System.nanoTime();
     long leading = poller.leadingSinceNanos();
     if (leading == 0 || leading - sinceNanos > 0) {
-      return "this replica has led for less than that: a new leader first collects every replica's reports";
+      return "this replica has led for less than that: a new leader first collects every replica's"
+          + " reports";
     }
     List<String> why = new ArrayList<>();
     for (String peer : poller.peersNow().keySet()) {
@@ -96,8 +99,12 @@ public final class ClusterLoad implements LoadView {
     StringBuilder sb = new StringBuilder("this replica");
     for (String peer : poller.peersNow().keySet()) {
       PeerPoller.PeerState s = poller.state(peer);
-      sb.append(", ").append(peer).append(s == null ? " (no report)"
-          : " (report " + Duration.ofNanos(now - s.lastNanos()).toMillis() + " ms old)");
+      sb.append(", ")
+          .append(peer)
+          .append(
+              s == null
+                  ? " (no report)"
+                  : " (report " + Duration.ofNanos(now - s.lastNanos()).toMillis() + " ms old)");
     }
     return sb.toString();
   }

@@ -15,12 +15,17 @@ import java.util.Map;
  * @param cordons the cordon set it applied ({@link CordonSet#id()}), or null
  */
 public record LoadReport(
-    String replica, String boot, List<Backend> backends, Map<String, Integer> held, List<Start> starts, String cordons) {
+    String replica,
+    String boot,
+    List<Backend> backends,
+    Map<String, Integer> held,
+    List<Start> starts,
+    String cordons) {
 
   /**
    * @param route {@code namespace/name}
-   * @param idleMillis milliseconds since its last finished work (the reporter's clock, so no
-   *     clock skew between replicas matters); -1 when it never had any
+   * @param idleMillis milliseconds since its last finished work (the reporter's clock, so no clock
+   *     skew between replicas matters); -1 when it never had any
    */
   public record Backend(String route, String backend, int inFlight, long idleMillis) {}
 

@@ -8,8 +8,11 @@ import java.util.Base64;
 
 /** The wire form of reports (JSON) and cordon sets (JSON, base64url in a header). */
 final class PeerJson {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false); // newer peers may add fields
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .configure(
+              DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+              false); // newer peers may add fields
 
   private PeerJson() {}
 
@@ -33,13 +36,16 @@ final class PeerJson {
     }
   }
 
-  /** The cordon set of a header; null when absent or unreadable (then nothing is cordoned by it). */
+  /**
+   * The cordon set of a header; null when absent or unreadable (then nothing is cordoned by it).
+   */
   static CordonSet cordonHeader(String header) {
     if (header == null || header.isBlank()) {
       return null;
     }
     try {
-      return JSON.readValue(new String(Base64.getUrlDecoder().decode(header.strip()), StandardCharsets.UTF_8),
+      return JSON.readValue(
+          new String(Base64.getUrlDecoder().decode(header.strip()), StandardCharsets.UTF_8),
           CordonSet.class);
     } catch (IllegalArgumentException | JsonProcessingException e) {
       return null;

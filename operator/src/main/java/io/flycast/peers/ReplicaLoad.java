@@ -11,13 +11,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * A replica's side of the load view: answers the leader's poll with this replica's
- * {@link LoadReport}, and applies the cordon set the poll carries to this replica's proxy.
+ * A replica's side of the load view: answers the leader's poll with this replica's {@link
+ * LoadReport}, and applies the cordon set the poll carries to this replica's proxy.
  *
  * <p>Cordons from the leader expire: when no poll has refreshed them for {@code cordonTtl} (the
- * leader died, or cannot reach this replica), they are let go. A backend then gets work here
- * again, which is the safe direction: a leader that cannot reach a replica does not stop anything
- * anyway.
+ * leader died, or cannot reach this replica), they are let go. A backend then gets work here again,
+ * which is the safe direction: a leader that cannot reach a replica does not stop anything anyway.
  */
 public final class ReplicaLoad {
   private final String identity;
@@ -35,8 +34,12 @@ public final class ReplicaLoad {
    * @param held requests held for autostart now, by route
    * @param starts this replica's last cold start per route
    */
-  public ReplicaLoad(String identity, LoadTracker tracker, Supplier<Map<RouteKey, Integer>> held,
-      Supplier<List<LoadReport.Start>> starts, java.time.Duration cordonTtl) {
+  public ReplicaLoad(
+      String identity,
+      LoadTracker tracker,
+      Supplier<Map<RouteKey, Integer>> held,
+      Supplier<List<LoadReport.Start>> starts,
+      java.time.Duration cordonTtl) {
     this.identity = identity;
     this.tracker = tracker;
     this.held = held;
@@ -57,15 +60,23 @@ public final class ReplicaLoad {
     List<LoadReport.Backend> backends = new ArrayList<>();
     long now = System.nanoTime();
     if (tracker != null) {
-      tracker.forEachBackend((route, backend, inFlight, lastActive) -> backends.add(new LoadReport.Backend(
-          route.toString(), backend, inFlight, lastActive == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(now - lastActive))));
+      tracker.forEachBackend(
+          (route, backend, inFlight, lastActive) ->
+              backends.add(
+                  new LoadReport.Backend(
+                      route.toString(),
+                      backend,
+                      inFlight,
+                      lastActive == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(now - lastActive))));
     }
     Map<String, Integer> heldNow = new java.util.TreeMap<>();
-    held.get().forEach((route, n) -> {
-      if (n > 0) {
-        heldNow.put(route.toString(), n);
-      }
-    });
+    held.get()
+        .forEach(
+            (route, n) -> {
+              if (n > 0) {
+                heldNow.put(route.toString(), n);
+              }
+            });
     return new LoadReport(identity, boot, backends, heldNow, starts.get(), appliedId);
   }
 

@@ -25,7 +25,11 @@ final class AccessGate {
   static boolean admits(ProxyContext px, Channel client, Route route) {
     Access a = decide(px, client, route);
     if (!a.allowed()) {
-      log.debug("refusing connection from {} to private route {}: {}", client.remoteAddress(), route.key(), a.reason());
+      log.debug(
+          "refusing connection from {} to private route {}: {}",
+          client.remoteAddress(),
+          route.key(),
+          a.reason());
     }
     return a.allowed();
   }
@@ -40,9 +44,14 @@ final class AccessGate {
     if (a.allowed()) {
       return null;
     }
-    return HttpResponses.text(HttpResponseStatus.FORBIDDEN,
-        "service " + route.key().flycastHostname() + " is private to network '" + route.spec().network()
-            + "' and this client is not in it", false);
+    return HttpResponses.text(
+        HttpResponseStatus.FORBIDDEN,
+        "service "
+            + route.key().flycastHostname()
+            + " is private to network '"
+            + route.spec().network()
+            + "' and this client is not in it",
+        false);
   }
 
   /**

@@ -1,18 +1,17 @@
 package io.flycast.proxy;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where the proxy writes one line per HTTP request it answered (proxied, refused or failed).
- * Called on the event loop once the response is written (or the exchange given up), so an
- * implementation must not block: the default hands the line to the SLF4J logger
- * {@value #LOGGER}, one call per request; with slf4j-simple that is a synchronous write to
- * stderr, cheap enough per request, and a deployment that needs more puts an asynchronous
- * appender behind the logger. Turn it off with {@link ProxyConfig.Builder#accessLog(boolean)}.
+ * Where the proxy writes one line per HTTP request it answered (proxied, refused or failed). Called
+ * on the event loop once the response is written (or the exchange given up), so an implementation
+ * must not block: the default hands the line to the SLF4J logger {@value #LOGGER}, one call per
+ * request; with slf4j-simple that is a synchronous write to stderr, cheap enough per request, and a
+ * deployment that needs more puts an asynchronous appender behind the logger. Turn it off with
+ * {@link ProxyConfig.Builder#accessLog(boolean)}.
  */
 public interface AccessLog {
   /** The SLF4J logger the default implementation writes to. */
@@ -37,7 +36,8 @@ public interface AccessLog {
    * @param time when the request arrived
    * @param host the Host header
    * @param method the request method
-   * @param path the request path without the query (queries carry tokens often enough not to log them)
+   * @param path the request path without the query (queries carry tokens often enough not to log
+   *     them)
    * @param status the status sent, 499 when the client went away first (nginx's convention)
    * @param bytesSent response body bytes written to the client
    * @param durationMs from the request head to the end of the response
@@ -47,8 +47,19 @@ public interface AccessLog {
    * @param clientIp the client's address
    * @param route {@code namespace/name} of the route, or null when the host matched none
    */
-  record Entry(Instant time, String host, String method, String path, int status, long bytesSent,
-      long durationMs, String backend, String zone, String requestId, String clientIp, String route) {
+  record Entry(
+      Instant time,
+      String host,
+      String method,
+      String path,
+      int status,
+      long bytesSent,
+      long durationMs,
+      String backend,
+      String zone,
+      String requestId,
+      String clientIp,
+      String route) {
 
     /** One line of JSON, fields in the declared order. */
     public String toJson() {

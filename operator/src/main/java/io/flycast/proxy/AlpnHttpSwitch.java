@@ -7,9 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * On a TLS-terminated HTTP connection, waits for the handshake and builds the HTTP pipeline for
- * the protocol ALPN chose: HTTP/2 ({@link Http2ServerPipeline}) or HTTP/1.1 (also when the
- * client offered no ALPN).
+ * On a TLS-terminated HTTP connection, waits for the handshake and builds the HTTP pipeline for the
+ * protocol ALPN chose: HTTP/2 ({@link Http2ServerPipeline}) or HTTP/1.1 (also when the client
+ * offered no ALPN).
  */
 final class AlpnHttpSwitch extends ApplicationProtocolNegotiationHandler {
   static final String NAME = "alpn";

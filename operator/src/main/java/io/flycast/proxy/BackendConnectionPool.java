@@ -17,14 +17,14 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Keep-alive HTTP/1.1 connections to backends, pooled per event loop and backend address (as
- * Zuul's {@code PerServerConnectionPool}). Each event loop has its own pool and only ever touches
- * it from its own thread, so there are no locks; a client's exchange always uses its own loop's
- * pool, so client and backend share a thread.
+ * Keep-alive HTTP/1.1 connections to backends, pooled per event loop and backend address (as Zuul's
+ * {@code PerServerConnectionPool}). Each event loop has its own pool and only ever touches it from
+ * its own thread, so there are no locks; a client's exchange always uses its own loop's pool, so
+ * client and backend share a thread.
  *
- * <p>Connections are handed out as futures and never waited on. Idle ones are reused most
- * recently used first (the warmest, least likely to have been closed by the backend), and closed
- * after {@link ProxyConfig#poolIdleTimeout()}.
+ * <p>Connections are handed out as futures and never waited on. Idle ones are reused most recently
+ * used first (the warmest, least likely to have been closed by the backend), and closed after
+ * {@link ProxyConfig#poolIdleTimeout()}.
  */
 final class BackendConnectionPool {
   static final String CODEC = "http-codec";
@@ -34,12 +34,13 @@ final class BackendConnectionPool {
   private final ProxyContext px;
   private final Http2BackendPool h2;
   private final ClientBoundBackends clientBound;
-  private final FastThreadLocal<Map<InetSocketAddress, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
-    @Override
-    protected Map<InetSocketAddress, ArrayDeque<Channel>> initialValue() {
-      return new HashMap<>();
-    }
-  };
+  private final FastThreadLocal<Map<InetSocketAddress, ArrayDeque<Channel>>> idle =
+      new FastThreadLocal<>() {
+        @Override
+        protected Map<InetSocketAddress, ArrayDeque<Channel>> initialValue() {
+          return new HashMap<>();
+        }
+      };
 
   BackendConnectionPool(ProxyContext px) {
     this.px = px;
@@ -48,13 +49,14 @@ final class BackendConnectionPool {
   }
 
   /**
-   * A backend connection for an exchange of {@code client} on {@code port}: with
-   * {@code proxy_proto}, the client's own ({@link ClientBoundBackends}; HTTP/1.1 even if
-   * {@code h2_backend}, as a shared h2c connection cannot carry one client's PROXY header); else
-   * an h2c stream for {@code h2_backend} (not for upgrades: h2c streams carry no Upgrade); else a
-   * pooled HTTP/1.1 connection.
+   * A backend connection for an exchange of {@code client} on {@code port}: with {@code
+   * proxy_proto}, the client's own ({@link ClientBoundBackends}; HTTP/1.1 even if {@code
+   * h2_backend}, as a shared h2c connection cannot carry one client's PROXY header); else an h2c
+   * stream for {@code h2_backend} (not for upgrades: h2c streams carry no Upgrade); else a pooled
+   * HTTP/1.1 connection.
    */
-  Future<Channel> acquire(Channel client, InetSocketAddress address, PortSpec port, boolean upgrade) {
+  Future<Channel> acquire(
+      Channel client, InetSocketAddress address, PortSpec port, boolean upgrade) {
     if (port.has(Handler.PROXY_PROTO)) {
       return clientBound.acquire(client, address, port.proxyProto());
     }
@@ -83,20 +85,26 @@ final class BackendConnectionPool {
         }
       }
     }
-    return Channels.connected(px.backendBootstrap(loop, new ChannelInitializer<>() {
-      @Override
-      protected void initChannel(Channel ch) {
-        addBackendHandlers(ch.pipeline());
-      }
-    }, false).connect(address));
+    return Channels.connected(
+        px.backendBootstrap(
+                loop,
+                new ChannelInitializer<>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    addBackendHandlers(ch.pipeline());
+                  }
+                },
+                false)
+            .connect(address));
   }
 
   private void addBackendHandlers(ChannelPipeline p) {
-    HttpDecoderConfig decoder = new HttpDecoderConfig()
-        .setMaxInitialLineLength(px.config().maxInitialLineLength())
-        .setMaxHeaderSize(px.config().maxHeaderSize())
-        .setMaxChunkSize(8192)
-        .setHeadersFactory(TrustedHeaderNames.HEADERS);
+    HttpDecoderConfig decoder =
+        new HttpDecoderConfig()
+            .setMaxInitialLineLength(px.config().maxInitialLineLength())
+            .setMaxHeaderSize(px.config().maxHeaderSize())
+            .setMaxChunkSize(8192)
+            .setHeadersFactory(TrustedHeaderNames.HEADERS);
     p.addLast(CODEC, new HttpClientCodec(decoder, false, false));
     p.addLast(IDLE, new IdleTimeout(px.config().poolIdleTimeout()));
     p.addLast(BackendHandler.NAME, new BackendHandler(px.errors()));
@@ -131,7 +139,8 @@ final class BackendConnectionPool {
     }
     idleHere.addFirst(ch);
     if (!handler.reused()) {
-      // First time pooled (a connection taken from the pool is marked reused): watch its close once.
+      // First time pooled (a connection taken from the pool is marked reused): watch its close
+      // once.
       ch.closeFuture().addListener(f -> idleHere.remove(ch));
     }
     // Keep a read pending so a close by the backend (or stray bytes) is noticed while idle.

@@ -51,12 +51,18 @@ final class BackendDialer {
   private final io.netty.util.concurrent.EventExecutor loop;
   private int attempts;
   private boolean waitedForStart;
+
   /** Set once this work joined the capacity queue; the same waiter is used for every turn. */
   private CapacityQueue.Waiter waiter;
+
   /** In the queue (or a wake for it is on its way). Event-loop confined like the rest. */
   private boolean waiting;
-  /** When this work joined the queue (its first turn); 0 when not queued. The timer runs meanwhile. */
+
+  /**
+   * When this work joined the queue (its first turn); 0 when not queued. The timer runs meanwhile.
+   */
   private long queuedAtNanos;
+
   private ScheduledFuture<?> queueTimer;
   private boolean cancelled;
 
@@ -82,12 +88,19 @@ final class BackendDialer {
    * {@code tried} names backends to skip; it gains every backend attempted.
    */
   static BackendDialer dial(
-      ProxyContext px, Route route, Set<String> tried, Function<Lease, Future<Channel>> connect, Callback cb,
+      ProxyContext px,
+      Route route,
+      Set<String> tried,
+      Function<Lease, Future<Channel>> connect,
+      Callback cb,
       io.netty.util.concurrent.EventExecutor loop) {
     return dial(px, route, tried, b -> true, connect, cb, loop);
   }
 
-  /** Like {@link #dial(ProxyContext, Route, Set, Function, Callback)}, among backends passing {@code filter}. */
+  /**
+   * Like {@link #dial(ProxyContext, Route, Set, Function, Callback)}, among backends passing {@code
+   * filter}.
+   */
   static BackendDialer dial(
       ProxyContext px,
       Route route,
@@ -101,15 +114,19 @@ final class BackendDialer {
     return d;
   }
 
-  static BackendDialer dial(ProxyContext px, Route route, Function<Lease, Future<Channel>> connect, Callback cb,
+  static BackendDialer dial(
+      ProxyContext px,
+      Route route,
+      Function<Lease, Future<Channel>> connect,
+      Callback cb,
       io.netty.util.concurrent.EventExecutor loop) {
     return dial(px, route, new HashSet<>(), connect, cb, loop);
   }
 
   /**
    * The work went away (its client closed, or it gave up): leave the capacity queue at once, so
-   * gone clients do not fill it, and try nothing more. A connect already under way still
-   * completes through the callback, which must then let the connection go. Call on the loop.
+   * gone clients do not fill it, and try nothing more. A connect already under way still completes
+   * through the callback, which must then let the connection go. Call on the loop.
    */
   void cancel() {
     if (cancelled) {
@@ -125,8 +142,8 @@ final class BackendDialer {
 
   /**
    * Autostart: asks for a backend and resumes dialing, on this event loop, when one is ready.
-   * Nothing is read from the client meanwhile (its channel is not reading), so the request waits
-   * in the socket buffer, not in memory. Returns false when the route does not autostart.
+   * Nothing is read from the client meanwhile (its channel is not reading), so the request waits in
+   * the socket buffer, not in memory. Returns false when the route does not autostart.
    */
   private boolean holdForStart() {
     var ready = px.starter().awaitReady(route.key());
@@ -134,15 +151,22 @@ final class BackendDialer {
       return false;
     }
     waitedForStart = true;
-    ready.whenComplete((r, e) -> loop.execute(() -> {
-      if (e != null) {
-        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-        callback.failed(ProxyMetrics.Unavailable.NOT_STARTED, cause.getMessage());
-      } else {
-        route = r;
-        attempt();
-      }
-    }));
+    ready.whenComplete(
+        (r, e) ->
+            loop.execute(
+                () -> {
+                  if (e != null) {
+                    Throwable cause =
+                        e instanceof java.util.concurrent.CompletionException
+                                && e.getCause() != null
+                            ? e.getCause()
+                            : e;
+                    callback.failed(ProxyMetrics.Unavailable.NOT_STARTED, cause.getMessage());
+                  } else {
+                    route = r;
+                    attempt();
+                  }
+                }));
     return true;
   }
 
@@ -152,7 +176,8 @@ final class BackendDialer {
    * ready" rather than "at capacity".
    */
   private boolean usable(Backend b) {
-    return b.acceptsNewWork() && !px.balancer().tracker().isCordoned(route.key(), b.name())
+    return b.acceptsNewWork()
+        && !px.balancer().tracker().isCordoned(route.key(), b.name())
         && px.balancer().health().healthy(route.key(), b.name());
   }
 
@@ -211,29 +236,36 @@ final class BackendDialer {
   private void connect(Lease lease) {
     attempts++;
     tried.add(lease.backend().name());
-    connect.apply(lease).addListener(f -> {
-      if (f.isSuccess()) {
-        callback.connected(lease, (Channel) f.getNow());
-        return;
-      }
-      lease.release();
-      px.metrics().connectFailed(route.key());
-      log.debug("connect to {} of {} failed: {}", lease.backend().name(), route.key(), f.cause().toString());
-      if (attempts >= px.config().connectAttempts()) {
-        callback.failed(ProxyMetrics.Unavailable.CONNECT_FAILED, null);
-      } else {
-        attempt();
-      }
-    });
+    connect
+        .apply(lease)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                callback.connected(lease, (Channel) f.getNow());
+                return;
+              }
+              lease.release();
+              px.metrics().connectFailed(route.key());
+              log.debug(
+                  "connect to {} of {} failed: {}",
+                  lease.backend().name(),
+                  route.key(),
+                  f.cause().toString());
+              if (attempts >= px.config().connectAttempts()) {
+                callback.failed(ProxyMetrics.Unavailable.CONNECT_FAILED, null);
+              } else {
+                attempt();
+              }
+            });
   }
 
   /**
    * Every usable backend is at its hard limit: wait for a released slot, up to the queue timeout,
    * holding nothing but this dialer (the client is not read meanwhile).
    *
-   * @return whether this took the work over: it waits, was dialed after all, or was refused
-   *     because the route's queue is full; false when it may not wait (queueing off, or the
-   *     caller's choice), and the caller refuses it
+   * @return whether this took the work over: it waits, was dialed after all, or was refused because
+   *     the route's queue is full; false when it may not wait (queueing off, or the caller's
+   *     choice), and the caller refuses it
    */
   private boolean waitForSlot() {
     Duration timeout = px.config().queueTimeout();
@@ -243,28 +275,34 @@ final class BackendDialer {
     if (waiter == null) {
       // Read from other threads: a snapshot (the set does not change while waiting anyway).
       Set<String> triedNow = Set.copyOf(tried);
-      waiter = new CapacityQueue.Waiter() {
-        @Override
-        public void wake() {
-          try {
-            loop.execute(BackendDialer.this::woken);
-          } catch (RejectedExecutionException e) {
-            // The event loop shut down (the proxy stopped): the work waiting on it is gone too.
-          }
-        }
+      waiter =
+          new CapacityQueue.Waiter() {
+            @Override
+            public void wake() {
+              try {
+                loop.execute(BackendDialer.this::woken);
+              } catch (RejectedExecutionException e) {
+                // The event loop shut down (the proxy stopped): the work waiting on it is gone too.
+              }
+            }
 
-        @Override
-        public boolean accepts(Backend b) {
-          return filter.test(b) && !triedNow.contains(b.name());
-        }
-      };
+            @Override
+            public boolean accepts(Backend b) {
+              return filter.test(b) && !triedNow.contains(b.name());
+            }
+          };
     }
     // Woken but beaten to the slot by newer work: back to the front, keeping its turn.
     boolean keepTurn = queuedAtNanos != 0;
     if (!px.queue().add(route.key(), waiter, keepTurn)) {
       leftQueue();
-      callback.failed(ProxyMetrics.Unavailable.AT_CAPACITY, "every backend of " + route.key().flycastHostname()
-          + " is at its concurrency limit and its queue (" + px.config().maxQueuedPerRoute() + " waiting) is full");
+      callback.failed(
+          ProxyMetrics.Unavailable.AT_CAPACITY,
+          "every backend of "
+              + route.key().flycastHostname()
+              + " is at its concurrency limit and its queue ("
+              + px.config().maxQueuedPerRoute()
+              + " waiting) is full");
       return true;
     }
     if (!keepTurn) {
@@ -301,8 +339,13 @@ final class BackendDialer {
       return;
     }
     leaveQueue();
-    callback.failed(ProxyMetrics.Unavailable.AT_CAPACITY, "every backend of " + route.key().flycastHostname()
-        + " stayed at its concurrency limit for " + px.config().queueTimeout().toMillis() + " ms");
+    callback.failed(
+        ProxyMetrics.Unavailable.AT_CAPACITY,
+        "every backend of "
+            + route.key().flycastHostname()
+            + " stayed at its concurrency limit for "
+            + px.config().queueTimeout().toMillis()
+            + " ms");
   }
 
   /** Out of the queue (if already taken out, woken() hands its wake on), and the wait counted. */

@@ -27,12 +27,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   private final ConnectionErrors errors;
   private Listener listener;
+
   /**
    * Taken from an idle pool, where the backend may have closed it meanwhile: a failure on it says
-   * nothing about the backend. Fields here rather than channel attributes: this is read and
-   * written on every request.
+   * nothing about the backend. Fields here rather than channel attributes: this is read and written
+   * on every request.
    */
   private boolean reused;
+
   /** Belongs to one client connection ({@link ClientBoundBackends}), not to the shared pool. */
   private boolean clientBound;
 

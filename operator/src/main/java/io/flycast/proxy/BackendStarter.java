@@ -16,8 +16,8 @@ public interface BackendStarter {
 
   /**
    * @return a future completing with the route once it has a ready backend (on any thread; the
-   *     proxy hops back to its event loop), failing with an exception whose message is shown to
-   *     the client; or {@code null} when this route does not autostart
+   *     proxy hops back to its event loop), failing with an exception whose message is shown to the
+   *     client; or {@code null} when this route does not autostart
    */
   CompletableFuture<Route> awaitReady(RouteKey route);
 }

@@ -19,8 +19,8 @@ import java.util.random.RandomGenerator;
  *   <li>Only backends that {@link Backend#acceptsNewWork() accept new work} and pass their health
  *       checks ({@link BackendHealth}).
  *   <li>Backends in the proxy's own zone first; other zones only when every local backend is
- *       absent, unhealthy or at its hard limit (a busy-but-not-full local backend beats a
- *       round trip to another region).
+ *       absent, unhealthy or at its hard limit (a busy-but-not-full local backend beats a round
+ *       trip to another region).
  *   <li>Within a zone, backends under the soft limit; if none, those under the hard limit.
  *   <li>Among those, the less loaded of two picked at random ("power of two choices": nearly as
  *       good as least-loaded, without every proxy stampeding the same backend).
@@ -68,8 +68,8 @@ public final class Balancer {
   private volatile java.util.function.Consumer<Route> overSoftLimit = r -> {};
 
   /**
-   * Called (on an event loop: must not block) when a pick finds every backend of a zone at or
-   * over its soft limit: autostart's cue to start one more.
+   * Called (on an event loop: must not block) when a pick finds every backend of a zone at or over
+   * its soft limit: autostart's cue to start one more.
    */
   public void onAllOverSoftLimit(java.util.function.Consumer<Route> listener) {
     this.overSoftLimit = listener;
@@ -98,16 +98,19 @@ public final class Balancer {
   }
 
   /**
-   * Picks among the backends of {@code route} that pass {@code filter} (for {@code fly-replay}:
-   * one instance, one region) and are not in {@code exclude}; {@code null} when none can.
+   * Picks among the backends of {@code route} that pass {@code filter} (for {@code fly-replay}: one
+   * instance, one region) and are not in {@code exclude}; {@code null} when none can.
    */
   public Lease pick(Route route, Set<String> exclude, Predicate<Backend> filter) {
     List<Backend> local = new ArrayList<>();
     List<Backend> remote = new ArrayList<>();
     BackendHealth h = health;
     for (Backend b : route.backends()) {
-      if (b.acceptsNewWork() && !exclude.contains(b.name()) && filter.test(b)
-          && !tracker.isCordoned(route.key(), b.name()) && h.healthy(route.key(), b.name())) {
+      if (b.acceptsNewWork()
+          && !exclude.contains(b.name())
+          && filter.test(b)
+          && !tracker.isCordoned(route.key(), b.name())
+          && h.healthy(route.key(), b.name())) {
         (isLocal(b) ? local : remote).add(b);
       }
     }

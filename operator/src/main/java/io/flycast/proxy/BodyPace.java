@@ -5,15 +5,15 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * How long a request body may take, after Apache's mod_reqtimeout: the client gets
- * {@link ProxyConfig#bodyReadTimeout()} of waiting in all, plus a second for every
- * {@link ProxyConfig#minBodyRate()} bytes it sent. Only time the proxy spends waiting for the
- * client counts ({@link #waiting()} to {@link #received}): while the backend is slow to take the
- * body, the proxy does not read, and the client is not to blame.
+ * How long a request body may take, after Apache's mod_reqtimeout: the client gets {@link
+ * ProxyConfig#bodyReadTimeout()} of waiting in all, plus a second for every {@link
+ * ProxyConfig#minBodyRate()} bytes it sent. Only time the proxy spends waiting for the client
+ * counts ({@link #waiting()} to {@link #received}): while the backend is slow to take the body, the
+ * proxy does not read, and the client is not to blame.
  *
- * <p>Why: a client that trickles its body holds what the request holds, a backend slot among
- * them; a hundred such clients filled a route's concurrency limit, and everyone else got 503. A
- * per-read timeout would not stop a byte every few seconds; a rate does.
+ * <p>Why: a client that trickles its body holds what the request holds, a backend slot among them;
+ * a hundred such clients filled a route's concurrency limit, and everyone else got 503. A per-read
+ * timeout would not stop a byte every few seconds; a rate does.
  *
  * <p>Used on the exchange's event loop only.
  */
@@ -24,8 +24,10 @@ final class BodyPace {
   private final Runnable onTimeout;
   private long bytes;
   private long waitedNanos;
+
   /** When the current wait began; 0 when not waiting. */
   private long waitStart;
+
   private ScheduledFuture<?> timer;
 
   BodyPace(ProxyConfig config, EventExecutor loop, Runnable onTimeout) {

@@ -7,9 +7,9 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Work waiting for a backend slot because every backend of its route is at its hard limit, as
- * Fly's proxy queues rather than refuses at once. Each freed slot wakes the longest waiter of its
- * route; a waiter that then loses the slot to a newcomer goes back to the front.
+ * Work waiting for a backend slot because every backend of its route is at its hard limit, as Fly's
+ * proxy queues rather than refuses at once. Each freed slot wakes the longest waiter of its route;
+ * a waiter that then loses the slot to a newcomer goes back to the front.
  *
  * <p>Any thread may free a slot; a waiter is woken by {@link Waiter#wake()}, which must only hand
  * off to the waiter's own event loop. Nothing here locks. The cost when nothing waits, which is
@@ -22,8 +22,8 @@ final class CapacityQueue {
     void wake();
 
     /**
-     * Whether a slot of {@code backend} is of use to this work (it may be bound to one instance,
-     * or have tried that backend already). Called on any thread; must not block.
+     * Whether a slot of {@code backend} is of use to this work (it may be bound to one instance, or
+     * have tried that backend already). Called on any thread; must not block.
      */
     default boolean accepts(Backend backend) {
       return true;
@@ -71,8 +71,8 @@ final class CapacityQueue {
   }
 
   /**
-   * A lease of {@code backend} was released: the longest waiter that can use that backend may
-   * have the slot (one bound to another instance would only lose it and starve the rest).
+   * A lease of {@code backend} was released: the longest waiter that can use that backend may have
+   * the slot (one bound to another instance would only lose it and starve the rest).
    */
   void slotFreed(RouteKey route, Backend backend) {
     RouteQueue q = total.get() == 0 ? null : byRoute.get(route);

@@ -5,16 +5,15 @@ import io.flycast.catalog.RouteKey;
 /**
  * Where the proxy gets server certificates for TLS termination. The control plane implements it
  * from the routes' Kubernetes TLS Secrets; the proxy calls it on an event loop during each
- * handshake, so implementations must answer from memory (a parsed, cached
- * {@link ServerCertificate}) and never block.
+ * handshake, so implementations must answer from memory (a parsed, cached {@link
+ * ServerCertificate}) and never block.
  *
- * <p>The source hands out key material only. TLS contexts are the proxy's business: it builds
- * them from the returned certificate for the port's ALPN protocols ({@code h2} and
- * {@code http/1.1} on HTTP ports by default) with its TLS provider (OpenSSL when it loads, the
- * JDK's otherwise; {@link ProxyConfig#tlsProvider()}), and keeps them on the certificate
- * instance. So a source should return the same instance for as long as the certificate is
- * unchanged, and a new one when it changes: the new one gets new contexts on its first handshake,
- * the old one's go with it.
+ * <p>The source hands out key material only. TLS contexts are the proxy's business: it builds them
+ * from the returned certificate for the port's ALPN protocols ({@code h2} and {@code http/1.1} on
+ * HTTP ports by default) with its TLS provider (OpenSSL when it loads, the JDK's otherwise; {@link
+ * ProxyConfig#tlsProvider()}), and keeps them on the certificate instance. So a source should
+ * return the same instance for as long as the certificate is unchanged, and a new one when it
+ * changes: the new one gets new contexts on its first handshake, the old one's go with it.
  */
 @FunctionalInterface
 public interface CertificateSource {

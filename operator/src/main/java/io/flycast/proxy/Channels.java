@@ -21,13 +21,14 @@ final class Channels {
   /** The connected channel of a connect future, as a {@code Future<Channel>}. */
   static Future<Channel> connected(ChannelFuture connect) {
     Promise<Channel> p = connect.channel().eventLoop().newPromise();
-    connect.addListener(f -> {
-      if (f.isSuccess()) {
-        p.setSuccess(connect.channel());
-      } else {
-        p.setFailure(f.cause());
-      }
-    });
+    connect.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            p.setSuccess(connect.channel());
+          } else {
+            p.setFailure(f.cause());
+          }
+        });
     return p;
   }
 }

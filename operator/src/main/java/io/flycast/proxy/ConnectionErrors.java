@@ -7,11 +7,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one way a proxy connection ends on an error no handler dealt with: a debug line naming the
- * peer, the route where the connection has one, and the cause, a count in
- * {@code flycast_proxy_errors_total{kind}}, then a close.
+ * peer, the route where the connection has one, and the cause, a count in {@code
+ * flycast_proxy_errors_total{kind}}, then a close.
  *
- * <p>Debug, not warn: on an internet-facing edge, resets and broken pipes are what clients do
- * every second, and a line each would drown the log. The counter is what shows a trend.
+ * <p>Debug, not warn: on an internet-facing edge, resets and broken pipes are what clients do every
+ * second, and a line each would drown the log. The counter is what shows a trend.
  */
 final class ConnectionErrors {
   private static final Logger log = LoggerFactory.getLogger(ConnectionErrors.class);
@@ -52,8 +52,12 @@ final class ConnectionErrors {
   void count(ChannelHandlerContext ctx, Throwable cause, Kind kind, Object route) {
     metrics.connectionError(kind.label);
     if (log.isDebugEnabled()) {
-      log.debug("closing {} connection {}{}: {}", kind.label, ctx.channel().remoteAddress(),
-          route == null ? "" : " of route " + route, cause.toString());
+      log.debug(
+          "closing {} connection {}{}: {}",
+          kind.label,
+          ctx.channel().remoteAddress(),
+          route == null ? "" : " of route " + route,
+          cause.toString());
     }
   }
 }

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sets up a connection accepted by a dedicated listener. The listener binds a wildcard address, so
- * the route is found from the address and port the client connected to (its Flycast address);
- * the port's handlers then decide the pipeline: http, or a raw TCP relay.
+ * the route is found from the address and port the client connected to (its Flycast address); the
+ * port's handlers then decide the pipeline: http, or a raw TCP relay.
  */
 @Sharable
 final class DedicatedChannelInitializer extends ChannelInitializer<SocketChannel> {
@@ -50,7 +50,8 @@ final class DedicatedChannelInitializer extends ChannelInitializer<SocketChannel
       TlsHandlers.addTlsHandlers(p, px, route.key(), port);
     }
     if (port.has(Handler.HTTP)) {
-      HttpPipeline.addHttpHandlers(p, px, RouteResolver.fixed(route.key(), port), port.http().idleTimeout());
+      HttpPipeline.addHttpHandlers(
+          p, px, RouteResolver.fixed(route.key(), port), port.http().idleTimeout());
     } else {
       addTcpHandlers(p, route, port);
     }

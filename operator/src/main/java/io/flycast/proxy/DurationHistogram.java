@@ -74,7 +74,11 @@ final class DurationHistogram implements Collector {
         counts[i] = buckets[i].sum();
       }
       return new HistogramSnapshot.HistogramDataPointSnapshot(
-          ClassicHistogramBuckets.of(upperBounds, counts), sumNanos.sum() / 1e9, labels, Exemplars.EMPTY, 0L);
+          ClassicHistogramBuckets.of(upperBounds, counts),
+          sumNanos.sum() / 1e9,
+          labels,
+          Exemplars.EMPTY,
+          0L);
     }
   }
 

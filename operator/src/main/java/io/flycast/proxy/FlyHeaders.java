@@ -40,10 +40,10 @@ final class FlyHeaders {
 
   /**
    * The names a message is rewritten by: first the hop-by-hop headers (RFC 9110 section 7.6.1),
-   * which describe one connection, so a proxy must not forward them (Transfer-Encoding is
-   * re-added per hop by the codecs when the body is chunked); then the ones the proxy sets. One
-   * pass over a message's names tells which of them it carries, as a set of {@link #bit}s:
-   * cheaper than looking each of them up in the header map, for messages that carry a few names.
+   * which describe one connection, so a proxy must not forward them (Transfer-Encoding is re-added
+   * per hop by the codecs when the body is chunked); then the ones the proxy sets. One pass over a
+   * message's names tells which of them it carries, as a set of {@link #bit}s: cheaper than looking
+   * each of them up in the header map, for messages that carry a few names.
    */
   private enum Watched {
     CONNECTION(HttpHeaderNames.CONNECTION),
@@ -66,8 +66,10 @@ final class FlyHeaders {
     FLY_REQUEST_ID(FlyHeaders.FLY_REQUEST_ID);
 
     private static final Watched[] ALL = values();
+
     /** The bits of the hop-by-hop names: CONNECTION to UPGRADE. */
     static final int HOP_BY_HOP = (UPGRADE.bit << 1) - 1;
+
     /** Candidates by name length: most names a message carries have none. */
     private static final Watched[][] BY_LENGTH = byLength();
 
@@ -108,7 +110,8 @@ final class FlyHeaders {
     /** Which watched names a message carries. */
     static int carriedBy(HttpHeaders h) {
       int seen = 0;
-      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence();
+          it.hasNext(); ) {
         Watched w = of(it.next().getKey());
         if (w != null) {
           seen |= w.bit;
@@ -148,8 +151,8 @@ final class FlyHeaders {
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   /**
-   * A new request id: time-ordered hex, 16 random hex digits, then the zone, like Fly's
-   * {@code 01H…-fra}. Written straight into one array: this runs for every request.
+   * A new request id: time-ordered hex, 16 random hex digits, then the zone, like Fly's {@code
+   * 01H…-fra}. Written straight into one array: this runs for every request.
    */
   static String newRequestId(String zone) {
     long millis = System.currentTimeMillis();
@@ -173,12 +176,17 @@ final class FlyHeaders {
   }
 
   /**
-   * Rewrites a client request in place for the backend: hop-by-hop headers out, Fly and
-   * X-Forwarded headers in. A WebSocket (or other) upgrade ({@code isUpgrade}, as the caller found
-   * with {@link #isUpgrade}) keeps its Connection/Upgrade pair.
+   * Rewrites a client request in place for the backend: hop-by-hop headers out, Fly and X-Forwarded
+   * headers in. A WebSocket (or other) upgrade ({@code isUpgrade}, as the caller found with {@link
+   * #isUpgrade}) keeps its Connection/Upgrade pair.
    */
   static void prepareRequest(
-      HttpRequest req, boolean isUpgrade, ClientInfo client, String zone, String requestId, CharSequence via) {
+      HttpRequest req,
+      boolean isUpgrade,
+      ClientInfo client,
+      String zone,
+      String requestId,
+      CharSequence via) {
     HttpHeaders h = req.headers();
     String upgrade = isUpgrade ? h.get(HttpHeaderNames.UPGRADE) : null;
     int seen = stripHopByHop(h, Watched.carriedBy(h));
@@ -205,7 +213,8 @@ final class FlyHeaders {
   }
 
   /** Rewrites a backend response in place for the client. */
-  static void prepareResponse(HttpResponse resp, String requestId, CharSequence via, Map<String, String> extra) {
+  static void prepareResponse(
+      HttpResponse resp, String requestId, CharSequence via, Map<String, String> extra) {
     HttpHeaders h = resp.headers();
     int seen = stripHopByHop(h, Watched.carriedBy(h));
     put(h, seen, Watched.FLY_REQUEST_ID, requestId);
@@ -233,9 +242,11 @@ final class FlyHeaders {
     if (Watched.CONNECTION.in(seen)) {
       // Headers named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
       List<String> named = null;
-      for (Iterator<String> values = h.valueStringIterator(HttpHeaderNames.CONNECTION); values.hasNext(); ) {
+      for (Iterator<String> values = h.valueStringIterator(HttpHeaderNames.CONNECTION);
+          values.hasNext(); ) {
         String v = values.next();
-        if (HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(v) || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(v)) {
+        if (HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(v)
+            || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(v)) {
           continue; // names no header: the usual value, no need to split it
         }
         for (String token : v.split(",")) {
@@ -255,8 +266,9 @@ final class FlyHeaders {
         }
       }
     }
-    boolean chunked = Watched.TRANSFER_ENCODING.in(seen)
-        && h.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true);
+    boolean chunked =
+        Watched.TRANSFER_ENCODING.in(seen)
+            && h.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true);
     for (Watched w : Watched.ALL) {
       if (w.in(seen & Watched.HOP_BY_HOP)) {
         h.remove(w.name);
@@ -290,11 +302,13 @@ final class FlyHeaders {
   }
 
   /**
-   * {@link HttpUtil#isKeepAlive}, without its allocations when there is no Connection header
-   * (most HTTP/1.1 messages): Netty's looks for values with a new iterator each time.
+   * {@link HttpUtil#isKeepAlive}, without its allocations when there is no Connection header (most
+   * HTTP/1.1 messages): Netty's looks for values with a new iterator each time.
    */
   static boolean isKeepAlive(HttpMessage m) {
-    return m.headers().contains(HttpHeaderNames.CONNECTION) ? HttpUtil.isKeepAlive(m) : m.protocolVersion().isKeepAliveDefault();
+    return m.headers().contains(HttpHeaderNames.CONNECTION)
+        ? HttpUtil.isKeepAlive(m)
+        : m.protocolVersion().isKeepAliveDefault();
   }
 
   /** Whether a message has no body: neither chunked nor a Content-Length above 0. */
@@ -302,8 +316,11 @@ final class FlyHeaders {
     return !isChunked(m) && HttpUtil.getContentLength(m, 0L) == 0L;
   }
 
-  /** {@link HttpUtil#isTransferEncodingChunked}, without an iterator when there is no such header. */
+  /**
+   * {@link HttpUtil#isTransferEncodingChunked}, without an iterator when there is no such header.
+   */
   static boolean isChunked(HttpMessage m) {
-    return m.headers().contains(HttpHeaderNames.TRANSFER_ENCODING) && HttpUtil.isTransferEncodingChunked(m);
+    return m.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)
+        && HttpUtil.isTransferEncodingChunked(m);
   }
 }

@@ -1,14 +1,13 @@
 package io.flycast.proxy;
 
-import io.netty.util.AsciiString;
-
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.Catalog;
-import io.flycast.catalog.Handler;
 import io.flycast.catalog.Durations;
+import io.flycast.catalog.Handler;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
+import io.netty.util.AsciiString;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -19,14 +18,14 @@ import java.util.function.Predicate;
  * A {@code fly-replay} response header: the backend asks the proxy to send the request again,
  * elsewhere, instead of returning this response. Fields, {@code ;}-separated, values optionally
  * quoted: {@code instance=<backend name>}, {@code prefer_instance=<backend name>} (that one if it
- * can take the request, else any), {@code region=<zone>[,<zone>...][,any]} (in order of
- * preference; {@code any}: any zone as a last resort), {@code app=<route name in the same
- * namespace>}, {@code elsewhere=true} (any backend but this one), {@code state=<opaque>} (echoed
- * to the next backend in {@code fly-replay-src}), {@code timeout=<800ms|2s>} (how long to try to
- * reach the target), {@code fallback=force_self|prefer_self} (when the target cannot be reached:
- * back to the backend that asked, or to it first and then any backend of its route, with a
- * {@code fly-replay-failed} header saying why). With network isolation, {@code app=} only reaches
- * routes of the replaying route's network (see {@code AccessGate#mayReplay}). See
+ * can take the request, else any), {@code region=<zone>[,<zone>...][,any]} (in order of preference;
+ * {@code any}: any zone as a last resort), {@code app=<route name in the same namespace>}, {@code
+ * elsewhere=true} (any backend but this one), {@code state=<opaque>} (echoed to the next backend in
+ * {@code fly-replay-src}), {@code timeout=<800ms|2s>} (how long to try to reach the target), {@code
+ * fallback=force_self|prefer_self} (when the target cannot be reached: back to the backend that
+ * asked, or to it first and then any backend of its route, with a {@code fly-replay-failed} header
+ * saying why). With network isolation, {@code app=} only reaches routes of the replaying route's
+ * network (see {@code AccessGate#mayReplay}). See
  * https://fly.io/docs/networking/dynamic-request-routing/.
  */
 record FlyReplay(
@@ -41,6 +40,7 @@ record FlyReplay(
   static final AsciiString HEADER = AsciiString.cached("fly-replay");
   static final AsciiString SOURCE_HEADER = AsciiString.cached("fly-replay-src");
   static final AsciiString FAILED_HEADER = AsciiString.cached("fly-replay-failed");
+
   /** How many times one request may be replayed (a replayed request may ask again). */
   static final int MAX_REPLAYS = 10;
 
@@ -85,27 +85,38 @@ record FlyReplay(
       switch (k) {
         case "instance" -> instance = v;
         case "prefer_instance" -> preferInstance = v;
-        case "region" -> regions = Arrays.stream(v.split(",")).map(String::trim).filter(r -> !r.isEmpty()).toList();
+        case "region" ->
+            regions =
+                Arrays.stream(v.split(",")).map(String::trim).filter(r -> !r.isEmpty()).toList();
         case "app" -> app = v;
         case "elsewhere" -> elsewhere = Boolean.parseBoolean(v);
         case "state" -> state = v;
         case "timeout" -> timeout = duration(v);
-        case "fallback" -> fallback = switch (v.toLowerCase(Locale.ROOT)) {
-          case "force_self" -> Fallback.FORCE_SELF;
-          case "prefer_self" -> Fallback.PREFER_SELF;
-          default -> Fallback.NONE;
-        };
-        default -> { }
+        case "fallback" ->
+            fallback =
+                switch (v.toLowerCase(Locale.ROOT)) {
+                  case "force_self" -> Fallback.FORCE_SELF;
+                  case "prefer_self" -> Fallback.PREFER_SELF;
+                  default -> Fallback.NONE;
+                };
+        default -> {}
       }
     }
-    if (instance == null && preferInstance == null && regions.isEmpty() && app == null && !elsewhere) {
+    if (instance == null
+        && preferInstance == null
+        && regions.isEmpty()
+        && app == null
+        && !elsewhere) {
       return null;
     }
-    return new FlyReplay(instance, preferInstance, regions, app, elsewhere, state, timeout, fallback);
+    return new FlyReplay(
+        instance, preferInstance, regions, app, elsewhere, state, timeout, fallback);
   }
 
   private static String unquote(String v) {
-    return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"") ? v.substring(1, v.length() - 1) : v;
+    return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")
+        ? v.substring(1, v.length() - 1)
+        : v;
   }
 
   /** {@code 800ms}, {@code 2s}, {@code 1m}; null (no timeout of its own) when unreadable. */
@@ -122,7 +133,10 @@ record FlyReplay(
     return app == null ? current : catalog.route(new RouteKey(current.key().namespace(), app));
   }
 
-  /** The port of {@code target} to use: the same client port if it has one, else its first http port. */
+  /**
+   * The port of {@code target} to use: the same client port if it has one, else its first http
+   * port.
+   */
   static PortSpec port(Route target, PortSpec current) {
     PortSpec same = target.spec().port(current.port());
     if (same != null) {
@@ -152,8 +166,8 @@ record FlyReplay(
   }
 
   /**
-   * Which of those to try first, or null for no preference: {@code prefer_instance}, else the
-   * first region when several (or {@code any}) are allowed.
+   * Which of those to try first, or null for no preference: {@code prefer_instance}, else the first
+   * region when several (or {@code any}) are allowed.
    */
   Predicate<Backend> preferred() {
     if (preferInstance != null) {
@@ -166,10 +180,17 @@ record FlyReplay(
     return null;
   }
 
-  /** The {@code fly-replay-src} value telling the next backend where the request was replayed from. */
+  /**
+   * The {@code fly-replay-src} value telling the next backend where the request was replayed from.
+   */
   static String source(Backend from, String state) {
-    StringBuilder sb = new StringBuilder("instance=").append(from.name()).append(";region=").append(from.zone())
-        .append(";t=").append(System.currentTimeMillis() * 1000);
+    StringBuilder sb =
+        new StringBuilder("instance=")
+            .append(from.name())
+            .append(";region=")
+            .append(from.zone())
+            .append(";t=")
+            .append(System.currentTimeMillis() * 1000);
     if (state != null) {
       sb.append(";state=").append(state);
     }
@@ -178,7 +199,11 @@ record FlyReplay(
 
   /** The {@code fly-replay-failed} value: why the replay fell back, and where it was going. */
   String failure(String reason, String targetName) {
-    return "reason=" + reason + ";target=" + targetName + (app != null ? ";app=" + app : "")
+    return "reason="
+        + reason
+        + ";target="
+        + targetName
+        + (app != null ? ";app=" + app : "")
         + (instance != null ? ";instance=" + instance : "")
         + (!regions.isEmpty() ? ";region=" + String.join(",", regions) : "");
   }

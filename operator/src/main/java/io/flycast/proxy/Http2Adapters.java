@@ -21,9 +21,9 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
 
 /**
- * Make HTTP/2 streams, after Netty's {@code Http2StreamFrameToHttpObjectCodec}, look like
- * HTTP/1.1 connections to {@link HttpProxyHandler} and {@link ProxyExchange}: messages split the
- * same way (head, contents, last content) and no {@code x-http2-*} conversion headers.
+ * Make HTTP/2 streams, after Netty's {@code Http2StreamFrameToHttpObjectCodec}, look like HTTP/1.1
+ * connections to {@link HttpProxyHandler} and {@link ProxyExchange}: messages split the same way
+ * (head, contents, last content) and no {@code x-http2-*} conversion headers.
  */
 final class Http2Adapters {
   private Http2Adapters() {}
@@ -31,8 +31,8 @@ final class Http2Adapters {
   /**
    * Makes a stream's request look like one from an HTTP/1.1 client: drops the {@code x-http2-*}
    * headers Netty's conversion adds (stream id, scheme...), which describe the client's hop and
-   * must not reach backends ({@code :authority} already became Host), and splits a whole
-   * request into head and last content.
+   * must not reach backends ({@code :authority} already became Host), and splits a whole request
+   * into head and last content.
    */
   @ChannelHandler.Sharable
   static final class StreamRequest extends ChannelInboundHandlerAdapter {
@@ -49,7 +49,9 @@ final class Http2Adapters {
       if (msg instanceof FullHttpRequest full) {
         // A request that ended with its headers: the proxy handler expects head, then last
         // content, as from an HTTP/1.1 decoder (the last content is what completes the request).
-        ctx.fireChannelRead(new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers()));
+        ctx.fireChannelRead(
+            new DefaultHttpRequest(
+                full.protocolVersion(), full.method(), full.uri(), full.headers()));
         ctx.fireChannelRead(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
         return;
       }
@@ -67,12 +69,19 @@ final class Http2Adapters {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-      if (msg instanceof HttpResponse resp && !(msg instanceof FullHttpResponse)
+      if (msg instanceof HttpResponse resp
+          && !(msg instanceof FullHttpResponse)
           && resp.status().codeClass() == HttpStatusClass.INFORMATIONAL
           && resp.status().code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
         dropNextLast = true;
-        ctx.write(new DefaultFullHttpResponse(resp.protocolVersion(), resp.status(), Unpooled.EMPTY_BUFFER,
-            resp.headers(), EmptyHttpHeaders.INSTANCE), promise);
+        ctx.write(
+            new DefaultFullHttpResponse(
+                resp.protocolVersion(),
+                resp.status(),
+                Unpooled.EMPTY_BUFFER,
+                resp.headers(),
+                EmptyHttpHeaders.INSTANCE),
+            promise);
         return;
       }
       if (dropNextLast && msg instanceof LastHttpContent last) {
@@ -102,7 +111,8 @@ final class Http2Adapters {
         }
       }
       if (msg instanceof FullHttpResponse full) {
-        ctx.fireChannelRead(new DefaultHttpResponse(full.protocolVersion(), full.status(), full.headers()));
+        ctx.fireChannelRead(
+            new DefaultHttpResponse(full.protocolVersion(), full.status(), full.headers()));
         ctx.fireChannelRead(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
         return;
       }

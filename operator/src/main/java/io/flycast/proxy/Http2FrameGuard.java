@@ -9,14 +9,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads the frame headers of an HTTP/2 client connection as its bytes pass to the codec, and ends
- * the connection with GOAWAY ENHANCE_YOUR_CALM when one header block is split into more than
- * {@link #MAX_CONTINUATIONS} CONTINUATION frames.
+ * the connection with GOAWAY ENHANCE_YOUR_CALM when one header block is split into more than {@link
+ * #MAX_CONTINUATIONS} CONTINUATION frames.
  *
  * <p>Why: Netty bounds a header block by its decoded size, and an empty CONTINUATION frame adds
- * nothing to that size. A client could send them without end, each costing the server a frame
- * parse (1.5 million of them cost 1.2 CPU-seconds in an outside test). A real client fills
- * CONTINUATION frames up to the frame size (16 KiB by default), so a header block within the
- * proxy's header size limit needs one or two.
+ * nothing to that size. A client could send them without end, each costing the server a frame parse
+ * (1.5 million of them cost 1.2 CPU-seconds in an outside test). A real client fills CONTINUATION
+ * frames up to the frame size (16 KiB by default), so a header block within the proxy's header size
+ * limit needs one or two.
  *
  * <p>Only the 9-byte frame headers are looked at; payloads are skipped, and every byte passes on
  * unchanged. The client's 24-byte connection preface comes first, and is skipped too.
@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
 final class Http2FrameGuard extends ChannelInboundHandlerAdapter {
   static final String NAME = "h2-frame-guard";
   static final int MAX_CONTINUATIONS = 16;
+
   /** RFC 9113 section 3.4: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n". */
   private static final int PREFACE_LENGTH = 24;
+
   private static final int FRAME_HEADER_LENGTH = 9;
   private static final int TYPE_CONTINUATION = 0x9;
   private static final Logger log = LoggerFactory.getLogger(Http2FrameGuard.class);
@@ -33,8 +35,10 @@ final class Http2FrameGuard extends ChannelInboundHandlerAdapter {
   private final ProxyMetrics metrics;
   private final byte[] header = new byte[FRAME_HEADER_LENGTH];
   private int headerFilled;
+
   /** Bytes to pass before the next frame header: the preface, then each frame's payload. */
   private long skip = PREFACE_LENGTH;
+
   private int continuations;
   private boolean closed;
 
@@ -52,9 +56,12 @@ final class Http2FrameGuard extends ChannelInboundHandlerAdapter {
       closed = true;
       buf.release();
       metrics.violation("h2_continuation_flood");
-      log.debug("{} split a header block into more than {} CONTINUATION frames: GOAWAY",
-          ctx.channel().remoteAddress(), MAX_CONTINUATIONS);
-      Http2ServerPipeline.enhanceYourCalm(ctx.channel(),
+      log.debug(
+          "{} split a header block into more than {} CONTINUATION frames: GOAWAY",
+          ctx.channel().remoteAddress(),
+          MAX_CONTINUATIONS);
+      Http2ServerPipeline.enhanceYourCalm(
+          ctx.channel(),
           "more than " + MAX_CONTINUATIONS + " CONTINUATION frames in one header block");
       return;
     }

@@ -13,10 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * First on an HTTP/2 stream: refuses a malformed request before Netty's conversion turns it into
- * the HTTP/1.1 request the backend gets. {@code :path}, {@code :method} and header values go into
- * a request line and header block as they are, so a CR or LF in them would let a client write a
- * second request to the backend, with forged Fly headers, on a connection other clients share.
- * RFC 9113 section 8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR.
+ * the HTTP/1.1 request the backend gets. {@code :path}, {@code :method} and header values go into a
+ * request line and header block as they are, so a CR or LF in them would let a client write a
+ * second request to the backend, with forged Fly headers, on a connection other clients share. RFC
+ * 9113 section 8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR.
  *
  * <p>It also tells the connection's {@link Http2ResetBudget} of stream errors the client causes
  * later on the stream: Netty hands them to the stream's channel, which closes on them.
@@ -36,15 +36,17 @@ final class Http2StreamCheck extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof Http2HeadersFrame frame) {
-      String problem = headersSeen
-          ? RequestChecks.http2TrailersProblem(frame.headers())
-          : RequestChecks.http2RequestProblem(frame.headers());
+      String problem =
+          headersSeen
+              ? RequestChecks.http2TrailersProblem(frame.headers())
+              : RequestChecks.http2RequestProblem(frame.headers());
       headersSeen = true;
       if (problem != null) {
         ReferenceCountUtil.release(msg);
         log.debug("resetting stream from {}: {}", ctx.channel().parent().remoteAddress(), problem);
         metrics.violation("h2_malformed_request");
-        ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR))
+            .addListener(ChannelFutureListener.CLOSE);
         return;
       }
     }

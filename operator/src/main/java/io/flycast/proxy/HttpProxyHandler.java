@@ -24,18 +24,19 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One client HTTP/1.1 connection: reads a request, answers it locally (errors, redirects) or
- * hands it to a {@link ProxyExchange}, and reads the next request only when the response is done.
+ * One client HTTP/1.1 connection: reads a request, answers it locally (errors, redirects) or hands
+ * it to a {@link ProxyExchange}, and reads the next request only when the response is done.
  *
- * <p>Requests are served one at a time. Pipelined requests that the decoder has already parsed
- * wait in a queue; AUTO_READ is off, and nothing more is read from the socket while anything
- * waits there, so a client that pipelines requests without reading the responses holds at most
- * one socket read of them. Of those, at most {@link #MAX_PIPELINED} are kept: the connection
- * closes once they are answered, and the client sends the rest again on a new one (RFC 9112
- * section 9.3.2 lets a server close with pipelined requests unanswered).
+ * <p>Requests are served one at a time. Pipelined requests that the decoder has already parsed wait
+ * in a queue; AUTO_READ is off, and nothing more is read from the socket while anything waits
+ * there, so a client that pipelines requests without reading the responses holds at most one socket
+ * read of them. Of those, at most {@link #MAX_PIPELINED} are kept: the connection closes once they
+ * are answered, and the client sends the rest again on a new one (RFC 9112 section 9.3.2 lets a
+ * server close with pipelined requests unanswered).
  */
 final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   static final String NAME = "http-proxy";
+
   /** Pipelined requests kept waiting behind the one being served. */
   static final int MAX_PIPELINED = 32;
 
@@ -43,16 +44,22 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private final RouteResolver resolver;
   private final ArrayDeque<Object> queued = new ArrayDeque<>();
   private int queuedRequests;
+
   /** More requests were pipelined than are kept: close once the kept ones are answered. */
   private boolean pipelineFull;
+
   private ChannelHandlerContext ctx;
   private ProxyExchange exchange;
+
   /** Drop body content of a request answered locally, up to its last content. */
   private boolean discardBody;
+
   private boolean closing;
   private ScheduledFuture<?> headerTimer;
+
   /** The client's address and the listener port, formatted once per connection. */
   private FlyHeaders.ClientInfo clientInfo;
+
   /** The request being answered, for the access log and request metrics. */
   private RequestRecord current;
 
@@ -78,8 +85,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void headerTimeout() {
     if (exchange == null && !closing && ctx.channel().isActive()) {
-      respondAndClose(null, HttpResponses.text(
-          HttpResponseStatus.REQUEST_TIMEOUT, "request headers not received in time", false));
+      respondAndClose(
+          null,
+          HttpResponses.text(
+              HttpResponseStatus.REQUEST_TIMEOUT, "request headers not received in time", false));
     }
   }
 
@@ -145,26 +154,38 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       headerTimer = null;
     }
     ClientChannels.busy(ctx.channel(), true);
-    current = new RequestRecord(px, req,
-        ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null);
+    current =
+        new RequestRecord(
+            px,
+            req,
+            ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null);
     DecoderResult result = req.decoderResult();
     if (result.isFailure()) {
       px.metrics().violation("malformed_request");
       respondAndClose(null, badRequest(result.cause()));
       return;
     }
-    RequestChecks.Problem problem = RequestChecks.http1Problem(req, ctx.channel() instanceof Http2StreamChannel);
+    RequestChecks.Problem problem =
+        RequestChecks.http1Problem(req, ctx.channel() instanceof Http2StreamChannel);
     if (problem != null) {
       px.metrics().violation("refused_request_" + problem.reason());
       // Closed after: what follows a request the proxy could not read right cannot be trusted.
-      respondAndClose(null, HttpResponses.text(HttpResponseStatus.valueOf(problem.status()), problem.detail(), false));
+      respondAndClose(
+          null,
+          HttpResponses.text(
+              HttpResponseStatus.valueOf(problem.status()), problem.detail(), false));
       return;
     }
     RouteResolver.Target target = resolver.resolve(px.catalog().current(), req);
     if (target == null) {
       String host = req.headers().get(HttpHeaderNames.HOST, "");
-      respondLocally(req, null, HttpResponses.text(
-          HttpResponseStatus.NOT_FOUND, "no service is named '" + host + "'", canKeepAlive(req)));
+      respondLocally(
+          req,
+          null,
+          HttpResponses.text(
+              HttpResponseStatus.NOT_FOUND,
+              "no service is named '" + host + "'",
+              canKeepAlive(req)));
       return;
     }
     RouteKey key = target.route().key();
@@ -181,7 +202,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     if (clientInfo == null) {
       InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
       InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
-      clientInfo = new FlyHeaders.ClientInfo(remote.getAddress(), local.getPort(), TlsHandlers.isTls(ctx.pipeline()));
+      clientInfo =
+          new FlyHeaders.ClientInfo(
+              remote.getAddress(), local.getPort(), TlsHandlers.isTls(ctx.pipeline()));
     }
     exchange = new ProxyExchange(px, this, ctx, req, target, clientInfo, current);
     exchange.start();
@@ -193,13 +216,17 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
           HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large", false);
     }
     if (cause instanceof TooLongHttpLineException || cause instanceof TooLongFrameException) {
-      return HttpResponses.text(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long", false);
+      return HttpResponses.text(
+          HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long", false);
     }
     if (cause instanceof ServerCodec.AmbiguousFramingException) {
-      return HttpResponses.text(HttpResponseStatus.BAD_REQUEST,
-          "request has both Content-Length and Transfer-Encoding; refusing ambiguous framing", false);
+      return HttpResponses.text(
+          HttpResponseStatus.BAD_REQUEST,
+          "request has both Content-Length and Transfer-Encoding; refusing ambiguous framing",
+          false);
     }
-    return HttpResponses.text(HttpResponseStatus.BAD_REQUEST, "malformed request: " + cause.getMessage(), false);
+    return HttpResponses.text(
+        HttpResponseStatus.BAD_REQUEST, "malformed request: " + cause.getMessage(), false);
   }
 
   private static String hostWithoutPort(HttpRequest req) {
@@ -250,11 +277,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Called by the exchange when it answered without reaching a backend (503, 502).
-   * {@code clientKeepAlive} is what the client asked for: the request itself has had its
-   * hop-by-hop headers (Connection: close among them) stripped for the backend by now.
+   * Called by the exchange when it answered without reaching a backend (503, 502). {@code
+   * clientKeepAlive} is what the client asked for: the request itself has had its hop-by-hop
+   * headers (Connection: close among them) stripped for the backend by now.
    */
-  void exchangeFailed(HttpRequest req, RouteKey route, FullHttpResponse resp, boolean requestComplete,
+  void exchangeFailed(
+      HttpRequest req,
+      RouteKey route,
+      FullHttpResponse resp,
+      boolean requestComplete,
       boolean clientKeepAlive) {
     exchange = null;
     if (requestComplete) {

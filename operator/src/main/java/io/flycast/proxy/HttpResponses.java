@@ -13,15 +13,19 @@ import java.nio.charset.StandardCharsets;
 /** Responses the proxy writes itself: errors and redirects, with plain-text bodies saying why. */
 final class HttpResponses {
   /** The WHATWG Fetch standard's header and its one value (Netty 4.1 has no constants for them). */
-  private static final AsciiString X_CONTENT_TYPE_OPTIONS = AsciiString.cached("x-content-type-options");
+  private static final AsciiString X_CONTENT_TYPE_OPTIONS =
+      AsciiString.cached("x-content-type-options");
 
   private static final AsciiString NOSNIFF = AsciiString.cached("nosniff");
 
   private HttpResponses() {}
 
   static FullHttpResponse text(HttpResponseStatus status, String body, boolean keepAlive) {
-    FullHttpResponse r = new DefaultFullHttpResponse(
-        HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body + "\n", StandardCharsets.UTF_8));
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            status,
+            Unpooled.copiedBuffer(body + "\n", StandardCharsets.UTF_8));
     r.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
         // Bodies may echo the request (the 404 names the Host header): a browser must not sniff
@@ -41,7 +45,8 @@ final class HttpResponses {
   }
 
   static FullHttpResponse redirect(String location, boolean keepAlive) {
-    FullHttpResponse r = text(HttpResponseStatus.MOVED_PERMANENTLY, "moved to " + location, keepAlive);
+    FullHttpResponse r =
+        text(HttpResponseStatus.MOVED_PERMANENTLY, "moved to " + location, keepAlive);
     r.headers().set(HttpHeaderNames.LOCATION, location);
     return r;
   }

@@ -10,14 +10,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Fires {@link IdleStateEvent#ALL_IDLE_STATE_EVENT} when a channel has neither read nor written
- * anything for the timeout, for the handlers after it to act on, like Netty's
- * {@code IdleStateHandler(0, 0, timeout)}.
+ * anything for the timeout, for the handlers after it to act on, like Netty's {@code
+ * IdleStateHandler(0, 0, timeout)}.
  *
  * <p>Made for the request path, where IdleStateHandler reads the clock after every read and adds a
  * listener to every write to read it again when the write completes: here activity is a field set
  * on each read and write, and a timer looks at it a few times per timeout. The price is precision:
- * an idle channel is noticed between the timeout and 5/4 of it. A write counts when it is made,
- * not when it completes; with backpressure the proxy does not write more to a socket that does not
+ * an idle channel is noticed between the timeout and 5/4 of it. A write counts when it is made, not
+ * when it completes; with backpressure the proxy does not write more to a socket that does not
  * drain, so a stalled peer still goes idle.
  */
 final class IdleTimeout extends ChannelDuplexHandler {

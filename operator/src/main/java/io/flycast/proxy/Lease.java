@@ -24,7 +24,9 @@ public final class Lease implements AutoCloseable {
     }
   }
 
-  /** Set once, by the first release (a field, not an AtomicBoolean: one object less per request). */
+  /**
+   * Set once, by the first release (a field, not an AtomicBoolean: one object less per request).
+   */
   @SuppressWarnings("unused")
   private volatile boolean released;
 

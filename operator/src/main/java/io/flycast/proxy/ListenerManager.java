@@ -50,14 +50,15 @@ final class ListenerManager {
   private ChannelFuture bind(int port) {
     InetSocketAddress at = new InetSocketAddress(bindAddress, port);
     ChannelFuture f = bootstrap.bind(at);
-    f.addListener(r -> {
-      if (r.isSuccess()) {
-        log.info("dedicated listener on {}", at);
-      } else {
-        log.warn("cannot listen on {}: {}", at, r.cause().toString());
-        listeners.remove(port, f);
-      }
-    });
+    f.addListener(
+        r -> {
+          if (r.isSuccess()) {
+            log.info("dedicated listener on {}", at);
+          } else {
+            log.warn("cannot listen on {}: {}", at, r.cause().toString());
+            listeners.remove(port, f);
+          }
+        });
     return f;
   }
 
@@ -70,7 +71,10 @@ final class ListenerManager {
     for (int port : ports) {
       ChannelFuture f = listeners.get(port);
       long left = deadline - System.nanoTime();
-      if (f == null || left <= 0 || !f.await(left, java.util.concurrent.TimeUnit.NANOSECONDS) || !f.isSuccess()) {
+      if (f == null
+          || left <= 0
+          || !f.await(left, java.util.concurrent.TimeUnit.NANOSECONDS)
+          || !f.isSuccess()) {
         return false;
       }
     }
@@ -80,11 +84,12 @@ final class ListenerManager {
   /** Ports with a bound, open listener. */
   Set<Integer> boundPorts() {
     Set<Integer> out = new HashSet<>();
-    listeners.forEach((port, f) -> {
-      if (f.isSuccess() && f.channel().isActive()) {
-        out.add(port);
-      }
-    });
+    listeners.forEach(
+        (port, f) -> {
+          if (f.isSuccess() && f.channel().isActive()) {
+            out.add(port);
+          }
+        });
     return out;
   }
 

@@ -9,13 +9,13 @@ import java.util.function.Consumer;
 
 /**
  * In-flight work per backend: open connections or in-flight requests, depending on the route's
- * {@link io.flycast.catalog.ConcurrencyType}. The caller decides what a unit of work is; this
- * class only counts.
+ * {@link io.flycast.catalog.ConcurrencyType}. The caller decides what a unit of work is; this class
+ * only counts.
  *
- * <p>Counters are atomics in a concurrent map; taking and releasing work never locks. A counter
- * is created the first time a backend gets work and kept while the backend is in the catalog:
- * removing it each time it drops to zero would race with a concurrent increment on the removed
- * instance and under-count. Backends that left the catalog are forgotten ({@link #retainOnly}).
+ * <p>Counters are atomics in a concurrent map; taking and releasing work never locks. A counter is
+ * created the first time a backend gets work and kept while the backend is in the catalog: removing
+ * it each time it drops to zero would race with a concurrent increment on the removed instance and
+ * under-count. Backends that left the catalog are forgotten ({@link #retainOnly}).
  */
 public final class LoadTracker {
   private record Key(RouteKey route, String backend) {}
@@ -31,7 +31,8 @@ public final class LoadTracker {
 
   /**
    * The in-flight counts of one route's backends, by name. A pick takes it once ({@link #of}) and
-   * then looks up only the backends it weighs: no key object per lookup, no route lookup per backend.
+   * then looks up only the backends it weighs: no key object per lookup, no route lookup per
+   * backend.
    */
   final class RouteLoads {
     private final RouteKey route;
@@ -50,8 +51,8 @@ public final class LoadTracker {
     /**
      * Takes one unit of work on a backend unless that would reach beyond {@code hardLimit}.
      *
-     * @return a lease to release when the work is done, or {@code null} when the backend is at
-     *     its hard limit
+     * @return a lease to release when the work is done, or {@code null} when the backend is at its
+     *     hard limit
      */
     Lease tryAcquire(Backend backend, int hardLimit) {
       BackendLoad c = byBackend.get(backend.name());
@@ -80,8 +81,8 @@ public final class LoadTracker {
   private volatile Consumer<RouteKey> onMoreRoom = route -> {};
 
   /**
-   * Called (on any thread; must not block) each time a lease is released: a slot of that backend
-   * is free. The proxy's queue of work waiting for capacity listens here.
+   * Called (on any thread; must not block) each time a lease is released: a slot of that backend is
+   * free. The proxy's queue of work waiting for capacity listens here.
    */
   void onRelease(BiConsumer<RouteKey, Backend> listener) {
     onRelease = listener;
@@ -130,12 +131,14 @@ public final class LoadTracker {
   }
 
   /**
-   * Every backend this proxy has had work for and still tracks: what a replica reports of its
-   * load to the one that decides autostop (see {@code io.flycast.peers}).
+   * Every backend this proxy has had work for and still tracks: what a replica reports of its load
+   * to the one that decides autostop (see {@code io.flycast.peers}).
    */
   public void forEachBackend(BackendVisitor visitor) {
-    counts.forEach((route, loads) -> loads.byBackend.forEach(
-        (backend, c) -> visitor.visit(route, backend, c.get(), c.lastActiveNanos)));
+    counts.forEach(
+        (route, loads) ->
+            loads.byBackend.forEach(
+                (backend, c) -> visitor.visit(route, backend, c.get(), c.lastActiveNanos)));
   }
 
   /** Current in-flight work of a backend of a route (0 when it never had any). */
@@ -165,7 +168,9 @@ public final class LoadTracker {
   void retainOnly(RouteKey route, java.util.Set<String> current) {
     RouteLoads r = counts.get(route);
     if (r != null) {
-      r.byBackend.entrySet().removeIf(e -> !current.contains(e.getKey()) && e.getValue().get() == 0);
+      r.byBackend
+          .entrySet()
+          .removeIf(e -> !current.contains(e.getKey()) && e.getValue().get() == 0);
     }
   }
 

@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
  * before the TLS handshake. This answers {@code S} ("go ahead"), then puts the TLS handlers in its
  * place; behind them the plaintext Postgres protocol is relayed to the backend.
  *
- * <p>A GSSAPI encryption request is declined ({@code N}); the client then asks for TLS or starts
- * in plaintext. A plaintext StartupMessage is passed through unchanged: the backend's
- * {@code pg_hba.conf} decides whether it accepts unencrypted clients.
+ * <p>A GSSAPI encryption request is declined ({@code N}); the client then asks for TLS or starts in
+ * plaintext. A plaintext StartupMessage is passed through unchanged: the backend's {@code
+ * pg_hba.conf} decides whether it accepts unencrypted clients.
  *
  * <p>A client has the header-read timeout to send its first request; a silent one is closed.
  *
@@ -28,8 +28,10 @@ final class PgTlsHandler extends ByteToMessageDecoder {
 
   /** Length of SSLRequest and GSSENCRequest: an int32 length and an int32 code. */
   private static final int REQUEST_LENGTH = 8;
+
   /** SSLRequest code: 1234 in the high 16 bits, 5679 in the low 16 ((1234 << 16) | 5679). */
   static final int SSL_REQUEST_CODE = 80877103;
+
   /** GSSENCRequest code: (1234 << 16) | 5680. */
   static final int GSSENC_REQUEST_CODE = 80877104;
 
@@ -50,9 +52,14 @@ final class PgTlsHandler extends ByteToMessageDecoder {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
-    timer = ctx.executor().schedule(() -> {
-      ctx.close(); // nothing came: a Postgres client speaks first
-    }, firstRequestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    timer =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  ctx.close(); // nothing came: a Postgres client speaks first
+                },
+                firstRequestTimeout.toNanos(),
+                TimeUnit.NANOSECONDS);
     super.channelActive(ctx);
   }
 

@@ -6,27 +6,29 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Settings of a {@link ProxyServer}. Build with {@link #builder()}; every setting has a default
- * fit for production.
+ * Settings of a {@link ProxyServer}. Build with {@link #builder()}; every setting has a default fit
+ * for production.
  *
  * @param httpAddress the shared HTTP listener (routes by Host header); {@code null} disables it
- * @param httpsAddress the shared HTTPS listener (certificate by SNI, then routes by Host);
- *     {@code null} (the default) disables it
- * @param dedicatedBindAddress address the per-port dedicated listeners bind (wildcard {@code ::}
- *     by default, so every Flycast address on the host is served; connections are routed by the
- *     local address they arrived on)
+ * @param httpsAddress the shared HTTPS listener (certificate by SNI, then routes by Host); {@code
+ *     null} (the default) disables it
+ * @param dedicatedBindAddress address the per-port dedicated listeners bind (wildcard {@code ::} by
+ *     default, so every Flycast address on the host is served; connections are routed by the local
+ *     address they arrived on)
  * @param zone the proxy's zone (Fly region): preferred for backends, sent as {@code Fly-Region}
  * @param viaName pseudonym in {@code Via} headers
  * @param connectTimeout backend connect timeout
  * @param headerReadTimeout time a client has to send a complete request head before 408
- * @param bodyReadTimeout how long the proxy waits, in all, for a request body from the client,
- *     plus one second per {@code minBodyRate} bytes received (Apache's mod_reqtimeout
- *     {@code body=20,MinRate=500}); past it, 408 and the backend connection is dropped. Only time
- *     spent waiting on the client counts, not time the backend takes to read
- * @param minBodyRate bytes per second that earn a request body more time; see {@code bodyReadTimeout}
- * @param idleTimeout close client connections idle this long, noticed within a quarter more
- *     ({@link IdleTimeout}; shared listener; dedicated HTTP ports use their route's setting)
- * @param poolIdleTimeout close pooled idle backend connections after this long (within a quarter more)
+ * @param bodyReadTimeout how long the proxy waits, in all, for a request body from the client, plus
+ *     one second per {@code minBodyRate} bytes received (Apache's mod_reqtimeout {@code
+ *     body=20,MinRate=500}); past it, 408 and the backend connection is dropped. Only time spent
+ *     waiting on the client counts, not time the backend takes to read
+ * @param minBodyRate bytes per second that earn a request body more time; see {@code
+ *     bodyReadTimeout}
+ * @param idleTimeout close client connections idle this long, noticed within a quarter more ({@link
+ *     IdleTimeout}; shared listener; dedicated HTTP ports use their route's setting)
+ * @param poolIdleTimeout close pooled idle backend connections after this long (within a quarter
+ *     more)
  * @param shutdownGrace how long {@link ProxyServer#stop()} lets in-flight work finish
  * @param maxInitialLineLength longest request line accepted (longer gets 414)
  * @param maxHeaderSize largest request head accepted (larger gets 431)
@@ -38,17 +40,17 @@ import java.util.Objects;
  *     route is at its hard limit, before a 503; zero refuses at once
  * @param maxQueuedPerRoute how many may wait per route; beyond it, 503 at once
  * @param preferEpoll use native epoll when available
- * @param workerThreads event loop threads; 0 = one per core, like nginx's and HAProxy's
- *     {@code auto} (each loop serves whole connections, client and backend side together, so
- *     more loops than cores only adds context switches)
+ * @param workerThreads event loop threads; 0 = one per core, like nginx's and HAProxy's {@code
+ *     auto} (each loop serves whole connections, client and backend side together, so more loops
+ *     than cores only adds context switches)
  * @param dedicatedIpv6Only a dedicated listener on the IPv6 wildcard takes IPv6 only (Flycast
  *     addresses are IPv6), leaving the port free on IPv4 for whatever else runs on the host
  * @param accessLog write one access log line per HTTP request (on by default)
  * @param accessLogSink where access log lines go: {@link AccessLog#slf4j()} by default
- * @param tlsProvider which TLS implementation terminates TLS: by default
- *     {@link TlsProvider#fromEnvironment()}, i.e. {@link TlsProvider#AUTO} (OpenSSL when it
- *     loads, else the JDK's) unless {@code -Dflycast.tls.provider} or {@code FLYCAST_TLS_PROVIDER}
- *     says otherwise
+ * @param tlsProvider which TLS implementation terminates TLS: by default {@link
+ *     TlsProvider#fromEnvironment()}, i.e. {@link TlsProvider#AUTO} (OpenSSL when it loads, else
+ *     the JDK's) unless {@code -Dflycast.tls.provider} or {@code FLYCAST_TLS_PROVIDER} says
+ *     otherwise
  */
 public record ProxyConfig(
     InetSocketAddress httpAddress,
@@ -105,7 +107,8 @@ public record ProxyConfig(
 
   /** Fluent builder; starts from the defaults. */
   public static final class Builder {
-    private InetSocketAddress httpAddress = new InetSocketAddress(InetAddressParse.loopback(), 8080);
+    private InetSocketAddress httpAddress =
+        new InetSocketAddress(InetAddressParse.loopback(), 8080);
     private InetSocketAddress httpsAddress = null;
     private InetAddress dedicatedBindAddress = InetAddressParse.wildcard();
     private String zone = "local";
@@ -259,10 +262,31 @@ public record ProxyConfig(
 
     public ProxyConfig build() {
       return new ProxyConfig(
-          httpAddress, httpsAddress, dedicatedBindAddress, zone, viaName, connectTimeout, headerReadTimeout,
-          bodyReadTimeout, minBodyRate, idleTimeout, poolIdleTimeout, shutdownGrace, maxInitialLineLength, maxHeaderSize,
-          writeBufferLowWaterMark, writeBufferHighWaterMark, connectAttempts, retryAfterSeconds,
-          queueTimeout, maxQueuedPerRoute, preferEpoll, workerThreads, dedicatedIpv6Only, accessLog, accessLogSink,
+          httpAddress,
+          httpsAddress,
+          dedicatedBindAddress,
+          zone,
+          viaName,
+          connectTimeout,
+          headerReadTimeout,
+          bodyReadTimeout,
+          minBodyRate,
+          idleTimeout,
+          poolIdleTimeout,
+          shutdownGrace,
+          maxInitialLineLength,
+          maxHeaderSize,
+          writeBufferLowWaterMark,
+          writeBufferHighWaterMark,
+          connectAttempts,
+          retryAfterSeconds,
+          queueTimeout,
+          maxQueuedPerRoute,
+          preferEpoll,
+          workerThreads,
+          dedicatedIpv6Only,
+          accessLog,
+          accessLogSink,
           tlsProvider);
     }
   }

@@ -1,8 +1,5 @@
 package io.flycast.proxy;
 
-import io.netty.handler.ssl.SslProvider;
-import io.netty.util.AsciiString;
-
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.Route;
@@ -13,10 +10,12 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.AsciiString;
 
 /**
- * What every connection handler of one {@link ProxyServer} shares: configuration, the catalog,
- * the balancer, the backend pool and metrics. Immutable apart from the shutdown flags.
+ * What every connection handler of one {@link ProxyServer} shares: configuration, the catalog, the
+ * balancer, the backend pool and metrics. Immutable apart from the shutdown flags.
  */
 final class ProxyContext {
   private final ProxyConfig config;
@@ -28,13 +27,16 @@ final class ProxyContext {
   private final ChannelGroup clients;
   private final BackendConnectionPool pool;
   private final CertificateSource certificates;
+
   /** The TLS implementation, decided (and logged) once when the server starts. */
   private final SslProvider tlsProvider;
+
   private final BackendStarter starter;
   private final NetworkPolicy access;
   private final CapacityQueue queue;
   private volatile boolean leaving;
   private volatile boolean draining;
+
   /** This proxy's Via entry, made once. */
   private final AsciiString via;
 
@@ -67,13 +69,14 @@ final class ProxyContext {
     tracker.onRelease(queue::slotFreed);
     tracker.onMoreRoom(queue::wakeAll);
     metrics.watchQueue(queue::size);
-    metrics.watchInFlight(visitor -> {
-      for (Route route : catalog.current().routes()) {
-        for (Backend b : route.backends()) {
-          visitor.visit(route.key(), b.name(), tracker.load(route.key(), b.name()));
-        }
-      }
-    });
+    metrics.watchInFlight(
+        visitor -> {
+          for (Route route : catalog.current().routes()) {
+            for (Backend b : route.backends()) {
+              visitor.visit(route.key(), b.name(), tracker.load(route.key(), b.name()));
+            }
+          }
+        });
   }
 
   ProxyConfig config() {
@@ -173,7 +176,8 @@ final class ProxyContext {
         .option(ChannelOption.ALLOW_HALF_CLOSURE, allowHalfClosure)
         .option(
             ChannelOption.WRITE_BUFFER_WATER_MARK,
-            new WriteBufferWaterMark(config.writeBufferLowWaterMark(), config.writeBufferHighWaterMark()))
+            new WriteBufferWaterMark(
+                config.writeBufferLowWaterMark(), config.writeBufferHighWaterMark()))
         .handler(handler);
   }
 }

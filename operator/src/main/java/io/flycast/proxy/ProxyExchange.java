@@ -39,13 +39,13 @@ import java.util.function.Predicate;
  * the previous one was written to the client. Nothing is buffered beyond one chunk, so streamed
  * responses (chunked, server-sent events) pass through as they come.
  *
- * <p>Load: the backend's lease is held for the exchange, whatever the route's concurrency type.
- * A backend HTTP/1.1 connection carries one request at a time, so in-flight requests and busy
- * backend connections are the same count; idle pooled connections count as nothing.
+ * <p>Load: the backend's lease is held for the exchange, whatever the route's concurrency type. A
+ * backend HTTP/1.1 connection carries one request at a time, so in-flight requests and busy backend
+ * connections are the same count; idle pooled connections count as nothing.
  *
  * <p>Retries: a failed connect always moves on to another backend. A request whose backend
- * connection fails before any response byte arrived is retried only if its method is idempotent
- * and no body bytes were sent (the body is not kept for retries).
+ * connection fails before any response byte arrived is retried only if its method is idempotent and
+ * no body bytes were sent (the body is not kept for retries).
  *
  * <p>Request bodies: a body of up to {@link #BUFFERED_BODY_LIMIT} bytes (by Content-Length, or
  * chunked and ending within it) is read whole before a backend is dialed, as nginx does, so a slow
@@ -58,13 +58,19 @@ import java.util.function.Predicate;
  * starts so a replay can send it again; a larger body gets the original response.
  *
  * <p>Instance routing ({@link RequestRouting}): {@code fly-force-*} headers that leave no backend
- * able to take the request get a 503 naming the instance or region. Fly answers such requests
- * with an error too; 503 (with {@code Retry-After}) rather than 4xx because the request is valid
- * and the instance may be ready again soon, like any other "no backend right now".
+ * able to take the request get a 503 naming the instance or region. Fly answers such requests with
+ * an error too; 503 (with {@code Retry-After}) rather than 4xx because the request is valid and the
+ * instance may be ready again soon, like any other "no backend right now".
  */
 final class ProxyExchange implements BackendHandler.Listener {
-  private static final Set<HttpMethod> IDEMPOTENT = Set.of(
-      HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
+  private static final Set<HttpMethod> IDEMPOTENT =
+      Set.of(
+          HttpMethod.GET,
+          HttpMethod.HEAD,
+          HttpMethod.OPTIONS,
+          HttpMethod.TRACE,
+          HttpMethod.PUT,
+          HttpMethod.DELETE);
 
   /** Bodies up to this size are read whole before dialing a backend. */
   static final int BUFFERED_BODY_LIMIT = 64 * 1024;
@@ -80,77 +86,111 @@ final class ProxyExchange implements BackendHandler.Listener {
   private Route route;
   private PortSpec port;
   private Predicate<Backend> filter = b -> true;
-  /** What the client's fly-force-* and fly-prefer-* headers ask for (see {@link RequestRouting}). */
+
+  /**
+   * What the client's fly-force-* and fly-prefer-* headers ask for (see {@link RequestRouting}).
+   */
   private final RequestRouting routing;
+
   /**
    * Backends to dial first (the client's fly-prefer-*, or a replay's preference); null when none,
    * or once they failed and any allowed backend will do.
    */
   private Predicate<Backend> preferred;
+
   private final String requestId;
   private boolean clientKeepAlive;
+
   /** HTTP/1.0 clients know no chunked encoding: unknown-length bodies end with the connection. */
   private final boolean http10Client;
+
   private final boolean upgrade;
+
   /**
-   * The request has no body (no Content-Length above 0, not chunked): it goes to the backend in
-   * one write, head and end together, and the empty last content the decoder sends after the
-   * head is dropped.
+   * The request has no body (no Content-Length above 0, not chunked): it goes to the backend in one
+   * write, head and end together, and the empty last content the decoder sends after the head is
+   * dropped.
    */
   private final boolean noBody;
+
   private final Set<String> tried = new HashSet<>();
   private final List<HttpContent> pendingBody = new ArrayList<>();
+
   /** The time the client takes to send the body; null when there is none. */
   private final BodyPace pace;
+
   /** Reading a small body whole before dialing; its bytes so far. */
   private boolean buffering;
+
   private int bufferedBytes;
+
   /** The body sent so far, for a fly-replay; only until the response starts or a replay is done. */
   private final ReplayBody replayBody = new ReplayBody();
+
   private Lease lease;
   private Channel backend;
   private int attempts;
   private boolean requestComplete;
   private boolean bodySent;
+
   /** The request's last content was written to the current backend. */
   private boolean lastSent;
+
   private boolean responseStarted;
   private boolean responseKeepAlive;
   private boolean skipInterimLast;
   private boolean upgrading;
+
   /** Dropping a response that asked for a replay; replay when it ends. */
   private FlyReplay replaying;
+
   /** Times this request was replayed (at most {@link FlyReplay#MAX_REPLAYS}). */
   private int replays;
-  /** Where a replay that cannot reach its target goes back to ({@code fallback=}); null when nowhere. */
+
+  /**
+   * Where a replay that cannot reach its target goes back to ({@code fallback=}); null when
+   * nowhere.
+   */
   private ReplayFallback fallback;
+
   /** The replay went back to where it came from: it may not be replayed again. */
   private boolean fellBack;
+
   /** The replay's {@code timeout=}; cancelled once connected. */
   private io.netty.util.concurrent.ScheduledFuture<?> replayTimer;
+
   /** Counts dials; a dial's callbacks are ignored once a newer one started (a replay timed out). */
   private int dialGeneration;
+
   /** The current dial, cancelled when the client goes or a replay gives up on it. */
   private BackendDialer dialer;
+
   private boolean done;
+
   /** The access log and metrics record of this request. */
   private final RequestRecord record;
+
   /** The status sent to the client, once the response head went. */
   private int status;
+
   /** Response parts were written to the client and wait for the end of the backend read. */
   private boolean unflushed;
+
   /** The client's socket is over its high water mark: read the backend once it drains. */
   private boolean awaitingWritable;
+
   /**
    * The response head, ready but not written yet: when the whole body comes in the same backend
    * read (most small responses), head and body go to the client as one message, one write.
    */
   private HttpResponse pendingHead;
-  private final ChannelFutureListener abortOnFailure = f -> {
-    if (!f.isSuccess()) {
-      abort();
-    }
-  };
+
+  private final ChannelFutureListener abortOnFailure =
+      f -> {
+        if (!f.isSuccess()) {
+          abort();
+        }
+      };
 
   ProxyExchange(
       ProxyContext px,
@@ -177,7 +217,8 @@ final class ProxyExchange implements BackendHandler.Listener {
     if (!request.headers().contains(HttpHeaderNames.HOST)) {
       request.headers().set(HttpHeaderNames.HOST, route.key().flycastHostname());
     }
-    FlyHeaders.prepareRequest(request, upgrade, clientInfo, px.config().zone(), requestId, px.via());
+    FlyHeaders.prepareRequest(
+        request, upgrade, clientInfo, px.config().zone(), requestId, px.via());
     request.setProtocolVersion(HttpVersion.HTTP_1_1);
     this.request = request;
     this.routing = RequestRouting.of(request.headers());
@@ -204,11 +245,13 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   /**
-   * Whether to read the body before dialing: when it is small or of unknown size (chunked,
-   * buffered up to the limit), and the client is not waiting for a 100 Continue before sending it.
+   * Whether to read the body before dialing: when it is small or of unknown size (chunked, buffered
+   * up to the limit), and the client is not waiting for a 100 Continue before sending it.
    */
   private boolean bufferBodyFirst() {
-    return !noBody && !upgrade && !HttpUtil.is100ContinueExpected(request)
+    return !noBody
+        && !upgrade
+        && !HttpUtil.is100ContinueExpected(request)
         && HttpUtil.getContentLength(request, -1L) <= BUFFERED_BODY_LIMIT;
   }
 
@@ -240,9 +283,9 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   /**
-   * Ends the exchange for something the client did: drops the backend connection mid-request (so
-   * it never sees the request end), and answers {@code status} and closes, or just closes when
-   * the response has started.
+   * Ends the exchange for something the client did: drops the backend connection mid-request (so it
+   * never sees the request end), and answers {@code status} and closes, or just closes when the
+   * response has started.
    */
   private void abandon(HttpResponseStatus status, String why) {
     dialGeneration++;
@@ -256,54 +299,68 @@ final class ProxyExchange implements BackendHandler.Listener {
     done = true;
     releasePending();
     releaseBackend(false);
-    owner.exchangeFailed(request, route.key(), HttpResponses.text(status, why, false), false, false);
+    owner.exchangeFailed(
+        request, route.key(), HttpResponses.text(status, why, false), false, false);
   }
 
   private void dial() {
     Predicate<Backend> among = preferred != null ? preferred.and(filter) : filter;
     if (port.targetPortName() != null) {
-      among = among.and(port::serves); // only pods that resolve the named port (no allocation otherwise)
+      among =
+          among.and(
+              port::serves); // only pods that resolve the named port (no allocation otherwise)
     }
     int generation = ++dialGeneration;
-    BackendDialer started = BackendDialer.dial(px, route, tried, among, this::connect, new BackendDialer.Callback() {
-      @Override
-      public void connected(Lease l, Channel ch) {
-        if (generation != dialGeneration) {
-          l.release(); // a dial given up on (its replay timed out): another one took over
-          px.pool().release(ch, true);
-          return;
-        }
-        onConnected(l, ch);
-      }
+    BackendDialer started =
+        BackendDialer.dial(
+            px,
+            route,
+            tried,
+            among,
+            this::connect,
+            new BackendDialer.Callback() {
+              @Override
+              public void connected(Lease l, Channel ch) {
+                if (generation != dialGeneration) {
+                  l.release(); // a dial given up on (its replay timed out): another one took over
+                  px.pool().release(ch, true);
+                  return;
+                }
+                onConnected(l, ch);
+              }
 
-      @Override
-      public void failed(ProxyMetrics.Unavailable reason, String detail) {
-        if (generation != dialGeneration || done) {
-          return;
-        }
-        if (preferred != null && reason != ProxyMetrics.Unavailable.NOT_STARTED) {
-          // A preference, not a requirement: the preferred backends are out, so any allowed one will do.
-          preferred = null;
-          dial();
-          return;
-        }
-        if (fallback != null) {
-          fallBack(reason.name().toLowerCase(java.util.Locale.ROOT));
-          return;
-        }
-        px.metrics().unavailable(route.key(), reason);
-        if (routing.forced() && replays == 0 && (reason == ProxyMetrics.Unavailable.NO_BACKENDS
-            || reason == ProxyMetrics.Unavailable.AT_CAPACITY)) {
-          detail = routing.unavailable(route.key().flycastHostname(), reason);
-        }
-        fail(reason, detail);
-      }
+              @Override
+              public void failed(ProxyMetrics.Unavailable reason, String detail) {
+                if (generation != dialGeneration || done) {
+                  return;
+                }
+                if (preferred != null && reason != ProxyMetrics.Unavailable.NOT_STARTED) {
+                  // A preference, not a requirement: the preferred backends are out, so any allowed
+                  // one will do.
+                  preferred = null;
+                  dial();
+                  return;
+                }
+                if (fallback != null) {
+                  fallBack(reason.name().toLowerCase(java.util.Locale.ROOT));
+                  return;
+                }
+                px.metrics().unavailable(route.key(), reason);
+                if (routing.forced()
+                    && replays == 0
+                    && (reason == ProxyMetrics.Unavailable.NO_BACKENDS
+                        || reason == ProxyMetrics.Unavailable.AT_CAPACITY)) {
+                  detail = routing.unavailable(route.key().flycastHostname(), reason);
+                }
+                fail(reason, detail);
+              }
 
-      @Override
-      public boolean mayWaitForCapacity() {
-        return preferred == null;
-      }
-    }, client.eventLoop());
+              @Override
+              public boolean mayWaitForCapacity() {
+                return preferred == null;
+              }
+            },
+            client.eventLoop());
     // The dial may have failed and re-dialed (preferences, fallback) before returning: the inner,
     // newer dial is the live one then, and is already recorded.
     if (generation == dialGeneration) {
@@ -313,7 +370,8 @@ final class ProxyExchange implements BackendHandler.Listener {
 
   private io.netty.util.concurrent.Future<Channel> connect(Lease l) {
     attempts++;
-    InetSocketAddress address = new InetSocketAddress(l.backend().address(), port.targetPort(l.backend()));
+    InetSocketAddress address =
+        new InetSocketAddress(l.backend().address(), port.targetPort(l.backend()));
     return px.pool().acquire(client, address, port, upgrade);
   }
 
@@ -328,16 +386,31 @@ final class ProxyExchange implements BackendHandler.Listener {
     }
     done = true;
     String name = route.key().flycastHostname() + (replays > 0 ? " (for fly-replay)" : "");
-    var resp = switch (reason) {
-      case NO_BACKENDS -> HttpResponses.unavailable(
-          detail != null ? detail : "no backend of " + name + " is ready to take requests", px.config().retryAfterSeconds(), true);
-      case AT_CAPACITY -> HttpResponses.unavailable(
-          detail != null ? detail : "every backend of " + name + " is at its concurrency limit", px.config().retryAfterSeconds(), true);
-      case NOT_STARTED -> HttpResponses.unavailable(
-          detail != null ? detail : "no backend of " + name + " could be started", px.config().retryAfterSeconds(), true);
-      case CONNECT_FAILED -> HttpResponses.text(
-          HttpResponseStatus.BAD_GATEWAY, "could not connect to any backend of " + name, true);
-    };
+    var resp =
+        switch (reason) {
+          case NO_BACKENDS ->
+              HttpResponses.unavailable(
+                  detail != null ? detail : "no backend of " + name + " is ready to take requests",
+                  px.config().retryAfterSeconds(),
+                  true);
+          case AT_CAPACITY ->
+              HttpResponses.unavailable(
+                  detail != null
+                      ? detail
+                      : "every backend of " + name + " is at its concurrency limit",
+                  px.config().retryAfterSeconds(),
+                  true);
+          case NOT_STARTED ->
+              HttpResponses.unavailable(
+                  detail != null ? detail : "no backend of " + name + " could be started",
+                  px.config().retryAfterSeconds(),
+                  true);
+          case CONNECT_FAILED ->
+              HttpResponses.text(
+                  HttpResponseStatus.BAD_GATEWAY,
+                  "could not connect to any backend of " + name,
+                  true);
+        };
     owner.exchangeFailed(request, route.key(), resp, requestComplete, clientKeepAlive);
   }
 
@@ -355,8 +428,14 @@ final class ProxyExchange implements BackendHandler.Listener {
     BackendHandler.of(ch).attach(this);
     if (noBody) {
       lastSent = true;
-      backend.writeAndFlush(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
-          Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE));
+      backend.writeAndFlush(
+          new DefaultFullHttpRequest(
+              request.protocolVersion(),
+              request.method(),
+              request.uri(),
+              Unpooled.EMPTY_BUFFER,
+              request.headers(),
+              EmptyHttpHeaders.INSTANCE));
       backend.read();
       return;
     }
@@ -369,17 +448,19 @@ final class ProxyExchange implements BackendHandler.Listener {
       last = backend.write(c);
     }
     if (requestComplete && !lastSent && !wroteLast) {
-      // A retry: the request (without body, or retries are not allowed) ended on the failed backend.
+      // A retry: the request (without body, or retries are not allowed) ended on the failed
+      // backend.
       last = backend.write(LastHttpContent.EMPTY_LAST_CONTENT);
     }
     lastSent = requestComplete;
     pendingBody.clear();
     backend.flush();
-    last.addListener(f -> {
-      if (f.isSuccess() && !requestComplete && !done) {
-        readBody();
-      }
-    });
+    last.addListener(
+        f -> {
+          if (f.isSuccess() && !requestComplete && !done) {
+            readBody();
+          }
+        });
     backend.read();
   }
 
@@ -418,11 +499,14 @@ final class ProxyExchange implements BackendHandler.Listener {
     boolean last = content instanceof LastHttpContent;
     lastSent |= last;
     keepForReplay(content);
-    backend.writeAndFlush(content).addListener(f -> {
-      if (f.isSuccess() && !last && !done) {
-        readBody();
-      }
-    });
+    backend
+        .writeAndFlush(content)
+        .addListener(
+            f -> {
+              if (f.isSuccess() && !last && !done) {
+                readBody();
+              }
+            });
   }
 
   @Override
@@ -479,16 +563,19 @@ final class ProxyExchange implements BackendHandler.Listener {
       resp.headers().set(HttpHeaderNames.CONNECTION, "upgrade");
       resp.headers().set(HttpHeaderNames.UPGRADE, request.headers().get(HttpHeaderNames.UPGRADE));
       px.metrics().request(route.key(), resp.status().code());
-      client.writeAndFlush(resp).addListener(f -> {
-        if (f.isSuccess()) {
-          Lease held = lease;
-          lease = null; // now released when the upgraded connection closes
-          record.complete(route.key(), status);
-          WebSocketSwitch.toRelay(client, backend, owner, held, px.errors(), route.key());
-        } else {
-          abort();
-        }
-      });
+      client
+          .writeAndFlush(resp)
+          .addListener(
+              f -> {
+                if (f.isSuccess()) {
+                  Lease held = lease;
+                  lease = null; // now released when the upgraded connection closes
+                  record.complete(route.key(), status);
+                  WebSocketSwitch.toRelay(client, backend, owner, held, px.errors(), route.key());
+                } else {
+                  abort();
+                }
+              });
       return;
     }
     resp.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -549,8 +636,14 @@ final class ProxyExchange implements BackendHandler.Listener {
     if (last && pendingHead != null) {
       HttpResponse head = pendingHead;
       pendingHead = null;
-      writeToClient(new DefaultFullHttpResponse(head.protocolVersion(), head.status(), content.content(),
-          head.headers(), ((LastHttpContent) content).trailingHeaders()), true);
+      writeToClient(
+          new DefaultFullHttpResponse(
+              head.protocolVersion(),
+              head.status(),
+              content.content(),
+              head.headers(),
+              ((LastHttpContent) content).trailingHeaders()),
+          true);
       return;
     }
     writePendingHead();
@@ -563,8 +656,10 @@ final class ProxyExchange implements BackendHandler.Listener {
     replays++;
     Route target = replay.target(px.catalog().current(), route);
     PortSpec targetPort = target == null ? null : FlyReplay.port(target, port);
-    ReplayFallback back = replay.fallback() == FlyReplay.Fallback.NONE
-        ? null : new ReplayFallback(replay, route, port, from);
+    ReplayFallback back =
+        replay.fallback() == FlyReplay.Fallback.NONE
+            ? null
+            : new ReplayFallback(replay, route, port, from);
     request.headers().set(FlyReplay.SOURCE_HEADER, FlyReplay.source(from, replay.state()));
     tried.clear();
     attempts = 0; // each hop has its own retry budget
@@ -580,8 +675,15 @@ final class ProxyExchange implements BackendHandler.Listener {
       }
       releasePending();
       done = true;
-      owner.exchangeFailed(request, route.key(), HttpResponses.text(HttpResponseStatus.BAD_GATEWAY,
-          "fly-replay names app '" + replay.app() + "', which has no route here", true), true, clientKeepAlive);
+      owner.exchangeFailed(
+          request,
+          route.key(),
+          HttpResponses.text(
+              HttpResponseStatus.BAD_GATEWAY,
+              "fly-replay names app '" + replay.app() + "', which has no route here",
+              true),
+          true,
+          clientKeepAlive);
       return;
     }
     px.metrics().replay(route.key(), ProxyMetrics.ReplayOutcome.REPLAYED);
@@ -592,13 +694,21 @@ final class ProxyExchange implements BackendHandler.Listener {
     fallback = back;
     cancelReplayTimer();
     if (replay.timeout() != null) {
-      replayTimer = client.eventLoop().schedule(
-          () -> replayTimedOut(replay.timeout()), replay.timeout().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+      replayTimer =
+          client
+              .eventLoop()
+              .schedule(
+                  () -> replayTimedOut(replay.timeout()),
+                  replay.timeout().toNanos(),
+                  java.util.concurrent.TimeUnit.NANOSECONDS);
     }
     dial();
   }
 
-  /** Where a replay goes back to when it cannot reach its target: the backend that asked, on its route. */
+  /**
+   * Where a replay goes back to when it cannot reach its target: the backend that asked, on its
+   * route.
+   */
   private record ReplayFallback(FlyReplay replay, Route route, PortSpec port, Backend from) {}
 
   /** The replay's {@code timeout=} passed before any backend of the target was reached. */
@@ -615,15 +725,25 @@ final class ProxyExchange implements BackendHandler.Listener {
     px.metrics().unavailable(route.key(), ProxyMetrics.Unavailable.CONNECT_FAILED);
     releasePending();
     done = true;
-    owner.exchangeFailed(request, route.key(), HttpResponses.text(HttpResponseStatus.GATEWAY_TIMEOUT,
-        "fly-replay to " + route.key().flycastHostname() + " reached no backend within " + timeout.toMillis() + " ms",
-        true), true, clientKeepAlive);
+    owner.exchangeFailed(
+        request,
+        route.key(),
+        HttpResponses.text(
+            HttpResponseStatus.GATEWAY_TIMEOUT,
+            "fly-replay to "
+                + route.key().flycastHostname()
+                + " reached no backend within "
+                + timeout.toMillis()
+                + " ms",
+            true),
+        true,
+        clientKeepAlive);
   }
 
   /**
-   * The replay could not reach its target: send the request back to the backend that asked
-   * ({@code fallback=force_self}), or to it first and then any backend of its route
-   * ({@code prefer_self}), telling it why in {@code fly-replay-failed}. It may not replay again.
+   * The replay could not reach its target: send the request back to the backend that asked ({@code
+   * fallback=force_self}), or to it first and then any backend of its route ({@code prefer_self}),
+   * telling it why in {@code fly-replay-failed}. It may not replay again.
    */
   private void fallBack(String reason) {
     ReplayFallback back = fallback;
@@ -631,9 +751,13 @@ final class ProxyExchange implements BackendHandler.Listener {
     fellBack = true;
     cancelReplayTimer();
     px.metrics().replay(back.route().key(), ProxyMetrics.ReplayOutcome.FELL_BACK);
-    request.headers().set(FlyReplay.FAILED_HEADER, back.replay().failure(reason, route.key().flycastHostname()));
-    route = px.catalog().current().route(back.route().key()) != null
-        ? px.catalog().current().route(back.route().key()) : back.route();
+    request
+        .headers()
+        .set(FlyReplay.FAILED_HEADER, back.replay().failure(reason, route.key().flycastHostname()));
+    route =
+        px.catalog().current().route(back.route().key()) != null
+            ? px.catalog().current().route(back.route().key())
+            : back.route();
     port = back.port();
     String self = back.from().name();
     boolean force = back.replay().fallback() == FlyReplay.Fallback.FORCE_SELF;
@@ -652,9 +776,9 @@ final class ProxyExchange implements BackendHandler.Listener {
   }
 
   /**
-   * Passes response parts to the client. Only the last one is flushed here; the others are
-   * flushed when the backend read that produced them is over ({@link #backendReadComplete}), so
-   * a response whose head and body came in one read leaves in one write.
+   * Passes response parts to the client. Only the last one is flushed here; the others are flushed
+   * when the backend read that produced them is over ({@link #backendReadComplete}), so a response
+   * whose head and body came in one read leaves in one write.
    */
   /** Writes the response head held back for merging with its body, if one is held. */
   private void writePendingHead() {
@@ -671,13 +795,16 @@ final class ProxyExchange implements BackendHandler.Listener {
     }
     if (last) {
       unflushed = false; // flushed with this
-      client.writeAndFlush(msg).addListener(f -> {
-        if (f.isSuccess()) {
-          finish();
-        } else {
-          abort();
-        }
-      });
+      client
+          .writeAndFlush(msg)
+          .addListener(
+              f -> {
+                if (f.isSuccess()) {
+                  finish();
+                } else {
+                  abort();
+                }
+              });
     } else {
       unflushed = true;
       client.write(msg).addListener(abortOnFailure);
@@ -742,17 +869,26 @@ final class ProxyExchange implements BackendHandler.Listener {
     boolean reused = handler != null && handler.reused();
     releaseBackend(false);
     if (!responseStarted) {
-      if (!bodySent && IDEMPOTENT.contains(request.method()) && attempts < px.config().connectAttempts() + 1) {
+      if (!bodySent
+          && IDEMPOTENT.contains(request.method())
+          && attempts < px.config().connectAttempts() + 1) {
         if (reused && lease != null) {
-          tried.remove(lease.backend().name()); // a stale pooled connection; the backend may be fine
+          tried.remove(
+              lease.backend().name()); // a stale pooled connection; the backend may be fine
         }
         dial();
         return;
       }
       releasePending(); // the body kept for a replay, if any: nobody sends it now
       done = true;
-      owner.exchangeFailed(request, route.key(), HttpResponses.text(
-          HttpResponseStatus.BAD_GATEWAY, "the backend closed the connection before responding", false), true,
+      owner.exchangeFailed(
+          request,
+          route.key(),
+          HttpResponses.text(
+              HttpResponseStatus.BAD_GATEWAY,
+              "the backend closed the connection before responding",
+              false),
+          true,
           clientKeepAlive);
       return;
     }

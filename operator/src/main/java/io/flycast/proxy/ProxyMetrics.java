@@ -1,19 +1,19 @@
 package io.flycast.proxy;
 
 import io.flycast.catalog.RouteKey;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
- * The proxy's Prometheus metrics. Routes are labelled {@code namespace/name}; unknown routes
- * {@code -}. Label sets stay bounded: routes, HTTP status codes and a closed set of reasons.
+ * The proxy's Prometheus metrics. Routes are labelled {@code namespace/name}; unknown routes {@code
+ * -}. Label sets stay bounded: routes, HTTP status codes and a closed set of reasons.
  */
 public final class ProxyMetrics {
   /** Why a request or connection got no backend (label {@code reason} of 503s). */
@@ -55,6 +55,7 @@ public final class ProxyMetrics {
 
   /** Stands for "no route" in {@link #byRoute}: requests no route answered (404s, bad requests). */
   private static final RouteKey NO_ROUTE = new RouteKey("", "");
+
   /**
    * Per-route series, bounded like the exported label sets: one entry per route ever served.
    * Methods are labelled as themselves, any other as {@code OTHER}, so clients cannot grow them.
@@ -69,103 +70,168 @@ public final class ProxyMetrics {
     NO_ROUTE,
     /** Network isolation does not let the route reach the target. */
     REFUSED,
-    /** The backend answered before the request body ended: the original response went to the client. */
+    /**
+     * The backend answered before the request body ended: the original response went to the client.
+     */
     BODY_INCOMPLETE,
-    /** The request body was over 1 MiB, too large to keep: the original response went to the client. */
+    /**
+     * The request body was over 1 MiB, too large to keep: the original response went to the client.
+     */
     BODY_TOO_LARGE,
-    /** A replay was asked for after {@link FlyReplay#MAX_REPLAYS}: the response went to the client. */
+    /**
+     * A replay was asked for after {@link FlyReplay#MAX_REPLAYS}: the response went to the client.
+     */
     TOO_MANY,
-    /** The target could not be reached: the request went back where it came from ({@code fallback=}). */
+    /**
+     * The target could not be reached: the request went back where it came from ({@code
+     * fallback=}).
+     */
     FELL_BACK,
-    /** A replay was asked for after a fallback, which ends replaying: the response went to the client. */
+    /**
+     * A replay was asked for after a fallback, which ends replaying: the response went to the
+     * client.
+     */
     AFTER_FALLBACK
   }
 
   /** Registers the metrics in {@code registry}. */
   public ProxyMetrics(PrometheusRegistry registry) {
-    violations = Counter.builder()
-        .name("flycast_proxy_protocol_violations")
-        .help("Requests, streams and connections the proxy's edge defenses refused or closed, by reason"
-            + " (malformed requests, HTTP/2 abuse, slow clients, pipelining floods)")
-        .labelNames("reason")
-        .register(registry);
-    connectionErrors = Counter.builder()
-        .name("flycast_proxy_errors")
-        .help("Connections closed on an error no handler dealt with (resets, broken pipes, bad TLS), by where:"
-            + " client_http, client_h2, client_tls, client_tcp, relay, backend_http, backend_h2")
-        .labelNames("kind")
-        .register(registry);
-    refused = Counter.builder()
-        .name("flycast_proxy_refused")
-        .help("Connections, requests and replays refused by network isolation, by route and reason")
-        .labelNames("route", "reason")
-        .register(registry);
-    requests = Counter.builder()
-        .name("flycast_proxy_http_requests")
-        .help("HTTP responses sent to clients, by route and status")
-        .labelNames("route", "status")
-        .withoutExemplars() // nothing to sample: no trace context reaches the proxy
-        .register(registry);
-    connections = Counter.builder()
-        .name("flycast_proxy_connections")
-        .help("Client connections accepted, by listener kind (http, dedicated)")
-        .labelNames("listener")
-        .register(registry);
-    activeConnections = Gauge.builder()
-        .name("flycast_proxy_active_connections")
-        .help("Client connections open now")
-        .register(registry);
-    unavailable = Counter.builder()
-        .name("flycast_proxy_unavailable")
-        .help("Requests or connections refused for want of a backend, by route and reason")
-        .labelNames("route", "reason")
-        .register(registry);
-    connectFailures = Counter.builder()
-        .name("flycast_proxy_backend_connect_failures")
-        .help("Failed connection attempts to backends, by route")
-        .labelNames("route")
-        .register(registry);
-    httpProtocols = Counter.builder()
-        .name("flycast_proxy_tls_http_connections")
-        .help("TLS client connections served as HTTP, by the protocol ALPN chose (h2, http/1.1)")
-        .labelNames("protocol")
-        .register(registry);
-    requestDuration = new DurationHistogram("flycast_proxy_request_duration_seconds",
-        "Time from a request's head to the end of its response, by route", "route",
-        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60);
+    violations =
+        Counter.builder()
+            .name("flycast_proxy_protocol_violations")
+            .help(
+                "Requests, streams and connections the proxy's edge defenses refused or closed, by"
+                    + " reason (malformed requests, HTTP/2 abuse, slow clients, pipelining floods)")
+            .labelNames("reason")
+            .register(registry);
+    connectionErrors =
+        Counter.builder()
+            .name("flycast_proxy_errors")
+            .help(
+                "Connections closed on an error no handler dealt with (resets, broken pipes, bad"
+                    + " TLS), by where: client_http, client_h2, client_tls, client_tcp, relay,"
+                    + " backend_http, backend_h2")
+            .labelNames("kind")
+            .register(registry);
+    refused =
+        Counter.builder()
+            .name("flycast_proxy_refused")
+            .help(
+                "Connections, requests and replays refused by network isolation, by route and"
+                    + " reason")
+            .labelNames("route", "reason")
+            .register(registry);
+    requests =
+        Counter.builder()
+            .name("flycast_proxy_http_requests")
+            .help("HTTP responses sent to clients, by route and status")
+            .labelNames("route", "status")
+            .withoutExemplars() // nothing to sample: no trace context reaches the proxy
+            .register(registry);
+    connections =
+        Counter.builder()
+            .name("flycast_proxy_connections")
+            .help("Client connections accepted, by listener kind (http, dedicated)")
+            .labelNames("listener")
+            .register(registry);
+    activeConnections =
+        Gauge.builder()
+            .name("flycast_proxy_active_connections")
+            .help("Client connections open now")
+            .register(registry);
+    unavailable =
+        Counter.builder()
+            .name("flycast_proxy_unavailable")
+            .help("Requests or connections refused for want of a backend, by route and reason")
+            .labelNames("route", "reason")
+            .register(registry);
+    connectFailures =
+        Counter.builder()
+            .name("flycast_proxy_backend_connect_failures")
+            .help("Failed connection attempts to backends, by route")
+            .labelNames("route")
+            .register(registry);
+    httpProtocols =
+        Counter.builder()
+            .name("flycast_proxy_tls_http_connections")
+            .help(
+                "TLS client connections served as HTTP, by the protocol ALPN chose (h2, http/1.1)")
+            .labelNames("protocol")
+            .register(registry);
+    requestDuration =
+        new DurationHistogram(
+            "flycast_proxy_request_duration_seconds",
+            "Time from a request's head to the end of its response, by route",
+            "route",
+            0.005,
+            0.01,
+            0.025,
+            0.05,
+            0.1,
+            0.25,
+            0.5,
+            1,
+            2.5,
+            5,
+            10,
+            30,
+            60);
     registry.register(requestDuration);
-    responseBytes = Counter.builder()
-        .name("flycast_proxy_response_bytes")
-        .help("Response body bytes sent to clients, by route")
-        .labelNames("route")
-        .withoutExemplars() // nothing to sample: no trace context reaches the proxy
-        .register(registry);
-    requestsByMethod = Counter.builder()
-        .name("flycast_proxy_requests_by_method")
-        .help("HTTP requests answered, by route and method (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, OTHER)")
-        .labelNames("route", "method")
-        .withoutExemplars() // nothing to sample: no trace context reaches the proxy
-        .register(registry);
-    queueWait = new DurationHistogram("flycast_proxy_queue_wait_seconds",
-        "Time requests and connections waited for a slot because every backend of their route was at its hard limit, by route",
-        "route", 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30);
+    responseBytes =
+        Counter.builder()
+            .name("flycast_proxy_response_bytes")
+            .help("Response body bytes sent to clients, by route")
+            .labelNames("route")
+            .withoutExemplars() // nothing to sample: no trace context reaches the proxy
+            .register(registry);
+    requestsByMethod =
+        Counter.builder()
+            .name("flycast_proxy_requests_by_method")
+            .help(
+                "HTTP requests answered, by route and method (GET, POST, PUT, PATCH, DELETE, HEAD,"
+                    + " OPTIONS, OTHER)")
+            .labelNames("route", "method")
+            .withoutExemplars() // nothing to sample: no trace context reaches the proxy
+            .register(registry);
+    queueWait =
+        new DurationHistogram(
+            "flycast_proxy_queue_wait_seconds",
+            "Time requests and connections waited for a slot because every backend of their route"
+                + " was at its hard limit, by route",
+            "route",
+            0.001,
+            0.005,
+            0.01,
+            0.05,
+            0.1,
+            0.5,
+            1,
+            2.5,
+            5,
+            10,
+            30);
     registry.register(queueWait);
     GaugeWithCallback.builder()
         .name("flycast_proxy_queued")
-        .help("Requests and connections waiting now for a backend slot (every backend of their route at its hard limit)")
+        .help(
+            "Requests and connections waiting now for a backend slot (every backend of their route"
+                + " at its hard limit)")
         .callback(cb -> cb.call(queued.getAsInt()))
         .register(registry);
     GaugeWithCallback.builder()
         .name("flycast_proxy_backend_in_flight")
-        .help("Work in flight per backend now: requests or connections, as the route's concurrency type counts")
+        .help(
+            "Work in flight per backend now: requests or connections, as the route's concurrency"
+                + " type counts")
         .labelNames("route", "backend")
         .callback(cb -> inFlight.forEach((route, backend, n) -> cb.call(n, label(route), backend)))
         .register(registry);
-    replays = Counter.builder()
-        .name("flycast_proxy_replays")
-        .help("fly-replay responses from backends, by route and outcome")
-        .labelNames("route", "outcome")
-        .register(registry);
+    replays =
+        Counter.builder()
+            .name("flycast_proxy_replays")
+            .help("fly-replay responses from backends, by route and outcome")
+            .labelNames("route", "outcome")
+            .register(registry);
   }
 
   /** Metrics registered in a private registry, for tests and callers that do not export. */
@@ -189,7 +255,10 @@ public final class ProxyMetrics {
 
   private RouteSeries series(RouteKey route) {
     RouteSeries s = byRoute.get(route == null ? NO_ROUTE : route);
-    return s != null ? s : byRoute.computeIfAbsent(route == null ? NO_ROUTE : route, k -> new RouteSeries(label(route)));
+    return s != null
+        ? s
+        : byRoute.computeIfAbsent(
+            route == null ? NO_ROUTE : route, k -> new RouteSeries(label(route)));
   }
 
   /**
@@ -199,17 +268,21 @@ public final class ProxyMetrics {
    */
   private final class RouteSeries {
     private static final int STATUS_CLASSES = 6;
-    private static final List<String> METHOD_LABELS = List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER");
+    private static final List<String> METHOD_LABELS =
+        List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER");
     private final String label;
     private final DurationHistogram.Series duration;
     private final CounterDataPoint responseBytes;
+
     /**
      * Series by status, in blocks of 100 (1xx..5xx) made on first use: a route that only ever
      * answers 2xx holds one block, not 600 slots.
      */
     private final AtomicReferenceArray<AtomicReferenceArray<CounterDataPoint>> byStatus =
         new AtomicReferenceArray<>(STATUS_CLASSES);
-    private final AtomicReferenceArray<CounterDataPoint> byMethod = new AtomicReferenceArray<>(METHOD_LABELS.size());
+
+    private final AtomicReferenceArray<CounterDataPoint> byMethod =
+        new AtomicReferenceArray<>(METHOD_LABELS.size());
 
     RouteSeries(String label) {
       this.label = label;
@@ -255,8 +328,8 @@ public final class ProxyMetrics {
   }
 
   /**
-   * Where {@code flycast_proxy_backend_in_flight} reads its values at each scrape: only backends
-   * in the current catalog, so pods that are gone leave no series behind.
+   * Where {@code flycast_proxy_backend_in_flight} reads its values at each scrape: only backends in
+   * the current catalog, so pods that are gone leave no series behind.
    */
   void watchInFlight(InFlight source) {
     inFlight = source;

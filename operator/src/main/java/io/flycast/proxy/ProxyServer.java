@@ -9,7 +9,6 @@ import io.flycast.catalog.RouteKey;
 import io.flycast.network.NetworkPolicy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
@@ -17,6 +16,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -27,21 +27,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Flycast data plane: Netty listeners that route client connections to backends from the
- * {@link CatalogStore}.
+ * The Flycast data plane: Netty listeners that route client connections to backends from the {@link
+ * CatalogStore}.
  *
  * <ul>
  *   <li>The shared HTTP listener ({@link ProxyConfig#httpAddress()}) routes each request by its
  *       Host header: {@code <name>.<namespace>.flycast} or any hostname of a route.
  *   <li>The shared HTTPS listener ({@link ProxyConfig#httpsAddress()}, off by default) terminates
  *       TLS with the certificate of the route named by SNI, then routes like the HTTP one.
- *   <li>Dedicated listeners, one per distinct service port in the catalog, bound to
- *       {@link ProxyConfig#dedicatedBindAddress()}, route each connection by the local address
- *       and port it arrived on. They follow the catalog: ports appear and disappear with routes.
+ *   <li>Dedicated listeners, one per distinct service port in the catalog, bound to {@link
+ *       ProxyConfig#dedicatedBindAddress()}, route each connection by the local address and port it
+ *       arrived on. They follow the catalog: ports appear and disappear with routes.
  * </ul>
  *
- * <p>Usage: {@code new ProxyServer(config, store, new ProxyMetrics(registry)).start()}, then
- * {@link #stop()} on shutdown.
+ * <p>Usage: {@code new ProxyServer(config, store, new ProxyMetrics(registry)).start()}, then {@link
+ * #stop()} on shutdown.
  */
 public final class ProxyServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
@@ -51,7 +51,8 @@ public final class ProxyServer implements AutoCloseable {
   private final Transport transport;
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
-  private final ChannelGroup clients = new DefaultChannelGroup("flycast-clients", GlobalEventExecutor.INSTANCE);
+  private final ChannelGroup clients =
+      new DefaultChannelGroup("flycast-clients", GlobalEventExecutor.INSTANCE);
   private final ProxyContext px;
   private final ListenerManager dedicated;
   private volatile Channel httpListener;
@@ -61,10 +62,10 @@ public final class ProxyServer implements AutoCloseable {
   private volatile boolean started;
 
   /**
-   * Turns off Netty's buffer leak detection unless {@code -Dio.netty.leakDetection.level} asks
-   * for it. Its default samples one buffer in 128 and records a stack trace for each: a few
-   * percent of the proxy's CPU, spent looking for a bug the tests already look for (they run with
-   * detection on). For processes that serve traffic; call before the first buffer is made.
+   * Turns off Netty's buffer leak detection unless {@code -Dio.netty.leakDetection.level} asks for
+   * it. Its default samples one buffer in 128 and records a stack trace for each: a few percent of
+   * the proxy's CPU, spent looking for a bug the tests already look for (they run with detection
+   * on). For processes that serve traffic; call before the first buffer is made.
    */
   public static void disableLeakDetectionUnlessAsked() {
     if (System.getProperty("io.netty.leakDetection.level") == null
@@ -90,7 +91,10 @@ public final class ProxyServer implements AutoCloseable {
    *     listener
    */
   public ProxyServer(
-      ProxyConfig config, CatalogStore catalog, ProxyMetrics metrics, CertificateSource certificates) {
+      ProxyConfig config,
+      CatalogStore catalog,
+      ProxyMetrics metrics,
+      CertificateSource certificates) {
     this(config, catalog, metrics, certificates, BackendStarter.NONE);
   }
 
@@ -98,43 +102,66 @@ public final class ProxyServer implements AutoCloseable {
    * @param starter autostart: asked for a backend when a route has none ready
    */
   public ProxyServer(
-      ProxyConfig config, CatalogStore catalog, ProxyMetrics metrics, CertificateSource certificates,
+      ProxyConfig config,
+      CatalogStore catalog,
+      ProxyMetrics metrics,
+      CertificateSource certificates,
       BackendStarter starter) {
     this(config, catalog, metrics, certificates, starter, NetworkPolicy.OPEN);
   }
 
   /**
-   * @param access network isolation: which clients reach private routes;
-   *     {@link NetworkPolicy#OPEN} (what the other constructors use) isolates nothing
+   * @param access network isolation: which clients reach private routes; {@link NetworkPolicy#OPEN}
+   *     (what the other constructors use) isolates nothing
    */
   public ProxyServer(
-      ProxyConfig config, CatalogStore catalog, ProxyMetrics metrics, CertificateSource certificates,
-      BackendStarter starter, NetworkPolicy access) {
+      ProxyConfig config,
+      CatalogStore catalog,
+      ProxyMetrics metrics,
+      CertificateSource certificates,
+      BackendStarter starter,
+      NetworkPolicy access) {
     // First: says which TLS implementation serves, and refuses tlsProvider=openssl without it.
     SslProvider tlsProvider = TlsContexts.logProvider(config.tlsProvider());
     this.config = config;
     this.catalog = catalog;
     this.transport = Transport.select(config.preferEpoll());
     this.bossGroup = transport.newGroup(1, "flycast-accept");
-    this.workerGroup = transport.newGroup(
-        config.workerThreads() > 0 ? config.workerThreads() : Runtime.getRuntime().availableProcessors(), "flycast-proxy");
-    this.px = new ProxyContext(
-        config, catalog, new Balancer(config.zone(), new LoadTracker()), metrics, transport, clients, certificates,
-        tlsProvider, starter, access);
+    this.workerGroup =
+        transport.newGroup(
+            config.workerThreads() > 0
+                ? config.workerThreads()
+                : Runtime.getRuntime().availableProcessors(),
+            "flycast-proxy");
+    this.px =
+        new ProxyContext(
+            config,
+            catalog,
+            new Balancer(config.zone(), new LoadTracker()),
+            metrics,
+            transport,
+            clients,
+            certificates,
+            tlsProvider,
+            starter,
+            access);
     ServerBootstrap dedicatedBootstrap = serverBootstrap(new DedicatedChannelInitializer(px));
-    if (config.dedicatedIpv6Only() && config.dedicatedBindAddress() instanceof java.net.Inet6Address
-        && config.dedicatedBindAddress().isAnyLocalAddress() && transport.name().equals("epoll")) {
+    if (config.dedicatedIpv6Only()
+        && config.dedicatedBindAddress() instanceof java.net.Inet6Address
+        && config.dedicatedBindAddress().isAnyLocalAddress()
+        && transport.name().equals("epoll")) {
       // setsockopt(IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26, 1): no IPv4 on this wildcard socket, so a
       // pod or host service on 10.x/127.x with the same port does not collide with it.
-      dedicatedBootstrap.option(new io.netty.channel.unix.IntegerUnixChannelOption("IPV6_V6ONLY", 41, 26), 1);
+      dedicatedBootstrap.option(
+          new io.netty.channel.unix.IntegerUnixChannelOption("IPV6_V6ONLY", 41, 26), 1);
     }
     this.dedicated = new ListenerManager(dedicatedBootstrap, config.dedicatedBindAddress());
   }
 
   /**
    * Binds the shared HTTP listener (blocking until bound; if it cannot, releases everything and
-   * throws {@link IllegalStateException}) and opens dedicated listeners for the catalog's ports, following later catalog
-   * changes.
+   * throws {@link IllegalStateException}) and opens dedicated listeners for the catalog's ports,
+   * following later catalog changes.
    */
   public ProxyServer start() throws InterruptedException {
     return start(true);
@@ -180,18 +207,21 @@ public final class ProxyServer implements AutoCloseable {
   public boolean isServing() {
     Channel http = httpListener;
     Channel https = httpsListener;
-    return started && !px.leaving() && !stopped && (http == null || http.isActive())
+    return started
+        && !px.leaving()
+        && !stopped
+        && (http == null || http.isActive())
         && (https == null || https.isActive());
   }
 
   /**
    * Shutdown begins, {@link #stop()} comes later. From now on {@link #isServing()} is false, so
-   * readiness fails and the Service stops sending new connections here, but the listeners stay
-   * open and everything is still served: the endpoint's removal takes a while to reach every
-   * node, and connections that arrive meanwhile must not be refused. Keep-alive clients are
-   * told to go, each on its next response (HTTP/1.1 {@code Connection: close}) or at once
-   * (HTTP/2 GOAWAY that still admits streams in flight), so that clients that keep sending have
-   * moved to other replicas by the time {@link #stop()} closes the listeners. Idempotent.
+   * readiness fails and the Service stops sending new connections here, but the listeners stay open
+   * and everything is still served: the endpoint's removal takes a while to reach every node, and
+   * connections that arrive meanwhile must not be refused. Keep-alive clients are told to go, each
+   * on its next response (HTTP/1.1 {@code Connection: close}) or at once (HTTP/2 GOAWAY that still
+   * admits streams in flight), so that clients that keep sending have moved to other replicas by
+   * the time {@link #stop()} closes the listeners. Idempotent.
    */
   public void beginDrain() {
     if (px.leaving() || stopped) {
@@ -202,17 +232,19 @@ public final class ProxyServer implements AutoCloseable {
     log.info("proxy draining: still serving, keep-alive clients told to reconnect");
   }
 
-  private Channel bindShared(ChannelHandler initializer, InetSocketAddress at) throws InterruptedException {
+  private Channel bindShared(ChannelHandler initializer, InetSocketAddress at)
+      throws InterruptedException {
     ChannelFuture f = serverBootstrap(initializer).bind(at).await();
     if (!f.isSuccess()) {
-      throw new IllegalStateException("cannot listen on " + at + ": " + f.cause().getMessage(), f.cause());
+      throw new IllegalStateException(
+          "cannot listen on " + at + ": " + f.cause().getMessage(), f.cause());
     }
     return f.channel();
   }
 
   /**
-   * A backend of {@code route} can take work again for a reason the proxy does not see itself
-   * (it passed its health checks again): work waiting for a slot looks again. Any thread.
+   * A backend of {@code route} can take work again for a reason the proxy does not see itself (it
+   * passed its health checks again): work waiting for a slot looks again. Any thread.
    */
   public void backendRecovered(RouteKey route) {
     if (!stopped) {
@@ -237,16 +269,20 @@ public final class ProxyServer implements AutoCloseable {
     return ch == null ? null : (InetSocketAddress) ch.localAddress();
   }
 
-  /** Opens dedicated listeners for these ports, if not open yet. Asynchronous; see {@link #dedicatedPorts()}. */
+  /**
+   * Opens dedicated listeners for these ports, if not open yet. Asynchronous; see {@link
+   * #dedicatedPorts()}.
+   */
   public void ensureListeners(Set<Integer> ports) {
     dedicated.ensure(ports);
   }
 
   /**
-   * Waits (from an ordinary thread) for the listeners {@link #ensureListeners} opened on
-   * {@code ports}; true when all are bound within {@code timeout}.
+   * Waits (from an ordinary thread) for the listeners {@link #ensureListeners} opened on {@code
+   * ports}; true when all are bound within {@code timeout}.
    */
-  public boolean awaitListeners(Set<Integer> ports, java.time.Duration timeout) throws InterruptedException {
+  public boolean awaitListeners(Set<Integer> ports, java.time.Duration timeout)
+      throws InterruptedException {
     return dedicated.awaitBound(ports, timeout.toMillis());
   }
 
@@ -342,7 +378,8 @@ public final class ProxyServer implements AutoCloseable {
         .childOption(ChannelOption.SO_KEEPALIVE, true)
         .childOption(
             ChannelOption.WRITE_BUFFER_WATER_MARK,
-            new WriteBufferWaterMark(config.writeBufferLowWaterMark(), config.writeBufferHighWaterMark()))
+            new WriteBufferWaterMark(
+                config.writeBufferLowWaterMark(), config.writeBufferHighWaterMark()))
         .childHandler(childHandler);
   }
 }

@@ -20,6 +20,7 @@ import io.netty.util.ReferenceCountUtil;
 final class RelayHandler extends ChannelInboundHandlerAdapter {
   private final Channel peer;
   private final ConnectionErrors errors;
+
   /** For the log line on an error. */
   private final Object route;
 
@@ -35,14 +36,16 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
       return;
     }
-    peer.writeAndFlush(msg).addListener(f -> {
-      if (f.isSuccess()) {
-        ctx.channel().read();
-      } else {
-        peer.close();
-        ctx.close();
-      }
-    });
+    peer.writeAndFlush(msg)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                ctx.channel().read();
+              } else {
+                peer.close();
+                ctx.close();
+              }
+            });
   }
 
   @Override
@@ -61,27 +64,33 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void halfClose(Channel self) {
-    if (!(peer instanceof DuplexChannel duplexPeer) || !(self instanceof DuplexChannel duplexSelf)) {
+    if (!(peer instanceof DuplexChannel duplexPeer)
+        || !(self instanceof DuplexChannel duplexSelf)) {
       Channels.flushAndClose(peer);
       self.close();
       return;
     }
     // Shutting output down fails writes still queued, so shut it after the last write completes:
     // writes complete in order, so the empty write completes after everything before it.
-    peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-      if (!f.isSuccess()) {
-        peer.close();
-        self.close();
-        return;
-      }
-      duplexPeer.shutdownOutput().addListener(s -> {
-        if (duplexSelf.isOutputShutdown() || !s.isSuccess()) {
-          // Both directions finished.
-          peer.close();
-          self.close();
-        }
-      });
-    });
+    peer.writeAndFlush(Unpooled.EMPTY_BUFFER)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                peer.close();
+                self.close();
+                return;
+              }
+              duplexPeer
+                  .shutdownOutput()
+                  .addListener(
+                      s -> {
+                        if (duplexSelf.isOutputShutdown() || !s.isSuccess()) {
+                          // Both directions finished.
+                          peer.close();
+                          self.close();
+                        }
+                      });
+            });
   }
 
   @Override

@@ -7,9 +7,9 @@ import java.util.List;
 /**
  * The request body kept, as it is sent, so a {@code fly-replay} can send it again. Keeps retained
  * duplicates of the decoder's (pooled) buffers rather than copies: the original is written and
- * released by the backend's encoder, the duplicate holds the bytes until {@link #release()}.
- * Beyond {@link #LIMIT} bytes everything kept is dropped: memory per request stays bounded, and
- * such a request gets the original response instead of a replay.
+ * released by the backend's encoder, the duplicate holds the bytes until {@link #release()}. Beyond
+ * {@link #LIMIT} bytes everything kept is dropped: memory per request stays bounded, and such a
+ * request gets the original response instead of a replay.
  *
  * <p>Event-loop confined, like the exchange that owns it.
  */

@@ -18,9 +18,9 @@ import java.util.Map;
  * or the request target, is refused here, on every client path:
  *
  * <ul>
- *   <li>HTTP/2 requests are checked frame by frame ({@link #http2RequestProblem},
- *       {@link #http2TrailersProblem}) against RFC 9113 section 8.3.1 and 8.2.1; a problem resets
- *       the stream with PROTOCOL_ERROR, as that RFC asks of malformed requests.
+ *   <li>HTTP/2 requests are checked frame by frame ({@link #http2RequestProblem}, {@link
+ *       #http2TrailersProblem}) against RFC 9113 section 8.3.1 and 8.2.1; a problem resets the
+ *       stream with PROTOCOL_ERROR, as that RFC asks of malformed requests.
  *   <li>HTTP/1.1 requests (and HTTP/2 ones once converted) are checked against RFC 9112's framing
  *       and target rules ({@link #http1Problem}); a problem is answered 400 (405 for CONNECT).
  * </ul>
@@ -84,9 +84,9 @@ final class RequestChecks {
   }
 
   /**
-   * {@code host [ ":" port ]} as RFC 3986 section 3.2.2 allows it in a Host header or
-   * {@code :authority}: a bracketed IP literal, or a reg-name (unreserved, pct-encoded, sub-delims;
-   * IPv4 is one too); no userinfo (RFC 9113 section 8.3.1 forbids it for http and https).
+   * {@code host [ ":" port ]} as RFC 3986 section 3.2.2 allows it in a Host header or {@code
+   * :authority}: a bracketed IP literal, or a reg-name (unreserved, pct-encoded, sub-delims; IPv4
+   * is one too); no userinfo (RFC 9113 section 8.3.1 forbids it for http and https).
    */
   static boolean isAuthority(CharSequence s) {
     if (s == null || s.length() == 0) {
@@ -178,7 +178,8 @@ final class RequestChecks {
       }
     } else {
       CharSequence scheme = h.scheme();
-      if (!(AsciiString.contentEqualsIgnoreCase(scheme, "https") || AsciiString.contentEqualsIgnoreCase(scheme, "http"))) {
+      if (!(AsciiString.contentEqualsIgnoreCase(scheme, "https")
+          || AsciiString.contentEqualsIgnoreCase(scheme, "http"))) {
         return ":scheme is not http or https";
       }
       if (!isOriginOrAsterisk(h.path(), method)) {
@@ -186,17 +187,26 @@ final class RequestChecks {
       }
     }
     List<CharSequence> hosts = h.getAll(HttpHeaderNames.HOST);
-    if (hosts.size() > 1 || hosts.size() == 1 && (!isAuthority(hosts.get(0))
-        || authority != null && !AsciiString.contentEqualsIgnoreCase(hosts.get(0), authority))) {
+    if (hosts.size() > 1
+        || hosts.size() == 1
+            && (!isAuthority(hosts.get(0))
+                || authority != null
+                    && !AsciiString.contentEqualsIgnoreCase(hosts.get(0), authority))) {
       return "host differs from :authority, or is not host[:port]";
     }
     CharSequence bad = badValue(h.iterator());
     return bad == null ? null : "the value of " + bad + " holds NUL, CR or LF";
   }
 
-  /** Why an HTTP/2 trailer block is malformed, or null: no pseudo-headers, values as in requests. */
+  /**
+   * Why an HTTP/2 trailer block is malformed, or null: no pseudo-headers, values as in requests.
+   */
   static String http2TrailersProblem(Http2Headers h) {
-    if (h.method() != null || h.path() != null || h.scheme() != null || h.authority() != null || h.status() != null) {
+    if (h.method() != null
+        || h.path() != null
+        || h.scheme() != null
+        || h.authority() != null
+        || h.status() != null) {
       return "pseudo-header in trailers";
     }
     CharSequence bad = badValue(h.iterator());
@@ -206,8 +216,8 @@ final class RequestChecks {
   /**
    * Why an HTTP/1.1 request (or an HTTP/2 one after conversion, {@code fromHttp2}) may not be
    * forwarded, or null. Rewrites an absolute-form target whose authority matches Host to origin
-   * form, as backends are owed (RFC 9112 section 3.2.2), and drops {@code Upgrade: h2c}, an
-   * upgrade to a protocol the proxy does not relay.
+   * form, as backends are owed (RFC 9112 section 3.2.2), and drops {@code Upgrade: h2c}, an upgrade
+   * to a protocol the proxy does not relay.
    */
   static Problem http1Problem(HttpRequest req, boolean fromHttp2) {
     HttpMethod method = req.method();
@@ -221,7 +231,8 @@ final class RequestChecks {
     CharSequence codings = null;
     boolean h2cUpgrade = false;
     CharSequence badValue = null;
-    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+        it.hasNext(); ) {
       Map.Entry<CharSequence, CharSequence> h = it.next();
       CharSequence name = h.getKey();
       CharSequence value = h.getValue();
@@ -253,12 +264,15 @@ final class RequestChecks {
     if (!isOriginOrAsterisk(uri, method.asciiName())) {
       String origin = absoluteToOrigin(uri, host == null ? null : host.toString());
       if (origin == null) {
-        return Problem.bad("target", "the request target must be /path, or an absolute http(s) URI"
-            + " whose authority is the Host header, of visible characters");
+        return Problem.bad(
+            "target",
+            "the request target must be /path, or an absolute http(s) URI"
+                + " whose authority is the Host header, of visible characters");
       }
       req.setUri(origin);
       if (host == null) {
-        headers.set(HttpHeaderNames.HOST, authorityOf(uri)); // an HTTP/1.0 client's only name for the host
+        headers.set(
+            HttpHeaderNames.HOST, authorityOf(uri)); // an HTTP/1.0 client's only name for the host
       }
     }
     if (codings != null && !isFinalChunked(codings.toString())) {
@@ -275,8 +289,8 @@ final class RequestChecks {
   }
 
   /**
-   * The origin form of an absolute-form target ({@code http://host/path?q}), or null when it is
-   * not one, names another authority than {@code host}, or holds characters a target may not.
+   * The origin form of an absolute-form target ({@code http://host/path?q}), or null when it is not
+   * one, names another authority than {@code host}, or holds characters a target may not.
    */
   static String absoluteToOrigin(String uri, String host) {
     int schemeEnd;

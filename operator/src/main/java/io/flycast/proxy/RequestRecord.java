@@ -18,8 +18,10 @@ final class RequestRecord {
   private final long startNanos = System.nanoTime();
   private final String host;
   private final String method;
+
   /** The request target; its path is cut out only when a log line is written. */
   private final String uri;
+
   private final InetAddress client;
   private String requestId;
   private Backend backend;
@@ -59,9 +61,22 @@ final class RequestRecord {
       String clientIp = client == null ? null : client.getHostAddress();
       int q = uri.indexOf('?');
       String path = q < 0 ? uri : uri.substring(0, q);
-      px.config().accessLogSink().log(new AccessLog.Entry(Instant.ofEpochMilli(epochMillis), host, method, path, status, bytesSent,
-          nanos / 1_000_000, backend == null ? null : backend.name(), backend == null ? null : backend.zone(),
-          requestId, clientIp, route == null ? null : route.toString()));
+      px.config()
+          .accessLogSink()
+          .log(
+              new AccessLog.Entry(
+                  Instant.ofEpochMilli(epochMillis),
+                  host,
+                  method,
+                  path,
+                  status,
+                  bytesSent,
+                  nanos / 1_000_000,
+                  backend == null ? null : backend.name(),
+                  backend == null ? null : backend.zone(),
+                  requestId,
+                  clientIp,
+                  route == null ? null : route.toString()));
     }
   }
 }

@@ -1,17 +1,16 @@
 package io.flycast.proxy;
 
-import io.netty.util.AsciiString;
-
 import io.flycast.catalog.Backend;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.function.Predicate;
 
 /**
  * Fly's dynamic request routing by request header: a client (or a service in front) picks the
- * backend itself. {@code fly-force-instance-id} and {@code fly-force-region} restrict the
- * backends that may take the request (none left: 503, the request is not sent elsewhere);
- * {@code fly-prefer-instance-id} and {@code fly-prefer-region} are tried first and fall back to
- * normal balancing. The headers are forwarded to the backend, as Fly does.
+ * backend itself. {@code fly-force-instance-id} and {@code fly-force-region} restrict the backends
+ * that may take the request (none left: 503, the request is not sent elsewhere); {@code
+ * fly-prefer-instance-id} and {@code fly-prefer-region} are tried first and fall back to normal
+ * balancing. The headers are forwarded to the backend, as Fly does.
  *
  * <p>See https://fly.io/docs/networking/dynamic-request-routing/.
  *
@@ -20,7 +19,8 @@ import java.util.function.Predicate;
  * @param preferInstance backend name to try first, or null
  * @param preferRegion zone to try first, or null
  */
-record RequestRouting(String forceInstance, String forceRegion, String preferInstance, String preferRegion) {
+record RequestRouting(
+    String forceInstance, String forceRegion, String preferInstance, String preferRegion) {
   static final AsciiString FORCE_INSTANCE = AsciiString.cached("fly-force-instance-id");
   static final AsciiString FORCE_REGION = AsciiString.cached("fly-force-region");
   static final AsciiString PREFER_INSTANCE = AsciiString.cached("fly-prefer-instance-id");
@@ -34,7 +34,9 @@ record RequestRouting(String forceInstance, String forceRegion, String preferIns
     String fr = value(h, FORCE_REGION);
     String pi = value(h, PREFER_INSTANCE);
     String pr = value(h, PREFER_REGION);
-    return fi == null && fr == null && pi == null && pr == null ? NONE : new RequestRouting(fi, fr, pi, pr);
+    return fi == null && fr == null && pi == null && pr == null
+        ? NONE
+        : new RequestRouting(fi, fr, pi, pr);
   }
 
   private static String value(HttpHeaders h, CharSequence name) {
@@ -83,12 +85,26 @@ record RequestRouting(String forceInstance, String forceRegion, String preferIns
     boolean full = reason == ProxyMetrics.Unavailable.AT_CAPACITY;
     if (forceInstance != null) {
       String where = forceRegion != null ? " in region '" + forceRegion + "'" : "";
-      return FORCE_INSTANCE + ": instance '" + forceInstance + "'"
-          + (full ? " of " + routeName + " is at its concurrency limit"
+      return FORCE_INSTANCE
+          + ": instance '"
+          + forceInstance
+          + "'"
+          + (full
+              ? " of " + routeName + " is at its concurrency limit"
               : " is not a ready backend of " + routeName + where);
     }
-    return FORCE_REGION + ": " + (full
-        ? "every backend of " + routeName + " in region '" + forceRegion + "' is at its concurrency limit"
-        : "no backend of " + routeName + " in region '" + forceRegion + "' is ready to take requests");
+    return FORCE_REGION
+        + ": "
+        + (full
+            ? "every backend of "
+                + routeName
+                + " in region '"
+                + forceRegion
+                + "' is at its concurrency limit"
+            : "no backend of "
+                + routeName
+                + " in region '"
+                + forceRegion
+                + "' is ready to take requests");
   }
 }

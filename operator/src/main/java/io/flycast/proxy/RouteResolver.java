@@ -18,8 +18,8 @@ interface RouteResolver {
   Target resolve(Catalog catalog, HttpRequest req);
 
   /**
-   * The shared listener: by Host header ({@code name.namespace.flycast} or a route hostname),
-   * sent to the route's first http port, else its first port.
+   * The shared listener: by Host header ({@code name.namespace.flycast} or a route hostname), sent
+   * to the route's first http port, else its first port.
    */
   static RouteResolver byHost() {
     return (catalog, req) -> {
@@ -39,8 +39,8 @@ interface RouteResolver {
   }
 
   /**
-   * A dedicated listener: the route and port fixed when the connection was accepted, re-read
-   * per request so backend changes apply to keep-alive connections.
+   * A dedicated listener: the route and port fixed when the connection was accepted, re-read per
+   * request so backend changes apply to keep-alive connections.
    */
   static RouteResolver fixed(RouteKey key, PortSpec port) {
     return (catalog, req) -> {

@@ -23,15 +23,17 @@ import java.util.concurrent.ConcurrentMap;
  * for TLS termination. Immutable; a source makes one per certificate version (e.g. per Kubernetes
  * Secret resourceVersion) and returns that same instance until the certificate changes.
  *
- * <p>The proxy builds its TLS contexts (one per TLS provider and ALPN list) from this key
- * material and keeps them on the instance, so they live exactly as long as the source keeps the
- * certificate: a rotated certificate's contexts are dropped with it.
+ * <p>The proxy builds its TLS contexts (one per TLS provider and ALPN list) from this key material
+ * and keeps them on the instance, so they live exactly as long as the source keeps the certificate:
+ * a rotated certificate's contexts are dropped with it.
  */
 public final class ServerCertificate {
   private final PrivateKey key;
   private final X509Certificate[] chain;
 
-  /** Contexts built by {@link TlsContexts}, by provider and ALPN list; empty when building failed. */
+  /**
+   * Contexts built by {@link TlsContexts}, by provider and ALPN list; empty when building failed.
+   */
   final ConcurrentMap<TlsContexts.Key, Optional<SslContext>> contexts = new ConcurrentHashMap<>();
 
   /**
@@ -53,7 +55,9 @@ public final class ServerCertificate {
     this.key = asJdkKey(key, pub.getAlgorithm());
     if (!keyMatches(this.key, pub)) {
       throw new IllegalArgumentException(
-          "the private key is not the certificate's (" + chain[0].getSubjectX500Principal().getName() + ")");
+          "the private key is not the certificate's ("
+              + chain[0].getSubjectX500Principal().getName()
+              + ")");
     }
   }
 
@@ -64,7 +68,8 @@ public final class ServerCertificate {
    * @throws GeneralSecurityException when either does not parse, there is no certificate, or the
    *     key is not the certificate's
    */
-  public static ServerCertificate fromPem(byte[] chainPem, byte[] keyPem) throws GeneralSecurityException {
+  public static ServerCertificate fromPem(byte[] chainPem, byte[] keyPem)
+      throws GeneralSecurityException {
     X509Certificate[] chain;
     try {
       chain = certificatesFromPem(chainPem);
@@ -136,9 +141,8 @@ public final class ServerCertificate {
   }
 
   /**
-   * The key as the JDK's own key class for the certificate's algorithm (keys parsed by
-   * BouncyCastle are BouncyCastle's, which the JDK's signature code refuses), from its PKCS#8
-   * encoding.
+   * The key as the JDK's own key class for the certificate's algorithm (keys parsed by BouncyCastle
+   * are BouncyCastle's, which the JDK's signature code refuses), from its PKCS#8 encoding.
    *
    * @throws IllegalArgumentException when the key is not of that algorithm
    */
@@ -150,8 +154,8 @@ public final class ServerCertificate {
     try {
       return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
     } catch (InvalidKeySpecException e) {
-      throw new IllegalArgumentException("the private key is " + key.getAlgorithm() + ", the certificate's "
-          + algorithm, e);
+      throw new IllegalArgumentException(
+          "the private key is " + key.getAlgorithm() + ", the certificate's " + algorithm, e);
     } catch (GeneralSecurityException e) {
       return key; // no key factory for the algorithm: let the TLS stack decide
     }
@@ -163,12 +167,13 @@ public final class ServerCertificate {
    * front. Key types this cannot test (no signature algorithm known for them) pass.
    */
   private static boolean keyMatches(PrivateKey key, PublicKey pub) {
-    String algorithm = switch (key.getAlgorithm()) {
-      case "RSA" -> "SHA256withRSA";
-      case "EC", "ECDSA" -> "SHA256withECDSA";
-      case "Ed25519", "Ed448", "EdDSA" -> "EdDSA";
-      default -> null;
-    };
+    String algorithm =
+        switch (key.getAlgorithm()) {
+          case "RSA" -> "SHA256withRSA";
+          case "EC", "ECDSA" -> "SHA256withECDSA";
+          case "Ed25519", "Ed448", "EdDSA" -> "EdDSA";
+          default -> null;
+        };
     if (algorithm == null) {
       return true;
     }
@@ -193,9 +198,9 @@ public final class ServerCertificate {
   }
 
   /**
-   * Netty's PEM parsing (the same as {@code SslContextBuilder.forServer(InputStream,
-   * InputStream)}: BouncyCastle for the key when it is on the class path, which reads PKCS#1 and
-   * SEC1 keys too), reached through {@link SslContext}'s protected helpers. Never instantiated.
+   * Netty's PEM parsing (the same as {@code SslContextBuilder.forServer(InputStream, InputStream)}:
+   * BouncyCastle for the key when it is on the class path, which reads PKCS#1 and SEC1 keys too),
+   * reached through {@link SslContext}'s protected helpers. Never instantiated.
    */
   private abstract static class Pem extends SslContext {
     private Pem() {}

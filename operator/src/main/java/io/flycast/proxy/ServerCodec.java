@@ -1,8 +1,8 @@
 package io.flycast.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
@@ -11,19 +11,20 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import java.util.ArrayDeque;
 import java.util.List;
 
 /**
  * Netty's {@code HttpServerCodec}, but refusing request smuggling: a request with both
- * Content-Length and Transfer-Encoding is marked failed (Netty would drop the Content-Length and
- * go on, RFC 9112 section 6.1 allows it, but two framings is what smuggling attacks look like and
- * a proxy that forwards such a request can disagree with its backend about where it ends).
- * Duplicate or invalid Content-Length are already refused by Netty's decoder.
+ * Content-Length and Transfer-Encoding is marked failed (Netty would drop the Content-Length and go
+ * on, RFC 9112 section 6.1 allows it, but two framings is what smuggling attacks look like and a
+ * proxy that forwards such a request can disagree with its backend about where it ends). Duplicate
+ * or invalid Content-Length are already refused by Netty's decoder.
  */
-final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Decoder, ServerCodec.Encoder> {
+final class ServerCodec
+    extends CombinedChannelDuplexHandler<ServerCodec.Decoder, ServerCodec.Encoder> {
   /** Marks a request whose framing is ambiguous. */
   static final class AmbiguousFramingException extends IllegalArgumentException {
     AmbiguousFramingException() {
@@ -54,7 +55,8 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Decoder
     }
 
     @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out)
+        throws Exception {
       int before = out.size();
       super.decode(ctx, buffer, out);
       for (int i = before; i < out.size(); i++) {
@@ -81,8 +83,9 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Decoder
     @Override
     protected boolean isContentAlwaysEmpty(HttpResponse msg) {
       // An interim 1xx (other than 101, which ends the exchange) answers no request by itself.
-      boolean interim = msg.status().codeClass() == HttpStatusClass.INFORMATIONAL
-          && !msg.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS);
+      boolean interim =
+          msg.status().codeClass() == HttpStatusClass.INFORMATIONAL
+              && !msg.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS);
       if (!interim) {
         method = methods.poll();
       }

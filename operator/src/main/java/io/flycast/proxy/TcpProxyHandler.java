@@ -6,29 +6,29 @@ import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.Route;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.util.ReferenceCountUtil;
-import java.util.ArrayList;
-import java.util.List;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import io.netty.util.ReferenceCountUtil;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Raw TCP for a port without the http handler: connects the client to a backend and relays bytes
- * both ways (see {@link RelayHandler}). The backend's unit of work is the connection: its lease
- * is released when the client connection closes. With {@link Handler#PROXY_PROTO}, a PROXY
- * protocol header with the client's address precedes the first bytes to the backend.
+ * both ways (see {@link RelayHandler}). The backend's unit of work is the connection: its lease is
+ * released when the client connection closes. With {@link Handler#PROXY_PROTO}, a PROXY protocol
+ * header with the client's address precedes the first bytes to the backend.
  */
 final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(TcpProxyHandler.class);
@@ -41,6 +41,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
   private final PortSpec port;
   private final List<Object> early = new ArrayList<>();
   private boolean inputShutdown;
+
   /** Dialing the backend; cancelled if the client leaves first (e.g. while queued for a slot). */
   private BackendDialer dialer;
 
@@ -53,50 +54,72 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     Channel client = ctx.channel();
-    dialer = BackendDialer.dial(px, route, new java.util.HashSet<>(), port::serves, lease -> connect(client, lease), new BackendDialer.Callback() {
-      @Override
-      public void connected(Lease lease, Channel backend) {
-        client.closeFuture().addListener(f -> lease.release());
-        if (!client.isActive()) {
-          backend.close();
-          return;
-        }
-        sendProxyHeader(client, backend);
-        ctx.pipeline().replace(TcpProxyHandler.this, RELAY, new RelayHandler(backend, px.errors(), route.key()));
-        // Each side starts reading; from here each reads again only after its data was written.
-        backend.read();
-        flushEarly(client, backend);
-      }
+    dialer =
+        BackendDialer.dial(
+            px,
+            route,
+            new java.util.HashSet<>(),
+            port::serves,
+            lease -> connect(client, lease),
+            new BackendDialer.Callback() {
+              @Override
+              public void connected(Lease lease, Channel backend) {
+                client.closeFuture().addListener(f -> lease.release());
+                if (!client.isActive()) {
+                  backend.close();
+                  return;
+                }
+                sendProxyHeader(client, backend);
+                ctx.pipeline()
+                    .replace(
+                        TcpProxyHandler.this,
+                        RELAY,
+                        new RelayHandler(backend, px.errors(), route.key()));
+                // Each side starts reading; from here each reads again only after its data was
+                // written.
+                backend.read();
+                flushEarly(client, backend);
+              }
 
-      @Override
-      public void failed(ProxyMetrics.Unavailable reason, String detail) {
-        px.metrics().unavailable(route.key(), reason);
-        log.debug("no backend for {} on port {}: {} {}", route.key(), port.port(), reason, detail == null ? "" : detail);
-        client.close();
-      }
-    }, client.eventLoop());
+              @Override
+              public void failed(ProxyMetrics.Unavailable reason, String detail) {
+                px.metrics().unavailable(route.key(), reason);
+                log.debug(
+                    "no backend for {} on port {}: {} {}",
+                    route.key(),
+                    port.port(),
+                    reason,
+                    detail == null ? "" : detail);
+                client.close();
+              }
+            },
+            client.eventLoop());
     ctx.fireChannelActive();
   }
 
   private io.netty.util.concurrent.Future<Channel> connect(Channel client, Lease lease) {
     boolean proxyProto = port.has(Handler.PROXY_PROTO);
-    ChannelInitializer<Channel> init = new ChannelInitializer<>() {
-      @Override
-      protected void initChannel(Channel ch) {
-        if (proxyProto) {
-          ch.pipeline().addLast(PROXY_PROTOCOL, HAProxyMessageEncoder.INSTANCE);
-        }
-        ch.pipeline().addLast(RELAY, new RelayHandler(client, px.errors(), route.key()));
-      }
-    };
-    return Channels.connected(px.backendBootstrap(client.eventLoop(), init, true)
-        .connect(new InetSocketAddress(lease.backend().address(), port.targetPort(lease.backend()))));
+    ChannelInitializer<Channel> init =
+        new ChannelInitializer<>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            if (proxyProto) {
+              ch.pipeline().addLast(PROXY_PROTOCOL, HAProxyMessageEncoder.INSTANCE);
+            }
+            ch.pipeline().addLast(RELAY, new RelayHandler(client, px.errors(), route.key()));
+          }
+        };
+    return Channels.connected(
+        px.backendBootstrap(client.eventLoop(), init, true)
+            .connect(
+                new InetSocketAddress(
+                    lease.backend().address(), port.targetPort(lease.backend()))));
   }
 
   /**
-   * Sends what the client sent while the backend was being dialed. Native transports read a
-   * peer's FIN (and the data before it) even with no read pending, so this can be the whole
-   * request, FIN included.
+   * Sends what the client sent while the backend was being dialed. Native transports read a peer's
+   * FIN (and the data before it) even with no read pending, so this can be the whole request, FIN
+   * included.
    */
   private void flushEarly(Channel client, Channel backend) {
     if (early.isEmpty() && !inputShutdown) {
@@ -110,15 +133,16 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     early.clear();
     backend.flush();
     boolean shut = inputShutdown;
-    last.addListener(f -> {
-      if (!f.isSuccess()) {
-        client.close();
-      } else if (shut) {
-        client.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-      } else {
-        client.read();
-      }
-    });
+    last.addListener(
+        f -> {
+          if (!f.isSuccess()) {
+            client.close();
+          } else if (shut) {
+            client.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+          } else {
+            client.read();
+          }
+        });
   }
 
   @Override
@@ -149,12 +173,16 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     if (!port.has(Handler.PROXY_PROTO)) {
       return;
     }
-    HAProxyMessage header = proxyHeader(port.proxyProto(), client.remoteAddress(), client.localAddress());
+    HAProxyMessage header =
+        proxyHeader(port.proxyProto(), client.remoteAddress(), client.localAddress());
     backend.writeAndFlush(header);
   }
 
-  /** The PROXY header naming the client as source and the address it connected to as destination. */
-  static HAProxyMessage proxyHeader(ProxyProtoVersion version, SocketAddress src, SocketAddress dst) {
+  /**
+   * The PROXY header naming the client as source and the address it connected to as destination.
+   */
+  static HAProxyMessage proxyHeader(
+      ProxyProtoVersion version, SocketAddress src, SocketAddress dst) {
     InetSocketAddress s = (InetSocketAddress) src;
     InetSocketAddress d = (InetSocketAddress) dst;
     boolean v4 = s.getAddress() instanceof Inet4Address && d.getAddress() instanceof Inet4Address;
@@ -168,7 +196,9 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         d.getPort());
   }
 
-  /** IPv6 text of an address, mapping IPv4 into {@code ::ffff:a.b.c.d} when the other side is v6. */
+  /**
+   * IPv6 text of an address, mapping IPv4 into {@code ::ffff:a.b.c.d} when the other side is v6.
+   */
   private static String v6(InetSocketAddress a) {
     if (a.getAddress() instanceof Inet4Address) {
       return "::ffff:" + a.getAddress().getHostAddress();

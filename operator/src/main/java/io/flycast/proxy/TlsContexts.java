@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * ALPN, the JDK's TLS otherwise, unless {@link ProxyConfig#tlsProvider()} says otherwise. A
  * certificate OpenSSL cannot use is served with the JDK's TLS instead.
  *
- * <p>ALPN offered: the port's {@code tls.alpn} when set; otherwise, on an HTTP port,
- * {@code h2, http/1.1} (Fly's default); otherwise none. pg_tls offers none.
+ * <p>ALPN offered: the port's {@code tls.alpn} when set; otherwise, on an HTTP port, {@code h2,
+ * http/1.1} (Fly's default); otherwise none. pg_tls offers none.
  *
  * <p>Versions and cipher suites: Mozilla's "intermediate" profile on both providers ({@link
  * #PROFILE_PROTOCOLS}, {@link #PROFILE_CIPHERS}); a port's {@code tls.versions} can narrow the
@@ -49,7 +49,8 @@ final class TlsContexts {
   }
 
   private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
-  static final List<String> HTTP_DEFAULT_ALPN = List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
+  static final List<String> HTTP_DEFAULT_ALPN =
+      List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
 
   /**
    * TLS versions served: TLS 1.3 and 1.2, as Mozilla's "intermediate" configuration
@@ -64,19 +65,20 @@ final class TlsContexts {
    * forward secrecy and static-RSA key exchange (no forward secrecy, ROBOT-style padding oracles)
    * is gone; AEAD only (AES-GCM, ChaCha20-Poly1305), so no CBC with HMAC-SHA1 and its LUCKY13
    * timing side channel; ECDSA and RSA certificates alike. Mozilla also lists DHE-RSA suites: left
-   * out, as every client that has AEAD suites also has ECDHE, and finite-field DH is slow.
-   * Netty's defaults, used before, added static-RSA and CBC-SHA1 suites for old clients.
+   * out, as every client that has AEAD suites also has ECDHE, and finite-field DH is slow. Netty's
+   * defaults, used before, added static-RSA and CBC-SHA1 suites for old clients.
    */
-  static final List<String> PROFILE_CIPHERS = List.of(
-      "TLS_AES_128_GCM_SHA256",
-      "TLS_AES_256_GCM_SHA384",
-      "TLS_CHACHA20_POLY1305_SHA256",
-      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-      "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-      "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-      "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-      "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-      "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+  static final List<String> PROFILE_CIPHERS =
+      List.of(
+          "TLS_AES_128_GCM_SHA256",
+          "TLS_AES_256_GCM_SHA384",
+          "TLS_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+          "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
   /** What a built context depends on besides the certificate. */
   record Key(SslProvider provider, List<String> alpn, List<String> protocols) {}
@@ -96,8 +98,8 @@ final class TlsContexts {
 
   /**
    * The TLS versions a port allows: those of its {@code tls.versions} in {@link
-   * #PROFILE_PROTOCOLS}, or all of these when it names none of them (the API allows only TLSv1.2 and
-   * TLSv1.3, so nothing is dropped in practice).
+   * #PROFILE_PROTOCOLS}, or all of these when it names none of them (the API allows only TLSv1.2
+   * and TLSv1.3, so nothing is dropped in practice).
    */
   static List<String> protocols(PortSpec port) {
     List<String> asked = port == null || port.tls() == null ? List.of() : port.tls().versions();
@@ -116,7 +118,8 @@ final class TlsContexts {
       case AUTO -> OpenSslSupport.USABLE ? SslProvider.OPENSSL : SslProvider.JDK;
       case OPENSSL -> {
         if (!OpenSslSupport.USABLE) {
-          throw new IllegalStateException("TLS provider openssl asked for, but " + OpenSslSupport.whyNot());
+          throw new IllegalStateException(
+              "TLS provider openssl asked for, but " + OpenSslSupport.whyNot());
         }
         yield SslProvider.OPENSSL;
       }
@@ -137,7 +140,8 @@ final class TlsContexts {
   }
 
   /** {@link #context(ServerCertificate, List, List, SslProvider)} with every profile version. */
-  static SslContext context(ServerCertificate certificate, List<String> alpn, SslProvider provider) {
+  static SslContext context(
+      ServerCertificate certificate, List<String> alpn, SslProvider provider) {
     return context(certificate, alpn, PROFILE_PROTOCOLS, provider);
   }
 
@@ -148,14 +152,19 @@ final class TlsContexts {
    * no context could be built from it.
    */
   static SslContext context(
-      ServerCertificate certificate, List<String> alpn, List<String> protocols, SslProvider provider) {
+      ServerCertificate certificate,
+      List<String> alpn,
+      List<String> protocols,
+      SslProvider provider) {
     if (certificate == null) {
       return null;
     }
     Key key = new Key(provider, alpn, protocols);
     Optional<SslContext> ctx = certificate.contexts.get(key);
     if (ctx == null) {
-      ctx = certificate.contexts.computeIfAbsent(key, k -> Optional.ofNullable(build(certificate, k)));
+      ctx =
+          certificate.contexts.computeIfAbsent(
+              key, k -> Optional.ofNullable(build(certificate, k)));
     }
     return ctx.orElse(null);
   }
@@ -168,39 +177,50 @@ final class TlsContexts {
         log.warn("cannot serve {}: {}", certificate, e.toString());
         return null;
       }
-      log.warn("{} cannot serve {}; using the JDK's TLS for it: {}", key.provider(), certificate, e.toString());
+      log.warn(
+          "{} cannot serve {}; using the JDK's TLS for it: {}",
+          key.provider(),
+          certificate,
+          e.toString());
       return build(certificate, new Key(SslProvider.JDK, key.alpn(), key.protocols()));
     }
   }
 
   private static SslContext newContext(ServerCertificate certificate, Key key) throws SSLException {
     List<String> alpn = key.alpn();
-    SslContextBuilder builder = SslContextBuilder.forServer(certificate.key(), certificate.chain())
-        .sslProvider(key.provider())
-        .protocols(key.protocols())
-        // The filter drops what a provider lacks (e.g. ChaCha20 on a JDK without it) instead of failing.
-        .ciphers(PROFILE_CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+    SslContextBuilder builder =
+        SslContextBuilder.forServer(certificate.key(), certificate.chain())
+            .sslProvider(key.provider())
+            .protocols(key.protocols())
+            // The filter drops what a provider lacks (e.g. ChaCha20 on a JDK without it) instead of
+            // failing.
+            .ciphers(PROFILE_CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
     if (!alpn.isEmpty()) {
-      builder.applicationProtocolConfig(new ApplicationProtocolConfig(
-          ApplicationProtocolConfig.Protocol.ALPN,
-          // No common protocol: finish the handshake without ALPN, the client falls back to 1.1.
-          ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-          ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-          alpn));
+      builder.applicationProtocolConfig(
+          new ApplicationProtocolConfig(
+              ApplicationProtocolConfig.Protocol.ALPN,
+              // No common protocol: finish the handshake without ALPN, the client falls back to
+              // 1.1.
+              ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+              ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+              alpn));
     }
     return builder.build();
   }
 
   /** Whether OpenSSL loaded, with ALPN; evaluated (loading the native library) on first use. */
   private static final class OpenSslSupport {
-    static final boolean USABLE = OpenSsl.isAvailable() && SslProvider.isAlpnSupported(SslProvider.OPENSSL);
+    static final boolean USABLE =
+        OpenSsl.isAvailable() && SslProvider.isAlpnSupported(SslProvider.OPENSSL);
 
     static String whyNot() {
       if (!OpenSsl.isAvailable()) {
         Throwable cause = OpenSsl.unavailabilityCause();
         return "OpenSSL did not load: " + (cause == null ? "unknown cause" : cause.toString());
       }
-      return SslProvider.isAlpnSupported(SslProvider.OPENSSL) ? "OpenSSL is usable" : "OpenSSL has no ALPN";
+      return SslProvider.isAlpnSupported(SslProvider.OPENSSL)
+          ? "OpenSSL is usable"
+          : "OpenSSL has no ALPN";
     }
   }
 }

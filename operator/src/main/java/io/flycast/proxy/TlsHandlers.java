@@ -9,8 +9,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler.Sharable;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SniHandler;
@@ -23,9 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * TLS termination: picks the certificate from the ClientHello's SNI name (or, on a dedicated
- * port, from the route owning the address) and refuses handshakes it has no certificate for with
- * a fatal {@code unrecognized_name} alert rather than a silent close.
+ * TLS termination: picks the certificate from the ClientHello's SNI name (or, on a dedicated port,
+ * from the route owning the address) and refuses handshakes it has no certificate for with a fatal
+ * {@code unrecognized_name} alert rather than a silent close.
  *
  * <p>A client has {@link ProxyConfig#headerReadTimeout()} to send its ClientHello, and as long
  * again to finish the handshake: a connection that never says anything would otherwise hold a
@@ -57,15 +57,21 @@ final class TlsHandlers {
     p.addLast(TLS_ALERT, AlertOnMissingCertificate.INSTANCE);
   }
 
-  /** pg_tls for a dedicated port: TLS after the Postgres SSLRequest, with the route's certificate. */
+  /**
+   * pg_tls for a dedicated port: TLS after the Postgres SSLRequest, with the route's certificate.
+   */
   static void addPgTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
     String secret = port.tls() == null ? null : port.tls().secretName();
-    p.addLast(PgTlsHandler.NAME, new PgTlsHandler(px.config().headerReadTimeout(),
-        new String[] {SNI, TLS_ALERT},
-        new io.netty.channel.ChannelHandler[] {
-          sniHandler(px, sni -> context(px, route, secret, List.of(), TlsContexts.protocols(port))),
-          AlertOnMissingCertificate.INSTANCE
-        }));
+    p.addLast(
+        PgTlsHandler.NAME,
+        new PgTlsHandler(
+            px.config().headerReadTimeout(),
+            new String[] {SNI, TLS_ALERT},
+            new io.netty.channel.ChannelHandler[] {
+              sniHandler(
+                  px, sni -> context(px, route, secret, List.of(), TlsContexts.protocols(port))),
+              AlertOnMissingCertificate.INSTANCE
+            }));
   }
 
   /** TLS for the shared HTTPS listener: the certificate of the route the SNI name belongs to. */
@@ -82,19 +88,21 @@ final class TlsHandlers {
     }
     for (PortSpec p : route.spec().ports()) {
       if (p.has(Handler.TLS) && p.tls() != null) {
-        return context(px, route.key(), p.tls().secretName(), TlsContexts.alpn(p), TlsContexts.protocols(p));
+        return context(
+            px, route.key(), p.tls().secretName(), TlsContexts.alpn(p), TlsContexts.protocols(p));
       }
     }
     return context(px, route.key(), null, TlsContexts.alpn(null), TlsContexts.protocols(null));
   }
 
   /**
-   * The context for a route's certificate (from {@code secret}) with {@code alpn} and TLS
-   * {@code versions} (the port's {@code tls.versions} within the profile), on the proxy's provider.
+   * The context for a route's certificate (from {@code secret}) with {@code alpn} and TLS {@code
+   * versions} (the port's {@code tls.versions} within the profile), on the proxy's provider.
    */
-  private static SslContext context(ProxyContext px, RouteKey route, String secret, List<String> alpn,
-      List<String> versions) {
-    return TlsContexts.context(px.certificates().certificate(route, secret), alpn, versions, px.tlsProvider());
+  private static SslContext context(
+      ProxyContext px, RouteKey route, String secret, List<String> alpn, List<String> versions) {
+    return TlsContexts.context(
+        px.certificates().certificate(route, secret), alpn, versions, px.tlsProvider());
   }
 
   /** Whether the connection was TLS-terminated here (for X-Forwarded-Proto). */
@@ -115,13 +123,17 @@ final class TlsHandlers {
   }
 
   private static SniHandler sniHandler(ProxyContext px, Function<String, SslContext> lookup) {
-    return new SniHandler((Mapping<String, SslContext>) sni -> {
-      SslContext ctx = lookup.apply(sni);
-      if (ctx == null) {
-        throw new NoCertificateException(sni);
-      }
-      return ctx;
-    }, MAX_CLIENT_HELLO, px.config().headerReadTimeout().toMillis());
+    return new SniHandler(
+        (Mapping<String, SslContext>)
+            sni -> {
+              SslContext ctx = lookup.apply(sni);
+              if (ctx == null) {
+                throw new NoCertificateException(sni);
+              }
+              return ctx;
+            },
+        MAX_CLIENT_HELLO,
+        px.config().headerReadTimeout().toMillis());
   }
 
   /**
@@ -137,7 +149,8 @@ final class TlsHandlers {
       for (Throwable t = cause; t != null; t = t.getCause()) {
         if (t instanceof NoCertificateException) {
           log.debug("refusing TLS from {}: {}", ctx.channel().remoteAddress(), t.getMessage());
-          ctx.writeAndFlush(Unpooled.wrappedBuffer(UNRECOGNIZED_NAME_ALERT)).addListener(ChannelFutureListener.CLOSE);
+          ctx.writeAndFlush(Unpooled.wrappedBuffer(UNRECOGNIZED_NAME_ALERT))
+              .addListener(ChannelFutureListener.CLOSE);
           return;
         }
       }

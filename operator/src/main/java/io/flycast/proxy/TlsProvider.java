@@ -6,8 +6,8 @@ import java.util.Locale;
  * Which TLS implementation terminates TLS ({@link ProxyConfig#tlsProvider()}).
  *
  * <p>The default comes from the system property {@value #PROPERTY}, else the environment variable
- * {@value #ENV}, else {@link #AUTO}: e.g. {@code JAVA_TOOL_OPTIONS=-Dflycast.tls.provider=jdk}
- * or {@code FLYCAST_TLS_PROVIDER=jdk} forces the JDK's TLS.
+ * {@value #ENV}, else {@link #AUTO}: e.g. {@code JAVA_TOOL_OPTIONS=-Dflycast.tls.provider=jdk} or
+ * {@code FLYCAST_TLS_PROVIDER=jdk} forces the JDK's TLS.
  */
 public enum TlsProvider {
   /** OpenSSL (BoringSSL from netty-tcnative) when it loads and supports ALPN, else the JDK's. */
@@ -25,7 +25,8 @@ public enum TlsProvider {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("TLS provider must be auto, openssl or jdk, not '" + s + "'", e);
+      throw new IllegalArgumentException(
+          "TLS provider must be auto, openssl or jdk, not '" + s + "'", e);
     }
   }
 

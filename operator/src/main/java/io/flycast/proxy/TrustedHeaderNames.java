@@ -15,17 +15,20 @@ import java.util.Set;
 /**
  * Header name validation that skips names known to be valid. Netty checks every name put into a
  * header map, character by character; the proxy puts the same dozen constant names into every
- * request and response, so that check was a measurable share of the request path (about 5% of
- * its user CPU in a profile). A name whose bytes equal one checked here once is valid; every
- * other name is validated as before.
+ * request and response, so that check was a measurable share of the request path (about 5% of its
+ * user CPU in a profile). A name whose bytes equal one checked here once is valid; every other name
+ * is validated as before.
  */
 final class TrustedHeaderNames implements DefaultHeaders.NameValidator<CharSequence> {
-  /** Header maps made by the proxy's HTTP/1.1 decoders: the names the proxy adds skip validation. */
+  /**
+   * Header maps made by the proxy's HTTP/1.1 decoders: the names the proxy adds skip validation.
+   */
   static final HttpHeadersFactory HEADERS =
       DefaultHttpHeadersFactory.headersFactory().withNameValidator(new TrustedHeaderNames());
 
   private static final DefaultHeaders.NameValidator<CharSequence> STANDARD =
       DefaultHttpHeadersFactory.headersFactory().getNameValidator();
+
   /**
    * Names already checked, looked up by identity: the names the proxy adds are these very
    * constants, and so are the ones Netty's decoders hand out for common names. An equal name in
@@ -45,10 +48,18 @@ final class TrustedHeaderNames implements DefaultHeaders.NameValidator<CharSeque
         }
       }
     }
-    names.addAll(List.of(
-        FlyHeaders.FLY_CLIENT_IP, FlyHeaders.FLY_FORWARDED_PORT, FlyHeaders.FLY_REGION, FlyHeaders.FLY_REQUEST_ID,
-        FlyHeaders.X_FORWARDED_FOR, FlyHeaders.X_FORWARDED_PROTO, FlyHeaders.X_FORWARDED_SSL,
-        FlyHeaders.X_FORWARDED_PORT, FlyReplay.SOURCE_HEADER, FlyReplay.FAILED_HEADER));
+    names.addAll(
+        List.of(
+            FlyHeaders.FLY_CLIENT_IP,
+            FlyHeaders.FLY_FORWARDED_PORT,
+            FlyHeaders.FLY_REGION,
+            FlyHeaders.FLY_REQUEST_ID,
+            FlyHeaders.X_FORWARDED_FOR,
+            FlyHeaders.X_FORWARDED_PROTO,
+            FlyHeaders.X_FORWARDED_SSL,
+            FlyHeaders.X_FORWARDED_PORT,
+            FlyReplay.SOURCE_HEADER,
+            FlyReplay.FAILED_HEADER));
     for (AsciiString name : names) {
       STANDARD.validateName(name); // trusted because checked once, here
     }

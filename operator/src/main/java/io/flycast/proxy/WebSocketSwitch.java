@@ -17,12 +17,20 @@ final class WebSocketSwitch {
   private WebSocketSwitch() {}
 
   /** Call on the shared event loop once the 101 was written to the client. */
-  static void toRelay(Channel client, Channel backend, HttpProxyHandler owner, Lease lease,
-      ConnectionErrors errors, Object route) {
-    client.closeFuture().addListener(f -> {
-      lease.release();
-      backend.close();
-    });
+  static void toRelay(
+      Channel client,
+      Channel backend,
+      HttpProxyHandler owner,
+      Lease lease,
+      ConnectionErrors errors,
+      Object route) {
+    client
+        .closeFuture()
+        .addListener(
+            f -> {
+              lease.release();
+              backend.close();
+            });
     BackendHandler.of(backend).detach();
 
     // Relay first, codec out second: bytes the codec already buffered flow into the relay.
@@ -45,9 +53,9 @@ final class WebSocketSwitch {
   /**
    * The 101 is written on the backend's event loop, so the write can complete, and the switch
    * happen, while the backend codec is still handing over what it decoded with the 101 head: its
-   * empty last content, or (a 101 without Sec-WebSocket-Accept) bytes framed as content. Relayed
-   * as is, the client channel (its codec gone) would fail the write and close the WebSocket at
-   * once, releasing its lease. Past here only raw bytes go.
+   * empty last content, or (a 101 without Sec-WebSocket-Accept) bytes framed as content. Relayed as
+   * is, the client channel (its codec gone) would fail the write and close the WebSocket at once,
+   * releasing its lease. Past here only raw bytes go.
    */
   private static final class Unwrap extends ChannelInboundHandlerAdapter {
     @Override

@@ -19,19 +19,28 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Who reads what on the admin port. Probes and Prometheus reach /healthz, /readyz and /metrics
- * from anywhere; the status page and /debug/* (routes, pod IPs) need loopback or the token.
+ * Who reads what on the admin port. Probes and Prometheus reach /healthz, /readyz and /metrics from
+ * anywhere; the status page and /debug/* (routes, pod IPs) need loopback or the token.
  */
 class AdminAccessTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
-  private static final List<String> PROTECTED = List.of("/", "/debug/catalog", "/debug/stats", "/debug/added-later");
+  private static final List<String> PROTECTED =
+      List.of("/", "/debug/catalog", "/debug/stats", "/debug/added-later");
   private static final List<String> OPEN = List.of("/healthz", "/readyz", "/metrics");
 
-  /** Where the admin server listens in tests that play another pod, and the one client it trusts. */
+  /**
+   * Where the admin server listens in tests that play another pod, and the one client it trusts.
+   */
   static final InetAddress SERVER = address(127, 0, 0, 1);
-  /** Another loopback address, which {@link #THIS_POD_ONLY} does not count as local: another pod. */
+
+  /**
+   * Another loopback address, which {@link #THIS_POD_ONLY} does not count as local: another pod.
+   */
   static final InetAddress ANOTHER_POD = address(127, 0, 0, 2);
-  /** A local-client policy that trusts 127.0.0.1 and ::1 only, so 127.0.0.2 stands for another pod. */
+
+  /**
+   * A local-client policy that trusts 127.0.0.1 and ::1 only, so 127.0.0.2 stands for another pod.
+   */
   static final Predicate<InetAddress> THIS_POD_ONLY = a -> a.equals(SERVER) || isIpv6Loopback(a);
 
   private static InetAddress address(int... octets) {
@@ -59,7 +68,11 @@ class AdminAccessTest {
   @Nested
   class FromAnotherAddress {
     private AdminServer start(AdminToken tokenOrNull) {
-      return new TestAdmin().start(SERVER, AdminAccess.withLocalClients(tokenOrNull, THIS_POD_ONLY), AdminLimits.DEFAULT);
+      return new TestAdmin()
+          .start(
+              SERVER,
+              AdminAccess.withLocalClients(tokenOrNull, THIS_POD_ONLY),
+              AdminLimits.DEFAULT);
     }
 
     private RawClient.Response fromAnotherPod(AdminServer admin, String request) throws Exception {
@@ -71,7 +84,8 @@ class AdminAccessTest {
       try (AdminServer admin = start(null)) {
         assertThat(admin.address().getAddress()).isEqualTo(SERVER);
         // the same server, the same request: its own address reads, the other pod's does not
-        RawClient.Response local = RawClient.exchange(SERVER, admin.address(), RawClient.get("/debug/catalog"), TIMEOUT);
+        RawClient.Response local =
+            RawClient.exchange(SERVER, admin.address(), RawClient.get("/debug/catalog"), TIMEOUT);
         assertThat(local.status()).isEqualTo(200);
         assertThat(local.body()).isEqualTo(TestAdmin.CATALOG);
         assertThat(fromAnotherPod(admin, RawClient.get("/debug/catalog")).status()).isEqualTo(403);
@@ -84,7 +98,9 @@ class AdminAccessTest {
         for (String path : PROTECTED) {
           RawClient.Response r = fromAnotherPod(admin, RawClient.get(path));
           assertThat(r.status()).as(path).isEqualTo(403);
-          assertThat(r.body()).as(path).contains("kubectl", "port-forward", "--admin-token-file")
+          assertThat(r.body())
+              .as(path)
+              .contains("kubectl", "port-forward", "--admin-token-file")
               .doesNotContain("10.244.1.7");
         }
       }
@@ -95,7 +111,9 @@ class AdminAccessTest {
       for (AdminToken token : Arrays.asList(null, AdminToken.of("s3cret"))) {
         try (AdminServer admin = start(token)) {
           for (String path : OPEN) {
-            assertThat(fromAnotherPod(admin, RawClient.get(path)).status()).as("%s token %s", path, token).isEqualTo(200);
+            assertThat(fromAnotherPod(admin, RawClient.get(path)).status())
+                .as("%s token %s", path, token)
+                .isEqualTo(200);
           }
         }
       }
@@ -105,18 +123,25 @@ class AdminAccessTest {
     void withATokenProtectedPathsNeedIt() throws Exception {
       try (AdminServer admin = start(AdminToken.of("s3cret"))) {
         for (String path : PROTECTED) {
-          for (String[] headers : List.of(new String[0], new String[] {"Authorization: Bearer wrong"},
-              new String[] {"Authorization: Basic czNjcmV0"}, new String[] {"Authorization: s3cret"})) {
+          for (String[] headers :
+              List.of(
+                  new String[0],
+                  new String[] {"Authorization: Bearer wrong"},
+                  new String[] {"Authorization: Basic czNjcmV0"},
+                  new String[] {"Authorization: s3cret"})) {
             RawClient.Response r = fromAnotherPod(admin, RawClient.get(path, headers));
             assertThat(r.status()).as("%s %s", path, List.of(headers)).isEqualTo(401);
             assertThat(r.header("www-authenticate")).startsWith("Bearer");
             assertThat(r.body()).doesNotContain("10.244.1.7");
           }
         }
-        RawClient.Response catalog = fromAnotherPod(admin, RawClient.get("/debug/catalog", "Authorization: Bearer s3cret"));
+        RawClient.Response catalog =
+            fromAnotherPod(admin, RawClient.get("/debug/catalog", "Authorization: Bearer s3cret"));
         assertThat(catalog.status()).isEqualTo(200);
         assertThat(catalog.body()).isEqualTo(TestAdmin.CATALOG);
-        assertThat(fromAnotherPod(admin, RawClient.get("/", "authorization: bearer s3cret")).status()).isEqualTo(200);
+        assertThat(
+                fromAnotherPod(admin, RawClient.get("/", "authorization: bearer s3cret")).status())
+            .isEqualTo(200);
       }
     }
   }
@@ -127,9 +152,12 @@ class AdminAccessTest {
     @Test
     void protectedPathsAnswerWithoutAToken() throws Exception {
       try (AdminServer admin = new TestAdmin().startOnLoopback()) {
-        assertThat(RawClient.exchange(admin.address(), RawClient.get("/debug/catalog"), TIMEOUT).body())
+        assertThat(
+                RawClient.exchange(admin.address(), RawClient.get("/debug/catalog"), TIMEOUT)
+                    .body())
             .isEqualTo(TestAdmin.CATALOG);
-        assertThat(RawClient.exchange(admin.address(), RawClient.get("/"), TIMEOUT).status()).isEqualTo(200);
+        assertThat(RawClient.exchange(admin.address(), RawClient.get("/"), TIMEOUT).status())
+            .isEqualTo(200);
       }
     }
 
@@ -156,7 +184,8 @@ class AdminAccessTest {
     @ParameterizedTest
     @ValueSource(strings = {"127.0.0.1", "127.3.4.5", "::1"})
     void loopbackClientsReadProtectedPaths(String client) throws Exception {
-      assertThat(loopbackOnly.refusal("/debug/catalog", ip(client), "127.0.0.1:9090", null)).isEmpty();
+      assertThat(loopbackOnly.refusal("/debug/catalog", ip(client), "127.0.0.1:9090", null))
+          .isEmpty();
     }
 
     @Test
@@ -166,7 +195,8 @@ class AdminAccessTest {
       assertThat(AdminAccess.isLoopback(v6)).isTrue();
       byte[] other = mapped.clone();
       other[12] = 10;
-      assertThat(AdminAccess.isLoopback(java.net.Inet6Address.getByAddress(null, other, -1))).isFalse();
+      assertThat(AdminAccess.isLoopback(java.net.Inet6Address.getByAddress(null, other, -1)))
+          .isFalse();
     }
 
     @ParameterizedTest
@@ -180,25 +210,35 @@ class AdminAccessTest {
     @Test
     void theTestsPolicyChangesOnlyWhoIsLocal() throws Exception {
       AdminAccess thisPodOnly = AdminAccess.withLocalClients(null, THIS_POD_ONLY);
-      assertThat(thisPodOnly.refusal("/debug/catalog", ip("127.0.0.1"), "127.0.0.1:9090", null)).isEmpty();
+      assertThat(thisPodOnly.refusal("/debug/catalog", ip("127.0.0.1"), "127.0.0.1:9090", null))
+          .isEmpty();
       assertThat(thisPodOnly.refusal("/debug/catalog", ip("::1"), "[::1]:9090", null)).isEmpty();
       assertThat(thisPodOnly.refusal("/debug/catalog", ip("127.0.0.2"), "127.0.0.1:9090", null))
           .hasValueSatisfying(r -> assertThat(r.status().code()).isEqualTo(403));
       assertThat(thisPodOnly.refusal("/debug/catalog", ip("127.0.0.1"), "evil.example:9090", null))
           .hasValueSatisfying(r -> assertThat(r.status().code()).isEqualTo(403));
-      assertThat(thisPodOnly.refusal("/metrics", ip("127.0.0.2"), "127.0.0.1:9090", null)).isEmpty();
+      assertThat(thisPodOnly.refusal("/metrics", ip("127.0.0.2"), "127.0.0.1:9090", null))
+          .isEmpty();
       // the real rule counts all of 127.0.0.0/8 as local, 127.0.0.2 included
-      assertThat(loopbackOnly.refusal("/debug/catalog", ip("127.0.0.2"), "127.0.0.1:9090", null)).isEmpty();
+      assertThat(loopbackOnly.refusal("/debug/catalog", ip("127.0.0.2"), "127.0.0.1:9090", null))
+          .isEmpty();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"localhost:9090", "LOCALHOST", "127.0.0.1:9090", "[::1]:9090", "10.1.2.3"})
+    @ValueSource(
+        strings = {"localhost:9090", "LOCALHOST", "127.0.0.1:9090", "[::1]:9090", "10.1.2.3"})
     void hostsThatNameTheServerDirectlyPass(String host) {
       assertThat(AdminAccess.namesTheServerDirectly(host)).isTrue();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"evil.example", "evil.example:9090", "localhost.evil.example", "127.0.0.1.nip.io"})
+    @ValueSource(
+        strings = {
+          "evil.example",
+          "evil.example:9090",
+          "localhost.evil.example",
+          "127.0.0.1.nip.io"
+        })
     void hostsWithADnsNameDoNot(String host) {
       assertThat(AdminAccess.namesTheServerDirectly(host)).isFalse();
     }
@@ -220,9 +260,11 @@ class AdminAccessTest {
     @Test
     void anEmptyOrMissingFileIsRefused(@TempDir Path dir) throws Exception {
       Path blank = Files.writeString(dir.resolve("blank"), " \n");
-      assertThatThrownBy(() -> AdminToken.read(blank)).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> AdminToken.read(blank))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("empty");
-      assertThatThrownBy(() -> AdminToken.read(dir.resolve("missing"))).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> AdminToken.read(dir.resolve("missing")))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("cannot read");
     }
   }

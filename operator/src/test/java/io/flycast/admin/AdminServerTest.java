@@ -35,7 +35,8 @@ class AdminServerTest {
     fixture.ready.set(false);
     RawClient.Response notReady = send(RawClient.get("/readyz"));
     assertThat(notReady.status()).isEqualTo(503);
-    assertThat(notReady.body()).contains("not ready", "informers syncing, catalog not built, or the proxy not listening");
+    assertThat(notReady.body())
+        .contains("not ready", "informers syncing, catalog not built, or the proxy not listening");
   }
 
   @Test
@@ -45,7 +46,8 @@ class AdminServerTest {
     assertThat(text.header("content-type")).startsWith("text/plain; version=0.0.4");
     assertThat(text.body()).contains(TestAdmin.METRIC + " 1.0");
 
-    RawClient.Response open = send(RawClient.get("/metrics", "Accept: application/openmetrics-text; version=1.0.0"));
+    RawClient.Response open =
+        send(RawClient.get("/metrics", "Accept: application/openmetrics-text; version=1.0.0"));
     assertThat(open.header("content-type")).startsWith("application/openmetrics-text");
     assertThat(open.body()).endsWith("# EOF\n");
   }
@@ -65,13 +67,19 @@ class AdminServerTest {
   void unknownPathGets404ListingThePaths() throws Exception {
     RawClient.Response r = send(RawClient.get("/nope"));
     assertThat(r.status()).isEqualTo(404);
-    assertThat(r.body()).contains("/healthz", "/readyz", "/metrics", "/debug/catalog", "/debug/stats");
+    assertThat(r.body())
+        .contains("/healthz", "/readyz", "/metrics", "/debug/catalog", "/debug/stats");
   }
 
   @Test
   void everyAnswerForbidsSniffingAndCaching() throws Exception {
-    for (String request : List.of(RawClient.get("/healthz"), RawClient.get("/debug/catalog"), RawClient.get("/"),
-        RawClient.get("/nope"), "POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")) {
+    for (String request :
+        List.of(
+            RawClient.get("/healthz"),
+            RawClient.get("/debug/catalog"),
+            RawClient.get("/"),
+            RawClient.get("/nope"),
+            "POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")) {
       RawClient.Response r = send(request);
       assertThat(r.header("x-content-type-options")).as(request).isEqualTo("nosniff");
       assertThat(r.header("cache-control")).as(request).isEqualTo("no-store");
@@ -81,7 +89,8 @@ class AdminServerTest {
   @Test
   void otherMethodsGet405WithAllow() throws Exception {
     for (String method : List.of("POST", "PUT", "DELETE", "OPTIONS")) {
-      RawClient.Response r = send(method + " /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
+      RawClient.Response r =
+          send(method + " /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
       assertThat(r.status()).as(method).isEqualTo(405);
       assertThat(r.header("allow")).isEqualTo("GET, HEAD");
     }
@@ -90,9 +99,11 @@ class AdminServerTest {
   @Test
   void headAnswersTheGetHeadersWithoutABody() throws Exception {
     try (RawClient c = new RawClient(admin.address())) {
-      RawClient.Response head = c.send("HEAD /debug/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").read(true);
+      RawClient.Response head =
+          c.send("HEAD /debug/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").read(true);
       assertThat(head.status()).isEqualTo(200);
-      assertThat(head.header("content-length")).isEqualTo(String.valueOf(TestAdmin.CATALOG.length()));
+      assertThat(head.header("content-length"))
+          .isEqualTo(String.valueOf(TestAdmin.CATALOG.length()));
       // No body bytes came: the next answer on the connection starts right away.
       assertThat(c.send(RawClient.get("/healthz")).read().body()).isEqualTo("ok\n");
     }
@@ -115,8 +126,9 @@ class AdminServerTest {
   @Test
   void aRequestBodyGets413AndTheConnectionCloses() throws Exception {
     try (RawClient c = new RawClient(admin.address())) {
-      RawClient.Response r = c.send(
-          "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n0123456789").read();
+      RawClient.Response r =
+          c.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n0123456789")
+              .read();
       assertThat(r.status()).isEqualTo(413);
       assertThat(r.header("x-content-type-options")).isEqualTo("nosniff");
       assertThat(c.closedByServer()).isTrue();
@@ -126,8 +138,11 @@ class AdminServerTest {
   @Test
   void pipelinedRequestsAreAnsweredInOrderThoughSomeRenderElsewhere() throws Exception {
     try (RawClient c = new RawClient(admin.address())) {
-      c.send(RawClient.get("/metrics") + RawClient.get("/healthz") + RawClient.get("/debug/catalog")
-          + RawClient.get("/readyz"));
+      c.send(
+          RawClient.get("/metrics")
+              + RawClient.get("/healthz")
+              + RawClient.get("/debug/catalog")
+              + RawClient.get("/readyz"));
       assertThat(c.read().body()).contains(TestAdmin.METRIC);
       assertThat(c.read().body()).isEqualTo("ok\n");
       assertThat(c.read().body()).isEqualTo(TestAdmin.CATALOG);

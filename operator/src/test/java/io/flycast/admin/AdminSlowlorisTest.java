@@ -29,15 +29,19 @@ class AdminSlowlorisTest {
   @Test
   void healthzAnswersWithinASecondWhile600SlowClientsAreConnected() throws Exception {
     Duration requestTimeout = Duration.ofSeconds(3);
-    try (AdminServer admin = new TestAdmin().startOnLoopback(
-            AdminAccess.loopbackOnly(), AdminLimits.DEFAULT.withRequestTimeout(requestTimeout));
+    try (AdminServer admin =
+            new TestAdmin()
+                .startOnLoopback(
+                    AdminAccess.loopbackOnly(),
+                    AdminLimits.DEFAULT.withRequestTimeout(requestTimeout));
         SlowClients slow = SlowClients.open(admin.address(), 600)) {
       // The flood is on: the admin port holds as many connections as it allows, all slow ones.
       await().atMost(Duration.ofSeconds(2)).until(() -> admin.openConnections() >= 200);
 
       for (int i = 0; i < 10; i++) {
         long start = System.nanoTime();
-        RawClient.Response r = RawClient.exchange(admin.address(), RawClient.get("/healthz"), Duration.ofSeconds(1));
+        RawClient.Response r =
+            RawClient.exchange(admin.address(), RawClient.get("/healthz"), Duration.ofSeconds(1));
         assertThat(r.status()).isEqualTo(200);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
       }
@@ -50,8 +54,11 @@ class AdminSlowlorisTest {
   @Test
   void aClientTricklingItsHeadGets408AndIsClosedAtTheRequestTimeout() throws Exception {
     Duration requestTimeout = Duration.ofSeconds(1);
-    try (AdminServer admin = new TestAdmin().startOnLoopback(
-            AdminAccess.loopbackOnly(), AdminLimits.DEFAULT.withRequestTimeout(requestTimeout));
+    try (AdminServer admin =
+            new TestAdmin()
+                .startOnLoopback(
+                    AdminAccess.loopbackOnly(),
+                    AdminLimits.DEFAULT.withRequestTimeout(requestTimeout));
         SlowClients slow = SlowClients.open(admin.address(), 20)) {
       slow.assertAllClosedWithin(requestTimeout.plus(MARGIN));
       // Under the connection limit, none was shed: each was answered by the request timeout.
@@ -62,35 +69,45 @@ class AdminSlowlorisTest {
   @Test
   void aClientThatConnectsAndSendsNothingGets408AtTheRequestTimeout() throws Exception {
     Duration requestTimeout = Duration.ofSeconds(1);
-    try (AdminServer admin = new TestAdmin().startOnLoopback(
-            AdminAccess.loopbackOnly(), AdminLimits.DEFAULT.withRequestTimeout(requestTimeout));
+    try (AdminServer admin =
+            new TestAdmin()
+                .startOnLoopback(
+                    AdminAccess.loopbackOnly(),
+                    AdminLimits.DEFAULT.withRequestTimeout(requestTimeout));
         RawClient silent = new RawClient(admin.address(), Duration.ofSeconds(5))) {
       long start = System.nanoTime();
       assertThat(silent.read().status()).isEqualTo(408);
       assertThat(silent.closedByServer()).isTrue();
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(requestTimeout.plus(MARGIN));
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isLessThan(requestTimeout.plus(MARGIN));
     }
   }
 
   @Test
   void aBodyThatNeverEndsIsOnTheSameClock() throws Exception {
     Duration requestTimeout = Duration.ofSeconds(1);
-    try (AdminServer admin = new TestAdmin().startOnLoopback(
-            AdminAccess.loopbackOnly(), AdminLimits.DEFAULT.withRequestTimeout(requestTimeout));
+    try (AdminServer admin =
+            new TestAdmin()
+                .startOnLoopback(
+                    AdminAccess.loopbackOnly(),
+                    AdminLimits.DEFAULT.withRequestTimeout(requestTimeout));
         RawClient c = new RawClient(admin.address(), Duration.ofSeconds(5))) {
       long start = System.nanoTime();
       // A complete head, then a chunked body whose end never comes.
       c.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n");
       assertThat(c.read().status()).isEqualTo(408);
       assertThat(c.closedByServer()).isTrue();
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(requestTimeout.plus(MARGIN));
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isLessThan(requestTimeout.plus(MARGIN));
     }
   }
 
   @Test
   void atTheConnectionLimitANewClientShedsTheOldestIdleConnection() throws Exception {
-    try (AdminServer admin = new TestAdmin().startOnLoopback(
-        AdminAccess.loopbackOnly(), AdminLimits.DEFAULT.withMaxConnections(8))) {
+    try (AdminServer admin =
+        new TestAdmin()
+            .startOnLoopback(
+                AdminAccess.loopbackOnly(), AdminLimits.DEFAULT.withMaxConnections(8))) {
       List<RawClient> silent = new ArrayList<>();
       try {
         for (int i = 0; i < 8; i++) {
@@ -98,7 +115,8 @@ class AdminSlowlorisTest {
         }
         await().atMost(Duration.ofSeconds(2)).until(() -> admin.openConnections() == 8);
 
-        RawClient.Response r = RawClient.exchange(admin.address(), RawClient.get("/healthz"), Duration.ofSeconds(1));
+        RawClient.Response r =
+            RawClient.exchange(admin.address(), RawClient.get("/healthz"), Duration.ofSeconds(1));
 
         assertThat(r.status()).isEqualTo(200);
         assertThat(silent.get(0).closedByServer()).as("the oldest idle connection").isTrue();
@@ -115,8 +133,10 @@ class AdminSlowlorisTest {
   @Test
   void anIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws Exception {
     Duration idle = Duration.ofMillis(500);
-    try (AdminServer admin = new TestAdmin().startOnLoopback(
-            AdminAccess.loopbackOnly(), AdminLimits.DEFAULT.withIdleTimeout(idle));
+    try (AdminServer admin =
+            new TestAdmin()
+                .startOnLoopback(
+                    AdminAccess.loopbackOnly(), AdminLimits.DEFAULT.withIdleTimeout(idle));
         RawClient c = new RawClient(admin.address(), Duration.ofSeconds(5))) {
       assertThat(c.send(RawClient.get("/healthz")).read().status()).isEqualTo(200);
       assertThat(c.send(RawClient.get("/healthz")).read().status()).as("kept alive").isEqualTo(200);
@@ -193,14 +213,21 @@ class AdminSlowlorisTest {
       }
     }
 
-    /** Every client's connection was closed by the server no later than {@code limit} after it opened. */
+    /**
+     * Every client's connection was closed by the server no later than {@code limit} after it
+     * opened.
+     */
     void assertAllClosedWithin(Duration limit) {
       Client last = clients.get(clients.size() - 1);
-      Duration wait = limit.minus(Duration.ofNanos(System.nanoTime() - last.openedAt)).plusSeconds(1);
-      await().atMost(wait.isNegative() ? Duration.ofSeconds(1) : wait)
+      Duration wait =
+          limit.minus(Duration.ofNanos(System.nanoTime() - last.openedAt)).plusSeconds(1);
+      await()
+          .atMost(wait.isNegative() ? Duration.ofSeconds(1) : wait)
           .until(() -> clients.stream().allMatch(Client::closed));
-      assertThat(clients).allSatisfy(c ->
-          assertThat(Duration.ofNanos(c.closedAt - c.openedAt)).isLessThanOrEqualTo(limit));
+      assertThat(clients)
+          .allSatisfy(
+              c ->
+                  assertThat(Duration.ofNanos(c.closedAt - c.openedAt)).isLessThanOrEqualTo(limit));
     }
 
     @Override

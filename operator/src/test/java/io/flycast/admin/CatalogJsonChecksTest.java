@@ -20,15 +20,43 @@ class CatalogJsonChecksTest {
   void rendersChecksOnlyWhenARouteHasSome() {
     CatalogStore store = new CatalogStore();
     InetAddress a = InetAddress.getLoopbackAddress();
-    store.putSpec(new RouteSpec(new RouteKey("ns", "plain"), a, List.of(), List.of(PortSpec.tcp(80, 8080)),
-        Concurrency.DEFAULT, Autoscale.DEFAULT, false, "ns", null));
+    store.putSpec(
+        new RouteSpec(
+            new RouteKey("ns", "plain"),
+            a,
+            List.of(),
+            List.of(PortSpec.tcp(80, 8080)),
+            Concurrency.DEFAULT,
+            Autoscale.DEFAULT,
+            false,
+            "ns",
+            null));
     assertThat(CatalogJson.render(store.current())).doesNotContain("checks");
-    HealthCheck http = new HealthCheck(HealthCheck.Kind.HTTP, Duration.ofSeconds(10), Duration.ofMillis(500),
-        Duration.ZERO, "GET", "/health", Map.of(), 8080);
-    store.putSpec(new RouteSpec(new RouteKey("ns", "checked"), a, List.of(), List.of(PortSpec.tcp(81, 8080)),
-        Concurrency.DEFAULT, Autoscale.DEFAULT, false, "ns", null, List.of(http)));
-    assertThat(CatalogJson.render(store.current())).contains(
-        "\"checks\":[{\"type\":\"http\",\"port\":8080,\"interval\":\"10000ms\",\"timeout\":\"500ms\","
-            + "\"gracePeriod\":\"0ms\",\"method\":\"GET\",\"path\":\"/health\"}]");
+    HealthCheck http =
+        new HealthCheck(
+            HealthCheck.Kind.HTTP,
+            Duration.ofSeconds(10),
+            Duration.ofMillis(500),
+            Duration.ZERO,
+            "GET",
+            "/health",
+            Map.of(),
+            8080);
+    store.putSpec(
+        new RouteSpec(
+            new RouteKey("ns", "checked"),
+            a,
+            List.of(),
+            List.of(PortSpec.tcp(81, 8080)),
+            Concurrency.DEFAULT,
+            Autoscale.DEFAULT,
+            false,
+            "ns",
+            null,
+            List.of(http)));
+    assertThat(CatalogJson.render(store.current()))
+        .contains(
+            "\"checks\":[{\"type\":\"http\",\"port\":8080,\"interval\":\"10000ms\",\"timeout\":\"500ms\","
+                + "\"gracePeriod\":\"0ms\",\"method\":\"GET\",\"path\":\"/health\"}]");
   }
 }

@@ -14,14 +14,20 @@ class PeerAccessTest {
 
   @Test
   void onlyThePeerTokenOpensPeerPaths() {
-    AdminAccess access = AdminAccess.loopbackOrToken(AdminToken.of("admin-secret")).withPeerToken(AdminToken.of("peer-secret"));
-    assertThat(access.refusal("/peer/load", LOOPBACK, "127.0.0.1", null)).as("loopback alone")
+    AdminAccess access =
+        AdminAccess.loopbackOrToken(AdminToken.of("admin-secret"))
+            .withPeerToken(AdminToken.of("peer-secret"));
+    assertThat(access.refusal("/peer/load", LOOPBACK, "127.0.0.1", null))
+        .as("loopback alone")
         .hasValueSatisfying(r -> assertThat(r.status().code()).isEqualTo(401));
-    assertThat(access.refusal("/peer/load", LOOPBACK, "127.0.0.1", "Bearer admin-secret")).as("the admin token").isPresent();
+    assertThat(access.refusal("/peer/load", LOOPBACK, "127.0.0.1", "Bearer admin-secret"))
+        .as("the admin token")
+        .isPresent();
     assertThat(access.refusal("/peer/load", LOOPBACK, "127.0.0.1", "Bearer wrong")).isPresent();
     assertThat(access.refusal("/peer/load", LOOPBACK, "127.0.0.1", "Bearer peer-secret")).isEmpty();
     assertThat(access.refusal("/debug/catalog", LOOPBACK, "127.0.0.1", "Bearer peer-secret"))
-        .as("the peer token opens nothing else, but loopback still does here").isEmpty();
+        .as("the peer token opens nothing else, but loopback still does here")
+        .isEmpty();
   }
 
   @Test

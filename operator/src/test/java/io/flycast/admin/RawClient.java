@@ -15,7 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** HTTP/1.1 on a raw socket, so admin tests control every byte: partial heads, huge headers, pipelining. */
+/**
+ * HTTP/1.1 on a raw socket, so admin tests control every byte: partial heads, huge headers,
+ * pipelining.
+ */
 final class RawClient implements AutoCloseable {
   record Response(int status, Map<String, String> headers, String body) {
     String header(String name) {
@@ -42,8 +45,13 @@ final class RawClient implements AutoCloseable {
         socket.bind(new InetSocketAddress(source, 0));
       } catch (IOException e) {
         socket.close();
-        throw new IOException("cannot bind the client to " + source.getHostAddress()
-            + " (on macOS, add it first: sudo ifconfig lo0 alias " + source.getHostAddress() + ")", e);
+        throw new IOException(
+            "cannot bind the client to "
+                + source.getHostAddress()
+                + " (on macOS, add it first: sudo ifconfig lo0 alias "
+                + source.getHostAddress()
+                + ")",
+            e);
       }
     }
     try {
@@ -62,12 +70,14 @@ final class RawClient implements AutoCloseable {
   }
 
   /** One request on a new connection, answered or failed within {@code timeout}. */
-  static Response exchange(InetSocketAddress server, String request, Duration timeout) throws IOException {
+  static Response exchange(InetSocketAddress server, String request, Duration timeout)
+      throws IOException {
     return exchange(null, server, request, timeout);
   }
 
   /** {@link #exchange(InetSocketAddress, String, Duration)} on a connection from {@code source}. */
-  static Response exchange(InetAddress source, InetSocketAddress server, String request, Duration timeout)
+  static Response exchange(
+      InetAddress source, InetSocketAddress server, String request, Duration timeout)
       throws IOException {
     try (RawClient c = new RawClient(source, server, timeout)) {
       return c.send(request).read();
@@ -104,8 +114,10 @@ final class RawClient implements AutoCloseable {
       headers.put(l.substring(0, c).trim().toLowerCase(Locale.ROOT), l.substring(c + 1).trim());
     }
     String cl = headers.get("content-length");
-    String body = headRequest || cl == null ? ""
-        : new String(in.readNBytes(Integer.parseInt(cl)), StandardCharsets.UTF_8);
+    String body =
+        headRequest || cl == null
+            ? ""
+            : new String(in.readNBytes(Integer.parseInt(cl)), StandardCharsets.UTF_8);
     return new Response(Integer.parseInt(status.split(" ")[1]), headers, body);
   }
 
@@ -120,7 +132,9 @@ final class RawClient implements AutoCloseable {
     return buf.size() == 0 ? null : buf.toString(StandardCharsets.ISO_8859_1);
   }
 
-  /** Whether the server closes the connection within the socket timeout, after what it already sent. */
+  /**
+   * Whether the server closes the connection within the socket timeout, after what it already sent.
+   */
   boolean closedByServer() throws IOException {
     try {
       while (in.read() != -1) {

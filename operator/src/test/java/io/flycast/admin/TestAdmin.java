@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /** An admin server on an ephemeral port with a catalog that has something to hide. */
 final class TestAdmin {
   /** What /debug/catalog shows: a private route and its backend's pod IP. */
-  static final String CATALOG = "{\"routes\":[{\"name\":\"db\",\"private\":true,\"backends\":[\"10.244.1.7\"]}]}";
+  static final String CATALOG =
+      "{\"routes\":[{\"name\":\"db\",\"private\":true,\"backends\":[\"10.244.1.7\"]}]}";
+
   static final String METRIC = "flycast_test_requests_total";
 
   final AtomicBoolean ready = new AtomicBoolean(true);
@@ -23,7 +25,8 @@ final class TestAdmin {
 
   AdminServer start(InetAddress bind, AdminAccess access, AdminLimits limits) {
     try {
-      AdminEndpoints endpoints = new AdminEndpoints(Readiness.when(ready::get), registry, () -> CATALOG);
+      AdminEndpoints endpoints =
+          new AdminEndpoints(Readiness.when(ready::get), registry, () -> CATALOG);
       return new AdminServer(new InetSocketAddress(bind, 0), endpoints, access, limits).start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -37,14 +37,17 @@ class AddressRangeTest {
 
   @Test
   void rejectsIpv4AndBareAddressesAndTooSmallPrefixes() {
-    assertThatThrownBy(() -> AddressRange.forPrefix("10.0.0.0/8")).hasMessageContaining("IPv6 CIDR");
+    assertThatThrownBy(() -> AddressRange.forPrefix("10.0.0.0/8"))
+        .hasMessageContaining("IPv6 CIDR");
     assertThatThrownBy(() -> AddressRange.forPrefix("fdaa::1")).hasMessageContaining("IPv6 CIDR");
-    assertThatThrownBy(() -> AddressRange.forPrefix("fdaa::/127")).hasMessageContaining("too small");
+    assertThatThrownBy(() -> AddressRange.forPrefix("fdaa::/127"))
+        .hasMessageContaining("too small");
     assertThatThrownBy(() -> AddressRange.forPrefix("banana")).hasMessageContaining("banana");
   }
 
   @Test
   void ipv4AddressIsNotInAnIpv6Range() throws Exception {
-    assertThat(AddressRange.forPrefix("fdaa::/64").contains(InetAddress.getByName("127.0.0.1"))).isFalse();
+    assertThat(AddressRange.forPrefix("fdaa::/64").contains(InetAddress.getByName("127.0.0.1")))
+        .isFalse();
   }
 }

@@ -25,7 +25,8 @@ class AddressReleaseConflictTest {
   private static final String ADDRESS = "fdaa:0:1::5";
   private static final String PATH = "/apis/fly.io/v1alpha1/flycastips/fdaa-0-1--5";
   private static final AddressOwner WEB = new AddressOwner("Service", "default", "web", "uid-web");
-  private static final AddressOwner OTHER = new AddressOwner("Service", "default", "other", "uid-other");
+  private static final AddressOwner OTHER =
+      new AddressOwner("Service", "default", "other", "uid-other");
 
   private KubernetesMockServer server;
   private KubernetesClient client;
@@ -37,10 +38,22 @@ class AddressReleaseConflictTest {
     server.init();
     client = server.createClient();
     // The pool's informer lists once, then watches: an empty list, a watch that stays quiet.
-    server.expect().get().withPath("/apis/fly.io/v1alpha1/flycastips?limit=500")
-        .andReturn(200, "{\"apiVersion\":\"fly.io/v1alpha1\",\"kind\":\"FlycastIPList\",\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[]}").always();
-    server.expect().withPath("/apis/fly.io/v1alpha1/flycastips?allowWatchBookmarks=true&resourceVersion=1&timeoutSeconds=600&watch=true")
-        .andUpgradeToWebSocket().open().done().always();
+    server
+        .expect()
+        .get()
+        .withPath("/apis/fly.io/v1alpha1/flycastips?limit=500")
+        .andReturn(
+            200,
+            "{\"apiVersion\":\"fly.io/v1alpha1\",\"kind\":\"FlycastIPList\",\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[]}")
+        .always();
+    server
+        .expect()
+        .withPath(
+            "/apis/fly.io/v1alpha1/flycastips?allowWatchBookmarks=true&resourceVersion=1&timeoutSeconds=600&watch=true")
+        .andUpgradeToWebSocket()
+        .open()
+        .done()
+        .always();
     pool = new FlycastAddressPool(client, null);
   }
 
@@ -53,7 +66,11 @@ class AddressReleaseConflictTest {
 
   private static FlycastIP ip(AddressOwner owner, String resourceVersion) {
     FlycastIP ip = new FlycastIP();
-    ip.setMetadata(new ObjectMetaBuilder().withName("fdaa-0-1--5").withResourceVersion(resourceVersion).build());
+    ip.setMetadata(
+        new ObjectMetaBuilder()
+            .withName("fdaa-0-1--5")
+            .withResourceVersion(resourceVersion)
+            .build());
     FlycastIPSpec spec = new FlycastIPSpec();
     spec.address = ADDRESS;
     spec.owner = owner.toSpec();
@@ -62,8 +79,18 @@ class AddressReleaseConflictTest {
   }
 
   private void conflicts(int times) {
-    server.expect().delete().withPath(PATH).andReturn(409, new StatusBuilder().withCode(409).withReason("Conflict")
-        .withMessage("Precondition failed: ResourceVersion in precondition does not match").build()).times(times);
+    server
+        .expect()
+        .delete()
+        .withPath(PATH)
+        .andReturn(
+            409,
+            new StatusBuilder()
+                .withCode(409)
+                .withReason("Conflict")
+                .withMessage("Precondition failed: ResourceVersion in precondition does not match")
+                .build())
+        .times(times);
   }
 
   private long deletes() {
@@ -137,13 +164,28 @@ class AddressReleaseConflictTest {
   @Test
   void aCreateRetriedAfterItReachedTheServerIsOursNotALostRace() throws Exception {
     // The client's retry of a create that had gone through: 409 AlreadyExists, with us as owner.
-    server.expect().post().withPath("/apis/fly.io/v1alpha1/flycastips").andReturn(409, new StatusBuilder()
-        .withCode(409).withReason("AlreadyExists").withMessage("already exists").build()).once();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/fly.io/v1alpha1/flycastips")
+        .andReturn(
+            409,
+            new StatusBuilder()
+                .withCode(409)
+                .withReason("AlreadyExists")
+                .withMessage("already exists")
+                .build())
+        .once();
     for (String last : new String[] {"4", "5", "6", "7"}) {
       FlycastIP mine = ip(WEB, "1");
       mine.getMetadata().setName("fdaa-0-1--" + last);
       mine.getSpec().address = "fdaa:0:1::" + last;
-      server.expect().get().withPath("/apis/fly.io/v1alpha1/flycastips/fdaa-0-1--" + last).andReturn(200, mine).always();
+      server
+          .expect()
+          .get()
+          .withPath("/apis/fly.io/v1alpha1/flycastips/fdaa-0-1--" + last)
+          .andReturn(200, mine)
+          .always();
     }
     var pooled = new FlycastAddressPool(client, AddressRange.forPrefix("fdaa:0:1::4/126"));
     try {

@@ -21,12 +21,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * A real API server estimates the worst-case cost of every {@code x-kubernetes-validations} rule
  * when the CRD is created, assuming that an unbounded list or map fills a whole 3 MiB request and
  * an unbounded string is 3 MiB long; a rule over such data is refused with "estimated rule cost
- * exceeds budget" and {@code kubectl apply -f crds/} fails (kubernetes/kubernetes#120973,
- * #121162). The other tests run against Fabric8's mock server, which estimates nothing, so this
- * checks the generated CRDs in {@code crds/} directly: every list has maxItems, every map
- * maxProperties, every free string maxLength, and each rule's estimated cost stays inside the API
- * server's limits. The estimate is this test's own upper bound of cel-go's (there is no Java port
- * of the API server's estimator), not the API server's number.
+ * exceeds budget" and {@code kubectl apply -f crds/} fails (kubernetes/kubernetes#120973, #121162).
+ * The other tests run against Fabric8's mock server, which estimates nothing, so this checks the
+ * generated CRDs in {@code crds/} directly: every list has maxItems, every map maxProperties, every
+ * free string maxLength, and each rule's estimated cost stays inside the API server's limits. The
+ * estimate is this test's own upper bound of cel-go's (there is no Java port of the API server's
+ * estimator), not the API server's number.
  */
 class CrdBoundsTest {
   /** apiextensions-apiserver StaticEstimatedCostLimit: one rule, times the times it can run. */
@@ -38,7 +38,8 @@ class CrdBoundsTest {
   static JSONSchemaProps schema(String file) throws Exception {
     Path crdDir = Path.of(System.getProperty("flycast.crdDir", "../crds"));
     CustomResourceDefinition crd =
-        Serialization.unmarshal(Files.readString(crdDir.resolve(file)), CustomResourceDefinition.class);
+        Serialization.unmarshal(
+            Files.readString(crdDir.resolve(file)), CustomResourceDefinition.class);
     assertThat(crd.getSpec().getVersions()).hasSize(1);
     return crd.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
   }
@@ -49,7 +50,10 @@ class CrdBoundsTest {
     List<String> unbounded = new ArrayList<>();
     walk(schema(file), "", unbounded);
     assertThat(unbounded)
-        .as("%s: bound these in the Java model (io.fabric8.generator.annotation.Size) and run `make manifests`", file)
+        .as(
+            "%s: bound these in the Java model (io.fabric8.generator.annotation.Size) and run `make"
+                + " manifests`",
+            file)
         .isEmpty();
   }
 
@@ -81,7 +85,8 @@ class CrdBoundsTest {
         if (Boolean.TRUE.equals(s.getXKubernetesPreserveUnknownFields())) {
           unbounded.add(at + ": x-kubernetes-preserve-unknown-fields (unbounded content)");
         }
-        if (s.getAdditionalProperties() != null && s.getAdditionalProperties().getSchema() != null) {
+        if (s.getAdditionalProperties() != null
+            && s.getAdditionalProperties().getSchema() != null) {
           if (s.getMaxProperties() == null) {
             unbounded.add(at + ": map without maxProperties");
           }
@@ -93,23 +98,22 @@ class CrdBoundsTest {
           }
         }
       }
-      default -> { } // integer, number, boolean: fixed size
+      default -> {} // integer, number, boolean: fixed size
     }
   }
 
   /**
    * An upper bound of the API server's static estimate, rule by rule. The API server asks cel-go
-   * for the rule's cost with each list sized by its maxItems and each string by its maxLength,
-   * then multiplies by the rule's cardinality, the product of maxItems/maxProperties of the
-   * lists and maps above it (an unbounded one counts as a whole request full of items). The
-   * estimate here: each AST node costs cel-go at most 1 plus 0.1 per byte of a string it
-   * compares, and our comprehensions only compare list items with literals (whose bytes are
-   * characters of the rule), so a rule's characters bound the cost of its non-iterating part;
-   * an {@code all}/{@code exists}/{@code exists_one} macro over a list of the object costs per
-   * item at most its loop condition and step (4) plus the characters of its body. What the
-   * estimate does not model (string functions, regex, size, filter/map, a macro over anything but
-   * a list of {@code self}, nested macros) fails the test, so that it is extended rather than
-   * silently wrong.
+   * for the rule's cost with each list sized by its maxItems and each string by its maxLength, then
+   * multiplies by the rule's cardinality, the product of maxItems/maxProperties of the lists and
+   * maps above it (an unbounded one counts as a whole request full of items). The estimate here:
+   * each AST node costs cel-go at most 1 plus 0.1 per byte of a string it compares, and our
+   * comprehensions only compare list items with literals (whose bytes are characters of the rule),
+   * so a rule's characters bound the cost of its non-iterating part; an {@code all}/{@code
+   * exists}/{@code exists_one} macro over a list of the object costs per item at most its loop
+   * condition and step (4) plus the characters of its body. What the estimate does not model
+   * (string functions, regex, size, filter/map, a macro over anything but a list of {@code self},
+   * nested macros) fails the test, so that it is extended rather than silently wrong.
    */
   @ParameterizedTest
   @ValueSource(strings = {"exposedservices.fly.io-v1.yml", "flycastips.fly.io-v1.yml"})
@@ -122,24 +126,34 @@ class CrdBoundsTest {
     assertThat(costs).as("%s: every rule is estimated", file).hasSize(countRules(schema));
     long total = 0;
     for (RuleCost c : costs) {
-      assertThat(c.cost()).as("%s %s: %s", file, c.at(), c.rule()).isLessThanOrEqualTo(STATIC_ESTIMATED_COST_LIMIT);
+      assertThat(c.cost())
+          .as("%s %s: %s", file, c.at(), c.rule())
+          .isLessThanOrEqualTo(STATIC_ESTIMATED_COST_LIMIT);
       total = saturatingAdd(total, c.cost());
     }
-    assertThat(total).as("%s: estimated total CEL cost", file).isLessThanOrEqualTo(STATIC_ESTIMATED_CRD_COST_LIMIT);
+    assertThat(total)
+        .as("%s: estimated total CEL cost", file)
+        .isLessThanOrEqualTo(STATIC_ESTIMATED_CRD_COST_LIMIT);
   }
 
-  /** The ports rules are what a real API server refused before the bounds; the estimate sees them. */
+  /**
+   * The ports rules are what a real API server refused before the bounds; the estimate sees them.
+   */
   @Test
   void portRulesAreEstimatedWithTheirBounds() throws Exception {
     JSONSchemaProps schema = schema("exposedservices.fly.io-v1.yml");
     List<RuleCost> costs = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     estimate(schema, "", 1, costs, problems);
-    assertThat(costs).filteredOn(c -> c.at().equals("spec.ports[]")).hasSize(2).allSatisfy(c -> {
-      assertThat(c.rule()).contains("self.handlers.exists(");
-      // Limits.PORTS x (rule + Limits.HANDLERS x (4 + body)): about 2 x 10^4.
-      assertThat(c.cost()).isBetween((long) Limits.PORTS * Limits.HANDLERS, 50_000L);
-    });
+    assertThat(costs)
+        .filteredOn(c -> c.at().equals("spec.ports[]"))
+        .hasSize(2)
+        .allSatisfy(
+            c -> {
+              assertThat(c.rule()).contains("self.handlers.exists(");
+              // Limits.PORTS x (rule + Limits.HANDLERS x (4 + body)): about 2 x 10^4.
+              assertThat(c.cost()).isBetween((long) Limits.PORTS * Limits.HANDLERS, 50_000L);
+            });
 
     // Without the bounds (the CRDs before them), the same rules fail the estimate.
     JSONSchemaProps ports = schema.getProperties().get("spec").getProperties().get("ports");
@@ -147,7 +161,8 @@ class CrdBoundsTest {
     ports.getItems().getSchema().getProperties().get("handlers").setMaxItems(null);
     List<String> unbounded = new ArrayList<>();
     estimate(schema, "", 1, new ArrayList<>(), unbounded);
-    assertThat(unbounded).hasSize(4)
+    assertThat(unbounded)
+        .hasSize(4)
         .anySatisfy(p -> assertThat(p).contains("iterates self.handlers, which has no maxItems"))
         .anySatisfy(p -> assertThat(p).contains("under a list or map without maxItems"));
   }
@@ -160,7 +175,9 @@ class CrdBoundsTest {
     }
     int n = s.getXKubernetesValidations() == null ? 0 : s.getXKubernetesValidations().size();
     n += countRules(s.getItems() == null ? null : s.getItems().getSchema());
-    n += countRules(s.getAdditionalProperties() == null ? null : s.getAdditionalProperties().getSchema());
+    n +=
+        countRules(
+            s.getAdditionalProperties() == null ? null : s.getAdditionalProperties().getSchema());
     if (s.getProperties() != null) {
       for (JSONSchemaProps p : s.getProperties().values()) {
         n += countRules(p);
@@ -170,13 +187,21 @@ class CrdBoundsTest {
   }
 
   private static final Pattern MACRO =
-      Pattern.compile("\\bself((?:\\.[A-Za-z_][A-Za-z0-9_]*)+)\\.(all|exists|exists_one)\\(\\s*[A-Za-z_]\\w*\\s*,");
-  private static final Pattern ANY_MACRO = Pattern.compile("\\.(all|exists|exists_one|filter|map|transformList|transformMap)\\(");
-  private static final Pattern UNMODELLED = Pattern.compile(
-      "\\b(matches|contains|startsWith|endsWith|size|split|join|indexOf|lastIndexOf|replace|lowerAscii|upperAscii|"
-          + "format|quantity|url|ip|cidr|isSorted|sum|min|max|oldSelf|filter|map)\\b");
+      Pattern.compile(
+          "\\bself((?:\\.[A-Za-z_][A-Za-z0-9_]*)+)\\.(all|exists|exists_one)\\(\\s*[A-Za-z_]\\w*\\s*,");
+  private static final Pattern ANY_MACRO =
+      Pattern.compile("\\.(all|exists|exists_one|filter|map|transformList|transformMap)\\(");
+  private static final Pattern UNMODELLED =
+      Pattern.compile(
+          "\\b(matches|contains|startsWith|endsWith|size|split|join|indexOf|lastIndexOf|replace|lowerAscii|upperAscii|"
+              + "format|quantity|url|ip|cidr|isSorted|sum|min|max|oldSelf|filter|map)\\b");
 
-  private static void estimate(JSONSchemaProps s, String path, long cardinality, List<RuleCost> costs, List<String> problems) {
+  private static void estimate(
+      JSONSchemaProps s,
+      String path,
+      long cardinality,
+      List<RuleCost> costs,
+      List<String> problems) {
     if (s == null) {
       return;
     }
@@ -186,16 +211,31 @@ class CrdBoundsTest {
         String rule = r.getRule();
         Matcher unmodelled = UNMODELLED.matcher(rule);
         if (unmodelled.find()) {
-          problems.add(at + ": rule uses " + unmodelled.group(1) + ", which this estimate does not model: " + rule);
+          problems.add(
+              at
+                  + ": rule uses "
+                  + unmodelled.group(1)
+                  + ", which this estimate does not model: "
+                  + rule);
           continue;
         }
         long macros = ANY_MACRO.matcher(rule).results().count();
-        long modelled = MACRO.matcher(rule).results()
-            .filter(m -> !ANY_MACRO.matcher(rule.substring(m.end(), m.end() + bodyLength(rule, m.end()))).find())
-            .count();
+        long modelled =
+            MACRO
+                .matcher(rule)
+                .results()
+                .filter(
+                    m ->
+                        !ANY_MACRO
+                            .matcher(rule.substring(m.end(), m.end() + bodyLength(rule, m.end())))
+                            .find())
+                .count();
         if (macros != modelled) {
-          problems.add(at + ": rule has a macro this estimate does not model (only self.<list>.all/exists/exists_one,"
-              + " not nested): " + rule);
+          problems.add(
+              at
+                  + ": rule has a macro this estimate does not model (only"
+                  + " self.<list>.all/exists/exists_one, not nested): "
+                  + rule);
           continue;
         }
         long cost = rule.length();
@@ -210,7 +250,8 @@ class CrdBoundsTest {
           }
           Long items = list == null ? null : list.getMaxItems();
           if (items == null) {
-            problems.add(at + ": rule iterates self" + m.group(1) + ", which has no maxItems: " + rule);
+            problems.add(
+                at + ": rule iterates self" + m.group(1) + ", which has no maxItems: " + rule);
             cost = Long.MAX_VALUE;
             break;
           }
@@ -218,24 +259,38 @@ class CrdBoundsTest {
           cost = saturatingAdd(cost, saturatingMultiply(items, 4 + body));
         }
         if (cardinality == Long.MAX_VALUE) {
-          problems.add(at + ": rule sits under a list or map without maxItems/maxProperties: " + rule);
+          problems.add(
+              at + ": rule sits under a list or map without maxItems/maxProperties: " + rule);
         }
         costs.add(new RuleCost(at, rule, saturatingMultiply(cost, cardinality)));
       }
     }
     if (s.getItems() != null) {
       Long n = s.getMaxItems();
-      estimate(s.getItems().getSchema(), path + "[]", n == null ? Long.MAX_VALUE : saturatingMultiply(cardinality, n),
-          costs, problems);
+      estimate(
+          s.getItems().getSchema(),
+          path + "[]",
+          n == null ? Long.MAX_VALUE : saturatingMultiply(cardinality, n),
+          costs,
+          problems);
     }
     if (s.getAdditionalProperties() != null && s.getAdditionalProperties().getSchema() != null) {
       Long n = s.getMaxProperties();
-      estimate(s.getAdditionalProperties().getSchema(), path + "{}",
-          n == null ? Long.MAX_VALUE : saturatingMultiply(cardinality, n), costs, problems);
+      estimate(
+          s.getAdditionalProperties().getSchema(),
+          path + "{}",
+          n == null ? Long.MAX_VALUE : saturatingMultiply(cardinality, n),
+          costs,
+          problems);
     }
     if (s.getProperties() != null) {
       for (Map.Entry<String, JSONSchemaProps> p : s.getProperties().entrySet()) {
-        estimate(p.getValue(), path.isEmpty() ? p.getKey() : path + "." + p.getKey(), cardinality, costs, problems);
+        estimate(
+            p.getValue(),
+            path.isEmpty() ? p.getKey() : path + "." + p.getKey(),
+            cardinality,
+            costs,
+            problems);
       }
     }
   }

@@ -16,11 +16,19 @@ import org.junit.jupiter.api.Test;
 class CrdSchemaTest {
   static JSONSchemaProps spec() throws Exception {
     Path crdDir = Path.of(System.getProperty("flycast.crdDir", "../crds"));
-    CustomResourceDefinition crd = Serialization.unmarshal(
-        Files.readString(crdDir.resolve("exposedservices.fly.io-v1.yml")), CustomResourceDefinition.class);
+    CustomResourceDefinition crd =
+        Serialization.unmarshal(
+            Files.readString(crdDir.resolve("exposedservices.fly.io-v1.yml")),
+            CustomResourceDefinition.class);
     assertThat(crd.getSpec().getNames().getShortNames()).containsExactly("exsvc");
     assertThat(crd.getSpec().getVersions().get(0).getSubresources().getStatus()).isNotNull();
-    return crd.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getProperties().get("spec");
+    return crd.getSpec()
+        .getVersions()
+        .get(0)
+        .getSchema()
+        .getOpenAPIV3Schema()
+        .getProperties()
+        .get("spec");
   }
 
   @Test
@@ -32,10 +40,14 @@ class CrdSchemaTest {
     assertThat(port.getProperties().get("port").getMinimum()).isEqualTo(1.0);
     assertThat(port.getProperties().get("port").getMaximum()).isEqualTo(65535.0);
     assertThat(port.getProperties().get("handlers").getItems().getSchema().getEnum())
-        .extracting(Object::toString).containsExactlyInAnyOrder("\"tls\"", "\"http\"", "\"proxy_proto\"", "\"pg_tls\"");
-    assertThat(spec.getProperties().get("autoStopMachines").getEnum()).extracting(Object::toString)
+        .extracting(Object::toString)
+        .containsExactlyInAnyOrder("\"tls\"", "\"http\"", "\"proxy_proto\"", "\"pg_tls\"");
+    assertThat(spec.getProperties().get("autoStopMachines").getEnum())
+        .extracting(Object::toString)
         .containsExactlyInAnyOrder("\"off\"", "\"stop\"", "\"suspend\"");
-    assertThat(spec.getProperties().get("concurrency").getProperties().get("softLimit").getMinimum()).isEqualTo(1.0);
+    assertThat(
+            spec.getProperties().get("concurrency").getProperties().get("softLimit").getMinimum())
+        .isEqualTo(1.0);
     assertThat(spec.getProperties().get("minMachinesRunning").getMinimum()).isEqualTo(0.0);
   }
 
@@ -43,10 +55,12 @@ class CrdSchemaTest {
   void celRulesCoverWhatTypesCannot() throws Exception {
     JSONSchemaProps port = spec().getProperties().get("ports").getItems().getSchema();
     assertThat(port.getXKubernetesValidations())
-        .anySatisfy(v -> {
-          assertThat(v.getRule()).contains("forceHttps", "'http'");
-          assertThat(v.getMessage()).isEqualTo("forceHttps requires the http handler on the same port");
-        })
+        .anySatisfy(
+            v -> {
+              assertThat(v.getRule()).contains("forceHttps", "'http'");
+              assertThat(v.getMessage())
+                  .isEqualTo("forceHttps requires the http handler on the same port");
+            })
         .anySatisfy(v -> assertThat(v.getRule()).contains("tlsOptions", "'tls'", "'pg_tls'"));
   }
 }

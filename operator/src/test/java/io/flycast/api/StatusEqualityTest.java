@@ -16,11 +16,17 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class StatusEqualityTest {
   @ParameterizedTest
-  @ValueSource(classes = {ExposedServiceStatus.class, ExposedServiceStatus.Machines.class,
-      ExposedServiceStatus.AutoscaleAction.class})
+  @ValueSource(
+      classes = {
+        ExposedServiceStatus.class,
+        ExposedServiceStatus.Machines.class,
+        ExposedServiceStatus.AutoscaleAction.class
+      })
   void everyFieldTakesPartInEquals(Class<?> type) throws Exception {
-    List<Field> fields = java.util.Arrays.stream(type.getFields())
-        .filter(f -> !Modifier.isStatic(f.getModifiers())).toList();
+    List<Field> fields =
+        java.util.Arrays.stream(type.getFields())
+            .filter(f -> !Modifier.isStatic(f.getModifiers()))
+            .toList();
     assertThat(fields).isNotEmpty();
     for (Field f : fields) {
       Object a = type.getConstructor().newInstance();

@@ -37,22 +37,28 @@ class AutoscaleIT {
   static LocalRuntime runtime;
   static Flycast flycast;
   static HttpClient http;
-  static final Map<String, AtomicInteger> scaleWrites = new java.util.concurrent.ConcurrentHashMap<>();
+  static final Map<String, AtomicInteger> scaleWrites =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   @BeforeAll
   static void start() throws Exception {
     api = new EmbeddedApiServer().start(0);
-    api.onRequest((agent, method, path) -> {
-      if (path.endsWith("/scale") && !"GET".equals(method)) {
-        String name = path.split("/")[7];
-        scaleWrites.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
-      }
-    });
+    api.onRequest(
+        (agent, method, path) -> {
+          if (path.endsWith("/scale") && !"GET".equals(method)) {
+            String name = path.split("/")[7];
+            scaleWrites.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+          }
+        });
     client = api.client();
     runtime = new LocalRuntime(client).closeGrace(Duration.ofSeconds(2)).start();
-    flycast = new Flycast(FlycastConfig.forTests(false)
-        .withProxy(new InetSocketAddress("127.0.0.1", 0), null)
-        .withAutoscale(Duration.ofSeconds(1), Duration.ofSeconds(15), 500), client).start();
+    flycast =
+        new Flycast(
+                FlycastConfig.forTests(false)
+                    .withProxy(new InetSocketAddress("127.0.0.1", 0), null)
+                    .withAutoscale(Duration.ofSeconds(1), Duration.ofSeconds(15), 500),
+                client)
+            .start();
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   }
 
@@ -67,7 +73,8 @@ class AutoscaleIT {
     TestApps.workload(client, ns, name, replicas, podAnnotations);
   }
 
-  static ExposedService exposed(String ns, String name, java.util.function.Consumer<ExposedServiceSpec> tweak) {
+  static ExposedService exposed(
+      String ns, String name, java.util.function.Consumer<ExposedServiceSpec> tweak) {
     return TestApps.exposed(client, ns, name, tweak);
   }
 
@@ -76,13 +83,16 @@ class AutoscaleIT {
   }
 
   static void awaitRouted(String ns, String name) {
-    await().atMost(WAIT).until(() -> flycast.catalog().current().route(new RouteKey(ns, name)) != null);
+    await()
+        .atMost(WAIT)
+        .until(() -> flycast.catalog().current().route(new RouteKey(ns, name)) != null);
   }
 
   static HttpRequest.Builder request(String ns, String name, String path) {
     InetSocketAddress proxy = flycast.proxy().httpAddress();
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.getPort() + path))
-        .header("Host", name + "." + ns + ".flycast").timeout(Duration.ofSeconds(40));
+        .header("Host", name + "." + ns + ".flycast")
+        .timeout(Duration.ofSeconds(40));
   }
 
   static HttpResponse<String> get(String ns, String name, String path) throws Exception {
@@ -102,14 +112,23 @@ class AutoscaleIT {
 
     // Idle for a whole interval: scaled back to minMachinesRunning (0), with an Event and status.
     await().atMost(WAIT).until(() -> replicas("cold", "web") == 0);
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(client.v1().events().inNamespace("cold").list().getItems())
-          .anyMatch(e -> "Autostart".equals(e.getReason()))
-          .anyMatch(e -> "Autostop".equals(e.getReason()));
-      var st = client.resources(ExposedService.class).inNamespace("cold").withName("web").get().getStatus();
-      assertThat(st.lastAutostop).isNotNull();
-      assertThat(st.lastAutostart).isNotNull();
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(client.v1().events().inNamespace("cold").list().getItems())
+                  .anyMatch(e -> "Autostart".equals(e.getReason()))
+                  .anyMatch(e -> "Autostop".equals(e.getReason()));
+              var st =
+                  client
+                      .resources(ExposedService.class)
+                      .inNamespace("cold")
+                      .withName("web")
+                      .get()
+                      .getStatus();
+              assertThat(st.lastAutostop).isNotNull();
+              assertThat(st.lastAutostart).isNotNull();
+            });
   }
 
   @Test
@@ -120,9 +139,12 @@ class AutoscaleIT {
 
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      all.add(http.sendAsync(request("herd", "api", "/r" + i).build(), HttpResponse.BodyHandlers.ofString()));
+      all.add(
+          http.sendAsync(
+              request("herd", "api", "/r" + i).build(), HttpResponse.BodyHandlers.ofString()));
     }
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, java.util.concurrent.TimeUnit.SECONDS);
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+        .get(60, java.util.concurrent.TimeUnit.SECONDS);
     for (var f : all) {
       assertThat(f.get().statusCode()).isEqualTo(200);
     }
@@ -137,7 +159,8 @@ class AutoscaleIT {
     awaitRouted("slow", "db");
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      all.add(http.sendAsync(request("slow", "db", "/").build(), HttpResponse.BodyHandlers.ofString()));
+      all.add(
+          http.sendAsync(request("slow", "db", "/").build(), HttpResponse.BodyHandlers.ofString()));
     }
     for (var f : all) {
       HttpResponse<String> r = f.get(40, java.util.concurrent.TimeUnit.SECONDS);
@@ -171,8 +194,14 @@ class AutoscaleIT {
     awaitBothReady(new RouteKey("drain", "slow"));
     // Two slow requests, one per backend (least loaded wins): both backends are busy when the
     // interval ends, one of them is the excess and is stopped only after its request is done.
-    var a = http.sendAsync(request("drain", "slow", "/a").header("x-echo-delay-ms", "2500").build(), HttpResponse.BodyHandlers.ofString());
-    var b = http.sendAsync(request("drain", "slow", "/b").header("x-echo-delay-ms", "2500").build(), HttpResponse.BodyHandlers.ofString());
+    var a =
+        http.sendAsync(
+            request("drain", "slow", "/a").header("x-echo-delay-ms", "2500").build(),
+            HttpResponse.BodyHandlers.ofString());
+    var b =
+        http.sendAsync(
+            request("drain", "slow", "/b").header("x-echo-delay-ms", "2500").build(),
+            HttpResponse.BodyHandlers.ofString());
     allowAutostopOnceBothBusy("drain", "slow");
     assertThat(a.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     assertThat(b.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
@@ -191,31 +220,56 @@ class AutoscaleIT {
   }
 
   private static void awaitBothReady(RouteKey key) {
-    await().atMost(WAIT).until(() -> flycast.catalog().current().route(key).backends().stream()
-        .filter(io.flycast.catalog.Backend::acceptsNewWork).count() == 2);
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                flycast.catalog().current().route(key).backends().stream()
+                        .filter(io.flycast.catalog.Backend::acceptsNewWork)
+                        .count()
+                    == 2);
   }
 
   /** Once each backend carries one request, lets autostop go down to zero. */
   private static void allowAutostopOnceBothBusy(String ns, String name) {
     RouteKey key = new RouteKey(ns, name);
-    await().atMost(WAIT).untilAsserted(() -> assertThat(flycast.catalog().current().route(key).backends())
-        .allSatisfy(b -> assertThat(flycast.proxy().balancer().tracker().load(key, b.name())).isEqualTo(1)));
-    client.resources(ExposedService.class).inNamespace(ns).withName(name).edit(es -> {
-      es.getSpec().minMachinesRunning = 0;
-      return es;
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(flycast.catalog().current().route(key).backends())
+                    .allSatisfy(
+                        b ->
+                            assertThat(flycast.proxy().balancer().tracker().load(key, b.name()))
+                                .isEqualTo(1)));
+    client
+        .resources(ExposedService.class)
+        .inNamespace(ns)
+        .withName(name)
+        .edit(
+            es -> {
+              es.getSpec().minMachinesRunning = 0;
+              return es;
+            });
   }
 
   @Test
   void streamedResponsesSurviveAutostopOfTheirBackend() throws Exception {
     workload("stream", "sse", 2, Map.of());
-    exposed("stream", "sse", AutoscaleIT::oneRequestPerBackend); // as above: no stop before both streams run
+    exposed(
+        "stream",
+        "sse",
+        AutoscaleIT::oneRequestPerBackend); // as above: no stop before both streams run
     awaitRouted("stream", "sse");
     awaitBothReady(new RouteKey("stream", "sse"));
     // Two event streams of 20 events, 100 ms apart: both backends are busy across an autostop
     // interval; the one stopped is drained first, so both streams arrive whole.
-    var a = http.sendAsync(request("stream", "sse", "/sse").build(), HttpResponse.BodyHandlers.ofString());
-    var b = http.sendAsync(request("stream", "sse", "/sse").build(), HttpResponse.BodyHandlers.ofString());
+    var a =
+        http.sendAsync(
+            request("stream", "sse", "/sse").build(), HttpResponse.BodyHandlers.ofString());
+    var b =
+        http.sendAsync(
+            request("stream", "sse", "/sse").build(), HttpResponse.BodyHandlers.ofString());
     allowAutostopOnceBothBusy("stream", "sse");
     for (var f : List.of(a, b)) {
       HttpResponse<String> r = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -237,16 +291,21 @@ class AutoscaleIT {
     for (int i = 0; i < 2; i++) {
       var inbox = new java.util.concurrent.LinkedBlockingQueue<String>();
       inboxes.add(inbox);
-      sockets.add(http.newWebSocketBuilder().header("Host", "chat.ws.flycast")
-          .buildAsync(URI.create("ws://127.0.0.1:" + flycast.proxy().httpAddress().getPort() + "/ws"),
-              new java.net.http.WebSocket.Listener() {
-                @Override
-                public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
-                  inbox.add(data.toString());
-                  ws.request(1);
-                  return null;
-                }
-              }).get(20, java.util.concurrent.TimeUnit.SECONDS));
+      sockets.add(
+          http.newWebSocketBuilder()
+              .header("Host", "chat.ws.flycast")
+              .buildAsync(
+                  URI.create("ws://127.0.0.1:" + flycast.proxy().httpAddress().getPort() + "/ws"),
+                  new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(
+                        java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                      inbox.add(data.toString());
+                      ws.request(1);
+                      return null;
+                    }
+                  })
+              .get(20, java.util.concurrent.TimeUnit.SECONDS));
     }
     allowAutostopOnceBothBusy("ws", "chat");
     // Both backends hold a WebSocket; one of them is the excess and is cordoned, but stays up
@@ -254,13 +313,18 @@ class AutoscaleIT {
     long intervalsLater = System.nanoTime() + Duration.ofSeconds(3).toNanos();
     await().atMost(WAIT).until(() -> System.nanoTime() > intervalsLater);
     for (int i = 0; i < 2; i++) {
-      sockets.get(i).sendText("still here " + i, true).get(10, java.util.concurrent.TimeUnit.SECONDS);
-      assertThat(inboxes.get(i).poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("still here " + i);
+      sockets
+          .get(i)
+          .sendText("still here " + i, true)
+          .get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(inboxes.get(i).poll(10, java.util.concurrent.TimeUnit.SECONDS))
+          .isEqualTo("still here " + i);
     }
     assertThat(replicas("ws", "chat")).isEqualTo(2);
     // Once they close, the drained backend is stopped.
     for (var ws : sockets) {
-      ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye").get(10, java.util.concurrent.TimeUnit.SECONDS);
+      ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye")
+          .get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
     await().atMost(WAIT).until(() -> replicas("ws", "chat") < 2);
   }
@@ -271,38 +335,69 @@ class AutoscaleIT {
     exposed("sts", "db", s -> s.minMachinesRunning = 2); // no stop before both pods run
     awaitRouted("sts", "db");
     awaitBothReady(new RouteKey("sts", "db"));
-    client.resources(ExposedService.class).inNamespace("sts").withName("db").edit(es -> {
-      es.getSpec().minMachinesRunning = 0;
-      return es;
-    });
+    client
+        .resources(ExposedService.class)
+        .inNamespace("sts")
+        .withName("db")
+        .edit(
+            es -> {
+              es.getSpec().minMachinesRunning = 0;
+              return es;
+            });
     // Both idle: one is excess. Kubernetes removes db-1 whatever the marks, so db-1 is the one
     // cordoned, drained and named; then db-0, idle for a whole interval.
-    await().atMost(WAIT).until(() -> client.apps().statefulSets().inNamespace("sts").withName("db").get()
-        .getSpec().getReplicas() == 0);
-    await().atMost(WAIT).untilAsserted(() -> assertThat(client.v1().events().inNamespace("sts").list().getItems())
-        .filteredOn(e -> "Autostop".equals(e.getReason()))
-        .extracting(io.fabric8.kubernetes.api.model.Event::getMessage)
-        .anyMatch(m -> m.startsWith("stopped db-1, scaled to 1"))
-        .anyMatch(m -> m.startsWith("stopped db-0, scaled to 0")));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                client
+                        .apps()
+                        .statefulSets()
+                        .inNamespace("sts")
+                        .withName("db")
+                        .get()
+                        .getSpec()
+                        .getReplicas()
+                    == 0);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(client.v1().events().inNamespace("sts").list().getItems())
+                    .filteredOn(e -> "Autostop".equals(e.getReason()))
+                    .extracting(io.fabric8.kubernetes.api.model.Event::getMessage)
+                    .anyMatch(m -> m.startsWith("stopped db-1, scaled to 1"))
+                    .anyMatch(m -> m.startsWith("stopped db-0, scaled to 0")));
   }
 
   @Test
   void whenEveryBackendIsOverItsSoftLimitAnotherIsStartedUpToTheCeiling() throws Exception {
     workload("busy", "gpu", 3, Map.of());
-    exposed("busy", "gpu", s -> {
-      s.autoStopMachines = io.flycast.api.AutoStopMode.OFF;
-      s.maxMachinesRunning = 4;
-      s.concurrency = new io.flycast.api.ConcurrencySpec();
-      s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
-      s.concurrency.softLimit = 1;
-    });
+    exposed(
+        "busy",
+        "gpu",
+        s -> {
+          s.autoStopMachines = io.flycast.api.AutoStopMode.OFF;
+          s.maxMachinesRunning = 4;
+          s.concurrency = new io.flycast.api.ConcurrencySpec();
+          s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
+          s.concurrency.softLimit = 1;
+        });
     awaitRouted("busy", "gpu");
-    await().atMost(WAIT).until(() -> flycast.catalog().current().route(new RouteKey("busy", "gpu")).backends().stream()
-        .filter(io.flycast.catalog.Backend::acceptsNewWork).count() == 3);
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                flycast.catalog().current().route(new RouteKey("busy", "gpu")).backends().stream()
+                        .filter(io.flycast.catalog.Backend::acceptsNewWork)
+                        .count()
+                    == 3);
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      all.add(http.sendAsync(request("busy", "gpu", "/" + i).header("x-echo-delay-ms", "2000").build(),
-          HttpResponse.BodyHandlers.ofString()));
+      all.add(
+          http.sendAsync(
+              request("busy", "gpu", "/" + i).header("x-echo-delay-ms", "2000").build(),
+              HttpResponse.BodyHandlers.ofString()));
     }
     await().atMost(WAIT).until(() -> replicas("busy", "gpu") == 4);
     for (var f : all) {

@@ -20,21 +20,31 @@ class AutostopPlannerTest {
   static final long START = 1_000_000L;
   final Map<String, Integer> loads = new HashMap<>();
   final Map<String, Long> active = new HashMap<>();
-  final LoadView view = new LoadView() {
-    @Override
-    public int load(RouteKey route, String backend) {
-      return loads.getOrDefault(backend, 0);
-    }
+  final LoadView view =
+      new LoadView() {
+        @Override
+        public int load(RouteKey route, String backend) {
+          return loads.getOrDefault(backend, 0);
+        }
 
-    @Override
-    public long lastActiveNanos(RouteKey route, String backend) {
-      return active.getOrDefault(backend, 0L);
-    }
-  };
+        @Override
+        public long lastActiveNanos(RouteKey route, String backend) {
+          return active.getOrDefault(backend, 0L);
+        }
+      };
 
   static Route route(AutostopMode mode, int min, Backend... backends) {
-    var spec = new RouteSpec(new RouteKey("ns", "web"), InetAddress.getLoopbackAddress(), List.of(), List.of(),
-        new Concurrency(ConcurrencyType.REQUESTS, 10, 20), new Autoscale(mode, true, min, 0), true, "ns", null);
+    var spec =
+        new RouteSpec(
+            new RouteKey("ns", "web"),
+            InetAddress.getLoopbackAddress(),
+            List.of(),
+            List.of(),
+            new Concurrency(ConcurrencyType.REQUESTS, 10, 20),
+            new Autoscale(mode, true, min, 0),
+            true,
+            "ns",
+            null);
     return new Route(spec, List.of(backends), 1);
   }
 
@@ -44,14 +54,17 @@ class AutostopPlannerTest {
 
   @Test
   void offNeverStops() {
-    assertThat(AutostopPlanner.plan(route(AutostopMode.OFF, 0, b("a", "z"), b("b", "z")), view, START)).isEmpty();
+    assertThat(
+            AutostopPlanner.plan(route(AutostopMode.OFF, 0, b("a", "z"), b("b", "z")), view, START))
+        .isEmpty();
   }
 
   @Test
   void twoIdleBackendsInAZoneStopExactlyOneTheIdlest() {
     active.put("a", START + 5);
     active.put("b", START + 1);
-    var stops = AutostopPlanner.plan(route(AutostopMode.STOP, 0, b("a", "z"), b("b", "z")), view, START);
+    var stops =
+        AutostopPlanner.plan(route(AutostopMode.STOP, 0, b("a", "z"), b("b", "z")), view, START);
     assertThat(stops).extracting(s -> s.backend().name()).containsExactly("b");
   }
 
@@ -61,36 +74,54 @@ class AutostopPlannerTest {
     loads.put("a", 15);
     loads.put("b", 12);
     loads.put("c", 1);
-    assertThat(AutostopPlanner.plan(route(AutostopMode.STOP, 0, b("a", "z"), b("b", "z"), b("c", "z")), view, START)).isEmpty();
+    assertThat(
+            AutostopPlanner.plan(
+                route(AutostopMode.STOP, 0, b("a", "z"), b("b", "z"), b("c", "z")), view, START))
+        .isEmpty();
     // One over soft: excess = 3 - 2 = 1, the least loaded goes.
     loads.put("b", 3);
-    assertThat(AutostopPlanner.plan(route(AutostopMode.STOP, 0, b("a", "z"), b("b", "z"), b("c", "z")), view, START))
-        .extracting(s -> s.backend().name()).containsExactly("c");
+    assertThat(
+            AutostopPlanner.plan(
+                route(AutostopMode.STOP, 0, b("a", "z"), b("b", "z"), b("c", "z")), view, START))
+        .extracting(s -> s.backend().name())
+        .containsExactly("c");
   }
 
   @Test
   void aLoneBackendStopsOnlyAfterAWholeIdleInterval() {
     active.put("a", START + 1); // worked during the interval
-    assertThat(AutostopPlanner.plan(route(AutostopMode.STOP, 0, b("a", "z")), view, START)).isEmpty();
+    assertThat(AutostopPlanner.plan(route(AutostopMode.STOP, 0, b("a", "z")), view, START))
+        .isEmpty();
     active.put("a", START - 1); // idle since before the interval
     assertThat(AutostopPlanner.plan(route(AutostopMode.SUSPEND, 0, b("a", "z")), view, START))
-        .singleElement().satisfies(s -> assertThat(s.reason()).contains("no load for the whole interval"));
+        .singleElement()
+        .satisfies(s -> assertThat(s.reason()).contains("no load for the whole interval"));
     loads.put("a", 1); // in flight now
-    assertThat(AutostopPlanner.plan(route(AutostopMode.STOP, 0, b("a", "z")), view, START)).isEmpty();
+    assertThat(AutostopPlanner.plan(route(AutostopMode.STOP, 0, b("a", "z")), view, START))
+        .isEmpty();
   }
 
   @Test
   void minMachinesRunningIsAFloorAcrossZones() {
-    assertThat(AutostopPlanner.plan(route(AutostopMode.STOP, 1, b("a", "z")), view, START)).isEmpty();
-    assertThat(AutostopPlanner.plan(route(AutostopMode.STOP, 1, b("a", "x"), b("b", "y")), view, START)).hasSize(1);
-    assertThat(AutostopPlanner.plan(route(AutostopMode.STOP, 0, b("a", "x"), b("b", "y")), view, START)).hasSize(2);
+    assertThat(AutostopPlanner.plan(route(AutostopMode.STOP, 1, b("a", "z")), view, START))
+        .isEmpty();
+    assertThat(
+            AutostopPlanner.plan(
+                route(AutostopMode.STOP, 1, b("a", "x"), b("b", "y")), view, START))
+        .hasSize(1);
+    assertThat(
+            AutostopPlanner.plan(
+                route(AutostopMode.STOP, 0, b("a", "x"), b("b", "y")), view, START))
+        .hasSize(2);
   }
 
   @Test
   void drainingBackendsDoNotCount() {
     Backend draining = new Backend("d", InetAddress.getLoopbackAddress(), "z", false, true, true);
     active.put("a", START - 1);
-    assertThat(AutostopPlanner.plan(route(AutostopMode.STOP, 0, b("a", "z"), draining), view, START))
-        .extracting(s -> s.backend().name()).containsExactly("a");
+    assertThat(
+            AutostopPlanner.plan(route(AutostopMode.STOP, 0, b("a", "z"), draining), view, START))
+        .extracting(s -> s.backend().name())
+        .containsExactly("a");
   }
 }

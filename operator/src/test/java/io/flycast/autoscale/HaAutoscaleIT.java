@@ -36,9 +36,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Autostop with three replicas on one API, each proxying: the leader decides with every
- * replica's load in view, its cordons reach every replica, and it stops nothing it cannot prove
- * idle. Real local pods, real sockets, each replica's own proxy.
+ * Autostop with three replicas on one API, each proxying: the leader decides with every replica's
+ * load in view, its cordons reach every replica, and it stops nothing it cannot prove idle. Real
+ * local pods, real sockets, each replica's own proxy.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HaAutoscaleIT {
@@ -49,27 +49,37 @@ class HaAutoscaleIT {
   static LocalRuntime runtime;
   static final List<Flycast> replicas = new ArrayList<>();
   static HttpClient http;
-  /** Scale writes seen by the API, with which replicas had which backends cordoned at that moment. */
+
+  /**
+   * Scale writes seen by the API, with which replicas had which backends cordoned at that moment.
+   */
   static final List<String> scaleWrites = new CopyOnWriteArrayList<>();
+
   static final Map<String, Set<String>> cordonedAtScaleWrite = new ConcurrentHashMap<>();
 
   @BeforeAll
   static void start() throws Exception {
     api = new EmbeddedApiServer().start(0);
-    api.onRequest((agent, method, path) -> {
-      if (path.endsWith("/scale") && !"GET".equals(method)) {
-        String[] p = path.split("/");
-        String key = p[5] + "/" + p[7];
-        scaleWrites.add(key);
-        cordonedAtScaleWrite.put(key + "#" + scaleWrites.size(), cordonedEverywhere(new RouteKey(p[5], p[7])));
-      }
-    });
+    api.onRequest(
+        (agent, method, path) -> {
+          if (path.endsWith("/scale") && !"GET".equals(method)) {
+            String[] p = path.split("/");
+            String key = p[5] + "/" + p[7];
+            scaleWrites.add(key);
+            cordonedAtScaleWrite.put(
+                key + "#" + scaleWrites.size(), cordonedEverywhere(new RouteKey(p[5], p[7])));
+          }
+        });
     client = api.client();
     runtime = new LocalRuntime(client).closeGrace(Duration.ofSeconds(2)).start();
     for (int i = 0; i < 3; i++) {
-      replicas.add(new Flycast(FlycastConfig.forTests(false)
-          .withProxy(new InetSocketAddress("127.0.0.1", 0), null)
-          .withAutoscale(INTERVAL, Duration.ofSeconds(15), 500), api.client()).start());
+      replicas.add(
+          new Flycast(
+                  FlycastConfig.forTests(false)
+                      .withProxy(new InetSocketAddress("127.0.0.1", 0), null)
+                      .withAutoscale(INTERVAL, Duration.ofSeconds(15), 500),
+                  api.client())
+              .start());
     }
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     await().atMost(WAIT).until(() -> replicas.stream().filter(Flycast::isLeader).count() == 1);
@@ -130,18 +140,29 @@ class HaAutoscaleIT {
   /** Every replica routes {@code ns/name} with {@code count} ready backends. */
   static void awaitReadyEverywhere(String ns, String name, int count) {
     RouteKey key = new RouteKey(ns, name);
-    await().atMost(WAIT).until(() -> replicas.stream().allMatch(f -> {
-      Route r = f.catalog().current().route(key);
-      return r != null && r.backends().stream().filter(Backend::acceptsNewWork).count() == count;
-    }));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                replicas.stream()
+                    .allMatch(
+                        f -> {
+                          Route r = f.catalog().current().route(key);
+                          return r != null
+                              && r.backends().stream().filter(Backend::acceptsNewWork).count()
+                                  == count;
+                        }));
   }
 
-  static CompletableFuture<HttpResponse<String>> send(Flycast via, String ns, String name, long delayMillis) {
+  static CompletableFuture<HttpResponse<String>> send(
+      Flycast via, String ns, String name, long delayMillis) {
     int port = via.proxy().httpAddress().getPort();
-    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-        .header("Host", name + "." + ns + ".flycast")
-        .header("x-echo-delay-ms", Long.toString(delayMillis))
-        .timeout(Duration.ofSeconds(90)).build();
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+            .header("Host", name + "." + ns + ".flycast")
+            .header("x-echo-delay-ms", Long.toString(delayMillis))
+            .timeout(Duration.ofSeconds(90))
+            .build();
     return http.sendAsync(req, HttpResponse.BodyHandlers.ofString());
   }
 
@@ -150,21 +171,28 @@ class HaAutoscaleIT {
         .filter(m -> m.getMetadata().getPrometheusName().equals("flycast_autostop_refused"))
         .flatMap(m -> ((CounterSnapshot) m).getDataPoints().stream())
         .filter(dp -> "no_report".equals(dp.getLabels().get("reason")))
-        .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
+        .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue)
+        .sum();
   }
 
   @Test
   @Order(1)
-  void aSlowRequestThroughAReplicaThatDoesNotLeadKeepsItsBackendThenItStopsOnceIdleEverywhere() throws Exception {
+  void aSlowRequestThroughAReplicaThatDoesNotLeadKeepsItsBackendThenItStopsOnceIdleEverywhere()
+      throws Exception {
     workload("ha-slow", "web", 1);
     exposed("ha-slow", "web", s -> {});
     awaitReadyEverywhere("ha-slow", "web", 1);
     long start = System.nanoTime();
-    HttpResponse<String> r = send(followers().get(0), "ha-slow", "web", 30_000).get(90, TimeUnit.SECONDS);
-    assertThat(r.statusCode()).as("a 30 s request through a replica that does not lead, across ~15 intervals")
+    HttpResponse<String> r =
+        send(followers().get(0), "ha-slow", "web", 30_000).get(90, TimeUnit.SECONDS);
+    assertThat(r.statusCode())
+        .as("a 30 s request through a replica that does not lead, across ~15 intervals")
         .isEqualTo(200);
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(30));
-    assertThat(scaleWrites).as("nothing scaled the busy backend down").doesNotContain("ha-slow/web");
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(30));
+    assertThat(scaleWrites)
+        .as("nothing scaled the busy backend down")
+        .doesNotContain("ha-slow/web");
     // Idle everywhere now: stopped within a couple of intervals.
     await().atMost(WAIT).until(() -> deploymentReplicas("ha-slow", "web") == 0);
   }
@@ -173,11 +201,14 @@ class HaAutoscaleIT {
   @Order(2)
   void backendsOverTheSoftLimitThroughDifferentReplicasAreNotExcess() throws Exception {
     workload("ha-busy", "api", 3);
-    exposed("ha-busy", "api", s -> {
-      s.concurrency = new io.flycast.api.ConcurrencySpec();
-      s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
-      s.concurrency.softLimit = 1;
-    });
+    exposed(
+        "ha-busy",
+        "api",
+        s -> {
+          s.concurrency = new io.flycast.api.ConcurrencySpec();
+          s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
+          s.concurrency.softLimit = 1;
+        });
     awaitReadyEverywhere("ha-busy", "api", 3);
     // Two slow requests through each replica: each replica spreads its two over two backends (the
     // least loaded first), so every backend carries one or more and at least two are over the
@@ -190,7 +221,9 @@ class HaAutoscaleIT {
     for (var f : all) {
       assertThat(f.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     }
-    assertThat(scaleWrites).as("no backend was stopped as excess while all were busy").doesNotContain("ha-busy/api");
+    assertThat(scaleWrites)
+        .as("no backend was stopped as excess while all were busy")
+        .doesNotContain("ha-busy/api");
   }
 
   @Test
@@ -202,10 +235,13 @@ class HaAutoscaleIT {
     // Idle: one is excess, then the other idle for a whole interval. Each stop comes after its
     // backend was cordoned on all three replicas.
     await().atMost(WAIT).until(() -> deploymentReplicas("ha-pair", "app") == 0);
-    List<String> writes = cordonedAtScaleWrite.keySet().stream().filter(k -> k.startsWith("ha-pair/app#")).toList();
+    List<String> writes =
+        cordonedAtScaleWrite.keySet().stream().filter(k -> k.startsWith("ha-pair/app#")).toList();
     assertThat(writes).hasSizeGreaterThanOrEqualTo(2);
     for (String w : writes) {
-      assertThat(cordonedAtScaleWrite.get(w)).as("backends cordoned on every replica at scale write %s", w).isNotEmpty();
+      assertThat(cordonedAtScaleWrite.get(w))
+          .as("backends cordoned on every replica at scale write %s", w)
+          .isNotEmpty();
     }
   }
 
@@ -213,11 +249,14 @@ class HaAutoscaleIT {
   @Order(4)
   void aReplicaThatDoesNotLeadScalesOutUpToTheCeilingItLearnedToo() throws Exception {
     workload("ha-out", "gpu", 2);
-    exposed("ha-out", "gpu", s -> {
-      s.concurrency = new io.flycast.api.ConcurrencySpec();
-      s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
-      s.concurrency.softLimit = 1;
-    });
+    exposed(
+        "ha-out",
+        "gpu",
+        s -> {
+          s.concurrency = new io.flycast.api.ConcurrencySpec();
+          s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
+          s.concurrency.softLimit = 1;
+        });
     awaitReadyEverywhere("ha-out", "gpu", 2);
     // Every replica's autostop loop saw 2 running: that is the ceiling. Idle, they are stopped.
     await().atMost(WAIT).until(() -> deploymentReplicas("ha-out", "gpu") == 0);
@@ -238,14 +277,17 @@ class HaAutoscaleIT {
   @Order(5)
   void theLeaderDyingMidDrainStopsNothingBusy() throws Exception {
     workload("ha-kill", "app", 2);
-    exposed("ha-kill", "app", s -> {
-      s.minMachinesRunning = 2;
-      // Requests, soft limit 1: the second request goes to the backend still under it, so each
-      // backend carries one (two random picks alone could put both on one).
-      s.concurrency = new io.flycast.api.ConcurrencySpec();
-      s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
-      s.concurrency.softLimit = 1;
-    });
+    exposed(
+        "ha-kill",
+        "app",
+        s -> {
+          s.minMachinesRunning = 2;
+          // Requests, soft limit 1: the second request goes to the backend still under it, so each
+          // backend carries one (two random picks alone could put both on one).
+          s.concurrency = new io.flycast.api.ConcurrencySpec();
+          s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
+          s.concurrency.softLimit = 1;
+        });
     awaitReadyEverywhere("ha-kill", "app", 2);
     RouteKey key = new RouteKey("ha-kill", "app");
     Flycast follower = followers().get(0);
@@ -253,19 +295,30 @@ class HaAutoscaleIT {
     var b = send(follower, "ha-kill", "app", 12_000);
     // One on each backend, then autostop may go down to zero: neither is over the soft limit, so
     // one is excess; it is cordoned everywhere and drains while its request runs.
-    await().atMost(WAIT).until(() -> follower.catalog().current().route(key).backends().stream()
-        .allMatch(x -> follower.proxy().balancer().tracker().load(key, x.name()) == 1));
-    client.resources(io.flycast.api.ExposedService.class).inNamespace("ha-kill").withName("app").edit(es -> {
-      es.getSpec().minMachinesRunning = 0;
-      return es;
-    });
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                follower.catalog().current().route(key).backends().stream()
+                    .allMatch(x -> follower.proxy().balancer().tracker().load(key, x.name()) == 1));
+    client
+        .resources(io.flycast.api.ExposedService.class)
+        .inNamespace("ha-kill")
+        .withName("app")
+        .edit(
+            es -> {
+              es.getSpec().minMachinesRunning = 0;
+              return es;
+            });
     await().atMost(WAIT).until(() -> !cordonedEverywhere(key).isEmpty());
     Flycast old = leader();
     replicas.remove(old);
     old.close(); // dies mid-drain
     assertThat(a.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     assertThat(b.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-    assertThat(scaleWrites).as("nothing busy was stopped, by the old leader or the new").doesNotContain("ha-kill/app");
+    assertThat(scaleWrites)
+        .as("nothing busy was stopped, by the old leader or the new")
+        .doesNotContain("ha-kill/app");
     await().atMost(WAIT).until(() -> replicas.stream().filter(Flycast::isLeader).count() == 1);
     // Idle everywhere now: the new leader, once it has a full interval of reports, stops them.
     await().atMost(WAIT).until(() -> deploymentReplicas("ha-kill", "app") == 0);
@@ -281,10 +334,20 @@ class HaAutoscaleIT {
     double before = refusedStops(leader());
     partitioned.admin().close(); // its load reports stop; its presence Lease goes on
     await().atMost(WAIT).until(() -> refusedStops(leader()) > before);
-    await().atMost(WAIT).untilAsserted(() -> assertThat(client.v1().events().inNamespace("ha-part").list().getItems())
-        .anyMatch(e -> "AutostopRefused".equals(e.getReason()) && e.getMessage().contains("not heard from")
-            || "AutostopRefused".equals(e.getReason()) && e.getMessage().contains("no report")));
-    assertThat(deploymentReplicas("ha-part", "idle")).as("idle, but not provably: kept").isEqualTo(1);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(client.v1().events().inNamespace("ha-part").list().getItems())
+                    .anyMatch(
+                        e ->
+                            "AutostopRefused".equals(e.getReason())
+                                    && e.getMessage().contains("not heard from")
+                                || "AutostopRefused".equals(e.getReason())
+                                    && e.getMessage().contains("no report")));
+    assertThat(deploymentReplicas("ha-part", "idle"))
+        .as("idle, but not provably: kept")
+        .isEqualTo(1);
     assertThat(scaleWrites).doesNotContain("ha-part/idle");
   }
 }

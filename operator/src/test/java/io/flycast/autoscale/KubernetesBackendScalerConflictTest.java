@@ -27,9 +27,17 @@ import org.junit.jupiter.api.Test;
  */
 class KubernetesBackendScalerConflictTest {
   private static final String SCALE = "/apis/apps/v1/namespaces/default/deployments/web/scale";
-  private static final RouteSpec ROUTE = new RouteSpec(new RouteKey("default", "web"), InetAddress.getLoopbackAddress(),
-      List.of(), List.of(), Concurrency.DEFAULT, Autoscale.DEFAULT, true, "default",
-      new ScaleTarget("apps/v1", "Deployment", "web"));
+  private static final RouteSpec ROUTE =
+      new RouteSpec(
+          new RouteKey("default", "web"),
+          InetAddress.getLoopbackAddress(),
+          List.of(),
+          List.of(),
+          Concurrency.DEFAULT,
+          Autoscale.DEFAULT,
+          true,
+          "default",
+          new ScaleTarget("apps/v1", "Deployment", "web"));
 
   private KubernetesMockServer server;
   private KubernetesClient client;
@@ -48,28 +56,51 @@ class KubernetesBackendScalerConflictTest {
   }
 
   private static Scale scale(int replicas, String resourceVersion) {
-    return new ScaleBuilder().withNewMetadata().withName("web").withNamespace("default")
-        .withResourceVersion(resourceVersion).endMetadata()
-        .withNewSpec().withReplicas(replicas).endSpec().build();
+    return new ScaleBuilder()
+        .withNewMetadata()
+        .withName("web")
+        .withNamespace("default")
+        .withResourceVersion(resourceVersion)
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(replicas)
+        .endSpec()
+        .build();
   }
 
   private void conflicts(int times) {
-    server.expect().put().withPath(SCALE).andReturn(409, new StatusBuilder().withCode(409).withReason("Conflict")
-        .withMessage("the object has been modified; please apply your changes to the latest version").build()).times(times);
+    server
+        .expect()
+        .put()
+        .withPath(SCALE)
+        .andReturn(
+            409,
+            new StatusBuilder()
+                .withCode(409)
+                .withReason("Conflict")
+                .withMessage(
+                    "the object has been modified; please apply your changes to the latest version")
+                .build())
+        .times(times);
   }
 
   @Test
   void aConflictIsRetriedWithAFreshReadAndAFreshDecision() throws Exception {
-    // The count moves from 2 to 3 between the first read and write: the decision is taken again on 3.
+    // The count moves from 2 to 3 between the first read and write: the decision is taken again on
+    // 3.
     server.expect().get().withPath(SCALE).andReturn(200, scale(2, "1")).once();
     server.expect().get().withPath(SCALE).andReturn(200, scale(3, "2")).always();
     conflicts(1);
     server.expect().put().withPath(SCALE).andReturn(200, scale(2, "3")).once();
     AtomicInteger decisions = new AtomicInteger();
-    BackendScaler.Scaled s = new KubernetesBackendScaler(client).scale(ROUTE, n -> {
-      decisions.incrementAndGet();
-      return n - 1;
-    });
+    BackendScaler.Scaled s =
+        new KubernetesBackendScaler(client)
+            .scale(
+                ROUTE,
+                n -> {
+                  decisions.incrementAndGet();
+                  return n - 1;
+                });
     assertThat(s).isEqualTo(new BackendScaler.Scaled(3, 2));
     assertThat(decisions).hasValue(2);
   }
@@ -81,13 +112,15 @@ class KubernetesBackendScalerConflictTest {
     assertThatThrownBy(() -> new KubernetesBackendScaler(client).scale(ROUTE, n -> n + 1))
         .isInstanceOf(BackendScaler.ScaleException.class)
         .hasMessageContaining("Deployment default/web from 1 to 2")
-        .hasMessageContaining("kept changing under " + KubernetesBackendScaler.MAX_ATTEMPTS + " attempts");
+        .hasMessageContaining(
+            "kept changing under " + KubernetesBackendScaler.MAX_ATTEMPTS + " attempts");
   }
 
   @Test
   void nothingIsWrittenWhenTheDecisionIsTheCountAlready() throws Exception {
     server.expect().get().withPath(SCALE).andReturn(200, scale(1, "1")).always();
-    assertThat(new KubernetesBackendScaler(client).scale(ROUTE, n -> Math.max(n, 1)).changed()).isFalse();
+    assertThat(new KubernetesBackendScaler(client).scale(ROUTE, n -> Math.max(n, 1)).changed())
+        .isFalse();
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 }

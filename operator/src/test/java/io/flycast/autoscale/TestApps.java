@@ -17,33 +17,98 @@ final class TestApps {
   private TestApps() {}
 
   /** A Deployment of echo backends on port 8080, in namespace {@code ns} (created if needed). */
-  static void workload(KubernetesClient client, String ns, String name, int replicas, Map<String, String> podAnnotations) {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+  static void workload(
+      KubernetesClient client,
+      String ns,
+      String name,
+      int replicas,
+      Map<String, String> podAnnotations) {
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
         .createOr(n -> n.update());
-    client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder()
-        .withNewMetadata().withName(name).endMetadata()
-        .withNewSpec().withReplicas(replicas).withNewSelector().addToMatchLabels("app", name).endSelector()
-        .withNewTemplate().withNewMetadata().addToLabels("app", name).addToAnnotations(podAnnotations).endMetadata()
-        .withNewSpec().withTerminationGracePeriodSeconds(5L)
-        .addNewContainer().withName("echo").withImage("echo").addNewPort().withContainerPort(8080).endPort().endContainer()
-        .endSpec().endTemplate().endSpec().build()).create();
+    client
+        .apps()
+        .deployments()
+        .inNamespace(ns)
+        .resource(
+            new DeploymentBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(replicas)
+                .withNewSelector()
+                .addToMatchLabels("app", name)
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", name)
+                .addToAnnotations(podAnnotations)
+                .endMetadata()
+                .withNewSpec()
+                .withTerminationGracePeriodSeconds(5L)
+                .addNewContainer()
+                .withName("echo")
+                .withImage("echo")
+                .addNewPort()
+                .withContainerPort(8080)
+                .endPort()
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
   }
 
   /** A StatefulSet of echo backends on port 8080 (pods {@code <name>-0}, {@code <name>-1}...). */
   static void statefulSet(KubernetesClient client, String ns, String name, int replicas) {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
         .createOr(n -> n.update());
-    client.apps().statefulSets().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
-        .withNewMetadata().withName(name).endMetadata()
-        .withNewSpec().withReplicas(replicas).withServiceName(name).withNewSelector().addToMatchLabels("app", name).endSelector()
-        .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
-        .withNewSpec().withTerminationGracePeriodSeconds(5L)
-        .addNewContainer().withName("echo").withImage("echo").addNewPort().withContainerPort(8080).endPort().endContainer()
-        .endSpec().endTemplate().endSpec().build()).create();
+    client
+        .apps()
+        .statefulSets()
+        .inNamespace(ns)
+        .resource(
+            new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(replicas)
+                .withServiceName(name)
+                .withNewSelector()
+                .addToMatchLabels("app", name)
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", name)
+                .endMetadata()
+                .withNewSpec()
+                .withTerminationGracePeriodSeconds(5L)
+                .addNewContainer()
+                .withName("echo")
+                .withImage("echo")
+                .addNewPort()
+                .withContainerPort(8080)
+                .endPort()
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
   }
 
-  /** An ExposedService for it: HTTP on 80, autostop and autostart on, down to zero; then {@code tweak}. */
-  static ExposedService exposed(KubernetesClient client, String ns, String name, Consumer<ExposedServiceSpec> tweak) {
+  /**
+   * An ExposedService for it: HTTP on 80, autostop and autostart on, down to zero; then {@code
+   * tweak}.
+   */
+  static ExposedService exposed(
+      KubernetesClient client, String ns, String name, Consumer<ExposedServiceSpec> tweak) {
     ExposedService es = new ExposedService();
     es.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name).build());
     ExposedServiceSpec spec = new ExposedServiceSpec();

@@ -17,11 +17,11 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * The objects of {@link ScaleApiServer}: per resource (its collection path, e.g.
- * {@code /api/v1/pods}) a sorted map of {@code namespace/name} to the object's JSON, one
- * resourceVersion counter for all, and a log of every change so a watch can start at any version.
- * Objects are kept as text and parsed only when written or filtered by a selector: 120,000 of
- * them as text are about a gigabyte, as parsed trees several.
+ * The objects of {@link ScaleApiServer}: per resource (its collection path, e.g. {@code
+ * /api/v1/pods}) a sorted map of {@code namespace/name} to the object's JSON, one resourceVersion
+ * counter for all, and a log of every change so a watch can start at any version. Objects are kept
+ * as text and parsed only when written or filtered by a selector: 120,000 of them as text are about
+ * a gigabyte, as parsed trees several.
  */
 final class ApiObjects {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -29,7 +29,10 @@ final class ApiObjects {
   /** A kept object: its JSON and resourceVersion. */
   record Stored(String json, long rv) {}
 
-  /** A change, for watches: ADDED, MODIFIED or DELETED, and the object after it (before, when deleted). */
+  /**
+   * A change, for watches: ADDED, MODIFIED or DELETED, and the object after it (before, when
+   * deleted).
+   */
   record Change(long rv, String type, String key, String json) {}
 
   /** One resource's objects, its changes, and the watches on it. */
@@ -56,7 +59,9 @@ final class ApiObjects {
     return version;
   }
 
-  /** Stores an object whose JSON already carries {@code rv} (the initial load: no change logged). */
+  /**
+   * Stores an object whose JSON already carries {@code rv} (the initial load: no change logged).
+   */
   void load(String path, String key, String kind, String json, long rv) {
     Resource r = resource(path);
     r.kind = kind;
@@ -104,23 +109,27 @@ final class ApiObjects {
    * Starts a watch: replays the changes after {@code fromRv} that {@code filter} accepts, then
    * passes on each new one, in order; returns what stops it.
    */
-  synchronized Runnable watch(String path, long fromRv, Predicate<Change> filter, Consumer<Change> sink) {
+  synchronized Runnable watch(
+      String path, long fromRv, Predicate<Change> filter, Consumer<Change> sink) {
     Resource r = resource(path);
     for (Change c : r.changes) {
       if (c.rv() > fromRv && filter.test(c)) {
         sink.accept(c);
       }
     }
-    Consumer<Change> w = c -> {
-      if (filter.test(c)) {
-        sink.accept(c);
-      }
-    };
+    Consumer<Change> w =
+        c -> {
+          if (filter.test(c)) {
+            sink.accept(c);
+          }
+        };
     r.watches.add(w);
     return () -> r.watches.remove(w);
   }
 
-  /** Objects of a resource from {@code afterKey} (exclusive; null: from the start), in key order. */
+  /**
+   * Objects of a resource from {@code afterKey} (exclusive; null: from the start), in key order.
+   */
   Iterator<Map.Entry<String, Stored>> from(String path, String afterKey) {
     NavigableMap<String, Stored> all = resource(path).objects;
     return (afterKey == null ? all : all.tailMap(afterKey, false)).entrySet().iterator();

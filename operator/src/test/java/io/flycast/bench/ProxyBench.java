@@ -73,16 +73,30 @@ public final class ProxyBench {
     boolean dedicatedHttp = positional.size() > 3;
 
     List<PortSpec> ports = new ArrayList<>();
-    ports.add(new PortSpec(dedicatedHttp ? Integer.parseInt(positional.get(3)) : 80, backendPort, Set.of(Handler.HTTP), false,
-        null, ProxyProtoVersion.V1, HttpOptions.DEFAULT));
+    ports.add(
+        new PortSpec(
+            dedicatedHttp ? Integer.parseInt(positional.get(3)) : 80,
+            backendPort,
+            Set.of(Handler.HTTP),
+            false,
+            null,
+            ProxyProtoVersion.V1,
+            HttpOptions.DEFAULT));
     Set<Integer> extra = new HashSet<>();
     for (int[] p : tcp) {
       ports.add(PortSpec.tcp(p[0], p[1]));
       extra.add(p[0]);
     }
     for (int[] p : tls) {
-      ports.add(new PortSpec(p[0], p[1], Set.of(Handler.TLS, Handler.HTTP), false,
-          new TlsOptions("bench-tls", List.of(), List.of()), ProxyProtoVersion.V1, HttpOptions.DEFAULT));
+      ports.add(
+          new PortSpec(
+              p[0],
+              p[1],
+              Set.of(Handler.TLS, Handler.HTTP),
+              false,
+              new TlsOptions("bench-tls", List.of(), List.of()),
+              ProxyProtoVersion.V1,
+              HttpOptions.DEFAULT));
       extra.add(p[0]);
     }
     CertificateSource certificates = CertificateSource.NONE;
@@ -93,23 +107,41 @@ public final class ProxyBench {
       // What the control plane makes of a TLS Secret (SecretCertificates): parsed key material. The
       // proxy builds the TLS context with its provider: OpenSSL when it loads, unless
       // -Dflycast.tls.provider=jdk.
-      ServerCertificate certificate = ServerCertificate.fromPem(
-          Files.readAllBytes(Path.of(cert)), Files.readAllBytes(Path.of(key)));
+      ServerCertificate certificate =
+          ServerCertificate.fromPem(
+              Files.readAllBytes(Path.of(cert)), Files.readAllBytes(Path.of(key)));
       certificates = (route, secret) -> certificate;
     }
 
     CatalogStore store = new CatalogStore();
     RouteKey route = new RouteKey("default", "web");
-    store.putSpec(new RouteSpec(route, InetAddress.getByName("127.0.0.1"), List.of(), ports,
-        new Concurrency(ConcurrencyType.REQUESTS, 10_000, Concurrency.NO_HARD_LIMIT), Autoscale.DEFAULT, false, "default", null));
-    store.putBackends(route, List.of(new Backend("backend-0", backendHost, "local", true, true, false)));
-    ProxyServer proxy = new ProxyServer(
-        ProxyConfig.builder().httpAddress(new InetSocketAddress("127.0.0.1", listen)).zone("local")
-            .dedicatedBindAddress(InetAddress.getByName("127.0.0.1"))
-            // Off unless asked (-Dflycast.bench.accessLog=true): numbers stay comparable with earlier runs.
-            .workerThreads(Integer.getInteger("flycast.bench.workers", 0))
-            .accessLog(Boolean.getBoolean("flycast.bench.accessLog")).build(),
-        store, new ProxyMetrics(new PrometheusRegistry()), certificates);
+    store.putSpec(
+        new RouteSpec(
+            route,
+            InetAddress.getByName("127.0.0.1"),
+            List.of(),
+            ports,
+            new Concurrency(ConcurrencyType.REQUESTS, 10_000, Concurrency.NO_HARD_LIMIT),
+            Autoscale.DEFAULT,
+            false,
+            "default",
+            null));
+    store.putBackends(
+        route, List.of(new Backend("backend-0", backendHost, "local", true, true, false)));
+    ProxyServer proxy =
+        new ProxyServer(
+            ProxyConfig.builder()
+                .httpAddress(new InetSocketAddress("127.0.0.1", listen))
+                .zone("local")
+                .dedicatedBindAddress(InetAddress.getByName("127.0.0.1"))
+                // Off unless asked (-Dflycast.bench.accessLog=true): numbers stay comparable with
+                // earlier runs.
+                .workerThreads(Integer.getInteger("flycast.bench.workers", 0))
+                .accessLog(Boolean.getBoolean("flycast.bench.accessLog"))
+                .build(),
+            store,
+            new ProxyMetrics(new PrometheusRegistry()),
+            certificates);
     Runtime.getRuntime().addShutdownHook(new Thread(proxy::stop));
     // Without a dedicated HTTP port the route's HTTP port is 80, which is not opened: only the
     // extra ports get dedicated listeners then.
@@ -117,10 +149,14 @@ public final class ProxyBench {
     if (!extra.isEmpty()) {
       proxy.ensureListeners(extra);
       if (!proxy.awaitListeners(extra, java.time.Duration.ofSeconds(10))) {
-        throw new IllegalStateException("dedicated listeners not bound: " + extra + " (bound: " + proxy.dedicatedPorts() + ")");
+        throw new IllegalStateException(
+            "dedicated listeners not bound: " + extra + " (bound: " + proxy.dedicatedPorts() + ")");
       }
     }
-    System.out.println("proxy ready on 127.0.0.1:" + listen + (extra.isEmpty() ? "" : " and dedicated ports " + extra));
+    System.out.println(
+        "proxy ready on 127.0.0.1:"
+            + listen
+            + (extra.isEmpty() ? "" : " and dedicated ports " + extra));
     Thread.currentThread().join();
   }
 

@@ -25,15 +25,15 @@ import java.util.function.Predicate;
 
 /**
  * A Kubernetes API stand-in that holds a large cluster: list (in pages, with {@code limit} and
- * {@code continue}), watch (HTTP streaming, from any resourceVersion), get, create, replace,
- * merge and JSON patches, delete, the {@code status} subresource, label and field selectors. It
- * knows no schema and runs no controllers.
+ * {@code continue}), watch (HTTP streaming, from any resourceVersion), get, create, replace, merge
+ * and JSON patches, delete, the {@code status} subresource, label and field selectors. It knows no
+ * schema and runs no controllers.
  *
  * <p>Why not the embedded API (Fabric8's mock server): its store scans every object on every
  * request and has no paging, so 120,000 objects take hours to create and its lists come in one
  * piece. Here reads walk a sorted map and writes log a change, so a write costs the same at any
- * size. Watches are plain HTTP: Fabric8 tries a WebSocket first, is answered 200, and falls back
- * to HTTP watches, as it does behind {@code kubectl proxy}.
+ * size. Watches are plain HTTP: Fabric8 tries a WebSocket first, is answered 200, and falls back to
+ * HTTP watches, as it does behind {@code kubectl proxy}.
  */
 final class ScaleApiServer implements AutoCloseable {
   private final ApiObjects objects;
@@ -58,7 +58,9 @@ final class ScaleApiServer implements AutoCloseable {
 
   /** Writes a kubeconfig for this API. */
   Path writeKubeconfig(Path file) throws IOException {
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         apiVersion: v1
         kind: Config
         clusters:
@@ -76,7 +78,8 @@ final class ScaleApiServer implements AutoCloseable {
         - name: bench
           user:
             token: bench
-        """.formatted(url()));
+        """
+            .formatted(url()));
     return file;
   }
 
@@ -87,8 +90,8 @@ final class ScaleApiServer implements AutoCloseable {
     }
 
     /**
-     * {@code /api/v1[/namespaces/NS]/PLURAL[/NAME[/SUB]]} or the same under
-     * {@code /apis/GROUP/VERSION}; {@code /api/v1/namespaces/NAME} is a Namespace.
+     * {@code /api/v1[/namespaces/NS]/PLURAL[/NAME[/SUB]]} or the same under {@code
+     * /apis/GROUP/VERSION}; {@code /api/v1/namespaces/NAME} is a Namespace.
      */
     static Target of(String path) {
       String[] p = path.replaceAll("/+$", "").split("/");
@@ -99,12 +102,18 @@ final class ScaleApiServer implements AutoCloseable {
       String prefix = String.join("/", java.util.Arrays.copyOfRange(p, 0, base));
       String ns = null;
       int at = base;
-      if ("namespaces".equals(p[at]) && p.length > at + 2 && !("status".equals(p[at + 2]) || "finalize".equals(p[at + 2]))) {
+      if ("namespaces".equals(p[at])
+          && p.length > at + 2
+          && !("status".equals(p[at + 2]) || "finalize".equals(p[at + 2]))) {
         ns = p[at + 1];
         at += 2;
       }
       String collection = prefix + "/" + p[at];
-      return new Target(collection, ns, p.length > at + 1 ? p[at + 1] : null, p.length > at + 2 ? p[at + 2] : null);
+      return new Target(
+          collection,
+          ns,
+          p.length > at + 1 ? p[at + 1] : null,
+          p.length > at + 2 ? p[at + 2] : null);
     }
   }
 
@@ -139,7 +148,12 @@ final class ScaleApiServer implements AutoCloseable {
         case "GET" -> get(ex, t);
         case "POST" -> create(ex, t, ApiObjects.parse(new String(body, StandardCharsets.UTF_8)));
         case "PUT" -> replace(ex, t, ApiObjects.parse(new String(body, StandardCharsets.UTF_8)));
-        case "PATCH" -> patch(ex, t, ex.getRequestHeaders().getFirst("Content-Type"), new String(body, StandardCharsets.UTF_8));
+        case "PATCH" ->
+            patch(
+                ex,
+                t,
+                ex.getRequestHeaders().getFirst("Content-Type"),
+                new String(body, StandardCharsets.UTF_8));
         case "DELETE" -> delete(ex, t, body);
         default -> send(ex, 405, status(405, "MethodNotAllowed", method));
       }
@@ -163,49 +177,68 @@ final class ScaleApiServer implements AutoCloseable {
   private void create(HttpExchange ex, Target t, ObjectNode obj) throws IOException {
     ObjectNode meta = ApiObjects.metadata(obj);
     if (!meta.hasNonNull("name") && meta.hasNonNull("generateName")) {
-      meta.put("name", meta.get("generateName").asText() + UUID.randomUUID().toString().substring(0, 5));
+      meta.put(
+          "name", meta.get("generateName").asText() + UUID.randomUUID().toString().substring(0, 5));
     }
     if (t.namespace() != null) {
       meta.put("namespace", t.namespace());
     }
     String key = new Target(t.collection(), t.namespace(), meta.path("name").asText(), null).key();
-    var stored = objects.write(t.collection(), key, (current, rv) -> {
-      if (current != null) {
-        throw new Refused(409, "AlreadyExists", key + " already exists");
-      }
-      meta.put("uid", UUID.randomUUID().toString());
-      meta.put("creationTimestamp", ClusterObjects.TIME);
-      meta.put("generation", 1);
-      return obj;
-    });
+    var stored =
+        objects.write(
+            t.collection(),
+            key,
+            (current, rv) -> {
+              if (current != null) {
+                throw new Refused(409, "AlreadyExists", key + " already exists");
+              }
+              meta.put("uid", UUID.randomUUID().toString());
+              meta.put("creationTimestamp", ClusterObjects.TIME);
+              meta.put("generation", 1);
+              return obj;
+            });
     send(ex, 201, stored.json());
   }
 
   private void replace(HttpExchange ex, Target t, ObjectNode obj) throws IOException {
-    var stored = objects.write(t.collection(), t.key(), (current, rv) -> {
-      if (current == null) {
-        throw new Refused(404, "NotFound", t.key() + " not found");
-      }
-      String want = ApiObjects.metadata(obj).path("resourceVersion").asText("");
-      if (!want.isEmpty() && !want.equals(ApiObjects.metadata(current).path("resourceVersion").asText())) {
-        throw new Refused(409, "Conflict", t.key() + ": the object has been modified");
-      }
-      return subresource(t, current, obj);
-    });
+    var stored =
+        objects.write(
+            t.collection(),
+            t.key(),
+            (current, rv) -> {
+              if (current == null) {
+                throw new Refused(404, "NotFound", t.key() + " not found");
+              }
+              String want = ApiObjects.metadata(obj).path("resourceVersion").asText("");
+              if (!want.isEmpty()
+                  && !want.equals(ApiObjects.metadata(current).path("resourceVersion").asText())) {
+                throw new Refused(409, "Conflict", t.key() + ": the object has been modified");
+              }
+              return subresource(t, current, obj);
+            });
     send(ex, 200, stored.json());
   }
 
   private void patch(HttpExchange ex, Target t, String type, String body) throws IOException {
-    var stored = objects.write(t.collection(), t.key(), (current, rv) -> {
-      if (current == null) {
-        throw new Refused(404, "NotFound", t.key() + " not found");
-      }
-      JsonNode patch = ApiObjects.parse(body.startsWith("[") ? "{\"p\":" + body + "}" : body);
-      ObjectNode patched = type != null && type.startsWith("application/json-patch")
-          ? (ObjectNode) JsonPatch.apply(patch.get("p"), current.deepCopy())
-          : (ObjectNode) merge(current.deepCopy(), patch); // merge and strategic merge alike: no list keys here
-      return subresource(t, current, patched);
-    });
+    var stored =
+        objects.write(
+            t.collection(),
+            t.key(),
+            (current, rv) -> {
+              if (current == null) {
+                throw new Refused(404, "NotFound", t.key() + " not found");
+              }
+              JsonNode patch =
+                  ApiObjects.parse(body.startsWith("[") ? "{\"p\":" + body + "}" : body);
+              ObjectNode patched =
+                  type != null && type.startsWith("application/json-patch")
+                      ? (ObjectNode) JsonPatch.apply(patch.get("p"), current.deepCopy())
+                      : (ObjectNode)
+                          merge(
+                              current.deepCopy(),
+                              patch); // merge and strategic merge alike: no list keys here
+              return subresource(t, current, patched);
+            });
     send(ex, 200, stored.json());
   }
 
@@ -218,26 +251,39 @@ final class ScaleApiServer implements AutoCloseable {
       }
       return out;
     }
-    written.fieldNames().forEachRemaining(f -> {
-      if (!"status".equals(f)) {
-        out.set(f, written.get(f));
-      }
-    });
+    written
+        .fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!"status".equals(f)) {
+                out.set(f, written.get(f));
+              }
+            });
     return out;
   }
 
   private void delete(HttpExchange ex, Target t, byte[] body) throws IOException {
-    String want = body.length == 0 ? ""
-        : ApiObjects.parse(new String(body, StandardCharsets.UTF_8)).path("preconditions").path("resourceVersion").asText("");
-    var stored = objects.write(t.collection(), t.key(), (current, rv) -> {
-      if (current == null) {
-        throw new Refused(404, "NotFound", t.key() + " not found");
-      }
-      if (!want.isEmpty() && !want.equals(ApiObjects.metadata(current).path("resourceVersion").asText())) {
-        throw new Refused(409, "Conflict", t.key() + ": the object has been modified");
-      }
-      return null;
-    });
+    String want =
+        body.length == 0
+            ? ""
+            : ApiObjects.parse(new String(body, StandardCharsets.UTF_8))
+                .path("preconditions")
+                .path("resourceVersion")
+                .asText("");
+    var stored =
+        objects.write(
+            t.collection(),
+            t.key(),
+            (current, rv) -> {
+              if (current == null) {
+                throw new Refused(404, "NotFound", t.key() + " not found");
+              }
+              if (!want.isEmpty()
+                  && !want.equals(ApiObjects.metadata(current).path("resourceVersion").asText())) {
+                throw new Refused(409, "Conflict", t.key() + ": the object has been modified");
+              }
+              return null;
+            });
     send(ex, 200, stored.json());
   }
 
@@ -246,21 +292,27 @@ final class ScaleApiServer implements AutoCloseable {
     if (!patch.isObject()) {
       return patch;
     }
-    ObjectNode out = target != null && target.isObject() ? (ObjectNode) target : ApiObjects.JSON.createObjectNode();
-    patch.fields().forEachRemaining(e -> {
-      if (e.getValue().isNull()) {
-        out.remove(e.getKey());
-      } else {
-        out.set(e.getKey(), merge(out.get(e.getKey()), e.getValue()));
-      }
-    });
+    ObjectNode out =
+        target != null && target.isObject()
+            ? (ObjectNode) target
+            : ApiObjects.JSON.createObjectNode();
+    patch
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (e.getValue().isNull()) {
+                out.remove(e.getKey());
+              } else {
+                out.set(e.getKey(), merge(out.get(e.getKey()), e.getValue()));
+              }
+            });
     return out;
   }
 
   /**
    * A page of a list: up to {@code limit} objects after the {@code continue} token's key, and a
-   * token for the next page when there are more. Every page reports the first page's version, so
-   * a watch from it replays whatever changed while the pages were read.
+   * token for the next page when there are more. Every page reports the first page's version, so a
+   * watch from it replays whatever changed while the pages were read.
    */
   private void list(HttpExchange ex, Target t, Map<String, String> q) throws IOException {
     long limit = q.containsKey("limit") ? Long.parseLong(q.get("limit")) : Long.MAX_VALUE;
@@ -279,8 +331,11 @@ final class ScaleApiServer implements AutoCloseable {
     ex.sendResponseHeaders(200, 0);
     OutputStream out = new java.io.BufferedOutputStream(ex.getResponseBody(), 1 << 16);
     String kind = objects.resource(t.collection()).kind;
-    out.write(("{\"apiVersion\":\"v1\",\"kind\":\"" + (kind.isEmpty() ? "" : kind + "List") + "\",\"items\":[")
-        .getBytes(StandardCharsets.UTF_8));
+    out.write(
+        ("{\"apiVersion\":\"v1\",\"kind\":\""
+                + (kind.isEmpty() ? "" : kind + "List")
+                + "\",\"items\":[")
+            .getBytes(StandardCharsets.UTF_8));
     long n = 0;
     String last = null;
     Iterator<Map.Entry<String, ApiObjects.Stored>> it = objects.from(t.collection(), after);
@@ -299,28 +354,42 @@ final class ScaleApiServer implements AutoCloseable {
       last = e.getKey();
     }
     String cont = more ? ",\"continue\":\"" + rv + ":" + last + "\"" : "";
-    out.write(("],\"metadata\":{\"resourceVersion\":\"" + rv + "\"" + cont + "}}").getBytes(StandardCharsets.UTF_8));
+    out.write(
+        ("],\"metadata\":{\"resourceVersion\":\"" + rv + "\"" + cont + "}}")
+            .getBytes(StandardCharsets.UTF_8));
     out.flush();
   }
 
-  /** A watch: one JSON event per line, from the given resourceVersion on, until the client leaves. */
+  /**
+   * A watch: one JSON event per line, from the given resourceVersion on, until the client leaves.
+   */
   private void watch(HttpExchange ex, Target t, Map<String, String> q) throws IOException {
-    long from = q.containsKey("resourceVersion") && !q.get("resourceVersion").isEmpty()
-        ? Long.parseLong(q.get("resourceVersion")) : objects.version();
+    long from =
+        q.containsKey("resourceVersion") && !q.get("resourceVersion").isEmpty()
+            ? Long.parseLong(q.get("resourceVersion"))
+            : objects.version();
     Predicate<String> accepts = filter(t, q);
     LinkedBlockingQueue<ApiObjects.Change> queue = new LinkedBlockingQueue<>();
     ex.getResponseHeaders().set("Content-Type", "application/json");
     ex.sendResponseHeaders(200, 0);
     OutputStream out = ex.getResponseBody();
     out.flush();
-    Runnable stop = objects.watch(t.collection(), from, c -> inNamespace(t, c.key()) && accepts.test(c.json()), queue::add);
+    Runnable stop =
+        objects.watch(
+            t.collection(),
+            from,
+            c -> inNamespace(t, c.key()) && accepts.test(c.json()),
+            queue::add);
     try {
-      long timeout = q.containsKey("timeoutSeconds") ? Long.parseLong(q.get("timeoutSeconds")) : 3600;
+      long timeout =
+          q.containsKey("timeoutSeconds") ? Long.parseLong(q.get("timeoutSeconds")) : 3600;
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
       while (System.nanoTime() < end) {
         ApiObjects.Change c = queue.poll(1, TimeUnit.SECONDS);
         if (c != null) {
-          out.write(("{\"type\":\"" + c.type() + "\",\"object\":" + c.json() + "}\n").getBytes(StandardCharsets.UTF_8));
+          out.write(
+              ("{\"type\":\"" + c.type() + "\",\"object\":" + c.json() + "}\n")
+                  .getBytes(StandardCharsets.UTF_8));
           if (queue.isEmpty()) {
             out.flush();
           }
@@ -337,7 +406,10 @@ final class ScaleApiServer implements AutoCloseable {
     return t.namespace() == null || key.startsWith(t.namespace() + "/");
   }
 
-  /** The label and field selectors of a request, as a test on an object's JSON (parsed only when there are any). */
+  /**
+   * The label and field selectors of a request, as a test on an object's JSON (parsed only when
+   * there are any).
+   */
   private static Predicate<String> filter(Target t, Map<String, String> q) {
     String labels = q.getOrDefault("labelSelector", "");
     String fields = q.getOrDefault("fieldSelector", "");
@@ -353,7 +425,8 @@ final class ScaleApiServer implements AutoCloseable {
         }
       }
       for (String req : fields.isEmpty() ? new String[0] : fields.split(",")) {
-        if (!matches(req, k -> ApiObjects.at(o, k).isValueNode() ? ApiObjects.at(o, k).asText() : null)) {
+        if (!matches(
+            req, k -> ApiObjects.at(o, k).isValueNode() ? ApiObjects.at(o, k).asText() : null)) {
           return false;
         }
       }
@@ -379,7 +452,8 @@ final class ScaleApiServer implements AutoCloseable {
     if (raw != null) {
       for (String kv : raw.split("&")) {
         int eq = kv.indexOf('=');
-        q.put(URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8),
+        q.put(
+            URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8),
             eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
       }
     }
@@ -397,8 +471,12 @@ final class ScaleApiServer implements AutoCloseable {
 
   private static String status(int code, String reason, String message) {
     ObjectNode s = ApiObjects.JSON.createObjectNode();
-    s.put("apiVersion", "v1").put("kind", "Status").put("status", "Failure").put("message", message)
-        .put("reason", reason).put("code", code);
+    s.put("apiVersion", "v1")
+        .put("kind", "Status")
+        .put("status", "Failure")
+        .put("message", message)
+        .put("reason", reason)
+        .put("code", code);
     return s.toString();
   }
 

@@ -19,17 +19,17 @@ import java.util.regex.Pattern;
  * Cluster-scale benchmark ({@code BENCH=scale make bench}): an API holding S Services opted in to
  * Flycast, one EndpointSlice of E endpoints each, and S x E Pods (all as a real cluster returns
  * them, see {@link ClusterObjects}), served by {@link ScaleApiServer} in this JVM; the operator in
- * a JVM of its own, started from its jar against that API's kubeconfig, as in a cluster. Per
- * round, from a fresh API:
+ * a JVM of its own, started from its jar against that API's kubeconfig, as in a cluster. Per round,
+ * from a fresh API:
  *
  * <ul>
  *   <li><b>routable</b>: from the operator's start until every Service has a route with all its
  *       backends in the catalog ({@code /debug/catalog}): the leader allocated each an address,
  *       every watch listed and synced;
- *   <li><b>settled</b>: until the leader has also acknowledged every route on its Service
- *       ({@code service.fly.io/sync-version});
- *   <li><b>live heap</b>: the operator's heap after a full GC ({@code jcmd GC.run}, then
- *       {@code GC.heap_info}), once settled; and its resident set.
+ *   <li><b>settled</b>: until the leader has also acknowledged every route on its Service ({@code
+ *       service.fly.io/sync-version});
+ *   <li><b>live heap</b>: the operator's heap after a full GC ({@code jcmd GC.run}, then {@code
+ *       GC.heap_info}), once settled; and its resident set.
  * </ul>
  *
  * Arguments: services, endpoints per slice, rounds, operator jar, then the operator's JVM flags.
@@ -46,17 +46,24 @@ public final class ScaleBench {
     int rounds = Integer.parseInt(args[2]);
     Path jar = Path.of(args[3]);
     List<String> jvm = Arrays.asList(args).subList(4, args.length);
-    System.out.printf("cluster: %,d Services (fly.io/flycast: \"true\"), %,d EndpointSlices of %d endpoints, %,d Pods; "
-        + "operator: %s %s%n", services, services, endpoints, services * endpoints, jar, String.join(" ", jvm));
+    System.out.printf(
+        "cluster: %,d Services (fly.io/flycast: \"true\"), %,d EndpointSlices of %d endpoints, %,d"
+            + " Pods; operator: %s %s%n",
+        services, services, endpoints, services * endpoints, jar, String.join(" ", jvm));
     List<Round> results = new ArrayList<>();
     for (int r = 1; r <= rounds; r++) {
       Round round = round(services, endpoints, jar, jvm);
-      System.out.printf("round %d: routable in %.1f s, settled in %.1f s, live heap %.0f MiB, RSS %.0f MiB%n",
+      System.out.printf(
+          "round %d: routable in %.1f s, settled in %.1f s, live heap %.0f MiB, RSS %.0f MiB%n",
           r, round.routable(), round.settled(), round.heapMiB(), round.rssMiB());
       results.add(round);
     }
-    System.out.printf("scale: %,d Services, %,d Pods, %d rounds: routable in %.1f s, settled in %.1f s, "
-        + "live heap %.0f MiB, RSS %.0f MiB (medians)%n", services, services * endpoints, rounds,
+    System.out.printf(
+        "scale: %,d Services, %,d Pods, %d rounds: routable in %.1f s, settled in %.1f s, "
+            + "live heap %.0f MiB, RSS %.0f MiB (medians)%n",
+        services,
+        services * endpoints,
+        rounds,
         median(results.stream().mapToDouble(Round::routable).toArray()),
         median(results.stream().mapToDouble(Round::settled).toArray()),
         median(results.stream().mapToDouble(Round::heapMiB).toArray()),
@@ -67,7 +74,8 @@ public final class ScaleBench {
     ApiObjects objects = new ApiObjects();
     long t = System.nanoTime();
     ScaleCluster.load(objects, services, endpoints);
-    System.out.printf("  API loaded %,d objects in %.1f s%n", objects.version(), (System.nanoTime() - t) / 1e9);
+    System.out.printf(
+        "  API loaded %,d objects in %.1f s%n", objects.version(), (System.nanoTime() - t) / 1e9);
     Path dir = Files.createTempDirectory("flycast-scale");
     try (ScaleApiServer api = new ScaleApiServer(objects).start()) {
       Path kubeconfig = api.writeKubeconfig(dir.resolve("kubeconfig"));
@@ -75,19 +83,32 @@ public final class ScaleBench {
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.addAll(jvm);
-      cmd.addAll(List.of("-jar", jar.toString(), "--kubeconfig=" + kubeconfig, "--admin-listen=127.0.0.1:" + admin,
-          "--http-listen=127.0.0.1:" + freePort(), "--tls-listen=", "--dns-listen=", "--dedicated-listen=",
-          "--lease-namespace=default", "--identity=scale-bench"));
+      cmd.addAll(
+          List.of(
+              "-jar",
+              jar.toString(),
+              "--kubeconfig=" + kubeconfig,
+              "--admin-listen=127.0.0.1:" + admin,
+              "--http-listen=127.0.0.1:" + freePort(),
+              "--tls-listen=",
+              "--dns-listen=",
+              "--dedicated-listen=",
+              "--lease-namespace=default",
+              "--identity=scale-bench"));
       long start = System.nanoTime();
-      Process operator = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("operator.log").toFile()).start();
+      Process operator =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("operator.log").toFile())
+              .start();
       try {
         String base = "http://127.0.0.1:" + admin;
         waitFor(() -> allRoutable(base, services, endpoints), operator, dir);
         double routable = (System.nanoTime() - start) / 1e9;
         waitFor(() -> ScaleCluster.acknowledged(objects) == services, operator, dir);
         double settled = (System.nanoTime() - start) / 1e9;
-        Round round = new Round(routable, settled, liveHeapMiB(operator.pid()), rssMiB(operator.pid()));
+        Round round =
+            new Round(routable, settled, liveHeapMiB(operator.pid()), rssMiB(operator.pid()));
         // Where the heap goes, for whoever wants to shrink it further.
         Path histogram = dir.resolve("histogram.txt");
         Files.writeString(histogram, jcmd(operator.pid(), "GC.class_histogram"));
@@ -103,7 +124,9 @@ public final class ScaleBench {
   /** Every Service has its route in the catalog, each with all its backends. */
   static boolean allRoutable(String base, int services, int endpoints) {
     String metrics = get(base + "/metrics");
-    Matcher m = Pattern.compile("(?m)^flycast_catalog_routes (\\S+)").matcher(metrics == null ? "" : metrics);
+    Matcher m =
+        Pattern.compile("(?m)^flycast_catalog_routes (\\S+)")
+            .matcher(metrics == null ? "" : metrics);
     if (!m.find() || Double.parseDouble(m.group(1)) < services) {
       return false;
     }
@@ -121,8 +144,10 @@ public final class ScaleBench {
 
   private static String get(String url) {
     try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+              HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? r.body() : null;
     } catch (IOException e) {
       return null; // not listening yet
@@ -141,8 +166,12 @@ public final class ScaleBench {
     long end = System.nanoTime() + TIMEOUT.toNanos();
     while (!check.done()) {
       if (!operator.isAlive() || System.nanoTime() > end) {
-        throw new IllegalStateException((operator.isAlive() ? "timed out" : "operator exited") + "; log: "
-            + dir.resolve("operator.log") + "\n" + tail(dir.resolve("operator.log")));
+        throw new IllegalStateException(
+            (operator.isAlive() ? "timed out" : "operator exited")
+                + "; log: "
+                + dir.resolve("operator.log")
+                + "\n"
+                + tail(dir.resolve("operator.log")));
       }
       Thread.sleep(500); // a poll interval: the figure is read to the half second
     }
@@ -174,8 +203,13 @@ public final class ScaleBench {
   }
 
   private static String jcmd(long pid, String command) throws Exception {
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-        Long.toString(pid), command).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid),
+                command)
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes());
     if (p.waitFor() != 0) {
       throw new IllegalStateException("jcmd " + command + ": " + out);

@@ -10,8 +10,16 @@ import org.junit.jupiter.api.Test;
 
 class CatalogStoreTest {
   static RouteSpec spec(String name, String address, String... hostnames) throws Exception {
-    return new RouteSpec(new RouteKey("ns", name), InetAddress.getByName(address), List.of(hostnames),
-        List.of(PortSpec.tcp(80, 8080)), Concurrency.DEFAULT, Autoscale.DEFAULT, true, "ns", null);
+    return new RouteSpec(
+        new RouteKey("ns", name),
+        InetAddress.getByName(address),
+        List.of(hostnames),
+        List.of(PortSpec.tcp(80, 8080)),
+        Concurrency.DEFAULT,
+        Autoscale.DEFAULT,
+        true,
+        "ns",
+        null);
   }
 
   static Backend backend(String name, String ip) throws Exception {
@@ -53,7 +61,9 @@ class CatalogStoreTest {
     store.putBackends(new RouteKey("ns", "web"), List.of(backend("p1", "127.0.0.2")));
     assertThat(store.current().size()).isZero();
     store.putSpec(spec("web", "fdaa::1"));
-    assertThat(store.current().route(new RouteKey("ns", "web")).backends()).extracting(Backend::name).containsExactly("p1");
+    assertThat(store.current().route(new RouteKey("ns", "web")).backends())
+        .extracting(Backend::name)
+        .containsExactly("p1");
   }
 
   @Test
@@ -87,8 +97,10 @@ class CatalogStoreTest {
     store.putSpec(spec("a", "fdaa::1"));
     store.putBackends(new RouteKey("ns", "a"), List.of(backend("p", "127.0.0.3")));
     store.remove(new RouteKey("ns", "a"));
-    assertThat(heard).extracting(CatalogChange::specsChanged)
-        .containsExactly(Set.of(new RouteKey("ns", "a")), Set.of(), Set.of(new RouteKey("ns", "a")));
+    assertThat(heard)
+        .extracting(CatalogChange::specsChanged)
+        .containsExactly(
+            Set.of(new RouteKey("ns", "a")), Set.of(), Set.of(new RouteKey("ns", "a")));
     assertThat(heard.get(1).backendsChanged()).containsExactly(new RouteKey("ns", "a"));
   }
 }

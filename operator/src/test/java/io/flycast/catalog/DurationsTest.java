@@ -20,9 +20,14 @@ class DurationsTest {
 
   @Test
   void refusesWhatOtherGrammarsWouldReadDifferently() {
-    for (String bad : new String[] {"", "15", "1.5s", "-1s", "s", "15 s", "1m30s", "1d", "99999999999999999999s"}) {
-      assertThatThrownBy(() -> Durations.parse(bad)).as(bad)
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + bad + "'");
+    for (String bad :
+        new String[] {
+          "", "15", "1.5s", "-1s", "s", "15 s", "1m30s", "1d", "99999999999999999999s"
+        }) {
+      assertThatThrownBy(() -> Durations.parse(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("'" + bad + "'");
     }
     assertThatThrownBy(() -> Durations.parse(null)).isInstanceOf(IllegalArgumentException.class);
   }

@@ -8,8 +8,16 @@ import org.junit.jupiter.api.Test;
 class HealthCheckTest {
   @Test
   void defaultsMethodPathAndHeaders() {
-    HealthCheck c = new HealthCheck(HealthCheck.Kind.HTTP, Duration.ofSeconds(1), Duration.ofSeconds(1),
-        Duration.ZERO, "get", null, null, 8080);
+    HealthCheck c =
+        new HealthCheck(
+            HealthCheck.Kind.HTTP,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            Duration.ZERO,
+            "get",
+            null,
+            null,
+            8080);
     assertThat(c.method()).isEqualTo("GET");
     assertThat(c.path()).isEqualTo("/");
     assertThat(c.headers()).isEmpty();
@@ -17,8 +25,17 @@ class HealthCheckTest {
 
   @Test
   void oldRouteSpecConstructorMeansNoChecks() {
-    RouteSpec s = new RouteSpec(new RouteKey("ns", "a"), java.net.InetAddress.getLoopbackAddress(),
-        java.util.List.of(), java.util.List.of(), Concurrency.DEFAULT, Autoscale.DEFAULT, false, "ns", null);
+    RouteSpec s =
+        new RouteSpec(
+            new RouteKey("ns", "a"),
+            java.net.InetAddress.getLoopbackAddress(),
+            java.util.List.of(),
+            java.util.List.of(),
+            Concurrency.DEFAULT,
+            Autoscale.DEFAULT,
+            false,
+            "ns",
+            null);
     assertThat(s.checks()).isEmpty();
   }
 }

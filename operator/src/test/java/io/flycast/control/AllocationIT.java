@@ -45,14 +45,21 @@ class AllocationIT {
     Map<String, String> out = new HashMap<>();
     for (Service s : client.services().inNamespace(ns).list().getItems()) {
       var ann = s.getMetadata().getAnnotations();
-      out.put(s.getMetadata().getName(), ann == null ? null : ann.get(FlycastAnnotations.FLYCAST_IP));
+      out.put(
+          s.getMetadata().getName(), ann == null ? null : ann.get(FlycastAnnotations.FLYCAST_IP));
     }
     return out;
   }
 
   private void createServices(String ns, int n) {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-    IntStream.range(0, n).parallel().forEach(i -> client.services().inNamespace(ns).resource(flycastService(ns, "s" + i)).create());
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .create();
+    IntStream.range(0, n)
+        .parallel()
+        .forEach(
+            i -> client.services().inNamespace(ns).resource(flycastService(ns, "s" + i)).create());
   }
 
   @Test
@@ -64,12 +71,18 @@ class AllocationIT {
       before = addresses("r");
     }
     try (Flycast second = new Flycast(FlycastConfig.forTests(false), client).start()) {
-      await().atMost(WAIT).untilAsserted(() -> {
-        assertThat(second.catalog().current().size()).isEqualTo(50);
-        assertThat(second.isLeader()).isTrue();
-      });
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                assertThat(second.catalog().current().size()).isEqualTo(50);
+                assertThat(second.isLeader()).isTrue();
+              });
       // Give the new leader time to do anything wrong; the addresses must not move.
-      await().during(Duration.ofSeconds(2)).atMost(WAIT).untilAsserted(() -> assertThat(addresses("r")).isEqualTo(before));
+      await()
+          .during(Duration.ofSeconds(2))
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(addresses("r")).isEqualTo(before));
       for (var e : before.entrySet()) {
         InetAddress a = io.flycast.allocation.FlycastAddressPool.parseAddress(e.getValue());
         assertThat(second.catalog().current().routeByAddress(a).key().name()).isEqualTo(e.getKey());
@@ -84,31 +97,44 @@ class AllocationIT {
     // stands between them and duplicate addresses; the repair pass frees the losers' leftovers.
     FlycastConfig a = FlycastConfig.forTests(false);
     FlycastConfig b = a.withLeader("other", "kube-system");
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("kube-system").endMetadata().build()).create();
-    try (Flycast one = new Flycast(a, client).start(); Flycast two = new Flycast(b, client).start()) {
+    client
+        .namespaces()
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName("kube-system").endMetadata().build())
+        .create();
+    try (Flycast one = new Flycast(a, client).start();
+        Flycast two = new Flycast(b, client).start()) {
       await().atMost(WAIT).until(() -> one.isLeader() && two.isLeader());
       createServices("split", 200);
       long start = System.nanoTime();
       // Two phases, so a slow run says which part was slow: allocation by two racing leaders,
       // then the repair pass freeing the losers' leftovers (2 s minimum age at a 200 ms interval).
-      await("every Service gets its own address").atMost(WAIT).untilAsserted(() -> {
-        Map<String, String> got = addresses("split");
-        assertThat(got.values()).doesNotContainNull();
-        assertThat(new HashSet<>(got.values())).hasSize(200);
-      });
+      await("every Service gets its own address")
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                Map<String, String> got = addresses("split");
+                assertThat(got.values()).doesNotContainNull();
+                assertThat(new HashSet<>(got.values())).hasSize(200);
+              });
       long allocated = System.nanoTime();
-      await("the repair pass frees every leftover").atMost(WAIT).untilAsserted(() -> {
-        Map<String, String> got = addresses("split");
-        List<FlycastIP> ips = client.resources(FlycastIP.class).list().getItems();
-        Set<String> owners = new HashSet<>();
-        ips.forEach(ip -> owners.add(ip.getSpec().owner.namespace + "/" + ip.getSpec().owner.name));
-        assertThat(ips).hasSize(200);
-        assertThat(owners).hasSize(200);
-        for (FlycastIP ip : ips) {
-          assertThat(got.get(ip.getSpec().owner.name)).isEqualTo(ip.getSpec().address);
-        }
-      });
-      System.out.printf("split brain: 200 addresses in %d ms, leftovers freed %d ms later%n",
+      await("the repair pass frees every leftover")
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                Map<String, String> got = addresses("split");
+                List<FlycastIP> ips = client.resources(FlycastIP.class).list().getItems();
+                Set<String> owners = new HashSet<>();
+                ips.forEach(
+                    ip -> owners.add(ip.getSpec().owner.namespace + "/" + ip.getSpec().owner.name));
+                assertThat(ips).hasSize(200);
+                assertThat(owners).hasSize(200);
+                for (FlycastIP ip : ips) {
+                  assertThat(got.get(ip.getSpec().owner.name)).isEqualTo(ip.getSpec().address);
+                }
+              });
+      System.out.printf(
+          "split brain: 200 addresses in %d ms, leftovers freed %d ms later%n",
           (allocated - start) / 1_000_000, (System.nanoTime() - allocated) / 1_000_000);
     }
   }
@@ -116,25 +142,47 @@ class AllocationIT {
   @Test
   void tinyPrefixExhaustsIntoAnEventNotACrash() throws Exception {
     // A /126 has 4 addresses; the network address is never handed out: 3 usable.
-    try (Flycast f = new Flycast(FlycastConfig.forTests(false).withPrefix("fdaa:0:48c8:0:1::/126"), client).start()) {
+    try (Flycast f =
+        new Flycast(FlycastConfig.forTests(false).withPrefix("fdaa:0:48c8:0:1::/126"), client)
+            .start()) {
       createServices("tiny", 4);
-      await().atMost(WAIT).untilAsserted(() -> {
-        Map<String, String> got = addresses("tiny");
-        assertThat(got.values().stream().filter(v -> v != null).distinct().count()).isEqualTo(3);
-        String starved = got.entrySet().stream().filter(e -> e.getValue() == null).findFirst().orElseThrow().getKey();
-        assertThat(client.v1().events().inNamespace("tiny").list().getItems())
-            .anyMatch(e -> starved.equals(e.getInvolvedObject().getName()) && "AddressRangeFull".equals(e.getReason())
-                && e.getMessage().contains("all 3 addresses"));
-        assertThat(f.catalog().current().size()).isEqualTo(3);
-      });
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                Map<String, String> got = addresses("tiny");
+                assertThat(got.values().stream().filter(v -> v != null).distinct().count())
+                    .isEqualTo(3);
+                String starved =
+                    got.entrySet().stream()
+                        .filter(e -> e.getValue() == null)
+                        .findFirst()
+                        .orElseThrow()
+                        .getKey();
+                assertThat(client.v1().events().inNamespace("tiny").list().getItems())
+                    .anyMatch(
+                        e ->
+                            starved.equals(e.getInvolvedObject().getName())
+                                && "AddressRangeFull".equals(e.getReason())
+                                && e.getMessage().contains("all 3 addresses"));
+                assertThat(f.catalog().current().size()).isEqualTo(3);
+              });
       // Freeing one lets the starved Service in.
-      String victim = addresses("tiny").entrySet().stream().filter(e -> e.getValue() != null).findFirst().orElseThrow().getKey();
+      String victim =
+          addresses("tiny").entrySet().stream()
+              .filter(e -> e.getValue() != null)
+              .findFirst()
+              .orElseThrow()
+              .getKey();
       client.services().inNamespace("tiny").withName(victim).delete();
-      await().atMost(WAIT).untilAsserted(() -> {
-        Map<String, String> got = addresses("tiny");
-        assertThat(got).hasSize(3);
-        assertThat(got.values()).doesNotContainNull();
-      });
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                Map<String, String> got = addresses("tiny");
+                assertThat(got).hasSize(3);
+                assertThat(got.values()).doesNotContainNull();
+              });
     }
   }
 
@@ -142,7 +190,9 @@ class AllocationIT {
   void addressesComeFromTheFlycastBlockOfThePrefix() throws Exception {
     try (Flycast f = new Flycast(FlycastConfig.forTests(false), client).start()) {
       createServices("layout", 3);
-      await().atMost(WAIT).until(() -> addresses("layout").values().stream().allMatch(v -> v != null));
+      await()
+          .atMost(WAIT)
+          .until(() -> addresses("layout").values().stream().allMatch(v -> v != null));
       for (String v : addresses("layout").values()) {
         assertThat(v).startsWith("fdaa:0:48c8:0:1:");
       }

@@ -17,15 +17,20 @@ import io.flycast.api.TlsOptionsSpec;
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** ExposedService end to end on the embedded API: owned Service, address, status, conditions, Events. */
+/**
+ * ExposedService end to end on the embedded API: owned Service, address, status, conditions,
+ * Events.
+ */
 class ExposedServiceIT extends EmbeddedControlPlane {
   static ExposedService exposed(String ns, String name, ServicePort... ports) {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).createOr(n -> n.update());
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .createOr(n -> n.update());
     ExposedService es = new ExposedService();
     es.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name).build());
     ExposedServiceSpec spec = new ExposedServiceSpec();
@@ -48,36 +53,49 @@ class ExposedServiceIT extends EmbeddedControlPlane {
   }
 
   static Condition condition(ExposedService es, String type) {
-    return es.getStatus().conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElseThrow();
+    return es.getStatus().conditions.stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
   void exposedServiceOwnsAServiceGetsAnAddressAndReportsStatus() {
-    client.resources(ExposedService.class).inNamespace("shop").resource(exposed("shop", "web", port(80, HandlerName.HTTP))).create();
+    client
+        .resources(ExposedService.class)
+        .inNamespace("shop")
+        .resource(exposed("shop", "web", port(80, HandlerName.HTTP)))
+        .create();
 
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
-      ExposedService es = get("shop", "web");
-      assertThat(es.getStatus()).isNotNull();
-      assertThat(es.getStatus().address).startsWith("fdaa:0:48c8:0:1:");
-      assertThat(condition(es, "Allocated").getStatus()).isEqualTo("True");
-      assertThat(condition(es, "Synced").getStatus()).isEqualTo("True");
-      assertThat(condition(es, "Ready").getStatus()).isEqualTo("True");
-      assertThat(condition(es, "Ready").getReason()).isEqualTo("ScaledToZero");
-      assertThat(es.getStatus().hostnames).contains("web.shop.flycast");
-      assertThat(es.getStatus().ports).isEqualTo("80/http");
-      Route r = flycast.catalog().current().route(new RouteKey("shop", "web"));
-      assertThat(es.getStatus().syncVersion).isEqualTo(r.specVersion());
-      assertThat(r.spec().port(80).handlers()).containsExactly(Handler.HTTP);
-      assertThat(r.spec().port(80).targetPort()).isEqualTo(8080);
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              ExposedService es = get("shop", "web");
+              assertThat(es.getStatus()).isNotNull();
+              assertThat(es.getStatus().address).startsWith("fdaa:0:48c8:0:1:");
+              assertThat(condition(es, "Allocated").getStatus()).isEqualTo("True");
+              assertThat(condition(es, "Synced").getStatus()).isEqualTo("True");
+              assertThat(condition(es, "Ready").getStatus()).isEqualTo("True");
+              assertThat(condition(es, "Ready").getReason()).isEqualTo("ScaledToZero");
+              assertThat(es.getStatus().hostnames).contains("web.shop.flycast");
+              assertThat(es.getStatus().ports).isEqualTo("80/http");
+              Route r = flycast.catalog().current().route(new RouteKey("shop", "web"));
+              assertThat(es.getStatus().syncVersion).isEqualTo(r.specVersion());
+              assertThat(r.spec().port(80).handlers()).containsExactly(Handler.HTTP);
+              assertThat(r.spec().port(80).targetPort()).isEqualTo(8080);
 
-      Service owned = client.services().inNamespace("shop").withName("web").get();
-      assertThat(owned).isNotNull();
-      assertThat(owned.getMetadata().getOwnerReferences()).anyMatch(o -> "ExposedService".equals(o.getKind()));
-      assertThat(owned.getSpec().getSelector()).isEqualTo(Map.of("app", "web"));
-      assertThat(owned.getMetadata().getAnnotations()).containsEntry(FlycastAnnotations.FLYCAST_IP, es.getStatus().address)
-          .containsEntry(FlycastAnnotations.CLUSTERIP_ALLOCATOR, "configured")
-          .containsEntry(FlycastAnnotations.SYNC_VERSION, Long.toString(r.specVersion()));
-    });
+              Service owned = client.services().inNamespace("shop").withName("web").get();
+              assertThat(owned).isNotNull();
+              assertThat(owned.getMetadata().getOwnerReferences())
+                  .anyMatch(o -> "ExposedService".equals(o.getKind()));
+              assertThat(owned.getSpec().getSelector()).isEqualTo(Map.of("app", "web"));
+              assertThat(owned.getMetadata().getAnnotations())
+                  .containsEntry(FlycastAnnotations.FLYCAST_IP, es.getStatus().address)
+                  .containsEntry(FlycastAnnotations.CLUSTERIP_ALLOCATOR, "configured")
+                  .containsEntry(FlycastAnnotations.SYNC_VERSION, Long.toString(r.specVersion()));
+            });
   }
 
   @Test
@@ -90,97 +108,163 @@ class ExposedServiceIT extends EmbeddedControlPlane {
     es.getSpec().ports.get(0).tlsOptions.secretName = "missing-cert";
     client.resources(ExposedService.class).inNamespace("limits").resource(es).create();
 
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
-      ExposedService got = get("limits", "api");
-      Condition valid = condition(got, "Valid");
-      assertThat(valid.getStatus()).isEqualTo("False");
-      assertThat(valid.getReason()).isEqualTo("InvalidSpec");
-      assertThat(valid.getMessage()).contains("hardLimit (10) is below concurrency.softLimit (50)", "missing-cert");
-      assertThat(condition(got, "Synced").getStatus()).isEqualTo("True");
-      Route r = flycast.catalog().current().route(new RouteKey("limits", "api"));
-      assertThat(r.spec().concurrency().hardLimit()).isEqualTo(50);
-      assertThat(client.v1().events().inNamespace("limits").list().getItems())
-          .anyMatch(e -> "InvalidSpec".equals(e.getReason()) && e.getMessage().contains("missing-cert")
-              && "Warning".equals(e.getType()));
-    });
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              ExposedService got = get("limits", "api");
+              Condition valid = condition(got, "Valid");
+              assertThat(valid.getStatus()).isEqualTo("False");
+              assertThat(valid.getReason()).isEqualTo("InvalidSpec");
+              assertThat(valid.getMessage())
+                  .contains("hardLimit (10) is below concurrency.softLimit (50)", "missing-cert");
+              assertThat(condition(got, "Synced").getStatus()).isEqualTo("True");
+              Route r = flycast.catalog().current().route(new RouteKey("limits", "api"));
+              assertThat(r.spec().concurrency().hardLimit()).isEqualTo(50);
+              assertThat(client.v1().events().inNamespace("limits").list().getItems())
+                  .anyMatch(
+                      e ->
+                          "InvalidSpec".equals(e.getReason())
+                              && e.getMessage().contains("missing-cert")
+                              && "Warning".equals(e.getType()));
+            });
 
     // Creating the Secret, with a certificate and its key, clears the TLS complaint.
     var pem = TlsSecrets.Pem.selfSigned("api.example.com");
-    client.secrets().inNamespace("limits")
-        .resource(TlsSecrets.secret("limits", "missing-cert", null, pem.certificate(), pem.key())).create();
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() ->
-        assertThat(condition(get("limits", "api"), "Valid").getMessage()).doesNotContain("missing-cert"));
+    client
+        .secrets()
+        .inNamespace("limits")
+        .resource(TlsSecrets.secret("limits", "missing-cert", null, pem.certificate(), pem.key()))
+        .create();
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(condition(get("limits", "api"), "Valid").getMessage())
+                    .doesNotContain("missing-cert"));
   }
 
   static List<String> warnings(String ns, String name) {
     return client.v1().events().inNamespace(ns).list().getItems().stream()
-        .filter(e -> name.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())
-            && "InvalidSpec".equals(e.getReason()))
-        .map(e -> e.getMessage()).toList();
+        .filter(
+            e ->
+                name.equals(e.getInvolvedObject().getName())
+                    && "Warning".equals(e.getType())
+                    && "InvalidSpec".equals(e.getReason()))
+        .map(e -> e.getMessage())
+        .toList();
   }
 
   static void editSecret(String ns, String name, String crt, String key) {
     var data = TlsSecrets.secret(ns, name, null, crt, key).getData();
-    client.secrets().inNamespace(ns).withName(name).edit(s -> {
-      s.setData(data);
-      return s;
-    });
+    client
+        .secrets()
+        .inNamespace(ns)
+        .withName(name)
+        .edit(
+            s -> {
+              s.setData(data);
+              return s;
+            });
   }
 
-  /** Valid is False with {@code problem}, and an Event says it; the route keeps both ports meanwhile. */
+  /**
+   * Valid is False with {@code problem}, and an Event says it; the route keeps both ports
+   * meanwhile.
+   */
   static void awaitInvalid(String ns, String name, String problem) {
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
-      ExposedService es = get(ns, name);
-      Condition valid = condition(es, "Valid");
-      assertThat(valid.getStatus()).isEqualTo("False");
-      assertThat(valid.getReason()).isEqualTo("InvalidSpec");
-      assertThat(valid.getMessage()).isEqualTo(problem);
-      assertThat(warnings(ns, name)).contains(problem);
-      assertThat(condition(es, "Synced").getStatus()).isEqualTo("True");
-      Route r = flycast.catalog().current().route(new RouteKey(ns, name));
-      assertThat(r.spec().port(80).handlers()).containsExactly(Handler.HTTP);
-      assertThat(r.spec().port(443).tls().secretName()).isEqualTo("web-tls");
-    });
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              ExposedService es = get(ns, name);
+              Condition valid = condition(es, "Valid");
+              assertThat(valid.getStatus()).isEqualTo("False");
+              assertThat(valid.getReason()).isEqualTo("InvalidSpec");
+              assertThat(valid.getMessage()).isEqualTo(problem);
+              assertThat(warnings(ns, name)).contains(problem);
+              assertThat(condition(es, "Synced").getStatus()).isEqualTo("True");
+              Route r = flycast.catalog().current().route(new RouteKey(ns, name));
+              assertThat(r.spec().port(80).handlers()).containsExactly(Handler.HTTP);
+              assertThat(r.spec().port(443).tls().secretName()).isEqualTo("web-tls");
+            });
   }
 
   @Test
   void anUnusableTlsSecretIsAConditionAndAnEventUntilItIsFixed() {
     var pem = TlsSecrets.Pem.selfSigned("web.example.com");
     var other = TlsSecrets.Pem.selfSigned("web.example.com");
-    ExposedService es = exposed("certs", "web", port(80, HandlerName.HTTP), port(443, HandlerName.TLS, HandlerName.HTTP));
+    ExposedService es =
+        exposed(
+            "certs",
+            "web",
+            port(80, HandlerName.HTTP),
+            port(443, HandlerName.TLS, HandlerName.HTTP));
     es.getSpec().ports.get(1).tlsOptions = new TlsOptionsSpec();
     es.getSpec().ports.get(1).tlsOptions.secretName = "web-tls";
     client.resources(ExposedService.class).inNamespace("certs").resource(es).create();
     // Another route of the namespace, untouched by web's Secret.
-    client.resources(ExposedService.class).inNamespace("certs").resource(exposed("certs", "plain", port(80, HandlerName.HTTP)))
+    client
+        .resources(ExposedService.class)
+        .inNamespace("certs")
+        .resource(exposed("certs", "plain", port(80, HandlerName.HTTP)))
         .create();
     String prefix = "port 443 (tlsOptions.secretName): TLS Secret 'certs/web-tls'";
     String suffix = ". TLS handshakes on port 443 fail until then";
 
-    client.secrets().inNamespace("certs").resource(TlsSecrets.secret("certs", "web-tls", null, "x", "y")).create();
-    awaitInvalid("certs", "web", prefix + ": tls.crt is not a PEM certificate (no -----BEGIN CERTIFICATE----- block); "
-        + "put the PEM certificate chain in it, the server's certificate first" + suffix);
+    client
+        .secrets()
+        .inNamespace("certs")
+        .resource(TlsSecrets.secret("certs", "web-tls", null, "x", "y"))
+        .create();
+    awaitInvalid(
+        "certs",
+        "web",
+        prefix
+            + ": tls.crt is not a PEM certificate (no -----BEGIN CERTIFICATE----- block); "
+            + "put the PEM certificate chain in it, the server's certificate first"
+            + suffix);
 
     editSecret("certs", "web-tls", pem.certificate(), other.key());
-    awaitInvalid("certs", "web", prefix + ": the private key in tls.key does not belong to the certificate in tls.crt "
-        + "(CN=web.example.com); put the certificate's own key in tls.key, or the key's certificate first in tls.crt"
-        + suffix);
+    awaitInvalid(
+        "certs",
+        "web",
+        prefix
+            + ": the private key in tls.key does not belong to the certificate in tls.crt"
+            + " (CN=web.example.com); put the certificate's own key in tls.key, or the key's"
+            + " certificate first in tls.crt"
+            + suffix);
 
     editSecret("certs", "web-tls", pem.certificate(), null);
-    awaitInvalid("certs", "web", prefix + " has no tls.key; put the certificate's PEM private key in it" + suffix);
+    awaitInvalid(
+        "certs",
+        "web",
+        prefix + " has no tls.key; put the certificate's PEM private key in it" + suffix);
 
     // Fixed: Valid again.
     editSecret("certs", "web-tls", pem.certificate(), pem.key());
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
-      Condition valid = condition(get("certs", "web"), "Valid");
-      assertThat(valid.getStatus()).isEqualTo("True");
-      assertThat(valid.getMessage()).isEqualTo("spec is valid");
-    });
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              Condition valid = condition(get("certs", "web"), "Valid");
+              assertThat(valid.getStatus()).isEqualTo("True");
+              assertThat(valid.getMessage()).isEqualTo("spec is valid");
+            });
 
     // Deleted: reported again.
     client.secrets().inNamespace("certs").withName("web-tls").delete();
-    awaitInvalid("certs", "web", prefix + " does not exist (or is not of type kubernetes.io/tls); create it: "
-        + "kubectl create secret tls web-tls -n certs --cert=CHAIN.pem --key=KEY.pem" + suffix);
+    awaitInvalid(
+        "certs",
+        "web",
+        prefix
+            + " does not exist (or is not of type kubernetes.io/tls); create it: "
+            + "kubectl create secret tls web-tls -n certs --cert=CHAIN.pem --key=KEY.pem"
+            + suffix);
 
     ExposedService plain = get("certs", "plain");
     assertThat(condition(plain, "Valid").getStatus()).isEqualTo("True");
@@ -190,17 +274,32 @@ class ExposedServiceIT extends EmbeddedControlPlane {
 
   @Test
   void deletingReleasesTheAddressAndTheRoute() {
-    client.resources(ExposedService.class).inNamespace("gone").resource(exposed("gone", "tmp", port(5432))).create();
-    await().atMost(WAIT).until(() -> get("gone", "tmp").getStatus() != null && get("gone", "tmp").getStatus().address != null
-        && flycast.catalog().current().route(new RouteKey("gone", "tmp")) != null);
+    client
+        .resources(ExposedService.class)
+        .inNamespace("gone")
+        .resource(exposed("gone", "tmp", port(5432)))
+        .create();
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                get("gone", "tmp").getStatus() != null
+                    && get("gone", "tmp").getStatus().address != null
+                    && flycast.catalog().current().route(new RouteKey("gone", "tmp")) != null);
     String address = get("gone", "tmp").getStatus().address;
 
     client.resources(ExposedService.class).inNamespace("gone").withName("tmp").delete();
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
-      assertThat(get("gone", "tmp")).isNull();
-      assertThat(flycast.catalog().current().route(new RouteKey("gone", "tmp"))).isNull();
-      assertThat(client.resources(FlycastIP.class).withName(address.replace(':', '-')).get()).isNull();
-    });
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              assertThat(get("gone", "tmp")).isNull();
+              assertThat(flycast.catalog().current().route(new RouteKey("gone", "tmp"))).isNull();
+              assertThat(
+                      client.resources(FlycastIP.class).withName(address.replace(':', '-')).get())
+                  .isNull();
+            });
   }
 
   @Test
@@ -208,10 +307,21 @@ class ExposedServiceIT extends EmbeddedControlPlane {
     ExposedService es = exposed("pinned", "db", port(5432));
     es.getSpec().address = "fdaa:0:48c8:0:1::5432";
     client.resources(ExposedService.class).inNamespace("pinned").resource(es).create();
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
-      assertThat(get("pinned", "db").getStatus().address).isEqualTo("fdaa:0:48c8:0:1::5432");
-      assertThat(flycast.catalog().current().routeByAddress(java.net.InetAddress.getByName("fdaa:0:48c8:0:1::5432")).key().name())
-          .isEqualTo("db");
-    });
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              assertThat(get("pinned", "db").getStatus().address)
+                  .isEqualTo("fdaa:0:48c8:0:1::5432");
+              assertThat(
+                      flycast
+                          .catalog()
+                          .current()
+                          .routeByAddress(java.net.InetAddress.getByName("fdaa:0:48c8:0:1::5432"))
+                          .key()
+                          .name())
+                  .isEqualTo("db");
+            });
   }
 }

@@ -16,9 +16,19 @@ final class Fixtures {
 
   static Service service(String ns, String name, Map<String, String> annotations) {
     return new ServiceBuilder()
-        .withNewMetadata().withNamespace(ns).withName(name).withAnnotations(annotations).endMetadata()
-        .withNewSpec().withSelector(Map.of("app", name))
-        .addNewPort().withName("http").withPort(80).withNewTargetPort(8080).withProtocol("TCP").endPort()
+        .withNewMetadata()
+        .withNamespace(ns)
+        .withName(name)
+        .withAnnotations(annotations)
+        .endMetadata()
+        .withNewSpec()
+        .withSelector(Map.of("app", name))
+        .addNewPort()
+        .withName("http")
+        .withPort(80)
+        .withNewTargetPort(8080)
+        .withProtocol("TCP")
+        .endPort()
         .endSpec()
         .build();
   }
@@ -29,7 +39,9 @@ final class Fixtures {
 
   static String annotation(KubernetesClient client, String ns, String name, String key) {
     Service s = client.services().inNamespace(ns).withName(name).get();
-    return s == null || s.getMetadata().getAnnotations() == null ? null : s.getMetadata().getAnnotations().get(key);
+    return s == null || s.getMetadata().getAnnotations() == null
+        ? null
+        : s.getMetadata().getAnnotations().get(key);
   }
 
   static InetAddress addressOf(KubernetesClient client, String ns, String name) {

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Network isolation against the embedded API: Pods with {@code status.podIP} map client addresses
- * to their namespace's networks, and the proxy refuses private routes to other networks. Nothing
- * is trusted here ({@code --trusted-cidrs} empty), unlike the other control-plane tests.
+ * to their namespace's networks, and the proxy refuses private routes to other networks. Nothing is
+ * trusted here ({@code --trusted-cidrs} empty), unlike the other control-plane tests.
  */
 class NetworkIsolationIT {
   static final Duration WAIT = Duration.ofSeconds(30);
@@ -43,8 +43,13 @@ class NetworkIsolationIT {
   static void start() throws Exception {
     api = new EmbeddedApiServer().start(0);
     client = api.client();
-    flycast = new Flycast(FlycastConfig.forTests(false).withTrustedCidrs("")
-        .withProxy(new InetSocketAddress("127.0.0.1", 0), null), client).start();
+    flycast =
+        new Flycast(
+                FlycastConfig.forTests(false)
+                    .withTrustedCidrs("")
+                    .withProxy(new InetSocketAddress("127.0.0.1", 0), null),
+                client)
+            .start();
     // A second lookup of its own, to assert the mapping directly (Flycast's is inside its policy).
     networks = new PodNetworks(client, name -> client.namespaces().withName(name).get()).start();
   }
@@ -57,18 +62,44 @@ class NetworkIsolationIT {
   }
 
   static void namespace(String ns, Map<String, String> annotations) {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).withAnnotations(annotations)
-        .endMetadata().build()).create();
+    client
+        .namespaces()
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(ns)
+                .withAnnotations(annotations)
+                .endMetadata()
+                .build())
+        .create();
   }
 
   /** A pod with {@code ip}, written through the status subresource as the kubelet would. */
   static void pod(String ns, String name, String ip) {
-    Pod p = client.pods().inNamespace(ns).resource(new PodBuilder()
-        .withNewMetadata().withNamespace(ns).withName(name).endMetadata()
-        .withNewSpec().addNewContainer().withName("app").withImage("app").endContainer().endSpec()
-        .build()).create();
-    p.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP(ip)
-        .withPodIPs(new PodIPBuilder().withIp(ip).build()).build());
+    Pod p =
+        client
+            .pods()
+            .inNamespace(ns)
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withNamespace(ns)
+                    .withName(name)
+                    .endMetadata()
+                    .withNewSpec()
+                    .addNewContainer()
+                    .withName("app")
+                    .withImage("app")
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
+    p.setStatus(
+        new PodStatusBuilder()
+            .withPhase("Running")
+            .withPodIP(ip)
+            .withPodIPs(new PodIPBuilder().withIp(ip).build())
+            .build());
     client.pods().inNamespace(ns).resource(p).updateStatus();
   }
 
@@ -93,10 +124,14 @@ class NetworkIsolationIT {
       s.bind(new InetSocketAddress(source, 0));
       s.connect(flycast.proxy().httpAddress(), 5000);
       s.setSoTimeout(10_000);
-      s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream()
+          .write(
+              ("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
       // The status line is enough; what follows does not matter here.
-      var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+      var in =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
       String all = in.readLine();
       return Integer.parseInt(all.split(" ")[1]);
     }
@@ -110,17 +145,25 @@ class NetworkIsolationIT {
     pod("iso-b", "client", "127.0.0.42");
     privateService("iso-a", "web", null);
 
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(networks.networksOf(ip("127.0.0.41"))).containsExactly("iso-a");
-      assertThat(networks.networksOf(ip("127.0.0.42"))).containsExactly("iso-b");
-      assertThat(Fixtures.route(flycast.catalog().current(), "iso-a", "web")).isNotNull();
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(networks.networksOf(ip("127.0.0.41"))).containsExactly("iso-a");
+              assertThat(networks.networksOf(ip("127.0.0.42"))).containsExactly("iso-b");
+              assertThat(Fixtures.route(flycast.catalog().current(), "iso-a", "web")).isNotNull();
+            });
     assertThat(networks.networksOf(ip("127.0.0.49"))).isEmpty();
     var web = Fixtures.route(flycast.catalog().current(), "iso-a", "web").spec();
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(flycast.networkPolicy().decide(ip("127.0.0.41"), web)).isEqualTo(Access.ALLOWED);
-      assertThat(flycast.networkPolicy().decide(ip("127.0.0.42"), web)).isEqualTo(Access.OTHER_NETWORK);
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(flycast.networkPolicy().decide(ip("127.0.0.41"), web))
+                  .isEqualTo(Access.ALLOWED);
+              assertThat(flycast.networkPolicy().decide(ip("127.0.0.42"), web))
+                  .isEqualTo(Access.OTHER_NETWORK);
+            });
     // Through the proxy: no backends, so the allowed client gets 503 rather than 403.
     assertThat(status("127.0.0.42", "web.iso-a.flycast")).isEqualTo(403);
     assertThat(status("127.0.0.41", "web.iso-a.flycast")).isEqualTo(503);
@@ -142,23 +185,38 @@ class NetworkIsolationIT {
     privateService("iso-c", "api", "shared");
     privateService("iso-d", "db", "shared");
 
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(networks.networksOf(ip("127.0.0.44"))).containsExactlyInAnyOrder("iso-d", "shared");
-      assertThat(Fixtures.route(flycast.catalog().current(), "iso-c", "api")).isNotNull();
-      assertThat(Fixtures.route(flycast.catalog().current(), "iso-d", "db")).isNotNull();
-      assertThat(flycast.networkPolicy().decide(ip("127.0.0.44"), Fixtures.route(flycast.catalog().current(), "iso-c", "api").spec()))
-          .isEqualTo(Access.ALLOWED);
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(networks.networksOf(ip("127.0.0.44")))
+                  .containsExactlyInAnyOrder("iso-d", "shared");
+              assertThat(Fixtures.route(flycast.catalog().current(), "iso-c", "api")).isNotNull();
+              assertThat(Fixtures.route(flycast.catalog().current(), "iso-d", "db")).isNotNull();
+              assertThat(
+                      flycast
+                          .networkPolicy()
+                          .decide(
+                              ip("127.0.0.44"),
+                              Fixtures.route(flycast.catalog().current(), "iso-c", "api").spec()))
+                  .isEqualTo(Access.ALLOWED);
+            });
     assertThat(status("127.0.0.44", "api.iso-c.flycast")).isEqualTo(503);
     assertThat(status("127.0.0.43", "db.iso-d.flycast")).isEqualTo(503);
     assertThat(status("127.0.0.45", "api.iso-c.flycast")).isEqualTo(403);
 
     // Leaving the network (annotation removed) takes effect without restarting anything.
-    client.namespaces().withName("iso-d").edit(n -> {
-      n.getMetadata().getAnnotations().remove(FlycastAnnotations.NETWORK);
-      return n;
-    });
-    await().atMost(WAIT).untilAsserted(() -> assertThat(status("127.0.0.44", "api.iso-c.flycast")).isEqualTo(403));
+    client
+        .namespaces()
+        .withName("iso-d")
+        .edit(
+            n -> {
+              n.getMetadata().getAnnotations().remove(FlycastAnnotations.NETWORK);
+              return n;
+            });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(status("127.0.0.44", "api.iso-c.flycast")).isEqualTo(403));
     assertThat(networks.networksOf(ip("127.0.0.44"))).isEqualTo(Set.of("iso-d"));
   }
 }

@@ -42,7 +42,9 @@ class PodAddressIndexTest {
     index.update(before, running);
     assertThat(index.namespaceOf(ip("10.0.0.7"))).isEqualTo("a");
     index.update(running, pod("a", "web", "Succeeded", false, "10.0.0.7"));
-    assertThat(index.namespaceOf(ip("10.0.0.7"))).as("finished pods release their address").isNull();
+    assertThat(index.namespaceOf(ip("10.0.0.7")))
+        .as("finished pods release their address")
+        .isNull();
   }
 
   @Test
@@ -65,16 +67,31 @@ class PodAddressIndexTest {
   @Test
   void namespacesJoinNetworksByLabelOrAnnotation() {
     assertThat(PodNetworks.networksOfNamespace("a", null)).containsExactly("a");
-    var ns = new NamespaceBuilder().withNewMetadata().withName("b")
-        .withLabels(Map.of(FlycastAnnotations.NETWORK, "blue"))
-        .withAnnotations(Map.of(FlycastAnnotations.NETWORK, "shared, red,,")).endMetadata().build();
-    assertThat(PodNetworks.networksOfNamespace("b", ns)).containsExactlyInAnyOrder("b", "blue", "shared", "red");
+    var ns =
+        new NamespaceBuilder()
+            .withNewMetadata()
+            .withName("b")
+            .withLabels(Map.of(FlycastAnnotations.NETWORK, "blue"))
+            .withAnnotations(Map.of(FlycastAnnotations.NETWORK, "shared, red,,"))
+            .endMetadata()
+            .build();
+    assertThat(PodNetworks.networksOfNamespace("b", ns))
+        .containsExactlyInAnyOrder("b", "blue", "shared", "red");
   }
 
   private static Pod pod(String ns, String name, String phase, boolean hostNetwork, String... ips) {
-    var b = new PodBuilder().withNewMetadata().withNamespace(ns).withName(name).endMetadata()
-        .withNewSpec().withHostNetwork(hostNetwork).endSpec()
-        .withNewStatus().withPhase(phase).endStatus();
+    var b =
+        new PodBuilder()
+            .withNewMetadata()
+            .withNamespace(ns)
+            .withName(name)
+            .endMetadata()
+            .withNewSpec()
+            .withHostNetwork(hostNetwork)
+            .endSpec()
+            .withNewStatus()
+            .withPhase(phase)
+            .endStatus();
     if (ips.length > 0) {
       b.editStatus().withPodIP(ips[0]).endStatus();
       for (String ip : ips) {

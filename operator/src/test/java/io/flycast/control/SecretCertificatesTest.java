@@ -23,19 +23,30 @@ class SecretCertificatesTest {
   private static final RouteKey ROUTE = new RouteKey("shop", "web");
 
   private final Map<String, Secret> secrets = new HashMap<>();
-  private final SecretCertificates source = new SecretCertificates((ns, name) -> secrets.get(ns + "/" + name));
+  private final SecretCertificates source =
+      new SecretCertificates((ns, name) -> secrets.get(ns + "/" + name));
 
   private void put(String name, String resourceVersion, String crt, String key) {
     Map<String, String> data = new HashMap<>();
     if (crt != null) {
-      data.put("tls.crt", Base64.getEncoder().encodeToString(crt.getBytes(StandardCharsets.US_ASCII)));
+      data.put(
+          "tls.crt", Base64.getEncoder().encodeToString(crt.getBytes(StandardCharsets.US_ASCII)));
     }
     if (key != null) {
-      data.put("tls.key", Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.US_ASCII)));
+      data.put(
+          "tls.key", Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.US_ASCII)));
     }
-    secrets.put("shop/" + name, new SecretBuilder()
-        .withNewMetadata().withNamespace("shop").withName(name).withResourceVersion(resourceVersion).endMetadata()
-        .withType("kubernetes.io/tls").withData(data).build());
+    secrets.put(
+        "shop/" + name,
+        new SecretBuilder()
+            .withNewMetadata()
+            .withNamespace("shop")
+            .withName(name)
+            .withResourceVersion(resourceVersion)
+            .endMetadata()
+            .withType("kubernetes.io/tls")
+            .withData(data)
+            .build());
   }
 
   private static String read(java.io.File f) throws Exception {
@@ -44,26 +55,41 @@ class SecretCertificatesTest {
 
   /** An RSA key as PKCS#1 ({@code RSA PRIVATE KEY}): cert-manager's default encoding. */
   private static String pkcs1(PrivateKey key) throws Exception {
-    byte[] der = PrivateKeyInfo.getInstance(key.getEncoded()).parsePrivateKey().toASN1Primitive().getEncoded();
+    byte[] der =
+        PrivateKeyInfo.getInstance(key.getEncoded())
+            .parsePrivateKey()
+            .toASN1Primitive()
+            .getEncoded();
     return pem("RSA PRIVATE KEY", der);
   }
 
   /**
-   * An EC key as SEC1 ({@code EC PRIVATE KEY}) with its curve and public key, as
-   * {@code openssl ecparam -genkey} and cert-manager write it.
+   * An EC key as SEC1 ({@code EC PRIVATE KEY}) with its curve and public key, as {@code openssl
+   * ecparam -genkey} and cert-manager write it.
    */
   private static String sec1(PrivateKey key, X509Certificate cert) throws Exception {
     PrivateKeyInfo info = PrivateKeyInfo.getInstance(key.getEncoded());
     SubjectPublicKeyInfo pub = SubjectPublicKeyInfo.getInstance(cert.getPublicKey().getEncoded());
-    org.bouncycastle.asn1.sec.ECPrivateKey inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
-    byte[] der = new org.bouncycastle.asn1.sec.ECPrivateKey(256, inner.getKey(), pub.getPublicKeyData(),
-        info.getPrivateKeyAlgorithm().getParameters()).getEncoded();
+    org.bouncycastle.asn1.sec.ECPrivateKey inner =
+        org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+    byte[] der =
+        new org.bouncycastle.asn1.sec.ECPrivateKey(
+                256,
+                inner.getKey(),
+                pub.getPublicKeyData(),
+                info.getPrivateKeyAlgorithm().getParameters())
+            .getEncoded();
     return pem("EC PRIVATE KEY", der);
   }
 
   private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+    return "-----BEGIN "
+        + type
+        + "-----\n"
+        + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 
   @Test
@@ -101,8 +127,13 @@ class SecretCertificatesTest {
   void aChainKeepsItsIntermediates() throws Exception {
     SelfSignedCertificate leaf = new SelfSignedCertificate("shop.example.com");
     SelfSignedCertificate other = new SelfSignedCertificate("ca.example.com");
-    put("chain", "1", read(leaf.certificate()) + read(other.certificate()), read(leaf.privateKey()));
-    assertThat(source.certificate(ROUTE, "chain").chain()).containsExactly(leaf.cert(), other.cert());
+    put(
+        "chain",
+        "1",
+        read(leaf.certificate()) + read(other.certificate()),
+        read(leaf.privateKey()));
+    assertThat(source.certificate(ROUTE, "chain").chain())
+        .containsExactly(leaf.cert(), other.cert());
   }
 
   @Test
@@ -115,7 +146,8 @@ class SecretCertificatesTest {
     put("other-key", "1", read(a.certificate()), read(b.privateKey()));
     put("other-type", "1", read(a.certificate()), read(ec.privateKey()));
     put("key-only", "1", read(a.privateKey()), read(a.privateKey()));
-    for (String name : new String[] {"garbage", "no-key", "other-key", "other-type", "key-only", "missing"}) {
+    for (String name :
+        new String[] {"garbage", "no-key", "other-key", "other-type", "key-only", "missing"}) {
       assertThat(source.certificate(ROUTE, name)).as(name).isNull();
     }
     // Fixed in a new version: served.
@@ -126,13 +158,19 @@ class SecretCertificatesTest {
   @Test
   void anExpiredCertificateIsStillServedButReported() {
     var now = java.time.Instant.now();
-    var old = TlsSecrets.Pem.selfSigned("old.example.com", now.minus(java.time.Duration.ofDays(400)),
-        now.minus(java.time.Duration.ofDays(1)));
+    var old =
+        TlsSecrets.Pem.selfSigned(
+            "old.example.com",
+            now.minus(java.time.Duration.ofDays(400)),
+            now.minus(java.time.Duration.ofDays(1)));
     TlsSecrets s = new TlsSecrets().put("shop", "old", "1", old.certificate(), old.key());
     assertThat(s.certificates.certificate(ROUTE, "old")).as("still served").isNotNull();
     assertThat(s.certificates.problem("shop", "old"))
-        .startsWith("TLS Secret 'shop/old': the certificate in tls.crt (CN=old.example.com) expired at ")
-        .endsWith("; put a renewed certificate and its key in it (the expired one is still served, and clients refuse it)");
+        .startsWith(
+            "TLS Secret 'shop/old': the certificate in tls.crt (CN=old.example.com) expired at ")
+        .endsWith(
+            "; put a renewed certificate and its key in it (the expired one is still served, and"
+                + " clients refuse it)");
   }
 
   @Test
@@ -140,53 +178,98 @@ class SecretCertificatesTest {
     var a = TlsSecrets.Pem.selfSigned("shop.example.com");
     var b = TlsSecrets.Pem.selfSigned("shop.example.com");
     var ec = TlsSecrets.Pem.selfSigned("shop.example.com", "EC", 256);
-    TlsSecrets s = new TlsSecrets()
-        .put("shop", "good", "1", a.certificate(), a.key())
-        .put("shop", "no-key", "1", a.certificate(), null)
-        .put("shop", "empty-key", "1", a.certificate(), "")
-        .put("shop", "no-crt", "1", null, a.key())
-        .put("shop", "garbage", "1", "x", "y")
-        .put("shop", "garbage-key", "1", a.certificate(), "y")
-        .put("shop", "broken-crt", "1", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", a.key())
-        .put("shop", "encrypted", "1", a.certificate(),
-            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n")
-        .put("shop", "swapped", "1", a.key(), a.certificate())
-        .put("shop", "other-key", "1", a.certificate(), b.key())
-        .put("shop", "other-type", "1", a.certificate(), ec.key());
+    TlsSecrets s =
+        new TlsSecrets()
+            .put("shop", "good", "1", a.certificate(), a.key())
+            .put("shop", "no-key", "1", a.certificate(), null)
+            .put("shop", "empty-key", "1", a.certificate(), "")
+            .put("shop", "no-crt", "1", null, a.key())
+            .put("shop", "garbage", "1", "x", "y")
+            .put("shop", "garbage-key", "1", a.certificate(), "y")
+            .put(
+                "shop",
+                "broken-crt",
+                "1",
+                "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+                a.key())
+            .put(
+                "shop",
+                "encrypted",
+                "1",
+                a.certificate(),
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+                    + "AAAA\n"
+                    + "-----END ENCRYPTED PRIVATE KEY-----\n")
+            .put("shop", "swapped", "1", a.key(), a.certificate())
+            .put("shop", "other-key", "1", a.certificate(), b.key())
+            .put("shop", "other-type", "1", a.certificate(), ec.key());
     SecretCertificates c = s.certificates;
 
     assertThat(c.problem("shop", "good")).isNull();
-    assertThat(c.problem("shop", "missing")).isEqualTo("TLS Secret 'shop/missing' does not exist (or is not of type "
-        + "kubernetes.io/tls); create it: kubectl create secret tls missing -n shop --cert=CHAIN.pem --key=KEY.pem");
+    assertThat(c.problem("shop", "missing"))
+        .isEqualTo(
+            "TLS Secret 'shop/missing' does not exist (or is not of type kubernetes.io/tls); create"
+                + " it: kubectl create secret tls missing -n shop --cert=CHAIN.pem --key=KEY.pem");
     assertThat(c.problem("shop", "no-key"))
-        .isEqualTo("TLS Secret 'shop/no-key' has no tls.key; put the certificate's PEM private key in it");
+        .isEqualTo(
+            "TLS Secret 'shop/no-key' has no tls.key; put the certificate's PEM private key in it");
     assertThat(c.problem("shop", "empty-key"))
-        .isEqualTo("TLS Secret 'shop/empty-key' has no tls.key; put the certificate's PEM private key in it");
-    assertThat(c.problem("shop", "no-crt")).isEqualTo(
-        "TLS Secret 'shop/no-crt' has no tls.crt; put the PEM certificate chain in it, the server's certificate first");
-    assertThat(c.problem("shop", "garbage")).isEqualTo("TLS Secret 'shop/garbage': tls.crt is not a PEM certificate "
-        + "(no -----BEGIN CERTIFICATE----- block); put the PEM certificate chain in it, the server's certificate first");
-    assertThat(c.problem("shop", "garbage-key")).isEqualTo("TLS Secret 'shop/garbage-key': tls.key is not a PEM "
-        + "private key (no -----BEGIN PRIVATE KEY----- block); put the certificate's private key in it "
-        + "(PKCS#8, PKCS#1 RSA or SEC1 EC)");
+        .isEqualTo(
+            "TLS Secret 'shop/empty-key' has no tls.key; put the certificate's PEM private key in"
+                + " it");
+    assertThat(c.problem("shop", "no-crt"))
+        .isEqualTo(
+            "TLS Secret 'shop/no-crt' has no tls.crt; put the PEM certificate chain in it, the"
+                + " server's certificate first");
+    assertThat(c.problem("shop", "garbage"))
+        .isEqualTo(
+            "TLS Secret 'shop/garbage': tls.crt is not a PEM certificate (no -----BEGIN"
+                + " CERTIFICATE----- block); put the PEM certificate chain in it, the server's"
+                + " certificate first");
+    assertThat(c.problem("shop", "garbage-key"))
+        .isEqualTo(
+            "TLS Secret 'shop/garbage-key': tls.key is not a PEM private key (no -----BEGIN PRIVATE"
+                + " KEY----- block); put the certificate's private key in it (PKCS#8, PKCS#1 RSA or"
+                + " SEC1 EC)");
     assertThat(c.problem("shop", "broken-crt"))
         .startsWith("TLS Secret 'shop/broken-crt': tls.crt is not a PEM certificate (")
         .endsWith("); put the PEM certificate chain in it, the server's certificate first");
-    assertThat(c.problem("shop", "encrypted")).isEqualTo("TLS Secret 'shop/encrypted': tls.key is encrypted; "
-        + "put the key in it without a passphrase (openssl pkey -in KEY.pem -out PLAIN.pem)");
-    assertThat(c.problem("shop", "swapped")).isEqualTo("TLS Secret 'shop/swapped': tls.crt is not a PEM certificate "
-        + "(it holds a private key: are tls.crt and tls.key swapped?); put the PEM certificate chain in it, "
-        + "the server's certificate first");
-    assertThat(c.problem("shop", "other-key")).isEqualTo("TLS Secret 'shop/other-key': the private key in tls.key "
-        + "does not belong to the certificate in tls.crt (CN=shop.example.com); put the certificate's own key in "
-        + "tls.key, or the key's certificate first in tls.crt");
-    assertThat(c.problem("shop", "other-type")).isEqualTo("TLS Secret 'shop/other-type': the private key in "
-        + "tls.key does not belong to the certificate in tls.crt (CN=shop.example.com: an RSA certificate, an EC "
-        + "key); put the certificate's own key in tls.key, or the key's certificate first in tls.crt");
+    assertThat(c.problem("shop", "encrypted"))
+        .isEqualTo(
+            "TLS Secret 'shop/encrypted': tls.key is encrypted; put the key in it without a"
+                + " passphrase (openssl pkey -in KEY.pem -out PLAIN.pem)");
+    assertThat(c.problem("shop", "swapped"))
+        .isEqualTo(
+            "TLS Secret 'shop/swapped': tls.crt is not a PEM certificate (it holds a private key:"
+                + " are tls.crt and tls.key swapped?); put the PEM certificate chain in it, the"
+                + " server's certificate first");
+    assertThat(c.problem("shop", "other-key"))
+        .isEqualTo(
+            "TLS Secret 'shop/other-key': the private key in tls.key does not belong to the"
+                + " certificate in tls.crt (CN=shop.example.com); put the certificate's own key in"
+                + " tls.key, or the key's certificate first in tls.crt");
+    assertThat(c.problem("shop", "other-type"))
+        .isEqualTo(
+            "TLS Secret 'shop/other-type': the private key in tls.key does not belong to the"
+                + " certificate in tls.crt (CN=shop.example.com: an RSA certificate, an EC key);"
+                + " put the certificate's own key in tls.key, or the key's certificate first in"
+                + " tls.crt");
 
     // What has a problem serves no certificate; what has none serves one.
-    for (String name : new String[] {"missing", "no-key", "empty-key", "no-crt", "garbage", "garbage-key", "broken-crt",
-        "encrypted", "swapped", "other-key", "other-type"}) {
+    for (String name :
+        new String[] {
+          "missing",
+          "no-key",
+          "empty-key",
+          "no-crt",
+          "garbage",
+          "garbage-key",
+          "broken-crt",
+          "encrypted",
+          "swapped",
+          "other-key",
+          "other-type"
+        }) {
       assertThat(c.certificate(ROUTE, name)).as(name).isNull();
     }
     assertThat(c.certificate(ROUTE, "good")).isNotNull();
@@ -223,14 +306,20 @@ class SecretCertificatesTest {
   void aSecretOfANamespaceThatIsNotWatchedIsReportedSoWithTheValueToSet() throws Exception {
     SelfSignedCertificate a = new SelfSignedCertificate("shop.example.com");
     put("web-tls", "1", read(a.certificate()), read(a.privateKey()));
-    SecretCertificates watchingOthers = new SecretCertificates((ns, name) -> secrets.get(ns + "/" + name),
-        new SecretNamespaces(java.util.Set.of("edge", "certs")));
-    assertThat(watchingOthers.problem("shop", "web-tls")).isEqualTo("TLS Secret 'shop/web-tls' cannot be read: "
-        + "Flycast reads TLS Secrets only in the namespaces certs, edge; add shop to the chart value tls.secretNamespaces "
-        + "(operator flag --secret-namespaces)");
+    SecretCertificates watchingOthers =
+        new SecretCertificates(
+            (ns, name) -> secrets.get(ns + "/" + name),
+            new SecretNamespaces(java.util.Set.of("edge", "certs")));
+    assertThat(watchingOthers.problem("shop", "web-tls"))
+        .isEqualTo(
+            "TLS Secret 'shop/web-tls' cannot be read: Flycast reads TLS Secrets only in the"
+                + " namespaces certs, edge; add shop to the chart value tls.secretNamespaces"
+                + " (operator flag --secret-namespaces)");
     // Listed, it is read as before.
-    SecretCertificates watchingShop = new SecretCertificates((ns, name) -> secrets.get(ns + "/" + name),
-        new SecretNamespaces(java.util.Set.of("shop")));
+    SecretCertificates watchingShop =
+        new SecretCertificates(
+            (ns, name) -> secrets.get(ns + "/" + name),
+            new SecretNamespaces(java.util.Set.of("shop")));
     assertThat(watchingShop.problem("shop", "web-tls")).isNull();
     assertThat(watchingShop.problem("shop", "other")).contains("'shop/other' does not exist");
   }

@@ -38,16 +38,21 @@ class ServiceAddressIT {
   void annotatedServiceGetsAddressMarksAndRoute() {
     client.services().inNamespace("default").resource(flycastService("default", "web")).create();
 
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-      assertThat(annotation(client, "default", "web", FlycastAnnotations.CLUSTERIP_ALLOCATOR)).isEqualTo("configured");
-      var addr = addressOf(client, "default", "web");
-      assertThat(addr).isNotNull();
-      assertThat(Fixtures.inPrefix(addr, FlycastConfig.DEFAULT_PREFIX)).isTrue();
-      Route r = Fixtures.route(flycast.catalog().current(), "default", "web");
-      assertThat(r).isNotNull();
-      assertThat(r.spec().address()).isEqualTo(addr);
-      assertThat(annotation(client, "default", "web", FlycastAnnotations.SYNC_VERSION))
-          .isEqualTo(Long.toString(r.specVersion()));
-    });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              assertThat(
+                      annotation(client, "default", "web", FlycastAnnotations.CLUSTERIP_ALLOCATOR))
+                  .isEqualTo("configured");
+              var addr = addressOf(client, "default", "web");
+              assertThat(addr).isNotNull();
+              assertThat(Fixtures.inPrefix(addr, FlycastConfig.DEFAULT_PREFIX)).isTrue();
+              Route r = Fixtures.route(flycast.catalog().current(), "default", "web");
+              assertThat(r).isNotNull();
+              assertThat(r.spec().address()).isEqualTo(addr);
+              assertThat(annotation(client, "default", "web", FlycastAnnotations.SYNC_VERSION))
+                  .isEqualTo(Long.toString(r.specVersion()));
+            });
   }
 }

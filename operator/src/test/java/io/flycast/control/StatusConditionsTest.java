@@ -11,12 +11,18 @@ class StatusConditionsTest {
   @Test
   void aMessageOverTheBoundIsCutAndSaysSo() {
     String huge = "spec.ports[0]: bad; ".repeat(5_000);
-    String message = StatusConditions.condition(List.of(), "Valid", false, "Invalid", huge).getMessage();
-    assertThat(message).hasSizeLessThanOrEqualTo(Limits.MESSAGE).startsWith("spec.ports[0]: bad;").contains("(cut: ");
+    String message =
+        StatusConditions.condition(List.of(), "Valid", false, "Invalid", huge).getMessage();
+    assertThat(message)
+        .hasSizeLessThanOrEqualTo(Limits.MESSAGE)
+        .startsWith("spec.ports[0]: bad;")
+        .contains("(cut: ");
   }
 
   @Test
   void aMessageWithinTheBoundIsKeptWhole() {
-    assertThat(StatusConditions.condition(List.of(), "Valid", true, "Valid", "all good").getMessage()).isEqualTo("all good");
+    assertThat(
+            StatusConditions.condition(List.of(), "Valid", true, "Valid", "all good").getMessage())
+        .isEqualTo("all good");
   }
 }

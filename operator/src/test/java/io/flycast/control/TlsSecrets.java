@@ -10,8 +10,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Kubernetes TLS Secrets for tests, with real (self-signed) certificates and keys, and an
- * in-memory Secret store to read them from, as the watch cache would.
+ * Kubernetes TLS Secrets for tests, with real (self-signed) certificates and keys, and an in-memory
+ * Secret store to read them from, as the watch cache would.
  */
 final class TlsSecrets {
   /** A self-signed certificate and its key, as PEM. */
@@ -21,9 +21,16 @@ final class TlsSecrets {
     }
 
     /** Valid from {@code notBefore} to {@code notAfter}: an expired one is in the past. */
-    static Pem selfSigned(String hostname, java.time.Instant notBefore, java.time.Instant notAfter) {
-      return make(() -> new SelfSignedCertificate(hostname, java.util.Date.from(notBefore), java.util.Date.from(notAfter),
-          "RSA", 2048));
+    static Pem selfSigned(
+        String hostname, java.time.Instant notBefore, java.time.Instant notAfter) {
+      return make(
+          () ->
+              new SelfSignedCertificate(
+                  hostname,
+                  java.util.Date.from(notBefore),
+                  java.util.Date.from(notAfter),
+                  "RSA",
+                  2048));
     }
 
     static Pem selfSigned(String hostname, String algorithm, int bits) {
@@ -53,7 +60,8 @@ final class TlsSecrets {
   }
 
   private final Map<String, Secret> secrets = new HashMap<>();
-  final SecretCertificates certificates = new SecretCertificates((ns, name) -> secrets.get(ns + "/" + name));
+  final SecretCertificates certificates =
+      new SecretCertificates((ns, name) -> secrets.get(ns + "/" + name));
 
   /** Puts (or replaces) a Secret; a null field is left out. */
   TlsSecrets put(String namespace, String name, String resourceVersion, String crt, String key) {
@@ -70,16 +78,25 @@ final class TlsSecrets {
   }
 
   /** A {@code kubernetes.io/tls} Secret; a null field is left out. */
-  static Secret secret(String namespace, String name, String resourceVersion, String crt, String key) {
+  static Secret secret(
+      String namespace, String name, String resourceVersion, String crt, String key) {
     Map<String, String> data = new HashMap<>();
     if (crt != null) {
-      data.put("tls.crt", Base64.getEncoder().encodeToString(crt.getBytes(StandardCharsets.US_ASCII)));
+      data.put(
+          "tls.crt", Base64.getEncoder().encodeToString(crt.getBytes(StandardCharsets.US_ASCII)));
     }
     if (key != null) {
-      data.put("tls.key", Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.US_ASCII)));
+      data.put(
+          "tls.key", Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.US_ASCII)));
     }
     return new SecretBuilder()
-        .withNewMetadata().withNamespace(namespace).withName(name).withResourceVersion(resourceVersion).endMetadata()
-        .withType("kubernetes.io/tls").withData(data).build();
+        .withNewMetadata()
+        .withNamespace(namespace)
+        .withName(name)
+        .withResourceVersion(resourceVersion)
+        .endMetadata()
+        .withType("kubernetes.io/tls")
+        .withData(data)
+        .build();
   }
 }

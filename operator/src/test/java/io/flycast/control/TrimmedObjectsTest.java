@@ -32,8 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What the informers keep is enough: each kind, as a real cluster returns it and trimmed as its
- * informer trims it, translates, routes, is managed and loads exactly as the full object does;
- * and the trim drops what it says (else the full object would pass as "trimmed").
+ * informer trims it, translates, routes, is managed and loads exactly as the full object does; and
+ * the trim drops what it says (else the full object would pass as "trimmed").
  */
 class TrimmedObjectsTest {
   static final KubernetesSerialization JSON = new KubernetesSerialization();
@@ -44,16 +44,41 @@ class TrimmedObjectsTest {
     String plain = ClusterObjects.service("shop", "web", "10.96.0.10", "41");
     return Stream.of(
         plain,
-        withAnnotations(plain, Map.of("fly.io/flycast-ip", "fdaa:0:48c8:0:1::7", "fly.io/network", "blue",
-            "service.fly.io/80-handlers", "tls,http", "service.fly.io/80-tls-secret", "web-tls",
-            "service.fly.io/concurrency-kind", "requests", "service.fly.io/concurrency-limit-soft", "20",
-            "fly.io/auto-stop", "suspend", "fly.io/min-machines-running", "1")),
-        withAnnotations(plain, Map.of("fly.io/flycast-ip", "fdaa:0:48c8:0:1::7", "service.fly.io/80-handlers", "bogus")),
-        plain.replace("\"type\":\"ClusterIP\"", "\"type\":\"LoadBalancer\",\"loadBalancerClass\":\"fly.io/flycast\"")
+        withAnnotations(
+            plain,
+            Map.of(
+                "fly.io/flycast-ip",
+                "fdaa:0:48c8:0:1::7",
+                "fly.io/network",
+                "blue",
+                "service.fly.io/80-handlers",
+                "tls,http",
+                "service.fly.io/80-tls-secret",
+                "web-tls",
+                "service.fly.io/concurrency-kind",
+                "requests",
+                "service.fly.io/concurrency-limit-soft",
+                "20",
+                "fly.io/auto-stop",
+                "suspend",
+                "fly.io/min-machines-running",
+                "1")),
+        withAnnotations(
+            plain,
+            Map.of(
+                "fly.io/flycast-ip", "fdaa:0:48c8:0:1::7", "service.fly.io/80-handlers", "bogus")),
+        plain
+            .replace(
+                "\"type\":\"ClusterIP\"",
+                "\"type\":\"LoadBalancer\",\"loadBalancerClass\":\"fly.io/flycast\"")
             .replace("\"ipFamilies\":[\"IPv4\"]", "\"ipFamilies\":[\"IPv6\",\"IPv4\"]"),
-        plain.replace("\"type\":\"ClusterIP\"", "\"type\":\"ExternalName\",\"externalName\":\"db.example.com\""),
-        plain.replace("\"namespace\":\"shop\",\"resourceVersion\"", "\"namespace\":\"shop\",\"ownerReferences\":[{\"apiVersion\":"
-            + "\"fly.io/v1alpha1\",\"kind\":\"ExposedService\",\"name\":\"web\",\"uid\":\"u1\"}],\"resourceVersion\""));
+        plain.replace(
+            "\"type\":\"ClusterIP\"",
+            "\"type\":\"ExternalName\",\"externalName\":\"db.example.com\""),
+        plain.replace(
+            "\"namespace\":\"shop\",\"resourceVersion\"",
+            "\"namespace\":\"shop\",\"ownerReferences\":[{\"apiVersion\":"
+                + "\"fly.io/v1alpha1\",\"kind\":\"ExposedService\",\"name\":\"web\",\"uid\":\"u1\"}],\"resourceVersion\""));
   }
 
   @ParameterizedTest
@@ -62,7 +87,8 @@ class TrimmedObjectsTest {
     Service full = JSON.unmarshal(json, Service.class);
     Service trimmed = Trim.metadata(JSON.unmarshal(json, Service.class));
 
-    Function<String, String> secretProblem = name -> "web-tls".equals(name) ? null : "no Secret " + name;
+    Function<String, String> secretProblem =
+        name -> "web-tls".equals(name) ? null : "no Secret " + name;
     assertThat(ServiceTranslator.translate(trimmed, ADDRESS, secretProblem))
         .isEqualTo(ServiceTranslator.translate(full, ADDRESS, secretProblem));
     for (boolean all : new boolean[] {false, true}) {
@@ -71,13 +97,19 @@ class TrimmedObjectsTest {
             .isEqualTo(new ManagedServicePolicy(all, n -> ns).isManaged(full));
       }
     }
-    assertThat(ManagedServicePolicy.ownedByExposedService(trimmed)).isEqualTo(ManagedServicePolicy.ownedByExposedService(full));
-    assertThat(ManagedServicePolicy.carriesOurMarks(trimmed)).isEqualTo(ManagedServicePolicy.carriesOurMarks(full));
-    assertThat(EndpointSliceTranslator.preferredFamily(trimmed)).isEqualTo(EndpointSliceTranslator.preferredFamily(full));
-    assertThat(CatalogSync.namesTlsSecret(trimmed, "web-tls")).isEqualTo(CatalogSync.namesTlsSecret(full, "web-tls"));
-    assertThat(ServiceReconciler.isFlycastLoadBalancer(trimmed)).isEqualTo(ServiceReconciler.isFlycastLoadBalancer(full));
+    assertThat(ManagedServicePolicy.ownedByExposedService(trimmed))
+        .isEqualTo(ManagedServicePolicy.ownedByExposedService(full));
+    assertThat(ManagedServicePolicy.carriesOurMarks(trimmed))
+        .isEqualTo(ManagedServicePolicy.carriesOurMarks(full));
+    assertThat(EndpointSliceTranslator.preferredFamily(trimmed))
+        .isEqualTo(EndpointSliceTranslator.preferredFamily(full));
+    assertThat(CatalogSync.namesTlsSecret(trimmed, "web-tls"))
+        .isEqualTo(CatalogSync.namesTlsSecret(full, "web-tls"));
+    assertThat(ServiceReconciler.isFlycastLoadBalancer(trimmed))
+        .isEqualTo(ServiceReconciler.isFlycastLoadBalancer(full));
     assertThat(trimmed.getMetadata().getUid()).isEqualTo(full.getMetadata().getUid());
-    assertThat(trimmed.getMetadata().getResourceVersion()).isEqualTo(full.getMetadata().getResourceVersion());
+    assertThat(trimmed.getMetadata().getResourceVersion())
+        .isEqualTo(full.getMetadata().getResourceVersion());
 
     assertDropped(full, trimmed);
   }
@@ -86,14 +118,24 @@ class TrimmedObjectsTest {
     String plain = ClusterObjects.endpointSlice("shop", "web", 0, 10, "42");
     return Stream.of(
         plain,
-        plain.replaceFirst("\"conditions\":\\{[^}]*}", "\"conditions\":{\"ready\":false,\"serving\":true,\"terminating\":true}")
+        plain
+            .replaceFirst(
+                "\"conditions\":\\{[^}]*}",
+                "\"conditions\":{\"ready\":false,\"serving\":true,\"terminating\":true}")
             .replaceFirst("\"conditions\":\\{\"ready\":true[^}]*}", "\"conditions\":{}")
-            .replaceFirst("\"conditions\":\\{\"ready\":true[^}]*}", "\"conditions\":{\"ready\":null,\"serving\":false}"),
-        plain.replaceFirst(",\"zone\":\"zone-\\d\"", "").replaceFirst(",\"targetRef\":\\{[^}]*}", ""),
-        plain.replace("\"ports\":[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]",
+            .replaceFirst(
+                "\"conditions\":\\{\"ready\":true[^}]*}",
+                "\"conditions\":{\"ready\":null,\"serving\":false}"),
+        plain
+            .replaceFirst(",\"zone\":\"zone-\\d\"", "")
+            .replaceFirst(",\"targetRef\":\\{[^}]*}", ""),
+        plain.replace(
+            "\"ports\":[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]",
             "\"ports\":[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"},{\"name\":\"dns\",\"port\":53,\"protocol\":\"UDP\"},"
                 + "{\"port\":9090}]"),
-        plain.replace("\"addressType\":\"IPv4\"", "\"addressType\":\"IPv6\"").replaceAll("\"127\\.1\\.0\\.(\\d+)\"", "\"fd00::$1\""));
+        plain
+            .replace("\"addressType\":\"IPv4\"", "\"addressType\":\"IPv6\"")
+            .replaceAll("\"127\\.1\\.0\\.(\\d+)\"", "\"fd00::$1\""));
   }
 
   @ParameterizedTest
@@ -107,29 +149,39 @@ class TrimmedObjectsTest {
           .isEqualTo(EndpointSliceTranslator.backends(List.of(full), family))
           .isNotEmpty();
     }
-    assertThat(trimmed.getMetadata().getLabels()).containsExactly(Map.entry(Trim.SERVICE_NAME_LABEL, "web"));
+    assertThat(trimmed.getMetadata().getLabels())
+        .containsExactly(Map.entry(Trim.SERVICE_NAME_LABEL, "web"));
     assertThat(trimmed.getMetadata().getNamespace()).isEqualTo("shop");
     assertThat(trimmed.getMetadata().getResourceVersion()).isEqualTo("42");
-    assertThat(trimmed.getEndpoints()).allSatisfy(e -> {
-      assertThat(e.getNodeName()).isNull();
-      assertThat(e.getTargetRef() == null || e.getTargetRef().getUid() == null).isTrue();
-    });
+    assertThat(trimmed.getEndpoints())
+        .allSatisfy(
+            e -> {
+              assertThat(e.getNodeName()).isNull();
+              assertThat(e.getTargetRef() == null || e.getTargetRef().getUid() == null).isTrue();
+            });
     assertDropped(full, trimmed);
   }
 
   static List<Namespace> namespaces() {
     return List.of(
         JSON.unmarshal(ClusterObjects.namespace("shop", "3"), Namespace.class),
-        withMetadata(new NamespaceBuilder().withNewMetadata().withName("shop").addToLabels("fly.io/flycast", "enabled")
-            .addToLabels("fly.io/network", "blue").addToAnnotations("fly.io/network", "green, red")
-            .endMetadata().build()));
+        withMetadata(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName("shop")
+                .addToLabels("fly.io/flycast", "enabled")
+                .addToLabels("fly.io/network", "blue")
+                .addToAnnotations("fly.io/network", "green, red")
+                .endMetadata()
+                .build()));
   }
 
   @Test
   void aTrimmedNamespaceJoinsTheSameNetworks() {
     for (Namespace full : namespaces()) {
       Namespace trimmed = Trim.namespace(clone(full));
-      assertThat(PodNetworks.networksOfNamespace("shop", trimmed)).isEqualTo(PodNetworks.networksOfNamespace("shop", full));
+      assertThat(PodNetworks.networksOfNamespace("shop", trimmed))
+          .isEqualTo(PodNetworks.networksOfNamespace("shop", full));
       assertThat(trimmed.getSpec()).isNull();
       assertDropped(full, trimmed);
     }
@@ -149,7 +201,9 @@ class TrimmedObjectsTest {
         }
       }
     }
-    assertThat(out).hasAtLeastOneElementOfType(ExposedService.class).hasAtLeastOneElementOfType(Secret.class);
+    assertThat(out)
+        .hasAtLeastOneElementOfType(ExposedService.class)
+        .hasAtLeastOneElementOfType(Secret.class);
     return out;
   }
 
@@ -163,12 +217,15 @@ class TrimmedObjectsTest {
       var meta = full.get(i).getMetadata();
       if (full.get(i) instanceof ExposedService es) {
         Function<String, String> problem = name -> fromFull.problem(meta.getNamespace(), name);
-        assertThat(ExposedServiceTranslator.translate((ExposedService) trimmed.get(i), ADDRESS, problem))
+        assertThat(
+                ExposedServiceTranslator.translate(
+                    (ExposedService) trimmed.get(i), ADDRESS, problem))
             .isEqualTo(ExposedServiceTranslator.translate(es, ADDRESS, problem));
         assertThat(CatalogSync.namesTlsSecret((ExposedService) trimmed.get(i), "secure-tls"))
             .isEqualTo(CatalogSync.namesTlsSecret(es, "secure-tls"));
       } else {
-        assertThat(fromTrimmed.problem(meta.getNamespace(), meta.getName())).isEqualTo(fromFull.problem(meta.getNamespace(), meta.getName()));
+        assertThat(fromTrimmed.problem(meta.getNamespace(), meta.getName()))
+            .isEqualTo(fromFull.problem(meta.getNamespace(), meta.getName()));
         var route = new RouteKey(meta.getNamespace(), "any");
         assertThat(fromTrimmed.certificate(route, meta.getName()).leaf())
             .isEqualTo(fromFull.certificate(route, meta.getName()).leaf());
@@ -184,12 +241,20 @@ class TrimmedObjectsTest {
     return Stream.of(
         plain,
         ClusterObjects.pod("kube-system", "coredns", 1, 1, "44", "kube-dns"),
-        plain.replace("\"dnsPolicy\":\"ClusterFirst\"", "\"dnsPolicy\":\"ClusterFirst\",\"hostNetwork\":true"),
+        plain.replace(
+            "\"dnsPolicy\":\"ClusterFirst\"",
+            "\"dnsPolicy\":\"ClusterFirst\",\"hostNetwork\":true"),
         plain.replace("\"phase\":\"Running\"", "\"phase\":\"Succeeded\""),
-        plain.replace("\"podIPs\":[{\"ip\":\"127.1.0.0\"}]", "\"podIPs\":[{\"ip\":\"127.1.0.0\"},{\"ip\":\"fd00::10\"}]"),
+        plain.replace(
+            "\"podIPs\":[{\"ip\":\"127.1.0.0\"}]",
+            "\"podIPs\":[{\"ip\":\"127.1.0.0\"},{\"ip\":\"fd00::10\"}]"),
         plain.replace(",\"podIPs\":[{\"ip\":\"127.1.0.0\"}]", ""),
-        plain.replace("\"podIP\":\"127.1.0.0\",", "").replace("\"podIPs\":[{\"ip\":\"127.1.0.0\"}]", "\"podIPs\":[{\"ip\":\"fd00::11\"}]"),
-        plain.replace("\"podIP\":\"127.1.0.0\",", "").replace(",\"podIPs\":[{\"ip\":\"127.1.0.0\"}]", ""));
+        plain
+            .replace("\"podIP\":\"127.1.0.0\",", "")
+            .replace("\"podIPs\":[{\"ip\":\"127.1.0.0\"}]", "\"podIPs\":[{\"ip\":\"fd00::11\"}]"),
+        plain
+            .replace("\"podIP\":\"127.1.0.0\",", "")
+            .replace(",\"podIPs\":[{\"ip\":\"127.1.0.0\"}]", ""));
   }
 
   @ParameterizedTest
@@ -217,30 +282,49 @@ class TrimmedObjectsTest {
     fromKept.update(store.remove(key), null);
     assertThat(fromKept.size()).isZero();
     assertThat(kept.getMetadata().getUid()).isEqualTo(full.getMetadata().getUid());
-    assertThat(kept.getMetadata().getResourceVersion()).isEqualTo(full.getMetadata().getResourceVersion());
+    assertThat(kept.getMetadata().getResourceVersion())
+        .isEqualTo(full.getMetadata().getResourceVersion());
     assertThat(kept.getSpec() == null ? List.of() : kept.getSpec().getContainers()).isEmpty();
     assertThat(kept.getMetadata().getManagedFields()).isEmpty();
   }
 
-  /** The parts no kind keeps are gone, and the full object had them (or this would prove nothing). */
+  /**
+   * The parts no kind keeps are gone, and the full object had them (or this would prove nothing).
+   */
   static void assertDropped(HasMetadata full, HasMetadata trimmed) {
     assertThat(full.getMetadata().getManagedFields()).isNotEmpty();
     assertThat(trimmed.getMetadata().getManagedFields()).isNullOrEmpty();
-    if (full.getMetadata().getAnnotations() != null && full.getMetadata().getAnnotations().containsKey(Trim.LAST_APPLIED)) {
+    if (full.getMetadata().getAnnotations() != null
+        && full.getMetadata().getAnnotations().containsKey(Trim.LAST_APPLIED)) {
       assertThat(trimmed.getMetadata().getAnnotations()).doesNotContainKey(Trim.LAST_APPLIED);
     }
     assertThat(trimmed.getMetadata().getName()).isEqualTo(full.getMetadata().getName());
     assertThat(trimmed.getMetadata().getNamespace()).isEqualTo(full.getMetadata().getNamespace());
   }
 
-  /** Adds what the API server adds (managed fields) and what kubectl apply adds (its last applied copy). */
+  /**
+   * Adds what the API server adds (managed fields) and what kubectl apply adds (its last applied
+   * copy).
+   */
   static <T extends HasMetadata> T withMetadata(T obj) {
     String applied = JSON.asJson(obj);
-    obj.getMetadata().setManagedFields(List.of(new ManagedFieldsEntryBuilder().withManager("kubectl-client-side-apply")
-        .withOperation("Update").withApiVersion(obj.getApiVersion()).withFieldsType("FieldsV1")
-        .withNewFieldsV1().addToAdditionalProperties("f:metadata", Map.of("f:name", Map.of())).endFieldsV1().build()));
-    Map<String, String> annotations = new HashMap<>(obj.getMetadata().getAnnotations() == null ? Map.of()
-        : obj.getMetadata().getAnnotations());
+    obj.getMetadata()
+        .setManagedFields(
+            List.of(
+                new ManagedFieldsEntryBuilder()
+                    .withManager("kubectl-client-side-apply")
+                    .withOperation("Update")
+                    .withApiVersion(obj.getApiVersion())
+                    .withFieldsType("FieldsV1")
+                    .withNewFieldsV1()
+                    .addToAdditionalProperties("f:metadata", Map.of("f:name", Map.of()))
+                    .endFieldsV1()
+                    .build()));
+    Map<String, String> annotations =
+        new HashMap<>(
+            obj.getMetadata().getAnnotations() == null
+                ? Map.of()
+                : obj.getMetadata().getAnnotations());
     annotations.put(Trim.LAST_APPLIED, applied);
     obj.getMetadata().setAnnotations(annotations);
     obj.getMetadata().setUid("uid-" + obj.getMetadata().getName());
@@ -253,14 +337,24 @@ class TrimmedObjectsTest {
   }
 
   static java.util.function.BiFunction<String, String, Secret> lookup(List<HasMetadata> objects) {
-    return (ns, name) -> objects.stream().filter(o -> o instanceof Secret && name.equals(o.getMetadata().getName())
-        && ns.equals(o.getMetadata().getNamespace())).map(o -> (Secret) o).findFirst().orElse(null);
+    return (ns, name) ->
+        objects.stream()
+            .filter(
+                o ->
+                    o instanceof Secret
+                        && name.equals(o.getMetadata().getName())
+                        && ns.equals(o.getMetadata().getNamespace()))
+            .map(o -> (Secret) o)
+            .findFirst()
+            .orElse(null);
   }
 
   static String withAnnotations(String serviceJson, Map<String, String> annotations) {
     StringBuilder extra = new StringBuilder();
-    annotations.forEach((k, v) -> extra.append("\"").append(k).append("\":\"").append(v).append("\","));
-    return serviceJson.replace("\"annotations\":{\"fly.io/flycast\":\"true\",\"kubectl",
+    annotations.forEach(
+        (k, v) -> extra.append("\"").append(k).append("\":\"").append(v).append("\","));
+    return serviceJson.replace(
+        "\"annotations\":{\"fly.io/flycast\":\"true\",\"kubectl",
         "\"annotations\":{" + extra + "\"fly.io/flycast\":\"true\",\"kubectl");
   }
 }

@@ -51,8 +51,7 @@ class DnsAmplificationTest {
     }
     apps.sort(null);
     server =
-        new DnsServer(
-            new InetSocketAddress("127.0.0.1", 0), store, null, new PrometheusRegistry());
+        new DnsServer(new InetSocketAddress("127.0.0.1", 0), store, null, new PrometheusRegistry());
     server.start();
     udp = new DatagramSocket();
     udp.setSoTimeout(5_000);
@@ -99,8 +98,7 @@ class DnsAmplificationTest {
     List<String> txt = dig.shortAnswer("TXT", "_apps.internal");
     assertThat(txt).hasSize(1);
     // One TXT of several quoted character-strings, which clients concatenate.
-    assertThat(txt.get(0).replace("\" \"", "").replace("\"", ""))
-        .isEqualTo(String.join(",", apps));
+    assertThat(txt.get(0).replace("\" \"", "").replace("\"", "")).isEqualTo(String.join(",", apps));
     // Without the TCP retry, dig shows what a UDP client got.
     assertThat(dig.run("+ignore", "+noall", "+comments", "TXT", "_apps.internal"))
         .contains("flags: qr aa tc rd;")

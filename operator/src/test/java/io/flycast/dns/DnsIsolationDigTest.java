@@ -18,10 +18,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * DNS answers only name private routes of the querying client's network, with the proxy's
- * {@link NetworkPolicy} as the {@link DnsVisibility}; {@code dig -b} picks the source address.
- * Catalog: {@link DnsTestCatalog} (web.default and api.prod public, db.default private to
- * network {@code default}) plus secret.prod, private to {@code prod}.
+ * DNS answers only name private routes of the querying client's network, with the proxy's {@link
+ * NetworkPolicy} as the {@link DnsVisibility}; {@code dig -b} picks the source address. Catalog:
+ * {@link DnsTestCatalog} (web.default and api.prod public, db.default private to network {@code
+ * default}) plus secret.prod, private to {@code prod}.
  */
 class DnsIsolationDigTest {
   private static final String IN_DEFAULT = "127.0.0.21";
@@ -36,24 +36,40 @@ class DnsIsolationDigTest {
   @BeforeEach
   void start() throws Exception {
     RouteSpec secret = DnsTestCatalog.spec(new RouteKey("prod", "secret"), "fdaa::5", true);
-    store.putSpec(new RouteSpec(secret.key(), secret.address(), secret.hostnames(), secret.ports(),
-        secret.concurrency(), secret.autoscale(), true, "prod", null));
-    ClientNetworks lookup = new ClientNetworks() {
-      @Override
-      public Set<String> networksOf(InetAddress client) {
-        return Map.of(
-            DnsTestCatalog.ip(IN_DEFAULT), Set.of("default"),
-            DnsTestCatalog.ip(IN_PROD), Set.of("prod")).getOrDefault(client, Set.of());
-      }
+    store.putSpec(
+        new RouteSpec(
+            secret.key(),
+            secret.address(),
+            secret.hostnames(),
+            secret.ports(),
+            secret.concurrency(),
+            secret.autoscale(),
+            true,
+            "prod",
+            null));
+    ClientNetworks lookup =
+        new ClientNetworks() {
+          @Override
+          public Set<String> networksOf(InetAddress client) {
+            return Map.of(
+                    DnsTestCatalog.ip(IN_DEFAULT), Set.of("default"),
+                    DnsTestCatalog.ip(IN_PROD), Set.of("prod"))
+                .getOrDefault(client, Set.of());
+          }
 
-      @Override
-      public boolean isClusterResolver(InetAddress client) {
-        return client.equals(DnsTestCatalog.ip(COREDNS));
-      }
-    };
+          @Override
+          public boolean isClusterResolver(InetAddress client) {
+            return client.equals(DnsTestCatalog.ip(COREDNS));
+          }
+        };
     NetworkPolicy policy = new NetworkPolicy(lookup, Cidr.parseList(""));
-    server = new DnsServer(new InetSocketAddress("127.0.0.1", 0), store, "zone-a", policy::visibleInDns,
-        new PrometheusRegistry());
+    server =
+        new DnsServer(
+            new InetSocketAddress("127.0.0.1", 0),
+            store,
+            "zone-a",
+            policy::visibleInDns,
+            new PrometheusRegistry());
     server.start();
     dig = new Dig(server.udpAddress().getPort());
   }
@@ -65,17 +81,22 @@ class DnsIsolationDigTest {
 
   @Test
   void privateNamesResolveInsideTheirNetworkOnly() throws Exception {
-    assertThat(dig.shortAnswer("-b", IN_DEFAULT, "AAAA", "db.default.flycast")).containsExactly("fdaa::3");
+    assertThat(dig.shortAnswer("-b", IN_DEFAULT, "AAAA", "db.default.flycast"))
+        .containsExactly("fdaa::3");
     assertThat(dig.status("-b", IN_DEFAULT, "AAAA", "secret.prod.flycast")).isEqualTo("NXDOMAIN");
-    assertThat(dig.shortAnswer("-b", IN_PROD, "+tcp", "AAAA", "secret.prod.flycast")).containsExactly("fdaa::5");
-    assertThat(dig.status("-b", IN_PROD, "+tcp", "AAAA", "db.default.flycast")).isEqualTo("NXDOMAIN");
+    assertThat(dig.shortAnswer("-b", IN_PROD, "+tcp", "AAAA", "secret.prod.flycast"))
+        .containsExactly("fdaa::5");
+    assertThat(dig.status("-b", IN_PROD, "+tcp", "AAAA", "db.default.flycast"))
+        .isEqualTo("NXDOMAIN");
     assertThat(dig.status("-b", UNKNOWN, "A", "db.default.internal")).isEqualTo("NXDOMAIN");
   }
 
   @Test
   void publicNamesResolveForEveryone() throws Exception {
     for (String source : new String[] {IN_DEFAULT, IN_PROD, UNKNOWN}) {
-      assertThat(dig.shortAnswer("-b", source, "AAAA", "web.default.flycast")).as(source).containsExactly("fdaa::1");
+      assertThat(dig.shortAnswer("-b", source, "AAAA", "web.default.flycast"))
+          .as(source)
+          .containsExactly("fdaa::1");
     }
   }
 
@@ -93,6 +114,7 @@ class DnsIsolationDigTest {
   void theClusterResolverSeesEveryNameSinceItAsksForAllPods() throws Exception {
     assertThat(dig.shortAnswer("-b", COREDNS, "TXT", "_apps.internal"))
         .containsExactly("\"api.prod,db.default,secret.prod,web.default\"");
-    assertThat(dig.shortAnswer("-b", COREDNS, "AAAA", "secret.prod.flycast")).containsExactly("fdaa::5");
+    assertThat(dig.shortAnswer("-b", COREDNS, "AAAA", "secret.prod.flycast"))
+        .containsExactly("fdaa::5");
   }
 }

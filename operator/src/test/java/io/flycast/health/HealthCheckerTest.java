@@ -55,10 +55,19 @@ class HealthCheckerTest {
     AtomicReference<String> seen = new AtomicReference<>();
     int port = httpServer(GOOD, 0, new AtomicInteger(200), new AtomicReference<>());
     httpServer(BAD, port, badStatus, seen);
-    HealthCheck http = new HealthCheck(HealthCheck.Kind.HTTP, Duration.ofMillis(100), Duration.ofSeconds(1),
-        Duration.ZERO, "GET", "/health", Map.of("X-Probe", "yes"), port);
+    HealthCheck http =
+        new HealthCheck(
+            HealthCheck.Kind.HTTP,
+            Duration.ofMillis(100),
+            Duration.ofSeconds(1),
+            Duration.ZERO,
+            "GET",
+            "/health",
+            Map.of("X-Probe", "yes"),
+            port);
     publish(List.of(http), backend("good", GOOD), backend("bad", BAD));
-    java.util.List<io.flycast.catalog.RouteKey> recovered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.List<io.flycast.catalog.RouteKey> recovered =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
     checker.onRecovered(recovered::add);
     checker.start();
 
@@ -71,17 +80,23 @@ class HealthCheckerTest {
       assertThat(l.backend().name()).isEqualTo("good");
       l.release();
     }
-    assertThat(metricNames()).contains("flycast_health_check_failures", "flycast_backends_unhealthy");
+    assertThat(metricNames())
+        .contains("flycast_health_check_failures", "flycast_backends_unhealthy");
 
     assertThat(recovered).isEmpty();
     badStatus.set(204);
     await().atMost(Duration.ofSeconds(5)).until(() -> checker.healthy(KEY, "bad"));
-    await().atMost(Duration.ofSeconds(5)).until(() -> recovered.contains(KEY)); // queued work may use it now
-    await().atMost(Duration.ofSeconds(5)).until(() -> {
-      Lease l = balancer.pick(store.current().route(KEY));
-      l.release();
-      return l.backend().name().equals("bad");
-    });
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> recovered.contains(KEY)); // queued work may use it now
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> {
+              Lease l = balancer.pick(store.current().route(KEY));
+              l.release();
+              return l.backend().name().equals("bad");
+            });
   }
 
   @Test
@@ -89,12 +104,23 @@ class HealthCheckerTest {
     ServerSocket listening = new ServerSocket(0, 50, GOOD); // the kernel accepts; nobody needs to
     closeables.add(listening);
     int port = listening.getLocalPort();
-    HealthCheck tcp = new HealthCheck(HealthCheck.Kind.TCP, Duration.ofMillis(100), Duration.ofSeconds(1),
-        Duration.ofMillis(1500), null, null, null, port);
+    HealthCheck tcp =
+        new HealthCheck(
+            HealthCheck.Kind.TCP,
+            Duration.ofMillis(100),
+            Duration.ofSeconds(1),
+            Duration.ofMillis(1500),
+            null,
+            null,
+            null,
+            port);
     publish(List.of(tcp), backend("up", GOOD), backend("down", BAD));
     checker.start();
 
-    await().during(Duration.ofMillis(700)).atMost(Duration.ofMillis(1400)).until(() -> checker.healthy(KEY, "down"));
+    await()
+        .during(Duration.ofMillis(700))
+        .atMost(Duration.ofMillis(1400))
+        .until(() -> checker.healthy(KEY, "down"));
     await().atMost(Duration.ofSeconds(5)).until(() -> !checker.healthy(KEY, "down"));
     assertThat(checker.healthy(KEY, "up")).isTrue();
   }
@@ -105,42 +131,78 @@ class HealthCheckerTest {
     try (ServerSocket s = new ServerSocket(0, 1, BAD)) {
       port = s.getLocalPort(); // closed again: nothing listens there
     }
-    HealthCheck tcp = new HealthCheck(HealthCheck.Kind.TCP, Duration.ofMillis(100), Duration.ofSeconds(1),
-        Duration.ZERO, null, null, null, port);
+    HealthCheck tcp =
+        new HealthCheck(
+            HealthCheck.Kind.TCP,
+            Duration.ofMillis(100),
+            Duration.ofSeconds(1),
+            Duration.ZERO,
+            null,
+            null,
+            null,
+            port);
     checker.start();
     publish(List.of(), backend("down", BAD));
     publish(List.of(tcp), backend("down", BAD));
     await().atMost(Duration.ofSeconds(5)).until(() -> !checker.healthy(KEY, "down"));
 
     store.putBackends(KEY, List.of(backend("other", GOOD)));
-    await().atMost(Duration.ofSeconds(5)).alias("a removed backend is forgotten")
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .alias("a removed backend is forgotten")
         .until(() -> checker.healthy(KEY, "down"));
     store.putBackends(KEY, List.of(backend("down", BAD)));
     await().atMost(Duration.ofSeconds(5)).until(() -> !checker.healthy(KEY, "down"));
     publish(List.of(), backend("down", BAD));
-    await().atMost(Duration.ofSeconds(5)).alias("a route without checks is healthy")
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .alias("a route without checks is healthy")
         .until(() -> checker.healthy(KEY, "down"));
   }
 
   private void publish(List<HealthCheck> checks, Backend... backends) {
-    store.putSpec(new RouteSpec(KEY, ip("fdaa::1"), List.of(), List.of(PortSpec.tcp(80, 8080)), Concurrency.DEFAULT,
-        Autoscale.DEFAULT, false, "ns", null, checks));
+    store.putSpec(
+        new RouteSpec(
+            KEY,
+            ip("fdaa::1"),
+            List.of(),
+            List.of(PortSpec.tcp(80, 8080)),
+            Concurrency.DEFAULT,
+            Autoscale.DEFAULT,
+            false,
+            "ns",
+            null,
+            checks));
     store.putBackends(KEY, List.of(backends));
   }
 
   private List<String> metricNames() {
-    return registry.scrape().stream().map(MetricSnapshot::getMetadata).map(m -> m.getName()).toList();
+    return registry.scrape().stream()
+        .map(MetricSnapshot::getMetadata)
+        .map(m -> m.getName())
+        .toList();
   }
 
-  /** An HTTP server answering {@code status}, recording "METHOD path X-Probe=value" into {@code seen}. */
-  private int httpServer(InetAddress at, int port, AtomicInteger status, AtomicReference<String> seen)
+  /**
+   * An HTTP server answering {@code status}, recording "METHOD path X-Probe=value" into {@code
+   * seen}.
+   */
+  private int httpServer(
+      InetAddress at, int port, AtomicInteger status, AtomicReference<String> seen)
       throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(at, port), 50);
-    server.createContext("/", ex -> {
-      seen.set(ex.getRequestMethod() + " " + ex.getRequestURI() + " X-Probe=" + ex.getRequestHeaders().getFirst("X-Probe"));
-      ex.sendResponseHeaders(status.get(), -1);
-      ex.close();
-    });
+    server.createContext(
+        "/",
+        ex -> {
+          seen.set(
+              ex.getRequestMethod()
+                  + " "
+                  + ex.getRequestURI()
+                  + " X-Probe="
+                  + ex.getRequestHeaders().getFirst("X-Probe"));
+          ex.sendResponseHeaders(status.get(), -1);
+          ex.close();
+        });
     server.start();
     closeables.add(() -> server.stop(0));
     return server.getAddress().getPort();

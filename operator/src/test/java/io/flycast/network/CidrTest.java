@@ -32,13 +32,16 @@ class CidrTest {
   void parsesLists() {
     assertThat(Cidr.parseList("")).isEmpty();
     assertThat(Cidr.parseList(null)).isEmpty();
-    assertThat(Cidr.parseList("10.0.0.0/8, ::1/128")).containsExactly(Cidr.parse("10.0.0.0/8"), Cidr.parse("::1"));
+    assertThat(Cidr.parseList("10.0.0.0/8, ::1/128"))
+        .containsExactly(Cidr.parse("10.0.0.0/8"), Cidr.parse("::1"));
     assertThat(Cidr.parse("10.1.2.3/8").toString()).isEqualTo("10.0.0.0/8");
   }
 
   @Test
   void rejectsNames() {
-    assertThatThrownBy(() -> Cidr.parse("example.com")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Cidr.parse("example.com"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

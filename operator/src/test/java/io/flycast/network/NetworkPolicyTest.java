@@ -24,21 +24,23 @@ class NetworkPolicyTest {
   private static final InetAddress NODE = ip("192.168.1.7");
   private static final InetAddress COREDNS = ip("10.3.0.53");
 
-  private final ClientNetworks lookup = new ClientNetworks() {
-    @Override
-    public Set<String> networksOf(InetAddress client) {
-      return Map.of(
-          IN_A, Set.of("a"),
-          IN_A_AND_SHARED, Set.of("a", "shared"),
-          IN_B, Set.of("b"),
-          COREDNS, Set.of("kube-system")).getOrDefault(client, Set.of());
-    }
+  private final ClientNetworks lookup =
+      new ClientNetworks() {
+        @Override
+        public Set<String> networksOf(InetAddress client) {
+          return Map.of(
+                  IN_A, Set.of("a"),
+                  IN_A_AND_SHARED, Set.of("a", "shared"),
+                  IN_B, Set.of("b"),
+                  COREDNS, Set.of("kube-system"))
+              .getOrDefault(client, Set.of());
+        }
 
-    @Override
-    public boolean isClusterResolver(InetAddress client) {
-      return client.equals(COREDNS);
-    }
-  };
+        @Override
+        public boolean isClusterResolver(InetAddress client) {
+          return client.equals(COREDNS);
+        }
+      };
   private final NetworkPolicy policy = new NetworkPolicy(lookup, Cidr.parseList("192.168.0.0/16"));
 
   @Test
@@ -74,15 +76,22 @@ class NetworkPolicyTest {
 
   @Test
   void ipv4MappedClientsAreLookedUpAsIpv4() {
-    assertThat(policy.decide(ip("::ffff:10.1.0.1"), spec("a", "web", true, "a"))).isEqualTo(Access.ALLOWED);
-    assertThat(policy.decide(ip("::ffff:192.168.3.3"), spec("a", "web", true, "a"))).isEqualTo(Access.ALLOWED);
+    assertThat(policy.decide(ip("::ffff:10.1.0.1"), spec("a", "web", true, "a")))
+        .isEqualTo(Access.ALLOWED);
+    assertThat(policy.decide(ip("::ffff:192.168.3.3"), spec("a", "web", true, "a")))
+        .isEqualTo(Access.ALLOWED);
   }
 
   @Test
   void replaysStayInsideOneNetwork() {
-    assertThat(policy.mayReplay(spec("a", "web", false, "a"), spec("a", "api", true, "a"))).isTrue();
-    assertThat(policy.mayReplay(spec("a", "web", true, "a"), spec("a", "api", true, "shared"))).isFalse();
-    assertThat(NetworkPolicy.OPEN.mayReplay(spec("a", "web", true, "a"), spec("a", "api", true, "shared"))).isTrue();
+    assertThat(policy.mayReplay(spec("a", "web", false, "a"), spec("a", "api", true, "a")))
+        .isTrue();
+    assertThat(policy.mayReplay(spec("a", "web", true, "a"), spec("a", "api", true, "shared")))
+        .isFalse();
+    assertThat(
+            NetworkPolicy.OPEN.mayReplay(
+                spec("a", "web", true, "a"), spec("a", "api", true, "shared")))
+        .isTrue();
   }
 
   @Test
@@ -97,7 +106,8 @@ class NetworkPolicyTest {
 
   @Test
   void openPolicyIsolatesNothing() {
-    assertThat(NetworkPolicy.OPEN.decide(UNKNOWN, spec("a", "web", true, "a"))).isEqualTo(Access.ALLOWED);
+    assertThat(NetworkPolicy.OPEN.decide(UNKNOWN, spec("a", "web", true, "a")))
+        .isEqualTo(Access.ALLOWED);
   }
 
   @Test
@@ -107,8 +117,16 @@ class NetworkPolicyTest {
   }
 
   static RouteSpec spec(String ns, String name, boolean isPrivate, String network) {
-    return new RouteSpec(new RouteKey(ns, name), ip("fdaa::1"), List.of(), List.of(PortSpec.tcp(80, 8080)),
-        Concurrency.DEFAULT, Autoscale.DEFAULT, isPrivate, network, null);
+    return new RouteSpec(
+        new RouteKey(ns, name),
+        ip("fdaa::1"),
+        List.of(),
+        List.of(PortSpec.tcp(80, 8080)),
+        Concurrency.DEFAULT,
+        Autoscale.DEFAULT,
+        isPrivate,
+        network,
+        null);
   }
 
   static InetAddress ip(String literal) {

@@ -35,26 +35,46 @@ class ClusterLoadTest {
   @BeforeEach
   void setUp() {
     cordons = new ClusterCordons("leader", ProxyLoad.cordons(localTracker));
-    poller = new PeerPoller(() -> peers, () -> "t", cordons::current, () -> leading, r -> {}, new PrometheusRegistry());
+    poller =
+        new PeerPoller(
+            () -> peers,
+            () -> "t",
+            cordons::current,
+            () -> leading,
+            r -> {},
+            new PrometheusRegistry());
     cordons.poller(poller);
     load = new ClusterLoad(ProxyLoad.view(localTracker), poller);
     poller.poll(); // leads from now, with no peers yet
   }
 
-  private static LoadReport report(String replica, String boot, int inFlight, long idleMillis, int held, String cordons) {
-    return new LoadReport(replica, boot, List.of(new LoadReport.Backend(ROUTE.toString(), "pod-a", inFlight, idleMillis)),
-        held > 0 ? Map.of(ROUTE.toString(), held) : Map.of(), List.of(), cordons);
+  private static LoadReport report(
+      String replica, String boot, int inFlight, long idleMillis, int held, String cordons) {
+    return new LoadReport(
+        replica,
+        boot,
+        List.of(new LoadReport.Backend(ROUTE.toString(), "pod-a", inFlight, idleMillis)),
+        held > 0 ? Map.of(ROUTE.toString(), held) : Map.of(),
+        List.of(),
+        cordons);
   }
 
   @Test
   void inFlightWorkIsSummedOverReplicasThatWereHeardFromLately() {
-    Lease lease = localTracker.tryAcquire(ROUTE, new Backend("pod-a", InetAddress.getLoopbackAddress(), "z", true, true, false), 10);
+    Lease lease =
+        localTracker.tryAcquire(
+            ROUTE,
+            new Backend("pod-a", InetAddress.getLoopbackAddress(), "z", true, true, false),
+            10);
     peers.put("b", URI.create("http://127.0.0.1:1/"));
     peers.put("c", URI.create("http://127.0.0.1:1/"));
     long now = System.nanoTime();
     poller.received("b", report("b", "1", 2, -1, 0, null), now);
-    poller.received("c", report("c", "1", 5, -1, 0, null), now - TimeUnit.SECONDS.toNanos(10)); // stale
-    assertThat(load.load(ROUTE, "pod-a")).as("local 1 + b's 2; c's report is too old to count").isEqualTo(3);
+    poller.received(
+        "c", report("c", "1", 5, -1, 0, null), now - TimeUnit.SECONDS.toNanos(10)); // stale
+    assertThat(load.load(ROUTE, "pod-a"))
+        .as("local 1 + b's 2; c's report is too old to count")
+        .isEqualTo(3);
     lease.release();
   }
 
@@ -64,7 +84,8 @@ class ClusterLoadTest {
     long now = System.nanoTime();
     poller.received("b", report("b", "1", 0, 2_000, 0, null), now);
     long seen = load.lastActiveNanos(ROUTE, "pod-a");
-    assertThat(now - seen).isBetween(TimeUnit.MILLISECONDS.toNanos(1_999), TimeUnit.MILLISECONDS.toNanos(2_001));
+    assertThat(now - seen)
+        .isBetween(TimeUnit.MILLISECONDS.toNanos(1_999), TimeUnit.MILLISECONDS.toNanos(2_001));
   }
 
   @Test
@@ -78,17 +99,22 @@ class ClusterLoadTest {
   void whatIsNotKnownForTheWholeIntervalIsSaid() {
     long intervalStart = System.nanoTime();
     assertThat(load.unknownSince(intervalStart - TimeUnit.SECONDS.toNanos(60)))
-        .as("a new leader first collects an interval of reports").contains("led for less");
+        .as("a new leader first collects an interval of reports")
+        .contains("led for less");
     peers.put("b", URI.create("http://127.0.0.1:1/"));
     assertThat(load.unknownSince(intervalStart)).contains("no report from b");
     long now = System.nanoTime();
     poller.received("b", report("b", "1", 0, -1, 0, null), now);
-    assertThat(load.unknownSince(intervalStart)).as("reports only since after the interval began")
+    assertThat(load.unknownSince(intervalStart))
+        .as("reports only since after the interval began")
         .contains("reports from b only for the last");
     assertThat(load.unknownSince(now)).isNull();
     poller.received("b", report("b", "2", 0, -1, 0, null), System.nanoTime());
-    assertThat(load.unknownSince(now)).as("b restarted: its history starts again").contains("reports from b only");
-    poller.received("b", report("b", "2", 0, -1, 0, null), System.nanoTime() - TimeUnit.SECONDS.toNanos(10));
+    assertThat(load.unknownSince(now))
+        .as("b restarted: its history starts again")
+        .contains("reports from b only");
+    poller.received(
+        "b", report("b", "2", 0, -1, 0, null), System.nanoTime() - TimeUnit.SECONDS.toNanos(10));
     assertThat(load.unknownSince(now)).contains("b not heard from");
   }
 
@@ -99,7 +125,9 @@ class ClusterLoadTest {
     peers.put("b", URI.create("http://127.0.0.1:1/"));
     cordons.cordon(ROUTE, "pod-a");
     assertThat(localTracker.isCordoned(ROUTE, "pod-a")).isTrue();
-    assertThat(cordons.everywhere(ROUTE, "pod-a")).as("b has not answered a poll carrying it").isFalse();
+    assertThat(cordons.everywhere(ROUTE, "pod-a"))
+        .as("b has not answered a poll carrying it")
+        .isFalse();
     poller.received("b", peer.report(null));
     assertThat(cordons.everywhere(ROUTE, "pod-a")).isFalse();
     // The next poll carries the set: b applies it to its proxy and says so.
@@ -120,21 +148,26 @@ class ClusterLoadTest {
     peer.report(cordons.current());
     peer.expire();
     assertThat(peerTracker.isCordoned(ROUTE, "pod-a")).as("fresh").isTrue();
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
-      peer.expire();
-      return !peerTracker.isCordoned(ROUTE, "pod-a");
-    });
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> {
+              peer.expire();
+              return !peerTracker.isCordoned(ROUTE, "pod-a");
+            });
   }
 
   @Test
   void aCordonSetFromAnotherLeaderOrProcessIsNotAnAcknowledgement() {
-    ReplicaLoad peer = new ReplicaLoad("b", new LoadTracker(), Map::of, List::of, Duration.ofSeconds(10));
+    ReplicaLoad peer =
+        new ReplicaLoad("b", new LoadTracker(), Map::of, List::of, Duration.ofSeconds(10));
     peers.put("b", URI.create("http://127.0.0.1:1/"));
     ClusterCordons former = new ClusterCordons("leader", ProxyLoad.cordons(new LoadTracker()));
     for (int i = 0; i < 5; i++) {
       former.cordon(ROUTE, "pod-" + i);
     }
-    poller.received("b", peer.report(former.current())); // a former leader of the same name, version 5
+    poller.received(
+        "b", peer.report(former.current())); // a former leader of the same name, version 5
     cordons.cordon(ROUTE, "pod-a"); // version 1 of this process
     assertThat(cordons.everywhere(ROUTE, "pod-a")).isFalse();
   }

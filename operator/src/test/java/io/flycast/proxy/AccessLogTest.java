@@ -24,10 +24,16 @@ class AccessLogTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    fx = new ProxyFixture(ProxyConfig.builder().shutdownGrace(Duration.ofSeconds(2)).accessLogSink(entries::add));
+    fx =
+        new ProxyFixture(
+            ProxyConfig.builder().shutdownGrace(Duration.ofSeconds(2)).accessLogSink(entries::add));
     echo = new EchoHttpBackend("b1");
-    fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(),
-        List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
+    fx.store.putSpec(
+        TestRoutes.spec(
+            KEY,
+            "127.0.0.1",
+            List.of(),
+            List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
     fx.store.putBackends(KEY, List.of(backend("b1", "127.0.0.1", "test")));
   }
 
@@ -51,7 +57,8 @@ class AccessLogTest {
     assertThat(e.method()).isEqualTo("GET");
     assertThat(e.path()).isEqualTo("/cart");
     assertThat(e.status()).isEqualTo(200);
-    assertThat(e.bytesSent()).isEqualTo(r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    assertThat(e.bytesSent())
+        .isEqualTo(r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
     assertThat(e.durationMs()).isGreaterThanOrEqualTo(0);
     assertThat(e.backend()).isEqualTo("b1");
     assertThat(e.zone()).isEqualTo("test");
@@ -60,13 +67,19 @@ class AccessLogTest {
     assertThat(e.route()).isEqualTo("shop/web");
     assertThat(e.toJson())
         .startsWith("{\"time\":\"")
-        .contains("\"host\":\"web.shop.flycast\"", "\"status\":200", "\"backend\":\"b1\"", "\"route\":\"shop/web\"")
+        .contains(
+            "\"host\":\"web.shop.flycast\"",
+            "\"status\":200",
+            "\"backend\":\"b1\"",
+            "\"route\":\"shop/web\"")
         .doesNotContain("secret");
 
-    assertThat(fx.counter("flycast_proxy_response_bytes", "route", "shop/web")).isEqualTo(e.bytesSent());
+    assertThat(fx.counter("flycast_proxy_response_bytes", "route", "shop/web"))
+        .isEqualTo(e.bytesSent());
     assertThat(fx.counter("flycast_proxy_requests_by_method", "route", "shop/web", "method", "GET"))
         .isEqualTo(1.0);
-    assertThat(fx.counter("flycast_proxy_http_requests", "route", "shop/web", "status", "200")).isEqualTo(1.0);
+    assertThat(fx.counter("flycast_proxy_http_requests", "route", "shop/web", "status", "200"))
+        .isEqualTo(1.0);
     assertThat(durationCount("shop/web")).isEqualTo(1);
   }
 
@@ -99,19 +112,31 @@ class AccessLogTest {
 
   @Test
   void jsonEscapes() {
-    var e = new AccessLog.Entry(Instant.EPOCH, "h\"ost", "GET", "/a\\b\n", 200, 1, 2, null, null, "id", "::1", "r");
-    assertThat(e.toJson()).isEqualTo("{\"time\":\"1970-01-01T00:00:00Z\",\"host\":\"h\\\"ost\",\"method\":\"GET\","
-        + "\"path\":\"/a\\\\b\\n\",\"status\":200,\"bytes_sent\":1,\"duration_ms\":2,\"backend\":null,\"zone\":null,"
-        + "\"request_id\":\"id\",\"client_ip\":\"::1\",\"route\":\"r\"}");
+    var e =
+        new AccessLog.Entry(
+            Instant.EPOCH, "h\"ost", "GET", "/a\\b\n", 200, 1, 2, null, null, "id", "::1", "r");
+    assertThat(e.toJson())
+        .isEqualTo(
+            "{\"time\":\"1970-01-01T00:00:00Z\",\"host\":\"h\\\"ost\",\"method\":\"GET\",\"path\":\"/a\\\\b\\n"
+                + "\",\"status\":200,\"bytes_sent\":1,\"duration_ms\":2,\"backend\":null,\"zone\":null,"
+                + "\"request_id\":\"id\",\"client_ip\":\"::1\",\"route\":\"r\"}");
   }
 
   @Test
   void canBeTurnedOff() throws Exception {
     fx.close();
-    fx = new ProxyFixture(ProxyConfig.builder().shutdownGrace(Duration.ofSeconds(2))
-        .accessLog(false).accessLogSink(entries::add));
-    fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(),
-        List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
+    fx =
+        new ProxyFixture(
+            ProxyConfig.builder()
+                .shutdownGrace(Duration.ofSeconds(2))
+                .accessLog(false)
+                .accessLogSink(entries::add));
+    fx.store.putSpec(
+        TestRoutes.spec(
+            KEY,
+            "127.0.0.1",
+            List.of(),
+            List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
     fx.store.putBackends(KEY, List.of(backend("b1", "127.0.0.1", "test")));
     try (RawHttp c = new RawHttp(fx.httpPort())) {
       assertThat(c.get(HOST, "/").status()).isEqualTo(200);

@@ -38,7 +38,8 @@ class BalancerTest {
   @Test
   void crossesZoneWhenLocalBackendsDoNotAcceptWork() {
     Backend notReady = new Backend("local", TestRoutes.ip("127.0.0.1"), "fra", false, true, false);
-    Backend terminating = new Backend("local2", TestRoutes.ip("127.0.0.1"), "fra", true, true, true);
+    Backend terminating =
+        new Backend("local2", TestRoutes.ip("127.0.0.1"), "fra", true, true, true);
     Route r = route(Concurrency.DEFAULT, notReady, terminating, backend("remote", "ams"));
     assertThat(balancer.pick(r).backend().name()).isEqualTo("remote");
   }
@@ -82,8 +83,12 @@ class BalancerTest {
 
   @Test
   void twoChoicesNeverPicksTheMostLoadedOfThree() {
-    Route r = route(limits(100, Concurrency.NO_HARD_LIMIT),
-        backend("a", "fra"), backend("b", "fra"), backend("c", "fra"));
+    Route r =
+        route(
+            limits(100, Concurrency.NO_HARD_LIMIT),
+            backend("a", "fra"),
+            backend("b", "fra"),
+            backend("c", "fra"));
     for (int i = 0; i < 50; i++) {
       tracker.tryAcquire(r.key(), r.backends().get(2), Integer.MAX_VALUE);
     }
@@ -121,7 +126,12 @@ class BalancerTest {
   void skipsUnhealthyBackendsAndCrossesZoneOnlyWhenNoLocalOneIsHealthy() {
     Set<String> unhealthy = new java.util.HashSet<>(Set.of("local-a"));
     balancer.useHealth((route, backend) -> !unhealthy.contains(backend));
-    Route r = route(Concurrency.DEFAULT, backend("local-a", "fra"), backend("local-b", "fra"), backend("remote", "ams"));
+    Route r =
+        route(
+            Concurrency.DEFAULT,
+            backend("local-a", "fra"),
+            backend("local-b", "fra"),
+            backend("remote", "ams"));
     for (int i = 0; i < 20; i++) {
       Lease l = balancer.pick(r);
       assertThat(l.backend().name()).isEqualTo("local-b");

@@ -69,17 +69,20 @@ class CapacityQueueOrderTest {
   @Test
   void aFreedSlotGoesToTheLongestWaiterThatCanUseItsBackend() {
     CapacityQueue q = new CapacityQueue(10);
-    q.add(WEB, new CapacityQueue.Waiter() {
-      @Override
-      public void wake() {
-        woken.add("bound to b2");
-      }
+    q.add(
+        WEB,
+        new CapacityQueue.Waiter() {
+          @Override
+          public void wake() {
+            woken.add("bound to b2");
+          }
 
-      @Override
-      public boolean accepts(io.flycast.catalog.Backend b) {
-        return b.name().equals("b2");
-      }
-    }, false);
+          @Override
+          public boolean accepts(io.flycast.catalog.Backend b) {
+            return b.name().equals("b2");
+          }
+        },
+        false);
     q.add(WEB, waiter("any"), false);
     q.slotFreed(WEB, TestRoutes.backend("b1", "z"));
     assertThat(woken).containsExactly("any");

@@ -22,12 +22,18 @@ class CapacityQueueTest {
   private static final Concurrency ONE_AT_A_TIME = new Concurrency(ConcurrencyType.REQUESTS, 1, 1);
 
   private static void route(ProxyFixture fx, EchoHttpBackend echo) {
-    fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1",
-        List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port())), ONE_AT_A_TIME));
+    fx.store.putSpec(
+        TestRoutes.spec(
+            KEY,
+            "127.0.0.1",
+            List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port())),
+            ONE_AT_A_TIME));
     fx.store.putBackends(KEY, List.of(backend("b1", "test")));
   }
 
-  /** Takes the route's only slot with a streamed response that lasts until the backend is released. */
+  /**
+   * Takes the route's only slot with a streamed response that lasts until the backend is released.
+   */
   private static RawHttp holdTheSlot(ProxyFixture fx) throws Exception {
     RawHttp streaming = new RawHttp(fx.httpPort());
     streaming.send("GET /stream HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
@@ -36,18 +42,20 @@ class CapacityQueueTest {
   }
 
   private static CompletableFuture<RawHttp.Response> getLater(ProxyFixture fx) {
-    return CompletableFuture.supplyAsync(() -> {
-      try (RawHttp c = new RawHttp(fx.httpPort())) {
-        return c.get(HOST, "/queued");
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (RawHttp c = new RawHttp(fx.httpPort())) {
+            return c.get(HOST, "/queued");
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
   }
 
   @Test
   void requestWaitsForTheBusyBackendAndIsServedWhenItFrees() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
+    try (ProxyFixture fx =
+            new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
         EchoHttpBackend echo = new EchoHttpBackend("b1")) {
       route(fx, echo);
       try (RawHttp streaming = holdTheSlot(fx)) {
@@ -69,15 +77,20 @@ class CapacityQueueTest {
 
   @Test
   void waitIsBoundedThen503WithRetryAfterAndTheReason() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofMillis(300)));
+    try (ProxyFixture fx =
+            new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofMillis(300)));
         EchoHttpBackend echo = new EchoHttpBackend("b1")) {
       route(fx, echo);
-      try (RawHttp streaming = holdTheSlot(fx); RawHttp second = new RawHttp(fx.httpPort())) {
+      try (RawHttp streaming = holdTheSlot(fx);
+          RawHttp second = new RawHttp(fx.httpPort())) {
         RawHttp.Response r = second.get(HOST, "/");
         assertThat(r.status()).isEqualTo(503);
         assertThat(r.header("retry-after")).isEqualTo("1");
-        assertThat(r.body()).contains("web.shop.flycast", "stayed at its concurrency limit for 300 ms");
-        assertThat(second.get(HOST, "/again").status()).as("the connection stays usable").isEqualTo(503);
+        assertThat(r.body())
+            .contains("web.shop.flycast", "stayed at its concurrency limit for 300 ms");
+        assertThat(second.get(HOST, "/again").status())
+            .as("the connection stays usable")
+            .isEqualTo(503);
         echo.releaseStream();
       }
       assertThat(fx.counter("flycast_proxy_unavailable", "reason", "at_capacity")).isEqualTo(2.0);
@@ -87,16 +100,20 @@ class CapacityQueueTest {
 
   @Test
   void fullQueueRefusesAtOnceWhileTheQueuedOneIsStillServed() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)).maxQueuedPerRoute(1));
+    try (ProxyFixture fx =
+            new ProxyFixture(
+                ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)).maxQueuedPerRoute(1));
         EchoHttpBackend echo = new EchoHttpBackend("b1")) {
       route(fx, echo);
-      try (RawHttp streaming = holdTheSlot(fx); RawHttp third = new RawHttp(fx.httpPort())) {
+      try (RawHttp streaming = holdTheSlot(fx);
+          RawHttp third = new RawHttp(fx.httpPort())) {
         CompletableFuture<RawHttp.Response> queued = getLater(fx);
         await().until(() -> fx.gauge("flycast_proxy_queued") == 1.0);
 
         RawHttp.Response refused = third.get(HOST, "/");
         assertThat(refused.status()).isEqualTo(503);
-        assertThat(refused.body()).contains("is at its concurrency limit and its queue (1 waiting) is full");
+        assertThat(refused.body())
+            .contains("is at its concurrency limit and its queue (1 waiting) is full");
 
         echo.releaseStream();
         assertThat(queued.get().status()).isEqualTo(200);
@@ -106,7 +123,8 @@ class CapacityQueueTest {
 
   @Test
   void newBackendTakesQueuedWorkWithoutWaitingForARelease() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
+    try (ProxyFixture fx =
+            new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
         EchoHttpBackend echo = new EchoHttpBackend("b1");
         EchoHttpBackend second = new EchoHttpBackend("b2", "127.0.0.2", echo.port())) {
       route(fx, echo);
@@ -115,7 +133,8 @@ class CapacityQueueTest {
         await().until(() -> fx.gauge("flycast_proxy_queued") == 1.0);
 
         // Scaling up: a second backend appears in the catalog while the first is still busy.
-        fx.store.putBackends(KEY, List.of(backend("b1", "test"), backend("b2", "127.0.0.2", "test")));
+        fx.store.putBackends(
+            KEY, List.of(backend("b1", "test"), backend("b2", "127.0.0.2", "test")));
         RawHttp.Response r = queued.get();
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("x-backend")).isEqualTo("b2");
@@ -126,11 +145,16 @@ class CapacityQueueTest {
 
   @Test
   void tcpConnectionWaitsForAConnectionSlot() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
+    try (ProxyFixture fx =
+            new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
         TcpEchoServer echo = new TcpEchoServer()) {
       int port = TestRoutes.freePort();
-      fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(io.flycast.catalog.PortSpec.tcp(port, echo.port())),
-          new Concurrency(ConcurrencyType.CONNECTIONS, 1, 1)));
+      fx.store.putSpec(
+          TestRoutes.spec(
+              KEY,
+              "127.0.0.1",
+              List.of(io.flycast.catalog.PortSpec.tcp(port, echo.port())),
+              new Concurrency(ConcurrencyType.CONNECTIONS, 1, 1)));
       fx.store.putBackends(KEY, List.of(backend("b1", "test")));
       await().until(() -> fx.proxy.dedicatedPorts().contains(port));
       try (java.net.Socket first = new java.net.Socket("127.0.0.1", port)) {
@@ -150,7 +174,9 @@ class CapacityQueueTest {
 
   @Test
   void aClientThatLeavesWhileQueuedGivesUpItsPlace() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)).maxQueuedPerRoute(1));
+    try (ProxyFixture fx =
+            new ProxyFixture(
+                ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)).maxQueuedPerRoute(1));
         EchoHttpBackend echo = new EchoHttpBackend("b1")) {
       route(fx, echo);
       try (RawHttp streaming = holdTheSlot(fx)) {
@@ -171,10 +197,16 @@ class CapacityQueueTest {
 
   @Test
   void aRetryWithEveryBackendAlreadyTriedFailsAtOnceInsteadOfQueueing() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
-        ScriptedBackend hangsUp = new ScriptedBackend("127.0.0.1", 0, (sock, head) -> { })) { // closes unanswered
-      fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1",
-          List.of(TestRoutes.httpPort(TestRoutes.freePort(), hangsUp.port())), ONE_AT_A_TIME));
+    try (ProxyFixture fx =
+            new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
+        ScriptedBackend hangsUp =
+            new ScriptedBackend("127.0.0.1", 0, (sock, head) -> {})) { // closes unanswered
+      fx.store.putSpec(
+          TestRoutes.spec(
+              KEY,
+              "127.0.0.1",
+              List.of(TestRoutes.httpPort(TestRoutes.freePort(), hangsUp.port())),
+              ONE_AT_A_TIME));
       fx.store.putBackends(KEY, List.of(backend("b1", "test")));
       try (RawHttp c = new RawHttp(fx.httpPort())) {
         long start = System.nanoTime();
@@ -188,13 +220,19 @@ class CapacityQueueTest {
 
   @Test
   void aBackendPassingItsChecksAgainTakesQueuedWork() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
+    try (ProxyFixture fx =
+            new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
         EchoHttpBackend echo = new EchoHttpBackend("b1");
         EchoHttpBackend second = new EchoHttpBackend("b2", "127.0.0.2", echo.port())) {
-      java.util.concurrent.atomic.AtomicBoolean b2Healthy = new java.util.concurrent.atomic.AtomicBoolean(false);
+      java.util.concurrent.atomic.AtomicBoolean b2Healthy =
+          new java.util.concurrent.atomic.AtomicBoolean(false);
       fx.proxy.balancer().useHealth((route, backend) -> !backend.equals("b2") || b2Healthy.get());
-      fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1",
-          List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port())), ONE_AT_A_TIME));
+      fx.store.putSpec(
+          TestRoutes.spec(
+              KEY,
+              "127.0.0.1",
+              List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port())),
+              ONE_AT_A_TIME));
       fx.store.putBackends(KEY, List.of(backend("b1", "test"), backend("b2", "127.0.0.2", "test")));
       try (RawHttp streaming = holdTheSlot(fx)) {
         CompletableFuture<RawHttp.Response> queued = getLater(fx);

@@ -52,8 +52,11 @@ class ConnectionErrorsTest {
   void anHttp2ConnectionErrorIsLeftToTheCodecSoItsGoawayKeepsItsCode() {
     EmbeddedChannel client = new EmbeddedChannel(new Http2ServerPipeline.CloseOnError(errors));
 
-    client.pipeline().fireExceptionCaught(io.netty.handler.codec.http2.Http2Exception.connectionError(
-        io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR, "bad frame"));
+    client
+        .pipeline()
+        .fireExceptionCaught(
+            io.netty.handler.codec.http2.Http2Exception.connectionError(
+                io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR, "bad frame"));
     assertThat(client.isOpen()).as("the codec closes it, after its GOAWAY").isTrue();
 
     client.pipeline().fireExceptionCaught(new IOException("Connection reset by peer"));

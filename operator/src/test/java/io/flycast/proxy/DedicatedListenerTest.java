@@ -20,13 +20,18 @@ class DedicatedListenerTest {
   @Test
   void wildcardListenerRoutesIpv4AndIpv6AddressesOfOnePortToTheirOwnRoutes() throws Exception {
     try (ProxyFixture fx = ProxyFixture.withDedicatedBindAddressAsBuilt(ProxyConfig.builder());
-        ScriptedBackend v4 = new ScriptedBackend("127.0.0.1", 0, (s, h) -> ScriptedBackend.write(s, "v4"));
-        ScriptedBackend v6 = new ScriptedBackend("127.0.0.1", 0, (s, h) -> ScriptedBackend.write(s, "v6"))) {
+        ScriptedBackend v4 =
+            new ScriptedBackend("127.0.0.1", 0, (s, h) -> ScriptedBackend.write(s, "v4"));
+        ScriptedBackend v6 =
+            new ScriptedBackend("127.0.0.1", 0, (s, h) -> ScriptedBackend.write(s, "v6"))) {
       int port = TestRoutes.freePort();
       RouteKey a = new RouteKey("default", "four");
       RouteKey b = new RouteKey("default", "six");
-      fx.store.putSpec(TestRoutes.spec(a, "127.0.0.1", List.of(PortSpec.tcp(port, v4.port())), Concurrency.DEFAULT));
-      fx.store.putSpec(TestRoutes.spec(b, "::1", List.of(PortSpec.tcp(port, v6.port())), Concurrency.DEFAULT));
+      fx.store.putSpec(
+          TestRoutes.spec(
+              a, "127.0.0.1", List.of(PortSpec.tcp(port, v4.port())), Concurrency.DEFAULT));
+      fx.store.putSpec(
+          TestRoutes.spec(b, "::1", List.of(PortSpec.tcp(port, v6.port())), Concurrency.DEFAULT));
       fx.store.putBackends(a, List.of(backend("a1", "test")));
       fx.store.putBackends(b, List.of(backend("b1", "test")));
       await().atMost(Duration.ofSeconds(5)).until(() -> fx.proxy.dedicatedPorts().contains(port));
@@ -41,7 +46,8 @@ class DedicatedListenerTest {
     try (ProxyFixture fx = ProxyFixture.withDedicatedBindAddressAsBuilt(ProxyConfig.builder())) {
       int port = TestRoutes.freePort();
       RouteKey a = new RouteKey("default", "four");
-      fx.store.putSpec(TestRoutes.spec(a, "127.0.0.1", List.of(PortSpec.tcp(port, 9)), Concurrency.DEFAULT));
+      fx.store.putSpec(
+          TestRoutes.spec(a, "127.0.0.1", List.of(PortSpec.tcp(port, 9)), Concurrency.DEFAULT));
       await().atMost(Duration.ofSeconds(5)).until(() -> fx.proxy.dedicatedPorts().contains(port));
       try (Socket s = new Socket("::1", port)) {
         s.setSoTimeout(5000);
@@ -68,7 +74,8 @@ class DedicatedListenerTest {
       assertThat(fx.proxy.awaitListeners(Set.of(free), Duration.ofSeconds(5))).isTrue();
       assertThat(fx.proxy.dedicatedPorts()).contains(free);
       fx.proxy.ensureListeners(Set.of(taken.getLocalPort()));
-      assertThat(fx.proxy.awaitListeners(Set.of(taken.getLocalPort()), Duration.ofSeconds(5))).isFalse();
+      assertThat(fx.proxy.awaitListeners(Set.of(taken.getLocalPort()), Duration.ofSeconds(5)))
+          .isFalse();
     }
   }
 

@@ -12,7 +12,8 @@ class DurationHistogramTest {
   @Test
   void exposesCumulativeBucketsCountAndSumPerLabel() throws Exception {
     PrometheusRegistry registry = new PrometheusRegistry();
-    DurationHistogram h = new DurationHistogram("test_duration_seconds", "test", "route", 0.01, 0.1);
+    DurationHistogram h =
+        new DurationHistogram("test_duration_seconds", "test", "route", 0.01, 0.1);
     registry.register(h);
     DurationHistogram.Series web = h.labelValue("default/web");
     web.observeNanos(5_000_000); // 5 ms: le=0.01

@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP backend on 127.0.0.1: answers every request with the request's headers as the body
- * ({@code name: value} lines, names lower-cased), then a blank line and the request body.
- * {@code /stream} sends a first chunk, waits for {@link #releaseStream()}, then a second.
+ * ({@code name: value} lines, names lower-cased), then a blank line and the request body. {@code
+ * /stream} sends a first chunk, waits for {@link #releaseStream()}, then a second.
  */
 final class EchoHttpBackend implements AutoCloseable {
   final String name;
@@ -30,7 +30,10 @@ final class EchoHttpBackend implements AutoCloseable {
     this(name, "127.0.0.1", 0);
   }
 
-  /** On {@code address}: several backends of one route share the target port on different loopback addresses. */
+  /**
+   * On {@code address}: several backends of one route share the target port on different loopback
+   * addresses.
+   */
   EchoHttpBackend(String name, String address, int port) throws IOException {
     this.name = name;
     server = HttpServer.create(new InetSocketAddress(address, port), 64);

@@ -20,7 +20,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** {@code http.h2_backend}: HTTP/1.1 clients, h2c (prior knowledge) to the backend, streams multiplexed. */
+/**
+ * {@code http.h2_backend}: HTTP/1.1 clients, h2c (prior knowledge) to the backend, streams
+ * multiplexed.
+ */
 class H2cBackendTest {
   private static final RouteKey KEY = new RouteKey("shop", "api");
   private static final String HOST = "api.example.com";
@@ -32,8 +35,15 @@ class H2cBackendTest {
   void setUp() throws Exception {
     fx = new ProxyFixture();
     h2c = new H2cEchoBackend();
-    PortSpec spec = new PortSpec(TestRoutes.freePort(), h2c.port(), Set.of(Handler.HTTP), false, null, ProxyProtoVersion.V1,
-        new HttpOptions(true, HttpOptions.DEFAULT_IDLE_TIMEOUT, Map.of()));
+    PortSpec spec =
+        new PortSpec(
+            TestRoutes.freePort(),
+            h2c.port(),
+            Set.of(Handler.HTTP),
+            false,
+            null,
+            ProxyProtoVersion.V1,
+            new HttpOptions(true, HttpOptions.DEFAULT_IDLE_TIMEOUT, Map.of()));
     fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(HOST), List.of(spec)));
     fx.store.putBackends(KEY, List.of(backend("b1", "test")));
   }
@@ -47,7 +57,9 @@ class H2cBackendTest {
   @Test
   void requestReachesTheH2cBackendWithFlyHeadersAndBody() throws Exception {
     try (RawHttp c = new RawHttp(fx.httpPort())) {
-      RawHttp.Response resp = c.send("POST /echo HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 5\r\n\r\nhello").read();
+      RawHttp.Response resp =
+          c.send("POST /echo HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 5\r\n\r\nhello")
+              .read();
       assertThat(resp.status()).isEqualTo(200);
       assertThat(resp.header("x-backend")).isEqualTo("h2c");
       assertThat(resp.header("fly-request-id")).isNotNull();
@@ -64,9 +76,17 @@ class H2cBackendTest {
 
   @Test
   void anIdleBackendConnectionIsClosedAfterThePoolIdleTimeout() throws Exception {
-    try (ProxyFixture shortIdle = new ProxyFixture(ProxyConfig.builder().poolIdleTimeout(Duration.ofMillis(300)))) {
-      PortSpec spec = new PortSpec(TestRoutes.freePort(), h2c.port(), Set.of(Handler.HTTP), false, null, ProxyProtoVersion.V1,
-          new HttpOptions(true, HttpOptions.DEFAULT_IDLE_TIMEOUT, Map.of()));
+    try (ProxyFixture shortIdle =
+        new ProxyFixture(ProxyConfig.builder().poolIdleTimeout(Duration.ofMillis(300)))) {
+      PortSpec spec =
+          new PortSpec(
+              TestRoutes.freePort(),
+              h2c.port(),
+              Set.of(Handler.HTTP),
+              false,
+              null,
+              ProxyProtoVersion.V1,
+              new HttpOptions(true, HttpOptions.DEFAULT_IDLE_TIMEOUT, Map.of()));
       shortIdle.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(HOST), List.of(spec)));
       shortIdle.store.putBackends(KEY, List.of(backend("b1", "test")));
       try (RawHttp c = new RawHttp(shortIdle.httpPort())) {
@@ -81,8 +101,15 @@ class H2cBackendTest {
   void largeBodiesFlowBothWaysOverTheStream() throws Exception {
     String big = "y".repeat(3 << 20);
     try (RawHttp c = new RawHttp(fx.httpPort())) {
-      RawHttp.Response resp = c.send("POST /big HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: " + big.length()
-          + "\r\n\r\n" + big).read();
+      RawHttp.Response resp =
+          c.send(
+                  "POST /big HTTP/1.1\r\nHost: "
+                      + HOST
+                      + "\r\nContent-Length: "
+                      + big.length()
+                      + "\r\n\r\n"
+                      + big)
+              .read();
       assertThat(resp.status()).isEqualTo(200);
       assertThat(resp.body()).endsWith("\n\n" + big);
     }
@@ -95,17 +122,19 @@ class H2cBackendTest {
     List<CompletableFuture<Void>> all = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
       int n = i;
-      all.add(CompletableFuture.runAsync(() -> {
-        try (RawHttp c = new RawHttp(fx.httpPort())) {
-          for (int j = 0; j < perClient; j++) {
-            RawHttp.Response resp = c.get(HOST, "/" + n + "/" + j);
-            assertThat(resp.status()).isEqualTo(200);
-            assertThat(resp.body()).startsWith("uri: /" + n + "/" + j + "\n");
-          }
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }));
+      all.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try (RawHttp c = new RawHttp(fx.httpPort())) {
+                  for (int j = 0; j < perClient; j++) {
+                    RawHttp.Response resp = c.get(HOST, "/" + n + "/" + j);
+                    assertThat(resp.status()).isEqualTo(200);
+                    assertThat(resp.body()).startsWith("uri: /" + n + "/" + j + "\n");
+                  }
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              }));
     }
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
     assertThat(h2c.streams.get()).isEqualTo(clients * perClient);

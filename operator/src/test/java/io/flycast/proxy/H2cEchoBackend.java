@@ -27,44 +27,53 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An h2c-only backend (HTTP/2 with prior knowledge; an HTTP/1.1 request is a protocol error to
- * it): answers each stream with the request's URI and headers ({@code name: value} lines, as
- * Netty converts them: {@code :authority} as {@code host}, the stream id as
- * {@code x-http2-stream-id}) and body.
+ * An h2c-only backend (HTTP/2 with prior knowledge; an HTTP/1.1 request is a protocol error to it):
+ * answers each stream with the request's URI and headers ({@code name: value} lines, as Netty
+ * converts them: {@code :authority} as {@code host}, the stream id as {@code x-http2-stream-id})
+ * and body.
  */
 final class H2cEchoBackend implements AutoCloseable {
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger streams = new AtomicInteger();
+
   /** Connections open now. */
   final AtomicInteger open = new AtomicInteger();
+
   private final EventLoopGroup group = new NioEventLoopGroup(1);
   private final Channel server;
 
   H2cEchoBackend() throws InterruptedException {
-    server = new ServerBootstrap()
-        .group(group)
-        .channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            connections.incrementAndGet();
-            open.incrementAndGet();
-            ch.closeFuture().addListener(f -> open.decrementAndGet());
-            ch.pipeline().addLast(Http2FrameCodecBuilder.forServer().build());
-            ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<>() {
-              @Override
-              protected void initChannel(Channel stream) {
-                streams.incrementAndGet();
-                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
-                stream.pipeline().addLast(new HttpObjectAggregator(16 << 20));
-                stream.pipeline().addLast(new Echo());
-              }
-            }));
-          }
-        })
-        .bind(new InetSocketAddress("127.0.0.1", 0))
-        .sync()
-        .channel();
+    server =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    connections.incrementAndGet();
+                    open.incrementAndGet();
+                    ch.closeFuture().addListener(f -> open.decrementAndGet());
+                    ch.pipeline().addLast(Http2FrameCodecBuilder.forServer().build());
+                    ch.pipeline()
+                        .addLast(
+                            new Http2MultiplexHandler(
+                                new ChannelInitializer<>() {
+                                  @Override
+                                  protected void initChannel(Channel stream) {
+                                    streams.incrementAndGet();
+                                    stream
+                                        .pipeline()
+                                        .addLast(new Http2StreamFrameToHttpObjectCodec(true));
+                                    stream.pipeline().addLast(new HttpObjectAggregator(16 << 20));
+                                    stream.pipeline().addLast(new Echo());
+                                  }
+                                }));
+                  }
+                })
+            .bind(new InetSocketAddress("127.0.0.1", 0))
+            .sync()
+            .channel();
   }
 
   int port() {
@@ -75,7 +84,11 @@ final class H2cEchoBackend implements AutoCloseable {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
       Map<String, String> sorted = new TreeMap<>();
-      req.headers().forEach(e -> sorted.merge(e.getKey().toLowerCase(Locale.ROOT), e.getValue(), (a, b) -> a + "," + b));
+      req.headers()
+          .forEach(
+              e ->
+                  sorted.merge(
+                      e.getKey().toLowerCase(Locale.ROOT), e.getValue(), (a, b) -> a + "," + b));
       StringBuilder sb = new StringBuilder("uri: " + req.uri() + "\n");
       sorted.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
       sb.append('\n');

@@ -51,11 +51,28 @@ class HealthRoutingTest {
     fx = new ProxyFixture();
     checker = new HealthChecker(fx.store, null).start();
     fx.proxy.balancer().useHealth(checker);
-    HealthCheck check = new HealthCheck(HealthCheck.Kind.HTTP, Duration.ofMillis(100), Duration.ofSeconds(1),
-        Duration.ZERO, "GET", "/health", Map.of(), port);
-    fx.store.putSpec(new RouteSpec(KEY, TestRoutes.ip("127.0.0.1"), List.of(),
-        List.of(TestRoutes.httpPort(TestRoutes.freePort(), port)), Concurrency.DEFAULT, Autoscale.DEFAULT, false,
-        "default", null, List.of(check)));
+    HealthCheck check =
+        new HealthCheck(
+            HealthCheck.Kind.HTTP,
+            Duration.ofMillis(100),
+            Duration.ofSeconds(1),
+            Duration.ZERO,
+            "GET",
+            "/health",
+            Map.of(),
+            port);
+    fx.store.putSpec(
+        new RouteSpec(
+            KEY,
+            TestRoutes.ip("127.0.0.1"),
+            List.of(),
+            List.of(TestRoutes.httpPort(TestRoutes.freePort(), port)),
+            Concurrency.DEFAULT,
+            Autoscale.DEFAULT,
+            false,
+            "default",
+            null,
+            List.of(check)));
     fx.store.putBackends(KEY, List.of(up("good", "127.0.0.1"), up("bad", "127.0.0.2")));
 
     await().atMost(Duration.ofSeconds(5)).until(() -> !checker.healthy(KEY, "bad"));
@@ -79,26 +96,34 @@ class HealthRoutingTest {
     goodHealth.set(200);
 
     badHealth.set(200);
-    await().atMost(Duration.ofSeconds(10)).until(() -> {
-      try (RawHttp c = new RawHttp(fx.httpPort())) {
-        return c.get(HOST, "/").body().equals("bad");
-      }
-    });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              try (RawHttp c = new RawHttp(fx.httpPort())) {
+                return c.get(HOST, "/").body().equals("bad");
+              }
+            });
   }
 
   /** Answers {@code /health} with {@code health} and everything else with 200 and its name. */
-  private int backend(String address, int port, String name, AtomicInteger health) throws IOException {
+  private int backend(String address, int port, String name, AtomicInteger health)
+      throws IOException {
     HttpServer s = HttpServer.create(new InetSocketAddress(address, port), 64);
-    s.createContext("/", ex -> {
-      byte[] body = name.getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(200, body.length);
-      ex.getResponseBody().write(body);
-      ex.close();
-    });
-    s.createContext("/health", ex -> {
-      ex.sendResponseHeaders(health.get(), -1);
-      ex.close();
-    });
+    s.createContext(
+        "/",
+        ex -> {
+          byte[] body = name.getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    s.createContext(
+        "/health",
+        ex -> {
+          ex.sendResponseHeaders(health.get(), -1);
+          ex.close();
+        });
     s.start();
     servers.add(s);
     return s.getAddress().getPort();

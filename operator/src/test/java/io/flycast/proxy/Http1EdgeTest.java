@@ -16,18 +16,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * HTTP/1.1 from a hostile client on the shared listener: malformed chunked bodies, RFC 9112
- * framing and target rules, pipelining floods, and slow bodies. The backend records what reached
- * it, so each test can say that nothing forged or truncated did.
+ * HTTP/1.1 from a hostile client on the shared listener: malformed chunked bodies, RFC 9112 framing
+ * and target rules, pipelining floods, and slow bodies. The backend records what reached it, so
+ * each test can say that nothing forged or truncated did.
  */
 class Http1EdgeTest {
   private static final RouteKey KEY = new RouteKey("shop", "web");
@@ -36,27 +36,37 @@ class Http1EdgeTest {
 
   /** Request heads the backend read, and whether each request's body arrived whole. */
   private final List<String> heads = new CopyOnWriteArrayList<>();
+
   private final List<String> bodies = new CopyOnWriteArrayList<>();
   private ProxyFixture fx;
   private ScriptedBackend backendServer;
 
-  private void start(ProxyConfig.Builder config, io.flycast.catalog.Concurrency limits) throws Exception {
-    backendServer = new ScriptedBackend("127.0.0.1", 0, (socket, head) -> {
-      InputStream in = socket.getInputStream();
-      while (!head.isEmpty()) {
-        heads.add(head);
-        String body = readBody(in, head);
-        if (body == null) {
-          return; // the proxy gave up on the request mid-body
-        }
-        bodies.add(body);
-        ScriptedBackend.write(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-        head = ScriptedBackend.readHead(in);
-      }
-    });
+  private void start(ProxyConfig.Builder config, io.flycast.catalog.Concurrency limits)
+      throws Exception {
+    backendServer =
+        new ScriptedBackend(
+            "127.0.0.1",
+            0,
+            (socket, head) -> {
+              InputStream in = socket.getInputStream();
+              while (!head.isEmpty()) {
+                heads.add(head);
+                String body = readBody(in, head);
+                if (body == null) {
+                  return; // the proxy gave up on the request mid-body
+                }
+                bodies.add(body);
+                ScriptedBackend.write(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                head = ScriptedBackend.readHead(in);
+              }
+            });
     fx = new ProxyFixture(config.shutdownGrace(Duration.ofSeconds(1)));
-    fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1",
-        List.of(TestRoutes.httpPort(TestRoutes.freePort(), backendServer.port())), limits));
+    fx.store.putSpec(
+        TestRoutes.spec(
+            KEY,
+            "127.0.0.1",
+            List.of(TestRoutes.httpPort(TestRoutes.freePort(), backendServer.port())),
+            limits));
     fx.store.putBackends(KEY, List.of(backend("b1", "test")));
   }
 
@@ -74,7 +84,9 @@ class Http1EdgeTest {
     }
   }
 
-  /** The body after {@code head}, by Content-Length or chunked; null when the stream ended first. */
+  /**
+   * The body after {@code head}, by Content-Length or chunked; null when the stream ended first.
+   */
   private static String readBody(InputStream in, String head) throws IOException {
     String lower = head.toLowerCase();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -117,7 +129,9 @@ class Http1EdgeTest {
     return null;
   }
 
-  /** What the proxy answered {@code raw} with: the status line, or "closed" when it closed first. */
+  /**
+   * What the proxy answered {@code raw} with: the status line, or "closed" when it closed first.
+   */
   private String answer(String raw) throws IOException {
     try (Socket s = new Socket("127.0.0.1", fx.httpPort())) {
       s.setSoTimeout(5_000);
@@ -139,8 +153,13 @@ class Http1EdgeTest {
   @ValueSource(strings = {"0x3", "-3", "+3", "fffffffffffffffff3", "3;ext\nx"})
   void aMalformedChunkNeverCompletesTheBackendRequest(String sizeLine) throws Exception {
     start();
-    String status = answer("POST /upload HTTP/1.1\r\nHost: " + HOST + "\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + sizeLine + "\r\nabc\r\n0\r\n\r\n");
+    String status =
+        answer(
+            "POST /upload HTTP/1.1\r\nHost: "
+                + HOST
+                + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + sizeLine
+                + "\r\nabc\r\n0\r\n\r\n");
     assertThat(status).as("answered at once, not hung").matches("HTTP/1.1 400 .*|closed");
     assertThat(bodies).as("no backend request completed").isEmpty();
     othersStillServed();
@@ -153,8 +172,15 @@ class Http1EdgeTest {
     try (Socket s = new Socket("127.0.0.1", fx.httpPort())) {
       s.setSoTimeout(5_000);
       OutputStream out = s.getOutputStream();
-      out.write(("POST /upload HTTP/1.1\r\nHost: " + HOST + "\r\nTransfer-Encoding: chunked\r\n\r\n"
-          + Integer.toHexString(big.length()) + "\r\n" + big + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.write(
+          ("POST /upload HTTP/1.1\r\nHost: "
+                  + HOST
+                  + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  + Integer.toHexString(big.length())
+                  + "\r\n"
+                  + big
+                  + "\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
       await().atMost(WAIT).until(() -> heads.size() == 1); // larger than buffered: the body streams
       out.write("0x3\r\nabc\r\n0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
@@ -168,17 +194,36 @@ class Http1EdgeTest {
 
   static Stream<Arguments> refusedRequests() {
     return Stream.of(
-        Arguments.of("te-gzip", "POST / HTTP/1.1\r\nHost: web.shop.flycast\r\nTransfer-Encoding: gzip\r\n\r\nabc", 400),
-        Arguments.of("te-chunked-then-gzip",
-            "POST / HTTP/1.1\r\nHost: web.shop.flycast\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n", 400),
-        Arguments.of("two-hosts", "GET / HTTP/1.1\r\nHost: web.shop.flycast\r\nHost: evil.example\r\n\r\n", 400),
-        Arguments.of("absolute-other-host", "GET http://evil.example/ HTTP/1.1\r\nHost: web.shop.flycast\r\n\r\n", 400),
+        Arguments.of(
+            "te-gzip",
+            "POST / HTTP/1.1\r\nHost: web.shop.flycast\r\nTransfer-Encoding: gzip\r\n\r\nabc",
+            400),
+        Arguments.of(
+            "te-chunked-then-gzip",
+            "POST / HTTP/1.1\r\n"
+                + "Host: web.shop.flycast\r\n"
+                + "Transfer-Encoding: chunked, gzip\r\n\r\n"
+                + "0\r\n\r\n",
+            400),
+        Arguments.of(
+            "two-hosts",
+            "GET / HTTP/1.1\r\nHost: web.shop.flycast\r\nHost: evil.example\r\n\r\n",
+            400),
+        Arguments.of(
+            "absolute-other-host",
+            "GET http://evil.example/ HTTP/1.1\r\nHost: web.shop.flycast\r\n\r\n",
+            400),
         Arguments.of("nul-in-target", "GET /a\0b HTTP/1.1\r\nHost: web.shop.flycast\r\n\r\n", 400),
-        Arguments.of("ctl-in-target", "GET /a\u0001b HTTP/1.1\r\nHost: web.shop.flycast\r\n\r\n", 400),
+        Arguments.of(
+            "ctl-in-target", "GET /a\u0001b HTTP/1.1\r\nHost: web.shop.flycast\r\n\r\n", 400),
         Arguments.of("no-host", "GET / HTTP/1.1\r\n\r\n", 400),
         Arguments.of("bad-host", "GET / HTTP/1.1\r\nHost: web.shop.flycast/x\r\n\r\n", 400),
-        Arguments.of("connect", "CONNECT web.shop.flycast:443 HTTP/1.1\r\nHost: web.shop.flycast:443\r\n\r\n", 405),
-        Arguments.of("nul-in-value", "GET / HTTP/1.1\r\nHost: web.shop.flycast\r\nX-A: a\0b\r\n\r\n", 400));
+        Arguments.of(
+            "connect",
+            "CONNECT web.shop.flycast:443 HTTP/1.1\r\nHost: web.shop.flycast:443\r\n\r\n",
+            405),
+        Arguments.of(
+            "nul-in-value", "GET / HTTP/1.1\r\nHost: web.shop.flycast\r\nX-A: a\0b\r\n\r\n", 400));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -192,7 +237,11 @@ class Http1EdgeTest {
   @Test
   void anAbsoluteFormTargetForTheSameHostGoesToTheBackendInOriginForm() throws Exception {
     start();
-    assertThat(answer("GET http://web.shop.flycast/a?b=c HTTP/1.1\r\nHost: web.shop.flycast\r\nConnection: close\r\n\r\n"))
+    assertThat(
+            answer(
+                "GET http://web.shop.flycast/a?b=c HTTP/1.1\r\n"
+                    + "Host: web.shop.flycast\r\n"
+                    + "Connection: close\r\n\r\n"))
         .startsWith("HTTP/1.1 200 ");
     assertThat(heads).hasSize(1);
     assertThat(heads.get(0)).startsWith("GET /a?b=c HTTP/1.1\r\n");
@@ -201,18 +250,27 @@ class Http1EdgeTest {
   @Test
   void anHttp10RequestWithoutHostIsServed() throws Exception {
     start();
-    assertThat(answer("GET / HTTP/1.0\r\n\r\n")).as("routed to nothing, but not refused for its form")
+    assertThat(answer("GET / HTTP/1.0\r\n\r\n"))
+        .as("routed to nothing, but not refused for its form")
         .startsWith("HTTP/1.1 404 ");
   }
 
   @Test
   void anH2cUpgradeIsNotPassedOn() throws Exception {
     start();
-    assertThat(answer("GET / HTTP/1.1\r\nHost: web.shop.flycast\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-        + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nConnection: close\r\n\r\n"))
+    assertThat(
+            answer(
+                "GET / HTTP/1.1\r\n"
+                    + "Host: web.shop.flycast\r\n"
+                    + "Connection: Upgrade, HTTP2-Settings\r\n"
+                    + "Upgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n"
+                    + "Connection: close\r\n\r\n"))
         .startsWith("HTTP/1.1 200 ");
     assertThat(heads).hasSize(1);
-    assertThat(heads.get(0).toLowerCase()).doesNotContain("upgrade").doesNotContain("http2-settings");
+    assertThat(heads.get(0).toLowerCase())
+        .doesNotContain("upgrade")
+        .doesNotContain("http2-settings");
   }
 
   @Test
@@ -223,7 +281,8 @@ class Http1EdgeTest {
       s.setSoTimeout(5_000);
       s.setReceiveBufferSize(4096);
       OutputStream out = s.getOutputStream();
-      byte[] request = ("GET /p HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+      byte[] request =
+          ("GET /p HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
       byte[] batch = new byte[request.length * 1000];
       for (int i = 0; i < 1000; i++) {
         System.arraycopy(request, 0, batch, i * request.length, request.length);
@@ -243,11 +302,13 @@ class Http1EdgeTest {
         all = "";
       }
       int answered = all.split("HTTP/1.1 200 ", -1).length - 1;
-      assertThat(answered).as("requests answered before the proxy closed")
+      assertThat(answered)
+          .as("requests answered before the proxy closed")
           .isLessThanOrEqualTo(HttpProxyHandler.MAX_PIPELINED + 2);
     }
     assertThat(sent).isGreaterThan(0);
-    assertThat(fx.counter("flycast_proxy_protocol_violations", "reason", "pipelined_requests")).isEqualTo(1.0);
+    assertThat(fx.counter("flycast_proxy_protocol_violations", "reason", "pipelined_requests"))
+        .isEqualTo(1.0);
     othersStillServed();
   }
 
@@ -256,24 +317,31 @@ class Http1EdgeTest {
     // One slot for the whole route, no waiting for it: a held slot would make the next request 503.
     start(ProxyConfig.builder().queueTimeout(Duration.ZERO), TestRoutes.limits(1, 1));
     try (Socket slow = new Socket("127.0.0.1", fx.httpPort())) {
-      slow.getOutputStream().write(("POST /slow HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 100\r\n\r\nab")
-          .getBytes(StandardCharsets.ISO_8859_1));
+      slow.getOutputStream()
+          .write(
+              ("POST /slow HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 100\r\n\r\nab")
+                  .getBytes(StandardCharsets.ISO_8859_1));
       for (int i = 0; i < 3; i++) {
         othersStillServed();
       }
-      assertThat(heads).as("the slow request has not reached the backend").allMatch(h -> h.startsWith("GET "));
+      assertThat(heads)
+          .as("the slow request has not reached the backend")
+          .allMatch(h -> h.startsWith("GET "));
     }
   }
 
   @Test
   void aBodySentBelowTheMinimumRateGets408AndFreesTheBackend() throws Exception {
-    start(ProxyConfig.builder().bodyReadTimeout(Duration.ofMillis(500)).minBodyRate(100_000), io.flycast.catalog.Concurrency.DEFAULT);
+    start(
+        ProxyConfig.builder().bodyReadTimeout(Duration.ofMillis(500)).minBodyRate(100_000),
+        io.flycast.catalog.Concurrency.DEFAULT);
     int length = ProxyExchange.BUFFERED_BODY_LIMIT * 2; // streamed: the backend has the request
     try (Socket slow = new Socket("127.0.0.1", fx.httpPort())) {
       slow.setSoTimeout(10_000);
       OutputStream out = slow.getOutputStream();
-      out.write(("POST /slow HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: " + length + "\r\n\r\n")
-          .getBytes(StandardCharsets.ISO_8859_1));
+      out.write(
+          ("POST /slow HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: " + length + "\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
       out.write(new byte[ProxyExchange.BUFFERED_BODY_LIMIT + 1]);
       out.flush();
       await().atMost(WAIT).until(() -> heads.size() == 1);

@@ -38,21 +38,23 @@ class Http2ClientTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    // Key material only, as SecretCertificates returns it: the proxy builds contexts per port (ALPN).
+    // Key material only, as SecretCertificates returns it: the proxy builds contexts per port
+    // (ALPN).
     ServerCertificate cert = TestCertificates.selfSigned("shop.example.com");
     echo = new EchoHttpBackend("b1");
-    proxy = new ProxyServer(
-        ProxyConfig.builder()
-            .httpAddress(null)
-            .httpsAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
-            .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
-            .zone("test")
-            .workerThreads(2)
-            .build(),
-        store,
-        new ProxyMetrics(registry),
-        (route, secret) -> cert)
-        .start();
+    proxy =
+        new ProxyServer(
+                ProxyConfig.builder()
+                    .httpAddress(null)
+                    .httpsAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
+                    .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
+                    .zone("test")
+                    .workerThreads(2)
+                    .build(),
+                store,
+                new ProxyMetrics(registry),
+                (route, secret) -> cert)
+            .start();
   }
 
   @AfterEach
@@ -67,8 +69,15 @@ class Http2ClientTest {
 
   private int route(List<String> alpn, int targetPort, HttpOptions http) {
     int port = TestRoutes.freePort();
-    PortSpec spec = new PortSpec(port, targetPort, Set.of(Handler.TLS, Handler.HTTP), false,
-        new TlsOptions("web-tls", alpn, List.of()), ProxyProtoVersion.V1, http);
+    PortSpec spec =
+        new PortSpec(
+            port,
+            targetPort,
+            Set.of(Handler.TLS, Handler.HTTP),
+            false,
+            new TlsOptions("web-tls", alpn, List.of()),
+            ProxyProtoVersion.V1,
+            http);
     store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of("shop.example.com"), List.of(spec)));
     store.putBackends(KEY, List.of(backend("b1", "test")));
     await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().contains(port));
@@ -77,22 +86,33 @@ class Http2ClientTest {
 
   private double protocolCount(String protocol) {
     return registry.scrape().stream()
-        .filter(m -> m.getMetadata().getPrometheusName().equals("flycast_proxy_tls_http_connections"))
+        .filter(
+            m -> m.getMetadata().getPrometheusName().equals("flycast_proxy_tls_http_connections"))
         .flatMap(m -> m.getDataPoints().stream())
         .filter(dp -> protocol.equals(dp.getLabels().get("protocol")))
-        .mapToDouble(dp -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot) dp).getValue())
+        .mapToDouble(
+            dp ->
+                ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot)
+                        dp)
+                    .getValue())
         .sum();
   }
 
   private static HttpClient client(HttpClient.Version version) throws Exception {
     SSLContext ssl = SSLContext.getInstance("TLS");
     ssl.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-    return HttpClient.newBuilder().version(version).sslContext(ssl).connectTimeout(Duration.ofSeconds(10)).build();
+    return HttpClient.newBuilder()
+        .version(version)
+        .sslContext(ssl)
+        .connectTimeout(Duration.ofSeconds(10))
+        .build();
   }
 
   private static HttpResponse<String> get(HttpClient c, int port, String path) throws Exception {
-    HttpRequest req = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(10)).build();
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .build();
     return c.send(req, HttpResponse.BodyHandlers.ofString());
   }
 
@@ -144,7 +164,11 @@ class Http2ClientTest {
 
   @Test
   void idleH2ConnectionIsClosedAfterThePortsIdleTimeout() throws Exception {
-    int port = route(List.of(), echo.port(), new HttpOptions(false, Duration.ofMillis(300), java.util.Map.of()));
+    int port =
+        route(
+            List.of(),
+            echo.port(),
+            new HttpOptions(false, Duration.ofMillis(300), java.util.Map.of()));
     try (NettyH2Client c = new NettyH2Client("shop.example.com", port)) {
       assertThat(c.get("shop.example.com", "/").status()).isEqualTo(200);
       await().atMost(Duration.ofSeconds(5)).until(() -> !c.isOpen());
@@ -156,11 +180,17 @@ class Http2ClientTest {
     int port = route(List.of("h2", "http/1.1"));
     try (HttpClient c = client(HttpClient.Version.HTTP_2)) {
       get(c, port, "/warm"); // one connection first, so the requests below share it
-      List<CompletableFuture<HttpResponse<String>>> all = IntStream.range(0, 20)
-          .mapToObj(i -> c.sendAsync(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/" + i))
-              .POST(HttpRequest.BodyPublishers.ofString("body-" + i)).timeout(Duration.ofSeconds(10)).build(),
-              HttpResponse.BodyHandlers.ofString()))
-          .toList();
+      List<CompletableFuture<HttpResponse<String>>> all =
+          IntStream.range(0, 20)
+              .mapToObj(
+                  i ->
+                      c.sendAsync(
+                          HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/" + i))
+                              .POST(HttpRequest.BodyPublishers.ofString("body-" + i))
+                              .timeout(Duration.ofSeconds(10))
+                              .build(),
+                          HttpResponse.BodyHandlers.ofString()))
+              .toList();
       for (int i = 0; i < all.size(); i++) {
         HttpResponse<String> resp = all.get(i).get();
         assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_2);
@@ -172,7 +202,11 @@ class Http2ClientTest {
   @Test
   void h2ClientToAnH2cBackendIsHttp2BothWays() throws Exception {
     try (H2cEchoBackend h2c = new H2cEchoBackend()) {
-      int port = route(List.of(), h2c.port(), new HttpOptions(true, HttpOptions.DEFAULT_IDLE_TIMEOUT, java.util.Map.of()));
+      int port =
+          route(
+              List.of(),
+              h2c.port(),
+              new HttpOptions(true, HttpOptions.DEFAULT_IDLE_TIMEOUT, java.util.Map.of()));
       try (HttpClient c = client(HttpClient.Version.HTTP_2)) {
         HttpResponse<String> resp = get(c, port, "/both");
         assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_2);
@@ -186,15 +220,18 @@ class Http2ClientTest {
   void expectContinueGetsTheInterimResponseThenTheFinalOne() throws Exception {
     int port = route(List.of());
     try (HttpClient c = client(HttpClient.Version.HTTP_2)) {
-      HttpRequest req = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/upload"))
-          .expectContinue(true)
-          .POST(HttpRequest.BodyPublishers.ofString("after-continue"))
-          .timeout(Duration.ofSeconds(10))
-          .build();
+      HttpRequest req =
+          HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/upload"))
+              .expectContinue(true)
+              .POST(HttpRequest.BodyPublishers.ofString("after-continue"))
+              .timeout(Duration.ofSeconds(10))
+              .build();
       HttpResponse<String> resp = c.send(req, HttpResponse.BodyHandlers.ofString());
       assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_2);
       assertThat(resp.statusCode()).isEqualTo(200);
-      assertThat(resp.body()).containsIgnoringCase("expect: 100-continue\n").endsWith("\nafter-continue");
+      assertThat(resp.body())
+          .containsIgnoringCase("expect: 100-continue\n")
+          .endsWith("\nafter-continue");
     }
   }
 
@@ -203,9 +240,13 @@ class Http2ClientTest {
     int port = route(List.of());
     String big = "x".repeat(3 << 20);
     try (HttpClient c = client(HttpClient.Version.HTTP_2)) {
-      HttpResponse<String> resp = c.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/big"))
-          .POST(HttpRequest.BodyPublishers.ofString(big)).timeout(Duration.ofSeconds(20)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> resp =
+          c.send(
+              HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/big"))
+                  .POST(HttpRequest.BodyPublishers.ofString(big))
+                  .timeout(Duration.ofSeconds(20))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_2);
       assertThat(resp.body()).endsWith("\n\n" + big);
     }
@@ -214,10 +255,20 @@ class Http2ClientTest {
   @Test
   void flyReplayAppliesToH2Streams() throws Exception {
     // A backend in the proxy's zone (so the balancer picks it first) that always asks for b1.
-    try (ScriptedBackend asker = new ScriptedBackend("127.0.0.2", echo.port(), (s, head) -> ScriptedBackend.write(s,
-        "HTTP/1.1 200 OK\r\nfly-replay: instance=b1\r\nContent-Length: 7\r\n\r\nignored"))) {
+    try (ScriptedBackend asker =
+        new ScriptedBackend(
+            "127.0.0.2",
+            echo.port(),
+            (s, head) ->
+                ScriptedBackend.write(
+                    s,
+                    "HTTP/1.1 200 OK\r\n"
+                        + "fly-replay: instance=b1\r\n"
+                        + "Content-Length: 7\r\n\r\n"
+                        + "ignored"))) {
       int port = route(List.of());
-      store.putBackends(KEY, List.of(backend("asker", "127.0.0.2", "test"), backend("b1", "127.0.0.1", "far")));
+      store.putBackends(
+          KEY, List.of(backend("asker", "127.0.0.2", "test"), backend("b1", "127.0.0.1", "far")));
       try (HttpClient c = client(HttpClient.Version.HTTP_2)) {
         HttpResponse<String> resp = get(c, port, "/");
         assertThat(resp.version()).isEqualTo(HttpClient.Version.HTTP_2);

@@ -21,9 +21,9 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * HTTP/2 from a hostile client, frame by frame ({@link RawH2}): request injection through
@@ -38,8 +38,10 @@ class Http2EdgeTest {
 
   private final CatalogStore store = new CatalogStore();
   private final PrometheusRegistry registry = new PrometheusRegistry();
+
   /** Everything the backend received, one entry per request head. */
   private final List<String> received = new CopyOnWriteArrayList<>();
+
   private ProxyServer proxy;
   private ScriptedBackend backendServer;
   private int port;
@@ -47,29 +49,41 @@ class Http2EdgeTest {
   @BeforeEach
   void setUp() throws Exception {
     ServerCertificate cert = TestCertificates.selfSigned(HOST);
-    backendServer = new ScriptedBackend("127.0.0.1", 0, (socket, head) -> {
-      InputStream in = socket.getInputStream();
-      while (!head.isEmpty()) {
-        received.add(head);
-        ScriptedBackend.write(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-        head = ScriptedBackend.readHead(in);
-      }
-    });
-    proxy = new ProxyServer(
-        ProxyConfig.builder()
-            .httpAddress(null)
-            .headerReadTimeout(Duration.ofMillis(500))
-            .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
-            .zone("test")
-            .workerThreads(2)
-            .build(),
-        store,
-        new ProxyMetrics(registry),
-        (route, secret) -> cert)
-        .start();
+    backendServer =
+        new ScriptedBackend(
+            "127.0.0.1",
+            0,
+            (socket, head) -> {
+              InputStream in = socket.getInputStream();
+              while (!head.isEmpty()) {
+                received.add(head);
+                ScriptedBackend.write(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                head = ScriptedBackend.readHead(in);
+              }
+            });
+    proxy =
+        new ProxyServer(
+                ProxyConfig.builder()
+                    .httpAddress(null)
+                    .headerReadTimeout(Duration.ofMillis(500))
+                    .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
+                    .zone("test")
+                    .workerThreads(2)
+                    .build(),
+                store,
+                new ProxyMetrics(registry),
+                (route, secret) -> cert)
+            .start();
     port = TestRoutes.freePort();
-    PortSpec spec = new PortSpec(port, backendServer.port(), Set.of(Handler.TLS, Handler.HTTP), false,
-        new TlsOptions("web-tls", List.of(), List.of()), ProxyProtoVersion.V1, HttpOptions.DEFAULT);
+    PortSpec spec =
+        new PortSpec(
+            port,
+            backendServer.port(),
+            Set.of(Handler.TLS, Handler.HTTP),
+            false,
+            new TlsOptions("web-tls", List.of(), List.of()),
+            ProxyProtoVersion.V1,
+            HttpOptions.DEFAULT);
     store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(HOST), List.of(spec)));
     store.putBackends(KEY, List.of(backend("b1", "test")));
     await().atMost(WAIT).until(() -> proxy.dedicatedPorts().contains(port));
@@ -94,9 +108,22 @@ class Http2EdgeTest {
   @Test
   void aPathWithCrLfCannotWriteASecondRequestToTheBackend() throws Exception {
     try (RawH2 h2 = new RawH2(port, HOST, true)) {
-      h2.headers(1, true, ":method", "GET", ":scheme", "https", ":authority", HOST,
-          ":path", "/a HTTP/1.1\r\nHost: web.shop.flycast\r\nFly-Client-IP: 10.6.6.6\r\n\r\nGET /x").flush();
-      RawH2.Frame reset = h2.await(f -> f.stream() == 1 && (f.type() == RawH2.RST_STREAM || f.type() == RawH2.HEADERS), WAIT);
+      h2.headers(
+              1,
+              true,
+              ":method",
+              "GET",
+              ":scheme",
+              "https",
+              ":authority",
+              HOST,
+              ":path",
+              "/a HTTP/1.1\r\nHost: web.shop.flycast\r\nFly-Client-IP: 10.6.6.6\r\n\r\nGET /x")
+          .flush();
+      RawH2.Frame reset =
+          h2.await(
+              f -> f.stream() == 1 && (f.type() == RawH2.RST_STREAM || f.type() == RawH2.HEADERS),
+              WAIT);
       assertThat(reset).isNotNull();
       assertThat(reset.type()).as("the stream is reset, not answered").isEqualTo(RawH2.RST_STREAM);
       assertThat(reset.code()).isEqualTo(RawH2.PROTOCOL_ERROR);
@@ -111,11 +138,14 @@ class Http2EdgeTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {
-    "path-nul", "path-space", "path-tab", "path-relative", "path-empty", "method-space", "method-crlf",
-    "authority-crlf", "authority-userinfo", "value-lf", "value-cr", "value-nul", "host-differs", "scheme-bad",
-    "trailer-crlf"
-  })
+  @ValueSource(
+      strings = {
+        "path-nul", "path-space", "path-tab", "path-relative", "path-empty", "method-space",
+            "method-crlf",
+        "authority-crlf", "authority-userinfo", "value-lf", "value-cr", "value-nul", "host-differs",
+            "scheme-bad",
+        "trailer-crlf"
+      })
   void aMalformedRequestIsResetWithProtocolError(String which) throws Exception {
     String method = "GET";
     String path = "/ok";
@@ -137,20 +167,35 @@ class Http2EdgeTest {
       case "value-nul" -> extra = new String[] {"x-test", "a\0b"};
       case "host-differs" -> extra = new String[] {"host", "other.example.com"};
       case "scheme-bad" -> scheme = "gopher";
-      case "trailer-crlf" -> { }
+      case "trailer-crlf" -> {}
       default -> throw new IllegalArgumentException(which);
     }
     try (RawH2 h2 = new RawH2(port, HOST, true)) {
       if (which.equals("trailer-crlf")) {
-        h2.headers(1, false, ":method", "POST", ":scheme", "https", ":authority", HOST, ":path", "/t");
+        h2.headers(
+            1, false, ":method", "POST", ":scheme", "https", ":authority", HOST, ":path", "/t");
         h2.frame(RawH2.DATA, 0, 1, "body".getBytes());
         h2.headers(1, true, "x-trailer", "a\r\nfly-client-ip: 10.6.6.6");
       } else {
-        h2.headers(1, true, ":method", method, ":scheme", scheme, ":authority", authority, ":path", path,
-            extra[0], extra[1]);
+        h2.headers(
+            1,
+            true,
+            ":method",
+            method,
+            ":scheme",
+            scheme,
+            ":authority",
+            authority,
+            ":path",
+            path,
+            extra[0],
+            extra[1]);
       }
       h2.flush();
-      RawH2.Frame f = h2.await(x -> x.stream() == 1 && (x.type() == RawH2.RST_STREAM || x.type() == RawH2.HEADERS), WAIT);
+      RawH2.Frame f =
+          h2.await(
+              x -> x.stream() == 1 && (x.type() == RawH2.RST_STREAM || x.type() == RawH2.HEADERS),
+              WAIT);
       assertThat(f).as("an answer on stream 1").isNotNull();
       assertThat(f.type()).as("reset, not answered").isEqualTo(RawH2.RST_STREAM);
       assertThat(f.code()).isEqualTo(RawH2.PROTOCOL_ERROR);
@@ -165,13 +210,26 @@ class Http2EdgeTest {
     try (RawH2 h2 = new RawH2(port, HOST, false)) {
       for (int i = 0; i < streams; i++) {
         // A POST whose body never comes: each stream stays open.
-        h2.headers(1 + 2 * i, false, ":method", "POST", ":scheme", "https", ":authority", HOST, ":path", "/slow",
-            "content-length", "10");
+        h2.headers(
+            1 + 2 * i,
+            false,
+            ":method",
+            "POST",
+            ":scheme",
+            "https",
+            ":authority",
+            HOST,
+            ":path",
+            "/slow",
+            "content-length",
+            "10");
       }
       h2.flush();
-      RawH2.Frame firstRefused = h2.await(f -> f.type() == RawH2.RST_STREAM && f.code() == RawH2.REFUSED_STREAM, WAIT);
+      RawH2.Frame firstRefused =
+          h2.await(f -> f.type() == RawH2.RST_STREAM && f.code() == RawH2.REFUSED_STREAM, WAIT);
       assertThat(firstRefused).as("streams beyond the limit are refused").isNotNull();
-      assertThat(firstRefused.stream()).as("the 129th stream is the first refused")
+      assertThat(firstRefused.stream())
+          .as("the 129th stream is the first refused")
           .isEqualTo(1 + 2 * Http2ServerPipeline.MAX_CONCURRENT_STREAMS);
     }
     othersStillServed();
@@ -199,7 +257,8 @@ class Http2EdgeTest {
       }
       assertGoneAway(h2, "h2_reset_flood");
     }
-    assertThat(backendServer.accepted.get()).as("backend connections opened for reset streams")
+    assertThat(backendServer.accepted.get())
+        .as("backend connections opened for reset streams")
         .isLessThanOrEqualTo(Http2ResetBudget.MAX_RESETS + 10);
     othersStillServed();
   }
@@ -208,7 +267,8 @@ class Http2EdgeTest {
   void emptyContinuationFramesAreCapped() throws Exception {
     try (RawH2 h2 = new RawH2(port, HOST, true)) {
       try {
-        byte[] block = RawH2.block(":method", "GET", ":scheme", "https", ":authority", HOST, ":path", "/c");
+        byte[] block =
+            RawH2.block(":method", "GET", ":scheme", "https", ":authority", HOST, ":path", "/c");
         h2.frame(RawH2.HEADERS, RawH2.END_STREAM, 1, block); // no END_HEADERS: CONTINUATION follows
         for (int i = 0; i < 200; i++) {
           h2.frame(RawH2.CONTINUATION, 0, 1, new byte[0]);
@@ -228,9 +288,13 @@ class Http2EdgeTest {
    * client's own frames still in flight made the close a TCP reset that discarded it.
    */
   private void assertGoneAway(RawH2 h2, String reason) {
-    await().atMost(WAIT).until(() -> h2.closedByServer()
-        || h2.seen.stream().anyMatch(f -> f.type() == RawH2.GOAWAY));
-    h2.seen.stream().filter(f -> f.type() == RawH2.GOAWAY).findFirst()
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> h2.closedByServer() || h2.seen.stream().anyMatch(f -> f.type() == RawH2.GOAWAY));
+    h2.seen.stream()
+        .filter(f -> f.type() == RawH2.GOAWAY)
+        .findFirst()
         .ifPresent(f -> assertThat(f.code()).isEqualTo(RawH2.ENHANCE_YOUR_CALM));
     assertThat(counter("flycast_proxy_protocol_violations_total", reason)).isEqualTo(1.0);
   }
@@ -240,7 +304,11 @@ class Http2EdgeTest {
         .filter(m -> m.getMetadata().getPrometheusName().equals(name.replace("_total", "")))
         .flatMap(m -> m.getDataPoints().stream())
         .filter(dp -> reason.equals(dp.getLabels().get("reason")))
-        .mapToDouble(dp -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot) dp).getValue())
+        .mapToDouble(
+            dp ->
+                ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot)
+                        dp)
+                    .getValue())
         .sum();
   }
 

@@ -17,7 +17,6 @@ import io.flycast.catalog.TlsOptions;
 import io.flycast.network.NetworkPolicy;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,21 +48,41 @@ class Http2IsolationTest {
   void setUp() throws Exception {
     ServerCertificate cert = TestCertificates.selfSigned("web.a.flycast");
     echo = new EchoHttpBackend("b1");
-    proxy = new ProxyServer(
-        ProxyConfig.builder()
-            .httpAddress(null)
-            .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
-            .zone("test")
-            .workerThreads(2)
-            .build(),
-        store, new ProxyMetrics(new PrometheusRegistry()), (route, secret) -> cert, BackendStarter.NONE,
-        new NetworkPolicy(client -> Set.of(clientNetwork.get()), List.of()))
-        .start();
+    proxy =
+        new ProxyServer(
+                ProxyConfig.builder()
+                    .httpAddress(null)
+                    .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
+                    .zone("test")
+                    .workerThreads(2)
+                    .build(),
+                store,
+                new ProxyMetrics(new PrometheusRegistry()),
+                (route, secret) -> cert,
+                BackendStarter.NONE,
+                new NetworkPolicy(client -> Set.of(clientNetwork.get()), List.of()))
+            .start();
     port = TestRoutes.freePort();
-    PortSpec spec = new PortSpec(port, echo.port(), Set.of(Handler.TLS, Handler.HTTP), false,
-        new TlsOptions("web-tls", List.of(), List.of()), ProxyProtoVersion.V1, HttpOptions.DEFAULT);
-    store.putSpec(new RouteSpec(KEY, TestRoutes.ip("127.0.0.1"), List.of(), List.of(spec), Concurrency.DEFAULT,
-        Autoscale.DEFAULT, true, "a", null));
+    PortSpec spec =
+        new PortSpec(
+            port,
+            echo.port(),
+            Set.of(Handler.TLS, Handler.HTTP),
+            false,
+            new TlsOptions("web-tls", List.of(), List.of()),
+            ProxyProtoVersion.V1,
+            HttpOptions.DEFAULT);
+    store.putSpec(
+        new RouteSpec(
+            KEY,
+            TestRoutes.ip("127.0.0.1"),
+            List.of(),
+            List.of(spec),
+            Concurrency.DEFAULT,
+            Autoscale.DEFAULT,
+            true,
+            "a",
+            null));
     store.putBackends(KEY, List.of(backend("b1", "test")));
     await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().contains(port));
   }
@@ -78,8 +97,12 @@ class Http2IsolationTest {
   void eachStreamIsCheckedAgainstTheConnectionsSource() throws Exception {
     SSLContext ssl = SSLContext.getInstance("TLS");
     ssl.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-    try (HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(ssl)
-        .connectTimeout(Duration.ofSeconds(10)).build()) {
+    try (HttpClient c =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_2)
+            .sslContext(ssl)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build()) {
       HttpResponse<String> ok = get(c);
       assertThat(ok.version()).isEqualTo(HttpClient.Version.HTTP_2);
       assertThat(ok.statusCode()).isEqualTo(200);
@@ -93,8 +116,10 @@ class Http2IsolationTest {
   }
 
   private HttpResponse<String> get(HttpClient c) throws Exception {
-    HttpRequest req = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/"))
-        .timeout(Duration.ofSeconds(10)).build();
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/"))
+            .timeout(Duration.ofSeconds(10))
+            .build();
     return c.send(req, HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -32,8 +32,12 @@ class HttpProxyTest {
   }
 
   private void route(Backend... backends) {
-    fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of("shop.example.com"),
-        List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
+    fx.store.putSpec(
+        TestRoutes.spec(
+            KEY,
+            "127.0.0.1",
+            List.of("shop.example.com"),
+            List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
     fx.store.putBackends(KEY, List.of(backends));
   }
 
@@ -45,9 +49,16 @@ class HttpProxyTest {
   void routesByHostAndAddsFlyHeadersTheClientCannotSpoof() throws Exception {
     route(backend("b1", "test"));
     try (RawHttp c = client()) {
-      RawHttp.Response r = c.get(HOST, "/hello",
-          "Fly-Client-IP: 6.6.6.6", "X-Forwarded-For: 1.2.3.4", "Via: 1.0 corp-proxy", "Connection: keep-alive, X-Secret",
-          "X-Secret: hop", "Proxy-Authorization: Basic Zm9vOmJhcg==");
+      RawHttp.Response r =
+          c.get(
+              HOST,
+              "/hello",
+              "Fly-Client-IP: 6.6.6.6",
+              "X-Forwarded-For: 1.2.3.4",
+              "Via: 1.0 corp-proxy",
+              "Connection: keep-alive, X-Secret",
+              "X-Secret: hop",
+              "Proxy-Authorization: Basic Zm9vOmJhcg==");
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.body())
           .contains("fly-client-ip: 127.0.0.1\n")
@@ -69,7 +80,8 @@ class HttpProxyTest {
       assertThat(r.header("x-backend")).isEqualTo("b1");
       assertThat(r.header("x-hop")).as("named in the backend's Connection header").isNull();
     }
-    assertThat(fx.counter("flycast_proxy_http_requests", "route", "shop/web", "status", "200")).isEqualTo(1.0);
+    assertThat(fx.counter("flycast_proxy_http_requests", "route", "shop/web", "status", "200"))
+        .isEqualTo(1.0);
   }
 
   @Test
@@ -102,7 +114,8 @@ class HttpProxyTest {
       assertThat(r.header("retry-after")).isEqualTo("1");
       assertThat(r.body()).contains("no backend of web.shop.flycast is ready");
     }
-    assertThat(fx.counter("flycast_proxy_unavailable", "route", "shop/web", "reason", "no_backends"))
+    assertThat(
+            fx.counter("flycast_proxy_unavailable", "route", "shop/web", "reason", "no_backends"))
         .isEqualTo(1.0);
   }
 
@@ -119,14 +132,22 @@ class HttpProxyTest {
 
   @Test
   void backendConnectionsArePooledAcrossRequestsAndClients() throws Exception {
-    try (ScriptedBackend keepAlive = new ScriptedBackend("127.0.0.1", 0, (s, head) -> {
-      while (!head.isEmpty()) {
-        ScriptedBackend.write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-        head = ScriptedBackend.readHead(s.getInputStream());
-      }
-    })) {
-      fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(),
-          List.of(TestRoutes.httpPort(TestRoutes.freePort(), keepAlive.port()))));
+    try (ScriptedBackend keepAlive =
+        new ScriptedBackend(
+            "127.0.0.1",
+            0,
+            (s, head) -> {
+              while (!head.isEmpty()) {
+                ScriptedBackend.write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                head = ScriptedBackend.readHead(s.getInputStream());
+              }
+            })) {
+      fx.store.putSpec(
+          TestRoutes.spec(
+              KEY,
+              "127.0.0.1",
+              List.of(),
+              List.of(TestRoutes.httpPort(TestRoutes.freePort(), keepAlive.port()))));
       fx.store.putBackends(KEY, List.of(backend("b1", "test")));
       for (int client = 0; client < 3; client++) {
         try (RawHttp c = client()) {
@@ -144,8 +165,13 @@ class HttpProxyTest {
   void pipelinedRequestsAreAnsweredInOrder() throws Exception {
     route(backend("b1", "test"));
     try (RawHttp c = client()) {
-      c.send("GET /a HTTP/1.1\r\nHost: " + HOST + "\r\n\r\nGET /b HTTP/1.1\r\nHost: nope\r\n\r\n"
-          + "GET /c HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
+      c.send(
+          "GET /a HTTP/1.1\r\nHost: "
+              + HOST
+              + "\r\n\r\nGET /b HTTP/1.1\r\nHost: nope\r\n\r\n"
+              + "GET /c HTTP/1.1\r\nHost: "
+              + HOST
+              + "\r\n\r\n");
       assertThat(c.read().status()).isEqualTo(200);
       assertThat(c.read().status()).isEqualTo(404);
       assertThat(c.read().status()).isEqualTo(200);
@@ -156,12 +182,16 @@ class HttpProxyTest {
   void requestBodyIsForwarded() throws Exception {
     route(backend("b1", "test"));
     try (RawHttp c = client()) {
-      c.send("POST /upload HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 11\r\n\r\nhello world");
+      c.send(
+          "POST /upload HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 11\r\n\r\nhello world");
       RawHttp.Response r = c.read();
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.body()).endsWith("\n\nhello world");
-      c.send("POST /upload HTTP/1.1\r\nHost: " + HOST + "\r\nTransfer-Encoding: chunked\r\n\r\n"
-          + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+      c.send(
+          "POST /upload HTTP/1.1\r\nHost: "
+              + HOST
+              + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+              + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
       r = c.read();
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.body()).endsWith("\n\nhello world");
@@ -172,7 +202,10 @@ class HttpProxyTest {
   void expectContinueIsRelayedBeforeTheBody() throws Exception {
     route(backend("b1", "test"));
     try (RawHttp c = client()) {
-      c.send("POST /upload HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+      c.send(
+          "POST /upload HTTP/1.1\r\nHost: "
+              + HOST
+              + "\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
       assertThat(c.readHead().status()).isEqualTo(100);
       c.send("hello");
       RawHttp.Response r = c.read();
@@ -186,8 +219,13 @@ class HttpProxyTest {
   void contentLengthWithTransferEncodingIsRefusedAndConnectionClosed() throws Exception {
     route(backend("b1", "test"));
     try (RawHttp c = client()) {
-      c.send("POST / HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
-          + "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
+      c.send(
+          "POST / HTTP/1.1\r\nHost: "
+              + HOST
+              + "\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+              + "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: "
+              + HOST
+              + "\r\n\r\n");
       RawHttp.Response r = c.read();
       assertThat(r.status()).isEqualTo(400);
       assertThat(r.header("connection")).isEqualTo("close");
@@ -200,7 +238,10 @@ class HttpProxyTest {
   void duplicateOrInvalidContentLengthIsRefused() throws Exception {
     route(backend("b1", "test"));
     try (RawHttp c = client()) {
-      c.send("POST / HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde");
+      c.send(
+          "POST / HTTP/1.1\r\nHost: "
+              + HOST
+              + "\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde");
       assertThat(c.read().status()).isEqualTo(400);
       assertThat(c.closedByPeer()).isTrue();
     }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 class HttpResponsesTest {
   @Test
   void unknownHostPageIsNotSniffed() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(); RawHttp c = new RawHttp(fx.httpPort())) {
+    try (ProxyFixture fx = new ProxyFixture();
+        RawHttp c = new RawHttp(fx.httpPort())) {
       RawHttp.Response r = c.get("nothing-here.example.com", "/");
       assertThat(r.status()).isEqualTo(404);
       assertThat(r.body()).contains("nothing-here.example.com");
@@ -26,7 +27,8 @@ class HttpResponsesTest {
 
   @Test
   void aHostThatIsNoHostNameIsRefusedWithoutBeingEchoed() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(); RawHttp c = new RawHttp(fx.httpPort())) {
+    try (ProxyFixture fx = new ProxyFixture();
+        RawHttp c = new RawHttp(fx.httpPort())) {
       RawHttp.Response r = c.get("<script>alert(1)</script>.example.com", "/");
       assertThat(r.status()).isEqualTo(400);
       assertThat(r.body()).doesNotContain("<script>");
@@ -36,12 +38,15 @@ class HttpResponsesTest {
 
   @Test
   void everyLocalResponseIsNotSniffed() {
-    List<FullHttpResponse> all = List.of(
-        HttpResponses.text(HttpResponseStatus.BAD_GATEWAY, "x", true),
-        HttpResponses.unavailable("x", 1, false),
-        HttpResponses.redirect("https://example.com/", true));
+    List<FullHttpResponse> all =
+        List.of(
+            HttpResponses.text(HttpResponseStatus.BAD_GATEWAY, "x", true),
+            HttpResponses.unavailable("x", 1, false),
+            HttpResponses.redirect("https://example.com/", true));
     for (FullHttpResponse r : all) {
-      assertThat(r.headers().get("X-Content-Type-Options")).as("%s", r.status()).isEqualTo("nosniff");
+      assertThat(r.headers().get("X-Content-Type-Options"))
+          .as("%s", r.status())
+          .isEqualTo("nosniff");
       r.release();
     }
   }

@@ -14,7 +14,8 @@ class HttpTimeoutTest {
 
   @Test
   void clientThatNeverFinishesItsHeadersGets408() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().headerReadTimeout(Duration.ofMillis(300)));
+    try (ProxyFixture fx =
+            new ProxyFixture(ProxyConfig.builder().headerReadTimeout(Duration.ofMillis(300)));
         RawHttp c = new RawHttp(fx.httpPort())) {
       c.send("GET / HTTP/1.1\r\nHost: web.shop.flycast\r\n"); // no blank line: head never ends
       RawHttp.Response r = c.read();
@@ -25,15 +26,21 @@ class HttpTimeoutTest {
 
   @Test
   void idleKeepAliveConnectionIsClosed() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().idleTimeout(Duration.ofMillis(300)));
+    try (ProxyFixture fx =
+            new ProxyFixture(ProxyConfig.builder().idleTimeout(Duration.ofMillis(300)));
         EchoHttpBackend echo = new EchoHttpBackend("b1")) {
-      fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(),
-          List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
+      fx.store.putSpec(
+          TestRoutes.spec(
+              KEY,
+              "127.0.0.1",
+              List.of(),
+              List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
       fx.store.putBackends(KEY, List.of(backend("b1", "test")));
       try (RawHttp c = new RawHttp(fx.httpPort())) {
         assertThat(c.get("web.shop.flycast", "/").status()).isEqualTo(200);
         long start = System.nanoTime();
-        assertThat(c.closedByPeer()).isTrue(); // blocks until the proxy closes (socket timeout 10 s)
+        assertThat(c.closedByPeer())
+            .isTrue(); // blocks until the proxy closes (socket timeout 10 s)
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
       }
     }
@@ -41,18 +48,37 @@ class HttpTimeoutTest {
 
   @Test
   void silentUpgradedConnectionIsClosedAfterTheIdleTimeoutBothSides() throws Exception {
-    java.util.concurrent.CountDownLatch backendSawClose = new java.util.concurrent.CountDownLatch(1);
-    try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().idleTimeout(Duration.ofMillis(500)));
-        ScriptedBackend ws = new ScriptedBackend("127.0.0.1", 0, (sock, head) -> {
-          ScriptedBackend.write(sock, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
-          sock.getInputStream().transferTo(sock.getOutputStream()); // echo until the proxy hangs up
-          backendSawClose.countDown();
-        })) {
-      fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(),
-          List.of(TestRoutes.httpPort(TestRoutes.freePort(), ws.port()))));
+    java.util.concurrent.CountDownLatch backendSawClose =
+        new java.util.concurrent.CountDownLatch(1);
+    try (ProxyFixture fx =
+            new ProxyFixture(ProxyConfig.builder().idleTimeout(Duration.ofMillis(500)));
+        ScriptedBackend ws =
+            new ScriptedBackend(
+                "127.0.0.1",
+                0,
+                (sock, head) -> {
+                  ScriptedBackend.write(
+                      sock,
+                      "HTTP/1.1 101 Switching Protocols\r\n"
+                          + "Upgrade: websocket\r\n"
+                          + "Connection: Upgrade\r\n\r\n");
+                  sock.getInputStream()
+                      .transferTo(sock.getOutputStream()); // echo until the proxy hangs up
+                  backendSawClose.countDown();
+                })) {
+      fx.store.putSpec(
+          TestRoutes.spec(
+              KEY,
+              "127.0.0.1",
+              List.of(),
+              List.of(TestRoutes.httpPort(TestRoutes.freePort(), ws.port()))));
       fx.store.putBackends(KEY, List.of(backend("b1", "test")));
       try (RawHttp c = new RawHttp(fx.httpPort())) {
-        c.send("GET /socket HTTP/1.1\r\nHost: web.shop.flycast\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        c.send(
+            "GET /socket HTTP/1.1\r\n"
+                + "Host: web.shop.flycast\r\n"
+                + "Connection: Upgrade\r\n"
+                + "Upgrade: websocket\r\n\r\n");
         assertThat(c.readHead().status()).isEqualTo(101);
         byte[] frame = {(byte) 0x81, 0x02, 'h', 'i'};
         c.out().write(frame);

@@ -40,20 +40,37 @@ class HttpUpgradeAndRetryTest {
   private int route(PortSpec port, io.flycast.catalog.Backend... backends) {
     fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(), List.of(port)));
     fx.store.putBackends(KEY, List.of(backends));
-    await().atMost(Duration.ofSeconds(5)).until(() -> fx.proxy.dedicatedPorts().contains(port.port()));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> fx.proxy.dedicatedPorts().contains(port.port()));
     return port.port();
   }
 
   @Test
   void webSocketUpgradeBecomesARawRelayAfter101() throws Exception {
-    try (ScriptedBackend ws = new ScriptedBackend("127.0.0.1", 0, (s, head) -> {
-      ScriptedBackend.write(s, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
-      s.getInputStream().transferTo(s.getOutputStream()); // then echo frames as opaque bytes
-    })) {
+    try (ScriptedBackend ws =
+        new ScriptedBackend(
+            "127.0.0.1",
+            0,
+            (s, head) -> {
+              ScriptedBackend.write(
+                  s,
+                  "HTTP/1.1 101 Switching Protocols\r\n"
+                      + "Upgrade: websocket\r\n"
+                      + "Connection: Upgrade\r\n\r\n");
+              s.getInputStream()
+                  .transferTo(s.getOutputStream()); // then echo frames as opaque bytes
+            })) {
       route(TestRoutes.httpPort(TestRoutes.freePort(), ws.port()), backend("b1", "test"));
       try (RawHttp c = new RawHttp(fx.httpPort())) {
-        c.send("GET /socket HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        c.send(
+            "GET /socket HTTP/1.1\r\nHost: "
+                + HOST
+                + "\r\n"
+                + "Connection: Upgrade\r\n"
+                + "Upgrade: websocket\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n");
         RawHttp.Response r = c.readHead();
         assertThat(r.status()).isEqualTo(101);
         assertThat(r.header("upgrade")).isEqualTo("websocket");
@@ -64,7 +81,10 @@ class HttpUpgradeAndRetryTest {
         assertThat(c.in().readNBytes(frame.length)).isEqualTo(frame);
       }
       String head = ws.heads.get(0).toLowerCase();
-      assertThat(head).contains("connection: upgrade").contains("upgrade: websocket").contains("sec-websocket-key");
+      assertThat(head)
+          .contains("connection: upgrade")
+          .contains("upgrade: websocket")
+          .contains("sec-websocket-key");
     }
   }
 
@@ -76,25 +96,38 @@ class HttpUpgradeAndRetryTest {
   void anOpenWebSocketKeepsItsBackendLoadedUntilItCloses() throws Exception {
     EchoBackend echo = EchoBackend.start(new java.net.InetSocketAddress("127.0.0.1", 0), "b1");
     try {
-      route(TestRoutes.httpPort(TestRoutes.freePort(), echo.address().getPort()), backend("b1", "test"));
+      route(
+          TestRoutes.httpPort(TestRoutes.freePort(), echo.address().getPort()),
+          backend("b1", "test"));
       var inbox = new java.util.concurrent.LinkedBlockingQueue<String>();
       try (var http = java.net.http.HttpClient.newHttpClient()) {
         // Through the shared listener, routed by Host, like a client of <app>.<ns>.flycast.
-        java.net.http.WebSocket ws = http.newWebSocketBuilder().header("Host", HOST)
-            .buildAsync(java.net.URI.create("ws://127.0.0.1:" + fx.httpPort() + "/ws"), new java.net.http.WebSocket.Listener() {
-              @Override
-              public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data, boolean last) {
-                inbox.add(data.toString());
-                w.request(1);
-                return null;
-              }
-            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        java.net.http.WebSocket ws =
+            http.newWebSocketBuilder()
+                .header("Host", HOST)
+                .buildAsync(
+                    java.net.URI.create("ws://127.0.0.1:" + fx.httpPort() + "/ws"),
+                    new java.net.http.WebSocket.Listener() {
+                      @Override
+                      public java.util.concurrent.CompletionStage<?> onText(
+                          java.net.http.WebSocket w, CharSequence data, boolean last) {
+                        inbox.add(data.toString());
+                        w.request(1);
+                        return null;
+                      }
+                    })
+                .get(10, java.util.concurrent.TimeUnit.SECONDS);
         ws.sendText("hello", true).get(10, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(inbox.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("hello");
-        assertThat(fx.proxy.balancer().tracker().load(KEY, "b1")).as("held while the WebSocket is open").isEqualTo(1);
-        ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye").get(10, java.util.concurrent.TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-            assertThat(fx.proxy.balancer().tracker().load(KEY, "b1")).isZero());
+        assertThat(fx.proxy.balancer().tracker().load(KEY, "b1"))
+            .as("held while the WebSocket is open")
+            .isEqualTo(1);
+        ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye")
+            .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .untilAsserted(
+                () -> assertThat(fx.proxy.balancer().tracker().load(KEY, "b1")).isZero());
       }
     } finally {
       echo.stop(0);
@@ -104,19 +137,29 @@ class HttpUpgradeAndRetryTest {
   @Test
   void dedicatedHttpPortRoutesByLocalAddressWhateverTheHost() throws Exception {
     try (EchoHttpBackend echo = new EchoHttpBackend("b1")) {
-      int port = route(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()), backend("b1", "test"));
+      int port =
+          route(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()), backend("b1", "test"));
       try (RawHttp c = new RawHttp(port)) {
         RawHttp.Response r = c.get("anything.example", "/");
         assertThat(r.status()).isEqualTo(200);
-        assertThat(r.body()).contains("x-forwarded-port: " + port + "\n").contains("fly-client-ip: 127.0.0.1\n");
+        assertThat(r.body())
+            .contains("x-forwarded-port: " + port + "\n")
+            .contains("fly-client-ip: 127.0.0.1\n");
       }
     }
   }
 
   @Test
   void forceHttpsRedirectsPlainHttp() throws Exception {
-    PortSpec spec = new PortSpec(TestRoutes.freePort(), 9, Set.of(Handler.HTTP), true, null, ProxyProtoVersion.V1,
-        HttpOptions.DEFAULT);
+    PortSpec spec =
+        new PortSpec(
+            TestRoutes.freePort(),
+            9,
+            Set.of(Handler.HTTP),
+            true,
+            null,
+            ProxyProtoVersion.V1,
+            HttpOptions.DEFAULT);
     int port = route(spec, backend("b1", "test"));
     try (RawHttp c = new RawHttp(port)) {
       RawHttp.Response r = c.get("shop.example.com:" + port, "/cart?id=1");
@@ -128,8 +171,15 @@ class HttpUpgradeAndRetryTest {
   @Test
   void responseHeadersFromTheRouteAreAdded() throws Exception {
     try (EchoHttpBackend echo = new EchoHttpBackend("b1")) {
-      PortSpec spec = new PortSpec(TestRoutes.freePort(), echo.port(), Set.of(Handler.HTTP), false, null,
-          ProxyProtoVersion.V1, new HttpOptions(false, Duration.ofSeconds(60), Map.of("X-Frame-Options", "DENY")));
+      PortSpec spec =
+          new PortSpec(
+              TestRoutes.freePort(),
+              echo.port(),
+              Set.of(Handler.HTTP),
+              false,
+              null,
+              ProxyProtoVersion.V1,
+              new HttpOptions(false, Duration.ofSeconds(60), Map.of("X-Frame-Options", "DENY")));
       int port = route(spec, backend("b1", "test"));
       try (RawHttp c = new RawHttp(port)) {
         assertThat(c.get("x", "/").header("x-frame-options")).isEqualTo("DENY");
@@ -144,10 +194,13 @@ class HttpUpgradeAndRetryTest {
 
   @Test
   void idempotentRequestIsRetriedOnAnotherBackendWhenTheFirstHangsUp() throws Exception {
-    try (EchoHttpBackend echo = new EchoHttpBackend("b1"); ScriptedBackend rude = hangUp(echo.port())) {
+    try (EchoHttpBackend echo = new EchoHttpBackend("b1");
+        ScriptedBackend rude = hangUp(echo.port())) {
       // The rude backend is local, so it is always tried first; the good one is in another zone.
-      route(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()),
-          backend("rude", "127.0.0.2", "test"), backend("good", "127.0.0.1", "far"));
+      route(
+          TestRoutes.httpPort(TestRoutes.freePort(), echo.port()),
+          backend("rude", "127.0.0.2", "test"),
+          backend("good", "127.0.0.1", "far"));
       try (RawHttp c = new RawHttp(fx.httpPort())) {
         assertThat(c.get(HOST, "/").status()).isEqualTo(200);
       }
@@ -158,9 +211,12 @@ class HttpUpgradeAndRetryTest {
 
   @Test
   void nonIdempotentRequestIsNotRetriedAndGets502() throws Exception {
-    try (EchoHttpBackend echo = new EchoHttpBackend("b1"); ScriptedBackend rude = hangUp(echo.port())) {
-      route(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()),
-          backend("rude", "127.0.0.2", "test"), backend("good", "127.0.0.1", "far"));
+    try (EchoHttpBackend echo = new EchoHttpBackend("b1");
+        ScriptedBackend rude = hangUp(echo.port())) {
+      route(
+          TestRoutes.httpPort(TestRoutes.freePort(), echo.port()),
+          backend("rude", "127.0.0.2", "test"),
+          backend("good", "127.0.0.1", "far"));
       try (RawHttp c = new RawHttp(fx.httpPort())) {
         c.send("POST /pay HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 3\r\n\r\nabc");
         RawHttp.Response r = c.read();
@@ -173,15 +229,22 @@ class HttpUpgradeAndRetryTest {
 
   @Test
   void backendConnectionThatSaidCloseIsNotReused() throws Exception {
-    try (ScriptedBackend closing = new ScriptedBackend("127.0.0.1", 0, (s, head) -> {
-      ScriptedBackend.write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
-      s.getInputStream().read(); // lazy: hangs up only when the proxy sends more, or closes
-    })) {
+    try (ScriptedBackend closing =
+        new ScriptedBackend(
+            "127.0.0.1",
+            0,
+            (s, head) -> {
+              ScriptedBackend.write(
+                  s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+              s.getInputStream().read(); // lazy: hangs up only when the proxy sends more, or closes
+            })) {
       route(TestRoutes.httpPort(TestRoutes.freePort(), closing.port()), backend("b1", "test"));
       try (RawHttp c = new RawHttp(fx.httpPort())) {
         assertThat(c.get(HOST, "/").body()).isEqualTo("ok");
         c.send("POST / HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 1\r\n\r\nx");
-        assertThat(c.read().status()).as("sent on a fresh connection, not the closing one").isEqualTo(200);
+        assertThat(c.read().status())
+            .as("sent on a fresh connection, not the closing one")
+            .isEqualTo(200);
       }
       assertThat(closing.heads).hasSize(2);
     }
@@ -189,9 +252,14 @@ class HttpUpgradeAndRetryTest {
 
   @Test
   void closeDelimitedResponseIsReframedAsChunked() throws Exception {
-    try (ScriptedBackend old = new ScriptedBackend("127.0.0.1", 0, (s, head) -> {
-      ScriptedBackend.write(s, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold school");
-    })) {
+    try (ScriptedBackend old =
+        new ScriptedBackend(
+            "127.0.0.1",
+            0,
+            (s, head) -> {
+              ScriptedBackend.write(
+                  s, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold school");
+            })) {
       route(TestRoutes.httpPort(TestRoutes.freePort(), old.port()), backend("b1", "test"));
       try (RawHttp c = new RawHttp(fx.httpPort())) {
         RawHttp.Response r = c.get(HOST, "/");
@@ -212,8 +280,9 @@ class HttpUpgradeAndRetryTest {
         c.send("GET /stream HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
         assertThat(c.readHead().status()).isEqualTo(200);
         Thread stopper = Thread.ofVirtual().start(fx.proxy::stop);
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-            assertThat(canConnect(httpPort)).isFalse());
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .untilAsserted(() -> assertThat(canConnect(httpPort)).isFalse());
         echo.releaseStream();
         InputStream in = c.in();
         String rest = new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -19,12 +19,15 @@ class IdleTimeoutTest {
 
   IdleTimeoutTest() {
     ch.freezeTime();
-    ch.pipeline().addLast(new IdleTimeout(Duration.ofSeconds(4)), new ChannelInboundHandlerAdapter() {
-      @Override
-      public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        events.add(evt);
-      }
-    });
+    ch.pipeline()
+        .addLast(
+            new IdleTimeout(Duration.ofSeconds(4)),
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                events.add(evt);
+              }
+            });
   }
 
   private void after(long seconds) {
@@ -54,7 +57,9 @@ class IdleTimeoutTest {
     }
     assertThat(events).as("8 s of traffic every 2 s").isEmpty();
     after(5);
-    assertThat(events).as("then 5 s of silence").containsExactly(IdleStateEvent.ALL_IDLE_STATE_EVENT);
+    assertThat(events)
+        .as("then 5 s of silence")
+        .containsExactly(IdleStateEvent.ALL_IDLE_STATE_EVENT);
     ch.finishAndReleaseAll();
   }
 

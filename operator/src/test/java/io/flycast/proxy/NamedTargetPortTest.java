@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flycast.catalog.Backend;
-import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.HttpOptions;
 import io.flycast.catalog.PortSpec;
@@ -45,7 +44,8 @@ class NamedTargetPortTest {
 
   /** Port {@code port}, Service port name "web", {@code targetPort: http}: no number of its own. */
   static PortSpec named(int port, Set<Handler> handlers) {
-    return new PortSpec(port, 0, handlers, false, null, ProxyProtoVersion.V1, HttpOptions.DEFAULT, "web", "http");
+    return new PortSpec(
+        port, 0, handlers, false, null, ProxyProtoVersion.V1, HttpOptions.DEFAULT, "web", "http");
   }
 
   static Backend backend(String name, Map<String, Integer> ports) {
@@ -60,8 +60,11 @@ class NamedTargetPortTest {
   @Test
   void httpIsSentToTheResolvedNumberAndNeverToABackendWithout() throws Exception {
     try (EchoHttpBackend echo = new EchoHttpBackend("resolved")) {
-      route(named(TestRoutes.freePort(), Set.of(Handler.HTTP)),
-          backend("a-unresolved", Map.of()), backend("b-resolved", Map.of("web", echo.port())), backend("c-unresolved", Map.of("other", 1)));
+      route(
+          named(TestRoutes.freePort(), Set.of(Handler.HTTP)),
+          backend("a-unresolved", Map.of()),
+          backend("b-resolved", Map.of("web", echo.port())),
+          backend("c-unresolved", Map.of("other", 1)));
       try (RawHttp c = new RawHttp(fx.httpPort())) {
         for (int i = 0; i < 6; i++) {
           RawHttp.Response r = c.get(HOST, "/");
@@ -87,14 +90,18 @@ class NamedTargetPortTest {
   void tcpIsRelayedToTheResolvedNumber() throws Exception {
     try (TcpEchoServer echo = new TcpEchoServer()) {
       int port = TestRoutes.freePort();
-      route(named(port, Set.of()), backend("a-unresolved", Map.of()), backend("b-resolved", Map.of("web", echo.port())));
+      route(
+          named(port, Set.of()),
+          backend("a-unresolved", Map.of()),
+          backend("b-resolved", Map.of("web", echo.port())));
       await().atMost(Duration.ofSeconds(5)).until(() -> fx.proxy.dedicatedPorts().contains(port));
       for (int i = 0; i < 4; i++) {
         try (Socket s = new Socket("127.0.0.1", port)) {
           s.setSoTimeout(10_000);
           s.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
           s.shutdownOutput();
-          assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("ping");
+          assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+              .isEqualTo("ping");
         }
       }
       assertThat(fx.counter("flycast_proxy_backend_connect_failures")).isZero();

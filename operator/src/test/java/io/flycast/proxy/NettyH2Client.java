@@ -42,29 +42,34 @@ final class NettyH2Client implements AutoCloseable {
   private final Channel channel;
 
   NettyH2Client(String sni, int port) throws Exception {
-    SslContext ssl = SslContextBuilder.forClient()
-        .sslProvider(SslProvider.JDK)
-        .trustManager(InsecureTrustManagerFactory.INSTANCE)
-        .applicationProtocolConfig(new ApplicationProtocolConfig(
-            ApplicationProtocolConfig.Protocol.ALPN,
-            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-            ApplicationProtocolNames.HTTP_2))
-        .build();
-    channel = new Bootstrap()
-        .group(group)
-        .channel(NioSocketChannel.class)
-        .handler(new ChannelInitializer<>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(ssl.newHandler(ch.alloc(), sni, port));
-            ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build());
-            ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-          }
-        })
-        .connect("127.0.0.1", port)
-        .sync()
-        .channel();
+    SslContext ssl =
+        SslContextBuilder.forClient()
+            .sslProvider(SslProvider.JDK)
+            .trustManager(InsecureTrustManagerFactory.INSTANCE)
+            .applicationProtocolConfig(
+                new ApplicationProtocolConfig(
+                    ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                    ApplicationProtocolNames.HTTP_2))
+            .build();
+    channel =
+        new Bootstrap()
+            .group(group)
+            .channel(NioSocketChannel.class)
+            .handler(
+                new ChannelInitializer<>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(ssl.newHandler(ch.alloc(), sni, port));
+                    ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build());
+                    ch.pipeline()
+                        .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                  }
+                })
+            .connect("127.0.0.1", port)
+            .sync()
+            .channel();
     channel.pipeline().get(SslHandler.class).handshakeFuture().sync();
   }
 
@@ -80,29 +85,38 @@ final class NettyH2Client implements AutoCloseable {
   /** A GET on a new stream; {@code host} becomes {@code :authority}. */
   Response get(String host, String path) throws Exception {
     CompletableFuture<Response> result = new CompletableFuture<>();
-    Http2StreamChannel stream = new Http2StreamChannelBootstrap(channel)
-        .handler(new ChannelInitializer<Http2StreamChannel>() {
-          @Override
-          protected void initChannel(Http2StreamChannel ch) {
-            ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false));
-            ch.pipeline().addLast(new HttpObjectAggregator(1 << 20));
-            ch.pipeline().addLast(new SimpleChannelInboundHandler<FullHttpResponse>() {
-              @Override
-              protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse resp) {
-                result.complete(new Response(resp.status().code(), protocol(),
-                    resp.content().toString(StandardCharsets.UTF_8)));
-              }
+    Http2StreamChannel stream =
+        new Http2StreamChannelBootstrap(channel)
+            .handler(
+                new ChannelInitializer<Http2StreamChannel>() {
+                  @Override
+                  protected void initChannel(Http2StreamChannel ch) {
+                    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false));
+                    ch.pipeline().addLast(new HttpObjectAggregator(1 << 20));
+                    ch.pipeline()
+                        .addLast(
+                            new SimpleChannelInboundHandler<FullHttpResponse>() {
+                              @Override
+                              protected void channelRead0(
+                                  ChannelHandlerContext ctx, FullHttpResponse resp) {
+                                result.complete(
+                                    new Response(
+                                        resp.status().code(),
+                                        protocol(),
+                                        resp.content().toString(StandardCharsets.UTF_8)));
+                              }
 
-              @Override
-              public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                result.completeExceptionally(cause);
-              }
-            });
-          }
-        })
-        .open()
-        .sync()
-        .getNow();
+                              @Override
+                              public void exceptionCaught(
+                                  ChannelHandlerContext ctx, Throwable cause) {
+                                result.completeExceptionally(cause);
+                              }
+                            });
+                  }
+                })
+            .open()
+            .sync()
+            .getNow();
     var req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
     req.headers().set(HttpHeaderNames.HOST, host);
     stream.writeAndFlush(req);

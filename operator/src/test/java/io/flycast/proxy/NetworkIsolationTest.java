@@ -31,9 +31,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Network isolation through real sockets: clients bound to distinct loopback source addresses
- * stand for pods of different networks (127.0.0.21 in {@code a}, .22 in {@code b}, .23 unknown,
- * .30 trusted).
+ * Network isolation through real sockets: clients bound to distinct loopback source addresses stand
+ * for pods of different networks (127.0.0.21 in {@code a}, .22 in {@code b}, .23 unknown, .30
+ * trusted).
  */
 class NetworkIsolationTest {
   private static final String IN_A = "127.0.0.21";
@@ -45,9 +45,12 @@ class NetworkIsolationTest {
 
   private final CatalogStore store = new CatalogStore();
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final ClientNetworks lookup = client -> Map.of(
-      ip(IN_A), Set.of("a"),
-      ip(IN_B), Set.of("b")).getOrDefault(client, Set.of());
+  private final ClientNetworks lookup =
+      client ->
+          Map.of(
+                  ip(IN_A), Set.of("a"),
+                  ip(IN_B), Set.of("b"))
+              .getOrDefault(client, Set.of());
   private ProxyServer proxy;
   private TcpEchoServer tcpEcho;
   private EchoHttpBackend echo;
@@ -56,27 +59,46 @@ class NetworkIsolationTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    proxy = new ProxyServer(
-        ProxyConfig.builder()
-            .httpAddress(new InetSocketAddress(ip("127.0.0.1"), 0))
-            .dedicatedBindAddress(ip("127.0.0.1"))
-            .zone("test")
-            .workerThreads(2)
-            .shutdownGrace(Duration.ofSeconds(2))
-            .build(),
-        store, new ProxyMetrics(registry), CertificateSource.NONE, BackendStarter.NONE,
-        new NetworkPolicy(lookup, Cidr.parseList(TRUSTED)));
+    proxy =
+        new ProxyServer(
+            ProxyConfig.builder()
+                .httpAddress(new InetSocketAddress(ip("127.0.0.1"), 0))
+                .dedicatedBindAddress(ip("127.0.0.1"))
+                .zone("test")
+                .workerThreads(2)
+                .shutdownGrace(Duration.ofSeconds(2))
+                .build(),
+            store,
+            new ProxyMetrics(registry),
+            CertificateSource.NONE,
+            BackendStarter.NONE,
+            new NetworkPolicy(lookup, Cidr.parseList(TRUSTED)));
     proxy.start();
     tcpEcho = new TcpEchoServer();
     echo = new EchoHttpBackend("good");
     tcpPort = TestRoutes.freePort();
     httpPort = TestRoutes.freePort();
-    store.putSpec(spec(WEB, "127.0.0.1", true, "a",
-        List.of(PortSpec.tcp(tcpPort, tcpEcho.port()), TestRoutes.httpPort(httpPort, echo.port()))));
+    store.putSpec(
+        spec(
+            WEB,
+            "127.0.0.1",
+            true,
+            "a",
+            List.of(
+                PortSpec.tcp(tcpPort, tcpEcho.port()),
+                TestRoutes.httpPort(httpPort, echo.port()))));
     store.putBackends(WEB, List.of(backend("web-1", "test")));
-    store.putSpec(spec(PUB, "127.0.0.2", false, "b", List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
+    store.putSpec(
+        spec(
+            PUB,
+            "127.0.0.2",
+            false,
+            "b",
+            List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
     store.putBackends(PUB, List.of(backend("pub-1", "test")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().containsAll(Set.of(tcpPort, httpPort)));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> proxy.dedicatedPorts().containsAll(Set.of(tcpPort, httpPort)));
   }
 
   @AfterEach
@@ -127,7 +149,11 @@ class NetworkIsolationTest {
   @Test
   void sharedListenerRefusesPerRequestOnOneKeepAliveConnection() throws Exception {
     try (Socket s = connect(IN_B, proxy.httpAddress().getPort())) {
-      String both = "GET / HTTP/1.1\r\nHost: pub.b.flycast\r\n\r\nGET / HTTP/1.1\r\nHost: web.a.flycast\r\n\r\n";
+      String both =
+          "GET / HTTP/1.1\r\n"
+              + "Host: pub.b.flycast\r\n\r\n"
+              + "GET / HTTP/1.1\r\n"
+              + "Host: web.a.flycast\r\n\r\n";
       s.getOutputStream().write(both.getBytes(StandardCharsets.ISO_8859_1));
       String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(all).startsWith("HTTP/1.1 200").contains("HTTP/1.1 403 Forbidden");
@@ -139,16 +165,40 @@ class NetworkIsolationTest {
     RouteKey front = new RouteKey("a", "front");
     RouteKey inside = new RouteKey("a", "inside");
     RouteKey elsewhere = new RouteKey("a", "elsewhere");
-    try (ScriptedBackend asker = new ScriptedBackend("127.0.0.2", 0, (s, head) ->
-        ScriptedBackend.write(s, "HTTP/1.1 200 OK\r\nfly-replay: app=" + (head.startsWith("GET /in ") ? "inside" : "elsewhere")
-            + "\r\nContent-Length: 8\r\n\r\noriginal"))) {
-      store.putSpec(spec(front, "127.0.0.3", true, "a", List.of(TestRoutes.httpPort(TestRoutes.freePort(), asker.port()))));
+    try (ScriptedBackend asker =
+        new ScriptedBackend(
+            "127.0.0.2",
+            0,
+            (s, head) ->
+                ScriptedBackend.write(
+                    s,
+                    "HTTP/1.1 200 OK\r\nfly-replay: app="
+                        + (head.startsWith("GET /in ") ? "inside" : "elsewhere")
+                        + "\r\nContent-Length: 8\r\n\r\noriginal"))) {
+      store.putSpec(
+          spec(
+              front,
+              "127.0.0.3",
+              true,
+              "a",
+              List.of(TestRoutes.httpPort(TestRoutes.freePort(), asker.port()))));
       store.putBackends(front, List.of(backend("asker", "127.0.0.2", "test")));
       // Same namespace, so app= can name both; only one shares front's network.
-      store.putSpec(spec(inside, "127.0.0.4", true, "a", List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
+      store.putSpec(
+          spec(
+              inside,
+              "127.0.0.4",
+              true,
+              "a",
+              List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
       store.putBackends(inside, List.of(backend("good", "test")));
-      store.putSpec(spec(elsewhere, "127.0.0.5", true, "other",
-          List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
+      store.putSpec(
+          spec(
+              elsewhere,
+              "127.0.0.5",
+              true,
+              "other",
+              List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port()))));
       store.putBackends(elsewhere, List.of(backend("good", "test")));
       int shared = proxy.httpAddress().getPort();
 
@@ -163,8 +213,17 @@ class NetworkIsolationTest {
     }
   }
 
-  private static RouteSpec spec(RouteKey key, String address, boolean isPrivate, String network, List<PortSpec> ports) {
-    return new RouteSpec(key, ip(address), List.of(), ports, Concurrency.DEFAULT, Autoscale.DEFAULT, isPrivate, network,
+  private static RouteSpec spec(
+      RouteKey key, String address, boolean isPrivate, String network, List<PortSpec> ports) {
+    return new RouteSpec(
+        key,
+        ip(address),
+        List.of(),
+        ports,
+        Concurrency.DEFAULT,
+        Autoscale.DEFAULT,
+        isPrivate,
+        network,
         null);
   }
 
@@ -214,7 +273,9 @@ class NetworkIsolationTest {
       Map<String, String> headers = new java.util.HashMap<>();
       for (int i = 1; i < lines.length; i++) {
         int c = lines[i].indexOf(':');
-        headers.put(lines[i].substring(0, c).trim().toLowerCase(Locale.ROOT), lines[i].substring(c + 1).trim());
+        headers.put(
+            lines[i].substring(0, c).trim().toLowerCase(Locale.ROOT),
+            lines[i].substring(c + 1).trim());
       }
       return new Reply(Integer.parseInt(lines[0].split(" ")[1]), headers, all.substring(end + 4));
     }
@@ -225,7 +286,8 @@ class NetworkIsolationTest {
     for (var snapshot : registry.scrape()) {
       if (snapshot.getMetadata().getPrometheusName().equals("flycast_proxy_refused")) {
         for (var dp : snapshot.getDataPoints()) {
-          if (route.toString().equals(dp.getLabels().get("route")) && reason.equals(dp.getLabels().get("reason"))
+          if (route.toString().equals(dp.getLabels().get("route"))
+              && reason.equals(dp.getLabels().get("reason"))
               && dp instanceof CounterDataPointSnapshot c) {
             sum += c.getValue();
           }

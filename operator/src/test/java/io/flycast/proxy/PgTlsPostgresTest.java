@@ -25,10 +25,10 @@ import org.junit.jupiter.api.Test;
  * protocol to a server that has TLS off.
  *
  * <p>A client that does not ask for TLS ({@code sslmode=disable}) is passed through in plaintext:
- * Fly's docs describe pg_tls only as TLS termination for Postgres' in-band negotiation, so
- * whether plaintext is acceptable stays the backend's decision ({@code pg_hba.conf}
- * {@code hostssl} rules cannot see the proxy's TLS, so a deployment that must refuse plaintext
- * does it with clients' {@code sslmode=require}/{@code verify-full}).
+ * Fly's docs describe pg_tls only as TLS termination for Postgres' in-band negotiation, so whether
+ * plaintext is acceptable stays the backend's decision ({@code pg_hba.conf} {@code hostssl} rules
+ * cannot see the proxy's TLS, so a deployment that must refuse plaintext does it with clients'
+ * {@code sslmode=require}/{@code verify-full}).
  */
 class PgTlsPostgresTest {
   private static final RouteKey KEY = new RouteKey("db", "pg");
@@ -40,22 +40,31 @@ class PgTlsPostgresTest {
   static void start() throws Exception {
     pg = PostgresServer.start(TestRoutes.freePort());
     ServerCertificate cert = TestCertificates.selfSigned("pg.example.com");
-    CertificateSource certs = (route, secret) -> route.equals(KEY) && "pg-tls".equals(secret) ? cert : null;
+    CertificateSource certs =
+        (route, secret) -> route.equals(KEY) && "pg-tls".equals(secret) ? cert : null;
     CatalogStore store = new CatalogStore();
-    proxy = new ProxyServer(
-        ProxyConfig.builder()
-            .httpAddress(null)
-            .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
-            .zone("test")
-            .workerThreads(2)
-            .build(),
-        store,
-        new ProxyMetrics(new PrometheusRegistry()),
-        certs)
-        .start();
+    proxy =
+        new ProxyServer(
+                ProxyConfig.builder()
+                    .httpAddress(null)
+                    .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
+                    .zone("test")
+                    .workerThreads(2)
+                    .build(),
+                store,
+                new ProxyMetrics(new PrometheusRegistry()),
+                certs)
+            .start();
     proxyPort = TestRoutes.freePort();
-    PortSpec spec = new PortSpec(proxyPort, pg.port, Set.of(Handler.PG_TLS), false,
-        new TlsOptions("pg-tls", List.of(), List.of()), ProxyProtoVersion.V1, HttpOptions.DEFAULT);
+    PortSpec spec =
+        new PortSpec(
+            proxyPort,
+            pg.port,
+            Set.of(Handler.PG_TLS),
+            false,
+            new TlsOptions("pg-tls", List.of(), List.of()),
+            ProxyProtoVersion.V1,
+            HttpOptions.DEFAULT);
     store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(), List.of(spec)));
     store.putBackends(KEY, List.of(backend("pg-1", "test")));
     await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().contains(proxyPort));
@@ -78,19 +87,23 @@ class PgTlsPostgresTest {
   @Test
   void psqlRunsAQueryOverTlsTerminatedByTheProxy() throws Exception {
     assertThat(PostgresServer.psql(conninfo("require"), "select 42").strip()).isEqualTo("42");
-    assertThat(PostgresServer.psql(conninfo("require"), "\\conninfo")).contains("SSL connection (protocol: TLS");
+    assertThat(PostgresServer.psql(conninfo("require"), "\\conninfo"))
+        .contains("SSL connection (protocol: TLS");
   }
 
   @Test
   void theBackendSeesPlaintextBehindTheProxy() throws Exception {
     // The server has ssl=off: it could only have answered psql's TLS through the proxy.
-    String ssl = PostgresServer.psql(conninfo("require"), "select ssl from pg_stat_ssl where pid = pg_backend_pid()");
+    String ssl =
+        PostgresServer.psql(
+            conninfo("require"), "select ssl from pg_stat_ssl where pid = pg_backend_pid()");
     assertThat(ssl.strip()).isEqualTo("f");
   }
 
   @Test
   void aPlaintextClientIsPassedThrough() throws Exception {
     assertThat(PostgresServer.psql(conninfo("disable"), "select 42").strip()).isEqualTo("42");
-    assertThat(PostgresServer.psql(conninfo("disable"), "\\conninfo")).doesNotContain("SSL connection");
+    assertThat(PostgresServer.psql(conninfo("disable"), "\\conninfo"))
+        .doesNotContain("SSL connection");
   }
 }

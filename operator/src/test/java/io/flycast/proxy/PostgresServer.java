@@ -15,7 +15,8 @@ import java.util.stream.Stream;
  * authentication, and a way to run {@code psql} against any host and port.
  */
 final class PostgresServer implements AutoCloseable {
-  private static final String TOOLS_HINT = " (run `make tools`, which installs postgresql and postgresql-client)";
+  private static final String TOOLS_HINT =
+      " (run `make tools`, which installs postgresql and postgresql-client)";
 
   private final Path bin;
   private final Path dir;
@@ -38,29 +39,57 @@ final class PostgresServer implements AutoCloseable {
       run(List.of("chown", "postgres:", dir.toString()), Map.of(), 10);
     }
     PostgresServer pg = new PostgresServer(bin, dir, port);
-    pg.asOwner(List.of(bin.resolve("initdb").toString(), "-D", pg.data.toString(), "-U", "postgres",
-        "--auth=trust", "--no-sync"), 120);
-    pg.asOwner(List.of(bin.resolve("pg_ctl").toString(), "-D", pg.data.toString(), "-l",
-        dir.resolve("log").toString(), "-o",
-        "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off", "-w", "-t", "60", "start"), 90);
+    pg.asOwner(
+        List.of(
+            bin.resolve("initdb").toString(),
+            "-D",
+            pg.data.toString(),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync"),
+        120);
+    pg.asOwner(
+        List.of(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            pg.data.toString(),
+            "-l",
+            dir.resolve("log").toString(),
+            "-o",
+            "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-w",
+            "-t",
+            "60",
+            "start"),
+        90);
     return pg;
   }
 
-  /** Runs {@code psql} with a connection string; returns stdout and stderr, failing on a non-zero exit. */
+  /**
+   * Runs {@code psql} with a connection string; returns stdout and stderr, failing on a non-zero
+   * exit.
+   */
   static String psql(String conninfo, String command) throws IOException, InterruptedException {
     requireTool("psql");
-    return run(List.of("psql", "-X", "-A", "-t", conninfo, "-c", command), Map.of("PGCONNECT_TIMEOUT", "10"), 30);
+    return run(
+        List.of("psql", "-X", "-A", "-t", conninfo, "-c", command),
+        Map.of("PGCONNECT_TIMEOUT", "10"),
+        30);
   }
 
   @Override
   public void close() throws IOException, InterruptedException {
-    asOwner(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "stop"), 30);
+    asOwner(
+        List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "stop"),
+        30);
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
     }
   }
 
-  private String asOwner(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
+  private String asOwner(List<String> command, int timeoutSeconds)
+      throws IOException, InterruptedException {
     List<String> full = new ArrayList<>();
     if (isRoot()) {
       full.addAll(List.of("runuser", "-u", "postgres", "--"));
@@ -73,15 +102,18 @@ final class PostgresServer implements AutoCloseable {
     Path root = Path.of("/usr/lib/postgresql");
     if (Files.isDirectory(root)) {
       try (Stream<Path> versions = Files.list(root)) {
-        var found = versions.map(v -> v.resolve("bin"))
-            .filter(b -> Files.isExecutable(b.resolve("initdb")))
-            .max(Path::compareTo);
+        var found =
+            versions
+                .map(v -> v.resolve("bin"))
+                .filter(b -> Files.isExecutable(b.resolve("initdb")))
+                .max(Path::compareTo);
         if (found.isPresent()) {
           return found.get();
         }
       }
     }
-    throw new IllegalStateException("no PostgreSQL server under /usr/lib/postgresql/*/bin" + TOOLS_HINT);
+    throw new IllegalStateException(
+        "no PostgreSQL server under /usr/lib/postgresql/*/bin" + TOOLS_HINT);
   }
 
   private static void requireTool(String tool) throws IOException, InterruptedException {

@@ -25,7 +25,8 @@ final class ProxyFixture implements AutoCloseable {
   }
 
   /** A proxy whose dedicated bind address is left as the builder has it. */
-  static ProxyFixture withDedicatedBindAddressAsBuilt(ProxyConfig.Builder config) throws InterruptedException {
+  static ProxyFixture withDedicatedBindAddressAsBuilt(ProxyConfig.Builder config)
+      throws InterruptedException {
     return new ProxyFixture(completed(config));
   }
 
@@ -46,22 +47,32 @@ final class ProxyFixture implements AutoCloseable {
     return proxy.httpAddress().getPort();
   }
 
-  /** The sum of a counter's samples whose labels contain all {@code labelPairs} (name, value...). */
+  /**
+   * The sum of a counter's samples whose labels contain all {@code labelPairs} (name, value...).
+   */
   double counter(String name, String... labelPairs) {
-    return points(name, labelPairs).filter(CounterDataPointSnapshot.class::isInstance)
-        .mapToDouble(dp -> ((CounterDataPointSnapshot) dp).getValue()).sum();
+    return points(name, labelPairs)
+        .filter(CounterDataPointSnapshot.class::isInstance)
+        .mapToDouble(dp -> ((CounterDataPointSnapshot) dp).getValue())
+        .sum();
   }
 
   /** A gauge's value (the sum over its label sets). */
   double gauge(String name) {
-    return points(name).filter(GaugeDataPointSnapshot.class::isInstance)
-        .mapToDouble(dp -> ((GaugeDataPointSnapshot) dp).getValue()).sum();
+    return points(name)
+        .filter(GaugeDataPointSnapshot.class::isInstance)
+        .mapToDouble(dp -> ((GaugeDataPointSnapshot) dp).getValue())
+        .sum();
   }
 
-  /** How many observations a histogram has, over its label sets that contain all {@code labelPairs}. */
+  /**
+   * How many observations a histogram has, over its label sets that contain all {@code labelPairs}.
+   */
   long histogramCount(String name, String... labelPairs) {
-    return points(name, labelPairs).filter(HistogramDataPointSnapshot.class::isInstance)
-        .mapToLong(dp -> ((HistogramDataPointSnapshot) dp).getCount()).sum();
+    return points(name, labelPairs)
+        .filter(HistogramDataPointSnapshot.class::isInstance)
+        .mapToLong(dp -> ((HistogramDataPointSnapshot) dp).getCount())
+        .sum();
   }
 
   /** The data points of metric {@code name} whose labels contain all {@code labelPairs}. */
@@ -70,14 +81,15 @@ final class ProxyFixture implements AutoCloseable {
         .filter(s -> s.getMetadata().getPrometheusName().equals(name))
         .flatMap(s -> s.getDataPoints().stream())
         .map(DataPointSnapshot.class::cast)
-        .filter(dp -> {
-          for (int i = 0; i < labelPairs.length; i += 2) {
-            if (!labelPairs[i + 1].equals(dp.getLabels().get(labelPairs[i]))) {
-              return false;
-            }
-          }
-          return true;
-        });
+        .filter(
+            dp -> {
+              for (int i = 0; i < labelPairs.length; i += 2) {
+                if (!labelPairs[i + 1].equals(dp.getLabels().get(labelPairs[i]))) {
+                  return false;
+                }
+              }
+              return true;
+            });
   }
 
   @Override

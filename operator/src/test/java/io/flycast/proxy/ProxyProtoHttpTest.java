@@ -32,18 +32,30 @@ class ProxyProtoHttpTest {
     fx = new ProxyFixture();
     // Answers each request on a connection with the connection's first line (the PROXY header)
     // and the request's number on that connection.
-    backend = new ScriptedBackend("127.0.0.1", 0, (s, head) -> {
-      String proxyLine = head.substring(0, head.indexOf("\r\n"));
-      String h = head;
-      for (int n = 1; !h.isEmpty(); n++) {
-        String body = proxyLine + " #" + n;
-        ScriptedBackend.write(s, "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
-        h = ScriptedBackend.readHead(s.getInputStream());
-      }
-    });
+    backend =
+        new ScriptedBackend(
+            "127.0.0.1",
+            0,
+            (s, head) -> {
+              String proxyLine = head.substring(0, head.indexOf("\r\n"));
+              String h = head;
+              for (int n = 1; !h.isEmpty(); n++) {
+                String body = proxyLine + " #" + n;
+                ScriptedBackend.write(
+                    s, "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+                h = ScriptedBackend.readHead(s.getInputStream());
+              }
+            });
     port = TestRoutes.freePort();
-    PortSpec spec = new PortSpec(port, backend.port(), Set.of(Handler.PROXY_PROTO, Handler.HTTP), false, null,
-        ProxyProtoVersion.V1, HttpOptions.DEFAULT);
+    PortSpec spec =
+        new PortSpec(
+            port,
+            backend.port(),
+            Set.of(Handler.PROXY_PROTO, Handler.HTTP),
+            false,
+            null,
+            ProxyProtoVersion.V1,
+            HttpOptions.DEFAULT);
     fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(), List.of(spec)));
     fx.store.putBackends(KEY, List.of(backend("b1", "test")));
     await().atMost(Duration.ofSeconds(5)).until(() -> fx.proxy.dedicatedPorts().contains(port));
@@ -61,7 +73,8 @@ class ProxyProtoHttpTest {
 
   @Test
   void eachClientConnectionGetsItsOwnBackendConnectionWithItsHeader() throws Exception {
-    try (RawHttp a = new RawHttp(port); RawHttp b = new RawHttp(port)) {
+    try (RawHttp a = new RawHttp(port);
+        RawHttp b = new RawHttp(port)) {
       assertThat(a.get("x", "/").body()).isEqualTo(proxyLine(a) + " #1");
       assertThat(b.get("x", "/").body()).isEqualTo(proxyLine(b) + " #1");
       // Keep-alive: the client's later requests reuse its own backend connection.
@@ -77,21 +90,36 @@ class ProxyProtoHttpTest {
     ServerCertificate cert = TestCertificates.selfSigned("pp.example.com");
     // Its own proxy and catalog: TLS needs a certificate source, which the fixture has not.
     var store = new io.flycast.catalog.CatalogStore();
-    try (ProxyServer tls = new ProxyServer(
-        ProxyConfig.builder().httpAddress(null).dedicatedBindAddress(TestRoutes.ip("127.0.0.1")).zone("test")
-            .workerThreads(1).build(),
-        store, new ProxyMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry()), (r, s) -> cert)) {
+    try (ProxyServer tls =
+        new ProxyServer(
+            ProxyConfig.builder()
+                .httpAddress(null)
+                .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
+                .zone("test")
+                .workerThreads(1)
+                .build(),
+            store,
+            new ProxyMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry()),
+            (r, s) -> cert)) {
       tls.start();
-      PortSpec spec = new PortSpec(tlsPort, backend.port(), Set.of(Handler.TLS, Handler.PROXY_PROTO, Handler.HTTP),
-          false, new io.flycast.catalog.TlsOptions("pp-tls", List.of(), List.of()), ProxyProtoVersion.V1,
-          HttpOptions.DEFAULT);
+      PortSpec spec =
+          new PortSpec(
+              tlsPort,
+              backend.port(),
+              Set.of(Handler.TLS, Handler.PROXY_PROTO, Handler.HTTP),
+              false,
+              new io.flycast.catalog.TlsOptions("pp-tls", List.of(), List.of()),
+              ProxyProtoVersion.V1,
+              HttpOptions.DEFAULT);
       store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(), List.of(spec)));
       store.putBackends(KEY, List.of(backend("b1", "test")));
       await().atMost(Duration.ofSeconds(5)).until(() -> tls.dedicatedPorts().contains(tlsPort));
       try (NettyH2Client c = new NettyH2Client("pp.example.com", tlsPort)) {
         assertThat(c.protocol()).isEqualTo("h2");
         String first = c.get("x", "/1").body();
-        assertThat(first).startsWith("PROXY TCP4 127.0.0.1 127.0.0.1 ").endsWith(" " + tlsPort + " #1");
+        assertThat(first)
+            .startsWith("PROXY TCP4 127.0.0.1 127.0.0.1 ")
+            .endsWith(" " + tlsPort + " #1");
         // A later stream of the same connection is the same client: same backend connection.
         assertThat(c.get("x", "/2").body()).isEqualTo(first.replace(" #1", " #2"));
       }

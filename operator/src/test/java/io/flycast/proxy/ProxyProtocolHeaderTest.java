@@ -15,9 +15,12 @@ import org.junit.jupiter.api.Test;
 
 /** The PROXY protocol header sent before a relayed connection's first bytes. */
 class ProxyProtocolHeaderTest {
-  private static final InetSocketAddress CLIENT = new InetSocketAddress(TestRoutes.ip("192.0.2.7"), 50000);
-  private static final InetSocketAddress V4_DST = new InetSocketAddress(TestRoutes.ip("10.1.2.3"), 5432);
-  private static final InetSocketAddress V6_DST = new InetSocketAddress(TestRoutes.ip("fdaa::5"), 5432);
+  private static final InetSocketAddress CLIENT =
+      new InetSocketAddress(TestRoutes.ip("192.0.2.7"), 50000);
+  private static final InetSocketAddress V4_DST =
+      new InetSocketAddress(TestRoutes.ip("10.1.2.3"), 5432);
+  private static final InetSocketAddress V6_DST =
+      new InetSocketAddress(TestRoutes.ip("fdaa::5"), 5432);
 
   private static ByteBuf encode(HAProxyMessage msg) {
     EmbeddedChannel ch = new EmbeddedChannel(HAProxyMessageEncoder.INSTANCE);
@@ -30,7 +33,8 @@ class ProxyProtocolHeaderTest {
   @Test
   void v1IsOneTextLine() {
     ByteBuf out = encode(TcpProxyHandler.proxyHeader(ProxyProtoVersion.V1, CLIENT, V4_DST));
-    assertThat(out.toString(StandardCharsets.US_ASCII)).isEqualTo("PROXY TCP4 192.0.2.7 10.1.2.3 50000 5432\r\n");
+    assertThat(out.toString(StandardCharsets.US_ASCII))
+        .isEqualTo("PROXY TCP4 192.0.2.7 10.1.2.3 50000 5432\r\n");
     out.release();
   }
 
@@ -38,7 +42,8 @@ class ProxyProtocolHeaderTest {
   void v2IsBinaryWithTheSignature() {
     ByteBuf out = encode(TcpProxyHandler.proxyHeader(ProxyProtoVersion.V2, CLIENT, V4_DST));
     // 12-byte signature, version 2 + PROXY command (0x21), TCP over IPv4 (0x11), length 12.
-    assertThat(ByteBufUtil.hexDump(out, 0, 16)).isEqualTo("0d0a0d0a000d0a515549540a" + "2111" + "000c");
+    assertThat(ByteBufUtil.hexDump(out, 0, 16))
+        .isEqualTo("0d0a0d0a000d0a515549540a" + "2111" + "000c");
     assertThat(out.readableBytes()).isEqualTo(16 + 12);
     out.release();
   }

@@ -20,8 +20,9 @@ class ProxyServerTest {
   private static final String HOST = "web.shop.flycast";
 
   private static void route(ProxyFixture fx, EchoHttpBackend echo, Concurrency c) {
-    fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1",
-        List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port())), c));
+    fx.store.putSpec(
+        TestRoutes.spec(
+            KEY, "127.0.0.1", List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port())), c));
     fx.store.putBackends(KEY, List.of(backend("b1", "test")));
   }
 
@@ -42,7 +43,8 @@ class ProxyServerTest {
     try (ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ZERO));
         EchoHttpBackend echo = new EchoHttpBackend("b1")) {
       route(fx, echo, new Concurrency(ConcurrencyType.REQUESTS, 1, 1));
-      try (RawHttp streaming = new RawHttp(fx.httpPort()); RawHttp second = new RawHttp(fx.httpPort())) {
+      try (RawHttp streaming = new RawHttp(fx.httpPort());
+          RawHttp second = new RawHttp(fx.httpPort())) {
         streaming.send("GET /stream HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n");
         assertThat(streaming.readHead().status()).isEqualTo(200); // holds the only slot
         RawHttp.Response r = second.get(HOST, "/");
@@ -57,27 +59,37 @@ class ProxyServerTest {
 
   @Test
   void manyConcurrentKeepAliveClientsAllGetTheirOwnAnswers() throws Exception {
-    try (ProxyFixture fx = new ProxyFixture(); EchoHttpBackend echo = new EchoHttpBackend("b1");
+    try (ProxyFixture fx = new ProxyFixture();
+        EchoHttpBackend echo = new EchoHttpBackend("b1");
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       route(fx, echo, Concurrency.DEFAULT);
       List<Future<Integer>> results = new ArrayList<>();
       for (int client = 0; client < 32; client++) {
         int id = client;
-        results.add(pool.submit(() -> {
-          int ok = 0;
-          try (RawHttp c = new RawHttp(fx.httpPort())) {
-            for (int i = 0; i < 20; i++) {
-              String path = "/c" + id + "/r" + i;
-              c.send("POST " + path + " HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: " + path.length()
-                  + "\r\n\r\n" + path);
-              RawHttp.Response r = c.read();
-              if (r.status() == 200 && r.body().endsWith("\n\n" + path)) {
-                ok++;
-              }
-            }
-          }
-          return ok;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  int ok = 0;
+                  try (RawHttp c = new RawHttp(fx.httpPort())) {
+                    for (int i = 0; i < 20; i++) {
+                      String path = "/c" + id + "/r" + i;
+                      c.send(
+                          "POST "
+                              + path
+                              + " HTTP/1.1\r\nHost: "
+                              + HOST
+                              + "\r\nContent-Length: "
+                              + path.length()
+                              + "\r\n\r\n"
+                              + path);
+                      RawHttp.Response r = c.read();
+                      if (r.status() == 200 && r.body().endsWith("\n\n" + path)) {
+                        ok++;
+                      }
+                    }
+                  }
+                  return ok;
+                }));
       }
       for (Future<Integer> f : results) {
         assertThat(f.get()).isEqualTo(20);
@@ -87,15 +99,21 @@ class ProxyServerTest {
 
   @Test
   void startFailsCleanlyWhenTheHttpPortIsTaken() throws Exception {
-    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, TestRoutes.ip("127.0.0.1"))) {
-      ProxyServer proxy = new ProxyServer(
-          ProxyConfig.builder()
-              .httpAddress(new java.net.InetSocketAddress(TestRoutes.ip("127.0.0.1"), taken.getLocalPort()))
-              .workerThreads(1)
-              .build(),
-          new io.flycast.catalog.CatalogStore(),
-          ProxyMetrics.unregistered());
-      org.assertj.core.api.Assertions.assertThatThrownBy(proxy::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot listen on");
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, TestRoutes.ip("127.0.0.1"))) {
+      ProxyServer proxy =
+          new ProxyServer(
+              ProxyConfig.builder()
+                  .httpAddress(
+                      new java.net.InetSocketAddress(
+                          TestRoutes.ip("127.0.0.1"), taken.getLocalPort()))
+                  .workerThreads(1)
+                  .build(),
+              new io.flycast.catalog.CatalogStore(),
+              ProxyMetrics.unregistered());
+      org.assertj.core.api.Assertions.assertThatThrownBy(proxy::start)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("cannot listen on");
       proxy.stop(); // still safe after a failed start
     }
   }
@@ -103,7 +121,8 @@ class ProxyServerTest {
   @Test
   void stopIsIdempotentAndClosesIdleKeepAliveConnectionsPromptly() throws Exception {
     ProxyFixture fx = new ProxyFixture(ProxyConfig.builder().shutdownGrace(Duration.ofSeconds(30)));
-    try (EchoHttpBackend echo = new EchoHttpBackend("b1"); RawHttp c = new RawHttp(fx.httpPort())) {
+    try (EchoHttpBackend echo = new EchoHttpBackend("b1");
+        RawHttp c = new RawHttp(fx.httpPort())) {
       route(fx, echo, Concurrency.DEFAULT);
       assertThat(c.get(HOST, "/").status()).isEqualTo(200);
       long start = System.nanoTime();

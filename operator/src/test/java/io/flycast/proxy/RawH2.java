@@ -22,8 +22,8 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * A deliberately dumb HTTP/2 client over TLS (ALPN h2): it writes whatever frames a test asks for,
- * with header blocks as HPACK literals and no validation at all, and collects the frames the
- * server sends. For the attacks a real client library would refuse to make.
+ * with header blocks as HPACK literals and no validation at all, and collects the frames the server
+ * sends. For the attacks a real client library would refuse to make.
  */
 final class RawH2 implements AutoCloseable {
   static final int DATA = 0x0;
@@ -44,11 +44,15 @@ final class RawH2 implements AutoCloseable {
   record Frame(int type, int flags, int stream, byte[] payload) {
     long code() {
       int at = type == GOAWAY ? 4 : 0;
-      return ((payload[at] & 0xffL) << 24) | ((payload[at + 1] & 0xff) << 16) | ((payload[at + 2] & 0xff) << 8)
+      return ((payload[at] & 0xffL) << 24)
+          | ((payload[at + 1] & 0xff) << 16)
+          | ((payload[at + 2] & 0xff) << 8)
           | (payload[at + 3] & 0xff);
     }
 
-    /** A HEADERS frame's :status, when the server sent it as an indexed field (HPACK static table). */
+    /**
+     * A HEADERS frame's :status, when the server sent it as an indexed field (HPACK static table).
+     */
     int status() {
       int b = payload.length == 0 ? 0 : payload[0] & 0xff;
       return switch (b) {
@@ -67,8 +71,10 @@ final class RawH2 implements AutoCloseable {
   private final SSLSocket socket;
   private final OutputStream out;
   final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
+
   /** Every frame received, kept. */
   final List<Frame> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private final Thread reader;
   private volatile boolean closedByServer;
 
@@ -100,7 +106,8 @@ final class RawH2 implements AutoCloseable {
     try {
       DataInputStream in = new DataInputStream(socket.getInputStream());
       while (true) {
-        int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+        int length =
+            (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
         int type = in.readUnsignedByte();
         int flags = in.readUnsignedByte();
         int stream = in.readInt() & 0x7fffffff;
@@ -128,9 +135,15 @@ final class RawH2 implements AutoCloseable {
   /** Writes one frame (not flushed). */
   synchronized RawH2 frame(int type, int flags, int stream, byte[] payload) throws IOException {
     byte[] head = {
-      (byte) (payload.length >>> 16), (byte) (payload.length >>> 8), (byte) payload.length,
-      (byte) type, (byte) flags,
-      (byte) (stream >>> 24), (byte) (stream >>> 16), (byte) (stream >>> 8), (byte) stream
+      (byte) (payload.length >>> 16),
+      (byte) (payload.length >>> 8),
+      (byte) payload.length,
+      (byte) type,
+      (byte) flags,
+      (byte) (stream >>> 24),
+      (byte) (stream >>> 16),
+      (byte) (stream >>> 8),
+      (byte) stream
     };
     out.write(head);
     out.write(payload);
@@ -144,15 +157,19 @@ final class RawH2 implements AutoCloseable {
 
   /** A complete header block in one HEADERS frame. */
   RawH2 headers(int stream, boolean endStream, String... namesAndValues) throws IOException {
-    return frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), stream, block(namesAndValues));
+    return frame(
+        HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), stream, block(namesAndValues));
   }
 
   /** A GET request on {@code stream}, ending the stream. */
   RawH2 get(int stream, String authority, String path) throws IOException {
-    return headers(stream, true, ":method", "GET", ":scheme", "https", ":authority", authority, ":path", path);
+    return headers(
+        stream, true, ":method", "GET", ":scheme", "https", ":authority", authority, ":path", path);
   }
 
-  /** HPACK: each field as a literal without indexing, new name, no Huffman (RFC 7541 section 6.2.2). */
+  /**
+   * HPACK: each field as a literal without indexing, new name, no Huffman (RFC 7541 section 6.2.2).
+   */
   static byte[] block(String... namesAndValues) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     for (int i = 0; i < namesAndValues.length; i += 2) {
@@ -189,7 +206,10 @@ final class RawH2 implements AutoCloseable {
     return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
   }
 
-  /** The first frame from the server matching {@code which} within {@code within}; null if none came. */
+  /**
+   * The first frame from the server matching {@code which} within {@code within}; null if none
+   * came.
+   */
   Frame await(Predicate<Frame> which, Duration within) throws InterruptedException {
     long deadline = System.nanoTime() + within.toNanos();
     for (long left; (left = deadline - System.nanoTime()) > 0; ) {

@@ -15,9 +15,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A deliberately dumb HTTP/1.1 client on a raw socket, so tests control every byte (smuggling,
- * huge headers, spoofed Host, keep-alive on one connection). Public for tests of the whole
- * process that look at the same bytes.
+ * A deliberately dumb HTTP/1.1 client on a raw socket, so tests control every byte (smuggling, huge
+ * headers, spoofed Host, keep-alive on one connection). Public for tests of the whole process that
+ * look at the same bytes.
  */
 public final class RawHttp implements AutoCloseable {
   public record Response(int status, Map<String, List<String>> headers, String body) {
@@ -72,7 +72,9 @@ public final class RawHttp implements AutoCloseable {
     String l;
     while ((l = line()) != null && !l.isEmpty()) {
       int c = l.indexOf(':');
-      headers.computeIfAbsent(l.substring(0, c).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+      headers
+          .computeIfAbsent(
+              l.substring(0, c).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
           .add(l.substring(c + 1).trim());
     }
     return new Response(Integer.parseInt(status.split(" ")[1]), headers, null);
@@ -113,7 +115,8 @@ public final class RawHttp implements AutoCloseable {
     while ((b = in.read()) != -1) {
       if (b == '\n') {
         byte[] bytes = buf.toByteArray();
-        int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        int n =
+            bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
         return new String(bytes, 0, n, StandardCharsets.ISO_8859_1);
       }
       buf.write(b);

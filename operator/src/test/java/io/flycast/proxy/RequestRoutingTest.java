@@ -27,8 +27,12 @@ class RequestRoutingTest {
     fx = new ProxyFixture();
     near = new EchoHttpBackend("near");
     far = new EchoHttpBackend("far", "127.0.0.2", near.port());
-    fx.store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(),
-        List.of(TestRoutes.httpPort(TestRoutes.freePort(), near.port()))));
+    fx.store.putSpec(
+        TestRoutes.spec(
+            KEY,
+            "127.0.0.1",
+            List.of(),
+            List.of(TestRoutes.httpPort(TestRoutes.freePort(), near.port()))));
     backends(backend("near", "127.0.0.1", "test"), backend("far", "127.0.0.2", "far"));
   }
 
@@ -72,7 +76,8 @@ class RequestRoutingTest {
 
   @Test
   void forceInstanceThatIsNotReadyGets503() throws Exception {
-    backends(backend("near", "127.0.0.1", "test"),
+    backends(
+        backend("near", "127.0.0.1", "test"),
         new Backend("far", TestRoutes.ip("127.0.0.2"), "far", false, true, false));
     RawHttp.Response r = get("fly-force-instance-id: far");
     assertThat(r.status()).isEqualTo(503);
@@ -107,9 +112,12 @@ class RequestRoutingTest {
 
   @Test
   void parsesHeaders() {
-    var h = new io.netty.handler.codec.http.DefaultHttpHeaders()
-        .add("fly-prefer-region", "ams, fra").add("fly-force-instance-id", "web-1");
+    var h =
+        new io.netty.handler.codec.http.DefaultHttpHeaders()
+            .add("fly-prefer-region", "ams, fra")
+            .add("fly-force-instance-id", "web-1");
     assertThat(RequestRouting.of(h)).isEqualTo(new RequestRouting("web-1", null, null, "ams"));
-    assertThat(RequestRouting.of(new io.netty.handler.codec.http.DefaultHttpHeaders())).isSameAs(RequestRouting.NONE);
+    assertThat(RequestRouting.of(new io.netty.handler.codec.http.DefaultHttpHeaders()))
+        .isSameAs(RequestRouting.NONE);
   }
 }

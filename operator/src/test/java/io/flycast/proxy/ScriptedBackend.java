@@ -23,7 +23,8 @@ final class ScriptedBackend implements AutoCloseable {
 
   final ServerSocket server;
   final List<String> heads = new CopyOnWriteArrayList<>();
-  final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+  final java.util.concurrent.atomic.AtomicInteger accepted =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
   private final Script script;
 

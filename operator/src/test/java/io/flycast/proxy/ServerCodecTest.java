@@ -34,8 +34,15 @@ class ServerCodecTest {
   @Test
   void contentLengthPlusChunkedIsMarkedAmbiguous() {
     EmbeddedChannel ch = channel();
-    HttpRequest req = head(ch, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n");
-    assertThat(req.decoderResult().cause()).isInstanceOf(ServerCodec.AmbiguousFramingException.class);
+    HttpRequest req =
+        head(
+            ch,
+            "POST / HTTP/1.1\r\n"
+                + "Host: a\r\n"
+                + "Content-Length: 3\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n");
+    assertThat(req.decoderResult().cause())
+        .isInstanceOf(ServerCodec.AmbiguousFramingException.class);
     drain(ch);
   }
 
@@ -49,7 +56,13 @@ class ServerCodecTest {
     drain(ch);
 
     ch = channel();
-    req = head(ch, "GET / HTTP/1.1\r\nHost: a\r\nFly-Client-IP: 1.2.3.4\r\nx-forwarded-for: 5.6.7.8\r\n\r\n");
+    req =
+        head(
+            ch,
+            "GET / HTTP/1.1\r\n"
+                + "Host: a\r\n"
+                + "Fly-Client-IP: 1.2.3.4\r\n"
+                + "x-forwarded-for: 5.6.7.8\r\n\r\n");
     assertThat(req.decoderResult().isSuccess()).isTrue();
     req.headers().set(FlyHeaders.FLY_REQUEST_ID, "id"); // trusted, and still a valid name
     assertThat(req.headers().get("fly-client-ip")).isEqualTo("1.2.3.4");

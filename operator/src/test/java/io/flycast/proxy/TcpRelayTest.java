@@ -63,15 +63,17 @@ class TcpRelayTest {
     new Random(7).nextBytes(payload);
     try (Socket s = connect()) {
       // Write on another thread: the echo comes back while we are still sending.
-      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-        try {
-          s.getOutputStream().write(payload);
-          s.getOutputStream().flush();
-          s.shutdownOutput(); // half-close: the backend must see EOF and still answer
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-      });
+      CompletableFuture<Void> writer =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  s.getOutputStream().write(payload);
+                  s.getOutputStream().flush();
+                  s.shutdownOutput(); // half-close: the backend must see EOF and still answer
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
       byte[] back = s.getInputStream().readAllBytes(); // returns only at the backend's FIN
       writer.get();
       assertThat(back).isEqualTo(payload);
@@ -84,14 +86,18 @@ class TcpRelayTest {
     try (Socket s = connect()) {
       s.getOutputStream().write("ping".getBytes(StandardCharsets.UTF_8));
       s.shutdownOutput();
-      assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("ping");
+      assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+          .isEqualTo("ping");
     }
   }
 
   @Test
   void unreachableBackendIsSkippedForAnother() throws Exception {
     // 127.0.0.2 routes to loopback but nothing listens there on the echo port: refused.
-    route(PortSpec.tcp(port, echo.port()), backend("dead", "127.0.0.2", "test"), backend("live", "test"));
+    route(
+        PortSpec.tcp(port, echo.port()),
+        backend("dead", "127.0.0.2", "test"),
+        backend("live", "test"));
     for (int i = 0; i < 6; i++) {
       try (Socket s = connect()) {
         s.getOutputStream().write("x".getBytes(StandardCharsets.UTF_8));
@@ -113,8 +119,15 @@ class TcpRelayTest {
   @Test
   void proxyProtocolHeaderPrecedesClientBytes() throws Exception {
     try (TcpEchoServer withHeader = new TcpEchoServer(true)) {
-      PortSpec spec = new PortSpec(port, withHeader.port(), Set.of(Handler.PROXY_PROTO), false, null,
-          ProxyProtoVersion.V1, HttpOptions.DEFAULT);
+      PortSpec spec =
+          new PortSpec(
+              port,
+              withHeader.port(),
+              Set.of(Handler.PROXY_PROTO),
+              false,
+              null,
+              ProxyProtoVersion.V1,
+              HttpOptions.DEFAULT);
       route(spec, backend("b1", "test"));
       try (Socket s = connect()) {
         s.getOutputStream().write("hello".getBytes(StandardCharsets.UTF_8));

@@ -40,21 +40,38 @@ final class TestRoutes {
 
   static PortSpec httpPort(int port, int targetPort) {
     return new PortSpec(
-        port, targetPort, Set.of(Handler.HTTP), false, null, ProxyProtoVersion.V1, HttpOptions.DEFAULT);
+        port,
+        targetPort,
+        Set.of(Handler.HTTP),
+        false,
+        null,
+        ProxyProtoVersion.V1,
+        HttpOptions.DEFAULT);
   }
 
   static RouteSpec spec(RouteKey key, String address, List<PortSpec> ports, Concurrency c) {
-    return new RouteSpec(key, ip(address), List.of(), ports, c, Autoscale.DEFAULT, false, "default", null);
+    return new RouteSpec(
+        key, ip(address), List.of(), ports, c, Autoscale.DEFAULT, false, "default", null);
   }
 
-  static RouteSpec spec(RouteKey key, String address, List<String> hostnames, List<PortSpec> ports) {
+  static RouteSpec spec(
+      RouteKey key, String address, List<String> hostnames, List<PortSpec> ports) {
     return new RouteSpec(
-        key, ip(address), hostnames, ports, Concurrency.DEFAULT, Autoscale.DEFAULT, false, "default", null);
+        key,
+        ip(address),
+        hostnames,
+        ports,
+        Concurrency.DEFAULT,
+        Autoscale.DEFAULT,
+        false,
+        "default",
+        null);
   }
 
   static Route route(Concurrency c, Backend... backends) {
     RouteKey key = new RouteKey("default", "app");
-    return new Route(spec(key, "fdaa::1", List.of(PortSpec.tcp(80, 8080)), c), List.of(backends), 1);
+    return new Route(
+        spec(key, "fdaa::1", List.of(PortSpec.tcp(80, 8080)), c), List.of(backends), 1);
   }
 
   static Concurrency limits(int soft, int hard) {

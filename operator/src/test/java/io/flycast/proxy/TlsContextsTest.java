@@ -22,39 +22,61 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
-/** Which ALPN protocols a port offers, which TLS provider serves, and the contexts built for them. */
+/**
+ * Which ALPN protocols a port offers, which TLS provider serves, and the contexts built for them.
+ */
 class TlsContextsTest {
   private static PortSpec port(Set<Handler> handlers, List<String> alpn) {
-    return new PortSpec(443, 8080, handlers, false, new TlsOptions("s", alpn, List.of()), ProxyProtoVersion.V1,
+    return new PortSpec(
+        443,
+        8080,
+        handlers,
+        false,
+        new TlsOptions("s", alpn, List.of()),
+        ProxyProtoVersion.V1,
         HttpOptions.DEFAULT);
   }
 
   @Test
   void httpPortsOfferH2AndHttp11UnlessTheyNameTheirOwn() {
-    assertThat(TlsContexts.alpn(port(Set.of(Handler.TLS, Handler.HTTP), List.of()))).containsExactly("h2", "http/1.1");
-    assertThat(TlsContexts.alpn(port(Set.of(Handler.TLS, Handler.HTTP), List.of("http/1.1")))).containsExactly("http/1.1");
-    assertThat(TlsContexts.alpn(null)).containsExactly("h2", "http/1.1"); // the shared HTTPS listener
+    assertThat(TlsContexts.alpn(port(Set.of(Handler.TLS, Handler.HTTP), List.of())))
+        .containsExactly("h2", "http/1.1");
+    assertThat(TlsContexts.alpn(port(Set.of(Handler.TLS, Handler.HTTP), List.of("http/1.1"))))
+        .containsExactly("http/1.1");
+    assertThat(TlsContexts.alpn(null))
+        .containsExactly("h2", "http/1.1"); // the shared HTTPS listener
   }
 
   @Test
   void rawTlsPortsOfferNoAlpnUnlessTheyNameTheirOwn() {
     assertThat(TlsContexts.alpn(port(Set.of(Handler.TLS), List.of()))).isEmpty();
-    assertThat(TlsContexts.alpn(port(Set.of(Handler.TLS), List.of("postgresql")))).containsExactly("postgresql");
+    assertThat(TlsContexts.alpn(port(Set.of(Handler.TLS), List.of("postgresql"))))
+        .containsExactly("postgresql");
   }
 
   @Test
   void portsServeTls12And13UnlessTheyNarrowIt() {
-    assertThat(TlsContexts.protocols(port(Set.of(Handler.TLS), List.of()))).containsExactly("TLSv1.3", "TLSv1.2");
-    assertThat(TlsContexts.protocols(null)).containsExactly("TLSv1.3", "TLSv1.2"); // the shared HTTPS listener
+    assertThat(TlsContexts.protocols(port(Set.of(Handler.TLS), List.of())))
+        .containsExactly("TLSv1.3", "TLSv1.2");
+    assertThat(TlsContexts.protocols(null))
+        .containsExactly("TLSv1.3", "TLSv1.2"); // the shared HTTPS listener
     assertThat(TlsContexts.protocols(versions(List.of("TLSv1.3")))).containsExactly("TLSv1.3");
-    assertThat(TlsContexts.protocols(versions(List.of("TLSv1.2", "TLSv1.3")))).containsExactly("TLSv1.3", "TLSv1.2");
+    assertThat(TlsContexts.protocols(versions(List.of("TLSv1.2", "TLSv1.3"))))
+        .containsExactly("TLSv1.3", "TLSv1.2");
     // Never wider than the profile: a version outside it is not served.
-    assertThat(TlsContexts.protocols(versions(List.of("TLSv1.1", "TLSv1.2")))).containsExactly("TLSv1.2");
+    assertThat(TlsContexts.protocols(versions(List.of("TLSv1.1", "TLSv1.2"))))
+        .containsExactly("TLSv1.2");
   }
 
   private static PortSpec versions(List<String> versions) {
-    return new PortSpec(443, 8080, Set.of(Handler.TLS), false, new TlsOptions("s", List.of(), versions),
-        ProxyProtoVersion.V1, HttpOptions.DEFAULT);
+    return new PortSpec(
+        443,
+        8080,
+        Set.of(Handler.TLS),
+        false,
+        new TlsOptions("s", List.of(), versions),
+        ProxyProtoVersion.V1,
+        HttpOptions.DEFAULT);
   }
 
   @Test
@@ -76,11 +98,13 @@ class TlsContextsTest {
   @Test
   void eachProviderBuildsItsOwnKindOfContext() throws Exception {
     ServerCertificate cert = TestCertificates.selfSigned("x.example.com");
-    assertThat(TlsContexts.context(cert, List.of("h2"), SslProvider.JDK)).isInstanceOf(JdkSslContext.class);
+    assertThat(TlsContexts.context(cert, List.of("h2"), SslProvider.JDK))
+        .isInstanceOf(JdkSslContext.class);
     assumeTrue(OpenSsl.isAvailable(), "OpenSSL not available here");
     SslContext ctx = TlsContexts.context(cert, List.of("h2"), SslProvider.OPENSSL);
     assertThat(ctx).isInstanceOf(OpenSslContext.class);
-    assertThat(ctx.newEngine(ByteBufAllocator.DEFAULT)).isInstanceOf(ReferenceCountedOpenSslEngine.class);
+    assertThat(ctx.newEngine(ByteBufAllocator.DEFAULT))
+        .isInstanceOf(ReferenceCountedOpenSslEngine.class);
   }
 
   @Test
@@ -102,9 +126,13 @@ class TlsContextsTest {
    * load (or the proxy silently runs on the JDK's TLS).
    */
   @Test
-  @EnabledOnOs(value = OS.LINUX, architectures = {"amd64", "x86_64"})
+  @EnabledOnOs(
+      value = OS.LINUX,
+      architectures = {"amd64", "x86_64"})
   void openSslLoadsOnLinuxX8664() {
-    assertThat(OpenSsl.isAvailable()).as("OpenSSL unavailable: %s", OpenSsl.unavailabilityCause()).isTrue();
+    assertThat(OpenSsl.isAvailable())
+        .as("OpenSSL unavailable: %s", OpenSsl.unavailabilityCause())
+        .isTrue();
     assertThat(SslProvider.isAlpnSupported(SslProvider.OPENSSL)).isTrue();
     assertThat(TlsContexts.provider(TlsProvider.AUTO)).isEqualTo(SslProvider.OPENSSL);
   }
@@ -114,10 +142,13 @@ class TlsContextsTest {
     assertThat(TlsProvider.parse("OpenSSL")).isEqualTo(TlsProvider.OPENSSL);
     assertThat(TlsProvider.parse(" jdk ")).isEqualTo(TlsProvider.JDK);
     assertThat(TlsProvider.parse("auto")).isEqualTo(TlsProvider.AUTO);
-    assertThatThrownBy(() -> TlsProvider.parse("boring")).hasMessageContaining("auto, openssl or jdk");
+    assertThatThrownBy(() -> TlsProvider.parse("boring"))
+        .hasMessageContaining("auto, openssl or jdk");
   }
 
   private static List<SslProvider> providers() {
-    return OpenSsl.isAvailable() ? List.of(SslProvider.JDK, SslProvider.OPENSSL) : List.of(SslProvider.JDK);
+    return OpenSsl.isAvailable()
+        ? List.of(SslProvider.JDK, SslProvider.OPENSSL)
+        : List.of(SslProvider.JDK);
   }
 }

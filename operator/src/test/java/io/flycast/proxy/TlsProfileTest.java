@@ -21,7 +21,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.File;
@@ -66,7 +65,9 @@ class TlsProfileTest {
   }
 
   static Stream<TlsProvider> providers() {
-    return OpenSsl.isAvailable() ? Stream.of(TlsProvider.JDK, TlsProvider.OPENSSL) : Stream.of(TlsProvider.JDK);
+    return OpenSsl.isAvailable()
+        ? Stream.of(TlsProvider.JDK, TlsProvider.OPENSSL)
+        : Stream.of(TlsProvider.JDK);
   }
 
   @ParameterizedTest
@@ -91,7 +92,8 @@ class TlsProfileTest {
   @MethodSource("providers")
   void ecdsaCertificateTls12IsEcdheWithAeadOnly(TlsProvider provider) throws Exception {
     int port = start(provider, ecdsaCertificate());
-    assertThat(handshake(port, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0")).isNull();
+    assertThat(handshake(port, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"))
+        .isNull();
     assertThat(handshake(port, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"))
         .isEqualTo("ECDHE-ECDSA-AES128-GCM-SHA256");
     assertThat(handshake(port, "-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"))
@@ -110,10 +112,21 @@ class TlsProfileTest {
   @ParameterizedTest
   @MethodSource("providers")
   void aPortCanAllowTls13Only(TlsProvider provider) throws Exception {
-    PortSpec tls13 = new PortSpec(443, 8080, Set.of(Handler.TLS), false,
-        new TlsOptions("s", List.of(), List.of("TLSv1.3")), ProxyProtoVersion.V1, HttpOptions.DEFAULT);
-    SslContext ctx = TlsContexts.context(TestCertificates.selfSigned(NAME), List.of(),
-        TlsContexts.protocols(tls13), TlsContexts.provider(provider));
+    PortSpec tls13 =
+        new PortSpec(
+            443,
+            8080,
+            Set.of(Handler.TLS),
+            false,
+            new TlsOptions("s", List.of(), List.of("TLSv1.3")),
+            ProxyProtoVersion.V1,
+            HttpOptions.DEFAULT);
+    SslContext ctx =
+        TlsContexts.context(
+            TestCertificates.selfSigned(NAME),
+            List.of(),
+            TlsContexts.protocols(tls13),
+            TlsContexts.provider(provider));
     int port = serve(ctx);
     assertThat(handshake(port, "-tls1_3")).startsWith("TLS_");
     assertThat(handshake(port, "-tls1_2")).isNull();
@@ -136,28 +149,38 @@ class TlsProfileTest {
   void aClientCannotRenegotiate(TlsProvider provider) throws Exception {
     int port = start(provider, TestCertificates.selfSigned(NAME));
     javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLSv1.2");
-    tls.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-      public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+    tls.init(
+        null,
+        new javax.net.ssl.TrustManager[] {
+          new javax.net.ssl.X509TrustManager() {
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
 
-      public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
 
-      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-        return new java.security.cert.X509Certificate[0];
-      }
-    }}, null);
-    try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", port)) {
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+              return new java.security.cert.X509Certificate[0];
+            }
+          }
+        },
+        null);
+    try (javax.net.ssl.SSLSocket s =
+        (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", port)) {
       s.setSoTimeout(5_000);
       s.setEnabledProtocols(new String[] {"TLSv1.2"});
       s.startHandshake();
-      byte[] request = ("GET / HTTP/1.1\r\nHost: " + NAME + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+      byte[] request =
+          ("GET / HTTP/1.1\r\nHost: " + NAME + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
       s.startHandshake(); // on an established TLS 1.2 connection: a renegotiation
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
-        s.getOutputStream().write(request);
-        s.getOutputStream().flush();
-        if (s.getInputStream().read() == -1) {
-          throw new java.io.EOFException("closed");
-        }
-      }).as("the renegotiation is refused and the connection ends").isInstanceOf(java.io.IOException.class);
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> {
+                s.getOutputStream().write(request);
+                s.getOutputStream().flush();
+                if (s.getInputStream().read() == -1) {
+                  throw new java.io.EOFException("closed");
+                }
+              })
+          .as("the renegotiation is refused and the connection ends")
+          .isInstanceOf(java.io.IOException.class);
     }
   }
 
@@ -165,23 +188,38 @@ class TlsProfileTest {
     return start(provider, cert, List.of());
   }
 
-  private int start(TlsProvider provider, ServerCertificate cert, List<String> versions) throws Exception {
+  private int start(TlsProvider provider, ServerCertificate cert, List<String> versions)
+      throws Exception {
     echo = new EchoHttpBackend("b1");
-    proxy = new ProxyServer(
-        ProxyConfig.builder()
-            .httpAddress(null)
-            .httpsAddress(new InetSocketAddress("127.0.0.1", 0))
-            .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
-            .zone("test")
-            .workerThreads(2)
-            .tlsProvider(provider)
-            .build(),
-        store, new ProxyMetrics(new PrometheusRegistry()), (route, secret) -> route.equals(KEY) ? cert : null)
-        .start();
+    proxy =
+        new ProxyServer(
+                ProxyConfig.builder()
+                    .httpAddress(null)
+                    .httpsAddress(new InetSocketAddress("127.0.0.1", 0))
+                    .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
+                    .zone("test")
+                    .workerThreads(2)
+                    .tlsProvider(provider)
+                    .build(),
+                store,
+                new ProxyMetrics(new PrometheusRegistry()),
+                (route, secret) -> route.equals(KEY) ? cert : null)
+            .start();
     int port = TestRoutes.freePort();
-    store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(NAME), List.of(new PortSpec(port, echo.port(),
-        Set.of(Handler.TLS, Handler.HTTP), false, new TlsOptions("web-tls", List.of(), versions),
-        ProxyProtoVersion.V1, HttpOptions.DEFAULT))));
+    store.putSpec(
+        TestRoutes.spec(
+            KEY,
+            "127.0.0.1",
+            List.of(NAME),
+            List.of(
+                new PortSpec(
+                    port,
+                    echo.port(),
+                    Set.of(Handler.TLS, Handler.HTTP),
+                    false,
+                    new TlsOptions("web-tls", List.of(), versions),
+                    ProxyProtoVersion.V1,
+                    HttpOptions.DEFAULT))));
     store.putBackends(KEY, List.of(backend("b1", "test")));
     await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().contains(port));
     return port;
@@ -190,18 +228,20 @@ class TlsProfileTest {
   /** A bare TLS server with {@code ctx} on loopback; returns its port. */
   private int serve(SslContext ctx) {
     group = new NioEventLoopGroup(1);
-    Channel server = new ServerBootstrap()
-        .group(group)
-        .channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(ctx.newHandler(ch.alloc()));
-          }
-        })
-        .bind("127.0.0.1", 0)
-        .syncUninterruptibly()
-        .channel();
+    Channel server =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline().addLast(ctx.newHandler(ch.alloc()));
+                  }
+                })
+            .bind("127.0.0.1", 0)
+            .syncUninterruptibly()
+            .channel();
     return ((InetSocketAddress) server.localAddress()).getPort();
   }
 
@@ -209,7 +249,8 @@ class TlsProfileTest {
     SelfSignedCertificate ec = new SelfSignedCertificate(NAME, "EC", 256);
     try {
       return ServerCertificate.fromPem(
-          Files.readAllBytes(ec.certificate().toPath()), Files.readAllBytes(ec.privateKey().toPath()));
+          Files.readAllBytes(ec.certificate().toPath()),
+          Files.readAllBytes(ec.privateKey().toPath()));
     } finally {
       ec.delete();
     }
@@ -220,20 +261,31 @@ class TlsProfileTest {
    * negotiated cipher suite, or null when the handshake failed.
    */
   private static String handshake(int port, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(
-        "openssl", "s_client", "-brief", "-connect", "127.0.0.1:" + port, "-servername", NAME));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "openssl",
+                "s_client",
+                "-brief",
+                "-connect",
+                "127.0.0.1:" + port,
+                "-servername",
+                NAME));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd)
-        .redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
     if (!p.waitFor(30, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       fail("openssl s_client did not finish: %s", cmd);
     }
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.exitValue() != 0) {
-      assertThat(out).as("a refused handshake, not a failed connect").doesNotContain("connect:errno");
+      assertThat(out)
+          .as("a refused handshake, not a failed connect")
+          .doesNotContain("connect:errno");
       return null;
     }
     return out.lines()

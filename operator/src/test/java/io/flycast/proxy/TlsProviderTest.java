@@ -56,21 +56,35 @@ class TlsProviderTest {
 
   private int start(TlsProvider provider, ServerCertificate cert) throws Exception {
     echo = new EchoHttpBackend("b1");
-    proxy = new ProxyServer(
-        ProxyConfig.builder()
-            .httpAddress(null)
-            .httpsAddress(new InetSocketAddress("127.0.0.1", 0))
-            .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
-            .zone("test")
-            .workerThreads(2)
-            .tlsProvider(provider)
-            .build(),
-        store, new ProxyMetrics(new PrometheusRegistry()), (route, secret) -> route.equals(KEY) ? cert : null)
-        .start();
+    proxy =
+        new ProxyServer(
+                ProxyConfig.builder()
+                    .httpAddress(null)
+                    .httpsAddress(new InetSocketAddress("127.0.0.1", 0))
+                    .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
+                    .zone("test")
+                    .workerThreads(2)
+                    .tlsProvider(provider)
+                    .build(),
+                store,
+                new ProxyMetrics(new PrometheusRegistry()),
+                (route, secret) -> route.equals(KEY) ? cert : null)
+            .start();
     int port = TestRoutes.freePort();
-    store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(NAME), List.of(new PortSpec(port, echo.port(),
-        Set.of(Handler.TLS, Handler.HTTP), false, new TlsOptions("web-tls", List.of(), List.of()),
-        ProxyProtoVersion.V1, HttpOptions.DEFAULT))));
+    store.putSpec(
+        TestRoutes.spec(
+            KEY,
+            "127.0.0.1",
+            List.of(NAME),
+            List.of(
+                new PortSpec(
+                    port,
+                    echo.port(),
+                    Set.of(Handler.TLS, Handler.HTTP),
+                    false,
+                    new TlsOptions("web-tls", List.of(), List.of()),
+                    ProxyProtoVersion.V1,
+                    HttpOptions.DEFAULT))));
     store.putBackends(KEY, List.of(backend("b1", "test")));
     await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().contains(port));
     return port;
@@ -78,9 +92,10 @@ class TlsProviderTest {
 
   /** The engine of the one TLS client connection the proxy has open. */
   private SSLEngine serverEngine() {
-    List<Channel> tls = proxy.clientChannels().stream()
-        .filter(ch -> ch.pipeline().get(SslHandler.class) != null)
-        .toList();
+    List<Channel> tls =
+        proxy.clientChannels().stream()
+            .filter(ch -> ch.pipeline().get(SslHandler.class) != null)
+            .toList();
     assertThat(tls).hasSize(1);
     return tls.get(0).pipeline().get(SslHandler.class).engine();
   }
@@ -113,10 +128,14 @@ class TlsProviderTest {
   void ecdsaCertificatesFromPemServeOnEitherProvider() throws Exception {
     SelfSignedCertificate ec = new SelfSignedCertificate(NAME, "EC", 256);
     // As SecretCertificates reads a Secret: PEM through BouncyCastle.
-    ServerCertificate cert = ServerCertificate.fromPem(
-        Files.readAllBytes(ec.certificate().toPath()), Files.readAllBytes(ec.privateKey().toPath()));
-    for (TlsProvider provider : OpenSsl.isAvailable() ? List.of(TlsProvider.JDK, TlsProvider.OPENSSL)
-        : List.of(TlsProvider.JDK)) {
+    ServerCertificate cert =
+        ServerCertificate.fromPem(
+            Files.readAllBytes(ec.certificate().toPath()),
+            Files.readAllBytes(ec.privateKey().toPath()));
+    for (TlsProvider provider :
+        OpenSsl.isAvailable()
+            ? List.of(TlsProvider.JDK, TlsProvider.OPENSSL)
+            : List.of(TlsProvider.JDK)) {
       int port = start(provider, cert);
       try (NettyH2Client c = new NettyH2Client(NAME, port)) {
         assertThat(c.get(NAME, "/").status()).as("%s", provider).isEqualTo(200);

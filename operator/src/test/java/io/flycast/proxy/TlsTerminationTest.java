@@ -46,22 +46,24 @@ class TlsTerminationTest {
   void setUp() throws Exception {
     served.set(TestCertificates.selfSigned(NAME));
     echo = new EchoHttpBackend("b1");
-    CertificateSource certs = (route, secret) -> {
-      askedSecret.set(route + ":" + secret);
-      return route.equals(KEY) ? served.get() : null;
-    };
-    proxy = new ProxyServer(
-        ProxyConfig.builder()
-            .httpAddress(null)
-            .httpsAddress(new InetSocketAddress("127.0.0.1", 0))
-            .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
-            .zone("test")
-            .workerThreads(2)
-            .build(),
-        store,
-        new ProxyMetrics(new PrometheusRegistry()),
-        certs)
-        .start();
+    CertificateSource certs =
+        (route, secret) -> {
+          askedSecret.set(route + ":" + secret);
+          return route.equals(KEY) ? served.get() : null;
+        };
+    proxy =
+        new ProxyServer(
+                ProxyConfig.builder()
+                    .httpAddress(null)
+                    .httpsAddress(new InetSocketAddress("127.0.0.1", 0))
+                    .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
+                    .zone("test")
+                    .workerThreads(2)
+                    .build(),
+                store,
+                new ProxyMetrics(new PrometheusRegistry()),
+                certs)
+            .start();
   }
 
   @AfterEach
@@ -72,8 +74,15 @@ class TlsTerminationTest {
 
   private int route(Set<Handler> handlers, int targetPort) {
     int port = TestRoutes.freePort();
-    PortSpec spec = new PortSpec(port, targetPort, handlers, false,
-        new TlsOptions("web-tls", List.of("http/1.1"), List.of()), ProxyProtoVersion.V1, HttpOptions.DEFAULT);
+    PortSpec spec =
+        new PortSpec(
+            port,
+            targetPort,
+            handlers,
+            false,
+            new TlsOptions("web-tls", List.of("http/1.1"), List.of()),
+            ProxyProtoVersion.V1,
+            HttpOptions.DEFAULT);
     store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(NAME), List.of(spec)));
     store.putBackends(KEY, List.of(backend("b1", "test")));
     await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().contains(port));
@@ -93,8 +102,10 @@ class TlsTerminationTest {
   }
 
   private static String get(SSLSocket s, String host) throws Exception {
-    s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
-        .getBytes(StandardCharsets.ISO_8859_1));
+    s.getOutputStream()
+        .write(
+            ("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
     s.getOutputStream().flush();
     return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
   }
@@ -106,7 +117,8 @@ class TlsTerminationTest {
       X509Certificate peer = (X509Certificate) s.getSession().getPeerCertificates()[0];
       assertThat(peer.getSubjectX500Principal().getName()).contains(NAME);
       String response = get(s, NAME);
-      assertThat(response).startsWith("HTTP/1.1 200")
+      assertThat(response)
+          .startsWith("HTTP/1.1 200")
           .contains("x-forwarded-proto: https\n")
           .contains("x-forwarded-ssl: on\n");
     }
@@ -120,7 +132,8 @@ class TlsTerminationTest {
       try (SSLSocket s = tls(port, NAME)) {
         s.getOutputStream().write("plain to the backend\n".getBytes(StandardCharsets.UTF_8));
         s.getOutputStream().flush();
-        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader in =
+            new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
         assertThat(in.readLine()).isEqualTo("plain to the backend");
       }
     }
@@ -137,11 +150,13 @@ class TlsTerminationTest {
         assertThat(raw.getInputStream().read()).isEqualTo('S');
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, "127.0.0.1", port, true)) {
+        try (SSLSocket s =
+            (SSLSocket) ctx.getSocketFactory().createSocket(raw, "127.0.0.1", port, true)) {
           s.startHandshake();
           s.getOutputStream().write("startup\n".getBytes(StandardCharsets.UTF_8));
           s.getOutputStream().flush();
-          BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+          BufferedReader in =
+              new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
           assertThat(in.readLine()).isEqualTo("startup");
         }
       }
@@ -180,7 +195,9 @@ class TlsTerminationTest {
     ServerCertificate rotated = TestCertificates.selfSigned(NAME); // as a Secret update yields
     served.set(rotated);
     try (SSLSocket s = tls(port, NAME)) {
-      assertThat(s.getSession().getPeerCertificates()[0]).isEqualTo(rotated.leaf()).isNotEqualTo(first.leaf());
+      assertThat(s.getSession().getPeerCertificates()[0])
+          .isEqualTo(rotated.leaf())
+          .isNotEqualTo(first.leaf());
       assertThat(get(s, NAME)).startsWith("HTTP/1.1 200");
     }
     // The proxy's contexts live on the certificate: the rotated one has its own.
@@ -194,9 +211,20 @@ class TlsTerminationTest {
     // Another route, same proxy, whose Secret is unusable (the source returns null for it).
     RouteKey other = new RouteKey("shop", "broken");
     int otherPort = TestRoutes.freePort();
-    store.putSpec(TestRoutes.spec(other, "127.0.0.2", List.of("broken.example.com"), List.of(new PortSpec(otherPort,
-        echo.port(), Set.of(Handler.TLS, Handler.HTTP), false, new TlsOptions("broken-tls", List.of(), List.of()),
-        ProxyProtoVersion.V1, HttpOptions.DEFAULT))));
+    store.putSpec(
+        TestRoutes.spec(
+            other,
+            "127.0.0.2",
+            List.of("broken.example.com"),
+            List.of(
+                new PortSpec(
+                    otherPort,
+                    echo.port(),
+                    Set.of(Handler.TLS, Handler.HTTP),
+                    false,
+                    new TlsOptions("broken-tls", List.of(), List.of()),
+                    ProxyProtoVersion.V1,
+                    HttpOptions.DEFAULT))));
     store.putBackends(other, List.of(backend("b1", "test")));
     assertThatThrownBy(() -> tls(https, "broken.example.com").close())
         .isInstanceOf(SSLHandshakeException.class)

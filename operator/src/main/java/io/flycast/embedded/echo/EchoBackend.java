@@ -17,10 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * JVM listens about 100 ms after it starts (a Netty version took 4 times as long). This class
  * listens and drains; {@link HttpConnection} serves each connection.
  *
- * <p>Configured by the environment: {@code BIND_ADDRESS} (default 127.0.0.1), {@code PORT}
- * (default 8080), {@code POD_NAME}, {@code START_DELAY_MS} (wait that long before listening, to
- * emulate a slow cold start) and {@code GRACE_SECONDS} (how long SIGTERM waits for in-flight
- * requests).
+ * <p>Configured by the environment: {@code BIND_ADDRESS} (default 127.0.0.1), {@code PORT} (default
+ * 8080), {@code POD_NAME}, {@code START_DELAY_MS} (wait that long before listening, to emulate a
+ * slow cold start) and {@code GRACE_SECONDS} (how long SIGTERM waits for in-flight requests).
  *
  * <p>Every request gets 200 and JSON {@code {"pod":..., "method":..., "path":..., "headers":{...}}}
  * (and response header {@code x-echo-pod}), except: request header {@code x-echo-fly-replay: V}
@@ -36,8 +35,10 @@ public final class EchoBackend {
   private final String podName;
   private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
   private final AtomicInteger inFlight = new AtomicInteger();
+
   /** Notified when the last in-flight request finishes. */
   private final Object drained = new Object();
+
   private volatile boolean stopping;
 
   private EchoBackend(ServerSocket listener, String podName) {
@@ -160,10 +161,25 @@ public final class EchoBackend {
       Thread.sleep(startDelay);
     }
     EchoBackend echo = start(new InetSocketAddress(host, port), pod);
-    long upMillis = ProcessHandle.current().info().startInstant()
-        .map(t -> Duration.between(t, Instant.now()).toMillis()).orElse(-1L);
-    System.out.println(Instant.now() + " echo backend " + pod + " listening on " + host + ":" + echo.address().getPort()
-        + " (" + upMillis + " ms after start, start delay " + startDelay + " ms)");
+    long upMillis =
+        ProcessHandle.current()
+            .info()
+            .startInstant()
+            .map(t -> Duration.between(t, Instant.now()).toMillis())
+            .orElse(-1L);
+    System.out.println(
+        Instant.now()
+            + " echo backend "
+            + pod
+            + " listening on "
+            + host
+            + ":"
+            + echo.address().getPort()
+            + " ("
+            + upMillis
+            + " ms after start, start delay "
+            + startDelay
+            + " ms)");
     System.out.flush();
     // SIGTERM runs shutdown hooks: stop listening, let in-flight requests finish, then exit.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> echo.stop(grace), "echo-stop"));

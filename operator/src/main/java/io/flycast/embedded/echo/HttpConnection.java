@@ -80,10 +80,12 @@ final class HttpConnection {
   }
 
   /** Serves one request; returns whether the connection stays open. */
-  private boolean exchange(String requestLine, InputStream in, OutputStream out) throws IOException {
+  private boolean exchange(String requestLine, InputStream in, OutputStream out)
+      throws IOException {
     String[] parts = requestLine.split(" ");
     if (parts.length != 3) {
-      HttpIo.write(out, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      HttpIo.write(
+          out, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
       return false;
     }
     String method = parts[0];
@@ -94,7 +96,9 @@ final class HttpConnection {
     while ((line = HttpIo.readLine(in)) != null && !line.isEmpty()) {
       int colon = line.indexOf(':');
       if (colon > 0) {
-        headers.computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+        headers
+            .computeIfAbsent(
+                line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
             .add(line.substring(colon + 1).trim());
       }
     }
@@ -102,14 +106,18 @@ final class HttpConnection {
       return false;
     }
     String connection = header(headers, "connection");
-    boolean keepAlive = "HTTP/1.1".equals(version)
-        ? connection == null || !connection.toLowerCase(Locale.ROOT).contains("close")
-        : connection != null && connection.toLowerCase(Locale.ROOT).contains("keep-alive");
+    boolean keepAlive =
+        "HTTP/1.1".equals(version)
+            ? connection == null || !connection.toLowerCase(Locale.ROOT).contains("close")
+            : connection != null && connection.toLowerCase(Locale.ROOT).contains("keep-alive");
     String path = target.indexOf('?') < 0 ? target : target.substring(0, target.indexOf('?'));
 
     String upgrade = header(headers, "upgrade");
     String wsKey = header(headers, "sec-websocket-key");
-    if ("/ws".equals(path) && upgrade != null && "websocket".equalsIgnoreCase(upgrade) && wsKey != null) {
+    if ("/ws".equals(path)
+        && upgrade != null
+        && "websocket".equalsIgnoreCase(upgrade)
+        && wsKey != null) {
       WebSocketEcho.serve(wsKey, backend.podName(), in, out);
       return false;
     }
@@ -122,18 +130,30 @@ final class HttpConnection {
       return false;
     }
     keepAlive &= !backend.stopping();
-    String common = "x-echo-pod: " + backend.podName() + "\r\n" + (keepAlive ? "" : "Connection: close\r\n");
+    String common =
+        "x-echo-pod: " + backend.podName() + "\r\n" + (keepAlive ? "" : "Connection: close\r\n");
     String replay = header(headers, REPLAY_REQUEST_HEADER);
     if (replay != null) {
-      HttpIo.write(out, "HTTP/1.1 200 OK\r\nfly-replay: " + replay + "\r\nContent-Length: 0\r\n" + common + "\r\n");
+      HttpIo.write(
+          out,
+          "HTTP/1.1 200 OK\r\nfly-replay: "
+              + replay
+              + "\r\nContent-Length: 0\r\n"
+              + common
+              + "\r\n");
       return keepAlive;
     }
     if ("GET".equals(method) && "/sse".equals(path)) {
       return streamEvents(out, common) && keepAlive && !backend.stopping();
     }
     byte[] body = json(method, target, headers).getBytes(StandardCharsets.UTF_8);
-    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n"
-        + common + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    out.write(
+        ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length
+                + "\r\n"
+                + common
+                + "\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
     if (!"HEAD".equals(method)) {
       out.write(body);
     }
@@ -142,7 +162,8 @@ final class HttpConnection {
   }
 
   /** Reads the request body, if any, and drops it. */
-  private static void readBody(Map<String, List<String>> headers, InputStream in) throws IOException {
+  private static void readBody(Map<String, List<String>> headers, InputStream in)
+      throws IOException {
     String te = header(headers, "transfer-encoding");
     if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
       while (true) {
@@ -169,7 +190,10 @@ final class HttpConnection {
     }
   }
 
-  /** Waits the {@code x-echo-delay-ms} asked for (none when it is not a number); false when interrupted. */
+  /**
+   * Waits the {@code x-echo-delay-ms} asked for (none when it is not a number); false when
+   * interrupted.
+   */
   private static boolean delay(String millis) {
     if (millis == null) {
       return true;
@@ -186,15 +210,23 @@ final class HttpConnection {
   }
 
   /**
-   * {@code GET /sse}: {@value #SSE_EVENTS} events {@code data: n}, {@value #SSE_INTERVAL_MS} ms apart, in a chunked
-   * response; false when interrupted.
+   * {@code GET /sse}: {@value #SSE_EVENTS} events {@code data: n}, {@value #SSE_INTERVAL_MS} ms
+   * apart, in a chunked response; false when interrupted.
    */
   private static boolean streamEvents(OutputStream out, String commonHeaders) throws IOException {
-    HttpIo.write(out, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-        + "Transfer-Encoding: chunked\r\n" + commonHeaders + "\r\n");
+    HttpIo.write(
+        out,
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+            + "Transfer-Encoding: chunked\r\n"
+            + commonHeaders
+            + "\r\n");
     for (int n = 1; n <= SSE_EVENTS; n++) {
       byte[] event = ("data: " + n + "\n\n").getBytes(StandardCharsets.UTF_8);
-      String chunk = Integer.toHexString(event.length) + "\r\n" + new String(event, StandardCharsets.UTF_8) + "\r\n";
+      String chunk =
+          Integer.toHexString(event.length)
+              + "\r\n"
+              + new String(event, StandardCharsets.UTF_8)
+              + "\r\n";
       HttpIo.write(out, chunk);
       if (n < SSE_EVENTS) {
         try {
@@ -216,9 +248,12 @@ final class HttpConnection {
 
   private String json(String method, String target, Map<String, List<String>> headers) {
     StringBuilder sb = new StringBuilder(256);
-    sb.append("{\"pod\":").append(quote(backend.podName()))
-        .append(",\"method\":").append(quote(method))
-        .append(",\"path\":").append(quote(target))
+    sb.append("{\"pod\":")
+        .append(quote(backend.podName()))
+        .append(",\"method\":")
+        .append(quote(method))
+        .append(",\"path\":")
+        .append(quote(target))
         .append(",\"headers\":{");
     boolean first = true;
     for (var e : headers.entrySet()) {

@@ -23,7 +23,8 @@ final class HttpIo {
       if (b == '\n') {
         int n = line.size();
         byte[] bytes = line.toByteArray();
-        return new String(bytes, 0, n > 0 && bytes[n - 1] == '\r' ? n - 1 : n, StandardCharsets.ISO_8859_1);
+        return new String(
+            bytes, 0, n > 0 && bytes[n - 1] == '\r' ? n - 1 : n, StandardCharsets.ISO_8859_1);
       }
       if (line.size() >= MAX_LINE) {
         throw new IOException("line too long");

@@ -10,10 +10,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 
 /**
- * The echo backend's WebSocket endpoint, {@code /ws}: completes the RFC 6455 handshake, then
- * sends each data frame back as it came (fragments and opcode as sent, unmasked), answers a ping
- * with a pong and a close with a close, and hangs up then. A frame over 16 MiB ends the
- * connection: more than an echo needs.
+ * The echo backend's WebSocket endpoint, {@code /ws}: completes the RFC 6455 handshake, then sends
+ * each data frame back as it came (fragments and opcode as sent, unmasked), answers a ping with a
+ * pong and a close with a close, and hangs up then. A frame over 16 MiB ends the connection: more
+ * than an echo needs.
  */
 final class WebSocketEcho {
   private static final String WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -21,10 +21,20 @@ final class WebSocketEcho {
 
   private WebSocketEcho() {}
 
-  /** Accepts the upgrade whose {@code Sec-WebSocket-Key} is {@code key}, then echoes until either side closes. */
-  static void serve(String key, String podName, InputStream in, OutputStream out) throws IOException {
-    HttpIo.write(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        + "Sec-WebSocket-Accept: " + accept(key) + "\r\nx-echo-pod: " + podName + "\r\n\r\n");
+  /**
+   * Accepts the upgrade whose {@code Sec-WebSocket-Key} is {@code key}, then echoes until either
+   * side closes.
+   */
+  static void serve(String key, String podName, InputStream in, OutputStream out)
+      throws IOException {
+    HttpIo.write(
+        out,
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Accept: "
+            + accept(key)
+            + "\r\nx-echo-pod: "
+            + podName
+            + "\r\n\r\n");
     while (true) {
       int b0 = in.read();
       int b1 = in.read();
@@ -63,17 +73,21 @@ final class WebSocketEcho {
           return;
         }
         case 0x9 -> frame(out, 0x80 | 0xA, payload); // ping: pong
-        case 0xA -> { } // pong: nothing
+        case 0xA -> {} // pong: nothing
         default -> frame(out, b0 & 0x8F, payload); // data or continuation: echo as sent
       }
     }
   }
 
-  /** The {@code Sec-WebSocket-Accept} for a key: base64 of SHA-1 of the key and the protocol's GUID. */
+  /**
+   * The {@code Sec-WebSocket-Accept} for a key: base64 of SHA-1 of the key and the protocol's GUID.
+   */
   private static String accept(String key) {
     try {
-      return Base64.getEncoder().encodeToString(
-          MessageDigest.getInstance("SHA-1").digest((key + WS_GUID).getBytes(StandardCharsets.ISO_8859_1)));
+      return Base64.getEncoder()
+          .encodeToString(
+              MessageDigest.getInstance("SHA-1")
+                  .digest((key + WS_GUID).getBytes(StandardCharsets.ISO_8859_1)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

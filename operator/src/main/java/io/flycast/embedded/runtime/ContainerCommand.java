@@ -19,10 +19,10 @@ import org.slf4j.LoggerFactory;
 /**
  * What a pod's process runs, as the kubelet and the container runtime work it out from the first
  * container: its {@code command} + {@code args} with {@code $(VAR)} expanded as Kubernetes does,
- * or, when it has neither, the built-in {@link EchoBackend} in a new JVM (with no image there is
- * no entrypoint to fall back on). The environment is the container's literal env values plus what
- * the pod knows of itself: {@code PORT}, {@code POD_NAME}, {@code POD_IP}, {@code POD_NAMESPACE}
- * and {@code BIND_ADDRESS}; the echo backend also gets its start delay and grace period.
+ * or, when it has neither, the built-in {@link EchoBackend} in a new JVM (with no image there is no
+ * entrypoint to fall back on). The environment is the container's literal env values plus what the
+ * pod knows of itself: {@code PORT}, {@code POD_NAME}, {@code POD_IP}, {@code POD_NAMESPACE} and
+ * {@code BIND_ADDRESS}; the echo backend also gets its start delay and grace period.
  *
  * @param workingDir the container's {@code workingDir}, or null when it has none
  */
@@ -32,10 +32,17 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
   /** Delays the echo backend's listening, to emulate a slow cold start ("2s", "500ms"). */
   static final String START_DELAY_ANNOTATION = "fly.io/start-delay";
 
-  private static final Pattern VAR_REF = Pattern.compile("\\$\\$|\\$\\(([A-Za-z_][A-Za-z0-9_.-]*)\\)");
+  private static final Pattern VAR_REF =
+      Pattern.compile("\\$\\$|\\$\\(([A-Za-z_][A-Za-z0-9_.-]*)\\)");
 
-  static ContainerCommand of(Container c, String namespace, String podName, String ip, int port,
-      Map<String, String> annotations, long graceSeconds) {
+  static ContainerCommand of(
+      Container c,
+      String namespace,
+      String podName,
+      String ip,
+      int port,
+      Map<String, String> annotations,
+      long graceSeconds) {
     Map<String, String> env = new LinkedHashMap<>();
     if (c.getEnv() != null) {
       for (EnvVar e : c.getEnv()) {
@@ -50,8 +57,9 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
     env.put("POD_NAMESPACE", namespace);
     env.put("BIND_ADDRESS", ip);
     List<String> command = new ArrayList<>();
-    boolean custom = (c.getCommand() != null && !c.getCommand().isEmpty())
-        || (c.getArgs() != null && !c.getArgs().isEmpty());
+    boolean custom =
+        (c.getCommand() != null && !c.getCommand().isEmpty())
+            || (c.getArgs() != null && !c.getArgs().isEmpty());
     if (custom) {
       // No image to take an entrypoint from: args alone are the command line.
       if (c.getCommand() != null) {
@@ -62,19 +70,33 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
       }
     } else {
       command.addAll(echoCommand());
-      env.put("START_DELAY_MS", Long.toString(parseDelay(annotations.get(START_DELAY_ANNOTATION)).toMillis()));
+      env.put(
+          "START_DELAY_MS",
+          Long.toString(parseDelay(annotations.get(START_DELAY_ANNOTATION)).toMillis()));
       env.put("GRACE_SECONDS", Long.toString(graceSeconds));
     }
-    String workingDir = c.getWorkingDir() == null || c.getWorkingDir().isBlank() ? null : c.getWorkingDir();
+    String workingDir =
+        c.getWorkingDir() == null || c.getWorkingDir().isBlank() ? null : c.getWorkingDir();
     return new ContainerCommand(List.copyOf(command), Map.copyOf(env), workingDir);
   }
 
   /** The echo backend in a JVM of its own, sized to start fast and stay small. */
   private static List<String> echoCommand() {
-    String java = ProcessHandle.current().info().command()
-        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    return List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx48m", "-Xss512k", "-XX:-UsePerfData",
-        "-cp", absoluteClassPath(), EchoBackend.class.getName());
+    String java =
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    return List.of(
+        java,
+        "-XX:TieredStopAtLevel=1",
+        "-XX:+UseSerialGC",
+        "-Xmx48m",
+        "-Xss512k",
+        "-XX:-UsePerfData",
+        "-cp",
+        absoluteClassPath(),
+        EchoBackend.class.getName());
   }
 
   /** This JVM's classpath with absolute entries: pods run in their own working directories. */
@@ -92,7 +114,10 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
     return sb.toString();
   }
 
-  /** Kubernetes' {@code $(VAR)} expansion: defined variables are replaced, {@code $$} is a literal {@code $}. */
+  /**
+   * Kubernetes' {@code $(VAR)} expansion: defined variables are replaced, {@code $$} is a literal
+   * {@code $}.
+   */
   static String expand(String s, Map<String, String> env) {
     Matcher m = VAR_REF.matcher(s);
     StringBuilder sb = new StringBuilder();
@@ -109,7 +134,9 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
     return sb.toString();
   }
 
-  /** The start delay annotation ("2s", "500ms"); anything unreadable is no delay, with a warning. */
+  /**
+   * The start delay annotation ("2s", "500ms"); anything unreadable is no delay, with a warning.
+   */
   static Duration parseDelay(String text) {
     if (text == null || text.isBlank()) {
       return Duration.ZERO;

@@ -21,9 +21,9 @@ import java.util.Objects;
  * The EndpointSlices a Service should have for the local pods, worked out as the EndpointSlice
  * controller does; {@link EndpointSlicePublisher} writes them. Each Service port is resolved in
  * each pod ({@link #resolve}) and listed under the Service port's name; pods whose ports resolve
- * alike share a slice. One slice, {@code <service>-local}, when all pods agree (or there are
- * none); otherwise {@code <service>-local-<hash of the ports>} per group. Addresses are IPv4
- * only: the pods live on 127.0.0.x.
+ * alike share a slice. One slice, {@code <service>-local}, when all pods agree (or there are none);
+ * otherwise {@code <service>-local-<hash of the ports>} per group. Addresses are IPv4 only: the
+ * pods live on 127.0.0.x.
  */
 final class EndpointSlices {
   static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
@@ -52,7 +52,8 @@ final class EndpointSlices {
       groups.computeIfAbsent(ports(svc, p), k -> new ArrayList<>()).add(p);
     }
     if (groups.isEmpty()) {
-      groups.put(List.of(), List.of()); // a placeholder, as the controller keeps: no endpoints, no ports
+      groups.put(
+          List.of(), List.of()); // a placeholder, as the controller keeps: no endpoints, no ports
     }
     String base = svc.getMetadata().getName() + "-local";
     Map<String, EndpointSlice> out = new LinkedHashMap<>();
@@ -63,7 +64,9 @@ final class EndpointSlices {
     return out;
   }
 
-  /** The pod's ports for the Service: each Service port the pod resolves, in the Service's order. */
+  /**
+   * The pod's ports for the Service: each Service port the pod resolves, in the Service's order.
+   */
   private static List<EndpointPort> ports(Service svc, LocalPod pod) {
     List<EndpointPort> ports = new ArrayList<>();
     if (svc.getSpec().getPorts() == null) {
@@ -72,17 +75,21 @@ final class EndpointSlices {
     for (ServicePort sp : svc.getSpec().getPorts()) {
       Integer target = resolve(sp, pod);
       if (target != null) {
-        ports.add(new EndpointPortBuilder().withName(sp.getName() == null ? "" : sp.getName())
-            .withPort(target).withProtocol(NamedPorts.protocol(sp.getProtocol())).build());
+        ports.add(
+            new EndpointPortBuilder()
+                .withName(sp.getName() == null ? "" : sp.getName())
+                .withPort(target)
+                .withProtocol(NamedPorts.protocol(sp.getProtocol()))
+                .build());
       }
     }
     return ports;
   }
 
   /**
-   * What a Service port's {@code targetPort} is in a pod, as Kubernetes' FindPort does: a number
-   * as is (unset means the Service port), a name the pod's container port of that name and
-   * protocol; null when the pod has none, and then the pod is not an endpoint of that port.
+   * What a Service port's {@code targetPort} is in a pod, as Kubernetes' FindPort does: a number as
+   * is (unset means the Service port), a name the pod's container port of that name and protocol;
+   * null when the pod has none, and then the pod is not an endpoint of that port.
    */
   static Integer resolve(ServicePort sp, LocalPod pod) {
     IntOrString tp = sp.getTargetPort();
@@ -97,34 +104,56 @@ final class EndpointSlices {
 
   private static String portsHash(List<EndpointPort> ports) {
     StringBuilder sb = new StringBuilder();
-    ports.forEach(p -> sb.append(p.getName()).append('=').append(p.getPort()).append('/').append(p.getProtocol())
-        .append(','));
+    ports.forEach(
+        p ->
+            sb.append(p.getName())
+                .append('=')
+                .append(p.getPort())
+                .append('/')
+                .append(p.getProtocol())
+                .append(','));
     return String.format("%08x", sb.toString().hashCode());
   }
 
-  private static EndpointSlice slice(Service svc, String sliceName, List<EndpointPort> ports, List<LocalPod> pods) {
+  private static EndpointSlice slice(
+      Service svc, String sliceName, List<EndpointPort> ports, List<LocalPod> pods) {
     List<Endpoint> endpoints = new ArrayList<>();
     for (LocalPod p : pods) {
-      endpoints.add(new EndpointBuilder()
-          .withAddresses(p.ip)
-          // A terminating pod still serves its open connections: ready=false, serving=true.
-          .withNewConditions()
-            .withReady(p.ready && !p.terminating).withServing(p.terminating || p.ready).withTerminating(p.terminating)
-          .endConditions()
-          .withTargetRef(new ObjectReferenceBuilder()
-              .withKind("Pod").withName(p.name).withNamespace(p.namespace).withUid(p.uid).build())
-          .withNodeName(PodSupervisor.NODE_NAME)
-          .withZone(p.zone)
-          .build());
+      endpoints.add(
+          new EndpointBuilder()
+              .withAddresses(p.ip)
+              // A terminating pod still serves its open connections: ready=false, serving=true.
+              .withNewConditions()
+              .withReady(p.ready && !p.terminating)
+              .withServing(p.terminating || p.ready)
+              .withTerminating(p.terminating)
+              .endConditions()
+              .withTargetRef(
+                  new ObjectReferenceBuilder()
+                      .withKind("Pod")
+                      .withName(p.name)
+                      .withNamespace(p.namespace)
+                      .withUid(p.uid)
+                      .build())
+              .withNodeName(PodSupervisor.NODE_NAME)
+              .withZone(p.zone)
+              .build());
     }
     String name = svc.getMetadata().getName();
     return new EndpointSliceBuilder()
         .withNewMetadata()
-          .withName(sliceName)
-          .withNamespace(svc.getMetadata().getNamespace())
-          .withLabels(Map.of(SERVICE_NAME_LABEL, name, MANAGED_BY_LABEL, MANAGED_BY))
-          .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Service").withName(name)
-              .withUid(svc.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true).build())
+        .withName(sliceName)
+        .withNamespace(svc.getMetadata().getNamespace())
+        .withLabels(Map.of(SERVICE_NAME_LABEL, name, MANAGED_BY_LABEL, MANAGED_BY))
+        .withOwnerReferences(
+            new OwnerReferenceBuilder()
+                .withApiVersion("v1")
+                .withKind("Service")
+                .withName(name)
+                .withUid(svc.getMetadata().getUid())
+                .withController(true)
+                .withBlockOwnerDeletion(true)
+                .build())
         .endMetadata()
         .withAddressType("IPv4")
         .withEndpoints(endpoints)

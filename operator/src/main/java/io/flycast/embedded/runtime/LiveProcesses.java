@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The processes the runtime started that have not exited yet, so that closing the runtime, or
- * the JVM exiting, leaves none behind: no pod may outlive the node that ran it. Safe from any
- * thread, the shutdown hook's included.
+ * The processes the runtime started that have not exited yet, so that closing the runtime, or the
+ * JVM exiting, leaves none behind: no pod may outlive the node that ran it. Safe from any thread,
+ * the shutdown hook's included.
  */
 final class LiveProcesses {
   private final Set<Process> processes = ConcurrentHashMap.newKeySet();
@@ -30,8 +30,8 @@ final class LiveProcesses {
   }
 
   /**
-   * SIGTERM every process and its descendants (a shell's children would otherwise be left
-   * running), SIGKILL what is left after {@code grace}, then wait up to 2s for those to go.
+   * SIGTERM every process and its descendants (a shell's children would otherwise be left running),
+   * SIGKILL what is left after {@code grace}, then wait up to 2s for those to go.
    */
   void stopAll(Duration grace) {
     List<Process> all = new ArrayList<>(processes);

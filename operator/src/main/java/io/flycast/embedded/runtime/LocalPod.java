@@ -4,16 +4,19 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * One pod of the local node: what the workload controller made it from, its address, what it
- * runs and how it is doing. The final fields never change; the others are written on the
- * runtime thread only, the volatile ones read from others too (the readiness probe, queries).
+ * One pod of the local node: what the workload controller made it from, its address, what it runs
+ * and how it is doing. The final fields never change; the others are written on the runtime thread
+ * only, the volatile ones read from others too (the readiness probe, queries).
  */
 final class LocalPod {
   // What the workload controller made it from.
   final WorkloadKey owner;
+
   /** The StatefulSet ordinal; -1 for a Deployment's pod. */
   final int ordinal;
+
   final String templateHash;
+
   /** Creation order on this node: scale-down removes the newest first. */
   final long seq;
 
@@ -40,8 +43,19 @@ final class LocalPod {
   String uid;
   Instant startedAt = Instant.now();
 
-  LocalPod(WorkloadKey owner, int ordinal, String templateHash, long seq, String name, Map<String, String> labels,
-      String zone, int octet, int port, NamedPorts namedPorts, ContainerCommand container, long graceSeconds) {
+  LocalPod(
+      WorkloadKey owner,
+      int ordinal,
+      String templateHash,
+      long seq,
+      String name,
+      Map<String, String> labels,
+      String zone,
+      int octet,
+      int port,
+      NamedPorts namedPorts,
+      ContainerCommand container,
+      long graceSeconds) {
     this.owner = owner;
     this.ordinal = ordinal;
     this.templateHash = templateHash;

@@ -15,11 +15,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The workload side of the cluster in {@code --embedded} mode, where the embedded API has no
- * controllers and no kubelet: it runs the pods of Deployments and StatefulSets as local
- * processes, each on its own loopback address (127.0.0.2 to 127.0.0.254), publishes a Pod per
- * process and the EndpointSlices of the Services that select them, and mirrors the workloads'
- * replica counts into their status. This class only wires the parts, each of which plays one part
- * of Kubernetes, all on one thread ({@link RuntimeLoop}):
+ * controllers and no kubelet: it runs the pods of Deployments and StatefulSets as local processes,
+ * each on its own loopback address (127.0.0.2 to 127.0.0.254), publishes a Pod per process and the
+ * EndpointSlices of the Services that select them, and mirrors the workloads' replica counts into
+ * their status. This class only wires the parts, each of which plays one part of Kubernetes, all on
+ * one thread ({@link RuntimeLoop}):
+ *
  * <ul>
  *   <li>{@link WorkloadController}: the Deployment and StatefulSet controllers (replicas, rollouts,
  *       scale-down order, status);
@@ -29,13 +30,13 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>What a pod runs: the first container's {@code command} + {@code args} when set, otherwise the
- * built-in echo backend in a new JVM ({@link ContainerCommand}); it listens on the first
- * {@code containerPort} of its first container (default 8080). Its output goes to
- * {@code <logDir>/<namespace>_<pod>.log}.
+ * built-in echo backend in a new JVM ({@link ContainerCommand}); it listens on the first {@code
+ * containerPort} of its first container (default 8080). Its output goes to {@code
+ * <logDir>/<namespace>_<pod>.log}.
  *
- * <p>Use: {@code var runtime = new LocalRuntime(client).start(); ... runtime.close();} Closing
- * (or JVM exit, through a shutdown hook) stops every process: SIGTERM, then SIGKILL after
- * {@link #closeGrace(Duration)}. It does not clean the API's Pods and EndpointSlices up, since the
+ * <p>Use: {@code var runtime = new LocalRuntime(client).start(); ... runtime.close();} Closing (or
+ * JVM exit, through a shutdown hook) stops every process: SIGTERM, then SIGKILL after {@link
+ * #closeGrace(Duration)}. It does not clean the API's Pods and EndpointSlices up, since the
  * embedded API goes away with it.
  */
 public final class LocalRuntime implements AutoCloseable {
@@ -44,10 +45,13 @@ public final class LocalRuntime implements AutoCloseable {
   // What the runtime reads and writes, for its users.
   /** Pod template annotation: the pod's endpoint zone (default {@value #DEFAULT_ZONE}). */
   public static final String ZONE_ANNOTATION = PodSupervisor.ZONE_ANNOTATION;
+
   /** Pod template annotation: how long the echo backend waits before it listens ("2s"). */
   public static final String START_DELAY_ANNOTATION = ContainerCommand.START_DELAY_ANNOTATION;
+
   /** Pod annotation: Deployment pods of lower cost are removed first when scaling down. */
   public static final String DELETION_COST_ANNOTATION = WorkloadController.DELETION_COST_ANNOTATION;
+
   public static final String SERVICE_NAME_LABEL = EndpointSlices.SERVICE_NAME_LABEL;
   public static final String MANAGED_BY_LABEL = EndpointSlices.MANAGED_BY_LABEL;
   public static final String MANAGED_BY = EndpointSlices.MANAGED_BY;
@@ -69,10 +73,16 @@ public final class LocalRuntime implements AutoCloseable {
     this(client, null);
   }
 
-  /** @param logDir where each pod's stdout/stderr goes ({@code <namespace>_<pod>.log}); null = a temp dir */
+  /**
+   * @param logDir where each pod's stdout/stderr goes ({@code <namespace>_<pod>.log}); null = a
+   *     temp dir
+   */
   public LocalRuntime(KubernetesClient client, Path logDir) {
     try {
-      this.logDir = logDir != null ? Files.createDirectories(logDir) : Files.createTempDirectory("flycast-runtime");
+      this.logDir =
+          logDir != null
+              ? Files.createDirectories(logDir)
+              : Files.createTempDirectory("flycast-runtime");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -83,7 +93,8 @@ public final class LocalRuntime implements AutoCloseable {
     // change (a rollout stopping an old pod once a new one is ready).
     supervisor.addListener(endpointSlices);
     supervisor.addListener(workloads);
-    shutdownHook = new Thread(() -> supervisor.killAll(Duration.ofSeconds(2)), "flycast-runtime-kill");
+    shutdownHook =
+        new Thread(() -> supervisor.killAll(Duration.ofSeconds(2)), "flycast-runtime-kill");
   }
 
   /** How long {@link #close()} waits after SIGTERM before SIGKILL (default 5s). */
@@ -125,13 +136,14 @@ public final class LocalRuntime implements AutoCloseable {
       return;
     }
     loop.close();
-    informers.forEach(i -> {
-      try {
-        i.stop();
-      } catch (RuntimeException e) {
-        log.debug("stopping an informer: {}", e.toString());
-      }
-    });
+    informers.forEach(
+        i -> {
+          try {
+            i.stop();
+          } catch (RuntimeException e) {
+            log.debug("stopping an informer: {}", e.toString());
+          }
+        });
     supervisor.close(closeGrace);
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);

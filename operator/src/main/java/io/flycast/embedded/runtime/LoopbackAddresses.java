@@ -15,12 +15,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pod network's address allocator (the CNI's IPAM, on loopback): gives each pod its own
- * 127.0.0.x, x in 2..254, so that every pod can listen on its container port. Within a JVM a
- * table says which are taken; across JVMs (two Flycast processes, a test and a running operator)
- * a lock file per address under {@code java.io.tmpdir/flycast-loopback} does, held while the
- * address is in use and dropped by the OS when the JVM dies. An address whose port something else
- * already listens on is skipped too. The search starts at a random address, so that runtimes that
- * predate the lock files are unlikely to pick the same one.
+ * 127.0.0.x, x in 2..254, so that every pod can listen on its container port. Within a JVM a table
+ * says which are taken; across JVMs (two Flycast processes, a test and a running operator) a lock
+ * file per address under {@code java.io.tmpdir/flycast-loopback} does, held while the address is in
+ * use and dropped by the OS when the JVM dies. An address whose port something else already listens
+ * on is skipped too. The search starts at a random address, so that runtimes that predate the lock
+ * files are unlikely to pick the same one.
  *
  * <p>Static: every runtime of the JVM shares the table, as they share the lock files.
  */
@@ -31,7 +31,10 @@ final class LoopbackAddresses {
 
   private LoopbackAddresses() {}
 
-  /** The last octet of a free 127.0.0.x (2..254) for {@code port}, or -1. Freed ones are reused last. */
+  /**
+   * The last octet of a free 127.0.0.x (2..254) for {@code port}, or -1. Freed ones are reused
+   * last.
+   */
   static synchronized int allocate(int port) {
     for (int i = 0; i < 253; i++) {
       int x = 2 + (cursor + i) % 253;
@@ -70,8 +73,14 @@ final class LoopbackAddresses {
   private static FileChannel lock(int octet) {
     FileChannel ch = null;
     try {
-      Path dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "flycast-loopback"));
-      ch = FileChannel.open(dir.resolve(address(octet) + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      Path dir =
+          Files.createDirectories(
+              Path.of(System.getProperty("java.io.tmpdir"), "flycast-loopback"));
+      ch =
+          FileChannel.open(
+              dir.resolve(address(octet) + ".lock"),
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE);
       if (ch.tryLock() != null) {
         return ch;
       }

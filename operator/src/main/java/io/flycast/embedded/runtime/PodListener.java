@@ -1,8 +1,8 @@
 package io.flycast.embedded.runtime;
 
 /**
- * What the {@link PodSupervisor} tells the controllers about its pods, as they would learn it
- * from watching Pods: always on the runtime thread, after the Pod's status was written.
+ * What the {@link PodSupervisor} tells the controllers about its pods, as they would learn it from
+ * watching Pods: always on the runtime thread, after the Pod's status was written.
  */
 interface PodListener {
   /** The pod was created and its process started (or failed to, and will be retried). */

@@ -33,11 +33,11 @@ import org.slf4j.LoggerFactory;
  * The kubelet of the local node: runs the pods the {@link WorkloadController} asks for as local
  * processes, one loopback address each, and keeps their Pods' status true. It creates the Pod
  * itself, bound to this node and with its address in the status, since there is no scheduler;
- * starts the process ({@link ContainerCommand}); probes it ({@link ReadinessProbe}); restarts it
- * in place with a backoff when it exits (restartPolicy Always); and stops it on request or when
- * its Pod is deleted through the API: the pod turns terminating, the process and its descendants
- * get SIGTERM, SIGKILL after the pod's {@code terminationGracePeriodSeconds} (default 30), then
- * the Pod is deleted and the address freed. Each change is told to the {@link PodListener}s.
+ * starts the process ({@link ContainerCommand}); probes it ({@link ReadinessProbe}); restarts it in
+ * place with a backoff when it exits (restartPolicy Always); and stops it on request or when its
+ * Pod is deleted through the API: the pod turns terminating, the process and its descendants get
+ * SIGTERM, SIGKILL after the pod's {@code terminationGracePeriodSeconds} (default 30), then the Pod
+ * is deleted and the address freed. Each change is told to the {@link PodListener}s.
  *
  * <p>Only the first container runs; it listens on its first {@code containerPort} (default 8080).
  * It runs in the container's {@code workingDir} when set, else in a directory of its own under the
@@ -51,6 +51,7 @@ final class PodSupervisor {
   static final String DEFAULT_ZONE = "local";
   static final int DEFAULT_PORT = 8080;
   static final long DEFAULT_GRACE_SECONDS = 30;
+
   /** How long to wait before asking for a pod again when {@link #run} found no free address. */
   static final long NO_ADDRESS_RETRY_MILLIS = 5000;
 
@@ -59,8 +60,13 @@ final class PodSupervisor {
   private final RuntimeLoop loop;
   private final ReadinessProbe probe;
   private final LiveProcesses processes = new LiveProcesses();
-  /** The pods of this node by "namespace/name", from creation until they are gone; read from any thread. */
+
+  /**
+   * The pods of this node by "namespace/name", from creation until they are gone; read from any
+   * thread.
+   */
   private final Map<String, LocalPod> pods = new ConcurrentHashMap<>();
+
   private final List<PodListener> listeners = new ArrayList<>();
   private SharedIndexInformer<Pod> podInformer;
   private long podSeq;
@@ -80,18 +86,19 @@ final class PodSupervisor {
   /** The Pod informer, not started yet: a Pod of ours deleted through the API stops its pod. */
   SharedIndexInformer<Pod> watchPods() {
     podInformer = client.pods().inAnyNamespace().runnableInformer(0);
-    podInformer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod p) {}
+    podInformer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Pod p) {}
 
-      @Override
-      public void onUpdate(Pod oldPod, Pod newPod) {}
+          @Override
+          public void onUpdate(Pod oldPod, Pod newPod) {}
 
-      @Override
-      public void onDelete(Pod p, boolean unknownFinalState) {
-        loop.submit(() -> deletedThroughApi(p));
-      }
-    });
+          @Override
+          public void onDelete(Pod p, boolean unknownFinalState) {
+            loop.submit(() -> deletedThroughApi(p));
+          }
+        });
     return podInformer;
   }
 
@@ -126,33 +133,73 @@ final class PodSupervisor {
   // ---------------------------------------------------------------- lifecycle (runtime thread)
 
   /**
-   * Runs {@code pod}, which has a container: gives it an address, creates it in the API and
-   * starts its process. Empty when no loopback address is free; ask again after
-   * {@link #NO_ADDRESS_RETRY_MILLIS}.
+   * Runs {@code pod}, which has a container: gives it an address, creates it in the API and starts
+   * its process. Empty when no loopback address is free; ask again after {@link
+   * #NO_ADDRESS_RETRY_MILLIS}.
    */
   Optional<LocalPod> run(Pod pod, WorkloadKey owner, int ordinal, String templateHash) {
     Container c = pod.getSpec().getContainers().get(0);
-    int port = c.getPorts() != null && !c.getPorts().isEmpty() ? c.getPorts().get(0).getContainerPort() : DEFAULT_PORT;
+    int port =
+        c.getPorts() != null && !c.getPorts().isEmpty()
+            ? c.getPorts().get(0).getContainerPort()
+            : DEFAULT_PORT;
     int octet = LoopbackAddresses.allocate(port);
     if (octet < 0) {
-      log.warn("no free loopback address for port {} for a pod of {}/{}; retrying in {}s",
-          port, owner.namespace(), owner.name(), TimeUnit.MILLISECONDS.toSeconds(NO_ADDRESS_RETRY_MILLIS));
+      log.warn(
+          "no free loopback address for port {} for a pod of {}/{}; retrying in {}s",
+          port,
+          owner.namespace(),
+          owner.name(),
+          TimeUnit.MILLISECONDS.toSeconds(NO_ADDRESS_RETRY_MILLIS));
       return Optional.empty();
     }
     ObjectMeta meta = pod.getMetadata();
-    Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    Map<String, String> annotations =
+        meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
     Map<String, String> labels = meta.getLabels() == null ? Map.of() : Map.copyOf(meta.getLabels());
     Long grace = pod.getSpec().getTerminationGracePeriodSeconds();
     long graceSeconds = grace == null ? DEFAULT_GRACE_SECONDS : Math.max(0, grace);
-    ContainerCommand command = ContainerCommand.of(c, owner.namespace(), meta.getName(),
-        LoopbackAddresses.address(octet), port, annotations, graceSeconds);
-    LocalPod local = new LocalPod(owner, ordinal, templateHash, podSeq++, meta.getName(), labels,
-        annotations.getOrDefault(ZONE_ANNOTATION, DEFAULT_ZONE), octet, port, NamedPorts.of(c), command, graceSeconds);
+    ContainerCommand command =
+        ContainerCommand.of(
+            c,
+            owner.namespace(),
+            meta.getName(),
+            LoopbackAddresses.address(octet),
+            port,
+            annotations,
+            graceSeconds);
+    LocalPod local =
+        new LocalPod(
+            owner,
+            ordinal,
+            templateHash,
+            podSeq++,
+            meta.getName(),
+            labels,
+            annotations.getOrDefault(ZONE_ANNOTATION, DEFAULT_ZONE),
+            octet,
+            port,
+            NamedPorts.of(c),
+            command,
+            graceSeconds);
     pods.put(local.key(), local);
 
-    Pod bound = new PodBuilder(pod).editSpec().withNodeName(NODE_NAME).endSpec().withStatus(podStatus(local)).build();
+    Pod bound =
+        new PodBuilder(pod)
+            .editSpec()
+            .withNodeName(NODE_NAME)
+            .endSpec()
+            .withStatus(podStatus(local))
+            .build();
     try {
-      local.uid = client.pods().inNamespace(local.namespace).resource(bound).create().getMetadata().getUid();
+      local.uid =
+          client
+              .pods()
+              .inNamespace(local.namespace)
+              .resource(bound)
+              .create()
+              .getMetadata()
+              .getUid();
     } catch (KubernetesClientException e) {
       log.warn("could not create Pod {}: {}", local.key(), e.getMessage());
     }
@@ -165,17 +212,20 @@ final class PodSupervisor {
   private void launch(LocalPod pod) {
     Path workDir;
     try {
-      workDir = pod.container.workingDir() != null ? Path.of(pod.container.workingDir())
-          : Files.createDirectories(logDir.resolve(pod.namespace + "_" + pod.name));
+      workDir =
+          pod.container.workingDir() != null
+              ? Path.of(pod.container.workingDir())
+              : Files.createDirectories(logDir.resolve(pod.namespace + "_" + pod.name));
     } catch (IOException e) {
       workDir = logDir;
     }
     File logFile = logDir.resolve(pod.namespace + "_" + pod.name + ".log").toFile();
-    ProcessBuilder pb = new ProcessBuilder(pod.container.command())
-        .directory(workDir.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile))
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    ProcessBuilder pb =
+        new ProcessBuilder(pod.container.command())
+            .directory(workDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile))
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.environment().putAll(pod.container.env());
     Process process;
     try {
@@ -189,15 +239,21 @@ final class PodSupervisor {
     pod.startedAt = Instant.now();
     processes.add(process);
     log.info("pod {} started on {}:{} (pid {})", pod.key(), pod.ip, pod.port, process.pid());
-    process.onExit().thenRun(() -> {
-      processes.remove(process);
-      loop.submit(() -> exited(pod, process));
-    });
+    process
+        .onExit()
+        .thenRun(
+            () -> {
+              processes.remove(process);
+              loop.submit(() -> exited(pod, process));
+            });
     probe.start(pod, process, () -> becameReady(pod, process));
   }
 
   private void becameReady(LocalPod pod, Process process) {
-    if (pod.process != process || pod.terminating || !process.isAlive() || !pods.containsKey(pod.key())) {
+    if (pod.process != process
+        || pod.terminating
+        || !process.isAlive()
+        || !pods.containsKey(pod.key())) {
       return;
     }
     pod.ready = true;
@@ -226,13 +282,15 @@ final class PodSupervisor {
   /** CrashLoopBackOff, shortened: 1s doubling up to 30s. */
   private void scheduleRestart(LocalPod pod) {
     long delay = Math.min(30_000, 1000L << Math.min(pod.restarts, 5));
-    loop.submitLater(() -> {
-      if (!pod.terminating && pod.process == null && pods.containsKey(pod.key())) {
-        launch(pod);
-      } else if (pod.terminating && pod.process == null) {
-        finishTermination(pod);
-      }
-    }, delay);
+    loop.submitLater(
+        () -> {
+          if (!pod.terminating && pod.process == null && pods.containsKey(pod.key())) {
+            launch(pod);
+          } else if (pod.terminating && pod.process == null) {
+            finishTermination(pod);
+          }
+        },
+        delay);
   }
 
   /** Publishes the pod as terminating, then SIGTERM; SIGKILL after the grace period. */
@@ -253,13 +311,15 @@ final class PodSupervisor {
     List<ProcessHandle> children = process.descendants().toList();
     process.destroy();
     children.forEach(ProcessHandle::destroy);
-    loop.submitLater(() -> {
-      if (process.isAlive() || children.stream().anyMatch(ProcessHandle::isAlive)) {
-        log.info("pod {} still running after {}s: SIGKILL", pod.key(), pod.graceSeconds);
-        children.forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-      }
-    }, TimeUnit.SECONDS.toMillis(pod.graceSeconds));
+    loop.submitLater(
+        () -> {
+          if (process.isAlive() || children.stream().anyMatch(ProcessHandle::isAlive)) {
+            log.info("pod {} still running after {}s: SIGKILL", pod.key(), pod.graceSeconds);
+            children.forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+          }
+        },
+        TimeUnit.SECONDS.toMillis(pod.graceSeconds));
   }
 
   private void finishTermination(LocalPod pod) {
@@ -277,13 +337,18 @@ final class PodSupervisor {
     listeners.forEach(l -> l.gone(pod));
   }
 
-  /** A Pod of ours deleted through the API (kubectl delete pod): stop it; its workload replaces it. */
+  /**
+   * A Pod of ours deleted through the API (kubectl delete pod): stop it; its workload replaces it.
+   */
   private void deletedThroughApi(Pod p) {
-    LocalPod pod = pods.get(LocalPod.key(p.getMetadata().getNamespace(), p.getMetadata().getName()));
+    LocalPod pod =
+        pods.get(LocalPod.key(p.getMetadata().getNamespace(), p.getMetadata().getName()));
     if (pod == null || pod.terminating) {
       return;
     }
-    if (pod.uid != null && p.getMetadata().getUid() != null && !pod.uid.equals(p.getMetadata().getUid())) {
+    if (pod.uid != null
+        && p.getMetadata().getUid() != null
+        && !pod.uid.equals(p.getMetadata().getUid())) {
       return; // an older Pod of the same name
     }
     terminate(pod);
@@ -302,30 +367,50 @@ final class PodSupervisor {
         .withHostIP("127.0.0.1")
         .withStartTime(pod.startedAt.toString())
         .withConditions(
-            new PodConditionBuilder().withType("Ready").withStatus(ready).withLastTransitionTime(now).build(),
-            new PodConditionBuilder().withType("ContainersReady").withStatus(ready).withLastTransitionTime(now).build())
-        .withContainerStatuses(new ContainerStatusBuilder()
-            .withName("main").withReady(pod.ready).withRestartCount(pod.restarts).withStarted(pod.process != null)
-            .build())
+            new PodConditionBuilder()
+                .withType("Ready")
+                .withStatus(ready)
+                .withLastTransitionTime(now)
+                .build(),
+            new PodConditionBuilder()
+                .withType("ContainersReady")
+                .withStatus(ready)
+                .withLastTransitionTime(now)
+                .build())
+        .withContainerStatuses(
+            new ContainerStatusBuilder()
+                .withName("main")
+                .withReady(pod.ready)
+                .withRestartCount(pod.restarts)
+                .withStarted(pod.process != null)
+                .build())
         .build();
   }
 
   private void updatePodStatus(LocalPod pod) {
     PodStatus status = podStatus(pod);
-    StatusWrites.edit(client.pods().inNamespace(pod.namespace).withName(pod.name), p -> {
-      p.setStatus(status);
-      return p;
-    }, "Pod " + pod.key());
+    StatusWrites.edit(
+        client.pods().inNamespace(pod.namespace).withName(pod.name),
+        p -> {
+          p.setStatus(status);
+          return p;
+        },
+        "Pod " + pod.key());
   }
 
   // ---------------------------------------------------------------- stopping
 
-  /** SIGTERM every process, SIGKILL after {@code grace}: for the JVM's shutdown hook, from any thread. */
+  /**
+   * SIGTERM every process, SIGKILL after {@code grace}: for the JVM's shutdown hook, from any
+   * thread.
+   */
   void killAll(Duration grace) {
     processes.stopAll(grace);
   }
 
-  /** Stops probing and every process, and frees every address; the API's Pods are left as they are. */
+  /**
+   * Stops probing and every process, and frees every address; the API's Pods are left as they are.
+   */
   void close(Duration grace) {
     probe.close();
     processes.stopAll(grace);

@@ -24,7 +24,10 @@ final class ReadinessProbe {
     this.loop = loop;
   }
 
-  /** Probes the pod's {@code process} until it accepts a connection, then runs {@code ready} on the runtime thread. */
+  /**
+   * Probes the pod's {@code process} until it accepts a connection, then runs {@code ready} on the
+   * runtime thread.
+   */
   void start(LocalPod pod, Process process, Runnable ready) {
     probe(pod, process, ready, 0);
   }
@@ -34,18 +37,21 @@ final class ReadinessProbe {
       return;
     }
     try {
-      probes.schedule(() -> {
-        if (loop.closed() || pod.process != process || pod.terminating || !process.isAlive()) {
-          return;
-        }
-        try (Socket s = new Socket()) {
-          s.connect(new InetSocketAddress(pod.ip, pod.port), 500);
-        } catch (IOException e) {
-          probe(pod, process, ready, attempt + 1);
-          return;
-        }
-        loop.submit(ready);
-      }, attempt == 0 ? 0 : Math.min(500, 25L << Math.min(attempt, 5)), TimeUnit.MILLISECONDS);
+      probes.schedule(
+          () -> {
+            if (loop.closed() || pod.process != process || pod.terminating || !process.isAlive()) {
+              return;
+            }
+            try (Socket s = new Socket()) {
+              s.connect(new InetSocketAddress(pod.ip, pod.port), 500);
+            } catch (IOException e) {
+              probe(pod, process, ready, attempt + 1);
+              return;
+            }
+            loop.submit(ready);
+          },
+          attempt == 0 ? 0 : Math.min(500, 25L << Math.min(attempt, 5)),
+          TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       // closing
     }

@@ -11,10 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runtime's one thread, as a controller's work queue: informer events, reconciliations,
- * process exits and the API writes they cause all run here, one at a time, so that the state of
- * workloads, pods and published slices needs no locks. A task that fails is logged and the loop
- * goes on. Once closed, tasks are dropped, both those submitted and those still waiting.
+ * The runtime's one thread, as a controller's work queue: informer events, reconciliations, process
+ * exits and the API writes they cause all run here, one at a time, so that the state of workloads,
+ * pods and published slices needs no locks. A task that fails is logged and the loop goes on. Once
+ * closed, tasks are dropped, both those submitted and those still waiting.
  */
 final class RuntimeLoop {
   private static final Logger log = LoggerFactory.getLogger(RuntimeLoop.class);
@@ -41,16 +41,17 @@ final class RuntimeLoop {
     if (closed) {
       return;
     }
-    Runnable safe = () -> {
-      if (closed) {
-        return;
-      }
-      try {
-        task.run();
-      } catch (RuntimeException e) {
-        log.warn("local runtime: {}", e.toString(), e);
-      }
-    };
+    Runnable safe =
+        () -> {
+          if (closed) {
+            return;
+          }
+          try {
+            task.run();
+          } catch (RuntimeException e) {
+            log.warn("local runtime: {}", e.toString(), e);
+          }
+        };
     try {
       if (delayMillis <= 0) {
         thread.execute(safe);
@@ -62,7 +63,9 @@ final class RuntimeLoop {
     }
   }
 
-  /** An informer handler that runs {@code action} for every add, update and delete, on this thread. */
+  /**
+   * An informer handler that runs {@code action} for every add, update and delete, on this thread.
+   */
   <T extends HasMetadata> ResourceEventHandler<T> onEveryChange(Consumer<T> action) {
     return new ResourceEventHandler<>() {
       @Override

@@ -7,7 +7,10 @@ import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Status writes, as controllers make them, against an API that may or may not have a status subresource. */
+/**
+ * Status writes, as controllers make them, against an API that may or may not have a status
+ * subresource.
+ */
 final class StatusWrites {
   private static final Logger log = LoggerFactory.getLogger(StatusWrites.class);
 
@@ -17,7 +20,8 @@ final class StatusWrites {
    * Edits the status through the status subresource when the API has one, else the whole object;
    * nothing when the object is gone, a warning when both fail.
    */
-  static <T extends HasMetadata> void edit(Resource<T> resource, UnaryOperator<T> edit, String what) {
+  static <T extends HasMetadata> void edit(
+      Resource<T> resource, UnaryOperator<T> edit, String what) {
     try {
       if (resource.get() == null) {
         return;

@@ -30,31 +30,36 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Deployment and StatefulSet controllers: keeps as many pods of each workload as it asks for,
- * made from its pod template, which the {@link PodSupervisor} runs; reports them in the
- * workload's status ({@link WorkloadStatusWriter}). It reconciles a workload when the workload
- * changes and when one of its pods becomes ready, is gone, or is deleted through the API.
+ * made from its pod template, which the {@link PodSupervisor} runs; reports them in the workload's
+ * status ({@link WorkloadStatusWriter}). It reconciles a workload when the workload changes and
+ * when one of its pods becomes ready, is gone, or is deleted through the API.
  *
- * <p>Scaling down removes, for Deployments, the pods with the lowest
- * {@code controller.kubernetes.io/pod-deletion-cost} first, then the newest; for StatefulSets the
- * highest ordinals. A changed Deployment pod template is rolled out one pod at a time.
+ * <p>Scaling down removes, for Deployments, the pods with the lowest {@code
+ * controller.kubernetes.io/pod-deletion-cost} first, then the newest; for StatefulSets the highest
+ * ordinals. A changed Deployment pod template is rolled out one pod at a time.
  *
- * <p>Simplifications, compared with a cluster: Deployment pods are owned directly by the
- * Deployment (no ReplicaSet); a rollout is maxSurge 1 and maxUnavailable 0, whatever the strategy
- * says; a changed StatefulSet template applies to new pods only. Runs on the runtime thread.
+ * <p>Simplifications, compared with a cluster: Deployment pods are owned directly by the Deployment
+ * (no ReplicaSet); a rollout is maxSurge 1 and maxUnavailable 0, whatever the strategy says; a
+ * changed StatefulSet template applies to new pods only. Runs on the runtime thread.
  */
 final class WorkloadController implements PodListener {
   private static final Logger log = LoggerFactory.getLogger(WorkloadController.class);
 
   static final String DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost";
-  /** Kubernetes' alphabet for generated names: no vowels (no words), no 0, 1, 3 (no look-alikes). */
+
+  /**
+   * Kubernetes' alphabet for generated names: no vowels (no words), no 0, 1, 3 (no look-alikes).
+   */
   private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
   private final KubernetesClient client;
   private final RuntimeLoop loop;
   private final PodSupervisor supervisor;
   private final WorkloadStatusWriter status;
+
   /** The pods of each workload, terminating ones included, oldest first. */
   private final Map<WorkloadKey, List<LocalPod>> workloads = new HashMap<>();
+
   private SharedIndexInformer<Deployment> deployments;
   private SharedIndexInformer<StatefulSet> statefulSets;
 
@@ -65,12 +70,16 @@ final class WorkloadController implements PodListener {
     this.status = new WorkloadStatusWriter(client);
   }
 
-  /** The Deployment and StatefulSet informers, not started yet: any change reconciles the workload. */
+  /**
+   * The Deployment and StatefulSet informers, not started yet: any change reconciles the workload.
+   */
   List<SharedIndexInformer<?>> watchWorkloads() {
     deployments = client.apps().deployments().inAnyNamespace().runnableInformer(0);
-    deployments.addEventHandler(loop.onEveryChange(d -> reconcile(WorkloadKey.of(Kind.DEPLOYMENT, d))));
+    deployments.addEventHandler(
+        loop.onEveryChange(d -> reconcile(WorkloadKey.of(Kind.DEPLOYMENT, d))));
     statefulSets = client.apps().statefulSets().inAnyNamespace().runnableInformer(0);
-    statefulSets.addEventHandler(loop.onEveryChange(s -> reconcile(WorkloadKey.of(Kind.STATEFULSET, s))));
+    statefulSets.addEventHandler(
+        loop.onEveryChange(s -> reconcile(WorkloadKey.of(Kind.STATEFULSET, s))));
     return List.of(deployments, statefulSets);
   }
 
@@ -113,7 +122,8 @@ final class WorkloadController implements PodListener {
         }
       }
       Set<Integer> held = new HashSet<>();
-      pods.forEach(p -> held.add(p.ordinal)); // a terminating pod holds its ordinal until it is gone
+      pods.forEach(
+          p -> held.add(p.ordinal)); // a terminating pod holds its ordinal until it is gone
       for (int i = 0; i < desired; i++) {
         if (!held.contains(i)) {
           startPod(key, w, i);
@@ -142,9 +152,11 @@ final class WorkloadController implements PodListener {
    * maxSurge 1 and maxUnavailable 0: start one new pod, and once it is ready stop one old pod.
    * Returns false when every running pod has the current template.
    */
-  private boolean rollingUpdate(WorkloadKey key, HasMetadata w, List<LocalPod> active, int desired) {
+  private boolean rollingUpdate(
+      WorkloadKey key, HasMetadata w, List<LocalPod> active, int desired) {
     String current = templateHash(template(w));
-    List<LocalPod> outdated = new ArrayList<>(active.stream().filter(p -> !current.equals(p.templateHash)).toList());
+    List<LocalPod> outdated =
+        new ArrayList<>(active.stream().filter(p -> !current.equals(p.templateHash)).toList());
     if (outdated.isEmpty()) {
       return false;
     }
@@ -156,8 +168,9 @@ final class WorkloadController implements PodListener {
     }
     int ready = (int) active.stream().filter(p -> p.ready).count();
     // Unready old pods go first (they serve nothing), then by deletion cost, then the newest.
-    outdated.sort(Comparator.<LocalPod, Boolean>comparing(p -> p.ready)
-        .thenComparing(byDeletionCostThenNewest(outdated)));
+    outdated.sort(
+        Comparator.<LocalPod, Boolean>comparing(p -> p.ready)
+            .thenComparing(byDeletionCostThenNewest(outdated)));
     for (LocalPod p : outdated) {
       if (running <= desired) {
         break;
@@ -173,7 +186,10 @@ final class WorkloadController implements PodListener {
     return true;
   }
 
-  /** The order the ReplicaSet controller removes {@code pods} in: lowest deletion cost first, then the newest. */
+  /**
+   * The order the ReplicaSet controller removes {@code pods} in: lowest deletion cost first, then
+   * the newest.
+   */
   private Comparator<LocalPod> byDeletionCostThenNewest(List<LocalPod> pods) {
     Map<LocalPod, Long> cost = new HashMap<>();
     pods.forEach(p -> cost.put(p, deletionCost(p)));
@@ -181,7 +197,10 @@ final class WorkloadController implements PodListener {
         .thenComparing(Comparator.comparingLong((LocalPod p) -> p.seq).reversed());
   }
 
-  /** Read from the API, not the cache: the autostop code may have annotated the pod just before scaling. */
+  /**
+   * Read from the API, not the cache: the autostop code may have annotated the pod just before
+   * scaling.
+   */
   private long deletionCost(LocalPod p) {
     Pod pod;
     try {
@@ -189,8 +208,10 @@ final class WorkloadController implements PodListener {
     } catch (KubernetesClientException e) {
       pod = supervisor.cachedPod(p);
     }
-    String cost = pod == null || pod.getMetadata().getAnnotations() == null ? null
-        : pod.getMetadata().getAnnotations().get(DELETION_COST_ANNOTATION);
+    String cost =
+        pod == null || pod.getMetadata().getAnnotations() == null
+            ? null
+            : pod.getMetadata().getAnnotations().get(DELETION_COST_ANNOTATION);
     if (cost == null) {
       return 0;
     }
@@ -205,7 +226,8 @@ final class WorkloadController implements PodListener {
 
   private void startPod(WorkloadKey key, HasMetadata w, int ordinal) {
     PodTemplateSpec template = template(w);
-    if (template.getSpec() == null || template.getSpec().getContainers() == null
+    if (template.getSpec() == null
+        || template.getSpec().getContainers() == null
         || template.getSpec().getContainers().isEmpty()) {
       log.warn("{} {}/{} has no container; not started", key.kind(), key.namespace(), key.name());
       return;
@@ -219,23 +241,31 @@ final class WorkloadController implements PodListener {
     }
   }
 
-  /** The Pod a workload's controller creates from its template; the supervisor binds it to the node. */
+  /**
+   * The Pod a workload's controller creates from its template; the supervisor binds it to the node.
+   */
   private static Pod newPod(WorkloadKey key, HasMetadata w, PodTemplateSpec template, String name) {
     ObjectMeta meta = template.getMetadata();
-    Map<String, String> annotations = meta == null || meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
-    Map<String, String> labels = meta == null || meta.getLabels() == null ? Map.of() : Map.copyOf(meta.getLabels());
+    Map<String, String> annotations =
+        meta == null || meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    Map<String, String> labels =
+        meta == null || meta.getLabels() == null ? Map.of() : Map.copyOf(meta.getLabels());
     return new PodBuilder()
         .withNewMetadata()
-          .withName(name).withNamespace(key.namespace())
-          .withLabels(labels)
-          .withAnnotations(annotations.isEmpty() ? null : new LinkedHashMap<>(annotations))
-          .withOwnerReferences(ownerReference(key, w))
+        .withName(name)
+        .withNamespace(key.namespace())
+        .withLabels(labels)
+        .withAnnotations(annotations.isEmpty() ? null : new LinkedHashMap<>(annotations))
+        .withOwnerReferences(ownerReference(key, w))
         .endMetadata()
         .withSpec(new PodSpecBuilder(template.getSpec()).build())
         .build();
   }
 
-  /** {@code <statefulset>-<ordinal>}, or {@code <deployment>-<5 random characters>} that no pod has yet. */
+  /**
+   * {@code <statefulset>-<ordinal>}, or {@code <deployment>-<5 random characters>} that no pod has
+   * yet.
+   */
   private String podName(WorkloadKey key, int ordinal) {
     if (key.kind() == Kind.STATEFULSET) {
       return key.name() + "-" + ordinal;
@@ -243,7 +273,8 @@ final class WorkloadController implements PodListener {
     while (true) {
       StringBuilder sb = new StringBuilder(key.name()).append('-');
       for (int i = 0; i < 5; i++) {
-        sb.append(NAME_ALPHABET.charAt(ThreadLocalRandom.current().nextInt(NAME_ALPHABET.length())));
+        sb.append(
+            NAME_ALPHABET.charAt(ThreadLocalRandom.current().nextInt(NAME_ALPHABET.length())));
       }
       String name = sb.toString();
       if (!supervisor.nameTaken(key.namespace(), name)) {
@@ -286,11 +317,16 @@ final class WorkloadController implements PodListener {
   }
 
   private static PodTemplateSpec template(HasMetadata w) {
-    return w instanceof Deployment d ? d.getSpec().getTemplate() : ((StatefulSet) w).getSpec().getTemplate();
+    return w instanceof Deployment d
+        ? d.getSpec().getTemplate()
+        : ((StatefulSet) w).getSpec().getTemplate();
   }
 
   private static int replicas(HasMetadata w) {
-    Integer r = w instanceof Deployment d ? d.getSpec().getReplicas() : ((StatefulSet) w).getSpec().getReplicas();
+    Integer r =
+        w instanceof Deployment d
+            ? d.getSpec().getReplicas()
+            : ((StatefulSet) w).getSpec().getReplicas();
     return r == null ? 1 : Math.max(0, r);
   }
 }

@@ -10,13 +10,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The status half of the Deployment and StatefulSet controllers: mirrors how many of a
- * workload's pods run and how many are ready into its status, with the generation observed, for
- * whoever reads it as they would in a cluster ({@code kubectl get deployments}, a test waiting for
- * readiness). A status is written only when those numbers changed since the last write.
+ * The status half of the Deployment and StatefulSet controllers: mirrors how many of a workload's
+ * pods run and how many are ready into its status, with the generation observed, for whoever reads
+ * it as they would in a cluster ({@code kubectl get deployments}, a test waiting for readiness). A
+ * status is written only when those numbers changed since the last write.
  */
 final class WorkloadStatusWriter {
   private final KubernetesClient client;
+
   /** What was last written, as "replicas/ready/generation", by workload. */
   private final Map<WorkloadKey, String> written = new HashMap<>();
 
@@ -24,7 +25,9 @@ final class WorkloadStatusWriter {
     this.client = client;
   }
 
-  /** Writes the status of {@code workload} for its {@code pods}; nothing when the workload is gone. */
+  /**
+   * Writes the status of {@code workload} for its {@code pods}; nothing when the workload is gone.
+   */
   void publish(WorkloadKey key, HasMetadata workload, List<LocalPod> pods) {
     if (workload == null) {
       return;
@@ -38,29 +41,35 @@ final class WorkloadStatusWriter {
     }
     written.put(key, summary);
     if (workload instanceof Deployment) {
-      StatusWrites.edit(client.apps().deployments().inNamespace(key.namespace()).withName(key.name()), d -> {
-        DeploymentStatus s = d.getStatus() == null ? new DeploymentStatus() : d.getStatus();
-        s.setReplicas(replicas);
-        s.setReadyReplicas(ready);
-        s.setAvailableReplicas(ready);
-        s.setUpdatedReplicas(replicas);
-        s.setUnavailableReplicas(Math.max(0, replicas - ready));
-        s.setObservedGeneration(generation);
-        d.setStatus(s);
-        return d;
-      }, "Deployment " + key.storeKey());
+      StatusWrites.edit(
+          client.apps().deployments().inNamespace(key.namespace()).withName(key.name()),
+          d -> {
+            DeploymentStatus s = d.getStatus() == null ? new DeploymentStatus() : d.getStatus();
+            s.setReplicas(replicas);
+            s.setReadyReplicas(ready);
+            s.setAvailableReplicas(ready);
+            s.setUpdatedReplicas(replicas);
+            s.setUnavailableReplicas(Math.max(0, replicas - ready));
+            s.setObservedGeneration(generation);
+            d.setStatus(s);
+            return d;
+          },
+          "Deployment " + key.storeKey());
     } else {
-      StatusWrites.edit(client.apps().statefulSets().inNamespace(key.namespace()).withName(key.name()), d -> {
-        StatefulSetStatus s = d.getStatus() == null ? new StatefulSetStatus() : d.getStatus();
-        s.setReplicas(replicas);
-        s.setReadyReplicas(ready);
-        s.setAvailableReplicas(ready);
-        s.setCurrentReplicas(replicas);
-        s.setUpdatedReplicas(replicas);
-        s.setObservedGeneration(generation);
-        d.setStatus(s);
-        return d;
-      }, "StatefulSet " + key.storeKey());
+      StatusWrites.edit(
+          client.apps().statefulSets().inNamespace(key.namespace()).withName(key.name()),
+          d -> {
+            StatefulSetStatus s = d.getStatus() == null ? new StatefulSetStatus() : d.getStatus();
+            s.setReplicas(replicas);
+            s.setReadyReplicas(ready);
+            s.setAvailableReplicas(ready);
+            s.setCurrentReplicas(replicas);
+            s.setUpdatedReplicas(replicas);
+            s.setObservedGeneration(generation);
+            d.setStatus(s);
+            return d;
+          },
+          "StatefulSet " + key.storeKey());
     }
   }
 

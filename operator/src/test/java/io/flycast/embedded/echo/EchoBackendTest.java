@@ -22,7 +22,11 @@ import org.junit.jupiter.api.Test;
 
 class EchoBackendTest {
   EchoBackend echo;
-  HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   @BeforeEach
   void start() throws IOException {
@@ -40,21 +44,33 @@ class EchoBackendTest {
 
   @Test
   void answersJsonNamingThePod() throws Exception {
-    var r = http.send(HttpRequest.newBuilder(uri("/hello?x=1")).header("X-Custom", "a\"b").build(), HttpResponse.BodyHandlers.ofString());
+    var r =
+        http.send(
+            HttpRequest.newBuilder(uri("/hello?x=1")).header("X-Custom", "a\"b").build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
     assertThat(r.body())
-        .startsWith("{\"pod\":\"echo-abcde\",\"method\":\"GET\",\"path\":\"/hello?x=1\",\"headers\":{")
+        .startsWith(
+            "{\"pod\":\"echo-abcde\",\"method\":\"GET\",\"path\":\"/hello?x=1\",\"headers\":{")
         .contains("\"x-custom\":\"a\\\"b\"");
-    var post = http.send(HttpRequest.newBuilder(uri("/p")).POST(HttpRequest.BodyPublishers.ofString("body")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    var post =
+        http.send(
+            HttpRequest.newBuilder(uri("/p"))
+                .POST(HttpRequest.BodyPublishers.ofString("body"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(post.body()).contains("\"method\":\"POST\"");
   }
 
   @Test
   void echoesFlyReplayWithAnEmptyBody() throws Exception {
-    var r = http.send(HttpRequest.newBuilder(uri("/")).header("x-echo-fly-replay", "instance=abc;elsewhere=true").build(),
-        HttpResponse.BodyHandlers.ofString());
+    var r =
+        http.send(
+            HttpRequest.newBuilder(uri("/"))
+                .header("x-echo-fly-replay", "instance=abc;elsewhere=true")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("fly-replay")).hasValue("instance=abc;elsewhere=true");
     assertThat(r.body()).isEmpty();
@@ -63,15 +79,21 @@ class EchoBackendTest {
   @Test
   void delaysWhenAsked() throws Exception {
     long t0 = System.nanoTime();
-    var r = http.send(HttpRequest.newBuilder(uri("/slow")).header("x-echo-delay-ms", "300").build(), HttpResponse.BodyHandlers.ofString());
+    var r =
+        http.send(
+            HttpRequest.newBuilder(uri("/slow")).header("x-echo-delay-ms", "300").build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    assertThat(Duration.ofNanos(System.nanoTime() - t0))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(300));
   }
 
   @Test
   void streamsServerSentEvents() throws Exception {
     long t0 = System.nanoTime();
-    var r = http.send(HttpRequest.newBuilder(uri("/sse")).build(), HttpResponse.BodyHandlers.ofInputStream());
+    var r =
+        http.send(
+            HttpRequest.newBuilder(uri("/sse")).build(), HttpResponse.BodyHandlers.ofInputStream());
     assertThat(r.headers().firstValue("content-type")).hasValue("text/event-stream");
     List<String> data = new ArrayList<>();
     try (var in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
@@ -83,12 +105,15 @@ class EchoBackendTest {
       }
     }
     assertThat(data).hasSize(20).startsWith("1", "2").endsWith("20");
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(19 * 100));
+    assertThat(Duration.ofNanos(System.nanoTime() - t0))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(19 * 100));
   }
 
   @Test
   void stopLetsInFlightRequestsFinishAndRefusesNewOnes() throws Exception {
-    var r = http.send(HttpRequest.newBuilder(uri("/sse")).build(), HttpResponse.BodyHandlers.ofInputStream());
+    var r =
+        http.send(
+            HttpRequest.newBuilder(uri("/sse")).build(), HttpResponse.BodyHandlers.ofInputStream());
     List<String> data = new ArrayList<>();
     CompletableFuture<Void> stopping = null;
     try (var in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
@@ -106,7 +131,11 @@ class EchoBackendTest {
     assertThat(data).hasSize(20);
     stopping.get();
     HttpClient fresh = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    assertThatThrownBy(() -> fresh.send(HttpRequest.newBuilder(uri("/after")).build(), HttpResponse.BodyHandlers.ofString()))
+    assertThatThrownBy(
+            () ->
+                fresh.send(
+                    HttpRequest.newBuilder(uri("/after")).build(),
+                    HttpResponse.BodyHandlers.ofString()))
         .isInstanceOf(IOException.class);
   }
 
@@ -114,9 +143,12 @@ class EchoBackendTest {
   void keepsConnectionsAlive() throws Exception {
     try (var socket = new java.net.Socket("127.0.0.1", echo.address().getPort())) {
       var out = socket.getOutputStream();
-      var in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+      var in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
       for (String path : List.of("/one", "/two")) {
-        out.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.write(
+            ("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
         int length = -1;
@@ -139,19 +171,25 @@ class EchoBackendTest {
   @Test
   void echoesWebSocketMessages() throws Exception {
     var received = new java.util.concurrent.LinkedBlockingQueue<String>();
-    var ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + echo.address().getPort() + "/ws"),
-        new java.net.http.WebSocket.Listener() {
-          @Override
-          public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket webSocket, CharSequence data, boolean last) {
-            received.add(data.toString());
-            webSocket.request(1);
-            return null;
-          }
-        }).get(5, java.util.concurrent.TimeUnit.SECONDS);
+    var ws =
+        http.newWebSocketBuilder()
+            .buildAsync(
+                URI.create("ws://127.0.0.1:" + echo.address().getPort() + "/ws"),
+                new java.net.http.WebSocket.Listener() {
+                  @Override
+                  public java.util.concurrent.CompletionStage<?> onText(
+                      java.net.http.WebSocket webSocket, CharSequence data, boolean last) {
+                    received.add(data.toString());
+                    webSocket.request(1);
+                    return null;
+                  }
+                })
+            .get(5, java.util.concurrent.TimeUnit.SECONDS);
     ws.sendText("hello", true).get(5, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(received.poll(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("hello");
     ws.sendText("again", true).get(5, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(received.poll(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("again");
-    ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye").get(5, java.util.concurrent.TimeUnit.SECONDS);
+    ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye")
+        .get(5, java.util.concurrent.TimeUnit.SECONDS);
   }
 }

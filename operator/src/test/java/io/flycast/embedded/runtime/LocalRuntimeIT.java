@@ -41,7 +41,11 @@ class LocalRuntimeIT {
   static EmbeddedApiServer api;
   static KubernetesClient client;
   static LocalRuntime runtime;
-  static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   @BeforeAll
   static void start() {
@@ -59,32 +63,62 @@ class LocalRuntimeIT {
   // ---------------------------------------------------------------- fixtures
 
   static void namespace(KubernetesClient c, String ns) {
-    c.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    c.namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .create();
   }
 
-  static DeploymentBuilder deployment(String ns, String name, int replicas, Map<String, String> annotations) {
+  static DeploymentBuilder deployment(
+      String ns, String name, int replicas, Map<String, String> annotations) {
     return new DeploymentBuilder()
-        .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(ns)
+        .endMetadata()
         .withNewSpec()
-          .withReplicas(replicas)
-          .withNewSelector().withMatchLabels(Map.of("app", name)).endSelector()
-          .withNewTemplate()
-            .withNewMetadata().withLabels(Map.of("app", name)).withAnnotations(annotations).endMetadata()
-            .withNewSpec()
-              .withTerminationGracePeriodSeconds(2L)
-              .addNewContainer().withName("main").withImage("echo").addNewPort().withContainerPort(8080).withName("http").endPort().endContainer()
-            .endSpec()
-          .endTemplate()
+        .withReplicas(replicas)
+        .withNewSelector()
+        .withMatchLabels(Map.of("app", name))
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(Map.of("app", name))
+        .withAnnotations(annotations)
+        .endMetadata()
+        .withNewSpec()
+        .withTerminationGracePeriodSeconds(2L)
+        .addNewContainer()
+        .withName("main")
+        .withImage("echo")
+        .addNewPort()
+        .withContainerPort(8080)
+        .withName("http")
+        .endPort()
+        .endContainer()
+        .endSpec()
+        .endTemplate()
         .endSpec();
   }
 
   static void service(KubernetesClient c, String ns, String name) {
-    c.services().inNamespace(ns).resource(new ServiceBuilder()
-        .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
-        .withNewSpec()
-          .withSelector(Map.of("app", name))
-          .addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString("http")).endPort()
-        .endSpec().build()).create();
+    c.services()
+        .inNamespace(ns)
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(ns)
+                .endMetadata()
+                .withNewSpec()
+                .withSelector(Map.of("app", name))
+                .addNewPort()
+                .withName("http")
+                .withPort(80)
+                .withTargetPort(new IntOrString("http"))
+                .endPort()
+                .endSpec()
+                .build())
+        .create();
   }
 
   /**
@@ -100,7 +134,8 @@ class LocalRuntimeIT {
   }
 
   static List<Endpoint> endpoints(KubernetesClient c, String ns, String svc) {
-    EndpointSlice s = c.discovery().v1().endpointSlices().inNamespace(ns).withName(svc + "-local").get();
+    EndpointSlice s =
+        c.discovery().v1().endpointSlices().inNamespace(ns).withName(svc + "-local").get();
     return s == null || s.getEndpoints() == null ? List.of() : s.getEndpoints();
   }
 
@@ -108,8 +143,12 @@ class LocalRuntimeIT {
     return Boolean.TRUE.equals(e.getConditions().getReady());
   }
 
-  static HttpResponse<String> get(String ip, int port, String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":" + port + path)).timeout(Duration.ofSeconds(10)).build(),
+  static HttpResponse<String> get(String ip, int port, String path)
+      throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://" + ip + ":" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -128,27 +167,43 @@ class LocalRuntimeIT {
     final SharedIndexInformer<EndpointSlice> informer;
 
     SliceHistory(String ns, String slice) {
-      informer = client.discovery().v1().endpointSlices().inNamespace(ns).withName(slice).inform(new ResourceEventHandler<>() {
-        @Override
-        public void onAdd(EndpointSlice s) {
-          record(s);
-        }
+      informer =
+          client
+              .discovery()
+              .v1()
+              .endpointSlices()
+              .inNamespace(ns)
+              .withName(slice)
+              .inform(
+                  new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(EndpointSlice s) {
+                      record(s);
+                    }
 
-        @Override
-        public void onUpdate(EndpointSlice o, EndpointSlice s) {
-          record(s);
-        }
+                    @Override
+                    public void onUpdate(EndpointSlice o, EndpointSlice s) {
+                      record(s);
+                    }
 
-        @Override
-        public void onDelete(EndpointSlice s, boolean unknown) {}
-      }, 0);
+                    @Override
+                    public void onDelete(EndpointSlice s, boolean unknown) {}
+                  },
+                  0);
     }
 
     void record(EndpointSlice s) {
       if (s.getEndpoints() != null) {
         for (Endpoint e : s.getEndpoints()) {
           var c = e.getConditions();
-          states.add(e.getTargetRef().getName() + " " + c.getReady() + "/" + c.getServing() + "/" + c.getTerminating());
+          states.add(
+              e.getTargetRef().getName()
+                  + " "
+                  + c.getReady()
+                  + "/"
+                  + c.getServing()
+                  + "/"
+                  + c.getTerminating());
         }
       }
     }
@@ -165,13 +220,21 @@ class LocalRuntimeIT {
   void deploymentPodsServeAndScaleToZeroAndBack() throws Exception {
     String ns = "rt-scale";
     namespace(client, ns);
-    client.apps().deployments().inNamespace(ns).resource(deployment(ns, "web", 2, Map.of("fly.io/zone", "ams")).build()).create();
+    client
+        .apps()
+        .deployments()
+        .inNamespace(ns)
+        .resource(deployment(ns, "web", 2, Map.of("fly.io/zone", "ams")).build())
+        .create();
     service(client, ns, "web");
 
-    await().atMost(WAIT).untilAsserted(() -> {
-      List<Endpoint> eps = endpoints(client, ns, "web");
-      assertThat(eps).hasSize(2).allMatch(LocalRuntimeIT::ready);
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              List<Endpoint> eps = endpoints(client, ns, "web");
+              assertThat(eps).hasSize(2).allMatch(LocalRuntimeIT::ready);
+            });
     List<Pod> pods = pods(client, ns, "web");
     assertThat(pods).hasSize(2);
     Set<String> ips = new HashSet<>();
@@ -179,14 +242,18 @@ class LocalRuntimeIT {
     for (Pod p : pods) {
       String name = p.getMetadata().getName();
       assertThat(name).matches("web-[a-z0-9]{5}");
-      assertThat(p.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
-        assertThat(o.getKind()).isEqualTo("Deployment");
-        assertThat(o.getName()).isEqualTo("web");
-      });
+      assertThat(p.getMetadata().getOwnerReferences())
+          .singleElement()
+          .satisfies(
+              o -> {
+                assertThat(o.getKind()).isEqualTo("Deployment");
+                assertThat(o.getName()).isEqualTo("web");
+              });
       assertThat(p.getMetadata().getAnnotations()).containsEntry("fly.io/zone", "ams");
       assertThat(p.getStatus().getPhase()).isEqualTo("Running");
       assertThat(p.getStatus().getContainerStatuses().get(0).getRestartCount()).isZero();
-      assertThat(p.getStatus().getConditions()).anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+      assertThat(p.getStatus().getConditions())
+          .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
       String ip = p.getStatus().getPodIP();
       assertThat(ip).startsWith("127.0.0.");
       ips.add(ip);
@@ -197,13 +264,17 @@ class LocalRuntimeIT {
     }
     assertThat(ips).hasSize(2);
 
-    EndpointSlice slice = client.discovery().v1().endpointSlices().inNamespace(ns).withName("web-local").get();
+    EndpointSlice slice =
+        client.discovery().v1().endpointSlices().inNamespace(ns).withName("web-local").get();
     assertThat(slice.getMetadata().getLabels()).containsEntry("kubernetes.io/service-name", "web");
     assertThat(slice.getAddressType()).isEqualTo("IPv4");
-    assertThat(slice.getPorts()).singleElement().satisfies(p -> {
-      assertThat(p.getName()).isEqualTo("http");
-      assertThat(p.getPort()).isEqualTo(8080);
-    });
+    assertThat(slice.getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getName()).isEqualTo("http");
+              assertThat(p.getPort()).isEqualTo(8080);
+            });
     for (Endpoint e : slice.getEndpoints()) {
       assertThat(e.getZone()).isEqualTo("ams");
       assertThat(e.getTargetRef().getKind()).isEqualTo("Pod");
@@ -211,37 +282,49 @@ class LocalRuntimeIT {
       assertThat(processes).containsKey(e.getTargetRef().getName());
       assertThat(ips).contains(e.getAddresses().get(0));
     }
-    await().atMost(WAIT).untilAsserted(() -> {
-      Deployment d = client.apps().deployments().inNamespace(ns).withName("web").get();
-      assertThat(d.getStatus().getReplicas()).isEqualTo(2);
-      assertThat(d.getStatus().getReadyReplicas()).isEqualTo(2);
-      assertThat(d.getStatus().getAvailableReplicas()).isEqualTo(2);
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Deployment d = client.apps().deployments().inNamespace(ns).withName("web").get();
+              assertThat(d.getStatus().getReplicas()).isEqualTo(2);
+              assertThat(d.getStatus().getReadyReplicas()).isEqualTo(2);
+              assertThat(d.getStatus().getAvailableReplicas()).isEqualTo(2);
+            });
 
     try (SliceHistory history = new SliceHistory(ns, "web-local")) {
       await().atMost(WAIT).until(() -> history.states.size() >= 2); // the watch is running
       scale(ns, "web", 0);
-      await().atMost(WAIT).untilAsserted(() -> {
-        assertThat(endpoints(client, ns, "web")).isEmpty();
-        assertThat(pods(client, ns, "web")).isEmpty();
-        assertThat(processes.values()).noneMatch(ProcessHandle::isAlive);
-      });
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                assertThat(endpoints(client, ns, "web")).isEmpty();
+                assertThat(pods(client, ns, "web")).isEmpty();
+                assertThat(processes.values()).noneMatch(ProcessHandle::isAlive);
+              });
       for (String pod : processes.keySet()) {
         assertThat(history.states).contains(pod + " false/true/true");
       }
     }
-    await().atMost(WAIT).untilAsserted(() -> {
-      Deployment d = client.apps().deployments().inNamespace(ns).withName("web").get();
-      assertThat(d.getStatus().getReplicas()).isZero();
-      assertThat(d.getStatus().getReadyReplicas()).isZero();
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Deployment d = client.apps().deployments().inNamespace(ns).withName("web").get();
+              assertThat(d.getStatus().getReplicas()).isZero();
+              assertThat(d.getStatus().getReadyReplicas()).isZero();
+            });
 
     scale(ns, "web", 1);
-    await().atMost(WAIT).untilAsserted(() -> {
-      List<Endpoint> eps = endpoints(client, ns, "web");
-      assertThat(eps).singleElement().matches(LocalRuntimeIT::ready);
-      assertThat(processes).doesNotContainKey(eps.get(0).getTargetRef().getName());
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              List<Endpoint> eps = endpoints(client, ns, "web");
+              assertThat(eps).singleElement().matches(LocalRuntimeIT::ready);
+              assertThat(processes).doesNotContainKey(eps.get(0).getTargetRef().getName());
+            });
     Endpoint e = endpoints(client, ns, "web").get(0);
     assertThat(get(e.getAddresses().get(0), 8080, "/").body()).contains(e.getTargetRef().getName());
   }
@@ -250,57 +333,124 @@ class LocalRuntimeIT {
   void scaleDownRemovesTheLowestDeletionCostFirst() {
     String ns = "rt-cost";
     namespace(client, ns);
-    client.apps().deployments().inNamespace(ns).resource(deployment(ns, "idle", 2, Map.of()).build()).create();
+    client
+        .apps()
+        .deployments()
+        .inNamespace(ns)
+        .resource(deployment(ns, "idle", 2, Map.of()).build())
+        .create();
     service(client, ns, "idle");
-    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "idle")).hasSize(2).allMatch(LocalRuntimeIT::ready));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(endpoints(client, ns, "idle"))
+                    .hasSize(2)
+                    .allMatch(LocalRuntimeIT::ready));
 
-    List<String> names = pods(client, ns, "idle").stream().map(p -> p.getMetadata().getName()).toList();
+    List<String> names =
+        pods(client, ns, "idle").stream().map(p -> p.getMetadata().getName()).toList();
     markIdle(ns, names.get(0));
     scale(ns, "idle", 1);
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(pods(client, ns, "idle")).extracting(p -> p.getMetadata().getName()).containsExactly(names.get(1));
-      assertThat(endpoints(client, ns, "idle")).singleElement().satisfies(e -> assertThat(e.getTargetRef().getName()).isEqualTo(names.get(1)));
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(pods(client, ns, "idle"))
+                  .extracting(p -> p.getMetadata().getName())
+                  .containsExactly(names.get(1));
+              assertThat(endpoints(client, ns, "idle"))
+                  .singleElement()
+                  .satisfies(e -> assertThat(e.getTargetRef().getName()).isEqualTo(names.get(1)));
+            });
 
-    // Now the survivor is the older pod: without a cost the new one would go; with one, the survivor goes.
+    // Now the survivor is the older pod: without a cost the new one would go; with one, the
+    // survivor goes.
     scale(ns, "idle", 2);
-    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "idle")).hasSize(2).allMatch(LocalRuntimeIT::ready));
-    String newest = pods(client, ns, "idle").stream().map(p -> p.getMetadata().getName()).filter(n -> !n.equals(names.get(1))).findFirst().orElseThrow();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(endpoints(client, ns, "idle"))
+                    .hasSize(2)
+                    .allMatch(LocalRuntimeIT::ready));
+    String newest =
+        pods(client, ns, "idle").stream()
+            .map(p -> p.getMetadata().getName())
+            .filter(n -> !n.equals(names.get(1)))
+            .findFirst()
+            .orElseThrow();
     markIdle(ns, names.get(1));
     scale(ns, "idle", 1);
-    await().atMost(WAIT).untilAsserted(() ->
-        assertThat(pods(client, ns, "idle")).extracting(p -> p.getMetadata().getName()).containsExactly(newest));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(pods(client, ns, "idle"))
+                    .extracting(p -> p.getMetadata().getName())
+                    .containsExactly(newest));
 
     // A Pod deleted through the API is stopped and replaced.
     ProcessHandle old = runtime.process(ns, newest).orElseThrow();
     client.pods().inNamespace(ns).withName(newest).delete();
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(old.isAlive()).isFalse();
-      assertThat(endpoints(client, ns, "idle")).singleElement().satisfies(e -> {
-        assertThat(e.getTargetRef().getName()).isNotEqualTo(newest);
-        assertThat(ready(e)).isTrue();
-      });
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(old.isAlive()).isFalse();
+              assertThat(endpoints(client, ns, "idle"))
+                  .singleElement()
+                  .satisfies(
+                      e -> {
+                        assertThat(e.getTargetRef().getName()).isNotEqualTo(newest);
+                        assertThat(ready(e)).isTrue();
+                      });
+            });
 
     // A deleted Service loses its slice.
     client.services().inNamespace(ns).withName("idle").delete();
-    await().atMost(WAIT).until(() -> client.discovery().v1().endpointSlices().inNamespace(ns).withName("idle-local").get() == null);
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                client
+                        .discovery()
+                        .v1()
+                        .endpointSlices()
+                        .inNamespace(ns)
+                        .withName("idle-local")
+                        .get()
+                    == null);
   }
 
   static void markIdle(String ns, String pod) {
-    client.pods().inNamespace(ns).withName(pod).edit(p -> {
-      Map<String, String> a = p.getMetadata().getAnnotations() == null ? new HashMap<>() : new HashMap<>(p.getMetadata().getAnnotations());
-      a.put(LocalRuntime.DELETION_COST_ANNOTATION, "-100");
-      p.getMetadata().setAnnotations(a);
-      return p;
-    });
+    client
+        .pods()
+        .inNamespace(ns)
+        .withName(pod)
+        .edit(
+            p -> {
+              Map<String, String> a =
+                  p.getMetadata().getAnnotations() == null
+                      ? new HashMap<>()
+                      : new HashMap<>(p.getMetadata().getAnnotations());
+              a.put(LocalRuntime.DELETION_COST_ANNOTATION, "-100");
+              p.getMetadata().setAnnotations(a);
+              return p;
+            });
   }
 
   @Test
   void startDelayKeepsTheEndpointUnreadyUntilTheProcessListens() {
     String ns = "rt-delay";
     namespace(client, ns);
-    client.apps().deployments().inNamespace(ns).resource(deployment(ns, "slow", 1, Map.of(LocalRuntime.START_DELAY_ANNOTATION, "3s")).build()).create();
+    client
+        .apps()
+        .deployments()
+        .inNamespace(ns)
+        .resource(
+            deployment(ns, "slow", 1, Map.of(LocalRuntime.START_DELAY_ANNOTATION, "3s")).build())
+        .create();
     service(client, ns, "slow");
     await().atMost(WAIT).until(() -> endpoints(client, ns, "slow").size() == 1);
     Endpoint first = endpoints(client, ns, "slow").get(0);
@@ -308,11 +458,17 @@ class LocalRuntimeIT {
     assertThat(ready(first)).isFalse();
     assertThat(first.getConditions().getTerminating()).isFalse();
     // For a while the process runs but does not listen, and the endpoint stays unready.
-    await().during(Duration.ofMillis(1500)).atMost(WAIT).untilAsserted(() -> {
-      assertThat(endpoints(client, ns, "slow")).singleElement().matches(e -> !ready(e));
-      assertThat(accepts(ip, 8080)).isFalse();
-    });
-    await().atMost(WAIT).until(() -> endpoints(client, ns, "slow").stream().allMatch(LocalRuntimeIT::ready));
+    await()
+        .during(Duration.ofMillis(1500))
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(endpoints(client, ns, "slow")).singleElement().matches(e -> !ready(e));
+              assertThat(accepts(ip, 8080)).isFalse();
+            });
+    await()
+        .atMost(WAIT)
+        .until(() -> endpoints(client, ns, "slow").stream().allMatch(LocalRuntimeIT::ready));
     assertThat(accepts(ip, 8080)).isTrue();
   }
 
@@ -325,151 +481,344 @@ class LocalRuntimeIT {
   void slicesListTheNumberEachPodResolvesANamedTargetPortTo() {
     String ns = "rt-named";
     namespace(client, ns);
-    for (var d : List.of(Map.entry("blue", "http"), Map.entry("green", "http"), Map.entry("plain", "metrics"))) {
+    for (var d :
+        List.of(
+            Map.entry("blue", "http"), Map.entry("green", "http"), Map.entry("plain", "metrics"))) {
       int port = Map.of("blue", 9191, "green", 9192, "plain", 9193).get(d.getKey());
-      client.apps().deployments().inNamespace(ns).resource(deployment(ns, d.getKey(), 1, Map.of()).editSpec().editTemplate()
-          .editMetadata().addToLabels("tier", "mix").endMetadata()
-          .editSpec().editFirstContainer().editFirstPort().withName(d.getValue()).withContainerPort(port).endPort().endContainer().endSpec()
-          .endTemplate().endSpec().build()).create();
+      client
+          .apps()
+          .deployments()
+          .inNamespace(ns)
+          .resource(
+              deployment(ns, d.getKey(), 1, Map.of())
+                  .editSpec()
+                  .editTemplate()
+                  .editMetadata()
+                  .addToLabels("tier", "mix")
+                  .endMetadata()
+                  .editSpec()
+                  .editFirstContainer()
+                  .editFirstPort()
+                  .withName(d.getValue())
+                  .withContainerPort(port)
+                  .endPort()
+                  .endContainer()
+                  .endSpec()
+                  .endTemplate()
+                  .endSpec()
+                  .build())
+          .create();
     }
-    client.services().inNamespace(ns).resource(new ServiceBuilder()
-        .withNewMetadata().withName("mix").withNamespace(ns).endMetadata()
-        .withNewSpec().withSelector(Map.of("tier", "mix"))
-          .addNewPort().withName("web").withPort(80).withTargetPort(new IntOrString("http")).endPort()
-          .addNewPort().withName("raw").withPort(81).withTargetPort(new IntOrString(7000)).endPort()
-        .endSpec().build()).create();
-    await().atMost(WAIT).untilAsserted(() -> {
-      List<EndpointSlice> slices = client.discovery().v1().endpointSlices().inNamespace(ns)
-          .withLabel(LocalRuntime.SERVICE_NAME_LABEL, "mix").list().getItems();
-      Map<String, String> portsByPod = new HashMap<>();
-      for (EndpointSlice s : slices) {
-        String ports = s.getPorts().stream().map(p -> p.getName() + "=" + p.getPort()).sorted().toList().toString();
-        for (Endpoint e : s.getEndpoints()) {
-          portsByPod.put(e.getTargetRef().getName().replaceAll("-[^-]+$", ""), ports);
-        }
-      }
-      assertThat(slices).hasSize(3);
-      assertThat(portsByPod).containsOnly(
-          Map.entry("blue", "[raw=7000, web=9191]"),
-          Map.entry("green", "[raw=7000, web=9192]"),
-          Map.entry("plain", "[raw=7000]"));
-    });
+    client
+        .services()
+        .inNamespace(ns)
+        .resource(
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withName("mix")
+                .withNamespace(ns)
+                .endMetadata()
+                .withNewSpec()
+                .withSelector(Map.of("tier", "mix"))
+                .addNewPort()
+                .withName("web")
+                .withPort(80)
+                .withTargetPort(new IntOrString("http"))
+                .endPort()
+                .addNewPort()
+                .withName("raw")
+                .withPort(81)
+                .withTargetPort(new IntOrString(7000))
+                .endPort()
+                .endSpec()
+                .build())
+        .create();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              List<EndpointSlice> slices =
+                  client
+                      .discovery()
+                      .v1()
+                      .endpointSlices()
+                      .inNamespace(ns)
+                      .withLabel(LocalRuntime.SERVICE_NAME_LABEL, "mix")
+                      .list()
+                      .getItems();
+              Map<String, String> portsByPod = new HashMap<>();
+              for (EndpointSlice s : slices) {
+                String ports =
+                    s.getPorts().stream()
+                        .map(p -> p.getName() + "=" + p.getPort())
+                        .sorted()
+                        .toList()
+                        .toString();
+                for (Endpoint e : s.getEndpoints()) {
+                  portsByPod.put(e.getTargetRef().getName().replaceAll("-[^-]+$", ""), ports);
+                }
+              }
+              assertThat(slices).hasSize(3);
+              assertThat(portsByPod)
+                  .containsOnly(
+                      Map.entry("blue", "[raw=7000, web=9191]"),
+                      Map.entry("green", "[raw=7000, web=9192]"),
+                      Map.entry("plain", "[raw=7000]"));
+            });
     // One pod left resolving alike: back to the one slice, <svc>-local.
     client.apps().deployments().inNamespace(ns).withName("green").delete();
     client.apps().deployments().inNamespace(ns).withName("plain").delete();
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(client.discovery().v1().endpointSlices().inNamespace(ns).withLabel(LocalRuntime.SERVICE_NAME_LABEL, "mix")
-          .list().getItems()).extracting(s -> s.getMetadata().getName()).containsExactly("mix-local");
-      assertThat(endpoints(client, ns, "mix")).singleElement().satisfies(e -> assertThat(e.getTargetRef().getName()).startsWith("blue-"));
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(
+                      client
+                          .discovery()
+                          .v1()
+                          .endpointSlices()
+                          .inNamespace(ns)
+                          .withLabel(LocalRuntime.SERVICE_NAME_LABEL, "mix")
+                          .list()
+                          .getItems())
+                  .extracting(s -> s.getMetadata().getName())
+                  .containsExactly("mix-local");
+              assertThat(endpoints(client, ns, "mix"))
+                  .singleElement()
+                  .satisfies(e -> assertThat(e.getTargetRef().getName()).startsWith("blue-"));
+            });
   }
 
   @Test
   void runsTheContainerCommandWithItsEnvironment() throws Exception {
     String ns = "rt-cmd";
     namespace(client, ns);
-    Deployment d = deployment(ns, "py", 1, Map.of()).editSpec().editTemplate().editSpec().editFirstContainer()
-        .withCommand("sh", "-c")
-        .withArgs("echo \"$GREETING from $POD_NAME\" > index.txt; exec python3 -m http.server $PORT --bind $(POD_IP)")
-        .addNewEnv().withName("GREETING").withValue("hello").endEnv()
-        .withWorkingDir(null)
-        .editFirstPort().withContainerPort(9000).endPort()
-        .endContainer().endSpec().endTemplate().endSpec().build();
+    Deployment d =
+        deployment(ns, "py", 1, Map.of())
+            .editSpec()
+            .editTemplate()
+            .editSpec()
+            .editFirstContainer()
+            .withCommand("sh", "-c")
+            .withArgs(
+                "echo \"$GREETING from $POD_NAME\" > index.txt; exec python3 -m http.server $PORT"
+                    + " --bind $(POD_IP)")
+            .addNewEnv()
+            .withName("GREETING")
+            .withValue("hello")
+            .endEnv()
+            .withWorkingDir(null)
+            .editFirstPort()
+            .withContainerPort(9000)
+            .endPort()
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
     client.apps().deployments().inNamespace(ns).resource(d).create();
     service(client, ns, "py");
-    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "py")).singleElement().matches(LocalRuntimeIT::ready));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(endpoints(client, ns, "py"))
+                    .singleElement()
+                    .matches(LocalRuntimeIT::ready));
     Endpoint e = endpoints(client, ns, "py").get(0);
-    assertThat(client.discovery().v1().endpointSlices().inNamespace(ns).withName("py-local").get().getPorts().get(0).getPort()).isEqualTo(9000);
+    assertThat(
+            client
+                .discovery()
+                .v1()
+                .endpointSlices()
+                .inNamespace(ns)
+                .withName("py-local")
+                .get()
+                .getPorts()
+                .get(0)
+                .getPort())
+        .isEqualTo(9000);
     var r = get(e.getAddresses().get(0), 9000, "/");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).contains("Directory listing").contains("index.txt");
     String pod = e.getTargetRef().getName();
-    assertThat(get(e.getAddresses().get(0), 9000, "/index.txt").body()).isEqualTo("hello from " + pod + "\n");
+    assertThat(get(e.getAddresses().get(0), 9000, "/index.txt").body())
+        .isEqualTo("hello from " + pod + "\n");
     assertThat(runtime.logDir().resolve(ns + "_" + pod).resolve("index.txt")).exists();
     ProcessHandle h = runtime.process(ns, e.getTargetRef().getName()).orElseThrow();
-    assertThat(h.info().commandLine().orElse("")).satisfiesAnyOf(
-        s -> assertThat(s).contains("http.server"), s -> assertThat(s).isEmpty());
+    assertThat(h.info().commandLine().orElse(""))
+        .satisfiesAnyOf(s -> assertThat(s).contains("http.server"), s -> assertThat(s).isEmpty());
   }
 
   @Test
   void aProcessThatIgnoresSigtermIsKilledAfterTheGracePeriod() {
     String ns = "rt-kill";
     namespace(client, ns);
-    Deployment d = deployment(ns, "stubborn", 1, Map.of()).editSpec().editTemplate().editSpec()
-        .withTerminationGracePeriodSeconds(1L)
-        .editFirstContainer()
-        .withCommand("sh", "-c", "trap '' TERM; exec python3 -m http.server $PORT --bind $BIND_ADDRESS")
-        .endContainer().endSpec().endTemplate().endSpec().build();
+    Deployment d =
+        deployment(ns, "stubborn", 1, Map.of())
+            .editSpec()
+            .editTemplate()
+            .editSpec()
+            .withTerminationGracePeriodSeconds(1L)
+            .editFirstContainer()
+            .withCommand(
+                "sh", "-c", "trap '' TERM; exec python3 -m http.server $PORT --bind $BIND_ADDRESS")
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
     client.apps().deployments().inNamespace(ns).resource(d).create();
     service(client, ns, "stubborn");
-    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "stubborn")).singleElement().matches(LocalRuntimeIT::ready));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(endpoints(client, ns, "stubborn"))
+                    .singleElement()
+                    .matches(LocalRuntimeIT::ready));
     String pod = endpoints(client, ns, "stubborn").get(0).getTargetRef().getName();
     ProcessHandle process = runtime.process(ns, pod).orElseThrow();
     long t0 = System.nanoTime();
     scale(ns, "stubborn", 0);
-    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "stubborn")).singleElement().satisfies(e -> {
-      assertThat(e.getConditions().getReady()).isFalse();
-      assertThat(e.getConditions().getServing()).isTrue();
-      assertThat(e.getConditions().getTerminating()).isTrue();
-    }));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(endpoints(client, ns, "stubborn"))
+                    .singleElement()
+                    .satisfies(
+                        e -> {
+                          assertThat(e.getConditions().getReady()).isFalse();
+                          assertThat(e.getConditions().getServing()).isTrue();
+                          assertThat(e.getConditions().getTerminating()).isTrue();
+                        }));
     assertThat(process.isAlive()).isTrue();
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(process.isAlive()).isFalse();
-      assertThat(endpoints(client, ns, "stubborn")).isEmpty();
-      assertThat(pods(client, ns, "stubborn")).isEmpty();
-    });
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(process.isAlive()).isFalse();
+              assertThat(endpoints(client, ns, "stubborn")).isEmpty();
+              assertThat(pods(client, ns, "stubborn")).isEmpty();
+            });
+    assertThat(Duration.ofNanos(System.nanoTime() - t0))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(900));
   }
 
   @Test
   void aCrashedProcessIsRestartedInPlace() {
     String ns = "rt-crash";
     namespace(client, ns);
-    client.apps().deployments().inNamespace(ns).resource(deployment(ns, "fragile", 1, Map.of()).build()).create();
+    client
+        .apps()
+        .deployments()
+        .inNamespace(ns)
+        .resource(deployment(ns, "fragile", 1, Map.of()).build())
+        .create();
     service(client, ns, "fragile");
-    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "fragile")).singleElement().matches(LocalRuntimeIT::ready));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(endpoints(client, ns, "fragile"))
+                    .singleElement()
+                    .matches(LocalRuntimeIT::ready));
     Endpoint before = endpoints(client, ns, "fragile").get(0);
     String pod = before.getTargetRef().getName();
     ProcessHandle first = runtime.process(ns, pod).orElseThrow();
     first.destroyForcibly();
-    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "fragile")).singleElement().matches(e -> !ready(e)));
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(endpoints(client, ns, "fragile")).singleElement().satisfies(e -> {
-        assertThat(ready(e)).isTrue();
-        assertThat(e.getTargetRef().getName()).isEqualTo(pod);
-        assertThat(e.getAddresses()).isEqualTo(before.getAddresses());
-      });
-      assertThat(runtime.process(ns, pod).orElseThrow().pid()).isNotEqualTo(first.pid());
-      assertThat(client.pods().inNamespace(ns).withName(pod).get().getStatus().getContainerStatuses().get(0).getRestartCount()).isEqualTo(1);
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(endpoints(client, ns, "fragile"))
+                    .singleElement()
+                    .matches(e -> !ready(e)));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(endpoints(client, ns, "fragile"))
+                  .singleElement()
+                  .satisfies(
+                      e -> {
+                        assertThat(ready(e)).isTrue();
+                        assertThat(e.getTargetRef().getName()).isEqualTo(pod);
+                        assertThat(e.getAddresses()).isEqualTo(before.getAddresses());
+                      });
+              assertThat(runtime.process(ns, pod).orElseThrow().pid()).isNotEqualTo(first.pid());
+              assertThat(
+                      client
+                          .pods()
+                          .inNamespace(ns)
+                          .withName(pod)
+                          .get()
+                          .getStatus()
+                          .getContainerStatuses()
+                          .get(0)
+                          .getRestartCount())
+                  .isEqualTo(1);
+            });
   }
 
   @Test
   void aTemplateChangeRollsOutOnePodAtATime() {
     String ns = "rt-roll";
     namespace(client, ns);
-    client.apps().deployments().inNamespace(ns).resource(deployment(ns, "app", 2, Map.of("fly.io/zone", "a")).build()).create();
+    client
+        .apps()
+        .deployments()
+        .inNamespace(ns)
+        .resource(deployment(ns, "app", 2, Map.of("fly.io/zone", "a")).build())
+        .create();
     service(client, ns, "app");
-    await().atMost(WAIT).untilAsserted(() -> assertThat(endpoints(client, ns, "app")).hasSize(2).allMatch(LocalRuntimeIT::ready));
-    List<String> before = pods(client, ns, "app").stream().map(p -> p.getMetadata().getName()).toList();
-    List<ProcessHandle> oldProcesses = before.stream().map(n -> runtime.process(ns, n).orElseThrow()).toList();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(endpoints(client, ns, "app"))
+                    .hasSize(2)
+                    .allMatch(LocalRuntimeIT::ready));
+    List<String> before =
+        pods(client, ns, "app").stream().map(p -> p.getMetadata().getName()).toList();
+    List<ProcessHandle> oldProcesses =
+        before.stream().map(n -> runtime.process(ns, n).orElseThrow()).toList();
     // Nothing churns while the template is unchanged.
-    await().during(Duration.ofMillis(500)).atMost(WAIT).untilAsserted(() ->
-        assertThat(pods(client, ns, "app")).extracting(p -> p.getMetadata().getName()).containsExactlyInAnyOrderElementsOf(before));
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(pods(client, ns, "app"))
+                    .extracting(p -> p.getMetadata().getName())
+                    .containsExactlyInAnyOrderElementsOf(before));
 
     try (SliceHistory history = new SliceHistory(ns, "app-local")) {
       await().atMost(WAIT).until(() -> history.states.size() >= 2);
-      client.apps().deployments().inNamespace(ns).withName("app").edit(d -> {
-        d.getSpec().getTemplate().getMetadata().setAnnotations(Map.of("fly.io/zone", "b"));
-        return d;
-      });
-      await().atMost(WAIT).untilAsserted(() -> {
-        List<Endpoint> eps = endpoints(client, ns, "app");
-        assertThat(eps).hasSize(2).allMatch(LocalRuntimeIT::ready).allMatch(e -> "b".equals(e.getZone()));
-        assertThat(eps).noneMatch(e -> before.contains(e.getTargetRef().getName()));
-        assertThat(pods(client, ns, "app")).hasSize(2);
-        assertThat(oldProcesses).noneMatch(ProcessHandle::isAlive);
-      });
+      client
+          .apps()
+          .deployments()
+          .inNamespace(ns)
+          .withName("app")
+          .edit(
+              d -> {
+                d.getSpec().getTemplate().getMetadata().setAnnotations(Map.of("fly.io/zone", "b"));
+                return d;
+              });
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                List<Endpoint> eps = endpoints(client, ns, "app");
+                assertThat(eps)
+                    .hasSize(2)
+                    .allMatch(LocalRuntimeIT::ready)
+                    .allMatch(e -> "b".equals(e.getZone()));
+                assertThat(eps).noneMatch(e -> before.contains(e.getTargetRef().getName()));
+                assertThat(pods(client, ns, "app")).hasSize(2);
+                assertThat(oldProcesses).noneMatch(ProcessHandle::isAlive);
+              });
     }
   }
 
@@ -477,37 +826,87 @@ class LocalRuntimeIT {
   void statefulSetPodsHaveOrdinalsAndTheHighestGoesFirst() {
     String ns = "rt-sts";
     namespace(client, ns);
-    client.apps().statefulSets().inNamespace(ns).resource(new StatefulSetBuilder()
-        .withNewMetadata().withName("db").withNamespace(ns).endMetadata()
-        .withNewSpec()
-          .withReplicas(2).withServiceName("db")
-          .withNewSelector().withMatchLabels(Map.of("app", "db")).endSelector()
-          .withNewTemplate()
-            .withNewMetadata().withLabels(Map.of("app", "db")).endMetadata()
-            .withNewSpec().withTerminationGracePeriodSeconds(1L).addNewContainer().withName("main").endContainer().endSpec()
-          .endTemplate()
-        .endSpec().build()).create();
+    client
+        .apps()
+        .statefulSets()
+        .inNamespace(ns)
+        .resource(
+            new StatefulSetBuilder()
+                .withNewMetadata()
+                .withName("db")
+                .withNamespace(ns)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(2)
+                .withServiceName("db")
+                .withNewSelector()
+                .withMatchLabels(Map.of("app", "db"))
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .withLabels(Map.of("app", "db"))
+                .endMetadata()
+                .withNewSpec()
+                .withTerminationGracePeriodSeconds(1L)
+                .addNewContainer()
+                .withName("main")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
     service(client, ns, "db");
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(pods(client, ns, "db")).extracting(p -> p.getMetadata().getName()).containsExactlyInAnyOrder("db-0", "db-1");
-      assertThat(endpoints(client, ns, "db")).hasSize(2).allMatch(LocalRuntimeIT::ready);
-      assertThat(client.apps().statefulSets().inNamespace(ns).withName("db").get().getStatus().getReadyReplicas()).isEqualTo(2);
-    });
-    client.apps().statefulSets().inNamespace(ns).withName("db").edit(s -> {
-      s.getSpec().setReplicas(1);
-      return s;
-    });
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(pods(client, ns, "db")).extracting(p -> p.getMetadata().getName()).containsExactly("db-0");
-      assertThat(endpoints(client, ns, "db")).singleElement().satisfies(e -> assertThat(e.getTargetRef().getName()).isEqualTo("db-0"));
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(pods(client, ns, "db"))
+                  .extracting(p -> p.getMetadata().getName())
+                  .containsExactlyInAnyOrder("db-0", "db-1");
+              assertThat(endpoints(client, ns, "db")).hasSize(2).allMatch(LocalRuntimeIT::ready);
+              assertThat(
+                      client
+                          .apps()
+                          .statefulSets()
+                          .inNamespace(ns)
+                          .withName("db")
+                          .get()
+                          .getStatus()
+                          .getReadyReplicas())
+                  .isEqualTo(2);
+            });
+    client
+        .apps()
+        .statefulSets()
+        .inNamespace(ns)
+        .withName("db")
+        .edit(
+            s -> {
+              s.getSpec().setReplicas(1);
+              return s;
+            });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(pods(client, ns, "db"))
+                  .extracting(p -> p.getMetadata().getName())
+                  .containsExactly("db-0");
+              assertThat(endpoints(client, ns, "db"))
+                  .singleElement()
+                  .satisfies(e -> assertThat(e.getTargetRef().getName()).isEqualTo("db-0"));
+            });
     ProcessHandle db0 = runtime.process(ns, "db-0").orElseThrow();
     client.apps().statefulSets().inNamespace(ns).withName("db").delete();
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(db0.isAlive()).isFalse();
-      assertThat(pods(client, ns, "db")).isEmpty();
-      assertThat(endpoints(client, ns, "db")).isEmpty();
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(db0.isAlive()).isFalse();
+              assertThat(pods(client, ns, "db")).isEmpty();
+              assertThat(endpoints(client, ns, "db")).isEmpty();
+            });
   }
 
   @Test
@@ -516,20 +915,61 @@ class LocalRuntimeIT {
       KubernetesClient c = api2.client();
       // A workload that exists before the runtime starts is picked up too.
       namespace(c, "rt-close");
-      c.apps().deployments().inNamespace("rt-close").resource(deployment("rt-close", "echo", 2, Map.of()).build()).create();
+      c.apps()
+          .deployments()
+          .inNamespace("rt-close")
+          .resource(deployment("rt-close", "echo", 2, Map.of()).build())
+          .create();
       LocalRuntime rt = new LocalRuntime(c).closeGrace(Duration.ofSeconds(2)).start();
       List<ProcessHandle> started;
       try {
-        Deployment sleeper = deployment("rt-close", "sleeper", 1, Map.of()).editSpec().editTemplate().editSpec().editFirstContainer()
-            .withCommand("sh", "-c", "trap '' TERM; sleep 300 & exec python3 -m http.server $PORT --bind $BIND_ADDRESS")
-            .endContainer().endSpec().endTemplate().endSpec().build();
+        Deployment sleeper =
+            deployment("rt-close", "sleeper", 1, Map.of())
+                .editSpec()
+                .editTemplate()
+                .editSpec()
+                .editFirstContainer()
+                .withCommand(
+                    "sh",
+                    "-c",
+                    "trap '' TERM; sleep 300 & exec python3 -m http.server $PORT --bind"
+                        + " $BIND_ADDRESS")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
         c.apps().deployments().inNamespace("rt-close").resource(sleeper).create();
-        await().atMost(WAIT).untilAsserted(() -> assertThat(pods(c, "rt-close", "echo")).hasSize(2)
-            .allMatch(p -> p.getStatus().getConditions().stream().anyMatch(k -> "Ready".equals(k.getType()) && "True".equals(k.getStatus()))));
-        await().atMost(WAIT).until(() -> pods(c, "rt-close", "sleeper").stream()
-            .allMatch(p -> p.getStatus().getConditions().stream().anyMatch(k -> "Ready".equals(k.getType()) && "True".equals(k.getStatus()))));
+        await()
+            .atMost(WAIT)
+            .untilAsserted(
+                () ->
+                    assertThat(pods(c, "rt-close", "echo"))
+                        .hasSize(2)
+                        .allMatch(
+                            p ->
+                                p.getStatus().getConditions().stream()
+                                    .anyMatch(
+                                        k ->
+                                            "Ready".equals(k.getType())
+                                                && "True".equals(k.getStatus()))));
+        await()
+            .atMost(WAIT)
+            .until(
+                () ->
+                    pods(c, "rt-close", "sleeper").stream()
+                        .allMatch(
+                            p ->
+                                p.getStatus().getConditions().stream()
+                                    .anyMatch(
+                                        k ->
+                                            "Ready".equals(k.getType())
+                                                && "True".equals(k.getStatus()))));
         assertThat(c.pods().inNamespace("rt-close").list().getItems())
-            .allSatisfy(p -> assertThat(p.getStatus().getContainerStatuses().get(0).getRestartCount()).isZero());
+            .allSatisfy(
+                p ->
+                    assertThat(p.getStatus().getContainerStatuses().get(0).getRestartCount())
+                        .isZero());
         started = new ArrayList<>();
         for (ProcessHandle h : rt.processes()) {
           started.add(h);
@@ -543,7 +983,12 @@ class LocalRuntimeIT {
       assertThat(rt.processes()).isEmpty();
       Set<Long> pids = new HashSet<>();
       started.forEach(h -> pids.add(h.pid()));
-      assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)).doesNotContainAnyElementsOf(pids);
+      assertThat(
+              ProcessHandle.current()
+                  .descendants()
+                  .filter(ProcessHandle::isAlive)
+                  .map(ProcessHandle::pid))
+          .doesNotContainAnyElementsOf(pids);
     }
   }
 
@@ -558,13 +1003,28 @@ class LocalRuntimeIT {
       namespace(c, "rt-timers");
       LocalRuntime rt = new LocalRuntime(c).closeGrace(Duration.ofSeconds(2)).start();
       try {
-        Deployment patient = deployment("rt-timers", "patient", 1, Map.of()).editSpec().editTemplate().editSpec()
-            .withTerminationGracePeriodSeconds(30L).endSpec().endTemplate().endSpec().build();
+        Deployment patient =
+            deployment("rt-timers", "patient", 1, Map.of())
+                .editSpec()
+                .editTemplate()
+                .editSpec()
+                .withTerminationGracePeriodSeconds(30L)
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
         c.apps().deployments().inNamespace("rt-timers").resource(patient).create();
-        await().atMost(WAIT).untilAsserted(() -> assertThat(pods(c, "rt-timers", "patient")).singleElement()
-            .matches(p -> p.getStatus().getContainerStatuses().get(0).getReady()));
+        await()
+            .atMost(WAIT)
+            .untilAsserted(
+                () ->
+                    assertThat(pods(c, "rt-timers", "patient"))
+                        .singleElement()
+                        .matches(p -> p.getStatus().getContainerStatuses().get(0).getReady()));
         c.apps().deployments().inNamespace("rt-timers").withName("patient").scale(0);
-        await().atMost(WAIT).untilAsserted(() -> assertThat(pods(c, "rt-timers", "patient")).isEmpty());
+        await()
+            .atMost(WAIT)
+            .untilAsserted(() -> assertThat(pods(c, "rt-timers", "patient")).isEmpty());
       } finally {
         long start = System.nanoTime();
         rt.close();
