@@ -86,7 +86,8 @@ class RealClusterE2E {
         // A second replica finds the first through its peer Lease and the shared token Secret, on
         // a real API server (docs/ha.md): whichever leads hears from the other.
         try (var second =
-            FlycastProcess.startAgainst(kubeconfig, ns, "--identity", "flycast-e2e-second")) {
+            FlycastProcess.startAgainst(
+                kubeconfig, ns, "--identity", "flycast-e2e-second", "--shutdown-delay", "3s")) {
           await()
               .atMost(WAIT)
               .until(
@@ -98,10 +99,109 @@ class RealClusterE2E {
                                       .body()
                                       .lines()
                                       .anyMatch(l -> l.equals("flycast_peers_heard 1.0"))));
+          namedTargetPortResolvesThroughTheClustersEndpointSlices(flycast);
+          aTypoInAnEnumIsRefusedByTheApiServerNamingTheField();
+          // SIGTERM (docs/ha.md, Shutdown): readiness off at once, still serving, and if it led,
+          // the Lease handed over on a real API server instead of expiring.
+          await().atMost(WAIT).until(() -> HaE2E.leads(flycast) != HaE2E.leads(second));
+          boolean secondLed = HaE2E.leads(second);
+          second.sigterm();
+          await()
+              .atMost(Duration.ofSeconds(2))
+              .until(() -> second.get("/readyz").statusCode() == 503);
+          assertThat(second.get("/healthz").statusCode()).isEqualTo(200);
+          if (secondLed) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> HaE2E.leads(flycast));
+          }
+          assertThat(second.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+          assertThat(second.process.exitValue()).isEqualTo(143);
         }
       }
     } finally {
       kubectl("delete", "namespace", ns, "--wait=false");
     }
+  }
+
+  /**
+   * A Service whose targetPort names the container port, as most charts write it: the real
+   * EndpointSlice controller resolves the name, and Flycast takes the number from the slice.
+   */
+  void namedTargetPortResolvesThroughTheClustersEndpointSlices(FlycastProcess flycast)
+      throws Exception {
+    Path manifest = Files.createTempFile("flycast-named", ".yaml");
+    Files.writeString(
+        manifest,
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: named}
+        spec:
+          selector: {matchLabels: {app: named}}
+          template:
+            metadata: {labels: {app: named}}
+            spec:
+              containers:
+              - name: web
+                image: nginx:stable
+                ports: [{name: http, containerPort: 80}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: named, annotations: {fly.io/flycast: "true"}}
+        spec:
+          selector: {app: named}
+          ports: [{name: web, port: 8080, targetPort: http}]
+        """);
+    kubectl("apply", "-n", ns, "-f", manifest.toString());
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              String catalog = flycast.get("/debug/catalog").body();
+              assertThat(catalog).contains("\"name\":\"named\"");
+              assertThat(
+                      kubectl(
+                          "get",
+                          "service",
+                          "named",
+                          "-n",
+                          ns,
+                          "-o",
+                          "jsonpath={.status.conditions[?(@.type==\"fly.io/Valid\")].status}"))
+                  .isEqualTo("True");
+              assertThat(catalog).containsPattern("\"name\":\"named\"[^]]*\"state\":\"ready\"");
+            });
+  }
+
+  /** The CRD's schema, not the operator, refuses an unknown handler: 422 naming the field. */
+  void aTypoInAnEnumIsRefusedByTheApiServerNamingTheField() throws Exception {
+    Path manifest = Files.createTempFile("flycast-typo", ".yaml");
+    Files.writeString(
+        manifest,
+        """
+        apiVersion: fly.io/v1alpha1
+        kind: ExposedService
+        metadata: {name: typo}
+        spec:
+          selector: {app: named}
+          internalPort: 80
+          ports: [{port: 80, handlers: [htttp]}]
+        """);
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                repo.resolve(".tools/bin/kubectl").toString(),
+                "--kubeconfig",
+                kubeconfig,
+                "apply",
+                "-n",
+                ns,
+                "-f",
+                manifest.toString()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isNotZero();
+    assertThat(out).contains("handlers").contains("htttp");
   }
 }
