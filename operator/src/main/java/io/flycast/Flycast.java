@@ -344,17 +344,13 @@ public final class Flycast implements AutoCloseable {
     clusterCordons.poller(poller);
     autostopper =
         new Autostopper(
-                store,
-                new ClusterLoad(ProxyLoad.view(tracker), poller),
-                clusterCordons,
+                new Autostopper.View(
+                    store, new ClusterLoad(ProxyLoad.view(tracker), poller), clusterCordons),
                 scaler,
-                timer,
-                config.autostopInterval(),
-                MAX_DRAIN,
-                leader::isLeader,
-                autoscaleMetrics,
-                autoscaleRecorder,
-                autostarter)
+                autostarter,
+                new Autostopper.Schedule(timer, config.autostopInterval(), MAX_DRAIN),
+                new Autostopper.Reporting(autoscaleMetrics, autoscaleRecorder),
+                leader::isLeader)
             .start();
   }
 

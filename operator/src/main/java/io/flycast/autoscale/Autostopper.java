@@ -52,28 +52,37 @@ public final class Autostopper implements AutoCloseable {
   private final java.util.concurrent.locks.ReentrantLock scalingDown =
       new java.util.concurrent.locks.ReentrantLock();
 
+  /** What the autostopper reads: routes and their backends, every replica's load, the cordons. */
+  public record View(CatalogStore catalog, LoadView load, Cordons cordons) {}
+
+  /** When it runs: the timer, how often it looks, and how long a drain may take at most. */
+  public record Schedule(ScheduledExecutorService timer, Duration interval, Duration maxDrain) {}
+
+  /** Where it reports: metrics, and the Events on the user's objects. */
+  public record Reporting(AutoscaleMetrics metrics, AutoscaleEvents events) {}
+
+  /**
+   * @param scaler scales the workload and marks the pod to remove
+   * @param starter told of replica counts, and asked whether a start is under way
+   * @param isLeader checked before every scale-down: only the leader stops backends
+   */
   public Autostopper(
-      CatalogStore catalog,
-      LoadView load,
-      Cordons cordons,
+      View view,
       BackendScaler scaler,
-      ScheduledExecutorService timer,
-      Duration interval,
-      Duration maxDrain,
-      BooleanSupplier isLeader,
-      AutoscaleMetrics metrics,
-      AutoscaleEvents events,
-      Autostarter starter) {
-    this.catalog = catalog;
-    this.load = load;
-    this.cordons = cordons;
+      Autostarter starter,
+      Schedule schedule,
+      Reporting reporting,
+      BooleanSupplier isLeader) {
+    this.catalog = view.catalog();
+    this.load = view.load();
+    this.cordons = view.cordons();
     this.scaler = scaler;
-    this.timer = timer;
-    this.interval = interval;
-    this.maxDrain = maxDrain;
+    this.timer = schedule.timer();
+    this.interval = schedule.interval();
+    this.maxDrain = schedule.maxDrain();
     this.isLeader = isLeader;
-    this.metrics = metrics;
-    this.events = events;
+    this.metrics = reporting.metrics();
+    this.events = reporting.events();
     this.starter = starter;
   }
 
