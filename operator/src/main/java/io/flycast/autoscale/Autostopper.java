@@ -279,7 +279,7 @@ public final class Autostopper implements AutoCloseable {
     try {
       scaler.unmarkForRemoval(route.spec(), backend);
     } catch (BackendScaler.ScaleException e) {
-      log.warn("autostop {}: {}", route.key(), e.getMessage());
+      log.warn("autostop {}: {}", route.key(), e.toString());
     }
   }
 

@@ -169,7 +169,7 @@ public final class PeerDirectory implements AutoCloseable {
               .build();
       client.leases().inNamespace(namespace).resource(lease).createOr(l -> l.update());
     } catch (KubernetesClientException e) {
-      log.warn("cannot renew peer Lease {}/{}: {}", namespace, leaseName, e.getMessage());
+      log.warn("cannot renew peer Lease {}/{}: {}", namespace, leaseName, e.toString());
     }
   }
 

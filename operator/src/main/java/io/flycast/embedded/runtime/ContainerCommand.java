@@ -144,7 +144,7 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
     try {
       return Durations.parse(text);
     } catch (IllegalArgumentException e) {
-      log.warn("ignoring {}: {}", START_DELAY_ANNOTATION, e.getMessage());
+      log.warn("ignoring {}: {}", START_DELAY_ANNOTATION, e.toString());
       return Duration.ZERO;
     }
   }

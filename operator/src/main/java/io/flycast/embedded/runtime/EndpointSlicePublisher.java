@@ -139,7 +139,7 @@ final class EndpointSlicePublisher implements PodListener {
             .createOr(NonDeletingOperation::update);
         now.put(name, slice);
       } catch (KubernetesClientException e) {
-        log.warn("could not write EndpointSlice {}/{}: {}", namespace, name, e.getMessage());
+        log.warn("could not write EndpointSlice {}/{}: {}", namespace, name, e.toString());
       }
     }
     had.keySet().stream()
@@ -152,7 +152,7 @@ final class EndpointSlicePublisher implements PodListener {
     try {
       client.discovery().v1().endpointSlices().inNamespace(namespace).withName(name).delete();
     } catch (KubernetesClientException e) {
-      log.warn("could not delete EndpointSlice {}/{}: {}", namespace, name, e.getMessage());
+      log.warn("could not delete EndpointSlice {}/{}: {}", namespace, name, e.toString());
     }
   }
 }

@@ -201,7 +201,7 @@ final class PodSupervisor {
               .getMetadata()
               .getUid();
     } catch (KubernetesClientException e) {
-      log.warn("could not create Pod {}: {}", local.key(), e.getMessage());
+      log.warn("could not create Pod {}: {}", local.key(), e.toString());
     }
     launch(local);
     listeners.forEach(l -> l.started(local));
@@ -231,7 +231,7 @@ final class PodSupervisor {
     try {
       process = pb.start();
     } catch (IOException e) {
-      log.warn("pod {} could not start {}: {}", pod.key(), pod.container.command(), e.getMessage());
+      log.warn("pod {} could not start {}: {}", pod.key(), pod.container.command(), e.toString());
       scheduleRestart(pod);
       return;
     }
@@ -331,7 +331,7 @@ final class PodSupervisor {
     try {
       client.pods().inNamespace(pod.namespace).withName(pod.name).delete();
     } catch (KubernetesClientException e) {
-      log.warn("could not delete Pod {}: {}", pod.key(), e.getMessage());
+      log.warn("could not delete Pod {}: {}", pod.key(), e.toString());
     }
     log.info("pod {} gone", pod.key());
     listeners.forEach(l -> l.gone(pod));

@@ -49,7 +49,7 @@ final class RuntimeLoop {
           try {
             task.run();
           } catch (RuntimeException e) {
-            log.warn("local runtime: {}", e.toString(), e);
+            log.warn("local runtime task failed", e);
           }
         };
     try {
