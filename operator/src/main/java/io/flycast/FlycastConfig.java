@@ -159,187 +159,128 @@ public record FlycastConfig(
   }
 
   public FlycastConfig withPrefix(String p) {
-    return new FlycastConfig(
-        embedded,
-        kubeconfig,
-        applyDir,
-        stateDir,
-        adminListen,
-        adminToken,
-        httpListen,
-        tlsListen,
-        dnsListen,
-        dedicatedListen,
-        p,
-        autostopInterval,
-        autostartTimeout,
-        maxHeldPerRoute,
-        allServices,
-        zone,
-        identity,
-        leaseNamespace,
-        repairInterval,
-        trustedCidrs,
-        proxyTuning,
-        permissions);
+    Copy c = new Copy(this);
+    c.prefix = p;
+    return c.build();
   }
 
   public FlycastConfig withLeader(String id, String leaseNs) {
-    return new FlycastConfig(
-        embedded,
-        kubeconfig,
-        applyDir,
-        stateDir,
-        adminListen,
-        adminToken,
-        httpListen,
-        tlsListen,
-        dnsListen,
-        dedicatedListen,
-        prefix,
-        autostopInterval,
-        autostartTimeout,
-        maxHeldPerRoute,
-        allServices,
-        zone,
-        id,
-        leaseNs,
-        repairInterval,
-        trustedCidrs,
-        proxyTuning,
-        permissions);
+    Copy c = new Copy(this);
+    c.identity = id;
+    c.leaseNamespace = leaseNs;
+    return c.build();
   }
 
   /** With the proxy's shared HTTP listener and dedicated listeners (tests of the data path). */
   public FlycastConfig withProxy(InetSocketAddress http, InetAddress dedicated) {
-    return new FlycastConfig(
-        embedded,
-        kubeconfig,
-        applyDir,
-        stateDir,
-        adminListen,
-        adminToken,
-        http,
-        tlsListen,
-        dnsListen,
-        dedicated,
-        prefix,
-        autostopInterval,
-        autostartTimeout,
-        maxHeldPerRoute,
-        allServices,
-        zone,
-        identity,
-        leaseNamespace,
-        repairInterval,
-        trustedCidrs,
-        proxyTuning,
-        permissions);
+    Copy c = new Copy(this);
+    c.httpListen = http;
+    c.dedicatedListen = dedicated;
+    return c.build();
   }
 
   public FlycastConfig withRepairInterval(Duration every) {
-    return new FlycastConfig(
-        embedded,
-        kubeconfig,
-        applyDir,
-        stateDir,
-        adminListen,
-        adminToken,
-        httpListen,
-        tlsListen,
-        dnsListen,
-        dedicatedListen,
-        prefix,
-        autostopInterval,
-        autostartTimeout,
-        maxHeldPerRoute,
-        allServices,
-        zone,
-        identity,
-        leaseNamespace,
-        every,
-        trustedCidrs,
-        proxyTuning,
-        permissions);
+    Copy c = new Copy(this);
+    c.repairInterval = every;
+    return c.build();
   }
 
   /** With these trusted sources (see {@code --trusted-cidrs}). */
   public FlycastConfig withTrustedCidrs(String cidrs) {
-    return new FlycastConfig(
-        embedded,
-        kubeconfig,
-        applyDir,
-        stateDir,
-        adminListen,
-        adminToken,
-        httpListen,
-        tlsListen,
-        dnsListen,
-        dedicatedListen,
-        prefix,
-        autostopInterval,
-        autostartTimeout,
-        maxHeldPerRoute,
-        allServices,
-        zone,
-        identity,
-        leaseNamespace,
-        repairInterval,
-        cidrs,
-        proxyTuning,
-        permissions);
+    Copy c = new Copy(this);
+    c.trustedCidrs = cidrs;
+    return c.build();
   }
 
   /** With these Secret namespaces and scale kinds (see {@link Permissions}). */
   public FlycastConfig withPermissions(Permissions p) {
-    return new FlycastConfig(
-        embedded,
-        kubeconfig,
-        applyDir,
-        stateDir,
-        adminListen,
-        adminToken,
-        httpListen,
-        tlsListen,
-        dnsListen,
-        dedicatedListen,
-        prefix,
-        autostopInterval,
-        autostartTimeout,
-        maxHeldPerRoute,
-        allServices,
-        zone,
-        identity,
-        leaseNamespace,
-        repairInterval,
-        trustedCidrs,
-        proxyTuning,
-        p);
+    Copy c = new Copy(this);
+    c.permissions = p;
+    return c.build();
   }
 
   public FlycastConfig withAutoscale(Duration stopInterval, Duration startTimeout, int maxHeld) {
-    return new FlycastConfig(
-        embedded,
-        kubeconfig,
-        applyDir,
-        stateDir,
-        adminListen,
-        adminToken,
-        httpListen,
-        tlsListen,
-        dnsListen,
-        dedicatedListen,
-        prefix,
-        stopInterval,
-        startTimeout,
-        maxHeld,
-        allServices,
-        zone,
-        identity,
-        leaseNamespace,
-        repairInterval,
-        trustedCidrs,
-        proxyTuning,
-        permissions);
+    Copy c = new Copy(this);
+    c.autostopInterval = stopInterval;
+    c.autostartTimeout = startTimeout;
+    c.maxHeldPerRoute = maxHeld;
+    return c.build();
+  }
+
+  /** A config's components, to change a few and build another: the one place that lists them. */
+  private static final class Copy {
+    boolean embedded;
+    Path kubeconfig;
+    Path applyDir;
+    Path stateDir;
+    InetSocketAddress adminListen;
+    AdminToken adminToken;
+    InetSocketAddress httpListen;
+    InetSocketAddress tlsListen;
+    InetSocketAddress dnsListen;
+    InetAddress dedicatedListen;
+    String prefix;
+    Duration autostopInterval;
+    Duration autostartTimeout;
+    int maxHeldPerRoute;
+    boolean allServices;
+    String zone;
+    String identity;
+    String leaseNamespace;
+    Duration repairInterval;
+    String trustedCidrs;
+    ProxyTuning proxyTuning;
+    Permissions permissions;
+
+    Copy(FlycastConfig from) {
+      this.embedded = from.embedded;
+      this.kubeconfig = from.kubeconfig;
+      this.applyDir = from.applyDir;
+      this.stateDir = from.stateDir;
+      this.adminListen = from.adminListen;
+      this.adminToken = from.adminToken;
+      this.httpListen = from.httpListen;
+      this.tlsListen = from.tlsListen;
+      this.dnsListen = from.dnsListen;
+      this.dedicatedListen = from.dedicatedListen;
+      this.prefix = from.prefix;
+      this.autostopInterval = from.autostopInterval;
+      this.autostartTimeout = from.autostartTimeout;
+      this.maxHeldPerRoute = from.maxHeldPerRoute;
+      this.allServices = from.allServices;
+      this.zone = from.zone;
+      this.identity = from.identity;
+      this.leaseNamespace = from.leaseNamespace;
+      this.repairInterval = from.repairInterval;
+      this.trustedCidrs = from.trustedCidrs;
+      this.proxyTuning = from.proxyTuning;
+      this.permissions = from.permissions;
+    }
+
+    FlycastConfig build() {
+      return new FlycastConfig(
+          embedded,
+          kubeconfig,
+          applyDir,
+          stateDir,
+          adminListen,
+          adminToken,
+          httpListen,
+          tlsListen,
+          dnsListen,
+          dedicatedListen,
+          prefix,
+          autostopInterval,
+          autostartTimeout,
+          maxHeldPerRoute,
+          allServices,
+          zone,
+          identity,
+          leaseNamespace,
+          repairInterval,
+          trustedCidrs,
+          proxyTuning,
+          permissions);
+    }
   }
 }
