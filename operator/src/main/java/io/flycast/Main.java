@@ -381,7 +381,17 @@ public final class Main implements Callable<Integer> {
     } else {
       client = new KubernetesClientBuilder().withConfig(clusterConfig(kubeconfig)).build();
     }
-    Flycast flycast = new Flycast(config, client).start();
+    Flycast flycast;
+    try {
+      flycast = new Flycast(config, client).start();
+    } catch (IllegalStateException e) {
+      String flag = listenFlag(e.getMessage());
+      if (flag == null) {
+        throw e;
+      }
+      // A port taken (another Flycast, another DNS server on 5353): say which flag moves it.
+      throw new ListenFailure(e.getMessage() + "; free the port or move it with " + flag);
+    }
     // Embedded mode plays the cluster's workload side too: pods as local processes, EndpointSlices.
     LocalRuntime runtime =
         api == null
@@ -431,6 +441,27 @@ public final class Main implements Callable<Integer> {
             : Config.autoConfigure(null);
     c.setHttp2Disable(true);
     return c;
+  }
+
+  /** A listener could not bind: reported in one line naming the flag, without a stack trace. */
+  static final class ListenFailure extends RuntimeException {
+    ListenFailure(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** The flag that moves the listener a startup failure names, or null when it names none. */
+  static String listenFlag(String failure) {
+    if (failure == null) {
+      return null;
+    } else if (failure.startsWith("DNS cannot listen on")) {
+      return "--dns-listen (empty turns DNS off)";
+    } else if (failure.startsWith("admin server cannot listen on")) {
+      return "--admin-listen";
+    } else if (failure.startsWith("proxy cannot listen on")) {
+      return "--http-listen or --tls-listen";
+    }
+    return null;
   }
 
   /** Routes printWhatToTry names at most; /debug/catalog has them all. */
@@ -555,6 +586,16 @@ public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
     ProxyServer.disableLeakDetectionUnlessAsked();
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(
+        new CommandLine(new Main())
+            .setExecutionExceptionHandler(
+                (e, cli, parsed) -> {
+                  if (e instanceof ListenFailure) {
+                    cli.getErr().println("flycast: " + e.getMessage());
+                    return 1;
+                  }
+                  throw e;
+                })
+            .execute(args));
   }
 }

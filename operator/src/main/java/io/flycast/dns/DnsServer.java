@@ -169,7 +169,7 @@ public final class DnsServer implements AutoCloseable {
       bind();
     } catch (Exception e) {
       close();
-      throw e;
+      throw new IllegalStateException("DNS cannot listen on " + listen + ": " + e.getMessage(), e);
     }
     log.info("DNS listening on {} (udp) and {} (tcp)", udpAddress(), tcpAddress());
   }

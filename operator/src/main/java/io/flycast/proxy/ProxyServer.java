@@ -237,7 +237,7 @@ public final class ProxyServer implements AutoCloseable {
     ChannelFuture f = serverBootstrap(initializer).bind(at).await();
     if (!f.isSuccess()) {
       throw new IllegalStateException(
-          "cannot listen on " + at + ": " + f.cause().getMessage(), f.cause());
+          "proxy cannot listen on " + at + ": " + f.cause().getMessage(), f.cause());
     }
     return f.channel();
   }
