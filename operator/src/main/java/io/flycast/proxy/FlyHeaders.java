@@ -48,7 +48,9 @@ final class FlyHeaders {
   // ImmutableEnumChecker: AsciiString is immutable (Netty's constant header names), only not
   // annotated so. EnumOrdinal: the bit is the constant's position, as in an EnumSet; the sets live
   // for one message, never stored, and HOP_BY_HOP relies on the hop-by-hop names coming first.
-  @SuppressWarnings({"ImmutableEnumChecker", "EnumOrdinal"})
+  // deprecation: Netty deprecates KEEP_ALIVE and PROXY_CONNECTION as names no message should
+  // carry, which is exactly why a proxy must strip them.
+  @SuppressWarnings({"ImmutableEnumChecker", "EnumOrdinal", "deprecation"})
   private enum Watched {
     CONNECTION(HttpHeaderNames.CONNECTION),
     KEEP_ALIVE(HttpHeaderNames.KEEP_ALIVE),

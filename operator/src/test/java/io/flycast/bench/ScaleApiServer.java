@@ -297,8 +297,8 @@ final class ScaleApiServer implements AutoCloseable {
             ? (ObjectNode) target
             : ApiObjects.JSON.createObjectNode();
     patch
-        .fields()
-        .forEachRemaining(
+        .properties()
+        .forEach(
             e -> {
               if (e.getValue().isNull()) {
                 out.remove(e.getKey());
