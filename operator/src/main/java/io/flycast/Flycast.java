@@ -125,7 +125,7 @@ public final class Flycast implements AutoCloseable {
     io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
         .name("flycast_catalog_version")
         .help("Version of the current catalog snapshot")
-        .callback(cb -> cb.call(store.current().version()))
+        .callback(cb -> cb.call((double) store.current().version()))
         .register(registry);
     io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
         .name("flycast_leader")

@@ -1,6 +1,7 @@
 package io.flycast.e2e;
 
 import java.net.URI;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -49,7 +50,7 @@ record ApiRequest(
           case "PUT" -> "update";
           case "PATCH" -> "patch";
           case "DELETE" -> name == null ? "deletecollection" : "delete";
-          default -> method.toLowerCase();
+          default -> method.toLowerCase(Locale.ROOT);
         };
     return Optional.of(new ApiRequest(agent, verb, group, resource, namespace, name));
   }

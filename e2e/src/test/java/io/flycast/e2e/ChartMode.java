@@ -2,6 +2,7 @@ package io.flycast.e2e;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One combination of the chart values that change what the operator asks of the API, each through a
@@ -50,7 +51,7 @@ record ChartMode(Autoscale autoscale, boolean secretNamespaces, boolean dns, boo
   /** The levels of each value, in the order of {@link #levels()}. */
   static final List<List<Object>> LEVELS =
       List.of(
-          List.of(Autoscale.values()),
+          List.of((Object[]) Autoscale.values()),
           List.of(false, true),
           List.of(false, true),
           List.of(false, true));
@@ -110,7 +111,7 @@ record ChartMode(Autoscale autoscale, boolean secretNamespaces, boolean dns, boo
   @Override
   public String toString() {
     return "autoscale "
-        + autoscale.name().toLowerCase()
+        + autoscale.name().toLowerCase(Locale.ROOT)
         + ", secrets "
         + (secretNamespaces ? "in " + TLS_NAMESPACE : "everywhere")
         + ", dns "

@@ -402,10 +402,13 @@ class ChartRbacE2E {
         null,
         new javax.net.ssl.TrustManager[] {
           new javax.net.ssl.X509TrustManager() {
+            @Override
             public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
 
+            @Override
             public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
 
+            @Override
             public java.security.cert.X509Certificate[] getAcceptedIssuers() {
               return new java.security.cert.X509Certificate[0];
             }

@@ -28,6 +28,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -306,11 +307,11 @@ class EdgeHardeningE2E {
           .isFalse();
       soft.assertThat(r.get(name).asDouble(99))
           .as("%s closed within %ss", name, bound.toSeconds())
-          .isLessThanOrEqualTo(bound.toSeconds());
+          .isLessThanOrEqualTo((double) bound.toSeconds());
     }
     soft.assertThat(r.get("http").asDouble(99))
         .as("silent plain HTTP client closed by the header-read timeout")
-        .isLessThanOrEqualTo(DEFAULT_HANDSHAKE_TIMEOUT.toSeconds() + 3);
+        .isLessThanOrEqualTo((double) (DEFAULT_HANDSHAKE_TIMEOUT.toSeconds() + 3));
     soft.assertAll();
     assertBystanderServed("after silent clients");
   }
@@ -477,7 +478,7 @@ class EdgeHardeningE2E {
             Duration.ofSeconds(5));
     log("v08 upgrade-h2c: " + h2c.summary());
     soft.assertThat(h2c.status()).as("Upgrade: h2c is not honoured").isEqualTo(200);
-    soft.assertThat(h2c.body().toLowerCase())
+    soft.assertThat(h2c.body().toLowerCase(Locale.ROOT))
         .as("the backend saw the h2c upgrade")
         .contains("\"path\":\"/upgrade-probe\"")
         .doesNotContain("\"upgrade\"", "http2-settings", "h2c");
@@ -695,7 +696,7 @@ class EdgeHardeningE2E {
       String iana = finding.substring(finding.lastIndexOf(' ') + 1);
       if (id.startsWith("cipher-tls1_2_")) {
         tls12.add(iana);
-      } else if (id.startsWith("cipher-tls1_") && !id.startsWith("cipher-tls1_3_")
+      } else if ((id.startsWith("cipher-tls1_") && !id.startsWith("cipher-tls1_3_"))
           || id.startsWith("cipher-ssl")) {
         old.add(id + " " + iana);
       } else if (id.equals("LUCKY13")) {
@@ -825,7 +826,7 @@ class EdgeHardeningE2E {
                   FlycastProcess.repo().resolve("examples").toString(),
                   "15"));
       cmd.addAll(tuning);
-      Tool t = run(Duration.ofSeconds(120), cmd);
+      Tool t = run(Duration.ofMinutes(2), cmd);
       log("netns.sh:\n" + t.out());
       netns = new LinkedHashMap<>();
       t.out()
@@ -862,7 +863,7 @@ class EdgeHardeningE2E {
           .isTrue();
       soft.assertThat(silent.path(name).asDouble(99))
           .as("%s closed within %ss", name, bound)
-          .isLessThanOrEqualTo(bound);
+          .isLessThanOrEqualTo((double) bound);
     }
     soft.assertAll();
   }
@@ -1242,7 +1243,7 @@ class EdgeHardeningE2E {
         }
         String head = buf.toString(StandardCharsets.ISO_8859_1);
         int status = Integer.parseInt(head.substring(9, 12));
-        String lower = head.toLowerCase();
+        String lower = head.toLowerCase(Locale.ROOT);
         Matcher cl = Pattern.compile("\r\ncontent-length:\\s*(\\d+)").matcher(lower);
         byte[] body;
         if (cl.find()) {

@@ -222,35 +222,43 @@ final class FlycastProcess implements AutoCloseable {
 
   /** Just enough of an HttpResponse for assertions: status and body. */
   record RawResponse(String raw) implements HttpResponse<String> {
+    @Override
     public int statusCode() {
       return Integer.parseInt(raw.substring(9, 12));
     }
 
+    @Override
     public String body() {
       int i = raw.indexOf("\r\n\r\n");
       return i < 0 ? "" : raw.substring(i + 4);
     }
 
+    @Override
     public HttpRequest request() {
       return null;
     }
 
+    @Override
     public java.util.Optional<HttpResponse<String>> previousResponse() {
       return java.util.Optional.empty();
     }
 
+    @Override
     public java.net.http.HttpHeaders headers() {
       return java.net.http.HttpHeaders.of(java.util.Map.of(), (a, b) -> true);
     }
 
+    @Override
     public java.util.Optional<javax.net.ssl.SSLSession> sslSession() {
       return java.util.Optional.empty();
     }
 
+    @Override
     public URI uri() {
       return null;
     }
 
+    @Override
     public HttpClient.Version version() {
       return HttpClient.Version.HTTP_1_1;
     }

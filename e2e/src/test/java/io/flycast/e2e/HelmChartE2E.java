@@ -186,11 +186,11 @@ class HelmChartE2E {
       assertThat(sc.getRunAsNonRoot()).isTrue();
       assertThat(sc.getReadOnlyRootFilesystem()).isTrue();
       assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
-      assertThat(sc.getPrivileged()).isNotEqualTo(Boolean.TRUE);
+      assertThat(sc.getPrivileged()).isNotEqualTo(true);
       assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
       assertThat(sc.getCapabilities().getAdd()).isNullOrEmpty();
       assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
-      assertThat(pod.getHostNetwork()).isNotEqualTo(Boolean.TRUE);
+      assertThat(pod.getHostNetwork()).isNotEqualTo(true);
       // A read-only root needs a writable /tmp for the JVM and Netty's native libraries.
       assertThat(operatorContainer(pod).getVolumeMounts())
           .anySatisfy(v -> assertThat(v.getMountPath()).isEqualTo("/tmp"));
@@ -364,9 +364,9 @@ class HelmChartE2E {
     @Test
     void defaultPodMeetsThePodSecurityRestrictedProfile() {
       PodSpec pod = deployment(render()).getSpec().getTemplate().getSpec();
-      assertThat(pod.getHostNetwork()).isNotEqualTo(Boolean.TRUE);
-      assertThat(pod.getHostPID()).isNotEqualTo(Boolean.TRUE);
-      assertThat(pod.getHostIPC()).isNotEqualTo(Boolean.TRUE);
+      assertThat(pod.getHostNetwork()).isNotEqualTo(true);
+      assertThat(pod.getHostPID()).isNotEqualTo(true);
+      assertThat(pod.getHostIPC()).isNotEqualTo(true);
       assertThat(pod.getVolumes()).allSatisfy(v -> assertThat(v.getHostPath()).isNull());
       assertThat(pod.getSecurityContext().getSeccompProfile().getType())
           .isEqualTo("RuntimeDefault");

@@ -40,9 +40,9 @@ final class RenderedRbac {
   /** Whether the render grants this request, where it is made. */
   boolean grants(ApiRequest r) {
     return cluster.stream().anyMatch(rule -> grants(rule, r))
-        || r.namespace() != null
+        || (r.namespace() != null
             && byNamespace.getOrDefault(r.namespace(), List.of()).stream()
-                .anyMatch(rule -> grants(rule, r));
+                .anyMatch(rule -> grants(rule, r)));
   }
 
   static boolean grants(PolicyRule rule, ApiRequest r) {

@@ -96,7 +96,7 @@ public final class AdminAccess {
                       "unauthorized: /peer/ is for Flycast replicas, with the peer token\n")
                   .withHeader("WWW-Authenticate", "Bearer realm=\"flycast-peers\""));
     }
-    if (isOpen(path) || token != null && token.matches(bearer(authorization))) {
+    if (isOpen(path) || (token != null && token.matches(bearer(authorization)))) {
       return Optional.empty();
     }
     if (client != null && local.test(client)) {

@@ -9,6 +9,7 @@ import io.flycast.catalog.HealthCheck;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import java.util.Comparator;
+import java.util.Locale;
 
 /** Renders a catalog snapshot as the {@code /debug/catalog} JSON document. */
 public final class CatalogJson {
@@ -44,21 +45,21 @@ public final class CatalogJson {
               }
               var c = r.spec().concurrency();
               ObjectNode co = o.putObject("concurrency");
-              co.put("type", c.type().name().toLowerCase());
+              co.put("type", c.type().name().toLowerCase(Locale.ROOT));
               co.put("softLimit", c.softLimit());
               if (c.hasHardLimit()) {
                 co.put("hardLimit", c.hardLimit());
               }
               var a = r.spec().autoscale();
               ObjectNode ao = o.putObject("autoscale");
-              ao.put("autoStop", a.autostop().name().toLowerCase());
+              ao.put("autoStop", a.autostop().name().toLowerCase(Locale.ROOT));
               ao.put("autoStart", a.autostart());
               ao.put("minMachinesRunning", a.minMachinesRunning());
               if (!r.spec().checks().isEmpty()) {
                 ArrayNode cs = o.putArray("checks");
                 for (HealthCheck hc : r.spec().checks()) {
                   ObjectNode ho = cs.addObject();
-                  ho.put("type", hc.kind().name().toLowerCase());
+                  ho.put("type", hc.kind().name().toLowerCase(Locale.ROOT));
                   ho.put("port", hc.port());
                   ho.put("interval", hc.interval().toMillis() + "ms");
                   ho.put("timeout", hc.timeout().toMillis() + "ms");

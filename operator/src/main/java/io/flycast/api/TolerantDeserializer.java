@@ -187,7 +187,7 @@ public abstract class TolerantDeserializer<T> extends StdDeserializer<T> {
       return "a list";
     }
     if (Map.class.isAssignableFrom(type)
-        || !type.isPrimitive() && !type.getName().startsWith("java.")) {
+        || (!type.isPrimitive() && !type.getName().startsWith("java."))) {
       return "an object";
     }
     return null;

@@ -69,7 +69,7 @@ public final class EndpointSliceTranslator {
         var c = e.getConditions();
         // Per the EndpointSlice API, a nil ready condition means ready, nil serving follows ready.
         boolean ready = c == null || c.getReady() == null || c.getReady();
-        boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
+        boolean serving = (c == null || c.getServing() == null) ? ready : c.getServing();
         boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
         var ref = e.getTargetRef();
         boolean hasRef = ref != null && ref.getName() != null;

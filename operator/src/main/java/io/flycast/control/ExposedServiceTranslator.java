@@ -125,7 +125,8 @@ public final class ExposedServiceTranslator {
       target = ref == null ? null : new ScaleTarget(ref.apiVersion, ref.kind, ref.name);
       boolean asked =
           ref != null
-              || s.autoStopMachines != null && s.autoStopMachines != io.flycast.api.AutoStopMode.OFF
+              || (s.autoStopMachines != null
+                  && s.autoStopMachines != io.flycast.api.AutoStopMode.OFF)
               || Boolean.TRUE.equals(s.autoStartMachines);
       autoscale =
           ScaleTargetRule.check(

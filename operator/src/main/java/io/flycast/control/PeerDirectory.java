@@ -13,6 +13,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.Base64;
 import java.util.HashMap;
@@ -124,7 +125,7 @@ public final class PeerDirectory implements AutoCloseable {
     if (leases == null) {
       return peers;
     }
-    ZonedDateTime now = ZonedDateTime.now();
+    ZonedDateTime now = ZonedDateTime.now(ZoneId.systemDefault());
     for (Lease lease : leases.getStore().list()) {
       var spec = lease.getSpec();
       if (spec == null
@@ -164,7 +165,7 @@ public final class PeerDirectory implements AutoCloseable {
               .withNewSpec()
               .withHolderIdentity(identity)
               .withLeaseDurationSeconds((int) LEASE_DURATION.toSeconds())
-              .withRenewTime(ZonedDateTime.now())
+              .withRenewTime(ZonedDateTime.now(ZoneId.systemDefault()))
               .endSpec()
               .build();
       client.leases().inNamespace(namespace).resource(lease).createOr(l -> l.update());

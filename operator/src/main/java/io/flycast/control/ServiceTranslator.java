@@ -111,8 +111,8 @@ public final class ServiceTranslator {
     } else {
       boolean asked =
           named != null
-              || a.has(FlycastAnnotations.AUTO_STOP) && stop != AutostopMode.OFF
-              || a.has(FlycastAnnotations.AUTO_START) && start;
+              || (a.has(FlycastAnnotations.AUTO_STOP) && stop != AutostopMode.OFF)
+              || (a.has(FlycastAnnotations.AUTO_START) && start);
       autoscale =
           ScaleTargetRule.check(
               autoscale,

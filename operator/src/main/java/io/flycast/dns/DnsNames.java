@@ -102,25 +102,26 @@ final class DnsNames {
       return l.size() == 2 ? new FlycastService(key(l, 0)) : new Other(zone, l);
     }
     switch (l.size()) {
-      case 1:
+      case 1 -> {
         if (l.get(0).equals(APPS_LABEL)) {
           return new InternalApps();
         }
-        break;
-      case 2:
+      }
+      case 2 -> {
         return new InternalService(key(l, 0));
-      case 3:
+      }
+      case 3 -> {
         return l.get(0).equals(VMS_LABEL)
             ? new InternalVms(key(l, 1))
             : new InternalZone(l.get(0), key(l, 1));
-      case 5:
+      }
+      case 5 -> {
         Matcher m = TOP_N.matcher(l.get(0));
         if (m.matches() && l.get(1).equals("nearest") && l.get(2).equals("of")) {
           return new InternalNearest(Integer.parseInt(m.group(1)), key(l, 3));
         }
-        break;
-      default:
-        break;
+      }
+      default -> {}
     }
     return new Other(zone, l);
   }

@@ -6,6 +6,7 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
@@ -174,7 +175,7 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
           "{\"name\":\""
               + r.plural()
               + "\",\"singularName\":\""
-              + r.kind().toLowerCase()
+              + r.kind().toLowerCase(Locale.ROOT)
               + "\",\"namespaced\":"
               + r.namespaced()
               + ",\"kind\":\""

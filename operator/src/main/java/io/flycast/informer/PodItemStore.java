@@ -34,6 +34,9 @@ public final class PodItemStore implements ItemStore<Pod> {
    * A kept pod. {@code podIPs} is null when the pod lists no {@code status.podIPs} or lists just
    * {@code status.podIP} (the usual single-stack pod: one string, not a list of objects).
    */
+  // Private, never compared or hashed, never handed out: a bare array keeps each kept pod small,
+  // which is what this store is for (a List would add an object per dual-stack pod).
+  @SuppressWarnings("ArrayRecordComponent")
   private record Kept(
       String resourceVersion,
       String uid,

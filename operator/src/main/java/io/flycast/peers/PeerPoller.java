@@ -111,7 +111,10 @@ public final class PeerPoller implements AutoCloseable {
         .name("flycast_peers_heard")
         .help("Other replicas whose load report the leader has from the last few seconds")
         .callback(
-            cb -> cb.call(states.values().stream().filter(s -> s.fresh(System.nanoTime())).count()))
+            cb ->
+                cb.call(
+                    (double)
+                        states.values().stream().filter(s -> s.fresh(System.nanoTime())).count()))
         .register(registry);
     GaugeWithCallback.builder()
         .name("flycast_peer_report_age_seconds")

@@ -98,8 +98,8 @@ final class BackendDialer {
   }
 
   /**
-   * Like {@link #dial(ProxyContext, Route, Set, Function, Callback)}, among backends passing {@code
-   * filter}.
+   * Like {@link #dial(ProxyContext, Route, Set, Function, Callback,
+   * io.netty.util.concurrent.EventExecutor)}, among backends passing {@code filter}.
    */
   static BackendDialer dial(
       ProxyContext px,

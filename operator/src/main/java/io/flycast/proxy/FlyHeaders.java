@@ -45,6 +45,12 @@ final class FlyHeaders {
    * message's names tells which of them it carries, as a set of {@link #bit}s: cheaper than looking
    * each of them up in the header map, for messages that carry a few names.
    */
+  // ImmutableEnumChecker: AsciiString is immutable (Netty's constant header names), only not
+  // annotated so. EnumOrdinal: the bit is the constant's position, as in an EnumSet; the sets live
+  // for one message, never stored, and HOP_BY_HOP relies on the hop-by-hop names coming first.
+  // deprecation: Netty deprecates KEEP_ALIVE and PROXY_CONNECTION as names no message should
+  // carry, which is exactly why a proxy must strip them.
+  @SuppressWarnings({"ImmutableEnumChecker", "EnumOrdinal", "deprecation"})
   private enum Watched {
     CONNECTION(HttpHeaderNames.CONNECTION),
     KEEP_ALIVE(HttpHeaderNames.KEEP_ALIVE),
@@ -252,7 +258,10 @@ final class FlyHeaders {
         for (String token : v.split(",")) {
           String t = token.trim().toLowerCase(Locale.ROOT);
           if (!t.isEmpty() && !t.equals("close") && !t.equals("keep-alive")) {
-            (named == null ? named = new ArrayList<>() : named).add(t);
+            if (named == null) {
+              named = new ArrayList<>();
+            }
+            named.add(t);
           }
         }
       }

@@ -58,7 +58,7 @@ final class Http2BackendPool {
     assert loop.inEventLoop();
     Map<InetSocketAddress, Future<Channel>> here = connections.get();
     Future<Channel> conn = here.get(address);
-    if (conn == null || conn.isDone() && !usable(conn)) {
+    if (conn == null || (conn.isDone() && !usable(conn))) {
       conn = connect(loop, address);
       here.put(address, conn);
       Future<Channel> mine = conn;

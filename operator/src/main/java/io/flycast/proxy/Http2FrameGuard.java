@@ -87,7 +87,7 @@ final class Http2FrameGuard extends ChannelInboundHandlerAdapter {
         break;
       }
       headerFilled = 0;
-      skip = (header[0] & 0xffL) << 16 | (header[1] & 0xffL) << 8 | header[2] & 0xffL;
+      skip = (header[0] & 0xffL) << 16 | (header[1] & 0xffL) << 8 | (header[2] & 0xffL);
       if (header[3] == TYPE_CONTINUATION) {
         if (++continuations > MAX_CONTINUATIONS) {
           return false;

@@ -80,7 +80,6 @@ final class ProxyExchange implements BackendHandler.Listener {
 
   private final ProxyContext px;
   private final HttpProxyHandler owner;
-  private final ChannelHandlerContext clientCtx;
   private final Channel client;
   private final HttpRequest request;
   private Route route;
@@ -203,7 +202,6 @@ final class ProxyExchange implements BackendHandler.Listener {
     this.px = px;
     this.record = record;
     this.owner = owner;
-    this.clientCtx = clientCtx;
     this.client = clientCtx.channel();
     this.route = target.route();
     this.port = target.port();
@@ -375,10 +373,6 @@ final class ProxyExchange implements BackendHandler.Listener {
     return px.pool().acquire(client, address, port, upgrade);
   }
 
-  private void fail(ProxyMetrics.Unavailable reason) {
-    fail(reason, null);
-  }
-
   private void fail(ProxyMetrics.Unavailable reason, String detail) {
     releasePending();
     if (done) {
@@ -475,7 +469,7 @@ final class ProxyExchange implements BackendHandler.Listener {
         pace.stop();
       }
     }
-    if (done || noBody || responseStarted && backend == null) {
+    if (done || noBody || (responseStarted && backend == null)) {
       // The response is over, or the request went whole: the backend does not read this.
       content.release();
       return;

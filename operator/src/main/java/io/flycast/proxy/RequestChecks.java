@@ -50,7 +50,7 @@ final class RequestChecks {
     }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      boolean alnum = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
+      boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
       if (!alnum && "!#$%&'*+-.^_`|~".indexOf(c) < 0) {
         return false;
       }
@@ -109,7 +109,7 @@ final class RequestChecks {
     } else {
       for (; i < n && s.charAt(i) != ':'; i++) {
         char c = s.charAt(i);
-        boolean alnum = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
+        boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
         if (!alnum && "-._~%!$&'()*+,;=".indexOf(c) < 0) {
           return false;
         }
@@ -188,10 +188,10 @@ final class RequestChecks {
     }
     List<CharSequence> hosts = h.getAll(HttpHeaderNames.HOST);
     if (hosts.size() > 1
-        || hosts.size() == 1
+        || (hosts.size() == 1
             && (!isAuthority(hosts.get(0))
-                || authority != null
-                    && !AsciiString.contentEqualsIgnoreCase(hosts.get(0), authority))) {
+                || (authority != null
+                    && !AsciiString.contentEqualsIgnoreCase(hosts.get(0), authority))))) {
       return "host differs from :authority, or is not host[:port]";
     }
     CharSequence bad = badValue(h.iterator());
@@ -309,7 +309,7 @@ final class RequestChecks {
       pathStart++;
     }
     String authority = uri.substring(schemeEnd, pathStart);
-    if (!isAuthority(authority) || host != null && !authority.equalsIgnoreCase(host)) {
+    if (!isAuthority(authority) || (host != null && !authority.equalsIgnoreCase(host))) {
       return null;
     }
     if (pathStart == uri.length()) {
@@ -336,7 +336,7 @@ final class RequestChecks {
   }
 
   private static boolean isHex(char c) {
-    return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }
 
   private static int indexOf(CharSequence s, char c) {

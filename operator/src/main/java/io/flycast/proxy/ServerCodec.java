@@ -89,7 +89,7 @@ final class ServerCodec
       if (!interim) {
         method = methods.poll();
       }
-      return HttpMethod.HEAD.equals(method) && !interim || super.isContentAlwaysEmpty(msg);
+      return (HttpMethod.HEAD.equals(method) && !interim) || super.isContentAlwaysEmpty(msg);
     }
   }
 }

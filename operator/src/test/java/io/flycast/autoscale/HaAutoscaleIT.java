@@ -341,10 +341,10 @@ class HaAutoscaleIT {
                 assertThat(client.v1().events().inNamespace("ha-part").list().getItems())
                     .anyMatch(
                         e ->
-                            "AutostopRefused".equals(e.getReason())
-                                    && e.getMessage().contains("not heard from")
-                                || "AutostopRefused".equals(e.getReason())
-                                    && e.getMessage().contains("no report")));
+                            ("AutostopRefused".equals(e.getReason())
+                                    && e.getMessage().contains("not heard from"))
+                                || ("AutostopRefused".equals(e.getReason())
+                                    && e.getMessage().contains("no report"))));
     assertThat(deploymentReplicas("ha-part", "idle"))
         .as("idle, but not provably: kept")
         .isEqualTo(1);

@@ -1,5 +1,7 @@
 package io.flycast.bench;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.util.UUID;
 
 /**
@@ -19,7 +21,7 @@ public final class ClusterObjects {
 
   /** A stable uid for an object, so every run generates the same cluster. */
   public static String uid(String kind, String namespace, String name) {
-    return UUID.nameUUIDFromBytes((kind + "/" + namespace + "/" + name).getBytes()).toString();
+    return UUID.nameUUIDFromBytes((kind + "/" + namespace + "/" + name).getBytes(UTF_8)).toString();
   }
 
   /** The address of pod number {@code i} (up to 16 million). */
@@ -131,25 +133,27 @@ public final class ClusterObjects {
     String node = "node-" + index % 50;
     String rs = service + "-5d8f9c7b6";
     String rsUid = uid("ReplicaSet", ns, rs);
-    String condition =
-        """
-        {"lastProbeTime":null,"lastTransitionTime":"%s","status":"True","type":"%s"}\
-        """;
-    String conditionFields =
-        """
-        "k:{\\"type\\":\\"%s\\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}}\
-        """;
     String types[] = {
       "PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"
     };
     StringBuilder conditions = new StringBuilder();
     StringBuilder conditionsManaged = new StringBuilder();
     for (String t : types) {
-      conditions.append(conditions.isEmpty() ? "" : ",").append(condition.formatted(TIME, t));
+      conditions
+          .append(conditions.isEmpty() ? "" : ",")
+          .append(
+              """
+              {"lastProbeTime":null,"lastTransitionTime":"%s","status":"True","type":"%s"}\
+              """
+                  .formatted(TIME, t));
       if (!t.equals("PodScheduled")) {
         conditionsManaged
             .append(conditionsManaged.isEmpty() ? "" : ",")
-            .append(conditionFields.formatted(t));
+            .append(
+                """
+                "k:{\\"type\\":\\"%s\\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}}\
+                """
+                    .formatted(t));
       }
     }
     return """

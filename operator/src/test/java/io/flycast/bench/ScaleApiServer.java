@@ -297,8 +297,8 @@ final class ScaleApiServer implements AutoCloseable {
             ? (ObjectNode) target
             : ApiObjects.JSON.createObjectNode();
     patch
-        .fields()
-        .forEachRemaining(
+        .properties()
+        .forEach(
             e -> {
               if (e.getValue().isNull()) {
                 out.remove(e.getKey());
@@ -326,7 +326,7 @@ final class ScaleApiServer implements AutoCloseable {
     } else {
       rv = objects.version();
     }
-    Predicate<String> accepts = filter(t, q);
+    Predicate<String> accepts = filter(q);
     ex.getResponseHeaders().set("Content-Type", "application/json");
     ex.sendResponseHeaders(200, 0);
     OutputStream out = new java.io.BufferedOutputStream(ex.getResponseBody(), 1 << 16);
@@ -368,7 +368,7 @@ final class ScaleApiServer implements AutoCloseable {
         q.containsKey("resourceVersion") && !q.get("resourceVersion").isEmpty()
             ? Long.parseLong(q.get("resourceVersion"))
             : objects.version();
-    Predicate<String> accepts = filter(t, q);
+    Predicate<String> accepts = filter(q);
     LinkedBlockingQueue<ApiObjects.Change> queue = new LinkedBlockingQueue<>();
     ex.getResponseHeaders().set("Content-Type", "application/json");
     ex.sendResponseHeaders(200, 0);
@@ -410,7 +410,7 @@ final class ScaleApiServer implements AutoCloseable {
    * The label and field selectors of a request, as a test on an object's JSON (parsed only when
    * there are any).
    */
-  private static Predicate<String> filter(Target t, Map<String, String> q) {
+  private static Predicate<String> filter(Map<String, String> q) {
     String labels = q.getOrDefault("labelSelector", "");
     String fields = q.getOrDefault("fieldSelector", "");
     if (labels.isEmpty() && fields.isEmpty()) {

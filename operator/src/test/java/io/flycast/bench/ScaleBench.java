@@ -1,5 +1,7 @@
 package io.flycast.bench;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -210,7 +212,7 @@ public final class ScaleBench {
                 command)
             .redirectErrorStream(true)
             .start();
-    String out = new String(p.getInputStream().readAllBytes());
+    String out = new String(p.getInputStream().readAllBytes(), UTF_8);
     if (p.waitFor() != 0) {
       throw new IllegalStateException("jcmd " + command + ": " + out);
     }

@@ -68,7 +68,7 @@ class ControlPlaneIT extends EmbeddedControlPlane {
                     .create());
 
     await()
-        .atMost(Duration.ofSeconds(120))
+        .atMost(Duration.ofMinutes(2))
         .untilAsserted(
             () -> {
               List<Service> all = client.services().inNamespace("many").list().getItems();

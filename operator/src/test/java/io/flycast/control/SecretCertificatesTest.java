@@ -197,9 +197,11 @@ class SecretCertificatesTest {
                 "encrypted",
                 "1",
                 a.certificate(),
-                "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
-                    + "AAAA\n"
-                    + "-----END ENCRYPTED PRIVATE KEY-----\n")
+                """
+                -----BEGIN ENCRYPTED PRIVATE KEY-----
+                AAAA
+                -----END ENCRYPTED PRIVATE KEY-----
+                """)
             .put("shop", "swapped", "1", a.key(), a.certificate())
             .put("shop", "other-key", "1", a.certificate(), b.key())
             .put("shop", "other-type", "1", a.certificate(), ec.key());

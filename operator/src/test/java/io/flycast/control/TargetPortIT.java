@@ -25,6 +25,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -239,7 +240,7 @@ class TargetPortIT {
           .resource(
               new EndpointSliceBuilder()
                   .withNewMetadata()
-                  .withName(name + "-" + family[0].toLowerCase())
+                  .withName(name + "-" + family[0].toLowerCase(Locale.ROOT))
                   .withNamespace(ns)
                   .withLabels(Map.of(FlycastAnnotations.SERVICE_NAME_LABEL, name))
                   .endMetadata()

@@ -75,7 +75,7 @@ class AccessLogTest {
         .doesNotContain("secret");
 
     assertThat(fx.counter("flycast_proxy_response_bytes", "route", "shop/web"))
-        .isEqualTo(e.bytesSent());
+        .isEqualTo((double) e.bytesSent());
     assertThat(fx.counter("flycast_proxy_requests_by_method", "route", "shop/web", "method", "GET"))
         .isEqualTo(1.0);
     assertThat(fx.counter("flycast_proxy_http_requests", "route", "shop/web", "status", "200"))

@@ -1,6 +1,7 @@
 package io.flycast.proxy;
 
 import static io.flycast.proxy.TestRoutes.backend;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flycast.catalog.RouteKey;
@@ -83,7 +84,8 @@ class FlyReplayTest {
         s.setSoTimeout(5_000);
         s.getOutputStream()
             .write(
-                ("GET / HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: close\r\n\r\n").getBytes());
+                ("GET / HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(UTF_8));
         String all =
             new String(
                 s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -357,10 +359,13 @@ class FlyReplayTest {
             (s, head) ->
                 ScriptedBackend.write(
                     s,
-                    "HTTP/1.1 200 OK\r\n"
-                        + "fly-replay: instance=good\r\n"
-                        + "Content-Length: 100\r\n\r\n"
-                        + "partial"))) {
+                    """
+                    HTTP/1.1 200 OK\r
+                    fly-replay: instance=good\r
+                    Content-Length: 100\r
+                    \r
+                    partial\
+                    """))) {
       route();
       try (RawHttp c = new RawHttp(fx.httpPort())) {
         RawHttp.Response r = c.get(HOST, "/");

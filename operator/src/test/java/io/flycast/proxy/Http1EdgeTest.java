@@ -15,6 +15,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -88,7 +89,7 @@ class Http1EdgeTest {
    * The body after {@code head}, by Content-Length or chunked; null when the stream ended first.
    */
   private static String readBody(InputStream in, String head) throws IOException {
-    String lower = head.toLowerCase();
+    String lower = head.toLowerCase(Locale.ROOT);
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     if (lower.contains("transfer-encoding: chunked")) {
       while (true) {
@@ -200,10 +201,14 @@ class Http1EdgeTest {
             400),
         Arguments.of(
             "te-chunked-then-gzip",
-            "POST / HTTP/1.1\r\n"
-                + "Host: web.shop.flycast\r\n"
-                + "Transfer-Encoding: chunked, gzip\r\n\r\n"
-                + "0\r\n\r\n",
+            """
+            POST / HTTP/1.1\r
+            Host: web.shop.flycast\r
+            Transfer-Encoding: chunked, gzip\r
+            \r
+            0\r
+            \r
+            """,
             400),
         Arguments.of(
             "two-hosts",
@@ -239,9 +244,12 @@ class Http1EdgeTest {
     start();
     assertThat(
             answer(
-                "GET http://web.shop.flycast/a?b=c HTTP/1.1\r\n"
-                    + "Host: web.shop.flycast\r\n"
-                    + "Connection: close\r\n\r\n"))
+                """
+                GET http://web.shop.flycast/a?b=c HTTP/1.1\r
+                Host: web.shop.flycast\r
+                Connection: close\r
+                \r
+                """))
         .startsWith("HTTP/1.1 200 ");
     assertThat(heads).hasSize(1);
     assertThat(heads.get(0)).startsWith("GET /a?b=c HTTP/1.1\r\n");
@@ -260,15 +268,18 @@ class Http1EdgeTest {
     start();
     assertThat(
             answer(
-                "GET / HTTP/1.1\r\n"
-                    + "Host: web.shop.flycast\r\n"
-                    + "Connection: Upgrade, HTTP2-Settings\r\n"
-                    + "Upgrade: h2c\r\n"
-                    + "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n"
-                    + "Connection: close\r\n\r\n"))
+                """
+                GET / HTTP/1.1\r
+                Host: web.shop.flycast\r
+                Connection: Upgrade, HTTP2-Settings\r
+                Upgrade: h2c\r
+                HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r
+                Connection: close\r
+                \r
+                """))
         .startsWith("HTTP/1.1 200 ");
     assertThat(heads).hasSize(1);
-    assertThat(heads.get(0).toLowerCase())
+    assertThat(heads.get(0).toLowerCase(Locale.ROOT))
         .doesNotContain("upgrade")
         .doesNotContain("http2-settings");
   }

@@ -262,10 +262,13 @@ class Http2ClientTest {
             (s, head) ->
                 ScriptedBackend.write(
                     s,
-                    "HTTP/1.1 200 OK\r\n"
-                        + "fly-replay: instance=b1\r\n"
-                        + "Content-Length: 7\r\n\r\n"
-                        + "ignored"))) {
+                    """
+                    HTTP/1.1 200 OK\r
+                    fly-replay: instance=b1\r
+                    Content-Length: 7\r
+                    \r
+                    ignored\
+                    """))) {
       int port = route(List.of());
       store.putBackends(
           KEY, List.of(backend("asker", "127.0.0.2", "test"), backend("b1", "127.0.0.1", "far")));

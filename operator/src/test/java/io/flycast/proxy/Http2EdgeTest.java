@@ -1,6 +1,7 @@
 package io.flycast.proxy;
 
 import static io.flycast.proxy.TestRoutes.backend;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -174,7 +175,7 @@ class Http2EdgeTest {
       if (which.equals("trailer-crlf")) {
         h2.headers(
             1, false, ":method", "POST", ":scheme", "https", ":authority", HOST, ":path", "/t");
-        h2.frame(RawH2.DATA, 0, 1, "body".getBytes());
+        h2.frame(RawH2.DATA, 0, 1, "body".getBytes(UTF_8));
         h2.headers(1, true, "x-trailer", "a\r\nfly-client-ip: 10.6.6.6");
       } else {
         h2.headers(

@@ -1,6 +1,7 @@
 package io.flycast.proxy;
 
 import static io.flycast.proxy.TestRoutes.backend;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flycast.catalog.Backend;
@@ -295,11 +296,11 @@ class HttpProxyTest {
       assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
       // The backend holds the second event until we saw the first: buffering would deadlock here.
       int size = Integer.parseInt(c.line().trim(), 16);
-      assertThat(new String(c.in().readNBytes(size))).isEqualTo("data: first\n\n");
+      assertThat(new String(c.in().readNBytes(size), UTF_8)).isEqualTo("data: first\n\n");
       echo.releaseStream();
       c.line();
       size = Integer.parseInt(c.line().trim(), 16);
-      assertThat(new String(c.in().readNBytes(size))).isEqualTo("data: second\n\n");
+      assertThat(new String(c.in().readNBytes(size), UTF_8)).isEqualTo("data: second\n\n");
     }
   }
 

@@ -59,9 +59,12 @@ class HttpTimeoutTest {
                 (sock, head) -> {
                   ScriptedBackend.write(
                       sock,
-                      "HTTP/1.1 101 Switching Protocols\r\n"
-                          + "Upgrade: websocket\r\n"
-                          + "Connection: Upgrade\r\n\r\n");
+                      """
+                      HTTP/1.1 101 Switching Protocols\r
+                      Upgrade: websocket\r
+                      Connection: Upgrade\r
+                      \r
+                      """);
                   sock.getInputStream()
                       .transferTo(sock.getOutputStream()); // echo until the proxy hangs up
                   backendSawClose.countDown();
@@ -75,10 +78,13 @@ class HttpTimeoutTest {
       fx.store.putBackends(KEY, List.of(backend("b1", "test")));
       try (RawHttp c = new RawHttp(fx.httpPort())) {
         c.send(
-            "GET /socket HTTP/1.1\r\n"
-                + "Host: web.shop.flycast\r\n"
-                + "Connection: Upgrade\r\n"
-                + "Upgrade: websocket\r\n\r\n");
+            """
+            GET /socket HTTP/1.1\r
+            Host: web.shop.flycast\r
+            Connection: Upgrade\r
+            Upgrade: websocket\r
+            \r
+            """);
         assertThat(c.readHead().status()).isEqualTo(101);
         byte[] frame = {(byte) 0x81, 0x02, 'h', 'i'};
         c.out().write(frame);

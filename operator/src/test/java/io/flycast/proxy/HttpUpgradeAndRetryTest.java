@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -55,9 +56,12 @@ class HttpUpgradeAndRetryTest {
             (s, head) -> {
               ScriptedBackend.write(
                   s,
-                  "HTTP/1.1 101 Switching Protocols\r\n"
-                      + "Upgrade: websocket\r\n"
-                      + "Connection: Upgrade\r\n\r\n");
+                  """
+                  HTTP/1.1 101 Switching Protocols\r
+                  Upgrade: websocket\r
+                  Connection: Upgrade\r
+                  \r
+                  """);
               s.getInputStream()
                   .transferTo(s.getOutputStream()); // then echo frames as opaque bytes
             })) {
@@ -80,7 +84,7 @@ class HttpUpgradeAndRetryTest {
         c.out().flush();
         assertThat(c.in().readNBytes(frame.length)).isEqualTo(frame);
       }
-      String head = ws.heads.get(0).toLowerCase();
+      String head = ws.heads.get(0).toLowerCase(Locale.ROOT);
       assertThat(head)
           .contains("connection: upgrade")
           .contains("upgrade: websocket")

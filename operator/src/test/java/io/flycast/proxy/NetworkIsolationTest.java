@@ -150,10 +150,14 @@ class NetworkIsolationTest {
   void sharedListenerRefusesPerRequestOnOneKeepAliveConnection() throws Exception {
     try (Socket s = connect(IN_B, proxy.httpAddress().getPort())) {
       String both =
-          "GET / HTTP/1.1\r\n"
-              + "Host: pub.b.flycast\r\n\r\n"
-              + "GET / HTTP/1.1\r\n"
-              + "Host: web.a.flycast\r\n\r\n";
+          """
+          GET / HTTP/1.1\r
+          Host: pub.b.flycast\r
+          \r
+          GET / HTTP/1.1\r
+          Host: web.a.flycast\r
+          \r
+          """;
       s.getOutputStream().write(both.getBytes(StandardCharsets.ISO_8859_1));
       String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(all).startsWith("HTTP/1.1 200").contains("HTTP/1.1 403 Forbidden");

@@ -41,6 +41,8 @@ final class RawH2 implements AutoCloseable {
   static final long ENHANCE_YOUR_CALM = 0xb;
 
   /** A frame from the server; {@code code} is the error code of RST_STREAM and GOAWAY. */
+  // A frame as read off the wire, for assertions on its fields; never compared or hashed.
+  @SuppressWarnings("ArrayRecordComponent")
   record Frame(int type, int flags, int stream, byte[] payload) {
     long code() {
       int at = type == GOAWAY ? 4 : 0;

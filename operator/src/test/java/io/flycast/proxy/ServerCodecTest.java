@@ -37,10 +37,13 @@ class ServerCodecTest {
     HttpRequest req =
         head(
             ch,
-            "POST / HTTP/1.1\r\n"
-                + "Host: a\r\n"
-                + "Content-Length: 3\r\n"
-                + "Transfer-Encoding: chunked\r\n\r\n");
+            """
+            POST / HTTP/1.1\r
+            Host: a\r
+            Content-Length: 3\r
+            Transfer-Encoding: chunked\r
+            \r
+            """);
     assertThat(req.decoderResult().cause())
         .isInstanceOf(ServerCodec.AmbiguousFramingException.class);
     drain(ch);
@@ -59,10 +62,13 @@ class ServerCodecTest {
     req =
         head(
             ch,
-            "GET / HTTP/1.1\r\n"
-                + "Host: a\r\n"
-                + "Fly-Client-IP: 1.2.3.4\r\n"
-                + "x-forwarded-for: 5.6.7.8\r\n\r\n");
+            """
+            GET / HTTP/1.1\r
+            Host: a\r
+            Fly-Client-IP: 1.2.3.4\r
+            x-forwarded-for: 5.6.7.8\r
+            \r
+            """);
     assertThat(req.decoderResult().isSuccess()).isTrue();
     req.headers().set(FlyHeaders.FLY_REQUEST_ID, "id"); // trusted, and still a valid name
     assertThat(req.headers().get("fly-client-ip")).isEqualTo("1.2.3.4");

@@ -44,7 +44,7 @@ final class WebSocketEcho {
       int opcode = b0 & 0x0F;
       long len = b1 & 0x7F;
       if (len == 126) {
-        len = (readByte(in) << 8) | readByte(in);
+        len = ((long) readByte(in) << 8) | readByte(in);
       } else if (len == 127) {
         len = 0;
         for (int i = 0; i < 8; i++) {

@@ -161,7 +161,7 @@ final class WorkloadController implements PodListener {
       return false;
     }
     int running = active.size();
-    long updated = running - outdated.size();
+    int updated = running - outdated.size();
     if (updated < desired && running < desired + 1) {
       startPod(key, w, -1);
       running++;

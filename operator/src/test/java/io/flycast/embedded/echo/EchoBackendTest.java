@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -152,9 +153,8 @@ class EchoBackendTest {
         out.flush();
         assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
         int length = -1;
-        String line;
-        while (!(line = in.readLine()).isEmpty()) {
-          if (line.toLowerCase().startsWith("content-length:")) {
+        for (String line = in.readLine(); !line.isEmpty(); line = in.readLine()) {
+          if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
             length = Integer.parseInt(line.substring(15).trim());
           }
         }
