@@ -2,6 +2,8 @@ package io.flycast.proxy;
 
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.Route;
+import io.flycast.proxy.balance.CapacityQueue;
+import io.flycast.proxy.balance.Lease;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;

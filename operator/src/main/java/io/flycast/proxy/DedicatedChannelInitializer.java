@@ -3,6 +3,7 @@ package io.flycast.proxy;
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
+import io.flycast.proxy.tls.TlsHandlers;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;

@@ -1,5 +1,6 @@
 package io.flycast.proxy;
 
+import io.flycast.proxy.tls.TlsHandlers;
 import io.netty.channel.ChannelPipeline;
 import java.time.Duration;
 

@@ -1,6 +1,7 @@
 package io.flycast.proxy;
 
 import io.flycast.catalog.RouteKey;
+import io.flycast.proxy.tls.TlsHandlers;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

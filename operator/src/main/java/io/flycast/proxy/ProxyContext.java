@@ -4,6 +4,10 @@ import io.flycast.catalog.Backend;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.Route;
 import io.flycast.network.NetworkPolicy;
+import io.flycast.proxy.balance.Balancer;
+import io.flycast.proxy.balance.CapacityQueue;
+import io.flycast.proxy.balance.LoadTracker;
+import io.flycast.proxy.tls.CertificateSource;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
@@ -17,7 +21,7 @@ import io.netty.util.AsciiString;
  * What every connection handler of one {@link ProxyServer} shares: configuration, the catalog, the
  * balancer, the backend pool and metrics. Immutable apart from the shutdown flags.
  */
-final class ProxyContext {
+public final class ProxyContext {
   private final ProxyConfig config;
   private final CatalogStore catalog;
   private final Balancer balancer;
@@ -79,7 +83,7 @@ final class ProxyContext {
         });
   }
 
-  ProxyConfig config() {
+  public ProxyConfig config() {
     return config;
   }
 
@@ -87,11 +91,11 @@ final class ProxyContext {
     return via;
   }
 
-  SslProvider tlsProvider() {
+  public SslProvider tlsProvider() {
     return tlsProvider;
   }
 
-  CatalogStore catalog() {
+  public CatalogStore catalog() {
     return catalog;
   }
 
@@ -112,7 +116,7 @@ final class ProxyContext {
     return clients;
   }
 
-  CertificateSource certificates() {
+  public CertificateSource certificates() {
     return certificates;
   }
 

@@ -3,6 +3,7 @@ package io.flycast.proxy;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
+import io.flycast.proxy.balance.Lease;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

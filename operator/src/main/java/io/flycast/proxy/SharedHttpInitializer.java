@@ -1,5 +1,6 @@
 package io.flycast.proxy;
 
+import io.flycast.proxy.tls.TlsHandlers;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;

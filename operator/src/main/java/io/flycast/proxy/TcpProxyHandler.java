@@ -4,6 +4,7 @@ import io.flycast.catalog.Handler;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.Route;
+import io.flycast.proxy.balance.Lease;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;

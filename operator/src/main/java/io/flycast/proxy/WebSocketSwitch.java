@@ -1,5 +1,6 @@
 package io.flycast.proxy;
 
+import io.flycast.proxy.balance.Lease;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

@@ -4,7 +4,7 @@
  *
  * <p>Entry point: {@link io.flycast.proxy.ProxyServer}, configured by {@link
  * io.flycast.proxy.ProxyConfig}, counting into {@link io.flycast.proxy.ProxyMetrics}, with
- * certificates from a {@link io.flycast.proxy.CertificateSource}.
+ * certificates from a {@link io.flycast.proxy.tls.CertificateSource}.
  *
  * <p>How a connection flows:
  *
@@ -22,16 +22,16 @@
  *       HTTP/2 ({@code Http2ServerPipeline}: each stream a child channel with its own {@code
  *       HttpProxyHandler}). ALPN offers the port's {@code tls.alpn}, by default {@code h2,
  *       http/1.1} on HTTP ports. {@code TlsContexts} builds the TLS contexts from the {@link
- *       io.flycast.proxy.CertificateSource}'s {@link io.flycast.proxy.ServerCertificate} per ALPN
- *       list, with OpenSSL (netty-tcnative BoringSSL) when it loads and the JDK's TLS otherwise
- *       ({@link io.flycast.proxy.TlsProvider}).
- *   <li>Backends are chosen by the {@link io.flycast.proxy.Balancer} (zone first, soft/hard limits,
- *       two random choices) over a {@link io.flycast.proxy.LoadTracker}; {@code BackendDialer}
- *       retries other backends on connect failure; HTTP backends come from the per-event-loop
- *       {@code BackendConnectionPool}: pooled HTTP/1.1 connections, h2c streams on one shared
- *       connection per backend ({@code Http2BackendPool}, for {@code http.h2_backend}), or, on
- *       {@code proxy_proto} + {@code http} ports, a connection per client connection starting with
- *       its PROXY header ({@code ClientBoundBackends}).
+ *       io.flycast.proxy.tls.CertificateSource}'s {@link io.flycast.proxy.tls.ServerCertificate}
+ *       per ALPN list, with OpenSSL (netty-tcnative BoringSSL) when it loads and the JDK's TLS
+ *       otherwise ({@link io.flycast.proxy.tls.TlsProvider}).
+ *   <li>Backends are chosen by the {@link io.flycast.proxy.balance.Balancer} (zone first, soft/hard
+ *       limits, two random choices) over a {@link io.flycast.proxy.balance.LoadTracker}; {@code
+ *       BackendDialer} retries other backends on connect failure; HTTP backends come from the
+ *       per-event-loop {@code BackendConnectionPool}: pooled HTTP/1.1 connections, h2c streams on
+ *       one shared connection per backend ({@code Http2BackendPool}, for {@code http.h2_backend}),
+ *       or, on {@code proxy_proto} + {@code http} ports, a connection per client connection
+ *       starting with its PROXY header ({@code ClientBoundBackends}).
  *   <li>Per request: {@code RequestRouting} applies the client's {@code fly-force-*} / {@code
  *       fly-prefer-*} headers as a backend filter; {@code FlyReplay} handles a backend's {@code
  *       fly-replay}, resending bodies up to 1 MiB kept by {@code ReplayBody}; {@code RequestRecord}

@@ -1,4 +1,4 @@
-package io.flycast.proxy;
+package io.flycast.proxy.tls;
 
 import io.netty.handler.ssl.SslContext;
 import java.io.ByteArrayInputStream;
@@ -34,7 +34,8 @@ public final class ServerCertificate {
   /**
    * Contexts built by {@link TlsContexts}, by provider and ALPN list; empty when building failed.
    */
-  final ConcurrentMap<TlsContexts.Key, Optional<SslContext>> contexts = new ConcurrentHashMap<>();
+  public final ConcurrentMap<TlsContexts.Key, Optional<SslContext>> contexts =
+      new ConcurrentHashMap<>();
 
   /**
    * @param key the private key of the first certificate of {@code chain}

@@ -1,7 +1,8 @@
-package io.flycast.proxy;
+package io.flycast.proxy.tls;
 
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.PortSpec;
+import io.flycast.proxy.ProxyConfig;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSsl;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * once per certificate version, provider, ALPN list and TLS versions) and kept on the {@link
  * ServerCertificate}, so they go when the source drops a rotated certificate.
  */
-final class TlsContexts {
+public final class TlsContexts {
   static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
 
   static {
@@ -127,7 +128,7 @@ final class TlsContexts {
   }
 
   /** {@link #provider(TlsProvider)}, logging which provider TLS uses and why. */
-  static SslProvider logProvider(TlsProvider setting) {
+  public static SslProvider logProvider(TlsProvider setting) {
     SslProvider provider = provider(setting);
     if (provider == SslProvider.OPENSSL) {
       log.info("TLS: OpenSSL ({}, netty-tcnative)", OpenSsl.versionString());

@@ -1,4 +1,4 @@
-package io.flycast.proxy;
+package io.flycast.proxy.tls;
 
 import static io.flycast.proxy.TestRoutes.backend;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,6 +12,12 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.TlsOptions;
+import io.flycast.proxy.EchoHttpBackend;
+import io.flycast.proxy.ProxyConfig;
+import io.flycast.proxy.ProxyMetrics;
+import io.flycast.proxy.ProxyServer;
+import io.flycast.proxy.TestCertificates;
+import io.flycast.proxy.TestRoutes;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

@@ -1,4 +1,4 @@
-package io.flycast.proxy;
+package io.flycast.proxy.tls;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -1,4 +1,4 @@
-package io.flycast.proxy;
+package io.flycast.proxy.balance;
 
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.RouteKey;
@@ -84,12 +84,12 @@ public final class LoadTracker {
    * Called (on any thread; must not block) each time a lease is released: a slot of that backend is
    * free. The proxy's queue of work waiting for capacity listens here.
    */
-  void onRelease(BiConsumer<RouteKey, Backend> listener) {
+  public void onRelease(BiConsumer<RouteKey, Backend> listener) {
     onRelease = listener;
   }
 
   /** Called when a route may have room for reasons other than a release (a backend uncordoned). */
-  void onMoreRoom(Consumer<RouteKey> listener) {
+  public void onMoreRoom(Consumer<RouteKey> listener) {
     onMoreRoom = listener;
   }
 
@@ -165,7 +165,7 @@ public final class LoadTracker {
    * catalog snapshot still reach a forgotten backend, its lease counts on the removed counter and
    * releases there: consistent, and about a backend that is leaving anyway.
    */
-  void retainOnly(RouteKey route, java.util.Set<String> current) {
+  public void retainOnly(RouteKey route, java.util.Set<String> current) {
     RouteLoads r = counts.get(route);
     if (r != null) {
       r.byBackend

@@ -1,6 +1,7 @@
-package io.flycast.proxy;
+package io.flycast.proxy.tls;
 
 import io.flycast.catalog.RouteKey;
+import io.flycast.proxy.ProxyConfig;
 
 /**
  * Where the proxy gets server certificates for TLS termination. The control plane implements it

@@ -1,4 +1,4 @@
-package io.flycast.proxy;
+package io.flycast.proxy.balance;
 
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.RouteKey;
@@ -15,9 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * off to the waiter's own event loop. Nothing here locks. The cost when nothing waits, which is
  * almost always, is one read of a counter per released lease.
  */
-final class CapacityQueue {
+public final class CapacityQueue {
   /** One piece of work waiting. */
-  interface Waiter {
+  public interface Waiter {
     /** A slot may be free: try again. Called on any thread; must not block. */
     void wake();
 
@@ -40,7 +40,7 @@ final class CapacityQueue {
   private final ConcurrentHashMap<RouteKey, RouteQueue> byRoute = new ConcurrentHashMap<>();
   private final AtomicInteger total = new AtomicInteger();
 
-  CapacityQueue(int maxPerRoute) {
+  public CapacityQueue(int maxPerRoute) {
     this.maxPerRoute = maxPerRoute;
   }
 
@@ -49,7 +49,7 @@ final class CapacityQueue {
    *
    * @return false when the route's queue is full: refuse the work now
    */
-  boolean add(RouteKey route, Waiter w, boolean front) {
+  public boolean add(RouteKey route, Waiter w, boolean front) {
     RouteQueue q = byRoute.computeIfAbsent(route, k -> new RouteQueue());
     if (q.size.incrementAndGet() > maxPerRoute) {
       q.size.decrementAndGet();
@@ -65,7 +65,7 @@ final class CapacityQueue {
   }
 
   /** Takes a waiter out (it gave up); false when it was no longer there (a wake is on its way). */
-  boolean remove(RouteKey route, Waiter w) {
+  public boolean remove(RouteKey route, Waiter w) {
     RouteQueue q = byRoute.get(route);
     return q != null && take(q, w);
   }
@@ -74,7 +74,7 @@ final class CapacityQueue {
    * A lease of {@code backend} was released: the longest waiter that can use that backend may have
    * the slot (one bound to another instance would only lose it and starve the rest).
    */
-  void slotFreed(RouteKey route, Backend backend) {
+  public void slotFreed(RouteKey route, Backend backend) {
     RouteQueue q = total.get() == 0 ? null : byRoute.get(route);
     if (q == null) {
       return;
@@ -88,7 +88,7 @@ final class CapacityQueue {
   }
 
   /** The route's backends changed (more, or healthier): every waiter should look again. */
-  void wakeAll(RouteKey route) {
+  public void wakeAll(RouteKey route) {
     RouteQueue q = total.get() == 0 ? null : byRoute.get(route);
     Waiter w;
     while (q != null && (w = q.waiters.pollFirst()) != null) {
@@ -100,7 +100,7 @@ final class CapacityQueue {
   }
 
   /** Waiting now, all routes. */
-  int size() {
+  public int size() {
     return total.get();
   }
 

@@ -1,4 +1,4 @@
-package io.flycast.proxy;
+package io.flycast.proxy.balance;
 
 import static io.flycast.proxy.TestRoutes.backend;
 import static io.flycast.proxy.TestRoutes.limits;
@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.Route;
+import io.flycast.proxy.TestRoutes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.flycast.proxy;
+package io.flycast.proxy.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,6 +9,7 @@ import io.flycast.catalog.HttpOptions;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.TlsOptions;
+import io.flycast.proxy.TestCertificates;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.OpenSsl;

@@ -1,5 +1,6 @@
-package io.flycast.proxy;
+package io.flycast.proxy.tls;
 
+import io.flycast.proxy.ProxyConfig;
 import java.util.Locale;
 
 /**

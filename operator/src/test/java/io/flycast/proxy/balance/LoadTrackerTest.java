@@ -1,4 +1,4 @@
-package io.flycast.proxy;
+package io.flycast.proxy.balance;
 
 import static io.flycast.proxy.TestRoutes.backend;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,10 +1,12 @@
-package io.flycast.proxy;
+package io.flycast.proxy.tls;
 
 import io.flycast.catalog.Catalog;
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
+import io.flycast.proxy.ProxyConfig;
+import io.flycast.proxy.ProxyContext;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -32,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * descriptor forever, and enough of them take the proxy down for everyone. A ClientHello is
  * buffered up to {@link #MAX_CLIENT_HELLO} bytes, far above what browsers send.
  */
-final class TlsHandlers {
-  static final String SNI = "sni";
+public final class TlsHandlers {
+  public static final String SNI = "sni";
   static final String TLS_ALERT = "tls-alert";
   private static final Logger log = LoggerFactory.getLogger(TlsHandlers.class);
 
@@ -49,7 +51,8 @@ final class TlsHandlers {
   private TlsHandlers() {}
 
   /** TLS for a dedicated port: the certificate of the route owning the address. */
-  static void addTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
+  public static void addTlsHandlers(
+      ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
     String secret = port.tls() == null ? null : port.tls().secretName();
     List<String> alpn = TlsContexts.alpn(port);
     List<String> versions = TlsContexts.protocols(port);
@@ -60,7 +63,8 @@ final class TlsHandlers {
   /**
    * pg_tls for a dedicated port: TLS after the Postgres SSLRequest, with the route's certificate.
    */
-  static void addPgTlsHandlers(ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
+  public static void addPgTlsHandlers(
+      ChannelPipeline p, ProxyContext px, RouteKey route, PortSpec port) {
     String secret = port.tls() == null ? null : port.tls().secretName();
     p.addLast(
         PgTlsHandler.NAME,
@@ -75,7 +79,7 @@ final class TlsHandlers {
   }
 
   /** TLS for the shared HTTPS listener: the certificate of the route the SNI name belongs to. */
-  static void addSharedTlsHandlers(ChannelPipeline p, ProxyContext px) {
+  public static void addSharedTlsHandlers(ChannelPipeline p, ProxyContext px) {
     p.addLast(SNI, sniHandler(px, sni -> bySni(px, sni)));
     p.addLast(TLS_ALERT, AlertOnMissingCertificate.INSTANCE);
   }
@@ -106,7 +110,7 @@ final class TlsHandlers {
   }
 
   /** Whether the connection was TLS-terminated here (for X-Forwarded-Proto). */
-  static boolean isTls(ChannelPipeline p) {
+  public static boolean isTls(ChannelPipeline p) {
     // An HTTP/2 stream's pipeline has no TLS of its own: the connection's is its parent's.
     Channel ch = p.channel();
     if (ch instanceof Http2StreamChannel) {

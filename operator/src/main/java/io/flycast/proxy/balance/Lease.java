@@ -1,4 +1,4 @@
-package io.flycast.proxy;
+package io.flycast.proxy.balance;
 
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.RouteKey;

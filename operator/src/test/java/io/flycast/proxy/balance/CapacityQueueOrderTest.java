@@ -1,8 +1,9 @@
-package io.flycast.proxy;
+package io.flycast.proxy.balance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flycast.catalog.RouteKey;
+import io.flycast.proxy.TestRoutes;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
