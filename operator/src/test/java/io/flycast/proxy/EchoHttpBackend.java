@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class EchoHttpBackend implements AutoCloseable {
   final String name;
   final HttpServer server;
-  final AtomicInteger requests = new AtomicInteger();
+  public final AtomicInteger requests = new AtomicInteger();
   final CountDownLatch streamGate = new CountDownLatch(1);
 
   public EchoHttpBackend(String name) throws IOException {

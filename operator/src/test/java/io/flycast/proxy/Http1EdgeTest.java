@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flycast.catalog.RouteKey;
+import io.flycast.proxy.http.HttpProxyHandler;
+import io.flycast.proxy.http.ProxyExchange;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
