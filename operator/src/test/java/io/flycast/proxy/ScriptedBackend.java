@@ -23,7 +23,7 @@ public final class ScriptedBackend implements AutoCloseable {
 
   final ServerSocket server;
   public final List<String> heads = new CopyOnWriteArrayList<>();
-  final java.util.concurrent.atomic.AtomicInteger accepted =
+  public final java.util.concurrent.atomic.AtomicInteger accepted =
       new java.util.concurrent.atomic.AtomicInteger();
   private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
   private final Script script;
@@ -34,7 +34,7 @@ public final class ScriptedBackend implements AutoCloseable {
     pool.submit(this::acceptLoop);
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
@@ -61,7 +61,7 @@ public final class ScriptedBackend implements AutoCloseable {
   }
 
   /** Reads up to and including the blank line ending a request head. */
-  static String readHead(InputStream in) throws IOException {
+  public static String readHead(InputStream in) throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     int b;
     while ((b = in.read()) != -1) {

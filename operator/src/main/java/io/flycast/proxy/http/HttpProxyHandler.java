@@ -44,7 +44,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   public static final String NAME = "http-proxy";
 
   /** Pipelined requests kept waiting behind the one being served. */
-  public static final int MAX_PIPELINED = 32;
+  static final int MAX_PIPELINED = 32;
 
   private final ProxyContext px;
   private final RouteResolver resolver;

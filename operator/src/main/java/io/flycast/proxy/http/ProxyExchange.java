@@ -79,7 +79,7 @@ public final class ProxyExchange implements BackendHandler.Listener {
           HttpMethod.DELETE);
 
   /** Bodies up to this size are read whole before dialing a backend. */
-  public static final int BUFFERED_BODY_LIMIT = 64 * 1024;
+  static final int BUFFERED_BODY_LIMIT = 64 * 1024;
 
   /** Logged when the client went away before a response: nginx's "client closed request". */
   private static final int CLIENT_CLOSED = 499;

@@ -31,11 +31,11 @@ import org.slf4j.LoggerFactory;
  *       not the client's doing and not counted.
  * </ul>
  */
-public final class Http2ResetBudget extends Http2FrameLogger {
+final class Http2ResetBudget extends Http2FrameLogger {
   private static final Logger log = LoggerFactory.getLogger(Http2ResetBudget.class);
 
   /** Netty's own default for resets received, and a number no well-behaved client comes near. */
-  public static final int MAX_RESETS = 100;
+  static final int MAX_RESETS = 100;
 
   static final long WINDOW_NANOS = 30_000_000_000L;
 

@@ -49,7 +49,7 @@ public final class Http2ServerPipeline {
    * Streams a client may have open at once. Each can hold a backend connection, so the protocol's
    * default (unlimited) would let one client connection open any number of them.
    */
-  public static final int MAX_CONCURRENT_STREAMS = 128;
+  static final int MAX_CONCURRENT_STREAMS = 128;
 
   private Http2ServerPipeline() {}
 

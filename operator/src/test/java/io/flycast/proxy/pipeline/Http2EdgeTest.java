@@ -1,4 +1,4 @@
-package io.flycast.proxy;
+package io.flycast.proxy.pipeline;
 
 import static io.flycast.proxy.TestRoutes.backend;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,8 +11,13 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.TlsOptions;
-import io.flycast.proxy.pipeline.Http2ResetBudget;
-import io.flycast.proxy.pipeline.Http2ServerPipeline;
+import io.flycast.proxy.ProxyConfig;
+import io.flycast.proxy.ProxyMetrics;
+import io.flycast.proxy.ProxyServer;
+import io.flycast.proxy.RawH2;
+import io.flycast.proxy.ScriptedBackend;
+import io.flycast.proxy.TestCertificates;
+import io.flycast.proxy.TestRoutes;
 import io.flycast.proxy.tls.ServerCertificate;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.InputStream;

@@ -1,12 +1,15 @@
-package io.flycast.proxy;
+package io.flycast.proxy.http;
 
 import static io.flycast.proxy.TestRoutes.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flycast.catalog.RouteKey;
-import io.flycast.proxy.http.HttpProxyHandler;
-import io.flycast.proxy.http.ProxyExchange;
+import io.flycast.proxy.ProxyConfig;
+import io.flycast.proxy.ProxyFixture;
+import io.flycast.proxy.RawHttp;
+import io.flycast.proxy.ScriptedBackend;
+import io.flycast.proxy.TestRoutes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
