@@ -13,7 +13,7 @@ import io.flycast.embedded.EmbeddedApiServer;
 import io.flycast.embedded.ManifestApplier;
 import io.flycast.embedded.runtime.LocalRuntime;
 import io.flycast.proxy.ProxyServer;
-import io.flycast.proxy.TlsProvider;
+import io.flycast.proxy.tls.TlsProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;

@@ -57,7 +57,7 @@ class MainFlagsTest {
       new CommandLine(main).parseArgs("--tls-provider=");
       // Blank falls through to the property (then the environment, then auto), as the embedded
       // proxy reads it.
-      assertThat(main.tlsProvider()).isEqualTo(io.flycast.proxy.TlsProvider.JDK);
+      assertThat(main.tlsProvider()).isEqualTo(io.flycast.proxy.tls.TlsProvider.JDK);
     } finally {
       if (before == null) {
         System.clearProperty("flycast.tls.provider");

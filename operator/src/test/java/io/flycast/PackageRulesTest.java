@@ -6,32 +6,94 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The data-plane packages read routes and backends from the catalog only: they must not depend on
- * Kubernetes types, which keeps them testable and benchmarkable on their own.
+ * Kubernetes types, which keeps them testable and benchmarkable on their own. Inside the proxy, the
+ * sub-packages follow the data flow and depend only downstream (see io.flycast.proxy's
+ * package-info).
  */
 class PackageRulesTest {
+  private static final Path MAIN = Path.of("src", "main", "java", "io", "flycast");
+
+  /** Checked on the whole text: imports, fully qualified names and javadoc links alike. */
+  private static final List<String> KUBERNETES =
+      List.of("io.fabric8.", "io.javaoperatorsdk.", "io.kubernetes.");
+
   @ParameterizedTest
   @ValueSource(strings = {"catalog", "proxy", "dns", "health", "network", "peers"})
-  void noKubernetesImports(String pkg) throws IOException {
-    Path sources = Path.of("src", "main", "java", "io", "flycast", pkg);
+  void noKubernetesTypes(String pkg) throws IOException {
+    for (Path f : javaFiles(MAIN.resolve(pkg))) {
+      String text = Files.readString(f);
+      for (String k : KUBERNETES) {
+        assertThat(text).as(f.toString()).doesNotContain(k);
+      }
+    }
+  }
+
+  /**
+   * The proxy's data flow: which other proxy packages each sub-package may name ("" is the root
+   * package io.flycast.proxy: ProxyContext and the shared plumbing). A connection goes pipeline →
+   * (tls) → http or tcp → upstream → balance, and dependencies only point that way: the table has
+   * no cycle, and a backward import (say upstream naming http, or balance naming anything) fails.
+   * The root is used by all but balance and uses them in turn, as it builds them. Every sub-package
+   * must have a row.
+   */
+  private static final Map<String, Set<String>> MAY_USE =
+      Map.of(
+          "pipeline", Set.of("", "tls", "http", "tcp"),
+          "tls", Set.of(""),
+          "http", Set.of("", "tls", "tcp", "upstream", "balance"),
+          "tcp", Set.of("", "upstream", "balance"),
+          "upstream", Set.of("", "balance"),
+          // pure policy: routes, backends and counts, nothing else of the proxy
+          "balance", Set.of());
+
+  /** A proxy type named anywhere in the text: io.flycast.proxy.Type or io.flycast.proxy.sub. */
+  private static final Pattern PROXY_REF =
+      Pattern.compile("\\bio\\.flycast\\.proxy\\.(?:([a-z]\\w*)\\.|[A-Z])");
+
+  @Test
+  void everyProxySubPackageHasRules() throws IOException {
+    try (Stream<Path> dirs = Files.list(MAIN.resolve("proxy"))) {
+      Set<String> subs = new TreeSet<>();
+      dirs.filter(Files::isDirectory).forEach(d -> subs.add(d.getFileName().toString()));
+      assertThat(subs).isEqualTo(new TreeSet<>(MAY_USE.keySet()));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"pipeline", "tls", "http", "tcp", "upstream", "balance"})
+  void proxyDataFlow(String sub) throws IOException {
+    Set<String> allowed = MAY_USE.get(sub);
+    for (Path f : javaFiles(MAIN.resolve("proxy").resolve(sub))) {
+      Matcher m = PROXY_REF.matcher(Files.readString(f));
+      while (m.find()) {
+        String used = m.group(1) == null ? "" : m.group(1);
+        if (!used.equals(sub)) {
+          assertThat(allowed)
+              .as("%s uses io.flycast.proxy%s", f, used.isEmpty() ? "" : "." + used)
+              .contains(used);
+        }
+      }
+    }
+  }
+
+  private static List<Path> javaFiles(Path sources) throws IOException {
     assertThat(sources).as("run from the operator module").isDirectory();
     try (Stream<Path> files = Files.walk(sources)) {
       List<Path> java = files.filter(f -> f.toString().endsWith(".java")).toList();
       assertThat(java).isNotEmpty();
-      for (Path f : java) {
-        assertThat(Files.readAllLines(f))
-            .as(f.toString())
-            .noneMatch(
-                l ->
-                    l.startsWith("import io.fabric8")
-                        || l.startsWith("import io.javaoperatorsdk")
-                        || l.startsWith("import io.kubernetes"));
-      }
+      return java;
     }
   }
 }

@@ -2,8 +2,8 @@ package io.flycast.control;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.flycast.catalog.RouteKey;
-import io.flycast.proxy.CertificateSource;
-import io.flycast.proxy.ServerCertificate;
+import io.flycast.proxy.tls.CertificateSource;
+import io.flycast.proxy.tls.ServerCertificate;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;

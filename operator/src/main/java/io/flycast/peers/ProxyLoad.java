@@ -3,7 +3,7 @@ package io.flycast.peers;
 import io.flycast.autoscale.Cordons;
 import io.flycast.autoscale.LoadView;
 import io.flycast.catalog.RouteKey;
-import io.flycast.proxy.LoadTracker;
+import io.flycast.proxy.balance.LoadTracker;
 
 /** This replica's own proxy, as autoscale sees it: its load and its cordons. */
 public final class ProxyLoad {

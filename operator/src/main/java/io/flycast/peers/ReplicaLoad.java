@@ -1,7 +1,7 @@
 package io.flycast.peers;
 
 import io.flycast.catalog.RouteKey;
-import io.flycast.proxy.LoadTracker;
+import io.flycast.proxy.balance.LoadTracker;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -8,18 +8,18 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
 /** Small channel helpers. */
-final class Channels {
+public final class Channels {
   private Channels() {}
 
   /** Closes {@code ch} once everything already written has been flushed. */
-  static void flushAndClose(Channel ch) {
+  public static void flushAndClose(Channel ch) {
     if (ch != null && ch.isActive()) {
       ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
   }
 
   /** The connected channel of a connect future, as a {@code Future<Channel>}. */
-  static Future<Channel> connected(ChannelFuture connect) {
+  public static Future<Channel> connected(ChannelFuture connect) {
     Promise<Channel> p = connect.channel().eventLoop().newPromise();
     connect.addListener(
         f -> {

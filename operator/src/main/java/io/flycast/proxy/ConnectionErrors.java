@@ -13,11 +13,11 @@ import org.slf4j.LoggerFactory;
  * <p>Debug, not warn: on an internet-facing edge, resets and broken pipes are what clients do every
  * second, and a line each would drown the log. The counter is what shows a trend.
  */
-final class ConnectionErrors {
+public final class ConnectionErrors {
   private static final Logger log = LoggerFactory.getLogger(ConnectionErrors.class);
 
   /** Where the error happened: the metric's label. */
-  enum Kind {
+  public enum Kind {
     /** An HTTP/1.1 client connection. */
     CLIENT_HTTP,
     /** An HTTP/2 client connection (not a stream: stream errors are resets). */
@@ -43,7 +43,7 @@ final class ConnectionErrors {
   }
 
   /** Logs, counts and closes; {@code route} may be null. */
-  void close(ChannelHandlerContext ctx, Throwable cause, Kind kind, Object route) {
+  public void close(ChannelHandlerContext ctx, Throwable cause, Kind kind, Object route) {
     count(ctx, cause, kind, route);
     ctx.close();
   }

@@ -1,5 +1,7 @@
 package io.flycast.proxy;
 
+import io.flycast.proxy.http.HttpProxyHandler;
+import io.flycast.proxy.http.ProxyExchange;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,7 +27,7 @@ import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
  * connections to {@link HttpProxyHandler} and {@link ProxyExchange}: messages split the same way
  * (head, contents, last content) and no {@code x-http2-*} conversion headers.
  */
-final class Http2Adapters {
+public final class Http2Adapters {
   private Http2Adapters() {}
 
   /**
@@ -35,8 +37,8 @@ final class Http2Adapters {
    * into head and last content.
    */
   @ChannelHandler.Sharable
-  static final class StreamRequest extends ChannelInboundHandlerAdapter {
-    static final StreamRequest INSTANCE = new StreamRequest();
+  public static final class StreamRequest extends ChannelInboundHandlerAdapter {
+    public static final StreamRequest INSTANCE = new StreamRequest();
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -64,7 +66,7 @@ final class Http2Adapters {
    * content. Netty's HTTP/2 conversion wants them whole, and would end the stream on that last
    * content: so the head is sent whole and the last content dropped.
    */
-  static final class InterimResponse extends ChannelOutboundHandlerAdapter {
+  public static final class InterimResponse extends ChannelOutboundHandlerAdapter {
     private boolean dropNextLast;
 
     @Override
@@ -100,8 +102,8 @@ final class Http2Adapters {
    * the {@code x-http2-*} headers of Netty's conversion are dropped, they are not the backend's.
    */
   @ChannelHandler.Sharable
-  static final class BackendResponse extends ChannelInboundHandlerAdapter {
-    static final BackendResponse INSTANCE = new BackendResponse();
+  public static final class BackendResponse extends ChannelInboundHandlerAdapter {
+    public static final BackendResponse INSTANCE = new BackendResponse();
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * when it completes; with backpressure the proxy does not write more to a socket that does not
  * drain, so a stalled peer still goes idle.
  */
-final class IdleTimeout extends ChannelDuplexHandler {
+public final class IdleTimeout extends ChannelDuplexHandler {
   /** Looks per timeout: the timeout is reached after this many looks found no activity. */
   private static final int LOOKS = 4;
 
@@ -29,7 +29,7 @@ final class IdleTimeout extends ChannelDuplexHandler {
   private int quietLooks;
   private ScheduledFuture<?> look;
 
-  IdleTimeout(Duration timeout) {
+  public IdleTimeout(Duration timeout) {
     this.lookNanos = Math.max(1, timeout.toNanos() / LOOKS);
   }
 

@@ -1,5 +1,6 @@
 package io.flycast.proxy;
 
+import io.flycast.proxy.tls.TlsProvider;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;

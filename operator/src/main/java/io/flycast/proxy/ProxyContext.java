@@ -4,6 +4,12 @@ import io.flycast.catalog.Backend;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.Route;
 import io.flycast.network.NetworkPolicy;
+import io.flycast.proxy.balance.Balancer;
+import io.flycast.proxy.balance.CapacityQueue;
+import io.flycast.proxy.balance.LoadTracker;
+import io.flycast.proxy.http.FlyHeaders;
+import io.flycast.proxy.tls.CertificateSource;
+import io.flycast.proxy.upstream.BackendConnectionPool;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
@@ -17,7 +23,7 @@ import io.netty.util.AsciiString;
  * What every connection handler of one {@link ProxyServer} shares: configuration, the catalog, the
  * balancer, the backend pool and metrics. Immutable apart from the shutdown flags.
  */
-final class ProxyContext {
+public final class ProxyContext {
   private final ProxyConfig config;
   private final CatalogStore catalog;
   private final Balancer balancer;
@@ -79,32 +85,32 @@ final class ProxyContext {
         });
   }
 
-  ProxyConfig config() {
+  public ProxyConfig config() {
     return config;
   }
 
-  AsciiString via() {
+  public AsciiString via() {
     return via;
   }
 
-  SslProvider tlsProvider() {
+  public SslProvider tlsProvider() {
     return tlsProvider;
   }
 
-  CatalogStore catalog() {
+  public CatalogStore catalog() {
     return catalog;
   }
 
-  Balancer balancer() {
+  public Balancer balancer() {
     return balancer;
   }
 
-  ProxyMetrics metrics() {
+  public ProxyMetrics metrics() {
     return metrics;
   }
 
   /** Ends connections on unhandled errors, logged and counted. */
-  ConnectionErrors errors() {
+  public ConnectionErrors errors() {
     return errors;
   }
 
@@ -112,25 +118,25 @@ final class ProxyContext {
     return clients;
   }
 
-  CertificateSource certificates() {
+  public CertificateSource certificates() {
     return certificates;
   }
 
-  BackendStarter starter() {
+  public BackendStarter starter() {
     return starter;
   }
 
   /** Who may reach which route (network isolation). */
-  NetworkPolicy access() {
+  public NetworkPolicy access() {
     return access;
   }
 
   /** Work waiting for a slot on a route whose backends are all at their hard limit. */
-  CapacityQueue queue() {
+  public CapacityQueue queue() {
     return queue;
   }
 
-  BackendConnectionPool pool() {
+  public BackendConnectionPool pool() {
     return pool;
   }
 
@@ -139,7 +145,7 @@ final class ProxyContext {
    * (HTTP/1.1 responses say {@code Connection: close}, HTTP/2 connections get GOAWAY), though new
    * connections are still served.
    */
-  boolean leaving() {
+  public boolean leaving() {
     return leaving;
   }
 
@@ -151,7 +157,7 @@ final class ProxyContext {
    * The proxy is stopping ({@link ProxyServer#stop()}): listeners are closed, client connections
    * close once their work is done, and backend connections are no longer kept for reuse.
    */
-  boolean draining() {
+  public boolean draining() {
     return draining;
   }
 
@@ -165,7 +171,8 @@ final class ProxyContext {
    * halves of a proxied connection run on one thread and hand buffers over without locks.
    * Half-closure is for raw relays, which forward FINs; HTTP treats a FIN as the end.
    */
-  Bootstrap backendBootstrap(EventLoop loop, ChannelHandler handler, boolean allowHalfClosure) {
+  public Bootstrap backendBootstrap(
+      EventLoop loop, ChannelHandler handler, boolean allowHalfClosure) {
     return new Bootstrap()
         .group(loop)
         .channel(transport.socketChannel())

@@ -1,6 +1,7 @@
 package io.flycast.proxy;
 
 import io.flycast.catalog.RouteKey;
+import io.flycast.proxy.http.FlyReplay;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -63,7 +64,7 @@ public final class ProxyMetrics {
   private final ConcurrentHashMap<RouteKey, RouteSeries> byRoute = new ConcurrentHashMap<>();
 
   /** What became of a {@code fly-replay} response (label {@code outcome}). */
-  enum ReplayOutcome {
+  public enum ReplayOutcome {
     /** The request was sent again where the header asked. */
     REPLAYED,
     /** The header named an app with no route here: 502. */
@@ -239,7 +240,7 @@ public final class ProxyMetrics {
     return new ProxyMetrics(new PrometheusRegistry());
   }
 
-  void request(RouteKey route, int status) {
+  public void request(RouteKey route, int status) {
     series(route).status(status).inc();
   }
 
@@ -323,7 +324,7 @@ public final class ProxyMetrics {
   }
 
   /** Work left the capacity queue (with a slot, or not) after waiting {@code nanos}. */
-  void queueWait(RouteKey route, long nanos) {
+  public void queueWait(RouteKey route, long nanos) {
     queueWait.labelValue(label(route)).observeNanos(nanos);
   }
 
@@ -340,7 +341,7 @@ public final class ProxyMetrics {
     queued = size;
   }
 
-  void replay(RouteKey route, ReplayOutcome outcome) {
+  public void replay(RouteKey route, ReplayOutcome outcome) {
     replays.labelValues(label(route), outcome.name().toLowerCase(Locale.ROOT)).inc();
   }
 
@@ -350,7 +351,7 @@ public final class ProxyMetrics {
   }
 
   /** A TLS HTTP connection's protocol, once ALPN chose it (h2 or http/1.1: a closed set). */
-  void httpProtocol(boolean h2) {
+  public void httpProtocol(boolean h2) {
     httpProtocols.labelValues(h2 ? "h2" : "http/1.1").inc();
   }
 
@@ -358,11 +359,11 @@ public final class ProxyMetrics {
     activeConnections.dec();
   }
 
-  void unavailable(RouteKey route, Unavailable reason) {
+  public void unavailable(RouteKey route, Unavailable reason) {
     unavailable.labelValues(label(route), reason.name().toLowerCase(java.util.Locale.ROOT)).inc();
   }
 
-  void connectFailed(RouteKey route) {
+  public void connectFailed(RouteKey route) {
     connectFailures.labelValues(label(route)).inc();
   }
 
@@ -371,11 +372,11 @@ public final class ProxyMetrics {
     connectionErrors.labelValues(kind).inc();
   }
 
-  void violation(String reason) {
+  public void violation(String reason) {
     violations.labelValues(reason).inc();
   }
 
-  void refused(RouteKey route, String reason) {
+  public void refused(RouteKey route, String reason) {
     refused.labelValues(label(route), reason).inc();
   }
 

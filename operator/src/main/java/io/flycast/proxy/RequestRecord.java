@@ -12,7 +12,7 @@ import java.time.Instant;
  * goes and written once when it ends, whoever ends it (the exchange, or the handler answering
  * locally). Event-loop confined like the request.
  */
-final class RequestRecord {
+public final class RequestRecord {
   private final ProxyContext px;
   private final long epochMillis = System.currentTimeMillis();
   private final long startNanos = System.nanoTime();
@@ -28,7 +28,7 @@ final class RequestRecord {
   private long bytesSent;
   private boolean completed;
 
-  RequestRecord(ProxyContext px, HttpRequest req, InetAddress client) {
+  public RequestRecord(ProxyContext px, HttpRequest req, InetAddress client) {
     this.px = px;
     this.host = req.headers().get(HttpHeaderNames.HOST);
     this.method = req.method().name();
@@ -36,21 +36,21 @@ final class RequestRecord {
     this.client = client;
   }
 
-  void requestId(String id) {
+  public void requestId(String id) {
     requestId = id;
   }
 
   /** The backend now answering (a replay or retry replaces the previous one). */
-  void backend(Backend b) {
+  public void backend(Backend b) {
     backend = b;
   }
 
-  void sent(long bytes) {
+  public void sent(long bytes) {
     bytesSent += bytes;
   }
 
   /** The request is over with {@code status}; only the first call counts. */
-  void complete(RouteKey route, int status) {
+  public void complete(RouteKey route, int status) {
     if (completed) {
       return;
     }

@@ -1,5 +1,7 @@
 package io.flycast.proxy;
 
+import io.flycast.proxy.http.FlyHeaders;
+import io.flycast.proxy.http.FlyReplay;
 import io.netty.handler.codec.DefaultHeaders;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -19,11 +21,11 @@ import java.util.Set;
  * user CPU in a profile). A name whose bytes equal one checked here once is valid; every other name
  * is validated as before.
  */
-final class TrustedHeaderNames implements DefaultHeaders.NameValidator<CharSequence> {
+public final class TrustedHeaderNames implements DefaultHeaders.NameValidator<CharSequence> {
   /**
    * Header maps made by the proxy's HTTP/1.1 decoders: the names the proxy adds skip validation.
    */
-  static final HttpHeadersFactory HEADERS =
+  public static final HttpHeadersFactory HEADERS =
       DefaultHttpHeadersFactory.headersFactory().withNameValidator(new TrustedHeaderNames());
 
   private static final DefaultHeaders.NameValidator<CharSequence> STANDARD =

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.RouteKey;
-import io.flycast.proxy.Lease;
-import io.flycast.proxy.LoadTracker;
+import io.flycast.proxy.balance.Lease;
+import io.flycast.proxy.balance.LoadTracker;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetAddress;
 import java.net.URI;

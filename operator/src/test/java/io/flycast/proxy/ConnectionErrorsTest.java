@@ -2,6 +2,9 @@ package io.flycast.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flycast.proxy.pipeline.Http2ServerPipeline;
+import io.flycast.proxy.tcp.RelayHandler;
+import io.flycast.proxy.upstream.BackendHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;

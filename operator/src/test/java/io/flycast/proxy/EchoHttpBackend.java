@@ -20,13 +20,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code name: value} lines, names lower-cased), then a blank line and the request body. {@code
  * /stream} sends a first chunk, waits for {@link #releaseStream()}, then a second.
  */
-final class EchoHttpBackend implements AutoCloseable {
+public final class EchoHttpBackend implements AutoCloseable {
   final String name;
   final HttpServer server;
-  final AtomicInteger requests = new AtomicInteger();
+  public final AtomicInteger requests = new AtomicInteger();
   final CountDownLatch streamGate = new CountDownLatch(1);
 
-  EchoHttpBackend(String name) throws IOException {
+  public EchoHttpBackend(String name) throws IOException {
     this(name, "127.0.0.1", 0);
   }
 
@@ -34,7 +34,7 @@ final class EchoHttpBackend implements AutoCloseable {
    * On {@code address}: several backends of one route share the target port on different loopback
    * addresses.
    */
-  EchoHttpBackend(String name, String address, int port) throws IOException {
+  public EchoHttpBackend(String name, String address, int port) throws IOException {
     this.name = name;
     server = HttpServer.create(new InetSocketAddress(address, port), 64);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -43,11 +43,11 @@ final class EchoHttpBackend implements AutoCloseable {
     server.start();
   }
 
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 
-  void releaseStream() {
+  public void releaseStream() {
     streamGate.countDown();
   }
 

@@ -15,6 +15,7 @@ import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
 import io.flycast.catalog.TlsOptions;
 import io.flycast.network.NetworkPolicy;
+import io.flycast.proxy.tls.ServerCertificate;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;

@@ -14,6 +14,7 @@ import io.flycast.catalog.RouteSpec;
 import io.flycast.network.Cidr;
 import io.flycast.network.ClientNetworks;
 import io.flycast.network.NetworkPolicy;
+import io.flycast.proxy.tls.CertificateSource;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import java.io.IOException;

@@ -11,6 +11,8 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.TlsOptions;
+import io.flycast.proxy.tls.CertificateSource;
+import io.flycast.proxy.tls.ServerCertificate;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.List;

@@ -12,6 +12,7 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.TlsOptions;
+import io.flycast.proxy.tls.ServerCertificate;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.Socket;

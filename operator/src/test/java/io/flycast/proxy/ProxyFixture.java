@@ -11,16 +11,16 @@ import java.time.Duration;
 import java.util.stream.Stream;
 
 /** A running {@link ProxyServer} on loopback with its own catalog, for tests. */
-final class ProxyFixture implements AutoCloseable {
-  final CatalogStore store = new CatalogStore();
+public final class ProxyFixture implements AutoCloseable {
+  public final CatalogStore store = new CatalogStore();
   final PrometheusRegistry registry = new PrometheusRegistry();
   final ProxyServer proxy;
 
-  ProxyFixture() throws InterruptedException {
+  public ProxyFixture() throws InterruptedException {
     this(ProxyConfig.builder().shutdownGrace(Duration.ofSeconds(2)));
   }
 
-  ProxyFixture(ProxyConfig.Builder config) throws InterruptedException {
+  public ProxyFixture(ProxyConfig.Builder config) throws InterruptedException {
     this(completed(config.dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))));
   }
 
@@ -43,14 +43,14 @@ final class ProxyFixture implements AutoCloseable {
         .build();
   }
 
-  int httpPort() {
+  public int httpPort() {
     return proxy.httpAddress().getPort();
   }
 
   /**
    * The sum of a counter's samples whose labels contain all {@code labelPairs} (name, value...).
    */
-  double counter(String name, String... labelPairs) {
+  public double counter(String name, String... labelPairs) {
     return points(name, labelPairs)
         .filter(CounterDataPointSnapshot.class::isInstance)
         .mapToDouble(dp -> ((CounterDataPointSnapshot) dp).getValue())

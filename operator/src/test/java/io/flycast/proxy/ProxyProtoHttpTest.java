@@ -9,6 +9,7 @@ import io.flycast.catalog.HttpOptions;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
+import io.flycast.proxy.tls.ServerCertificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;

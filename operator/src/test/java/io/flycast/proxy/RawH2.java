@@ -25,26 +25,26 @@ import javax.net.ssl.X509TrustManager;
  * with header blocks as HPACK literals and no validation at all, and collects the frames the server
  * sends. For the attacks a real client library would refuse to make.
  */
-final class RawH2 implements AutoCloseable {
-  static final int DATA = 0x0;
-  static final int HEADERS = 0x1;
-  static final int RST_STREAM = 0x3;
+public final class RawH2 implements AutoCloseable {
+  public static final int DATA = 0x0;
+  public static final int HEADERS = 0x1;
+  public static final int RST_STREAM = 0x3;
   static final int SETTINGS = 0x4;
-  static final int GOAWAY = 0x7;
-  static final int WINDOW_UPDATE = 0x8;
-  static final int CONTINUATION = 0x9;
-  static final int END_STREAM = 0x1;
+  public static final int GOAWAY = 0x7;
+  public static final int WINDOW_UPDATE = 0x8;
+  public static final int CONTINUATION = 0x9;
+  public static final int END_STREAM = 0x1;
   static final int END_HEADERS = 0x4;
   static final int ACK = 0x1;
-  static final long PROTOCOL_ERROR = 0x1;
-  static final long REFUSED_STREAM = 0x7;
-  static final long ENHANCE_YOUR_CALM = 0xb;
+  public static final long PROTOCOL_ERROR = 0x1;
+  public static final long REFUSED_STREAM = 0x7;
+  public static final long ENHANCE_YOUR_CALM = 0xb;
 
   /** A frame from the server; {@code code} is the error code of RST_STREAM and GOAWAY. */
   // A frame as read off the wire, for assertions on its fields; never compared or hashed.
   @SuppressWarnings("ArrayRecordComponent")
-  record Frame(int type, int flags, int stream, byte[] payload) {
-    long code() {
+  public record Frame(int type, int flags, int stream, byte[] payload) {
+    public long code() {
       int at = type == GOAWAY ? 4 : 0;
       return ((payload[at] & 0xffL) << 24)
           | ((payload[at + 1] & 0xff) << 16)
@@ -55,7 +55,7 @@ final class RawH2 implements AutoCloseable {
     /**
      * A HEADERS frame's :status, when the server sent it as an indexed field (HPACK static table).
      */
-    int status() {
+    public int status() {
       int b = payload.length == 0 ? 0 : payload[0] & 0xff;
       return switch (b) {
         case 0x88 -> 200;
@@ -75,7 +75,7 @@ final class RawH2 implements AutoCloseable {
   final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
 
   /** Every frame received, kept. */
-  final List<Frame> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+  public final List<Frame> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private final Thread reader;
   private volatile boolean closedByServer;
@@ -84,7 +84,7 @@ final class RawH2 implements AutoCloseable {
    * Connects, sends the preface and an empty SETTINGS frame; acknowledges the server's SETTINGS
    * only when {@code ackSettings}.
    */
-  RawH2(int port, String sni, boolean ackSettings) throws Exception {
+  public RawH2(int port, String sni, boolean ackSettings) throws Exception {
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(null, new TrustManager[] {new TrustAll()}, null);
     socket = (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", port);
@@ -130,12 +130,13 @@ final class RawH2 implements AutoCloseable {
     }
   }
 
-  boolean closedByServer() {
+  public boolean closedByServer() {
     return closedByServer;
   }
 
   /** Writes one frame (not flushed). */
-  synchronized RawH2 frame(int type, int flags, int stream, byte[] payload) throws IOException {
+  public synchronized RawH2 frame(int type, int flags, int stream, byte[] payload)
+      throws IOException {
     byte[] head = {
       (byte) (payload.length >>> 16),
       (byte) (payload.length >>> 8),
@@ -152,19 +153,19 @@ final class RawH2 implements AutoCloseable {
     return this;
   }
 
-  synchronized RawH2 flush() throws IOException {
+  public synchronized RawH2 flush() throws IOException {
     out.flush();
     return this;
   }
 
   /** A complete header block in one HEADERS frame. */
-  RawH2 headers(int stream, boolean endStream, String... namesAndValues) throws IOException {
+  public RawH2 headers(int stream, boolean endStream, String... namesAndValues) throws IOException {
     return frame(
         HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), stream, block(namesAndValues));
   }
 
   /** A GET request on {@code stream}, ending the stream. */
-  RawH2 get(int stream, String authority, String path) throws IOException {
+  public RawH2 get(int stream, String authority, String path) throws IOException {
     return headers(
         stream, true, ":method", "GET", ":scheme", "https", ":authority", authority, ":path", path);
   }
@@ -172,7 +173,7 @@ final class RawH2 implements AutoCloseable {
   /**
    * HPACK: each field as a literal without indexing, new name, no Huffman (RFC 7541 section 6.2.2).
    */
-  static byte[] block(String... namesAndValues) {
+  public static byte[] block(String... namesAndValues) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     for (int i = 0; i < namesAndValues.length; i += 2) {
       b.write(0);
@@ -204,7 +205,7 @@ final class RawH2 implements AutoCloseable {
     b.write(value);
   }
 
-  static byte[] int32(long v) {
+  public static byte[] int32(long v) {
     return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
   }
 
@@ -212,7 +213,7 @@ final class RawH2 implements AutoCloseable {
    * The first frame from the server matching {@code which} within {@code within}; null if none
    * came.
    */
-  Frame await(Predicate<Frame> which, Duration within) throws InterruptedException {
+  public Frame await(Predicate<Frame> which, Duration within) throws InterruptedException {
     long deadline = System.nanoTime() + within.toNanos();
     for (long left; (left = deadline - System.nanoTime()) > 0; ) {
       Frame f = frames.poll(left, TimeUnit.NANOSECONDS);

@@ -63,7 +63,7 @@ public final class RawHttp implements AutoCloseable {
   }
 
   /** Reads the response head only; the body stays in the stream. */
-  Response readHead() throws IOException {
+  public Response readHead() throws IOException {
     String status = line();
     if (status == null) {
       throw new IOException("connection closed before a response");

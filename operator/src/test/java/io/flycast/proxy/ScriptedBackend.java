@@ -16,25 +16,25 @@ import java.util.concurrent.Executors;
  * A raw-socket backend whose behaviour per connection is a script: it reads one request head and
  * hands the socket and head to the script. For misbehaving backends and protocol switches.
  */
-final class ScriptedBackend implements AutoCloseable {
-  interface Script {
+public final class ScriptedBackend implements AutoCloseable {
+  public interface Script {
     void run(Socket socket, String requestHead) throws IOException;
   }
 
   final ServerSocket server;
-  final List<String> heads = new CopyOnWriteArrayList<>();
-  final java.util.concurrent.atomic.AtomicInteger accepted =
+  public final List<String> heads = new CopyOnWriteArrayList<>();
+  public final java.util.concurrent.atomic.AtomicInteger accepted =
       new java.util.concurrent.atomic.AtomicInteger();
   private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
   private final Script script;
 
-  ScriptedBackend(String address, int port, Script script) throws IOException {
+  public ScriptedBackend(String address, int port, Script script) throws IOException {
     this.script = script;
     server = new ServerSocket(port, 64, InetAddress.getByName(address));
     pool.submit(this::acceptLoop);
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
@@ -61,7 +61,7 @@ final class ScriptedBackend implements AutoCloseable {
   }
 
   /** Reads up to and including the blank line ending a request head. */
-  static String readHead(InputStream in) throws IOException {
+  public static String readHead(InputStream in) throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     int b;
     while ((b = in.read()) != -1) {
@@ -74,7 +74,7 @@ final class ScriptedBackend implements AutoCloseable {
     return buf.toString(StandardCharsets.ISO_8859_1);
   }
 
-  static void write(Socket s, String text) throws IOException {
+  public static void write(Socket s, String text) throws IOException {
     s.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
     s.getOutputStream().flush();
   }

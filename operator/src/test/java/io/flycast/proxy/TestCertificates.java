@@ -1,12 +1,13 @@
 package io.flycast.proxy;
 
+import io.flycast.proxy.tls.ServerCertificate;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 
 /** Self-signed server certificates for tests. */
-final class TestCertificates {
+public final class TestCertificates {
   private TestCertificates() {}
 
-  static ServerCertificate selfSigned(String hostname) throws Exception {
+  public static ServerCertificate selfSigned(String hostname) throws Exception {
     SelfSignedCertificate ssc = new SelfSignedCertificate(hostname);
     try {
       return new ServerCertificate(ssc.key(), ssc.cert());

@@ -19,10 +19,10 @@ import java.util.List;
 import java.util.Set;
 
 /** Builders for routes, specs and backends used across proxy tests. */
-final class TestRoutes {
+public final class TestRoutes {
   private TestRoutes() {}
 
-  static InetAddress ip(String s) {
+  public static InetAddress ip(String s) {
     try {
       return InetAddress.getByName(s);
     } catch (UnknownHostException e) {
@@ -30,15 +30,15 @@ final class TestRoutes {
     }
   }
 
-  static Backend backend(String name, String zone) {
+  public static Backend backend(String name, String zone) {
     return new Backend(name, ip("127.0.0.1"), zone, true, true, false);
   }
 
-  static Backend backend(String name, String address, String zone) {
+  public static Backend backend(String name, String address, String zone) {
     return new Backend(name, ip(address), zone, true, true, false);
   }
 
-  static PortSpec httpPort(int port, int targetPort) {
+  public static PortSpec httpPort(int port, int targetPort) {
     return new PortSpec(
         port,
         targetPort,
@@ -49,12 +49,12 @@ final class TestRoutes {
         HttpOptions.DEFAULT);
   }
 
-  static RouteSpec spec(RouteKey key, String address, List<PortSpec> ports, Concurrency c) {
+  public static RouteSpec spec(RouteKey key, String address, List<PortSpec> ports, Concurrency c) {
     return new RouteSpec(
         key, ip(address), List.of(), ports, c, Autoscale.DEFAULT, false, "default", null);
   }
 
-  static RouteSpec spec(
+  public static RouteSpec spec(
       RouteKey key, String address, List<String> hostnames, List<PortSpec> ports) {
     return new RouteSpec(
         key,
@@ -68,18 +68,18 @@ final class TestRoutes {
         null);
   }
 
-  static Route route(Concurrency c, Backend... backends) {
+  public static Route route(Concurrency c, Backend... backends) {
     RouteKey key = new RouteKey("default", "app");
     return new Route(
         spec(key, "fdaa::1", List.of(PortSpec.tcp(80, 8080)), c), List.of(backends), 1);
   }
 
-  static Concurrency limits(int soft, int hard) {
+  public static Concurrency limits(int soft, int hard) {
     return new Concurrency(ConcurrencyType.CONNECTIONS, soft, hard);
   }
 
   /** A port free right now on 127.0.0.1 (dedicated listeners route by port, so tests need one). */
-  static int freePort() {
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 1, ip("127.0.0.1"))) {
       return s.getLocalPort();
     } catch (IOException e) {

@@ -13,6 +13,8 @@ import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.TlsOptions;
+import io.flycast.proxy.tls.ServerCertificate;
+import io.flycast.proxy.tls.TlsProvider;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
