@@ -15,16 +15,16 @@ import io.flycast.autoscale.Autostopper;
 import io.flycast.autoscale.KubernetesBackendScaler;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.RouteKey;
-import io.flycast.control.AddressRepair;
-import io.flycast.control.AutoscaleRecorder;
-import io.flycast.control.CatalogSync;
-import io.flycast.control.EventRecorder;
-import io.flycast.control.ExposedServiceReconciler;
-import io.flycast.control.LeaderElection;
-import io.flycast.control.LeaderState;
-import io.flycast.control.PeerDirectory;
-import io.flycast.control.PodNetworks;
-import io.flycast.control.ServiceReconciler;
+import io.flycast.control.leader.LeaderElection;
+import io.flycast.control.leader.LeaderState;
+import io.flycast.control.leader.PeerDirectory;
+import io.flycast.control.reconcile.AddressRepair;
+import io.flycast.control.reconcile.AutoscaleRecorder;
+import io.flycast.control.reconcile.EventRecorder;
+import io.flycast.control.reconcile.ExposedServiceReconciler;
+import io.flycast.control.reconcile.ServiceReconciler;
+import io.flycast.control.watch.CatalogSync;
+import io.flycast.control.watch.PodNetworks;
 import io.flycast.dns.DnsServer;
 import io.flycast.health.HealthChecker;
 import io.flycast.informer.Informers;
@@ -212,7 +212,7 @@ public final class Flycast implements AutoCloseable {
                     .withSSABasedCreateUpdateMatchForDependentResources(false)
                     // An object the model cannot read must not end the process (JOSDK's default on
                     // a stopped informer).
-                    .withInformerStoppedHandler(new io.flycast.control.InformerStops()));
+                    .withInformerStoppedHandler(new io.flycast.control.watch.InformerStops()));
     // The reconcilers' own informers: the Service one holds every Service of the cluster again,
     // so both page their lists and keep trimmed objects, as the catalog's informers do.
     operator.register(

@@ -2,7 +2,7 @@ package io.flycast;
 
 import io.flycast.admin.AdminToken;
 import io.flycast.catalog.ScaleKinds;
-import io.flycast.control.SecretNamespaces;
+import io.flycast.control.translate.SecretNamespaces;
 import io.flycast.proxy.tls.TlsProvider;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

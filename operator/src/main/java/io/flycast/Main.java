@@ -8,7 +8,7 @@ import io.flycast.catalog.Handler;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.ScaleKinds;
-import io.flycast.control.SecretNamespaces;
+import io.flycast.control.translate.SecretNamespaces;
 import io.flycast.embedded.EmbeddedApiServer;
 import io.flycast.embedded.ManifestApplier;
 import io.flycast.embedded.runtime.LocalRuntime;

@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The data-plane packages read routes and backends from the catalog only: they must not depend on
  * Kubernetes types, which keeps them testable and benchmarkable on their own. Inside the proxy, the
  * sub-packages follow the data flow and depend only downstream (see io.flycast.proxy's
- * package-info).
+ * package-info). The control plane's sub-packages follow the control flow the same way (see
+ * io.flycast.control's package-info).
  */
 class PackageRulesTest {
   private static final Path MAIN = Path.of("src", "main", "java", "io", "flycast");
@@ -82,6 +83,53 @@ class PackageRulesTest {
         if (!used.equals(sub)) {
           assertThat(allowed)
               .as("%s uses io.flycast.proxy%s", f, used.isEmpty() ? "" : "." + used)
+              .contains(used);
+        }
+      }
+    }
+  }
+
+  /**
+   * The control plane's stages: which other control packages each sub-package may name ("" is the
+   * root package io.flycast.control: the shared annotation names). Objects are watched, translated
+   * and reconciled: translate is pure and names no other stage, watch applies translations, and
+   * reconcile reads the caches and the translators and asks the leader stage whether to act. Leader
+   * election is about the replicas, not the objects, and names nothing of the control plane. The
+   * table has no cycle; every sub-package must have a row.
+   */
+  private static final Map<String, Set<String>> CONTROL_MAY_USE =
+      Map.of(
+          "translate", Set.of(""),
+          "watch", Set.of("", "translate"),
+          "reconcile", Set.of("", "watch", "translate", "leader"),
+          "leader", Set.of());
+
+  /**
+   * A control type named anywhere in the text: io.flycast.control.Type or io.flycast.control.sub.
+   */
+  private static final Pattern CONTROL_REF =
+      Pattern.compile("\\bio\\.flycast\\.control\\.(?:([a-z]\\w*)\\.|[A-Z])");
+
+  @Test
+  void everyControlSubPackageHasRules() throws IOException {
+    try (Stream<Path> dirs = Files.list(MAIN.resolve("control"))) {
+      Set<String> subs = new TreeSet<>();
+      dirs.filter(Files::isDirectory).forEach(d -> subs.add(d.getFileName().toString()));
+      assertThat(subs).isEqualTo(new TreeSet<>(CONTROL_MAY_USE.keySet()));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"watch", "translate", "reconcile", "leader"})
+  void controlFlow(String sub) throws IOException {
+    Set<String> allowed = CONTROL_MAY_USE.get(sub);
+    for (Path f : javaFiles(MAIN.resolve("control").resolve(sub))) {
+      Matcher m = CONTROL_REF.matcher(Files.readString(f));
+      while (m.find()) {
+        String used = m.group(1) == null ? "" : m.group(1);
+        if (!used.equals(sub)) {
+          assertThat(allowed)
+              .as("%s uses io.flycast.control%s", f, used.isEmpty() ? "" : "." + used)
               .contains(used);
         }
       }

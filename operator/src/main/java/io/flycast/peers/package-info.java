@@ -8,7 +8,7 @@
  * replicas share. The same request carries the leader's {@link CordonSet}; a replica applies it to
  * its proxy and says so in its answer, so the leader knows when a cordon has reached everyone.
  * Replicas find each other through a Lease each keeps in the operator's namespace ({@code
- * io.flycast.control.PeerDirectory}); this package knows nothing of Kubernetes.
+ * io.flycast.control.leader.PeerDirectory}); this package knows nothing of Kubernetes.
  *
  * <p>Why pull, and why the leader: only the leader acts on load, so only it needs the numbers; it
  * knows at once whom it has not heard from (the fail-safe rule: never stop what cannot be proven

@@ -66,7 +66,8 @@ public final class ControlPlaneBench {
       long t0 = System.nanoTime();
       for (int i = 0; i < n; i++) {
         store.putSpec(
-            io.flycast.control.ServiceTranslator.translate(svcs[i], addrs[i], secret -> null)
+            io.flycast.control.translate.ServiceTranslator.translate(
+                    svcs[i], addrs[i], secret -> null)
                 .spec());
       }
       long t = System.nanoTime() - t0;

@@ -15,6 +15,7 @@ import io.flycast.api.FlycastIP;
 import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.ConcurrencyType;
 import io.flycast.catalog.Route;
+import io.flycast.control.reconcile.ServiceReconciler;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;

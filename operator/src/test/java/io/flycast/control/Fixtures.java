@@ -7,14 +7,15 @@ import io.flycast.allocation.AddressRange;
 import io.flycast.catalog.Catalog;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
+import io.flycast.control.translate.EndpointSliceTranslator;
 import java.net.InetAddress;
 import java.util.Map;
 
 /** Small builders shared by the control-plane tests. */
-final class Fixtures {
+public final class Fixtures {
   private Fixtures() {}
 
-  static Service service(String ns, String name, Map<String, String> annotations) {
+  public static Service service(String ns, String name, Map<String, String> annotations) {
     return new ServiceBuilder()
         .withNewMetadata()
         .withNamespace(ns)
@@ -33,27 +34,27 @@ final class Fixtures {
         .build();
   }
 
-  static Service flycastService(String ns, String name) {
+  public static Service flycastService(String ns, String name) {
     return service(ns, name, Map.of(FlycastAnnotations.FLYCAST, "true"));
   }
 
-  static String annotation(KubernetesClient client, String ns, String name, String key) {
+  public static String annotation(KubernetesClient client, String ns, String name, String key) {
     Service s = client.services().inNamespace(ns).withName(name).get();
     return s == null || s.getMetadata().getAnnotations() == null
         ? null
         : s.getMetadata().getAnnotations().get(key);
   }
 
-  static InetAddress addressOf(KubernetesClient client, String ns, String name) {
+  public static InetAddress addressOf(KubernetesClient client, String ns, String name) {
     String a = annotation(client, ns, name, FlycastAnnotations.FLYCAST_IP);
     return a == null ? null : EndpointSliceTranslator.literal(a);
   }
 
-  static Route route(Catalog c, String ns, String name) {
+  public static Route route(Catalog c, String ns, String name) {
     return c.route(new RouteKey(ns, name));
   }
 
-  static boolean inPrefix(InetAddress a, String prefix) {
+  public static boolean inPrefix(InetAddress a, String prefix) {
     return AddressRange.forPrefix(prefix).contains(a);
   }
 }

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flycast.Flycast;
 import io.flycast.FlycastConfig;
+import io.flycast.control.watch.PodNetworks;
 import io.flycast.embedded.EmbeddedApiServer;
 import io.flycast.network.Access;
 import java.io.IOException;

@@ -14,6 +14,7 @@ import io.flycast.api.ExposedServiceSpec;
 import io.flycast.api.HandlerName;
 import io.flycast.api.TlsOptionsSpec;
 import io.flycast.catalog.RouteKey;
+import io.flycast.control.translate.SecretNamespaces;
 import io.flycast.embedded.EmbeddedApiServer;
 import java.time.Duration;
 import java.util.List;

@@ -16,6 +16,7 @@ import io.flycast.FlycastConfig;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
+import io.flycast.control.translate.EndpointSliceTranslator;
 import io.flycast.embedded.EmbeddedApiServer;
 import io.flycast.embedded.runtime.LocalRuntime;
 import java.net.InetSocketAddress;

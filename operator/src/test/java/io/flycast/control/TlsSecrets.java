@@ -2,6 +2,7 @@ package io.flycast.control;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.flycast.control.translate.SecretCertificates;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,15 +14,15 @@ import java.util.Map;
  * Kubernetes TLS Secrets for tests, with real (self-signed) certificates and keys, and an in-memory
  * Secret store to read them from, as the watch cache would.
  */
-final class TlsSecrets {
+public final class TlsSecrets {
   /** A self-signed certificate and its key, as PEM. */
-  record Pem(String certificate, String key) {
-    static Pem selfSigned(String hostname) {
+  public record Pem(String certificate, String key) {
+    public static Pem selfSigned(String hostname) {
       return selfSigned(hostname, "RSA", 2048);
     }
 
     /** Valid from {@code notBefore} to {@code notAfter}: an expired one is in the past. */
-    static Pem selfSigned(
+    public static Pem selfSigned(
         String hostname, java.time.Instant notBefore, java.time.Instant notAfter) {
       return make(
           () ->
@@ -33,7 +34,7 @@ final class TlsSecrets {
                   2048));
     }
 
-    static Pem selfSigned(String hostname, String algorithm, int bits) {
+    public static Pem selfSigned(String hostname, String algorithm, int bits) {
       return make(() -> new SelfSignedCertificate(hostname, algorithm, bits));
     }
 
@@ -60,25 +61,26 @@ final class TlsSecrets {
   }
 
   private final Map<String, Secret> secrets = new HashMap<>();
-  final SecretCertificates certificates =
+  public final SecretCertificates certificates =
       new SecretCertificates((ns, name) -> secrets.get(ns + "/" + name));
 
   /** Puts (or replaces) a Secret; a null field is left out. */
-  TlsSecrets put(String namespace, String name, String resourceVersion, String crt, String key) {
+  public TlsSecrets put(
+      String namespace, String name, String resourceVersion, String crt, String key) {
     secrets.put(namespace + "/" + name, secret(namespace, name, resourceVersion, crt, key));
     return this;
   }
 
-  void remove(String namespace, String name) {
+  public void remove(String namespace, String name) {
     secrets.remove(namespace + "/" + name);
   }
 
-  void clear() {
+  public void clear() {
     secrets.clear();
   }
 
   /** A {@code kubernetes.io/tls} Secret; a null field is left out. */
-  static Secret secret(
+  public static Secret secret(
       String namespace, String name, String resourceVersion, String crt, String key) {
     Map<String, String> data = new HashMap<>();
     if (crt != null) {

@@ -24,6 +24,7 @@ import io.flycast.catalog.AutostopMode;
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
+import io.flycast.control.reconcile.ServiceReconciler;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
