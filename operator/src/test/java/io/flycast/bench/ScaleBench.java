@@ -164,18 +164,17 @@ public final class ScaleBench {
   }
 
   /** Polls every half second; fails with the operator's log when it exits or takes too long. */
-  private static void waitFor(Check check, Process operator, Path dir) throws Exception {
-    long end = System.nanoTime() + TIMEOUT.toNanos();
-    while (!check.done()) {
-      if (!operator.isAlive() || System.nanoTime() > end) {
-        throw new IllegalStateException(
-            (operator.isAlive() ? "timed out" : "operator exited")
-                + "; log: "
-                + dir.resolve("operator.log")
-                + "\n"
-                + tail(dir.resolve("operator.log")));
-      }
-      Thread.sleep(500); // a poll interval: the figure is read to the half second
+  private static void waitFor(Check check, Process operator, Path dir) throws IOException {
+    Path log = dir.resolve("operator.log");
+    try {
+      org.awaitility.Awaitility.await()
+          .atMost(TIMEOUT)
+          .pollInterval(java.time.Duration.ofMillis(500)) // the figure is read to the half second
+          .failFast("operator exited", () -> !operator.isAlive())
+          .until(check::done);
+    } catch (org.awaitility.core.ConditionTimeoutException
+        | org.awaitility.core.TerminalFailureException e) {
+      throw new IllegalStateException(e.getMessage() + "; log: " + log + "\n" + tail(log), e);
     }
   }
 
