@@ -4,9 +4,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flycast.admin.AdminToken;
-import io.flycast.catalog.Handler;
-import io.flycast.catalog.Route;
-import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.ScaleKinds;
 import io.flycast.control.translate.SecretNamespaces;
 import io.flycast.embedded.EmbeddedApiServer;
@@ -19,10 +16,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -423,7 +417,7 @@ public final class Main implements Callable<Integer> {
                   done.countDown();
                 },
                 "flycast-shutdown"));
-    printWhatToTry(flycast, config);
+    StartBanner.print(flycast, config, embedded ? stateDir.resolve("kubeconfig") : null);
     done.await();
     return 0;
   }
@@ -462,92 +456,6 @@ public final class Main implements Callable<Integer> {
       return "--http-listen or --tls-listen";
     }
     return null;
-  }
-
-  /** Routes printWhatToTry names at most; /debug/catalog has them all. */
-  private static final int TRY_LINES = 20;
-
-  /** Tells a newcomer what to do next: one curl per route, the admin URLs, the kubeconfig. */
-  private void printWhatToTry(Flycast flycast, FlycastConfig config) {
-    var admin = flycast.admin().address();
-    StringBuilder out =
-        new StringBuilder(
-            "\nflycast ready.\n  admin:      http://"
-                + admin.getHostString()
-                + ":"
-                + admin.getPort()
-                + "/  (/healthz /readyz /metrics; the status page and /debug/catalog from loopback"
-                + (config.adminToken() != null ? " or with the admin token" : "")
-                + ")\n");
-    if (embedded) {
-      out.append("  kubeconfig: ")
-          .append(stateDir.resolve("kubeconfig").toAbsolutePath())
-          .append("  (kubectl --kubeconfig ")
-          .append(stateDir.resolve("kubeconfig"))
-          .append(" get exsvc,svc -A)\n");
-    }
-    if (flycast.proxy() != null && flycast.proxy().httpAddress() != null) {
-      var http = flycast.proxy().httpAddress();
-      String base = "http://" + http.getHostString() + ":" + http.getPort() + "/";
-      // From the catalog, the proxy's own view: exactly the routes it serves, not a list of the
-      // API (in a large cluster, every Service once more). Routes still waiting for an address are
-      // printed when they get one; at most TRY_LINES in all.
-      out.append("  try (routes that serve HTTP; more are printed as they appear, up to ")
-          .append(TRY_LINES)
-          .append("; /debug/catalog has them all):\n");
-      Set<RouteKey> printed = ConcurrentHashMap.newKeySet();
-      flycast.catalog().current().routes().stream()
-          .filter(Main::servesHttp)
-          .sorted(Comparator.comparing(r -> r.key().toString()))
-          .limit(TRY_LINES)
-          .forEach(
-              r -> {
-                printed.add(r.key());
-                out.append("    ").append(curl(r, base)).append('\n');
-              });
-      flycast
-          .catalog()
-          .addListener(
-              change ->
-                  change
-                      .specsChanged()
-                      .forEach(
-                          key -> {
-                            Route r = change.catalog().route(key);
-                            if (r != null
-                                && servesHttp(r)
-                                && printed.size() < TRY_LINES
-                                && printed.add(key)) {
-                              System.out.println("route ready: " + curl(r, base));
-                            }
-                          }));
-    }
-    if (config.dnsListen() != null) {
-      out.append("  dns:        dig @")
-          .append(config.dnsListen().getHostString())
-          .append(" -p ")
-          .append(config.dnsListen().getPort())
-          .append(" +short AAAA web.default.flycast\n");
-    }
-    out.append("  isolation:  private routes answer only their network's pods, and ")
-        .append(
-            config.trustedCidrs().isBlank()
-                ? "nothing is trusted"
-                : "trusted " + config.trustedCidrs())
-        .append(" (docs/networking.md)\n");
-    out.append("  With the AnyIP route (ip -6 route add local ")
-        .append(config.prefix())
-        .append(
-            " dev lo) each Flycast address answers on its own ports: curl http://[<address>]/\n");
-    System.out.println(out);
-  }
-
-  private static boolean servesHttp(Route r) {
-    return r.spec().ports().stream().anyMatch(p -> p.has(Handler.HTTP));
-  }
-
-  private static String curl(Route r, String base) {
-    return "curl -H 'Host: " + r.key().name() + "." + r.key().namespace() + ".flycast' " + base;
   }
 
   static InetSocketAddress hostPort(String s) {
