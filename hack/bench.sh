@@ -19,8 +19,8 @@
 # build's jar to compare), SCALE_OPERATOR_HEAP (its -Xmx: 6g, room for builds that keep whole objects).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -ntp -q package -DskipTests -pl operator >/dev/null  # the jar and test classes, current
-CP="operator/target/flycast-operator.jar:operator/target/test-classes"
+mvn -B -ntp -q package -DskipTests -pl local -am >/dev/null  # the jars and test classes, current
+CP="local/target/flycast-local.jar:operator/target/test-classes"
 JAVA="$JAVA_HOME/bin/java"
 WHAT=${BENCH:-all}
 case $WHAT in all | control | proxy | tcp | tls | scale) ;; *) echo "BENCH must be all, control, proxy, tcp, tls or scale" >&2; exit 2 ;; esac

@@ -3,7 +3,7 @@
 # KUBECONFIG set, runs against that cluster instead, touching only what it manages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JAR=operator/target/flycast-operator.jar
+JAR=local/target/flycast-local.jar
 STATE=${FLYCAST_STATE_DIR:-.flycast}
 ADMIN=${FLYCAST_ADMIN_LISTEN:-127.0.0.1:9090}
 if [[ -n "${KUBECONFIG:-}" ]]; then

@@ -46,12 +46,7 @@ class AnyIpE2E {
         done
         echo "PG $(openssl s_client -starttls postgres -connect "[$db]:5432" -servername db.default.flycast </dev/null 2>/dev/null | openssl x509 -noout -subject)"
         """
-            .formatted(
-                java,
-                repo.resolve("operator/target/flycast-operator.jar"),
-                state,
-                repo.resolve("examples"),
-                state);
+            .formatted(java, FlycastProcess.jar(), state, repo.resolve("examples"), state);
     Process p =
         new ProcessBuilder("unshare", "-n", "bash", "-c", script).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
