@@ -7,12 +7,13 @@ import io.flycast.admin.AdminLimits;
 import io.flycast.admin.AdminServer;
 import io.flycast.admin.CatalogJson;
 import io.flycast.allocation.AddressRange;
+import io.flycast.allocation.AddressRepair;
 import io.flycast.allocation.FlycastAddressPool;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.control.leader.LeaderElection;
 import io.flycast.control.leader.LeaderState;
-import io.flycast.control.reconcile.AddressRepair;
 import io.flycast.control.reconcile.AutoscaleRecorder;
+import io.flycast.control.reconcile.CachedAddressHolders;
 import io.flycast.control.reconcile.EventRecorder;
 import io.flycast.control.watch.CatalogSync;
 import io.flycast.control.watch.PodNetworks;
@@ -97,7 +98,9 @@ public final class Flycast implements AutoCloseable {
 
     FlycastAddressPool pool = new FlycastAddressPool(client, range);
     closeables.push(pool::close);
-    wiring.own(new AddressRepair(pool, sync, leader)).start(config.repairInterval());
+    wiring
+        .own(new AddressRepair(pool, new CachedAddressHolders(sync, leader)))
+        .start(config.repairInterval());
 
     EventRecorder events = new EventRecorder(client);
     AutoscaleRecorder autoscaleRecorder = new AutoscaleRecorder(sync, events);
