@@ -36,7 +36,8 @@ record DataPlane(
       Wiring w,
       CertificateSource certificates,
       NetworkPolicy access,
-      AutoscaleRecorder autoscaleRecorder)
+      AutoscaleRecorder autoscaleRecorder,
+      KubernetesBackendScaler scaler)
       throws InterruptedException {
     FlycastConfig config = w.config();
     ScheduledExecutorService timer =
@@ -45,8 +46,6 @@ record DataPlane(
     ExecutorService blocking = Executors.newCachedThreadPool(Wiring.daemon("flycast-scale"));
     w.own(blocking::shutdownNow);
     AutoscaleMetrics autoscaleMetrics = new AutoscaleMetrics(w.registry());
-    KubernetesBackendScaler scaler =
-        new KubernetesBackendScaler(w.client(), config.permissions().scaleKinds());
     Autostarter autostarter =
         w.own(
             new Autostarter(

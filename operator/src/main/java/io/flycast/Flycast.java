@@ -9,6 +9,7 @@ import io.flycast.admin.CatalogJson;
 import io.flycast.allocation.AddressRange;
 import io.flycast.allocation.AddressRepair;
 import io.flycast.allocation.FlycastAddressPool;
+import io.flycast.autoscale.KubernetesBackendScaler;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.control.leader.LeaderElection;
 import io.flycast.control.leader.LeaderState;
@@ -104,8 +105,11 @@ public final class Flycast implements AutoCloseable {
 
     EventRecorder events = new EventRecorder(client);
     AutoscaleRecorder autoscaleRecorder = new AutoscaleRecorder(sync, events);
-    leaderDuties = new LeaderDuties(wiring, sync, pool, events, autoscaleRecorder);
-    DataPlane dataPlane = DataPlane.start(wiring, sync.certificates(), access, autoscaleRecorder);
+    KubernetesBackendScaler scaler =
+        new KubernetesBackendScaler(client, config.permissions().scaleKinds());
+    leaderDuties = new LeaderDuties(wiring, sync, pool, events, autoscaleRecorder, scaler);
+    DataPlane dataPlane =
+        DataPlane.start(wiring, sync.certificates(), access, autoscaleRecorder, scaler);
     proxy = dataPlane.proxy();
     if (proxy != null) {
       leaderDuties.autostopper(

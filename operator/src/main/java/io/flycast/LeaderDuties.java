@@ -2,6 +2,7 @@ package io.flycast;
 
 import io.flycast.allocation.FlycastAddressPool;
 import io.flycast.autoscale.Autostopper;
+import io.flycast.autoscale.BackendScaler;
 import io.flycast.control.reconcile.AutoscaleRecorder;
 import io.flycast.control.reconcile.EventRecorder;
 import io.flycast.control.reconcile.ExposedServiceReconciler;
@@ -38,6 +39,7 @@ final class LeaderDuties {
   private final FlycastAddressPool pool;
   private final EventRecorder events;
   private final AutoscaleRecorder autoscaleRecorder;
+  private final BackendScaler scaler;
   private Operator operator;
   private volatile Autostopper autostopper;
 
@@ -46,8 +48,10 @@ final class LeaderDuties {
       CatalogSync sync,
       FlycastAddressPool pool,
       EventRecorder events,
-      AutoscaleRecorder autoscaleRecorder) {
+      AutoscaleRecorder autoscaleRecorder,
+      BackendScaler scaler) {
     this.w = w;
+    this.scaler = scaler;
     this.sync = sync;
     this.pool = pool;
     this.events = events;
@@ -81,7 +85,8 @@ final class LeaderDuties {
             o.withItemStore(new TrimmedItemStore<>(Trim::metadata))
                 .withInformerListLimit(Informers.LIST_LIMIT));
     operator.register(
-        new ExposedServiceReconciler(sync, w.store(), pool, events, autoscaleRecorder),
+        new ExposedServiceReconciler(
+            sync, w.store(), pool, events, autoscaleRecorder, scaler::whyNoWorkload),
         o ->
             o.withItemStore(new TrimmedItemStore<>(Trim::metadata))
                 .withInformerListLimit(Informers.LIST_LIMIT));
