@@ -20,8 +20,10 @@ help: ## Show this help
 build: ## Compile and package the jars (no tests): operator/target/flycast-operator.jar (the image's), local/target/flycast-local.jar (make run's)
 	$(MVN) -q package -DskipTests -pl local -am
 
+# make run's jar: the quick build (-Dquick: no tests compiled, no Error Prone or format check,
+# no operator image jar). make test and make lint check what it skips.
 $(JAR): $(shell find operator/src embedded/src local/src crds -type f 2>/dev/null) */pom.xml pom.xml
-	$(MVN) -q package -DskipTests -pl local -am
+	$(MVN) -q package -Dquick -pl local -am
 
 .PHONY: tools
 tools: ## Install test tools (helm, kubectl, dig, postgresql) into .tools/ and the system
