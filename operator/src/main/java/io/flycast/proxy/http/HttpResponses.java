@@ -1,5 +1,6 @@
 package io.flycast.proxy.http;
 
+import io.flycast.proxy.ProxyMetrics;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -42,6 +43,34 @@ final class HttpResponses {
     FullHttpResponse r = text(HttpResponseStatus.SERVICE_UNAVAILABLE, body, keepAlive);
     r.headers().setInt(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
     return r;
+  }
+
+  /**
+   * The answer when no backend could take a request: 503 with {@code Retry-After} while one may be
+   * ready soon, 502 when none could be connected to. {@code detail} replaces the default text;
+   * {@code name} names the route.
+   */
+  static FullHttpResponse noBackend(
+      ProxyMetrics.Unavailable reason, String detail, String name, int retryAfterSeconds) {
+    return switch (reason) {
+      case NO_BACKENDS ->
+          unavailable(
+              detail != null ? detail : "no backend of " + name + " is ready to take requests",
+              retryAfterSeconds,
+              true);
+      case AT_CAPACITY ->
+          unavailable(
+              detail != null ? detail : "every backend of " + name + " is at its concurrency limit",
+              retryAfterSeconds,
+              true);
+      case NOT_STARTED ->
+          unavailable(
+              detail != null ? detail : "no backend of " + name + " could be started",
+              retryAfterSeconds,
+              true);
+      case CONNECT_FAILED ->
+          text(HttpResponseStatus.BAD_GATEWAY, "could not connect to any backend of " + name, true);
+    };
   }
 
   static FullHttpResponse redirect(String location, boolean keepAlive) {
