@@ -1,6 +1,8 @@
 package io.flycast.proxy.http;
 
+import io.flycast.catalog.RateLimit;
 import io.flycast.proxy.ProxyMetrics;
+import io.flycast.proxy.limit.Decision;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -18,6 +20,15 @@ final class HttpResponses {
       AsciiString.cached("x-content-type-options");
 
   private static final AsciiString NOSNIFF = AsciiString.cached("nosniff");
+
+  /** draft-ietf-httpapi-ratelimit-headers-10 section 3: the quota policies a server applies. */
+  static final AsciiString RATE_LIMIT_POLICY_HEADER = AsciiString.cached("ratelimit-policy");
+
+  /** draft-ietf-httpapi-ratelimit-headers-10 section 4: what is left of a policy's quota now. */
+  static final AsciiString RATE_LIMIT_HEADER = AsciiString.cached("ratelimit");
+
+  /** The name of the one policy Flycast sends: the route's limit. */
+  static final String RATE_LIMIT_POLICY = "route";
 
   private HttpResponses() {}
 
@@ -71,6 +82,30 @@ final class HttpResponses {
       case CONNECT_FAILED ->
           text(HttpResponseStatus.BAD_GATEWAY, "could not connect to any backend of " + name, true);
     };
+  }
+
+  /**
+   * A 429 for a request over its route's rate limit, with {@code Retry-After} (RFC 9110 section
+   * 10.2.3: seconds until the client may try again) and the {@code RateLimit-Policy} / {@code
+   * RateLimit} fields of draft-ietf-httpapi-ratelimit-headers-10 (structured-field lists of one
+   * item, the policy named {@link #RATE_LIMIT_POLICY}): the quota {@code q} per window {@code w}
+   * seconds, then {@code r} requests remaining (0) and {@code t} seconds until there is one again.
+   */
+  static FullHttpResponse tooManyRequests(
+      String routeName, RateLimit limit, Decision decision, boolean keepAlive) {
+    long wait = decision.waitSeconds();
+    FullHttpResponse r =
+        text(
+            HttpResponseStatus.TOO_MANY_REQUESTS,
+            "rate limit of " + routeName + " exceeded (" + limit + "); retry in " + wait + " s",
+            keepAlive);
+    r.headers()
+        .set(HttpHeaderNames.RETRY_AFTER, wait)
+        .set(
+            RATE_LIMIT_POLICY_HEADER,
+            "\"" + RATE_LIMIT_POLICY + "\";q=" + limit.rate() + ";w=" + limit.per().toSeconds())
+        .set(RATE_LIMIT_HEADER, "\"" + RATE_LIMIT_POLICY + "\";r=0;t=" + wait);
+    return r;
   }
 
   static FullHttpResponse redirect(String location, boolean keepAlive) {
