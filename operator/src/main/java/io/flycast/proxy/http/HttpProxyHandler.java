@@ -1,14 +1,11 @@
 package io.flycast.proxy.http;
 
-import io.flycast.catalog.RateLimit;
 import io.flycast.catalog.RouteKey;
 import io.flycast.proxy.Channels;
 import io.flycast.proxy.ClientChannels;
 import io.flycast.proxy.ConnectionErrors;
 import io.flycast.proxy.ProxyContext;
 import io.flycast.proxy.RequestRecord;
-import io.flycast.proxy.limit.Decision;
-import io.flycast.proxy.limit.RateLimiter;
 import io.flycast.proxy.tls.TlsHandlers;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -215,40 +212,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
           new FlyHeaders.ClientInfo(
               remote.getAddress(), local.getPort(), TlsHandlers.isTls(ctx.pipeline()));
     }
-    if (overRateLimit(req, target)) {
+    FullHttpResponse limited =
+        RateLimitGate.refusal(px, target.route(), req, clientInfo.ip(), current, canKeepAlive(req));
+    if (limited != null) {
+      respondLocally(req, key, limited);
       return;
     }
     exchange = new ProxyExchange(px, this, ctx, req, target, clientInfo, current);
     exchange.start();
-  }
-
-  /**
-   * Takes the request from its client's budget under the route's rate limit; when there is none
-   * left, answers 429 and returns true. Checked after the access rules and the https redirect (a
-   * refused or redirected request costs the backend nothing, so it costs no budget either), before
-   * any backend is dialed. Keyed by the client address (the PROXY protocol's when there is one), or
-   * by a request header's value: a request without that header shares the budget of the empty key.
-   */
-  private boolean overRateLimit(HttpRequest req, RouteResolver.Target target) {
-    RateLimit limit = target.route().spec().rateLimit();
-    RateLimiter limiter = px.rateLimits().forRoute(target.route().key(), limit);
-    if (limiter == null) {
-      return false;
-    }
-    String key =
-        limit.byClientIp() ? clientInfo.ip().toString() : req.headers().get(limit.header(), "");
-    Decision d = limiter.take(key);
-    if (d.allowed()) {
-      return false;
-    }
-    RouteKey route = target.route().key();
-    px.metrics().rateLimited(route);
-    current.rateLimited();
-    respondLocally(
-        req,
-        route,
-        HttpResponses.tooManyRequests(route.flycastHostname(), limit, d, canKeepAlive(req)));
-    return true;
   }
 
   private static FullHttpResponse badRequest(Throwable cause) {
