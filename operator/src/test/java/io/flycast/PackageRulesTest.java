@@ -46,18 +46,20 @@ class PackageRulesTest {
    * package io.flycast.proxy: ProxyContext and the shared plumbing). A connection goes pipeline →
    * (tls) → http or tcp → upstream → balance, and dependencies only point that way: the table has
    * no cycle, and a backward import (say upstream naming http, or balance naming anything) fails.
-   * The root is used by all but balance and uses them in turn, as it builds them. Every sub-package
-   * must have a row.
+   * The root is used by all but balance and limit and uses them in turn, as it builds them. Every
+   * sub-package must have a row.
    */
   private static final Map<String, Set<String>> MAY_USE =
       Map.of(
           "pipeline", Set.of("", "tls", "http", "tcp"),
           "tls", Set.of(""),
-          "http", Set.of("", "tls", "tcp", "upstream", "balance"),
+          "http", Set.of("", "tls", "tcp", "upstream", "balance", "limit"),
           "tcp", Set.of("", "upstream", "balance"),
           "upstream", Set.of("", "balance"),
           // pure policy: routes, backends and counts, nothing else of the proxy
-          "balance", Set.of());
+          "balance", Set.of(),
+          // pure policy too: clocks, keys and buckets; http answers what it decides
+          "limit", Set.of());
 
   /** A proxy type named anywhere in the text: io.flycast.proxy.Type or io.flycast.proxy.sub. */
   private static final Pattern PROXY_REF =
@@ -73,7 +75,7 @@ class PackageRulesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"pipeline", "tls", "http", "tcp", "upstream", "balance"})
+  @ValueSource(strings = {"pipeline", "tls", "http", "tcp", "upstream", "balance", "limit"})
   void proxyDataFlow(String sub) throws IOException {
     Set<String> allowed = MAY_USE.get(sub);
     for (Path f : javaFiles(MAIN.resolve("proxy").resolve(sub))) {

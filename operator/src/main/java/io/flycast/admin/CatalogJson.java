@@ -55,6 +55,14 @@ public final class CatalogJson {
               ao.put("autoStop", a.autostop().name().toLowerCase(Locale.ROOT));
               ao.put("autoStart", a.autostart());
               ao.put("minMachinesRunning", a.minMachinesRunning());
+              var limit = r.spec().rateLimit();
+              if (limit != null) {
+                ObjectNode lo = o.putObject("rateLimit");
+                lo.put("rate", limit.rate());
+                lo.put("per", limit.per().toSeconds() == 1 ? "second" : "minute");
+                lo.put("burst", limit.burst());
+                lo.put("key", limit.byClientIp() ? "client-ip" : "header:" + limit.header());
+              }
               if (!r.spec().checks().isEmpty()) {
                 ArrayNode cs = o.putArray("checks");
                 for (HealthCheck hc : r.spec().checks()) {

@@ -50,6 +50,11 @@ public class ExposedServiceSpec {
   @JsonPropertyDescription("Per-backend load limits used for load balancing and autostart.")
   public ConcurrencySpec concurrency;
 
+  @JsonPropertyDescription(
+      "Per-client request rate limit on the HTTP ports (a token bucket; each proxy replica"
+          + " enforces it on its own traffic).")
+  public RateLimitSpec rateLimit;
+
   @Default("off")
   @JsonPropertyDescription(
       "Stop idle backends: off, stop, or suspend (Kubernetes has no suspend; it stops).")

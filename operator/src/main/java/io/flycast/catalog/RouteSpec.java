@@ -19,6 +19,7 @@ import java.util.Set;
  * @param network the private network the route belongs to
  * @param scaleTarget the workload autostop/autostart scales, {@code null} to infer from pods
  * @param checks health checks run against every backend; empty = every backend is healthy
+ * @param rateLimit the HTTP request rate limit per client, or {@code null} for none
  */
 public record RouteSpec(
     RouteKey key,
@@ -30,11 +31,38 @@ public record RouteSpec(
     boolean isPrivate,
     String network,
     ScaleTarget scaleTarget,
-    List<HealthCheck> checks) {
+    List<HealthCheck> checks,
+    RateLimit rateLimit) {
   public RouteSpec {
     hostnames = List.copyOf(hostnames);
     ports = List.copyOf(ports);
     checks = checks == null ? List.of() : List.copyOf(checks);
+  }
+
+  /** A spec without a rate limit. */
+  public RouteSpec(
+      RouteKey key,
+      InetAddress address,
+      List<String> hostnames,
+      List<PortSpec> ports,
+      Concurrency concurrency,
+      Autoscale autoscale,
+      boolean isPrivate,
+      String network,
+      ScaleTarget scaleTarget,
+      List<HealthCheck> checks) {
+    this(
+        key,
+        address,
+        hostnames,
+        ports,
+        concurrency,
+        autoscale,
+        isPrivate,
+        network,
+        scaleTarget,
+        checks,
+        null);
   }
 
   /** A spec without health checks (what Services, which have no way to declare checks, get). */
@@ -58,7 +86,8 @@ public record RouteSpec(
         isPrivate,
         network,
         scaleTarget,
-        List.of());
+        List.of(),
+        null);
   }
 
   /** Every hostname the shared listeners route here: the flycast name, then {@link #hostnames}. */

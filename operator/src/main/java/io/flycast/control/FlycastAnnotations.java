@@ -79,6 +79,13 @@ public final class FlycastAnnotations {
   public static final String MIN_MACHINES_RUNNING = "fly.io/min-machines-running";
   public static final String MAX_MACHINES_RUNNING = "fly.io/max-machines-running";
 
+  /**
+   * Per-client request rate limit of the route's HTTP ports: {@code
+   * rate=10,burst=20,per=second,key=client-ip} ({@code per}: second or minute; {@code key}:
+   * client-ip or header:&lt;name&gt;; only rate is required).
+   */
+  public static final String RATE_LIMIT = "fly.io/rate-limit";
+
   /** {@code "false"} makes the route public. */
   public static final String PRIVATE = "fly.io/private";
 

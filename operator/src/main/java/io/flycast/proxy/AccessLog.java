@@ -14,6 +14,9 @@ import org.slf4j.LoggerFactory;
  * {@link ProxyConfig.Builder#accessLog(boolean)}.
  */
 public interface AccessLog {
+  /** {@link Entry#limited()} of a request over its route's rate limit. */
+  String RATE_LIMITED = "rate_limit";
+
   /** The SLF4J logger the default implementation writes to. */
   String LOGGER = "flycast.access";
 
@@ -46,6 +49,8 @@ public interface AccessLog {
    * @param requestId the {@code Fly-Request-Id}
    * @param clientIp the client's address
    * @param route {@code namespace/name} of the route, or null when the host matched none
+   * @param limited which limit the request was over ({@link #RATE_LIMITED}), null when none; the
+   *     field is in the line only when set
    */
   record Entry(
       Instant time,
@@ -59,7 +64,38 @@ public interface AccessLog {
       String zone,
       String requestId,
       String clientIp,
-      String route) {
+      String route,
+      String limited) {
+
+    /** An entry of a request no limit held back. */
+    public Entry(
+        Instant time,
+        String host,
+        String method,
+        String path,
+        int status,
+        long bytesSent,
+        long durationMs,
+        String backend,
+        String zone,
+        String requestId,
+        String clientIp,
+        String route) {
+      this(
+          time,
+          host,
+          method,
+          path,
+          status,
+          bytesSent,
+          durationMs,
+          backend,
+          zone,
+          requestId,
+          clientIp,
+          route,
+          null);
+    }
 
     /** One line of JSON, fields in the declared order. */
     public String toJson() {
@@ -76,6 +112,10 @@ public interface AccessLog {
       field(sb, "request_id", requestId).append(',');
       field(sb, "client_ip", clientIp).append(',');
       field(sb, "route", route);
+      if (limited != null) {
+        sb.append(',');
+        field(sb, "limited", limited);
+      }
       return sb.append('}').toString();
     }
 

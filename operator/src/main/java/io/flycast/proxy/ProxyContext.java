@@ -2,12 +2,14 @@ package io.flycast.proxy;
 
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.CatalogStore;
+import io.flycast.catalog.RateLimit;
 import io.flycast.catalog.Route;
 import io.flycast.network.NetworkPolicy;
 import io.flycast.proxy.balance.Balancer;
 import io.flycast.proxy.balance.CapacityQueue;
 import io.flycast.proxy.balance.LoadTracker;
 import io.flycast.proxy.http.FlyHeaders;
+import io.flycast.proxy.limit.RateLimits;
 import io.flycast.proxy.tls.CertificateSource;
 import io.flycast.proxy.upstream.BackendConnectionPool;
 import io.netty.bootstrap.Bootstrap;
@@ -40,6 +42,7 @@ public final class ProxyContext {
   private final BackendStarter starter;
   private final NetworkPolicy access;
   private final CapacityQueue queue;
+  private final RateLimits rateLimits = new RateLimits(RateLimit.DEFAULT_MAX_KEYS);
   private volatile boolean leaving;
   private volatile boolean draining;
 
@@ -83,6 +86,11 @@ public final class ProxyContext {
             }
           }
         });
+  }
+
+  /** The per-route request rate limiters of this replica. */
+  public RateLimits rateLimits() {
+    return rateLimits;
   }
 
   public ProxyConfig config() {

@@ -27,6 +27,7 @@ public final class ProxyMetrics {
   }
 
   private final Counter refused;
+  private final Counter rateLimited;
   private final Counter violations;
   private final Counter connectionErrors;
   private final Counter requests;
@@ -227,6 +228,12 @@ public final class ProxyMetrics {
         .labelNames("route", "backend")
         .callback(cb -> inFlight.forEach((route, backend, n) -> cb.call(n, label(route), backend)))
         .register(registry);
+    rateLimited =
+        Counter.builder()
+            .name("flycast_rate_limited")
+            .help("HTTP requests answered 429 by the route's rate limit, by route")
+            .labelNames("route")
+            .register(registry);
     replays =
         Counter.builder()
             .name("flycast_proxy_replays")
@@ -339,6 +346,11 @@ public final class ProxyMetrics {
   /** Where the {@code flycast_proxy_queued} gauge reads its value. */
   void watchQueue(java.util.function.IntSupplier size) {
     queued = size;
+  }
+
+  /** A request over its route's rate limit, answered 429. */
+  public void rateLimited(RouteKey route) {
+    rateLimited.labelValues(label(route)).inc();
   }
 
   public void replay(RouteKey route, ReplayOutcome outcome) {

@@ -334,6 +334,10 @@ public final class ProxyServer implements AutoCloseable {
     }
     // A spec change can raise the limits: waiting work should look again.
     change.specsChanged().forEach(px.queue()::wakeAll);
+    for (var key : change.specsChanged()) {
+      Route route = change.catalog().route(key);
+      px.rateLimits().specChanged(key, route == null ? null : route.spec().rateLimit());
+    }
     if (followCatalog && !change.specsChanged().isEmpty()) {
       dedicated.sync(servicePorts(change.catalog()));
     }

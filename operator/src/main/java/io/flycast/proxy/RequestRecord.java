@@ -28,6 +28,9 @@ public final class RequestRecord {
   private long bytesSent;
   private boolean completed;
 
+  /** Why the proxy answered instead of a backend, when a limit did; null otherwise. */
+  private String limited;
+
   public RequestRecord(ProxyContext px, HttpRequest req, InetAddress client) {
     this.px = px;
     this.host = req.headers().get(HttpHeaderNames.HOST);
@@ -43,6 +46,11 @@ public final class RequestRecord {
   /** The backend now answering (a replay or retry replaces the previous one). */
   public void backend(Backend b) {
     backend = b;
+  }
+
+  /** The request was over its route's rate limit (and answered 429): the access log says so. */
+  public void rateLimited() {
+    limited = AccessLog.RATE_LIMITED;
   }
 
   public void sent(long bytes) {
@@ -76,7 +84,8 @@ public final class RequestRecord {
                   backend == null ? null : backend.zone(),
                   requestId,
                   clientIp,
-                  route == null ? null : route.toString()));
+                  route == null ? null : route.toString(),
+                  limited));
     }
   }
 }

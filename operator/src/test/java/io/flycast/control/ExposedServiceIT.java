@@ -13,9 +13,11 @@ import io.flycast.api.ExposedService;
 import io.flycast.api.ExposedServiceSpec;
 import io.flycast.api.FlycastIP;
 import io.flycast.api.HandlerName;
+import io.flycast.api.RateLimitSpec;
 import io.flycast.api.ServicePort;
 import io.flycast.api.TlsOptionsSpec;
 import io.flycast.catalog.Handler;
+import io.flycast.catalog.RateLimit;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
 import io.flycast.control.reconcile.ExposedServiceReconciler;
@@ -216,6 +218,43 @@ class ExposedServiceIT extends EmbeddedControlPlane {
             () ->
                 assertThat(condition(get("limits", "api"), "Valid").getMessage())
                     .doesNotContain("missing-cert"));
+  }
+
+  @Test
+  void aRateLimitWithBurstZeroIsInvalidAndTheRouteServesWithoutOneUntilFixed() {
+    ExposedService es = exposed("ratelimits", "api", port(80, HandlerName.HTTP));
+    es.getSpec().rateLimit = new RateLimitSpec();
+    es.getSpec().rateLimit.rate = 10;
+    es.getSpec().rateLimit.burst = 0;
+    client.resources(ExposedService.class).inNamespace("ratelimits").resource(es).create();
+    RouteKey key = new RouteKey("ratelimits", "api");
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              Condition valid = condition(get("ratelimits", "api"), "Valid");
+              assertThat(valid.getStatus()).isEqualTo("False");
+              assertThat(valid.getMessage())
+                  .contains("spec.rateLimit: burst is 0; it must be at least 1");
+              Route r = flycast.catalog().current().route(key);
+              assertThat(r.spec().port(80)).as("still routed").isNotNull();
+              assertThat(r.spec().rateLimit()).isNull();
+            });
+
+    ExposedService fixed = get("ratelimits", "api");
+    fixed.getSpec().rateLimit.burst = 20;
+    client.resources(ExposedService.class).inNamespace("ratelimits").resource(fixed).update();
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              assertThat(condition(get("ratelimits", "api"), "Valid").getStatus())
+                  .isEqualTo("True");
+              assertThat(flycast.catalog().current().route(key).spec().rateLimit())
+                  .isEqualTo(new RateLimit(10, java.time.Duration.ofSeconds(1), 20, null));
+            });
   }
 
   static List<String> warnings(String ns, String name) {

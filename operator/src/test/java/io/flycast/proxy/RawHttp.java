@@ -42,6 +42,14 @@ public final class RawHttp implements AutoCloseable {
     out = socket.getOutputStream();
   }
 
+  /** A connection to the proxy on loopback from {@code from}, another loopback address. */
+  RawHttp(int port, java.net.InetAddress from) throws IOException {
+    socket = new Socket(TestRoutes.ip("127.0.0.1"), port, from, 0);
+    socket.setSoTimeout(10_000);
+    in = new BufferedInputStream(socket.getInputStream());
+    out = socket.getOutputStream();
+  }
+
   /** The client side's port, which a PROXY header names as the source. */
   int localPort() {
     return socket.getLocalPort();

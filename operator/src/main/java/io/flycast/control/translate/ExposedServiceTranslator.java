@@ -144,7 +144,8 @@ public final class ExposedServiceTranslator {
             s.isPrivate == null || s.isPrivate,
             s.network == null || s.network.isBlank() ? meta.getNamespace() : s.network,
             target,
-            checks(s.checks, internalPort, problems));
+            checks(s.checks, internalPort, problems),
+            RateLimitRule.fromSpec(s.rateLimit, problems));
     return new Translation(spec, problems);
   }
 

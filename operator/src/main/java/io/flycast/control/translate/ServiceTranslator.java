@@ -133,7 +133,12 @@ public final class ServiceTranslator {
             autoscale,
             isPrivate,
             network,
-            target);
+            target,
+            List.of(),
+            RateLimitRule.fromAnnotation(
+                FlycastAnnotations.RATE_LIMIT,
+                a.string(FlycastAnnotations.RATE_LIMIT, null),
+                a.problems()));
     return new Translation(spec, a.problems());
   }
 

@@ -152,6 +152,11 @@ public final class FlyHeaders {
       this.localPort = new AsciiString(Integer.toString(localPort));
       this.tls = tls;
     }
+
+    /** The client's address, as text. */
+    AsciiString ip() {
+      return ip;
+    }
   }
 
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);

@@ -212,6 +212,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
           new FlyHeaders.ClientInfo(
               remote.getAddress(), local.getPort(), TlsHandlers.isTls(ctx.pipeline()));
     }
+    FullHttpResponse limited =
+        RateLimitGate.refusal(px, target.route(), req, clientInfo.ip(), current, canKeepAlive(req));
+    if (limited != null) {
+      respondLocally(req, key, limited);
+      return;
+    }
     exchange = new ProxyExchange(px, this, ctx, req, target, clientInfo, current);
     exchange.start();
   }

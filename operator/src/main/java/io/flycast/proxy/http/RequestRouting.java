@@ -81,6 +81,18 @@ record RequestRouting(
     return f;
   }
 
+  /**
+   * What a 503 says when the client's {@code fly-force-*} headers left no backend able to take the
+   * request ({@code reason} says why); {@code detail} when they did not force anything, or the
+   * reason is not one they explain.
+   */
+  String explain(String routeName, ProxyMetrics.Unavailable reason, String detail) {
+    boolean explained =
+        reason == ProxyMetrics.Unavailable.NO_BACKENDS
+            || reason == ProxyMetrics.Unavailable.AT_CAPACITY;
+    return forced() && explained ? unavailable(routeName, reason) : detail;
+  }
+
   /** What a 503 says when no allowed backend could take the request. */
   String unavailable(String routeName, ProxyMetrics.Unavailable reason) {
     boolean full = reason == ProxyMetrics.Unavailable.AT_CAPACITY;

@@ -1,14 +1,17 @@
 /**
  * Stage 2 for HTTP: one request at a time. {@code HttpProxyHandler} resolves each request's route
  * by Host ({@code RouteResolver}), checks it ({@code RequestChecks}, {@code AccessGate} for network
- * isolation) and hands it to a {@code ProxyExchange}, which dials a backend through {@link
- * io.flycast.proxy.upstream}, forwards the request with the {@code fly-*} / {@code x-forwarded-*}
- * headers ({@code FlyHeaders}) and streams the response back ({@code BodyPace}: how long a request
- * body may take). Around it: {@code RequestRouting} ({@code fly-force-*} / {@code fly-prefer-*}
- * backend filters), {@code FlyReplay} and {@code ReplayBody} ({@code fly-replay}), {@code
- * WebSocketSwitch} (an upgrade turns the exchange into a raw relay), {@code HttpResponses} (the
- * proxy's own error responses) and {@code ServerCodec} (the HTTP/1.1 codec refusing ambiguous
- * framing).
+ * isolation, {@code RateLimitGate} for the route's rate limit) and hands it to a {@code
+ * ProxyExchange}, a state machine ({@code ExchangeState}) whose phases each have one owner: {@code
+ * DialPlan} dials a backend through {@link io.flycast.proxy.upstream} and {@code BackendLink} holds
+ * it, {@code RequestBodyPump} forwards the request with the {@code fly-*} / {@code x-forwarded-*}
+ * headers ({@code FlyHeaders}; {@code BodyPace}: how long a request body may take), {@code
+ * ResponseRelay} streams the response back, {@code ReplayController} follows {@code fly-replay},
+ * and every failure is one {@code ExchangeFailure}. Around it: {@code RequestRouting} ({@code
+ * fly-force-*} / {@code fly-prefer-*} backend filters), {@code FlyReplay} and {@code ReplayBody}
+ * ({@code fly-replay}), {@code WebSocketSwitch} (an upgrade turns the exchange into a raw relay),
+ * {@code HttpResponses} (the proxy's own error responses) and {@code ServerCodec} (the HTTP/1.1
+ * codec refusing ambiguous framing).
  *
  * <p>Separate because this is where HTTP semantics live: everything that reads or writes a header
  * is here, while how a connection is set up ({@link io.flycast.proxy.pipeline}) and how a backend

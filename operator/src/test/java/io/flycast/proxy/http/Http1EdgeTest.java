@@ -174,7 +174,7 @@ class Http1EdgeTest {
   @Test
   void aMalformedChunkAfterALargeStreamedChunkAbortsTheBackendRequest() throws Exception {
     start();
-    String big = "x".repeat(ProxyExchange.BUFFERED_BODY_LIMIT + 10);
+    String big = "x".repeat(RequestBodyPump.BUFFERED_LIMIT + 10);
     try (Socket s = new Socket("127.0.0.1", fx.httpPort())) {
       s.setSoTimeout(5_000);
       OutputStream out = s.getOutputStream();
@@ -351,14 +351,14 @@ class Http1EdgeTest {
     start(
         ProxyConfig.builder().bodyReadTimeout(Duration.ofMillis(500)).minBodyRate(100_000),
         io.flycast.catalog.Concurrency.DEFAULT);
-    int length = ProxyExchange.BUFFERED_BODY_LIMIT * 2; // streamed: the backend has the request
+    int length = RequestBodyPump.BUFFERED_LIMIT * 2; // streamed: the backend has the request
     try (Socket slow = new Socket("127.0.0.1", fx.httpPort())) {
       slow.setSoTimeout(10_000);
       OutputStream out = slow.getOutputStream();
       out.write(
           ("POST /slow HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: " + length + "\r\n\r\n")
               .getBytes(StandardCharsets.ISO_8859_1));
-      out.write(new byte[ProxyExchange.BUFFERED_BODY_LIMIT + 1]);
+      out.write(new byte[RequestBodyPump.BUFFERED_LIMIT + 1]);
       out.flush();
       await().atMost(WAIT).until(() -> heads.size() == 1);
       // Then a byte now and then, far below the minimum rate: 65 KiB bought 0.65 s of waiting at

@@ -1,0 +1,139 @@
+package io.flycast.proxy;
+
+import static io.flycast.proxy.TestRoutes.backend;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.flycast.catalog.Autoscale;
+import io.flycast.catalog.Concurrency;
+import io.flycast.catalog.RateLimit;
+import io.flycast.catalog.RouteKey;
+import io.flycast.catalog.RouteSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Per-route rate limits over real sockets: 429 with Retry-After and the IETF RateLimit headers once
+ * a client's burst is spent, while other clients and other routes go on.
+ */
+class RateLimitTest {
+  private static final RouteKey LIMITED = new RouteKey("shop", "web");
+  private static final RouteKey OPEN = new RouteKey("shop", "api");
+  private static final String LIMITED_HOST = "web.shop.flycast";
+  private static final String OPEN_HOST = "api.shop.flycast";
+
+  /** Three at once, then one a minute: the fourth request within a test is over. */
+  private static final RateLimit THREE_THEN_ONE_A_MINUTE =
+      new RateLimit(1, Duration.ofMinutes(1), 3, null);
+
+  private final List<AccessLog.Entry> entries = new CopyOnWriteArrayList<>();
+  private ProxyFixture fx;
+  private EchoHttpBackend echo;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    fx =
+        new ProxyFixture(
+            ProxyConfig.builder().shutdownGrace(Duration.ofSeconds(2)).accessLogSink(entries::add));
+    echo = new EchoHttpBackend("b1");
+    route(LIMITED, THREE_THEN_ONE_A_MINUTE);
+    route(OPEN, null);
+  }
+
+  private void route(RouteKey key, RateLimit limit) throws Exception {
+    fx.store.putSpec(
+        new RouteSpec(
+            key,
+            TestRoutes.ip("127.0.0.1"),
+            List.of(),
+            List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port())),
+            Concurrency.DEFAULT,
+            Autoscale.DEFAULT,
+            false,
+            "default",
+            null,
+            List.of(),
+            limit));
+    fx.store.putBackends(key, List.of(backend("b1", "127.0.0.1", "test")));
+  }
+
+  @AfterEach
+  void tearDown() {
+    fx.close();
+    echo.close();
+  }
+
+  private RawHttp.Response get(String host, String from, String... headers) throws Exception {
+    try (RawHttp c = new RawHttp(fx.httpPort(), TestRoutes.ip(from))) {
+      return c.get(host, "/", headers);
+    }
+  }
+
+  private void spendBurst(String host, String from, String... headers) throws Exception {
+    for (int i = 0; i < 3; i++) {
+      assertThat(get(host, from, headers).status())
+          .as("request %d of the burst", i + 1)
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
+  void afterItsBurstAClientGets429WithRetryAfterAndTheRateLimitHeaders() throws Exception {
+    spendBurst(LIMITED_HOST, "127.0.0.1");
+    RawHttp.Response over = get(LIMITED_HOST, "127.0.0.1");
+    assertThat(over.status()).isEqualTo(429);
+    long retryAfter = Long.parseLong(over.header("retry-after"));
+    assertThat(retryAfter).as("one request a minute").isBetween(1L, 60L);
+    assertThat(over.header("ratelimit-policy")).isEqualTo("\"route\";q=1;w=60");
+    assertThat(over.header("ratelimit")).isEqualTo("\"route\";r=0;t=" + retryAfter);
+    assertThat(over.body()).contains("rate limit of web.shop.flycast exceeded");
+
+    assertThat(fx.counter("flycast_rate_limited", "route", "shop/web")).isEqualTo(1.0);
+    await().until(() -> entries.size() == 4);
+    AccessLog.Entry limited = entries.get(3);
+    assertThat(limited.status()).isEqualTo(429);
+    assertThat(limited.limited()).isEqualTo(AccessLog.RATE_LIMITED);
+    assertThat(limited.backend()).isNull();
+    assertThat(limited.toJson()).endsWith(",\"limited\":\"rate_limit\"}");
+    assertThat(entries.get(0).limited()).isNull();
+    assertThat(entries.get(0).toJson()).doesNotContain("limited");
+  }
+
+  @Test
+  void otherClientsAndOtherRoutesAreUnaffected() throws Exception {
+    spendBurst(LIMITED_HOST, "127.0.0.1");
+    assertThat(get(LIMITED_HOST, "127.0.0.1").status()).isEqualTo(429);
+    assertThat(get(LIMITED_HOST, "127.0.0.2").status()).as("another client").isEqualTo(200);
+    for (int i = 0; i < 10; i++) {
+      assertThat(get(OPEN_HOST, "127.0.0.1").status()).as("a route without limit").isEqualTo(200);
+    }
+    assertThat(fx.counter("flycast_rate_limited", "route", "shop/api")).isZero();
+  }
+
+  @Test
+  void aLimitKeyedByAHeaderCountsEachValueOnItsOwn() throws Exception {
+    route(LIMITED, new RateLimit(1, Duration.ofMinutes(1), 3, "x-api-key"));
+    spendBurst(LIMITED_HOST, "127.0.0.1", "X-Api-Key: alice");
+    assertThat(get(LIMITED_HOST, "127.0.0.2", "X-Api-Key: alice").status())
+        .as("the same key from another address")
+        .isEqualTo(429);
+    assertThat(get(LIMITED_HOST, "127.0.0.1", "X-Api-Key: bob").status()).isEqualTo(200);
+  }
+
+  @Test
+  void aChangedLimitStartsOverAndARemovedOneLetsEverythingThrough() throws Exception {
+    spendBurst(LIMITED_HOST, "127.0.0.1");
+    assertThat(get(LIMITED_HOST, "127.0.0.1").status()).isEqualTo(429);
+    route(LIMITED, new RateLimit(1, Duration.ofMinutes(1), 1, null));
+    assertThat(get(LIMITED_HOST, "127.0.0.1").status()).as("a fresh bucket").isEqualTo(200);
+    assertThat(get(LIMITED_HOST, "127.0.0.1").status()).isEqualTo(429);
+    route(LIMITED, null);
+    for (int i = 0; i < 5; i++) {
+      assertThat(get(LIMITED_HOST, "127.0.0.1").status()).isEqualTo(200);
+    }
+  }
+}
