@@ -49,28 +49,30 @@ public final class ProxyContext {
   /** This proxy's Via entry, made once. */
   private final AsciiString via;
 
+  /**
+   * @param inputs what the proxy reads from the rest of Flycast
+   * @param transport, clients and tlsProvider: the server's event loops, its open client
+   *     connections, and its TLS implementation
+   */
   ProxyContext(
       ProxyConfig config,
-      CatalogStore catalog,
+      ProxyInputs inputs,
       Balancer balancer,
       ProxyMetrics metrics,
       Transport transport,
       ChannelGroup clients,
-      CertificateSource certificates,
-      SslProvider tlsProvider,
-      BackendStarter starter,
-      NetworkPolicy access) {
+      SslProvider tlsProvider) {
     this.tlsProvider = tlsProvider;
-    this.access = access;
-    this.starter = starter;
+    this.access = inputs.access();
+    this.starter = inputs.starter();
     this.config = config;
-    this.catalog = catalog;
+    this.catalog = inputs.catalog();
     this.balancer = balancer;
     this.metrics = metrics;
     this.errors = new ConnectionErrors(metrics);
     this.transport = transport;
     this.clients = clients;
-    this.certificates = certificates;
+    this.certificates = inputs.certificates();
     this.via = FlyHeaders.viaValue(config.viaName());
     this.pool = new BackendConnectionPool(this);
     this.queue = new CapacityQueue(config.maxQueuedPerRoute());

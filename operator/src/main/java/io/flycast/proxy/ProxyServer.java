@@ -143,15 +143,12 @@ public final class ProxyServer implements AutoCloseable {
     this.px =
         new ProxyContext(
             config,
-            catalog,
+            new ProxyInputs(catalog, certificates, starter, access),
             new Balancer(config.zone(), new LoadTracker()),
             metrics,
             transport,
             clients,
-            certificates,
-            tlsProvider,
-            starter,
-            access);
+            tlsProvider);
     ServerBootstrap dedicatedBootstrap = serverBootstrap(new DedicatedChannelInitializer(px));
     if (config.dedicatedIpv6Only()
         && config.dedicatedBindAddress() instanceof java.net.Inet6Address
