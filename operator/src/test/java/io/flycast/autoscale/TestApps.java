@@ -1,7 +1,10 @@
 package io.flycast.autoscale;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flycast.api.ExposedService;
@@ -54,12 +57,26 @@ final class TestApps {
                 .addNewPort()
                 .withContainerPort(8080)
                 .endPort()
+                .withReadinessProbe(listening(8080))
                 .endContainer()
                 .endSpec()
                 .endTemplate()
                 .endSpec()
                 .build())
         .create();
+  }
+
+  /**
+   * A readiness probe that passes once the pod listens, every second (the shortest period): what
+   * these tests wait on, where a pod without a probe would be Ready before it listens.
+   */
+  static Probe listening(int port) {
+    return new ProbeBuilder()
+        .withNewTcpSocket()
+        .withPort(new IntOrString(port))
+        .endTcpSocket()
+        .withPeriodSeconds(1)
+        .build();
   }
 
   /** A StatefulSet of echo backends on port 8080 (pods {@code <name>-0}, {@code <name>-1}...). */
@@ -95,6 +112,7 @@ final class TestApps {
                 .addNewPort()
                 .withContainerPort(8080)
                 .endPort()
+                .withReadinessProbe(listening(8080))
                 .endContainer()
                 .endSpec()
                 .endTemplate()

@@ -32,6 +32,12 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
   /** Delays the echo backend's listening, to emulate a slow cold start ("2s", "500ms"). */
   static final String START_DELAY_ANNOTATION = "fly.io/start-delay";
 
+  /**
+   * How long after listening the echo backend's {@code GET /ready} still fails ("2s"): an app that
+   * accepts connections before it can serve.
+   */
+  static final String READY_DELAY_ANNOTATION = "fly.io/ready-delay";
+
   private static final Pattern VAR_REF =
       Pattern.compile("\\$\\$|\\$\\(([A-Za-z_][A-Za-z0-9_.-]*)\\)");
 
@@ -73,6 +79,9 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
       env.put(
           "START_DELAY_MS",
           Long.toString(parseDelay(annotations.get(START_DELAY_ANNOTATION)).toMillis()));
+      env.put(
+          "READY_DELAY_MS",
+          Long.toString(parseDelay(annotations.get(READY_DELAY_ANNOTATION)).toMillis()));
       env.put("GRACE_SECONDS", Long.toString(graceSeconds));
     }
     String workingDir =
@@ -144,7 +153,7 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
     try {
       return Durations.parse(text);
     } catch (IllegalArgumentException e) {
-      log.warn("ignoring {}: {}", START_DELAY_ANNOTATION, e.toString());
+      log.warn("ignoring a delay annotation: {}", e.toString());
       return Duration.ZERO;
     }
   }

@@ -33,11 +33,12 @@ import org.slf4j.LoggerFactory;
  * The kubelet of the local node: runs the pods the {@link WorkloadController} asks for as local
  * processes, one loopback address each, and keeps their Pods' status true. It creates the Pod
  * itself, bound to this node and with its address in the status, since there is no scheduler;
- * starts the process ({@link ContainerCommand}); probes it ({@link ReadinessProbe}); restarts it in
- * place with a backoff when it exits (restartPolicy Always); and stops it on request or when its
- * Pod is deleted through the API: the pod turns terminating, the process and its descendants get
- * SIGTERM, SIGKILL after the pod's {@code terminationGracePeriodSeconds} (default 30), then the Pod
- * is deleted and the address freed. Each change is told to the {@link PodListener}s.
+ * starts the process ({@link ContainerCommand}); probes it on the kubelet's schedule ({@link
+ * ReadinessProbe}: Ready once started without a {@code readinessProbe}); restarts it in place with
+ * a backoff when it exits (restartPolicy Always); and stops it on request or when its Pod is
+ * deleted through the API: the pod turns terminating, the process and its descendants get SIGTERM,
+ * SIGKILL after the pod's {@code terminationGracePeriodSeconds} (default 30), then the Pod is
+ * deleted and the address freed. Each change is told to the {@link PodListener}s.
  *
  * <p>Only the first container runs; it listens on its first {@code containerPort} (default 8080).
  * It runs in the container's {@code workingDir} when set, else in a directory of its own under the
@@ -181,6 +182,7 @@ final class PodSupervisor {
             port,
             NamedPorts.of(c),
             command,
+            ReadinessSpec.of(c, NamedPorts.of(c)),
             graceSeconds);
     pods.put(local.key(), local);
 
@@ -208,7 +210,7 @@ final class PodSupervisor {
     return Optional.of(local);
   }
 
-  /** Starts (or restarts) the pod's process and probes it until it accepts connections. */
+  /** Starts (or restarts) the pod's process and probes its readiness. */
   private void launch(LocalPod pod) {
     Path workDir;
     try {
@@ -246,7 +248,7 @@ final class PodSupervisor {
               processes.remove(process);
               loop.submit(() -> exited(pod, process));
             });
-    probe.start(pod, process, () -> becameReady(pod, process));
+    probe.start(pod, process, () -> becameReady(pod, process), () -> becameUnready(pod, process));
   }
 
   private void becameReady(LocalPod pod, Process process) {
@@ -260,6 +262,17 @@ final class PodSupervisor {
     log.info("pod {} ready", pod.key());
     updatePodStatus(pod);
     listeners.forEach(l -> l.ready(pod));
+  }
+
+  /** Its readiness probe failed {@code failureThreshold} times in a row after it was ready. */
+  private void becameUnready(LocalPod pod, Process process) {
+    if (pod.process != process || pod.terminating || !pod.ready) {
+      return;
+    }
+    pod.ready = false;
+    log.info("pod {} not ready: its readiness probe fails", pod.key());
+    updatePodStatus(pod);
+    listeners.forEach(l -> l.unready(pod));
   }
 
   private void exited(LocalPod pod, Process process) {
