@@ -12,7 +12,9 @@ import io.flycast.allocation.FlycastAddressPool;
 import io.flycast.autoscale.AutoscaleMetrics;
 import io.flycast.autoscale.Autostarter;
 import io.flycast.autoscale.Autostopper;
+import io.flycast.autoscale.EarlyProber;
 import io.flycast.autoscale.KubernetesBackendScaler;
+import io.flycast.catalog.Backend;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.RouteKey;
 import io.flycast.control.leader.LeaderElection;
@@ -252,6 +254,28 @@ public final class Flycast implements AutoCloseable {
             autoscaleMetrics,
             autoscaleRecorder);
     closeables.push(autostarter);
+    if (config.earlyProbing()) {
+      // While requests are held, the starting pods are probed here and released to at once,
+      // rather than at the kubelet's next probe period (see EarlyProber).
+      EarlyProber early =
+          new EarlyProber(
+              client,
+              sync::selector,
+              new EarlyProber.Sink() {
+                @Override
+                public void passed(io.flycast.catalog.RouteKey route, Backend backend) {
+                  sync.podReadyEarly(route, backend);
+                }
+
+                @Override
+                public void forget(io.flycast.catalog.RouteKey route, String pod) {
+                  sync.forgetEarly(route, pod);
+                }
+              },
+              config.autostartTimeout().plus(Duration.ofMinutes(1)));
+      closeables.push(early);
+      autostarter.onColdStart(early::coldStart);
+    }
     if (config.httpListen() == null
         && config.tlsListen() == null
         && config.dedicatedListen() == null) {
@@ -265,6 +289,7 @@ public final class Flycast implements AutoCloseable {
             .dedicatedIpv6Only(true) // Flycast addresses are IPv6
             .queueTimeout(config.proxyTuning().queueTimeout())
             .maxQueuedPerRoute(config.proxyTuning().maxQueuedPerRoute())
+            .startRetryWindow(config.autostartTimeout())
             .workerThreads(config.proxyTuning().threads())
             .tlsProvider(config.proxyTuning().tlsProvider())
             .headerReadTimeout(config.proxyTuning().headerReadTimeout())

@@ -25,6 +25,9 @@ import java.time.Duration;
  * @param autostopInterval how often idle backends are considered for stopping
  * @param autostartTimeout how long a request is held for a backend to start
  * @param maxHeldPerRoute requests held per route while its backend starts; beyond, 503
+ * @param earlyProbing while requests are held, probe the starting pods with their own readiness
+ *     probe and release the requests the moment one passes, instead of waiting for the kubelet's
+ *     next probe period and the EndpointSlice
  * @param allServices FKS mode: manage every Service
  * @param zone this proxy's zone (Fly's region)
  * @param identity this replica's name in leader election
@@ -51,6 +54,7 @@ public record FlycastConfig(
     Duration autostopInterval,
     Duration autostartTimeout,
     int maxHeldPerRoute,
+    boolean earlyProbing,
     boolean allServices,
     String zone,
     String identity,
@@ -148,6 +152,7 @@ public record FlycastConfig(
         Duration.ofSeconds(5),
         Duration.ofSeconds(30),
         1000,
+        true,
         allServices,
         "local",
         "test-" + java.util.UUID.randomUUID(),
@@ -207,6 +212,13 @@ public record FlycastConfig(
     return c.build();
   }
 
+  /** With early probing of starting pods on or off (see {@code earlyProbing}). */
+  public FlycastConfig withEarlyProbing(boolean on) {
+    Copy c = new Copy(this);
+    c.earlyProbing = on;
+    return c.build();
+  }
+
   /** A config's components, to change a few and build another: the one place that lists them. */
   private static final class Copy {
     boolean embedded;
@@ -223,6 +235,7 @@ public record FlycastConfig(
     Duration autostopInterval;
     Duration autostartTimeout;
     int maxHeldPerRoute;
+    boolean earlyProbing;
     boolean allServices;
     String zone;
     String identity;
@@ -247,6 +260,7 @@ public record FlycastConfig(
       this.autostopInterval = from.autostopInterval;
       this.autostartTimeout = from.autostartTimeout;
       this.maxHeldPerRoute = from.maxHeldPerRoute;
+      this.earlyProbing = from.earlyProbing;
       this.allServices = from.allServices;
       this.zone = from.zone;
       this.identity = from.identity;
@@ -273,6 +287,7 @@ public record FlycastConfig(
           autostopInterval,
           autostartTimeout,
           maxHeldPerRoute,
+          earlyProbing,
           allServices,
           zone,
           identity,
