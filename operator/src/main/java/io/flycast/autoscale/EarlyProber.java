@@ -44,7 +44,7 @@ public final class EarlyProber implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EarlyProber.class);
 
   /** Time between two probes of one starting pod: a few tens of ms of a cold start at most. */
-  static final Duration INTERVAL = Duration.ofMillis(20);
+  static final Duration INTERVAL = Duration.ofMillis(10);
 
   /** Pods probed at once for one route: a burst's scale-up, with room. */
   static final int MAX_PODS = 256;

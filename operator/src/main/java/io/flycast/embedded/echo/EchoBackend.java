@@ -185,14 +185,17 @@ public final class EchoBackend {
     EchoBackend echo =
         start(new InetSocketAddress(host, port), pod)
             .readyAfter(Duration.ofMillis(Long.parseLong(env("READY_DELAY_MS", "0"))));
-    long upMillis =
-        ProcessHandle.current()
-            .info()
-            .startInstant()
-            .map(t -> Duration.between(t, Instant.now()).toMillis())
-            .orElse(-1L);
+    // From the runtime's launch of this process when it says (precise), else from the process
+    // start time the OS reports (its boot-time base is whole seconds).
+    String launched = System.getenv("FLYCAST_LAUNCHED_AT");
+    Instant started =
+        launched != null
+            ? Instant.parse(launched)
+            : ProcessHandle.current().info().startInstant().orElse(null);
+    Instant listening = Instant.now();
+    long upMillis = started == null ? -1 : Duration.between(started, listening).toMillis();
     System.out.println(
-        Instant.now()
+        listening
             + " echo backend "
             + pod
             + " listening on "
@@ -203,7 +206,9 @@ public final class EchoBackend {
             + upMillis
             + " ms after start, start delay "
             + startDelay
-            + " ms)");
+            + " ms, launched "
+            + started
+            + ")");
     System.out.flush();
     // SIGTERM runs shutdown hooks: stop listening, let in-flight requests finish, then exit.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> echo.stop(grace), "echo-stop"));

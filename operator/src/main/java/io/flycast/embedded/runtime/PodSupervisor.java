@@ -53,6 +53,9 @@ final class PodSupervisor {
   static final int DEFAULT_PORT = 8080;
   static final long DEFAULT_GRACE_SECONDS = 30;
 
+  /** The environment variable a pod's process finds its launch instant in (ISO-8601). */
+  static final String LAUNCHED_AT_ENV = "FLYCAST_LAUNCHED_AT";
+
   /** How long to wait before asking for a pod again when {@link #run} found no free address. */
   static final long NO_ADDRESS_RETRY_MILLIS = 5000;
 
@@ -229,6 +232,9 @@ final class PodSupervisor {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile))
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.environment().putAll(pod.container.env());
+    // When the kubelet launched it, to the microsecond: the process's own start time is read from
+    // /proc against a boot time in whole seconds, too coarse to time a start of a few 100 ms.
+    pb.environment().put(LAUNCHED_AT_ENV, Instant.now().toString());
     Process process;
     try {
       process = pb.start();
