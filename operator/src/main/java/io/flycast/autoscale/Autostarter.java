@@ -150,6 +150,10 @@ public final class Autostarter implements AutoCloseable {
                   + " requests are already waiting for it"));
     }
     metrics.held(1);
+    if (wanted(route.spec(), cs, cs.asked) > cs.asked) {
+      ensureStarted(
+          route.spec(), cs); // the burst outgrew what was asked for (no-op if a call runs)
+    }
     long arrived = System.nanoTime();
     CompletableFuture<Route> mine = cs.ready.copy();
     timer.schedule(

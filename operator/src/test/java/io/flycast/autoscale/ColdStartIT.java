@@ -126,6 +126,16 @@ class ColdStartIT {
         .anyMatch(e -> Boolean.TRUE.equals(e.getConditions().getReady()));
   }
 
+  /** The echo backend's own start: from its launch by the runtime to listening, from its log. */
+  static Duration appStart(String ns, String pod) throws java.io.IOException {
+    String log = java.nio.file.Files.readString(runtime.logDir().resolve(ns + "_" + pod + ".log"));
+    var m =
+        java.util.regex.Pattern.compile("(\\S+) echo backend .* launched (\\S+)\\)").matcher(log);
+    assertThat(m.find()).as(log).isTrue();
+    return Duration.between(
+        java.time.Instant.parse(m.group(2)), java.time.Instant.parse(m.group(1)));
+  }
+
   static int replicas(String ns, String name) {
     Deployment d = client.apps().deployments().inNamespace(ns).withName(name).get();
     return d.getSpec().getReplicas();
@@ -139,9 +149,13 @@ class ColdStartIT {
         http.send(request("early", "web", "/").build(), HttpResponse.BodyHandlers.ofString());
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     assertThat(r.statusCode()).isEqualTo(200);
-    // The pod's JVM listens within about a second; the kubelet would first find it ready at its
-    // second probe, 10 s after the first.
+    // The kubelet would first find the pod ready at its second probe, 10 s after the first; the
+    // request is answered within the app's own start (launch to listening) plus a small bound.
     assertThat(took).isLessThan(Duration.ofSeconds(5));
+    String pod = r.headers().firstValue("x-echo-pod").orElseThrow();
+    assertThat(took.minus(appStart("early", pod)))
+        .as("beyond the app's own start")
+        .isLessThan(Duration.ofMillis(1500));
     assertThat(kubeletReady("early", "web")).as("the kubelet has not seen it ready yet").isFalse();
     // Then the EndpointSlice catches up and routing goes on as usual.
     await().atMost(WAIT).until(() -> kubeletReady("early", "web"));

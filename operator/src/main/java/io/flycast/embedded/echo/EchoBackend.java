@@ -145,6 +145,20 @@ public final class EchoBackend {
     return readyAtNanos == 0 || System.nanoTime() - readyAtNanos >= 0;
   }
 
+  private final java.util.concurrent.atomic.AtomicBoolean answeredReady =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * {@code GET /ready} passed for the first time: logs the instant, what a benchmark times the
+   * app's first answer by (a fresh JVM's first request costs tens of ms of class loading).
+   */
+  void readyAnswered() {
+    if (answeredReady.compareAndSet(false, true)) {
+      System.out.println(Instant.now() + " echo backend " + podName + " first answered /ready");
+      System.out.flush();
+    }
+  }
+
   /** Requests being served now. */
   int inFlight() {
     return inFlight.get();

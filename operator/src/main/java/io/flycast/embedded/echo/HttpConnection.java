@@ -153,6 +153,9 @@ final class HttpConnection {
               + "\r\n");
       return keepAlive;
     }
+    if ("GET".equals(method) && "/ready".equals(path)) {
+      backend.readyAnswered();
+    }
     if ("GET".equals(method) && "/sse".equals(path)) {
       return streamEvents(out, common) && keepAlive && !backend.stopping();
     }
