@@ -149,8 +149,9 @@ public final class EchoBackend {
       new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
-   * {@code GET /ready} passed for the first time: logs the instant, what a benchmark times the
-   * app's first answer by (a fresh JVM's first request costs tens of ms of class loading).
+   * {@code GET /ready} was answered 200 for the first time: logs the instant, what a benchmark
+   * times the app's first answer by (a fresh JVM's first request costs tens of ms of class
+   * loading).
    */
   void readyAnswered() {
     if (answeredReady.compareAndSet(false, true)) {

@@ -153,9 +153,6 @@ final class HttpConnection {
               + "\r\n");
       return keepAlive;
     }
-    if ("GET".equals(method) && "/ready".equals(path)) {
-      backend.readyAnswered();
-    }
     if ("GET".equals(method) && "/sse".equals(path)) {
       return streamEvents(out, common) && keepAlive && !backend.stopping();
     }
@@ -171,6 +168,9 @@ final class HttpConnection {
       out.write(body);
     }
     out.flush();
+    if ("GET".equals(method) && "/ready".equals(path)) {
+      backend.readyAnswered(); // once its answer is on its way
+    }
     return keepAlive;
   }
 
