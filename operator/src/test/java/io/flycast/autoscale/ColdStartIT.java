@@ -83,17 +83,7 @@ class ColdStartIT {
       Probe probe,
       Map<String, String> annotations,
       java.util.function.Consumer<io.flycast.api.ExposedServiceSpec> tweak) {
-    TestApps.workload(client, ns, name, 0, annotations);
-    client
-        .apps()
-        .deployments()
-        .inNamespace(ns)
-        .withName(name)
-        .edit(
-            d -> {
-              d.getSpec().getTemplate().getSpec().getContainers().get(0).setReadinessProbe(probe);
-              return d;
-            });
+    TestApps.workload(client, ns, name, 0, annotations, probe);
     TestApps.exposed(
         client,
         ns,

@@ -26,6 +26,17 @@ final class TestApps {
       String name,
       int replicas,
       Map<String, String> podAnnotations) {
+    workload(client, ns, name, replicas, podAnnotations, listening(8080));
+  }
+
+  /** The same with {@code probe} as the pods' readiness probe (null: none). */
+  static void workload(
+      KubernetesClient client,
+      String ns,
+      String name,
+      int replicas,
+      Map<String, String> podAnnotations,
+      Probe probe) {
     client
         .namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
@@ -57,7 +68,7 @@ final class TestApps {
                 .addNewPort()
                 .withContainerPort(8080)
                 .endPort()
-                .withReadinessProbe(listening(8080))
+                .withReadinessProbe(probe)
                 .endContainer()
                 .endSpec()
                 .endTemplate()

@@ -693,6 +693,13 @@ class LocalRuntimeIT {
             .editFirstPort()
             .withContainerPort(9000)
             .endPort()
+            // Ready once it listens: without a probe it would be Ready as soon as it started.
+            .withNewReadinessProbe()
+            .withNewTcpSocket()
+            .withPort(new IntOrString(9000))
+            .endTcpSocket()
+            .withPeriodSeconds(1)
+            .endReadinessProbe()
             .endContainer()
             .endSpec()
             .endTemplate()
