@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.File;
@@ -320,6 +322,7 @@ final class PodSupervisor {
     pod.terminating = true;
     pod.ready = false;
     log.info("pod {} terminating (grace {}s)", pod.key(), pod.graceSeconds);
+    markDeleting(pod);
     updatePodStatus(pod);
     listeners.forEach(l -> l.terminating(pod));
     Process process = pod.process;
@@ -404,6 +407,29 @@ final class PodSupervisor {
                 .withStarted(pod.process != null)
                 .build())
         .build();
+  }
+
+  /**
+   * Marks the Pod as a graceful delete does on a real API server ({@code deletionTimestamp}, {@code
+   * deletionGracePeriodSeconds}), so that watchers tell a terminating pod from a starting one (both
+   * are unready and listening): early probing must not route to a pod on its way out.
+   */
+  private void markDeleting(LocalPod pod) {
+    try {
+      client
+          .pods()
+          .inNamespace(pod.namespace)
+          .withName(pod.name)
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"metadata\":{\"deletionTimestamp\":\""
+                  + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                  + "\",\"deletionGracePeriodSeconds\":"
+                  + pod.graceSeconds
+                  + "}}");
+    } catch (KubernetesClientException e) {
+      log.debug("could not mark Pod {} as deleting: {}", pod.key(), e.toString());
+    }
   }
 
   private void updatePodStatus(LocalPod pod) {
