@@ -3,12 +3,16 @@
 FROM maven:3.9-eclipse-temurin-21 AS build
 WORKDIR /src
 COPY pom.xml .
+COPY embedded/pom.xml embedded/
 COPY operator/pom.xml operator/
+COPY local/pom.xml local/
 COPY e2e/pom.xml e2e/
-RUN mvn -B -ntp -q -pl operator dependency:go-offline
+# embedded/ is built only because the operator's tests compile against it (test scope): the jar
+# below is the operator module's alone and carries none of it.
+COPY embedded embedded
 COPY operator operator
 COPY crds crds
-RUN mvn -B -ntp -q -pl operator package -DskipTests
+RUN mvn -B -ntp -q -pl operator -am package -DskipTests
 
 FROM eclipse-temurin:21-jre
 # The chart runs this as UID 65532 with a read-only root filesystem; /tmp is an emptyDir.

@@ -9,7 +9,7 @@ export JAVA_HOME
 export PATH := $(JAVA_HOME)/bin:$(CURDIR)/.tools/bin:$(PATH)
 
 MVN ?= mvn -B -ntp
-JAR := operator/target/flycast-operator.jar
+JAR := local/target/flycast-local.jar
 RUN_ARGS ?=
 
 .PHONY: help
@@ -17,11 +17,11 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n\n"} /^[a-zA-Z0-9_-]+:.*##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Compile and package the operator jar (no tests)
-	$(MVN) -q package -DskipTests -pl operator -am
+build: ## Compile and package the jars (no tests): operator/target/flycast-operator.jar (the image's), local/target/flycast-local.jar (make run's)
+	$(MVN) -q package -DskipTests -pl local -am
 
-$(JAR): $(shell find operator/src -type f 2>/dev/null) operator/pom.xml pom.xml
-	$(MVN) -q package -DskipTests -pl operator -am
+$(JAR): $(shell find operator/src embedded/src local/src crds -type f 2>/dev/null) */pom.xml pom.xml
+	$(MVN) -q package -DskipTests -pl local -am
 
 .PHONY: tools
 tools: ## Install test tools (helm, kubectl, dig, postgresql) into .tools/ and the system
@@ -33,7 +33,7 @@ test: tools ## Run every test: unit, integration (embedded API), chart and e2e
 
 .PHONY: unit
 unit: ## Run the unit tests only (no ITs, no e2e): the fast loop, about a minute
-	$(MVN) test -pl operator
+	$(MVN) test -pl local -am
 
 .PHONY: fmt
 fmt: ## Format every Java source (google-java-format through Spotless; make test checks it)

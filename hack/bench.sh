@@ -24,8 +24,8 @@
 # build's jar to compare), SCALE_OPERATOR_HEAP (its -Xmx: 6g, room for builds that keep whole objects).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -ntp -q package -DskipTests -pl operator >/dev/null  # the jar and test classes, current
-CP="operator/target/flycast-operator.jar:operator/target/test-classes"
+mvn -B -ntp -q package -DskipTests -pl local -am >/dev/null  # the jars and test classes, current
+CP="local/target/flycast-local.jar:operator/target/test-classes"
 JAVA="$JAVA_HOME/bin/java"
 WHAT=${BENCH:-all}
 case $WHAT in all | control | proxy | tcp | tls | scale | coldstart) ;; *) echo "BENCH must be all, control, proxy, tcp, tls, scale or coldstart" >&2; exit 2 ;; esac
@@ -121,10 +121,11 @@ fi
 
 if [[ $WHAT == all || $WHAT == coldstart ]]; then
   # The embedded API, the local runtime (pods ready on the kubelet's schedule) and Flycast in one
-  # JVM, backends as echo JVMs; the bench waits with Awaitility, a test dependency: its classpath.
-  mvn -B -ntp -q -o dependency:build-classpath -pl operator -Dmdep.includeScope=test \
-    -Dmdep.outputFile=target/coldstart.classpath >/dev/null
-  "$JAVA" -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP:$(cat operator/target/coldstart.classpath)" \
+  # JVM, backends as echo JVMs. The bench waits with Awaitility, a test dependency (with Hamcrest):
+  # its jars from the local Maven repository.
+  M2=${MAVEN_REPO:-$HOME/.m2/repository}
+  TEST_CP=$(find "$M2/org/awaitility/awaitility" "$M2/org/hamcrest/hamcrest" -name '*.jar' ! -name '*-sources.jar' | sort | tr '\n' ':')
+  "$JAVA" -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP:$TEST_CP" \
     io.flycast.bench.ColdStartBench ${COLDSTART_RUNS:-20} ${COLDSTART_BURST:-500} 25 50 ${COLDSTART_MAX_MACHINES:-20}
 fi
 

@@ -3,9 +3,15 @@
 # KUBECONFIG set, runs against that cluster instead, touching only what it manages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JAR=operator/target/flycast-operator.jar
+JAR=local/target/flycast-local.jar
 STATE=${FLYCAST_STATE_DIR:-.flycast}
 ADMIN=${FLYCAST_ADMIN_LISTEN:-127.0.0.1:9090}
+# KUBECONFIG exported from an earlier `make run` names the embedded API of a process that is
+# gone: that is a request for embedded mode again, not for a cluster.
+if [[ -n "${KUBECONFIG:-}" && "$(realpath -m "${KUBECONFIG%%:*}")" == "$(realpath -m "$STATE/kubeconfig")" ]]; then
+  echo "KUBECONFIG=$KUBECONFIG is embedded mode's own kubeconfig: starting embedded mode (it is rewritten for the new API)"
+  unset KUBECONFIG
+fi
 if [[ -n "${KUBECONFIG:-}" ]]; then
   echo "Running against the cluster in KUBECONFIG=$KUBECONFIG (install CRDs first: kubectl apply -f crds/)"
   # No Service sends traffic to a process on this machine, so Ctrl-C need not wait for endpoints.

@@ -13,10 +13,7 @@ import java.time.Duration;
  * Everything the process is configured with; built by {@link Main} from flags and environment, or
  * directly by tests. A null listen address turns that listener off.
  *
- * @param embedded start an in-process Kubernetes API instead of using a cluster
  * @param kubeconfig kubeconfig file for a real cluster, or null for the default lookup
- * @param applyDir manifests to apply at start (embedded mode), or null
- * @param stateDir where embedded mode writes its kubeconfig
  * @param adminToken opens the admin status page and /debug endpoints to non-loopback clients that
  *     send it; null: loopback clients only
  * @param dedicatedListen bind address of the per-port listeners that route by destination address
@@ -40,10 +37,7 @@ import java.time.Duration;
  *     grants
  */
 public record FlycastConfig(
-    boolean embedded,
     Path kubeconfig,
-    Path applyDir,
-    Path stateDir,
     InetSocketAddress adminListen,
     AdminToken adminToken,
     InetSocketAddress httpListen,
@@ -138,10 +132,7 @@ public record FlycastConfig(
    */
   public static FlycastConfig forTests(boolean allServices) {
     return new FlycastConfig(
-        false,
         null,
-        null,
-        Path.of(".flycast"),
         new InetSocketAddress("127.0.0.1", 0),
         null,
         null,
@@ -221,10 +212,7 @@ public record FlycastConfig(
 
   /** A config's components, to change a few and build another: the one place that lists them. */
   private static final class Copy {
-    boolean embedded;
     Path kubeconfig;
-    Path applyDir;
-    Path stateDir;
     InetSocketAddress adminListen;
     AdminToken adminToken;
     InetSocketAddress httpListen;
@@ -246,10 +234,7 @@ public record FlycastConfig(
     Permissions permissions;
 
     Copy(FlycastConfig from) {
-      this.embedded = from.embedded;
       this.kubeconfig = from.kubeconfig;
-      this.applyDir = from.applyDir;
-      this.stateDir = from.stateDir;
       this.adminListen = from.adminListen;
       this.adminToken = from.adminToken;
       this.httpListen = from.httpListen;
@@ -273,10 +258,7 @@ public record FlycastConfig(
 
     FlycastConfig build() {
       return new FlycastConfig(
-          embedded,
           kubeconfig,
-          applyDir,
-          stateDir,
           adminListen,
           adminToken,
           httpListen,

@@ -6,9 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flycast.admin.AdminToken;
 import io.flycast.catalog.ScaleKinds;
 import io.flycast.control.translate.SecretNamespaces;
-import io.flycast.embedded.EmbeddedApiServer;
-import io.flycast.embedded.ManifestApplier;
-import io.flycast.embedded.runtime.LocalRuntime;
 import io.flycast.proxy.ProxyServer;
 import io.flycast.proxy.tls.TlsProvider;
 import java.io.IOException;
@@ -24,9 +21,14 @@ import picocli.CommandLine.Option;
 
 /**
  * Entry point: parses flags (each also settable by an environment variable, for containers) and
- * runs Flycast until interrupted. SIGTERM (or Ctrl-C) shuts down gracefully: readiness fails at
- * once, the proxy serves on for {@code --shutdown-delay}, then finishes what is in flight (see
- * {@link Flycast#shutDown}).
+ * runs Flycast against a cluster until interrupted. SIGTERM (or Ctrl-C) shuts down gracefully:
+ * readiness fails at once, the proxy serves on for {@code --shutdown-delay}, then finishes what is
+ * in flight (see {@link Flycast#shutDown}).
+ *
+ * <p>This is the operator image's entry point. Embedded mode (a stand-in cluster in the same
+ * process, for {@code make run} and the tests) is the {@code local} module's launcher, which
+ * extends this class through the hooks below ({@link #connect}, {@link #clusterStarted}, {@link
+ * #disconnect}): the stand-in's code never ships in the image.
  */
 @Command(
     name = "flycast",
@@ -36,14 +38,8 @@ import picocli.CommandLine.Option;
         "Fly.io's proxy model for Kubernetes: Flycast addresses, the proxy, autostop/autostart.",
     defaultValueProvider = CommandLine.PropertiesDefaultProvider.class,
     showDefaultValues = true)
-public final class Main implements Callable<Integer> {
+public class Main implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Option(
-      names = "--embedded",
-      description = "Start an in-process Kubernetes API (no cluster needed). Env FLYCAST_EMBEDDED.",
-      defaultValue = "${env:FLYCAST_EMBEDDED:-false}")
-  boolean embedded;
 
   @Option(
       names = "--kubeconfig",
@@ -51,19 +47,6 @@ public final class Main implements Callable<Integer> {
           "Kubeconfig of the cluster to use (default: KUBECONFIG, ~/.kube/config, or in-cluster).",
       defaultValue = "${env:FLYCAST_KUBECONFIG}")
   Path kubeconfig;
-
-  @Option(
-      names = "--apply",
-      description =
-          "Apply the manifests in this directory at start (embedded mode). Env FLYCAST_APPLY.",
-      defaultValue = "${env:FLYCAST_APPLY}")
-  Path applyDir;
-
-  @Option(
-      names = "--state-dir",
-      description = "Where embedded mode keeps its kubeconfig. Env FLYCAST_STATE_DIR.",
-      defaultValue = "${env:FLYCAST_STATE_DIR:-.flycast}")
-  Path stateDir;
 
   @Option(
       names = "--admin-listen",
@@ -280,7 +263,7 @@ public final class Main implements Callable<Integer> {
     if (trustedCidrs != null) {
       return trustedCidrs;
     }
-    return embedded ? FlycastConfig.LOCAL_TRUSTED + "," + prefix : "";
+    return local() ? FlycastConfig.LOCAL_TRUSTED + "," + prefix : "";
   }
 
   /**
@@ -294,7 +277,7 @@ public final class Main implements Callable<Integer> {
   /** {@code --shutdown-delay}, or its default for this mode. */
   Duration shutdownDelay() {
     if (shutdownDelay == null || shutdownDelay.isBlank()) {
-      return embedded ? Duration.ZERO : DEFAULT_SHUTDOWN_DELAY;
+      return local() ? Duration.ZERO : DEFAULT_SHUTDOWN_DELAY;
     }
     return duration(shutdownDelay); // never negative: the grammar has no sign
   }
@@ -323,10 +306,7 @@ public final class Main implements Callable<Integer> {
   private FlycastConfig configFromFlags() {
     FlycastConfig config =
         new FlycastConfig(
-            embedded,
             kubeconfig,
-            applyDir,
-            stateDir,
             hostPort(adminListen),
             adminToken(),
             hostPort(httpListen),
@@ -376,18 +356,7 @@ public final class Main implements Callable<Integer> {
       // trace.
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    EmbeddedApiServer api = null;
-    KubernetesClient client;
-    if (embedded) {
-      api = new EmbeddedApiServer().start(0);
-      api.recordRequests(stateDir.resolve("api-requests.log"));
-      Path kc = api.writeKubeconfig(stateDir.resolve("kubeconfig"));
-      client = api.client();
-      System.out.println(
-          "embedded Kubernetes API at " + api.url() + "; kubeconfig: " + kc.toAbsolutePath());
-    } else {
-      client = new KubernetesClientBuilder().withConfig(clusterConfig(kubeconfig)).build();
-    }
+    KubernetesClient client = connect();
     Flycast flycast;
     try {
       flycast = new Flycast(config, client).start();
@@ -399,40 +368,46 @@ public final class Main implements Callable<Integer> {
       // A port taken (another Flycast, another DNS server on 5353): say which flag moves it.
       throw new ListenFailure(e.getMessage() + "; free the port or move it with " + flag);
     }
-    // Embedded mode plays the cluster's workload side too: pods as local processes, EndpointSlices.
-    LocalRuntime runtime =
-        api == null
-            ? null
-            : new LocalRuntime(api.newClient("flycast-runtime/0.1.0"), stateDir.resolve("pods"))
-                .start();
-    if (applyDir != null) {
-      // A client of its own: applying examples is the user's doing, not the operator's, and must
-      // not count against the operator's RBAC in the request log.
-      try (KubernetesClient applier = api != null ? api.newClient("flycast-apply/0.1.0") : null) {
-        new ManifestApplier(applier != null ? applier : client).applyDirectory(applyDir);
-      }
-    }
+    clusterStarted(client);
     CountDownLatch done = new CountDownLatch(1);
-    EmbeddedApiServer apiRef = api;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   flycast.shutDown(delay);
-                  if (runtime != null) {
-                    runtime.close();
-                  }
-                  if (apiRef != null) {
-                    apiRef.close();
-                  } else {
-                    client.close();
-                  }
+                  disconnect(client);
                   done.countDown();
                 },
                 "flycast-shutdown"));
-    StartBanner.print(flycast, config, embedded ? stateDir.resolve("kubeconfig") : null);
+    StartBanner.print(flycast, config, bannerKubeconfig());
     done.await();
     return 0;
+  }
+
+  /**
+   * Whether this process runs on the developer's machine with a stand-in cluster: then loopback is
+   * trusted and Ctrl-C need not wait for endpoints to go. False for the operator image.
+   */
+  protected boolean local() {
+    return false;
+  }
+
+  /** The client of the cluster Flycast runs against: {@code --kubeconfig}'s, or in-cluster. */
+  protected KubernetesClient connect() throws IOException {
+    return new KubernetesClientBuilder().withConfig(clusterConfig(kubeconfig)).build();
+  }
+
+  /** Called once Flycast has started; a launcher with a stand-in cluster starts its workloads. */
+  protected void clusterStarted(KubernetesClient client) throws IOException {}
+
+  /** Called at shutdown, after Flycast has stopped: closes what {@link #connect} opened. */
+  protected void disconnect(KubernetesClient client) {
+    client.close();
+  }
+
+  /** A kubeconfig the start banner tells the user to use, or null. */
+  protected Path bannerKubeconfig() {
+    return null;
   }
 
   /**
@@ -506,17 +481,24 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    System.exit(execute(new Main(), args));
+  }
+
+  /**
+   * Runs {@code main} with {@code args}: the exit status. A port that cannot be bound is one line
+   * naming the flag that moves it.
+   */
+  protected static int execute(Main main, String[] args) {
     ProxyServer.disableLeakDetectionUnlessAsked();
-    System.exit(
-        new CommandLine(new Main())
-            .setExecutionExceptionHandler(
-                (e, cli, parsed) -> {
-                  if (e instanceof ListenFailure) {
-                    cli.getErr().println("flycast: " + e.getMessage());
-                    return 1;
-                  }
-                  throw e;
-                })
-            .execute(args));
+    return new CommandLine(main)
+        .setExecutionExceptionHandler(
+            (e, cli, parsed) -> {
+              if (e instanceof ListenFailure) {
+                cli.getErr().println("flycast: " + e.getMessage());
+                return 1;
+              }
+              throw e;
+            })
+        .execute(args);
   }
 }

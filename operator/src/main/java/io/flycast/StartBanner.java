@@ -3,6 +3,7 @@ package io.flycast;
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Set;
@@ -44,6 +45,7 @@ final class StartBanner {
     if (flycast.proxy() != null && flycast.proxy().httpAddress() != null) {
       var http = flycast.proxy().httpAddress();
       String base = "http://" + http.getHostString() + ":" + http.getPort() + "/";
+      var https = flycast.proxy().httpsAddress();
       // From the catalog, the proxy's own view: exactly the routes it serves, not a list of the
       // API (in a large cluster, every Service once more). Routes still waiting for an address are
       // printed when they get one; at most TRY_LINES in all.
@@ -58,7 +60,7 @@ final class StartBanner {
           .forEach(
               r -> {
                 printed.add(r.key());
-                out.append("    ").append(curl(r, base)).append('\n');
+                out.append("    ").append(curl(r, base, https)).append('\n');
               });
       flycast
           .catalog()
@@ -73,7 +75,7 @@ final class StartBanner {
                                 && servesHttp(r)
                                 && printed.size() < TRY_LINES
                                 && printed.add(key)) {
-                              System.out.println("route ready: " + curl(r, base));
+                              System.out.println("route ready: " + curl(r, base, https));
                             }
                           }));
     }
@@ -101,7 +103,26 @@ final class StartBanner {
     return r.spec().ports().stream().anyMatch(p -> p.has(Handler.HTTP));
   }
 
-  private static String curl(Route r, String base) {
-    return "curl -H 'Host: " + r.key().name() + "." + r.key().namespace() + ".flycast' " + base;
+  /**
+   * A curl line that gets a response from this machine. A route that redirects plain HTTP to https
+   * gets one to the shared TLS listener instead ({@code --resolve} maps the route's name to it;
+   * {@code -k} because its certificate is the route's, not one this machine's curl trusts): the
+   * redirect's https URL names port 443 of a name that resolves nowhere here.
+   */
+  static String curl(Route r, String base, InetSocketAddress https) {
+    String host = r.key().name() + "." + r.key().namespace() + ".flycast";
+    boolean redirects =
+        r.spec().ports().stream().anyMatch(p -> p.has(Handler.HTTP) && p.forceHttps());
+    if (redirects && https != null) {
+      String hostPort = host + ":" + https.getPort();
+      return "curl -k --resolve "
+          + hostPort
+          + ":"
+          + https.getHostString()
+          + " https://"
+          + hostPort
+          + "/";
+    }
+    return "curl -H 'Host: " + host + "' " + base;
   }
 }

@@ -67,18 +67,12 @@ class MainFlagsTest {
     }
   }
 
-  /**
-   * In a cluster a replica serves on while its endpoint goes; embedded Ctrl-C has none to wait for.
-   */
+  /** In a cluster a replica serves on while its endpoint goes (LocalMainTest: embedded mode). */
   @Test
-  void shutdownDelayDefaultsToTenSecondsAndToNothingInEmbeddedMode() {
+  void shutdownDelayDefaultsToTenSeconds() {
     Main main = new Main();
     new CommandLine(main).parseArgs();
     assertThat(main.shutdownDelay()).hasSeconds(10);
-    new CommandLine(main).parseArgs("--embedded");
-    assertThat(main.shutdownDelay()).isZero();
-    new CommandLine(main).parseArgs("--embedded", "--shutdown-delay=3s");
-    assertThat(main.shutdownDelay()).hasSeconds(3);
     new CommandLine(main).parseArgs("--shutdown-delay=0");
     assertThat(main.shutdownDelay()).isZero();
   }

@@ -136,6 +136,24 @@ class PackageRulesTest {
     }
   }
 
+  /**
+   * The allocator and its repair loop, like Kubernetes' ipallocator and its repair controller, know
+   * the address objects (and the informer plumbing that caches them) and nothing of who holds them
+   * but what {@code AddressHolders} answers: no control-plane stage, no catalog, no data plane.
+   */
+  @Test
+  void allocationNamesOnlyTheModel() throws IOException {
+    Pattern flycast = Pattern.compile("io\\.flycast\\.([a-z]+)");
+    for (Path f : javaFiles(MAIN.resolve("allocation"))) {
+      Matcher m = flycast.matcher(Files.readString(f));
+      while (m.find()) {
+        assertThat(m.group(1))
+            .as("%s uses io.flycast.%s", f, m.group(1))
+            .isIn("allocation", "api", "informer");
+      }
+    }
+  }
+
   private static List<Path> javaFiles(Path sources) throws IOException {
     assertThat(sources).as("run from the operator module").isDirectory();
     try (Stream<Path> files = Files.walk(sources)) {

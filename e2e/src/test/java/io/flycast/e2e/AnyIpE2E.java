@@ -44,14 +44,14 @@ class AnyIpE2E {
           [ -n "$db" ] && break
           sleep 0.2
         done
+        for i in $(seq 1 100); do
+          echo_addr=$(curl -s 127.0.0.1:9090/debug/catalog | grep -o '"name":"echo","address":"[^"]*"' | sed 's/.*"address":"//; s/"//' || true)
+          if [ -n "$echo_addr" ] && python3 -c 'import socket,sys; s=socket.create_connection((sys.argv[1],7000),timeout=10); s.sendall(b"hello\\n"); f=s.makefile(); a=f.readline().strip(); b=f.readline().strip(); assert b; print("ECHO", a, "|", b)' "$echo_addr"; then break; fi
+          sleep 0.2
+        done
         echo "PG $(openssl s_client -starttls postgres -connect "[$db]:5432" -servername db.default.flycast </dev/null 2>/dev/null | openssl x509 -noout -subject)"
         """
-            .formatted(
-                java,
-                repo.resolve("operator/target/flycast-operator.jar"),
-                state,
-                repo.resolve("examples"),
-                state);
+            .formatted(java, FlycastProcess.jar(), state, repo.resolve("examples"), state);
     Process p =
         new ProcessBuilder("unshare", "-n", "bash", "-c", script).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -69,6 +69,9 @@ class AnyIpE2E {
     // pg_tls on the db example's own address: the SSLRequest is answered and TLS terminated with
     // the certificate of its Secret (openssl speaks the Postgres STARTTLS dance).
     assertThat(out).contains("PG subject=CN = db.default.flycast");
+    // The proxy_proto example: its backend reads the PROXY v2 header, so it names the client
+    // (here a loopback source), then echoes.
+    assertThat(out).containsPattern("ECHO client [0-9a-f:.]+ port \\d+ \\| hello");
     // Routed by destination address and port alone: no Host header named the route.
     assertThat(out).contains("\"fly-forwarded-port\":\"80\"", "\"fly-client-ip\":\"");
   }

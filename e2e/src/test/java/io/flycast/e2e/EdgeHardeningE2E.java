@@ -821,7 +821,7 @@ class EdgeHardeningE2E {
                   "bash",
                   hardening.resolve("netns.sh").toString(),
                   Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  FlycastProcess.repo().resolve("operator/target/flycast-operator.jar").toString(),
+                  FlycastProcess.jar().toString(),
                   state.toString(),
                   FlycastProcess.repo().resolve("examples").toString(),
                   "15"));
@@ -998,7 +998,7 @@ class EdgeHardeningE2E {
             List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar",
-                FlycastProcess.repo().resolve("operator/target/flycast-operator.jar").toString(),
+                FlycastProcess.jar().toString(),
                 "--help"));
     Set<String> flags = new HashSet<>();
     Matcher m = Pattern.compile("--[a-z][a-z0-9-]+").matcher(t.out());

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -52,6 +53,46 @@ class EmbeddedModeE2E {
     }
     if (flycast != null) {
       flycast.close();
+    }
+  }
+
+  /**
+   * Every curl line the start banner prints gets an answer on this machine, as a newcomer would
+   * paste it: the secure example's included, which redirects plain HTTP to an https URL that
+   * resolves nowhere here, so its line goes to the TLS listener instead.
+   */
+  @Test
+  void everyCurlLineTheBannerPrintsAnswers() throws Exception {
+    await()
+        .atMost(WAIT)
+        .until(() -> Files.readString(flycast.log).contains("secure.default.flycast"));
+    List<String> lines =
+        Files.readString(flycast.log)
+            .lines()
+            .map(l -> l.replaceFirst("^\\s*(route ready: )?", ""))
+            .filter(l -> l.startsWith("curl "))
+            .distinct()
+            .toList();
+    assertThat(lines)
+        .anyMatch(l -> l.startsWith("curl -k --resolve secure.default.flycast:"))
+        .anyMatch(l -> l.contains("web.default.flycast"));
+    for (String line : lines) {
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () -> {
+                Process p =
+                    new ProcessBuilder(
+                            "bash",
+                            "-c",
+                            line.replaceFirst(
+                                "^curl ", "curl -s -o /dev/null -w '%{http_code}' --max-time 20 "))
+                        .start();
+                String code =
+                    new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                p.waitFor();
+                assertThat(code).as(line).isEqualTo("200");
+              });
     }
   }
 

@@ -117,12 +117,21 @@ final class FlycastProcess implements AutoCloseable {
     }
   }
 
+  /** The developer's jar (the operator's, plus --embedded) that the e2e tests run. */
+  static Path jar() {
+    return Path.of(
+        System.getProperty(
+            "flycast.jar", repo().resolve("local/target/flycast-local.jar").toString()));
+  }
+
+  /** The operator's jar, as the image carries it: no embedded mode. */
+  static Path operatorJar() {
+    return repo().resolve("operator/target/flycast-operator.jar");
+  }
+
   private static FlycastProcess launch(
       List<String> args, java.util.Map<String, String> env, Ports ports) throws IOException {
-    Path jar =
-        Path.of(
-            System.getProperty(
-                "flycast.jar", repo().resolve("operator/target/flycast-operator.jar").toString()));
+    Path jar = jar();
     Path state = Files.createTempDirectory("flycast-e2e");
     List<String> cmd =
         new ArrayList<>(

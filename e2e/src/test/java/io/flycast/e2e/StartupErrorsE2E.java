@@ -28,9 +28,7 @@ class StartupErrorsE2E {
                   List.of(
                       Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                       "-jar",
-                      FlycastProcess.repo()
-                          .resolve("operator/target/flycast-operator.jar")
-                          .toString(),
+                      FlycastProcess.jar().toString(),
                       "--embedded",
                       "--state-dir",
                       state.toString(),

@@ -86,7 +86,10 @@ class StatusPageE2E {
         .contains(
             "web.default.flycast", "api.team-a.flycast", "echo.default.flycast", "catalog version")
         .containsPattern("fdaa:0:48c8:0:1:[0-9a-f:]+")
-        .contains("autostop stop");
+        .contains("autostop stop")
+        // web's concurrency, hard limit included, and the links to the raw figures.
+        .contains("soft 20 · hard 25 requests", "min running 0")
+        .contains("href=\"/metrics\"", "href=\"/debug/catalog\"", "mean cold start");
 
     Path shot = FlycastProcess.repo().resolve("e2e/target/status-page.png");
     run(List.of("--window-size=1280,900", "--screenshot=" + shot, url));

@@ -11,6 +11,15 @@ public interface BackendScaler {
   /** The workload's desired replica count. */
   int replicas(RouteSpec route) throws ScaleException;
 
+  /**
+   * Why the route has no workload to start, in words that say what to fix; null when it has one.
+   * Asked for a route with no backend running, whose status would otherwise promise that the next
+   * request starts one.
+   */
+  default String whyNoWorkload(RouteSpec route) {
+    return null;
+  }
+
   /** Sets the workload's desired replica count. */
   default void scaleTo(RouteSpec route, int replicas) throws ScaleException {
     scale(route, current -> replicas);

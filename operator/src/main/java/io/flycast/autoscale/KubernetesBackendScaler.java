@@ -197,6 +197,21 @@ public final class KubernetesBackendScaler implements BackendScaler {
         .withName(t.name());
   }
 
+  @Override
+  public String whyNoWorkload(RouteSpec route) {
+    try {
+      ScaleTarget t = target(route);
+      if (route.scaleTarget() != null && resource(route, t).get() == null) {
+        return describe(route, t) + " (its scaleTargetRef) does not exist";
+      }
+      return null;
+    } catch (ScaleException e) {
+      return e.getMessage();
+    } catch (KubernetesClientException e) {
+      return null; // the API cannot say now; autostart will, if it fails
+    }
+  }
+
   /**
    * The explicit target, or the workload whose pod template matches the route's Service selector.
    */

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.flycast.api.ConcurrencySpec;
 import io.flycast.api.ExposedService;
 import io.flycast.api.ExposedServiceSpec;
@@ -17,6 +18,7 @@ import io.flycast.api.TlsOptionsSpec;
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
+import io.flycast.control.reconcile.ExposedServiceReconciler;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -59,8 +61,78 @@ class ExposedServiceIT extends EmbeddedControlPlane {
         .orElseThrow();
   }
 
+  /** A workload for {@code name}'s selector, scaled to zero: what the next request starts. */
+  static void workload(String ns, String name) {
+    client
+        .apps()
+        .deployments()
+        .inNamespace(ns)
+        .resource(
+            new DeploymentBuilder()
+                .withNewMetadata()
+                .withNamespace(ns)
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(0)
+                .withNewSelector()
+                .addToMatchLabels("app", name)
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", name)
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName(name)
+                .withImage("example/" + name)
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .createOr(d -> d.update());
+  }
+
+  /**
+   * Scaled to zero promises that the next request starts a backend; with no workload to start, the
+   * status says so and what to fix, and recovers once there is one.
+   */
+  @Test
+  void anExposedServiceWithNoWorkloadIsNotReadyAndSaysWhy() {
+    client
+        .resources(ExposedService.class)
+        .inNamespace("shop")
+        .resource(exposed("shop", "ghost", port(80, HandlerName.HTTP)))
+        .create();
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              Condition ready = condition(get("shop", "ghost"), "Ready");
+              assertThat(ready.getStatus()).isEqualTo("False");
+              assertThat(ready.getReason()).isEqualTo("NoWorkload");
+              assertThat(ready.getMessage())
+                  .contains("no Deployment or StatefulSet in shop has pods matching {app=ghost}")
+                  .contains("scaleTargetRef");
+            });
+
+    workload("shop", "ghost");
+    // Nothing the reconciler watches changes: the re-check finds the workload.
+    await()
+        .atMost(ExposedServiceReconciler.NO_WORKLOAD_RECHECK.plus(WAIT))
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(condition(get("shop", "ghost"), "Ready").getReason())
+                    .isEqualTo("ScaledToZero"));
+  }
+
   @Test
   void exposedServiceOwnsAServiceGetsAnAddressAndReportsStatus() {
+    exposed("shop", "web"); // the namespace
+    workload("shop", "web");
     client
         .resources(ExposedService.class)
         .inNamespace("shop")
@@ -207,6 +279,7 @@ class ExposedServiceIT extends EmbeddedControlPlane {
     es.getSpec().ports.get(1).tlsOptions.secretName = "web-tls";
     client.resources(ExposedService.class).inNamespace("certs").resource(es).create();
     // Another route of the namespace, untouched by web's Secret.
+    workload("certs", "plain");
     client
         .resources(ExposedService.class)
         .inNamespace("certs")

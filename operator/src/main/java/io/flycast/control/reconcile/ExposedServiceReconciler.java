@@ -10,6 +10,7 @@ import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
+import io.flycast.catalog.RouteSpec;
 import io.flycast.control.translate.EndpointSliceTranslator;
 import io.flycast.control.translate.ExposedServiceTranslator;
 import io.flycast.control.translate.Translation;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -55,15 +57,25 @@ public final class ExposedServiceReconciler
   private final AddressAssigner assigner;
   private final FlycastAddressPool pool;
   private final EventRecorder events;
+
+  /**
+   * How soon a route with no workload to start looks for one again: a user who just created it sees
+   * the status follow within this, and routes in this state cost a list of workloads each.
+   */
+  public static final Duration NO_WORKLOAD_RECHECK = Duration.ofSeconds(10);
+
   private final AutoscaleRecorder autoscale;
+  private final Function<RouteSpec, String> whyNoWorkload;
 
   public ExposedServiceReconciler(
       CatalogSync sync,
       CatalogStore store,
       FlycastAddressPool pool,
       EventRecorder events,
-      AutoscaleRecorder autoscale) {
+      AutoscaleRecorder autoscale,
+      Function<RouteSpec, String> whyNoWorkload) {
     this.autoscale = autoscale;
+    this.whyNoWorkload = whyNoWorkload;
     this.sync = sync;
     this.store = store;
     this.pool = pool;
@@ -156,11 +168,16 @@ public final class ExposedServiceReconciler
         autoscale.lastStart(key) != null ? autoscale.lastStart(key) : old.lastAutostart;
     st.lastAutostop = autoscale.lastStop(key) != null ? autoscale.lastStop(key) : old.lastAutostop;
     boolean autostart = t != null && t.spec().autoscale().autostart();
+    // Scaled to zero promises that the next request starts a backend: only with a workload to
+    // scale (an explicit scaleTargetRef that exists, or one whose pods the selector matches).
+    String noWorkload = synced && running == 0 && autostart ? whyNoWorkload.apply(t.spec()) : null;
     if (!synced) {
       conditions.add(
           condition(old, "Ready", false, "NotRouted", "the route is not in the catalog yet"));
     } else if (running > 0) {
       conditions.add(condition(old, "Ready", true, "BackendsReady", running + " backend(s) ready"));
+    } else if (noWorkload != null) {
+      conditions.add(condition(old, "Ready", false, "NoWorkload", noWorkload));
     } else if (autostart) {
       conditions.add(
           condition(
@@ -198,7 +215,8 @@ public final class ExposedServiceReconciler
         control.rescheduleAfter(Duration.ofMillis(50));
       }
     }
-    return a.ok() ? control : control.rescheduleAfter(Duration.ofSeconds(30));
+    // Creating the missing workload changes nothing this reconciler watches: look again later.
+    return a.ok() && noWorkload == null ? control : control.rescheduleAfter(Duration.ofSeconds(30));
   }
 
   @Override

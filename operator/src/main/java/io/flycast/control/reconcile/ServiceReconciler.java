@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>No finalizer on Services: a user's Service must stay deletable when the operator is down or
  * uninstalled. The route goes with the Service's delete event in every replica; the address is
- * released by {@link AddressRepair} on that event, and by its periodic pass if the operator missed
- * it.
+ * released by {@link io.flycast.allocation.AddressRepair} on that event, and by its periodic pass
+ * if the operator missed it.
  */
 @ControllerConfiguration(name = ServiceReconciler.NAME, generationAwareEventProcessing = false)
 public final class ServiceReconciler implements Reconciler<Service> {

@@ -1,16 +1,6 @@
-package io.flycast.control.reconcile;
+package io.flycast.allocation;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Service;
-import io.flycast.allocation.AddressOwner;
-import io.flycast.allocation.FlycastAddressPool;
-import io.flycast.api.ExposedService;
 import io.flycast.api.FlycastIP;
-import io.flycast.catalog.RouteKey;
-import io.flycast.control.FlycastAnnotations;
-import io.flycast.control.leader.LeaderState;
-import io.flycast.control.translate.ManagedServicePolicy;
-import io.flycast.control.watch.CatalogSync;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,15 +16,16 @@ import org.slf4j.LoggerFactory;
  * Frees addresses whose owner is gone, like the API server's ClusterIP repair loop: level-driven
  * (from the caches, the source of truth), idempotent, and a leak is freed only after it has been
  * seen {@link #SIGHTINGS_BEFORE_RELEASE} passes in a row, so an allocation whose owner has not
- * recorded it yet (a create racing a reconcile) is never taken away.
+ * recorded it yet (a create racing a reconcile) is never taken away. It sits beside the allocator
+ * as Kubernetes keeps its ClusterIP repair controller beside ipallocator; what it knows of owners
+ * comes through {@link AddressHolders}.
  */
 public final class AddressRepair implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AddressRepair.class);
   static final int SIGHTINGS_BEFORE_RELEASE = 3;
 
   private final FlycastAddressPool pool;
-  private final CatalogSync sync;
-  private final LeaderState leader;
+  private final AddressHolders holders;
   private final Map<String, Integer> sightings = new HashMap<>();
   private final Map<String, Long> firstSeen = new HashMap<>();
   private volatile Duration minAge = Duration.ofSeconds(60);
@@ -46,10 +37,9 @@ public final class AddressRepair implements AutoCloseable {
             return t;
           });
 
-  public AddressRepair(FlycastAddressPool pool, CatalogSync sync, LeaderState leader) {
+  public AddressRepair(FlycastAddressPool pool, AddressHolders holders) {
     this.pool = pool;
-    this.sync = sync;
-    this.leader = leader;
+    this.holders = holders;
   }
 
   public void start(Duration interval) {
@@ -58,35 +48,28 @@ public final class AddressRepair implements AutoCloseable {
     minAge = interval.multipliedBy(10);
     // Fast path: a deleted Service frees its address now, not after the sightings. (Services
     // carry no finalizer; an ExposedService's Cleaner releases its own.)
-    sync.addServiceDeleteListener(obj -> timer.execute(() -> releaseDeleted(obj)));
+    holders.onOwnerDeleted((address, owner) -> timer.execute(() -> release(address, owner)));
     timer.scheduleWithFixedDelay(
         this::runSafely, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private void releaseDeleted(HasMetadata obj) {
-    var ann = obj.getMetadata().getAnnotations();
-    String addr = ann == null ? null : ann.get(FlycastAnnotations.FLYCAST_IP);
-    if (!leader.isLeader()
-        || addr == null
-        || ManagedServicePolicy.ownedByExposedService((Service) obj)) {
+  private void release(String address, AddressOwner owner) {
+    if (!holders.mayRepair()) {
       return;
     }
     try {
-      var m = obj.getMetadata();
-      pool.release(
-          FlycastAddressPool.parseAddress(addr),
-          new AddressOwner(ServiceReconciler.KIND, m.getNamespace(), m.getName(), m.getUid()));
+      pool.release(FlycastAddressPool.parseAddress(address), owner);
     } catch (RuntimeException e) {
       log.debug(
           "release of deleted {}'s address failed; the repair pass retries: {}",
-          obj.getMetadata().getName(),
+          owner.name(),
           e.toString());
     }
   }
 
   private void runSafely() {
     try {
-      if (leader.isLeader() && sync.isReady()) {
+      if (holders.mayRepair()) {
         runOnce();
       }
     } catch (RuntimeException e) {
@@ -100,7 +83,7 @@ public final class AddressRepair implements AutoCloseable {
     int released = 0;
     for (FlycastIP ip : snapshot()) {
       String name = ip.getMetadata().getName();
-      if (holderRecordsIt(ip)) {
+      if (holders.records(ip)) {
         continue;
       }
       seen.add(name);
@@ -132,32 +115,6 @@ public final class AddressRepair implements AutoCloseable {
     java.util.List<FlycastIP> all = new java.util.ArrayList<>();
     pool.forEach(all::add);
     return all;
-  }
-
-  /** Whether the owner exists (same UID) and records this very address. */
-  private boolean holderRecordsIt(FlycastIP ip) {
-    var o = ip.getSpec().owner;
-    RouteKey key = new RouteKey(o.namespace, o.name);
-    HasMetadata holder;
-    String recorded;
-    if (ExposedService.KIND.equals(o.kind)) {
-      ExposedService es = sync.exposedService(key);
-      holder = es;
-      recorded = es == null || es.getStatus() == null ? null : es.getStatus().address;
-    } else {
-      Service svc = sync.service(key);
-      holder = svc;
-      var ann = svc == null ? null : svc.getMetadata().getAnnotations();
-      recorded = ann == null ? null : ann.get(FlycastAnnotations.FLYCAST_IP);
-      if (svc != null && !sync.policy().isManaged(svc)) {
-        return false;
-      }
-    }
-    if (holder == null || (o.uid != null && !o.uid.equals(holder.getMetadata().getUid()))) {
-      return false;
-    }
-    // Not recorded yet is normal right after allocation; the sighting count covers that window.
-    return ip.getSpec().address.equals(recorded);
   }
 
   @Override

@@ -29,19 +29,27 @@ final class LiveProcesses {
     return processes.stream().map(Process::toHandle).toList();
   }
 
-  /**
-   * SIGTERM every process and its descendants (a shell's children would otherwise be left running),
-   * SIGKILL what is left after {@code grace}, then wait up to 2s for those to go.
-   */
-  void stopAll(Duration grace) {
-    List<Process> all = new ArrayList<>(processes);
-    if (all.isEmpty()) {
-      return;
-    }
+  /** Every process and its descendants, as they are now. */
+  List<ProcessHandle> trees() {
     List<ProcessHandle> handles = new ArrayList<>();
-    for (Process p : all) {
+    for (Process p : processes) {
       handles.addAll(p.descendants().toList());
       handles.add(p.toHandle());
+    }
+    return handles;
+  }
+
+  /**
+   * SIGTERM every process and its descendants (a shell's children would otherwise be left running),
+   * and those in {@code taken} (trees taken earlier, whose roots may be gone since), SIGKILL what
+   * is left after {@code grace}, then wait up to 2s for those to go.
+   */
+  void stopAll(Duration grace, List<ProcessHandle> taken) {
+    List<Process> all = new ArrayList<>(processes);
+    List<ProcessHandle> handles = new ArrayList<>(taken);
+    handles.addAll(trees());
+    if (handles.isEmpty()) {
+      return;
     }
     handles.forEach(ProcessHandle::destroy);
     long deadline = System.nanoTime() + grace.toNanos();

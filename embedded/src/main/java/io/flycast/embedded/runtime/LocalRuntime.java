@@ -116,6 +116,7 @@ public final class LocalRuntime implements AutoCloseable {
   /** Starts watching workloads, Services and Pods; returns once the initial lists are in. */
   public LocalRuntime start() {
     Runtime.getRuntime().addShutdownHook(shutdownHook);
+    supervisor.stopLeftovers();
     // Every informer exists before any starts: the handlers read each other's caches. Workloads
     // last: the pods they start are published against Services and Pods already listed.
     informers.add(endpointSlices.watchServices());
@@ -141,6 +142,11 @@ public final class LocalRuntime implements AutoCloseable {
     if (loop.closed()) {
       return;
     }
+    // Each pod's process tree, taken while the pods still run: closing the loop ends the thread
+    // that
+    // started them, and the kernel's parent-death signal (OrphanGuard) then kills each pod at once,
+    // leaving the pod's own children to be found no other way.
+    List<ProcessHandle> trees = supervisor.processTrees();
     loop.close();
     informers.forEach(
         i -> {
@@ -150,7 +156,7 @@ public final class LocalRuntime implements AutoCloseable {
             log.debug("stopping an informer: {}", e.toString());
           }
         });
-    supervisor.close(closeGrace);
+    supervisor.close(closeGrace, trees);
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException e) {

@@ -26,11 +26,11 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedApiServer.class);
 
-  /** The CRDs bundled in the jar by the CRD generator. */
+  /** The CRDs users apply ({@code crds/}), bundled by this module's build. */
   static final List<String> CRD_RESOURCES =
       List.of(
-          "META-INF/fabric8/exposedservices.fly.io-v1.yml",
-          "META-INF/fabric8/flycastips.fly.io-v1.yml");
+          "io/flycast/embedded/crds/exposedservices.fly.io-v1.yml",
+          "io/flycast/embedded/crds/flycastips.fly.io-v1.yml");
 
   /**
    * Held so the level sticks: JUL keeps loggers only weakly. The mock logs every request at INFO.

@@ -48,11 +48,16 @@ public final class ManifestApplier {
     return applied;
   }
 
+  /** The cluster-scoped kinds a manifest here may hold; everything else lands in "default". */
+  private static final java.util.Set<String> CLUSTER_SCOPED =
+      java.util.Set.of(
+          "Namespace",
+          "FlycastIP",
+          "ClusterRole",
+          "ClusterRoleBinding",
+          "CustomResourceDefinition");
+
   private static boolean isNamespaced(HasMetadata o) {
-    return !(o instanceof io.fabric8.kubernetes.api.model.Namespace)
-        && !(o instanceof io.flycast.api.FlycastIP)
-        && !"ClusterRole".equals(o.getKind())
-        && !"ClusterRoleBinding".equals(o.getKind())
-        && !"CustomResourceDefinition".equals(o.getKind());
+    return !CLUSTER_SCOPED.contains(o.getKind());
   }
 }

@@ -2,7 +2,6 @@ package io.flycast.embedded.runtime;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.flycast.catalog.Durations;
 import io.flycast.embedded.echo.EchoBackend;
 import java.io.File;
 import java.nio.file.Path;
@@ -37,6 +36,13 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
    * accepts connections before it can serve.
    */
   static final String READY_DELAY_ANNOTATION = "fly.io/ready-delay";
+
+  /**
+   * A test workload's start delay: whole seconds or milliseconds. The stand-in cluster depends on
+   * no Flycast module, so it reads this one annotation itself rather than through the catalog's
+   * duration grammar.
+   */
+  private static final Pattern DELAY = Pattern.compile("(\\d{1,9})(ms|s)");
 
   private static final Pattern VAR_REF =
       Pattern.compile("\\$\\$|\\$\\(([A-Za-z_][A-Za-z0-9_.-]*)\\)");
@@ -150,11 +156,12 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
     if (text == null || text.isBlank()) {
       return Duration.ZERO;
     }
-    try {
-      return Durations.parse(text);
-    } catch (IllegalArgumentException e) {
-      log.warn("ignoring a delay annotation: {}", e.toString());
-      return Duration.ZERO;
+    Matcher m = DELAY.matcher(text.trim());
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      return m.group(2).equals("ms") ? Duration.ofMillis(n) : Duration.ofSeconds(n);
     }
+    log.warn("ignoring a delay annotation: '{}' is not a delay like 2s or 500ms", text);
+    return Duration.ZERO;
   }
 }

@@ -66,6 +66,7 @@ final class PodSupervisor {
   private final RuntimeLoop loop;
   private final ReadinessProbe probe;
   private final LiveProcesses processes = new LiveProcesses();
+  private final OrphanGuard orphans;
 
   /**
    * The pods of this node by "namespace/name", from creation until they are gone; read from any
@@ -82,6 +83,12 @@ final class PodSupervisor {
     this.logDir = logDir;
     this.loop = loop;
     this.probe = new ReadinessProbe(loop);
+    this.orphans = new OrphanGuard(logDir);
+  }
+
+  /** Stops the pod processes a previous runtime on this log directory left running. */
+  void stopLeftovers() {
+    orphans.stopLeftovers();
   }
 
   /** Listeners are told in the order they were added. */
@@ -228,7 +235,7 @@ final class PodSupervisor {
     }
     File logFile = logDir.resolve(pod.namespace + "_" + pod.name + ".log").toFile();
     ProcessBuilder pb =
-        new ProcessBuilder(pod.container.command())
+        new ProcessBuilder(orphans.command(pod.container.command()))
             .directory(workDir.toFile())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile))
@@ -248,12 +255,14 @@ final class PodSupervisor {
     pod.process = process;
     pod.startedAt = Instant.now();
     processes.add(process);
+    orphans.started(pod.key(), process);
     log.info("pod {} started on {}:{} (pid {})", pod.key(), pod.ip, pod.port, process.pid());
     process
         .onExit()
         .thenRun(
             () -> {
               processes.remove(process);
+              orphans.exited(pod.key());
               loop.submit(() -> exited(pod, process));
             });
     probe.start(pod, process, () -> becameReady(pod, process), () -> becameUnready(pod, process));
@@ -450,15 +459,21 @@ final class PodSupervisor {
    * thread.
    */
   void killAll(Duration grace) {
-    processes.stopAll(grace);
+    processes.stopAll(grace, List.of());
   }
 
   /**
    * Stops probing and every process, and frees every address; the API's Pods are left as they are.
    */
-  void close(Duration grace) {
+  /** Every pod's process and its descendants, as they are now. */
+  List<ProcessHandle> processTrees() {
+    return processes.trees();
+  }
+
+  /** Stops every pod, and every process in {@code taken}, SIGKILL after {@code grace}. */
+  void close(Duration grace, List<ProcessHandle> taken) {
     probe.close();
-    processes.stopAll(grace);
+    processes.stopAll(grace, taken);
     pods.values().forEach(p -> LoopbackAddresses.release(p.octet));
     pods.clear();
   }
