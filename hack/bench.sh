@@ -10,6 +10,11 @@
 #   BENCH=control make bench   only the control plane (create -> routable, catalog heap)
 #   BENCH=scale make bench     only cluster scale: 10,000 Services, 10,000 EndpointSlices, 100,000 Pods
 #                              from an API stand-in; the operator's live heap and time to routable
+#   BENCH=coldstart make bench only cold starts: request -> first byte on a route at zero whose pods'
+#                              readiness probe has periodSeconds 10, with early probing on and off
+#                              (p50/p99 over COLDSTART_RUNS, 20), then a burst of COLDSTART_BURST (500)
+#                              requests with softLimit 25, hardLimit 50, maxMachinesRunning
+#                              COLDSTART_MAX_MACHINES (20)
 # Knobs: DURATION (per round, in seconds: 8s), ROUNDS (interleaved rounds, median of them: 3),
 # CONNECTIONS (wrk: 32), THREADS (workers of each HTTP proxy: one per core), HEADERS (fly: nginx and
 # HAProxy add Flycast's headers too; none), STREAMS (iperf3 -P: 1), TLS_CLIENTS (parallel s_time clients: 1),
@@ -23,7 +28,7 @@ mvn -B -ntp -q package -DskipTests -pl local -am >/dev/null  # the jars and test
 CP="local/target/flycast-local.jar:operator/target/test-classes"
 JAVA="$JAVA_HOME/bin/java"
 WHAT=${BENCH:-all}
-case $WHAT in all | control | proxy | tcp | tls | scale) ;; *) echo "BENCH must be all, control, proxy, tcp, tls or scale" >&2; exit 2 ;; esac
+case $WHAT in all | control | proxy | tcp | tls | scale | coldstart) ;; *) echo "BENCH must be all, control, proxy, tcp, tls, scale or coldstart" >&2; exit 2 ;; esac
 
 # Each section runs its own nginx, HAProxy and Flycast in its own temp dir and stops them when it
 # ends; whatever is left (a section failed) is stopped on exit.
@@ -112,6 +117,16 @@ if [[ $WHAT == all || $WHAT == scale ]]; then
   "$JAVA" -Xmx${SCALE_API_HEAP:-4g} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" io.flycast.bench.ScaleBench \
     ${SCALE_SERVICES:-10000} ${SCALE_ENDPOINTS:-10} $ROUNDS ${SCALE_OPERATOR_JAR:-operator/target/flycast-operator.jar} \
     -Xmx${SCALE_OPERATOR_HEAP:-6g} -XX:+UseG1GC
+fi
+
+if [[ $WHAT == all || $WHAT == coldstart ]]; then
+  # The embedded API, the local runtime (pods ready on the kubelet's schedule) and Flycast in one
+  # JVM, backends as echo JVMs. The bench waits with Awaitility, a test dependency (with Hamcrest):
+  # its jars from the local Maven repository.
+  M2=${MAVEN_REPO:-$HOME/.m2/repository}
+  TEST_CP=$(find "$M2/org/awaitility/awaitility" "$M2/org/hamcrest/hamcrest" -name '*.jar' ! -name '*-sources.jar' | sort | tr '\n' ':')
+  "$JAVA" -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP:$TEST_CP" \
+    io.flycast.bench.ColdStartBench ${COLDSTART_RUNS:-20} ${COLDSTART_BURST:-500} 25 50 ${COLDSTART_MAX_MACHINES:-20}
 fi
 
 if [[ $WHAT == all || $WHAT == proxy ]]; then

@@ -2,9 +2,12 @@ package io.flycast;
 
 import io.flycast.autoscale.AutoscaleMetrics;
 import io.flycast.autoscale.Autostarter;
+import io.flycast.autoscale.EarlyProber;
 import io.flycast.autoscale.KubernetesBackendScaler;
 import io.flycast.catalog.Backend;
+import io.flycast.catalog.RouteKey;
 import io.flycast.control.reconcile.AutoscaleRecorder;
+import io.flycast.control.watch.CatalogSync;
 import io.flycast.health.HealthChecker;
 import io.flycast.network.NetworkPolicy;
 import io.flycast.proxy.ProxyConfig;
@@ -12,6 +15,7 @@ import io.flycast.proxy.ProxyMetrics;
 import io.flycast.proxy.ProxyServer;
 import io.flycast.proxy.balance.LoadTracker;
 import io.flycast.proxy.tls.CertificateSource;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,7 +41,8 @@ record DataPlane(
       CertificateSource certificates,
       NetworkPolicy access,
       AutoscaleRecorder autoscaleRecorder,
-      KubernetesBackendScaler scaler)
+      KubernetesBackendScaler scaler,
+      CatalogSync sync)
       throws InterruptedException {
     FlycastConfig config = w.config();
     ScheduledExecutorService timer =
@@ -57,6 +62,28 @@ record DataPlane(
                 config.maxHeldPerRoute(),
                 autoscaleMetrics,
                 autoscaleRecorder));
+    if (config.earlyProbing()) {
+      // While requests are held, the starting pods are probed here and released to at once,
+      // rather than at the kubelet's next probe period (see EarlyProber).
+      EarlyProber early =
+          w.own(
+              new EarlyProber(
+                  w.client(),
+                  sync::selector,
+                  new EarlyProber.Sink() {
+                    @Override
+                    public void passed(RouteKey route, Backend backend) {
+                      sync.podReadyEarly(route, backend);
+                    }
+
+                    @Override
+                    public void forget(RouteKey route, String pod) {
+                      sync.forgetEarly(route, pod);
+                    }
+                  },
+                  config.autostartTimeout().plus(Duration.ofMinutes(1))));
+      autostarter.onColdStart(early::coldStart);
+    }
     if (!w.proxies()) {
       return new DataPlane(autostarter, null, null, scaler, autoscaleMetrics, timer);
     }
@@ -96,6 +123,7 @@ record DataPlane(
             .dedicatedIpv6Only(true) // Flycast addresses are IPv6
             .queueTimeout(config.proxyTuning().queueTimeout())
             .maxQueuedPerRoute(config.proxyTuning().maxQueuedPerRoute())
+            .startRetryWindow(config.autostartTimeout())
             .workerThreads(config.proxyTuning().threads())
             .tlsProvider(config.proxyTuning().tlsProvider())
             .headerReadTimeout(config.proxyTuning().headerReadTimeout())

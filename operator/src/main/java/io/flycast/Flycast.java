@@ -109,7 +109,7 @@ public final class Flycast implements AutoCloseable {
         new KubernetesBackendScaler(client, config.permissions().scaleKinds());
     leaderDuties = new LeaderDuties(wiring, sync, pool, events, autoscaleRecorder, scaler);
     DataPlane dataPlane =
-        DataPlane.start(wiring, sync.certificates(), access, autoscaleRecorder, scaler);
+        DataPlane.start(wiring, sync.certificates(), access, autoscaleRecorder, scaler, sync);
     proxy = dataPlane.proxy();
     if (proxy != null) {
       leaderDuties.autostopper(

@@ -22,6 +22,9 @@ import java.time.Duration;
  * @param autostopInterval how often idle backends are considered for stopping
  * @param autostartTimeout how long a request is held for a backend to start
  * @param maxHeldPerRoute requests held per route while its backend starts; beyond, 503
+ * @param earlyProbing while requests are held, probe the starting pods with their own readiness
+ *     probe and release the requests the moment one passes, instead of waiting for the kubelet's
+ *     next probe period and the EndpointSlice
  * @param allServices FKS mode: manage every Service
  * @param zone this proxy's zone (Fly's region)
  * @param identity this replica's name in leader election
@@ -45,6 +48,7 @@ public record FlycastConfig(
     Duration autostopInterval,
     Duration autostartTimeout,
     int maxHeldPerRoute,
+    boolean earlyProbing,
     boolean allServices,
     String zone,
     String identity,
@@ -139,6 +143,7 @@ public record FlycastConfig(
         Duration.ofSeconds(5),
         Duration.ofSeconds(30),
         1000,
+        true,
         allServices,
         "local",
         "test-" + java.util.UUID.randomUUID(),
@@ -198,6 +203,13 @@ public record FlycastConfig(
     return c.build();
   }
 
+  /** With early probing of starting pods on or off (see {@code earlyProbing}). */
+  public FlycastConfig withEarlyProbing(boolean on) {
+    Copy c = new Copy(this);
+    c.earlyProbing = on;
+    return c.build();
+  }
+
   /** A config's components, to change a few and build another: the one place that lists them. */
   private static final class Copy {
     Path kubeconfig;
@@ -211,6 +223,7 @@ public record FlycastConfig(
     Duration autostopInterval;
     Duration autostartTimeout;
     int maxHeldPerRoute;
+    boolean earlyProbing;
     boolean allServices;
     String zone;
     String identity;
@@ -232,6 +245,7 @@ public record FlycastConfig(
       this.autostopInterval = from.autostopInterval;
       this.autostartTimeout = from.autostartTimeout;
       this.maxHeldPerRoute = from.maxHeldPerRoute;
+      this.earlyProbing = from.earlyProbing;
       this.allServices = from.allServices;
       this.zone = from.zone;
       this.identity = from.identity;
@@ -255,6 +269,7 @@ public record FlycastConfig(
           autostopInterval,
           autostartTimeout,
           maxHeldPerRoute,
+          earlyProbing,
           allServices,
           zone,
           identity,

@@ -102,6 +102,18 @@ public class Main implements Callable<Integer> {
   String autostartTimeout;
 
   @Option(
+      names = "--early-probing",
+      negatable = true,
+      description =
+          "While requests are held for a starting backend, probe its pods with their own readiness"
+              + " probe and release the requests the moment one passes, rather than waiting for the"
+              + " kubelet's next probe period (--no-early-probing to wait). Env"
+              + " FLYCAST_EARLY_PROBING.",
+      defaultValue = "${env:FLYCAST_EARLY_PROBING:-true}",
+      fallbackValue = "true")
+  boolean earlyProbing;
+
+  @Option(
       names = "--autostart-max-held",
       description =
           "Requests held per route while its backend starts; beyond this, 503. Env"
@@ -309,6 +321,7 @@ public class Main implements Callable<Integer> {
             duration(autostopInterval),
             duration(autostartTimeout),
             autostartMaxHeld,
+            earlyProbing,
             allServices,
             zone,
             identity != null ? identity : hostname(),

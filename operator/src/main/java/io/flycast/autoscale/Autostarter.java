@@ -19,9 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts a backend for a route that has none ready, and releases the requests held for it as soon
- * as the catalog shows a ready backend: driven by the EndpointSlice watch event that puts it there,
- * not by polling. One cold start per route however many requests arrive (no herd).
+ * Starts backends for a route that has none ready, and releases the requests held for it as soon as
+ * the catalog shows a ready backend: driven by the catalog change that puts it there (an
+ * EndpointSlice event, or a pod passing its own readiness probe early: {@link EarlyProber}), not by
+ * polling. One cold start per route however many requests arrive (no herd), and enough backends for
+ * all of them at once: {@code ceil(held / softLimit)}, capped by {@code maxMachinesRunning}.
  */
 public final class Autostarter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Autostarter.class);
@@ -44,6 +46,19 @@ public final class Autostarter implements AutoCloseable {
     final AtomicInteger held = new AtomicInteger();
     final java.util.concurrent.atomic.AtomicBoolean scaling =
         new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** The replica count this cold start last read or wrote. */
+    volatile int asked;
+  }
+
+  private volatile java.util.function.Consumer<RouteSpec> coldStartListener = spec -> {};
+
+  /**
+   * Told (on the caller's thread: must not block) each time a cold start begins, with its route:
+   * where early probing starts watching the route's pods.
+   */
+  public void onColdStart(java.util.function.Consumer<RouteSpec> listener) {
+    this.coldStartListener = listener;
   }
 
   public Autostarter(
@@ -135,6 +150,10 @@ public final class Autostarter implements AutoCloseable {
                   + " requests are already waiting for it"));
     }
     metrics.held(1);
+    if (wanted(route.spec(), cs, cs.asked) > cs.asked) {
+      ensureStarted(
+          route.spec(), cs); // the burst outgrew what was asked for (no-op if a call runs)
+    }
     long arrived = System.nanoTime();
     CompletableFuture<Route> mine = cs.ready.copy();
     timer.schedule(
@@ -200,6 +219,7 @@ public final class Autostarter implements AutoCloseable {
     ColdStart cs = new ColdStart();
     RouteSpec spec = route.spec();
     ensureStarted(spec, cs);
+    coldStartListener.accept(spec);
     // If nothing is ready by the timeout, forget this cold start so the next request tries again.
     timer.schedule(
         () ->
@@ -218,7 +238,12 @@ public final class Autostarter implements AutoCloseable {
     return cs;
   }
 
-  /** Scales to one unless something runs already; one scale call in flight per cold start. */
+  /**
+   * Scales to the backends the held requests need, {@link #wanted}, unless that many run already;
+   * one scale call in flight per cold start. The count is decided when the scale is written, so a
+   * burst that arrived while the call was on its way is counted in it; one that arrives after gets
+   * a second call, once the first is done.
+   */
   private void ensureStarted(RouteSpec spec, ColdStart cs) {
     if (!cs.scaling.compareAndSet(false, true)) {
       return;
@@ -226,18 +251,37 @@ public final class Autostarter implements AutoCloseable {
     blocking.execute(
         () -> {
           try {
-            if (scaler.scale(spec, n -> Math.max(n, 1)).changed()) {
+            BackendScaler.Scaled s = scaler.scale(spec, n -> Math.max(n, wanted(spec, cs, n)));
+            cs.asked = s.to();
+            if (s.changed()) {
               metrics.autostart("request");
-              events.started(spec, 1, "a request arrived and no backend was running");
-              log.info("autostart {}: scaled to 1", spec.key());
+              events.started(
+                  spec, s.to(), cs.held.get() + " requests arrived and no backend was running");
+              log.info("autostart {}: scaled from {} to {}", spec.key(), s.from(), s.to());
             }
           } catch (BackendScaler.ScaleException e) {
             events.failed(spec, e.getMessage());
             fail(spec.key(), cs, new AutostartException(Reason.SCALE_FAILED, e.getMessage()));
+            return;
           } finally {
             cs.scaling.set(false);
           }
+          if (!cs.ready.isDone() && wanted(spec, cs, cs.asked) > cs.asked) {
+            ensureStarted(spec, cs); // more requests came while this call was on its way
+          }
         });
+  }
+
+  /**
+   * Backends for the requests held: each takes {@code softLimit}, so {@code ceil(held /
+   * softLimit)}, at least one, at most the route's ceiling ({@code maxMachinesRunning}, else the
+   * replica count seen while autostop was on). Beyond the ceiling the rest wait for a slot, not for
+   * a 503.
+   */
+  private int wanted(RouteSpec spec, ColdStart cs, int replicas) {
+    int soft = Math.max(1, spec.concurrency().softLimit());
+    int need = Math.max(1, (cs.held.get() + soft - 1) / soft);
+    return Math.min(need, Math.max(1, ceiling(spec, replicas)));
   }
 
   private void fail(RouteKey key, ColdStart cs, AutostartException e) {

@@ -31,9 +31,10 @@ import java.util.function.Consumer;
 /**
  * Runs one check once against one backend, without blocking: a Netty connect (and, for HTTP, one
  * request) on the checker's event loop, failed by a timer if it takes longer than the check's
- * timeout. Reports exactly once, on that event loop.
+ * timeout. Reports exactly once, on that event loop. Autostart's early probing runs a pod's own
+ * readiness probe with it too.
  */
-final class Probe {
+public final class Probe {
   private final EventLoop loop;
   private final HealthCheck check;
   private final InetAddress address;
@@ -52,7 +53,8 @@ final class Probe {
   /**
    * Probes {@code address} on {@code loop}; {@code done} gets true on a pass. Call on {@code loop}.
    */
-  static void run(EventLoop loop, HealthCheck check, InetAddress address, Consumer<Boolean> done) {
+  public static void run(
+      EventLoop loop, HealthCheck check, InetAddress address, Consumer<Boolean> done) {
     new Probe(loop, check, address, done).start();
   }
 

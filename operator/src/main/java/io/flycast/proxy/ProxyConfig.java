@@ -40,6 +40,11 @@ import java.util.Objects;
  * @param queueTimeout how long a request or connection waits for a slot when every backend of its
  *     route is at its hard limit, before a 503; zero refuses at once
  * @param maxQueuedPerRoute how many may wait per route; beyond it, 503 at once
+ * @param startRetryWindow how long after a backend started for it (autostart) a request whose
+ *     connect is refused tries again, with a short backoff, rather than failing: a backend ready by
+ *     its probe may still be binding its port, and a refused connect sent nothing. Also how long
+ *     work released by a cold start may wait for a slot when the backends started for it are at
+ *     their hard limit (the next one is on its way). The autostart hold timeout.
  * @param preferEpoll use native epoll when available
  * @param workerThreads event loop threads; 0 = one per core, like nginx's and HAProxy's {@code
  *     auto} (each loop serves whole connections, client and backend side together, so more loops
@@ -74,6 +79,7 @@ public record ProxyConfig(
     int retryAfterSeconds,
     Duration queueTimeout,
     int maxQueuedPerRoute,
+    Duration startRetryWindow,
     boolean preferEpoll,
     int workerThreads,
     boolean dedicatedIpv6Only,
@@ -129,6 +135,7 @@ public record ProxyConfig(
     private int retryAfterSeconds = 1;
     private Duration queueTimeout = Duration.ofSeconds(5);
     private int maxQueuedPerRoute = 1024;
+    private Duration startRetryWindow = Duration.ofSeconds(30);
     private boolean preferEpoll = true;
     private int workerThreads = 0;
     private boolean dedicatedIpv6Only = false;
@@ -223,6 +230,11 @@ public record ProxyConfig(
     }
 
     /** How many requests or connections may wait per route (default 1024). */
+    public Builder startRetryWindow(Duration v) {
+      startRetryWindow = Objects.requireNonNull(v);
+      return this;
+    }
+
     public Builder maxQueuedPerRoute(int v) {
       maxQueuedPerRoute = v;
       return this;
@@ -283,6 +295,7 @@ public record ProxyConfig(
           retryAfterSeconds,
           queueTimeout,
           maxQueuedPerRoute,
+          startRetryWindow,
           preferEpoll,
           workerThreads,
           dedicatedIpv6Only,

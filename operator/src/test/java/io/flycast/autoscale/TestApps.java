@@ -1,7 +1,10 @@
 package io.flycast.autoscale;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flycast.api.ExposedService;
@@ -23,6 +26,17 @@ final class TestApps {
       String name,
       int replicas,
       Map<String, String> podAnnotations) {
+    workload(client, ns, name, replicas, podAnnotations, listening(8080));
+  }
+
+  /** The same with {@code probe} as the pods' readiness probe (null: none). */
+  static void workload(
+      KubernetesClient client,
+      String ns,
+      String name,
+      int replicas,
+      Map<String, String> podAnnotations,
+      Probe probe) {
     client
         .namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
@@ -54,12 +68,26 @@ final class TestApps {
                 .addNewPort()
                 .withContainerPort(8080)
                 .endPort()
+                .withReadinessProbe(probe)
                 .endContainer()
                 .endSpec()
                 .endTemplate()
                 .endSpec()
                 .build())
         .create();
+  }
+
+  /**
+   * A readiness probe that passes once the pod listens, every second (the shortest period): what
+   * these tests wait on, where a pod without a probe would be Ready before it listens.
+   */
+  static Probe listening(int port) {
+    return new ProbeBuilder()
+        .withNewTcpSocket()
+        .withPort(new IntOrString(port))
+        .endTcpSocket()
+        .withPeriodSeconds(1)
+        .build();
   }
 
   /** A StatefulSet of echo backends on port 8080 (pods {@code <name>-0}, {@code <name>-1}...). */
@@ -95,6 +123,7 @@ final class TestApps {
                 .addNewPort()
                 .withContainerPort(8080)
                 .endPort()
+                .withReadinessProbe(listening(8080))
                 .endContainer()
                 .endSpec()
                 .endTemplate()

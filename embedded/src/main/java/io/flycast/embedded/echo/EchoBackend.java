@@ -19,16 +19,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Configured by the environment: {@code BIND_ADDRESS} (default 127.0.0.1), {@code PORT} (default
  * 8080), {@code POD_NAME}, {@code START_DELAY_MS} (wait that long before listening, to emulate a
- * slow cold start) and {@code GRACE_SECONDS} (how long SIGTERM waits for in-flight requests).
+ * slow cold start), {@code READY_DELAY_MS} (how long after listening {@code GET /ready} still
+ * answers 503: an app that accepts connections before it can serve, which only an HTTP readiness
+ * probe tells apart) and {@code GRACE_SECONDS} (how long SIGTERM waits for in-flight requests).
  *
  * <p>Every request gets 200 and JSON {@code {"pod":..., "method":..., "path":..., "headers":{...}}}
- * (and response header {@code x-echo-pod}), except: request header {@code x-echo-fly-replay: V}
- * answers with response header {@code fly-replay: V} and an empty body; {@code x-echo-delay-ms: N}
- * waits N ms first; {@code GET /sse} streams {@code data: n} events every 100 ms, 20 of them;
- * {@code /ws} is a WebSocket echo (each data frame comes back as sent, pings get pongs).
- * Connections are kept alive (HTTP/1.1; request bodies by length or chunked). SIGTERM closes the
- * listener and idle connections and lets in-flight requests finish (up to the grace period), each
- * connection closing after its last response.
+ * (and response headers {@code x-echo-pod} and {@code x-echo-in-flight}, the requests this pod was
+ * serving at that moment, this one included: what a test reads a pod's concurrency from), except:
+ * request header {@code x-echo-fly-replay: V} answers with response header {@code fly-replay: V}
+ * and an empty body; {@code x-echo-delay-ms: N} waits N ms first; {@code GET /sse} streams {@code
+ * data: n} events every 100 ms, 20 of them; {@code /ws} is a WebSocket echo (each data frame comes
+ * back as sent, pings get pongs). Connections are kept alive (HTTP/1.1; request bodies by length or
+ * chunked). SIGTERM closes the listener and idle connections and lets in-flight requests finish (up
+ * to the grace period), each connection closing after its last response.
  */
 public final class EchoBackend {
   private final ServerSocket listener;
@@ -40,6 +43,9 @@ public final class EchoBackend {
   private final Object drained = new Object();
 
   private volatile boolean stopping;
+
+  /** When {@code GET /ready} starts to pass ({@link System#nanoTime()}); 0: at once. */
+  private volatile long readyAtNanos;
 
   private EchoBackend(ServerSocket listener, String podName) {
     this.listener = listener;
@@ -128,6 +134,37 @@ public final class EchoBackend {
     return stopping;
   }
 
+  /** {@code GET /ready} answers 503 for {@code delay} from now, then 200. */
+  public EchoBackend readyAfter(Duration delay) {
+    readyAtNanos = System.nanoTime() + delay.toNanos();
+    return this;
+  }
+
+  /** Whether {@code GET /ready} passes now. */
+  boolean ready() {
+    return readyAtNanos == 0 || System.nanoTime() - readyAtNanos >= 0;
+  }
+
+  private final java.util.concurrent.atomic.AtomicBoolean answeredReady =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * {@code GET /ready} was answered 200 for the first time: logs the instant, what a benchmark
+   * times the app's first answer by (a fresh JVM's first request costs tens of ms of class
+   * loading).
+   */
+  void readyAnswered() {
+    if (answeredReady.compareAndSet(false, true)) {
+      System.out.println(Instant.now() + " echo backend " + podName + " first answered /ready");
+      System.out.flush();
+    }
+  }
+
+  /** Requests being served now. */
+  int inFlight() {
+    return inFlight.get();
+  }
+
   void requestStarted() {
     inFlight.incrementAndGet();
   }
@@ -160,15 +197,20 @@ public final class EchoBackend {
     if (startDelay > 0) {
       Thread.sleep(startDelay);
     }
-    EchoBackend echo = start(new InetSocketAddress(host, port), pod);
-    long upMillis =
-        ProcessHandle.current()
-            .info()
-            .startInstant()
-            .map(t -> Duration.between(t, Instant.now()).toMillis())
-            .orElse(-1L);
+    EchoBackend echo =
+        start(new InetSocketAddress(host, port), pod)
+            .readyAfter(Duration.ofMillis(Long.parseLong(env("READY_DELAY_MS", "0"))));
+    // From the runtime's launch of this process when it says (precise), else from the process
+    // start time the OS reports (its boot-time base is whole seconds).
+    String launched = System.getenv("FLYCAST_LAUNCHED_AT");
+    Instant started =
+        launched != null
+            ? Instant.parse(launched)
+            : ProcessHandle.current().info().startInstant().orElse(null);
+    Instant listening = Instant.now();
+    long upMillis = started == null ? -1 : Duration.between(started, listening).toMillis();
     System.out.println(
-        Instant.now()
+        listening
             + " echo backend "
             + pod
             + " listening on "
@@ -179,7 +221,9 @@ public final class EchoBackend {
             + upMillis
             + " ms after start, start delay "
             + startDelay
-            + " ms)");
+            + " ms, launched "
+            + started
+            + ")");
     System.out.flush();
     // SIGTERM runs shutdown hooks: stop listening, let in-flight requests finish, then exit.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> echo.stop(grace), "echo-stop"));

@@ -131,7 +131,17 @@ final class HttpConnection {
     }
     keepAlive &= !backend.stopping();
     String common =
-        "x-echo-pod: " + backend.podName() + "\r\n" + (keepAlive ? "" : "Connection: close\r\n");
+        "x-echo-pod: "
+            + backend.podName()
+            + "\r\nx-echo-in-flight: "
+            + backend.inFlight()
+            + "\r\n"
+            + (keepAlive ? "" : "Connection: close\r\n");
+    if ("GET".equals(method) && "/ready".equals(path) && !backend.ready()) {
+      HttpIo.write(
+          out, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n" + common + "\r\n");
+      return keepAlive;
+    }
     String replay = header(headers, REPLAY_REQUEST_HEADER);
     if (replay != null) {
       HttpIo.write(
@@ -158,6 +168,9 @@ final class HttpConnection {
       out.write(body);
     }
     out.flush();
+    if ("GET".equals(method) && "/ready".equals(path)) {
+      backend.readyAnswered(); // once its answer is on its way
+    }
     return keepAlive;
   }
 

@@ -32,6 +32,12 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
   static final String START_DELAY_ANNOTATION = "fly.io/start-delay";
 
   /**
+   * How long after listening the echo backend's {@code GET /ready} still fails ("2s"): an app that
+   * accepts connections before it can serve.
+   */
+  static final String READY_DELAY_ANNOTATION = "fly.io/ready-delay";
+
+  /**
    * A test workload's start delay: whole seconds or milliseconds. The stand-in cluster depends on
    * no Flycast module, so it reads this one annotation itself rather than through the catalog's
    * duration grammar.
@@ -79,6 +85,9 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
       env.put(
           "START_DELAY_MS",
           Long.toString(parseDelay(annotations.get(START_DELAY_ANNOTATION)).toMillis()));
+      env.put(
+          "READY_DELAY_MS",
+          Long.toString(parseDelay(annotations.get(READY_DELAY_ANNOTATION)).toMillis()));
       env.put("GRACE_SECONDS", Long.toString(graceSeconds));
     }
     String workingDir =
@@ -152,7 +161,7 @@ record ContainerCommand(List<String> command, Map<String, String> env, String wo
       long n = Long.parseLong(m.group(1));
       return m.group(2).equals("ms") ? Duration.ofMillis(n) : Duration.ofSeconds(n);
     }
-    log.warn("ignoring {}: '{}' is not a delay like 2s or 500ms", START_DELAY_ANNOTATION, text);
+    log.warn("ignoring a delay annotation: '{}' is not a delay like 2s or 500ms", text);
     return Duration.ZERO;
   }
 }

@@ -61,6 +61,11 @@ final class EndpointSlicePublisher implements PodListener {
   }
 
   @Override
+  public void unready(LocalPod pod) {
+    publish(pod.namespace);
+  }
+
+  @Override
   public void crashed(LocalPod pod) {
     publish(pod.namespace);
   }

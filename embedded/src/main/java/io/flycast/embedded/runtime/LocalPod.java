@@ -32,8 +32,9 @@ final class LocalPod {
   final int port;
   final NamedPorts namedPorts;
 
-  // What the kubelet runs.
+  // What the kubelet runs, and how it tells it is ready (null: no readiness probe).
   final ContainerCommand container;
+  final ReadinessSpec readiness;
   final long graceSeconds;
 
   volatile Process process;
@@ -55,6 +56,7 @@ final class LocalPod {
       int port,
       NamedPorts namedPorts,
       ContainerCommand container,
+      ReadinessSpec readiness,
       long graceSeconds) {
     this.owner = owner;
     this.ordinal = ordinal;
@@ -69,6 +71,7 @@ final class LocalPod {
     this.port = port;
     this.namedPorts = namedPorts;
     this.container = container;
+    this.readiness = readiness;
     this.graceSeconds = graceSeconds;
   }
 

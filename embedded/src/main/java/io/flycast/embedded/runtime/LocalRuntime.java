@@ -49,6 +49,12 @@ public final class LocalRuntime implements AutoCloseable {
   /** Pod template annotation: how long the echo backend waits before it listens ("2s"). */
   public static final String START_DELAY_ANNOTATION = ContainerCommand.START_DELAY_ANNOTATION;
 
+  /**
+   * Pod template annotation: how long after listening the echo backend's {@code GET /ready} still
+   * answers 503 ("2s"), for an HTTP readiness probe to tell apart from listening.
+   */
+  public static final String READY_DELAY_ANNOTATION = ContainerCommand.READY_DELAY_ANNOTATION;
+
   /** Pod annotation: Deployment pods of lower cost are removed first when scaling down. */
   public static final String DELETION_COST_ANNOTATION = WorkloadController.DELETION_COST_ANNOTATION;
 

@@ -11,6 +11,9 @@ interface PodListener {
   /** The pod's first successful readiness probe since its process (re)started. */
   default void ready(LocalPod pod) {}
 
+  /** Its readiness probe failed after it was ready; it still runs. */
+  default void unready(LocalPod pod) {}
+
   /** The process exited on its own; it is restarted after a backoff. */
   default void crashed(LocalPod pod) {}
 

@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.File;
@@ -33,11 +35,12 @@ import org.slf4j.LoggerFactory;
  * The kubelet of the local node: runs the pods the {@link WorkloadController} asks for as local
  * processes, one loopback address each, and keeps their Pods' status true. It creates the Pod
  * itself, bound to this node and with its address in the status, since there is no scheduler;
- * starts the process ({@link ContainerCommand}); probes it ({@link ReadinessProbe}); restarts it in
- * place with a backoff when it exits (restartPolicy Always); and stops it on request or when its
- * Pod is deleted through the API: the pod turns terminating, the process and its descendants get
- * SIGTERM, SIGKILL after the pod's {@code terminationGracePeriodSeconds} (default 30), then the Pod
- * is deleted and the address freed. Each change is told to the {@link PodListener}s.
+ * starts the process ({@link ContainerCommand}); probes it on the kubelet's schedule ({@link
+ * ReadinessProbe}: Ready once started without a {@code readinessProbe}); restarts it in place with
+ * a backoff when it exits (restartPolicy Always); and stops it on request or when its Pod is
+ * deleted through the API: the pod turns terminating, the process and its descendants get SIGTERM,
+ * SIGKILL after the pod's {@code terminationGracePeriodSeconds} (default 30), then the Pod is
+ * deleted and the address freed. Each change is told to the {@link PodListener}s.
  *
  * <p>Only the first container runs; it listens on its first {@code containerPort} (default 8080).
  * It runs in the container's {@code workingDir} when set, else in a directory of its own under the
@@ -51,6 +54,9 @@ final class PodSupervisor {
   static final String DEFAULT_ZONE = "local";
   static final int DEFAULT_PORT = 8080;
   static final long DEFAULT_GRACE_SECONDS = 30;
+
+  /** The environment variable a pod's process finds its launch instant in (ISO-8601). */
+  static final String LAUNCHED_AT_ENV = "FLYCAST_LAUNCHED_AT";
 
   /** How long to wait before asking for a pod again when {@link #run} found no free address. */
   static final long NO_ADDRESS_RETRY_MILLIS = 5000;
@@ -188,6 +194,7 @@ final class PodSupervisor {
             port,
             NamedPorts.of(c),
             command,
+            ReadinessSpec.of(c, NamedPorts.of(c)),
             graceSeconds);
     pods.put(local.key(), local);
 
@@ -215,7 +222,7 @@ final class PodSupervisor {
     return Optional.of(local);
   }
 
-  /** Starts (or restarts) the pod's process and probes it until it accepts connections. */
+  /** Starts (or restarts) the pod's process and probes its readiness. */
   private void launch(LocalPod pod) {
     Path workDir;
     try {
@@ -234,6 +241,9 @@ final class PodSupervisor {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile))
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.environment().putAll(pod.container.env());
+    // When the kubelet launched it, to the microsecond: the process's own start time is read from
+    // /proc against a boot time in whole seconds, too coarse to time a start of a few 100 ms.
+    pb.environment().put(LAUNCHED_AT_ENV, Instant.now().toString());
     Process process;
     try {
       process = pb.start();
@@ -255,7 +265,7 @@ final class PodSupervisor {
               orphans.exited(pod.key());
               loop.submit(() -> exited(pod, process));
             });
-    probe.start(pod, process, () -> becameReady(pod, process));
+    probe.start(pod, process, () -> becameReady(pod, process), () -> becameUnready(pod, process));
   }
 
   private void becameReady(LocalPod pod, Process process) {
@@ -269,6 +279,17 @@ final class PodSupervisor {
     log.info("pod {} ready", pod.key());
     updatePodStatus(pod);
     listeners.forEach(l -> l.ready(pod));
+  }
+
+  /** Its readiness probe failed {@code failureThreshold} times in a row after it was ready. */
+  private void becameUnready(LocalPod pod, Process process) {
+    if (pod.process != process || pod.terminating || !pod.ready) {
+      return;
+    }
+    pod.ready = false;
+    log.info("pod {} not ready: its readiness probe fails", pod.key());
+    updatePodStatus(pod);
+    listeners.forEach(l -> l.unready(pod));
   }
 
   private void exited(LocalPod pod, Process process) {
@@ -310,6 +331,7 @@ final class PodSupervisor {
     pod.terminating = true;
     pod.ready = false;
     log.info("pod {} terminating (grace {}s)", pod.key(), pod.graceSeconds);
+    markDeleting(pod);
     updatePodStatus(pod);
     listeners.forEach(l -> l.terminating(pod));
     Process process = pod.process;
@@ -394,6 +416,29 @@ final class PodSupervisor {
                 .withStarted(pod.process != null)
                 .build())
         .build();
+  }
+
+  /**
+   * Marks the Pod as a graceful delete does on a real API server ({@code deletionTimestamp}, {@code
+   * deletionGracePeriodSeconds}), so that watchers tell a terminating pod from a starting one (both
+   * are unready and listening): early probing must not route to a pod on its way out.
+   */
+  private void markDeleting(LocalPod pod) {
+    try {
+      client
+          .pods()
+          .inNamespace(pod.namespace)
+          .withName(pod.name)
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"metadata\":{\"deletionTimestamp\":\""
+                  + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                  + "\",\"deletionGracePeriodSeconds\":"
+                  + pod.graceSeconds
+                  + "}}");
+    } catch (KubernetesClientException e) {
+      log.debug("could not mark Pod {} as deleting: {}", pod.key(), e.toString());
+    }
   }
 
   private void updatePodStatus(LocalPod pod) {

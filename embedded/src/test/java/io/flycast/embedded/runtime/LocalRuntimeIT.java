@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -441,7 +443,7 @@ class LocalRuntimeIT {
   }
 
   @Test
-  void startDelayKeepsTheEndpointUnreadyUntilTheProcessListens() {
+  void aTcpReadinessProbeKeepsTheEndpointUnreadyUntilTheProcessListens() {
     String ns = "rt-delay";
     namespace(client, ns);
     client
@@ -449,7 +451,15 @@ class LocalRuntimeIT {
         .deployments()
         .inNamespace(ns)
         .resource(
-            deployment(ns, "slow", 1, Map.of(LocalRuntime.START_DELAY_ANNOTATION, "3s")).build())
+            withProbe(
+                    deployment(ns, "slow", 1, Map.of(LocalRuntime.START_DELAY_ANNOTATION, "3s")),
+                    new ProbeBuilder()
+                        .withNewTcpSocket()
+                        .withPort(new IntOrString("http"))
+                        .endTcpSocket()
+                        .withPeriodSeconds(1)
+                        .build())
+                .build())
         .create();
     service(client, ns, "slow");
     await().atMost(WAIT).until(() -> endpoints(client, ns, "slow").size() == 1);
@@ -470,6 +480,78 @@ class LocalRuntimeIT {
         .atMost(WAIT)
         .until(() -> endpoints(client, ns, "slow").stream().allMatch(LocalRuntimeIT::ready));
     assertThat(accepts(ip, 8080)).isTrue();
+  }
+
+  /** As on a real node: no readiness probe, Ready once the container started, listening or not. */
+  @Test
+  void withoutAReadinessProbeAPodIsReadyOnceStarted() {
+    String ns = "rt-noprobe";
+    namespace(client, ns);
+    client
+        .apps()
+        .deployments()
+        .inNamespace(ns)
+        .resource(
+            deployment(ns, "bare", 1, Map.of(LocalRuntime.START_DELAY_ANNOTATION, "5s")).build())
+        .create();
+    service(client, ns, "bare");
+    await()
+        .atMost(WAIT)
+        .until(() -> endpoints(client, ns, "bare").stream().anyMatch(LocalRuntimeIT::ready));
+    assertThat(accepts(endpoints(client, ns, "bare").get(0).getAddresses().get(0), 8080))
+        .as("ready before it listens")
+        .isFalse();
+  }
+
+  /**
+   * The kubelet's schedule: an httpGet probe every periodSeconds from the start. The app answers
+   * its readiness path within a second, yet the pod turns Ready only at the probe after that, a
+   * period after the first.
+   */
+  @Test
+  void anHttpProbeMakesThePodReadyOnlyAtItsNextPeriod() throws Exception {
+    String ns = "rt-period";
+    namespace(client, ns);
+    client
+        .apps()
+        .deployments()
+        .inNamespace(ns)
+        .resource(
+            withProbe(
+                    deployment(ns, "app", 1, Map.of()),
+                    new ProbeBuilder()
+                        .withNewHttpGet()
+                        .withPath("/ready")
+                        .withPort(new IntOrString("http"))
+                        .endHttpGet()
+                        .withPeriodSeconds(4)
+                        .build())
+                .build())
+        .create();
+    service(client, ns, "app");
+    await().atMost(WAIT).until(() -> endpoints(client, ns, "app").size() == 1);
+    String ip = endpoints(client, ns, "app").get(0).getAddresses().get(0);
+    await().atMost(WAIT).until(() -> accepts(ip, 8080));
+    long listening = System.nanoTime();
+    assertThat(get(ip, 8080, "/ready").statusCode()).isEqualTo(200);
+    await()
+        .atMost(WAIT)
+        .until(() -> endpoints(client, ns, "app").stream().allMatch(LocalRuntimeIT::ready));
+    assertThat(Duration.ofNanos(System.nanoTime() - listening))
+        .as("from answering its probe to Ready: the rest of the period")
+        .isGreaterThan(Duration.ofMillis(1500));
+  }
+
+  static DeploymentBuilder withProbe(DeploymentBuilder d, Probe probe) {
+    return d.editSpec()
+        .editTemplate()
+        .editSpec()
+        .editFirstContainer()
+        .withReadinessProbe(probe)
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec();
   }
 
   /**
@@ -611,6 +693,13 @@ class LocalRuntimeIT {
             .editFirstPort()
             .withContainerPort(9000)
             .endPort()
+            // Ready once it listens: without a probe it would be Ready as soon as it started.
+            .withNewReadinessProbe()
+            .withNewTcpSocket()
+            .withPort(new IntOrString(9000))
+            .endTcpSocket()
+            .withPeriodSeconds(1)
+            .endReadinessProbe()
             .endContainer()
             .endSpec()
             .endTemplate()

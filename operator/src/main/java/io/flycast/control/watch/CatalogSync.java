@@ -54,6 +54,7 @@ public final class CatalogSync implements AutoCloseable {
   private final SecretCertificates certificates;
   private final ScaleKinds scaleKinds;
   private volatile boolean ready;
+  private final EarlyReadyPods early = new EarlyReadyPods();
   private final List<Consumer<HasMetadata>> deleteListeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Consumer<RouteKey>> indirectListeners =
@@ -271,15 +272,47 @@ public final class CatalogSync implements AutoCloseable {
             svc, address, name -> tlsSecretProblem(key.namespace(), name), scaleKinds);
   }
 
-  private void recomputeBackends(RouteKey key) {
+  /**
+   * Routes a pod that passed its own readiness probe as ready before its EndpointSlice says so
+   * (autostart's early probing; see {@link EarlyReadyPods}).
+   */
+  public void podReadyEarly(RouteKey key, io.flycast.catalog.Backend backend) {
+    early.passed(key, backend);
+    recomputeBackends(key);
+  }
+
+  /** Stops routing a pod early: it is gone, or no longer watched; its slice decides. */
+  public void forgetEarly(RouteKey key, String pod) {
+    early.forget(key, pod);
+    recomputeBackends(key);
+  }
+
+  /**
+   * The labels of a route's pods: its ExposedService's selector, else its Service's; null when
+   * unknown.
+   */
+  public Map<String, String> selector(RouteKey key) {
+    ExposedService es = exposedService(key);
+    if (es != null && es.getSpec() != null && es.getSpec().selector != null) {
+      return es.getSpec().selector;
+    }
+    Service svc = service(key);
+    return svc == null || svc.getSpec() == null ? null : svc.getSpec().getSelector();
+  }
+
+  // Synchronized: slice events and early probes both publish a route's backends, and each
+  // publishes what it read, so two must not interleave their read and their write.
+  private synchronized void recomputeBackends(RouteKey key) {
     List<EndpointSlice> list =
         slices.getIndexer().byIndex(BY_SERVICE, key.namespace() + "/" + key.name());
     // The Service of the same name (an ExposedService's own) says which family a dual-stack pod is
     // dialed on.
     store.putBackends(
         key,
-        EndpointSliceTranslator.backends(
-            list, EndpointSliceTranslator.preferredFamily(service(key))));
+        early.merge(
+            key,
+            EndpointSliceTranslator.backends(
+                list, EndpointSliceTranslator.preferredFamily(service(key)))));
   }
 
   private static InetAddress literal(String text) {

@@ -25,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * up to {@link ProxyConfig#connectAttempts()}. When every usable backend is at its hard limit,
  * waits in the route's {@link CapacityQueue} for up to {@link ProxyConfig#queueTimeout()}. Never
  * blocks: each attempt continues in the previous one's completion listener or wake-up.
+ *
+ * <p>Work that was held for a cold start is patient for {@link ProxyConfig#startRetryWindow()}
+ * after its release: a connect the new backend refuses (ready by its probe, or by the kubelet
+ * without one, but not listening yet) is tried again after a short backoff, since nothing was sent;
+ * and when the backends started for it are all at their hard limit it waits for a slot, the next
+ * backend being on its way, rather than for the queue timeout and a 503.
  */
 public final class BackendDialer {
   private static final Logger log = LoggerFactory.getLogger(BackendDialer.class);
@@ -56,6 +62,12 @@ public final class BackendDialer {
   private final io.netty.util.concurrent.EventExecutor loop;
   private int attempts;
   private boolean waitedForStart;
+
+  /** When the hold for a cold start ended ({@link System#nanoTime()}); meaningful if waited. */
+  private long releasedAtNanos;
+
+  /** Connects refused since the release, for the backoff. */
+  private int refusals;
 
   /** Set once this work joined the capacity queue; the same waiter is used for every turn. */
   private CapacityQueue.Waiter waiter;
@@ -169,6 +181,7 @@ public final class BackendDialer {
                     callback.failed(ProxyMetrics.Unavailable.NOT_STARTED, cause.getMessage());
                   } else {
                     route = r;
+                    releasedAtNanos = System.nanoTime();
                     attempt();
                   }
                 }));
@@ -256,12 +269,50 @@ public final class BackendDialer {
                   lease.backend().name(),
                   route.key(),
                   f.cause().toString());
+              if (f.cause() instanceof java.net.ConnectException && retryRefused(lease)) {
+                return;
+              }
               if (attempts >= px.config().connectAttempts()) {
                 callback.failed(ProxyMetrics.Unavailable.CONNECT_FAILED, null);
               } else {
                 attempt();
               }
             });
+  }
+
+  /**
+   * A backend just started for this work refused the connect: nothing was sent, so try again after
+   * a backoff (10 ms doubling to 200 ms), as long as the start retry window lasts; that try does
+   * not count against {@link ProxyConfig#connectAttempts()}.
+   *
+   * @return whether a retry is scheduled
+   */
+  private boolean retryRefused(Lease lease) {
+    long left = startWindowLeftNanos();
+    if (left <= 0 || cancelled) {
+      return false;
+    }
+    attempts--;
+    tried.remove(lease.backend().name());
+    long backoff = Math.min(200, 10L << Math.min(refusals++, 5));
+    loop.schedule(
+        () -> {
+          Route now = px.catalog().current().route(route.key());
+          if (now != null) {
+            route = now;
+          }
+          attempt();
+        },
+        Math.min(backoff, TimeUnit.NANOSECONDS.toMillis(left) + 1),
+        TimeUnit.MILLISECONDS);
+    return true;
+  }
+
+  /** What is left of the start retry window; zero or less when this work was not held. */
+  private long startWindowLeftNanos() {
+    return waitedForStart
+        ? px.config().startRetryWindow().toNanos() - (System.nanoTime() - releasedAtNanos)
+        : 0;
   }
 
   /**
@@ -274,6 +325,10 @@ public final class BackendDialer {
    */
   private boolean waitForSlot() {
     Duration timeout = px.config().queueTimeout();
+    long startLeft = startWindowLeftNanos();
+    if (startLeft > timeout.toNanos()) {
+      timeout = Duration.ofNanos(startLeft); // released by a cold start: more backends are coming
+    }
     if (timeout.isZero() || !callback.mayWaitForCapacity()) {
       return false;
     }
