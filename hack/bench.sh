@@ -24,8 +24,11 @@
 # build's jar to compare), SCALE_OPERATOR_HEAP (its -Xmx: 6g, room for builds that keep whole objects).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -ntp -q package -DskipTests -pl local -am >/dev/null  # the jars and test classes, current
-CP="local/target/flycast-local.jar:operator/target/test-classes"
+# The jars and test classes, current, and the operator's test classpath (the benches are tests:
+# they wait with Awaitility), written by Maven to operator/target/test.classpath.
+mvn -B -ntp -q package dependency:build-classpath -DskipTests -pl local -am \
+  -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath >/dev/null
+CP="local/target/flycast-local.jar:operator/target/test-classes:$(cat operator/target/test.classpath)"
 JAVA="$JAVA_HOME/bin/java"
 WHAT=${BENCH:-all}
 case $WHAT in all | control | proxy | tcp | tls | scale | coldstart) ;; *) echo "BENCH must be all, control, proxy, tcp, tls, scale or coldstart" >&2; exit 2 ;; esac
@@ -121,11 +124,8 @@ fi
 
 if [[ $WHAT == all || $WHAT == coldstart ]]; then
   # The embedded API, the local runtime (pods ready on the kubelet's schedule) and Flycast in one
-  # JVM, backends as echo JVMs. The bench waits with Awaitility, a test dependency (with Hamcrest):
-  # its jars from the local Maven repository.
-  M2=${MAVEN_REPO:-$HOME/.m2/repository}
-  TEST_CP=$(find "$M2/org/awaitility/awaitility" "$M2/org/hamcrest/hamcrest" -name '*.jar' ! -name '*-sources.jar' | sort | tr '\n' ':')
-  "$JAVA" -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP:$TEST_CP" \
+  # JVM, backends as echo JVMs.
+  "$JAVA" -Xmx2g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" \
     io.flycast.bench.ColdStartBench ${COLDSTART_RUNS:-20} ${COLDSTART_BURST:-500} 25 50 ${COLDSTART_MAX_MACHINES:-20}
 fi
 
