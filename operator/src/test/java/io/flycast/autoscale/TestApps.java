@@ -16,11 +16,11 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /** Workloads the local runtime runs (echo backends) and the ExposedServices that autoscale them. */
-final class TestApps {
+public final class TestApps {
   private TestApps() {}
 
   /** A Deployment of echo backends on port 8080, in namespace {@code ns} (created if needed). */
-  static void workload(
+  public static void workload(
       KubernetesClient client,
       String ns,
       String name,

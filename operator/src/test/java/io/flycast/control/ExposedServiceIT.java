@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.flycast.api.ConcurrencySpec;
 import io.flycast.api.ExposedService;
 import io.flycast.api.ExposedServiceSpec;
@@ -16,6 +15,7 @@ import io.flycast.api.HandlerName;
 import io.flycast.api.RateLimitSpec;
 import io.flycast.api.ServicePort;
 import io.flycast.api.TlsOptionsSpec;
+import io.flycast.autoscale.TestApps;
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.RateLimit;
 import io.flycast.catalog.Route;
@@ -65,35 +65,7 @@ class ExposedServiceIT extends EmbeddedControlPlane {
 
   /** A workload for {@code name}'s selector, scaled to zero: what the next request starts. */
   static void workload(String ns, String name) {
-    client
-        .apps()
-        .deployments()
-        .inNamespace(ns)
-        .resource(
-            new DeploymentBuilder()
-                .withNewMetadata()
-                .withNamespace(ns)
-                .withName(name)
-                .endMetadata()
-                .withNewSpec()
-                .withReplicas(0)
-                .withNewSelector()
-                .addToMatchLabels("app", name)
-                .endSelector()
-                .withNewTemplate()
-                .withNewMetadata()
-                .addToLabels("app", name)
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName(name)
-                .withImage("example/" + name)
-                .endContainer()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build())
-        .createOr(d -> d.update());
+    TestApps.workload(client, ns, name, 0, Map.of());
   }
 
   /**
@@ -133,7 +105,6 @@ class ExposedServiceIT extends EmbeddedControlPlane {
 
   @Test
   void exposedServiceOwnsAServiceGetsAnAddressAndReportsStatus() {
-    exposed("shop", "web"); // the namespace
     workload("shop", "web");
     client
         .resources(ExposedService.class)
