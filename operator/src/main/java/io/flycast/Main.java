@@ -390,7 +390,9 @@ public final class Main implements Callable<Integer> {
     LocalRuntime runtime =
         api == null
             ? null
-            : new LocalRuntime(api.newClient("flycast-runtime/0.1.0"), stateDir.resolve("pods"))
+            : new LocalRuntime(
+                    api.servePodLogs(stateDir.resolve("pods")).newClient("flycast-runtime/0.1.0"),
+                    stateDir.resolve("pods"))
                 .start();
     if (applyDir != null) {
       // A client of its own: applying examples is the user's doing, not the operator's, and must

@@ -72,6 +72,15 @@ public final class EmbeddedApiServer implements AutoCloseable {
   }
 
   /**
+   * Serves {@code kubectl logs} from the local runtime's pod logs ({@code <namespace>_<pod>.log} in
+   * {@code dir}).
+   */
+  public EmbeddedApiServer servePodLogs(Path dir) {
+    dispatcher.podLogs.serveFrom(dir);
+    return this;
+  }
+
+  /**
    * User-Agent of the operator's own client, so its requests can be told from tools' and tests'.
    */
   public static final String OPERATOR_AGENT = "flycast-operator/0.1.0";
