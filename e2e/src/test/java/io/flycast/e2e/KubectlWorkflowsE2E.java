@@ -1,6 +1,7 @@
 package io.flycast.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.flycast.embedded.EmbeddedApiServer;
 import java.io.IOException;
@@ -309,5 +310,30 @@ class KubectlWorkflowsE2E {
     ok(tool("helm", "uninstall", "demo"));
     assertThat(ok(tool("helm", "list")).stdout()).doesNotContain("demo");
     assertThat(kubectl("get", "deploy", "demo").exit()).isNotZero();
+  }
+
+  @Test
+  void deletingAnOwnerDeletesWhatItOwns() throws Exception {
+    ok(kubectl("create", "deployment", "owner", "--image=x"));
+    String uid = ok(kubectl("get", "deploy", "owner", "-o", "jsonpath={.metadata.uid}")).stdout();
+    Path owned =
+        file(
+            "owned.yaml",
+            """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: owned
+              ownerReferences:
+              - {apiVersion: apps/v1, kind: Deployment, name: owner, uid: "UID"}
+            data: {a: "1"}
+            """
+                .replace("UID", uid));
+    ok(kubectl("apply", "-f", owned.toString()));
+    ok(kubectl("delete", "deploy", "owner"));
+    await()
+        .atMost(java.time.Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> assertThat(kubectl("get", "cm", "owned").stderr()).contains("NotFound"));
   }
 }

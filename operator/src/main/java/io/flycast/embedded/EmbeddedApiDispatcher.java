@@ -110,7 +110,7 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
   private final Map<String, String> discovery = new LinkedHashMap<>();
   private final CustomResources customResources = new CustomResources(this);
   private final OpenApiDocuments openApi = new OpenApiDocuments(RESOURCES, customResources::schema);
-  private final Writes writes = new Writes(this, customResources);
+  final Writes writes = new Writes(this, customResources);
   final PodLogs podLogs = new PodLogs();
   private final ConcurrentLinkedQueue<Consumer<RecordedRequest>> observers =
       new ConcurrentLinkedQueue<>();
