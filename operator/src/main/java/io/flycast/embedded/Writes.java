@@ -10,6 +10,7 @@ import io.flycast.embedded.EmbeddedApiDispatcher.BadRequest;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -270,8 +271,18 @@ final class Writes {
               + ": strict decoding error: "
               + SchemaValidator.unknownMessage(result.unknownFields()));
     }
-    if (!result.causes().isEmpty()) {
-      return Optional.of(ApiStatus.invalid(kind, path.group(), name, result.causes()));
+    List<ApiStatus.Cause> causes = result.causes();
+    JsonNode old =
+        store.storeGet(
+            path.name() == null ? path.collectionPath() + "/" + name : path.objectPath());
+    if (old instanceof ObjectNode o && !causes.isEmpty()) {
+      // Ratcheting, as the real server does since 1.30: an update may keep a value the schema
+      // refuses if the stored object already had it (stored before the schema checked it).
+      List<ApiStatus.Cause> before = SchemaValidator.check(o.deepCopy(), schema.get()).causes();
+      causes = causes.stream().filter(c -> !before.contains(c)).toList();
+    }
+    if (!causes.isEmpty()) {
+      return Optional.of(ApiStatus.invalid(kind, path.group(), name, causes));
     }
     return Optional.empty();
   }
