@@ -50,11 +50,13 @@ final class SchemaValidator {
       }
     }
     List<String> extra = new ArrayList<>();
+    boolean preserve = schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false);
     object
         .fieldNames()
         .forEachRemaining(
             n -> {
-              if (!schema.path("properties").has(n)
+              if (!preserve
+                  && !schema.path("properties").has(n)
                   && !n.equals("apiVersion")
                   && !n.equals("kind")
                   && !n.equals("metadata")) {
