@@ -104,7 +104,14 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
               "fly.io", "v1alpha1", "exposedservices", "ExposedService", true, List.of("status")),
           new ApiResource("fly.io", "v1alpha1", "flycastips", "FlycastIP", false, List.of()));
 
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(EmbeddedApiDispatcher.class);
+
   private final Map<String, String> discovery = new LinkedHashMap<>();
+  private final CustomResources customResources = new CustomResources(this);
+  private final OpenApiDocuments openApi = new OpenApiDocuments(RESOURCES, customResources::schema);
+  final Writes writes = new Writes(this, customResources);
+  final PodLogs podLogs = new PodLogs();
   private final ConcurrentLinkedQueue<Consumer<RecordedRequest>> observers =
       new ConcurrentLinkedQueue<>();
 
@@ -210,57 +217,58 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
    * unchanged here.
    */
   private MockResponse handleScale(RecordedRequest request, String workloadPath) {
-    try {
-      MockResponse current =
+    var workload = storeGet(workloadPath);
+    if (workload == null) {
+      return ApiStatus.failure(404, "NotFound", workloadPath + " not found");
+    }
+    if (!"GET".equals(request.getMethod())) {
+      com.fasterxml.jackson.databind.JsonNode wanted;
+      try {
+        var body = JSON.readTree(request.getBody().getBytes());
+        wanted =
+            "PATCH".equals(request.getMethod())
+                ? Patches.apply(request.getHeader("Content-Type"), scaleOf(workload), body)
+                : body;
+      } catch (java.io.IOException | Patches.PatchException e) {
+        return ApiStatus.failure(400, "BadRequest", e.toString());
+      }
+      var updated = workload.deepCopy();
+      ((com.fasterxml.jackson.databind.node.ObjectNode) updated.path("spec"))
+          .put("replicas", wanted.path("spec").path("replicas").asInt(0));
+      MockResponse put =
           super.dispatch(
               new RecordedRequest(
-                  "GET " + workloadPath + " HTTP/1.1",
-                  io.fabric8.mockwebserver.dsl.HttpMethod.GET,
+                  "PUT " + workloadPath + " HTTP/1.1",
+                  io.fabric8.mockwebserver.dsl.HttpMethod.PUT,
                   workloadPath,
-                  io.fabric8.mockwebserver.http.Headers.builder().build(),
-                  new io.fabric8.mockwebserver.http.Buffer()));
-      if (current.code() != 200) {
-        return current;
+                  io.fabric8.mockwebserver.http.Headers.builder()
+                      .add("Content-Type", "application/json")
+                      .build(),
+                  new io.fabric8.mockwebserver.http.Buffer(
+                      updated.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+      if (put.code() / 100 != 2) {
+        return put;
       }
-      var workload = JSON.readTree(current.getBody().readUtf8());
-      if (!"GET".equals(request.getMethod())) {
-        var body = JSON.readTree(request.getUtf8Body());
-        int replicas = body.path("spec").path("replicas").asInt(0);
-        String patch = "{\"spec\":{\"replicas\":" + replicas + "}}";
-        MockResponse patched =
-            super.dispatch(
-                new RecordedRequest(
-                    "PATCH " + workloadPath + " HTTP/1.1",
-                    io.fabric8.mockwebserver.dsl.HttpMethod.PATCH,
-                    workloadPath,
-                    io.fabric8.mockwebserver.http.Headers.builder()
-                        .add("Content-Type", "application/merge-patch+json")
-                        .build(),
-                    new io.fabric8.mockwebserver.http.Buffer().writeUtf8(patch)));
-        if (patched.code() != 200) {
-          return patched;
-        }
-        workload = JSON.readTree(patched.getBody().readUtf8());
-      }
-      var meta = workload.path("metadata");
-      var out = JSON.createObjectNode();
-      out.put("kind", "Scale");
-      out.put("apiVersion", "autoscaling/v1");
-      var m = out.putObject("metadata");
-      m.put("name", meta.path("name").asText());
-      m.put("namespace", meta.path("namespace").asText());
-      m.put("resourceVersion", meta.path("resourceVersion").asText());
-      out.putObject("spec").put("replicas", workload.path("spec").path("replicas").asInt(1));
-      out.putObject("status").put("replicas", workload.path("status").path("replicas").asInt(0));
-      return new MockResponse()
-          .setResponseCode(200)
-          .addHeader("Content-Type", "application/json")
-          .setBody(out.toString());
-    } catch (java.io.IOException e) {
-      return new MockResponse()
-          .setResponseCode(400)
-          .setBody("{\"kind\":\"Status\",\"message\":\"" + e.getMessage() + "\"}");
+      workload = storeGet(workloadPath);
     }
+    return ApiStatus.json(200, scaleOf(workload).toString());
+  }
+
+  /** The autoscaling/v1 Scale of a workload, as the /scale subresource answers. */
+  private static com.fasterxml.jackson.databind.node.ObjectNode scaleOf(
+      com.fasterxml.jackson.databind.JsonNode workload) {
+    var meta = workload.path("metadata");
+    var out = JSON.createObjectNode();
+    out.put("kind", "Scale");
+    out.put("apiVersion", "autoscaling/v1");
+    var m = out.putObject("metadata");
+    m.put("name", meta.path("name").asText());
+    m.put("namespace", meta.path("namespace").asText());
+    m.put("resourceVersion", meta.path("resourceVersion").asText());
+    m.put("uid", meta.path("uid").asText());
+    out.putObject("spec").put("replicas", workload.path("spec").path("replicas").asInt(1));
+    out.putObject("status").put("replicas", workload.path("status").path("replicas").asInt(0));
+    return out;
   }
 
   void addObserver(Consumer<RecordedRequest> observer) {
@@ -284,17 +292,163 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
     String path = request.getPath();
     int q = path.indexOf('?');
     String bare = q < 0 ? path : path.substring(0, q);
+    String query = q < 0 ? "" : path.substring(q + 1);
+    MockResponse response;
+    try {
+      response = route(readBody(request), bare, query);
+    } catch (BadRequest e) {
+      response = ApiStatus.failure(e.code, e.reason, e.getMessage());
+    } catch (RuntimeException e) {
+      // A bug here must still answer: the mock leaves a request it threw on without a response.
+      LOG.error("embedded API failed on {} {}", request.getMethod(), path, e);
+      response = ApiStatus.failure(500, "InternalError", e.toString());
+    }
+    return labelled(response);
+  }
+
+  private MockResponse route(RecordedRequest request, String bare, String query) throws BadRequest {
     var scale = SCALE.matcher(bare);
     if (scale.matches()) {
       return handleScale(request, scale.group(1));
     }
-    String doc = "GET".equals(request.getMethod()) ? discovery.get(bare) : null;
-    if (doc != null) {
-      return new MockResponse()
-          .setResponseCode(200)
-          .addHeader("Content-Type", "application/json")
-          .setBody(doc);
+    if ("GET".equals(request.getMethod())) {
+      String doc = discovery.get(bare);
+      if (doc != null) {
+        return ApiStatus.json(200, doc);
+      }
+      if (bare.startsWith("/openapi/")) {
+        return openApi
+            .document(bare)
+            .map(d -> ApiStatus.json(200, d))
+            .orElseGet(() -> ApiStatus.failure(404, "NotFound", "no OpenAPI document " + bare));
+      }
     }
+    var resource = ResourcePath.parse(bare);
+    if (resource.isEmpty()) {
+      return super.dispatch(request);
+    }
+    ResourcePath r = resource.get();
+    if ("pods".equals(r.plural()) && "log".equals(r.subresource())) {
+      return podLogs.read(r, Query.parse(query));
+    }
+    MockResponse answer = writes.handle(request, r, Query.parse(query));
+    if ("GET".equals(request.getMethod()) && r.name() == null && !query.contains("watch=")) {
+      return listKind(answer, r);
+    }
+    return answer;
+  }
+
+  /** A protobuf body, read into JSON (the store and everything after it read JSON only). */
+  private static RecordedRequest readBody(RecordedRequest request) throws BadRequest {
+    if (!ProtobufBodies.isProtobuf(request.getHeader("Content-Type"))) {
+      return request;
+    }
+    try {
+      return withBody(
+          request, "application/json", ProtobufBodies.toJson(request.getBody().getBytes()));
+    } catch (java.io.IOException e) {
+      throw new BadRequest(415, "UnsupportedMediaType", e.getMessage());
+    }
+  }
+
+  static RecordedRequest withBody(RecordedRequest request, String contentType, String body) {
+    var headers = request.getHeaders().newBuilder().removeAll("Content-Type");
+    headers.add("Content-Type", contentType);
+    return new RecordedRequest(
+        request.getRequestLine(),
+        request.method(),
+        request.getPath(),
+        headers.build(),
+        new io.fabric8.mockwebserver.http.Buffer(
+            body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * A list's kind is {@code <Kind>List}, as typed clients (helm's) decode it; the mock answers
+   * {@code List}.
+   */
+  private static MockResponse listKind(MockResponse response, ResourcePath r) {
+    if (response.code() != 200 || response.getBody() == null) {
+      return response;
+    }
+    for (ApiResource a : RESOURCES) {
+      if (a.group().equals(r.group()) && a.plural().equals(r.plural())) {
+        try {
+          var list = JSON.readTree(response.getBody().getBytes());
+          if (list instanceof com.fasterxml.jackson.databind.node.ObjectNode o
+              && "List".equals(o.path("kind").asText())) {
+            o.put("kind", a.kind() + "List");
+            o.put("apiVersion", a.group().isEmpty() ? a.version() : a.group() + "/" + a.version());
+            return ApiStatus.json(200, o.toString());
+          }
+        } catch (java.io.IOException e) {
+          return response;
+        }
+      }
+    }
+    return response;
+  }
+
+  /** Every answer says what it is (client-go reads an unlabelled body as protobuf). */
+  private static MockResponse labelled(MockResponse response) {
+    if (response.getWebSocketListener() != null) {
+      return response;
+    }
+    if (response.code() >= 400 && (response.getBody() == null || response.getBody().size() == 0)) {
+      return ApiStatus.failure(
+          response.code(), reasonOf(response.code()), reasonOf(response.code()));
+    }
+    if (response.header("Content-Type") == null) {
+      response.setHeader("Content-Type", "application/json");
+    }
+    return response;
+  }
+
+  private static String reasonOf(int code) {
+    return switch (code) {
+      case 404 -> "NotFound";
+      case 409 -> "Conflict";
+      case 415 -> "UnsupportedMediaType";
+      case 422 -> "Invalid";
+      default -> code >= 500 ? "InternalError" : "BadRequest";
+    };
+  }
+
+  /** A request refused before it reaches the store. */
+  static final class BadRequest extends Exception {
+    private static final long serialVersionUID = 1L;
+    final int code;
+    final String reason;
+
+    BadRequest(int code, String reason, String message) {
+      super(message);
+      this.code = code;
+      this.reason = reason;
+    }
+  }
+
+  /** The store's answer to a request, past every layer of this class. */
+  MockResponse store(RecordedRequest request) {
     return super.dispatch(request);
+  }
+
+  /** The stored object at {@code path}, or null. */
+  com.fasterxml.jackson.databind.JsonNode storeGet(String path) {
+    MockResponse r =
+        super.dispatch(
+            new RecordedRequest(
+                "GET " + path + " HTTP/1.1",
+                io.fabric8.mockwebserver.dsl.HttpMethod.GET,
+                path,
+                io.fabric8.mockwebserver.http.Headers.builder().build(),
+                new io.fabric8.mockwebserver.http.Buffer()));
+    if (r.code() != 200) {
+      return null;
+    }
+    try {
+      return JSON.readTree(r.getBody().getBytes());
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 }

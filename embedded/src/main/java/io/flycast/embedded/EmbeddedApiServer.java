@@ -72,6 +72,31 @@ public final class EmbeddedApiServer implements AutoCloseable {
   }
 
   /**
+   * Runs {@code writes} with custom resources stored as written, past their CRD's schema: how a
+   * test stores what a real cluster can hold but no longer accepts (an object stored before its
+   * schema checked it, or by a newer CRD version).
+   */
+  public void storeUnchecked(Runnable writes) {
+    synchronized (dispatcher.writes) {
+      dispatcher.writes.unchecked = true;
+      try {
+        writes.run();
+      } finally {
+        dispatcher.writes.unchecked = false;
+      }
+    }
+  }
+
+  /**
+   * Serves {@code kubectl logs} from the local runtime's pod logs ({@code <namespace>_<pod>.log} in
+   * {@code dir}).
+   */
+  public EmbeddedApiServer servePodLogs(Path dir) {
+    dispatcher.podLogs.serveFrom(dir);
+    return this;
+  }
+
+  /**
    * User-Agent of the operator's own client, so its requests can be told from tools' and tests'.
    */
   public static final String OPERATOR_AGENT = "flycast-operator/0.1.0";

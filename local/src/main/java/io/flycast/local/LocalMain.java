@@ -69,7 +69,9 @@ public final class LocalMain extends Main {
   protected void clusterStarted(KubernetesClient client) throws IOException {
     if (api != null) {
       runtime =
-          new LocalRuntime(api.newClient("flycast-runtime/0.1.0"), stateDir.resolve("pods"))
+          new LocalRuntime(
+                  api.servePodLogs(stateDir.resolve("pods")).newClient("flycast-runtime/0.1.0"),
+                  stateDir.resolve("pods"))
               .start();
     }
     if (applyDir != null) {
