@@ -96,6 +96,14 @@ class LocalRuntimeIT {
         .withContainerPort(8080)
         .withName("http")
         .endPort()
+        // Ready once it listens, as workloads are written for a cluster: without a probe the
+        // kubelet (and the local runtime) report a pod Ready as soon as it started.
+        .withNewReadinessProbe()
+        .withNewTcpSocket()
+        .withPort(new IntOrString("http"))
+        .endTcpSocket()
+        .withPeriodSeconds(1)
+        .endReadinessProbe()
         .endContainer()
         .endSpec()
         .endTemplate()
@@ -492,7 +500,10 @@ class LocalRuntimeIT {
         .deployments()
         .inNamespace(ns)
         .resource(
-            deployment(ns, "bare", 1, Map.of(LocalRuntime.START_DELAY_ANNOTATION, "5s")).build())
+            withProbe(
+                    deployment(ns, "bare", 1, Map.of(LocalRuntime.START_DELAY_ANNOTATION, "5s")),
+                    null)
+                .build())
         .create();
     service(client, ns, "bare");
     await()
