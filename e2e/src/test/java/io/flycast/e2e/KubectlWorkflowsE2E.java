@@ -106,6 +106,24 @@ class KubectlWorkflowsE2E {
         .isEqualTo("80");
   }
 
+  /** The namespaces every cluster starts with, there to be labelled as the README shows. */
+  @Test
+  void theNamespacesEveryClusterHasExist() throws Exception {
+    assertThat(ok(kubectl("get", "namespaces", "-o", "name")).stdout())
+        .contains("namespace/default", "namespace/kube-system", "namespace/kube-public");
+    ok(kubectl("label", "namespace", "default", "fly.io/network=blue", "--overwrite"));
+    assertThat(
+            ok(kubectl(
+                    "get",
+                    "namespace",
+                    "default",
+                    "-o",
+                    "jsonpath={.metadata.labels.fly\\.io/network}"))
+                .stdout())
+        .isEqualTo("blue");
+    ok(kubectl("label", "namespace", "default", "fly.io/network-"));
+  }
+
   @Test
   void createCommandsSendProtobufAndAreStored() throws Exception {
     ok(kubectl("create", "namespace", "proto-ns"));

@@ -1,5 +1,6 @@
 package io.flycast.embedded;
 
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -25,6 +26,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedApiServer.class);
+
+  /** The namespaces a cluster starts with. */
+  public static final List<String> BUILT_IN_NAMESPACES =
+      List.of("default", "kube-system", "kube-public");
 
   /** The CRDs users apply ({@code crds/}), bundled by this module's build. */
   static final List<String> CRD_RESOURCES =
@@ -66,6 +71,14 @@ public final class EmbeddedApiServer implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+    // The namespaces every cluster has from its start: kubectl and helm default to "default", and
+    // `kubectl label namespace default ...` must find it.
+    for (String ns : BUILT_IN_NAMESPACES) {
+      client
+          .namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+          .create();
     }
     log.info("embedded Kubernetes API on {}", url());
     return this;

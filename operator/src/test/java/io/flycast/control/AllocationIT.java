@@ -97,11 +97,6 @@ class AllocationIT {
     // stands between them and duplicate addresses; the repair pass frees the losers' leftovers.
     FlycastConfig a = FlycastConfig.forTests(false);
     FlycastConfig b = a.withLeader("other", "kube-system");
-    client
-        .namespaces()
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName("kube-system").endMetadata().build())
-        .create();
     try (Flycast one = new Flycast(a, client).start();
         Flycast two = new Flycast(b, client).start()) {
       await().atMost(WAIT).until(() -> one.isLeader() && two.isLeader());

@@ -104,6 +104,13 @@ class TargetPortIT {
                 .withName("http")
                 .withContainerPort(httpPort)
                 .endPort()
+                // Ready once it listens (without a probe, Ready once started, as on a cluster).
+                .withNewReadinessProbe()
+                .withNewTcpSocket()
+                .withPort(new IntOrString("http"))
+                .endTcpSocket()
+                .withPeriodSeconds(1)
+                .endReadinessProbe()
                 .endContainer()
                 .endSpec()
                 .endTemplate()
