@@ -201,8 +201,16 @@ public final class KubernetesBackendScaler implements BackendScaler {
   public String whyNoWorkload(RouteSpec route) {
     try {
       ScaleTarget t = target(route);
-      if (route.scaleTarget() != null && resource(route, t).get() == null) {
-        return describe(route, t) + " (its scaleTargetRef) does not exist";
+      if (route.scaleTarget() != null) {
+        // Through the scale subresource, the one read the install's RBAC grants for every kind.
+        try {
+          resource(route, t).scale();
+        } catch (KubernetesClientException e) {
+          if (e.getCode() == 404) {
+            return describe(route, t) + " (its scaleTargetRef) does not exist";
+          }
+          throw e;
+        }
       }
       return null;
     } catch (ScaleException e) {

@@ -123,11 +123,13 @@ public final class ExposedServiceTranslator {
       autoscale = ScaleTargetRule.off(autoscale);
     } else {
       target = ref == null ? null : new ScaleTarget(ref.apiVersion, ref.kind, ref.name);
+      // Asked for: a target, or autostop. Not autoStartMachines: true is its schema default, which
+      // an API server writes into every object, so it cannot tell a user's request; and with
+      // nothing stopped, autostart has nothing to start.
       boolean asked =
           ref != null
               || (s.autoStopMachines != null
-                  && s.autoStopMachines != io.flycast.api.AutoStopMode.OFF)
-              || Boolean.TRUE.equals(s.autoStartMachines);
+                  && s.autoStopMachines != io.flycast.api.AutoStopMode.OFF);
       autoscale =
           ScaleTargetRule.check(
               autoscale, target, asked, scaleKinds, "spec.scaleTargetRef", problems);
