@@ -192,12 +192,14 @@ class AutoscaleIT {
     exposed("drain", "slow", AutoscaleIT::oneRequestPerBackend);
     awaitRouted("drain", "slow");
     awaitBothReady(new RouteKey("drain", "slow"));
-    // Two slow requests, one per backend (least loaded wins): both backends are busy when the
+    // Two slow requests, one per backend (the second once the first counts): both backends are busy
+    // when the
     // interval ends, one of them is the excess and is stopped only after its request is done.
     var a =
         http.sendAsync(
             request("drain", "slow", "/a").header("x-echo-delay-ms", "2500").build(),
             HttpResponse.BodyHandlers.ofString());
+    awaitOneInFlight(new RouteKey("drain", "slow"));
     var b =
         http.sendAsync(
             request("drain", "slow", "/b").header("x-echo-delay-ms", "2500").build(),
@@ -228,6 +230,22 @@ class AutoscaleIT {
                         .filter(io.flycast.catalog.Backend::acceptsNewWork)
                         .count()
                     == 2);
+  }
+
+  /**
+   * Waits until the first request holds its backend's lease: two picks at the same instant may both
+   * see every backend idle and choose the same one (the soft limit is soft), so the second request
+   * is sent only once the first one counts.
+   */
+  private static void awaitOneInFlight(RouteKey key) {
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                flycast.catalog().current().route(key).backends().stream()
+                        .mapToInt(b -> flycast.proxy().balancer().tracker().load(key, b.name()))
+                        .sum()
+                    == 1);
   }
 
   /** Once each backend carries one request, lets autostop go down to zero. */
@@ -267,6 +285,7 @@ class AutoscaleIT {
     var a =
         http.sendAsync(
             request("stream", "sse", "/sse").build(), HttpResponse.BodyHandlers.ofString());
+    awaitOneInFlight(new RouteKey("stream", "sse"));
     var b =
         http.sendAsync(
             request("stream", "sse", "/sse").build(), HttpResponse.BodyHandlers.ofString());
