@@ -1,23 +1,11 @@
 package io.flycast.embedded.runtime;
 
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.api.model.PodIP;
-import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,28 +33,27 @@ import org.slf4j.LoggerFactory;
  * <p>Only the first container runs; it listens on its first {@code containerPort} (default 8080).
  * It runs in the container's {@code workingDir} when set, else in a directory of its own under the
  * log directory; its output goes to {@code <logDir>/<namespace>_<pod>.log}.
+ *
+ * <p>This class is the pod lifecycle (run, ready, crashed, terminating, gone) on the runtime
+ * thread; the API calls that publish it are {@link PodObjects}', the processes {@link
+ * ContainerProcesses}'.
  */
 final class PodSupervisor {
   private static final Logger log = LoggerFactory.getLogger(PodSupervisor.class);
 
-  static final String NODE_NAME = "flycast-local";
+  static final String NODE_NAME = PodObjects.NODE_NAME;
   static final String ZONE_ANNOTATION = "fly.io/zone";
   static final String DEFAULT_ZONE = "local";
   static final int DEFAULT_PORT = 8080;
   static final long DEFAULT_GRACE_SECONDS = 30;
 
-  /** The environment variable a pod's process finds its launch instant in (ISO-8601). */
-  static final String LAUNCHED_AT_ENV = "FLYCAST_LAUNCHED_AT";
-
   /** How long to wait before asking for a pod again when {@link #run} found no free address. */
   static final long NO_ADDRESS_RETRY_MILLIS = 5000;
 
-  private final KubernetesClient client;
-  private final Path logDir;
+  private final PodObjects api;
+  private final ContainerProcesses containers;
   private final RuntimeLoop loop;
   private final ReadinessProbe probe;
-  private final LiveProcesses processes = new LiveProcesses();
-  private final OrphanGuard orphans;
 
   /**
    * The pods of this node by "namespace/name", from creation until they are gone; read from any
@@ -75,20 +62,18 @@ final class PodSupervisor {
   private final Map<String, LocalPod> pods = new ConcurrentHashMap<>();
 
   private final List<PodListener> listeners = new ArrayList<>();
-  private SharedIndexInformer<Pod> podInformer;
   private long podSeq;
 
   PodSupervisor(KubernetesClient client, Path logDir, RuntimeLoop loop) {
-    this.client = client;
-    this.logDir = logDir;
+    this.api = new PodObjects(client);
+    this.containers = new ContainerProcesses(logDir);
     this.loop = loop;
     this.probe = new ReadinessProbe(loop);
-    this.orphans = new OrphanGuard(logDir);
   }
 
   /** Stops the pod processes a previous runtime on this log directory left running. */
   void stopLeftovers() {
-    orphans.stopLeftovers();
+    containers.stopLeftovers();
   }
 
   /** Listeners are told in the order they were added. */
@@ -98,21 +83,7 @@ final class PodSupervisor {
 
   /** The Pod informer, not started yet: a Pod of ours deleted through the API stops its pod. */
   SharedIndexInformer<Pod> watchPods() {
-    podInformer = client.pods().inAnyNamespace().runnableInformer(0);
-    podInformer.addEventHandler(
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(Pod p) {}
-
-          @Override
-          public void onUpdate(Pod oldPod, Pod newPod) {}
-
-          @Override
-          public void onDelete(Pod p, boolean unknownFinalState) {
-            loop.submit(() -> deletedThroughApi(p));
-          }
-        });
-    return podInformer;
+    return api.watch(p -> loop.submit(() -> deletedThroughApi(p)));
   }
 
   // ---------------------------------------------------------------- queries
@@ -125,12 +96,12 @@ final class PodSupervisor {
   /** Whether a pod of this node, or a Pod in the API, already has that name. */
   boolean nameTaken(String namespace, String name) {
     String key = LocalPod.key(namespace, name);
-    return pods.containsKey(key) || podInformer.getStore().getByKey(key) != null;
+    return pods.containsKey(key) || api.cached(key) != null;
   }
 
   /** The pod's Pod as the informer last saw it, or null. */
   Pod cachedPod(LocalPod pod) {
-    return podInformer.getStore().getByKey(pod.key());
+    return api.cached(pod.key());
   }
 
   Optional<ProcessHandle> process(String namespace, String podName) {
@@ -140,7 +111,7 @@ final class PodSupervisor {
   }
 
   List<ProcessHandle> processes() {
-    return processes.handles();
+    return containers.handles();
   }
 
   // ---------------------------------------------------------------- lifecycle (runtime thread)
@@ -198,25 +169,7 @@ final class PodSupervisor {
             graceSeconds);
     pods.put(local.key(), local);
 
-    Pod bound =
-        new PodBuilder(pod)
-            .editSpec()
-            .withNodeName(NODE_NAME)
-            .endSpec()
-            .withStatus(podStatus(local))
-            .build();
-    try {
-      local.uid =
-          client
-              .pods()
-              .inNamespace(local.namespace)
-              .resource(bound)
-              .create()
-              .getMetadata()
-              .getUid();
-    } catch (KubernetesClientException e) {
-      log.warn("could not create Pod {}: {}", local.key(), e.toString());
-    }
+    local.uid = api.create(pod, local);
     launch(local);
     listeners.forEach(l -> l.started(local));
     return Optional.of(local);
@@ -224,29 +177,9 @@ final class PodSupervisor {
 
   /** Starts (or restarts) the pod's process and probes its readiness. */
   private void launch(LocalPod pod) {
-    Path workDir;
-    try {
-      workDir =
-          pod.container.workingDir() != null
-              ? Path.of(pod.container.workingDir())
-              : Files.createDirectories(logDir.resolve(pod.namespace + "_" + pod.name));
-    } catch (IOException e) {
-      workDir = logDir;
-    }
-    File logFile = logDir.resolve(pod.namespace + "_" + pod.name + ".log").toFile();
-    ProcessBuilder pb =
-        new ProcessBuilder(orphans.command(pod.container.command()))
-            .directory(workDir.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile))
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    pb.environment().putAll(pod.container.env());
-    // When the kubelet launched it, to the microsecond: the process's own start time is read from
-    // /proc against a boot time in whole seconds, too coarse to time a start of a few 100 ms.
-    pb.environment().put(LAUNCHED_AT_ENV, Instant.now().toString());
     Process process;
     try {
-      process = pb.start();
+      process = containers.start(pod, exited -> loop.submit(() -> exited(pod, exited)));
     } catch (IOException e) {
       log.warn("pod {} could not start {}: {}", pod.key(), pod.container.command(), e.toString());
       scheduleRestart(pod);
@@ -254,17 +187,7 @@ final class PodSupervisor {
     }
     pod.process = process;
     pod.startedAt = Instant.now();
-    processes.add(process);
-    orphans.started(pod.key(), process);
     log.info("pod {} started on {}:{} (pid {})", pod.key(), pod.ip, pod.port, process.pid());
-    process
-        .onExit()
-        .thenRun(
-            () -> {
-              processes.remove(process);
-              orphans.exited(pod.key());
-              loop.submit(() -> exited(pod, process));
-            });
     probe.start(pod, process, () -> becameReady(pod, process), () -> becameUnready(pod, process));
   }
 
@@ -277,7 +200,7 @@ final class PodSupervisor {
     }
     pod.ready = true;
     log.info("pod {} ready", pod.key());
-    updatePodStatus(pod);
+    api.updateStatus(pod);
     listeners.forEach(l -> l.ready(pod));
   }
 
@@ -288,7 +211,7 @@ final class PodSupervisor {
     }
     pod.ready = false;
     log.info("pod {} not ready: its readiness probe fails", pod.key());
-    updatePodStatus(pod);
+    api.updateStatus(pod);
     listeners.forEach(l -> l.unready(pod));
   }
 
@@ -304,7 +227,7 @@ final class PodSupervisor {
     pod.ready = false;
     pod.process = null;
     pod.restarts++;
-    updatePodStatus(pod);
+    api.updateStatus(pod);
     listeners.forEach(l -> l.crashed(pod));
     scheduleRestart(pod);
   }
@@ -331,8 +254,8 @@ final class PodSupervisor {
     pod.terminating = true;
     pod.ready = false;
     log.info("pod {} terminating (grace {}s)", pod.key(), pod.graceSeconds);
-    markDeleting(pod);
-    updatePodStatus(pod);
+    api.markDeleting(pod);
+    api.updateStatus(pod);
     listeners.forEach(l -> l.terminating(pod));
     Process process = pod.process;
     if (process == null || !process.isAlive()) {
@@ -359,11 +282,7 @@ final class PodSupervisor {
     }
     LoopbackAddresses.release(pod.octet);
     pod.process = null;
-    try {
-      client.pods().inNamespace(pod.namespace).withName(pod.name).delete();
-    } catch (KubernetesClientException e) {
-      log.warn("could not delete Pod {}: {}", pod.key(), e.toString());
-    }
+    api.delete(pod);
     log.info("pod {} gone", pod.key());
     listeners.forEach(l -> l.gone(pod));
   }
@@ -386,72 +305,6 @@ final class PodSupervisor {
     listeners.forEach(l -> l.deletedThroughApi(pod));
   }
 
-  // ---------------------------------------------------------------- status
-
-  private static PodStatus podStatus(LocalPod pod) {
-    String now = Instant.now().toString();
-    String ready = pod.ready ? "True" : "False";
-    return new PodStatusBuilder()
-        .withPhase("Running")
-        .withPodIP(pod.ip)
-        .withPodIPs(new PodIP(pod.ip))
-        .withHostIP("127.0.0.1")
-        .withStartTime(pod.startedAt.toString())
-        .withConditions(
-            new PodConditionBuilder()
-                .withType("Ready")
-                .withStatus(ready)
-                .withLastTransitionTime(now)
-                .build(),
-            new PodConditionBuilder()
-                .withType("ContainersReady")
-                .withStatus(ready)
-                .withLastTransitionTime(now)
-                .build())
-        .withContainerStatuses(
-            new ContainerStatusBuilder()
-                .withName("main")
-                .withReady(pod.ready)
-                .withRestartCount(pod.restarts)
-                .withStarted(pod.process != null)
-                .build())
-        .build();
-  }
-
-  /**
-   * Marks the Pod as a graceful delete does on a real API server ({@code deletionTimestamp}, {@code
-   * deletionGracePeriodSeconds}), so that watchers tell a terminating pod from a starting one (both
-   * are unready and listening): early probing must not route to a pod on its way out.
-   */
-  private void markDeleting(LocalPod pod) {
-    try {
-      client
-          .pods()
-          .inNamespace(pod.namespace)
-          .withName(pod.name)
-          .patch(
-              PatchContext.of(PatchType.JSON_MERGE),
-              "{\"metadata\":{\"deletionTimestamp\":\""
-                  + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-                  + "\",\"deletionGracePeriodSeconds\":"
-                  + pod.graceSeconds
-                  + "}}");
-    } catch (KubernetesClientException e) {
-      log.debug("could not mark Pod {} as deleting: {}", pod.key(), e.toString());
-    }
-  }
-
-  private void updatePodStatus(LocalPod pod) {
-    PodStatus status = podStatus(pod);
-    StatusWrites.edit(
-        client.pods().inNamespace(pod.namespace).withName(pod.name),
-        p -> {
-          p.setStatus(status);
-          return p;
-        },
-        "Pod " + pod.key());
-  }
-
   // ---------------------------------------------------------------- stopping
 
   /**
@@ -459,21 +312,21 @@ final class PodSupervisor {
    * thread.
    */
   void killAll(Duration grace) {
-    processes.stopAll(grace, List.of());
+    containers.stopAll(grace, List.of());
+  }
+
+  /** Every pod's process and its descendants, as they are now. */
+  List<ProcessHandle> processTrees() {
+    return containers.trees();
   }
 
   /**
-   * Stops probing and every process, and frees every address; the API's Pods are left as they are.
+   * Stops probing, every pod's process and every one in {@code taken} (SIGKILL after {@code
+   * grace}), and frees every address; the API's Pods are left as they are.
    */
-  /** Every pod's process and its descendants, as they are now. */
-  List<ProcessHandle> processTrees() {
-    return processes.trees();
-  }
-
-  /** Stops every pod, and every process in {@code taken}, SIGKILL after {@code grace}. */
   void close(Duration grace, List<ProcessHandle> taken) {
     probe.close();
-    processes.stopAll(grace, taken);
+    containers.stopAll(grace, taken);
     pods.values().forEach(p -> LoopbackAddresses.release(p.octet));
     pods.clear();
   }
