@@ -3,11 +3,7 @@ package io.flycast;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.flycast.admin.AdminToken;
-import io.flycast.catalog.ScaleKinds;
-import io.flycast.control.translate.SecretNamespaces;
 import io.flycast.proxy.ProxyServer;
-import io.flycast.proxy.tls.TlsProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -17,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,6 +38,11 @@ import picocli.CommandLine.Option;
 public class Main implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  @Mixin ListenFlags listen = new ListenFlags();
+  @Mixin ProxyTuningFlags proxy = new ProxyTuningFlags();
+  @Mixin AutoscaleFlags autoscale = new AutoscaleFlags();
+  @Mixin PermissionFlags permissions = new PermissionFlags();
+
   @Option(
       names = "--kubeconfig",
       description =
@@ -49,147 +51,10 @@ public class Main implements Callable<Integer> {
   Path kubeconfig;
 
   @Option(
-      names = "--admin-listen",
-      description =
-          "Admin server: /healthz /readyz /metrics for anyone; the status page and /debug/* for"
-              + " loopback clients or with the admin token. Env FLYCAST_ADMIN_LISTEN.",
-      defaultValue = "${env:FLYCAST_ADMIN_LISTEN:-127.0.0.1:9090}")
-  String adminListen;
-
-  @Option(
-      names = "--admin-token-file",
-      description =
-          "File whose content (trimmed) is a bearer token: non-loopback clients that send"
-              + " Authorization: Bearer <token> may read the admin status page and /debug/*. Unset:"
-              + " those answer loopback clients only (kubectl port-forward). Env"
-              + " FLYCAST_ADMIN_TOKEN_FILE.",
-      defaultValue = "${env:FLYCAST_ADMIN_TOKEN_FILE}")
-  String adminTokenFile;
-
-  @Option(
-      names = "--http-listen",
-      description = "Shared HTTP listener, routed by Host. Env FLYCAST_HTTP_LISTEN.",
-      defaultValue = "${env:FLYCAST_HTTP_LISTEN:-127.0.0.1:8080}")
-  String httpListen;
-
-  @Option(
-      names = "--tls-listen",
-      description = "Shared TLS listener, routed by SNI. Env FLYCAST_TLS_LISTEN.",
-      defaultValue = "${env:FLYCAST_TLS_LISTEN:-127.0.0.1:8443}")
-  String tlsListen;
-
-  @Option(
-      names = "--dns-listen",
-      description =
-          "DNS responder for the flycast and internal zones (empty = off). Env FLYCAST_DNS_LISTEN.",
-      defaultValue = "${env:FLYCAST_DNS_LISTEN:-127.0.0.1:5353}")
-  String dnsListen;
-
-  @Option(
-      names = "--dedicated-listen",
-      description =
-          "Bind address of the per-port listeners that route by destination address (:: receives"
-              + " every Flycast address once the AnyIP route is installed; empty = off). Env"
-              + " FLYCAST_DEDICATED_LISTEN.",
-      defaultValue = "${env:FLYCAST_DEDICATED_LISTEN:-::}")
-  String dedicatedListen;
-
-  @Option(
-      names = "--autostart-timeout",
-      description =
-          "How long a request is held while its backend starts. Env FLYCAST_AUTOSTART_TIMEOUT.",
-      defaultValue = "${env:FLYCAST_AUTOSTART_TIMEOUT:-30s}")
-  String autostartTimeout;
-
-  @Option(
-      names = "--early-probing",
-      negatable = true,
-      description =
-          "While requests are held for a starting backend, probe its pods with their own readiness"
-              + " probe and release the requests the moment one passes, rather than waiting for the"
-              + " kubelet's next probe period (--no-early-probing to wait). Env"
-              + " FLYCAST_EARLY_PROBING.",
-      defaultValue = "${env:FLYCAST_EARLY_PROBING:-true}",
-      fallbackValue = "true")
-  boolean earlyProbing;
-
-  @Option(
-      names = "--autostart-max-held",
-      description =
-          "Requests held per route while its backend starts; beyond this, 503. Env"
-              + " FLYCAST_AUTOSTART_MAX_HELD.",
-      defaultValue = "${env:FLYCAST_AUTOSTART_MAX_HELD:-1000}")
-  int autostartMaxHeld;
-
-  @Option(
-      names = "--queue-timeout",
-      description =
-          "How long a request or connection waits for a slot when every backend of its route is at"
-              + " its hard limit; then 503 (0 = at once). Env FLYCAST_QUEUE_TIMEOUT.",
-      defaultValue = "${env:FLYCAST_QUEUE_TIMEOUT:-5s}")
-  String queueTimeout;
-
-  @Option(
-      names = "--max-queued",
-      description =
-          "Requests or connections that may wait per route for a slot; beyond this, 503 at once."
-              + " Env FLYCAST_MAX_QUEUED.",
-      defaultValue = "${env:FLYCAST_MAX_QUEUED:-1024}")
-  int maxQueued;
-
-  @Option(
-      names = "--header-read-timeout",
-      description =
-          "Time a client has to send its request head, its TLS ClientHello or its first Postgres"
-              + " message; then 408 or close. Env FLYCAST_HEADER_READ_TIMEOUT.",
-      defaultValue = "${env:FLYCAST_HEADER_READ_TIMEOUT:-10s}")
-  String headerReadTimeout;
-
-  @Option(
-      names = "--body-read-timeout",
-      description =
-          "Time a request body may keep the proxy waiting, in all, plus 1 s per --min-body-rate"
-              + " bytes received; then 408. Env FLYCAST_BODY_READ_TIMEOUT.",
-      defaultValue = "${env:FLYCAST_BODY_READ_TIMEOUT:-20s}")
-  String bodyReadTimeout;
-
-  @Option(
-      names = "--min-body-rate",
-      description =
-          "Bytes per second of request body that earn a second more of --body-read-timeout. Env"
-              + " FLYCAST_MIN_BODY_RATE.",
-      defaultValue = "${env:FLYCAST_MIN_BODY_RATE:-500}")
-  int minBodyRate;
-
-  @Option(
-      names = "--proxy-threads",
-      description =
-          "Event loop threads of the proxy (0 = one per core). Env FLYCAST_PROXY_THREADS.",
-      defaultValue = "${env:FLYCAST_PROXY_THREADS:-0}")
-  int proxyThreads;
-
-  @Option(
-      names = "--tls-provider",
-      description =
-          "TLS implementation: auto (OpenSSL when it loads, else the JDK's), openssl (refuse to"
-              + " start without it) or jdk. Env FLYCAST_TLS_PROVIDER; system property"
-              + " flycast.tls.provider, as the embedded proxy reads.",
-      defaultValue = "${sys:" + TlsProvider.PROPERTY + ":-${env:" + TlsProvider.ENV + ":-auto}}")
-  String tlsProvider;
-
-  @Option(
       names = "--prefix",
       description = "IPv6 ULA prefix Flycast addresses come from. Env FLYCAST_PREFIX.",
       defaultValue = "${env:FLYCAST_PREFIX:-" + FlycastConfig.DEFAULT_PREFIX + "}")
   String prefix;
-
-  @Option(
-      names = "--autostop-interval",
-      description =
-          "How often idle backends are considered for stopping (e.g. 5m, 30s). Env"
-              + " FLYCAST_AUTOSTOP_INTERVAL.",
-      defaultValue = "${env:FLYCAST_AUTOSTOP_INTERVAL:-5m}")
-  String autostopInterval;
 
   @Option(
       names = "--all-services",
@@ -234,26 +99,6 @@ public class Main implements Callable<Integer> {
       defaultValue = "${env:FLYCAST_TRUSTED_CIDRS}")
   String trustedCidrs;
 
-  @Option(
-      names = "--secret-namespaces",
-      description =
-          "Comma-separated namespaces whose TLS Secrets are read, one watch each, so Secrets need"
-              + " granting there only; a route elsewhere cannot terminate TLS (its status says so)."
-              + " Empty: every namespace. Env FLYCAST_SECRET_NAMESPACES.",
-      defaultValue = "${env:FLYCAST_SECRET_NAMESPACES:-}")
-  String secretNamespaces;
-
-  @Option(
-      names = "--scale-kinds",
-      description =
-          "Comma-separated kinds autostop/autostart may scale, as <apiVersion>/<Kind>=<resource>"
-              + " (what RBAC grants /scale on); a route naming another kind gets no autoscale and a"
-              + " Valid=False condition saying what to set. Empty: none (autoscale off). Env"
-              + " FLYCAST_SCALE_KINDS.",
-      defaultValue =
-          "${env:FLYCAST_SCALE_KINDS:-apps/v1/Deployment=deployments,apps/v1/StatefulSet=statefulsets}")
-  String scaleKinds;
-
   /**
    * Unset: nothing is trusted in a cluster. Embedded mode trusts what can only be this host: the
    * developer's loopback curl, and Flycast addresses (with the AnyIP route, a local client's source
@@ -282,63 +127,30 @@ public class Main implements Callable<Integer> {
     return duration(shutdownDelay); // never negative: the grammar has no sign
   }
 
-  /**
-   * Blank (say, -Dflycast.tls.provider= with FLYCAST_TLS_PROVIDER set) falls through as the
-   * embedded proxy's {@link TlsProvider#fromEnvironment()} does, down to auto.
-   */
-  TlsProvider tlsProvider() {
-    return tlsProvider.isBlank() ? TlsProvider.fromEnvironment() : TlsProvider.parse(tlsProvider);
-  }
-
-  /** The token in --admin-token-file, or null when the flag is unset or blank. */
-  AdminToken adminToken() {
-    if (adminTokenFile == null || adminTokenFile.isBlank()) {
-      return null;
-    }
-    try {
-      return AdminToken.read(Path.of(adminTokenFile));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--admin-token-file: " + e.getMessage(), e);
-    }
-  }
-
   /** The configuration the flags describe; an IllegalArgumentException names a bad value. */
   private FlycastConfig configFromFlags() {
     FlycastConfig config =
         new FlycastConfig(
             kubeconfig,
-            hostPort(adminListen),
-            adminToken(),
-            hostPort(httpListen),
-            hostPort(tlsListen),
-            dnsListen == null || dnsListen.isBlank()
-                ? null
-                : io.flycast.dns.DnsServer.parseListen(dnsListen),
-            dedicatedListen == null || dedicatedListen.isBlank()
-                ? null
-                : new inet.ipaddr.IPAddressString(dedicatedListen).getAddress().toInetAddress(),
+            listen.admin(),
+            listen.adminToken(),
+            listen.http(),
+            listen.tls(),
+            listen.dns(),
+            listen.dedicated(),
             prefix,
-            duration(autostopInterval),
-            duration(autostartTimeout),
-            autostartMaxHeld,
-            earlyProbing,
+            duration(autoscale.autostopInterval),
+            duration(autoscale.autostartTimeout),
+            autoscale.autostartMaxHeld,
+            autoscale.earlyProbing,
             allServices,
             zone,
             identity != null ? identity : hostname(),
             leaseNamespace,
             Duration.ofSeconds(30),
             trustedCidrs(),
-            new FlycastConfig.ProxyTuning(
-                duration(queueTimeout),
-                maxQueued,
-                proxyThreads,
-                tlsProvider(),
-                duration(headerReadTimeout),
-                duration(bodyReadTimeout),
-                minBodyRate),
-            new FlycastConfig.Permissions(
-                SecretNamespaces.parse(secretNamespaces),
-                ScaleKinds.parse(scaleKinds == null ? "" : scaleKinds)));
+            proxy.tuning(),
+            permissions.permissions());
     io.flycast.network.Cidr.parseList(
         config.trustedCidrs()); // a typo fails here, before anything starts
     return config;

@@ -51,13 +51,13 @@ class MainFlagsTest {
     System.setProperty("flycast.tls.provider", "jdk");
     try {
       new CommandLine(main).parseArgs();
-      assertThat(main.tlsProvider).isEqualTo("jdk");
+      assertThat(main.proxy.tlsProvider).isEqualTo("jdk");
       new CommandLine(main).parseArgs("--tls-provider=openssl");
-      assertThat(main.tlsProvider).isEqualTo("openssl"); // the flag wins
+      assertThat(main.proxy.tlsProvider).isEqualTo("openssl"); // the flag wins
       new CommandLine(main).parseArgs("--tls-provider=");
       // Blank falls through to the property (then the environment, then auto), as the embedded
       // proxy reads it.
-      assertThat(main.tlsProvider()).isEqualTo(io.flycast.proxy.tls.TlsProvider.JDK);
+      assertThat(main.proxy.tlsProvider()).isEqualTo(io.flycast.proxy.tls.TlsProvider.JDK);
     } finally {
       if (before == null) {
         System.clearProperty("flycast.tls.provider");
@@ -89,11 +89,11 @@ class MainFlagsTest {
     Main main = new Main();
     new CommandLine(main)
         .parseArgs("--admin-token-file=" + Files.writeString(dir.resolve("token"), "s3cret\n"));
-    assertThat(main.adminToken().matches("s3cret")).isTrue();
+    assertThat(main.listen.adminToken().matches("s3cret")).isTrue();
     new CommandLine(main).parseArgs("--admin-token-file=");
-    assertThat(main.adminToken()).as("blank: no token, loopback only").isNull();
+    assertThat(main.listen.adminToken()).as("blank: no token, loopback only").isNull();
     assertThat(
-            Main.class
+            ListenFlags.class
                 .getDeclaredField("adminTokenFile")
                 .getAnnotation(CommandLine.Option.class)
                 .defaultValue())
