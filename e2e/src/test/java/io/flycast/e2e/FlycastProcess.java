@@ -103,6 +103,8 @@ final class FlycastProcess implements AutoCloseable {
             case "--http-listen" -> flag + "=127.0.0.1:" + ports.http;
             case "--tls-listen" -> flag + "=127.0.0.1:" + ports.tls;
             case "--dns-listen" -> value.isEmpty() ? a : flag + "=127.0.0.1:" + ports.dns;
+            // Nothing routes to this process by its readiness (see launch): no wait at SIGTERM.
+            case "--shutdown-delay" -> flag + "=0";
             default -> a;
           });
     }
