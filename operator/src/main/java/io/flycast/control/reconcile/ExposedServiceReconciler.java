@@ -215,8 +215,11 @@ public final class ExposedServiceReconciler
         control.rescheduleAfter(Duration.ofMillis(50));
       }
     }
-    // Creating the missing workload changes nothing this reconciler watches: look again later.
-    return a.ok() && noWorkload == null ? control : control.rescheduleAfter(Duration.ofSeconds(30));
+    // Creating the missing workload changes nothing this reconciler watches: look again soon.
+    if (noWorkload != null) {
+      return control.rescheduleAfter(NO_WORKLOAD_RECHECK);
+    }
+    return a.ok() ? control : control.rescheduleAfter(Duration.ofSeconds(30));
   }
 
   @Override
