@@ -114,4 +114,48 @@ class KubectlCelE2E {
                 .stdout())
         .isEqualTo("25");
   }
+
+  /** A rule that does not compile is the CRD's error: the CRD is refused, naming the rule. */
+  @Test
+  void aCrdWhoseRuleDoesNotCompileIsRefused() throws Exception {
+    String crd =
+        """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: widgets.example.com}
+        spec:
+          group: example.com
+          scope: Namespaced
+          names: {plural: widgets, singular: widget, kind: Widget}
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            schema:
+              openAPIV3Schema:
+                type: object
+                properties:
+                  spec:
+                    type: object
+                    properties:
+                      size: {type: integer}
+                    x-kubernetes-validations:
+                    - rule: "self.size >"
+                      message: never compiles
+        """;
+    Kubectl.Out out = kubectl.run("apply", "-f", kubectl.file("widgets.yaml", crd).toString());
+    assertThat(out.exit()).isNotZero();
+    assertThat(out.stderr())
+        .contains(
+            "spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations[0]"
+                + ".rule: Invalid value: \"self.size >\": compilation failed");
+    assertThat(
+            api.client()
+                .apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName("widgets.example.com")
+                .get())
+        .isNull();
+  }
 }

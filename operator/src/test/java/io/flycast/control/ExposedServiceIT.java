@@ -217,9 +217,17 @@ class ExposedServiceIT extends EmbeddedControlPlane {
               assertThat(r.spec().rateLimit()).isNull();
             });
 
-    ExposedService fixed = get("ratelimits", "api");
-    fixed.getSpec().rateLimit.burst = 20;
-    client.resources(ExposedService.class).inNamespace("ratelimits").resource(fixed).update();
+    // edit: a patch of the change alone, so a status write of the operator's in between (which
+    // bumps the resourceVersion) is no 409.
+    client
+        .resources(ExposedService.class)
+        .inNamespace("ratelimits")
+        .withName("api")
+        .edit(
+            e -> {
+              e.getSpec().rateLimit.burst = 20;
+              return e;
+            });
     await()
         .atMost(WAIT)
         .ignoreExceptions()
