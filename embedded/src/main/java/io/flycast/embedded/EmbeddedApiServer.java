@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -50,6 +51,8 @@ public final class EmbeddedApiServer implements AutoCloseable {
   private final KubernetesMockServer server;
   private final EmbeddedApiDispatcher dispatcher = new EmbeddedApiDispatcher();
   private KubernetesClient client;
+  private ApiFront front;
+  private int port;
 
   public EmbeddedApiServer() {
     this.server =
@@ -59,7 +62,13 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
   /** Starts on a loopback port (0 = any free port) and installs the CRDs. */
   public EmbeddedApiServer start(int port) {
-    server.init(InetAddress.getLoopbackAddress(), port);
+    // The mock listens on a port of its own, which only websocket watches reach (piped through);
+    // clients use the front's, which also streams plain HTTP watches (ApiFront).
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    front =
+        new ApiFront(
+            dispatcher, new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort()));
+    this.port = front.start(InetAddress.getLoopbackAddress(), port);
     client = newClient(OPERATOR_AGENT);
     for (String r : CRD_RESOURCES) {
       try (InputStream in = EmbeddedApiServer.class.getClassLoader().getResourceAsStream(r)) {
@@ -185,11 +194,23 @@ public final class EmbeddedApiServer implements AutoCloseable {
   }
 
   public String url() {
-    return "http://" + server.getHostName() + ":" + server.getPort();
+    return "http://" + server.getHostName() + ":" + port;
   }
 
   public int port() {
-    return server.getPort();
+    return port;
+  }
+
+  /**
+   * The plain HTTP watches ({@code kubectl get -w}) being streamed now: each holds a watch of the
+   * store until its client goes away.
+   */
+  public int streamedWatches() {
+    return front.streamedWatches().get();
+  }
+
+  ApiFront front() {
+    return front;
   }
 
   /** A client of this API (closed with the server). */
@@ -238,6 +259,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
   public void close() {
     if (client != null) {
       client.close();
+    }
+    if (front != null) {
+      front.close();
     }
     server.destroy();
   }

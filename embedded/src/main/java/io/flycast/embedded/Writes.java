@@ -10,6 +10,7 @@ import io.flycast.embedded.EmbeddedApiDispatcher.BadRequest;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -26,6 +27,7 @@ final class Writes {
   private final CustomResources customResources;
   private final ServerSideApply ssa = new ServerSideApply();
   private final GarbageCollector garbage;
+  private final CelValidator cel = new CelValidator(new CelRules());
 
   /**
    * Set while objects are stored past validation (see {@link EmbeddedApiServer#storeUnchecked}).
@@ -253,6 +255,13 @@ final class Writes {
   /** Defaults and validates a custom resource; the 422 (or 400 for Strict) when it is invalid. */
   private Optional<MockResponse> validate(
       ResourcePath path, ObjectNode object, Query query, String name) throws BadRequest {
+    if (isCrd(path) && !unchecked) {
+      // A CEL rule that does not compile makes the CRD invalid, as on a real server.
+      List<ApiStatus.Cause> broken = cel.compileErrors(object);
+      return broken.isEmpty()
+          ? Optional.empty()
+          : Optional.of(ApiStatus.invalid("CustomResourceDefinition", path.group(), name, broken));
+    }
     Optional<JsonNode> schema = customResources.schema(path.group(), path.version(), path.plural());
     if (schema.isEmpty() || unchecked) {
       return Optional.empty();
@@ -271,20 +280,30 @@ final class Writes {
               + ": strict decoding error: "
               + SchemaValidator.unknownMessage(result.unknownFields()));
     }
-    List<ApiStatus.Cause> causes = result.causes();
     JsonNode old =
         store.storeGet(
             path.name() == null ? path.collectionPath() + "/" + name : path.objectPath());
+    List<ApiStatus.Cause> causes = new ArrayList<>(result.causes());
+    causes.addAll(cel.check(schema.get(), object, old, result.causes()));
     if (old instanceof ObjectNode o && !causes.isEmpty()) {
       // Ratcheting, as the real server does since 1.30: an update may keep a value the schema
-      // refuses if the stored object already had it (stored before the schema checked it).
-      List<ApiStatus.Cause> before = SchemaValidator.check(o.deepCopy(), schema.get()).causes();
+      // (or a rule) refuses if the stored object already had it (stored before it was checked).
+      ObjectNode stored = o.deepCopy();
+      List<ApiStatus.Cause> before =
+          new ArrayList<>(SchemaValidator.check(stored, schema.get()).causes());
+      before.addAll(cel.check(schema.get(), stored, null, before));
       causes = causes.stream().filter(c -> !before.contains(c)).toList();
     }
     if (!causes.isEmpty()) {
       return Optional.of(ApiStatus.invalid(kind, path.group(), name, causes));
     }
     return Optional.empty();
+  }
+
+  private static boolean isCrd(ResourcePath path) {
+    return "apiextensions.k8s.io".equals(path.group())
+        && "customresourcedefinitions".equals(path.plural())
+        && path.subresource() == null;
   }
 
   private static ObjectNode objectBody(RecordedRequest request) throws BadRequest {

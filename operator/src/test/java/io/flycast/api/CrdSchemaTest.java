@@ -62,5 +62,13 @@ class CrdSchemaTest {
                   .isEqualTo("forceHttps requires the http handler on the same port");
             })
         .anySatisfy(v -> assertThat(v.getRule()).contains("tlsOptions", "'tls'", "'pg_tls'"));
+    assertThat(spec().getProperties().get("concurrency").getXKubernetesValidations())
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.getRule()).contains("self.hardLimit >= self.softLimit");
+              assertThat(v.getMessage())
+                  .isEqualTo("hardLimit must be greater than or equal to softLimit");
+            });
   }
 }
