@@ -87,21 +87,35 @@ public final class Autostopper implements AutoCloseable {
   }
 
   public Autostopper start() {
+    // Every replica autostarts and scales out, so every replica learns the scale-out ceiling: from
+    // every catalog change, not only at each tick, which a short-lived peak falls between (two
+    // backends up, then the excess one stopped before this replica's next tick).
+    catalog.addListener(
+        change -> {
+          for (RouteKey key : change.backendsChanged()) {
+            Route route = change.catalog().route(key);
+            if (route != null) {
+              observe(route);
+            }
+          }
+        });
     timer.scheduleWithFixedDelay(
         this::tick, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     return this;
   }
 
+  private void observe(Route route) {
+    if (route.spec().autoscale().autostop() != AutostopMode.OFF) {
+      starter.observeReplicas(
+          route.key(), (int) route.backends().stream().filter(Backend::acceptsNewWork).count());
+    }
+  }
+
   private void tick() {
     long start = intervalStart;
     intervalStart = System.nanoTime();
-    // Every replica autostarts and scales out, so every replica learns the scale-out ceiling.
-    for (Route route : catalog.current().routes()) {
-      if (route.spec().autoscale().autostop() != AutostopMode.OFF) {
-        starter.observeReplicas(
-            route.key(), (int) route.backends().stream().filter(Backend::acceptsNewWork).count());
-      }
-    }
+    // A route whose spec turned autostop on since its backends last changed.
+    catalog.current().routes().forEach(this::observe);
     if (!isLeader.getAsBoolean()) {
       return;
     }
