@@ -124,7 +124,7 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
   private final OpenApiDocuments openApi = new OpenApiDocuments(RESOURCES, customResources::schema);
   final Writes writes = new Writes(this, customResources);
   final PodLogs podLogs = new PodLogs();
-  private final Reads reads = new Reads(customResources);
+  final Reads reads = new Reads(customResources);
   private final DiscoveryCategories categories = new DiscoveryCategories(customResources);
   private final ConcurrentLinkedQueue<Consumer<RecordedRequest>> observers =
       new ConcurrentLinkedQueue<>();

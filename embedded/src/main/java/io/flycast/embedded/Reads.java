@@ -68,6 +68,26 @@ final class Reads {
     return ApiStatus.json(200, body.toString());
   }
 
+  /**
+   * A watch event's object as the watch asked for it: a one-row Table when its Accept asks for one
+   * ({@code kubectl get -w}; kubectl prints the header once, as long as the columns stay the same),
+   * else as stored. The shape of the streamed watch's object hook ({@code WatchObjects}).
+   */
+  JsonNode watchObject(JsonNode object, String accept, ResourcePath path) {
+    Optional<String> table = Tables.requested(accept);
+    if (table.isEmpty() || path == null || !object.has("metadata")) {
+      return object;
+    }
+    return Tables.table(
+        object,
+        path.group(),
+        path.plural(),
+        customResources.version(path.group(), path.version(), path.plural()),
+        null,
+        table.get(),
+        Instant.now());
+  }
+
   /** The request without its fieldSelector, so the store lists everything for us to select. */
   private static RecordedRequest withoutFieldSelector(RecordedRequest request) {
     String path = request.getPath();
