@@ -90,6 +90,18 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
               "apps", "v1", "statefulsets", "StatefulSet", true, List.of("status", "scale")),
           new ApiResource(
               "apps", "v1", "replicasets", "ReplicaSet", true, List.of("status", "scale")),
+          new ApiResource("apps", "v1", "daemonsets", "DaemonSet", true, List.of("status")),
+          new ApiResource(
+              "", "v1", "replicationcontrollers", "ReplicationController", true, List.of("status")),
+          new ApiResource("batch", "v1", "jobs", "Job", true, List.of("status")),
+          new ApiResource("batch", "v1", "cronjobs", "CronJob", true, List.of("status")),
+          new ApiResource(
+              "autoscaling",
+              "v2",
+              "horizontalpodautoscalers",
+              "HorizontalPodAutoscaler",
+              true,
+              List.of("status")),
           new ApiResource(
               "discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, List.of()),
           new ApiResource("coordination.k8s.io", "v1", "leases", "Lease", true, List.of()),
@@ -112,6 +124,8 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
   private final OpenApiDocuments openApi = new OpenApiDocuments(RESOURCES, customResources::schema);
   final Writes writes = new Writes(this, customResources);
   final PodLogs podLogs = new PodLogs();
+  final Reads reads = new Reads(customResources);
+  private final DiscoveryCategories categories = new DiscoveryCategories(customResources);
   private final ConcurrentLinkedQueue<Consumer<RecordedRequest>> observers =
       new ConcurrentLinkedQueue<>();
 
@@ -314,7 +328,7 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
     if ("GET".equals(request.getMethod())) {
       String doc = discovery.get(bare);
       if (doc != null) {
-        return ApiStatus.json(200, doc);
+        return ApiStatus.json(200, categories.decorate(doc));
       }
       if (bare.startsWith("/openapi/")) {
         return openApi
@@ -330,6 +344,9 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
     ResourcePath r = resource.get();
     if ("pods".equals(r.plural()) && "log".equals(r.subresource())) {
       return podLogs.read(r, Query.parse(query));
+    }
+    if (Reads.isRead(request, r, query)) {
+      return reads.answer(request, r, Query.parse(query), req -> listKind(store(req), r));
     }
     MockResponse answer = writes.handle(request, r, Query.parse(query));
     if ("GET".equals(request.getMethod()) && r.name() == null && !query.contains("watch=")) {

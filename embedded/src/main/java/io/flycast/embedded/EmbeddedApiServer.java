@@ -68,6 +68,8 @@ public final class EmbeddedApiServer implements AutoCloseable {
     front =
         new ApiFront(
             dispatcher, new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort()));
+    // kubectl get -w asks for Table rows, as kubectl get does.
+    front.writeWatchObjectsWith(dispatcher.reads::watchObject);
     this.port = front.start(InetAddress.getLoopbackAddress(), port);
     client = newClient(OPERATOR_AGENT);
     for (String r : CRD_RESOURCES) {

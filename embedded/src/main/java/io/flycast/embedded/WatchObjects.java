@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Writes the object of one streamed watch event. kubectl's {@code get -w} asks for Table rows
- * ({@code Accept: application/json;as=Table;...}); until Tables are served, the object is written
- * as stored, which kubectl also accepts (and prints with NAME and AGE). A Table implementation
- * plugs in here ({@link ApiFront#writeWatchObjectsWith}).
+ * ({@code Accept: application/json;as=Table;...}), which {@code Reads#watchObject} answers with a
+ * one-row Table; {@link #AS_STORED} writes the object as stored, which kubectl also accepts (and
+ * prints with NAME and AGE). The server plugs it in with {@link ApiFront#writeWatchObjectsWith}.
  */
 @FunctionalInterface
 interface WatchObjects {

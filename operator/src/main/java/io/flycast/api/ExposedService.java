@@ -5,6 +5,7 @@ import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.SchemaSwap;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
@@ -16,6 +17,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group(ExposedService.GROUP)
 @Version(ExposedService.VERSION)
 @ShortNames("exsvc")
+// `kubectl get all` lists ExposedServices next to the Deployments and Services they route to;
+// `kubectl get flycast` lists only Flycast's own kinds.
+@Categories({"all", "flycast"})
 @AdditionalPrinterColumn(
     name = "Address",
     jsonPath = ".status.address",

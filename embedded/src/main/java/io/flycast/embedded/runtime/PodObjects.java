@@ -1,5 +1,6 @@
 package io.flycast.embedded.runtime;
 
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -153,6 +154,20 @@ final class PodObjects {
                 .withReady(pod.ready)
                 .withRestartCount(pod.restarts)
                 .withStarted(pod.process != null)
+                // A kubelet reports the running state; kubectl counts a container toward READY
+                // 1/1 only with it.
+                .withState(
+                    pod.process != null
+                        ? new ContainerStateBuilder()
+                            .withNewRunning()
+                            .withStartedAt(pod.startedAt.toString())
+                            .endRunning()
+                            .build()
+                        : new ContainerStateBuilder()
+                            .withNewWaiting()
+                            .withReason("ContainerCreating")
+                            .endWaiting()
+                            .build())
                 .build())
         .build();
   }
