@@ -1,6 +1,5 @@
 package io.flycast.bench;
 
-import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.Concurrency;
@@ -116,16 +115,12 @@ public final class ProxyBench {
     CatalogStore store = new CatalogStore();
     RouteKey route = new RouteKey("default", "web");
     store.putSpec(
-        new RouteSpec(
-            route,
-            InetAddress.getByName("127.0.0.1"),
-            List.of(),
-            ports,
-            new Concurrency(ConcurrencyType.REQUESTS, 10_000, Concurrency.NO_HARD_LIMIT),
-            Autoscale.DEFAULT,
-            false,
-            "default",
-            null));
+        RouteSpec.builder(route, InetAddress.getByName("127.0.0.1"))
+            .ports(ports)
+            .concurrency(
+                new Concurrency(ConcurrencyType.REQUESTS, 10_000, Concurrency.NO_HARD_LIMIT))
+            .network("default")
+            .build());
     store.putBackends(
         route, List.of(new Backend("backend-0", backendHost, "local", true, true, false)));
     ProxyServer proxy =

@@ -136,18 +136,17 @@ public final class ExposedServiceTranslator {
     }
     var meta = es.getMetadata();
     RouteSpec spec =
-        new RouteSpec(
-            new RouteKey(meta.getNamespace(), meta.getName()),
-            address,
-            present(s.hostnames),
-            ports,
-            new Concurrency(type, soft, hard),
-            autoscale,
-            s.isPrivate == null || s.isPrivate,
-            s.network == null || s.network.isBlank() ? meta.getNamespace() : s.network,
-            target,
-            checks(s.checks, internalPort, problems),
-            RateLimitRule.fromSpec(s.rateLimit, problems));
+        RouteSpec.builder(new RouteKey(meta.getNamespace(), meta.getName()), address)
+            .hostnames(present(s.hostnames))
+            .ports(ports)
+            .concurrency(new Concurrency(type, soft, hard))
+            .autoscale(autoscale)
+            .isPrivate(s.isPrivate == null || s.isPrivate)
+            .network(s.network == null || s.network.isBlank() ? meta.getNamespace() : s.network)
+            .scaleTarget(target)
+            .checks(checks(s.checks, internalPort, problems))
+            .rateLimit(RateLimitRule.fromSpec(s.rateLimit, problems))
+            .build();
     return new Translation(spec, problems);
   }
 

@@ -124,21 +124,20 @@ public final class ServiceTranslator {
               a.problems());
     }
     RouteSpec spec =
-        new RouteSpec(
-            new RouteKey(meta.getNamespace(), meta.getName()),
-            address,
-            hostnames,
-            ports,
-            new Concurrency(kind, soft, hard),
-            autoscale,
-            isPrivate,
-            network,
-            target,
-            List.of(),
-            RateLimitRule.fromAnnotation(
-                FlycastAnnotations.RATE_LIMIT,
-                a.string(FlycastAnnotations.RATE_LIMIT, null),
-                a.problems()));
+        RouteSpec.builder(new RouteKey(meta.getNamespace(), meta.getName()), address)
+            .hostnames(hostnames)
+            .ports(ports)
+            .concurrency(new Concurrency(kind, soft, hard))
+            .autoscale(autoscale)
+            .isPrivate(isPrivate)
+            .network(network)
+            .scaleTarget(target)
+            .rateLimit(
+                RateLimitRule.fromAnnotation(
+                    FlycastAnnotations.RATE_LIMIT,
+                    a.string(FlycastAnnotations.RATE_LIMIT, null),
+                    a.problems()))
+            .build();
     return new Translation(spec, a.problems());
   }
 
