@@ -138,6 +138,14 @@ public class Main implements Callable<Integer> {
   int maxQueued;
 
   @Option(
+      names = "--cache-max-size",
+      description =
+          "Bytes the response caches of every route hold together on this replica (64Mi, 1Gi, ...);"
+              + " a route asking for more is Valid=False. Env FLYCAST_CACHE_MAX_SIZE.",
+      defaultValue = "${env:FLYCAST_CACHE_MAX_SIZE:-256Mi}")
+  String cacheMaxSize;
+
+  @Option(
       names = "--header-read-timeout",
       description =
           "Time a client has to send its request head, its TLS ClientHello or its first Postgres"
@@ -335,7 +343,8 @@ public class Main implements Callable<Integer> {
                 tlsProvider(),
                 duration(headerReadTimeout),
                 duration(bodyReadTimeout),
-                minBodyRate),
+                minBodyRate,
+                cacheSize(cacheMaxSize)),
             new FlycastConfig.Permissions(
                 SecretNamespaces.parse(secretNamespaces),
                 ScaleKinds.parse(scaleKinds == null ? "" : scaleKinds)));
@@ -467,6 +476,14 @@ public class Main implements Callable<Integer> {
       return io.flycast.catalog.Durations.parse(s);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.TypeConversionException(e.getMessage());
+    }
+  }
+
+  static long cacheSize(String s) {
+    try {
+      return io.flycast.catalog.CacheSettings.parseSize(s);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.TypeConversionException("--cache-max-size: " + e.getMessage());
     }
   }
 

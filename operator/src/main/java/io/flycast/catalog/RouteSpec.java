@@ -22,6 +22,7 @@ import java.util.Set;
  * @param scaleTarget the workload autostop/autostart scales, {@code null} to infer from pods
  * @param checks health checks run against every backend; empty = every backend is healthy
  * @param rateLimit the HTTP request rate limit per client, or {@code null} for none
+ * @param cache the HTTP response cache of the route, or {@code null} for none
  */
 public record RouteSpec(
     RouteKey key,
@@ -34,7 +35,8 @@ public record RouteSpec(
     String network,
     ScaleTarget scaleTarget,
     List<HealthCheck> checks,
-    RateLimit rateLimit) {
+    RateLimit rateLimit,
+    CacheSettings cache) {
   public RouteSpec {
     hostnames = List.copyOf(hostnames);
     ports = List.copyOf(ports);
@@ -43,8 +45,8 @@ public record RouteSpec(
 
   /**
    * A builder for the route {@code key} at {@code address}: no extra hostnames, ports or checks,
-   * default concurrency and autoscale, public, on the namespace's network, no scale target or rate
-   * limit until set.
+   * default concurrency and autoscale, public, on the namespace's network, no scale target, rate
+   * limit or cache until set.
    */
   public static Builder builder(RouteKey key, InetAddress address) {
     return new Builder(key, address);
@@ -61,7 +63,8 @@ public record RouteSpec(
         .network(network)
         .scaleTarget(scaleTarget)
         .checks(checks)
-        .rateLimit(rateLimit);
+        .rateLimit(rateLimit)
+        .cache(cache);
   }
 
   /** Every hostname the shared listeners route here: the flycast name, then {@link #hostnames}. */
@@ -95,6 +98,7 @@ public record RouteSpec(
     private ScaleTarget scaleTarget;
     private List<HealthCheck> checks = List.of();
     private RateLimit rateLimit;
+    private CacheSettings cache;
 
     private Builder(RouteKey key, InetAddress address) {
       this.key = key;
@@ -147,6 +151,11 @@ public record RouteSpec(
       return this;
     }
 
+    public Builder cache(CacheSettings v) {
+      cache = v;
+      return this;
+    }
+
     public RouteSpec build() {
       return new RouteSpec(
           key,
@@ -159,7 +168,8 @@ public record RouteSpec(
           network,
           scaleTarget,
           checks,
-          rateLimit);
+          rateLimit,
+          cache);
     }
   }
 }
