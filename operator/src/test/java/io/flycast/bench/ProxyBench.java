@@ -1,6 +1,7 @@
 package io.flycast.bench;
 
 import io.flycast.catalog.Backend;
+import io.flycast.catalog.CacheSettings;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.ConcurrencyType;
@@ -120,6 +121,8 @@ public final class ProxyBench {
             .concurrency(
                 new Concurrency(ConcurrencyType.REQUESTS, 10_000, Concurrency.NO_HARD_LIMIT))
             .network("default")
+            // -Dflycast.bench.cache=true: the route caches responses (BENCH=cache)
+            .cache(Boolean.getBoolean("flycast.bench.cache") ? CacheSettings.DEFAULT : null)
             .build());
     store.putBackends(
         route, List.of(new Backend("backend-0", backendHost, "local", true, true, false)));

@@ -231,7 +231,7 @@ class ExposedServiceIT extends EmbeddedControlPlane {
   }
 
   @Test
-  void aCacheLargerThanTheProxysIsInvalidAndTheRouteServesWithoutOneUntilFixed() {
+  void anUnreadableCacheSizeIsInvalidAndTheRouteServesWithoutACacheUntilFixed() {
     ExposedService es = exposed("caches", "web", port(80, HandlerName.HTTP));
     es.getSpec().cache = new CacheSpec();
     es.getSpec().cache.enabled = true;
