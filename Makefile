@@ -62,7 +62,7 @@ manifests: ## Regenerate crds/ (and the chart's copy) from the Java model
 	./charts/sync-crds.sh
 
 .PHONY: bench
-bench: $(JAR) ## Run the benchmarks (BENCH=all|control|proxy|tcp|tls|scale|coldstart; see docs/benchmarks.md)
+bench: $(JAR) ## Run the benchmarks (BENCH=all|control|proxy|cache|tcp|tls|scale|coldstart; see docs/benchmarks.md)
 	./hack/bench.sh
 
 .PHONY: clean

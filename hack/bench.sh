@@ -7,6 +7,8 @@
 #                              mode tcp vs a Flycast port without handlers)
 #   BENCH=tls make bench       only TLS handshakes/s (openssl s_time -new: nginx vs HAProxy vs
 #                              Flycast terminating TLS, same ECDSA P-256 certificate)
+#   BENCH=cache make bench     only cached responses: nginx proxy_cache vs Flycast's route cache, the
+#                              same 1 KiB object (Cache-Control: max-age=3600), every request a hit
 #   BENCH=control make bench   only the control plane (create -> routable, catalog heap)
 #   BENCH=scale make bench     only cluster scale: 10,000 Services, 10,000 EndpointSlices, 100,000 Pods
 #                              from an API stand-in; the operator's live heap and time to routable
@@ -31,7 +33,7 @@ mvn -B -ntp -q package dependency:build-classpath -DskipTests -pl local -am \
 CP="local/target/flycast-local.jar:operator/target/test-classes:$(cat operator/target/test.classpath)"
 JAVA="$JAVA_HOME/bin/java"
 WHAT=${BENCH:-all}
-case $WHAT in all | control | proxy | tcp | tls | scale | coldstart) ;; *) echo "BENCH must be all, control, proxy, tcp, tls, scale or coldstart" >&2; exit 2 ;; esac
+case $WHAT in all | control | proxy | cache | tcp | tls | scale | coldstart) ;; *) echo "BENCH must be all, control, proxy, cache, tcp, tls, scale or coldstart" >&2; exit 2 ;; esac
 
 # Each section runs its own nginx, HAProxy and Flycast in its own temp dir and stops them when it
 # ends; whatever is left (a section failed) is stopped on exit.
@@ -263,6 +265,83 @@ CONF
     printf '%-8s vs nginx, paired by round: rps %.2fx  p99 %.2fx (median of rounds)   [rps: %s] [p99: %s]\n' "$name" \
       "$(median <<<"$r")" "$(median <<<"$q")" "$r" "$q"
   done
+  end_section
+fi
+
+if [[ $WHAT == all || $WHAT == cache ]]; then
+  need_tools "nginx wrk" "nginx-light wrk"
+  new_tmp
+  # Backend: nginx (one worker) answering a 1 KiB body with Cache-Control: max-age=3600 on 18111,
+  # logging each request it gets. In front, each with THREADS workers: nginx with proxy_cache (its
+  # cache on disk under the temp dir, so in the page cache: nginx's usual setup) on 18112, and
+  # Flycast with the route's cache (bodies in direct memory) on 18114. After the first request
+  # every request is a hit: this measures serving from the cache, not proxying.
+  THREADS=${THREADS:-$(nproc)}
+  # nginx's workers (www-data when started as root) write the cache: they need a way in.
+  chmod 755 $tmp && mkdir -m 777 $tmp/cache
+  BODY=$(head -c 1024 /dev/zero | tr '\0' x)
+  cat > $tmp/backend.conf <<CONF
+worker_processes 1;
+error_log $tmp/backend-error.log;
+pid $tmp/backend.pid;
+events { worker_connections 4096; }
+http {
+  access_log $tmp/backend-access.log;
+  server { listen 127.0.0.1:18111; location / { add_header Cache-Control "max-age=3600"; return 200 "$BODY"; } }
+}
+CONF
+  cat > $tmp/nginx.conf <<CONF
+worker_processes $THREADS;
+error_log $tmp/error.log;
+pid $tmp/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream backend { server 127.0.0.1:18111; keepalive 64; }
+  proxy_cache_path $tmp/cache levels=1:2 keys_zone=objects:10m max_size=256m inactive=60m use_temp_path=off;
+  server { listen 127.0.0.1:18112; location / { proxy_pass http://backend; proxy_http_version 1.1;
+    proxy_set_header Connection ""; proxy_cache objects; add_header Cache-Status "nginx; \$upstream_cache_status"; } }
+}
+CONF
+  nginx -c $tmp/backend.conf -p $tmp
+  nginx -c $tmp/nginx.conf -p $tmp
+  FLYCAST_JVM="-Dflycast.bench.workers=$THREADS -Dflycast.bench.cache=true" start_flycast 18114 127.0.0.1 18111
+  wrk -t2 -c32 -d${WARMUP:-40}s -H 'Host: web.default.flycast' http://127.0.0.1:18114/ >/dev/null
+  wrk -t2 -c32 -d5s -H 'Host: web.default.flycast' http://127.0.0.1:18112/ >/dev/null
+  for target in nginx:18112 flycast:18114; do
+    echo "${target%%:*}: $(curl -s -D - -o /dev/null -H 'Host: web.default.flycast' http://127.0.0.1:${target##*:}/ \
+      | grep -i -E '^(cache-status|content-length):' | tr -d '\r' | tr '\n' ' ')"
+  done
+  declare -A cprocs
+  cprocs[nginx]=$(pgrep -P "$(cat $tmp/nginx.pid)" | tr '\n' ' ')
+  cprocs[flycast]=$flycast_pid
+  ticks() { local u=0 s=0 p; for p in $1; do read -r pu ps < <(awk '{print $14, $15}' /proc/$p/stat); u=$((u + pu)); s=$((s + ps)); done; echo $((u + s)); }
+  to_us() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n*1000; else print n*1000000 }'; }
+  tick_us=$((1000000 / $(getconf CLK_TCK)))
+  CONNS=${CONNECTIONS:-32}
+  echo "== cached responses: wrk -t2 -c$CONNS -d$DUR, $ROUNDS interleaved rounds, median of rounds; $THREADS threads per proxy; 1 KiB body =="
+  declare -A crps cp50 cp99 ccpu
+  for r in $(seq 1 $ROUNDS); do
+    for target in nginx:18112 flycast:18114; do
+      name=${target%%:*}
+      t0=$(ticks "${cprocs[$name]}")
+      out=$(wrk -t2 -c$CONNS -d$DUR --latency -H 'Host: web.default.flycast' http://127.0.0.1:${target##*:}/)
+      t1=$(ticks "${cprocs[$name]}")
+      n=$(awk '/requests in/ {print $1}' <<<"$out")
+      crps[$name]+="$(awk '/Requests\/sec/ {print $2}' <<<"$out") "
+      cp50[$name]+="$(to_us "$(awk '$1=="50%" {print $2}' <<<"$out")") "
+      cp99[$name]+="$(to_us "$(awk '$1=="99%" {print $2}' <<<"$out")") "
+      ccpu[$name]+="$(awk -v t=$(( (t1 - t0) * tick_us )) -v n="$n" 'BEGIN {printf "%.1f", t / n}') "
+    done
+  done
+  base=$(median <<<"${crps[nginx]}")
+  for name in nginx flycast; do
+    m=$(median <<<"${crps[$name]}")
+    printf '%-8s rps median %10s  (%.2fx nginx)  p50 %sus  p99 %sus  cpu %sus/request   [rps rounds: %s]\n' "$name" "$m" \
+      "$(ratio "$m" "$base")" "$(median <<<"${cp50[$name]}")" "$(median <<<"${cp99[$name]}")" \
+      "$(median <<<"${ccpu[$name]}")" "${crps[$name]}"
+  done
+  echo "requests that reached the backend: $(wc -l < $tmp/backend-access.log)"
   end_section
 fi
 

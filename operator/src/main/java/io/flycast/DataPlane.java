@@ -128,7 +128,8 @@ record DataPlane(
             .tlsProvider(config.proxyTuning().tlsProvider())
             .headerReadTimeout(config.proxyTuning().headerReadTimeout())
             .bodyReadTimeout(config.proxyTuning().bodyReadTimeout())
-            .minBodyRate(config.proxyTuning().minBodyRate());
+            .minBodyRate(config.proxyTuning().minBodyRate())
+            .cacheMaxBytes(config.proxyTuning().cacheMaxBytes());
     if (config.dedicatedListen() != null) {
       pc.dedicatedBindAddress(config.dedicatedListen());
     }

@@ -11,6 +11,7 @@ import io.flycast.allocation.AddressRepair;
 import io.flycast.allocation.FlycastAddressPool;
 import io.flycast.autoscale.KubernetesBackendScaler;
 import io.flycast.catalog.CatalogStore;
+import io.flycast.catalog.RouteKey;
 import io.flycast.control.leader.LeaderElection;
 import io.flycast.control.leader.LeaderState;
 import io.flycast.control.reconcile.AutoscaleRecorder;
@@ -74,7 +75,8 @@ public final class Flycast implements AutoCloseable {
                 store,
                 config.allServices(),
                 config.permissions().secretNamespaces(),
-                config.permissions().scaleKinds()));
+                config.permissions().scaleKinds(),
+                config.proxyTuning().cacheMaxBytes()));
     if (config.adminListen() != null) {
       adminEndpoints =
           new AdminEndpoints(
@@ -111,6 +113,15 @@ public final class Flycast implements AutoCloseable {
     DataPlane dataPlane =
         DataPlane.start(wiring, sync.certificates(), access, autoscaleRecorder, scaler, sync);
     proxy = dataPlane.proxy();
+    if (proxy != null && adminEndpoints != null) {
+      ProxyServer serving = proxy;
+      adminEndpoints.cachePurge(
+          route -> {
+            int slash = route.indexOf('/');
+            return serving.purgeCache(
+                new RouteKey(route.substring(0, slash), route.substring(slash + 1)));
+          });
+    }
     if (proxy != null) {
       leaderDuties.autostopper(
           LoadSharing.start(

@@ -90,6 +90,7 @@ public record FlycastConfig(
    * @param bodyReadTimeout waiting a request body may cost in all, plus a second per {@code
    *     minBodyRate} bytes received
    * @param minBodyRate bytes per second that earn a request body more time
+   * @param cacheMaxBytes the response caches of every route together, per replica
    */
   public record ProxyTuning(
       Duration queueTimeout,
@@ -98,7 +99,8 @@ public record FlycastConfig(
       TlsProvider tlsProvider,
       Duration headerReadTimeout,
       Duration bodyReadTimeout,
-      int minBodyRate) {
+      int minBodyRate,
+      long cacheMaxBytes) {
     public ProxyTuning {
       if (minBodyRate < 1) {
         throw new IllegalArgumentException(
@@ -114,7 +116,8 @@ public record FlycastConfig(
             TlsProvider.AUTO,
             Duration.ofSeconds(10),
             Duration.ofSeconds(20),
-            500);
+            500,
+            io.flycast.catalog.CacheSettings.DEFAULT_GLOBAL_MAX_BYTES);
   }
 
   public static final String DEFAULT_PREFIX = "fdaa:0:48c8::/48";

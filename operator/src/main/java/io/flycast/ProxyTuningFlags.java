@@ -1,6 +1,8 @@
 package io.flycast;
 
+import io.flycast.catalog.CacheSettings;
 import io.flycast.proxy.tls.TlsProvider;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,6 +26,14 @@ final class ProxyTuningFlags {
               + " Env FLYCAST_MAX_QUEUED.",
       defaultValue = "${env:FLYCAST_MAX_QUEUED:-1024}")
   int maxQueued;
+
+  @Option(
+      names = "--cache-max-size",
+      description =
+          "Bytes the response caches of every route hold together on this replica (64Mi, 1Gi, ...);"
+              + " a route asking for more is Valid=False. Env FLYCAST_CACHE_MAX_SIZE.",
+      defaultValue = "${env:FLYCAST_CACHE_MAX_SIZE:-256Mi}")
+  String cacheMaxSize;
 
   @Option(
       names = "--header-read-timeout",
@@ -81,6 +91,15 @@ final class ProxyTuningFlags {
         tlsProvider(),
         Main.duration(headerReadTimeout),
         Main.duration(bodyReadTimeout),
-        minBodyRate);
+        minBodyRate,
+        cacheSize(cacheMaxSize));
+  }
+
+  static long cacheSize(String s) {
+    try {
+      return CacheSettings.parseSize(s);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.TypeConversionException("--cache-max-size: " + e.getMessage());
+    }
   }
 }

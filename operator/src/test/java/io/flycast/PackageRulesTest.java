@@ -46,20 +46,23 @@ class PackageRulesTest {
    * package io.flycast.proxy: ProxyContext and the shared plumbing). A connection goes pipeline →
    * (tls) → http or tcp → upstream → balance, and dependencies only point that way: the table has
    * no cycle, and a backward import (say upstream naming http, or balance naming anything) fails.
-   * The root is used by all but balance and limit and uses them in turn, as it builds them. Every
-   * sub-package must have a row.
+   * The root is used by all but balance, limit and cache and uses them in turn, as it builds them.
+   * Every sub-package must have a row.
    */
   private static final Map<String, Set<String>> MAY_USE =
       Map.of(
           "pipeline", Set.of("", "tls", "http", "tcp"),
           "tls", Set.of(""),
-          "http", Set.of("", "tls", "tcp", "upstream", "balance", "limit"),
+          "http", Set.of("", "tls", "tcp", "upstream", "balance", "limit", "cache"),
           "tcp", Set.of("", "upstream", "balance"),
           "upstream", Set.of("", "balance"),
           // pure policy: routes, backends and counts, nothing else of the proxy
           "balance", Set.of(),
           // pure policy too: clocks, keys and buckets; http answers what it decides
-          "limit", Set.of());
+          "limit", Set.of(),
+          // RFC 9111 rules and stored responses: HTTP messages and buffers, no channel, no route
+          // table; http consults it and wires it into the exchange
+          "cache", Set.of());
 
   /** A proxy type named anywhere in the text: io.flycast.proxy.Type or io.flycast.proxy.sub. */
   private static final Pattern PROXY_REF =
@@ -75,7 +78,8 @@ class PackageRulesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"pipeline", "tls", "http", "tcp", "upstream", "balance", "limit"})
+  @ValueSource(
+      strings = {"pipeline", "tls", "http", "tcp", "upstream", "balance", "limit", "cache"})
   void proxyDataFlow(String sub) throws IOException {
     Set<String> allowed = MAY_USE.get(sub);
     for (Path f : javaFiles(MAIN.resolve("proxy").resolve(sub))) {

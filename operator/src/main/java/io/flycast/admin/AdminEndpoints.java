@@ -22,6 +22,9 @@ public final class AdminEndpoints {
   /** The leader's poll of this replica's load ({@code io.flycast.peers}); peer token only. */
   static final String PEER_LOAD = "/peer/load";
 
+  /** {@code POST /admin/cache/purge?route=ns/name}: drops a route's cached responses. */
+  static final String CACHE_PURGE = "/admin/cache/purge";
+
   /** The header that carries the leader's cordons on that poll. */
   static final String PEER_CORDONS = "Fly-Peer-Cordons";
 
@@ -39,6 +42,7 @@ public final class AdminEndpoints {
   private final ExpositionFormats formats = ExpositionFormats.init();
   private final byte[] statusPage;
   private volatile java.util.function.UnaryOperator<String> peerLoad;
+  private volatile java.util.function.Predicate<String> cachePurge;
 
   /**
    * @param ready whether this replica should get traffic, and if not why
@@ -61,6 +65,33 @@ public final class AdminEndpoints {
   public AdminEndpoints peerLoad(java.util.function.UnaryOperator<String> answer) {
     this.peerLoad = answer;
     return this;
+  }
+
+  /**
+   * Serves {@code POST /admin/cache/purge?route=ns/name}: {@code purge} drops the route's cached
+   * responses on this replica and says whether it had any. Without it the path is not found.
+   */
+  public AdminEndpoints cachePurge(java.util.function.Predicate<String> purge) {
+    this.cachePurge = purge;
+    return this;
+  }
+
+  /** The answer to a purge of {@code route} (as {@code ns/name}), or null for the usual 404. */
+  AdminResponse purge(String route) {
+    var purge = cachePurge;
+    if (purge == null) {
+      return AdminResponse.of(HttpResponseStatus.NOT_FOUND, AdminResponse.TEXT, NOT_FOUND);
+    }
+    if (route == null || !route.matches("[a-z0-9.-]{1,253}/[a-z0-9.-]{1,253}")) {
+      return AdminResponse.text(
+          HttpResponseStatus.BAD_REQUEST,
+          "route must name the route as namespace/name: /admin/cache/purge?route=default/web\n");
+    }
+    return purge.test(route)
+        ? AdminResponse.text(HttpResponseStatus.OK, "purged " + route + "\n")
+        : AdminResponse.text(
+            HttpResponseStatus.NOT_FOUND,
+            "no cached responses for " + route + " on this replica\n");
   }
 
   /** Whether answering {@code path} may take long enough to keep it off the event loop. */

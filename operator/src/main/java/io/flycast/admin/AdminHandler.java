@@ -79,14 +79,18 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             new QueryStringDecoder(req.uri()).path(),
             req.headers().get(HttpHeaderNames.ACCEPT),
             req.headers().get(AdminEndpoints.PEER_CORDONS));
-    if (!head && !HttpMethod.GET.equals(req.method())) {
+    boolean purge = AdminEndpoints.CACHE_PURGE.equals(ask.path());
+    boolean allowed =
+        purge ? HttpMethod.POST.equals(req.method()) : head || HttpMethod.GET.equals(req.method());
+    if (!allowed) {
+      String allow = purge ? "POST" : "GET, HEAD";
       send(
           ctx,
           ask,
           AdminResponse.text(
                   HttpResponseStatus.METHOD_NOT_ALLOWED,
-                  "method not allowed: the admin port takes GET and HEAD\n")
-              .withHeader("Allow", "GET, HEAD"));
+                  "method not allowed: " + ask.path() + " takes " + allow + "\n")
+              .withHeader("Allow", allow));
       return;
     }
     InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
@@ -96,8 +100,18 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             client,
             req.headers().get(HttpHeaderNames.HOST),
             req.headers().get(HttpHeaderNames.AUTHORIZATION));
+    if (refusal.isEmpty() && purge && req.headers().contains(HttpHeaderNames.ORIGIN)) {
+      // A browser's cross-site form post to 127.0.0.1 carries an Origin: no web page may purge.
+      refusal =
+          java.util.Optional.of(
+              AdminResponse.text(
+                  HttpResponseStatus.FORBIDDEN, "forbidden: purges are not taken from browsers\n"));
+    }
     if (refusal.isPresent()) {
       send(ctx, ask, refusal.get());
+    } else if (purge) {
+      var route = new QueryStringDecoder(req.uri()).parameters().get("route");
+      send(ctx, ask, endpoints.purge(route == null ? null : route.get(0)));
     } else if (AdminEndpoints.rendered(ask.path())) {
       renderElsewhere(ctx, ask);
     } else {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flycast.catalog.Backend;
+import io.flycast.catalog.CacheSettings;
 import io.flycast.catalog.Catalog;
 import io.flycast.catalog.HealthCheck;
 import io.flycast.catalog.PortSpec;
@@ -62,6 +63,12 @@ public final class CatalogJson {
                 lo.put("per", limit.per().toSeconds() == 1 ? "second" : "minute");
                 lo.put("burst", limit.burst());
                 lo.put("key", limit.byClientIp() ? "client-ip" : "header:" + limit.header());
+              }
+              var cache = r.spec().cache();
+              if (cache != null) {
+                ObjectNode co2 = o.putObject("cache");
+                co2.put("maxSize", CacheSettings.size(cache.maxBytes()));
+                co2.put("maxEntrySize", CacheSettings.size(cache.maxEntryBytes()));
               }
               if (!r.spec().checks().isEmpty()) {
                 ArrayNode cs = o.putArray("checks");

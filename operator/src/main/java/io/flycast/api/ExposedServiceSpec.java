@@ -55,6 +55,11 @@ public class ExposedServiceSpec {
           + " enforces it on its own traffic).")
   public RateLimitSpec rateLimit;
 
+  @JsonPropertyDescription(
+      "HTTP response cache of the route (RFC 9111; opt-in; each proxy replica caches on its"
+          + " own).")
+  public CacheSpec cache;
+
   @Default("off")
   @JsonPropertyDescription(
       "Stop idle backends: off, stop, or suspend (Kubernetes has no suspend; it stops).")

@@ -86,6 +86,12 @@ public final class FlycastAnnotations {
    */
   public static final String RATE_LIMIT = "fly.io/rate-limit";
 
+  /**
+   * HTTP response cache of the route's HTTP ports: {@code true} for the defaults, or {@code
+   * max-size=64Mi,max-entry-size=1Mi} (either may be left out); {@code false} for none.
+   */
+  public static final String CACHE = "fly.io/cache";
+
   /** {@code "false"} makes the route public. */
   public static final String PRIVATE = "fly.io/private";
 

@@ -57,6 +57,9 @@ import java.util.Objects;
  *     TlsProvider#fromEnvironment()}, i.e. {@link TlsProvider#AUTO} (OpenSSL when it loads, else
  *     the JDK's) unless {@code -Dflycast.tls.provider} or {@code FLYCAST_TLS_PROVIDER} says
  *     otherwise
+ * @param cacheMaxBytes the response caches of every route together hold at most this many bytes on
+ *     this replica ({@code --cache-max-size}, default {@link
+ *     io.flycast.catalog.CacheSettings#DEFAULT_GLOBAL_MAX_BYTES})
  */
 public record ProxyConfig(
     InetSocketAddress httpAddress,
@@ -85,7 +88,8 @@ public record ProxyConfig(
     boolean dedicatedIpv6Only,
     boolean accessLog,
     AccessLog accessLogSink,
-    TlsProvider tlsProvider) {
+    TlsProvider tlsProvider,
+    long cacheMaxBytes) {
 
   public ProxyConfig {
     Objects.requireNonNull(accessLogSink, "accessLogSink");
@@ -106,6 +110,9 @@ public record ProxyConfig(
     if (connectAttempts < 1) {
       throw new IllegalArgumentException("connectAttempts must be at least 1");
     }
+    if (cacheMaxBytes < 1) {
+      throw new IllegalArgumentException("cacheMaxBytes must be at least 1");
+    }
   }
 
   public static Builder builder() {
@@ -122,6 +129,7 @@ public record ProxyConfig(
     private String viaName = "flycast";
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration headerReadTimeout = Duration.ofSeconds(10);
+    private long cacheMaxBytes = io.flycast.catalog.CacheSettings.DEFAULT_GLOBAL_MAX_BYTES;
     private Duration bodyReadTimeout = Duration.ofSeconds(20);
     private int minBodyRate = 500;
     private Duration idleTimeout = Duration.ofSeconds(60);
@@ -273,6 +281,12 @@ public record ProxyConfig(
       return this;
     }
 
+    /** The replica's response cache size over every route, in bytes. */
+    public Builder cacheMaxBytes(long v) {
+      cacheMaxBytes = v;
+      return this;
+    }
+
     public ProxyConfig build() {
       return new ProxyConfig(
           httpAddress,
@@ -301,7 +315,8 @@ public record ProxyConfig(
           dedicatedIpv6Only,
           accessLog,
           accessLogSink,
-          tlsProvider);
+          tlsProvider,
+          cacheMaxBytes);
     }
   }
 

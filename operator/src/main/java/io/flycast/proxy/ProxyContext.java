@@ -8,6 +8,7 @@ import io.flycast.network.NetworkPolicy;
 import io.flycast.proxy.balance.Balancer;
 import io.flycast.proxy.balance.CapacityQueue;
 import io.flycast.proxy.balance.LoadTracker;
+import io.flycast.proxy.cache.ResponseCaches;
 import io.flycast.proxy.http.FlyHeaders;
 import io.flycast.proxy.limit.RateLimits;
 import io.flycast.proxy.tls.CertificateSource;
@@ -43,6 +44,7 @@ public final class ProxyContext {
   private final NetworkPolicy access;
   private final CapacityQueue queue;
   private final RateLimits rateLimits = new RateLimits(RateLimit.DEFAULT_MAX_KEYS);
+  private final ResponseCaches caches;
   private volatile boolean leaving;
   private volatile boolean draining;
 
@@ -76,6 +78,8 @@ public final class ProxyContext {
     this.via = FlyHeaders.viaValue(config.viaName());
     this.pool = new BackendConnectionPool(this);
     this.queue = new CapacityQueue(config.maxQueuedPerRoute());
+    this.caches = new ResponseCaches(config.cacheMaxBytes());
+    metrics.watchCaches(caches);
     LoadTracker tracker = balancer.tracker();
     tracker.onRelease(queue::slotFreed);
     tracker.onMoreRoom(queue::wakeAll);
@@ -93,6 +97,11 @@ public final class ProxyContext {
   /** The per-route request rate limiters of this replica. */
   public RateLimits rateLimits() {
     return rateLimits;
+  }
+
+  /** The per-route response caches of this replica. */
+  public ResponseCaches caches() {
+    return caches;
   }
 
   public ProxyConfig config() {

@@ -1,6 +1,7 @@
 package io.flycast.proxy;
 
 import io.flycast.catalog.RouteKey;
+import io.flycast.proxy.cache.ResponseCaches;
 import io.flycast.proxy.http.FlyReplay;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -28,6 +29,8 @@ public final class ProxyMetrics {
 
   private final Counter refused;
   private final Counter rateLimited;
+  private final Counter cacheRequests;
+  private volatile ResponseCaches caches;
   private final Counter violations;
   private final Counter connectionErrors;
   private final Counter requests;
@@ -234,6 +237,27 @@ public final class ProxyMetrics {
             .help("HTTP requests answered 429 by the route's rate limit, by route")
             .labelNames("route")
             .register(registry);
+    cacheRequests =
+        Counter.builder()
+            .name("flycast_cache_requests")
+            .help(
+                "Requests to routes with a response cache, by route and result: hit (served from"
+                    + " the cache, after a 304 revalidation too), miss, expired (a stale entry"
+                    + " replaced by the backend's new response), stale, bypass (not cacheable)")
+            .labelNames("route", "result")
+            .register(registry);
+    GaugeWithCallback.builder()
+        .name("flycast_cache_bytes")
+        .help("Bytes of stored responses in the route's cache on this replica")
+        .labelNames("route")
+        .callback(
+            cb -> {
+              var c = caches;
+              if (c != null) {
+                c.routes().forEach((route, cache) -> cb.call((double) cache.bytes(), label(route)));
+              }
+            })
+        .register(registry);
     replays =
         Counter.builder()
             .name("flycast_proxy_replays")
@@ -351,6 +375,16 @@ public final class ProxyMetrics {
   /** A request over its route's rate limit, answered 429. */
   public void rateLimited(RouteKey route) {
     rateLimited.labelValues(label(route)).inc();
+  }
+
+  /** A request to a cache-enabled route, by what the cache did: hit, miss, expired, bypass. */
+  public void cacheRequest(RouteKey route, String result) {
+    cacheRequests.labelValues(label(route), result).inc();
+  }
+
+  /** Where the {@code flycast_cache_bytes} gauge reads its values. */
+  void watchCaches(ResponseCaches source) {
+    caches = source;
   }
 
   public void replay(RouteKey route, ReplayOutcome outcome) {

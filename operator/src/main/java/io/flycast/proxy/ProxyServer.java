@@ -256,6 +256,11 @@ public final class ProxyServer implements AutoCloseable {
     }
   }
 
+  /** Drops the stored responses of {@code route} on this replica; false when it had none here. */
+  public boolean purgeCache(RouteKey route) {
+    return px.caches().purge(route);
+  }
+
   /** The balancer: its tracker holds per-backend load (for autostop) and cordons. */
   public Balancer balancer() {
     return px.balancer();
@@ -334,6 +339,7 @@ public final class ProxyServer implements AutoCloseable {
     for (var key : change.specsChanged()) {
       Route route = change.catalog().route(key);
       px.rateLimits().specChanged(key, route == null ? null : route.spec().rateLimit());
+      px.caches().specChanged(key); // what a changed route serves may have changed too
     }
     if (followCatalog && !change.specsChanged().isEmpty()) {
       dedicated.sync(servicePorts(change.catalog()));
@@ -367,6 +373,7 @@ public final class ProxyServer implements AutoCloseable {
     clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
     bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    px.caches().purgeAll(); // the stored bodies are direct memory: give it back now
     log.info("proxy stopped");
   }
 

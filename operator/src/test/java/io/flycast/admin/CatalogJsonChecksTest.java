@@ -2,9 +2,7 @@ package io.flycast.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.CatalogStore;
-import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.HealthCheck;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.RouteKey;
@@ -21,16 +19,10 @@ class CatalogJsonChecksTest {
     CatalogStore store = new CatalogStore();
     InetAddress a = InetAddress.getLoopbackAddress();
     store.putSpec(
-        new RouteSpec(
-            new RouteKey("ns", "plain"),
-            a,
-            List.of(),
-            List.of(PortSpec.tcp(80, 8080)),
-            Concurrency.DEFAULT,
-            Autoscale.DEFAULT,
-            false,
-            "ns",
-            null));
+        RouteSpec.builder(new RouteKey("ns", "plain"), a)
+            .ports(List.of(PortSpec.tcp(80, 8080)))
+            .network("ns")
+            .build());
     assertThat(CatalogJson.render(store.current())).doesNotContain("checks");
     HealthCheck http =
         new HealthCheck(
@@ -43,17 +35,11 @@ class CatalogJsonChecksTest {
             Map.of(),
             8080);
     store.putSpec(
-        new RouteSpec(
-            new RouteKey("ns", "checked"),
-            a,
-            List.of(),
-            List.of(PortSpec.tcp(81, 8080)),
-            Concurrency.DEFAULT,
-            Autoscale.DEFAULT,
-            false,
-            "ns",
-            null,
-            List.of(http)));
+        RouteSpec.builder(new RouteKey("ns", "checked"), a)
+            .ports(List.of(PortSpec.tcp(81, 8080)))
+            .network("ns")
+            .checks(List.of(http))
+            .build());
     assertThat(CatalogJson.render(store.current()))
         .contains(
             "\"checks\":[{\"type\":\"http\",\"port\":8080,\"interval\":\"10000ms\",\"timeout\":\"500ms\","

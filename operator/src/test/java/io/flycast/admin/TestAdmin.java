@@ -17,6 +17,10 @@ final class TestAdmin {
   static final String METRIC = "flycast_test_requests_total";
 
   final AtomicBoolean ready = new AtomicBoolean(true);
+
+  /** The routes purged through the admin port; only shop/web has a cache. */
+  final java.util.List<String> purged = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   final PrometheusRegistry registry = new PrometheusRegistry();
 
   TestAdmin() {
@@ -26,7 +30,12 @@ final class TestAdmin {
   AdminServer start(InetAddress bind, AdminAccess access, AdminLimits limits) {
     try {
       AdminEndpoints endpoints =
-          new AdminEndpoints(Readiness.when(ready::get), registry, () -> CATALOG);
+          new AdminEndpoints(Readiness.when(ready::get), registry, () -> CATALOG)
+              .cachePurge(
+                  route -> {
+                    purged.add(route);
+                    return route.equals("shop/web");
+                  });
       return new AdminServer(new InetSocketAddress(bind, 0), endpoints, access, limits).start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

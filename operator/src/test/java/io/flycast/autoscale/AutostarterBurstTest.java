@@ -78,16 +78,14 @@ class AutostarterBurstTest {
     RouteKey key = new RouteKey("burst", "api");
     CatalogStore catalog = new CatalogStore();
     catalog.putSpec(
-        new RouteSpec(
-            key,
-            TestRoutes.ip("fdaa::7"),
-            List.of(),
-            List.of(PortSpec.tcp(80, 8080)),
-            new io.flycast.catalog.Concurrency(ConcurrencyType.REQUESTS, softLimit, softLimit * 2),
-            new Autoscale(AutostopMode.STOP, true, 0, maxMachinesRunning),
-            false,
-            "default",
-            null));
+        RouteSpec.builder(key, TestRoutes.ip("fdaa::7"))
+            .ports(List.of(PortSpec.tcp(80, 8080)))
+            .concurrency(
+                new io.flycast.catalog.Concurrency(
+                    ConcurrencyType.REQUESTS, softLimit, softLimit * 2))
+            .autoscale(new Autoscale(AutostopMode.STOP, true, 0, maxMachinesRunning))
+            .network("default")
+            .build());
     SlowScaler scaler = new SlowScaler();
     try (Autostarter a =
         new Autostarter(

@@ -35,16 +35,12 @@ class AutostopPlannerTest {
 
   static Route route(AutostopMode mode, int min, Backend... backends) {
     var spec =
-        new RouteSpec(
-            new RouteKey("ns", "web"),
-            InetAddress.getLoopbackAddress(),
-            List.of(),
-            List.of(),
-            new Concurrency(ConcurrencyType.REQUESTS, 10, 20),
-            new Autoscale(mode, true, min, 0),
-            true,
-            "ns",
-            null);
+        RouteSpec.builder(new RouteKey("ns", "web"), InetAddress.getLoopbackAddress())
+            .concurrency(new Concurrency(ConcurrencyType.REQUESTS, 10, 20))
+            .autoscale(new Autoscale(mode, true, min, 0))
+            .isPrivate(true)
+            .network("ns")
+            .build();
     return new Route(spec, List.of(backends), 1);
   }
 

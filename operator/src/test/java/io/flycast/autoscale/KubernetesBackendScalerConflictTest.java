@@ -8,13 +8,10 @@ import io.fabric8.kubernetes.api.model.autoscaling.v1.Scale;
 import io.fabric8.kubernetes.api.model.autoscaling.v1.ScaleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.flycast.catalog.Autoscale;
-import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
 import io.flycast.catalog.ScaleTarget;
 import java.net.InetAddress;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,16 +25,11 @@ import org.junit.jupiter.api.Test;
 class KubernetesBackendScalerConflictTest {
   private static final String SCALE = "/apis/apps/v1/namespaces/default/deployments/web/scale";
   private static final RouteSpec ROUTE =
-      new RouteSpec(
-          new RouteKey("default", "web"),
-          InetAddress.getLoopbackAddress(),
-          List.of(),
-          List.of(),
-          Concurrency.DEFAULT,
-          Autoscale.DEFAULT,
-          true,
-          "default",
-          new ScaleTarget("apps/v1", "Deployment", "web"));
+      RouteSpec.builder(new RouteKey("default", "web"), InetAddress.getLoopbackAddress())
+          .isPrivate(true)
+          .network("default")
+          .scaleTarget(new ScaleTarget("apps/v1", "Deployment", "web"))
+          .build();
 
   private KubernetesMockServer server;
   private KubernetesClient client;

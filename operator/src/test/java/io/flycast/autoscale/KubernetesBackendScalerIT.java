@@ -11,16 +11,13 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.Backend;
-import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
 import io.flycast.catalog.ScaleKinds;
 import io.flycast.catalog.ScaleTarget;
 import io.flycast.embedded.EmbeddedApiServer;
 import java.net.InetAddress;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -87,16 +84,11 @@ class KubernetesBackendScalerIT {
   }
 
   static RouteSpec route(String name, ScaleTarget target) {
-    return new RouteSpec(
-        new RouteKey("default", name),
-        InetAddress.getLoopbackAddress(),
-        List.of(),
-        List.of(),
-        Concurrency.DEFAULT,
-        Autoscale.DEFAULT,
-        true,
-        "default",
-        target);
+    return RouteSpec.builder(new RouteKey("default", name), InetAddress.getLoopbackAddress())
+        .isPrivate(true)
+        .network("default")
+        .scaleTarget(target)
+        .build();
   }
 
   @Test

@@ -5,9 +5,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flycast.Flycast;
 import io.flycast.FlycastConfig;
-import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.CatalogStore;
-import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
@@ -148,16 +146,11 @@ public final class ControlPlaneBench {
       a[14] = (byte) (i >>> 8);
       a[15] = (byte) i;
       store.putSpec(
-          new RouteSpec(
-              new RouteKey("default", "svc-" + i),
-              InetAddress.getByAddress(a),
-              List.of(),
-              List.of(PortSpec.tcp(80, 8080)),
-              Concurrency.DEFAULT,
-              Autoscale.DEFAULT,
-              true,
-              "default",
-              null));
+          RouteSpec.builder(new RouteKey("default", "svc-" + i), InetAddress.getByAddress(a))
+              .ports(List.of(PortSpec.tcp(80, 8080)))
+              .isPrivate(true)
+              .network("default")
+              .build());
     }
     long after = usedAfterGc();
     System.out.printf(

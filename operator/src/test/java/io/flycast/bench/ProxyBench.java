@@ -1,7 +1,7 @@
 package io.flycast.bench;
 
-import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.Backend;
+import io.flycast.catalog.CacheSettings;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.ConcurrencyType;
@@ -116,16 +116,14 @@ public final class ProxyBench {
     CatalogStore store = new CatalogStore();
     RouteKey route = new RouteKey("default", "web");
     store.putSpec(
-        new RouteSpec(
-            route,
-            InetAddress.getByName("127.0.0.1"),
-            List.of(),
-            ports,
-            new Concurrency(ConcurrencyType.REQUESTS, 10_000, Concurrency.NO_HARD_LIMIT),
-            Autoscale.DEFAULT,
-            false,
-            "default",
-            null));
+        RouteSpec.builder(route, InetAddress.getByName("127.0.0.1"))
+            .ports(ports)
+            .concurrency(
+                new Concurrency(ConcurrencyType.REQUESTS, 10_000, Concurrency.NO_HARD_LIMIT))
+            .network("default")
+            // -Dflycast.bench.cache=true: the route caches responses (BENCH=cache)
+            .cache(Boolean.getBoolean("flycast.bench.cache") ? CacheSettings.DEFAULT : null)
+            .build());
     store.putBackends(
         route, List.of(new Backend("backend-0", backendHost, "local", true, true, false)));
     ProxyServer proxy =

@@ -10,16 +10,12 @@ import org.junit.jupiter.api.Test;
 
 class CatalogStoreTest {
   static RouteSpec spec(String name, String address, String... hostnames) throws Exception {
-    return new RouteSpec(
-        new RouteKey("ns", name),
-        InetAddress.getByName(address),
-        List.of(hostnames),
-        List.of(PortSpec.tcp(80, 8080)),
-        Concurrency.DEFAULT,
-        Autoscale.DEFAULT,
-        true,
-        "ns",
-        null);
+    return RouteSpec.builder(new RouteKey("ns", name), InetAddress.getByName(address))
+        .hostnames(List.of(hostnames))
+        .ports(List.of(PortSpec.tcp(80, 8080)))
+        .isPrivate(true)
+        .network("ns")
+        .build();
   }
 
   static Backend backend(String name, String ip) throws Exception {

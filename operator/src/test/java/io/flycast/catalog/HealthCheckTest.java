@@ -26,16 +26,9 @@ class HealthCheckTest {
   @Test
   void oldRouteSpecConstructorMeansNoChecks() {
     RouteSpec s =
-        new RouteSpec(
-            new RouteKey("ns", "a"),
-            java.net.InetAddress.getLoopbackAddress(),
-            java.util.List.of(),
-            java.util.List.of(),
-            Concurrency.DEFAULT,
-            Autoscale.DEFAULT,
-            false,
-            "ns",
-            null);
+        RouteSpec.builder(new RouteKey("ns", "a"), java.net.InetAddress.getLoopbackAddress())
+            .network("ns")
+            .build();
     assertThat(s.checks()).isEmpty();
   }
 }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
+import io.flycast.api.CacheSpec;
 import io.flycast.api.ConcurrencySpec;
 import io.flycast.api.ExposedService;
 import io.flycast.api.ExposedServiceSpec;
@@ -16,6 +17,7 @@ import io.flycast.api.RateLimitSpec;
 import io.flycast.api.ServicePort;
 import io.flycast.api.TlsOptionsSpec;
 import io.flycast.autoscale.TestApps;
+import io.flycast.catalog.CacheSettings;
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.RateLimit;
 import io.flycast.catalog.Route;
@@ -237,6 +239,43 @@ class ExposedServiceIT extends EmbeddedControlPlane {
                   .isEqualTo("True");
               assertThat(flycast.catalog().current().route(key).spec().rateLimit())
                   .isEqualTo(new RateLimit(10, java.time.Duration.ofSeconds(1), 20, null));
+            });
+  }
+
+  @Test
+  void anUnreadableCacheSizeIsInvalidAndTheRouteServesWithoutACacheUntilFixed() {
+    ExposedService es = exposed("caches", "web", port(80, HandlerName.HTTP));
+    es.getSpec().cache = new CacheSpec();
+    es.getSpec().cache.enabled = true;
+    es.getSpec().cache.maxSize = "1Ti"; // not a size the schema refuses: a unit Flycast lacks
+    client.resources(ExposedService.class).inNamespace("caches").resource(es).create();
+    RouteKey key = new RouteKey("caches", "web");
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              Condition valid = condition(get("caches", "web"), "Valid");
+              assertThat(valid.getStatus()).isEqualTo("False");
+              assertThat(valid.getMessage())
+                  .contains("spec.cache.maxSize: '1Ti' is not a size")
+                  .contains("the route serves without a cache until it is fixed");
+              Route r = flycast.catalog().current().route(key);
+              assertThat(r.spec().port(80)).as("still routed").isNotNull();
+              assertThat(r.spec().cache()).isNull();
+            });
+
+    ExposedService fixed = get("caches", "web");
+    fixed.getSpec().cache.maxSize = "8Mi";
+    client.resources(ExposedService.class).inNamespace("caches").resource(fixed).update();
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              assertThat(condition(get("caches", "web"), "Valid").getStatus()).isEqualTo("True");
+              assertThat(flycast.catalog().current().route(key).spec().cache())
+                  .isEqualTo(new CacheSettings(8 * CacheSettings.MIB, CacheSettings.MIB));
             });
   }
 

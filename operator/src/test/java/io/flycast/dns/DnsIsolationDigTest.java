@@ -37,16 +37,14 @@ class DnsIsolationDigTest {
   void start() throws Exception {
     RouteSpec secret = DnsTestCatalog.spec(new RouteKey("prod", "secret"), "fdaa::5", true);
     store.putSpec(
-        new RouteSpec(
-            secret.key(),
-            secret.address(),
-            secret.hostnames(),
-            secret.ports(),
-            secret.concurrency(),
-            secret.autoscale(),
-            true,
-            "prod",
-            null));
+        RouteSpec.builder(secret.key(), secret.address())
+            .hostnames(secret.hostnames())
+            .ports(secret.ports())
+            .concurrency(secret.concurrency())
+            .autoscale(secret.autoscale())
+            .isPrivate(true)
+            .network("prod")
+            .build());
     ClientNetworks lookup =
         new ClientNetworks() {
           @Override

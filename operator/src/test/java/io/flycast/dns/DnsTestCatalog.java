@@ -1,9 +1,7 @@
 package io.flycast.dns;
 
-import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.CatalogStore;
-import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
@@ -55,16 +53,11 @@ final class DnsTestCatalog {
   }
 
   static RouteSpec spec(RouteKey key, String address, boolean isPrivate) {
-    return new RouteSpec(
-        key,
-        ip(address),
-        List.of(),
-        List.of(PortSpec.tcp(80, 8080)),
-        Concurrency.DEFAULT,
-        Autoscale.DEFAULT,
-        isPrivate,
-        "default",
-        null);
+    return RouteSpec.builder(key, ip(address))
+        .ports(List.of(PortSpec.tcp(80, 8080)))
+        .isPrivate(isPrivate)
+        .network("default")
+        .build();
   }
 
   static Backend backend(

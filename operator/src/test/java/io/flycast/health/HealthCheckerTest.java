@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
-import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.CatalogStore;
-import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.HealthCheck;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.RouteKey;
@@ -162,17 +160,11 @@ class HealthCheckerTest {
 
   private void publish(List<HealthCheck> checks, Backend... backends) {
     store.putSpec(
-        new RouteSpec(
-            KEY,
-            ip("fdaa::1"),
-            List.of(),
-            List.of(PortSpec.tcp(80, 8080)),
-            Concurrency.DEFAULT,
-            Autoscale.DEFAULT,
-            false,
-            "ns",
-            null,
-            checks));
+        RouteSpec.builder(KEY, ip("fdaa::1"))
+            .ports(List.of(PortSpec.tcp(80, 8080)))
+            .network("ns")
+            .checks(checks)
+            .build());
     store.putBackends(KEY, List.of(backends));
   }
 

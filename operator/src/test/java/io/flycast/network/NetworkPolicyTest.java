@@ -2,8 +2,6 @@ package io.flycast.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flycast.catalog.Autoscale;
-import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
@@ -117,16 +115,11 @@ class NetworkPolicyTest {
   }
 
   static RouteSpec spec(String ns, String name, boolean isPrivate, String network) {
-    return new RouteSpec(
-        new RouteKey(ns, name),
-        ip("fdaa::1"),
-        List.of(),
-        List.of(PortSpec.tcp(80, 8080)),
-        Concurrency.DEFAULT,
-        Autoscale.DEFAULT,
-        isPrivate,
-        network,
-        null);
+    return RouteSpec.builder(new RouteKey(ns, name), ip("fdaa::1"))
+        .ports(List.of(PortSpec.tcp(80, 8080)))
+        .isPrivate(isPrivate)
+        .network(network)
+        .build();
   }
 
   static InetAddress ip(String literal) {

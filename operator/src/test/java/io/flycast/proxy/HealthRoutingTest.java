@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
-import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.Backend;
-import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.HealthCheck;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
@@ -62,17 +60,11 @@ class HealthRoutingTest {
             Map.of(),
             port);
     fx.store.putSpec(
-        new RouteSpec(
-            KEY,
-            TestRoutes.ip("127.0.0.1"),
-            List.of(),
-            List.of(TestRoutes.httpPort(TestRoutes.freePort(), port)),
-            Concurrency.DEFAULT,
-            Autoscale.DEFAULT,
-            false,
-            "default",
-            null,
-            List.of(check)));
+        RouteSpec.builder(KEY, TestRoutes.ip("127.0.0.1"))
+            .ports(List.of(TestRoutes.httpPort(TestRoutes.freePort(), port)))
+            .network("default")
+            .checks(List.of(check))
+            .build());
     fx.store.putBackends(KEY, List.of(up("good", "127.0.0.1"), up("bad", "127.0.0.2")));
 
     await().atMost(Duration.ofSeconds(5)).until(() -> !checker.healthy(KEY, "bad"));

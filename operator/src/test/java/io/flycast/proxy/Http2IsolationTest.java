@@ -4,9 +4,7 @@ import static io.flycast.proxy.TestRoutes.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.CatalogStore;
-import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.Handler;
 import io.flycast.catalog.HttpOptions;
 import io.flycast.catalog.PortSpec;
@@ -74,16 +72,11 @@ class Http2IsolationTest {
             ProxyProtoVersion.V1,
             HttpOptions.DEFAULT);
     store.putSpec(
-        new RouteSpec(
-            KEY,
-            TestRoutes.ip("127.0.0.1"),
-            List.of(),
-            List.of(spec),
-            Concurrency.DEFAULT,
-            Autoscale.DEFAULT,
-            true,
-            "a",
-            null));
+        RouteSpec.builder(KEY, TestRoutes.ip("127.0.0.1"))
+            .ports(List.of(spec))
+            .isPrivate(true)
+            .network("a")
+            .build());
     store.putBackends(KEY, List.of(backend("b1", "test")));
     await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().contains(port));
   }

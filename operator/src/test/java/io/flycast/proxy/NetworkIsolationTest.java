@@ -5,9 +5,7 @@ import static io.flycast.proxy.TestRoutes.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.CatalogStore;
-import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
@@ -220,16 +218,11 @@ class NetworkIsolationTest {
 
   private static RouteSpec spec(
       RouteKey key, String address, boolean isPrivate, String network, List<PortSpec> ports) {
-    return new RouteSpec(
-        key,
-        ip(address),
-        List.of(),
-        ports,
-        Concurrency.DEFAULT,
-        Autoscale.DEFAULT,
-        isPrivate,
-        network,
-        null);
+    return RouteSpec.builder(key, ip(address))
+        .ports(ports)
+        .isPrivate(isPrivate)
+        .network(network)
+        .build();
   }
 
   /** A socket from {@code source} to the proxy on 127.0.0.1. */

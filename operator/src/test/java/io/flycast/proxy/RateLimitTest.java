@@ -4,8 +4,6 @@ import static io.flycast.proxy.TestRoutes.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flycast.catalog.Autoscale;
-import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.RateLimit;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
@@ -46,18 +44,11 @@ class RateLimitTest {
 
   private void route(RouteKey key, RateLimit limit) throws Exception {
     fx.store.putSpec(
-        new RouteSpec(
-            key,
-            TestRoutes.ip("127.0.0.1"),
-            List.of(),
-            List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port())),
-            Concurrency.DEFAULT,
-            Autoscale.DEFAULT,
-            false,
-            "default",
-            null,
-            List.of(),
-            limit));
+        RouteSpec.builder(key, TestRoutes.ip("127.0.0.1"))
+            .ports(List.of(TestRoutes.httpPort(TestRoutes.freePort(), echo.port())))
+            .network("default")
+            .rateLimit(limit)
+            .build());
     fx.store.putBackends(key, List.of(backend("b1", "127.0.0.1", "test")));
   }
 

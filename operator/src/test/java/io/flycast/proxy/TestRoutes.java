@@ -1,6 +1,5 @@
 package io.flycast.proxy;
 
-import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.ConcurrencyType;
@@ -50,22 +49,20 @@ public final class TestRoutes {
   }
 
   public static RouteSpec spec(RouteKey key, String address, List<PortSpec> ports, Concurrency c) {
-    return new RouteSpec(
-        key, ip(address), List.of(), ports, c, Autoscale.DEFAULT, false, "default", null);
+    return RouteSpec.builder(key, ip(address))
+        .ports(ports)
+        .concurrency(c)
+        .network("default")
+        .build();
   }
 
   public static RouteSpec spec(
       RouteKey key, String address, List<String> hostnames, List<PortSpec> ports) {
-    return new RouteSpec(
-        key,
-        ip(address),
-        hostnames,
-        ports,
-        Concurrency.DEFAULT,
-        Autoscale.DEFAULT,
-        false,
-        "default",
-        null);
+    return RouteSpec.builder(key, ip(address))
+        .hostnames(hostnames)
+        .ports(ports)
+        .network("default")
+        .build();
   }
 
   public static Route route(Concurrency c, Backend... backends) {

@@ -27,11 +27,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (and response headers {@code x-echo-pod} and {@code x-echo-in-flight}, the requests this pod was
  * serving at that moment, this one included: what a test reads a pod's concurrency from), except:
  * request header {@code x-echo-fly-replay: V} answers with response header {@code fly-replay: V}
- * and an empty body; {@code x-echo-delay-ms: N} waits N ms first; {@code GET /sse} streams {@code
- * data: n} events every 100 ms, 20 of them; {@code /ws} is a WebSocket echo (each data frame comes
- * back as sent, pings get pongs). Connections are kept alive (HTTP/1.1; request bodies by length or
- * chunked). SIGTERM closes the listener and idle connections and lets in-flight requests finish (up
- * to the grace period), each connection closing after its last response.
+ * and an empty body; {@code x-echo-delay-ms: N} waits N ms first; {@code x-echo-cache-control: V}
+ * answers with {@code Cache-Control: V} (to try a route's response cache); {@code GET /sse} streams
+ * {@code data: n} events every 100 ms, 20 of them; {@code /ws} is a WebSocket echo (each data frame
+ * comes back as sent, pings get pongs). Connections are kept alive (HTTP/1.1; request bodies by
+ * length or chunked). SIGTERM closes the listener and idle connections and lets in-flight requests
+ * finish (up to the grace period), each connection closing after its last response.
  */
 public final class EchoBackend {
   private final ServerSocket listener;

@@ -130,12 +130,14 @@ final class HttpConnection {
       return false;
     }
     keepAlive &= !backend.stopping();
+    String cacheControl = header(headers, "x-echo-cache-control");
     String common =
         "x-echo-pod: "
             + backend.podName()
             + "\r\nx-echo-in-flight: "
             + backend.inFlight()
             + "\r\n"
+            + (cacheControl == null ? "" : "Cache-Control: " + cacheControl + "\r\n")
             + (keepAlive ? "" : "Connection: close\r\n");
     if ("GET".equals(method) && "/ready".equals(path) && !backend.ready()) {
       HttpIo.write(

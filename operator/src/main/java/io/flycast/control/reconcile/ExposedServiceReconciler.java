@@ -129,7 +129,8 @@ public final class ExposedServiceReconciler
                 read,
                 a.address(),
                 n -> sync.tlsSecretProblem(meta.getNamespace(), n),
-                sync.scaleKinds());
+                sync.scaleKinds(),
+                sync.cacheMaxBytes());
     Route route = store.current().route(new RouteKey(meta.getNamespace(), meta.getName()));
     boolean synced = t != null && route != null && route.spec().equals(t.spec());
     if (a.address() != null) {

@@ -147,7 +147,8 @@ public final class ServiceReconciler implements Reconciler<Service> {
             svc,
             a.address(),
             n -> sync.tlsSecretProblem(meta.getNamespace(), n),
-            sync.scaleKinds());
+            sync.scaleKinds(),
+            sync.cacheMaxBytes());
     t.problems().forEach(p -> events.warning(svc, "InvalidAnnotation", p));
     Condition valid =
         t.problems().isEmpty()

@@ -7,6 +7,7 @@ import io.flycast.api.ServicePort;
 import io.flycast.api.TlsVersion;
 import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.AutostopMode;
+import io.flycast.catalog.CacheSettings;
 import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.ConcurrencyType;
 import io.flycast.catalog.Handler;
@@ -60,6 +61,20 @@ public final class ExposedServiceTranslator {
       InetAddress address,
       Function<String, String> secretProblem,
       ScaleKinds scaleKinds) {
+    return translate(
+        es, address, secretProblem, scaleKinds, CacheSettings.DEFAULT_GLOBAL_MAX_BYTES);
+  }
+
+  /**
+   * @param cacheMaxBytes the proxy's cache size over every route ({@code --cache-max-size}): a
+   *     route asking for a larger cache gets a problem and no cache
+   */
+  public static Translation translate(
+      ExposedService es,
+      InetAddress address,
+      Function<String, String> secretProblem,
+      ScaleKinds scaleKinds,
+      long cacheMaxBytes) {
     List<String> problems = readProblems(es);
     ExposedServiceSpec s = es.getSpec() == null ? new ExposedServiceSpec() : es.getSpec();
     int internalPort = s.internalPort == null ? 0 : s.internalPort;
@@ -136,18 +151,18 @@ public final class ExposedServiceTranslator {
     }
     var meta = es.getMetadata();
     RouteSpec spec =
-        new RouteSpec(
-            new RouteKey(meta.getNamespace(), meta.getName()),
-            address,
-            present(s.hostnames),
-            ports,
-            new Concurrency(type, soft, hard),
-            autoscale,
-            s.isPrivate == null || s.isPrivate,
-            s.network == null || s.network.isBlank() ? meta.getNamespace() : s.network,
-            target,
-            checks(s.checks, internalPort, problems),
-            RateLimitRule.fromSpec(s.rateLimit, problems));
+        RouteSpec.builder(new RouteKey(meta.getNamespace(), meta.getName()), address)
+            .hostnames(present(s.hostnames))
+            .ports(ports)
+            .concurrency(new Concurrency(type, soft, hard))
+            .autoscale(autoscale)
+            .isPrivate(s.isPrivate == null || s.isPrivate)
+            .network(s.network == null || s.network.isBlank() ? meta.getNamespace() : s.network)
+            .scaleTarget(target)
+            .checks(checks(s.checks, internalPort, problems))
+            .rateLimit(RateLimitRule.fromSpec(s.rateLimit, problems))
+            .cache(CacheRule.fromSpec(s.cache, cacheMaxBytes, problems))
+            .build();
     return new Translation(spec, problems);
   }
 

@@ -3,6 +3,7 @@ package io.flycast.control.translate;
 import io.fabric8.kubernetes.api.model.Service;
 import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.AutostopMode;
+import io.flycast.catalog.CacheSettings;
 import io.flycast.catalog.Concurrency;
 import io.flycast.catalog.ConcurrencyType;
 import io.flycast.catalog.Handler;
@@ -50,6 +51,20 @@ public final class ServiceTranslator {
       InetAddress address,
       Function<String, String> secretProblem,
       ScaleKinds scaleKinds) {
+    return translate(
+        svc, address, secretProblem, scaleKinds, CacheSettings.DEFAULT_GLOBAL_MAX_BYTES);
+  }
+
+  /**
+   * @param cacheMaxBytes the proxy's cache size over every route ({@code --cache-max-size}): a
+   *     route asking for a larger cache gets a problem and no cache
+   */
+  public static Translation translate(
+      Service svc,
+      InetAddress address,
+      Function<String, String> secretProblem,
+      ScaleKinds scaleKinds,
+      long cacheMaxBytes) {
     var meta = svc.getMetadata();
     var a = new AnnotationReader(meta.getAnnotations());
     List<PortSpec> ports = new ArrayList<>();
@@ -124,21 +139,26 @@ public final class ServiceTranslator {
               a.problems());
     }
     RouteSpec spec =
-        new RouteSpec(
-            new RouteKey(meta.getNamespace(), meta.getName()),
-            address,
-            hostnames,
-            ports,
-            new Concurrency(kind, soft, hard),
-            autoscale,
-            isPrivate,
-            network,
-            target,
-            List.of(),
-            RateLimitRule.fromAnnotation(
-                FlycastAnnotations.RATE_LIMIT,
-                a.string(FlycastAnnotations.RATE_LIMIT, null),
-                a.problems()));
+        RouteSpec.builder(new RouteKey(meta.getNamespace(), meta.getName()), address)
+            .hostnames(hostnames)
+            .ports(ports)
+            .concurrency(new Concurrency(kind, soft, hard))
+            .autoscale(autoscale)
+            .isPrivate(isPrivate)
+            .network(network)
+            .scaleTarget(target)
+            .rateLimit(
+                RateLimitRule.fromAnnotation(
+                    FlycastAnnotations.RATE_LIMIT,
+                    a.string(FlycastAnnotations.RATE_LIMIT, null),
+                    a.problems()))
+            .cache(
+                CacheRule.fromAnnotation(
+                    FlycastAnnotations.CACHE,
+                    a.string(FlycastAnnotations.CACHE, null),
+                    cacheMaxBytes,
+                    a.problems()))
+            .build();
     return new Translation(spec, a.problems());
   }
 

@@ -53,6 +53,7 @@ public final class CatalogSync implements AutoCloseable {
   private final ManagedServicePolicy policy;
   private final SecretCertificates certificates;
   private final ScaleKinds scaleKinds;
+  private final long cacheMaxBytes;
   private volatile boolean ready;
   private final EarlyReadyPods early = new EarlyReadyPods();
   private final List<Consumer<HasMetadata>> deleteListeners =
@@ -76,6 +77,27 @@ public final class CatalogSync implements AutoCloseable {
       boolean allServices,
       SecretNamespaces secretNamespaces,
       ScaleKinds scaleKinds) {
+    this(
+        client,
+        store,
+        allServices,
+        secretNamespaces,
+        scaleKinds,
+        io.flycast.catalog.CacheSettings.DEFAULT_GLOBAL_MAX_BYTES);
+  }
+
+  /**
+   * @param cacheMaxBytes the proxy's cache size over every route ({@code --cache-max-size}): a
+   *     route asking for a larger cache gets a problem and no cache
+   */
+  public CatalogSync(
+      KubernetesClient client,
+      CatalogStore store,
+      boolean allServices,
+      SecretNamespaces secretNamespaces,
+      ScaleKinds scaleKinds,
+      long cacheMaxBytes) {
+    this.cacheMaxBytes = cacheMaxBytes;
     this.store = store;
     this.scaleKinds = scaleKinds;
     // Every informer lists in pages and keeps a trimmed copy of each object: what the translators
@@ -198,6 +220,11 @@ public final class CatalogSync implements AutoCloseable {
     return scaleKinds;
   }
 
+  /** The proxy's cache size over every route, which no route's cache may exceed. */
+  public long cacheMaxBytes() {
+    return cacheMaxBytes;
+  }
+
   /** The one certificate cache of this process: the proxy's, and the status checks'. */
   public SecretCertificates certificates() {
     return certificates;
@@ -258,7 +285,11 @@ public final class CatalogSync implements AutoCloseable {
       return address == null || es.getMetadata().getDeletionTimestamp() != null
           ? null
           : ExposedServiceTranslator.translate(
-              es, address, name -> tlsSecretProblem(key.namespace(), name), scaleKinds);
+              es,
+              address,
+              name -> tlsSecretProblem(key.namespace(), name),
+              scaleKinds,
+              cacheMaxBytes);
     }
     Service svc = service(key);
     if (svc == null || !policy.isManaged(svc)) {
@@ -269,7 +300,11 @@ public final class CatalogSync implements AutoCloseable {
     return address == null
         ? null
         : ServiceTranslator.translate(
-            svc, address, name -> tlsSecretProblem(key.namespace(), name), scaleKinds);
+            svc,
+            address,
+            name -> tlsSecretProblem(key.namespace(), name),
+            scaleKinds,
+            cacheMaxBytes);
   }
 
   /**

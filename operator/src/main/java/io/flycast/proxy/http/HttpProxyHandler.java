@@ -6,6 +6,7 @@ import io.flycast.proxy.ClientChannels;
 import io.flycast.proxy.ConnectionErrors;
 import io.flycast.proxy.ProxyContext;
 import io.flycast.proxy.RequestRecord;
+import io.flycast.proxy.cache.ResponseTee;
 import io.flycast.proxy.tls.TlsHandlers;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -218,7 +219,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       respondLocally(req, key, limited);
       return;
     }
-    exchange = new ProxyExchange(px, this, ctx, req, target, clientInfo, current);
+    Object cached = CacheGate.consult(px, target, req, current);
+    if (cached instanceof FullHttpResponse hit) {
+      respondLocally(req, key, hit);
+      return;
+    }
+    exchange =
+        new ProxyExchange(px, this, ctx, req, target, clientInfo, current, (ResponseTee) cached);
     exchange.start();
   }
 

@@ -5,6 +5,7 @@ import io.flycast.proxy.ProxyContext;
 import io.flycast.proxy.ProxyMetrics;
 import io.flycast.proxy.RequestRecord;
 import io.flycast.proxy.balance.Lease;
+import io.flycast.proxy.cache.ResponseTee;
 import io.flycast.proxy.upstream.BackendHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -68,6 +69,10 @@ public final class ProxyExchange implements BackendHandler.Listener {
   private final RequestBodyPump body;
   private final ResponseRelay relay;
   private final ReplayController replay;
+
+  /** The route's response cache on this request's way back; null when the route has none. */
+  private final ResponseTee tee;
+
   private ExchangeState state = ExchangeState.READING_REQUEST;
   private final BackendLink backend;
   private boolean clientKeepAlive;
@@ -83,8 +88,10 @@ public final class ProxyExchange implements BackendHandler.Listener {
       HttpRequest request,
       RouteResolver.Target target,
       FlyHeaders.ClientInfo clientInfo,
-      RequestRecord record) {
+      RequestRecord record,
+      ResponseTee tee) {
     this.px = px;
+    this.tee = tee;
     this.record = record;
     this.owner = owner;
     this.client = clientCtx.channel();
@@ -247,6 +254,10 @@ public final class ProxyExchange implements BackendHandler.Listener {
     // Before the hop-by-hop headers go: "Connection: close" is one of them.
     responseKeepAlive = FlyHeaders.isKeepAlive(resp);
     FlyHeaders.prepareResponse(resp, requestId, px.via(), plan.port().http().responseHeaders());
+    if (tee != null) {
+      resp = tee.head(resp); // labelled; a 304 that validated the stored response becomes it
+      status = resp.status().code();
+    }
     px.metrics().request(plan.route().key(), status);
     if (upgrade && resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
       switchProtocols(resp);
@@ -304,7 +315,7 @@ public final class ProxyExchange implements BackendHandler.Listener {
         // The backend sent everything: it can serve the next request now.
         backend.release(body.complete() && responseKeepAlive);
       }
-      relay.content(content);
+      relay.content(tee == null ? content : tee.content(content));
     }
   }
 
@@ -355,6 +366,9 @@ public final class ProxyExchange implements BackendHandler.Listener {
     enter(ExchangeState.DONE);
     body.release();
     replay.release();
+    if (tee != null) {
+      tee.release();
+    }
     record.complete(plan.route().key(), status);
     // A backend that answered before reading the whole body leaves the client mid-request.
     owner.exchangeDone(clientKeepAlive && body.complete());
@@ -403,6 +417,9 @@ public final class ProxyExchange implements BackendHandler.Listener {
     plan.cancel();
     body.release();
     replay.release();
+    if (tee != null) {
+      tee.release(); // a response cut short is not stored
+    }
     boolean answerable = state != ExchangeState.DONE && !state.responseStarted();
     if (failure.answer() != null && !answerable) {
       failure.answer().release(); // too late to answer: the response started, or all is over

@@ -1,0 +1,166 @@
+package io.flycast.proxy.http;
+
+import io.flycast.catalog.Route;
+import io.flycast.proxy.ProxyContext;
+import io.flycast.proxy.RequestRecord;
+import io.flycast.proxy.cache.CachePolicy;
+import io.flycast.proxy.cache.CacheStatus;
+import io.flycast.proxy.cache.Lookup;
+import io.flycast.proxy.cache.ResponseTee;
+import io.flycast.proxy.cache.RouteCache;
+import io.flycast.proxy.cache.StoredResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * A route's response cache at the HTTP entry point ({@link io.flycast.proxy.cache}): looks the
+ * request up before any backend is picked, so a fresh hit is answered here, as the proxy's own
+ * responses are, without the balancer, a backend connection or autostart; anything else goes on to
+ * the backend with a {@link ResponseTee} that labels, stores or revalidates its response.
+ *
+ * <p>The handler asks after the access rules, the https redirect and the rate limit: a cached
+ * response is no more public than the route, and a hit still costs the client its budget.
+ */
+final class CacheGate {
+  private CacheGate() {}
+
+  /**
+   * A {@link FullHttpResponse} that answers the request from the cache, a {@link ResponseTee} for
+   * the exchange, or null when the route caches nothing.
+   */
+  static Object consult(
+      ProxyContext px, RouteResolver.Target target, HttpRequest req, RequestRecord record) {
+    Route route = target.route();
+    RouteCache cache = px.caches().forRoute(route.key(), route.spec().cache());
+    if (cache == null) {
+      return null;
+    }
+    Consumer<String> result = r -> px.metrics().cacheRequest(route.key(), r);
+    HttpHeaders h = req.headers();
+    HttpMethod method = req.method();
+    boolean head = method.equals(HttpMethod.HEAD);
+    String primary = primaryKey(target.port().port(), req);
+    String bypass = CachePolicy.requestBypass(method, h);
+    if (bypass != null) {
+      boolean unsafe =
+          !head && !method.equals(HttpMethod.GET) && !method.equals(HttpMethod.OPTIONS);
+      return new ResponseTee(
+          px.caches(),
+          cache,
+          primary,
+          h,
+          null,
+          bypass,
+          head,
+          unsafe,
+          System::currentTimeMillis,
+          result);
+    }
+    long now = System.currentTimeMillis();
+    Lookup found = cache.lookup(primary, h, now);
+    if (found.outcome() == Lookup.Outcome.HIT) {
+      FullHttpResponse hit = hit(px, found.entry(), req, record, now);
+      if (hit != null) {
+        result.accept("hit");
+        return hit;
+      }
+      found = new Lookup(Lookup.Outcome.MISS, null, "uri-miss"); // evicted meanwhile
+    }
+    boolean conditional = CachePolicy.conditional(h);
+    if (found.outcome() == Lookup.Outcome.STALE && conditional) {
+      // The client validates its own copy: its request goes as it is, answering it from the
+      // stored response would need the stored one validated first.
+      found = new Lookup(Lookup.Outcome.MISS, null, "stale");
+    }
+    // A copy: the exchange rewrites the request's fields for the backend, and Vary needs the
+    // client's values when the response comes.
+    HttpHeaders asked = new DefaultHttpHeaders().set(h);
+    ResponseTee tee =
+        new ResponseTee(
+            px.caches(),
+            cache,
+            primary,
+            asked,
+            found,
+            null,
+            head,
+            false,
+            System::currentTimeMillis,
+            result);
+    StoredResponse stale = tee.revalidating();
+    if (stale != null) {
+      if (stale.etag() != null) {
+        h.set(HttpHeaderNames.IF_NONE_MATCH, stale.etag());
+      }
+      if (stale.lastModified() != null) {
+        h.set(HttpHeaderNames.IF_MODIFIED_SINCE, stale.lastModified());
+      }
+    }
+    return tee;
+  }
+
+  /**
+   * The cache key's first part: the client port (a route's ports may lead to different backend
+   * ports), the Host as sent, lower-cased, and the request target, path and query whole.
+   */
+  static String primaryKey(int port, HttpRequest req) {
+    String host = req.headers().get(HttpHeaderNames.HOST, "").toLowerCase(Locale.ROOT);
+    return port + " " + host + " " + req.uri();
+  }
+
+  /**
+   * The stored response for this request, with its {@code Age}, {@code Cache-Status} and a request
+   * id of its own; a 304 when the client's {@code If-None-Match} names the stored ETag. Null when
+   * the entry was dropped since the lookup.
+   */
+  private static FullHttpResponse hit(
+      ProxyContext px, StoredResponse e, HttpRequest req, RequestRecord record, long now) {
+    boolean notModified = matches(req.headers().get(HttpHeaderNames.IF_NONE_MATCH), e.etag());
+    boolean noBody = notModified || req.method().equals(HttpMethod.HEAD);
+    ByteBuf body = noBody ? Unpooled.EMPTY_BUFFER : e.retainedBody();
+    if (body == null) {
+      return null;
+    }
+    HttpHeaders h = new DefaultHttpHeaders().set(e.headers());
+    String requestId = FlyHeaders.newRequestId(px.config().zone());
+    record.requestId(requestId);
+    h.set(FlyHeaders.FLY_REQUEST_ID, requestId);
+    h.set(HttpHeaderNames.AGE, e.age(now));
+    h.set(CacheStatus.NAME, CacheStatus.hit(e.ttl(now)));
+    HttpResponseStatus status =
+        notModified ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.valueOf(e.status());
+    return new DefaultFullHttpResponse(
+        HttpVersion.HTTP_1_1, status, body, h, EmptyHttpHeaders.INSTANCE);
+  }
+
+  /** RFC 9110 section 13.1.2: If-None-Match by weak comparison. */
+  static boolean matches(String ifNoneMatch, String etag) {
+    if (ifNoneMatch == null || etag == null) {
+      return false;
+    }
+    String tag = weak(etag);
+    for (String candidate : ifNoneMatch.split(",")) {
+      String c = candidate.trim();
+      if (c.equals("*") || weak(c).equals(tag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String weak(String tag) {
+    return tag.startsWith("W/") ? tag.substring(2) : tag;
+  }
+}

@@ -1,0 +1,136 @@
+package io.flycast.proxy;
+
+import static io.flycast.proxy.TestRoutes.backend;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.flycast.catalog.CacheSettings;
+import io.flycast.catalog.CatalogStore;
+import io.flycast.catalog.Handler;
+import io.flycast.catalog.HttpOptions;
+import io.flycast.catalog.PortSpec;
+import io.flycast.catalog.ProxyProtoVersion;
+import io.flycast.catalog.RouteKey;
+import io.flycast.catalog.RouteSpec;
+import io.flycast.catalog.TlsOptions;
+import io.flycast.network.NetworkPolicy;
+import io.flycast.proxy.tls.ServerCertificate;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.ResourceLeakDetector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HTTP/2 clients share the HTTP/1.1 request path, the cache included: a response stored for one
+ * stream answers the next, a revalidation's 304 is served as the stored response, and HEAD gets the
+ * stored headers without a body.
+ */
+class Http2CacheTest {
+  private static final RouteKey KEY = new RouteKey("a", "web");
+
+  private final CatalogStore store = new CatalogStore();
+  private ProxyServer proxy;
+  private CacheOrigin origin;
+  private int port;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+    ServerCertificate cert = TestCertificates.selfSigned("web.a.flycast");
+    origin = new CacheOrigin();
+    proxy =
+        new ProxyServer(
+                ProxyConfig.builder()
+                    .httpAddress(null)
+                    .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
+                    .zone("test")
+                    .workerThreads(2)
+                    .build(),
+                store,
+                new ProxyMetrics(new PrometheusRegistry()),
+                (route, secret) -> cert,
+                BackendStarter.NONE,
+                new NetworkPolicy(client -> Set.of("a"), List.of()))
+            .start();
+    port = TestRoutes.freePort();
+    PortSpec spec =
+        new PortSpec(
+            port,
+            origin.port(),
+            Set.of(Handler.TLS, Handler.HTTP),
+            false,
+            new TlsOptions("web-tls", List.of(), List.of()),
+            ProxyProtoVersion.V1,
+            HttpOptions.DEFAULT);
+    store.putSpec(
+        RouteSpec.builder(KEY, TestRoutes.ip("127.0.0.1"))
+            .ports(List.of(spec))
+            .cache(CacheSettings.DEFAULT)
+            .build());
+    store.putBackends(KEY, List.of(backend("b1", "test")));
+    await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().contains(port));
+  }
+
+  @AfterEach
+  void tearDown() {
+    proxy.stop();
+    origin.close();
+  }
+
+  @Test
+  void streamsAreAnsweredFromTheCache() throws Exception {
+    SSLContext ssl = SSLContext.getInstance("TLS");
+    ssl.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+    try (HttpClient c =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_2)
+            .sslContext(ssl)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build()) {
+      HttpResponse<String> miss = send(c, "GET", "/a", "x-origin-cache-control", "max-age=60");
+      assertThat(miss.version()).isEqualTo(HttpClient.Version.HTTP_2);
+      assertThat(miss.headers().firstValue("cache-status"))
+          .hasValueSatisfying(v -> assertThat(v).endsWith("stored"));
+      HttpResponse<String> hit = send(c, "GET", "/a", "x-origin-cache-control", "max-age=60");
+      assertThat(hit.body()).isEqualTo(miss.body());
+      assertThat(hit.headers().firstValue("cache-status"))
+          .hasValueSatisfying(v -> assertThat(v).startsWith("Flycast; hit"));
+      HttpResponse<String> head = send(c, "HEAD", "/a");
+      assertThat(head.statusCode()).isEqualTo(200);
+      assertThat(head.body()).isEmpty();
+      assertThat(head.headers().firstValue("cache-status"))
+          .hasValueSatisfying(v -> assertThat(v).startsWith("Flycast; hit"));
+
+      String[] validated = {"x-origin-cache-control", "no-cache", "x-origin-etag", "\"e1\""};
+      HttpResponse<String> first = send(c, "GET", "/r", validated);
+      HttpResponse<String> revalidated = send(c, "GET", "/r", validated);
+      assertThat(revalidated.statusCode()).isEqualTo(200);
+      assertThat(revalidated.body()).isEqualTo(first.body());
+      assertThat(revalidated.headers().firstValue("cache-status"))
+          .hasValue("Flycast; fwd=stale; fwd-status=304");
+      assertThat(origin.requests).hasValue(3);
+    }
+  }
+
+  private HttpResponse<String> send(HttpClient c, String method, String path, String... headers)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .method(method, HttpRequest.BodyPublishers.noBody());
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return c.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
