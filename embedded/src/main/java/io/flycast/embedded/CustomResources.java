@@ -1,7 +1,6 @@
 package io.flycast.embedded;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.flycast.embedded.EmbeddedApiDispatcher.ApiResource;
 import java.util.Optional;
 
 /** The CRDs in the store: a custom resource's schema, read from its CRD when asked. */

@@ -3,299 +3,41 @@ package io.flycast.embedded;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
- * The embedded API's request handling: Fabric8's CRUD dispatcher, plus the discovery documents
- * ({@code /api}, {@code /apis}, {@code /api/v1}, {@code /apis/<group>/<version>}) that kubectl
- * needs before it sends anything, plus a log of every request (method and path) so tests can
- * compare what the operator does with what its RBAC grants.
+ * The embedded API's request routing: every request is shown to the observers (tests compare what
+ * the operator asks with what its RBAC grants), its protobuf body read, then answered by the layer
+ * that owns it ({@link ScaleSubresource}, {@link DiscoveryDocuments}, {@link OpenApiDocuments},
+ * {@link PodLogs}, {@link Reads}, {@link Writes}) or by Fabric8's CRUD store underneath; every
+ * answer is labelled as JSON and a list's kind made {@code <Kind>List}. docs/embedded-api.md maps
+ * each concern to its class.
  */
 final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
-  /**
-   * A resource served here, for discovery: plural name, kind, namespaced, verbs and subresources.
-   */
-  record ApiResource(
-      String group,
-      String version,
-      String plural,
-      String kind,
-      boolean namespaced,
-      List<String> subresources,
-      List<String> shortNames) {
-    ApiResource(
-        String group,
-        String version,
-        String plural,
-        String kind,
-        boolean namespaced,
-        List<String> subresources) {
-      this(
-          group,
-          version,
-          plural,
-          kind,
-          namespaced,
-          subresources,
-          SHORT_NAMES.getOrDefault(plural, List.of()));
-    }
-  }
-
-  /** kubectl's short names, so {@code kubectl get deploy,svc,exsvc} works as on a real cluster. */
-  private static final Map<String, List<String>> SHORT_NAMES =
-      Map.of(
-          "namespaces",
-          List.of("ns"),
-          "services",
-          List.of("svc"),
-          "pods",
-          List.of("po"),
-          "configmaps",
-          List.of("cm"),
-          "events",
-          List.of("ev"),
-          "endpoints",
-          List.of("ep"),
-          "deployments",
-          List.of("deploy"),
-          "statefulsets",
-          List.of("sts"),
-          "replicasets",
-          List.of("rs"),
-          "exposedservices",
-          List.of("exsvc"));
-
-  private static final List<String> VERBS =
-      List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
-
-  static final List<ApiResource> RESOURCES =
-      List.of(
-          new ApiResource("", "v1", "namespaces", "Namespace", false, List.of("status")),
-          new ApiResource("", "v1", "services", "Service", true, List.of("status")),
-          new ApiResource("", "v1", "pods", "Pod", true, List.of("status")),
-          new ApiResource("", "v1", "secrets", "Secret", true, List.of()),
-          new ApiResource("", "v1", "configmaps", "ConfigMap", true, List.of()),
-          new ApiResource("", "v1", "events", "Event", true, List.of()),
-          new ApiResource("", "v1", "endpoints", "Endpoints", true, List.of()),
-          new ApiResource("", "v1", "serviceaccounts", "ServiceAccount", true, List.of()),
-          new ApiResource(
-              "apps", "v1", "deployments", "Deployment", true, List.of("status", "scale")),
-          new ApiResource(
-              "apps", "v1", "statefulsets", "StatefulSet", true, List.of("status", "scale")),
-          new ApiResource(
-              "apps", "v1", "replicasets", "ReplicaSet", true, List.of("status", "scale")),
-          new ApiResource("apps", "v1", "daemonsets", "DaemonSet", true, List.of("status")),
-          new ApiResource(
-              "", "v1", "replicationcontrollers", "ReplicationController", true, List.of("status")),
-          new ApiResource("batch", "v1", "jobs", "Job", true, List.of("status")),
-          new ApiResource("batch", "v1", "cronjobs", "CronJob", true, List.of("status")),
-          new ApiResource(
-              "autoscaling",
-              "v2",
-              "horizontalpodautoscalers",
-              "HorizontalPodAutoscaler",
-              true,
-              List.of("status")),
-          new ApiResource(
-              "discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, List.of()),
-          new ApiResource("coordination.k8s.io", "v1", "leases", "Lease", true, List.of()),
-          new ApiResource(
-              "apiextensions.k8s.io",
-              "v1",
-              "customresourcedefinitions",
-              "CustomResourceDefinition",
-              false,
-              List.of("status")),
-          new ApiResource(
-              "fly.io", "v1alpha1", "exposedservices", "ExposedService", true, List.of("status")),
-          new ApiResource("fly.io", "v1alpha1", "flycastips", "FlycastIP", false, List.of()));
-
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(EmbeddedApiDispatcher.class);
 
-  private final Map<String, String> discovery = new LinkedHashMap<>();
+  private final DiscoveryDocuments discovery = new DiscoveryDocuments(ApiResource.SERVED);
   private final CustomResources customResources = new CustomResources(this);
-  private final OpenApiDocuments openApi = new OpenApiDocuments(RESOURCES, customResources::schema);
+  private final OpenApiDocuments openApi =
+      new OpenApiDocuments(ApiResource.SERVED, customResources::schema);
   final Writes writes = new Writes(this, customResources);
   final PodLogs podLogs = new PodLogs();
   final Reads reads = new Reads(customResources);
+  private final ScaleSubresource scale = new ScaleSubresource(this);
   private final DiscoveryCategories categories = new DiscoveryCategories(customResources);
   private final ConcurrentLinkedQueue<Consumer<RecordedRequest>> observers =
       new ConcurrentLinkedQueue<>();
 
   EmbeddedApiDispatcher() {
     super(List.of());
-    discovery.put(
-        "/api",
-        "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":[]}");
-    Map<String, List<ApiResource>> byGroupVersion = new LinkedHashMap<>();
-    for (ApiResource r : RESOURCES) {
-      byGroupVersion
-          .computeIfAbsent(
-              r.group().isEmpty() ? r.version() : r.group() + "/" + r.version(),
-              k -> new ArrayList<>())
-          .add(r);
-    }
-    List<String> groups = new ArrayList<>();
-    byGroupVersion.forEach(
-        (gv, list) -> {
-          String path = gv.contains("/") ? "/apis/" + gv : "/api/" + gv;
-          discovery.put(path, resourceList(gv, list));
-          if (gv.contains("/")) {
-            String group = gv.substring(0, gv.indexOf('/'));
-            String gvJson =
-                "{\"groupVersion\":\""
-                    + gv
-                    + "\",\"version\":\""
-                    + gv.substring(gv.indexOf('/') + 1)
-                    + "\"}";
-            groups.add(
-                "{\"name\":\""
-                    + group
-                    + "\",\"versions\":["
-                    + gvJson
-                    + "],\"preferredVersion\":"
-                    + gvJson
-                    + "}");
-            discovery.put(
-                "/apis/" + group,
-                "{\"kind\":\"APIGroup\",\"apiVersion\":\"v1\",\"name\":\""
-                    + group
-                    + "\",\"versions\":["
-                    + gvJson
-                    + "],\"preferredVersion\":"
-                    + gvJson
-                    + "}");
-          }
-        });
-    discovery.put(
-        "/apis",
-        "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":["
-            + String.join(",", groups)
-            + "]}");
-    discovery.put(
-        "/version",
-        "{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.0-flycast-embedded\",\"platform\":\"linux/amd64\"}");
-  }
-
-  private static String resourceList(String gv, List<ApiResource> list) {
-    List<String> items = new ArrayList<>();
-    String verbs = "[\"" + String.join("\",\"", VERBS) + "\"]";
-    for (ApiResource r : list) {
-      String shortNames =
-          r.shortNames().isEmpty()
-              ? ""
-              : ",\"shortNames\":[\"" + String.join("\",\"", r.shortNames()) + "\"]";
-      items.add(
-          "{\"name\":\""
-              + r.plural()
-              + "\",\"singularName\":\""
-              + r.kind().toLowerCase(Locale.ROOT)
-              + "\",\"namespaced\":"
-              + r.namespaced()
-              + ",\"kind\":\""
-              + r.kind()
-              + "\",\"verbs\":"
-              + verbs
-              + shortNames
-              + "}");
-      for (String sub : r.subresources()) {
-        items.add(
-            "{\"name\":\""
-                + r.plural()
-                + "/"
-                + sub
-                + "\",\"singularName\":\"\",\"namespaced\":"
-                + r.namespaced()
-                + ",\"kind\":\""
-                + ("scale".equals(sub) ? "Scale" : r.kind())
-                + "\",\"verbs\":[\"get\",\"patch\",\"update\"]}");
-      }
-    }
-    return "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\""
-        + gv
-        + "\",\"resources\":["
-        + String.join(",", items)
-        + "]}";
-  }
-
-  /**
-   * The /scale subresource, which the CRUD mock lacks: reads and writes the workload's {@code
-   * spec.replicas}, as the real API server does, so the code that scales real clusters runs
-   * unchanged here.
-   */
-  private MockResponse handleScale(RecordedRequest request, String workloadPath) {
-    var workload = storeGet(workloadPath);
-    if (workload == null) {
-      return ApiStatus.failure(404, "NotFound", workloadPath + " not found");
-    }
-    if (!"GET".equals(request.getMethod())) {
-      com.fasterxml.jackson.databind.JsonNode wanted;
-      try {
-        var body = JSON.readTree(request.getBody().getBytes());
-        wanted =
-            "PATCH".equals(request.getMethod())
-                ? Patches.apply(request.getHeader("Content-Type"), scaleOf(workload), body)
-                : body;
-      } catch (java.io.IOException | Patches.PatchException e) {
-        return ApiStatus.failure(400, "BadRequest", e.toString());
-      }
-      var updated = workload.deepCopy();
-      ((com.fasterxml.jackson.databind.node.ObjectNode) updated.path("spec"))
-          .put("replicas", wanted.path("spec").path("replicas").asInt(0));
-      MockResponse put =
-          super.dispatch(
-              new RecordedRequest(
-                  "PUT " + workloadPath + " HTTP/1.1",
-                  io.fabric8.mockwebserver.dsl.HttpMethod.PUT,
-                  workloadPath,
-                  io.fabric8.mockwebserver.http.Headers.builder()
-                      .add("Content-Type", "application/json")
-                      .build(),
-                  new io.fabric8.mockwebserver.http.Buffer(
-                      updated.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
-      if (put.code() / 100 != 2) {
-        return put;
-      }
-      workload = storeGet(workloadPath);
-    }
-    return ApiStatus.json(200, scaleOf(workload).toString());
-  }
-
-  /** The autoscaling/v1 Scale of a workload, as the /scale subresource answers. */
-  private static com.fasterxml.jackson.databind.node.ObjectNode scaleOf(
-      com.fasterxml.jackson.databind.JsonNode workload) {
-    var meta = workload.path("metadata");
-    var out = JSON.createObjectNode();
-    out.put("kind", "Scale");
-    out.put("apiVersion", "autoscaling/v1");
-    var m = out.putObject("metadata");
-    m.put("name", meta.path("name").asText());
-    m.put("namespace", meta.path("namespace").asText());
-    m.put("resourceVersion", meta.path("resourceVersion").asText());
-    m.put("uid", meta.path("uid").asText());
-    out.putObject("spec").put("replicas", workload.path("spec").path("replicas").asInt(1));
-    out.putObject("status").put("replicas", workload.path("status").path("replicas").asInt(0));
-    return out;
   }
 
   void addObserver(Consumer<RecordedRequest> observer) {
     observers.add(observer);
   }
-
-  /**
-   * {@code /apis/<group>/<version>/namespaces/<ns>/<resource>/<name>/scale}: the /scale subresource
-   * of the apps workloads and of custom resources (whose CRDs' scale subresources are taken to use
-   * {@code .spec.replicas} and {@code .status.replicas}, the usual paths).
-   */
-  private static final java.util.regex.Pattern SCALE =
-      java.util.regex.Pattern.compile("^(/apis/[^/]+/[^/]+/namespaces/[^/]+/[^/]+/[^/]+)/scale$");
 
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
@@ -321,9 +63,9 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
   }
 
   private MockResponse route(RecordedRequest request, String bare, String query) throws BadRequest {
-    var scale = SCALE.matcher(bare);
-    if (scale.matches()) {
-      return handleScale(request, scale.group(1));
+    String workload = ScaleSubresource.workloadPath(bare);
+    if (workload != null) {
+      return scale.handle(request, workload);
     }
     if ("GET".equals(request.getMethod())) {
       String doc = discovery.get(bare);
@@ -388,7 +130,7 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
     if (response.code() != 200 || response.getBody() == null) {
       return response;
     }
-    for (ApiResource a : RESOURCES) {
+    for (ApiResource a : ApiResource.SERVED) {
       if (a.group().equals(r.group()) && a.plural().equals(r.plural())) {
         try {
           var list = JSON.readTree(response.getBody().getBytes());

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import io.flycast.embedded.EmbeddedApiDispatcher.ApiResource;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;

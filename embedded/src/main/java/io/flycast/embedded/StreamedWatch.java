@@ -157,7 +157,7 @@ final class StreamedWatch implements WebSocket {
     event.put("type", "BOOKMARK");
     ObjectNode object = event.putObject("object");
     if (path != null) {
-      for (EmbeddedApiDispatcher.ApiResource r : EmbeddedApiDispatcher.RESOURCES) {
+      for (ApiResource r : ApiResource.SERVED) {
         if (r.group().equals(path.group()) && r.plural().equals(path.plural())) {
           object.put("kind", r.kind());
         }

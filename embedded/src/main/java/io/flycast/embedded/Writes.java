@@ -37,7 +37,7 @@ final class Writes {
   Writes(EmbeddedApiDispatcher store, CustomResources customResources) {
     this.store = store;
     this.customResources = customResources;
-    this.garbage = new GarbageCollector(store, EmbeddedApiDispatcher.RESOURCES);
+    this.garbage = new GarbageCollector(store, ApiResource.SERVED);
   }
 
   MockResponse handle(RecordedRequest request, ResourcePath path, Query query) throws BadRequest {
