@@ -101,6 +101,8 @@ class RealClusterE2E {
                                       .anyMatch(l -> l.equals("flycast_peers_heard 1.0"))));
           namedTargetPortResolvesThroughTheClustersEndpointSlices(flycast);
           aTypoInAnEnumIsRefusedByTheApiServerNamingTheField();
+          theCrdsCelRulesAreTheApiServersToo();
+          kubectlPrintsTheColumnsEmbeddedModePrints();
           // SIGTERM (docs/ha.md, Shutdown): readiness off at once, still serving, and if it led,
           // the Lease handed over on a real API server instead of expiring.
           await().atMost(WAIT).until(() -> HaE2E.leads(flycast) != HaE2E.leads(second));
@@ -187,6 +189,67 @@ class RealClusterE2E {
           internalPort: 80
           ports: [{port: 80, handlers: [htttp]}]
         """);
+    assertThat(applyRefused(manifest)).contains("handlers").contains("htttp");
+  }
+
+  /**
+   * The CRD's CEL rules, which the embedded API evaluates with dev.cel (KubectlCelE2E), are what a
+   * real API server enforces: the same objects are refused with the same messages.
+   */
+  void theCrdsCelRulesAreTheApiServersToo() throws Exception {
+    Path limits = Files.createTempFile("flycast-cel", ".yaml");
+    Files.writeString(
+        limits,
+        """
+        apiVersion: fly.io/v1alpha1
+        kind: ExposedService
+        metadata: {name: limits}
+        spec:
+          selector: {app: named}
+          internalPort: 80
+          ports: [{port: 80, handlers: [http]}]
+          concurrency: {type: requests, softLimit: 50, hardLimit: 10}
+        """);
+    assertThat(applyRefused(limits))
+        .contains("spec.concurrency", "hardLimit must be greater than or equal to softLimit");
+    Path https = Files.createTempFile("flycast-cel", ".yaml");
+    Files.writeString(
+        https,
+        """
+        apiVersion: fly.io/v1alpha1
+        kind: ExposedService
+        metadata: {name: https}
+        spec:
+          selector: {app: named}
+          internalPort: 80
+          ports: [{port: 443, handlers: [tls], forceHttps: true}]
+        """);
+    assertThat(applyRefused(https))
+        .contains("spec.ports[0]", "forceHttps requires the http handler on the same port");
+  }
+
+  /** The printer columns come from the CRD: the header embedded mode prints (KubectlOutputE2E). */
+  void kubectlPrintsTheColumnsEmbeddedModePrints() throws Exception {
+    Path web = Files.createTempFile("flycast-columns", ".yaml");
+    Files.writeString(
+        web,
+        """
+        apiVersion: fly.io/v1alpha1
+        kind: ExposedService
+        metadata: {name: columns}
+        spec:
+          selector: {app: named}
+          internalPort: 80
+          ports: [{port: 80, handlers: [http]}]
+        """);
+    kubectl("apply", "-n", ns, "-f", web.toString());
+    assertThat(kubectl("get", "exsvc", "columns", "-n", ns).lines().findFirst().orElseThrow())
+        .matches("NAME\\s+AGE\\s+ADDRESS\\s+READY\\s+MACHINES\\s+PORTS\\s+SYNC\\s*");
+    assertThat(kubectl("get", "all", "-n", ns)).contains("exposedservice.fly.io/columns");
+  }
+
+  /** {@code kubectl apply -f manifest} in the test namespace, which must fail: its output. */
+  String applyRefused(Path manifest) throws Exception {
     List<String> cmd =
         new ArrayList<>(
             List.of(
@@ -202,6 +265,6 @@ class RealClusterE2E {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isNotZero();
-    assertThat(out).contains("handlers").contains("htttp");
+    return out;
   }
 }

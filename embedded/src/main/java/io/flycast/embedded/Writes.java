@@ -94,14 +94,46 @@ final class Writes {
     return ApiStatus.json(200, merged.toString());
   }
 
+  /**
+   * How often a patch is applied again to the object as it now is when another write came between
+   * reading and storing it; the real server's GuaranteedUpdate retries the same way, so a patch
+   * that names no resourceVersion never answers 409 (kubectl patch, edit and apply while the
+   * operator writes status).
+   */
+  private static final int PATCH_ATTEMPTS = 5;
+
   private MockResponse patch(RecordedRequest request, ResourcePath path, Query query)
       throws BadRequest {
+    MockResponse answer = null;
+    for (int attempt = 0; attempt < PATCH_ATTEMPTS; attempt++) {
+      JsonNode current = store.storeGet(path.objectPath());
+      answer = patchOnce(request, path, query, current);
+      if (answer.code() != 409 || current == null || pinsVersion(request, current)) {
+        return answer;
+      }
+    }
+    return answer;
+  }
+
+  /** Whether the patch itself names a resourceVersion other than the stored one's: its 409. */
+  private static boolean pinsVersion(RecordedRequest request, JsonNode current) {
+    try {
+      JsonNode body = JSON.readTree(request.getBody().getBytes());
+      JsonNode pinned = body.path("metadata").path("resourceVersion");
+      return pinned.isTextual()
+          && !pinned.asText().equals(current.path("metadata").path("resourceVersion").asText());
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private MockResponse patchOnce(
+      RecordedRequest request, ResourcePath path, Query query, JsonNode current) throws BadRequest {
     String type = request.getHeader("Content-Type");
     if (path.name() == null) {
       return ApiStatus.failure(405, "MethodNotAllowed", "PATCH needs an object name");
     }
     boolean custom = customResources.crd(path.group(), path.plural()).isPresent();
-    JsonNode current = store.storeGet(path.objectPath());
     if (type != null && type.startsWith(Patches.APPLY_PATCH)) {
       return apply(request, path, query, current, custom);
     }

@@ -225,11 +225,10 @@ class ExposedServiceIT extends EmbeddedControlPlane {
         .resources(ExposedService.class)
         .inNamespace("ratelimits")
         .withName("api")
-        .edit(
-            e -> {
-              e.getSpec().rateLimit.burst = 20;
-              return e;
-            });
+        .patch( // as below: a merge patch, which a status write in between cannot turn into a 409
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"rateLimit\":{\"burst\":20}}}");
     await()
         .atMost(WAIT)
         .ignoreExceptions()
@@ -265,9 +264,16 @@ class ExposedServiceIT extends EmbeddedControlPlane {
               assertThat(r.spec().cache()).isNull();
             });
 
-    ExposedService fixed = get("caches", "web");
-    fixed.getSpec().cache.maxSize = "8Mi";
-    client.resources(ExposedService.class).inNamespace("caches").resource(fixed).update();
+    // A merge patch without a resourceVersion, as kubectl patch sends: get + update (or edit,
+    // which locks the version it read) is a 409 when the operator's status write came in between.
+    client
+        .resources(ExposedService.class)
+        .inNamespace("caches")
+        .withName("web")
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"cache\":{\"maxSize\":\"8Mi\"}}}");
     await()
         .atMost(WAIT)
         .ignoreExceptions()
