@@ -142,9 +142,17 @@ class KubectlDay2E2E {
     kubectl.run("label", "deploy/day2", "tier=web").ok();
     assertThat(get("deploy/day2", "{.metadata.generation}")).isEqualTo(before);
 
+    String podsBefore = get("pods", "{.items[?(@.metadata.labels.app==\"day2\")].metadata.name}");
     kubectl.run("rollout", "restart", "deploy/day2").ok();
     assertThat(kubectl.run("rollout", "status", "deploy/day2", "--timeout=60s").ok().stdout())
         .contains("successfully rolled out");
+    // The restart replaced the pod (a new template hash), it did not just pass.
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                !get("pods", "{.items[?(@.metadata.labels.app==\"day2\")].metadata.name}")
+                    .contains(podsBefore));
   }
 
   @Test
@@ -173,5 +181,8 @@ class KubectlDay2E2E {
         .isEqualTo("two\nthree\n");
     String pod = get("pods", "{.items[?(@.metadata.labels.app==\"talker\")].metadata.name}");
     assertThat(kubectl.run("logs", "pod/" + pod, "--tail=1").ok().stdout()).isEqualTo("three\n");
+    // -f is not streamed: it prints the log so far and ends (run fails the test on a hang).
+    assertThat(kubectl.run("logs", "-f", "pod/" + pod).ok().stdout())
+        .isEqualTo("one\ntwo\nthree\n");
   }
 }
