@@ -6,6 +6,7 @@ import io.flycast.admin.AdminEndpoints;
 import io.flycast.admin.AdminLimits;
 import io.flycast.admin.AdminServer;
 import io.flycast.admin.CatalogJson;
+import io.flycast.admin.RouteStatusJson;
 import io.flycast.allocation.AddressRange;
 import io.flycast.allocation.AddressRepair;
 import io.flycast.allocation.FlycastAddressPool;
@@ -87,6 +88,10 @@ public final class Flycast implements AutoCloseable {
               new AdminServer(
                       config.adminListen(), adminEndpoints, adminAccess, AdminLimits.DEFAULT)
                   .start());
+    }
+    if (adminEndpoints != null) {
+      CatalogSync watched = sync;
+      adminEndpoints.routeStatus(() -> RouteStatusJson.render(watched.exposedServices()));
     }
     sync.start();
     startNetworks();

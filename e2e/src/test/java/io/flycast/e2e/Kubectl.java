@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -33,9 +34,14 @@ final class Kubectl {
   }
 
   Kubectl(EmbeddedApiServer api, Path dir) {
+    this(api.writeKubeconfig(dir.resolve("kubeconfig")), dir);
+  }
+
+  /** kubectl against the cluster {@code kubeconfig} names (a launcher's, as after make run). */
+  Kubectl(Path kubeconfig, Path dir) {
     this.binary = Helm.repoRoot().resolve(".tools/bin/kubectl");
     this.dir = dir;
-    this.kubeconfig = api.writeKubeconfig(dir.resolve("kubeconfig"));
+    this.kubeconfig = kubeconfig;
   }
 
   private ProcessBuilder command(String... args) {
@@ -51,7 +57,14 @@ final class Kubectl {
 
   /** Runs kubectl to its end (at most a minute: a hang fails the test). */
   Out run(String... args) throws Exception {
-    Process p = command(args).start();
+    return run(Map.of(), args);
+  }
+
+  /** Runs kubectl to its end with {@code env} added to its environment (EDITOR, for edit). */
+  Out run(Map<String, String> env, String... args) throws Exception {
+    ProcessBuilder pb = command(args);
+    pb.environment().putAll(env);
+    Process p = pb.start();
     CompletableFuture<byte[]> out =
         CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
     CompletableFuture<byte[]> err =

@@ -3,6 +3,8 @@ package io.flycast.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +28,11 @@ class StatusPageE2E {
   static void start() throws Exception {
     flycast =
         FlycastProcess.startEmbedded(
-            "--apply", FlycastProcess.repo().resolve("examples").toString());
+            "--apply",
+            FlycastProcess.repo().resolve("examples").toString(),
+            // Idle backends stop within seconds, so a route has an autostop to show.
+            "--autostop-interval",
+            "2s");
   }
 
   @AfterAll
@@ -95,5 +101,38 @@ class StatusPageE2E {
     run(List.of("--window-size=1280,900", "--screenshot=" + shot, url));
     assertThat(shot).exists();
     assertThat(Files.size(shot)).isGreaterThan(10_000);
+  }
+
+  /**
+   * Each route's conditions and its last autostop and autostart, as the ExposedService's status
+   * records them: web, idle, is stopped; a request starts it again.
+   */
+  @Test
+  void showsConditionsAndTheLastAutostopAndAutostart() throws Exception {
+    String url = "http://127.0.0.1:" + flycast.adminPort + "/";
+    await()
+        .atMost(Duration.ofSeconds(90))
+        // Down to zero (one backend at a time), so that the next request has to start one.
+        .until(() -> routeStatus("default/web").contains("\"replicas\":0"));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(() -> flycast.viaProxy("web.default.flycast", "/").statusCode() == 200);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> routeStatus("default/web").contains("\"lastAutostart\""));
+    String dom = run(List.of("--dump-dom", url));
+    assertThat(dom)
+        .contains("Valid True · Valid", "Ready True", "Synced True")
+        .contains("last autostop", "last autostart")
+        // When, then why (the recorded reason).
+        .containsPattern("last autostop [^<]*\\d[^<]* · \\w")
+        .containsPattern("last autostart [^<]*\\d[^<]* · \\w");
+  }
+
+  /** The operator's record of one route in /debug/routes, as JSON text ("" when it has none). */
+  private static String routeStatus(String key) throws Exception {
+    JsonNode node = new ObjectMapper().readTree(flycast.get("/debug/routes").body());
+    return node.has(key) ? node.get(key).toString() : "";
   }
 }

@@ -30,10 +30,10 @@ public final class AdminEndpoints {
 
   /** Paths that may take milliseconds: they scrape the registry or walk the catalog. */
   private static final Set<String> RENDERED =
-      Set.of("/metrics", "/debug/catalog", "/debug/stats", PEER_LOAD);
+      Set.of("/metrics", "/debug/catalog", "/debug/stats", "/debug/routes", PEER_LOAD);
 
   private static final byte[] NOT_FOUND =
-      "not found: try /, /healthz, /readyz, /metrics, /debug/catalog, /debug/stats\n"
+      "not found: try /, /healthz, /readyz, /metrics, /debug/catalog, /debug/stats, /debug/routes\n"
           .getBytes(StandardCharsets.UTF_8);
 
   private final Readiness ready;
@@ -43,6 +43,7 @@ public final class AdminEndpoints {
   private final byte[] statusPage;
   private volatile java.util.function.UnaryOperator<String> peerLoad;
   private volatile java.util.function.Predicate<String> cachePurge;
+  private volatile Supplier<String> routeStatus = () -> "{}";
 
   /**
    * @param ready whether this replica should get traffic, and if not why
@@ -64,6 +65,15 @@ public final class AdminEndpoints {
    */
   public AdminEndpoints peerLoad(java.util.function.UnaryOperator<String> answer) {
     this.peerLoad = answer;
+    return this;
+  }
+
+  /**
+   * Serves {@code /debug/routes}: each route's conditions and last autostart and autostop, as JSON
+   * keyed by {@code namespace/name} ({@code {}} until set).
+   */
+  public AdminEndpoints routeStatus(Supplier<String> json) {
+    this.routeStatus = json;
     return this;
   }
 
@@ -125,6 +135,7 @@ public final class AdminEndpoints {
       case "/metrics" -> metrics(accept);
       case "/debug/catalog" -> json(catalogJson.get());
       case "/debug/stats" -> json(StatsJson.render(registry));
+      case "/debug/routes" -> json(routeStatus.get());
       case "/" -> AdminResponse.of(HttpResponseStatus.OK, "text/html; charset=utf-8", statusPage);
       default -> AdminResponse.of(HttpResponseStatus.NOT_FOUND, AdminResponse.TEXT, NOT_FOUND);
     };

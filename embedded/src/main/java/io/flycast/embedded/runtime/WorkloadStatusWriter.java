@@ -3,6 +3,7 @@ package io.flycast.embedded.runtime;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.HashMap;
@@ -35,7 +36,8 @@ final class WorkloadStatusWriter {
     int replicas = (int) pods.stream().filter(p -> !p.terminating).count();
     int ready = (int) pods.stream().filter(p -> !p.terminating && p.ready).count();
     Long generation = workload.getMetadata().getGeneration();
-    String summary = replicas + "/" + ready + "/" + generation;
+    int desired = desired(workload);
+    String summary = replicas + "/" + ready + "/" + generation + "/" + desired;
     if (summary.equals(written.get(key))) {
       return;
     }
@@ -51,6 +53,7 @@ final class WorkloadStatusWriter {
             s.setUpdatedReplicas(replicas);
             s.setUnavailableReplicas(Math.max(0, replicas - ready));
             s.setObservedGeneration(generation);
+            DeploymentConditions.set(s, key.name(), desired, replicas, ready);
             d.setStatus(s);
             return d;
           },
@@ -71,6 +74,15 @@ final class WorkloadStatusWriter {
           },
           "StatefulSet " + key.storeKey());
     }
+  }
+
+  /** The replicas the spec asks for (1 when it leaves them out, as the API defaults it). */
+  private static int desired(HasMetadata workload) {
+    Integer n =
+        workload instanceof Deployment d
+            ? d.getSpec().getReplicas()
+            : ((StatefulSet) workload).getSpec().getReplicas();
+    return n == null ? 1 : n;
   }
 
   /** Forgets a workload that is gone with all its pods: one of the same name starts afresh. */

@@ -211,6 +211,11 @@ public final class CatalogSync implements AutoCloseable {
     return exposed.getStore().getByKey(Cache.namespaceKeyFunc(key.namespace(), key.name()));
   }
 
+  /** Every ExposedService the informer holds, valid or not (the status page's conditions). */
+  public List<ExposedService> exposedServices() {
+    return exposed.getStore().list();
+  }
+
   public Namespace namespace(String name) {
     return namespaces.getStore().getByKey(name);
   }
