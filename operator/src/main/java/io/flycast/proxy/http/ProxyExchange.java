@@ -73,6 +73,9 @@ public final class ProxyExchange implements BackendHandler.Listener {
   /** The route's response cache on this request's way back; null when the route has none. */
   private final ResponseTee tee;
 
+  /** The route's rate limit fields for the response; null when the route has no limit. */
+  private final RateLimitGate.Pace limitPace;
+
   private ExchangeState state = ExchangeState.READING_REQUEST;
   private final BackendLink backend;
   private boolean clientKeepAlive;
@@ -89,9 +92,11 @@ public final class ProxyExchange implements BackendHandler.Listener {
       RouteResolver.Target target,
       FlyHeaders.ClientInfo clientInfo,
       RequestRecord record,
-      ResponseTee tee) {
+      ResponseTee tee,
+      RateLimitGate.Pace limitPace) {
     this.px = px;
     this.tee = tee;
+    this.limitPace = limitPace;
     this.record = record;
     this.owner = owner;
     this.client = clientCtx.channel();
@@ -257,6 +262,9 @@ public final class ProxyExchange implements BackendHandler.Listener {
     if (tee != null) {
       resp = tee.head(resp); // labelled; a 304 that validated the stored response becomes it
       status = resp.status().code();
+    }
+    if (limitPace != null) {
+      limitPace.apply(resp.headers()); // after the tee copied what it stores: no entry keeps them
     }
     px.metrics().request(plan.route().key(), status);
     if (upgrade && resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
