@@ -47,7 +47,11 @@ final class CacheGate {
     if (cache == null) {
       return null;
     }
-    Consumer<String> result = r -> px.metrics().cacheRequest(route.key(), r);
+    Consumer<String> result =
+        r -> {
+          px.metrics().cacheRequest(route.key(), r);
+          record.cache(r);
+        };
     HttpHeaders h = req.headers();
     HttpMethod method = req.method();
     boolean head = method.equals(HttpMethod.HEAD);
