@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,6 +28,12 @@ final class CacheOrigin implements AutoCloseable {
   /** The If-None-Match of every request, "-" when it had none. */
   final List<String> ifNoneMatch = new CopyOnWriteArrayList<>();
 
+  /** While set, every request waits for it before it is answered: a miss held in the air. */
+  volatile CountDownLatch hold;
+
+  /** A status the next request gets, with no body, instead of 200 (once; 0 = none). */
+  final AtomicInteger failNext = new AtomicInteger();
+
   private final HttpServer server;
 
   CacheOrigin() throws IOException {
@@ -41,6 +49,20 @@ final class CacheOrigin implements AutoCloseable {
 
   private void answer(HttpExchange ex) throws IOException {
     int n = requests.incrementAndGet();
+    CountDownLatch h = hold;
+    if (h != null) {
+      try {
+        h.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    int fail = failNext.getAndSet(0);
+    if (fail != 0) {
+      ex.sendResponseHeaders(fail, -1);
+      ex.close();
+      return;
+    }
     var in = ex.getRequestHeaders();
     var out = ex.getResponseHeaders();
     String inm = in.getFirst("If-None-Match");

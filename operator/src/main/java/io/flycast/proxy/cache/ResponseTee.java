@@ -50,6 +50,12 @@ public final class ResponseTee {
   private ByteBuf copy;
   private boolean counted;
 
+  /** The flight this request leads: identical misses wait for its response. */
+  private MissFlights.Flight leading;
+
+  /** The flight this request may wait for instead of asking the backend itself. */
+  private MissFlights.Flight following;
+
   public ResponseTee(
       ResponseCaches caches,
       RouteCache cache,
@@ -74,6 +80,43 @@ public final class ResponseTee {
     this.requestMs = clock.getAsLong();
     if (lookup != null && lookup.outcome() == Lookup.Outcome.STALE) {
       revalidated = lookup.entry().retainedBody();
+    }
+  }
+
+  /** This request's miss leads {@code f}: it lands once the response is stored or will not be. */
+  public void lead(MissFlights.Flight f) {
+    leading = f;
+  }
+
+  /** Another request's miss of the same URL is in the air: this one may wait for it. */
+  public void follow(MissFlights.Flight f) {
+    following = f;
+  }
+
+  /** The flight to wait for before going to the backend, or null. */
+  public MissFlights.Flight following() {
+    return following;
+  }
+
+  /**
+   * After the wait: the fresh entry the leader stored for this request (its Vary values too), or
+   * null when there is none and the request goes to the backend itself.
+   */
+  public StoredResponse collapsedHit(long nowMs) {
+    Lookup l = cache.lookup(primary, request, nowMs);
+    return l.outcome() == Lookup.Outcome.HIT ? l.entry() : null;
+  }
+
+  /** The request was answered with {@link #collapsedHit}: a hit, and nothing held any more. */
+  public void servedCollapsed() {
+    count("hit");
+    release();
+  }
+
+  private void land() {
+    if (leading != null) {
+      leading.land();
+      leading = null;
     }
   }
 
@@ -121,7 +164,9 @@ public final class ResponseTee {
       reason = "too-large";
     }
     String label = CacheStatus.forward(fwd, status, reason == null && length >= 0, reason);
-    if (reason == null) {
+    if (reason != null) {
+      land(); // nothing will be stored: the waiters go to the backend now, not at the end
+    } else {
       storing =
           new DefaultHttpResponse(HttpVersion.HTTP_1_1, resp.status(), copyOf(resp.headers()));
       int max = (int) Math.min(Integer.MAX_VALUE - 8, cache.settings().maxEntryBytes());
@@ -162,6 +207,7 @@ public final class ResponseTee {
       ByteBuf in = content.content();
       if (in.readableBytes() > copy.maxWritableBytes()) {
         dropCopy(); // over the entry cap: the rest streams through uncached
+        land();
       } else {
         copy.writeBytes(in, in.readerIndex(), in.readableBytes());
         if (last) {
@@ -182,6 +228,7 @@ public final class ResponseTee {
         new StoredResponse(storing.status().code(), h, body, requestMs, clock.getAsLong());
     storing = null;
     caches.store(cache, primary, request, r);
+    land(); // stored: the waiters are hits now
   }
 
   /** The exchange ended without a whole response (or after it): gives back what is held. */
@@ -190,6 +237,7 @@ public final class ResponseTee {
       count(lookup.outcome() == Lookup.Outcome.STALE ? "expired" : "miss");
     }
     dropCopy();
+    land(); // a failure, a client gone, or the end: nobody waits on past this
     releaseRevalidated();
     if (substitute != null) {
       substitute.release();

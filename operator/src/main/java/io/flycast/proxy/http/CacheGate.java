@@ -6,6 +6,7 @@ import io.flycast.proxy.RequestRecord;
 import io.flycast.proxy.cache.CachePolicy;
 import io.flycast.proxy.cache.CacheStatus;
 import io.flycast.proxy.cache.Lookup;
+import io.flycast.proxy.cache.MissFlights;
 import io.flycast.proxy.cache.ResponseTee;
 import io.flycast.proxy.cache.RouteCache;
 import io.flycast.proxy.cache.StoredResponse;
@@ -103,6 +104,17 @@ final class CacheGate {
             false,
             System::currentTimeMillis,
             result);
+    if (found.outcome() == Lookup.Outcome.MISS
+        && method.equals(HttpMethod.GET)
+        && !conditional
+        && FlyHeaders.hasNoBody(req)) {
+      MissFlights.Flight flight = cache.flights().lead(primary);
+      if (flight != null) {
+        tee.lead(flight);
+      } else {
+        tee.follow(cache.flights().inAir(primary));
+      }
+    }
     StoredResponse stale = tee.revalidating();
     if (stale != null) {
       if (stale.etag() != null) {
@@ -113,6 +125,22 @@ final class CacheGate {
       }
     }
     return tee;
+  }
+
+  /**
+   * A request that waited for another's miss of its URL ({@link MissFlights}): the response that
+   * miss stored, labelled {@code hit; detail=collapsed}, or null when there is none for it (the
+   * request goes to the backend itself).
+   */
+  static FullHttpResponse collapsed(
+      ProxyContext px, ResponseTee tee, HttpRequest req, RequestRecord record) {
+    long now = System.currentTimeMillis();
+    StoredResponse e = tee.collapsedHit(now);
+    FullHttpResponse r = e == null ? null : hit(px, e, req, record, now);
+    if (r != null) {
+      r.headers().set(CacheStatus.NAME, CacheStatus.hit(e.ttl(now)) + "; detail=collapsed");
+    }
+    return r;
   }
 
   /**

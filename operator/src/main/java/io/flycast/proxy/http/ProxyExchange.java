@@ -1,14 +1,18 @@
 package io.flycast.proxy.http;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import io.flycast.catalog.Backend;
 import io.flycast.proxy.ProxyContext;
 import io.flycast.proxy.ProxyMetrics;
 import io.flycast.proxy.RequestRecord;
 import io.flycast.proxy.balance.Lease;
+import io.flycast.proxy.cache.MissFlights;
 import io.flycast.proxy.cache.ResponseTee;
 import io.flycast.proxy.upstream.BackendHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -20,6 +24,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -77,6 +82,10 @@ public final class ProxyExchange implements BackendHandler.Listener {
   private final RateLimitGate.Pace limitPace;
 
   private ExchangeState state = ExchangeState.READING_REQUEST;
+
+  /** Set while the request waits for another's miss of its URL ({@link MissFlights}). */
+  private ScheduledFuture<?> collapseTimer;
+
   private final BackendLink backend;
   private boolean clientKeepAlive;
   private boolean responseKeepAlive;
@@ -148,6 +157,42 @@ public final class ProxyExchange implements BackendHandler.Listener {
   }
 
   void start() {
+    MissFlights.Flight flight = tee == null ? null : tee.following();
+    if (flight != null && flight.await(() -> client.eventLoop().execute(this::collapseWoken))) {
+      collapseTimer =
+          client.eventLoop().schedule(this::collapseWoken, MissFlights.WAIT_MS, MILLISECONDS);
+      return;
+    }
+    go();
+  }
+
+  /**
+   * The miss this request waited for landed, or the wait is over: answered from what it stored, or
+   * on to the backend. Once only; nothing when the client went away meanwhile.
+   */
+  private void collapseWoken() {
+    if (collapseTimer == null || state != ExchangeState.READING_REQUEST) {
+      return;
+    }
+    collapseTimer.cancel(false);
+    collapseTimer = null;
+    FullHttpResponse hit = CacheGate.collapsed(px, tee, request, record);
+    if (hit == null) {
+      go();
+      return;
+    }
+    tee.servedCollapsed();
+    record.cache("collapsed");
+    body.release();
+    replay.release();
+    enter(ExchangeState.DONE);
+    if (limitPace != null) {
+      limitPace.apply(hit.headers());
+    }
+    owner.exchangeFailed(request, plan.route().key(), hit, body.complete(), clientKeepAlive);
+  }
+
+  private void go() {
     if (body.bufferFirst(upgrade)) {
       body.startBuffering(); // dials once the body is whole, or turns out too large to hold
     } else {
@@ -423,6 +468,10 @@ public final class ProxyExchange implements BackendHandler.Listener {
    */
   private void fail(ExchangeFailure failure) {
     plan.cancel();
+    if (collapseTimer != null) {
+      collapseTimer.cancel(false);
+      collapseTimer = null;
+    }
     body.release();
     replay.release();
     if (tee != null) {
