@@ -52,7 +52,8 @@ public interface AccessLog {
    * @param limited which limit the request was over ({@link #RATE_LIMITED}), null when none; the
    *     field is in the line only when set
    * @param cache on a route with a response cache, what the cache did: the {@code result} of {@code
-   *     flycast_cache_requests_total} ({@code hit}, {@code miss}, {@code expired}, {@code bypass});
+   *     flycast_cache_requests_total} ({@code hit}, {@code miss}, {@code expired}, {@code stale},
+   *     {@code bypass}), or {@code collapsed} for a hit that waited for another request's miss;
    *     null (and not in the line) on other routes and for requests answered before the cache was
    *     asked (a 429, a refusal)
    */

@@ -17,10 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real HTTP origin on 127.0.0.1 whose caching headers the request chooses: {@code
  * x-origin-cache-control}, {@code x-origin-etag}, {@code x-origin-vary} and {@code
- * x-origin-set-cookie} come back as Cache-Control, ETag, Vary and Set-Cookie; {@code x-origin-size:
- * N} asks for an N-byte body ({@code x-origin-chunked: true} sends it chunked). The body otherwise
- * says which request this is ({@code n=3}) and the request's Accept-Language. A request whose
- * If-None-Match names the ETag gets 304.
+ * x-origin-set-cookie} (and {@code x-origin-age}) come back as Cache-Control, ETag, Vary and
+ * Set-Cookie (and Age); {@code x-origin-size: N} asks for an N-byte body ({@code x-origin-chunked:
+ * true} sends it chunked). The body otherwise says which request this is ({@code n=3}) and the
+ * request's Accept-Language. A request whose If-None-Match names the ETag gets 304.
  */
 final class CacheOrigin implements AutoCloseable {
   final AtomicInteger requests = new AtomicInteger();
@@ -71,7 +71,8 @@ final class CacheOrigin implements AutoCloseable {
             "x-origin-cache-control", "Cache-Control",
             "x-origin-etag", "ETag",
             "x-origin-vary", "Vary",
-            "x-origin-set-cookie", "Set-Cookie")
+            "x-origin-set-cookie", "Set-Cookie",
+            "x-origin-age", "Age")
         .forEach(
             (from, to) -> {
               String v = in.getFirst(from);

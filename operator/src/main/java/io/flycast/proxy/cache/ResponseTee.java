@@ -2,10 +2,13 @@ package io.flycast.proxy.cache;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -50,6 +53,11 @@ public final class ResponseTee {
   private ByteBuf copy;
   private boolean counted;
 
+  /** A stale entry that may answer in place of a backend error (stale-if-error), its body held. */
+  private StoredResponse onError;
+
+  private ByteBuf onErrorBody;
+
   /** The flight this request leads: identical misses wait for its response. */
   private MissFlights.Flight leading;
 
@@ -78,6 +86,10 @@ public final class ResponseTee {
     this.clock = clock;
     this.result = result;
     this.requestMs = clock.getAsLong();
+    if (lookup != null && lookup.entry() != null && lookup.entry().usableOnError(requestMs)) {
+      onErrorBody = lookup.entry().retainedBody();
+      onError = onErrorBody == null ? null : lookup.entry();
+    }
     if (lookup != null && lookup.outcome() == Lookup.Outcome.STALE) {
       revalidated = lookup.entry().retainedBody();
     }
@@ -145,6 +157,13 @@ public final class ResponseTee {
       resp.headers().set(CacheStatus.NAME, CacheStatus.bypass(bypass));
       return resp;
     }
+    if (status >= 500 && onError != null && onError.usableOnError(now)) {
+      substitute = onErrorBody; // the backend's error body is dropped, the stored one goes
+      onErrorBody = null;
+      HttpResponse stale = staleHead(resp.headers().get("fly-request-id"), status);
+      land(); // nothing is stored: the waiters go on
+      return stale;
+    }
     String fwd = lookup.detail();
     if (revalidated != null && status == 304) {
       StoredResponse fresh = lookup.entry().refreshed(resp.headers(), requestMs, now);
@@ -174,6 +193,33 @@ public final class ResponseTee {
     }
     resp.headers().set(CacheStatus.NAME, label);
     return resp;
+  }
+
+  /**
+   * No backend could be reached (502, 503): the stale entry instead, whole, when its stale-if-error
+   * window covers now; else null and the error goes to the client.
+   */
+  public FullHttpResponse staleOnUnreachable(String requestId) {
+    if (onError == null || !onError.usableOnError(clock.getAsLong())) {
+      return null;
+    }
+    HttpResponse h = staleHead(requestId, 0);
+    ByteBuf body = head ? releaseAndEmpty(onErrorBody) : onErrorBody;
+    onErrorBody = null;
+    return new DefaultFullHttpResponse(
+        HttpVersion.HTTP_1_1, h.status(), body, h.headers(), EmptyHttpHeaders.INSTANCE);
+  }
+
+  private HttpResponse staleHead(String requestId, int backendStatus) {
+    count("stale");
+    HttpHeaders h = copyOf(onError.headers());
+    if (requestId != null) {
+      h.set("fly-request-id", requestId);
+    }
+    h.set(HttpHeaderNames.AGE, onError.age(clock.getAsLong()));
+    h.set(CacheStatus.NAME, CacheStatus.staleOnError(backendStatus));
+    return new DefaultHttpResponse(
+        HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(onError.status()), h);
   }
 
   private HttpResponse served(StoredResponse fresh, HttpResponse notModified) {
@@ -237,6 +283,10 @@ public final class ResponseTee {
       count(lookup.outcome() == Lookup.Outcome.STALE ? "expired" : "miss");
     }
     dropCopy();
+    if (onErrorBody != null) {
+      onErrorBody.release();
+      onErrorBody = null;
+    }
     land(); // a failure, a client gone, or the end: nobody waits on past this
     releaseRevalidated();
     if (substitute != null) {

@@ -100,7 +100,7 @@ public final class RouteCache {
     }
     return CachePolicy.hasValidator(e.headers())
         ? new Lookup(Lookup.Outcome.STALE, e, "stale")
-        : Lookup.miss("stale");
+        : new Lookup(Lookup.Outcome.MISS, e, "stale"); // kept for stale-if-error
   }
 
   /** Stores {@code r} as the response to {@code req}, replacing what was there. */

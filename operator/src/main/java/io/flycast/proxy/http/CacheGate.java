@@ -87,7 +87,7 @@ final class CacheGate {
     if (found.outcome() == Lookup.Outcome.STALE && conditional) {
       // The client validates its own copy: its request goes as it is, answering it from the
       // stored response would need the stored one validated first.
-      found = new Lookup(Lookup.Outcome.MISS, null, "stale");
+      found = new Lookup(Lookup.Outcome.MISS, found.entry(), "stale");
     }
     // A copy: the exchange rewrites the request's fields for the backend, and Vary needs the
     // client's values when the response comes.

@@ -468,6 +468,14 @@ public final class ProxyExchange implements BackendHandler.Listener {
    */
   private void fail(ExchangeFailure failure) {
     plan.cancel();
+    boolean canAnswer = state != ExchangeState.DONE && !state.responseStarted();
+    FullHttpResponse stale =
+        tee != null
+                && canAnswer
+                && failure.answer() != null
+                && failure.answer().status().code() >= 500
+            ? tee.staleOnUnreachable(requestId) // before the release below gives its body back
+            : null;
     if (collapseTimer != null) {
       collapseTimer.cancel(false);
       collapseTimer = null;
@@ -491,7 +499,10 @@ public final class ProxyExchange implements BackendHandler.Listener {
     enter(ExchangeState.DONE);
     backend.release(false);
     var key = plan.route().key();
-    if (f.answer() != null) {
+    if (stale != null) {
+      failure.answer().release();
+      owner.exchangeFailed(request, key, stale, f.requestComplete(), f.keepAlive());
+    } else if (f.answer() != null) {
       owner.exchangeFailed(request, key, f.answer(), f.requestComplete(), f.keepAlive());
     } else if (f.clientGone()) {
       record.complete(key, CLIENT_CLOSED);
