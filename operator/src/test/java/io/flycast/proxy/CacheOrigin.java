@@ -72,7 +72,8 @@ final class CacheOrigin implements AutoCloseable {
             "x-origin-etag", "ETag",
             "x-origin-vary", "Vary",
             "x-origin-set-cookie", "Set-Cookie",
-            "x-origin-age", "Age")
+            "x-origin-age", "Age",
+            "x-origin-last-modified", "Last-Modified")
         .forEach(
             (from, to) -> {
               String v = in.getFirst(from);

@@ -183,6 +183,23 @@ class ResponseCacheTest {
   }
 
   @Test
+  void aFreshHitAnswersIfModifiedSinceWithA304() throws Exception {
+    String lastModified = "x-origin-last-modified: Tue, 01 Dec 2026 10:00:00 GMT";
+    get("/lm", MAX_AGE, lastModified);
+    try (RawHttp c = new RawHttp(fx.httpPort())) {
+      RawHttp.Response same =
+          c.get(HOST, "/lm", "If-Modified-Since: Tue, 01 Dec 2026 10:00:00 GMT");
+      assertThat(same.status()).isEqualTo(304);
+      assertThat(same.header("cache-status")).startsWith("Flycast; hit");
+      RawHttp.Response older =
+          c.get(HOST, "/lm", "If-Modified-Since: Mon, 30 Nov 2026 10:00:00 GMT");
+      assertThat(older.status()).as("changed since the client's copy").isEqualTo(200);
+      assertThat(older.body()).startsWith("n=1 ");
+    }
+    assertThat(origin.requests).hasValue(1);
+  }
+
+  @Test
   void aSpecChangeAndAManualPurgeDropTheRoutesResponses() throws Exception {
     get("/p", MAX_AGE);
     assertThat(get("/p", MAX_AGE).header("cache-status")).startsWith("Flycast; hit");

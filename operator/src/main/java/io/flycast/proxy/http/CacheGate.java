@@ -22,6 +22,9 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.function.Consumer;
 
@@ -159,7 +162,7 @@ final class CacheGate {
    */
   private static FullHttpResponse hit(
       ProxyContext px, StoredResponse e, HttpRequest req, RequestRecord record, long now) {
-    boolean notModified = matches(req.headers().get(HttpHeaderNames.IF_NONE_MATCH), e.etag());
+    boolean notModified = notModified(req.headers(), e);
     boolean noBody = notModified || req.method().equals(HttpMethod.HEAD);
     ByteBuf body = noBody ? Unpooled.EMPTY_BUFFER : e.retainedBody();
     if (body == null) {
@@ -175,6 +178,33 @@ final class CacheGate {
         notModified ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.valueOf(e.status());
     return new DefaultFullHttpResponse(
         HttpVersion.HTTP_1_1, status, body, h, EmptyHttpHeaders.INSTANCE);
+  }
+
+  /**
+   * RFC 9110 section 13.2.2: If-None-Match when the request has it, else If-Modified-Since against
+   * the stored Last-Modified (a date the client has that is not older than it).
+   */
+  static boolean notModified(HttpHeaders req, StoredResponse e) {
+    String ifNoneMatch = req.get(HttpHeaderNames.IF_NONE_MATCH);
+    if (ifNoneMatch != null) {
+      return matches(ifNoneMatch, e.etag());
+    }
+    String since = req.get(HttpHeaderNames.IF_MODIFIED_SINCE);
+    if (since == null || e.lastModified() == null) {
+      return false;
+    }
+    Instant client = httpDate(since);
+    Instant modified = httpDate(e.lastModified());
+    return client != null && modified != null && !modified.isAfter(client);
+  }
+
+  /** An IMF-fixdate (RFC 9110 section 5.6.7), or null when it is not one. */
+  private static Instant httpDate(String s) {
+    try {
+      return DateTimeFormatter.RFC_1123_DATE_TIME.parse(s.trim(), Instant::from);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
   }
 
   /** RFC 9110 section 13.1.2: If-None-Match by weak comparison. */
