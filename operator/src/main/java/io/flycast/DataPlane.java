@@ -129,7 +129,8 @@ record DataPlane(
             .headerReadTimeout(config.proxyTuning().headerReadTimeout())
             .bodyReadTimeout(config.proxyTuning().bodyReadTimeout())
             .minBodyRate(config.proxyTuning().minBodyRate())
-            .cacheMaxBytes(config.proxyTuning().cacheMaxBytes());
+            .cacheMaxBytes(config.proxyTuning().cacheMaxBytes())
+            .rateLimitMaxKeys(config.proxyTuning().rateLimitMaxKeys());
     if (config.dedicatedListen() != null) {
       pc.dedicatedBindAddress(config.dedicatedListen());
     }

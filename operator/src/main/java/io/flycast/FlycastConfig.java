@@ -91,6 +91,7 @@ public record FlycastConfig(
    *     minBodyRate} bytes received
    * @param minBodyRate bytes per second that earn a request body more time
    * @param cacheMaxBytes the response caches of every route together, per replica
+   * @param rateLimitMaxKeys distinct keys each route's rate limit tracks, per replica
    */
   public record ProxyTuning(
       Duration queueTimeout,
@@ -100,11 +101,16 @@ public record FlycastConfig(
       Duration headerReadTimeout,
       Duration bodyReadTimeout,
       int minBodyRate,
-      long cacheMaxBytes) {
+      long cacheMaxBytes,
+      int rateLimitMaxKeys) {
     public ProxyTuning {
       if (minBodyRate < 1) {
         throw new IllegalArgumentException(
             "--min-body-rate must be at least 1 byte per second, not " + minBodyRate);
+      }
+      if (rateLimitMaxKeys < 1) {
+        throw new IllegalArgumentException(
+            "--rate-limit-max-keys must be at least 1, not " + rateLimitMaxKeys);
       }
     }
 
@@ -117,7 +123,8 @@ public record FlycastConfig(
             Duration.ofSeconds(10),
             Duration.ofSeconds(20),
             500,
-            io.flycast.catalog.CacheSettings.DEFAULT_GLOBAL_MAX_BYTES);
+            io.flycast.catalog.CacheSettings.DEFAULT_GLOBAL_MAX_BYTES,
+            io.flycast.catalog.RateLimit.DEFAULT_MAX_KEYS);
   }
 
   public static final String DEFAULT_PREFIX = "fdaa:0:48c8::/48";

@@ -1,6 +1,7 @@
 package io.flycast;
 
 import io.flycast.catalog.CacheSettings;
+import io.flycast.catalog.RateLimit;
 import io.flycast.proxy.tls.TlsProvider;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -34,6 +35,15 @@ final class ProxyTuningFlags {
               + " a route asking for more is Valid=False. Env FLYCAST_CACHE_MAX_SIZE.",
       defaultValue = "${env:FLYCAST_CACHE_MAX_SIZE:-256Mi}")
   String cacheMaxSize;
+
+  @Option(
+      names = "--rate-limit-max-keys",
+      description =
+          "Distinct clients (or header values) each route's rate limit tracks on this replica; the"
+              + " least recently seen are forgotten beyond it (and start with a full budget). Env"
+              + " FLYCAST_RATE_LIMIT_MAX_KEYS.",
+      defaultValue = "${env:FLYCAST_RATE_LIMIT_MAX_KEYS:-" + RateLimit.DEFAULT_MAX_KEYS + "}")
+  int rateLimitMaxKeys;
 
   @Option(
       names = "--header-read-timeout",
@@ -92,7 +102,8 @@ final class ProxyTuningFlags {
         Main.duration(headerReadTimeout),
         Main.duration(bodyReadTimeout),
         minBodyRate,
-        cacheSize(cacheMaxSize));
+        cacheSize(cacheMaxSize),
+        rateLimitMaxKeys);
   }
 
   static long cacheSize(String s) {

@@ -30,6 +30,7 @@ class MainFlagsTest {
         "--header-read-timeout=10 parsecs | '10 parsecs' is not a duration like 500ms, 15s, 1m or"
             + " 2h",
         "--min-body-rate=0 | --min-body-rate must be at least 1 byte per second, not 0",
+        "--rate-limit-max-keys=0 | --rate-limit-max-keys must be at least 1, not 0",
         "--shutdown-delay=soon | 'soon' is not a duration like 500ms, 15s, 1m or 2h",
         "--shutdown-delay=-1s | '-1s' is not a duration like 500ms, 15s, 1m or 2h",
         "--trusted-cidrs=10.0.0.0/99 | '10.0.0.0/99'",
@@ -65,6 +66,16 @@ class MainFlagsTest {
         System.setProperty("flycast.tls.provider", before);
       }
     }
+  }
+
+  @Test
+  void rateLimitMaxKeysDefaultsToTheLimitersBoundAndCanBeRaised() {
+    Main main = new Main();
+    new CommandLine(main).parseArgs();
+    assertThat(main.proxy.tuning().rateLimitMaxKeys())
+        .isEqualTo(io.flycast.catalog.RateLimit.DEFAULT_MAX_KEYS);
+    new CommandLine(main).parseArgs("--rate-limit-max-keys=500000");
+    assertThat(main.proxy.tuning().rateLimitMaxKeys()).isEqualTo(500_000);
   }
 
   /** In a cluster a replica serves on while its endpoint goes (LocalMainTest: embedded mode). */

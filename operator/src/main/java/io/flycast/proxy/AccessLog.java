@@ -51,6 +51,11 @@ public interface AccessLog {
    * @param route {@code namespace/name} of the route, or null when the host matched none
    * @param limited which limit the request was over ({@link #RATE_LIMITED}), null when none; the
    *     field is in the line only when set
+   * @param cache on a route with a response cache, what the cache did: the {@code result} of {@code
+   *     flycast_cache_requests_total} ({@code hit}, {@code miss}, {@code expired}, {@code stale},
+   *     {@code bypass}), or {@code collapsed} for a hit that waited for another request's miss;
+   *     null (and not in the line) on other routes and for requests answered before the cache was
+   *     asked (a 429, a refusal)
    */
   record Entry(
       Instant time,
@@ -65,7 +70,8 @@ public interface AccessLog {
       String requestId,
       String clientIp,
       String route,
-      String limited) {
+      String limited,
+      String cache) {
 
     /** An entry of a request no limit held back. */
     public Entry(
@@ -94,6 +100,7 @@ public interface AccessLog {
           requestId,
           clientIp,
           route,
+          null,
           null);
     }
 
@@ -112,6 +119,10 @@ public interface AccessLog {
       field(sb, "request_id", requestId).append(',');
       field(sb, "client_ip", clientIp).append(',');
       field(sb, "route", route);
+      if (cache != null) {
+        sb.append(',');
+        field(sb, "cache", cache);
+      }
       if (limited != null) {
         sb.append(',');
         field(sb, "limited", limited);

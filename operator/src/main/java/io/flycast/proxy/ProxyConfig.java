@@ -60,6 +60,9 @@ import java.util.Objects;
  * @param cacheMaxBytes the response caches of every route together hold at most this many bytes on
  *     this replica ({@code --cache-max-size}, default {@link
  *     io.flycast.catalog.CacheSettings#DEFAULT_GLOBAL_MAX_BYTES})
+ * @param rateLimitMaxKeys distinct keys each route's rate limit tracks at most on this replica, the
+ *     least recently seen evicted ({@code --rate-limit-max-keys}, default {@link
+ *     io.flycast.catalog.RateLimit#DEFAULT_MAX_KEYS})
  */
 public record ProxyConfig(
     InetSocketAddress httpAddress,
@@ -89,7 +92,8 @@ public record ProxyConfig(
     boolean accessLog,
     AccessLog accessLogSink,
     TlsProvider tlsProvider,
-    long cacheMaxBytes) {
+    long cacheMaxBytes,
+    int rateLimitMaxKeys) {
 
   public ProxyConfig {
     Objects.requireNonNull(accessLogSink, "accessLogSink");
@@ -113,6 +117,9 @@ public record ProxyConfig(
     if (cacheMaxBytes < 1) {
       throw new IllegalArgumentException("cacheMaxBytes must be at least 1");
     }
+    if (rateLimitMaxKeys < 1) {
+      throw new IllegalArgumentException("rateLimitMaxKeys must be at least 1");
+    }
   }
 
   public static Builder builder() {
@@ -130,6 +137,7 @@ public record ProxyConfig(
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration headerReadTimeout = Duration.ofSeconds(10);
     private long cacheMaxBytes = io.flycast.catalog.CacheSettings.DEFAULT_GLOBAL_MAX_BYTES;
+    private int rateLimitMaxKeys = io.flycast.catalog.RateLimit.DEFAULT_MAX_KEYS;
     private Duration bodyReadTimeout = Duration.ofSeconds(20);
     private int minBodyRate = 500;
     private Duration idleTimeout = Duration.ofSeconds(60);
@@ -287,6 +295,12 @@ public record ProxyConfig(
       return this;
     }
 
+    /** Distinct clients (or header values) a route's rate limit tracks at most, per replica. */
+    public Builder rateLimitMaxKeys(int v) {
+      rateLimitMaxKeys = v;
+      return this;
+    }
+
     public ProxyConfig build() {
       return new ProxyConfig(
           httpAddress,
@@ -316,7 +330,8 @@ public record ProxyConfig(
           accessLog,
           accessLogSink,
           tlsProvider,
-          cacheMaxBytes);
+          cacheMaxBytes,
+          rateLimitMaxKeys);
     }
   }
 

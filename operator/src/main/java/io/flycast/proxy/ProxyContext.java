@@ -2,7 +2,6 @@ package io.flycast.proxy;
 
 import io.flycast.catalog.Backend;
 import io.flycast.catalog.CatalogStore;
-import io.flycast.catalog.RateLimit;
 import io.flycast.catalog.Route;
 import io.flycast.network.NetworkPolicy;
 import io.flycast.proxy.balance.Balancer;
@@ -43,7 +42,7 @@ public final class ProxyContext {
   private final BackendStarter starter;
   private final NetworkPolicy access;
   private final CapacityQueue queue;
-  private final RateLimits rateLimits = new RateLimits(RateLimit.DEFAULT_MAX_KEYS);
+  private final RateLimits rateLimits;
   private final ResponseCaches caches;
   private volatile boolean leaving;
   private volatile boolean draining;
@@ -79,6 +78,7 @@ public final class ProxyContext {
     this.pool = new BackendConnectionPool(this);
     this.queue = new CapacityQueue(config.maxQueuedPerRoute());
     this.caches = new ResponseCaches(config.cacheMaxBytes());
+    this.rateLimits = new RateLimits(config.rateLimitMaxKeys());
     metrics.watchCaches(caches);
     LoadTracker tracker = balancer.tracker();
     tracker.onRelease(queue::slotFreed);

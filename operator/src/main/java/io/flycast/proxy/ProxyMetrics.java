@@ -258,6 +258,23 @@ public final class ProxyMetrics {
               }
             })
         .register(registry);
+    GaugeWithCallback.builder()
+        .name("flycast_cache_collapsed_waiting")
+        .help(
+            "Requests waiting for another request's miss of the same URL (collapsed misses) on"
+                + " this replica, by route")
+        .labelNames("route")
+        .callback(
+            cb -> {
+              var c = caches;
+              if (c != null) {
+                c.routes()
+                    .forEach(
+                        (route, cache) ->
+                            cb.call((double) cache.flights().waiting(), label(route)));
+              }
+            })
+        .register(registry);
     replays =
         Counter.builder()
             .name("flycast_proxy_replays")

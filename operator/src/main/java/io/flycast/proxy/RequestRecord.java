@@ -31,6 +31,9 @@ public final class RequestRecord {
   /** Why the proxy answered instead of a backend, when a limit did; null otherwise. */
   private String limited;
 
+  /** What the route's response cache did with the request; null when it was not asked. */
+  private String cache;
+
   public RequestRecord(ProxyContext px, HttpRequest req, InetAddress client) {
     this.px = px;
     this.host = req.headers().get(HttpHeaderNames.HOST);
@@ -51,6 +54,14 @@ public final class RequestRecord {
   /** The request was over its route's rate limit (and answered 429): the access log says so. */
   public void rateLimited() {
     limited = AccessLog.RATE_LIMITED;
+  }
+
+  /**
+   * The route's cache answered ({@code hit}) or passed the request on ({@code miss}, {@code
+   * expired}, {@code bypass}); the last word counts (a revalidation that comes back 304 is a hit).
+   */
+  public void cache(String result) {
+    cache = result;
   }
 
   public void sent(long bytes) {
@@ -85,7 +96,8 @@ public final class RequestRecord {
                   requestId,
                   clientIp,
                   route == null ? null : route.toString(),
-                  limited));
+                  limited,
+                  cache));
     }
   }
 }

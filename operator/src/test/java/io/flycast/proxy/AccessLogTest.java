@@ -120,6 +120,7 @@ class AccessLogTest {
             "{\"time\":\"1970-01-01T00:00:00Z\",\"host\":\"h\\\"ost\",\"method\":\"GET\",\"path\":\"/a\\\\b\\n"
                 + "\",\"status\":200,\"bytes_sent\":1,\"duration_ms\":2,\"backend\":null,\"zone\":null,"
                 + "\"request_id\":\"id\",\"client_ip\":\"::1\",\"route\":\"r\"}");
+    assertThat(e.cache()).as("no cache on the route: no field").isNull();
   }
 
   @Test

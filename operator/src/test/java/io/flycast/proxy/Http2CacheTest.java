@@ -39,6 +39,7 @@ class Http2CacheTest {
   private static final RouteKey KEY = new RouteKey("a", "web");
 
   private final CatalogStore store = new CatalogStore();
+  private final PrometheusRegistry registry = new PrometheusRegistry();
   private ProxyServer proxy;
   private CacheOrigin origin;
   private int port;
@@ -57,7 +58,7 @@ class Http2CacheTest {
                     .workerThreads(2)
                     .build(),
                 store,
-                new ProxyMetrics(new PrometheusRegistry()),
+                new ProxyMetrics(registry),
                 (route, secret) -> cert,
                 BackendStarter.NONE,
                 new NetworkPolicy(client -> Set.of("a"), List.of()))
@@ -120,6 +121,65 @@ class Http2CacheTest {
           .hasValue("Flycast; fwd=stale; fwd-status=304");
       assertThat(origin.requests).hasValue(3);
     }
+  }
+
+  /** Streams of one connection collapse as HTTP/1.1 connections do (CollapsedMissTest). */
+  @Test
+  void concurrentStreamsMissingTheSameUrlReachTheOriginOnce() throws Exception {
+    var release = new java.util.concurrent.CountDownLatch(1);
+    origin.hold = release;
+    try (HttpClient c = client()) {
+      List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all =
+          new java.util.ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        all.add(
+            c.sendAsync(
+                request("GET", "/cold", "x-origin-cache-control", "max-age=60").build(),
+                HttpResponse.BodyHandlers.ofString()));
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> waiting() == 19);
+      release.countDown();
+      for (var f : all) {
+        HttpResponse<String> r = f.get(3, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(r.body()).startsWith("n=1 ");
+      }
+      assertThat(origin.requests).hasValue(1);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  private double waiting() {
+    return registry.scrape().stream()
+        .filter(m -> m.getMetadata().getName().equals("flycast_cache_collapsed_waiting"))
+        .flatMap(m -> m.getDataPoints().stream())
+        .mapToDouble(
+            dp ->
+                ((io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot) dp)
+                    .getValue())
+        .sum();
+  }
+
+  private static HttpClient client() throws Exception {
+    SSLContext ssl = SSLContext.getInstance("TLS");
+    ssl.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_2)
+        .sslContext(ssl)
+        .connectTimeout(Duration.ofSeconds(10))
+        .build();
+  }
+
+  private HttpRequest.Builder request(String method, String path, String... headers) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .method(method, HttpRequest.BodyPublishers.noBody());
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return b;
   }
 
   private HttpResponse<String> send(HttpClient c, String method, String path, String... headers)

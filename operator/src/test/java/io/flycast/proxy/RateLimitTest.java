@@ -94,6 +94,20 @@ class RateLimitTest {
     assertThat(entries.get(0).toJson()).doesNotContain("limited");
   }
 
+  /** The IETF fields on every response of a limited route, so a client paces itself. */
+  @Test
+  void requestsWithinTheLimitCarryTheRateLimitHeaders() throws Exception {
+    for (int left = 2; left >= 0; left--) {
+      RawHttp.Response ok = get(LIMITED_HOST, "127.0.0.1");
+      assertThat(ok.status()).isEqualTo(200);
+      assertThat(ok.header("ratelimit-policy")).isEqualTo("\"route\";q=1;w=60");
+      assertThat(ok.header("ratelimit")).startsWith("\"route\";r=" + left + ";t=");
+      long full = Long.parseLong(ok.header("ratelimit").replaceFirst(".*;t=", ""));
+      assertThat(full).as("seconds until the burst of 3 is back").isBetween(1L, 180L);
+    }
+    assertThat(get(OPEN_HOST, "127.0.0.1").header("ratelimit")).as("no limit, no field").isNull();
+  }
+
   @Test
   void otherClientsAndOtherRoutesAreUnaffected() throws Exception {
     spendBurst(LIMITED_HOST, "127.0.0.1");

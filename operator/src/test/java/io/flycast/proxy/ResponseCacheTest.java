@@ -2,6 +2,7 @@ package io.flycast.proxy;
 
 import static io.flycast.proxy.TestRoutes.backend;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.flycast.catalog.CacheSettings;
 import io.flycast.catalog.PortSpec;
@@ -10,6 +11,7 @@ import io.flycast.catalog.RouteSpec;
 import io.netty.util.ResourceLeakDetector;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,6 +29,7 @@ class ResponseCacheTest {
   private ProxyFixture fx;
   private CacheOrigin origin;
   private PortSpec port;
+  private final List<AccessLog.Entry> entries = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void everyBufferTracked() {
@@ -42,7 +45,10 @@ class ResponseCacheTest {
   private void start(long globalMax) throws Exception {
     fx =
         new ProxyFixture(
-            ProxyConfig.builder().shutdownGrace(Duration.ofSeconds(2)).cacheMaxBytes(globalMax));
+            ProxyConfig.builder()
+                .shutdownGrace(Duration.ofSeconds(2))
+                .cacheMaxBytes(globalMax)
+                .accessLogSink(entries::add));
     origin = new CacheOrigin();
     port = TestRoutes.httpPort(TestRoutes.freePort(), origin.port());
     route(new CacheSettings(64 * 1024, 4 * 1024), List.of());
@@ -90,6 +96,21 @@ class ResponseCacheTest {
     assertThat(result("miss")).isEqualTo(1);
     assertThat(result("hit")).isEqualTo(1);
     assertThat(fx.gauge("flycast_cache_bytes")).isPositive();
+  }
+
+  /** The access log says per request what the metric counts: grep the misses of a URL. */
+  @Test
+  void theAccessLogRecordsWhatTheCacheDid() throws Exception {
+    get("/log", MAX_AGE);
+    get("/log", MAX_AGE);
+    try (RawHttp c = new RawHttp(fx.httpPort())) {
+      c.send("DELETE /log HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 0\r\n\r\n");
+      c.read();
+    }
+    await().until(() -> entries.size() == 3);
+    assertThat(entries).extracting(AccessLog.Entry::cache).containsExactly("miss", "hit", "bypass");
+    assertThat(entries.get(1).toJson()).endsWith(",\"route\":\"shop/web\",\"cache\":\"hit\"}");
+    assertThat(entries.get(1).backend()).as("a hit asks no backend").isNull();
   }
 
   @Test
@@ -159,6 +180,23 @@ class ResponseCacheTest {
       assertThat(notModified.header("cache-status")).startsWith("Flycast; hit");
       assertThat(c.get(HOST, "/f").status()).as("the connection goes on").isEqualTo(200);
     }
+  }
+
+  @Test
+  void aFreshHitAnswersIfModifiedSinceWithA304() throws Exception {
+    String lastModified = "x-origin-last-modified: Tue, 01 Dec 2026 10:00:00 GMT";
+    get("/lm", MAX_AGE, lastModified);
+    try (RawHttp c = new RawHttp(fx.httpPort())) {
+      RawHttp.Response same =
+          c.get(HOST, "/lm", "If-Modified-Since: Tue, 01 Dec 2026 10:00:00 GMT");
+      assertThat(same.status()).isEqualTo(304);
+      assertThat(same.header("cache-status")).startsWith("Flycast; hit");
+      RawHttp.Response older =
+          c.get(HOST, "/lm", "If-Modified-Since: Mon, 30 Nov 2026 10:00:00 GMT");
+      assertThat(older.status()).as("changed since the client's copy").isEqualTo(200);
+      assertThat(older.body()).startsWith("n=1 ");
+    }
+    assertThat(origin.requests).hasValue(1);
   }
 
   @Test

@@ -59,6 +59,23 @@ public final class CachePolicy {
     return cc.has("no-cache") || cc.seconds("max-age") == 0;
   }
 
+  /**
+   * RFC 5861 section 4: the seconds past its freshness a response may still answer in place of a
+   * backend error ({@code stale-if-error}); -1 when it says none, or when {@code must-revalidate},
+   * {@code proxy-revalidate}, {@code s-maxage} or {@code no-cache} forbid a shared cache to serve
+   * it stale (RFC 9111 sections 4.2.4, 5.2.2).
+   */
+  static long staleIfError(HttpHeaders resp) {
+    CacheControl cc = CacheControl.parse(resp.getAll(HttpHeaderNames.CACHE_CONTROL));
+    if (cc.has("must-revalidate")
+        || cc.has("proxy-revalidate")
+        || cc.has("s-maxage")
+        || cc.has("no-cache")) {
+      return -1;
+    }
+    return cc.seconds("stale-if-error");
+  }
+
   /** The request carries its own validators: its answer may be a 304 for the client's copy. */
   public static boolean conditional(HttpHeaders h) {
     return h.contains(HttpHeaderNames.IF_NONE_MATCH)

@@ -22,6 +22,15 @@ public final class CacheStatus {
     return CACHE + "; fwd=stale; fwd-status=304";
   }
 
+  /**
+   * RFC 5861 stale-if-error: the backend answered {@code status} (a 5xx), or none could be reached
+   * ({@code status} 0, no {@code fwd-status}), and the stale entry was sent instead.
+   */
+  static String staleOnError(int status) {
+    String s = CACHE + "; hit; fwd=stale";
+    return (status > 0 ? s + "; fwd-status=" + status : s) + "; detail=stale-if-error";
+  }
+
   /** The request did not use the cache; {@code detail} says why. */
   public static String bypass(String detail) {
     return CACHE + "; fwd=bypass; detail=" + detail;

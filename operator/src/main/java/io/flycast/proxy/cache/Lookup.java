@@ -4,7 +4,8 @@ package io.flycast.proxy.cache;
  * What the cache has for a request.
  *
  * @param outcome what happens next
- * @param entry the stored response for {@link Outcome#HIT} and {@link Outcome#STALE}, else null
+ * @param entry the stored response for {@link Outcome#HIT} and {@link Outcome#STALE}; for a {@link
+ *     Outcome#MISS} a stale one without validator (it may still answer a backend error), or null
  * @param detail the {@code Cache-Status} {@code fwd} value of a miss ({@code uri-miss}, {@code
  *     vary-miss}, {@code request}) or the reason of a bypass
  */

@@ -2,10 +2,13 @@ package io.flycast.proxy.cache;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -50,6 +53,17 @@ public final class ResponseTee {
   private ByteBuf copy;
   private boolean counted;
 
+  /** A stale entry that may answer in place of a backend error (stale-if-error), its body held. */
+  private StoredResponse onError;
+
+  private ByteBuf onErrorBody;
+
+  /** The flight this request leads: identical misses wait for its response. */
+  private MissFlights.Flight leading;
+
+  /** The flight this request may wait for instead of asking the backend itself. */
+  private MissFlights.Flight following;
+
   public ResponseTee(
       ResponseCaches caches,
       RouteCache cache,
@@ -72,8 +86,49 @@ public final class ResponseTee {
     this.clock = clock;
     this.result = result;
     this.requestMs = clock.getAsLong();
+    if (lookup != null && lookup.entry() != null && lookup.entry().usableOnError(requestMs)) {
+      onErrorBody = lookup.entry().retainedBody();
+      onError = onErrorBody == null ? null : lookup.entry();
+    }
     if (lookup != null && lookup.outcome() == Lookup.Outcome.STALE) {
       revalidated = lookup.entry().retainedBody();
+    }
+  }
+
+  /** This request's miss leads {@code f}: it lands once the response is stored or will not be. */
+  public void lead(MissFlights.Flight f) {
+    leading = f;
+  }
+
+  /** Another request's miss of the same URL is in the air: this one may wait for it. */
+  public void follow(MissFlights.Flight f) {
+    following = f;
+  }
+
+  /** The flight to wait for before going to the backend, or null. */
+  public MissFlights.Flight following() {
+    return following;
+  }
+
+  /**
+   * After the wait: the fresh entry the leader stored for this request (its Vary values too), or
+   * null when there is none and the request goes to the backend itself.
+   */
+  public StoredResponse collapsedHit(long nowMs) {
+    Lookup l = cache.lookup(primary, request, nowMs);
+    return l.outcome() == Lookup.Outcome.HIT ? l.entry() : null;
+  }
+
+  /** The request was answered with {@link #collapsedHit}: a hit, and nothing held any more. */
+  public void servedCollapsed() {
+    count("hit");
+    release();
+  }
+
+  private void land() {
+    if (leading != null) {
+      leading.land();
+      leading = null;
     }
   }
 
@@ -102,6 +157,13 @@ public final class ResponseTee {
       resp.headers().set(CacheStatus.NAME, CacheStatus.bypass(bypass));
       return resp;
     }
+    if (status >= 500 && onError != null && onError.usableOnError(now)) {
+      substitute = onErrorBody; // the backend's error body is dropped, the stored one goes
+      onErrorBody = null;
+      HttpResponse stale = staleHead(resp.headers().get("fly-request-id"), status);
+      land(); // nothing is stored: the waiters go on
+      return stale;
+    }
     String fwd = lookup.detail();
     if (revalidated != null && status == 304) {
       StoredResponse fresh = lookup.entry().refreshed(resp.headers(), requestMs, now);
@@ -121,7 +183,9 @@ public final class ResponseTee {
       reason = "too-large";
     }
     String label = CacheStatus.forward(fwd, status, reason == null && length >= 0, reason);
-    if (reason == null) {
+    if (reason != null) {
+      land(); // nothing will be stored: the waiters go to the backend now, not at the end
+    } else {
       storing =
           new DefaultHttpResponse(HttpVersion.HTTP_1_1, resp.status(), copyOf(resp.headers()));
       int max = (int) Math.min(Integer.MAX_VALUE - 8, cache.settings().maxEntryBytes());
@@ -129,6 +193,33 @@ public final class ResponseTee {
     }
     resp.headers().set(CacheStatus.NAME, label);
     return resp;
+  }
+
+  /**
+   * No backend could be reached (502, 503): the stale entry instead, whole, when its stale-if-error
+   * window covers now; else null and the error goes to the client.
+   */
+  public FullHttpResponse staleOnUnreachable(String requestId) {
+    if (onError == null || !onError.usableOnError(clock.getAsLong())) {
+      return null;
+    }
+    HttpResponse h = staleHead(requestId, 0);
+    ByteBuf body = head ? releaseAndEmpty(onErrorBody) : onErrorBody;
+    onErrorBody = null;
+    return new DefaultFullHttpResponse(
+        HttpVersion.HTTP_1_1, h.status(), body, h.headers(), EmptyHttpHeaders.INSTANCE);
+  }
+
+  private HttpResponse staleHead(String requestId, int backendStatus) {
+    count("stale");
+    HttpHeaders h = copyOf(onError.headers());
+    if (requestId != null) {
+      h.set("fly-request-id", requestId);
+    }
+    h.set(HttpHeaderNames.AGE, onError.age(clock.getAsLong()));
+    h.set(CacheStatus.NAME, CacheStatus.staleOnError(backendStatus));
+    return new DefaultHttpResponse(
+        HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(onError.status()), h);
   }
 
   private HttpResponse served(StoredResponse fresh, HttpResponse notModified) {
@@ -162,6 +253,7 @@ public final class ResponseTee {
       ByteBuf in = content.content();
       if (in.readableBytes() > copy.maxWritableBytes()) {
         dropCopy(); // over the entry cap: the rest streams through uncached
+        land();
       } else {
         copy.writeBytes(in, in.readerIndex(), in.readableBytes());
         if (last) {
@@ -182,6 +274,7 @@ public final class ResponseTee {
         new StoredResponse(storing.status().code(), h, body, requestMs, clock.getAsLong());
     storing = null;
     caches.store(cache, primary, request, r);
+    land(); // stored: the waiters are hits now
   }
 
   /** The exchange ended without a whole response (or after it): gives back what is held. */
@@ -190,6 +283,11 @@ public final class ResponseTee {
       count(lookup.outcome() == Lookup.Outcome.STALE ? "expired" : "miss");
     }
     dropCopy();
+    if (onErrorBody != null) {
+      onErrorBody.release();
+      onErrorBody = null;
+    }
+    land(); // a failure, a client gone, or the end: nobody waits on past this
     releaseRevalidated();
     if (substitute != null) {
       substitute.release();

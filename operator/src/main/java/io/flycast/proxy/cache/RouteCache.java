@@ -35,6 +35,7 @@ public final class RouteCache {
   private final AtomicLong bytes = new AtomicLong();
   private final Cache<String, StoredResponse> entries;
   private final Cache<String, VaryIndex> varyByUri;
+  private final MissFlights flights = new MissFlights();
 
   /** Purged: the route's spec changed. A response still streaming in is not stored. */
   private volatile boolean closed;
@@ -62,6 +63,11 @@ public final class RouteCache {
 
   public CacheSettings settings() {
     return settings;
+  }
+
+  /** The route's misses in the air, and the requests waiting for them. */
+  public MissFlights flights() {
+    return flights;
   }
 
   /** Bytes the route's entries weigh now. */
@@ -94,7 +100,7 @@ public final class RouteCache {
     }
     return CachePolicy.hasValidator(e.headers())
         ? new Lookup(Lookup.Outcome.STALE, e, "stale")
-        : Lookup.miss("stale");
+        : new Lookup(Lookup.Outcome.MISS, e, "stale"); // kept for stale-if-error
   }
 
   /** Stores {@code r} as the response to {@code req}, replacing what was there. */

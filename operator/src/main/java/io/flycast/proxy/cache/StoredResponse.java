@@ -26,6 +26,7 @@ public final class StoredResponse {
   private final long initialAge;
   private final long lifetime;
   private final boolean sharedWithAuthorization;
+  private final long staleIfError;
 
   StoredResponse(int status, HttpHeaders headers, ByteBuf body, long requestMs, long responseMs) {
     this.status = status;
@@ -35,6 +36,7 @@ public final class StoredResponse {
     this.initialAge = CachePolicy.initialAge(headers, requestMs, responseMs);
     this.lifetime = Math.max(0, CachePolicy.freshnessLifetime(headers, responseMs));
     this.sharedWithAuthorization = CachePolicy.sharedWithAuthorization(headers);
+    this.staleIfError = CachePolicy.staleIfError(headers);
   }
 
   public int status() {
@@ -68,6 +70,11 @@ public final class StoredResponse {
 
   public boolean fresh(long nowMs) {
     return ttl(nowMs) > 0;
+  }
+
+  /** RFC 5861: it may answer in place of a backend error at {@code nowMs} (stale-if-error). */
+  public boolean usableOnError(long nowMs) {
+    return staleIfError >= 0 && -ttl(nowMs) <= staleIfError;
   }
 
   /** It may answer a request that carries Authorization (RFC 9111 section 3.5). */

@@ -13,6 +13,11 @@
  * or a stale entry goes on as any request does, and its response is copied on the relay path as it
  * streams to the client: nothing waits for the whole body before the client gets it.
  *
+ * <p><b>Collapsed misses.</b> Identical cacheable misses that come while the first is in the air
+ * wait for its response ({@link io.flycast.proxy.cache.MissFlights}), each with its own timer, and
+ * look the cache up again when it is stored or known not to be: one backend request for a burst of
+ * clients on a cold URL, and nobody waits past the first response's fate or the wait cap.
+ *
  * <p><b>The key.</b> Each route has its own cache, so the route is part of the key; within it the
  * key is the client port, the Host header (lower-cased) and the request target with its whole
  * query, plus, for responses with {@code Vary}, the request's values of the fields it names. No

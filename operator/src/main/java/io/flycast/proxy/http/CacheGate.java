@@ -6,6 +6,7 @@ import io.flycast.proxy.RequestRecord;
 import io.flycast.proxy.cache.CachePolicy;
 import io.flycast.proxy.cache.CacheStatus;
 import io.flycast.proxy.cache.Lookup;
+import io.flycast.proxy.cache.MissFlights;
 import io.flycast.proxy.cache.ResponseTee;
 import io.flycast.proxy.cache.RouteCache;
 import io.flycast.proxy.cache.StoredResponse;
@@ -21,6 +22,9 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.function.Consumer;
 
@@ -47,7 +51,11 @@ final class CacheGate {
     if (cache == null) {
       return null;
     }
-    Consumer<String> result = r -> px.metrics().cacheRequest(route.key(), r);
+    Consumer<String> result =
+        r -> {
+          px.metrics().cacheRequest(route.key(), r);
+          record.cache(r);
+        };
     HttpHeaders h = req.headers();
     HttpMethod method = req.method();
     boolean head = method.equals(HttpMethod.HEAD);
@@ -82,7 +90,7 @@ final class CacheGate {
     if (found.outcome() == Lookup.Outcome.STALE && conditional) {
       // The client validates its own copy: its request goes as it is, answering it from the
       // stored response would need the stored one validated first.
-      found = new Lookup(Lookup.Outcome.MISS, null, "stale");
+      found = new Lookup(Lookup.Outcome.MISS, found.entry(), "stale");
     }
     // A copy: the exchange rewrites the request's fields for the backend, and Vary needs the
     // client's values when the response comes.
@@ -99,6 +107,17 @@ final class CacheGate {
             false,
             System::currentTimeMillis,
             result);
+    if (found.outcome() == Lookup.Outcome.MISS
+        && method.equals(HttpMethod.GET)
+        && !conditional
+        && FlyHeaders.hasNoBody(req)) {
+      MissFlights.Flight flight = cache.flights().lead(primary);
+      if (flight != null) {
+        tee.lead(flight);
+      } else {
+        tee.follow(cache.flights().inAir(primary));
+      }
+    }
     StoredResponse stale = tee.revalidating();
     if (stale != null) {
       if (stale.etag() != null) {
@@ -109,6 +128,22 @@ final class CacheGate {
       }
     }
     return tee;
+  }
+
+  /**
+   * A request that waited for another's miss of its URL ({@link MissFlights}): the response that
+   * miss stored, labelled {@code hit; detail=collapsed}, or null when there is none for it (the
+   * request goes to the backend itself).
+   */
+  static FullHttpResponse collapsed(
+      ProxyContext px, ResponseTee tee, HttpRequest req, RequestRecord record) {
+    long now = System.currentTimeMillis();
+    StoredResponse e = tee.collapsedHit(now);
+    FullHttpResponse r = e == null ? null : hit(px, e, req, record, now);
+    if (r != null) {
+      r.headers().set(CacheStatus.NAME, CacheStatus.hit(e.ttl(now)) + "; detail=collapsed");
+    }
+    return r;
   }
 
   /**
@@ -127,7 +162,7 @@ final class CacheGate {
    */
   private static FullHttpResponse hit(
       ProxyContext px, StoredResponse e, HttpRequest req, RequestRecord record, long now) {
-    boolean notModified = matches(req.headers().get(HttpHeaderNames.IF_NONE_MATCH), e.etag());
+    boolean notModified = notModified(req.headers(), e);
     boolean noBody = notModified || req.method().equals(HttpMethod.HEAD);
     ByteBuf body = noBody ? Unpooled.EMPTY_BUFFER : e.retainedBody();
     if (body == null) {
@@ -143,6 +178,33 @@ final class CacheGate {
         notModified ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.valueOf(e.status());
     return new DefaultFullHttpResponse(
         HttpVersion.HTTP_1_1, status, body, h, EmptyHttpHeaders.INSTANCE);
+  }
+
+  /**
+   * RFC 9110 section 13.2.2: If-None-Match when the request has it, else If-Modified-Since against
+   * the stored Last-Modified (a date the client has that is not older than it).
+   */
+  static boolean notModified(HttpHeaders req, StoredResponse e) {
+    String ifNoneMatch = req.get(HttpHeaderNames.IF_NONE_MATCH);
+    if (ifNoneMatch != null) {
+      return matches(ifNoneMatch, e.etag());
+    }
+    String since = req.get(HttpHeaderNames.IF_MODIFIED_SINCE);
+    if (since == null || e.lastModified() == null) {
+      return false;
+    }
+    Instant client = httpDate(since);
+    Instant modified = httpDate(e.lastModified());
+    return client != null && modified != null && !modified.isAfter(client);
+  }
+
+  /** An IMF-fixdate (RFC 9110 section 5.6.7), or null when it is not one. */
+  private static Instant httpDate(String s) {
+    try {
+      return DateTimeFormatter.RFC_1123_DATE_TIME.parse(s.trim(), Instant::from);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
   }
 
   /** RFC 9110 section 13.1.2: If-None-Match by weak comparison. */

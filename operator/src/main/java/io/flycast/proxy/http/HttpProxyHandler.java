@@ -213,19 +213,24 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
           new FlyHeaders.ClientInfo(
               remote.getAddress(), local.getPort(), TlsHandlers.isTls(ctx.pipeline()));
     }
-    FullHttpResponse limited =
-        RateLimitGate.refusal(px, target.route(), req, clientInfo.ip(), current, canKeepAlive(req));
-    if (limited != null) {
+    Object limit =
+        RateLimitGate.check(px, target.route(), req, clientInfo.ip(), current, canKeepAlive(req));
+    if (limit instanceof FullHttpResponse limited) {
       respondLocally(req, key, limited);
       return;
     }
+    RateLimitGate.Pace pace = (RateLimitGate.Pace) limit;
     Object cached = CacheGate.consult(px, target, req, current);
     if (cached instanceof FullHttpResponse hit) {
+      if (pace != null) {
+        pace.apply(hit.headers());
+      }
       respondLocally(req, key, hit);
       return;
     }
     exchange =
-        new ProxyExchange(px, this, ctx, req, target, clientInfo, current, (ResponseTee) cached);
+        new ProxyExchange(
+            px, this, ctx, req, target, clientInfo, current, (ResponseTee) cached, pace);
     exchange.start();
   }
 

@@ -101,11 +101,14 @@ final class HttpResponses {
             keepAlive);
     r.headers()
         .set(HttpHeaderNames.RETRY_AFTER, wait)
-        .set(
-            RATE_LIMIT_POLICY_HEADER,
-            "\"" + RATE_LIMIT_POLICY + "\";q=" + limit.rate() + ";w=" + limit.per().toSeconds())
+        .set(RATE_LIMIT_POLICY_HEADER, rateLimitPolicy(limit))
         .set(RATE_LIMIT_HEADER, "\"" + RATE_LIMIT_POLICY + "\";r=0;t=" + wait);
     return r;
+  }
+
+  /** The {@code RateLimit-Policy} value of a route's limit: its quota per window. */
+  static String rateLimitPolicy(RateLimit limit) {
+    return "\"" + RATE_LIMIT_POLICY + "\";q=" + limit.rate() + ";w=" + limit.per().toSeconds();
   }
 
   static FullHttpResponse redirect(String location, boolean keepAlive) {

@@ -1,14 +1,18 @@
 package io.flycast.proxy.http;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import io.flycast.catalog.Backend;
 import io.flycast.proxy.ProxyContext;
 import io.flycast.proxy.ProxyMetrics;
 import io.flycast.proxy.RequestRecord;
 import io.flycast.proxy.balance.Lease;
+import io.flycast.proxy.cache.MissFlights;
 import io.flycast.proxy.cache.ResponseTee;
 import io.flycast.proxy.upstream.BackendHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -20,6 +24,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -73,7 +78,14 @@ public final class ProxyExchange implements BackendHandler.Listener {
   /** The route's response cache on this request's way back; null when the route has none. */
   private final ResponseTee tee;
 
+  /** The route's rate limit fields for the response; null when the route has no limit. */
+  private final RateLimitGate.Pace limitPace;
+
   private ExchangeState state = ExchangeState.READING_REQUEST;
+
+  /** Set while the request waits for another's miss of its URL ({@link MissFlights}). */
+  private ScheduledFuture<?> collapseTimer;
+
   private final BackendLink backend;
   private boolean clientKeepAlive;
   private boolean responseKeepAlive;
@@ -89,9 +101,11 @@ public final class ProxyExchange implements BackendHandler.Listener {
       RouteResolver.Target target,
       FlyHeaders.ClientInfo clientInfo,
       RequestRecord record,
-      ResponseTee tee) {
+      ResponseTee tee,
+      RateLimitGate.Pace limitPace) {
     this.px = px;
     this.tee = tee;
+    this.limitPace = limitPace;
     this.record = record;
     this.owner = owner;
     this.client = clientCtx.channel();
@@ -143,6 +157,42 @@ public final class ProxyExchange implements BackendHandler.Listener {
   }
 
   void start() {
+    MissFlights.Flight flight = tee == null ? null : tee.following();
+    if (flight != null && flight.await(() -> client.eventLoop().execute(this::collapseWoken))) {
+      collapseTimer =
+          client.eventLoop().schedule(this::collapseWoken, MissFlights.WAIT_MS, MILLISECONDS);
+      return;
+    }
+    go();
+  }
+
+  /**
+   * The miss this request waited for landed, or the wait is over: answered from what it stored, or
+   * on to the backend. Once only; nothing when the client went away meanwhile.
+   */
+  private void collapseWoken() {
+    if (collapseTimer == null || state != ExchangeState.READING_REQUEST) {
+      return;
+    }
+    collapseTimer.cancel(false);
+    collapseTimer = null;
+    FullHttpResponse hit = CacheGate.collapsed(px, tee, request, record);
+    if (hit == null) {
+      go();
+      return;
+    }
+    tee.servedCollapsed();
+    record.cache("collapsed");
+    body.release();
+    replay.release();
+    enter(ExchangeState.DONE);
+    if (limitPace != null) {
+      limitPace.apply(hit.headers());
+    }
+    owner.exchangeFailed(request, plan.route().key(), hit, body.complete(), clientKeepAlive);
+  }
+
+  private void go() {
     if (body.bufferFirst(upgrade)) {
       body.startBuffering(); // dials once the body is whole, or turns out too large to hold
     } else {
@@ -257,6 +307,9 @@ public final class ProxyExchange implements BackendHandler.Listener {
     if (tee != null) {
       resp = tee.head(resp); // labelled; a 304 that validated the stored response becomes it
       status = resp.status().code();
+    }
+    if (limitPace != null) {
+      limitPace.apply(resp.headers()); // after the tee copied what it stores: no entry keeps them
     }
     px.metrics().request(plan.route().key(), status);
     if (upgrade && resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
@@ -415,6 +468,18 @@ public final class ProxyExchange implements BackendHandler.Listener {
    */
   private void fail(ExchangeFailure failure) {
     plan.cancel();
+    boolean canAnswer = state != ExchangeState.DONE && !state.responseStarted();
+    FullHttpResponse stale =
+        tee != null
+                && canAnswer
+                && failure.answer() != null
+                && failure.answer().status().code() >= 500
+            ? tee.staleOnUnreachable(requestId) // before the release below gives its body back
+            : null;
+    if (collapseTimer != null) {
+      collapseTimer.cancel(false);
+      collapseTimer = null;
+    }
     body.release();
     replay.release();
     if (tee != null) {
@@ -434,7 +499,10 @@ public final class ProxyExchange implements BackendHandler.Listener {
     enter(ExchangeState.DONE);
     backend.release(false);
     var key = plan.route().key();
-    if (f.answer() != null) {
+    if (stale != null) {
+      failure.answer().release();
+      owner.exchangeFailed(request, key, stale, f.requestComplete(), f.keepAlive());
+    } else if (f.answer() != null) {
       owner.exchangeFailed(request, key, f.answer(), f.requestComplete(), f.keepAlive());
     } else if (f.clientGone()) {
       record.complete(key, CLIENT_CLOSED);

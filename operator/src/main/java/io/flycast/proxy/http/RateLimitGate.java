@@ -7,6 +7,7 @@ import io.flycast.proxy.RequestRecord;
 import io.flycast.proxy.limit.Decision;
 import io.flycast.proxy.limit.RateLimiter;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**
@@ -22,11 +23,32 @@ final class RateLimitGate {
   private RateLimitGate() {}
 
   /**
-   * {@code null} when the request may go on, else the 429 to send. Keyed by {@code clientIp} (the
+   * The IETF {@code RateLimit-Policy} / {@code RateLimit} fields of a request that was let through,
+   * for its response (a cache hit's or the backend's), so a client can pace itself before it meets
+   * a 429: {@code r} requests it may still make at once and {@code t} seconds until its budget is
+   * full again.
+   */
+  record Pace(String policy, String state) {
+    /**
+     * Sets the fields on a response, unless the backend sent a {@code RateLimit} of its own: the
+     * backend's limits are the ones its client asked about, and two unrelated policies in one list
+     * would be no help.
+     */
+    void apply(HttpHeaders h) {
+      if (!h.contains(HttpResponses.RATE_LIMIT_HEADER)) {
+        h.set(HttpResponses.RATE_LIMIT_POLICY_HEADER, policy);
+        h.set(HttpResponses.RATE_LIMIT_HEADER, state);
+      }
+    }
+  }
+
+  /**
+   * {@code null} when the route has no limit; the 429 to send ({@link FullHttpResponse}) when the
+   * request is over it; else the {@link Pace} for its response. Keyed by {@code clientIp} (the
    * PROXY protocol's source when there is one), or by the value of the limit's header: requests
    * without it share the budget of the empty key.
    */
-  static FullHttpResponse refusal(
+  static Object check(
       ProxyContext px,
       Route route,
       HttpRequest req,
@@ -41,7 +63,11 @@ final class RateLimitGate {
     String key = limit.byClientIp() ? clientIp.toString() : req.headers().get(limit.header(), "");
     Decision d = limiter.take(key);
     if (d.allowed()) {
-      return null;
+      // Whole seconds, rounded up: 0 only when the bucket is full already.
+      long full = (d.waitNanos() + 999_999_999L) / 1_000_000_000L;
+      return new Pace(
+          HttpResponses.rateLimitPolicy(limit),
+          "\"" + HttpResponses.RATE_LIMIT_POLICY + "\";r=" + d.remaining() + ";t=" + full);
     }
     px.metrics().rateLimited(route.key());
     record.rateLimited();
