@@ -264,11 +264,12 @@ class AutoscaleIT {
         .resources(ExposedService.class)
         .inNamespace(ns)
         .withName(name)
-        .edit(
-            es -> {
-              es.getSpec().minMachinesRunning = 0;
-              return es;
-            });
+        // A merge patch, as kubectl patch sends: edit() pins the resourceVersion it read, and the
+        // operator's status writes in between would make that a 409 on any API server.
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"minMachinesRunning\":0}}");
   }
 
   @Test
@@ -358,11 +359,12 @@ class AutoscaleIT {
         .resources(ExposedService.class)
         .inNamespace("sts")
         .withName("db")
-        .edit(
-            es -> {
-              es.getSpec().minMachinesRunning = 0;
-              return es;
-            });
+        // A merge patch, as kubectl patch sends: edit() pins the resourceVersion it read, and the
+        // operator's status writes in between would make that a 409 on any API server.
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"minMachinesRunning\":0}}");
     // Both idle: one is excess. Kubernetes removes db-1 whatever the marks, so db-1 is the one
     // cordoned, drained and named; then db-0, idle for a whole interval.
     await()

@@ -328,11 +328,12 @@ class HaAutoscaleIT {
         .resources(io.flycast.api.ExposedService.class)
         .inNamespace("ha-kill")
         .withName("app")
-        .edit(
-            es -> {
-              es.getSpec().minMachinesRunning = 0;
-              return es;
-            });
+        // A merge patch, as kubectl patch sends: edit() pins the resourceVersion it read, and the
+        // operator's status writes in between would make that a 409 on any API server.
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"minMachinesRunning\":0}}");
     await().atMost(WAIT).until(() -> !cordonedEverywhere(key).isEmpty());
     Flycast old = leader();
     replicas.remove(old);
