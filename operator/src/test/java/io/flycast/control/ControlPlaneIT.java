@@ -391,6 +391,7 @@ class ControlPlaneIT extends EmbeddedControlPlane {
     String suffix = ". TLS handshakes on port 80 fail until then";
     await()
         .atMost(WAIT)
+        .ignoreExceptions() // the route is not in the catalog at first
         .untilAsserted(
             () -> {
               assertThat(route("tls", "api").spec().port(80).tls().secretName())
