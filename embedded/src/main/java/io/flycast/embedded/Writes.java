@@ -63,8 +63,48 @@ final class Writes {
     if (query.dryRun()) {
       return dryRunWrite(request.getMethod(), path, object, name);
     }
-    return store.store(
-        EmbeddedApiDispatcher.withBody(request, "application/json", object.toString()));
+    RecordedRequest body =
+        EmbeddedApiDispatcher.withBody(request, "application/json", object.toString());
+    if ("PUT".equals(request.getMethod()) && path.name() != null) {
+      return storeUpdate(path, object, body);
+    }
+    return store.store(body);
+  }
+
+  /**
+   * Stores an update with the real server's optimistic concurrency: an object that names a
+   * resourceVersion other than the stored one's is a 409 Conflict. The store checks that itself for
+   * whole objects, but not for the status subresource: it builds a status write from the object it
+   * holds, whose version always matches, so two controllers that each read, merge their own
+   * condition and write would silently undo each other. The check and the store hold one lock, so
+   * no write comes in between.
+   */
+  private synchronized MockResponse storeUpdate(
+      ResourcePath path, ObjectNode object, RecordedRequest update) {
+    String named = object.path("metadata").path("resourceVersion").asText("");
+    if (!named.isEmpty()) {
+      JsonNode current = store.storeGet(path.objectPath());
+      String stored =
+          current == null ? "" : current.path("metadata").path("resourceVersion").asText("");
+      if (current != null && !named.equals(stored)) {
+        return conflict(path);
+      }
+    }
+    return store.store(update);
+  }
+
+  /** The real server's words for a write that lost the race, which clients retry on. */
+  private static MockResponse conflict(ResourcePath path) {
+    String plural = path.group().isEmpty() ? path.plural() : path.plural() + "." + path.group();
+    return ApiStatus.failure(
+        409,
+        "Conflict",
+        "Operation cannot be fulfilled on "
+            + plural
+            + " \""
+            + path.name()
+            + "\": the object has been modified; please apply your changes to the latest version"
+            + " and try again");
   }
 
   private MockResponse dryRunWrite(
@@ -115,13 +155,27 @@ final class Writes {
     return answer;
   }
 
-  /** Whether the patch itself names a resourceVersion other than the stored one's: its 409. */
+  /**
+   * Whether the patch itself names a resourceVersion other than the stored one's, so that its 409
+   * stands: in a merge patch's {@code metadata}, or in a JSON Patch operation on that path (how
+   * Fabric8's {@code edit} and {@code editStatus} pin the version they read).
+   */
   private static boolean pinsVersion(RecordedRequest request, JsonNode current) {
+    String stored = current.path("metadata").path("resourceVersion").asText();
     try {
       JsonNode body = JSON.readTree(request.getBody().getBytes());
+      if (body.isArray()) {
+        for (JsonNode op : body) {
+          if ("/metadata/resourceVersion".equals(op.path("path").asText())
+              && op.path("value").isTextual()
+              && !op.path("value").asText().equals(stored)) {
+            return true;
+          }
+        }
+        return false;
+      }
       JsonNode pinned = body.path("metadata").path("resourceVersion");
-      return pinned.isTextual()
-          && !pinned.asText().equals(current.path("metadata").path("resourceVersion").asText());
+      return pinned.isTextual() && !pinned.asText().equals(stored);
     } catch (IOException e) {
       return true;
     }
@@ -175,19 +229,7 @@ final class Writes {
         path.subresource() == null
             ? path.objectPath()
             : path.objectPath() + "/" + path.subresource();
-    return store.store(
-        new RecordedRequest(
-            "PUT " + target + " HTTP/1.1",
-            HttpMethod.PUT,
-            target,
-            request
-                .getHeaders()
-                .newBuilder()
-                .removeAll("Content-Type")
-                .add("Content-Type", "application/json")
-                .build(),
-            new io.fabric8.mockwebserver.http.Buffer(
-                object.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    return put(request, target, object);
   }
 
   /** Server-side apply: creates the object, or merges this manager's configuration into it. */
@@ -248,7 +290,9 @@ final class Writes {
   }
 
   private MockResponse put(RecordedRequest request, String target, ObjectNode object) {
-    return store.store(
+    return storeUpdate(
+        ResourcePath.parse(target).orElseThrow(),
+        object,
         new RecordedRequest(
             "PUT " + target + " HTTP/1.1",
             HttpMethod.PUT,

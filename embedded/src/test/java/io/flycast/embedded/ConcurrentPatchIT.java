@@ -2,11 +2,18 @@ package io.flycast.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -123,5 +130,109 @@ class ConcurrentPatchIT {
                             + stale
                             + "\"},\"data\":{\"k\":\"x\"}}"));
     assertThat(error.getCode()).isEqualTo(409);
+  }
+
+  @Test
+  void aStatusWriteWithAStaleVersionIsAConflict() {
+    Service created = client.services().inNamespace("default").resource(service("stale")).create();
+    client
+        .services()
+        .inNamespace("default")
+        .withName("stale")
+        .editStatus(s -> withCondition(s, "example.com/First"));
+    withCondition(created, "example.com/Second");
+    var error =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            KubernetesClientException.class,
+            () -> client.services().inNamespace("default").resource(created).updateStatus());
+    assertThat(error.getCode()).isEqualTo(409);
+    assertThat(error.getStatus().getMessage())
+        .isEqualTo(
+            "Operation cannot be fulfilled on services \"stale\": the object has been modified;"
+                + " please apply your changes to the latest version and try again");
+    assertThat(conditionTypes("stale")).containsExactly("example.com/First");
+  }
+
+  /**
+   * Two controllers that each read the Service, add their own condition to the ones they read and
+   * write it back with the version they read (as the operator and any other controller do) lose
+   * nothing: a write based on an old read is refused, and the writer reads again.
+   */
+  @Test
+  void controllersWritingTheirOwnConditionsLoseNone() throws Exception {
+    client.services().inNamespace("default").resource(service("shared")).create();
+    int each = 15;
+    List<Thread> writers = new ArrayList<>();
+    for (String who : List.of("a", "b")) {
+      writers.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    for (int i = 0; i < each; i++) {
+                      String type = "example.com/" + who + i;
+                      while (true) {
+                        try {
+                          client
+                              .services()
+                              .inNamespace("default")
+                              .withName("shared")
+                              .editStatus(s -> withCondition(s, type));
+                          break;
+                        } catch (KubernetesClientException e) {
+                          if (e.getCode() != 409) {
+                            throw e;
+                          }
+                        }
+                      }
+                    }
+                  }));
+    }
+    for (Thread t : writers) {
+      t.join();
+    }
+    assertThat(conditionTypes("shared")).hasSize(2 * each);
+  }
+
+  private static Service service(String name) {
+    return new ServiceBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .withNewSpec()
+        .addNewPort()
+        .withPort(80)
+        .endPort()
+        .endSpec()
+        .build();
+  }
+
+  private static Service withCondition(Service s, String type) {
+    if (s.getStatus() == null) {
+      s.setStatus(new ServiceStatus());
+    }
+    List<Condition> conditions = new ArrayList<>(s.getStatus().getConditions());
+    conditions.add(
+        new ConditionBuilder()
+            .withType(type)
+            .withStatus("True")
+            .withReason("Checked")
+            .withMessage("by " + type)
+            .withLastTransitionTime("2026-01-01T00:00:00Z")
+            .build());
+    s.getStatus().setConditions(conditions);
+    return s;
+  }
+
+  private static List<String> conditionTypes(String name) {
+    return client
+        .services()
+        .inNamespace("default")
+        .withName(name)
+        .get()
+        .getStatus()
+        .getConditions()
+        .stream()
+        .map(Condition::getType)
+        .toList();
   }
 }

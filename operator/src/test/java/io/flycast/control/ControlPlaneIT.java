@@ -3,6 +3,7 @@ package io.flycast.control;
 import static io.flycast.control.Fixtures.addressOf;
 import static io.flycast.control.Fixtures.annotation;
 import static io.flycast.control.Fixtures.flycastService;
+import static io.flycast.control.Fixtures.patchService;
 import static io.flycast.control.Fixtures.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -101,15 +102,7 @@ class ControlPlaneIT extends EmbeddedControlPlane {
     String v1 = annotation(client, "sync", "web", FlycastAnnotations.SYNC_VERSION);
 
     // A label change is not routing-relevant: the version stays.
-    client
-        .services()
-        .inNamespace("sync")
-        .withName("web")
-        .edit(
-            s -> {
-              s.getMetadata().setLabels(Map.of("team", "a"));
-              return s;
-            });
+    patchService(client, "sync", "web", "{\"metadata\":{\"labels\":{\"team\":\"a\"}}}");
     await()
         .during(Duration.ofSeconds(1))
         .atMost(WAIT)
@@ -119,15 +112,11 @@ class ControlPlaneIT extends EmbeddedControlPlane {
                     .isEqualTo(v1));
 
     // A handler change is: the version moves to the catalog version that routes it.
-    client
-        .services()
-        .inNamespace("sync")
-        .withName("web")
-        .edit(
-            s -> {
-              s.getMetadata().getAnnotations().put(FlycastAnnotations.handlers(80), "http");
-              return s;
-            });
+    patchService(
+        client,
+        "sync",
+        "web",
+        "{\"metadata\":{\"annotations\":{\"" + FlycastAnnotations.handlers(80) + "\":\"http\"}}}");
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -349,16 +338,15 @@ class ControlPlaneIT extends EmbeddedControlPlane {
             });
 
     // Fixed: the condition turns True.
-    client
-        .services()
-        .inNamespace("bad")
-        .withName("web")
-        .edit(
-            s -> {
-              s.getMetadata().getAnnotations().put(FlycastAnnotations.CONCURRENCY_SOFT, "5");
-              s.getMetadata().getAnnotations().put(FlycastAnnotations.handlers(80), "http");
-              return s;
-            });
+    patchService(
+        client,
+        "bad",
+        "web",
+        "{\"metadata\":{\"annotations\":{\""
+            + FlycastAnnotations.CONCURRENCY_SOFT
+            + "\":\"5\",\""
+            + FlycastAnnotations.handlers(80)
+            + "\":\"http\"}}}");
     await()
         .atMost(WAIT)
         .untilAsserted(

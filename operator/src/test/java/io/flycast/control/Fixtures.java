@@ -38,6 +38,22 @@ public final class Fixtures {
     return service(ns, name, Map.of(FlycastAnnotations.FLYCAST, "true"));
   }
 
+  /**
+   * Patches a Service the way kubectl does (a JSON merge patch, no resourceVersion): unlike
+   * Fabric8's {@code edit}, which pins the version it read, it cannot lose a race against the
+   * operator's own writes to the Service (its annotations and status).
+   */
+  public static void patchService(KubernetesClient client, String ns, String name, String json) {
+    client
+        .services()
+        .inNamespace(ns)
+        .withName(name)
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            json);
+  }
+
   public static String annotation(KubernetesClient client, String ns, String name, String key) {
     Service s = client.services().inNamespace(ns).withName(name).get();
     return s == null || s.getMetadata().getAnnotations() == null
