@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Bounded: at most {@link #MAX_FLIGHTS} URLs in the air per route and {@link #MAX_WAITERS}
  * waiters a URL (beyond, requests go to the backend as before); a waiter waits at most {@link
- * #WAIT_MS} (its own timer, in the exchange), and a flight older than that is taken over by the
- * next miss, so a leader that never lands holds nobody for longer.
+ * #WAIT_MS} (its own timer, {@code proxy.http.CollapsedWait}), and a flight older than that is
+ * taken over by the next miss, so a leader that never lands holds nobody for longer.
  */
 public final class MissFlights {
   /** How long a request waits for another's miss, as nginx's proxy_cache_lock_timeout (5 s). */

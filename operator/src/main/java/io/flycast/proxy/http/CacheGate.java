@@ -34,6 +34,10 @@ import java.util.function.Consumer;
  * responses are, without the balancer, a backend connection or autostart; anything else goes on to
  * the backend with a {@link ResponseTee} that labels, stores or revalidates its response.
  *
+ * <p>It also makes the answers the cache gives in place of the backend later in the exchange: a
+ * collapsed waiter's hit, and a stale entry for a failure ({@code stale-if-error}). The exchange
+ * only decides when to ask for them.
+ *
  * <p>The handler asks after the access rules, the https redirect and the rate limit: a cached
  * response is no more public than the route, and a hit still costs the client its budget.
  */
@@ -79,7 +83,7 @@ final class CacheGate {
     long now = System.currentTimeMillis();
     Lookup found = cache.lookup(primary, h, now);
     if (found.outcome() == Lookup.Outcome.HIT) {
-      FullHttpResponse hit = hit(px, found.entry(), req, record, now);
+      FullHttpResponse hit = hit(px.config().zone(), found.entry(), req, record, now);
       if (hit != null) {
         result.accept("hit");
         return hit;
@@ -131,19 +135,35 @@ final class CacheGate {
   }
 
   /**
-   * A request that waited for another's miss of its URL ({@link MissFlights}): the response that
-   * miss stored, labelled {@code hit; detail=collapsed}, or null when there is none for it (the
-   * request goes to the backend itself).
+   * A request that waited for another's miss of its URL ({@link MissFlights}, {@link
+   * CollapsedWait}): the response that miss stored, labelled {@code hit; detail=collapsed}, counted
+   * and logged as such, the tee done with; or null when there is none for it (the request goes to
+   * the backend itself, the tee still in use).
    */
   static FullHttpResponse collapsed(
-      ProxyContext px, ResponseTee tee, HttpRequest req, RequestRecord record) {
+      String zone, ResponseTee tee, HttpRequest req, RequestRecord record) {
     long now = System.currentTimeMillis();
     StoredResponse e = tee.collapsedHit(now);
-    FullHttpResponse r = e == null ? null : hit(px, e, req, record, now);
+    FullHttpResponse r = e == null ? null : hit(zone, e, req, record, now);
     if (r != null) {
       r.headers().set(CacheStatus.NAME, CacheStatus.hit(e.ttl(now)) + "; detail=collapsed");
+      tee.servedCollapsed();
+      record.cache("collapsed");
     }
     return r;
+  }
+
+  /**
+   * What answers in place of {@code error}, the proxy's own answer when the exchange failed before
+   * any response (no backend reached, or it closed): the stale entry, whole, when the error is a
+   * 5xx and the entry's {@code stale-if-error} window covers now; else null, and the error goes to
+   * the client. Before the tee is released: it holds the entry's body until then.
+   */
+  static FullHttpResponse staleInstead(ResponseTee tee, FullHttpResponse error, String requestId) {
+    if (tee == null || error == null || error.status().code() < 500) {
+      return null;
+    }
+    return tee.staleOnUnreachable(requestId);
   }
 
   /**
@@ -161,7 +181,7 @@ final class CacheGate {
    * the entry was dropped since the lookup.
    */
   private static FullHttpResponse hit(
-      ProxyContext px, StoredResponse e, HttpRequest req, RequestRecord record, long now) {
+      String zone, StoredResponse e, HttpRequest req, RequestRecord record, long now) {
     boolean notModified = notModified(req.headers(), e);
     boolean noBody = notModified || req.method().equals(HttpMethod.HEAD);
     ByteBuf body = noBody ? Unpooled.EMPTY_BUFFER : e.retainedBody();
@@ -169,7 +189,7 @@ final class CacheGate {
       return null;
     }
     HttpHeaders h = new DefaultHttpHeaders().set(e.headers());
-    String requestId = FlyHeaders.newRequestId(px.config().zone());
+    String requestId = FlyHeaders.newRequestId(zone);
     record.requestId(requestId);
     h.set(FlyHeaders.FLY_REQUEST_ID, requestId);
     h.set(HttpHeaderNames.AGE, e.age(now));

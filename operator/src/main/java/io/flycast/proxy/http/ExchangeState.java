@@ -20,7 +20,10 @@ import java.util.Set;
  * </pre>
  */
 enum ExchangeState {
-  /** The head is in; a small body is being read whole before any backend is dialed. */
+  /**
+   * The head is in; a small body is being read whole, or the request waits for another's miss of
+   * its URL ({@link CollapsedWait}), before any backend is dialed.
+   */
   READING_REQUEST,
   /** Choosing and connecting to a backend (again, after a retry, a replay or a fallback). */
   DIALING,

@@ -1,13 +1,10 @@
 package io.flycast.proxy.http;
 
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
-
 import io.flycast.catalog.Backend;
 import io.flycast.proxy.ProxyContext;
 import io.flycast.proxy.ProxyMetrics;
 import io.flycast.proxy.RequestRecord;
 import io.flycast.proxy.balance.Lease;
-import io.flycast.proxy.cache.MissFlights;
 import io.flycast.proxy.cache.ResponseTee;
 import io.flycast.proxy.upstream.BackendHandler;
 import io.netty.channel.Channel;
@@ -24,7 +21,6 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -33,7 +29,9 @@ import java.util.Locale;
  * request, streams the response back, and retries on another backend when that is safe. Each phase
  * has one owner: where the request goes is {@link DialPlan}'s, the request body {@link
  * RequestBodyPump}'s, the response on its way to the client {@link ResponseRelay}'s, {@code
- * fly-replay} {@link ReplayController}'s. Every failure ends in {@link #fail}.
+ * fly-replay} {@link ReplayController}'s, the wait for another request's miss {@link
+ * CollapsedWait}'s, and what the cache answers in place of the backend {@link CacheGate}'s. Every
+ * failure ends in {@link #fail}.
  *
  * <p>Load: the backend's lease is held for the exchange, whatever the route's concurrency type. A
  * backend HTTP/1.1 connection carries one request at a time, so in-flight requests and busy backend
@@ -83,8 +81,8 @@ public final class ProxyExchange implements BackendHandler.Listener {
 
   private ExchangeState state = ExchangeState.READING_REQUEST;
 
-  /** Set while the request waits for another's miss of its URL ({@link MissFlights}). */
-  private ScheduledFuture<?> collapseTimer;
+  /** The wait for another request's miss of this URL; null when the route has no cache. */
+  private final CollapsedWait collapse;
 
   private final BackendLink backend;
   private boolean clientKeepAlive;
@@ -141,6 +139,7 @@ public final class ProxyExchange implements BackendHandler.Listener {
     this.backend = new BackendLink(px.pool());
     this.relay =
         new ResponseRelay(client, record::sent, this::finish, () -> fail(ExchangeFailure.CLOSE));
+    this.collapse = tee == null ? null : new CollapsedWait(client.eventLoop(), this::collapseWoken);
   }
 
   /** The request asks to switch protocols (WebSocket): after it, the client sends no HTTP. */
@@ -157,32 +156,24 @@ public final class ProxyExchange implements BackendHandler.Listener {
   }
 
   void start() {
-    MissFlights.Flight flight = tee == null ? null : tee.following();
-    if (flight != null && flight.await(() -> client.eventLoop().execute(this::collapseWoken))) {
-      collapseTimer =
-          client.eventLoop().schedule(this::collapseWoken, MissFlights.WAIT_MS, MILLISECONDS);
-      return;
+    if (collapse == null || !collapse.await(tee.following())) {
+      go();
     }
-    go();
   }
 
   /**
-   * The miss this request waited for landed, or the wait is over: answered from what it stored, or
-   * on to the backend. Once only; nothing when the client went away meanwhile.
+   * The miss this request waited for landed, or the wait is over ({@link CollapsedWait}, once):
+   * answered from what it stored, or on to the backend.
    */
   private void collapseWoken() {
-    if (collapseTimer == null || state != ExchangeState.READING_REQUEST) {
+    if (state != ExchangeState.READING_REQUEST) {
       return;
     }
-    collapseTimer.cancel(false);
-    collapseTimer = null;
-    FullHttpResponse hit = CacheGate.collapsed(px, tee, request, record);
+    FullHttpResponse hit = CacheGate.collapsed(px.config().zone(), tee, request, record);
     if (hit == null) {
       go();
       return;
     }
-    tee.servedCollapsed();
-    record.cache("collapsed");
     body.release();
     replay.release();
     enter(ExchangeState.DONE);
@@ -468,24 +459,19 @@ public final class ProxyExchange implements BackendHandler.Listener {
    */
   private void fail(ExchangeFailure failure) {
     plan.cancel();
-    boolean canAnswer = state != ExchangeState.DONE && !state.responseStarted();
+    boolean answerable = state != ExchangeState.DONE && !state.responseStarted();
     FullHttpResponse stale =
-        tee != null
-                && canAnswer
-                && failure.answer() != null
-                && failure.answer().status().code() >= 500
-            ? tee.staleOnUnreachable(requestId) // before the release below gives its body back
+        answerable // before the release below gives the stale body back
+            ? CacheGate.staleInstead(tee, failure.answer(), requestId)
             : null;
-    if (collapseTimer != null) {
-      collapseTimer.cancel(false);
-      collapseTimer = null;
+    if (collapse != null) {
+      collapse.cancel(); // ended while waiting (the client went away): no wake-up after this
     }
     body.release();
     replay.release();
     if (tee != null) {
       tee.release(); // a response cut short is not stored
     }
-    boolean answerable = state != ExchangeState.DONE && !state.responseStarted();
     if (failure.answer() != null && !answerable) {
       failure.answer().release(); // too late to answer: the response started, or all is over
     }
