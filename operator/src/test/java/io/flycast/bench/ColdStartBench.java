@@ -348,6 +348,10 @@ public final class ColdStartBench {
         samples,
         s -> s.toScaleMs() + s.afterListeningMs());
     line("app's first /ready answer (launch -> it)", samples, Sample::appAnswerMs);
+    line(
+        "Flycast: the app's first /ready answer -> first byte",
+        samples,
+        s -> s.firstByteMs() - s.beforeProcessMs() - s.appAnswerMs());
     for (int i = 0; i < samples.size(); i++) {
       System.out.printf("  #%02d %s%n", i + 1, samples.get(i));
     }

@@ -68,6 +68,7 @@ public final class EchoBackend {
       throw e;
     }
     EchoBackend echo = new EchoBackend(listener, podName);
+    echo.listeningSince = Instant.now();
     Thread.ofPlatform().daemon().name("echo-accept").start(echo::acceptLoop);
     return echo;
   }
@@ -152,6 +153,9 @@ public final class EchoBackend {
 
   private final java.util.concurrent.atomic.AtomicBoolean answeredReady =
       new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** When it bound its port: connections are accepted (and answered) from then on. */
+  private volatile Instant listeningSince;
 
   /** Set on the throwaway instance {@link #warmUp} serves itself from: it logs nothing. */
   private volatile boolean warmingUp;
@@ -251,7 +255,7 @@ public final class EchoBackend {
         launched != null
             ? Instant.parse(launched)
             : ProcessHandle.current().info().startInstant().orElse(null);
-    Instant listening = Instant.now();
+    Instant listening = echo.listeningSince;
     long upMillis = started == null ? -1 : Duration.between(started, listening).toMillis();
     System.out.println(
         listening
