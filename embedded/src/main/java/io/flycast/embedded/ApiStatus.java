@@ -24,6 +24,23 @@ final class ApiStatus {
     return json(code, status(code, reason, message).toString());
   }
 
+  /**
+   * 409 Conflict for a write that names a resourceVersion other than the stored one's, in the real
+   * server's words (clients such as client-go's RetryOnConflict read again and retry on it).
+   */
+  static MockResponse conflict(String group, String plural, String name) {
+    String resource = group.isEmpty() ? plural : plural + "." + group;
+    return failure(
+        409,
+        "Conflict",
+        "Operation cannot be fulfilled on "
+            + resource
+            + " \""
+            + name
+            + "\": the object has been modified; please apply your changes to the latest version"
+            + " and try again");
+  }
+
   /** 422 Invalid, naming each field as {@code kubectl} prints it. */
   static MockResponse invalid(String kind, String group, String name, List<Cause> causes) {
     StringBuilder msg = new StringBuilder();

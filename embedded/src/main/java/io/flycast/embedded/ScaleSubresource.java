@@ -54,6 +54,14 @@ final class ScaleSubresource {
       } catch (java.io.IOException | Patches.PatchException e) {
         return ApiStatus.failure(400, "BadRequest", e.toString());
       }
+      String named = wanted.path("metadata").path("resourceVersion").asText("");
+      if (!named.isEmpty()
+          && !named.equals(workload.path("metadata").path("resourceVersion").asText())) {
+        // A Scale read before another write to the workload: the real server refuses it, and the
+        // writer (Flycast's scaler, another replica's) reads again and decides again.
+        var path = ResourcePath.parse(workloadPath).orElseThrow();
+        return ApiStatus.conflict(path.group(), path.plural(), path.name());
+      }
       var updated = workload.deepCopy();
       ((com.fasterxml.jackson.databind.node.ObjectNode) updated.path("spec"))
           .put("replicas", wanted.path("spec").path("replicas").asInt(0));

@@ -87,24 +87,10 @@ final class Writes {
       String stored =
           current == null ? "" : current.path("metadata").path("resourceVersion").asText("");
       if (current != null && !named.equals(stored)) {
-        return conflict(path);
+        return ApiStatus.conflict(path.group(), path.plural(), path.name());
       }
     }
     return store.store(update);
-  }
-
-  /** The real server's words for a write that lost the race, which clients retry on. */
-  private static MockResponse conflict(ResourcePath path) {
-    String plural = path.group().isEmpty() ? path.plural() : path.plural() + "." + path.group();
-    return ApiStatus.failure(
-        409,
-        "Conflict",
-        "Operation cannot be fulfilled on "
-            + plural
-            + " \""
-            + path.name()
-            + "\": the object has been modified; please apply your changes to the latest version"
-            + " and try again");
   }
 
   private MockResponse dryRunWrite(

@@ -193,6 +193,56 @@ class ConcurrentPatchIT {
     assertThat(conditionTypes("shared")).hasSize(2 * each);
   }
 
+  /**
+   * Two replicas that each read a workload's Scale and write back the count they decided on: the
+   * one that read before the other's write gets a 409 and decides again, as on a real server,
+   * rather than undoing the other's decision.
+   */
+  @Test
+  void aScaleWriteWithAStaleVersionIsAConflict() {
+    client
+        .apps()
+        .deployments()
+        .inNamespace("default")
+        .resource(
+            new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                .withNewMetadata()
+                .withName("scaled")
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(1)
+                .withNewSelector()
+                .addToMatchLabels("app", "scaled")
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", "scaled")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("app")
+                .withImage("echo")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    var scale = client.apps().deployments().inNamespace("default").withName("scaled");
+    var first = scale.scale();
+    var second = scale.scale();
+    second.getSpec().setReplicas(2);
+    scale.scale(second);
+    first.getSpec().setReplicas(3);
+    var error =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            KubernetesClientException.class, () -> scale.scale(first));
+    assertThat(error.getCode()).isEqualTo(409);
+    assertThat(error.getStatus().getMessage())
+        .startsWith("Operation cannot be fulfilled on deployments.apps \"scaled\"");
+    assertThat(scale.get().getSpec().getReplicas()).isEqualTo(2);
+  }
+
   private static Service service(String name) {
     return new ServiceBuilder()
         .withNewMetadata()
