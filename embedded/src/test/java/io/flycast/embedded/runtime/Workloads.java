@@ -121,12 +121,10 @@ final class Workloads {
   /** Pods labelled app={@code app}, with {@code annotations} (null: none). */
   private static PodTemplateSpec template(
       String app, Map<String, String> annotations, PodSpec pod) {
-    return new PodTemplateSpecBuilder()
-        .withNewMetadata()
-        .withLabels(Map.of("app", app))
-        .withAnnotations(annotations)
-        .endMetadata()
-        .withSpec(pod)
-        .build();
+    ObjectMetaBuilder metadata = new ObjectMetaBuilder().withLabels(Map.of("app", app));
+    if (annotations != null) {
+      metadata.withAnnotations(annotations);
+    }
+    return new PodTemplateSpecBuilder().withMetadata(metadata.build()).withSpec(pod).build();
   }
 }
