@@ -15,7 +15,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** The real kubectl ({@code .tools/bin}, {@code make tools}) against one embedded API. */
+/**
+ * The real kubectl ({@code .tools/bin}, {@code make tools}) against one embedded API, and helm
+ * against the same.
+ */
 final class Kubectl {
   private final Path binary;
   private final Path dir;
@@ -64,6 +67,28 @@ final class Kubectl {
   Out run(Map<String, String> env, String... args) throws Exception {
     ProcessBuilder pb = command(args);
     pb.environment().putAll(env);
+    return finish(pb, "kubectl", args);
+  }
+
+  /**
+   * Runs the real helm ({@code .tools/bin}) to its end against the same cluster, its config, cache
+   * and data kept in this directory.
+   */
+  Out helm(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(binary.resolveSibling("helm").toString());
+    cmd.add("--kubeconfig");
+    cmd.add(kubeconfig.toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+    pb.environment().put("HELM_CONFIG_HOME", dir.resolve("helm/config").toString());
+    pb.environment().put("HELM_CACHE_HOME", dir.resolve("helm/cache").toString());
+    pb.environment().put("HELM_DATA_HOME", dir.resolve("helm/data").toString());
+    return finish(pb, "helm", args);
+  }
+
+  /** Starts {@code pb} and waits for its end (at most a minute: a hang fails the test). */
+  private static Out finish(ProcessBuilder pb, String tool, String... args) throws Exception {
     Process p = pb.start();
     CompletableFuture<byte[]> out =
         CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
@@ -71,7 +96,7 @@ final class Kubectl {
         CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError("kubectl hung: " + String.join(" ", args));
+      throw new AssertionError(tool + " hung: " + String.join(" ", args));
     }
     return new Out(
         p.exitValue(),

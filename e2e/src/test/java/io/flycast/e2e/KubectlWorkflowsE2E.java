@@ -3,15 +3,11 @@ package io.flycast.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.flycast.e2e.Kubectl.Out;
 import io.flycast.embedded.EmbeddedApiServer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,21 +20,15 @@ import org.junit.jupiter.api.Test;
 class KubectlWorkflowsE2E {
   private static EmbeddedApiServer api;
   private static Path dir;
-  private static Path kubeconfig;
   private static Path repo;
-
-  record Out(int exit, String stdout, String stderr) {
-    String all() {
-      return stdout + stderr;
-    }
-  }
+  private static Kubectl tools;
 
   @BeforeAll
   static void start() throws IOException {
     repo = Helm.repoRoot();
     dir = Files.createTempDirectory("flycast-kubectl");
     api = new EmbeddedApiServer().start(0);
-    kubeconfig = api.writeKubeconfig(dir.resolve("kubeconfig"));
+    tools = new Kubectl(api, dir);
   }
 
   @AfterAll
@@ -48,54 +38,16 @@ class KubectlWorkflowsE2E {
     }
   }
 
-  static Out tool(String name, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(repo.resolve(".tools/bin/" + name).toString());
-    cmd.add("--kubeconfig");
-    cmd.add(kubeconfig.toString());
-    if (name.equals("kubectl")) {
-      cmd.add("--cache-dir");
-      cmd.add(dir.resolve("kube-cache").toString());
-    }
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-    pb.environment().put("HELM_CONFIG_HOME", dir.resolve("helm/config").toString());
-    pb.environment().put("HELM_CACHE_HOME", dir.resolve("helm/cache").toString());
-    pb.environment().put("HELM_DATA_HOME", dir.resolve("helm/data").toString());
-    Process p = pb.start();
-    CompletableFuture<byte[]> out =
-        CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-    CompletableFuture<byte[]> err =
-        CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("timed out (hung): " + String.join(" ", args));
-    }
-    return new Out(
-        p.exitValue(),
-        new String(out.get(), StandardCharsets.UTF_8),
-        new String(err.get(), StandardCharsets.UTF_8));
-  }
-
-  private static byte[] readAll(java.io.InputStream in) {
-    try {
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
   static Out kubectl(String... args) throws Exception {
-    return tool("kubectl", args);
+    return tools.run(args);
+  }
+
+  static Out helm(String... args) throws Exception {
+    return tools.helm(args);
   }
 
   static Out ok(Out out) {
-    assertThat(out.exit()).as(out.all()).isZero();
-    return out;
-  }
-
-  static Path file(String name, String yaml) throws IOException {
-    return Files.writeString(dir.resolve(name), yaml);
+    return out.ok();
   }
 
   @Test
@@ -180,7 +132,7 @@ class KubectlWorkflowsE2E {
   @Test
   void anInvalidExposedServiceGets422NamingTheFields() throws Exception {
     Path bad =
-        file(
+        tools.file(
             "bad.yaml",
             """
             apiVersion: fly.io/v1alpha1
@@ -215,13 +167,13 @@ class KubectlWorkflowsE2E {
           - port: PORT
             handlers: [http]
         """;
-    ok(kubectl("apply", "-f", file("reapply.yaml", yaml.replace("PORT", "80")).toString()));
+    ok(kubectl("apply", "-f", tools.file("reapply.yaml", yaml.replace("PORT", "80")).toString()));
     assertThat(
             ok(kubectl("get", "exsvc", "reapply", "-o", "jsonpath={.spec.autoStopMachines}"))
                 .stdout())
         .as("schema default")
         .isEqualTo("off");
-    Path changed = file("reapply.yaml", yaml.replace("PORT", "8081"));
+    Path changed = tools.file("reapply.yaml", yaml.replace("PORT", "8081"));
     Out diff = kubectl("diff", "-f", changed.toString());
     assertThat(diff.exit()).as(diff.all()).isEqualTo(1);
     assertThat(diff.stdout()).contains("+    port: 8081");
@@ -304,13 +256,13 @@ class KubectlWorkflowsE2E {
             "apply",
             "--server-side",
             "-f",
-            file("ssa.yaml", yaml.replace("VALUE", ", b: \"2\"")).toString()));
+            tools.file("ssa.yaml", yaml.replace("VALUE", ", b: \"2\"")).toString()));
     ok(
         kubectl(
             "apply",
             "--server-side",
             "-f",
-            file("ssa.yaml", yaml.replace("VALUE", "")).toString()));
+            tools.file("ssa.yaml", yaml.replace("VALUE", "")).toString()));
     assertThat(ok(kubectl("get", "cm", "ssa", "-o", "jsonpath={.data}")).stdout())
         .as("a field the manager no longer applies is removed")
         .isEqualTo("{\"a\":\"1\"}");
@@ -318,15 +270,15 @@ class KubectlWorkflowsE2E {
 
   @Test
   void helmInstallsUpgradesListsAndUninstallsACreatedChart() throws Exception {
-    ok(tool("helm", "create", dir.resolve("demo").toString()));
-    ok(tool("helm", "install", "demo", dir.resolve("demo").toString()));
-    assertThat(ok(tool("helm", "list")).stdout()).contains("demo").contains("deployed");
-    ok(tool("helm", "upgrade", "demo", dir.resolve("demo").toString(), "--set", "replicaCount=2"));
+    ok(helm("create", dir.resolve("demo").toString()));
+    ok(helm("install", "demo", dir.resolve("demo").toString()));
+    assertThat(ok(helm("list")).stdout()).contains("demo").contains("deployed");
+    ok(helm("upgrade", "demo", dir.resolve("demo").toString(), "--set", "replicaCount=2"));
     assertThat(ok(kubectl("get", "deploy", "demo", "-o", "jsonpath={.spec.replicas}")).stdout())
         .isEqualTo("2");
-    assertThat(ok(tool("helm", "list")).stdout()).contains("demo");
-    ok(tool("helm", "uninstall", "demo"));
-    assertThat(ok(tool("helm", "list")).stdout()).doesNotContain("demo");
+    assertThat(ok(helm("list")).stdout()).contains("demo");
+    ok(helm("uninstall", "demo"));
+    assertThat(ok(helm("list")).stdout()).doesNotContain("demo");
     assertThat(kubectl("get", "deploy", "demo").exit()).isNotZero();
   }
 
@@ -335,7 +287,7 @@ class KubectlWorkflowsE2E {
     ok(kubectl("create", "deployment", "owner", "--image=x"));
     String uid = ok(kubectl("get", "deploy", "owner", "-o", "jsonpath={.metadata.uid}")).stdout();
     Path owned =
-        file(
+        tools.file(
             "owned.yaml",
             """
             apiVersion: v1

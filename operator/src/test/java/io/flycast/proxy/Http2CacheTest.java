@@ -6,26 +6,17 @@ import static org.awaitility.Awaitility.await;
 
 import io.flycast.catalog.CacheSettings;
 import io.flycast.catalog.CatalogStore;
-import io.flycast.catalog.Handler;
-import io.flycast.catalog.HttpOptions;
-import io.flycast.catalog.PortSpec;
-import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
-import io.flycast.catalog.TlsOptions;
 import io.flycast.network.NetworkPolicy;
 import io.flycast.proxy.tls.ServerCertificate;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ResourceLeakDetector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,12 +42,7 @@ class Http2CacheTest {
     origin = new CacheOrigin();
     proxy =
         new ProxyServer(
-                ProxyConfig.builder()
-                    .httpAddress(null)
-                    .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
-                    .zone("test")
-                    .workerThreads(2)
-                    .build(),
+                H2TestClient.dedicatedProxyConfig().build(),
                 store,
                 new ProxyMetrics(registry),
                 (route, secret) -> cert,
@@ -64,22 +50,13 @@ class Http2CacheTest {
                 new NetworkPolicy(client -> Set.of("a"), List.of()))
             .start();
     port = TestRoutes.freePort();
-    PortSpec spec =
-        new PortSpec(
-            port,
-            origin.port(),
-            Set.of(Handler.TLS, Handler.HTTP),
-            false,
-            new TlsOptions("web-tls", List.of(), List.of()),
-            ProxyProtoVersion.V1,
-            HttpOptions.DEFAULT);
     store.putSpec(
         RouteSpec.builder(KEY, TestRoutes.ip("127.0.0.1"))
-            .ports(List.of(spec))
+            .ports(List.of(H2TestClient.tlsHttpPort(port, origin.port())))
             .cache(CacheSettings.DEFAULT)
             .build());
     store.putBackends(KEY, List.of(backend("b1", "test")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().contains(port));
+    H2TestClient.awaitListening(proxy, port, Duration.ofSeconds(5));
   }
 
   @AfterEach
@@ -90,31 +67,24 @@ class Http2CacheTest {
 
   @Test
   void streamsAreAnsweredFromTheCache() throws Exception {
-    SSLContext ssl = SSLContext.getInstance("TLS");
-    ssl.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-    try (HttpClient c =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_2)
-            .sslContext(ssl)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build()) {
-      HttpResponse<String> miss = send(c, "GET", "/a", "x-origin-cache-control", "max-age=60");
+    try (H2TestClient c = new H2TestClient(port)) {
+      HttpResponse<String> miss = c.send("GET", "/a", "x-origin-cache-control", "max-age=60");
       assertThat(miss.version()).isEqualTo(HttpClient.Version.HTTP_2);
       assertThat(miss.headers().firstValue("cache-status"))
           .hasValueSatisfying(v -> assertThat(v).endsWith("stored"));
-      HttpResponse<String> hit = send(c, "GET", "/a", "x-origin-cache-control", "max-age=60");
+      HttpResponse<String> hit = c.send("GET", "/a", "x-origin-cache-control", "max-age=60");
       assertThat(hit.body()).isEqualTo(miss.body());
       assertThat(hit.headers().firstValue("cache-status"))
           .hasValueSatisfying(v -> assertThat(v).startsWith("Flycast; hit"));
-      HttpResponse<String> head = send(c, "HEAD", "/a");
+      HttpResponse<String> head = c.send("HEAD", "/a");
       assertThat(head.statusCode()).isEqualTo(200);
       assertThat(head.body()).isEmpty();
       assertThat(head.headers().firstValue("cache-status"))
           .hasValueSatisfying(v -> assertThat(v).startsWith("Flycast; hit"));
 
       String[] validated = {"x-origin-cache-control", "no-cache", "x-origin-etag", "\"e1\""};
-      HttpResponse<String> first = send(c, "GET", "/r", validated);
-      HttpResponse<String> revalidated = send(c, "GET", "/r", validated);
+      HttpResponse<String> first = c.send("GET", "/r", validated);
+      HttpResponse<String> revalidated = c.send("GET", "/r", validated);
       assertThat(revalidated.statusCode()).isEqualTo(200);
       assertThat(revalidated.body()).isEqualTo(first.body());
       assertThat(revalidated.headers().firstValue("cache-status"))
@@ -128,14 +98,11 @@ class Http2CacheTest {
   void concurrentStreamsMissingTheSameUrlReachTheOriginOnce() throws Exception {
     var release = new java.util.concurrent.CountDownLatch(1);
     origin.hold = release;
-    try (HttpClient c = client()) {
+    try (H2TestClient c = new H2TestClient(port)) {
       List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all =
           new java.util.ArrayList<>();
       for (int i = 0; i < 20; i++) {
-        all.add(
-            c.sendAsync(
-                request("GET", "/cold", "x-origin-cache-control", "max-age=60").build(),
-                HttpResponse.BodyHandlers.ofString()));
+        all.add(c.sendAsync("GET", "/cold", "x-origin-cache-control", "max-age=60"));
       }
       await().atMost(Duration.ofSeconds(5)).until(() -> waiting() == 19);
       release.countDown();
@@ -159,38 +126,5 @@ class Http2CacheTest {
                 ((io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot) dp)
                     .getValue())
         .sum();
-  }
-
-  private static HttpClient client() throws Exception {
-    SSLContext ssl = SSLContext.getInstance("TLS");
-    ssl.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-    return HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_2)
-        .sslContext(ssl)
-        .connectTimeout(Duration.ofSeconds(10))
-        .build();
-  }
-
-  private HttpRequest.Builder request(String method, String path, String... headers) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(10))
-            .method(method, HttpRequest.BodyPublishers.noBody());
-    for (int i = 0; i < headers.length; i += 2) {
-      b.header(headers[i], headers[i + 1]);
-    }
-    return b;
-  }
-
-  private HttpResponse<String> send(HttpClient c, String method, String path, String... headers)
-      throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(10))
-            .method(method, HttpRequest.BodyPublishers.noBody());
-    for (int i = 0; i < headers.length; i += 2) {
-      b.header(headers[i], headers[i + 1]);
-    }
-    return c.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 }

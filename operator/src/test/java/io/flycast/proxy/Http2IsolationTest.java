@@ -2,29 +2,19 @@ package io.flycast.proxy;
 
 import static io.flycast.proxy.TestRoutes.backend;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.flycast.catalog.CatalogStore;
-import io.flycast.catalog.Handler;
-import io.flycast.catalog.HttpOptions;
-import io.flycast.catalog.PortSpec;
-import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
-import io.flycast.catalog.TlsOptions;
 import io.flycast.network.NetworkPolicy;
 import io.flycast.proxy.tls.ServerCertificate;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,12 +39,7 @@ class Http2IsolationTest {
     echo = new EchoHttpBackend("b1");
     proxy =
         new ProxyServer(
-                ProxyConfig.builder()
-                    .httpAddress(null)
-                    .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
-                    .zone("test")
-                    .workerThreads(2)
-                    .build(),
+                H2TestClient.dedicatedProxyConfig().build(),
                 store,
                 new ProxyMetrics(new PrometheusRegistry()),
                 (route, secret) -> cert,
@@ -62,23 +47,14 @@ class Http2IsolationTest {
                 new NetworkPolicy(client -> Set.of(clientNetwork.get()), List.of()))
             .start();
     port = TestRoutes.freePort();
-    PortSpec spec =
-        new PortSpec(
-            port,
-            echo.port(),
-            Set.of(Handler.TLS, Handler.HTTP),
-            false,
-            new TlsOptions("web-tls", List.of(), List.of()),
-            ProxyProtoVersion.V1,
-            HttpOptions.DEFAULT);
     store.putSpec(
         RouteSpec.builder(KEY, TestRoutes.ip("127.0.0.1"))
-            .ports(List.of(spec))
+            .ports(List.of(H2TestClient.tlsHttpPort(port, echo.port())))
             .isPrivate(true)
             .network("a")
             .build());
     store.putBackends(KEY, List.of(backend("b1", "test")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> proxy.dedicatedPorts().contains(port));
+    H2TestClient.awaitListening(proxy, port, Duration.ofSeconds(5));
   }
 
   @AfterEach
@@ -89,31 +65,16 @@ class Http2IsolationTest {
 
   @Test
   void eachStreamIsCheckedAgainstTheConnectionsSource() throws Exception {
-    SSLContext ssl = SSLContext.getInstance("TLS");
-    ssl.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-    try (HttpClient c =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_2)
-            .sslContext(ssl)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build()) {
-      HttpResponse<String> ok = get(c);
+    try (H2TestClient c = new H2TestClient(port)) {
+      HttpResponse<String> ok = c.send("GET", "/");
       assertThat(ok.version()).isEqualTo(HttpClient.Version.HTTP_2);
       assertThat(ok.statusCode()).isEqualTo(200);
 
       clientNetwork.set("b");
-      HttpResponse<String> refused = get(c);
+      HttpResponse<String> refused = c.send("GET", "/");
       assertThat(refused.version()).isEqualTo(HttpClient.Version.HTTP_2);
       assertThat(refused.statusCode()).isEqualTo(403);
       assertThat(refused.body()).contains("web.a.flycast is private to network 'a'");
     }
-  }
-
-  private HttpResponse<String> get(HttpClient c) throws Exception {
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/"))
-            .timeout(Duration.ofSeconds(10))
-            .build();
-    return c.send(req, HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -1,17 +1,19 @@
 package io.flycast.embedded.runtime;
 
+import static io.flycast.embedded.runtime.Workloads.createDeployment;
+import static io.flycast.embedded.runtime.Workloads.deployment;
+import static io.flycast.embedded.runtime.Workloads.editContainer;
+import static io.flycast.embedded.runtime.Workloads.editPod;
+import static io.flycast.embedded.runtime.Workloads.statefulSet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -70,46 +72,6 @@ class LocalRuntimeIT {
         .create();
   }
 
-  static DeploymentBuilder deployment(
-      String ns, String name, int replicas, Map<String, String> annotations) {
-    return new DeploymentBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(ns)
-        .endMetadata()
-        .withNewSpec()
-        .withReplicas(replicas)
-        .withNewSelector()
-        .withMatchLabels(Map.of("app", name))
-        .endSelector()
-        .withNewTemplate()
-        .withNewMetadata()
-        .withLabels(Map.of("app", name))
-        .withAnnotations(annotations)
-        .endMetadata()
-        .withNewSpec()
-        .withTerminationGracePeriodSeconds(2L)
-        .addNewContainer()
-        .withName("main")
-        .withImage("echo")
-        .addNewPort()
-        .withContainerPort(8080)
-        .withName("http")
-        .endPort()
-        // Ready once it listens, as workloads are written for a cluster: without a probe the
-        // kubelet (and the local runtime) report a pod Ready as soon as it started.
-        .withNewReadinessProbe()
-        .withNewTcpSocket()
-        .withPort(new IntOrString("http"))
-        .endTcpSocket()
-        .withPeriodSeconds(1)
-        .endReadinessProbe()
-        .endContainer()
-        .endSpec()
-        .endTemplate()
-        .endSpec();
-  }
-
   static void service(KubernetesClient c, String ns, String name) {
     c.services()
         .inNamespace(ns)
@@ -147,6 +109,17 @@ class LocalRuntimeIT {
     EndpointSlice s =
         c.discovery().v1().endpointSlices().inNamespace(ns).withName(svc + "-local").get();
     return s == null || s.getEndpoints() == null ? List.of() : s.getEndpoints();
+  }
+
+  /** Waits until the Service {@code svc} has {@code count} endpoints, all of them ready. */
+  static void awaitReady(String ns, String svc, int count) {
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(endpoints(client, ns, svc))
+                    .hasSize(count)
+                    .allMatch(LocalRuntimeIT::ready));
   }
 
   static boolean ready(Endpoint e) {
@@ -230,12 +203,7 @@ class LocalRuntimeIT {
   void deploymentPodsServeAndScaleToZeroAndBack() throws Exception {
     String ns = "rt-scale";
     namespace(client, ns);
-    client
-        .apps()
-        .deployments()
-        .inNamespace(ns)
-        .resource(deployment(ns, "web", 2, Map.of("fly.io/zone", "ams")).build())
-        .create();
+    createDeployment(client, deployment(ns, "web", 2, Map.of("fly.io/zone", "ams")));
     service(client, ns, "web");
 
     await()
@@ -343,20 +311,9 @@ class LocalRuntimeIT {
   void scaleDownRemovesTheLowestDeletionCostFirst() {
     String ns = "rt-cost";
     namespace(client, ns);
-    client
-        .apps()
-        .deployments()
-        .inNamespace(ns)
-        .resource(deployment(ns, "idle", 2, Map.of()).build())
-        .create();
+    createDeployment(client, deployment(ns, "idle", 2, Map.of()));
     service(client, ns, "idle");
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(endpoints(client, ns, "idle"))
-                    .hasSize(2)
-                    .allMatch(LocalRuntimeIT::ready));
+    awaitReady(ns, "idle", 2);
 
     List<String> names =
         pods(client, ns, "idle").stream().map(p -> p.getMetadata().getName()).toList();
@@ -377,13 +334,7 @@ class LocalRuntimeIT {
     // Now the survivor is the older pod: without a cost the new one would go; with one, the
     // survivor goes.
     scale(ns, "idle", 2);
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(endpoints(client, ns, "idle"))
-                    .hasSize(2)
-                    .allMatch(LocalRuntimeIT::ready));
+    awaitReady(ns, "idle", 2);
     String newest =
         pods(client, ns, "idle").stream()
             .map(p -> p.getMetadata().getName())
@@ -454,21 +405,18 @@ class LocalRuntimeIT {
   void aTcpReadinessProbeKeepsTheEndpointUnreadyUntilTheProcessListens() {
     String ns = "rt-delay";
     namespace(client, ns);
-    client
-        .apps()
-        .deployments()
-        .inNamespace(ns)
-        .resource(
-            withProbe(
-                    deployment(ns, "slow", 1, Map.of(LocalRuntime.START_DELAY_ANNOTATION, "3s")),
+    createDeployment(
+        client,
+        editContainer(
+            deployment(ns, "slow", 1, Map.of(LocalRuntime.START_DELAY_ANNOTATION, "3s")),
+            c ->
+                c.withReadinessProbe(
                     new ProbeBuilder()
                         .withNewTcpSocket()
                         .withPort(new IntOrString("http"))
                         .endTcpSocket()
                         .withPeriodSeconds(1)
-                        .build())
-                .build())
-        .create();
+                        .build())));
     service(client, ns, "slow");
     await().atMost(WAIT).until(() -> endpoints(client, ns, "slow").size() == 1);
     Endpoint first = endpoints(client, ns, "slow").get(0);
@@ -495,16 +443,11 @@ class LocalRuntimeIT {
   void withoutAReadinessProbeAPodIsReadyOnceStarted() {
     String ns = "rt-noprobe";
     namespace(client, ns);
-    client
-        .apps()
-        .deployments()
-        .inNamespace(ns)
-        .resource(
-            withProbe(
-                    deployment(ns, "bare", 1, Map.of(LocalRuntime.START_DELAY_ANNOTATION, "5s")),
-                    null)
-                .build())
-        .create();
+    createDeployment(
+        client,
+        editContainer(
+            deployment(ns, "bare", 1, Map.of(LocalRuntime.START_DELAY_ANNOTATION, "5s")),
+            c -> c.withReadinessProbe(null)));
     service(client, ns, "bare");
     await()
         .atMost(WAIT)
@@ -523,22 +466,19 @@ class LocalRuntimeIT {
   void anHttpProbeMakesThePodReadyOnlyAtItsNextPeriod() throws Exception {
     String ns = "rt-period";
     namespace(client, ns);
-    client
-        .apps()
-        .deployments()
-        .inNamespace(ns)
-        .resource(
-            withProbe(
-                    deployment(ns, "app", 1, Map.of()),
+    createDeployment(
+        client,
+        editContainer(
+            deployment(ns, "app", 1, Map.of()),
+            c ->
+                c.withReadinessProbe(
                     new ProbeBuilder()
                         .withNewHttpGet()
                         .withPath("/ready")
                         .withPort(new IntOrString("http"))
                         .endHttpGet()
                         .withPeriodSeconds(4)
-                        .build())
-                .build())
-        .create();
+                        .build())));
     service(client, ns, "app");
     await().atMost(WAIT).until(() -> endpoints(client, ns, "app").size() == 1);
     String ip = endpoints(client, ns, "app").get(0).getAddresses().get(0);
@@ -551,18 +491,6 @@ class LocalRuntimeIT {
     assertThat(Duration.ofNanos(System.nanoTime() - listening))
         .as("from answering its probe to Ready: the rest of the period")
         .isGreaterThan(Duration.ofMillis(1500));
-  }
-
-  static DeploymentBuilder withProbe(DeploymentBuilder d, Probe probe) {
-    return d.editSpec()
-        .editTemplate()
-        .editSpec()
-        .editFirstContainer()
-        .withReadinessProbe(probe)
-        .endContainer()
-        .endSpec()
-        .endTemplate()
-        .endSpec();
   }
 
   /**
@@ -578,29 +506,18 @@ class LocalRuntimeIT {
         List.of(
             Map.entry("blue", "http"), Map.entry("green", "http"), Map.entry("plain", "metrics"))) {
       int port = Map.of("blue", 9191, "green", 9192, "plain", 9193).get(d.getKey());
-      client
-          .apps()
-          .deployments()
-          .inNamespace(ns)
-          .resource(
-              deployment(ns, d.getKey(), 1, Map.of())
-                  .editSpec()
-                  .editTemplate()
-                  .editMetadata()
-                  .addToLabels("tier", "mix")
-                  .endMetadata()
-                  .editSpec()
-                  .editFirstContainer()
-                  .editFirstPort()
-                  .withName(d.getValue())
-                  .withContainerPort(port)
-                  .endPort()
-                  .endContainer()
-                  .endSpec()
-                  .endTemplate()
-                  .endSpec()
-                  .build())
-          .create();
+      createDeployment(
+          client,
+          editContainer(
+                  deployment(ns, d.getKey(), 1, Map.of()),
+                  c -> c.editFirstPort().withName(d.getValue()).withContainerPort(port).endPort())
+              .editSpec()
+              .editTemplate()
+              .editMetadata()
+              .addToLabels("tier", "mix")
+              .endMetadata()
+              .endTemplate()
+              .endSpec());
     }
     client
         .services()
@@ -686,45 +603,33 @@ class LocalRuntimeIT {
   void runsTheContainerCommandWithItsEnvironment() throws Exception {
     String ns = "rt-cmd";
     namespace(client, ns);
-    Deployment d =
-        deployment(ns, "py", 1, Map.of())
-            .editSpec()
-            .editTemplate()
-            .editSpec()
-            .editFirstContainer()
-            .withCommand("sh", "-c")
-            .withArgs(
-                "echo \"$GREETING from $POD_NAME\" > index.txt; exec python3 -m http.server $PORT"
-                    + " --bind $(POD_IP)")
-            .addNewEnv()
-            .withName("GREETING")
-            .withValue("hello")
-            .endEnv()
-            .withWorkingDir(null)
-            .editFirstPort()
-            .withContainerPort(9000)
-            .endPort()
-            // Ready once it listens: without a probe it would be Ready as soon as it started.
-            .withNewReadinessProbe()
-            .withNewTcpSocket()
-            .withPort(new IntOrString(9000))
-            .endTcpSocket()
-            .withPeriodSeconds(1)
-            .endReadinessProbe()
-            .endContainer()
-            .endSpec()
-            .endTemplate()
-            .endSpec()
-            .build();
-    client.apps().deployments().inNamespace(ns).resource(d).create();
+    createDeployment(
+        client,
+        editContainer(
+            deployment(ns, "py", 1, Map.of()),
+            c ->
+                c.withCommand("sh", "-c")
+                    .withArgs(
+                        "echo \"$GREETING from $POD_NAME\" > index.txt; exec python3 -m http.server"
+                            + " $PORT --bind $(POD_IP)")
+                    .addNewEnv()
+                    .withName("GREETING")
+                    .withValue("hello")
+                    .endEnv()
+                    .withWorkingDir(null)
+                    .editFirstPort()
+                    .withContainerPort(9000)
+                    .endPort()
+                    // Ready once it listens: without a probe it would be Ready as soon as it
+                    // started.
+                    .withNewReadinessProbe()
+                    .withNewTcpSocket()
+                    .withPort(new IntOrString(9000))
+                    .endTcpSocket()
+                    .withPeriodSeconds(1)
+                    .endReadinessProbe()));
     service(client, ns, "py");
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(endpoints(client, ns, "py"))
-                    .singleElement()
-                    .matches(LocalRuntimeIT::ready));
+    awaitReady(ns, "py", 1);
     Endpoint e = endpoints(client, ns, "py").get(0);
     assertThat(
             client
@@ -754,29 +659,20 @@ class LocalRuntimeIT {
   void aProcessThatIgnoresSigtermIsKilledAfterTheGracePeriod() {
     String ns = "rt-kill";
     namespace(client, ns);
-    Deployment d =
-        deployment(ns, "stubborn", 1, Map.of())
-            .editSpec()
-            .editTemplate()
-            .editSpec()
-            .withTerminationGracePeriodSeconds(1L)
-            .editFirstContainer()
-            .withCommand(
-                "sh", "-c", "trap '' TERM; exec python3 -m http.server $PORT --bind $BIND_ADDRESS")
-            .endContainer()
-            .endSpec()
-            .endTemplate()
-            .endSpec()
-            .build();
-    client.apps().deployments().inNamespace(ns).resource(d).create();
+    createDeployment(
+        client,
+        editPod(
+            deployment(ns, "stubborn", 1, Map.of()),
+            p ->
+                p.withTerminationGracePeriodSeconds(1L)
+                    .editFirstContainer()
+                    .withCommand(
+                        "sh",
+                        "-c",
+                        "trap '' TERM; exec python3 -m http.server $PORT --bind $BIND_ADDRESS")
+                    .endContainer()));
     service(client, ns, "stubborn");
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(endpoints(client, ns, "stubborn"))
-                    .singleElement()
-                    .matches(LocalRuntimeIT::ready));
+    awaitReady(ns, "stubborn", 1);
     String pod = endpoints(client, ns, "stubborn").get(0).getTargetRef().getName();
     ProcessHandle process = runtime.process(ns, pod).orElseThrow();
     long t0 = System.nanoTime();
@@ -810,20 +706,9 @@ class LocalRuntimeIT {
   void aCrashedProcessIsRestartedInPlace() {
     String ns = "rt-crash";
     namespace(client, ns);
-    client
-        .apps()
-        .deployments()
-        .inNamespace(ns)
-        .resource(deployment(ns, "fragile", 1, Map.of()).build())
-        .create();
+    createDeployment(client, deployment(ns, "fragile", 1, Map.of()));
     service(client, ns, "fragile");
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(endpoints(client, ns, "fragile"))
-                    .singleElement()
-                    .matches(LocalRuntimeIT::ready));
+    awaitReady(ns, "fragile", 1);
     Endpoint before = endpoints(client, ns, "fragile").get(0);
     String pod = before.getTargetRef().getName();
     ProcessHandle first = runtime.process(ns, pod).orElseThrow();
@@ -866,20 +751,9 @@ class LocalRuntimeIT {
   void aTemplateChangeRollsOutOnePodAtATime() {
     String ns = "rt-roll";
     namespace(client, ns);
-    client
-        .apps()
-        .deployments()
-        .inNamespace(ns)
-        .resource(deployment(ns, "app", 2, Map.of("fly.io/zone", "a")).build())
-        .create();
+    createDeployment(client, deployment(ns, "app", 2, Map.of("fly.io/zone", "a")));
     service(client, ns, "app");
-    await()
-        .atMost(WAIT)
-        .untilAsserted(
-            () ->
-                assertThat(endpoints(client, ns, "app"))
-                    .hasSize(2)
-                    .allMatch(LocalRuntimeIT::ready));
+    awaitReady(ns, "app", 2);
     List<String> before =
         pods(client, ns, "app").stream().map(p -> p.getMetadata().getName()).toList();
     List<ProcessHandle> oldProcesses =
@@ -926,36 +800,7 @@ class LocalRuntimeIT {
   void statefulSetPodsHaveOrdinalsAndTheHighestGoesFirst() {
     String ns = "rt-sts";
     namespace(client, ns);
-    client
-        .apps()
-        .statefulSets()
-        .inNamespace(ns)
-        .resource(
-            new StatefulSetBuilder()
-                .withNewMetadata()
-                .withName("db")
-                .withNamespace(ns)
-                .endMetadata()
-                .withNewSpec()
-                .withReplicas(2)
-                .withServiceName("db")
-                .withNewSelector()
-                .withMatchLabels(Map.of("app", "db"))
-                .endSelector()
-                .withNewTemplate()
-                .withNewMetadata()
-                .withLabels(Map.of("app", "db"))
-                .endMetadata()
-                .withNewSpec()
-                .withTerminationGracePeriodSeconds(1L)
-                .addNewContainer()
-                .withName("main")
-                .endContainer()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build())
-        .create();
+    client.apps().statefulSets().inNamespace(ns).resource(statefulSet(ns, "db", 2)).create();
     service(client, ns, "db");
     await()
         .atMost(WAIT)
@@ -1015,31 +860,20 @@ class LocalRuntimeIT {
       KubernetesClient c = api2.client();
       // A workload that exists before the runtime starts is picked up too.
       namespace(c, "rt-close");
-      c.apps()
-          .deployments()
-          .inNamespace("rt-close")
-          .resource(deployment("rt-close", "echo", 2, Map.of()).build())
-          .create();
+      createDeployment(c, deployment("rt-close", "echo", 2, Map.of()));
       LocalRuntime rt = new LocalRuntime(c).closeGrace(Duration.ofSeconds(2)).start();
       List<ProcessHandle> started;
       try {
-        Deployment sleeper =
-            deployment("rt-close", "sleeper", 1, Map.of())
-                .editSpec()
-                .editTemplate()
-                .editSpec()
-                .editFirstContainer()
-                .withCommand(
-                    "sh",
-                    "-c",
-                    "trap '' TERM; sleep 300 & exec python3 -m http.server $PORT --bind"
-                        + " $BIND_ADDRESS")
-                .endContainer()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build();
-        c.apps().deployments().inNamespace("rt-close").resource(sleeper).create();
+        createDeployment(
+            c,
+            editContainer(
+                deployment("rt-close", "sleeper", 1, Map.of()),
+                k ->
+                    k.withCommand(
+                        "sh",
+                        "-c",
+                        "trap '' TERM; sleep 300 & exec python3 -m http.server $PORT --bind"
+                            + " $BIND_ADDRESS")));
         await()
             .atMost(WAIT)
             .untilAsserted(
@@ -1103,17 +937,11 @@ class LocalRuntimeIT {
       namespace(c, "rt-timers");
       LocalRuntime rt = new LocalRuntime(c).closeGrace(Duration.ofSeconds(2)).start();
       try {
-        Deployment patient =
-            deployment("rt-timers", "patient", 1, Map.of())
-                .editSpec()
-                .editTemplate()
-                .editSpec()
-                .withTerminationGracePeriodSeconds(30L)
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build();
-        c.apps().deployments().inNamespace("rt-timers").resource(patient).create();
+        createDeployment(
+            c,
+            editPod(
+                deployment("rt-timers", "patient", 1, Map.of()),
+                p -> p.withTerminationGracePeriodSeconds(30L)));
         await()
             .atMost(WAIT)
             .untilAsserted(

@@ -6,13 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flycast.catalog.CatalogStore;
-import io.flycast.catalog.Handler;
-import io.flycast.catalog.HttpOptions;
-import io.flycast.catalog.PortSpec;
-import io.flycast.catalog.ProxyProtoVersion;
 import io.flycast.catalog.RouteKey;
-import io.flycast.catalog.TlsOptions;
-import io.flycast.proxy.ProxyConfig;
+import io.flycast.proxy.H2TestClient;
 import io.flycast.proxy.ProxyMetrics;
 import io.flycast.proxy.ProxyServer;
 import io.flycast.proxy.RawH2;
@@ -26,7 +21,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,30 +66,22 @@ class Http2EdgeTest {
             });
     proxy =
         new ProxyServer(
-                ProxyConfig.builder()
-                    .httpAddress(null)
+                H2TestClient.dedicatedProxyConfig()
                     .headerReadTimeout(Duration.ofMillis(500))
-                    .dedicatedBindAddress(TestRoutes.ip("127.0.0.1"))
-                    .zone("test")
-                    .workerThreads(2)
                     .build(),
                 store,
                 new ProxyMetrics(registry),
                 (route, secret) -> cert)
             .start();
     port = TestRoutes.freePort();
-    PortSpec spec =
-        new PortSpec(
-            port,
-            backendServer.port(),
-            Set.of(Handler.TLS, Handler.HTTP),
-            false,
-            new TlsOptions("web-tls", List.of(), List.of()),
-            ProxyProtoVersion.V1,
-            HttpOptions.DEFAULT);
-    store.putSpec(TestRoutes.spec(KEY, "127.0.0.1", List.of(HOST), List.of(spec)));
+    store.putSpec(
+        TestRoutes.spec(
+            KEY,
+            "127.0.0.1",
+            List.of(HOST),
+            List.of(H2TestClient.tlsHttpPort(port, backendServer.port()))));
     store.putBackends(KEY, List.of(backend("b1", "test")));
-    await().atMost(WAIT).until(() -> proxy.dedicatedPorts().contains(port));
+    H2TestClient.awaitListening(proxy, port, WAIT);
   }
 
   @AfterEach
