@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -205,27 +206,7 @@ class ConcurrentPatchIT {
         .deployments()
         .inNamespace("default")
         .resource(
-            new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
-                .withNewMetadata()
-                .withName("scaled")
-                .endMetadata()
-                .withNewSpec()
-                .withReplicas(1)
-                .withNewSelector()
-                .addToMatchLabels("app", "scaled")
-                .endSelector()
-                .withNewTemplate()
-                .withNewMetadata()
-                .addToLabels("app", "scaled")
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("app")
-                .withImage("echo")
-                .endContainer()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
+            io.flycast.embedded.runtime.Workloads.deployment("default", "scaled", 1, Map.of())
                 .build())
         .create();
     var scale = client.apps().deployments().inNamespace("default").withName("scaled");

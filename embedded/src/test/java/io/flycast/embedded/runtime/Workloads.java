@@ -22,14 +22,14 @@ import java.util.function.UnaryOperator;
  * The Deployments and StatefulSets of {@link LocalRuntimeIT}: workload {@code name} in {@code ns},
  * its pods labelled and selected by {@code app=<name>}.
  */
-final class Workloads {
+public final class Workloads {
   private Workloads() {}
 
   /**
    * {@code replicas} pods of the echo app with a grace period of 2 s, listening on container port
    * 8080 named http and Ready once they listen.
    */
-  static DeploymentBuilder deployment(
+  public static DeploymentBuilder deployment(
       String ns, String name, int replicas, Map<String, String> annotations) {
     PodSpec pod =
         new PodSpecBuilder()
