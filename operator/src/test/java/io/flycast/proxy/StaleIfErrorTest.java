@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flycast.catalog.CacheSettings;
+import io.flycast.catalog.RateLimit;
 import io.flycast.catalog.RouteKey;
 import io.flycast.catalog.RouteSpec;
 import io.netty.util.ResourceLeakDetector;
@@ -93,6 +94,23 @@ class StaleIfErrorTest {
     assertThat(stale.header("cache-status"))
         .isEqualTo("Flycast; hit; fwd=stale; detail=stale-if-error");
     assertThat(get("/other", cc).status()).as("nothing stored: the error").isEqualTo(503);
+  }
+
+  @Test
+  void aStaleEntryForAFailureCarriesTheRouteRateLimitFieldsAsAHitDoes() throws Exception {
+    fx.store.putSpec(
+        RouteSpec.builder(KEY, TestRoutes.ip("127.0.0.1"))
+            .ports(List.of(TestRoutes.httpPort(TestRoutes.freePort(), origin.port())))
+            .cache(new CacheSettings(1024 * 1024, 64 * 1024))
+            .rateLimit(new RateLimit(100, Duration.ofMinutes(1), 100, null))
+            .build());
+    String cc = "x-origin-cache-control: max-age=60, stale-if-error=600";
+    assertThat(get("/r", cc, AGED).header("ratelimit-policy")).isNotNull();
+    fx.store.putBackends(KEY, List.of()); // stopped, or all gone
+    RawHttp.Response stale = get("/r", cc, AGED);
+    assertThat(stale.header("cache-status")).endsWith("detail=stale-if-error");
+    assertThat(stale.header("ratelimit-policy")).isEqualTo("\"route\";q=100;w=60");
+    assertThat(stale.header("ratelimit")).startsWith("\"route\";r=");
   }
 
   @Test

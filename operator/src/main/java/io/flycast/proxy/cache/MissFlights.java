@@ -55,6 +55,22 @@ public final class MissFlights {
       return true;
     }
 
+    /**
+     * A waiter that stops waiting before the landing (its own timer fired, its client went away)
+     * takes itself off, {@code wake} being what it gave {@link #await}: the gauge counts only
+     * requests still waiting, and the landing does not wake it. False when the landing took it off
+     * already.
+     */
+    public boolean leave(Runnable wake) {
+      synchronized (this) {
+        if (!waiters.remove(wake)) {
+          return false;
+        }
+      }
+      waiting.decrementAndGet();
+      return true;
+    }
+
     /** The leader's response is stored, or will not be: wakes every waiter. Idempotent. */
     void land() {
       byKey.remove(key, this);

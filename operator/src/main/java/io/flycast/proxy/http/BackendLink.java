@@ -11,6 +11,10 @@ import io.netty.channel.Channel;
  * pool and back to it. The lease is remembered after release: it still says which backend the
  * request went to (a retry that may try it again, a replay's {@code fly-replay-src}).
  *
+ * <p>Load: the lease is held for the exchange, whatever the route's concurrency type. A backend
+ * HTTP/1.1 connection carries one request at a time, so in-flight requests and busy backend
+ * connections are the same count; idle pooled connections count as nothing.
+ *
  * <p>Event-loop confined, like the exchange that owns it.
  */
 final class BackendLink {

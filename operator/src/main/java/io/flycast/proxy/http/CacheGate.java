@@ -36,7 +36,8 @@ import java.util.function.Consumer;
  *
  * <p>It also makes the answers the cache gives in place of the backend later in the exchange: a
  * collapsed waiter's hit, and a stale entry for a failure ({@code stale-if-error}). The exchange
- * only decides when to ask for them.
+ * only decides when to ask for them. Both carry the route's rate limit fields ({@link
+ * RateLimitGate.Pace}), as a hit before any backend and a backend's response do.
  *
  * <p>The handler asks after the access rules, the https redirect and the rate limit: a cached
  * response is no more public than the route, and a hit still costs the client its budget.
@@ -138,10 +139,15 @@ final class CacheGate {
    * A request that waited for another's miss of its URL ({@link MissFlights}, {@link
    * CollapsedWait}): the response that miss stored, labelled {@code hit; detail=collapsed}, counted
    * and logged as such, the tee done with; or null when there is none for it (the request goes to
-   * the backend itself, the tee still in use).
+   * the backend itself, the tee still in use). {@code pace}: the route's rate limit fields, or
+   * null.
    */
   static FullHttpResponse collapsed(
-      String zone, ResponseTee tee, HttpRequest req, RequestRecord record) {
+      String zone,
+      ResponseTee tee,
+      HttpRequest req,
+      RequestRecord record,
+      RateLimitGate.Pace pace) {
     long now = System.currentTimeMillis();
     StoredResponse e = tee.collapsedHit(now);
     FullHttpResponse r = e == null ? null : hit(zone, e, req, record, now);
@@ -149,6 +155,7 @@ final class CacheGate {
       r.headers().set(CacheStatus.NAME, CacheStatus.hit(e.ttl(now)) + "; detail=collapsed");
       tee.servedCollapsed();
       record.cache("collapsed");
+      paced(r, pace);
     }
     return r;
   }
@@ -157,13 +164,23 @@ final class CacheGate {
    * What answers in place of {@code error}, the proxy's own answer when the exchange failed before
    * any response (no backend reached, or it closed): the stale entry, whole, when the error is a
    * 5xx and the entry's {@code stale-if-error} window covers now; else null, and the error goes to
-   * the client. Before the tee is released: it holds the entry's body until then.
+   * the client. Before the tee is released: it holds the entry's body until then. {@code pace}: the
+   * route's rate limit fields, or null.
    */
-  static FullHttpResponse staleInstead(ResponseTee tee, FullHttpResponse error, String requestId) {
+  static FullHttpResponse staleInstead(
+      ResponseTee tee, FullHttpResponse error, String requestId, RateLimitGate.Pace pace) {
     if (tee == null || error == null || error.status().code() < 500) {
       return null;
     }
-    return tee.staleOnUnreachable(requestId);
+    return paced(tee.staleOnUnreachable(requestId), pace);
+  }
+
+  /** {@code r} with the rate limit fields of {@code pace}, if both are there. */
+  private static FullHttpResponse paced(FullHttpResponse r, RateLimitGate.Pace pace) {
+    if (r != null && pace != null) {
+      pace.apply(r.headers());
+    }
+    return r;
   }
 
   /**

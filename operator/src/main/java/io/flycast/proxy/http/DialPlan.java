@@ -22,9 +22,19 @@ import java.util.function.Predicate;
  * so far and the connect attempts of this hop. Dials through {@link BackendDialer} on the client's
  * event loop.
  *
+ * <p>Retries: a failed connect always moves on to another backend. A request whose backend
+ * connection fails before any response byte arrived is retried only if its method is idempotent and
+ * no body bytes were sent (the body is not kept for retries): {@link #mayRetry}.
+ *
  * <p>A preference is not a requirement: when the preferred backends are out, the plan dials again
  * among all allowed ones before telling the exchange anything. A dial given up on ({@link
  * #cancel()}) reports nothing; a connection it brings back goes to the pool.
+ *
+ * <p>Instance routing ({@link RequestRouting}): {@code fly-force-*} headers that leave no backend
+ * able to take the request get a 503 naming the instance or region ({@link #unavailable}). Fly
+ * answers such requests with an error too; 503 (with {@code Retry-After}) rather than 4xx because
+ * the request is valid and the instance may be ready again soon, like any other "no backend right
+ * now".
  *
  * <p>Event-loop confined, like the exchange that owns it.
  */
@@ -44,6 +54,10 @@ final class DialPlan {
   private final BiConsumer<Lease, Channel> connected;
   private final BiConsumer<ProxyMetrics.Unavailable, String> failed;
   private final Set<String> tried = new HashSet<>();
+
+  /** What the client's fly-force-* and fly-prefer-* headers ask for. */
+  private final RequestRouting routing;
+
   private Route route;
   private PortSpec port;
   private Predicate<Backend> filter;
@@ -74,6 +88,7 @@ final class DialPlan {
     this.failed = failed;
     this.route = target.route();
     this.port = target.port();
+    this.routing = routing;
     this.filter = routing.required();
     this.preferred = routing.prefers() ? routing.preferred() : null;
   }
@@ -94,6 +109,27 @@ final class DialPlan {
    */
   boolean mayRetry(HttpMethod method) {
     return IDEMPOTENT.contains(method) && attempts < px.config().connectAttempts() + 1;
+  }
+
+  /**
+   * How the exchange ends when no backend could be dialed for {@code reason}: counted, and a 503
+   * that names the route (and says it was for a fly-replay when {@code replayed}), or what the
+   * client's {@code fly-force-*} headers left out.
+   */
+  ExchangeFailure unavailable(
+      ProxyMetrics.Unavailable reason,
+      String detail,
+      boolean replayed,
+      boolean requestComplete,
+      boolean keepAlive) {
+    String host = route.key().flycastHostname();
+    px.metrics().unavailable(route.key(), reason);
+    if (!replayed) {
+      detail = routing.explain(host, reason, detail); // the client's fly-force-* left none
+    }
+    String name = host + (replayed ? " (for fly-replay)" : "");
+    int retryAfter = px.config().retryAfterSeconds();
+    return ExchangeFailure.noBackend(reason, detail, name, retryAfter, requestComplete, keepAlive);
   }
 
   /** A stale pooled connection failed, not the backend: it may be tried again. */

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -184,6 +185,25 @@ public final class FlyHeaders {
       }
     }
     return new String(id, StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * Readies a client request for the backend, in place: a Host ({@code defaultHost}) when it came
+   * with none, then {@link #prepareRequest}, then HTTP/1.1, which every backend connection speaks.
+   */
+  static void forBackend(
+      HttpRequest req,
+      boolean isUpgrade,
+      ClientInfo client,
+      String zone,
+      String requestId,
+      CharSequence via,
+      String defaultHost) {
+    if (!req.headers().contains(HttpHeaderNames.HOST)) {
+      req.headers().set(HttpHeaderNames.HOST, defaultHost);
+    }
+    prepareRequest(req, isUpgrade, client, zone, requestId, via);
+    req.setProtocolVersion(HttpVersion.HTTP_1_1);
   }
 
   /**

@@ -301,11 +301,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Called by the exchange when it answered without reaching a backend (503, 502). {@code
-   * clientKeepAlive} is what the client asked for: the request itself has had its hop-by-hop
-   * headers (Connection: close among them) stripped for the backend by now.
+   * Called by the exchange when it answers in place of a backend's response: with its own error
+   * (503, 502, 504, 400, 408), or with the cache's answer (a collapsed waiter's hit, a stale entry
+   * for a failure). Sent as the handler's own responses are. {@code clientKeepAlive} is what the
+   * client asked for: the request itself has had its hop-by-hop headers (Connection: close among
+   * them) stripped for the backend by now.
    */
-  void exchangeFailed(
+  void answerInstead(
       HttpRequest req,
       RouteKey route,
       FullHttpResponse resp,

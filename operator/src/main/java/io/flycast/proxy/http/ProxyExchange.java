@@ -5,6 +5,7 @@ import io.flycast.proxy.ProxyContext;
 import io.flycast.proxy.ProxyMetrics;
 import io.flycast.proxy.RequestRecord;
 import io.flycast.proxy.balance.Lease;
+import io.flycast.proxy.cache.MissFlights;
 import io.flycast.proxy.cache.ResponseTee;
 import io.flycast.proxy.upstream.BackendHandler;
 import io.netty.channel.Channel;
@@ -17,12 +18,10 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
-import java.util.Locale;
 
 /**
  * One proxied HTTP request, as a state machine ({@link ExchangeState}): picks a backend, sends the
@@ -33,22 +32,14 @@ import java.util.Locale;
  * CollapsedWait}'s, and what the cache answers in place of the backend {@link CacheGate}'s. Every
  * failure ends in {@link #fail}.
  *
- * <p>Load: the backend's lease is held for the exchange, whatever the route's concurrency type. A
- * backend HTTP/1.1 connection carries one request at a time, so in-flight requests and busy backend
- * connections are the same count; idle pooled connections count as nothing.
- *
- * <p>Retries: a failed connect always moves on to another backend. A request whose backend
- * connection fails before any response byte arrived is retried only if its method is idempotent and
- * no body bytes were sent (the body is not kept for retries).
+ * <p>The backend's lease is held for the whole exchange ({@link BackendLink}). A failed connect
+ * always moves on to another backend; a backend connection that fails before any response byte is
+ * retried only when {@link DialPlan#mayRetry} allows and no body bytes were sent.
  *
  * <p>A body the decoder finds malformed (a bad chunk size) aborts the backend request without
  * completing it, and is answered 400 when no response has started; one that comes too slowly
- * ({@link BodyPace}) gets 408.
- *
- * <p>Instance routing ({@link RequestRouting}): {@code fly-force-*} headers that leave no backend
- * able to take the request get a 503 naming the instance or region. Fly answers such requests with
- * an error too; 503 (with {@code Retry-After}) rather than 4xx because the request is valid and the
- * instance may be ready again soon, like any other "no backend right now".
+ * ({@link BodyPace}) gets 408. A dial that finds no backend gets 503 ({@link
+ * DialPlan#unavailable}).
  */
 public final class ProxyExchange implements BackendHandler.Listener {
   /** Logged when the client went away before a response: nginx's "client closed request". */
@@ -64,9 +55,6 @@ public final class ProxyExchange implements BackendHandler.Listener {
   /** HTTP/1.0 clients know no chunked encoding: unknown-length bodies end with the connection. */
   private final boolean http10Client;
 
-  /** What the client's fly-force-* and fly-prefer-* headers ask for. */
-  private final RequestRouting routing;
-
   private final RequestRecord record;
   private final DialPlan plan;
   private final RequestBodyPump body;
@@ -81,8 +69,8 @@ public final class ProxyExchange implements BackendHandler.Listener {
 
   private ExchangeState state = ExchangeState.READING_REQUEST;
 
-  /** The wait for another request's miss of this URL; null when the route has no cache. */
-  private final CollapsedWait collapse;
+  /** The wait for another request's miss of this URL; null unless the request follows one. */
+  private CollapsedWait collapse;
 
   private final BackendLink backend;
   private boolean clientKeepAlive;
@@ -113,24 +101,14 @@ public final class ProxyExchange implements BackendHandler.Listener {
     boolean noBody = FlyHeaders.hasNoBody(request);
     this.requestId = FlyHeaders.newRequestId(px.config().zone());
     record.requestId(requestId);
-    if (!request.headers().contains(HttpHeaderNames.HOST)) {
-      request.headers().set(HttpHeaderNames.HOST, target.route().key().flycastHostname());
-    }
-    FlyHeaders.prepareRequest(
-        request, upgrade, clientInfo, px.config().zone(), requestId, px.via());
-    request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    String host = target.route().key().flycastHostname();
+    FlyHeaders.forBackend(
+        request, upgrade, clientInfo, px.config().zone(), requestId, px.via(), host);
     this.request = request;
-    this.routing = RequestRouting.of(request.headers());
+    RequestRouting routing = RequestRouting.of(request.headers());
     this.plan =
         new DialPlan(px, client, upgrade, target, routing, this::onConnected, this::dialFailed);
-    this.replay =
-        new ReplayController(
-            px.metrics(),
-            px.catalog()::current,
-            request,
-            client.eventLoop(),
-            this::replayTimedOut,
-            (from, to) -> AccessGate.mayReplay(px, from, to));
+    this.replay = ReplayController.of(px, request, client.eventLoop(), this::replayTimedOut);
     BodyPace pace =
         noBody ? null : new BodyPace(px.config(), client.eventLoop(), this::bodyTimedOut);
     this.body =
@@ -139,7 +117,6 @@ public final class ProxyExchange implements BackendHandler.Listener {
     this.backend = new BackendLink(px.pool());
     this.relay =
         new ResponseRelay(client, record::sent, this::finish, () -> fail(ExchangeFailure.CLOSE));
-    this.collapse = tee == null ? null : new CollapsedWait(client.eventLoop(), this::collapseWoken);
   }
 
   /** The request asks to switch protocols (WebSocket): after it, the client sends no HTTP. */
@@ -156,7 +133,11 @@ public final class ProxyExchange implements BackendHandler.Listener {
   }
 
   void start() {
-    if (collapse == null || !collapse.await(tee.following())) {
+    MissFlights.Flight flight = tee == null ? null : tee.following();
+    if (flight != null) { // made only then: most requests of a caching route follow nothing
+      collapse = CollapsedWait.await(client.eventLoop(), flight, this::collapseWoken);
+    }
+    if (collapse == null) {
       go();
     }
   }
@@ -169,7 +150,7 @@ public final class ProxyExchange implements BackendHandler.Listener {
     if (state != ExchangeState.READING_REQUEST) {
       return;
     }
-    FullHttpResponse hit = CacheGate.collapsed(px.config().zone(), tee, request, record);
+    FullHttpResponse hit = CacheGate.collapsed(px.config().zone(), tee, request, record, limitPace);
     if (hit == null) {
       go();
       return;
@@ -177,10 +158,7 @@ public final class ProxyExchange implements BackendHandler.Listener {
     body.release();
     replay.release();
     enter(ExchangeState.DONE);
-    if (limitPace != null) {
-      limitPace.apply(hit.headers());
-    }
-    owner.exchangeFailed(request, plan.route().key(), hit, body.complete(), clientKeepAlive);
+    owner.answerInstead(request, plan.route().key(), hit, body.complete(), clientKeepAlive);
   }
 
   private void go() {
@@ -200,7 +178,9 @@ public final class ProxyExchange implements BackendHandler.Listener {
   private void bodyTimedOut() {
     if (state != ExchangeState.DONE) {
       px.metrics().violation("slow_request_body");
-      abandon(HttpResponseStatus.REQUEST_TIMEOUT, "request body not received in time");
+      fail(
+          ExchangeFailure.clientFault(
+              HttpResponseStatus.REQUEST_TIMEOUT, "request body not received in time"));
     }
   }
 
@@ -212,13 +192,10 @@ public final class ProxyExchange implements BackendHandler.Listener {
     if (state == ExchangeState.DONE) {
       return false;
     }
-    abandon(HttpResponseStatus.BAD_REQUEST, "malformed request body: " + why);
+    // Something the client did ends the exchange; the backend never sees the request end.
+    String malformed = "malformed request body: " + why;
+    fail(ExchangeFailure.clientFault(HttpResponseStatus.BAD_REQUEST, malformed));
     return true;
-  }
-
-  /** Something the client did ends the exchange; the backend never sees the request end. */
-  private void abandon(HttpResponseStatus status, String why) {
-    fail(ExchangeFailure.clientFault(status, why));
   }
 
   /** A piece of the request body from the client. */
@@ -234,20 +211,13 @@ public final class ProxyExchange implements BackendHandler.Listener {
     if (state == ExchangeState.DONE) {
       return;
     }
-    if (replay.canFallBack()) {
-      plan.go(replay.fallBack(reason.name().toLowerCase(Locale.ROOT), plan.route().key()));
+    ReplayController.Hop back = replay.dialFailed(reason, plan.route().key());
+    if (back != null) {
+      plan.go(back);
       return;
     }
-    String host = plan.route().key().flycastHostname();
-    px.metrics().unavailable(plan.route().key(), reason);
-    if (replay.replays() == 0) {
-      detail = routing.explain(host, reason, detail); // the client's fly-force-* left none
-    }
-    String name = host + (replay.replays() > 0 ? " (for fly-replay)" : "");
-    int retryAfter = px.config().retryAfterSeconds();
-    fail(
-        ExchangeFailure.noBackend(
-            reason, detail, name, retryAfter, body.complete(), clientKeepAlive));
+    boolean replayed = replay.replays() > 0;
+    fail(plan.unavailable(reason, detail, replayed, body.complete(), clientKeepAlive));
   }
 
   private void onConnected(Lease l, Channel ch) {
@@ -278,9 +248,7 @@ public final class ProxyExchange implements BackendHandler.Listener {
   }
 
   private void onResponseHead(HttpResponse resp) {
-    if (resp.status().codeClass() == HttpStatusClass.INFORMATIONAL
-        && !resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
-      relay.interim(resp, backend.channel());
+    if (relay.interim(resp, backend.channel())) {
       return;
     }
     boolean tooLarge = body.bodySent() && body.replayBodyOverflowed();
@@ -291,17 +259,11 @@ public final class ProxyExchange implements BackendHandler.Listener {
       return;
     }
     body.dropReplayCopy(); // this response goes to the client: no replay now
-    status = resp.status().code();
     // Before the hop-by-hop headers go: "Connection: close" is one of them.
     responseKeepAlive = FlyHeaders.isKeepAlive(resp);
-    FlyHeaders.prepareResponse(resp, requestId, px.via(), plan.port().http().responseHeaders());
-    if (tee != null) {
-      resp = tee.head(resp); // labelled; a 304 that validated the stored response becomes it
-      status = resp.status().code();
-    }
-    if (limitPace != null) {
-      limitPace.apply(resp.headers()); // after the tee copied what it stores: no entry keeps them
-    }
+    var extra = plan.port().http().responseHeaders();
+    resp = ResponseRelay.prepare(resp, requestId, px.via(), extra, tee, limitPace);
+    status = resp.status().code();
     px.metrics().request(plan.route().key(), status);
     if (upgrade && resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
       switchProtocols(resp);
@@ -311,31 +273,28 @@ public final class ProxyExchange implements BackendHandler.Listener {
     // Said on this response when leaving, so the client reconnects (through the Service, to a
     // replica that stays) before its next request, instead of finding the connection closed.
     boolean keepAlive = clientKeepAlive && !px.leaving();
-    boolean headRequest = request.method().equals(HttpMethod.HEAD);
-    clientKeepAlive = ResponseRelay.frame(resp, headRequest, http10Client, keepAlive);
+    boolean head = request.method().equals(HttpMethod.HEAD);
+    clientKeepAlive = ResponseRelay.frame(resp, head, http10Client, keepAlive);
     relay.head(resp);
   }
 
   /** A 101 to an upgrade request: once it is written, the connection is a raw relay. */
   private void switchProtocols(HttpResponse resp) {
     enter(ExchangeState.UPGRADING);
-    resp.headers().set(HttpHeaderNames.CONNECTION, "upgrade");
-    resp.headers().set(HttpHeaderNames.UPGRADE, request.headers().get(HttpHeaderNames.UPGRADE));
-    client
-        .writeAndFlush(resp)
-        .addListener(
-            f -> {
-              if (!f.isSuccess() || state == ExchangeState.DONE) {
-                fail(ExchangeFailure.CLOSE);
-                return;
-              }
-              Channel relayed = backend.channel();
-              Lease held = backend.handOver(); // released when the upgraded connection closes
-              enter(ExchangeState.DONE);
-              record.complete(plan.route().key(), status);
-              WebSocketSwitch.toRelay(
-                  client, relayed, owner, held, px.errors(), plan.route().key());
-            });
+    String protocol = request.headers().get(HttpHeaderNames.UPGRADE);
+    Runnable broken = () -> fail(ExchangeFailure.CLOSE);
+    WebSocketSwitch.answer(client, resp, protocol, this::switched, broken);
+  }
+
+  /** The 101 went: the backend connection and its lease are the relay's now. */
+  private void switched() {
+    if (state == ExchangeState.DONE) {
+      fail(ExchangeFailure.CLOSE);
+      return;
+    }
+    enter(ExchangeState.DONE);
+    record.complete(plan.route().key(), status);
+    WebSocketSwitch.toRelay(client, backend, owner, px.errors(), plan.route().key());
   }
 
   private void onResponseContent(HttpContent content) {
@@ -348,9 +307,7 @@ public final class ProxyExchange implements BackendHandler.Listener {
     } else if (state == ExchangeState.REPLAYING) {
       content.release();
       if (last) {
-        Backend from = backend.backend();
-        backend.release(responseKeepAlive);
-        replayTo(from);
+        replayDropped(responseKeepAlive);
       } else {
         backend.channel().read();
       }
@@ -363,32 +320,33 @@ public final class ProxyExchange implements BackendHandler.Listener {
     }
   }
 
-  /** Sends the request again where the response's {@code fly-replay} asked. */
-  private void replayTo(Backend from) {
-    FlyReplay asked = replay.pending();
+  /**
+   * The response asking for a {@code fly-replay} was dropped, whole: its backend connection goes
+   * back ({@code reusable} or not), and the request goes where the replay asks.
+   */
+  private void replayDropped(boolean reusable) {
+    Backend from = backend.backend();
+    backend.release(reusable);
     body.rewindForReplay(); // sent again once connected
-    ReplayController.Hop hop = replay.replay(from, plan.route(), plan.port());
-    if (hop != null) {
-      enter(ExchangeState.DIALING);
-      plan.go(hop);
-      return;
-    }
-    fail(ExchangeFailure.replayNoRoute(asked.app(), clientKeepAlive));
+    replayNext(replay.replayed(from, plan.route(), plan.port(), clientKeepAlive));
   }
 
   /** The replay's {@code timeout=} passed before any backend of the target was reached. */
   private void replayTimedOut(Duration timeout) {
-    if (state != ExchangeState.DIALING) {
+    if (state == ExchangeState.DIALING) {
+      plan.cancel(); // whatever the pending dial brings back is not wanted any more
+      replayNext(replay.timedOut(plan.route().key(), timeout, clientKeepAlive));
+    }
+  }
+
+  /** Does what the replay controller says: dial its hop (again), or end. */
+  private void replayNext(ReplayController.Next next) {
+    if (next.hop() == null) {
+      fail(next.failure());
       return;
     }
-    plan.cancel(); // whatever the pending dial brings back is not wanted any more
-    var key = plan.route().key();
-    if (replay.canFallBack()) {
-      plan.go(replay.fallBack("timeout", key));
-      return;
-    }
-    px.metrics().unavailable(key, ProxyMetrics.Unavailable.CONNECT_FAILED);
-    fail(ExchangeFailure.replayTimeout(key.flycastHostname(), timeout, clientKeepAlive));
+    enter(ExchangeState.DIALING);
+    plan.go(next.hop());
   }
 
   @Override
@@ -408,11 +366,7 @@ public final class ProxyExchange implements BackendHandler.Listener {
       return;
     }
     enter(ExchangeState.DONE);
-    body.release();
-    replay.release();
-    if (tee != null) {
-      tee.release();
-    }
+    releaseAll();
     record.complete(plan.route().key(), status);
     // A backend that answered before reading the whole body leaves the client mid-request.
     owner.exchangeDone(clientKeepAlive && body.complete());
@@ -425,9 +379,7 @@ public final class ProxyExchange implements BackendHandler.Listener {
     }
     if (state == ExchangeState.REPLAYING) {
       // The fly-replay head came whole; the rest of the response it replaces does not matter.
-      Backend from = backend.backend();
-      backend.release(false);
-      replayTo(from);
+      replayDropped(false);
       return;
     }
     if (state.responseStarted()) {
@@ -447,6 +399,15 @@ public final class ProxyExchange implements BackendHandler.Listener {
     fail(ExchangeFailure.backendClosed(clientKeepAlive));
   }
 
+  /** The exchange is over: the request body, the replay's timer and the cache tee go. */
+  private void releaseAll() {
+    body.release();
+    replay.release();
+    if (tee != null) {
+      tee.release();
+    }
+  }
+
   /** The client went away: give up the dial or the backend connection, it is mid-exchange. */
   void clientClosed() {
     fail(ExchangeFailure.CLIENT_GONE);
@@ -460,37 +421,32 @@ public final class ProxyExchange implements BackendHandler.Listener {
   private void fail(ExchangeFailure failure) {
     plan.cancel();
     boolean answerable = state != ExchangeState.DONE && !state.responseStarted();
-    FullHttpResponse stale =
-        answerable // before the release below gives the stale body back
-            ? CacheGate.staleInstead(tee, failure.answer(), requestId)
-            : null;
-    if (collapse != null) {
-      collapse.cancel(); // ended while waiting (the client went away): no wake-up after this
-    }
-    body.release();
-    replay.release();
-    if (tee != null) {
-      tee.release(); // a response cut short is not stored
-    }
+    FullHttpResponse answer = answerable ? failure.answer() : null;
     if (failure.answer() != null && !answerable) {
       failure.answer().release(); // too late to answer: the response started, or all is over
     }
+    // Before the release below gives the stale body back.
+    FullHttpResponse stale = CacheGate.staleInstead(tee, answer, requestId, limitPace);
+    if (stale != null) {
+      answer.release();
+      answer = stale;
+    }
+    if (collapse != null) {
+      collapse.cancel(); // ended while waiting (the client went away): no wake-up after this
+    }
+    releaseAll(); // a response cut short is not stored
     if (state == ExchangeState.DONE) {
       if (failure.closes()) {
         client.close(); // a write of this exchange failed after it ended
       }
       return;
     }
-    ExchangeFailure f = failure.answer() != null && !answerable ? ExchangeFailure.CLOSE : failure;
     enter(ExchangeState.DONE);
     backend.release(false);
     var key = plan.route().key();
-    if (stale != null) {
-      failure.answer().release();
-      owner.exchangeFailed(request, key, stale, f.requestComplete(), f.keepAlive());
-    } else if (f.answer() != null) {
-      owner.exchangeFailed(request, key, f.answer(), f.requestComplete(), f.keepAlive());
-    } else if (f.clientGone()) {
+    if (answer != null) {
+      owner.answerInstead(request, key, answer, failure.requestComplete(), failure.keepAlive());
+    } else if (failure.clientGone()) {
       record.complete(key, CLIENT_CLOSED);
     } else {
       record.complete(key, status != 0 ? status : CLIENT_CLOSED);

@@ -5,6 +5,7 @@ import io.flycast.catalog.Catalog;
 import io.flycast.catalog.PortSpec;
 import io.flycast.catalog.Route;
 import io.flycast.catalog.RouteKey;
+import io.flycast.proxy.ProxyContext;
 import io.flycast.proxy.ProxyMetrics;
 import io.flycast.proxy.ProxyMetrics.ReplayOutcome;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -12,6 +13,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
@@ -22,13 +24,25 @@ import java.util.function.Supplier;
  * The {@code fly-replay} side of one exchange: whether a response's replay is followed (at most
  * {@link FlyReplay#MAX_REPLAYS} times, never after a fallback, only with the whole body kept),
  * where each hop goes, the replay's {@code timeout=}, and the way back ({@code fallback=}) when the
- * target cannot be reached. Says where to dial ({@link Hop}); the exchange dials.
+ * target cannot be reached. Says what the exchange does next ({@link Next}: dial a {@link Hop}, or
+ * end with a failure); the exchange dials.
  *
  * <p>Event-loop confined, like the exchange that owns it.
  */
 final class ReplayController {
   /** Where the next dial goes, and which backends it may and should pick. */
   record Hop(Route route, PortSpec port, Predicate<Backend> filter, Predicate<Backend> preferred) {}
+
+  /** What the exchange does after a replay step: dial {@code hop}, or end with {@code failure}. */
+  record Next(Hop hop, ExchangeFailure failure) {
+    static Next dial(Hop hop) {
+      return new Next(hop, null);
+    }
+
+    static Next fail(ExchangeFailure failure) {
+      return new Next(null, failure);
+    }
+  }
 
   /** Where a replay that cannot reach its target goes back to: the backend that asked. */
   private record Fallback(FlyReplay replay, Route route, PortSpec port, Backend from) {}
@@ -72,6 +86,18 @@ final class ReplayController {
     this.loop = loop;
     this.onTimeout = onTimeout;
     this.mayReplay = mayReplay;
+  }
+
+  /** The controller of one exchange of {@code px}, its timer on {@code loop}. */
+  static ReplayController of(
+      ProxyContext px, HttpRequest request, EventExecutor loop, Consumer<Duration> onTimeout) {
+    return new ReplayController(
+        px.metrics(),
+        px.catalog()::current,
+        request,
+        loop,
+        onTimeout,
+        (from, to) -> AccessGate.mayReplay(px, from, to));
   }
 
   /** Times the request was replayed. */
@@ -122,6 +148,39 @@ final class ReplayController {
   /** The replay being followed; null when none. */
   FlyReplay pending() {
     return pending;
+  }
+
+  /**
+   * The response asking for the pending replay was dropped, whole, by {@code from}, a backend of
+   * {@code route} / {@code port}: dial where it asks (or the way back, its target having no route),
+   * or answer 502 when its target has no route and it asked for no fallback. {@code keepAlive}:
+   * whether the client asked to keep its connection.
+   */
+  Next replayed(Backend from, Route route, PortSpec port, boolean keepAlive) {
+    String app = pending.app();
+    Hop hop = replay(from, route, port);
+    return hop != null ? Next.dial(hop) : Next.fail(ExchangeFailure.replayNoRoute(app, keepAlive));
+  }
+
+  /**
+   * The replay's {@code timeout=} passed while the exchange was still dialing {@code current}: the
+   * way back when one is armed, else 504 (counted as a failed connect).
+   */
+  Next timedOut(RouteKey current, Duration timeout, boolean keepAlive) {
+    if (canFallBack()) {
+      return Next.dial(fallBack("timeout", current));
+    }
+    metrics.unavailable(current, ProxyMetrics.Unavailable.CONNECT_FAILED);
+    String host = current.flycastHostname();
+    return Next.fail(ExchangeFailure.replayTimeout(host, timeout, keepAlive));
+  }
+
+  /**
+   * No backend of {@code current} could be dialed, for {@code reason}: the way back when one is
+   * armed, else null (the exchange answers as for any failed dial).
+   */
+  Hop dialFailed(ProxyMetrics.Unavailable reason, RouteKey current) {
+    return canFallBack() ? fallBack(reason.name().toLowerCase(Locale.ROOT), current) : null;
   }
 
   /**

@@ -1,14 +1,18 @@
 package io.flycast.proxy.http;
 
+import io.flycast.proxy.cache.ResponseTee;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
@@ -61,6 +65,31 @@ final class ResponseRelay {
   }
 
   /**
+   * Readies a final backend response head for the client: hop-by-hop headers out, {@code
+   * fly-request-id} and {@code Via} in, with the port's own response headers; then labelled by the
+   * route's cache ({@code tee}, or null), and given the route's rate limit fields ({@code pace}, or
+   * null). Returns the head to send: the tee turns a 304 that validated the stored response into
+   * it. Whether the backend keeps its connection must be read before: {@code Connection: close} is
+   * hop-by-hop.
+   */
+  static HttpResponse prepare(
+      HttpResponse resp,
+      String requestId,
+      CharSequence via,
+      Map<String, String> responseHeaders,
+      ResponseTee tee,
+      RateLimitGate.Pace pace) {
+    FlyHeaders.prepareResponse(resp, requestId, via, responseHeaders);
+    if (tee != null) {
+      resp = tee.head(resp); // labelled; a 304 that validated the stored response becomes it
+    }
+    if (pace != null) {
+      pace.apply(resp.headers()); // after the tee copied what it stores: no entry keeps them
+    }
+    return resp;
+  }
+
+  /**
    * Frames a final response head for the client: HTTP/1.1, a body of unknown length re-framed as
    * chunked (or, for an HTTP/1.0 client, delimited by closing), and the connection's keep-alive.
    * Returns whether the client connection stays open after it.
@@ -84,10 +113,18 @@ final class ResponseRelay {
     return keepAlive;
   }
 
-  /** A 1xx (100 Continue and friends): forwarded at once, but it is not the response yet. */
-  void interim(HttpResponse resp, Channel backend) {
+  /**
+   * A 1xx (100 Continue and friends) is forwarded at once, but it is not the response yet. False
+   * when {@code resp} is not one: a final head (a 101 is one too, the last HTTP of an upgrade).
+   */
+  boolean interim(HttpResponse resp, Channel backend) {
+    if (resp.status().codeClass() != HttpStatusClass.INFORMATIONAL
+        || resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
+      return false;
+    }
     interimOpen = true;
     client.writeAndFlush(resp).addListener(f -> backend.read());
+    return true;
   }
 
   /**

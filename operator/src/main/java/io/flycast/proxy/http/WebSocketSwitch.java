@@ -12,6 +12,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
 
 /**
  * Turns an upgraded HTTP exchange (WebSocket, or any 101 Switching Protocols) into a raw byte
@@ -22,14 +24,31 @@ final class WebSocketSwitch {
 
   private WebSocketSwitch() {}
 
-  /** Call on the shared event loop once the 101 was written to the client. */
+  /**
+   * Sends the backend's 101 ({@code resp}, its head readied for the client) to an upgrade request
+   * that asked for {@code protocol}; once the write is over, {@code switched} runs when it went,
+   * {@code failed} when it did not. The switch itself waits for the 101 to be written: the client
+   * must not get raw bytes before it.
+   */
+  static void answer(
+      Channel client, HttpResponse resp, String protocol, Runnable switched, Runnable failed) {
+    resp.headers().set(HttpHeaderNames.CONNECTION, "upgrade");
+    resp.headers().set(HttpHeaderNames.UPGRADE, protocol);
+    client.writeAndFlush(resp).addListener(f -> (f.isSuccess() ? switched : failed).run());
+  }
+
+  /**
+   * Call on the shared event loop once the 101 was written to the client: the backend connection
+   * and its lease go to the relay, released when the upgraded connection closes.
+   */
   static void toRelay(
       Channel client,
-      Channel backend,
+      BackendLink link,
       HttpProxyHandler owner,
-      Lease lease,
       ConnectionErrors errors,
       Object route) {
+    Channel backend = link.channel();
+    Lease lease = link.handOver();
     client
         .closeFuture()
         .addListener(

@@ -55,7 +55,7 @@ class CollapsedWaitTest {
   private final RequestRecord record = new RequestRecord(null, request, null);
   private final List<String> results = new ArrayList<>();
   private int woken;
-  private final CollapsedWait wait = new CollapsedWait(loop.eventLoop(), () -> woken++);
+  private CollapsedWait wait;
 
   @AfterEach
   void close() {
@@ -103,6 +103,12 @@ class CollapsedWaitTest {
     leader.release();
   }
 
+  /** The waiter's exchange starts: it waits for the flight it follows, if it can. */
+  private boolean waitFor(ResponseTee waiter) {
+    wait = CollapsedWait.await(loop.eventLoop(), waiter.following(), () -> woken++);
+    return wait != null;
+  }
+
   private void after(long ms) {
     loop.advanceTimeBy(ms, TimeUnit.MILLISECONDS);
     loop.runScheduledPendingTasks();
@@ -112,7 +118,7 @@ class CollapsedWaitTest {
   void aWaiterIsWokenWhenTheLeaderStoresAndIsServedTheFreshEntry() {
     ResponseTee leader = leader();
     ResponseTee waiter = follower();
-    assertThat(wait.await(waiter.following())).isTrue();
+    assertThat(waitFor(waiter)).isTrue();
     loop.runPendingTasks();
     assertThat(woken).as("nothing landed yet").isZero();
 
@@ -121,7 +127,7 @@ class CollapsedWaitTest {
     assertThat(woken).isEqualTo(1);
     assertThat(wait.waiting()).isFalse();
 
-    FullHttpResponse hit = CacheGate.collapsed("fra", waiter, request, record);
+    FullHttpResponse hit = CacheGate.collapsed("fra", waiter, request, record, null);
     try {
       assertThat(hit.status()).isEqualTo(HttpResponseStatus.OK);
       assertThat(hit.content().toString(US_ASCII)).isEqualTo("fresh");
@@ -142,12 +148,12 @@ class CollapsedWaitTest {
   void aWaiterWhoseWaitTimesOutGoesToTheBackendAndIsNotWokenAgain() {
     ResponseTee leader = leader();
     ResponseTee waiter = follower();
-    assertThat(wait.await(waiter.following())).isTrue();
+    assertThat(waitFor(waiter)).isTrue();
     after(MissFlights.WAIT_MS - 1);
     assertThat(woken).isZero();
     after(1);
     assertThat(woken).isEqualTo(1);
-    assertThat(CacheGate.collapsed("fra", waiter, request, record))
+    assertThat(CacheGate.collapsed("fra", waiter, request, record, null))
         .as("nothing stored: the exchange goes to the backend itself")
         .isNull();
     assertThat(results).as("not counted yet: the backend's response will be").isEmpty();
@@ -162,11 +168,11 @@ class CollapsedWaitTest {
   void aWaiterWhoseLeaderStoresNothingIsWokenAndGoesToTheBackend() {
     ResponseTee leader = leader();
     ResponseTee waiter = follower();
-    assertThat(wait.await(waiter.following())).isTrue();
+    assertThat(waitFor(waiter)).isTrue();
     answer(leader, "mine", "cache-control", "no-store");
     loop.runPendingTasks();
     assertThat(woken).as("woken at once, not after the wait cap").isEqualTo(1);
-    assertThat(CacheGate.collapsed("fra", waiter, request, record)).isNull();
+    assertThat(CacheGate.collapsed("fra", waiter, request, record, null)).isNull();
     waiter.release();
   }
 
@@ -174,7 +180,7 @@ class CollapsedWaitTest {
   void aCancelledWaitIsNeverWoken() {
     ResponseTee leader = leader();
     ResponseTee waiter = follower();
-    assertThat(wait.await(waiter.following())).isTrue();
+    assertThat(waitFor(waiter)).isTrue();
     wait.cancel(); // the client went away
     assertThat(wait.waiting()).isFalse();
     answer(leader, "fresh", "cache-control", "max-age=60");
@@ -185,15 +191,97 @@ class CollapsedWaitTest {
   }
 
   @Test
-  void thereIsNoWaitForAFlightThatLandedOrForNone() {
+  void thereIsNoWaitForAFlightThatLanded() {
     ResponseTee leader = leader();
     ResponseTee waiter = follower();
     leader.release(); // its client went away: landed, nothing stored
-    assertThat(wait.await(waiter.following())).isFalse();
-    assertThat(wait.await(null)).isFalse();
+    assertThat(waitFor(waiter)).as("no wait object is kept: nothing to cancel later").isFalse();
+    assertThat(wait).isNull();
+    assertThat(cache.flights().waiting()).isZero();
     after(MissFlights.WAIT_MS);
     assertThat(woken).isZero();
     waiter.release();
+  }
+
+  @Test
+  void aWaiterThatStopsWaitingNoLongerCountsAsWaiting() {
+    ResponseTee leader = leader();
+    ResponseTee timedOut = follower();
+    ResponseTee gone = follower();
+    assertThat(waitFor(timedOut)).isTrue();
+    CollapsedWait first = wait;
+    assertThat(waitFor(gone)).isTrue();
+    assertThat(cache.flights().waiting()).isEqualTo(2);
+
+    after(MissFlights.WAIT_MS); // both timers fire: the first one's, then the second one's
+    assertThat(woken).isEqualTo(2);
+    assertThat(first.waiting()).isFalse();
+    assertThat(cache.flights().waiting()).as("the gauge, before the flight lands").isZero();
+
+    ResponseTee cancelled = follower();
+    assertThat(waitFor(cancelled)).isTrue();
+    assertThat(cache.flights().waiting()).isEqualTo(1);
+    wait.cancel(); // its client went away
+    assertThat(cache.flights().waiting()).isZero();
+
+    answer(leader, "late", "cache-control", "max-age=60");
+    loop.runPendingTasks();
+    assertThat(cache.flights().waiting()).as("the landing takes nobody off twice").isZero();
+    assertThat(woken).as("nobody who left is woken").isEqualTo(2);
+    timedOut.release();
+    gone.release();
+    cancelled.release();
+  }
+
+  @Test
+  void aWaiterWokenByTheLandingIsTakenOffOnce() {
+    ResponseTee leader = leader();
+    ResponseTee waiter = follower();
+    assertThat(waitFor(waiter)).isTrue();
+    answer(leader, "fresh", "cache-control", "max-age=60");
+    assertThat(cache.flights().waiting()).isZero();
+    loop.runPendingTasks();
+    after(MissFlights.WAIT_MS);
+    wait.cancel();
+    assertThat(cache.flights().waiting()).isZero();
+    assertThat(woken).isEqualTo(1);
+    waiter.release();
+  }
+
+  @Test
+  void aCollapsedHitCarriesTheRouteRateLimitFields() {
+    RateLimitGate.Pace pace = new RateLimitGate.Pace("\"route\";q=10;w=60", "\"route\";r=9;t=6");
+    ResponseTee leader = leader();
+    ResponseTee waiter = follower();
+    assertThat(waitFor(waiter)).isTrue();
+    answer(leader, "fresh", "cache-control", "max-age=60");
+    loop.runPendingTasks();
+    FullHttpResponse hit = CacheGate.collapsed("fra", waiter, request, record, pace);
+    try {
+      assertThat(hit.headers().get("ratelimit-policy")).isEqualTo(pace.policy());
+      assertThat(hit.headers().get("ratelimit")).isEqualTo(pace.state());
+    } finally {
+      hit.release();
+    }
+  }
+
+  @Test
+  void aStaleEntryAnsweringAFailureCarriesTheRouteRateLimitFields() {
+    RateLimitGate.Pace pace = new RateLimitGate.Pace("\"route\";q=10;w=60", "\"route\";r=9;t=6");
+    answer(leader(), "stale", "cache-control", "max-age=0, stale-if-error=60", "etag", "\"v1\"");
+    ResponseTee tee = tee(cache.lookup(KEY, new DefaultHttpHeaders(), System.currentTimeMillis()));
+    FullHttpResponse unavailable =
+        HttpResponses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "no backend", true);
+    FullHttpResponse stale = CacheGate.staleInstead(tee, unavailable, "rid", pace);
+    try {
+      assertThat(stale.headers().get(CacheStatus.NAME)).contains("stale-if-error");
+      assertThat(stale.headers().get("ratelimit-policy")).isEqualTo(pace.policy());
+      assertThat(stale.headers().get("ratelimit")).isEqualTo(pace.state());
+    } finally {
+      stale.release();
+      unavailable.release();
+      tee.release();
+    }
   }
 
   @Test
@@ -201,10 +289,15 @@ class CollapsedWaitTest {
     DefaultEventLoop own = new DefaultEventLoop();
     try {
       AtomicReference<Boolean> onOwnLoop = new AtomicReference<>();
-      CollapsedWait elsewhere = new CollapsedWait(own, () -> onOwnLoop.set(own.inEventLoop()));
       ResponseTee leader = leader();
       ResponseTee waiter = follower();
-      assertThat(own.submit(() -> elsewhere.await(waiter.following())).get()).isTrue();
+      CollapsedWait elsewhere =
+          own.submit(
+                  () ->
+                      CollapsedWait.await(
+                          own, waiter.following(), () -> onOwnLoop.set(own.inEventLoop())))
+              .get();
+      assertThat(elsewhere).isNotNull();
       answer(leader, "fresh", "cache-control", "max-age=60"); // lands on this (test) thread
       await().atMost(Duration.ofSeconds(2)).until(() -> onOwnLoop.get() != null);
       assertThat(onOwnLoop.get()).isTrue();
@@ -226,9 +319,9 @@ class CollapsedWaitTest {
     FullHttpResponse unavailable =
         HttpResponses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "no backend", true);
     try {
-      assertThat(CacheGate.staleInstead(tee, notFound, "rid")).isNull();
-      assertThat(CacheGate.staleInstead(null, unavailable, "rid")).as("no cache").isNull();
-      FullHttpResponse stale = CacheGate.staleInstead(tee, unavailable, "rid");
+      assertThat(CacheGate.staleInstead(tee, notFound, "rid", null)).isNull();
+      assertThat(CacheGate.staleInstead(null, unavailable, "rid", null)).as("no cache").isNull();
+      FullHttpResponse stale = CacheGate.staleInstead(tee, unavailable, "rid", null);
       try {
         assertThat(stale.status()).isEqualTo(HttpResponseStatus.OK);
         assertThat(stale.content().toString(US_ASCII)).isEqualTo("stale");

@@ -1,6 +1,7 @@
 package io.flycast.proxy.http;
 
 import static io.flycast.proxy.TestRoutes.backend;
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flycast.catalog.Backend;
@@ -129,6 +130,48 @@ class ReplayControllerTest {
     assertThat(count("fell_back")).isEqualTo(1);
     assertThat(replay.follow(asking("elsewhere=true"), route, true, false)).isFalse();
     assertThat(count("after_fallback")).isEqualTo(1);
+  }
+
+  @Test
+  void aDroppedReplayResponseSaysWhereToDialOrEndsWith502WhenTheAppHasNoRoute() {
+    replay.follow(asking("elsewhere=true"), route, true, false);
+    ReplayController.Next next = replay.replayed(asker, route, port, true);
+    assertThat(next.failure()).isNull();
+    assertThat(next.hop().filter().test(asker)).isFalse();
+
+    replay.follow(asking("app=gone"), route, true, false);
+    next = replay.replayed(asker, route, port, true);
+    assertThat(next.hop()).isNull();
+    assertThat(next.failure().answer().status().code()).isEqualTo(502);
+    assertThat(next.failure().answer().content().toString(US_ASCII)).contains("app 'gone'");
+    next.failure().answer().release();
+  }
+
+  @Test
+  void aTimedOutReplayFallsBackWhenArmedElseEndsWith504() {
+    replay.follow(asking("elsewhere=true;timeout=1s;fallback=prefer_self"), route, true, false);
+    replay.replay(asker, route, port);
+    ReplayController.Next back = replay.timedOut(route.key(), Duration.ofSeconds(1), true);
+    assertThat(back.failure()).isNull();
+    assertThat(back.hop().preferred().test(asker)).as("prefer_self").isTrue();
+    assertThat(request.headers().get(FlyReplay.FAILED_HEADER)).contains("reason=timeout");
+
+    ReplayController.Next end = replay.timedOut(route.key(), Duration.ofSeconds(1), true);
+    assertThat(end.hop()).as("fallen back already: nowhere else to go").isNull();
+    assertThat(end.failure().answer().status().code()).isEqualTo(504);
+    end.failure().answer().release();
+  }
+
+  @Test
+  void aFailedDialFallsBackOnlyWhenArmed() {
+    assertThat(replay.dialFailed(ProxyMetrics.Unavailable.NO_BACKENDS, route.key())).isNull();
+    replay.follow(asking("elsewhere=true;fallback=force_self"), route, true, false);
+    replay.replay(asker, route, port);
+    ReplayController.Hop back =
+        replay.dialFailed(ProxyMetrics.Unavailable.NO_BACKENDS, route.key());
+    assertThat(back.filter().test(asker)).isTrue();
+    assertThat(request.headers().get(FlyReplay.FAILED_HEADER)).contains("reason=no_backends");
+    assertThat(replay.canFallBack()).isFalse();
   }
 
   @Test
