@@ -39,6 +39,36 @@ final class ScaleSubresource {
    * unchanged here.
    */
   MockResponse handle(RecordedRequest request, String workloadPath) {
+    MockResponse answer = null;
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      answer = handleOnce(request, workloadPath);
+      if (answer.code() != 409 || "GET".equals(request.getMethod()) || pinsVersion(request)) {
+        return answer;
+      }
+    }
+    return answer;
+  }
+
+  /**
+   * How often a write that names no resourceVersion is made again when another write to the
+   * workload came between reading and storing it (the runtime's status, a label): the real server's
+   * GuaranteedUpdate, so {@code kubectl scale} never sees a 409 it did not ask for.
+   */
+  private static final int WRITE_ATTEMPTS = 5;
+
+  private static boolean pinsVersion(RecordedRequest request) {
+    try {
+      return !JSON.readTree(request.getBody().getBytes())
+          .path("metadata")
+          .path("resourceVersion")
+          .asText("")
+          .isEmpty();
+    } catch (java.io.IOException e) {
+      return true;
+    }
+  }
+
+  private MockResponse handleOnce(RecordedRequest request, String workloadPath) {
     var workload = store.storeGet(workloadPath);
     if (workload == null) {
       return ApiStatus.failure(404, "NotFound", workloadPath + " not found");

@@ -101,8 +101,12 @@ class ResponseCacheTest {
   /** The access log says per request what the metric counts: grep the misses of a URL. */
   @Test
   void theAccessLogRecordsWhatTheCacheDid() throws Exception {
+    // An entry is written once its response's last write completed, which may be after the client
+    // read it: each request waits for the one before to be logged, so the order is the requests'.
     get("/log", MAX_AGE);
+    await().until(() -> entries.size() == 1);
     get("/log", MAX_AGE);
+    await().until(() -> entries.size() == 2);
     try (RawHttp c = new RawHttp(fx.httpPort())) {
       c.send("DELETE /log HTTP/1.1\r\nHost: " + HOST + "\r\nContent-Length: 0\r\n\r\n");
       c.read();
