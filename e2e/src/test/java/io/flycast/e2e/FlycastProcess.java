@@ -80,7 +80,7 @@ final class FlycastProcess implements AutoCloseable {
       args.add("--embedded");
     }
     args.addAll(List.of(extraArgs));
-    return launch(args, java.util.Map.of(), ports);
+    return launch(List.of(), args, java.util.Map.of(), ports);
   }
 
   /**
@@ -109,7 +109,7 @@ final class FlycastProcess implements AutoCloseable {
           });
     }
     args.addAll(List.of("--kubeconfig", kubeconfig));
-    return launch(args, env, ports);
+    return launch(List.of(), args, env, ports);
   }
 
   /** Loopback ports for the listeners, free when chosen. */
@@ -131,22 +131,24 @@ final class FlycastProcess implements AutoCloseable {
     return repo().resolve("operator/target/flycast-operator.jar");
   }
 
+  /** {@code java}, then {@code jvmArgs}, then {@code -jar} the jar with {@code args}. */
   private static FlycastProcess launch(
-      List<String> args, java.util.Map<String, String> env, Ports ports) throws IOException {
+      List<String> jvmArgs, List<String> args, java.util.Map<String, String> env, Ports ports)
+      throws IOException {
     Path jar = jar();
     Path state = Files.createTempDirectory("flycast-e2e");
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                jar.toString(),
-                "--state-dir",
-                state.toString(),
-                // Dedicated listeners bind the wildcard on service ports (80...); AnyIpE2E covers
-                // them in a netns.
-                "--dedicated-listen",
-                ""));
+    List<String> cmd = new ArrayList<>(List.of(java()));
+    cmd.addAll(jvmArgs);
+    cmd.addAll(
+        List.of(
+            "-jar",
+            jar.toString(),
+            "--state-dir",
+            state.toString(),
+            // Dedicated listeners bind the wildcard on service ports (80...); AnyIpE2E covers
+            // them in a netns.
+            "--dedicated-listen",
+            ""));
     cmd.addAll(args);
     Path log = state.resolve("flycast.log");
     ProcessBuilder pb =
@@ -170,6 +172,10 @@ final class FlycastProcess implements AutoCloseable {
               return fp.get("/readyz").statusCode() == 200;
             });
     return fp;
+  }
+
+  static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   /** SIGTERM, as the kubelet sends when it stops a pod. */
@@ -275,9 +281,72 @@ final class FlycastProcess implements AutoCloseable {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+  /** Where {@link #freePort} looks: below the kernel's ephemeral range (32768-60999 here). */
+  private static final int PORT_FIRST = 20_000;
+
+  private static final int PORT_SPAN = 12_000;
+
+  private static int portCursor =
+      java.util.concurrent.ThreadLocalRandom.current().nextInt(PORT_SPAN);
+
+  /** The lock files of the ports this JVM handed out, held until it exits. */
+  private static final List<java.nio.channels.FileChannel> reserved = new ArrayList<>();
+
+  /**
+   * A loopback port for a listener, handed out once per machine while this JVM lives. The E2E
+   * classes run two at a time, one JVM each (failsafe's forkCount), and a port chosen here is bound
+   * seconds later by the process the test starts: a port that {@code new ServerSocket(0)} just gave
+   * back could meanwhile be handed to the other JVM too. So ports come from below the kernel's
+   * ephemeral range, where no {@code bind(0)} or outgoing connection lands, and each one is held by
+   * a lock file under {@code java.io.tmpdir/flycast-e2e-ports} (as LoopbackAddresses does for pod
+   * addresses), which the other JVM skips. A port something listens on (TCP or UDP) is skipped too.
+   */
+  static synchronized int freePort() throws IOException {
+    for (int i = 0; i < PORT_SPAN; i++) {
+      int port = PORT_FIRST + portCursor++ % PORT_SPAN;
+      if (reserve(port) && bindable(port)) {
+        return port;
+      }
+    }
+    throw new IOException(
+        "no free port in " + PORT_FIRST + "-" + (PORT_FIRST + PORT_SPAN - 1) + " on 127.0.0.1");
+  }
+
+  /** Takes the port's lock file; false when another JVM holds it. */
+  private static boolean reserve(int port) {
+    try {
+      Path dir =
+          Files.createDirectories(
+              Path.of(System.getProperty("java.io.tmpdir"), "flycast-e2e-ports"));
+      java.nio.channels.FileChannel ch =
+          java.nio.channels.FileChannel.open(
+              dir.resolve(port + ".lock"),
+              java.nio.file.StandardOpenOption.CREATE,
+              java.nio.file.StandardOpenOption.WRITE);
+      try {
+        if (ch.tryLock() != null) {
+          reserved.add(ch);
+          return true;
+        }
+      } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+        // held elsewhere
+      }
+      ch.close();
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean bindable(int port) {
+    var loopback = new java.net.InetSocketAddress("127.0.0.1", port);
+    try (ServerSocket tcp = new ServerSocket();
+        java.net.DatagramSocket udp = new java.net.DatagramSocket(null)) {
+      tcp.bind(loopback);
+      udp.bind(loopback);
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 
