@@ -80,7 +80,7 @@ final class FlycastProcess implements AutoCloseable {
       args.add("--embedded");
     }
     args.addAll(List.of(extraArgs));
-    return launch(List.of(), args, java.util.Map.of(), ports);
+    return launch(sharedArchiveArgs(), args, java.util.Map.of(), ports);
   }
 
   /**
@@ -109,7 +109,7 @@ final class FlycastProcess implements AutoCloseable {
           });
     }
     args.addAll(List.of("--kubeconfig", kubeconfig));
-    return launch(List.of(), args, env, ports);
+    return launch(sharedArchiveArgs(), args, env, ports);
   }
 
   /** Loopback ports for the listeners, free when chosen. */
@@ -176,6 +176,104 @@ final class FlycastProcess implements AutoCloseable {
 
   static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** The archive the processes map, once there is one; null until then. */
+  private static Path sharedArchive;
+
+  /** Making the archive failed in this JVM: its processes start without one. */
+  private static boolean sharedArchiveFailed;
+
+  /**
+   * The JVM arguments that map the jar's class-data sharing archive (the JDK's AppCDS), or none.
+   * Starting the jar is most of the CPU an E2E class spends, and on this 2-core machine, with two
+   * classes at a time, what the tier waits on: with the archive a process reaches /readyz on about
+   * half the CPU time (3.7 s instead of 6.7 s for embedded mode with the examples). The process is
+   * the same: the archive changes where its classes are loaded from, not what they do. One JVM
+   * makes it, per build of the jar; until then (or if making it fails) processes start as before.
+   * {@code -Dflycast.e2e.cds=false} turns it off.
+   */
+  static synchronized List<String> sharedArchiveArgs() {
+    if (sharedArchive == null
+        && !sharedArchiveFailed
+        && Boolean.parseBoolean(System.getProperty("flycast.e2e.cds", "true"))) {
+      try {
+        sharedArchive = makeSharedArchive();
+      } catch (Exception | AssertionError e) {
+        sharedArchiveFailed = true;
+        System.err.println("[e2e] no class-data sharing archive, processes start without: " + e);
+      }
+    }
+    return sharedArchive == null ? List.of() : List.of("-XX:SharedArchiveFile=" + sharedArchive);
+  }
+
+  /**
+   * The archive of the jar as it is now (named by its size and time, as the JVM checks them), made
+   * if missing by a training run: embedded mode with the examples, to /readyz, then SIGTERM (the
+   * JVM writes the archive as it exits). Null while another JVM makes it: a lock file says which.
+   */
+  private static Path makeSharedArchive() throws Exception {
+    Path jar = jar();
+    Path dir = Files.createDirectories(repo().resolve("e2e/target/cds"));
+    String key = Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis();
+    Path archive = dir.resolve("flycast-local-" + key + ".jsa");
+    if (Files.exists(archive)) {
+      return archive;
+    }
+    try (java.nio.channels.FileChannel ch =
+            java.nio.channels.FileChannel.open(
+                dir.resolve("training.lock"),
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE);
+        java.nio.channels.FileLock lock = ch.tryLock()) {
+      if (lock == null) {
+        return null;
+      }
+      if (Files.exists(archive)) {
+        return archive;
+      }
+      Path made = dir.resolve(archive.getFileName() + ".tmp");
+      Files.deleteIfExists(made);
+      Ports ports = Ports.free();
+      try (FlycastProcess training =
+          launch(
+              List.of("-XX:ArchiveClassesAtExit=" + made),
+              List.of(
+                  "--admin-listen",
+                  "127.0.0.1:" + ports.admin,
+                  "--dns-listen",
+                  "127.0.0.1:" + ports.dns,
+                  "--http-listen",
+                  "127.0.0.1:" + ports.http,
+                  "--tls-listen",
+                  "127.0.0.1:" + ports.tls,
+                  "--embedded",
+                  "--apply",
+                  repo().resolve("examples").toString()),
+              java.util.Map.of(),
+              ports)) {
+        // SIGTERM at close; the archive is written before the JVM exits.
+      }
+      // Usable? -Xshare:on makes a process that cannot map it fail instead of starting without.
+      Process check =
+          new ProcessBuilder(
+                  java(),
+                  "-Xshare:on",
+                  "-XX:SharedArchiveFile=" + made,
+                  "-jar",
+                  jar.toString(),
+                  "--help")
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("check.log").toFile())
+              .start();
+      if (!check.waitFor(60, TimeUnit.SECONDS) || check.exitValue() != 0) {
+        check.destroyForcibly();
+        throw new IOException(
+            "the archive made does not map: " + Files.readString(dir.resolve("check.log")));
+      }
+      Files.move(made, archive, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      return archive;
+    }
   }
 
   /** SIGTERM, as the kubelet sends when it stops a pod. */
