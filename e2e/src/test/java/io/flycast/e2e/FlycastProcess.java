@@ -80,7 +80,7 @@ final class FlycastProcess implements AutoCloseable {
       args.add("--embedded");
     }
     args.addAll(List.of(extraArgs));
-    return launch(args, java.util.Map.of(), ports);
+    return launch(sharedArchiveArgs(), args, java.util.Map.of(), ports);
   }
 
   /**
@@ -109,7 +109,7 @@ final class FlycastProcess implements AutoCloseable {
           });
     }
     args.addAll(List.of("--kubeconfig", kubeconfig));
-    return launch(args, env, ports);
+    return launch(sharedArchiveArgs(), args, env, ports);
   }
 
   /** Loopback ports for the listeners, free when chosen. */
@@ -131,22 +131,24 @@ final class FlycastProcess implements AutoCloseable {
     return repo().resolve("operator/target/flycast-operator.jar");
   }
 
+  /** {@code java}, then {@code jvmArgs}, then {@code -jar} the jar with {@code args}. */
   private static FlycastProcess launch(
-      List<String> args, java.util.Map<String, String> env, Ports ports) throws IOException {
+      List<String> jvmArgs, List<String> args, java.util.Map<String, String> env, Ports ports)
+      throws IOException {
     Path jar = jar();
     Path state = Files.createTempDirectory("flycast-e2e");
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                jar.toString(),
-                "--state-dir",
-                state.toString(),
-                // Dedicated listeners bind the wildcard on service ports (80...); AnyIpE2E covers
-                // them in a netns.
-                "--dedicated-listen",
-                ""));
+    List<String> cmd = new ArrayList<>(List.of(java()));
+    cmd.addAll(jvmArgs);
+    cmd.addAll(
+        List.of(
+            "-jar",
+            jar.toString(),
+            "--state-dir",
+            state.toString(),
+            // Dedicated listeners bind the wildcard on service ports (80...); AnyIpE2E covers
+            // them in a netns.
+            "--dedicated-listen",
+            ""));
     cmd.addAll(args);
     Path log = state.resolve("flycast.log");
     ProcessBuilder pb =
@@ -170,6 +172,108 @@ final class FlycastProcess implements AutoCloseable {
               return fp.get("/readyz").statusCode() == 200;
             });
     return fp;
+  }
+
+  static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** The archive the processes map, once there is one; null until then. */
+  private static Path sharedArchive;
+
+  /** Making the archive failed in this JVM: its processes start without one. */
+  private static boolean sharedArchiveFailed;
+
+  /**
+   * The JVM arguments that map the jar's class-data sharing archive (the JDK's AppCDS), or none.
+   * Starting the jar is most of the CPU an E2E class spends, and on this 2-core machine, with two
+   * classes at a time, what the tier waits on: with the archive a process reaches /readyz on about
+   * half the CPU time (3.7 s instead of 6.7 s for embedded mode with the examples). The process is
+   * the same: the archive changes where its classes are loaded from, not what they do. One JVM
+   * makes it, per build of the jar; until then (or if making it fails) processes start as before.
+   * {@code -Dflycast.e2e.cds=false} turns it off.
+   */
+  static synchronized List<String> sharedArchiveArgs() {
+    if (sharedArchive == null
+        && !sharedArchiveFailed
+        && Boolean.parseBoolean(System.getProperty("flycast.e2e.cds", "true"))) {
+      try {
+        sharedArchive = makeSharedArchive();
+      } catch (Exception | AssertionError e) {
+        sharedArchiveFailed = true;
+        System.err.println("[e2e] no class-data sharing archive, processes start without: " + e);
+      }
+    }
+    return sharedArchive == null ? List.of() : List.of("-XX:SharedArchiveFile=" + sharedArchive);
+  }
+
+  /**
+   * The archive of the jar as it is now (named by its size and time, as the JVM checks them), made
+   * if missing by a training run: embedded mode with the examples, to /readyz, then SIGTERM (the
+   * JVM writes the archive as it exits). Null while another JVM makes it: a lock file says which.
+   */
+  private static Path makeSharedArchive() throws Exception {
+    Path jar = jar();
+    Path dir = Files.createDirectories(repo().resolve("e2e/target/cds"));
+    String key = Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis();
+    Path archive = dir.resolve("flycast-local-" + key + ".jsa");
+    if (Files.exists(archive)) {
+      return archive;
+    }
+    try (java.nio.channels.FileChannel ch =
+            java.nio.channels.FileChannel.open(
+                dir.resolve("training.lock"),
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE);
+        java.nio.channels.FileLock lock = ch.tryLock()) {
+      if (lock == null) {
+        return null;
+      }
+      if (Files.exists(archive)) {
+        return archive;
+      }
+      Path made = dir.resolve(archive.getFileName() + ".tmp");
+      Files.deleteIfExists(made);
+      Ports ports = Ports.free();
+      try (FlycastProcess training =
+          launch(
+              List.of("-XX:ArchiveClassesAtExit=" + made),
+              List.of(
+                  "--admin-listen",
+                  "127.0.0.1:" + ports.admin,
+                  "--dns-listen",
+                  "127.0.0.1:" + ports.dns,
+                  "--http-listen",
+                  "127.0.0.1:" + ports.http,
+                  "--tls-listen",
+                  "127.0.0.1:" + ports.tls,
+                  "--embedded",
+                  "--apply",
+                  repo().resolve("examples").toString()),
+              java.util.Map.of(),
+              ports)) {
+        // SIGTERM at close; the archive is written before the JVM exits.
+      }
+      // Usable? -Xshare:on makes a process that cannot map it fail instead of starting without.
+      Process check =
+          new ProcessBuilder(
+                  java(),
+                  "-Xshare:on",
+                  "-XX:SharedArchiveFile=" + made,
+                  "-jar",
+                  jar.toString(),
+                  "--help")
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("check.log").toFile())
+              .start();
+      if (!check.waitFor(60, TimeUnit.SECONDS) || check.exitValue() != 0) {
+        check.destroyForcibly();
+        throw new IOException(
+            "the archive made does not map: " + Files.readString(dir.resolve("check.log")));
+      }
+      Files.move(made, archive, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      return archive;
+    }
   }
 
   /** SIGTERM, as the kubelet sends when it stops a pod. */
@@ -275,9 +379,72 @@ final class FlycastProcess implements AutoCloseable {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+  /** Where {@link #freePort} looks: below the kernel's ephemeral range (32768-60999 here). */
+  private static final int PORT_FIRST = 20_000;
+
+  private static final int PORT_SPAN = 12_000;
+
+  private static int portCursor =
+      java.util.concurrent.ThreadLocalRandom.current().nextInt(PORT_SPAN);
+
+  /** The lock files of the ports this JVM handed out, held until it exits. */
+  private static final List<java.nio.channels.FileChannel> reserved = new ArrayList<>();
+
+  /**
+   * A loopback port for a listener, handed out once per machine while this JVM lives. The E2E
+   * classes run two at a time, one JVM each (failsafe's forkCount), and a port chosen here is bound
+   * seconds later by the process the test starts: a port that {@code new ServerSocket(0)} just gave
+   * back could meanwhile be handed to the other JVM too. So ports come from below the kernel's
+   * ephemeral range, where no {@code bind(0)} or outgoing connection lands, and each one is held by
+   * a lock file under {@code java.io.tmpdir/flycast-e2e-ports} (as LoopbackAddresses does for pod
+   * addresses), which the other JVM skips. A port something listens on (TCP or UDP) is skipped too.
+   */
+  static synchronized int freePort() throws IOException {
+    for (int i = 0; i < PORT_SPAN; i++) {
+      int port = PORT_FIRST + portCursor++ % PORT_SPAN;
+      if (reserve(port) && bindable(port)) {
+        return port;
+      }
+    }
+    throw new IOException(
+        "no free port in " + PORT_FIRST + "-" + (PORT_FIRST + PORT_SPAN - 1) + " on 127.0.0.1");
+  }
+
+  /** Takes the port's lock file; false when another JVM holds it. */
+  private static boolean reserve(int port) {
+    try {
+      Path dir =
+          Files.createDirectories(
+              Path.of(System.getProperty("java.io.tmpdir"), "flycast-e2e-ports"));
+      java.nio.channels.FileChannel ch =
+          java.nio.channels.FileChannel.open(
+              dir.resolve(port + ".lock"),
+              java.nio.file.StandardOpenOption.CREATE,
+              java.nio.file.StandardOpenOption.WRITE);
+      try {
+        if (ch.tryLock() != null) {
+          reserved.add(ch);
+          return true;
+        }
+      } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+        // held elsewhere
+      }
+      ch.close();
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean bindable(int port) {
+    var loopback = new java.net.InetSocketAddress("127.0.0.1", port);
+    try (ServerSocket tcp = new ServerSocket();
+        java.net.DatagramSocket udp = new java.net.DatagramSocket(null)) {
+      tcp.bind(loopback);
+      udp.bind(loopback);
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 

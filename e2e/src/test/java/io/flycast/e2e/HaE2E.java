@@ -30,7 +30,7 @@ class HaE2E {
             "--apply",
             FlycastProcess.repo().resolve("examples").toString(),
             "--autostop-interval",
-            "2s",
+            "1s",
             "--identity",
             "first");
     second =
@@ -38,7 +38,7 @@ class HaE2E {
             first.stateDir.resolve("kubeconfig").toString(),
             "default",
             "--autostop-interval",
-            "2s",
+            "1s",
             "--identity",
             "second",
             // Embedded mode trusts the host's loopback by default; a process against a cluster does
@@ -93,12 +93,13 @@ class HaE2E {
                     .body()
                     .lines()
                     .anyMatch(l -> l.startsWith("flycast_peers_heard ") && l.endsWith(" 1.0")));
-    // Autostart through the follower, then 30 s of work there: ~15 autostop intervals.
+    // Autostart through the follower, then 15 s of work there: ~15 autostop intervals (of 1 s,
+    // the interval the chart's tests use too; the peers' load reports come every second).
     CompletableFuture<FlycastProcess.RawResponse> slow =
         CompletableFuture.supplyAsync(
             () ->
                 follower.viaProxy(
-                    "sleepy.default.flycast", "/slow", List.of("x-echo-delay-ms: 30000")));
+                    "sleepy.default.flycast", "/slow", List.of("x-echo-delay-ms: 15000")));
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> sleepyReplicas() == 1);
     FlycastProcess.RawResponse r = slow.get(90, TimeUnit.SECONDS);
     assertThat(r.statusCode())

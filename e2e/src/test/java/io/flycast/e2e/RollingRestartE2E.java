@@ -40,11 +40,32 @@ class RollingRestartE2E {
 
   final List<FlycastProcess> processes = new ArrayList<>();
 
+  /**
+   * The replicas still running at once (each waits out its shutdown delay), then the process that
+   * hosts the API they watch.
+   */
   @AfterEach
   void stopAll() throws Exception {
-    for (FlycastProcess p : processes.reversed()) {
-      if (p.process.isAlive()) {
-        p.close();
+    List<CompletableFuture<Void>> stopping = new ArrayList<>();
+    for (FlycastProcess p : processes.subList(Math.min(1, processes.size()), processes.size())) {
+      stopping.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  if (p.process.isAlive()) {
+                    p.close();
+                  }
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              Thread::startVirtualThread));
+    }
+    try {
+      CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new)).join();
+    } finally {
+      if (!processes.isEmpty() && processes.getFirst().process.isAlive()) {
+        processes.getFirst().close();
       }
     }
   }
