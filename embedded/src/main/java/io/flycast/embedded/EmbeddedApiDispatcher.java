@@ -54,6 +54,11 @@ final class EmbeddedApiDispatcher extends KubernetesCrudDispatcher {
       response = route(readBody(request), bare, query);
     } catch (BadRequest e) {
       response = ApiStatus.failure(e.code, e.reason, e.getMessage());
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // The server is closing: its watch executor is gone, and a client's last write (a replica
+      // deleting its peer Lease on the way out) is answered as a server going away, not a bug.
+      LOG.debug("embedded API closing; refused {} {}", request.getMethod(), path);
+      response = ApiStatus.failure(503, "ServiceUnavailable", "the embedded API is shutting down");
     } catch (RuntimeException e) {
       // A bug here must still answer: the mock leaves a request it threw on without a response.
       LOG.error("embedded API failed on {} {}", request.getMethod(), path, e);

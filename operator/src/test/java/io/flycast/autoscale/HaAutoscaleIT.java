@@ -138,6 +138,12 @@ class HaAutoscaleIT {
   }
 
   /** Every replica routes {@code ns/name} with {@code count} ready backends. */
+  /** The scale writes made since {@code mark} writes had been made. */
+  static List<String> writesSince(int mark) {
+    List<String> all = List.copyOf(scaleWrites);
+    return all.subList(mark, all.size());
+  }
+
   static void awaitReadyEverywhere(String ns, String name, int count) {
     RouteKey key = new RouteKey(ns, name);
     await()
@@ -184,9 +190,10 @@ class HaAutoscaleIT {
     awaitReadyEverywhere("ha-slow", "web", 1);
     long start = System.nanoTime();
     var writesWhileBusy = new java.util.concurrent.atomic.AtomicReference<List<String>>();
+    int sent = scaleWrites.size();
     HttpResponse<String> r =
         send(followers().get(0), "ha-slow", "web", 30_000)
-            .whenComplete((done, e) -> writesWhileBusy.set(List.copyOf(scaleWrites)))
+            .whenComplete((done, e) -> writesWhileBusy.set(writesSince(sent)))
             .get(90, TimeUnit.SECONDS);
     assertThat(r.statusCode())
         .as("a 30 s request through a replica that does not lead, across ~15 intervals")
@@ -216,6 +223,8 @@ class HaAutoscaleIT {
     // Two slow requests through each replica: each replica spreads its two over two backends (the
     // least loaded first), so every backend carries one or more and at least two are over the
     // soft limit of 1 in sum. The leader alone sees one request each on two: excess, wrongly.
+    // Only writes from here count: before, the backends were idle, and stopping one was right.
+    int sent = scaleWrites.size();
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (Flycast f : replicas) {
       all.add(send(f, "ha-busy", "api", 8_000));
@@ -225,7 +234,7 @@ class HaAutoscaleIT {
     // backend becomes excess for real.
     var writesWhileAllBusy = new java.util.concurrent.atomic.AtomicReference<List<String>>();
     CompletableFuture.anyOf(all.toArray(CompletableFuture[]::new))
-        .whenComplete((r, e) -> writesWhileAllBusy.set(List.copyOf(scaleWrites)));
+        .whenComplete((r, e) -> writesWhileAllBusy.set(writesSince(sent)));
     for (var f : all) {
       assertThat(f.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     }
@@ -299,6 +308,7 @@ class HaAutoscaleIT {
     awaitReadyEverywhere("ha-kill", "app", 2);
     RouteKey key = new RouteKey("ha-kill", "app");
     Flycast follower = followers().get(0);
+    int sent = scaleWrites.size();
     var a = send(follower, "ha-kill", "app", 12_000);
     // The second once the first holds its lease: two picks at one instant may both see every
     // backend idle and choose the same one (the soft limit is soft).
@@ -315,7 +325,7 @@ class HaAutoscaleIT {
     // backend is the point of the drain, so only writes before the first answer count.
     var writesWhileBothBusy = new java.util.concurrent.atomic.AtomicReference<List<String>>();
     CompletableFuture.anyOf(a, b)
-        .whenComplete((r, e) -> writesWhileBothBusy.set(List.copyOf(scaleWrites)));
+        .whenComplete((r, e) -> writesWhileBothBusy.set(writesSince(sent)));
     // One on each backend, then autostop may go down to zero: neither is over the soft limit, so
     // one is excess; it is cordoned everywhere and drains while its request runs.
     await()
