@@ -138,6 +138,24 @@ class HaAutoscaleIT {
   }
 
   /** Every replica routes {@code ns/name} with {@code count} ready backends. */
+  /**
+   * Lets autostop go down to zero. A test holds its backends up with {@code minMachinesRunning}
+   * until every replica has seen them: idle backends are excess from the first autostop tick, which
+   * can come before the last replica saw them ready.
+   */
+  static void lowerMinimum(String ns, String name) {
+    client
+        .resources(io.flycast.api.ExposedService.class)
+        .inNamespace(ns)
+        .withName(name)
+        // A merge patch, as kubectl patch sends: edit() pins the resourceVersion it read, and the
+        // operator's status writes in between would make that a 409 on any API server.
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"minMachinesRunning\":0}}");
+  }
+
   /** The scale writes made since {@code mark} writes had been made. */
   static List<String> writesSince(int mark) {
     List<String> all = List.copyOf(scaleWrites);
@@ -218,18 +236,34 @@ class HaAutoscaleIT {
           s.concurrency = new io.flycast.api.ConcurrencySpec();
           s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
           s.concurrency.softLimit = 1;
+          s.minMachinesRunning = 3;
         });
     awaitReadyEverywhere("ha-busy", "api", 3);
     // Two slow requests through each replica: each replica spreads its two over two backends (the
     // least loaded first), so every backend carries one or more and at least two are over the
     // soft limit of 1 in sum. The leader alone sees one request each on two: excess, wrongly.
-    // Only writes from here count: before, the backends were idle, and stopping one was right.
-    int sent = scaleWrites.size();
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (Flycast f : replicas) {
       all.add(send(f, "ha-busy", "api", 8_000));
       all.add(send(f, "ha-busy", "api", 8_000));
     }
+    // Autostop may stop any of them once every request holds its backend: from then on each
+    // backend is busy, and only writes from then count.
+    RouteKey busy = new RouteKey("ha-busy", "api");
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                replicas.stream()
+                    .allMatch(
+                        f ->
+                            f.catalog().current().route(busy).backends().stream()
+                                    .mapToInt(
+                                        b -> f.proxy().balancer().tracker().load(busy, b.name()))
+                                    .sum()
+                                == 2));
+    int sent = scaleWrites.size();
+    lowerMinimum("ha-busy", "api");
     // Only writes while every request ran count: as the first ones finish, the load drops and a
     // backend becomes excess for real.
     var writesWhileAllBusy = new java.util.concurrent.atomic.AtomicReference<List<String>>();
@@ -247,8 +281,9 @@ class HaAutoscaleIT {
   @Order(3)
   void aCordonReachesEveryReplicaBeforeTheBackendIsStopped() throws Exception {
     workload("ha-pair", "app", 2);
-    exposed("ha-pair", "app", s -> {});
+    exposed("ha-pair", "app", s -> s.minMachinesRunning = 2);
     awaitReadyEverywhere("ha-pair", "app", 2);
+    lowerMinimum("ha-pair", "app");
     // Idle: one is excess, then the other idle for a whole interval. Each stop comes after its
     // backend was cordoned on all three replicas.
     await().atMost(WAIT).until(() -> deploymentReplicas("ha-pair", "app") == 0);
@@ -273,8 +308,10 @@ class HaAutoscaleIT {
           s.concurrency = new io.flycast.api.ConcurrencySpec();
           s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
           s.concurrency.softLimit = 1;
+          s.minMachinesRunning = 2;
         });
     awaitReadyEverywhere("ha-out", "gpu", 2);
+    lowerMinimum("ha-out", "gpu");
     // Every replica's autostop loop saw 2 running: that is the ceiling. Idle, they are stopped.
     await().atMost(WAIT).until(() -> deploymentReplicas("ha-out", "gpu") == 0);
     // Three slow requests through a replica that does not lead: the first starts one backend,
@@ -334,16 +371,7 @@ class HaAutoscaleIT {
             () ->
                 follower.catalog().current().route(key).backends().stream()
                     .allMatch(x -> follower.proxy().balancer().tracker().load(key, x.name()) == 1));
-    client
-        .resources(io.flycast.api.ExposedService.class)
-        .inNamespace("ha-kill")
-        .withName("app")
-        // A merge patch, as kubectl patch sends: edit() pins the resourceVersion it read, and the
-        // operator's status writes in between would make that a 409 on any API server.
-        .patch(
-            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-            "{\"spec\":{\"minMachinesRunning\":0}}");
+    lowerMinimum("ha-kill", "app");
     await().atMost(WAIT).until(() -> !cordonedEverywhere(key).isEmpty());
     Flycast old = leader();
     replicas.remove(old);
