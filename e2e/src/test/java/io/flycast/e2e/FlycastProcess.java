@@ -160,18 +160,61 @@ final class FlycastProcess implements AutoCloseable {
     Process p = pb.start();
     FlycastProcess fp =
         new FlycastProcess(state, ports.admin, ports.dns, ports.http, ports.tls, p, log);
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class)
-        .until(
-            () -> {
-              if (!p.isAlive()) {
-                throw new IllegalStateException("flycast exited: " + Files.readString(log));
-              }
-              return fp.get("/readyz").statusCode() == 200;
-            });
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class)
+          .until(
+              () -> {
+                if (!p.isAlive()) {
+                  throw new IllegalStateException("flycast exited: " + Files.readString(log));
+                }
+                return fp.get("/readyz").statusCode() == 200;
+              });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      // What the process was doing is the only clue to why it never got ready.
+      String threads = threads(p.pid());
+      p.destroy();
+      throw new AssertionError(
+          "flycast not ready within 60 s; its log ends:\n"
+              + tail(log)
+              + "\nits threads:\n"
+              + threads,
+          e);
+    }
     return fp;
+  }
+
+  /** The last 40 lines of a process log. */
+  static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  /** The main thread and Flycast's own, from {@code jcmd Thread.print}. */
+  static String threads(long pid) {
+    try {
+      Process jcmd =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                  Long.toString(pid),
+                  "Thread.print")
+              .redirectErrorStream(true)
+              .start();
+      String out =
+          new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      jcmd.waitFor(20, TimeUnit.SECONDS);
+      return java.util.Arrays.stream(out.split("\n\n"))
+          .filter(t -> t.startsWith("\"main\"") || t.contains("io.flycast"))
+          .collect(java.util.stream.Collectors.joining("\n\n"));
+    } catch (IOException | InterruptedException e) {
+      return "(no thread dump: " + e + ")";
+    }
   }
 
   static String java() {

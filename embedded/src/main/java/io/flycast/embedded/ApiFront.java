@@ -17,30 +17,31 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The embedded API's listener, in front of Fabric8's mock server: requests go to the same
- * dispatcher in-process, websocket upgrades (the watches of Fabric8's informers) are piped to the
- * mock's own port, and a plain HTTP {@code ?watch=true} (kubectl's {@code get -w}, client-go's
- * watches) is streamed here as chunked JSON, which the mock cannot do (see docs/embedded-api.md).
+ * The embedded API's listener, in front of Fabric8's mock store: requests go to its dispatcher
+ * in-process, and watches are streamed here, as chunked JSON to a plain HTTP {@code ?watch=true}
+ * (kubectl's {@code get -w}, client-go's watches), which the mock cannot do, and as websocket text
+ * frames to an upgrade (the watches of Fabric8's informers) (see docs/embedded-api.md).
  */
 final class ApiFront implements AutoCloseable {
   /** The largest request body read: helm's release Secrets are a few MiB at most. */
   static final int MAX_BODY = 64 * 1024 * 1024;
 
   private final EmbeddedApiDispatcher dispatcher;
-  private final InetSocketAddress mock;
   private final EventLoopGroup group = new NioEventLoopGroup(2);
 
   /** Runs the dispatcher, which blocks (store locks, owner-reference garbage collection). */
   private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
 
   private final AtomicInteger streamedWatches = new AtomicInteger();
+  private final AtomicInteger websocketWatches = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong bookmarksSent =
+      new java.util.concurrent.atomic.AtomicLong();
   private volatile WatchObjects objects = WatchObjects.AS_STORED;
   private volatile long bookmarkMillis = TimeUnit.MINUTES.toMillis(1);
   private Channel server;
 
-  ApiFront(EmbeddedApiDispatcher dispatcher, InetSocketAddress mock) {
+  ApiFront(EmbeddedApiDispatcher dispatcher) {
     this.dispatcher = dispatcher;
-    this.mock = mock;
   }
 
   /** Listens on {@code address:port} (0 = any free port); the port bound. */
@@ -69,16 +70,18 @@ final class ApiFront implements AutoCloseable {
     return dispatcher;
   }
 
-  InetSocketAddress mock() {
-    return mock;
-  }
-
   ExecutorService blocking() {
     return blocking;
   }
 
+  /** Watches open over plain HTTP. */
   AtomicInteger streamedWatches() {
     return streamedWatches;
+  }
+
+  /** Watches open over a websocket. */
+  AtomicInteger websocketWatches() {
+    return websocketWatches;
   }
 
   WatchObjects objects() {
@@ -88,6 +91,11 @@ final class ApiFront implements AutoCloseable {
   /** How watch events' objects are written (a Table row when asked for, once Tables exist). */
   void writeWatchObjectsWith(WatchObjects objects) {
     this.objects = objects;
+  }
+
+  /** BOOKMARK events sent, over every watch. */
+  java.util.concurrent.atomic.AtomicLong bookmarksSent() {
+    return bookmarksSent;
   }
 
   long bookmarkMillis() {

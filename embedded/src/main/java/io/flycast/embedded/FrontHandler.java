@@ -25,9 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection of {@link ApiFront}: each request is answered by the dispatcher (off the
- * event loop, one at a time per connection, as HTTP/1.1 orders them); a websocket upgrade hands the
- * connection to {@link WebSocketRelay}; a watch asked for without one is streamed by {@link
- * StreamedWatch}.
+ * event loop, one at a time per connection, as HTTP/1.1 orders them); a watch is streamed by {@link
+ * StreamedWatch}, on a websocket ({@link WebSocketWatch}) when the client asked for an upgrade.
  */
 final class FrontHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   static final String CODEC = "http";
@@ -43,14 +42,12 @@ final class FrontHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-    if (request
-        .headers()
-        .containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
-      WebSocketRelay.start(ctx, request.retain(), front.mock());
-      return;
-    }
+    FullHttpRequest upgrade =
+        request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
+            ? WebSocketWatch.head(request)
+            : null;
     RecordedRequest recorded = recorded(request);
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    boolean keepAlive = HttpUtil.isKeepAlive(request) && upgrade == null;
     // Answered in order: no next request is read until this one's answer is written.
     ctx.channel().config().setAutoRead(false);
     front
@@ -64,12 +61,14 @@ final class FrontHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 log.error("embedded API failed on {}", recorded.getRequestLine(), e);
                 response = ApiStatus.failure(500, "InternalError", e.toString());
               }
-              if (response.getWebSocketListener() != null) {
+              if (response.getWebSocketListener() == null) {
+                write(ctx, response, keepAlive);
+              } else if (upgrade != null) {
+                WebSocketWatch.start(ctx, this, upgrade, recorded, response, front);
+              } else {
                 // The store answers a watch with a websocket listener: this client asked for
                 // plain HTTP, so the listener's events are streamed to it as chunks.
-                StreamedWatch.start(ctx, recorded, response, front);
-              } else {
-                write(ctx, response, keepAlive);
+                StreamedWatch.start(ctx, StreamedWatch.Framing.CHUNKED, recorded, response, front);
               }
             });
   }

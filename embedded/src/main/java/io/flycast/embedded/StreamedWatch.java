@@ -19,6 +19,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,21 +28,32 @@ import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A watch over plain HTTP, as the real API server streams it: one JSON {@code WatchEvent} a line,
- * in a chunked response that lasts until {@code timeoutSeconds} or until the client goes away. The
- * events come from the store's own watch (the listener it answers a watch with, which this class
- * opens as if it were a websocket), so label and field selectors and what is watched are the
- * store's. On top of it, as the real server does: a {@code resourceVersion} skips the objects the
- * client has already seen, {@code allowWatchBookmarks=true} gets BOOKMARK events, and the store's
- * watch is closed when the stream ends, whichever side ends it.
+ * A watch, as the real API server streams it: one JSON {@code WatchEvent} a line in a chunked
+ * response (kubectl, client-go), or one a text frame on a websocket (Fabric8's informers), until
+ * {@code timeoutSeconds} or until the client goes away. The events come from the store's own watch
+ * (the listener it answers a watch with, which this class opens as if it were the websocket), so
+ * label and field selectors and what is watched are the store's. On top of it, as the real server
+ * does: a {@code resourceVersion} skips the objects the client has already seen, {@code
+ * allowWatchBookmarks=true} gets BOOKMARK events, and the store's watch is closed when the stream
+ * ends, whichever side ends it.
  */
 final class StreamedWatch implements WebSocket {
+  /** How the events are framed on the connection. */
+  enum Framing {
+    /** Plain HTTP: a chunked response, an event a line. */
+    CHUNKED,
+    /** A websocket, its handshake already answered: an event a text frame. */
+    WEBSOCKET
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Channel channel;
+  private final Framing framing;
   private final RecordedRequest request;
   private final ApiFront front;
   private final long since;
@@ -50,8 +63,14 @@ final class StreamedWatch implements WebSocket {
   private final AtomicBoolean ended = new AtomicBoolean();
 
   private StreamedWatch(
-      Channel channel, RecordedRequest request, ApiFront front, Query query, ResourcePath path) {
+      Channel channel,
+      Framing framing,
+      RecordedRequest request,
+      ApiFront front,
+      Query query,
+      ResourcePath path) {
     this.channel = channel;
+    this.framing = framing;
     this.request = request;
     this.front = front;
     this.since = version(query.get("resourceVersion"));
@@ -60,21 +79,33 @@ final class StreamedWatch implements WebSocket {
     this.path = path;
   }
 
-  /** Starts streaming the events of the store's watch {@code response} to the client. */
+  /**
+   * Starts streaming the events of the store's watch {@code response} to the client: for {@link
+   * Framing#CHUNKED}, after the response head written here; for {@link Framing#WEBSOCKET}, on the
+   * websocket whose handshake has been answered.
+   */
   static void start(
-      ChannelHandlerContext ctx, RecordedRequest request, MockResponse response, ApiFront front) {
+      ChannelHandlerContext ctx,
+      Framing framing,
+      RecordedRequest request,
+      MockResponse response,
+      ApiFront front) {
     String uri = request.getPath();
     int q = uri.indexOf('?');
     Query query = Query.parse(q < 0 ? "" : uri.substring(q + 1));
     ResourcePath path = ResourcePath.parse(q < 0 ? uri : uri.substring(0, q)).orElse(null);
-    StreamedWatch watch = new StreamedWatch(ctx.channel(), request, front, query, path);
+    StreamedWatch watch = new StreamedWatch(ctx.channel(), framing, request, front, query, path);
     WebSocketListener listener = response.getWebSocketListener();
-    front.streamedWatches().incrementAndGet();
-    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-    head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-    head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache, private");
-    HttpUtil.setTransferEncodingChunked(head, true);
-    ctx.writeAndFlush(head);
+    AtomicInteger open =
+        framing == Framing.CHUNKED ? front.streamedWatches() : front.websocketWatches();
+    open.incrementAndGet();
+    if (framing == Framing.CHUNKED) {
+      HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+      head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+      head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache, private");
+      HttpUtil.setTransferEncodingChunked(head, true);
+      ctx.writeAndFlush(head);
+    }
     List<ScheduledFuture<?>> timers = new ArrayList<>();
     boolean bookmarks = "true".equals(query.get("allowWatchBookmarks"));
     if (bookmarks) {
@@ -110,7 +141,7 @@ final class StreamedWatch implements WebSocket {
                         try {
                           listener.onClosed(watch, 1000, "watch ended");
                         } finally {
-                          front.streamedWatches().decrementAndGet();
+                          open.decrementAndGet();
                         }
                       });
             });
@@ -167,7 +198,9 @@ final class StreamedWatch implements WebSocket {
           path.group().isEmpty() ? path.version() : path.group() + "/" + path.version());
     }
     object.putObject("metadata").put("resourceVersion", Long.toString(lastVersion.get()));
-    line(event.toString());
+    if (line(event.toString())) {
+      front.bookmarksSent().incrementAndGet();
+    }
   }
 
   private boolean line(String json) {
@@ -175,7 +208,9 @@ final class StreamedWatch implements WebSocket {
       return false;
     }
     channel.writeAndFlush(
-        new DefaultHttpContent(Unpooled.copiedBuffer(json + "\n", StandardCharsets.UTF_8)));
+        framing == Framing.WEBSOCKET
+            ? new TextWebSocketFrame(json)
+            : new DefaultHttpContent(Unpooled.copiedBuffer(json + "\n", StandardCharsets.UTF_8)));
     return true;
   }
 
@@ -184,7 +219,10 @@ final class StreamedWatch implements WebSocket {
   public boolean close(int code, String reason) {
     if (ended.compareAndSet(false, true) && channel.isActive()) {
       channel
-          .writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+          .writeAndFlush(
+              framing == Framing.WEBSOCKET
+                  ? new CloseWebSocketFrame(code, reason)
+                  : LastHttpContent.EMPTY_LAST_CONTENT)
           .addListener(ChannelFutureListener.CLOSE);
     }
     return true;

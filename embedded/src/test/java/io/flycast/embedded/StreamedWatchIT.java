@@ -159,7 +159,95 @@ class StreamedWatchIT {
     }
   }
 
-  /** The watches of Fabric8's informers (websockets) still reach the store through the front. */
+  /**
+   * A watch over a websocket, as Fabric8 asks for one: the same semantics, an event a text frame,
+   * and the timeout a normal close.
+   */
+  @Test
+  void aWebSocketWatchFromTheListsVersionGetsOnlyNewChangesThenABookmarkAndAClose()
+      throws Exception {
+    configMap("wsv-a", "wsv", "1");
+    String listVersion =
+        client.configMaps().inNamespace("default").list().getMetadata().getResourceVersion();
+    List<JsonNode> events = new CopyOnWriteArrayList<>();
+    var closed = new java.util.concurrent.CompletableFuture<Integer>();
+    URI uri =
+        URI.create(
+            api.url().replace("http://", "ws://")
+                + CMS
+                + "?watch=true&labelSelector=app%3Dwsv&allowWatchBookmarks=true&timeoutSeconds=2"
+                + "&resourceVersion="
+                + listVersion);
+    http.newWebSocketBuilder()
+        .buildAsync(
+            uri,
+            new java.net.http.WebSocket.Listener() {
+              final StringBuilder text = new StringBuilder();
+
+              @Override
+              public java.util.concurrent.CompletionStage<?> onText(
+                  java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                text.append(data);
+                if (last) {
+                  events.add(parse(text.toString()));
+                  text.setLength(0);
+                }
+                ws.request(1);
+                return null;
+              }
+
+              @Override
+              public java.util.concurrent.CompletionStage<?> onClose(
+                  java.net.http.WebSocket ws, int status, String reason) {
+                closed.complete(status);
+                return null;
+              }
+            })
+        .get(10, java.util.concurrent.TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> api.websocketWatches() == 1);
+    configMap("wsv-a", "wsv", "2");
+    assertThat(closed.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1000);
+    // Listed already: no ADDED replay; the change, then the bookmark at its version.
+    assertThat(events)
+        .extracting(e -> e.path("type").asText())
+        .containsExactly("MODIFIED", "BOOKMARK");
+    assertThat(events.get(1).at("/object/metadata/resourceVersion").asText())
+        .isEqualTo(events.get(0).at("/object/metadata/resourceVersion").asText());
+    await().atMost(Duration.ofSeconds(10)).until(() -> api.websocketWatches() == 0);
+  }
+
+  /**
+   * An informer, as the operator runs them, keeps its watch across the bookmarks the front sends
+   * and sees every change.
+   */
+  @Test
+  void anInformerKeepsWatchingAcrossBookmarks() {
+    api.front().bookmarkEvery(100);
+    try (var informer =
+        client.configMaps().inNamespace("default").withLabel("app", "inf").inform()) {
+      configMap("inf-a", "inf", "1");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> informer.getStore().getByKey("default/inf-a") != null);
+      long before = api.websocketWatches();
+      long bookmarks = api.front().bookmarksSent().get();
+      // Several bookmarks later, the same watch still delivers.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> api.front().bookmarksSent().get() >= bookmarks + 3);
+      configMap("inf-a", "inf", "2");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> "2".equals(informer.getStore().getByKey("default/inf-a").getData().get("v")));
+      assertThat(informer.isWatching()).isTrue();
+      assertThat(api.websocketWatches()).isEqualTo(before);
+    } finally {
+      api.front().bookmarkEvery(java.util.concurrent.TimeUnit.MINUTES.toMillis(1));
+    }
+  }
+
+  /** The watches of Fabric8's informers (websockets) reach the store through the front. */
   @Test
   void websocketWatchesStillWork() {
     List<String> seen = new CopyOnWriteArrayList<>();
@@ -182,5 +270,7 @@ class StreamedWatchIT {
       await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("ADDED ws-a"));
     }
     assertThat(api.streamedWatches()).isZero();
+    // The client closed it: the store's watch is closed too.
+    await().atMost(Duration.ofSeconds(10)).until(() -> api.websocketWatches() == 0);
   }
 }

@@ -122,6 +122,9 @@ public final class LocalRuntime implements AutoCloseable {
     informers.add(endpointSlices.watchServices());
     informers.add(supervisor.watchPods());
     informers.addAll(workloads.watchWorkloads());
+    // A watch that fails is listed and watched again, as the operator's are (CatalogSync): a
+    // stopped informer would freeze the runtime's kubelet or controllers for good, silently.
+    informers.forEach(i -> i.exceptionHandler((started, t) -> started));
     informers.forEach(SharedIndexInformer::run);
     log.info("local runtime started; pod logs in {}", logDir);
     return this;
