@@ -161,8 +161,10 @@ final class FlycastProcess implements AutoCloseable {
     FlycastProcess fp =
         new FlycastProcess(state, ports.admin, ports.dns, ports.http, ports.tls, p, log);
     try {
+      // Two minutes: about 4 s of CPU, but with two CI runs of two e2e forks each on two cores a
+      // start took over 60 s (runs 21 and 22, three starts each).
       await()
-          .atMost(Duration.ofSeconds(60))
+          .atMost(READY_WITHIN)
           .pollInterval(Duration.ofMillis(200))
           .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class)
           .until(
@@ -177,7 +179,9 @@ final class FlycastProcess implements AutoCloseable {
       String threads = threads(p.pid());
       p.destroy();
       throw new AssertionError(
-          "flycast not ready within 60 s; its log ends:\n"
+          "flycast not ready within "
+              + READY_WITHIN
+              + "; its log ends:\n"
               + tail(log)
               + "\nits threads:\n"
               + threads,
@@ -185,6 +189,9 @@ final class FlycastProcess implements AutoCloseable {
     }
     return fp;
   }
+
+  /** How long a process may take to answer /readyz 200. */
+  static final Duration READY_WITHIN = Duration.ofMinutes(2);
 
   /** The last 40 lines of a process log. */
   static String tail(Path log) {
