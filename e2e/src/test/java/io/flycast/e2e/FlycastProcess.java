@@ -177,7 +177,17 @@ final class FlycastProcess implements AutoCloseable {
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       // What the process was doing is the only clue to why it never got ready.
       String threads = threads(p.pid());
+      // Never left running: a process the test gave up on went on to start its pods and load the
+      // rest of the run, and the next starts timed out in turn (runs 21 and 22).
       p.destroy();
+      try {
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException interrupted) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
       throw new AssertionError(
           "flycast not ready within "
               + READY_WITHIN
