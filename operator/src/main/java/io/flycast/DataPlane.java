@@ -72,8 +72,8 @@ record DataPlane(
                   sync::selector,
                   new EarlyProber.Sink() {
                     @Override
-                    public void passed(RouteKey route, Backend backend) {
-                      sync.podReadyEarly(route, backend);
+                    public void passed(RouteKey route, Backend backend, String node) {
+                      sync.podReadyEarly(route, backend, node);
                     }
 
                     @Override

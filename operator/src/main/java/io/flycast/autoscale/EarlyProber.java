@@ -51,7 +51,10 @@ public final class EarlyProber implements AutoCloseable {
 
   /** Where pods that passed go: the catalog side, which routes them until their slice says so. */
   public interface Sink {
-    void passed(RouteKey route, Backend backend);
+    /**
+     * @param node the pod's node ({@code spec.nodeName}); null when not scheduled yet
+     */
+    void passed(RouteKey route, Backend backend, String node);
 
     /** Stop routing the pod early (gone, or no longer watched): its slice decides. */
     void forget(RouteKey route, String pod);
@@ -241,7 +244,8 @@ public final class EarlyProber implements AutoCloseable {
       log.debug("pod {}/{} passed its readiness probe early", spec.key().namespace(), name);
       sink.passed(
           spec.key(),
-          new Backend(name, address, null, true, true, false, PodReadinessCheck.ports(p, spec)));
+          new Backend(name, address, null, true, true, false, PodReadinessCheck.ports(p, spec)),
+          p.getSpec() == null ? null : p.getSpec().getNodeName());
     }
 
     void end() {

@@ -44,6 +44,13 @@ public record Backend(
     this(name, address, zone, ready, serving, terminating, Map.of());
   }
 
+  /** The same backend in {@code zone} (this one when {@code zone} is null). */
+  public Backend inZone(String zone) {
+    return zone == null
+        ? this
+        : new Backend(name, address, zone, ready, serving, terminating, ports);
+  }
+
   /** Whether new work may be sent here. */
   public boolean acceptsNewWork() {
     return ready && !terminating;

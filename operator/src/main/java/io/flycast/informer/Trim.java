@@ -102,6 +102,8 @@ public final class Trim {
     kept.setConditions(conditions(e.getConditions()));
     kept.setZone(
         e.getZone() == null ? null : e.getZone().intern()); // a handful of zones per cluster
+    // Kept for the zone of a pod routed before its slice lists it (control.watch.NodeZones).
+    kept.setNodeName(e.getNodeName() == null ? null : e.getNodeName().intern());
     ObjectReference ref = e.getTargetRef();
     if (ref != null) {
       ObjectReference keptRef = new ObjectReference();

@@ -56,6 +56,7 @@ public final class CatalogSync implements AutoCloseable {
   private final long cacheMaxBytes;
   private volatile boolean ready;
   private final EarlyReadyPods early = new EarlyReadyPods();
+  private final NodeZones nodeZones = new NodeZones();
   private final List<Consumer<HasMetadata>> deleteListeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Consumer<RouteKey>> indirectListeners =
@@ -154,8 +155,10 @@ public final class CatalogSync implements AutoCloseable {
     services.addEventHandler(onDelete(s -> deleteListeners.forEach(l -> l.accept(s))));
     slices.addEventHandler(
         handler(
-            s ->
-                recomputeBackends(new RouteKey(s.getMetadata().getNamespace(), serviceNameOf(s)))));
+            s -> {
+              nodeZones.learn(s);
+              recomputeBackends(new RouteKey(s.getMetadata().getNamespace(), serviceNameOf(s)));
+            }));
     namespaces.addEventHandler(
         handler(
             ns ->
@@ -315,9 +318,12 @@ public final class CatalogSync implements AutoCloseable {
   /**
    * Routes a pod that passed its own readiness probe as ready before its EndpointSlice says so
    * (autostart's early probing; see {@link EarlyReadyPods}).
+   *
+   * @param node the pod's node: its zone, when a slice has named it, is the pod's until its own
+   *     slice lists it
    */
-  public void podReadyEarly(RouteKey key, io.flycast.catalog.Backend backend) {
-    early.passed(key, backend);
+  public void podReadyEarly(RouteKey key, io.flycast.catalog.Backend backend, String node) {
+    early.passed(key, backend.zone() == null ? backend.inZone(nodeZones.of(node)) : backend);
     recomputeBackends(key);
   }
 

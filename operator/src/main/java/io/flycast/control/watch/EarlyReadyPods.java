@@ -23,16 +23,7 @@ public final class EarlyReadyPods {
   /** A pod of {@code route} passed its probe: route it as ready until its slice catches up. */
   public void passed(RouteKey route, Backend backend) {
     Backend b =
-        backend.zone() == null
-            ? new Backend(
-                backend.name(),
-                backend.address(),
-                EndpointSliceTranslator.DEFAULT_ZONE,
-                true,
-                true,
-                false,
-                backend.ports())
-            : backend;
+        backend.zone() == null ? backend.inZone(EndpointSliceTranslator.DEFAULT_ZONE) : backend;
     byRoute.computeIfAbsent(route, k -> new ConcurrentHashMap<>()).put(b.name(), b);
   }
 

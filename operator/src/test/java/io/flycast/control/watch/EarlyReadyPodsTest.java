@@ -44,6 +44,16 @@ class EarlyReadyPodsTest {
   }
 
   @Test
+  void aPodNoSliceListsYetIsRoutedInTheZoneItCameWithElseTheDefaultOne() {
+    EarlyReadyPods early = new EarlyReadyPods();
+    early.passed(ROUTE, new Backend("web-2", TestRoutes.ip("10.0.0.8"), "ams", true, true, false));
+    early.passed(ROUTE, new Backend("web-3", TestRoutes.ip("10.0.0.9"), null, true, true, false));
+    assertThat(early.merge(ROUTE, List.of()))
+        .extracting(Backend::zone)
+        .containsExactly("ams", io.flycast.control.translate.EndpointSliceTranslator.DEFAULT_ZONE);
+  }
+
+  @Test
   void onceTheSliceShowsThePodTerminatingTheSliceAloneDecides() {
     EarlyReadyPods early = new EarlyReadyPods();
     early.passed(ROUTE, new Backend("web-1", TestRoutes.ip("10.0.0.7"), null, true, true, false));
