@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * known for the whole interval (a new leader waits one interval of reports; a replica that cannot
  * be heard from blocks every stop), a drain is abandoned when a replica does not confirm the cordon
  * or its in-flight work, and nothing is scaled down by a replica that no longer leads. Each such
- * refusal is an Event and a count in {@code flycast_autostop_refused_total}.
+ * refusal is an Event and a count in {@code flycast_autostop_refused_total}. A drained backend is
+ * stopped only if the plan made again on the reports every replica sent after the cordon still
+ * stops one of its zone: the tick's own plan may rest on reports older than work in flight.
  */
 public final class Autostopper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Autostopper.class);
@@ -140,12 +142,13 @@ public final class Autostopper implements AutoCloseable {
                   + "); trying again next interval");
           continue;
         }
-        if (scaler.removesHighestOrdinal(route.spec())) {
+        boolean byOrdinal = scaler.removesHighestOrdinal(route.spec());
+        if (byOrdinal) {
           stops = highestOrdinals(route, stops);
         }
         for (AutostopPlanner.Stop stop : stops) {
           cordons.cordon(route.key(), stop.backend().name());
-          drainThenStop(route.key(), stop, System.nanoTime());
+          drainThenStop(new Drain(route.key(), stop, System.nanoTime(), start, byOrdinal));
         }
       } catch (RuntimeException | BackendScaler.ScaleException e) {
         log.warn("autostop of {} failed: {}", route.key(), e.toString());
@@ -199,18 +202,30 @@ public final class Autostopper implements AutoCloseable {
   }
 
   /**
+   * A planned stop while its backend drains.
+   *
+   * @param since when the cordon was set
+   * @param intervalStart start of the interval the stop was planned for
+   * @param byOrdinal whether the workload scales down from its highest ordinal
+   */
+  private record Drain(
+      RouteKey key, AutostopPlanner.Stop stop, long since, long intervalStart, boolean byOrdinal) {}
+
+  /**
    * Waits, off the proxy's event loops, until every replica has the cordon and no work in flight on
    * the backend, or the maximum drain time passed.
    */
-  private void drainThenStop(RouteKey key, AutostopPlanner.Stop stop, long since) {
+  private void drainThenStop(Drain d) {
+    RouteKey key = d.key();
+    AutostopPlanner.Stop stop = d.stop();
+    long since = d.since();
     String name = stop.backend().name();
     boolean everywhere = cordons.everywhere(key, name);
     String unknown = load.unknownSince(since);
     boolean drained = everywhere && unknown == null && load.load(key, name) == 0;
     // A drain is worth waiting for only while this replica leads: after, it could not scale down.
     if (!drained && isLeader.getAsBoolean() && System.nanoTime() - since < maxDrain.toNanos()) {
-      timer.schedule(
-          () -> drainThenStop(key, stop, since), DRAIN_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+      timer.schedule(() -> drainThenStop(d), DRAIN_CHECK.toMillis(), TimeUnit.MILLISECONDS);
       return;
     }
     Route route = catalog.current().route(key);
@@ -242,6 +257,17 @@ public final class Autostopper implements AutoCloseable {
       log.info("autostop {}: kept {}, requests arrived while it drained", key, name);
       return;
     }
+    AutostopPlanner.Stop confirmed = confirmed(route, d);
+    if (confirmed == null) {
+      cordons.uncordon(key, name);
+      log.info(
+          "autostop {}: kept {}: planned again on the load every replica reported since the"
+              + " cordon ({}), its zone has no backend to stop",
+          key,
+          name,
+          load.whose());
+      return;
+    }
     scalingDown.lock();
     boolean marked = false;
     try {
@@ -265,12 +291,12 @@ public final class Autostopper implements AutoCloseable {
               route.spec().autoscale().autostop() == AutostopMode.SUSPEND
                   ? " (suspend requested; Kubernetes has no suspend, so the pod was stopped)"
                   : "";
-          events.stopped(route.spec(), name, s.to(), stop.reason() + mode);
+          events.stopped(route.spec(), name, s.to(), confirmed.reason() + mode);
           log.info(
               "autostop {}: stopped {} ({}; load of {}), replicas {} -> {}",
               key,
               name,
-              stop.reason(),
+              confirmed.reason(),
               load.whose(),
               s.from(),
               s.to());
@@ -287,6 +313,29 @@ public final class Autostopper implements AutoCloseable {
       // for a grace period, then is let back in case the scale-down did not happen.
       timer.schedule(() -> cordons.uncordon(key, name), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
+  }
+
+  /**
+   * The stop as planned again on the load known now, which every replica reported after it took the
+   * cordon in; null when the plan no longer stops a backend of its zone. The tick planned on the
+   * reports it had, each up to a poll period old: work that reached another replica after its last
+   * report was not in them, and a zone that seemed to have excess capacity may have none (the
+   * drained backend is as good a choice as any other idle one of its zone).
+   */
+  private AutostopPlanner.Stop confirmed(Route route, Drain d) {
+    List<AutostopPlanner.Stop> now = AutostopPlanner.plan(route, load, d.intervalStart());
+    if (d.byOrdinal()) {
+      now = highestOrdinals(route, now);
+    }
+    Backend drained = d.stop().backend();
+    return now.stream()
+        .filter(
+            s ->
+                s.backend().name().equals(drained.name())
+                    || java.util.Objects.equals(s.backend().zone(), drained.zone()))
+        .findFirst()
+        .map(s -> new AutostopPlanner.Stop(drained, s.reason()))
+        .orElse(null);
   }
 
   private void unmark(Route route, Backend backend) {

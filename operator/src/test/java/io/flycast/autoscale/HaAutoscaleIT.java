@@ -236,18 +236,26 @@ class HaAutoscaleIT {
           s.concurrency = new io.flycast.api.ConcurrencySpec();
           s.concurrency.type = io.flycast.api.ConcurrencySpec.Kind.REQUESTS;
           s.concurrency.softLimit = 1;
+          s.minMachinesRunning = 3;
         });
     awaitReadyEverywhere("ha-busy", "api", 3);
-    // Two slow requests through each replica: each replica spreads its two over two backends (the
-    // least loaded first), so every backend carries one or more and at least two are over the
-    // soft limit of 1 in sum. The leader alone sees one request each on two: excess, wrongly.
-    // Only writes from here count: before, the backends were idle, and stopping one was right.
-    int sent = scaleWrites.size();
+    // Two slow requests through each replica, the second once the first holds its backend: each
+    // replica puts them on two different backends (the second pick skips the one at the soft
+    // limit), so the six make (2,2,2), (3,2,1) or (3,3,0) in sum: at least two backends over the
+    // soft limit of 1, no excess. The leader alone sees one request each on two: excess, wrongly.
+    RouteKey busy = new RouteKey("ha-busy", "api");
     List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
     for (Flycast f : replicas) {
       all.add(send(f, "ha-busy", "api", 8_000));
+      await().atMost(WAIT).until(() -> inFlight(f, busy) == 1);
       all.add(send(f, "ha-busy", "api", 8_000));
     }
+    await().atMost(WAIT).until(() -> replicas.stream().allMatch(f -> inFlight(f, busy) == 2));
+    // Autostop may stop one only from here: the reports the leader has at its next tick may be
+    // from before some of these requests reached their replica, and it must not stop a backend
+    // on them.
+    int sent = scaleWrites.size();
+    lowerMinimum("ha-busy", "api");
     // Only writes while every request ran count: as the first ones finish, the load drops and a
     // backend becomes excess for real.
     var writesWhileAllBusy = new java.util.concurrent.atomic.AtomicReference<List<String>>();
@@ -259,6 +267,13 @@ class HaAutoscaleIT {
     assertThat(writesWhileAllBusy.get())
         .as("no backend was stopped as excess while all were busy")
         .doesNotContain("ha-busy/api");
+  }
+
+  /** Requests {@code f}'s own proxy has in flight on the backends of {@code key}. */
+  static int inFlight(Flycast f, RouteKey key) {
+    return f.catalog().current().route(key).backends().stream()
+        .mapToInt(b -> f.proxy().balancer().tracker().load(key, b.name()))
+        .sum();
   }
 
   @Test
