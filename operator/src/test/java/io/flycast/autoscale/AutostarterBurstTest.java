@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.flycast.catalog.Autoscale;
 import io.flycast.catalog.AutostopMode;
-import io.flycast.catalog.Backend;
 import io.flycast.catalog.CatalogStore;
 import io.flycast.catalog.ConcurrencyType;
 import io.flycast.catalog.PortSpec;
@@ -15,13 +14,10 @@ import io.flycast.proxy.TestRoutes;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,40 +29,6 @@ import org.junit.jupiter.api.Test;
 class AutostarterBurstTest {
   final ExecutorService blocking = Executors.newCachedThreadPool();
   final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-
-  /** A scaler whose scale call is slow (it waits for {@code go}), as an API round trip is. */
-  static final class SlowScaler implements BackendScaler {
-    final CountDownLatch go = new CountDownLatch(1);
-    final List<Integer> writes = new CopyOnWriteArrayList<>();
-    volatile int replicas;
-
-    @Override
-    public int replicas(RouteSpec route) {
-      return replicas;
-    }
-
-    @Override
-    public Scaled scale(RouteSpec route, IntUnaryOperator decide) throws ScaleException {
-      try {
-        go.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        throw new ScaleException("interrupted", e);
-      }
-      int from = replicas;
-      int to = decide.applyAsInt(from);
-      if (to != from) {
-        writes.add(to);
-        replicas = to;
-      }
-      return new Scaled(from, to);
-    }
-
-    @Override
-    public void markForRemoval(RouteSpec route, Backend backend) {}
-
-    @Override
-    public void unmarkForRemoval(RouteSpec route, Backend backend) {}
-  }
 
   @AfterEach
   void stop() {
@@ -86,7 +48,7 @@ class AutostarterBurstTest {
             .autoscale(new Autoscale(AutostopMode.STOP, true, 0, maxMachinesRunning))
             .network("default")
             .build());
-    SlowScaler scaler = new SlowScaler();
+    RecordingScaler scaler = new RecordingScaler(0, new CountDownLatch(1));
     try (Autostarter a =
         new Autostarter(
             catalog,

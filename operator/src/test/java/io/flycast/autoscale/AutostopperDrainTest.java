@@ -22,7 +22,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +45,6 @@ class AutostopperDrainTest {
   volatile Map<String, Integer> afterCordon = Map.of();
 
   final List<String> uncordoned = new CopyOnWriteArrayList<>();
-  final List<Integer> writes = new CopyOnWriteArrayList<>();
   Autostopper stopper;
   Autostarter starter;
 
@@ -76,31 +74,8 @@ class AutostopperDrainTest {
         }
       };
 
-  final BackendScaler scaler =
-      new BackendScaler() {
-        volatile int replicas = 3;
-
-        @Override
-        public int replicas(RouteSpec route) {
-          return replicas;
-        }
-
-        @Override
-        public Scaled scale(RouteSpec route, IntUnaryOperator decide) {
-          int from = replicas;
-          replicas = decide.applyAsInt(from);
-          if (replicas != from) {
-            writes.add(replicas);
-          }
-          return new Scaled(from, replicas);
-        }
-
-        @Override
-        public void markForRemoval(RouteSpec route, Backend backend) {}
-
-        @Override
-        public void unmarkForRemoval(RouteSpec route, Backend backend) {}
-      };
+  final RecordingScaler scaler = new RecordingScaler(3);
+  final List<Integer> writes = scaler.writes;
 
   @BeforeEach
   void setUp() {
