@@ -125,8 +125,8 @@ class CapacityQueueTest {
   void newBackendTakesQueuedWorkWithoutWaitingForARelease() throws Exception {
     try (ProxyFixture fx =
             new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
-        EchoHttpBackend echo = new EchoHttpBackend("b1");
-        EchoHttpBackend second = new EchoHttpBackend("b2", "127.0.0.2", echo.port())) {
+        EchoHttpBackend.Pair pair = EchoHttpBackend.pair("b1", "b2", "127.0.0.2")) {
+      EchoHttpBackend echo = pair.first();
       route(fx, echo);
       try (RawHttp streaming = holdTheSlot(fx)) {
         CompletableFuture<RawHttp.Response> queued = getLater(fx);
@@ -222,8 +222,8 @@ class CapacityQueueTest {
   void aBackendPassingItsChecksAgainTakesQueuedWork() throws Exception {
     try (ProxyFixture fx =
             new ProxyFixture(ProxyConfig.builder().queueTimeout(Duration.ofSeconds(30)));
-        EchoHttpBackend echo = new EchoHttpBackend("b1");
-        EchoHttpBackend second = new EchoHttpBackend("b2", "127.0.0.2", echo.port())) {
+        EchoHttpBackend.Pair pair = EchoHttpBackend.pair("b1", "b2", "127.0.0.2")) {
+      EchoHttpBackend echo = pair.first();
       java.util.concurrent.atomic.AtomicBoolean b2Healthy =
           new java.util.concurrent.atomic.AtomicBoolean(false);
       fx.proxy.balancer().useHealth((route, backend) -> !backend.equals("b2") || b2Healthy.get());

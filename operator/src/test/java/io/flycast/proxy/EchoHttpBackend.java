@@ -43,6 +43,35 @@ public final class EchoHttpBackend implements AutoCloseable {
     server.start();
   }
 
+  /** Two backends of one route: {@code first} on 127.0.0.1, {@code second} on the same port. */
+  public record Pair(EchoHttpBackend first, EchoHttpBackend second) implements AutoCloseable {
+    @Override
+    public void close() {
+      second.close();
+      first.close();
+    }
+  }
+
+  /**
+   * {@code first} on 127.0.0.1 and {@code second} on {@code secondAddress} at the same port.
+   * Another process can hold that port on the second address (a concurrent build's test, or a
+   * connection of it in TIME_WAIT: CI run 28), so the pair is made again on another port, up to
+   * five times.
+   */
+  public static Pair pair(String first, String second, String secondAddress) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      EchoHttpBackend a = new EchoHttpBackend(first);
+      try {
+        return new Pair(a, new EchoHttpBackend(second, secondAddress, a.port()));
+      } catch (java.net.BindException taken) {
+        a.close();
+        if (attempt == 5) {
+          throw taken;
+        }
+      }
+    }
+  }
+
   public int port() {
     return server.getAddress().getPort();
   }

@@ -35,11 +35,34 @@ class FlyReplayTest {
     echo.close();
   }
 
+  /**
+   * A scripted backend on 127.0.0.2 at the echo backend's port: a route's backends share their
+   * target port. Another process can hold that port on 127.0.0.2 (a concurrent build's test, or a
+   * connection of it in TIME_WAIT: CI run 28); the echo backend then moves to another port.
+   */
+  private ScriptedBackend asker(ScriptedBackend.Script script) throws Exception {
+    return onEchoPort("127.0.0.2", script);
+  }
+
+  /** {@link #asker} on {@code address}. */
+  private ScriptedBackend onEchoPort(String address, ScriptedBackend.Script script)
+      throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return new ScriptedBackend(address, echo.port(), script);
+      } catch (java.net.BindException taken) {
+        if (attempt == 5) {
+          throw taken;
+        }
+        echo.close();
+        echo = new EchoHttpBackend("good");
+      }
+    }
+  }
+
   /** A local backend (preferred by the balancer) that always asks for a replay. */
   private ScriptedBackend replayer(String replayHeader) throws Exception {
-    return new ScriptedBackend(
-        "127.0.0.2",
-        echo.port(),
+    return asker(
         (s, head) ->
             ScriptedBackend.write(
                 s,
@@ -126,9 +149,7 @@ class FlyReplayTest {
 
   /** A backend that reads the whole body, then asks for a replay. */
   private ScriptedBackend bodyReader(String replayHeader) throws Exception {
-    return new ScriptedBackend(
-        "127.0.0.2",
-        echo.port(),
+    return asker(
         (s, head) -> {
           int length = 0;
           for (String line : head.split("\r\n")) {
@@ -209,9 +230,8 @@ class FlyReplayTest {
 
   /** A backend on {@code address} that answers every request with {@code fly-replay: <header>}. */
   private ScriptedBackend replayerAt(String address, String replayHeader) throws Exception {
-    return new ScriptedBackend(
+    return onEchoPort(
         address,
-        echo.port(),
         (s, head) ->
             ScriptedBackend.write(
                 s,
@@ -281,9 +301,7 @@ class FlyReplayTest {
   void forceSelfSendsAnUnreachableReplayBackToTheAskerWithTheReason() throws Exception {
     // The asker replays to a region with no backend, then, once it fell back, answers itself.
     try (ScriptedBackend asker =
-        new ScriptedBackend(
-            "127.0.0.2",
-            echo.port(),
+        asker(
             (s, head) -> {
               boolean fellBack =
                   head.toLowerCase(java.util.Locale.ROOT).contains("fly-replay-failed:");
@@ -358,9 +376,7 @@ class FlyReplayTest {
   void aReplayAskedForByABackendThatHangsUpMidBodyIsStillDoneOnce() throws Exception {
     // The head (with fly-replay) arrives whole, then the backend closes before its body ends.
     try (ScriptedBackend asker =
-        new ScriptedBackend(
-            "127.0.0.2",
-            echo.port(),
+        asker(
             (s, head) ->
                 ScriptedBackend.write(
                     s,

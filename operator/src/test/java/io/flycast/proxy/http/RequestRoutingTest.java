@@ -29,8 +29,9 @@ class RequestRoutingTest {
   @BeforeEach
   void setUp() throws Exception {
     fx = new ProxyFixture();
-    near = new EchoHttpBackend("near");
-    far = new EchoHttpBackend("far", "127.0.0.2", near.port());
+    EchoHttpBackend.Pair pair = EchoHttpBackend.pair("near", "far", "127.0.0.2");
+    near = pair.first();
+    far = pair.second();
     fx.store.putSpec(
         TestRoutes.spec(
             KEY,
