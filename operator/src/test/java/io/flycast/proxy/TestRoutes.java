@@ -75,12 +75,24 @@ public final class TestRoutes {
     return new Concurrency(ConcurrencyType.CONNECTIONS, soft, hard);
   }
 
-  /** A port free right now on 127.0.0.1 (dedicated listeners route by port, so tests need one). */
+  /** The ports {@link #freePort} handed out in this JVM. */
+  private static final java.util.Set<Integer> HANDED_OUT =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port free right now on 127.0.0.1 (dedicated listeners route by port, so tests need one), and
+   * never one this JVM handed out before: the kernel can give a port just closed again, and a test
+   * that asks for two before binding either got the same one twice (CI run 31).
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, ip("127.0.0.1"))) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    while (true) {
+      try (ServerSocket s = new ServerSocket(0, 1, ip("127.0.0.1"))) {
+        if (HANDED_OUT.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
     }
   }
 }
