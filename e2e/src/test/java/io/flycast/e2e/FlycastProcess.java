@@ -65,17 +65,7 @@ final class FlycastProcess implements AutoCloseable {
   private static FlycastProcess startEmbedded(boolean embedded, String... extraArgs)
       throws IOException {
     Ports ports = Ports.free();
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--admin-listen",
-                "127.0.0.1:" + ports.admin,
-                "--dns-listen",
-                "127.0.0.1:" + ports.dns,
-                "--http-listen",
-                "127.0.0.1:" + ports.http,
-                "--tls-listen",
-                "127.0.0.1:" + ports.tls));
+    List<String> args = new ArrayList<>(ports.listenArgs());
     if (embedded) {
       args.add("--embedded");
     }
@@ -116,6 +106,19 @@ final class FlycastProcess implements AutoCloseable {
   private record Ports(int admin, int dns, int http, int tls) {
     static Ports free() throws IOException {
       return new Ports(freePort(), freePort(), freePort(), freePort());
+    }
+
+    /** The flags that make a process listen on these ports, on 127.0.0.1. */
+    List<String> listenArgs() {
+      return List.of(
+          "--admin-listen",
+          "127.0.0.1:" + admin,
+          "--dns-listen",
+          "127.0.0.1:" + dns,
+          "--http-listen",
+          "127.0.0.1:" + http,
+          "--tls-listen",
+          "127.0.0.1:" + tls);
     }
   }
 
@@ -298,18 +301,11 @@ final class FlycastProcess implements AutoCloseable {
       try (FlycastProcess training =
           launch(
               List.of("-XX:ArchiveClassesAtExit=" + made),
-              List.of(
-                  "--admin-listen",
-                  "127.0.0.1:" + ports.admin,
-                  "--dns-listen",
-                  "127.0.0.1:" + ports.dns,
-                  "--http-listen",
-                  "127.0.0.1:" + ports.http,
-                  "--tls-listen",
-                  "127.0.0.1:" + ports.tls,
-                  "--embedded",
-                  "--apply",
-                  repo().resolve("examples").toString()),
+              java.util.stream.Stream.concat(
+                      ports.listenArgs().stream(),
+                      java.util.stream.Stream.of(
+                          "--embedded", "--apply", repo().resolve("examples").toString()))
+                  .toList(),
               java.util.Map.of(),
               ports)) {
         // SIGTERM at close; the archive is written before the JVM exits.

@@ -31,16 +31,19 @@ class ShutdownE2E {
 
       new ProcessBuilder("kill", "-INT", Long.toString(main.pid())).start().waitFor();
 
-      await().atMost(Duration.ofSeconds(30)).until(() -> !main.isAlive());
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .untilAsserted(
-              () ->
-                  assertThat(pods)
-                      .as("pod processes left behind")
-                      .noneMatch(ProcessHandle::isAlive));
+      awaitGone(main, pods);
       assertThat(flycast.process.exitValue()).as("exit code after SIGINT").isIn(0, 130);
     }
+  }
+
+  /** The process exits, and none of its pods' processes is left behind. */
+  static void awaitGone(ProcessHandle main, List<ProcessHandle> pods) {
+    await().atMost(Duration.ofSeconds(30)).until(() -> !main.isAlive());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(pods).as("pod processes left behind").noneMatch(ProcessHandle::isAlive));
   }
 
   /** Whether {@code p} ignores SIGINT (its SigIgn mask in /proc; false where there is none). */
@@ -70,14 +73,7 @@ class ShutdownE2E {
 
       flycast.process.destroyForcibly(); // SIGKILL
 
-      await().atMost(Duration.ofSeconds(30)).until(() -> !main.isAlive());
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .untilAsserted(
-              () ->
-                  assertThat(pods)
-                      .as("pod processes left behind")
-                      .noneMatch(ProcessHandle::isAlive));
+      awaitGone(main, pods);
     }
   }
 }

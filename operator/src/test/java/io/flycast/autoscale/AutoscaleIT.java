@@ -260,16 +260,7 @@ class AutoscaleIT {
                         b ->
                             assertThat(flycast.proxy().balancer().tracker().load(key, b.name()))
                                 .isEqualTo(1)));
-    client
-        .resources(ExposedService.class)
-        .inNamespace(ns)
-        .withName(name)
-        // A merge patch, as kubectl patch sends: edit() pins the resourceVersion it read, and the
-        // operator's status writes in between would make that a 409 on any API server.
-        .patch(
-            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-            "{\"spec\":{\"minMachinesRunning\":0}}");
+    io.flycast.control.Fixtures.lowerMinimum(client, ns, name);
   }
 
   @Test

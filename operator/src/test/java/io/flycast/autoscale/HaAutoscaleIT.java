@@ -137,23 +137,13 @@ class HaAutoscaleIT {
     return client.apps().deployments().inNamespace(ns).withName(name).get().getSpec().getReplicas();
   }
 
-  /** Every replica routes {@code ns/name} with {@code count} ready backends. */
   /**
    * Lets autostop go down to zero. A test holds its backends up with {@code minMachinesRunning}
    * until every replica has seen them: idle backends are excess from the first autostop tick, which
    * can come before the last replica saw them ready.
    */
   static void lowerMinimum(String ns, String name) {
-    client
-        .resources(io.flycast.api.ExposedService.class)
-        .inNamespace(ns)
-        .withName(name)
-        // A merge patch, as kubectl patch sends: edit() pins the resourceVersion it read, and the
-        // operator's status writes in between would make that a 409 on any API server.
-        .patch(
-            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-            "{\"spec\":{\"minMachinesRunning\":0}}");
+    io.flycast.control.Fixtures.lowerMinimum(client, ns, name);
   }
 
   /** The scale writes made since {@code mark} writes had been made. */
@@ -162,6 +152,7 @@ class HaAutoscaleIT {
     return all.subList(mark, all.size());
   }
 
+  /** Every replica routes {@code ns/name} with {@code count} ready backends. */
   static void awaitReadyEverywhere(String ns, String name, int count) {
     RouteKey key = new RouteKey(ns, name);
     await()

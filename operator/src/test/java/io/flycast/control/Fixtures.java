@@ -39,6 +39,22 @@ public final class Fixtures {
   }
 
   /**
+   * Lets autostop go down to zero: {@code minMachinesRunning: 0} on an ExposedService, as a merge
+   * patch, as kubectl patch sends it. {@code edit()} pins the resourceVersion it read, and the
+   * operator's status writes in between would make that a 409 on any API server.
+   */
+  public static void lowerMinimum(KubernetesClient client, String ns, String name) {
+    client
+        .resources(io.flycast.api.ExposedService.class)
+        .inNamespace(ns)
+        .withName(name)
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"minMachinesRunning\":0}}");
+  }
+
+  /**
    * Patches a Service the way kubectl does (a JSON merge patch, no resourceVersion): unlike
    * Fabric8's {@code edit}, which pins the version it read, it cannot lose a race against the
    * operator's own writes to the Service (its annotations and status).
